@@ -1,0 +1,166 @@
+"""`orderlayer.yml`: the one registry of connections, zones, currencies and gate thresholds.
+
+Credentials are never stored here: a connection names the environment variables that hold them.
+Every validation error names the key and the fix (see `ConfigError`).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_DB = Path("warehouse/orderlayer.duckdb")
+CONFIG_FILE = "orderlayer.yml"
+
+#: Source systems orderlayer ships a tap for. A connection's `source` must be one of these.
+SOURCES = ("douyin",)
+
+
+class ConfigError(Exception):
+    """A configuration problem the user must fix; the message names the key and the fix."""
+
+
+def _check_zone(value: str) -> str:
+    # Zone abbreviations such as CST are ambiguous (China vs US Central) and never accepted.
+    if "/" not in value and value != "UTC":
+        raise ValueError(f"'{value}' is not an IANA zone name; use e.g. 'Asia/Shanghai' or 'UTC'")
+    try:
+        ZoneInfo(value)
+    except ZoneInfoNotFoundError as exc:
+        raise ValueError(f"unknown IANA zone '{value}'; use e.g. 'Asia/Shanghai'") from exc
+    return value
+
+
+Zone = Annotated[str, Field(description="IANA zone name, e.g. Asia/Shanghai")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Credentials(_Strict):
+    """Names of environment variables (not values) that hold a connection's secrets."""
+
+    app_key: str | None = None
+    app_secret: str | None = None
+    access_token: str | None = None
+    refresh_token: str | None = None
+
+    def resolve(self, connection: str) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for field, env_name in self.model_dump().items():
+            if env_name is None:
+                continue
+            value = os.environ.get(env_name)
+            if value is None:
+                raise ConfigError(
+                    f"connections.{connection}.credentials.{field}: environment variable "
+                    f"{env_name} is not set; export it before running"
+                )
+            values[field] = value
+        return values
+
+
+class Connection(_Strict):
+    source: Literal["douyin"]
+    shop_id: str = Field(min_length=1)
+    timezone: Zone = "Asia/Shanghai"
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    base_url: str = "https://openapi-fxg.jinritemai.com"
+    start_date: datetime | None = None
+    credentials: Credentials = Credentials()
+    # Tap-specific settings passed through (window size, page size, ...).
+    options: dict[str, object] = Field(default_factory=dict)
+
+    _zone = field_validator("timezone")(_check_zone)
+
+    @field_validator("start_date")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("start_date needs an explicit offset, e.g. 2026-01-01T00:00:00+08:00")
+        return value
+
+
+class GateSettings(_Strict):
+    """Thresholds of the gate catalogue (shared/design/metrics-and-gates.md), with its defaults."""
+
+    future_skew_minutes: int = Field(default=10, ge=0, description="R3: how far ordered_at may be ahead of now")
+    earliest_order_date: str = Field(default="2000-01-01", description="R3: ordered_at before this is an error")
+    paid_before_ordered_tolerance_seconds: int = Field(default=60, ge=0, description="R3: paid_at >= ordered_at - this")
+    example_keys: int = Field(default=5, ge=0, le=50, description="how many example order_keys a failing gate shows")
+
+
+class Settings(_Strict):
+    database: Path = DEFAULT_DB
+    reporting_timezone: Zone = "Asia/Shanghai"
+    reporting_currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    # Name of the environment variable holding the salt for hashing buyer identities.
+    pii_salt_env: str = "ORDERLAYER_PII_SALT"
+    connections: dict[str, Connection] = Field(default_factory=dict)
+    gates: GateSettings = GateSettings()
+
+    _zone = field_validator("reporting_timezone")(_check_zone)
+
+    @model_validator(mode="after")
+    def _unique_shops(self) -> Settings:
+        seen: dict[tuple[str, str], str] = {}
+        for name, conn in self.connections.items():
+            key = (conn.source, conn.shop_id)
+            if key in seen:
+                raise ValueError(
+                    f"connections {seen[key]} and {name} both point at {conn.source} shop {conn.shop_id}; remove one"
+                )
+            seen[key] = name
+        return self
+
+    def pii_salt(self) -> str:
+        salt = os.environ.get(self.pii_salt_env)
+        if not salt:
+            raise ConfigError(
+                f"pii_salt_env: environment variable {self.pii_salt_env} is not set; export a long random "
+                "string there (it salts the hashes of buyer identities)"
+            )
+        return salt
+
+
+def _format_error(exc: ValidationError, source: str) -> str:
+    lines = [f"{source} is not valid:"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key; check its spelling against `orderlayer init`'s starter file"
+        elif err["type"] == "missing":
+            msg = "required key is missing; add it"
+        lines.append(f"  {key}: {msg}")
+    return "\n".join(lines)
+
+
+def load_settings(path: Path | None = None, db: Path | None = None) -> Settings:
+    """Read `orderlayer.yml` (or `path`); with no file, the defaults. `db` overrides `database`."""
+    data: dict = {}
+    source = str(path) if path else CONFIG_FILE
+    candidate = path or Path(CONFIG_FILE)
+    if path is not None and not path.exists():
+        raise ConfigError(f"--config {path}: file not found; run `orderlayer init` to write a starter file")
+    if candidate.exists():
+        try:
+            data = yaml.safe_load(candidate.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{source}: not valid YAML ({exc}); fix the syntax") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"{source}: the top level must be a mapping of keys such as `connections:`")
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(exc, source)) from exc
+    if db is not None:
+        settings = settings.model_copy(update={"database": db})
+    return settings

@@ -1,0 +1,19 @@
+{#- Per-shop settings from orderlayer.yml (passed by the CLI as the var `orderlayer_shops`)
+    as a relation: channel, shop_id, timezone, currency. -#}
+{% macro shop_settings() -%}
+    {%- set shops = var('orderlayer_shops', []) -%}
+    {%- if shops | length == 0 -%}
+    select cast(null as varchar) as channel, cast(null as varchar) as shop_id,
+           cast(null as varchar) as timezone, cast(null as varchar) as currency
+    where false
+    {%- else -%}
+    select * from (values
+        {%- for s in shops %}
+        ('{{ s.channel }}', '{{ s.shop_id }}', '{{ s.timezone }}', '{{ s.currency }}'){{ "," if not loop.last }}
+        {%- endfor %}
+    ) as shops (channel, shop_id, timezone, currency)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro reporting_timezone() -%}'{{ var("orderlayer_reporting_timezone", "Asia/Shanghai") }}'{%- endmacro %}
+{% macro reporting_currency() -%}'{{ var("orderlayer_reporting_currency", "CNY") }}'{%- endmacro %}

@@ -1,0 +1,44 @@
+{#- Time rules T1–T5 (docs/canonical-order-model.md). Every source timestamp is read with an
+    explicitly declared format and becomes a UTC TIMESTAMPTZ; nothing depends on the session zone. -#}
+
+{#- T1/T2: read `expr` (a JSON text value) declared as `format`:
+      'epoch_s'  unix seconds          'epoch_ms' unix milliseconds
+      'local'    naive 'YYYY-MM-DD HH:MI:SS' in `source_zone`
+      'iso'      ISO-8601 with an explicit offset (Z or ±hh:mm)
+    Sentinels (0, '', 0000-00-00 00:00:00, 1970-01-01 08:00:00) and unparseable values give NULL;
+    `time_is_invalid` tells the two apart. -#}
+{% macro to_utc(expr, format, source_zone='Asia/Shanghai') -%}
+    {%- if format == 'epoch_s' -%}
+    case when regexp_full_match(trim({{ expr }}), '[0-9]{1,12}') and cast(trim({{ expr }}) as bigint) > 86400
+         then to_timestamp(cast(trim({{ expr }}) as bigint)) end
+    {%- elif format == 'epoch_ms' -%}
+    case when regexp_full_match(trim({{ expr }}), '[0-9]{1,15}') and cast(trim({{ expr }}) as bigint) > 86400000
+         then make_timestamptz(cast(trim({{ expr }}) as bigint) * 1000) end
+    {%- elif format == 'local' -%}
+    case when trim({{ expr }}) not in ('', '0000-00-00 00:00:00', '1970-01-01 08:00:00', '1970-01-01 00:00:00')
+         then timezone('{{ source_zone }}', try_strptime(trim({{ expr }}), '%Y-%m-%d %H:%M:%S')) end
+    {%- elif format == 'iso' -%}
+    case when regexp_matches(trim({{ expr }}), '(Z|[+-][0-9]{2}:?[0-9]{2})$')
+         then try_cast(trim({{ expr }}) as timestamptz) end
+    {%- else -%}
+    {{ exceptions.raise_compiler_error("to_utc: unknown format '" ~ format ~ "'; use epoch_s, epoch_ms, local or iso") }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- True when `expr` carries a value that is neither a sentinel nor readable as `format` (→ quarantine). -#}
+{% macro time_is_invalid(expr, format, source_zone='Asia/Shanghai') -%}
+    ({{ expr }} is not null
+     and trim({{ expr }}) not in ('', '0', '0000-00-00 00:00:00', '1970-01-01 08:00:00', '1970-01-01 00:00:00')
+     and ({{ to_utc(expr, format, source_zone) }}) is null)
+{%- endmacro %}
+
+{#- True when `expr` holds a sentinel that stands for "no date" (T2: NULL, and flagged). -#}
+{% macro time_is_sentinel(expr) -%}
+    (trim({{ expr }}) in ('', '0', '0000-00-00 00:00:00', '1970-01-01 08:00:00', '1970-01-01 00:00:00'))
+{%- endmacro %}
+
+{#- T3: the calendar date of a UTC instant in an IANA zone (a literal or a column). The instant itself
+    is never shifted; only the date is derived. -#}
+{% macro local_date(ts, zone) -%}
+    cast(timezone({{ zone }}, {{ ts }}) as date)
+{%- endmacro %}

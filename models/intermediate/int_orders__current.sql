@@ -1,0 +1,16 @@
+-- Rules D1/D2: the current row of an order is its latest version by source_updated_at, ties broken
+-- by source_synced_at (then the raw id, so the choice is deterministic). A late older version never wins.
+with ranked as (
+    select
+        *,
+        row_number() over (
+            partition by order_key
+            order by source_updated_at desc, source_synced_at desc, raw_record_id desc
+        ) as version_rank,
+        count(*) over (partition by order_key) as version_count
+    from {{ ref('int_orders__versions') }}
+)
+
+select * exclude (version_rank)
+from ranked
+where version_rank = 1

@@ -1,0 +1,139 @@
+{#- Douyin shop (parent) orders, one row per raw version, typed and renamed to canonical names.
+    Platform facts: shared/channels/douyin.md §4 — epoch seconds, integer fen, 19-digit text ids. -#}
+{%- set tz = "Asia/Shanghai" -%}
+
+with raw as (
+    {{ raw_records('douyin', 'orders') }}
+),
+
+fields as (
+    select
+        _record_hash,
+        _connection,
+        _synced_at,
+        _record ->> 'order_id' as order_id,
+        _record ->> 'shop_id' as shop_id,
+        _record ->> 'order_status' as order_status,
+        _record ->> 'main_status' as main_status,
+        -- times: unix seconds; 0 is the platform's "not happened"
+        _record ->> 'create_time' as create_time,
+        _record ->> 'pay_time' as pay_time,
+        _record ->> 'ship_time' as ship_time,
+        _record ->> 'logistics_receipt_time' as logistics_receipt_time,
+        _record ->> 'finish_time' as finish_time,
+        _record ->> 'exp_ship_time' as exp_ship_time,
+        _record ->> 'update_time' as update_time,
+        -- money: integer fen
+        _record ->> 'pay_amount' as pay_amount,
+        _record ->> 'post_amount' as post_amount,
+        _record ->> 'tax_amount' as tax_amount,
+        _record ->> 'promotion_amount' as promotion_amount,
+        _record ->> 'promotion_shop_amount' as promotion_shop_amount,
+        -- the sku orders' list-price totals (origin_amount × item_num), summed below
+        json_extract_string(_record, '$.sku_order_list[*].sum_amount') as sku_sum_amounts,
+        json_extract_string(_record, '$.sku_order_list[*].trade_type') as sku_trade_types,
+        json_extract_string(_record, '$.sku_order_list[*].after_sale_info.refund_status') as sku_refund_statuses,
+        json_extract_string(_record, '$.sku_order_list[*].after_sale_info.after_sale_status') as sku_after_sale_statuses,
+        json_extract_string(_record, '$.sku_order_list[*].pay_amount') as sku_pay_amounts,
+        -- presale phases: phase 1 is the deposit (定金), phase 2 the balance (尾款)
+        json_extract(_record, '$.order_phase_list') as order_phase_list,
+        -- receiver: masks and region names only; ciphertexts stay in raw, plaintext never lands
+        json_extract_string(_record, '$.post_addr.province.name') as receiver_province,
+        json_extract_string(_record, '$.post_addr.city.name') as receiver_city,
+        _record ->> 'mask_post_tel' as receiver_phone_masked,
+        _record ->> 'mask_post_receiver' as receiver_name_masked,
+        -- buyer identity, salted-hashed by the tap
+        _record ->> 'doudian_open_id' as doudian_open_id
+    from raw
+),
+
+phases as (
+    select
+        _record_hash,
+        len(order_phase_list::json[]) > 0 as has_phases,
+        list_filter(order_phase_list::json[], lambda p: json_extract_string(p, '$.current_phase') = '1')[1] as deposit_phase,
+        list_filter(order_phase_list::json[], lambda p: json_extract_string(p, '$.current_phase') = '2')[1] as balance_phase
+    from fields
+    where order_phase_list is not null and json_type(order_phase_list) = 'ARRAY'
+),
+
+typed as (
+    select
+        f._record_hash as raw_record_id,
+        f._connection as connection_name,
+        f._synced_at as source_synced_at,
+        'douyin' as channel,
+        'douyin' as source_system,
+        f.shop_id,
+        f.order_id as channel_order_id,
+        f.order_status as status_native,
+        f.main_status as status_detail_native,
+
+        {{ to_utc('f.create_time', 'epoch_s') }} as ordered_at,
+        {{ to_utc('f.pay_time', 'epoch_s') }} as first_paid_at,
+        {{ to_utc('f.ship_time', 'epoch_s') }} as shipped_at,
+        {{ to_utc('f.logistics_receipt_time', 'epoch_s') }} as delivered_at,
+        {{ to_utc('f.finish_time', 'epoch_s') }} as completed_at,
+        {{ to_utc('f.exp_ship_time', 'epoch_s') }} as promised_ship_by,
+        cast(null as timestamptz) as promised_delivery_by,
+        {{ to_utc('f.update_time', 'epoch_s') }} as source_updated_at,
+
+        list_sum(list_transform(f.sku_sum_amounts, lambda x: {{ minor_units_to_amount('x') }})) as goods_amount,
+        {{ minor_units_to_amount('f.promotion_shop_amount') }} as shop_discount_amount,
+        -- every discount not funded by the shop: platform, influencer (talent) and payment-channel
+        {{ minor_units_to_amount('f.promotion_amount') }} - coalesce({{ minor_units_to_amount('f.promotion_shop_amount') }}, 0)
+            as platform_discount_amount,
+        {{ minor_units_to_amount('f.post_amount') }} as freight_amount,
+        coalesce({{ minor_units_to_amount('f.tax_amount') }}, 0.00) as tax_amount,
+        {{ minor_units_to_amount('f.pay_amount') }} as paid_amount,
+        -- Douyin's order list carries no refund amount: a sku order whose refund succeeded
+        -- (after_sale_info.refund_status = 3) counts as refunded in full.
+        coalesce(list_sum(list_transform(
+            list_zip(f.sku_refund_statuses, f.sku_pay_amounts),
+            lambda z: case when z[1] = '3' then {{ minor_units_to_amount('z[2]') }} else 0 end
+        )), 0)::{{ money_type() }} as refund_amount,
+        coalesce(list_bool_or(list_transform(f.sku_refund_statuses, lambda x: x = '3')), false) as has_refund,
+        -- after-sale in progress: applied (6), returning (7), buyer shipped back (11), exchange shipping (13)
+        coalesce(list_bool_or(list_transform(f.sku_after_sale_statuses, lambda x: x in ('6', '7', '11', '13'))), false)
+            as has_open_after_sale,
+
+        -- presale: sku trade_type 2 (deposit presale) / 3 (deposit sourcing), or a phase list
+        coalesce(list_bool_or(list_transform(f.sku_trade_types, lambda x: x in ('2', '3'))), false)
+            or coalesce(ph.has_phases, false) as is_presale,
+        {{ minor_units_to_amount("ph.deposit_phase ->> 'phase_pay_amount'") }} as deposit_amount,
+        {{ minor_units_to_amount("ph.balance_phase ->> 'phase_pay_amount'") }} as balance_amount,
+        coalesce(json_extract_string(ph.deposit_phase, '$.pay_success') = 'true', false) as deposit_paid,
+        coalesce(json_extract_string(ph.balance_phase, '$.pay_success') = 'true', false) as balance_paid,
+        {{ to_utc("ph.balance_phase ->> 'phase_pay_time'", 'epoch_s') }} as balance_paid_at,
+
+        'CNY' as currency,
+        f.receiver_province,
+        f.receiver_city,
+        f.receiver_phone_masked,
+        f.receiver_name_masked,
+        f.doudian_open_id as customer_key,
+        false as is_test,
+
+        -- rule D3: why this version cannot be made canonical (NULL when it can)
+        case
+            when f.order_id is null or not regexp_full_match(f.order_id, '[0-9]{1,32}') then 'missing or malformed order_id'
+            when f.shop_id is null or not regexp_full_match(f.shop_id, '[0-9]{1,32}') then 'missing or malformed shop_id'
+            when {{ to_utc('f.create_time', 'epoch_s') }} is null then 'missing or unparseable create_time'
+            when {{ to_utc('f.update_time', 'epoch_s') }} is null then 'missing or unparseable update_time'
+            {%- for field in ['pay_time', 'ship_time', 'logistics_receipt_time', 'finish_time', 'exp_ship_time'] %}
+            when {{ time_is_invalid('f.' ~ field, 'epoch_s') }} then 'unparseable {{ field }}'
+            {%- endfor %}
+            {%- for field in ['pay_amount', 'post_amount', 'tax_amount', 'promotion_amount', 'promotion_shop_amount'] %}
+            when {{ amount_is_invalid('f.' ~ field) }} then 'non-numeric {{ field }}'
+            {%- endfor %}
+            when f.pay_amount is null then 'missing pay_amount'
+            when coalesce(list_bool_or(list_transform(f.sku_sum_amounts, lambda x: {{ amount_is_invalid('x') }})), false)
+                then 'non-numeric sku sum_amount'
+            when coalesce(list_bool_or(list_transform(f.sku_pay_amounts, lambda x: {{ amount_is_invalid('x') }})), false)
+                then 'non-numeric sku pay_amount'
+        end as quarantine_reason
+    from fields as f
+    left join phases as ph on ph._record_hash = f._record_hash
+)
+
+select * from typed
