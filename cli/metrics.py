@@ -1,0 +1,160 @@
+"""Metrics through MetricFlow, answered from the `published` schema.
+
+dbt writes the semantic manifest (target/semantic_manifest.json) with the marts' build relations in
+`audit`; consumers must only ever see what passed the gates, so the manifest's relations are pointed at
+`published` before MetricFlow plans a query. Queries run in-process on a read-only DuckDB connection.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Sequence
+
+import duckdb
+from metricflow.data_table.mf_table import MetricFlowDataTable
+from metricflow.engine.metricflow_engine import MetricFlowEngine, MetricFlowQueryRequest
+from metricflow.protocols.sql_client import SqlEngine
+from metricflow.sql.render.duckdb_renderer import DuckDbSqlPlanRenderer
+from metricflow.sql.render.sql_plan_renderer import SqlPlanRenderer
+from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_dbt_generated_manifest
+from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
+from metricflow_semantics.sql.sql_bind_parameters import SqlBindParameterSet
+
+PUBLISHED = "published"
+GRAINS = ("day", "week", "month", "quarter", "year")
+#: Dimension names users type (`--by channel`) → the semantic model's entity-qualified names.
+ENTITY = "order"
+
+
+class MetricsError(Exception):
+    """A metrics request that cannot be answered; the message says why and what to do."""
+
+
+class DuckDBSqlClient:
+    """MetricFlow's SqlClient protocol over one DuckDB connection (UTC session)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+        self._renderer = DuckDbSqlPlanRenderer()
+
+    @property
+    def sql_engine_type(self) -> SqlEngine:
+        return SqlEngine.DUCKDB
+
+    @property
+    def sql_plan_renderer(self) -> SqlPlanRenderer:
+        return self._renderer
+
+    def _params(self, bind: SqlBindParameterSet) -> dict[str, Any]:
+        return {key: value.union_value() for key, value in bind.param_dict.items()} if bind.param_dict else {}
+
+    def query(self, stmt: str, sql_bind_parameter_set: SqlBindParameterSet = SqlBindParameterSet()) -> MetricFlowDataTable:
+        cursor = self._con.execute(stmt, self._params(sql_bind_parameter_set) or None)
+        names = [d[0] for d in cursor.description]
+        return MetricFlowDataTable.create_from_rows(column_names=names, rows=cursor.fetchall())
+
+    def execute(self, stmt: str, sql_bind_parameter_set: SqlBindParameterSet = SqlBindParameterSet()) -> None:
+        self._con.execute(stmt, self._params(sql_bind_parameter_set) or None)
+
+    def dry_run(self, stmt: str, sql_bind_parameter_set: SqlBindParameterSet = SqlBindParameterSet()) -> None:
+        self._con.execute(f"explain {stmt}", self._params(sql_bind_parameter_set) or None)
+
+    def close(self) -> None:
+        self._con.close()
+
+    def render_bind_parameter_key(self, bind_parameter_key: str) -> str:
+        return f"${bind_parameter_key}"
+
+
+def published_manifest(manifest_path: Path, catalog: str) -> str:
+    """The semantic manifest JSON with every model relation pointed at `<catalog>.published`."""
+    if not manifest_path.exists():
+        raise MetricsError(f"{manifest_path} not found; run `orderlayer build` (dbt writes it) and publish first")
+    data = json.loads(manifest_path.read_text(encoding="utf-8"))
+
+    def repoint(relation: dict[str, Any]) -> None:
+        relation["schema_name"] = PUBLISHED
+        relation["database"] = catalog
+        relation["relation_name"] = f'"{catalog}"."{PUBLISHED}"."{relation["alias"]}"'
+
+    for model in data.get("semantic_models", []):
+        repoint(model["node_relation"])
+    config = data.get("project_configuration", {})
+    for spine in config.get("time_spines", []):
+        repoint(spine["node_relation"])
+    for spine in config.get("time_spine_table_configurations", []):
+        spine["location"] = f"{catalog}.{PUBLISHED}.{spine['location'].split('.')[-1]}"
+    return json.dumps(data)
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    sql: str
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+
+def _group_by_name(dimension: str) -> str:
+    return dimension if "__" in dimension else f"{ENTITY}__{dimension}"
+
+
+def _clean(value: Any) -> Any:
+    # MetricFlow hands counts back as Decimal; keep integers integral and money exact.
+    if isinstance(value, Decimal) and value == value.to_integral_value() and value.as_tuple().exponent >= 0:
+        return int(value)
+    return value
+
+
+def query_metrics(
+    db_path: Path,
+    manifest_path: Path,
+    metrics: Sequence[str],
+    by: Sequence[str] = (),
+    grain: str | None = "day",
+    where: Sequence[str] = (),
+) -> MetricResult:
+    """Answer `metrics` grouped by `by` (dimension names) and metric_time at `grain`, from published."""
+    if grain is not None and grain not in GRAINS:
+        raise MetricsError(f"--grain {grain}: use one of {', '.join(GRAINS)}")
+    if not db_path.exists():
+        raise MetricsError(f"database {db_path} not found; run `orderlayer run` or `orderlayer demo` first")
+    con = duckdb.connect(str(db_path), read_only=True)
+    con.execute("set TimeZone = 'UTC'")
+    try:
+        present = con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = 'fct_orders'",
+            [PUBLISHED],
+        ).fetchone()[0]
+        if not present:
+            raise MetricsError("nothing is published yet; run `orderlayer run` (publish happens when no red gate fails)")
+        catalog = con.execute("select current_database()").fetchone()[0]
+        manifest = parse_manifest_from_dbt_generated_manifest(published_manifest(manifest_path, catalog))
+        engine = MetricFlowEngine(SemanticManifestLookup(manifest), DuckDBSqlClient(con))
+        known = {m.name for m in manifest.metrics}
+        unknown = [m for m in metrics if m not in known]
+        if unknown:
+            raise MetricsError(f"unknown metric(s) {', '.join(unknown)}; available: {', '.join(sorted(known))}")
+        group_by = ([f"metric_time__{grain}"] if grain else []) + [_group_by_name(d) for d in by]
+        request = MetricFlowQueryRequest.create(
+            metric_names=list(metrics),
+            group_by_names=group_by,
+            where_constraints=list(where) or None,
+            order_by_names=group_by,
+        )
+        try:
+            result = engine.query(request)
+        except Exception as exc:  # MetricFlow raises many types; all mean "this query is not valid"
+            raise MetricsError(f"MetricFlow could not answer: {exc}") from exc
+        table = result.result_df
+        assert table is not None
+        columns = [c.replace(f"{ENTITY}__", "") for c in table.column_names]
+        rows = [tuple(_clean(v) for v in row) for row in table.rows]
+        return MetricResult(columns=columns, rows=rows, sql=result.sql)
+    finally:
+        con.close()
