@@ -164,3 +164,37 @@ def load_settings(path: Path | None = None, db: Path | None = None) -> Settings:
     if db is not None:
         settings = settings.model_copy(update={"database": db})
     return settings
+
+
+STARTER = """\
+# orderlayer.yml — the one registry of connections, zones, currencies and gate thresholds.
+# Secrets never go here: `credentials` names the environment variables that hold them.
+
+database: warehouse/orderlayer.duckdb
+reporting_timezone: Asia/Shanghai     # business_date is computed in this IANA zone
+reporting_currency: CNY
+pii_salt_env: ORDERLAYER_PII_SALT     # env var with a long random string; salts buyer-id hashes
+
+connections:
+  douyin_main:
+    source: douyin
+    shop_id: "7784061"                # text: platform ids never go through a float
+    timezone: Asia/Shanghai           # the shop's own zone, for shop_local_date
+    currency: CNY
+    base_url: https://openapi-fxg.jinritemai.com
+    start_date: "2026-01-01T00:00:00+08:00"   # first sync only; later syncs resume from the bookmark
+    credentials:
+      app_key: DOUYIN_APP_KEY
+      app_secret: DOUYIN_APP_SECRET
+      access_token: DOUYIN_ACCESS_TOKEN
+      refresh_token: DOUYIN_REFRESH_TOKEN
+    options:
+      window_seconds: 21600           # update_time window per query (the platform's maximum is unconfirmed)
+      page_size: 100                  # at most 100
+
+gates:
+  future_skew_minutes: 10
+  earliest_order_date: "2000-01-01"
+  paid_before_ordered_tolerance_seconds: 60
+  example_keys: 5
+"""

@@ -1,1 +1,21 @@
+"""Quality gates (Great Expectations on DuckDB) and write-audit-publish."""
 
+from orderlayer.expectations.gates import Gate, catalogue
+from orderlayer.expectations.publish import PublishFailed, PublishRefused, PublishResult, publish
+from orderlayer.expectations.report import ExpectationOutcome, GateReport, GateResult, verdict_of
+from orderlayer.expectations.runner import GateRunError, run_gates
+
+__all__ = [
+    "ExpectationOutcome",
+    "Gate",
+    "GateReport",
+    "GateResult",
+    "GateRunError",
+    "PublishFailed",
+    "PublishRefused",
+    "PublishResult",
+    "catalogue",
+    "publish",
+    "run_gates",
+    "verdict_of",
+]

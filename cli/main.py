@@ -1,0 +1,324 @@
+"""`orderlayer`: the command-line entry point. Commands are thin; each stage lives in its own module.
+
+Exit codes: 0 ok (green or yellow), 1 red gate or failure, 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
+import duckdb
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from orderlayer import ops
+from orderlayer.config import CONFIG_FILE, STARTER, ConfigError, Settings, load_settings
+from orderlayer.metrics import MetricsError, query_metrics
+from orderlayer.output import Format, render
+from orderlayer.pipeline import CheckResult, StageError, build, check, publish_checked
+from orderlayer.project import semantic_manifest
+from orderlayer.sync import SyncResult, sync_connection
+
+app = typer.Typer(
+    name="orderlayer",
+    help="Orders from every channel → one canonical, gated order fact layer with metrics.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    Optional[Path], typer.Option("--db", help="DuckDB file (default: orderlayer.yml `database`, else warehouse/orderlayer.duckdb)")
+]
+ConfigOption = Annotated[Optional[Path], typer.Option("--config", help=f"Configuration file (default: ./{CONFIG_FILE})")]
+FormatOption = Annotated[Format, typer.Option("--format", help="Output format")]
+
+
+def _settings(config: Path | None, db: Path | None) -> Settings:
+    try:
+        return load_settings(config, db)
+    except ConfigError as exc:
+        err.print(f"[bold red]configuration error[/]: {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error[/]: {message}")
+    return typer.Exit(code)
+
+
+def _run_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Option("--path", help="Where to write the starter file")] = Path(CONFIG_FILE),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file")] = False,
+) -> None:
+    """Write a starter orderlayer.yml."""
+    if path.exists() and not force:
+        raise _fail(f"{path} exists; pass --force to overwrite it", 2)
+    path.write_text(STARTER, encoding="utf-8")
+    load_settings(path)  # the starter must itself be valid
+    console.print(f"wrote {path}; set the credential environment variables it names, then `orderlayer run`")
+
+
+# --- sync -------------------------------------------------------------------------------------------
+
+
+def run_sync(
+    settings: Settings,
+    names: list[str],
+    run_id: str,
+    end_date: datetime | None = None,
+    full_refresh: bool = False,
+) -> list[SyncResult]:
+    unknown = [n for n in names if n not in settings.connections]
+    if unknown:
+        raise ConfigError(
+            f"connections: {', '.join(unknown)} not in the configuration; known: {', '.join(settings.connections) or 'none'}"
+        )
+    results = []
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,} records"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as progress:
+        for name in names or list(settings.connections):
+            task = progress.add_task(f"sync {name}", total=None)
+            result = sync_connection(
+                name,
+                settings,
+                settings.database,
+                run_id=run_id,
+                end_date=end_date,
+                full_refresh=full_refresh,
+                on_records=lambda n, t=task: progress.advance(t, n),
+            )
+            progress.update(task, total=max(result.records_read, 1), completed=result.records_read)
+            results.append(result)
+    for r in results:
+        before = _bookmark_text(r.bookmark_before)
+        after = _bookmark_text(r.bookmark_after)
+        style = "green" if r.status == "ok" else "red"
+        err.print(
+            f"[{style}]{r.connection}: {r.status}[/] — {r.records_read:,} records read, {r.rows_added:,} new raw rows; "
+            f"bookmark {before} → {after}" + (f"\n  {r.error}\n  log: {r.log_path}" if r.error else "")
+        )
+    return results
+
+
+def _bookmark_text(state: dict | None) -> str:
+    if not state:
+        return "none"
+    values = []
+    for stream, entry in (state.get("bookmarks") or {}).items():
+        value = entry.get("replication_key_value") if isinstance(entry, dict) else None
+        if isinstance(value, int) and value > 10**8:
+            value = datetime.fromtimestamp(value, timezone.utc).isoformat()
+        values.append(f"{stream}={value}")
+    return ", ".join(values) or "none"
+
+
+@app.command()
+def sync(
+    connections: Annotated[Optional[list[str]], typer.Argument(help="Connection names (default: all)")] = None,
+    full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Forget the bookmark of these connections first")] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Extract new and changed orders from each connection into raw."""
+    settings = _settings(config, db)
+    if not settings.connections:
+        raise _fail(f"no connections in {config or CONFIG_FILE}; run `orderlayer init` and add one", 2)
+    try:
+        results = run_sync(settings, connections or [], _run_id(), full_refresh=full_refresh)
+    except ConfigError as exc:
+        raise _fail(str(exc), 2) from exc
+    if any(r.status != "ok" for r in results):
+        raise typer.Exit(1)
+
+
+# --- build / check / publish --------------------------------------------------------------------------
+
+
+@app.command("build")
+def build_cmd(db: DbOption = None, config: ConfigOption = None) -> None:
+    """Build the canonical marts into the `audit` schema with dbt (contracts enforced)."""
+    settings = _settings(config, db)
+    try:
+        with console.status("dbt build"):
+            build(settings, settings.database)
+    except (StageError, ConfigError) as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"[green]built[/] audit marts in {settings.database}")
+
+
+def _print_check(result: CheckResult, fmt: Format) -> None:
+    if fmt is Format.json:
+        console.file.write(json.dumps(result.to_dict(), indent=2, default=str, ensure_ascii=False) + "\n")
+        return
+    rows = [
+        (g.gate_id, g.colour, g.channel or "(all)", g.failing_count, ", ".join(g.examples[:3]), g.description)
+        for g in result.gates.results
+    ]
+    rows += [("dbt", t["colour"], "(all)", t["failures"] or 0, "", t["test"]) for t in result.dbt_tests if t["colour"] != "green"]
+    render(["gate", "light", "channel", "failing", "examples", "what"], rows, fmt, console, title="Gates")
+    colour = {"green": "green", "yellow": "yellow", "red": "red"}[result.verdict]
+    passed = sum(1 for t in result.dbt_tests if t["colour"] == "green")
+    console.print(f"dbt tests: {passed}/{len(result.dbt_tests)} passed · verdict: [bold {colour}]{result.verdict.upper()}[/]")
+
+
+def _verdict_exit(verdict: str, fail_on: str) -> None:
+    if verdict == "red" or (fail_on == "yellow" and verdict == "yellow"):
+        raise typer.Exit(1)
+
+
+@app.command("check")
+def check_cmd(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = Format.table,
+    fail_on: Annotated[str, typer.Option("--fail-on", help="red (default) or yellow: the lightest colour that exits 1")] = "red",
+) -> None:
+    """Judge what is in `audit` as it stands: dbt tests and GX gates, one verdict."""
+    if fail_on not in ("red", "yellow"):
+        raise _fail("--fail-on takes red or yellow", 2)
+    settings = _settings(config, db)
+    run_id = _run_id()
+    try:
+        result = check(settings, settings.database, run_id)
+    except (StageError, ConfigError) as exc:
+        raise _fail(str(exc)) from exc
+    _print_check(result, fmt)
+    _verdict_exit(result.verdict, fail_on)
+
+
+@app.command("publish")
+def publish_cmd(db: DbOption = None, config: ConfigOption = None) -> None:
+    """Re-judge `audit` and, unless a red gate fails, replace `published` with it atomically."""
+    settings = _settings(config, db)
+    run_id = _run_id()
+    try:
+        result = check(settings, settings.database, run_id)
+        _print_check(result, Format.table)
+        if result.verdict == "red":
+            raise _fail("red gate failed: published is unchanged")
+        published = publish_checked(settings.database, run_id, result)
+    except (StageError, ConfigError) as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"[green]published[/] version {published.version}")
+
+
+@app.command("run")
+def run_cmd(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fail_on: Annotated[str, typer.Option("--fail-on", help="red (default) or yellow")] = "red",
+) -> None:
+    """The main job: sync → build → check → publish."""
+    settings = _settings(config, db)
+    if not settings.connections:
+        raise _fail(f"no connections in {config or CONFIG_FILE}; run `orderlayer init` and add one", 2)
+    verdict = run_pipeline(settings)
+    _verdict_exit(verdict, fail_on)
+
+
+def run_pipeline(settings: Settings, end_date: datetime | None = None, now: datetime | None = None) -> str:
+    """sync → build → check → publish; returns the verdict. Raises typer.Exit on failure."""
+    db = settings.database
+    run_id = _run_id()
+    ops.start_run(db, run_id, "run")
+    detail: dict = {}
+    try:
+        syncs = run_sync(settings, [], run_id, end_date=end_date)
+        detail["syncs"] = [{"connection": s.connection, "status": s.status, "records": s.records_read} for s in syncs]
+        if any(s.status != "ok" for s in syncs):
+            raise StageError("a sync failed; nothing was built or published (raw keeps what was committed)")
+        with console.status("dbt build"):
+            build(settings, db)
+        with console.status("checking gates"):
+            result = check(settings, db, run_id, now=now)
+        _print_check(result, Format.table)
+        detail["check"] = result.to_dict()
+        if result.verdict == "red":
+            ops.finish_run(db, run_id, "blocked", result.verdict, detail)
+            err.print("[bold red]red gate failed[/]: published is unchanged")
+            return result.verdict
+        published = publish_checked(db, run_id, result)
+        detail["published_version"] = published.version
+        ops.finish_run(db, run_id, "published", result.verdict, detail)
+        console.print(f"[green]published[/] version {published.version} ({result.verdict})")
+        return result.verdict
+    except (StageError, ConfigError) as exc:
+        ops.finish_run(db, run_id, "failed", None, {**detail, "error": str(exc)})
+        raise _fail(str(exc), 2 if isinstance(exc, ConfigError) else 1) from exc
+
+
+# --- consumers ------------------------------------------------------------------------------------------
+
+
+@app.command()
+def metrics(
+    names: Annotated[list[str], typer.Argument(help="Metric names, e.g. valid_orders gmv")],
+    by: Annotated[Optional[list[str]], typer.Option("--by", help="Dimension to group by (repeatable), e.g. channel")] = None,
+    grain: Annotated[str, typer.Option("--grain", help="day, week, month, quarter, year or none")] = "day",
+    fmt: FormatOption = Format.table,
+    output: Annotated[Optional[Path], typer.Option("--output", help="Write to this file")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Answer metrics (MetricFlow) from the published facts."""
+    settings = _settings(config, db)
+    try:
+        result = query_metrics(
+            settings.database, semantic_manifest(), names, by or [], None if grain == "none" else grain
+        )
+        render(result.columns, result.rows, fmt, console, output=output, title="Metrics (published)")
+    except (MetricsError, ConfigError, ValueError) as exc:
+        raise _fail(str(exc), 2) from exc
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="A read-only SQL query, e.g. \"select * from published.fct_orders\"")],
+    fmt: FormatOption = Format.table,
+    output: Annotated[Optional[Path], typer.Option("--output", help="Write to this file")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run a read-only query against the database."""
+    settings = _settings(config, db)
+    if not settings.database.exists():
+        raise _fail(f"database {settings.database} not found; run `orderlayer demo` or `orderlayer run` first", 2)
+    # Read-only, and no file access: a query can neither change the warehouse nor write elsewhere (COPY, ATTACH).
+    con = duckdb.connect(str(settings.database), read_only=True, config={"enable_external_access": False})
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        cursor = con.execute(query)
+        if cursor.description is None:
+            raise _fail("the statement returned no rows (only queries are allowed)", 2)
+        columns = [d[0] for d in cursor.description]
+        render(columns, cursor.fetchall(), fmt, console, output=output)
+    except duckdb.Error as exc:
+        raise _fail(f"query failed: {exc}", 2) from exc
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from exc
+    finally:
+        con.close()
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()

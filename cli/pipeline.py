@@ -1,0 +1,79 @@
+"""The stages `run` chains: build (dbt into audit), check (dbt tests + GX gates → one verdict), publish."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from orderlayer.config import Settings
+from orderlayer.project import DbtResult, run_dbt
+
+if TYPE_CHECKING:  # Great Expectations is imported only when gates run (it takes seconds to import)
+    from orderlayer.expectations.gates import GateReport
+    from orderlayer.expectations.publish import PublishResult
+
+#: What publish copies from audit to published, in one transaction.
+MARTS = ["fct_orders", "fct_order_lines", "metricflow_time_spine"]
+VERDICTS = ("green", "yellow", "red")
+
+
+class StageError(Exception):
+    """A stage that could not run (as opposed to data that failed a gate)."""
+
+
+def build(settings: Settings, db: Path) -> DbtResult:
+    """Seeds and models into staging/audit/quarantine; tests run in `check`."""
+    result = run_dbt(["build", "--resource-type", "seed", "--resource-type", "model"], settings, db)
+    if not result.ok:
+        failed = "; ".join(f"{r['unique_id']}: {r['message']}" for r in result.failures()) or result.log_tail
+        raise StageError(f"dbt build failed: {failed}")
+    return result
+
+
+@dataclass
+class CheckResult:
+    verdict: str
+    gates: GateReport
+    dbt_tests: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "gates": self.gates.to_dict(),
+            "dbt_tests": self.dbt_tests,
+        }
+
+
+def _worst(*verdicts: str) -> str:
+    return max(verdicts, key=VERDICTS.index)
+
+
+def check(settings: Settings, db: Path, run_id: str, now: datetime | None = None) -> CheckResult:
+    """Judge audit as it stands: dbt's data tests (error = red, warn = yellow) and the GX gates."""
+    tests = run_dbt(["test"], settings, db)
+    if not tests.results and not tests.ok:
+        raise StageError(f"dbt test could not run: {tests.log_tail}")
+    dbt_items = [
+        {
+            "test": r["unique_id"].split(".")[-2] if r["unique_id"].count(".") >= 2 else r["unique_id"],
+            "status": r["status"],
+            "failures": r["failures"],
+            "colour": "red" if r["status"] in ("fail", "error") else "yellow" if r["status"] == "warn" else "green",
+        }
+        for r in tests.results
+    ]
+    dbt_verdict = _worst("green", *(i["colour"] for i in dbt_items))
+    from orderlayer.expectations.gates import run_gates
+
+    gates = run_gates(db, settings.gates, run_id, now=now)
+    return CheckResult(verdict=_worst(dbt_verdict, gates.verdict), gates=gates, dbt_tests=dbt_items)
+
+
+def publish_checked(db: Path, run_id: str, result: CheckResult) -> PublishResult:
+    if result.verdict == "red":
+        raise StageError("red verdict: published is left unchanged")
+    from orderlayer.expectations.publish import publish
+
+    return publish(db, run_id, result.gates, MARTS)

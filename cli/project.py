@@ -1,0 +1,86 @@
+"""Where the dbt project lives and how orderlayer invokes dbt on a given database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orderlayer.config import ConfigError, Settings
+
+
+def project_dir() -> Path:
+    """The orderlayer checkout that holds dbt_project.yml (the package is installed editable from it)."""
+    override = os.environ.get("ORDERLAYER_PROJECT_DIR")
+    root = Path(override) if override else Path(__file__).resolve().parent.parent
+    if not (root / "dbt_project.yml").exists():
+        raise ConfigError(
+            f"ORDERLAYER_PROJECT_DIR: no dbt_project.yml in {root}; install orderlayer editable from its checkout "
+            "(`make demo` does) or point ORDERLAYER_PROJECT_DIR at the checkout"
+        )
+    return root
+
+
+def semantic_manifest() -> Path:
+    return project_dir() / "target" / "semantic_manifest.json"
+
+
+def dbt_vars(settings: Settings) -> dict[str, object]:
+    """The one dbt var set orderlayer passes: zones, currency and each connection's shop settings."""
+    return {
+        "orderlayer_reporting_timezone": settings.reporting_timezone,
+        "orderlayer_reporting_currency": settings.reporting_currency,
+        "orderlayer_shops": [
+            {"channel": c.source, "shop_id": c.shop_id, "timezone": c.timezone, "currency": c.currency}
+            for c in settings.connections.values()
+        ],
+    }
+
+
+@dataclass
+class DbtResult:
+    command: str
+    returncode: int
+    results: list[dict] = field(default_factory=list)
+    log_tail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def failures(self) -> list[dict]:
+        return [r for r in self.results if r.get("status") in ("error", "fail", "runtime error")]
+
+    def warnings(self) -> list[dict]:
+        return [r for r in self.results if r.get("status") == "warn"]
+
+
+def run_dbt(args: list[str], settings: Settings, db_path: Path) -> DbtResult:
+    """Run one dbt command on `db_path` in a subprocess (so DuckDB's file lock is released after it)."""
+    root = project_dir()
+    env = dict(os.environ)
+    env["ORDERLAYER_DB"] = str(db_path.resolve())
+    env["DBT_PROFILES_DIR"] = str(root)
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    cmd = [sys.executable, "-m", "dbt.cli.main", *args, "--vars", json.dumps(dbt_vars(settings))]
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    run_results = root / "target" / "run_results.json"
+    run_results.unlink(missing_ok=True)  # never read a previous command's results
+    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+    results: list[dict] = []
+    if run_results.exists() and args and args[0] in ("build", "run", "test", "seed"):
+        data = json.loads(run_results.read_text(encoding="utf-8"))
+        results = [
+            {
+                "unique_id": r["unique_id"],
+                "status": r["status"],
+                "failures": r.get("failures"),
+                "message": r.get("message"),
+            }
+            for r in data.get("results", [])
+        ]
+    tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
+    return DbtResult(command=" ".join(args), returncode=proc.returncode, results=results, log_tail=tail)

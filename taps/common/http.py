@@ -1,0 +1,35 @@
+"""HTTP transport pieces shared by the taps."""
+
+from __future__ import annotations
+
+import typing as t
+
+import requests
+from requests.adapters import HTTPAdapter
+
+if t.TYPE_CHECKING:
+    from orderlayer.taps.common.ratelimit import TokenBucket
+
+
+class RateLimitedAdapter(HTTPAdapter):
+    """Takes a token from a shared bucket before every real HTTP send.
+
+    Throttling at the transport (rather than per page) also paces retries and token
+    refreshes, which are exactly the calls a platform counts against the app budget.
+    """
+
+    def __init__(self, bucket: TokenBucket, **kwargs: t.Any) -> None:
+        self.bucket = bucket
+        super().__init__(**kwargs)
+
+    def send(self, request: requests.PreparedRequest, *args: t.Any, **kwargs: t.Any) -> requests.Response:  # type: ignore[override]
+        self.bucket.acquire()
+        return super().send(request, *args, **kwargs)
+
+
+def mount_rate_limiter(session: requests.Session, bucket: TokenBucket) -> requests.Session:
+    """Route every http(s) call of ``session`` through ``bucket``."""
+    adapter = RateLimitedAdapter(bucket)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session

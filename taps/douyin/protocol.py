@@ -1,0 +1,132 @@
+"""Douyin shop (抖店, jinritemai "fxg") open-API protocol: signing and error codes.
+
+Pure standard library, shared by the tap (``client.py``) and the sandbox so both sides
+compute the same signature from the same rules (shared/channels/douyin.md §1, §2, §5).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import typing as t
+
+DEFAULT_BASE_URL = "https://openapi-fxg.jinritemai.com"
+API_VERSION = "2"
+SIGN_METHOD_HMAC_SHA256 = "hmac-sha256"
+SIGN_METHOD_MD5 = "md5"
+SIGN_METHODS = (SIGN_METHOD_HMAC_SHA256, SIGN_METHOD_MD5)
+
+#: Opt-in to the new error codes (the SDK sends it on every call).
+NEW_ERROR_CODE_HEADER = "x-open-no-old-err-code"
+
+#: Query parameters every call carries; ``access_token`` is omitted for token calls.
+SIGNED_QUERY_PARAMS = ("app_key", "method", "timestamp", "v", "sign", "sign_method", "access_token")
+
+ORDER_SEARCH_LIST_PATH = "/order/searchList"
+TOKEN_REFRESH_PATH = "/token/refresh"
+MAX_PAGE_SIZE = 100
+
+# --- envelope codes (§5) -------------------------------------------------------------
+CODE_OK = 10000
+CODE_PARTIAL_FAILURE = 10001
+CODE_SERVICE_UNAVAILABLE = 20000
+CODE_INTERNAL_TIMEOUT = 20001
+CODE_PERMISSION = 30001
+CODE_IP_WHITELIST = 30002
+CODE_MISSING_PLATFORM_PARAM = 40001
+CODE_MISSING_BUSINESS_PARAM = 40002
+CODE_INVALID_PLATFORM_PARAM = 40003
+CODE_INVALID_BUSINESS_PARAM = 40004
+CODE_PLATFORM_FAILED = 50001
+CODE_BUSINESS_FAILED = 50002
+CODE_RATE_LIMITED = 60000
+CODE_API_OFFLINE = 70000
+
+SUB_SIGNATURE_INVALID = "isv.signature-invalid"
+SUB_SIGNATURE_MISSING = "isv.signature-missing"
+SUB_TOKEN_MISSING = "isv.access-token-missing"
+SUB_TOKEN_EXPIRED = "isv.access-token-expired"
+SUB_TOKEN_NOT_EXIST = "isv.access-token-no-existed"
+SUB_TOKEN_INVALID = "isv.access-token-invalid"
+SUB_TIMESTAMP_INVALID = "isv.timestamp-invalid"
+SUB_PARAMETER_INVALID = "isv.parameter-format-invalid"
+SUB_AUTHORIZATION_MISSING = "dop.authorization-no-existed"
+SUB_AUTHORIZATION_CLOSED = "dop.authorization-closed"
+SUB_SERVICE_ERROR = "dop.service-error"
+SUB_REFRESH_TOKEN_INVALID = "isv.business-failed:31009"
+
+#: 40003 sub-codes after which a token refresh (once) is the fix (fact sheet S20).
+TOKEN_REFRESH_SUB_CODES = frozenset({SUB_TOKEN_EXPIRED, SUB_TOKEN_NOT_EXIST})
+#: Codes worth retrying with backoff.
+RETRIABLE_CODES = frozenset({CODE_PARTIAL_FAILURE, CODE_SERVICE_UNAVAILABLE, CODE_INTERNAL_TIMEOUT, CODE_RATE_LIMITED})
+
+
+def canonical_param_json(params: t.Mapping[str, t.Any]) -> str:
+    """Business params as Douyin signs them: keys sorted at every level, compact, UTF-8.
+
+    The same string must be signed and sent as the body; never re-serialise in between.
+    """
+    return json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def method_for_path(path: str) -> str:
+    """``/order/searchList`` -> ``order.searchList`` (the SDK's path-to-method rule)."""
+    return path.strip("/").replace("/", ".")
+
+
+def sign(
+    *,
+    app_key: str,
+    app_secret: str,
+    method: str,
+    param_json: str,
+    timestamp: str,
+    sign_method: str = SIGN_METHOD_HMAC_SHA256,
+    v: str = API_VERSION,
+) -> str:
+    """Signature per fact sheet §2 (lower-case hex).
+
+    pattern = "app_key"+app_key+"method"+method+"param_json"+param_json+"timestamp"+timestamp+"v"+v,
+    wrapped in app_secret on both sides, then HMAC-SHA256 keyed by app_secret (or MD5).
+    """
+    pattern = f"app_key{app_key}method{method}param_json{param_json}timestamp{timestamp}v{v}"
+    wrapped = f"{app_secret}{pattern}{app_secret}".encode()
+    if sign_method == SIGN_METHOD_HMAC_SHA256:
+        return hmac.new(app_secret.encode(), wrapped, hashlib.sha256).hexdigest()
+    if sign_method == SIGN_METHOD_MD5:
+        return hashlib.md5(wrapped).hexdigest()  # noqa: S324 - the platform's legacy scheme
+    msg = f"unsupported sign_method {sign_method!r}; use one of {SIGN_METHODS}"
+    raise ValueError(msg)
+
+
+def signed_query(
+    *,
+    app_key: str,
+    app_secret: str,
+    method: str,
+    param_json: str,
+    timestamp: int | str,
+    access_token: str | None,
+    sign_method: str = SIGN_METHOD_HMAC_SHA256,
+) -> dict[str, str]:
+    """All query-string parameters of one call (``access_token`` omitted when None)."""
+    ts = str(timestamp)
+    query = {
+        "app_key": app_key,
+        "method": method,
+        "timestamp": ts,
+        "v": API_VERSION,
+        "sign": sign(
+            app_key=app_key,
+            app_secret=app_secret,
+            method=method,
+            param_json=param_json,
+            timestamp=ts,
+            sign_method=sign_method,
+        ),
+        "sign_method": sign_method,
+    }
+    if access_token is not None:
+        query["access_token"] = access_token
+    return query
