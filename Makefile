@@ -1,0 +1,27 @@
+# The README's two commands: `make demo` and `make test`. Both create .venv and install on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/orderlayer demo
+
+# The whole suite, then the time rules again under a non-UTC machine zone (rule T5).
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+	TZ=America/New_York $(BIN)/python -m pytest -q tests/dbt_rules
+
+bench: $(STAMP)
+	$(BIN)/python bench/pipeline_bench.py --orders $(or $(ORDERS),1000000)
+
+clean:
+	rm -rf target logs warehouse bench/out
