@@ -1,0 +1,169 @@
+"""target-orderlayer: lossless, idempotent, and a bookmark never covers an uncommitted record."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orderlayer.taps.target import store
+
+TARGET = str(Path(sys.executable).with_name("target-orderlayer"))
+SCHEMA = {
+    "type": "SCHEMA",
+    "stream": "orders",
+    "schema": {"type": "object", "properties": {"order_id": {"type": "string"}, "update_time": {"type": "integer"}}},
+    "key_properties": ["shop_id", "order_id"],
+    "bookmark_properties": ["update_time"],
+}
+
+
+def record(i: int) -> dict:
+    # ids above 2^53, a yuan string, a float amount, a nested list: all must land digit for digit
+    return {
+        "order_id": str(6936476692437472563 + i),
+        "shop_id": 7784061,
+        "update_time": 1700000000 + i,
+        "product_id": 3660207428038974464 + i,
+        "price": "0.10",
+        "weight": 0.1,
+        "sku_order_list": [{"sku_id": 3410716076201730, "item_num": 1}],
+    }
+
+
+def messages(start: int, stop: int, state_every: int = 50) -> list[str]:
+    lines = [json.dumps(SCHEMA)]
+    for i in range(start, stop):
+        lines.append(json.dumps({"type": "RECORD", "stream": "orders", "record": record(i)}))
+        if (i + 1) % state_every == 0:
+            state = {"bookmarks": {"orders": {"replication_key": "update_time", "replication_key_value": 1700000000 + i}}}
+            lines.append(json.dumps({"type": "STATE", "value": state}))
+    return lines
+
+
+def target_config(tmp_path: Path, db: Path) -> Path:
+    cfg = tmp_path / "target.json"
+    cfg.write_text(json.dumps({"database": str(db), "table_prefix": "douyin", "connection": "main", "state_key": "main"}))
+    return cfg
+
+
+def run_target(cfg: Path, lines: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run([TARGET, "--config", str(cfg)], input="\n".join(lines) + "\n", capture_output=True, text=True, check=True)
+
+
+def raw_rows(db: Path) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("select _record_hash, _record, _primary_key, _replication_value from raw.douyin__orders").fetchall()
+    finally:
+        con.close()
+
+
+def test_records_land_losslessly(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    run_target(target_config(tmp_path, db), messages(0, 3))
+    rows = sorted(raw_rows(db), key=lambda r: r[3])
+    assert len(rows) == 3
+    landed = json.loads(rows[0][1])
+    assert landed == record(0)
+    # the stored text keeps big ints and decimals exactly (no float round trip)
+    assert '"product_id":3660207428038974464' in rows[0][1]
+    assert '"weight":0.1' in rows[0][1]
+    assert rows[0][2] == '[7784061,"6936476692437472563"]'
+    assert rows[0][3] == "1700000000"
+
+
+def test_resending_the_same_records_adds_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    cfg = target_config(tmp_path, db)
+    run_target(cfg, messages(0, 120))
+    first = raw_rows(db)
+    run_target(cfg, messages(0, 120))
+    run_target(cfg, messages(100, 120))  # the boundary overlap a >= bookmark re-sends
+    assert sorted(raw_rows(db)) == sorted(first)
+    assert len(first) == 120
+
+
+def test_a_changed_version_is_a_new_row(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    cfg = target_config(tmp_path, db)
+    run_target(cfg, messages(0, 1))
+    changed = record(0) | {"update_time": 1800000000, "order_status": 3}
+    run_target(cfg, [json.dumps(SCHEMA), json.dumps({"type": "RECORD", "stream": "orders", "record": changed})])
+    assert len(raw_rows(db)) == 2
+
+
+def test_state_is_emitted_and_persisted_only_after_commit(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    out = run_target(target_config(tmp_path, db), messages(0, 100))
+    emitted = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+    assert emitted[-1]["bookmarks"]["orders"]["replication_key_value"] == 1700000099
+    con = store.connect(db)
+    assert store.read_state(con, "main") == emitted[-1]
+    con.close()
+
+
+def test_empty_or_regressing_state_is_refused(tmp_path: Path) -> None:
+    con = store.connect(tmp_path / "w.duckdb")
+    store.ensure_ops(con)
+    good = {"bookmarks": {"orders": {"replication_key_value": 200}}}
+    assert store.write_state(con, "k", good, "s1") == []
+    assert store.write_state(con, "k", {}, "s2") == ["empty state would replace existing bookmarks"]
+    assert store.write_state(con, "k", {"bookmarks": {"orders": {"replication_key_value": 100}}}, "s3")
+    assert store.read_state(con, "k") == good
+    con.close()
+
+
+def test_kill_mid_stream_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    """SIGKILL the target while it loads, resume from the persisted bookmark (>=), compare with the source."""
+    db = tmp_path / "w.duckdb"
+    cfg = target_config(tmp_path, db)
+    total = 3000
+    proc = subprocess.Popen([TARGET, "--config", str(cfg)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdin is not None
+    lines = messages(0, total)
+    for n, line in enumerate(lines):
+        proc.stdin.write(line + "\n")
+        if n == len(lines) // 2:
+            proc.stdin.flush()
+            # wait until at least one checkpoint is committed, then kill without any chance to drain
+            con = None
+            for _ in range(200):
+                time.sleep(0.05)
+                try:
+                    con = duckdb.connect(str(db), read_only=True)
+                    if con.execute("select count(*) from ops.singer_state").fetchone()[0]:
+                        break
+                except duckdb.Error:
+                    pass
+                finally:
+                    if con is not None:
+                        con.close()
+                        con = None
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait()
+
+    con = store.connect(db)
+    state = store.read_state(con, "main")
+    con.close()
+    assert state is not None, "a checkpoint should have been committed before the kill"
+    bookmark = state["bookmarks"]["orders"]["replication_key_value"]
+    landed = {int(r[3]) for r in raw_rows(db)}
+    # everything the bookmark covers is committed
+    assert set(range(1700000000, bookmark + 1)) <= landed
+    assert bookmark < 1700000000 + total - 1, "the kill should have happened before the end"
+
+    # resume as a tap would: from the bookmark, inclusive
+    run_target(cfg, messages(bookmark - 1700000000, total))
+    rows = raw_rows(db)
+    values = [int(r[3]) for r in rows]
+    assert sorted(values) == list(range(1700000000, 1700000000 + total))  # none lost, none twice
