@@ -111,8 +111,10 @@ ORDER_DEPOSIT = order(
     pay_amount=5000,
     sku_order_list=[sku("6936476692437470005", 20000, 1, 5000, trade_type=2)],
     order_phase_list=[
-        {"current_phase": 1, "total_phase": 2, "pay_success": True, "phase_pay_amount": 5000, "phase_pay_time": 1731916560},
-        {"current_phase": 2, "total_phase": 2, "pay_success": False, "phase_pay_amount": 15000, "phase_pay_time": 0},
+        {"current_phase": 1, "total_phase": 2, "pay_success": True, "phase_order_amount": 5000, "phase_pay_amount": 5000,
+         "phase_pay_time": 1731916560},
+        {"current_phase": 2, "total_phase": 2, "pay_success": False, "phase_order_amount": 15000, "phase_pay_amount": 0,
+         "phase_pay_time": 0},
     ],
 )
 # Presale, fully paid: the balance was paid on 2024-11-20 02:00:00 UTC — that is when the order became paid.
@@ -122,8 +124,10 @@ ORDER_PRESALE_PAID = order(
     pay_amount=20000,
     sku_order_list=[sku("6936476692437470006", 20000, 1, 20000, trade_type=2)],
     order_phase_list=[
-        {"current_phase": 1, "total_phase": 2, "pay_success": True, "phase_pay_amount": 5000, "phase_pay_time": 1731916560},
-        {"current_phase": 2, "total_phase": 2, "pay_success": True, "phase_pay_amount": 15000, "phase_pay_time": 1732068000},
+        {"current_phase": 1, "total_phase": 2, "pay_success": True, "phase_order_amount": 5000, "phase_pay_amount": 5000,
+         "phase_pay_time": 1731916560},
+        {"current_phase": 2, "total_phase": 2, "pay_success": True, "phase_order_amount": 15000, "phase_pay_amount": 15000,
+         "phase_pay_time": 1732068000},
     ],
 )
 # Versions: v2 (shipped, updated later) lands first; v1 (awaiting shipment) arrives late and must not win.

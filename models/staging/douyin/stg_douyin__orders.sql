@@ -100,8 +100,8 @@ typed as (
         -- presale: sku trade_type 2 (deposit presale) / 3 (deposit sourcing), or a phase list
         coalesce(list_bool_or(list_transform(f.sku_trade_types, lambda x: x in ('2', '3'))), false)
             or coalesce(ph.has_phases, false) as is_presale,
-        {{ minor_units_to_amount("ph.deposit_phase ->> 'phase_pay_amount'") }} as deposit_amount,
-        {{ minor_units_to_amount("ph.balance_phase ->> 'phase_pay_amount'") }} as balance_amount,
+        {{ minor_units_to_amount("ph.deposit_phase ->> 'phase_order_amount'") }} as deposit_amount,
+        {{ minor_units_to_amount("ph.balance_phase ->> 'phase_order_amount'") }} as balance_amount,
         coalesce(json_extract_string(ph.deposit_phase, '$.pay_success') = 'true', false) as deposit_paid,
         coalesce(json_extract_string(ph.balance_phase, '$.pay_success') = 'true', false) as balance_paid,
         {{ to_utc("ph.balance_phase ->> 'phase_pay_time'", 'epoch_s') }} as balance_paid_at,
