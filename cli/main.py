@@ -5,8 +5,12 @@ Exit codes: 0 ok (green or yellow), 1 red gate or failure, 2 usage or configurat
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
+import sys
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Optional
@@ -23,6 +27,18 @@ from orderlayer.output import Format, render
 from orderlayer.pipeline import CheckResult, StageError, build, check, publish_checked
 from orderlayer.project import semantic_manifest
 from orderlayer.sync import SyncResult, sync_connection
+
+def _quiet_native_teardown() -> None:
+    """Importing duckdb-engine beside Great Expectations makes duckdb 2.0's nanobind bindings print
+    dozens of "leaked instance" lines while the interpreter tears down (library-level, harmless). By
+    then every connection is closed and all output flushed, so stderr is pointed at /dev/null."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+
+
+atexit.register(_quiet_native_teardown)
 
 app = typer.Typer(
     name="orderlayer",
@@ -232,12 +248,20 @@ def run_cmd(
     settings = _settings(config, db)
     if not settings.connections:
         raise _fail(f"no connections in {config or CONFIG_FILE}; run `orderlayer init` and add one", 2)
-    verdict = run_pipeline(settings)
-    _verdict_exit(verdict, fail_on)
+    outcome = run_pipeline(settings)
+    _verdict_exit(outcome.verdict, fail_on)
 
 
-def run_pipeline(settings: Settings, end_date: datetime | None = None, now: datetime | None = None) -> str:
-    """sync → build → check → publish; returns the verdict. Raises typer.Exit on failure."""
+@dataclass
+class RunOutcome:
+    run_id: str
+    verdict: str
+    check: dict
+    published_version: int | None
+
+
+def run_pipeline(settings: Settings, end_date: datetime | None = None, now: datetime | None = None) -> RunOutcome:
+    """sync → build → check → publish. Raises typer.Exit on failure (not on a red verdict)."""
     db = settings.database
     run_id = _run_id()
     ops.start_run(db, run_id, "run")
@@ -256,15 +280,52 @@ def run_pipeline(settings: Settings, end_date: datetime | None = None, now: date
         if result.verdict == "red":
             ops.finish_run(db, run_id, "blocked", result.verdict, detail)
             err.print("[bold red]red gate failed[/]: published is unchanged")
-            return result.verdict
+            return RunOutcome(run_id, result.verdict, detail["check"], None)
         published = publish_checked(db, run_id, result)
         detail["published_version"] = published.version
         ops.finish_run(db, run_id, "published", result.verdict, detail)
         console.print(f"[green]published[/] version {published.version} ({result.verdict})")
-        return result.verdict
+        return RunOutcome(run_id, result.verdict, detail["check"], published.version)
     except (StageError, ConfigError) as exc:
         ops.finish_run(db, run_id, "failed", None, {**detail, "error": str(exc)})
         raise _fail(str(exc), 2 if isinstance(exc, ConfigError) else 1) from exc
+
+
+@app.command()
+def demo(
+    db: Annotated[Path, typer.Option("--db", help="DuckDB file to (re)create")] = Path("warehouse/demo.duckdb"),
+    orders: Annotated[int, typer.Option("--orders", min=1, help="Orders the sandbox generates")] = 6000,
+    seed: Annotated[int, typer.Option("--seed", help="Generator seed")] = 7,
+    as_of: Annotated[
+        Optional[datetime], typer.Option("--as-of", help="Sandbox clock, ISO-8601 (default: now, UTC)", formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"])
+    ] = None,
+    shops: Annotated[int, typer.Option("--shops", min=1, max=9, help="How many Douyin shops")] = 3,
+) -> None:
+    """Start the bundled sandbox, run the whole pipeline into a fresh local DuckDB file, print metrics."""
+    from orderlayer.demo import DemoError, demo_settings, start_sandbox
+
+    when = (as_of or datetime.now(timezone.utc)).replace(microsecond=0)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    try:
+        with start_sandbox(seed=seed, as_of=when, orders=orders, shops=shops) as sandbox:
+            settings = demo_settings(sandbox, db)
+            err.print(
+                f"sandbox at {sandbox.base_url}: {orders:,} orders over 30 days for {shops} shop(s), "
+                f"seed {seed}, as of {when.isoformat()}"
+            )
+            outcome = run_pipeline(settings, end_date=when, now=max(when, datetime.now(timezone.utc)))
+    except DemoError as exc:
+        raise _fail(str(exc), 2) from exc
+    if outcome.published_version is None:
+        raise typer.Exit(1)
+    result = query_metrics(db, semantic_manifest(), ["orders_placed", "valid_orders", "gmv", "paid_amount"], ["channel", "shop_id"], None)
+    render(result.columns, result.rows, Format.table, console, title="Metrics from published")
+    from orderlayer.report import write_report
+
+    path = write_report(db, outcome.run_id, outcome.check, result.columns, result.rows, db.parent / "reports")
+    console.print(f"report: {path}")
+    console.print(f"try: orderlayer metrics valid_orders gmv --by channel --grain day --db {db}")
 
 
 # --- consumers ------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
@@ -148,13 +149,20 @@ def query_metrics(
             order_by_names=group_by,
         )
         try:
-            result = engine.query(request)
+            plan = engine.explain(request)
         except Exception as exc:  # MetricFlow raises many types; all mean "this query is not valid"
             raise MetricsError(f"MetricFlow could not answer: {exc}") from exc
-        table = result.result_df
-        assert table is not None
-        columns = [c.replace(f"{ENTITY}__", "") for c in table.column_names]
-        rows = [tuple(_clean(v) for v in row) for row in table.rows]
-        return MetricResult(columns=columns, rows=rows, sql=result.sql)
+        # MetricFlow plans the SQL; DuckDB runs it here so sums of DECIMAL(18,2) stay exact (MetricFlow's
+        # own data table turns them into floats).
+        sql = plan.sql_statement.sql
+        cursor = con.execute(sql)
+        columns = [d[0].replace(f"{ENTITY}__", "") for d in cursor.description]
+        # metric_time is a calendar bucket (DATE_TRUNC of a DATE yields a midnight TIMESTAMP): show the date
+        is_time = [c.startswith("metric_time") for c in columns]
+        rows = [
+            tuple(v.date() if t and isinstance(v, datetime) else _clean(v) for v, t in zip(row, is_time))
+            for row in cursor.fetchall()
+        ]
+        return MetricResult(columns=columns, rows=rows, sql=sql)
     finally:
         con.close()

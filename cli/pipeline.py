@@ -11,7 +11,7 @@ from orderlayer.config import Settings
 from orderlayer.project import DbtResult, run_dbt
 
 if TYPE_CHECKING:  # Great Expectations is imported only when gates run (it takes seconds to import)
-    from orderlayer.expectations.gates import GateReport
+    from orderlayer.expectations import GateReport
     from orderlayer.expectations.publish import PublishResult
 
 #: What publish copies from audit to published, in one transaction.
@@ -65,7 +65,7 @@ def check(settings: Settings, db: Path, run_id: str, now: datetime | None = None
         for r in tests.results
     ]
     dbt_verdict = _worst("green", *(i["colour"] for i in dbt_items))
-    from orderlayer.expectations.gates import run_gates
+    from orderlayer.expectations import run_gates
 
     gates = run_gates(db, settings.gates, run_id, now=now)
     return CheckResult(verdict=_worst(dbt_verdict, gates.verdict), gates=gates, dbt_tests=dbt_items)

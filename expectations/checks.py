@@ -93,7 +93,8 @@ def unique(name: str, columns: Sequence[str], severity: Severity) -> Check:
     else:
         expectation = gxe.ExpectCompoundColumnsToBeUnique(column_list=cols, severity=severity)
         # GX joins rows to their group counts on equality, so a row with a NULL in any key column
-        # never counts as a duplicate; the row-value IN below is NULL for such rows, which agrees.
+        # never counts as a duplicate; a row-value IN with a NULL member is NULL, which agrees (the
+        # WHERE only keeps such rows out of the GROUP BY).
         not_null_keys = " AND ".join(f"{c} IS NOT NULL" for c in cols)
         predicate = (
             f"({listed}) IN (SELECT {listed} FROM {{model}} WHERE {not_null_keys} "
@@ -156,7 +157,7 @@ def condition_sql(condition: Condition) -> str:
 
 
 def _row_condition(where: Condition | None) -> dict[str, object]:
-    return {} if where is None else {"row_condition": where, "condition_parser": "great_expectations"}
+    return {} if where is None else {"row_condition": where}
 
 
 def _and(where: Condition | None, predicate: str) -> str:

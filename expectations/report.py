@@ -65,7 +65,7 @@ class GateResult:
     severity: str
     #: rows of the model in this channel that break at least one of the gate's checks.
     failing_count: int
-    #: up to `GateSettings.example_keys` order_keys of failing rows, smallest first.
+    #: up to `GateSettings.example_keys` distinct order_keys of failing rows, smallest first.
     examples: list[str]
     #: failing rows per failed check (a row breaking two checks counts in both).
     checks: dict[str, int] = field(default_factory=dict)

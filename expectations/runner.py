@@ -18,7 +18,7 @@ from great_expectations.core import ExpectationSuite, ExpectationValidationResul
 from orderlayer.config import GateSettings
 from orderlayer.expectations.checks import Check
 from orderlayer.expectations.gates import Gate, catalogue
-from orderlayer.expectations.gx_duckdb import validate_models
+from orderlayer.expectations.gx_duckdb import evaluation_error, validate_models
 from orderlayer.expectations.report import (
     ExpectationOutcome,
     GateReport,
@@ -44,7 +44,13 @@ _SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 
 
 def run_gates(db_path: Path, settings: GateSettings, run_id: str, now: datetime | None = None) -> GateReport:
-    """Judge the candidate marts in `audit`, record the results in `ops.gate_results`, return the report."""
+    """Judge the candidate marts in `audit`, record the results in `ops.gate_results`, return the report.
+
+    `now` (timezone-aware; default the current time) is the run's clock: R3's "future" bound and the
+    recorded `checked_at`. Raises `GateRunError` when the gates cannot be evaluated at all.
+    """
+    if now is not None and now.tzinfo is None:
+        raise ValueError("now must be timezone-aware, e.g. datetime.now(UTC)")
     checked_at = (now or datetime.now(UTC)).astimezone(UTC)
     gates = catalogue(settings, checked_at)
     conn = connect(db_path)
@@ -54,12 +60,13 @@ def run_gates(db_path: Path, settings: GateSettings, run_id: str, now: datetime 
         by_check = _index_results(gates, [r for suite in gx_results.values() for r in suite.results])
         outcomes = [_outcome(gate, check, by_check[gate.id, check.name]) for gate in gates for check in gate.checks]
         results: list[GateResult] = []
-        channels_of: dict[str, list[str | None]] = {}
+        channels_of: dict[tuple[str, str], list[str | None]] = {}
         for gate in gates:
             failed = [c for c in gate.checks if not by_check[gate.id, c.name].success]
-            if gate.model not in channels_of:
-                channels_of[gate.model] = _channels(conn, gate)
-            results += _gate_results(conn, gate, failed, channels_of[gate.model], by_check, settings.example_keys)
+            grouping = (gate.model, gate.channel_column)
+            if grouping not in channels_of:
+                channels_of[grouping] = _channels(conn, gate)
+            results += _gate_results(conn, gate, failed, channels_of[grouping], by_check, settings.example_keys)
         report = GateReport(
             run_id=run_id,
             checked_at=checked_at,
@@ -86,7 +93,8 @@ def _suites(gates: list[Gate]) -> dict[str, ExpectationSuite]:
     for gate in gates:
         for check in gate.checks:
             # meta ties GX's results (which come back in GX's own order) to gate and check.
-            by_model[gate.model].append(check.expectation.copy(update={"meta": {"gate_id": gate.id, "check": check.name}}))
+            meta = {"gate_id": gate.id, "check": check.name}
+            by_model[gate.model].append(check.expectation.copy(update={"meta": meta}))
     return {
         model: ExpectationSuite(name=f"orderlayer_{model}", expectations=expectations)
         for model, expectations in by_model.items()
@@ -102,8 +110,9 @@ def _index_results(
         meta = result.expectation_config.meta or {}
         key = (meta["gate_id"], meta["check"])
         by_check[key] = result
-        if result.exception_info and result.exception_info.get("raised_exception"):
-            errors.append(f"{key[0]}.{key[1]}: {result.exception_info.get('exception_message')}")
+        error = evaluation_error(result)
+        if error:
+            errors.append(f"{key[0]}.{key[1]}: {error}")
     if errors:
         raise GateRunError("GX could not evaluate:\n  " + "\n  ".join(errors))
     expected = {(g.id, c.name) for g in gates for c in g.checks}
@@ -182,7 +191,7 @@ def _drill_down(
     channel = check_identifier(gate.channel_column)
     per_check = ", ".join(f"count(*) FILTER (WHERE {p})" for p in predicates)
     # min(x, n) keeps the n smallest values with a bounded heap: no list of every failing key.
-    examples = f"min({key}, {int(example_keys)})" if example_keys > 0 else "[]::VARCHAR[]"
+    examples = f"min(DISTINCT {key}, {int(example_keys)})" if example_keys > 0 else "[]::VARCHAR[]"
     sql = f"""
         SELECT {channel}, count(*), [{per_check}], {examples}
         FROM {table}

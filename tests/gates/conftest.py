@@ -1,0 +1,170 @@
+"""Hand-made audit marts in a throwaway DuckDB file.
+
+`make_warehouse(orders, lines)` creates `audit.fct_orders` / `audit.fct_order_lines` with the dbt
+contract's columns; rows are dicts naming only the columns a test cares about, on top of a clean,
+paid, two-line default order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+ORDER_COLUMNS = {
+    "order_key": "VARCHAR",
+    "channel": "VARCHAR",
+    "shop_id": "VARCHAR",
+    "channel_order_id": "VARCHAR",
+    "order_type": "VARCHAR",
+    "erp_order_id": "VARCHAR",
+    "customer_key": "VARCHAR",
+    "receiver_province": "VARCHAR",
+    "receiver_city": "VARCHAR",
+    "receiver_phone_masked": "VARCHAR",
+    "receiver_name_masked": "VARCHAR",
+    "currency": "VARCHAR",
+    "goods_amount": "DECIMAL(18,2)",
+    "shop_discount_amount": "DECIMAL(18,2)",
+    "platform_discount_amount": "DECIMAL(18,2)",
+    "freight_amount": "DECIMAL(18,2)",
+    "tax_amount": "DECIMAL(18,2)",
+    "paid_amount": "DECIMAL(18,2)",
+    "platform_commission_amount": "DECIMAL(18,2)",
+    "refund_amount": "DECIMAL(18,2)",
+    "deposit_amount": "DECIMAL(18,2)",
+    "balance_amount": "DECIMAL(18,2)",
+    "paid_amount_reporting": "DECIMAL(18,2)",
+    "ordered_at": "TIMESTAMPTZ",
+    "paid_at": "TIMESTAMPTZ",
+    "shipped_at": "TIMESTAMPTZ",
+    "delivered_at": "TIMESTAMPTZ",
+    "completed_at": "TIMESTAMPTZ",
+    "cancelled_at": "TIMESTAMPTZ",
+    "promised_ship_by": "TIMESTAMPTZ",
+    "promised_delivery_by": "TIMESTAMPTZ",
+    "source_updated_at": "TIMESTAMPTZ",
+    "business_date": "DATE",
+    "shop_local_date": "DATE",
+    "status": "VARCHAR",
+    "status_native": "VARCHAR",
+    "is_paid": "BOOLEAN",
+    "is_cancelled": "BOOLEAN",
+    "is_shipped": "BOOLEAN",
+    "is_delivered": "BOOLEAN",
+    "is_refunded": "BOOLEAN",
+    "has_open_after_sale": "BOOLEAN",
+    "is_presale": "BOOLEAN",
+    "is_test": "BOOLEAN",
+    "is_valid": "BOOLEAN",
+    "source_system": "VARCHAR",
+    "source_synced_at": "TIMESTAMPTZ",
+    "raw_record_id": "VARCHAR",
+}
+
+LINE_COLUMNS = {
+    "order_key": "VARCHAR",
+    "line_number": "INTEGER",
+    "channel_line_id": "VARCHAR",
+    "sku_id": "VARCHAR",
+    "sku_name": "VARCHAR",
+    "quantity": "INTEGER",
+    "unit_price": "DECIMAL(18,2)",
+    "line_goods_amount": "DECIMAL(18,2)",
+    "line_discount_amount": "DECIMAL(18,2)",
+    "line_paid_amount": "DECIMAL(18,2)",
+    "refund_amount": "DECIMAL(18,2)",
+    "currency": "VARCHAR",
+}
+
+#: The clock every gate test runs at.
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def order(key: str, channel: str = "douyin", **overrides: object) -> dict[str, object]:
+    """A clean paid order: goods 100.00, paid 90.00, ordered a day before NOW, paid a minute later."""
+    row: dict[str, object] = {
+        "order_key": key,
+        "channel": channel,
+        "shop_id": "shop1",
+        "channel_order_id": key.split(":")[-1],
+        "order_type": "normal",
+        "receiver_phone_masked": "138****1234",
+        "receiver_name_masked": "张*",
+        "currency": "CNY",
+        "goods_amount": Decimal("100.00"),
+        "paid_amount": Decimal("90.00"),
+        "refund_amount": Decimal("0.00"),
+        "ordered_at": datetime(2026, 2, 28, 12, 0, tzinfo=UTC),
+        "paid_at": datetime(2026, 2, 28, 12, 1, tzinfo=UTC),
+        "status": "paid",
+        "status_native": "2",
+        "is_paid": True,
+        "is_cancelled": False,
+        "is_test": False,
+        "is_valid": True,
+        "source_system": channel,
+    }
+    row.update(overrides)
+    return row
+
+
+Amounts = tuple[tuple[str | None, str | None], ...]
+
+
+def lines_for(key: str, amounts: Amounts = (("60.00", "54.00"), ("40.00", "36.00"))) -> list[dict[str, object]]:
+    """Lines of one order as (line_goods_amount, line_paid_amount) pairs; the default sums to order()."""
+    return [
+        {
+            "order_key": key,
+            "line_number": i,
+            "sku_id": f"sku{i}",
+            "quantity": 1,
+            "line_goods_amount": None if goods is None else Decimal(goods),
+            "line_paid_amount": None if paid is None else Decimal(paid),
+            "currency": "CNY",
+        }
+        for i, (goods, paid) in enumerate(amounts, start=1)
+    ]
+
+
+def _create(
+    conn: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], rows: list[dict[str, object]]
+) -> None:
+    conn.execute(f"CREATE TABLE {table} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
+    for row in rows:
+        unknown = set(row) - set(columns)
+        assert not unknown, f"not contract columns: {unknown}"
+        names = list(row)
+        conn.execute(
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+            [row[n] for n in names],
+        )
+
+
+WarehouseFactory = Callable[..., Path]
+
+
+@pytest.fixture
+def make_warehouse(tmp_path: Path) -> WarehouseFactory:
+    made = 0
+
+    def make(orders: list[dict[str, object]], lines: list[dict[str, object]] | None = None) -> Path:
+        nonlocal made
+        made += 1
+        path = tmp_path / f"warehouse{made}.duckdb"
+        conn = duckdb.connect(str(path))
+        try:
+            conn.execute("SET TimeZone = 'UTC'")
+            conn.execute("CREATE SCHEMA audit")
+            _create(conn, "audit.fct_orders", ORDER_COLUMNS, orders)
+            _create(conn, "audit.fct_order_lines", LINE_COLUMNS, lines or [])
+        finally:
+            conn.close()
+        return path
+
+    return make
