@@ -1,0 +1,162 @@
+"""End to end: the real `orderlayer` command on the bundled sandbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orderlayer.taps.douyin.sandbox.generator import OrderGenerator
+
+pytestmark = pytest.mark.e2e
+
+ORDERLAYER = str(Path(sys.executable).with_name("orderlayer"))
+AS_OF = "2026-11-01T00:00:00+00:00"
+ORDERS = 900
+SEED = 11
+
+
+def cli(*args: str, cwd: Path, tz: str | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    if tz:
+        env["TZ"] = tz
+    return subprocess.run([ORDERLAYER, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("demo")
+    result = cli("demo", "--db", "demo.duckdb", "--orders", str(ORDERS), "--seed", str(SEED), "--as-of", AS_OF,
+                 "--shops", "2", cwd=work)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return work
+
+
+def test_demo_publishes_every_generated_order(demo: Path) -> None:
+    db = demo / "demo.duckdb"
+    generator = OrderGenerator(SEED, __import__("datetime").datetime.fromisoformat(AS_OF), ORDERS, ["7784061", "7784062"])
+    expected = {generator.order_id_of(i) for i in range(ORDERS)}
+    published = {r[0] for r in query(db, "select channel_order_id from published.fct_orders")}
+    assert published == expected
+    # each id is text, exactly as generated (19 digits, some beyond 2^53)
+    assert all(len(i) == 19 and i.isdigit() for i in published)
+    assert any(int(i) > 2**53 for i in published)
+
+
+def test_demo_prints_metrics_and_report(demo: Path) -> None:
+    reports = list((demo / "reports").glob("report-*.html"))
+    assert reports, "demo writes an HTML report"
+    html = reports[0].read_text(encoding="utf-8")
+    assert "R1" in html and "verdict" in html.lower()
+    # no plaintext receiver data reaches the report
+    assert "post_tel" not in html
+
+
+def test_metrics_match_independent_sql(demo: Path) -> None:
+    out = cli("metrics", "valid_orders", "gmv", "paid_amount", "--by", "shop_id", "--grain", "none",
+              "--format", "json", "--db", "demo.duckdb", cwd=demo)
+    assert out.returncode == 0, out.stderr
+    answered = {row["shop_id"]: row for row in json.loads(out.stdout)}
+    expected = query(
+        demo / "demo.duckdb",
+        """select shop_id, count(*), sum(goods_amount), sum(paid_amount) from published.fct_orders
+        where is_paid and not is_cancelled and not is_test group by shop_id""",
+    )
+    assert set(answered) == {r[0] for r in expected}
+    for shop, count, gmv, paid in expected:
+        assert answered[shop]["valid_orders"] == count
+        assert Decimal(answered[shop]["gmv"]) == gmv
+        assert Decimal(answered[shop]["paid_amount"]) == paid
+
+
+def test_demo_is_deterministic_across_machine_timezones(demo: Path, tmp_path: Path) -> None:
+    again = cli("demo", "--db", "demo.duckdb", "--orders", str(ORDERS), "--seed", str(SEED), "--as-of", AS_OF,
+                "--shops", "2", cwd=tmp_path, tz="America/New_York")
+    assert again.returncode == 0, again.stdout + again.stderr
+    facts = """select channel_order_id, shop_id, paid_amount, goods_amount, ordered_at, business_date, status
+               from published.fct_orders order by 1"""
+    assert query(tmp_path / "demo.duckdb", facts) == query(demo / "demo.duckdb", facts)
+
+
+def test_sql_is_read_only(demo: Path) -> None:
+    before = query(demo / "demo.duckdb", "select count(*) from published.fct_orders")
+    out = cli("sql", "delete from published.fct_orders", "--db", "demo.duckdb", cwd=demo)
+    assert out.returncode == 2
+    assert query(demo / "demo.duckdb", "select count(*) from published.fct_orders") == before
+    ok = cli("sql", "select count(*) as n from published.fct_orders", "--format", "csv", "--db", "demo.duckdb", cwd=demo)
+    assert ok.returncode == 0 and ok.stdout.splitlines() == ["n", str(before[0][0])]
+
+
+def _published_fingerprint(db: Path) -> list[tuple]:
+    return query(
+        db,
+        """select (select md5(string_agg(o::varchar, '|' order by order_key)) from published.fct_orders o),
+                  (select md5(string_agg(l::varchar, '|' order by order_key, line_number)) from published.fct_order_lines l),
+                  (select max(version) from ops.publish_log)""",
+    )
+
+
+def test_red_gate_blocks_publish_and_leaves_published_unchanged(demo: Path, tmp_path: Path) -> None:
+    db = tmp_path / "red.duckdb"
+    db.write_bytes((demo / "demo.duckdb").read_bytes())
+    before = _published_fingerprint(db)
+    con = duckdb.connect(str(db))
+    # the same channel order twice under another key (R1; the contract's primary key already refuses
+    # a repeated order_key) and a 100x amount that makes the lines stop summing (R2)
+    con.execute("insert into audit.fct_orders select * replace (md5(order_key || 'copy') as order_key) "
+                "from audit.fct_orders order by order_key limit 1")
+    con.execute("update audit.fct_orders set paid_amount = paid_amount * 100 where order_key = "
+                "(select min(order_key) from audit.fct_orders where is_paid)")
+    con.close()
+    check = cli("check", "--format", "json", "--db", str(db), cwd=tmp_path)
+    assert check.returncode == 1, check.stdout + check.stderr
+    verdict = json.loads(check.stdout)
+    assert verdict["verdict"] == "red"
+    red = {(g["gate_id"], g["channel"]): g["failing_count"] for g in verdict["gates"]["results"] if g["colour"] == "red"}
+    assert red[("R1", "douyin")] == 2  # both copies of the duplicated key
+    assert red[("R2", "douyin")] >= 1
+    published = cli("publish", "--db", str(db), cwd=tmp_path)
+    assert published.returncode == 1
+    assert _published_fingerprint(db) == before
+
+
+def test_yellow_gate_publishes_and_fail_on_yellow_exits_1(demo: Path, tmp_path: Path) -> None:
+    db = tmp_path / "yellow.duckdb"
+    db.write_bytes((demo / "demo.duckdb").read_bytes())
+    con = duckdb.connect(str(db))
+    con.execute("update audit.fct_orders set status = 'unknown', status_native = '999' where order_key = "
+                "(select min(order_key) from audit.fct_orders)")
+    con.close()
+    check = cli("check", "--format", "json", "--db", str(db), cwd=tmp_path)
+    assert check.returncode == 0, check.stdout + check.stderr
+    result = json.loads(check.stdout)
+    assert result["verdict"] == "yellow"
+    y2 = [g for g in result["gates"]["results"] if g["gate_id"] == "Y2"]
+    assert [(g["colour"], g["failing_count"]) for g in y2] == [("yellow", 1)]
+    strict = cli("check", "--fail-on", "yellow", "--db", str(db), cwd=tmp_path)
+    assert strict.returncode == 1
+    published = cli("publish", "--db", str(db), cwd=tmp_path)
+    assert published.returncode == 0, published.stdout + published.stderr
+    assert query(db, "select count(*) from published.fct_orders where status = 'unknown'") == [(1,)]
+
+
+def test_config_error_names_the_key_and_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "orderlayer.yml").write_text("reporting_timezone: CST\nconnections: {}\n", encoding="utf-8")
+    out = cli("check", cwd=tmp_path)
+    assert out.returncode == 2
+    assert "reporting_timezone" in out.stderr and "IANA" in out.stderr
