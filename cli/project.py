@@ -65,7 +65,10 @@ def run_dbt(args: list[str], settings: Settings, db_path: Path) -> DbtResult:
     env["ORDERLAYER_DB"] = str(db_path.resolve())
     env["DBT_PROFILES_DIR"] = str(root)
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    cmd = [sys.executable, "-m", "dbt.cli.main", *args, "--vars", json.dumps(dbt_vars(settings))]
+    dbt = Path(sys.executable).with_name("dbt")
+    if not dbt.exists():
+        raise ConfigError(f"dbt is not installed beside {sys.executable}; run `pip install -e .` in the checkout")
+    cmd = [str(dbt), *args, "--vars", json.dumps(dbt_vars(settings))]
     db_path.parent.mkdir(parents=True, exist_ok=True)
     run_results = root / "target" / "run_results.json"
     run_results.unlink(missing_ok=True)  # never read a previous command's results

@@ -1,21 +1,23 @@
-{#- Douyin sku orders (子订单), one row per sku order per raw version of its parent order. -#}
+{#- Douyin sku orders (子订单), one row per sku order per raw version of its parent order.
+    Fields read: macros/douyin/order_shape.sql. -#}
 
 with raw as (
     {{ raw_records('douyin', 'orders') }}
 ),
 
+parsed as (
+    select _record_hash, {{ douyin_parse_order('_record') }} as r
+    from raw
+),
+
 skus as (
     select
-        raw._record_hash,
-        raw._record ->> 'order_id' as order_id,
-        raw._record ->> 'shop_id' as shop_id,
-        sku.value as sku,
-        sku.rowid as sku_index
-    from raw,
-        lateral (
-            select value, row_number() over () as rowid
-            from json_each(raw._record -> 'sku_order_list')
-        ) as sku
+        _record_hash,
+        r.order_id,
+        r.shop_id,
+        unnest(r.sku_order_list) as sku,
+        generate_subscripts(r.sku_order_list, 1) as sku_index
+    from parsed
 )
 
 select
@@ -24,14 +26,14 @@ select
     shop_id,
     order_id as channel_order_id,
     cast(sku_index as integer) as line_number,
-    sku ->> 'order_id' as channel_line_id,
-    sku ->> 'sku_id' as sku_id,
-    sku ->> 'product_name' as sku_name,
-    try_cast(sku ->> 'item_num' as integer) as quantity,
+    sku.order_id as channel_line_id,
+    sku.sku_id as sku_id,
+    sku.product_name as sku_name,
+    try_cast(sku.item_num as integer) as quantity,
     -- origin_amount: unit price in fen; sum_amount = origin_amount × item_num (list price, before discounts)
-    {{ minor_units_to_amount("sku ->> 'origin_amount'") }} as unit_price,
-    {{ minor_units_to_amount("sku ->> 'sum_amount'") }} as line_goods_amount,
+    {{ minor_units_to_amount('sku.origin_amount') }} as unit_price,
+    {{ minor_units_to_amount('sku.sum_amount') }} as line_goods_amount,
     -- a sku order whose refund succeeded (refund_status 3) is refunded in full
-    case when json_extract_string(sku, '$.after_sale_info.refund_status') = '3'
-         then {{ minor_units_to_amount("sku ->> 'pay_amount'") }} else 0.00 end::{{ money_type() }} as refund_amount
+    case when sku.after_sale_info.refund_status = '3'
+         then {{ minor_units_to_amount('sku.pay_amount') }} else 0.00 end::{{ money_type() }} as refund_amount
 from skus

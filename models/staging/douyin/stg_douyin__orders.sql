@@ -1,9 +1,14 @@
 {#- Douyin shop (parent) orders, one row per raw version, typed and renamed to canonical names.
-    Platform facts: shared/channels/douyin.md §4 — epoch seconds, integer fen, 19-digit text ids. -#}
-{%- set tz = "Asia/Shanghai" -%}
+    Platform facts: shared/channels/douyin.md §4 — epoch seconds, integer fen, 19-digit text ids.
+    Fields read: macros/douyin/order_shape.sql. -#}
 
 with raw as (
     {{ raw_records('douyin', 'orders') }}
+),
+
+parsed as (
+    select _record_hash, _connection, _synced_at, {{ douyin_parse_order('_record') }} as r
+    from raw
 ),
 
 fields as (
@@ -11,50 +16,42 @@ fields as (
         _record_hash,
         _connection,
         _synced_at,
-        _record ->> 'order_id' as order_id,
-        _record ->> 'shop_id' as shop_id,
-        _record ->> 'order_status' as order_status,
-        _record ->> 'main_status' as main_status,
+        r.order_id,
+        r.shop_id,
+        r.order_status,
+        r.main_status,
         -- times: unix seconds; 0 is the platform's "not happened"
-        _record ->> 'create_time' as create_time,
-        _record ->> 'pay_time' as pay_time,
-        _record ->> 'ship_time' as ship_time,
-        _record ->> 'logistics_receipt_time' as logistics_receipt_time,
-        _record ->> 'finish_time' as finish_time,
-        _record ->> 'exp_ship_time' as exp_ship_time,
-        _record ->> 'update_time' as update_time,
+        r.create_time,
+        r.pay_time,
+        r.ship_time,
+        r.logistics_receipt_time,
+        r.finish_time,
+        r.exp_ship_time,
+        r.update_time,
         -- money: integer fen
-        _record ->> 'pay_amount' as pay_amount,
-        _record ->> 'post_amount' as post_amount,
-        _record ->> 'tax_amount' as tax_amount,
-        _record ->> 'promotion_amount' as promotion_amount,
-        _record ->> 'promotion_shop_amount' as promotion_shop_amount,
-        -- the sku orders' list-price totals (origin_amount × item_num), summed below
-        json_extract_string(_record, '$.sku_order_list[*].sum_amount') as sku_sum_amounts,
-        json_extract_string(_record, '$.sku_order_list[*].trade_type') as sku_trade_types,
-        json_extract_string(_record, '$.sku_order_list[*].after_sale_info.refund_status') as sku_refund_statuses,
-        json_extract_string(_record, '$.sku_order_list[*].after_sale_info.after_sale_status') as sku_after_sale_statuses,
-        json_extract_string(_record, '$.sku_order_list[*].pay_amount') as sku_pay_amounts,
+        r.pay_amount,
+        r.post_amount,
+        r.tax_amount,
+        r.promotion_amount,
+        r.promotion_shop_amount,
+        -- sku orders: list-price totals (origin_amount × item_num), presale trade types, after-sale state
+        list_transform(r.sku_order_list, lambda s: s.sum_amount) as sku_sum_amounts,
+        list_transform(r.sku_order_list, lambda s: s.pay_amount) as sku_pay_amounts,
+        list_transform(r.sku_order_list, lambda s: s.trade_type) as sku_trade_types,
+        list_transform(r.sku_order_list, lambda s: s.after_sale_info.refund_status) as sku_refund_statuses,
+        list_transform(r.sku_order_list, lambda s: s.after_sale_info.after_sale_status) as sku_after_sale_statuses,
         -- presale phases: phase 1 is the deposit (定金), phase 2 the balance (尾款)
-        json_extract(_record, '$.order_phase_list') as order_phase_list,
+        len(r.order_phase_list) > 0 as has_phases,
+        list_filter(r.order_phase_list, lambda p: p.current_phase = '1')[1] as deposit_phase,
+        list_filter(r.order_phase_list, lambda p: p.current_phase = '2')[1] as balance_phase,
         -- receiver: masks and region names only; ciphertexts stay in raw, plaintext never lands
-        json_extract_string(_record, '$.post_addr.province.name') as receiver_province,
-        json_extract_string(_record, '$.post_addr.city.name') as receiver_city,
-        _record ->> 'mask_post_tel' as receiver_phone_masked,
-        _record ->> 'mask_post_receiver' as receiver_name_masked,
+        r.post_addr.province.name as receiver_province,
+        r.post_addr.city.name as receiver_city,
+        r.mask_post_tel as receiver_phone_masked,
+        r.mask_post_receiver as receiver_name_masked,
         -- buyer identity, salted-hashed by the tap
-        _record ->> 'doudian_open_id' as doudian_open_id
-    from raw
-),
-
-phases as (
-    select
-        _record_hash,
-        len(order_phase_list::json[]) > 0 as has_phases,
-        list_filter(order_phase_list::json[], lambda p: json_extract_string(p, '$.current_phase') = '1')[1] as deposit_phase,
-        list_filter(order_phase_list::json[], lambda p: json_extract_string(p, '$.current_phase') = '2')[1] as balance_phase
-    from fields
-    where order_phase_list is not null and json_type(order_phase_list) = 'ARRAY'
+        r.doudian_open_id
+    from parsed
 ),
 
 typed as (
@@ -99,12 +96,12 @@ typed as (
 
         -- presale: sku trade_type 2 (deposit presale) / 3 (deposit sourcing), or a phase list
         coalesce(list_bool_or(list_transform(f.sku_trade_types, lambda x: x in ('2', '3'))), false)
-            or coalesce(ph.has_phases, false) as is_presale,
-        {{ minor_units_to_amount("ph.deposit_phase ->> 'phase_order_amount'") }} as deposit_amount,
-        {{ minor_units_to_amount("ph.balance_phase ->> 'phase_order_amount'") }} as balance_amount,
-        coalesce(json_extract_string(ph.deposit_phase, '$.pay_success') = 'true', false) as deposit_paid,
-        coalesce(json_extract_string(ph.balance_phase, '$.pay_success') = 'true', false) as balance_paid,
-        {{ to_utc("ph.balance_phase ->> 'phase_pay_time'", 'epoch_s') }} as balance_paid_at,
+            or coalesce(f.has_phases, false) as is_presale,
+        {{ minor_units_to_amount('f.deposit_phase.phase_order_amount') }} as deposit_amount,
+        {{ minor_units_to_amount('f.balance_phase.phase_order_amount') }} as balance_amount,
+        coalesce(f.deposit_phase.pay_success = 'true', false) as deposit_paid,
+        coalesce(f.balance_phase.pay_success = 'true', false) as balance_paid,
+        {{ to_utc('f.balance_phase.phase_pay_time', 'epoch_s') }} as balance_paid_at,
 
         'CNY' as currency,
         f.receiver_province,
@@ -133,7 +130,6 @@ typed as (
                 then 'non-numeric sku pay_amount'
         end as quarantine_reason
     from fields as f
-    left join phases as ph on ph._record_hash = f._record_hash
 )
 
 select * from typed
