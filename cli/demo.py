@@ -22,10 +22,6 @@ SHOP_IDS = ("7784061", "7784062", "7784063", "7784064", "7784065", "7784066", "7
 DEMO_SALT = "orderlayer-demo-salt"
 
 
-class DemoError(Exception):
-    pass
-
-
 @contextmanager
 def start_sandbox(seed: int, as_of: datetime, orders: int, shops: int) -> Iterator[DouyinSandbox]:
     sandbox = DouyinSandbox(APP_KEY, APP_SECRET, seed, as_of, orders, list(SHOP_IDS[:shops]))
@@ -36,7 +32,7 @@ def start_sandbox(seed: int, as_of: datetime, orders: int, shops: int) -> Iterat
         sandbox.stop()
 
 
-def demo_settings(sandbox: DouyinSandbox, db: Path) -> Settings:
+def demo_settings(sandbox: DouyinSandbox, db: Path, base: Settings | None = None) -> Settings:
     """Settings for the sandbox's shops, on a fresh `db` (a demo always starts from nothing)."""
     for path in (db, db.with_name(db.name + ".wal")):
         if path.exists():
@@ -65,4 +61,4 @@ def demo_settings(sandbox: DouyinSandbox, db: Path) -> Settings:
                 refresh_token=f"ORDERLAYER_DEMO_REFRESH_TOKEN_{shop}",
             ),
         )
-    return Settings(database=db, connections=connections)
+    return (base or Settings()).model_copy(update={"database": db, "connections": connections})

@@ -26,7 +26,7 @@ from orderlayer.metrics import MetricsError, query_metrics
 from orderlayer.output import Format, render
 from orderlayer.pipeline import CheckResult, StageError, build, check, publish_checked
 from orderlayer.project import semantic_manifest
-from orderlayer.sync import SyncResult, sync_connection
+from orderlayer.sync import SyncResult, sync_connection, tap_env
 
 def _quiet_native_teardown() -> None:
     """Importing duckdb-engine beside Great Expectations makes duckdb 2.0's nanobind bindings print
@@ -76,15 +76,17 @@ def _run_id() -> str:
 
 @app.command()
 def init(
-    path: Annotated[Path, typer.Option("--path", help="Where to write the starter file")] = Path(CONFIG_FILE),
+    config: Annotated[Path, typer.Option("--config", help="Where to write the starter file")] = Path(CONFIG_FILE),
+    db: Annotated[Optional[Path], typer.Option("--db", help="The `database` the starter file names")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file")] = False,
 ) -> None:
     """Write a starter orderlayer.yml."""
-    if path.exists() and not force:
-        raise _fail(f"{path} exists; pass --force to overwrite it", 2)
-    path.write_text(STARTER, encoding="utf-8")
-    load_settings(path)  # the starter must itself be valid
-    console.print(f"wrote {path}; set the credential environment variables it names, then `orderlayer run`")
+    if config.exists() and not force:
+        raise _fail(f"{config} exists; pass --force to overwrite it", 2)
+    text = STARTER if db is None else STARTER.replace("database: warehouse/orderlayer.duckdb", f"database: {db}")
+    config.write_text(text, encoding="utf-8")
+    load_settings(config)  # the starter must itself be valid
+    console.print(f"wrote {config}; set the credential environment variables it names, then `orderlayer run`")
 
 
 # --- sync -------------------------------------------------------------------------------------------
@@ -102,6 +104,9 @@ def run_sync(
         raise ConfigError(
             f"connections: {', '.join(unknown)} not in the configuration; known: {', '.join(settings.connections) or 'none'}"
         )
+    selected = names or list(settings.connections)
+    for name in selected:  # every credential and the PII salt resolve before anything starts
+        tap_env(name, settings.connections[name], settings)
     results = []
     with Progress(
         SpinnerColumn(),
@@ -112,7 +117,7 @@ def run_sync(
         console=err,
         transient=False,
     ) as progress:
-        for name in names or list(settings.connections):
+        for name in selected:
             task = progress.add_task(f"sync {name}", total=None)
             result = sync_connection(
                 name,
@@ -300,23 +305,26 @@ def demo(
         Optional[datetime], typer.Option("--as-of", help="Sandbox clock, ISO-8601 (default: now, UTC)", formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"])
     ] = None,
     shops: Annotated[int, typer.Option("--shops", min=1, max=9, help="How many Douyin shops")] = 3,
+    config: ConfigOption = None,
 ) -> None:
-    """Start the bundled sandbox, run the whole pipeline into a fresh local DuckDB file, print metrics."""
-    from orderlayer.demo import DemoError, demo_settings, start_sandbox
+    """Start the bundled sandbox, run the whole pipeline into a fresh local DuckDB file, print metrics.
+
+    With --config, the file's reporting zone, currency and gate thresholds apply; its connections are
+    replaced by the sandbox's shops."""
+    from orderlayer.demo import demo_settings, start_sandbox
+
+    base = _settings(config, db)
 
     when = (as_of or datetime.now(timezone.utc)).replace(microsecond=0)
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    try:
-        with start_sandbox(seed=seed, as_of=when, orders=orders, shops=shops) as sandbox:
-            settings = demo_settings(sandbox, db)
-            err.print(
-                f"sandbox at {sandbox.base_url}: {orders:,} orders over 30 days for {shops} shop(s), "
-                f"seed {seed}, as of {when.isoformat()}"
-            )
-            outcome = run_pipeline(settings, end_date=when, now=max(when, datetime.now(timezone.utc)))
-    except DemoError as exc:
-        raise _fail(str(exc), 2) from exc
+    with start_sandbox(seed=seed, as_of=when, orders=orders, shops=shops) as sandbox:
+        settings = demo_settings(sandbox, db, base)
+        err.print(
+            f"sandbox at {sandbox.base_url}: {orders:,} orders over 30 days for {shops} shop(s), "
+            f"seed {seed}, as of {when.isoformat()}"
+        )
+        outcome = run_pipeline(settings, end_date=when, now=max(when, datetime.now(timezone.utc)))
     if outcome.published_version is None:
         raise typer.Exit(1)
     result = query_metrics(db, semantic_manifest(), ["orders_placed", "valid_orders", "gmv", "paid_amount"], ["channel", "shop_id"], None)
