@@ -160,3 +160,32 @@ def test_config_error_names_the_key_and_exits_2(tmp_path: Path) -> None:
     out = cli("check", cwd=tmp_path)
     assert out.returncode == 2
     assert "reporting_timezone" in out.stderr and "IANA" in out.stderr
+
+
+def test_no_plaintext_personal_data_anywhere(demo: Path) -> None:
+    """The sandbox puts plaintext phones and names into some orders; none may land in any table."""
+    generator = OrderGenerator(SEED, __import__("datetime").datetime.fromisoformat(AS_OF), ORDERS, ["7784061", "7784062"])
+    planted = [generator.order(i) for i in range(ORDERS) if generator.has_plaintext_pii(i)]
+    secrets = {o["post_tel"] for o in planted} | {o["post_receiver"] for o in planted}
+    assert len(planted) >= 5 and all(secrets)
+    db = demo / "demo.duckdb"
+    columns = query(
+        db,
+        """select table_schema, table_name, column_name from information_schema.columns
+        where data_type in ('VARCHAR', 'JSON') and table_schema not in ('information_schema', 'pg_catalog')""",
+    )
+    assert columns
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for schema, table, column in columns:
+            for secret in secrets:
+                hits = con.execute(
+                    f'select count(*) from "{schema}"."{table}" where contains("{column}"::varchar, ?)', [secret]
+                ).fetchone()[0]
+                assert hits == 0, f"plaintext {secret!r} found in {schema}.{table}.{column}"
+    finally:
+        con.close()
+    # and not in the sync logs either
+    for log in (demo / "logs").glob("*.log"):
+        text = log.read_text(encoding="utf-8", errors="replace")
+        assert not any(secret in text for secret in secrets), log
