@@ -5,13 +5,10 @@ Exit codes: 0 ok (green or yellow), 1 red gate or failure, 2 usage or configurat
 
 from __future__ import annotations
 
-import atexit
 import json
-import os
-import sys
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -27,18 +24,9 @@ from orderlayer.output import Format, render
 from orderlayer.pipeline import CheckResult, StageError, build, check, publish_checked
 from orderlayer.project import semantic_manifest
 from orderlayer.sync import SyncResult, sync_connection, tap_env
+from orderlayer.teardown import quiet_native_teardown
 
-def _quiet_native_teardown() -> None:
-    """Importing duckdb-engine beside Great Expectations makes duckdb 2.0's nanobind bindings print
-    dozens of "leaked instance" lines while the interpreter tears down (library-level, harmless). By
-    then every connection is closed and all output flushed, so stderr is pointed at /dev/null."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-
-
-atexit.register(_quiet_native_teardown)
+quiet_native_teardown()
 
 app = typer.Typer(
     name="orderlayer",
@@ -324,7 +312,8 @@ def demo(
             f"sandbox at {sandbox.base_url}: {orders:,} orders over 30 days for {shops} shop(s), "
             f"seed {seed}, as of {when.isoformat()}"
         )
-        outcome = run_pipeline(settings, end_date=when, now=max(when, datetime.now(timezone.utc)))
+        # the platform's window end is exclusive: +1 s syncs everything updated up to and including as_of
+        outcome = run_pipeline(settings, end_date=when + timedelta(seconds=1), now=max(when, datetime.now(timezone.utc)))
     if outcome.published_version is None:
         raise typer.Exit(1)
     result = query_metrics(db, semantic_manifest(), ["orders_placed", "valid_orders", "gmv", "paid_amount"], ["channel", "shop_id"], None)

@@ -64,21 +64,22 @@ class TokenBucket:
             return False
 
     def acquire(self, tokens: float = 1.0) -> float:
-        """Take ``tokens``, sleeping as needed; returns the seconds spent waiting."""
+        """Take ``tokens``, sleeping as needed; returns the seconds spent waiting.
+
+        Reservation style: the tokens are debited at once (the balance may go negative)
+        and the caller sleeps off the debt outside the lock, so concurrent callers queue
+        fairly and float rounding can never make a caller spin.
+        """
         if tokens > self.capacity:
             msg = f"cannot take {tokens} tokens from a bucket of capacity {self.capacity}"
             raise ValueError(msg)
-        waited = 0.0
-        while True:
-            with self._lock:
-                self._refill()
-                if self._tokens >= tokens:
-                    self._tokens -= tokens
-                    return waited
-                shortfall = (tokens - self._tokens) / self.rate
-            # Sleep outside the lock so other threads can refill/compute concurrently.
-            self._sleep(shortfall)
-            waited += shortfall
+        with self._lock:
+            self._refill()
+            self._tokens -= tokens
+            wait = 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+        if wait > 0:
+            self._sleep(wait)
+        return wait
 
 
 class RetryHintTooLongError(Exception):

@@ -60,7 +60,11 @@ class SecretFilter(logging.Filter):
         self._secrets: set[str] = {s for s in secrets if s}
 
     def add(self, *secrets: str | None) -> None:
-        self._secrets.update(s for s in secrets if s)
+        self._secrets.update(str(s) for s in secrets if s)
+
+    def redact(self, text: str) -> str:
+        """:func:`redact` with this filter's known secret values."""
+        return redact(text, self._secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -83,7 +87,3 @@ def install_secret_filter(secret_filter: SecretFilter, logger_names: Iterable[st
         if secret_filter not in logger.filters:
             logger.addFilter(secret_filter)
 
-
-def remove_secret_filter(secret_filter: SecretFilter, logger_names: Iterable[str]) -> None:
-    for name in logger_names:
-        logging.getLogger(name).removeFilter(secret_filter)

@@ -1,0 +1,677 @@
+"""Douyin shop REST client for singer-sdk: signing, auth, errors, retries, paging.
+
+Layout (MeltanoLabs style): :class:`DouyinAuthenticator` signs every HTTP send and owns
+the token refresh; :func:`classify_envelope` maps the gateway's ``code``/``sub_code`` to
+retry / refresh / fatal; :class:`WindowedPagePaginator` walks sliding ``update_time``
+windows page by page and detects offset-paging drift; :class:`DouyinStream` wires them
+into singer-sdk's hooks (``validate_response``, ``request_decorator``,
+``backoff_wait_generator``, ``backoff_max_tries``, ``get_new_paginator``, ...).
+
+Why signing lives in the authenticator: singer-sdk prepares a request once per page and
+re-sends that prepared request on every retry, calling the authenticator before each
+send. Signing there gives every try a fresh ``timestamp`` (the gateway rejects one more
+than 10 minutes old) and the current ``access_token`` after a refresh.
+"""
+
+from __future__ import annotations
+
+import decimal
+import enum
+import functools
+import json
+import logging
+import threading
+import time
+import typing as t
+from dataclasses import dataclass, replace
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import backoff
+import requests
+from singer_sdk import RESTStream
+from singer_sdk.authenticators import APIAuthenticatorBase
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.pagination import BaseAPIPaginator
+
+from orderlayer.taps.common.http import mount_rate_limiter
+from orderlayer.taps.common.ratelimit import (
+    RetryHintTooLongError,
+    RetryPolicy,
+    TokenBucket,
+    backoff_wait_generator,
+    parse_retry_after,
+)
+from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.douyin import protocol as p
+from orderlayer.taps.douyin.protocol import canonical_param_json, method_for_path, sign, signed_query
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+
+    from singer_sdk.helpers.types import Context
+
+    from orderlayer.taps.common.windows import Window
+
+__all__ = [
+    "DouyinAPIError",
+    "DouyinAuthenticator",
+    "DouyinConnection",
+    "DouyinRetriableError",
+    "DouyinStream",
+    "Envelope",
+    "WindowPage",
+    "WindowedPagePaginator",
+    "canonical_param_json",
+    "classify_envelope",
+    "sign",
+]
+
+#: One process-wide filter: records from urllib3/backoff/our loggers lose secret values.
+SECRET_FILTER = SecretFilter()
+_FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-douyin", "tap-douyin.orders")
+
+#: Exceptions singer-sdk's request loop treats as transient.
+RETRIABLE_EXCEPTIONS: tuple[type[BaseException], ...] = (
+    ConnectionResetError,
+    RetriableAPIError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+# --------------------------------------------------------------------------- errors
+class DouyinAPIError(FatalAPIError):
+    """A failure retrying cannot fix; the message names the cause and the likely fix."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        sub_code: str | None = None,
+        log_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.sub_code = sub_code
+        self.log_id = log_id
+
+
+class DouyinRetriableError(RetriableAPIError):
+    """A transient failure (throttled, busy, 5xx); ``retry_after`` is the server's hint."""
+
+    def __init__(
+        self,
+        message: str,
+        response: requests.Response | None = None,
+        *,
+        retry_after: float | None = None,
+        code: int | None = None,
+    ) -> None:
+        super().__init__(message, response)
+        self.retry_after = retry_after
+        self.code = code
+
+
+class TokenRefreshedError(RetriableAPIError):
+    """The access token was refreshed after a rejection: retry at once, no backoff."""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The gateway's response wrapper ``{code, msg, sub_code, sub_msg, log_id, data}``."""
+
+    code: int
+    msg: str
+    sub_code: str
+    sub_msg: str
+    log_id: str
+    data: t.Any
+
+    @classmethod
+    def from_payload(cls, payload: t.Any) -> Envelope:  # noqa: ANN401
+        if not isinstance(payload, dict) or "code" not in payload:
+            msg = "response is not a Douyin envelope (no 'code')"
+            raise ValueError(msg)
+        return cls(
+            code=int(payload["code"]),
+            msg=str(payload.get("msg") or ""),
+            sub_code=str(payload.get("sub_code") or ""),
+            sub_msg=str(payload.get("sub_msg") or ""),
+            log_id=str(payload.get("log_id") or ""),
+            data=payload.get("data"),
+        )
+
+    def describe(self, method: str) -> str:
+        parts = [f"{method} answered code {self.code}"]
+        if self.msg:
+            parts.append(f"({self.msg})")
+        if self.sub_code:
+            parts.append(f"sub_code {self.sub_code}")
+        if self.sub_msg:
+            parts.append(f"- {self.sub_msg}")
+        if self.log_id:
+            parts.append(f"[log_id {self.log_id}]")
+        return " ".join(parts)
+
+
+class Action(enum.Enum):
+    OK = "ok"
+    RETRY = "retry"
+    REFRESH_TOKEN = "refresh_token"
+    FATAL = "fatal"
+
+
+def classify_envelope(envelope: Envelope) -> Action:
+    """Fact sheet §5: what to do about a gateway answer."""
+    if envelope.code == p.CODE_OK:
+        return Action.OK
+    if envelope.code in p.RETRIABLE_CODES:
+        return Action.RETRY
+    if envelope.code == p.CODE_INVALID_PLATFORM_PARAM and envelope.sub_code in p.TOKEN_REFRESH_SUB_CODES:
+        return Action.REFRESH_TOKEN
+    return Action.FATAL
+
+
+def fatal_hint(envelope: Envelope) -> str:
+    """The likely fix for a fatal answer, in operator terms (config keys by name)."""
+    code, sub = envelope.code, envelope.sub_code
+    if code == p.CODE_INVALID_PLATFORM_PARAM:
+        if sub == p.SUB_SIGNATURE_INVALID:
+            return "the request signature was rejected: check app_secret (and app_key / sign_method) in the tap config"
+        if sub == p.SUB_TIMESTAMP_INVALID:
+            return "the gateway rejected the request timestamp: this machine's clock is more than 10 minutes off; synchronise it (NTP)"
+        if sub == p.SUB_TOKEN_INVALID:
+            return "the access_token is not valid for this app: check access_token was issued to this app_key, or re-authorize the shop"
+        return "a platform parameter was rejected: check app_key and base_url in the tap config"
+    if code == p.CODE_MISSING_PLATFORM_PARAM:
+        return "a required platform parameter is missing: check app_key and access_token are set; if they are, report a tap bug"
+    if code in (p.CODE_MISSING_BUSINESS_PARAM, p.CODE_INVALID_BUSINESS_PARAM):
+        return "a request parameter was rejected: check page_size (<= 100) and window_seconds (the platform may cap the update_time range); otherwise report a tap bug"
+    if code == p.CODE_PERMISSION:
+        return (
+            "permission denied: the app lacks the order API permission, or the shop's authorisation of the app is "
+            "missing or closed; re-authorize the shop for this app and check shop_id / access_token belong together"
+        )
+    if code == p.CODE_IP_WHITELIST:
+        return "this machine's IP address is not in the app's IP whitelist: add it in the Douyin open-platform console"
+    if code == p.CODE_API_OFFLINE:
+        return "the API is offline or retired on the platform side; check Douyin open-platform announcements"
+    if code in (p.CODE_PLATFORM_FAILED, p.CODE_BUSINESS_FAILED):
+        return "the platform could not process the request; if it persists, contact Douyin support with the log_id"
+    return "the platform refused the request; see the code and sub_code above"
+
+
+def _redact_exc(exc: BaseException) -> str:
+    """Text of an exception with secrets removed (requests errors embed the full URL)."""
+    return SECRET_FILTER.redact(f"{type(exc).__name__}: {exc}")
+
+
+# --------------------------------------------------------------------------- auth
+class DouyinAuthenticator(APIAuthenticatorBase):
+    """Signs each request (query params per fact sheet §1/§2) and refreshes the token.
+
+    Idempotent: singer-sdk applies it when preparing and again before every send; each
+    application replaces the previous signature with one for the current clock/token.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        app_key: str,
+        app_secret: str,
+        access_token: str,
+        refresh_token: str | None,
+        sign_method: str,
+        timeout: float,
+        session: requests.Session,
+        logger: logging.Logger,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self._base_path = urlsplit(base_url).path.rstrip("/")
+        self._base_url = base_url.rstrip("/")
+        self._app_key = app_key
+        self._app_secret = app_secret
+        self._access_token = access_token
+        self._refresh_token = refresh_token or None
+        self._sign_method = sign_method
+        self._timeout = timeout
+        self._session = session
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._refreshed_at: float | None = None
+        self.refresh_count = 0
+        self.logger = logger
+
+    @property
+    def access_token(self) -> str:
+        return self._access_token
+
+    def method_for_url(self, url: str) -> str:
+        path = urlsplit(url).path
+        if self._base_path and path.startswith(self._base_path):
+            path = path[len(self._base_path) :]
+        return method_for_path(path)
+
+    def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if not request.url:
+            return request
+        body = request.body or b""
+        param_json = body.decode("utf-8") if isinstance(body, bytes) else str(body)
+        scheme, netloc, path, query, fragment = urlsplit(request.url)
+        kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in p.SIGNED_QUERY_PARAMS]
+        signed = signed_query(
+            app_key=self._app_key,
+            app_secret=self._app_secret,
+            method=self.method_for_url(request.url),
+            param_json=param_json,
+            timestamp=int(self._clock()),
+            access_token=self._access_token,
+            sign_method=self._sign_method,
+        )
+        request.url = urlunsplit((scheme, netloc, path, urlencode([*kept, *signed.items()]), fragment))
+        request.headers[p.NEW_ERROR_CODE_HEADER] = "1"
+        return request
+
+    def handle_token_rejected(self, rejected_token: str | None, envelope: Envelope, method: str) -> None:
+        """Refresh once after ``isv.access-token-expired/no-existed``, or fail clearly."""
+        with self._lock:
+            if rejected_token is not None and rejected_token != self._access_token:
+                return  # the request used an older token; a refresh already happened
+            if not self._refresh_token:
+                msg = (
+                    f"{envelope.describe(method)}: the access token is expired or unknown and no refresh_token is "
+                    "configured. Set config key 'refresh_token' (or put a fresh 'access_token' in the config)."
+                )
+                raise DouyinAPIError(msg, code=envelope.code, sub_code=envelope.sub_code, log_id=envelope.log_id)
+            if self._refreshed_at is not None and self._clock() - self._refreshed_at < 60:
+                msg = (
+                    f"{envelope.describe(method)} right after a successful token refresh: re-authorize the shop "
+                    "for this app and update 'access_token' and 'refresh_token' in the config."
+                )
+                raise DouyinAPIError(msg, code=envelope.code, sub_code=envelope.sub_code, log_id=envelope.log_id)
+            self._refresh()
+
+    def _refresh(self) -> None:
+        method = "token.refresh"
+        body = canonical_param_json({"grant_type": "refresh_token", "refresh_token": self._refresh_token})
+        query = signed_query(
+            app_key=self._app_key,
+            app_secret=self._app_secret,
+            method=method,
+            param_json=body,
+            timestamp=int(self._clock()),
+            access_token=None,
+            sign_method=self._sign_method,
+        )
+        response = self._session.post(
+            self._base_url + p.TOKEN_REFRESH_PATH,
+            params=query,
+            data=body.encode("utf-8"),
+            headers={p.NEW_ERROR_CODE_HEADER: "1", "Content-Type": "application/json;charset=UTF-8"},
+            timeout=self._timeout,
+        )
+        if response.status_code == 429 or response.status_code >= 500:
+            msg = f"{method}: HTTP {response.status_code} while refreshing the access token"
+            raise DouyinRetriableError(msg, response, retry_after=parse_retry_after(response.headers))
+        try:
+            envelope = Envelope.from_payload(response.json())
+        except ValueError:
+            msg = f"{method}: HTTP {response.status_code} with a body that is not a Douyin envelope"
+            raise DouyinRetriableError(msg, response) from None
+        action = classify_envelope(envelope)
+        if action is Action.RETRY:
+            raise DouyinRetriableError(envelope.describe(method), response, retry_after=parse_retry_after(response.headers), code=envelope.code)
+        if action is not Action.OK:
+            msg = (
+                f"refreshing the access token failed: {envelope.describe(method)}. The refresh_token is expired "
+                "(valid 14 days), already used or not issued to this app: re-authorize the shop and set new "
+                "'access_token' and 'refresh_token' in the config."
+            )
+            raise DouyinAPIError(msg, code=envelope.code, sub_code=envelope.sub_code, log_id=envelope.log_id)
+        data = envelope.data or {}
+        new_access = data.get("access_token")
+        if not new_access:
+            msg = f"{method} succeeded but returned no access_token; re-authorize the shop"
+            raise DouyinAPIError(msg, code=envelope.code, log_id=envelope.log_id)
+        SECRET_FILTER.add(new_access, data.get("refresh_token"))
+        self._access_token = str(new_access)
+        if data.get("refresh_token"):
+            self._refresh_token = str(data["refresh_token"])
+        self._refreshed_at = self._clock()
+        self.refresh_count += 1
+        self.logger.warning(
+            "Refreshed the Douyin access token (valid %s s). The new tokens live only in this process: "
+            "store fresh credentials before the configured refresh_token expires or is reused.",
+            data.get("expires_in", "?"),
+        )
+
+
+# --------------------------------------------------------------------------- shared per tap
+@dataclass
+class DouyinConnection:
+    """What all streams of one tap share: the QPS budget, the signer, the retry policy."""
+
+    bucket: TokenBucket
+    session: requests.Session
+    authenticator: DouyinAuthenticator
+    retry_policy: RetryPolicy
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> DouyinConnection:
+        SECRET_FILTER.add(config.get("app_secret"), config.get("access_token"), config.get("refresh_token"), config.get("pii_salt"))
+        install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
+        bucket = TokenBucket(float(config.get("max_requests_per_second", 10)))
+        session = mount_rate_limiter(requests.Session(), bucket)
+        authenticator = DouyinAuthenticator(
+            base_url=config.get("base_url", p.DEFAULT_BASE_URL),
+            app_key=str(config["app_key"]),
+            app_secret=str(config["app_secret"]),
+            access_token=str(config["access_token"]),
+            refresh_token=config.get("refresh_token"),
+            sign_method=config.get("sign_method", p.SIGN_METHOD_HMAC_SHA256),
+            timeout=float(config.get("request_timeout", 12)),
+            session=session,
+            logger=logger,
+        )
+        policy = RetryPolicy(
+            max_tries=int(config.get("max_tries", 6)),
+            base_seconds=float(config.get("retry_base_seconds", 1.0)),
+            max_wait_seconds=float(config.get("retry_max_wait_seconds", 60.0)),
+        )
+        return cls(bucket=bucket, session=session, authenticator=authenticator, retry_policy=policy)
+
+
+# --------------------------------------------------------------------------- paging
+@dataclass(frozen=True)
+class WindowPage:
+    """Pagination token: which window, which page, which (re)scan of the window."""
+
+    window_start: int
+    window_end: int
+    page: int
+    scan: int = 0
+
+
+class WindowedPagePaginator(BaseAPIPaginator[WindowPage | None]):
+    """Pages through sliding ``update_time`` windows, ascending, page index from 0.
+
+    A window ends when ``(page + 1) * size >= total``. Offset paging drifts when an order
+    of the window is updated while we page (it leaves the window, later rows move one
+    position back and one would be skipped). :meth:`accept_page` sees ``total`` change
+    and rejects that page *before* its records are emitted; :meth:`get_next` then
+    rescans the window from page 0, starting at the ``update_time`` of the last record
+    already emitted: every row that could have slipped sorts at or after it, so nothing
+    is lost and the stream stays sorted (rows at that second are re-sent; duplicates are
+    removed downstream).
+    """
+
+    def __init__(
+        self,
+        windows: Iterable[Window],
+        page_size: int,
+        *,
+        replication_key: str,
+        max_stalled_rescans: int = 10,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self._windows = iter(windows)
+        first = next(self._windows, None)
+        super().__init__(None if first is None else WindowPage(first.start, first.end, 0))
+        if first is None:
+            self._finished = True
+        self.page_size = page_size
+        self.replication_key = replication_key
+        self.max_stalled_rescans = max_stalled_rescans
+        self.logger = logger or logging.getLogger(__name__)
+        self._baseline_total: int | None = None
+        self._last_total = 0
+        self._last_emitted: int | None = None
+        self._drifted = False
+        self._stalled = 0
+        self.pages_accepted = 0
+        self.rescans = 0
+        self.windows_completed = 0
+
+    def accept_page(self, total: int, records: list[dict]) -> bool:
+        """Check a page before its records are emitted; False = drop it and rescan."""
+        token = self.current_value
+        if token is None:
+            return False
+        if token.page == 0 or self._baseline_total is None:
+            self._baseline_total = total
+        elif total != self._baseline_total:
+            self._drifted = True
+            self.logger.warning(
+                "Order window [%d, %d] changed while paging (total %d -> %d at page %d); rescanning it from the "
+                "last emitted update_time so no order is skipped",
+                token.window_start,
+                token.window_end,
+                self._baseline_total,
+                total,
+                token.page,
+            )
+            return False
+        self._last_total = total
+        if records:
+            try:
+                self._last_emitted = int(records[-1][self.replication_key])
+            except (KeyError, TypeError, ValueError):
+                self._last_emitted = None  # cannot narrow; a rescan starts at the window start
+        self.pages_accepted += 1
+        return True
+
+    def continue_if_empty(self, response: requests.Response) -> bool:  # noqa: ARG002
+        # An empty window (or a dropped page) is not the end: more windows may follow.
+        return True
+
+    def get_next(self, response: requests.Response) -> WindowPage | None:  # noqa: ARG002
+        token = self.current_value
+        if token is None:
+            return None
+        if self._drifted:
+            self._drifted = False
+            restart = token.window_start
+            if self._last_emitted is not None and self._last_emitted > token.window_start:
+                restart = min(self._last_emitted, token.window_end)
+                self._stalled = 0
+            else:
+                self._stalled += 1
+                if self._stalled > self.max_stalled_rescans:
+                    msg = (
+                        f"order window [{token.window_start}, {token.window_end}] kept changing while paging "
+                        f"({self._stalled} rescans without progress); lower window_seconds or page_size and retry"
+                    )
+                    raise DouyinAPIError(msg)
+            self.rescans += 1
+            self._baseline_total = None
+            return WindowPage(restart, token.window_end, 0, token.scan + 1)
+        if (token.page + 1) * self.page_size < self._last_total:
+            return replace(token, page=token.page + 1)
+        self.windows_completed += 1
+        self._baseline_total = None
+        self._last_total = 0
+        self._last_emitted = None
+        self._stalled = 0
+        window = next(self._windows, None)
+        return None if window is None else WindowPage(window.start, window.end, 0)
+
+
+def as_int(value: t.Any, name: str) -> int:  # noqa: ANN401
+    """Douyin sends page/total as numbers; some proxies send strings. Accept both."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        msg = f"response field {name!r} is not an integer: {value!r}"
+        raise DouyinRetriableError(msg) from None
+
+
+# --------------------------------------------------------------------------- stream base
+class DouyinStream(RESTStream[t.Any]):
+    """Base for Douyin endpoints: POST, signed query, canonical JSON body, envelope."""
+
+    payload_as_json = False  # the body is the exact param_json bytes that were signed
+    # Emit records exactly as received: singer-sdk's default conformance would drop
+    # fields the schema does not declare and coerce 0/1 into booleans (principle 1).
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
+
+    def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
+        super().__init__(tap, http_method="POST")
+        self._connection: DouyinConnection = tap.douyin_connection
+        mount_rate_limiter(self.requests_session, self._connection.bucket)
+        install_secret_filter(SECRET_FILTER, (self.logger.name,))
+
+    @property
+    def url_base(self) -> str:
+        return str(self.config.get("base_url", p.DEFAULT_BASE_URL)).rstrip("/")
+
+    @property
+    def api_method(self) -> str:
+        return method_for_path(self.path or "")
+
+    @property
+    def http_headers(self) -> dict:
+        return {
+            p.NEW_ERROR_CODE_HEADER: "1",
+            "Content-Type": "application/json;charset=UTF-8",
+            "Accept": "application/json",
+        }
+
+    @property
+    def timeout(self) -> float:  # type: ignore[override]
+        return float(self.config.get("request_timeout", 12))
+
+    @property
+    def authenticator(self) -> DouyinAuthenticator:
+        return self._connection.authenticator
+
+    # ---- responses
+    def envelope(self, response: requests.Response) -> Envelope:
+        cached = getattr(response, "_douyin_envelope", None)
+        if cached is None:
+            # Decimal keeps any non-integer number exactly as written (ints stay exact anyway).
+            cached = Envelope.from_payload(json.loads(response.content, parse_float=decimal.Decimal))
+            response._douyin_envelope = cached  # type: ignore[attr-defined]  # parsed once per response
+        return cached
+
+    def validate_response(self, response: requests.Response) -> None:
+        method = self.api_method
+        hint = parse_retry_after(response.headers)
+        if response.status_code == 429 or response.status_code >= 500:
+            msg = f"{method}: HTTP {response.status_code} {response.reason}"
+            raise DouyinRetriableError(msg, response, retry_after=hint)
+        try:
+            envelope = self.envelope(response)
+        except ValueError:
+            if response.status_code >= 400:
+                msg = f"{method}: HTTP {response.status_code} {response.reason} with a non-JSON body; check base_url"
+                raise DouyinAPIError(msg) from None
+            msg = f"{method}: HTTP {response.status_code} with a body that is not a Douyin envelope"
+            raise DouyinRetriableError(msg, response) from None
+        action = classify_envelope(envelope)
+        if action is Action.OK:
+            if not isinstance(envelope.data, dict):
+                msg = f"{method}: success without a data object [log_id {envelope.log_id}]"
+                raise DouyinRetriableError(msg, response)
+            problem = self.data_problem(envelope.data)
+            if problem:
+                # Inside the retry loop: a truncated or malformed page is fetched again.
+                msg = f"{method}: {problem} [log_id {envelope.log_id}]"
+                raise DouyinRetriableError(msg, response)
+            return
+        if action is Action.RETRY:
+            raise DouyinRetriableError(envelope.describe(method), response, retry_after=hint, code=envelope.code)
+        if action is Action.REFRESH_TOKEN:
+            used = dict(parse_qsl(urlsplit(response.request.url or "").query)).get("access_token")
+            self.authenticator.handle_token_rejected(used, envelope, method)
+            msg = f"{envelope.describe(method)}; access token refreshed, retrying"
+            raise TokenRefreshedError(msg, response)
+        msg = f"{envelope.describe(method)}. {fatal_hint(envelope)}"
+        raise DouyinAPIError(msg, code=envelope.code, sub_code=envelope.sub_code, log_id=envelope.log_id)
+
+    def response_error_message(self, response: requests.Response) -> str:
+        # The SDK's default embeds the response body and URL; ours never carries secrets.
+        return f"{self.api_method}: HTTP {response.status_code} {response.reason}"
+
+    # ---- retries
+    def backoff_max_tries(self) -> int:
+        return self._connection.retry_policy.max_tries
+
+    def backoff_wait_generator(self) -> t.Generator[float, None, None]:  # type: ignore[override]
+        def hint(exc: BaseException) -> float | None:
+            return getattr(exc, "retry_after", None)
+
+        return backoff_wait_generator(  # type: ignore[return-value]
+            self._connection.retry_policy,
+            hint=hint,
+            immediate=lambda exc: isinstance(exc, TokenRefreshedError),
+        )
+
+    def backoff_jitter(self, value: float) -> float:
+        return value  # the retry policy already jitters (and must not shorten a server hint)
+
+    def backoff_handler(self, details: t.Mapping[str, t.Any]) -> None:
+        exc = details.get("exception")
+        self.logger.warning(
+            "Retrying %s in %.2f s (try %d of %d failed): %s",
+            self.api_method,
+            details.get("wait") or 0.0,
+            details.get("tries") or 0,
+            self.backoff_max_tries(),
+            _redact_exc(exc) if exc is not None else "unknown error",
+        )
+
+    def request_decorator(self, func: t.Callable) -> t.Callable:
+        """singer-sdk's retry loop, with our logging and a clear give-up message.
+
+        Same exceptions and hooks as the SDK's default, but ``backoff``'s own logger is
+        not used: its messages include exception texts that may contain signed URLs.
+        """
+        retrying = backoff.on_exception(
+            self.backoff_wait_generator,
+            RETRIABLE_EXCEPTIONS,
+            max_tries=self.backoff_max_tries,
+            on_backoff=self.backoff_handler,
+            jitter=self.backoff_jitter,
+            logger=None,
+        )(func)
+
+        @functools.wraps(func)
+        def call(*args: t.Any, **kwargs: t.Any) -> t.Any:  # noqa: ANN401
+            try:
+                return retrying(*args, **kwargs)
+            except RetryHintTooLongError as exc:
+                msg = f"{self.api_method}: {exc}"
+                raise DouyinAPIError(msg) from None
+            except FatalAPIError:
+                raise
+            except RETRIABLE_EXCEPTIONS as exc:
+                msg = (
+                    f"{self.api_method} still failing after {self.backoff_max_tries()} tries: {_redact_exc(exc)}. "
+                    "The platform is throttling or unavailable; run the sync again later (it resumes from the "
+                    "last bookmark) or lower max_requests_per_second."
+                )
+                raise DouyinAPIError(msg, code=getattr(exc, "code", None)) from None
+
+        return call
+
+    # ---- records
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+        envelope = self.envelope(response)
+        yield from self.records_from_data(envelope.data or {})
+
+    def data_problem(self, data: dict) -> str | None:  # noqa: ARG002, PLR6301
+        """Why a successful ``data`` object cannot be used (None = fine). Per endpoint."""
+        return None
+
+    def records_from_data(self, data: dict) -> t.Iterable[dict]:
+        raise NotImplementedError
+
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:  # noqa: ANN401, ARG002
+        # All query parameters are signing parameters, added per send by the authenticator.
+        return {}

@@ -1,0 +1,27 @@
+"""Fixtures for the tap tests: started Douyin sandboxes (stopped after each test)."""
+
+from __future__ import annotations
+
+import typing as t
+
+import pytest
+from douyin_tapkit import APP_KEY, APP_SECRET, AS_OF, OTHER_SHOP, SHOP
+
+from orderlayer.taps.douyin.sandbox.server import DouyinSandbox
+
+
+@pytest.fixture
+def make_sandbox() -> t.Iterator[t.Callable[..., DouyinSandbox]]:
+    """Factory: a started sandbox (stopped after the test)."""
+    started: list[DouyinSandbox] = []
+
+    def factory(n_orders: int = 400, *, shop_ids: tuple[str, ...] = (SHOP, OTHER_SHOP), days: int = 10, seed: int = 11, **kwargs: t.Any) -> DouyinSandbox:
+        kwargs.setdefault("qps", None)
+        sandbox = DouyinSandbox(APP_KEY, APP_SECRET, seed, AS_OF, n_orders, list(shop_ids), days=days, **kwargs)
+        sandbox.start()
+        started.append(sandbox)
+        return sandbox
+
+    yield factory
+    for sandbox in started:
+        sandbox.stop()
