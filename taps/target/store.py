@@ -1,0 +1,208 @@
+"""DuckDB storage of the loader: append-only raw tables and the persisted Singer state.
+
+Raw rows are keyed by a hash of the record's canonical JSON, so re-sending a record adds nothing,
+while every distinct version of an order is kept (architecture principle 1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+import duckdb
+import pyarrow as pa
+import simplejson
+
+_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def canonical_json(record: dict[str, Any]) -> str:
+    """Sorted-key compact JSON; floats arrive as Decimal and are written digit for digit."""
+    return simplejson.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False, use_decimal=True)
+
+
+def record_hash(stream: str, text: str) -> str:
+    return hashlib.sha256(f"{stream}\n{text}".encode()).hexdigest()
+
+
+def check_identifier(value: str, key: str) -> str:
+    if not _IDENT.match(value):
+        raise ValueError(f"{key}: '{value}' must be lower-case letters, digits and underscores, starting with a letter")
+    return value
+
+
+def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    # The warehouse session is UTC so no result depends on the machine's zone (rule T5).
+    con.execute("set TimeZone = 'UTC'")
+    return con
+
+
+RAW_COLUMNS = """
+    _record_hash VARCHAR NOT NULL,
+    _stream VARCHAR NOT NULL,
+    _connection VARCHAR NOT NULL,
+    _primary_key VARCHAR,
+    _replication_value VARCHAR,
+    _record JSON NOT NULL,
+    _extracted_at TIMESTAMPTZ,
+    _synced_at TIMESTAMPTZ NOT NULL,
+    _sync_id VARCHAR NOT NULL
+"""
+
+
+def ensure_ops(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists ops")
+    con.execute(
+        """create table if not exists ops.singer_state (
+            state_key VARCHAR PRIMARY KEY,
+            state JSON NOT NULL,
+            sync_id VARCHAR,
+            updated_at TIMESTAMPTZ NOT NULL
+        )"""
+    )
+
+
+class RawStore:
+    """One raw table per source stream: `<schema>.<prefix>__<stream>`."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, schema: str, prefix: str, connection: str, sync_id: str):
+        self.con = con
+        self.schema = check_identifier(schema, "schema")
+        self.prefix = check_identifier(prefix, "table_prefix")
+        self.connection = connection
+        self.sync_id = sync_id
+        con.execute(f"create schema if not exists {self.schema}")
+        ensure_ops(con)
+
+    def table(self, stream: str) -> str:
+        name = re.sub(r"[^a-z0-9_]", "_", stream.lower())
+        return f"{self.schema}.{self.prefix}__{name}"
+
+    def ensure_table(self, stream: str) -> str:
+        table = self.table(stream)
+        self.con.execute(f"create table if not exists {table} ({RAW_COLUMNS})")
+        return table
+
+    def append(
+        self,
+        stream: str,
+        records: Iterable[dict[str, Any]],
+        key_properties: list[str],
+        replication_key: str | None,
+    ) -> int:
+        """Insert the records not already present; returns how many rows were new. One transaction."""
+        table = self.ensure_table(stream)
+        synced_at = datetime.now(timezone.utc)
+        rows: dict[str, list[Any]] = {c: [] for c in ("h", "pk", "rv", "rec", "ext")}
+        seen: set[str] = set()
+        for record in records:
+            extracted = record.pop("__extracted_at", None)
+            text = canonical_json(record)
+            digest = record_hash(stream, text)
+            if digest in seen:
+                continue
+            seen.add(digest)
+            rows["h"].append(digest)
+            # Primary key kept as JSON text of the values: ids stay exactly as sent.
+            rows["pk"].append(canonical_json([record.get(k) for k in key_properties]) if key_properties else None)
+            rv = record.get(replication_key) if replication_key else None
+            rows["rv"].append(None if rv is None else str(rv))
+            rows["rec"].append(text)
+            rows["ext"].append(extracted)
+        if not seen:
+            return 0
+        batch = pa.table(
+            {
+                "h": pa.array(rows["h"], pa.string()),
+                "pk": pa.array(rows["pk"], pa.string()),
+                "rv": pa.array(rows["rv"], pa.string()),
+                "rec": pa.array(rows["rec"], pa.string()),
+                "ext": pa.array(rows["ext"], pa.timestamp("us", tz="UTC")),
+            }
+        )
+        self.con.register("_incoming", batch)
+        try:
+            self.con.execute("begin transaction")
+            before = self._count(table)
+            self.con.execute(
+                f"""insert into {table}
+                select h, ?, ?, pk, rv, rec::JSON, ext, ?, ?
+                from _incoming
+                where h not in (select _record_hash from {table})""",
+                [stream, self.connection, synced_at, self.sync_id],
+            )
+            added = self._count(table) - before
+            self.con.execute("commit")
+        except Exception:
+            self.con.execute("rollback")
+            raise
+        finally:
+            self.con.unregister("_incoming")
+        return added
+
+    def _count(self, table: str) -> int:
+        return self.con.execute(f"select count(*) from {table}").fetchone()[0]
+
+
+def _bookmarks(state: dict[str, Any]) -> dict[str, Any]:
+    """Flatten a singer-sdk state into {stream/partition: replication_key_value}."""
+    out: dict[str, Any] = {}
+    for stream, entry in (state.get("bookmarks") or {}).items():
+        if not isinstance(entry, dict):
+            continue
+        if "replication_key_value" in entry:
+            out[stream] = entry["replication_key_value"]
+        for i, part in enumerate(entry.get("partitions") or []):
+            if isinstance(part, dict) and "replication_key_value" in part:
+                out[f"{stream}#{json.dumps(part.get('context'), sort_keys=True) or i}"] = part["replication_key_value"]
+    return out
+
+
+def regressions(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Bookmarks that would move backwards if `new` replaced `old`."""
+    before, after = _bookmarks(old), _bookmarks(new)
+    found = []
+    for key, value in before.items():
+        if key not in after:
+            found.append(f"{key}: bookmark {value!r} would be dropped")
+            continue
+        try:
+            if after[key] < value:
+                found.append(f"{key}: bookmark {value!r} would move back to {after[key]!r}")
+        except TypeError:
+            continue
+    return found
+
+
+def read_state(con: duckdb.DuckDBPyConnection, state_key: str) -> dict[str, Any] | None:
+    ensure_ops(con)
+    row = con.execute("select state from ops.singer_state where state_key = ?", [state_key]).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def write_state(con: duckdb.DuckDBPyConnection, state_key: str, state: dict[str, Any], sync_id: str) -> list[str]:
+    """Persist state unless it is empty or would move a bookmark back; returns the refusals."""
+    old = read_state(con, state_key) or {}
+    if not _bookmarks(state) and _bookmarks(old):
+        return ["empty state would replace existing bookmarks"]
+    problems = regressions(old, state)
+    if problems:
+        return problems
+    con.execute(
+        """insert or replace into ops.singer_state (state_key, state, sync_id, updated_at)
+        values (?, ?, ?, ?)""",
+        [state_key, json.dumps(state, sort_keys=True), sync_id, datetime.now(timezone.utc)],
+    )
+    return []
+
+
+def clear_state(con: duckdb.DuckDBPyConnection, state_key: str) -> bool:
+    ensure_ops(con)
+    return bool(con.execute("delete from ops.singer_state where state_key = ? returning 1", [state_key]).fetchall())
