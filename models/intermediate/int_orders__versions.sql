@@ -1,6 +1,52 @@
--- Every typed version of every order across channels (quarantined versions excluded).
+-- Every typed version of every order across channels (quarantined versions excluded), with the
+-- canonical status and flags that version shows (rules S1–S3, P1). fct_orders takes the latest version;
+-- fct_order_events compares consecutive ones.
+
+with versions as (
+    select
+        {{ order_key('channel', 'shop_id', 'channel_order_id') }} as order_key,
+        *
+    from ({{ union_channels('orders') }}) as v
+    where quarantine_reason is null
+),
+
+statuses as (
+    select * from {{ ref('status_map') }}
+),
+
+flagged as (
+    select
+        v.*,
+        s.status as mapped_status,
+        coalesce(s.is_cancelled, false) as flag_cancelled,
+        -- rule P1: a presale order with phases is paid only once the balance is paid too
+        v.is_presale and (v.deposit_amount is not null or v.balance_amount is not null) as has_presale_phases,
+        case
+            when v.is_presale and (v.deposit_amount is not null or v.balance_amount is not null)
+                then coalesce(v.deposit_paid and v.balance_paid, false)
+            else v.first_paid_at is not null or coalesce(s.is_paid, false)
+        end as flag_paid,
+        v.shipped_at is not null or coalesce(s.is_shipped, false) as flag_shipped,
+        v.delivered_at is not null or coalesce(s.is_delivered, false) as flag_delivered,
+        v.completed_at is not null or coalesce(s.is_completed, false) as flag_completed
+    from versions as v
+    left join statuses as s on s.channel = v.channel and s.native_code = v.status_native
+)
+
 select
-    {{ order_key('channel', 'shop_id', 'channel_order_id') }} as order_key,
-    *
-from ({{ union_channels('orders') }}) as versions
-where quarantine_reason is null
+    * exclude (flag_cancelled, flag_paid, flag_shipped, flag_delivered, flag_completed, has_presale_phases, first_paid_at),
+    -- paid_at: when the order became fully paid (presale: the balance payment)
+    case
+        when has_presale_phases then case when flag_paid then coalesce(balance_paid_at, first_paid_at) end
+        else first_paid_at
+    end as paid_at,
+    {{ lifecycle_status('mapped_status', 'flag_cancelled', 'flag_completed', 'flag_delivered', 'flag_shipped', 'flag_paid') }}
+        as status,
+    flag_paid as is_paid,
+    flag_cancelled as is_cancelled,
+    flag_shipped as is_shipped,
+    flag_delivered as is_delivered,
+    flag_completed as is_completed,
+    has_refund or coalesce(refund_amount, 0) > 0 as is_refunded,
+    flag_paid and not flag_cancelled and not is_test as is_valid
+from flagged

@@ -16,6 +16,7 @@ import pytest
 
 from orderlayer.config import Connection, Settings
 from orderlayer.pipeline import build
+from orderlayer.project import run_dbt
 from orderlayer.taps.target import store
 
 SHOP = "7784061"
@@ -312,3 +313,57 @@ def test_nothing_lost_raw_equals_facts_plus_quarantine(warehouse: Path) -> None:
     facts = one(warehouse, "select count(*) from audit.fct_orders")[0]
     quarantined = one(warehouse, "select count(*) from quarantine.quarantine_orders where not has_valid_version")[0]
     assert (raw_orders, facts, quarantined) == (15, 11, 4)
+
+
+def events(db: Path, order_id: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        return con.execute(
+            """select e.event_type, e.event_at, e.status_before, e.status_after
+            from audit.fct_order_events e join audit.fct_orders o using (order_key)
+            where o.channel_order_id = ? order by e.event_at, e.event_type""",
+            [order_id],
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def utc(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, timezone.utc)
+
+
+def test_events_span_versions_and_the_late_version_keeps_its_place(warehouse: Path) -> None:
+    # v1 (awaiting shipment, updated 1731916600) arrived after v2 (shipped, 1731990000): the log still
+    # reads created → paid → shipped, with one change paid → shipped at v2's update time.
+    assert events(warehouse, ORDER_V2["order_id"]) == [
+        ("created", utc(1731916551), None, "pending_payment"),
+        ("paid", utc(1731916560), None, "paid"),
+        ("shipped", utc(1731990000), None, "shipped"),
+        ("status_changed", utc(1731990000), "paid", "shipped"),
+    ]
+
+
+def test_events_of_a_refund_after_shipping(warehouse: Path) -> None:
+    assert events(warehouse, ORDER_REFUNDED["order_id"]) == [
+        ("created", utc(1731916551), None, "pending_payment"),
+        ("paid", utc(1731916560), None, "paid"),
+        ("cancelled", utc(1731916600), None, "cancelled"),
+        ("refunded", utc(1731916600), None, "cancelled"),
+        ("shipped", utc(1731990000), None, "shipped"),
+    ]
+
+
+def test_events_of_a_cancellation_before_payment(warehouse: Path) -> None:
+    assert events(warehouse, ORDER_CANCELLED["order_id"]) == [
+        ("created", utc(1731916551), None, "pending_payment"),
+        ("cancelled", utc(1732154400), None, "cancelled"),
+    ]
+
+
+def test_dbt_unit_tests_pass(warehouse: Path) -> None:
+    """The YAML unit tests (fx conversion at the business date's rate, …) on the built project."""
+    settings = Settings(database=warehouse)
+    result = run_dbt(["test", "--select", "test_type:unit"], settings, warehouse)
+    assert result.results, result.log_tail
+    assert result.ok, result.log_tail

@@ -103,7 +103,8 @@ typed as (
         coalesce(f.balance_phase.pay_success = 'true', false) as balance_paid,
         {{ to_utc('f.balance_phase.phase_pay_time', 'epoch_s') }} as balance_paid_at,
 
-        'CNY' as currency,
+        -- Douyin sends no currency (the platform is CNY-only): the connection's or channel's default applies
+        cast(null as varchar) as currency,
         f.receiver_province,
         f.receiver_city,
         f.receiver_phone_masked,

@@ -1,0 +1,98 @@
+-- The status change log: one row per observed change of an order, built from every raw version
+-- (complete across syncs, auditable). Milestones (created, paid, shipped, delivered, completed)
+-- carry the platform's own timestamp; cancelled, status changes and after-sale changes carry the
+-- update time of the first version that showed them. A late, older version is placed by its own
+-- update time, so it cannot rewrite history (rule D2).
+
+with versions as (
+    select
+        *,
+        row_number() over (
+            partition by order_key order by source_updated_at, source_synced_at, raw_record_id
+        ) as version_number
+    from {{ ref('int_orders__versions') }}
+),
+
+sequenced as (
+    select
+        *,
+        lag(status) over w as previous_status,
+        coalesce(lag(has_open_after_sale) over w, false) as previously_open_after_sale,
+        coalesce(lag(is_refunded) over w, false) as previously_refunded,
+        min(case when is_cancelled then version_number end) over (partition by order_key) as first_cancelled_version
+    from versions
+    window w as (partition by order_key order by version_number)
+),
+
+milestone_candidates as (
+    select v.order_key, v.source_system, v.version_number, v.source_synced_at, m.event_type, m.event_at
+    from versions as v,
+        lateral (
+            values
+                ('created', v.ordered_at),
+                ('paid', v.paid_at),
+                ('shipped', v.shipped_at),
+                ('delivered', v.delivered_at),
+                ('completed', v.completed_at)
+        ) as m (event_type, event_at)
+    where m.event_at is not null
+),
+
+milestones as (
+    select
+        order_key,
+        event_type,
+        -- the platform's time as the latest version states it; observed when it first appeared
+        arg_max(event_at, version_number) as event_at,
+        cast(null as varchar) as status_before,
+        case event_type when 'created' then 'pending_payment' else event_type end as status_after,
+        arg_max(source_system, version_number) as source_system,
+        min(source_synced_at) as observed_at
+    from milestone_candidates
+    group by order_key, event_type
+),
+
+changes as (
+    select
+        order_key,
+        'status_changed' as event_type,
+        source_updated_at as event_at,
+        previous_status as status_before,
+        status as status_after,
+        source_system,
+        source_synced_at as observed_at
+    from sequenced
+    where previous_status is not null and previous_status <> status
+
+    union all
+
+    select order_key, 'cancelled', source_updated_at, previous_status, status, source_system, source_synced_at
+    from sequenced
+    where version_number = first_cancelled_version
+
+    union all
+
+    select order_key, 'refund_requested', source_updated_at, previous_status, status, source_system, source_synced_at
+    from sequenced
+    where has_open_after_sale and not previously_open_after_sale
+
+    union all
+
+    select order_key, 'refunded', source_updated_at, previous_status, status, source_system, source_synced_at
+    from sequenced
+    where is_refunded and not previously_refunded
+)
+
+select
+    order_key::varchar as order_key,
+    event_type::varchar as event_type,
+    event_at::timestamptz as event_at,
+    status_before::varchar as status_before,
+    status_after::varchar as status_after,
+    source_system::varchar as source_system,
+    observed_at::timestamptz as observed_at
+from (
+    select * from milestones
+    union all
+    select * from changes
+) as events
