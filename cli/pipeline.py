@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # Great Expectations is imported only when gates run (it take
     from orderlayer.expectations.publish import PublishResult
 
 #: What publish copies from audit to published, in one transaction.
-MARTS = ["fct_orders", "fct_order_lines", "fct_order_events", "metricflow_time_spine"]
+MARTS = ["fct_orders", "fct_order_lines", "fct_order_events", "map_order_ids", "metricflow_time_spine"]
 VERDICTS = ("green", "yellow", "red")
 
 

@@ -42,3 +42,13 @@
 {% macro local_date(ts, zone) -%}
     cast(timezone({{ zone }}, {{ ts }}) as date)
 {%- endmacro %}
+
+{#- T4: a promise split into a local date and an optional local time (e.g. JD promise_date +
+    promise_time) is assembled before conversion; a date-only promise means the end of that local day. -#}
+{% macro local_date_and_time_to_utc(date_expr, time_expr, source_zone='Asia/Shanghai') -%}
+    case when regexp_full_match(trim({{ date_expr }}), '[0-9]{4}-[0-9]{2}-[0-9]{2}') then
+        timezone('{{ source_zone }}', try_strptime(
+            trim({{ date_expr }}) || ' ' || coalesce(nullif(trim({{ time_expr }}), ''), '23:59:59'),
+            '%Y-%m-%d %H:%M:%S'))
+    end
+{%- endmacro %}

@@ -11,6 +11,7 @@
     "promotion_amount": "VARCHAR", "promotion_shop_amount": "VARCHAR",
     "post_addr": {"province": {"name": "VARCHAR"}, "city": {"name": "VARCHAR"}},
     "mask_post_tel": "VARCHAR", "mask_post_receiver": "VARCHAR", "doudian_open_id": "VARCHAR",
+    "logistics_info": [{"tracking_no": "VARCHAR", "company": "VARCHAR"}],
     "sku_order_list": [{
         "order_id": "VARCHAR", "sku_id": "VARCHAR", "product_name": "VARCHAR", "item_num": "VARCHAR",
         "origin_amount": "VARCHAR", "sum_amount": "VARCHAR", "pay_amount": "VARCHAR", "trade_type": "VARCHAR",

@@ -146,6 +146,18 @@ ORDER_REFUNDED = order(
     ship_time=1731990000,
     sku_order_list=[sku("6936476692437470010", 1000, 1, 1000, after_sale_info={"after_sale_status": 12, "refund_status": 3})],
 )
+# A split shipment: two parcels (one listed twice) and an entry without a number.
+ORDER_TRACKED = order(
+    "6936476692437470011",
+    order_status=3,
+    ship_time=1731990000,
+    logistics_info=[
+        {"tracking_no": "YT9876543210", "company": "yuantong"},
+        {"tracking_no": "SF1234567890", "company": "shunfeng"},
+        {"tracking_no": "SF1234567890", "company": "shunfeng"},
+        {"tracking_no": "", "company": "shunfeng"},
+    ],
+)
 # Quarantine: each cannot be typed.
 BAD_AMOUNT = order("6936476692437479001", pay_amount="abc")
 BAD_TIME = order("6936476692437479002", create_time="yesterday")
@@ -154,7 +166,7 @@ MISSING_ID = {k: v for k, v in order("0").items() if k != "order_id"}
 
 RECORDS = [
     ORDER_A, ORDER_B, ORDER_B2, ORDER_NY, ORDER_BIG, ORDER_DEPOSIT, ORDER_PRESALE_PAID,
-    ORDER_V2, ORDER_UNKNOWN, ORDER_CANCELLED, ORDER_REFUNDED, BAD_AMOUNT, BAD_TIME, BAD_FEN, MISSING_ID,
+    ORDER_V2, ORDER_UNKNOWN, ORDER_CANCELLED, ORDER_REFUNDED, ORDER_TRACKED, BAD_AMOUNT, BAD_TIME, BAD_FEN, MISSING_ID,
 ]
 
 
@@ -193,8 +205,8 @@ def fact(db: Path, order_id: str, columns: str):
 
 
 def test_raw_keeps_each_version_once(warehouse: Path) -> None:
-    # 15 records + 1 late version; the re-sent ORDER_A adds nothing.
-    assert one(warehouse, "select count(*) from raw.douyin__orders")[0] == 16
+    # 16 records + 1 late version; the re-sent ORDER_A adds nothing.
+    assert one(warehouse, "select count(*) from raw.douyin__orders")[0] == 17
 
 
 def test_19_digit_id_stays_text(warehouse: Path) -> None:
@@ -312,7 +324,7 @@ def test_nothing_lost_raw_equals_facts_plus_quarantine(warehouse: Path) -> None:
     )[0]
     facts = one(warehouse, "select count(*) from audit.fct_orders")[0]
     quarantined = one(warehouse, "select count(*) from quarantine.quarantine_orders where not has_valid_version")[0]
-    assert (raw_orders, facts, quarantined) == (15, 11, 4)
+    assert (raw_orders, facts, quarantined) == (16, 12, 4)
 
 
 def events(db: Path, order_id: str) -> list[tuple]:
@@ -362,8 +374,25 @@ def test_events_of_a_cancellation_before_payment(warehouse: Path) -> None:
 
 
 def test_dbt_unit_tests_pass(warehouse: Path) -> None:
-    """The YAML unit tests (fx conversion at the business date's rate, …) on the built project."""
+    """The YAML unit tests and the singular rule tests (time and amount macros) on the built project."""
     settings = Settings(database=warehouse)
-    result = run_dbt(["test", "--select", "test_type:unit"], settings, warehouse)
+    result = run_dbt(["test", "--select", "test_type:unit", "test_type:singular"], settings, warehouse)
     assert result.results, result.log_tail
     assert result.ok, result.log_tail
+
+
+def test_map_order_ids_carries_tracking_numbers(warehouse: Path) -> None:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute(
+            """select channel_order_id, tracking_numbers, match_status, match_method, erp_order_id
+            from audit.map_order_ids where channel_order_id = ?""",
+            [ORDER_TRACKED["order_id"]],
+        ).fetchall()
+        total = con.execute("select count(*) from audit.map_order_ids").fetchone()[0]
+        facts = con.execute("select count(*) from audit.fct_orders").fetchone()[0]
+    finally:
+        con.close()
+    # two parcels, one listed twice and an empty entry ignored; sorted
+    assert rows == [(ORDER_TRACKED["order_id"], ["SF1234567890", "YT9876543210"], "unmatched", "none", None)]
+    assert total == facts

@@ -50,7 +50,11 @@ fields as (
         r.mask_post_tel as receiver_phone_masked,
         r.mask_post_receiver as receiver_name_masked,
         -- buyer identity, salted-hashed by the tap
-        r.doudian_open_id
+        r.doudian_open_id,
+        -- parcels: one tracking number per logistics_info entry (split shipments have several)
+        list_sort(list_distinct(list_filter(
+            list_transform(r.logistics_info, lambda l: l.tracking_no), lambda t: t is not null and t <> ''
+        ))) as tracking_numbers
     from parsed
 ),
 
@@ -110,6 +114,7 @@ typed as (
         f.receiver_phone_masked,
         f.receiver_name_masked,
         f.doudian_open_id as customer_key,
+        f.tracking_numbers,
         false as is_test,
 
         -- rule D3: why this version cannot be made canonical (NULL when it can)
