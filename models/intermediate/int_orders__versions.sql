@@ -34,7 +34,8 @@ flagged as (
 )
 
 select
-    * exclude (flag_cancelled, flag_paid, flag_shipped, flag_delivered, flag_completed, has_presale_phases, first_paid_at),
+    * exclude (flag_cancelled, flag_paid, flag_shipped, flag_delivered, flag_completed, has_presale_phases, first_paid_at,
+               deposit_paid_at),
     -- paid_at: when the order became fully paid (presale: the balance payment)
     case
         when has_presale_phases then case when flag_paid then coalesce(balance_paid_at, first_paid_at) end
@@ -48,5 +49,15 @@ select
     flag_delivered as is_delivered,
     flag_completed as is_completed,
     has_refund or coalesce(refund_amount, 0) > 0 as is_refunded,
-    flag_paid and not flag_cancelled and not is_test as is_valid
+    flag_paid and not flag_cancelled and not is_test as is_valid,
+    -- rule P1: when a presale deposit was paid (the balance may still be open)
+    case when has_presale_phases and deposit_paid then coalesce(deposit_paid_at, first_paid_at) end as deposit_paid_at_utc,
+    -- rule T2/S2: row-level yellow flags — a time the status says must exist is missing (a sentinel or
+    -- absent), or the native status is unmapped
+    list_filter([
+        case when mapped_status is null then 'unmapped_status' end,
+        case when flag_paid and not has_presale_phases and first_paid_at is null then 'paid_without_paid_at' end,
+        case when flag_shipped and shipped_at is null then 'shipped_without_shipped_at' end,
+        case when flag_completed and completed_at is null then 'completed_without_completed_at' end
+    ], lambda x: x is not null) as quality_flags
 from flagged

@@ -74,6 +74,7 @@ select
     -- time (UTC instants)
     f.ordered_at::timestamptz as ordered_at,
     f.paid_at::timestamptz as paid_at,
+    f.deposit_paid_at_utc::timestamptz as deposit_paid_at,
     f.shipped_at::timestamptz as shipped_at,
     f.delivered_at::timestamptz as delivered_at,
     f.completed_at::timestamptz as completed_at,
@@ -96,6 +97,7 @@ select
     f.is_presale::boolean as is_presale,
     f.is_test::boolean as is_test,
     f.is_valid::boolean as is_valid,
+    f.quality_flags::varchar[] as quality_flags,
 
     -- lineage
     f.source_system::varchar as source_system,

@@ -106,6 +106,7 @@ typed as (
         coalesce(f.deposit_phase.pay_success = 'true', false) as deposit_paid,
         coalesce(f.balance_phase.pay_success = 'true', false) as balance_paid,
         {{ to_utc('f.balance_phase.phase_pay_time', 'epoch_s') }} as balance_paid_at,
+        {{ to_utc('f.deposit_phase.phase_pay_time', 'epoch_s') }} as deposit_paid_at,
 
         -- Douyin sends no currency (the platform is CNY-only): the connection's or channel's default applies
         cast(null as varchar) as currency,
