@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench bench-gates clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/pipeline_bench.py --orders $(or $(ORDERS),1000000)
+
+# The gate catalogue alone on a synthetic warehouse (add FRESHNESS=--freshness to time dbt source freshness too).
+bench-gates: $(STAMP)
+	$(BIN)/python bench/gates_bench.py --orders $(or $(ORDERS),1000000) $(FRESHNESS)
 
 clean:
 	rm -rf target logs warehouse bench/out

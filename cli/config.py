@@ -95,6 +95,34 @@ class GateSettings(_Strict):
     earliest_order_date: str = Field(default="2000-01-01", description="R3: ordered_at before this is an error")
     paid_before_ordered_tolerance_seconds: int = Field(default=60, ge=0, description="R3: paid_at >= ordered_at - this")
     example_keys: int = Field(default=5, ge=0, le=50, description="how many example order_keys a failing gate shows")
+    trailing_runs: int = Field(default=7, ge=1, le=100, description="R5/Y3: earlier runs (with the gate green) the trailing value spans")
+    order_value_ratio_min: float = Field(default=0.2, gt=0, description="R5: median order value / trailing median, lower bound")
+    order_value_ratio_max: float = Field(default=5.0, gt=0, description="R5: median order value / trailing median, upper bound")
+    quarantine_share_max: float = Field(default=0.005, ge=0, le=1, description="R6: red above this quarantined share (Y6: yellow above 0 up to it)")
+    freshness_warn_minutes: int = Field(default=15, ge=1, description="Y1: yellow when a source's newest record is older")
+    freshness_error_hours: int = Field(default=24, ge=1, description="Y1: red when a source's newest record is older")
+    night_share_factor: float = Field(default=2.0, gt=1, description="Y3: night (00-06 local) share above this x trailing share")
+    night_share_floor: float = Field(default=0.02, ge=0, le=1, description="Y3: trailing night share counts as at least this")
+    night_min_orders: int = Field(default=50, ge=1, description="Y3: channels with fewer orders are not judged")
+    volume_band_low: float = Field(default=0.3, ge=0, description="Y4: a day below this x its trailing median is an anomaly")
+    volume_band_high: float = Field(default=3.0, gt=1, description="Y4: a day above this x its trailing median is an anomaly")
+    volume_trailing_days: int = Field(default=28, ge=1, le=366, description="Y4: days before a day its trailing median spans")
+    volume_min_history_days: int = Field(default=7, ge=1, description="Y4: a day needs this many trailing days to be judged")
+    volume_days_judged: int = Field(default=7, ge=1, le=366, description="Y4: complete days before the latest day that are judged")
+    volume_min_median_orders: float = Field(default=10, ge=0, description="Y4: channels with a lower trailing median are not judged")
+    erp_consistency_target: float = Field(default=0.98, ge=0, le=1, description="Y5: erp_consistency_rate below this is yellow")
+    erp_grace_hours: int = Field(default=24, ge=0, description="Y5: orders paid more recently are not expected in the ERP yet")
+    promise_missing_max_share: float = Field(default=0.05, ge=0, le=1, description="Y7: share of paid orders without promised_ship_by")
+
+    @model_validator(mode="after")
+    def _ordered_bounds(self) -> GateSettings:
+        if self.order_value_ratio_min >= self.order_value_ratio_max:
+            raise ValueError("order_value_ratio_min must be below order_value_ratio_max")
+        if self.volume_band_low >= self.volume_band_high:
+            raise ValueError("volume_band_low must be below volume_band_high")
+        if self.freshness_warn_minutes >= self.freshness_error_hours * 60:
+            raise ValueError("freshness_warn_minutes must be below freshness_error_hours (in minutes)")
+        return self
 
 
 class Settings(_Strict):
@@ -192,9 +220,27 @@ connections:
       window_seconds: 21600           # update_time window per query (the platform's maximum is unconfirmed)
       page_size: 100                  # at most 100
 
-gates:
-  future_skew_minutes: 10
-  earliest_order_date: "2000-01-01"
-  paid_before_ordered_tolerance_seconds: 60
-  example_keys: 5
+gates:                                # the catalogue's defaults; red blocks publish, yellow warns
+  future_skew_minutes: 10             # R3: ordered_at may be at most this far ahead of the run's clock
+  earliest_order_date: "2000-01-01"   # R3: ordered_at before this is an error
+  paid_before_ordered_tolerance_seconds: 60   # R3: paid_at >= ordered_at - this
+  example_keys: 5                     # example keys a failing gate shows (order_key, never personal data)
+  trailing_runs: 7                    # R5, Y3: "trailing" = median over this many earlier runs where the gate was green
+  order_value_ratio_min: 0.2          # R5: a channel's median order value / its trailing median must stay
+  order_value_ratio_max: 5.0          #     within [min, max] (catches fen read as yuan: 100x)
+  quarantine_share_max: 0.005         # R6: red above 0.5% of a channel's orders quarantined; Y6: yellow above 0
+  freshness_warn_minutes: 15          # Y1: yellow when a source's newest synced record is older than this
+  freshness_error_hours: 24           # Y1: red beyond this
+  night_share_factor: 2.0             # Y3: yellow when the 00:00-06:00 local share is above factor x trailing share
+  night_share_floor: 0.02             #     (the trailing share counts as at least the floor)
+  night_min_orders: 50                #     channels with fewer orders are not judged
+  volume_band_low: 0.3                # Y4: a day's orders outside [low, high] x the trailing median of the
+  volume_band_high: 3.0               #     days before it is yellow
+  volume_trailing_days: 28            #     how many days that median spans
+  volume_min_history_days: 7          #     a day needs this many days before it to be judged
+  volume_days_judged: 7               #     the complete days before the latest (possibly partial) day judged
+  volume_min_median_orders: 10        #     channels with a lower trailing median are not judged
+  erp_consistency_target: 0.98        # Y5: yellow below this (not applicable until an ERP connection exists)
+  erp_grace_hours: 24                 # Y5: orders paid more recently are not yet expected in the ERP
+  promise_missing_max_share: 0.05     # Y7: yellow when more paid orders than this lack promised_ship_by
 """

@@ -320,9 +320,43 @@ def demo(
     render(result.columns, result.rows, Format.table, console, title="Metrics from published")
     from orderlayer.report import write_report
 
-    path = write_report(db, outcome.run_id, outcome.check, result.columns, result.rows, db.parent / "reports")
+    path = write_report(db, db.parent / "reports", outcome.run_id, metric_table=(result.columns, result.rows))
     console.print(f"report: {path}")
     console.print(f"try: orderlayer metrics valid_orders gmv --by channel --grain day --db {db}")
+
+
+# --- report ---------------------------------------------------------------------------------------------
+
+
+@app.command("report")
+def report_cmd(
+    fmt: Annotated[str, typer.Option("--format", help="html (page + terminal summary) or json (stdout)")] = "html",
+    output: Annotated[Optional[Path], typer.Option("--output", help="Where to write (default html: <db dir>/reports/report-<run>.html)")] = None,
+    run: Annotated[Optional[str], typer.Option("--run", help="Run id to report (default: the latest)")] = None,
+    data_docs: Annotated[bool, typer.Option("--data-docs/--no-data-docs", help="Also render GX Data Docs beside the database")] = True,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Data-quality report: lights per gate and channel, freshness, quarantine, trends over runs."""
+    from orderlayer.history import NoRunsError
+    from orderlayer.report import build_report, default_output, print_summary, write_html
+
+    if fmt not in ("html", "json"):
+        raise _fail("--format takes html or json", 2)
+    settings = _settings(config, db)
+    try:
+        data = build_report(settings.database, run, data_docs=data_docs and fmt == "html")
+    except (FileNotFoundError, NoRunsError) as exc:
+        raise _fail(str(exc), 2) from exc
+    if fmt == "json":
+        text = json.dumps(data.to_dict(), indent=2, default=str, ensure_ascii=False) + "\n"
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            console.file.write(text)
+        return
+    path = write_html(data, output or default_output(settings.database, data.run_id))
+    print_summary(data, console, path)
 
 
 # --- consumers ------------------------------------------------------------------------------------------
@@ -376,6 +410,25 @@ def sql(
         raise _fail(str(exc), 2) from exc
     finally:
         con.close()
+
+
+@app.command()
+def export(
+    to: Annotated[Path, typer.Option("--to", help="Directory for one <name>.parquet per published table and view")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write every published table and view to Parquet, for tools that read files."""
+    from orderlayer.export import ExportError, export_published
+
+    settings = _settings(config, db)
+    try:
+        result = export_published(settings.database, to)
+    except ExportError as exc:
+        raise _fail(str(exc), 2) from exc
+    rows = [(r.name, r.kind, r.rows, r.file) for r in result.relations]
+    render(["relation", "kind", "rows", "file"], rows, Format.table, console, title=f"Exported to {result.directory}")
+    console.print(f"published version {result.published_version}; manifest {result.directory / '_export.json'}")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -8,6 +8,7 @@ dbt writes the semantic manifest (target/semantic_manifest.json) with the marts'
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -23,11 +24,15 @@ from metricflow.sql.render.sql_plan_renderer import SqlPlanRenderer
 from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_dbt_generated_manifest
 from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
 from metricflow_semantics.sql.sql_bind_parameters import SqlBindParameterSet
+from metricflow_semantic_interfaces.protocols.semantic_manifest import SemanticManifest
 
 PUBLISHED = "published"
 GRAINS = ("day", "week", "month", "quarter", "year")
 #: Dimension names users type (`--by channel`) → the semantic model's entity-qualified names.
 ENTITY = "order"
+#: Metrics whose `config.meta.unit` is this are sums of money in the order's currency (semantic/orders.yml).
+AMOUNT_UNIT = "amount"
+CURRENCY = f"{ENTITY}__currency"
 
 
 class MetricsError(Exception):
@@ -96,6 +101,9 @@ class MetricResult:
     columns: list[str]
     rows: list[tuple[Any, ...]]
     sql: str
+    #: seconds MetricFlow spent planning the SQL (manifest load included) and DuckDB spent answering it
+    plan_seconds: float = 0.0
+    query_seconds: float = 0.0
 
     def records(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row)) for row in self.rows]
@@ -103,6 +111,12 @@ class MetricResult:
 
 def _group_by_name(dimension: str) -> str:
     return dimension if "__" in dimension else f"{ENTITY}__{dimension}"
+
+
+def amount_metrics(manifest: SemanticManifest, names: Sequence[str]) -> list[str]:
+    """The metrics among `names` that sum money (meta unit `amount`)."""
+    units = {m.name: ((m.config.meta if m.config else None) or {}).get("unit") for m in manifest.metrics}
+    return [n for n in names if units.get(n) == AMOUNT_UNIT]
 
 
 def _clean(value: Any) -> Any:
@@ -134,6 +148,7 @@ def query_metrics(
         ).fetchone()[0]
         if not present:
             raise MetricsError("nothing is published yet; run `orderlayer run` (publish happens when no red gate fails)")
+        started = time.perf_counter()
         catalog = con.execute("select current_database()").fetchone()[0]
         manifest = parse_manifest_from_dbt_generated_manifest(published_manifest(manifest_path, catalog))
         engine = MetricFlowEngine(SemanticManifestLookup(manifest), DuckDBSqlClient(con))
@@ -142,6 +157,9 @@ def query_metrics(
         if unknown:
             raise MetricsError(f"unknown metric(s) {', '.join(unknown)}; available: {', '.join(sorted(known))}")
         group_by = ([f"metric_time__{grain}"] if grain else []) + [_group_by_name(d) for d in by]
+        # Amounts are never summed across currencies (D-020): a money metric is always split by currency.
+        if amount_metrics(manifest, metrics) and CURRENCY not in group_by:
+            group_by.append(CURRENCY)
         request = MetricFlowQueryRequest.create(
             metric_names=list(metrics),
             group_by_names=group_by,
@@ -152,17 +170,35 @@ def query_metrics(
             plan = engine.explain(request)
         except Exception as exc:  # MetricFlow raises many types; all mean "this query is not valid"
             raise MetricsError(f"MetricFlow could not answer: {exc}") from exc
+        planned = time.perf_counter()
         # MetricFlow plans the SQL; DuckDB runs it here so sums of DECIMAL(18,2) stay exact (MetricFlow's
         # own data table turns them into floats).
         sql = plan.sql_statement.sql
         cursor = con.execute(sql)
-        columns = [d[0].replace(f"{ENTITY}__", "") for d in cursor.description]
+        names = [d[0].replace(f"{ENTITY}__", "") for d in cursor.description]
+        fetched = cursor.fetchall()
+        answered = time.perf_counter()
+        # group-by columns in the order asked for (metric_time first), then the metrics in the order asked for
+        asked = [g.replace(f"{ENTITY}__", "") for g in group_by]
+
+        def rank(name: str) -> int:
+            return next((i for i, g in enumerate(asked) if name == g or name.startswith(f"{g}__")), len(asked))
+
+        groups = sorted((i for i, n in enumerate(names) if n not in metrics), key=lambda i: rank(names[i]))
+        order = groups + [names.index(m) for m in dict.fromkeys(metrics)]
+        columns = [names[i] for i in order]
         # metric_time is a calendar bucket (DATE_TRUNC of a DATE yields a midnight TIMESTAMP): show the date
         is_time = [c.startswith("metric_time") for c in columns]
         rows = [
-            tuple(v.date() if t and isinstance(v, datetime) else _clean(v) for v, t in zip(row, is_time))
-            for row in cursor.fetchall()
+            tuple(row[i].date() if t and isinstance(row[i], datetime) else _clean(row[i]) for i, t in zip(order, is_time))
+            for row in fetched
         ]
-        return MetricResult(columns=columns, rows=rows, sql=sql)
+        return MetricResult(
+            columns=columns,
+            rows=rows,
+            sql=sql,
+            plan_seconds=planned - started,
+            query_seconds=answered - planned,
+        )
     finally:
         con.close()

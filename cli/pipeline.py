@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # Great Expectations is imported only when gates run (it take
     from orderlayer.expectations.publish import PublishResult
 
 #: What publish copies from audit to published, in one transaction.
-MARTS = ["fct_orders", "fct_order_lines", "fct_order_events", "map_order_ids", "metricflow_time_spine"]
+MARTS = ["fct_orders", "fct_order_lines", "fct_order_events", "map_order_ids", "metricflow_time_spine", "order_fulfillment"]
 VERDICTS = ("green", "yellow", "red")
 
 
@@ -51,7 +51,8 @@ def _worst(*verdicts: str) -> str:
 
 
 def check(settings: Settings, db: Path, run_id: str, now: datetime | None = None) -> CheckResult:
-    """Judge audit as it stands: dbt's data tests (error = red, warn = yellow) and the GX gates."""
+    """Judge audit as it stands: dbt's data tests (error = red, warn = yellow), dbt source freshness (Y1)
+    and the GX gates; one verdict, recorded in ops.check_runs."""
     # unit tests prove the model logic on fixed inputs (the test suite runs them); check judges the data
     tests = run_dbt(["test", "--exclude-resource-type", "unit_test"], settings, db)
     if not tests.results and not tests.ok:
@@ -66,15 +67,26 @@ def check(settings: Settings, db: Path, run_id: str, now: datetime | None = None
         for r in tests.results
     ]
     dbt_verdict = _worst("green", *(i["colour"] for i in dbt_items))
-    from orderlayer.expectations import run_gates
+    from orderlayer.expectations import GateRunError, run_gates
+    from orderlayer.quality import FreshnessError, gate_context, record_check, source_freshness
 
-    gates = run_gates(db, settings.gates, run_id, now=now)
-    return CheckResult(verdict=_worst(dbt_verdict, gates.verdict), gates=gates, dbt_tests=dbt_items)
+    try:
+        # Y1 (freshness) is dbt's judgement of the sources; the runner folds it into the gate verdict.
+        freshness = source_freshness(settings, db)
+        gates = run_gates(db, settings.gates, run_id, now=now, context=gate_context(settings), freshness=freshness)
+    except (FreshnessError, GateRunError) as exc:
+        raise StageError(str(exc)) from exc
+    verdict = _worst(dbt_verdict, gates.verdict)
+    record_check(db, run_id, gates.checked_at, verdict, gates.verdict, dbt_items)
+    return CheckResult(verdict=verdict, gates=gates, dbt_tests=dbt_items)
 
 
 def publish_checked(db: Path, run_id: str, result: CheckResult) -> PublishResult:
     if result.verdict == "red":
         raise StageError("red verdict: published is left unchanged")
     from orderlayer.expectations.publish import publish
+    from orderlayer.views import create_views
 
-    return publish(db, run_id, result.gates, MARTS)
+    published = publish(db, run_id, result.gates, MARTS)
+    create_views(db)  # saved-query views change only here, right after a publish (cli/views.py)
+    return published

@@ -103,6 +103,17 @@ def unique(name: str, columns: Sequence[str], severity: Severity) -> Check:
     return Check(name, expectation, predicate)
 
 
+def pair_equal(name: str, column_a: str, column_b: str, severity: Severity) -> Check:
+    a, b = check_identifier(column_a), check_identifier(column_b)
+    # GX's default ignore_row_if ("both_values_are_missing") skips rows where both are NULL and counts
+    # a row with one NULL as unexpected: exactly IS DISTINCT FROM.
+    return Check(
+        name,
+        gxe.ExpectColumnPairValuesToBeEqual(column_A=a, column_B=b, severity=severity),
+        f"{a} IS DISTINCT FROM {b}",
+    )
+
+
 def not_in_set(name: str, column: str, values: Sequence[str], severity: Severity) -> Check:
     col = check_identifier(column)
     return Check(

@@ -1,8 +1,10 @@
 """The gate catalogue (shared/design/metrics-and-gates.md): red gates block publish, yellow ones warn.
 
-A gate is a named group of checks on one model in `audit`. Its colour sets the GX severity of its
-checks (red = critical, yellow = warning). To add a gate (R4-R6, Y1-Y7), write a function returning a
-`Gate` and list it in `catalogue`; thresholds go in `orderlayer.config.GateSettings`.
+A gate is a named group of checks on one table. Its colour sets the GX severity of its checks
+(red = critical, yellow = warning). Row gates (R1-R3, Y2) judge `audit.fct_orders` directly; the
+aggregate gates judge a small per-channel table in schema `gates` that the runner computes first
+(see `inputs.py`); Y1 is judged by dbt source freshness (see `freshness.py`). To add a gate, write a
+function returning a `Gate` and list it in `catalogue`; thresholds go in `orderlayer.config.GateSettings`.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from typing import Literal
 from great_expectations.expectations.row_conditions import Column
 
 from orderlayer.config import GateSettings
-from orderlayer.expectations.checks import Check, Severity, between, not_in_set, not_null, rows, unique
-from orderlayer.expectations.warehouse import AUDIT
+from orderlayer.expectations.checks import Check, Severity, between, not_in_set, not_null, pair_equal, rows, sql_literal, unique
+from orderlayer.expectations.inputs import NIGHT_HOURS, GateContext, GateInput, channel_profile, daily_volume, order_accounting
+from orderlayer.expectations.warehouse import AUDIT, GATES, QUARANTINE
 
 GateColour = Literal["red", "yellow"]
 
@@ -32,22 +35,67 @@ class Gate:
     description: str
     model: str
     checks: tuple[Check, ...]
-    #: Other audit tables the checks read (checked to exist before GX runs).
+    #: Other tables ("schema.table") the checks or the input read, checked to exist before GX runs.
     reads: tuple[str, ...] = ()
     #: Columns of `model` the per-channel report groups by and takes example keys from.
     channel_column: str = "channel"
     key_column: str = "order_key"
+    schema: str = AUDIT
+    #: The table the runner computes into `schema.model` before validation (aggregate gates).
+    input: GateInput | None = None
+    #: When set, a channel's failing count is the sum of this column over its failing rows (an aggregate
+    #: row stands for many orders), and its examples come from this list column.
+    count_column: str | None = None
+    examples_column: str | None = None
+    #: What the examples are (see GateResult.example_key).
+    example_key: str = "order_key"
+    #: SQL aggregate over one channel's rows of `model` giving the light's explanation.
+    note: str | None = None
+    #: "gx": checks validated by Great Expectations; "freshness": judged by dbt source freshness.
+    kind: Literal["gx", "freshness"] = "gx"
 
     @property
     def severity(self) -> Severity:
         return _SEVERITY[self.colour]
 
+    @property
+    def table(self) -> str:
+        return f"{self.schema}.{self.model}"
 
-def catalogue(settings: GateSettings, now: datetime) -> list[Gate]:
-    """The gates of one run; `now` fixes the run's clock so R3's "future" bound is reproducible."""
+
+def catalogue(
+    settings: GateSettings,
+    now: datetime,
+    context: GateContext | None = None,
+    run_id: str = "",
+    raw_tables: dict[str, str] | None = None,
+) -> list[Gate]:
+    """The gates of one run.
+
+    `now` fixes the run's clock (R3's "future" bound, Y5's grace period); `run_id` is left out of the
+    trailing history so re-checking a run never compares it with itself; `raw_tables` (channel → raw
+    orders table, see `inputs.raw_order_tables`) are what R4 counts as received.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware (UTC)")
-    gates = [r1_keys(), r2_money(), r3_time(settings, now), y2_unmapped_status()]
+    context = context or GateContext()
+    accounting = order_accounting(raw_tables or {}, settings)
+    profile = channel_profile(settings, context, run_id, now)
+    gates = [
+        r1_keys(),
+        r2_money(),
+        r3_time(settings, now),
+        r4_nothing_lost(accounting),
+        r5_order_value(settings, profile),
+        r6_quarantine(settings, accounting),
+        y1_freshness(settings),
+        y2_unmapped_status(),
+        y3_night_share(settings, profile),
+        y4_daily_volume(settings),
+        y5_erp_consistency(settings, context, profile),
+        y6_quarantine(settings, accounting),
+        y7_promised_dates(settings, profile),
+    ]
     ids = [g.id for g in gates]
     if len(ids) != len(set(ids)):
         raise ValueError(f"duplicate gate ids in the catalogue: {ids}")
@@ -95,7 +143,7 @@ def r2_money() -> Gate:
             "refund_amount <= paid_amount; order lines sum exactly to the order"
         ),
         model=ORDERS,
-        reads=(LINES,),
+        reads=(lines,),
         checks=(
             not_null("paid_amount_present", "paid_amount", sev, where=paid),
             not_null("goods_amount_present", "goods_amount", sev, where=paid),
@@ -143,6 +191,204 @@ def r3_time(settings: GateSettings, now: datetime) -> Gate:
     )
 
 
+# Aggregate gates on gates.order_accounting (one row per channel) -----------------------------------
+
+_ACCOUNTING_READS = (f"{AUDIT}.{ORDERS}", f"{QUARANTINE}.quarantine_orders")
+
+
+def r4_nothing_lost(accounting: GateInput) -> Gate:
+    sev = _SEVERITY["red"]
+    return Gate(
+        id="R4",
+        colour="red",
+        description=(
+            "nothing lost: distinct orders in raw = rows in fct_orders + orders quarantined without a valid "
+            "version, per channel and per order"
+        ),
+        model=accounting.name,
+        schema=GATES,
+        input=accounting,
+        reads=_ACCOUNTING_READS,
+        checks=(
+            pair_equal("raw_equals_accounted", "raw_orders", "accounted_orders", sev),
+            between("every_order_balances", "unbalanced_orders", sev, max_value=0),
+        ),
+        count_column="unbalanced_orders",
+        examples_column="unbalanced_examples",
+        example_key="raw_record_id",
+        note="""any_value(format('raw {} {} fct_orders {} + quarantined without a valid version {}',
+            raw_orders, CASE WHEN raw_orders = accounted_orders THEN '=' ELSE '≠' END, fct_orders, quarantined_lost)
+            || CASE WHEN unbalanced_orders > 0 THEN format('; orders that do not balance: {}', unbalanced_orders) ELSE '' END)""",
+    )
+
+
+def _quarantine_note() -> str:
+    return "any_value(format('{} of {} orders have a quarantined version ({:.2f}%)', quarantined_orders, raw_orders, 100 * quarantine_share))"
+
+
+def r6_quarantine(settings: GateSettings, accounting: GateInput) -> Gate:
+    limit = settings.quarantine_share_max
+    return Gate(
+        id="R6",
+        colour="red",
+        description=f"quarantine share above {limit:.2%} of a channel's orders",
+        model=accounting.name,
+        schema=GATES,
+        input=accounting,
+        reads=_ACCOUNTING_READS,
+        checks=(between("quarantine_share_within_limit", "quarantine_share", "critical", max_value=limit),),
+        count_column="quarantined_orders",
+        examples_column="quarantined_examples",
+        example_key="raw_record_id",
+        note=_quarantine_note(),
+    )
+
+
+def y6_quarantine(settings: GateSettings, accounting: GateInput) -> Gate:
+    limit = settings.quarantine_share_max
+    # Only channels at or under R6's limit: above it R6 is red and Y6 does not repeat it.
+    at_most_limit = Column("quarantine_share") <= limit
+    return Gate(
+        id="Y6",
+        colour="yellow",
+        description=f"quarantine share above 0 (and up to R6's {limit:.2%})",
+        model=accounting.name,
+        schema=GATES,
+        input=accounting,
+        reads=_ACCOUNTING_READS,
+        checks=(between("nothing_quarantined", "quarantine_share", "warning", max_value=0, where=at_most_limit),),
+        count_column="quarantined_orders",
+        examples_column="quarantined_examples",
+        example_key="raw_record_id",
+        note=_quarantine_note(),
+    )
+
+
+# Aggregate gates on gates.channel_profile (one row per channel) -----------------------------------
+
+
+def r5_order_value(settings: GateSettings, profile: GateInput) -> Gate:
+    lo, hi = settings.order_value_ratio_min, settings.order_value_ratio_max
+    return Gate(
+        id="R5",
+        colour="red",
+        description=(
+            f"unit sanity: a channel's median order value is within {lo:g}x-{hi:g}x of its trailing median "
+            f"(last {settings.trailing_runs} runs where R5 was green)"
+        ),
+        model=profile.name,
+        schema=GATES,
+        input=profile,
+        reads=(f"{AUDIT}.{ORDERS}",),
+        checks=(between("order_value_within_band", "order_value_ratio", "critical", min_value=lo, max_value=hi),),
+        count_column="valid_orders",
+        examples_column="top_value_examples",
+        note="""any_value(CASE
+            WHEN median_order_value IS NULL THEN 'no valid orders'
+            WHEN order_value_ratio IS NULL THEN format('median {:.2f}; no history yet', median_order_value)
+            ELSE format('median {:.2f} vs trailing {:.2f} over {} runs ({:.2f}x)', median_order_value,
+                        trailing_median_order_value, order_value_runs, order_value_ratio) END)""",
+    )
+
+
+def y3_night_share(settings: GateSettings, profile: GateInput) -> Gate:
+    start, end = NIGHT_HOURS
+    return Gate(
+        id="Y3",
+        colour="yellow",
+        description=(
+            f"timezone sanity: share of orders placed {start:02d}:00-{end:02d}:00 shop-local time is at most "
+            f"{settings.night_share_factor:g}x the channel's trailing share (an 8-hour shift breaks it)"
+        ),
+        model=profile.name,
+        schema=GATES,
+        input=profile,
+        reads=(f"{AUDIT}.{ORDERS}",),
+        checks=(
+            between("night_share_near_trailing", "night_share_ratio", "warning", max_value=settings.night_share_factor),
+        ),
+        count_column="night_orders",
+        examples_column="night_examples",
+        note=f"""any_value(CASE
+            WHEN orders < {int(settings.night_min_orders)}
+                THEN format('night share {{:.1f}}%; fewer than {int(settings.night_min_orders)} orders, not judged', 100 * night_share)
+            WHEN night_share_ratio IS NULL THEN format('night share {{:.1f}}%; no history yet', 100 * night_share)
+            ELSE format('night share {{:.1f}}% vs trailing {{:.1f}}% over {{}} runs', 100 * night_share,
+                        100 * trailing_night_share, night_share_runs) END)""",
+    )
+
+
+def y5_erp_consistency(settings: GateSettings, context: GateContext, profile: GateInput) -> Gate:
+    target = settings.erp_consistency_target
+    description = f"erp_consistency_rate (channel orders linked to their ERP order) is at least {target:.0%}"
+    if not context.erp_configured:
+        # Nothing to compare with: a green light that says so, rather than a silent pass.
+        return Gate(
+            id="Y5",
+            colour="yellow",
+            description=description,
+            model=profile.name,
+            schema=GATES,
+            input=profile,
+            reads=(f"{AUDIT}.{ORDERS}",),
+            checks=(),
+            note=sql_literal("not applicable: no ERP connection is configured in orderlayer.yml"),
+        )
+    return Gate(
+        id="Y5",
+        colour="yellow",
+        description=description + f" (orders paid over {settings.erp_grace_hours} h ago)",
+        model=profile.name,
+        schema=GATES,
+        input=profile,
+        reads=(f"{AUDIT}.{ORDERS}",),
+        checks=(between("erp_consistency_at_target", "erp_consistency_rate", "warning", min_value=target),),
+        count_column="erp_unmatched_orders",
+        examples_column="erp_unmatched_examples",
+        note="""any_value(CASE WHEN erp_expected_orders = 0 THEN 'no order due in the ERP yet'
+            ELSE format('{} of {} orders due in the ERP are linked ({:.1f}%)', erp_expected_orders - erp_unmatched_orders,
+                        erp_expected_orders, 100 * erp_consistency_rate) END)""",
+    )
+
+
+def y7_promised_dates(settings: GateSettings, profile: GateInput) -> Gate:
+    limit = settings.promise_missing_max_share
+    return Gate(
+        id="Y7",
+        colour="yellow",
+        description=f"promised ship date (promised_ship_by) missing on at most {limit:.0%} of a channel's paid orders",
+        model=profile.name,
+        schema=GATES,
+        input=profile,
+        reads=(f"{AUDIT}.{ORDERS}",),
+        checks=(between("promise_mostly_present", "promise_missing_share", "warning", max_value=limit),),
+        count_column="promise_missing_orders",
+        examples_column="promise_missing_examples",
+        note="""any_value(CASE WHEN paid_orders = 0 THEN 'no paid orders'
+            ELSE format('{} of {} paid orders lack promised_ship_by ({:.1f}%)', promise_missing_orders, paid_orders,
+                        100 * promise_missing_share) END)""",
+    )
+
+
+# Other gates -----------------------------------------------------------------------------------------
+
+
+def y1_freshness(settings: GateSettings) -> Gate:
+    return Gate(
+        id="Y1",
+        colour="yellow",
+        description=(
+            f"freshness (dbt source freshness): a source's newest synced record is at most "
+            f"{settings.freshness_warn_minutes} min old (red beyond {settings.freshness_error_hours} h)"
+        ),
+        model="sources",
+        schema="raw",
+        checks=(),
+        example_key="source",
+        kind="freshness",
+    )
+
+
 def y2_unmapped_status() -> Gate:
     return Gate(
         id="Y2",
@@ -150,4 +396,34 @@ def y2_unmapped_status() -> Gate:
         description="native status codes without a mapping (status = 'unknown')",
         model=ORDERS,
         checks=(not_in_set("status_mapped", "status", ["unknown"], _SEVERITY["yellow"]),),
+    )
+
+
+def y4_daily_volume(settings: GateSettings) -> Gate:
+    s = settings
+    volume = daily_volume(settings)
+    band = f"between {s.volume_band_low:g} AND {s.volume_band_high:g}"
+    return Gate(
+        id="Y4",
+        colour="yellow",
+        description=(
+            f"volume: each of the last {s.volume_days_judged} complete days has {s.volume_band_low:g}x-"
+            f"{s.volume_band_high:g}x the median daily orders of the {s.volume_trailing_days} days before it"
+        ),
+        model=volume.name,
+        schema=GATES,
+        input=volume,
+        reads=(f"{AUDIT}.{ORDERS}",),
+        checks=(
+            between(
+                "daily_volume_within_band", "volume_ratio", "warning", min_value=s.volume_band_low, max_value=s.volume_band_high
+            ),
+        ),
+        key_column="business_date",
+        example_key="business_date",
+        note=f"""coalesce(
+            string_agg(format('{{}}: {{}} orders vs trailing median {{:g}}', business_date, orders, trailing_median), '; '
+                       ORDER BY business_date) FILTER (WHERE volume_ratio IS NOT NULL AND NOT (volume_ratio {band})),
+            CASE WHEN count(volume_ratio) = 0 THEN 'not judged: too little history or volume'
+                 ELSE format('{{}} days within the band', count(volume_ratio)) END)""",
     )

@@ -10,6 +10,8 @@ from typing import Any, Literal
 from great_expectations.core import ExpectationValidationResult
 from great_expectations.expectations.metadata_types import FailureSeverity
 
+from orderlayer.expectations.freshness import SourceFreshness
+
 Verdict = Literal["green", "yellow", "red"]
 Colour = Literal["green", "yellow", "red"]
 
@@ -22,6 +24,13 @@ _COLOUR_OF_SEVERITY: dict[FailureSeverity, Colour] = {
 
 def colour_of(severity: str | FailureSeverity) -> Colour:
     return _COLOUR_OF_SEVERITY[FailureSeverity(severity)]
+
+
+_RANK: dict[str, int] = {"green": 0, "yellow": 1, "red": 2}
+
+
+def worst(*colours: Colour) -> Colour:
+    return max(colours, key=_RANK.__getitem__, default="green")
 
 
 def verdict_of(results: Iterable[ExpectationValidationResult]) -> Verdict:
@@ -63,12 +72,19 @@ class GateResult:
     colour: Colour
     #: the gate's severity when green, else that of its worst failing check.
     severity: str
-    #: rows of the model in this channel that break at least one of the gate's checks.
+    #: what fails in this channel: rows of the mart breaking at least one check for row gates; for the
+    #: aggregate gates the orders behind the failing figure (R4 unbalanced, R5 valid, R6/Y6 quarantined,
+    #: Y3 night, Y5 unlinked, Y7 without promise), days for Y4, stale sources for Y1.
     failing_count: int
-    #: up to `GateSettings.example_keys` distinct order_keys of failing rows, smallest first.
+    #: up to `GateSettings.example_keys` keys of failing rows (see example_key), smallest first for row gates.
     examples: list[str]
-    #: failing rows per failed check (a row breaking two checks counts in both).
+    #: failing count per failed check, in the gate's unit (a row breaking two checks counts in both).
     checks: dict[str, int] = field(default_factory=dict)
+    #: what `examples` are: order_key for gates on orders; raw_record_id (the raw pointer) where an order
+    #: may never have reached fct_orders (R4, R6, Y6); business_date for Y4; the dbt source for Y1.
+    example_key: str = "order_key"
+    #: a short explanation of the light (the figures behind it, "no history yet", "not applicable").
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,6 +94,8 @@ class GateReport:
     verdict: Verdict
     results: list[GateResult]
     expectations: list[ExpectationOutcome]
+    #: Y1's input: dbt source freshness per source table (empty when freshness was not checked).
+    freshness: list[SourceFreshness] = field(default_factory=list)
 
     def failing(self, colour: Colour) -> list[GateResult]:
         return [r for r in self.results if r.colour == colour]
@@ -89,4 +107,5 @@ class GateReport:
             "verdict": self.verdict,
             "results": [asdict(r) for r in self.results],
             "expectations": [asdict(e) for e in self.expectations],
+            "freshness": [f.to_dict() for f in self.freshness],
         }

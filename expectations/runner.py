@@ -1,33 +1,41 @@
 """Run the gate catalogue on `audit`, compute the verdict, report per channel, record in `ops`.
 
-Work stays in DuckDB: GX evaluates one suite per model (its metrics bundled into few aggregate
+Work stays in DuckDB: the aggregate gates' inputs are computed first (a few GROUP BYs, see
+`inputs.py`), then GX evaluates one suite per judged table (its metrics bundled into few aggregate
 queries), then each gate GX failed gets one GROUP BY channel query over its failed checks'
-predicates for counts and example keys. A clean run costs only GX's queries.
+predicates for counts and example keys. Y1 comes from dbt source freshness, run by the caller.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-from great_expectations.core import ExpectationSuite, ExpectationValidationResult
+from great_expectations.core import ExpectationSuite, ExpectationSuiteValidationResult, ExpectationValidationResult
 
 from orderlayer.config import GateSettings
 from orderlayer.expectations.checks import Check
+from orderlayer.expectations.freshness import SourceFreshness
 from orderlayer.expectations.gates import Gate, catalogue
 from orderlayer.expectations.gx_duckdb import evaluation_error, validate_models
+from orderlayer.expectations.inputs import GateContext, GateInput, raw_order_tables
 from orderlayer.expectations.report import (
+    Colour,
     ExpectationOutcome,
     GateReport,
     GateResult,
     colour_of,
     verdict_of,
+    worst,
 )
 from orderlayer.expectations.warehouse import (
     AUDIT,
+    GATES,
     OPS,
     check_identifier,
     connect,
@@ -43,62 +51,101 @@ class GateRunError(RuntimeError):
 _SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 
 
-def run_gates(db_path: Path, settings: GateSettings, run_id: str, now: datetime | None = None) -> GateReport:
-    """Judge the candidate marts in `audit`, record the results in `ops.gate_results`, return the report.
+def run_gates(
+    db_path: Path,
+    settings: GateSettings,
+    run_id: str,
+    now: datetime | None = None,
+    context: GateContext | None = None,
+    freshness: Sequence[SourceFreshness] | None = None,
+) -> GateReport:
+    """Judge the candidate marts in `audit`, record the results in `ops`, return the report.
 
-    `now` (timezone-aware; default the current time) is the run's clock: R3's "future" bound and the
-    recorded `checked_at`. Raises `GateRunError` when the gates cannot be evaluated at all.
+    `now` (timezone-aware; default the current time) is the run's clock: R3's "future" bound, Y5's
+    grace period and the recorded `checked_at`. `context` carries what orderlayer.yml says about shops
+    and ERPs; `freshness` is dbt's source freshness for Y1 (None: Y1 not checked, no Y1 lights).
+    Raises `GateRunError` when the gates cannot be evaluated at all.
     """
     if now is not None and now.tzinfo is None:
         raise ValueError("now must be timezone-aware, e.g. datetime.now(UTC)")
     checked_at = (now or datetime.now(UTC)).astimezone(UTC)
-    gates = catalogue(settings, checked_at)
     conn = connect(db_path)
     try:
+        ensure_ops_tables(conn)  # R5/Y3 read their trailing values from ops.gate_metrics
+        gates = catalogue(settings, checked_at, context, run_id, raw_order_tables(conn))
         _require_tables(conn, gates)
-        gx_results = validate_models(conn, db_path, AUDIT, _suites(gates))
-        by_check = _index_results(gates, [r for suite in gx_results.values() for r in suite.results])
+        inputs = _build_inputs(conn, gates)
+        validations = _validate(conn, db_path, gates)
+        by_check = _index_results(gates, [r for _, v in validations.values() for r in v.results])
         outcomes = [_outcome(gate, check, by_check[gate.id, check.name]) for gate in gates for check in gate.checks]
+        channels = _channels(conn, gates, freshness or [])
         results: list[GateResult] = []
-        channels_of: dict[tuple[str, str], list[str | None]] = {}
         for gate in gates:
+            if gate.kind == "freshness":
+                results += _freshness_results(gate, freshness, channels) if freshness is not None else []
+                continue
             failed = [c for c in gate.checks if not by_check[gate.id, c.name].success]
-            grouping = (gate.model, gate.channel_column)
-            if grouping not in channels_of:
-                channels_of[grouping] = _channels(conn, gate)
-            results += _gate_results(conn, gate, failed, channels_of[grouping], by_check, settings.example_keys)
+            notes = _notes(conn, gate) if gate.note else {}
+            results += _gate_results(conn, gate, failed, channels, by_check, settings.example_keys, notes)
         report = GateReport(
             run_id=run_id,
             checked_at=checked_at,
-            verdict=verdict_of(by_check.values()),
+            verdict=worst(verdict_of(by_check.values()), *(f.colour for f in freshness or [])),
             results=results,
             expectations=outcomes,
+            freshness=list(freshness or []),
         )
-        _record(conn, report)
+        _record(conn, report, _metrics(conn, inputs, freshness or []), _validation_rows(gates, validations))
         return report
+    except duckdb.Error as exc:
+        raise GateRunError(f"a gate query failed: {exc}") from exc
     finally:
         conn.close()
 
 
 def _require_tables(conn: duckdb.DuckDBPyConnection, gates: list[Gate]) -> None:
-    needed = sorted({t for g in gates for t in (g.model, *g.reads)})
-    missing = [t for t in needed if not table_exists(conn, AUDIT, t)]
+    needed = {t for g in gates if g.kind == "gx" for t in g.reads}
+    needed |= {g.table for g in gates if g.kind == "gx" and g.input is None}
+    missing = sorted(t for t in needed if not table_exists(conn, *t.split(".")))
     if missing:
-        names = ", ".join(f"{AUDIT}.{t}" for t in missing)
-        raise GateRunError(f"{names} not found; run `orderlayer build` so dbt builds the candidate marts")
+        raise GateRunError(f"{', '.join(missing)} not found; run `orderlayer build` so dbt builds the candidate marts")
 
 
-def _suites(gates: list[Gate]) -> dict[str, ExpectationSuite]:
-    by_model: dict[str, list] = defaultdict(list)
+def _build_inputs(conn: duckdb.DuckDBPyConnection, gates: list[Gate]) -> list[GateInput]:
+    """Compute each aggregate gate's table in schema `gates` (once, however many gates share it)."""
+    inputs: dict[str, GateInput] = {}
+    for gate in gates:
+        if gate.input is not None:
+            if inputs.setdefault(gate.input.name, gate.input) != gate.input:
+                raise ValueError(f"two different inputs named {gate.input.name}")
+    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {GATES}")
+    for name, gate_input in inputs.items():
+        conn.execute(f"CREATE OR REPLACE TABLE {GATES}.{check_identifier(name)} AS {gate_input.sql}")
+    return list(inputs.values())
+
+
+def _suites(gates: list[Gate]) -> dict[str, dict[str, ExpectationSuite]]:
+    """schema → model → suite: every check of every gate on that table, tagged with gate and check."""
+    by_table: dict[tuple[str, str], list] = defaultdict(list)
     for gate in gates:
         for check in gate.checks:
             # meta ties GX's results (which come back in GX's own order) to gate and check.
             meta = {"gate_id": gate.id, "check": check.name}
-            by_model[gate.model].append(check.expectation.copy(update={"meta": meta}))
-    return {
-        model: ExpectationSuite(name=f"orderlayer_{model}", expectations=expectations)
-        for model, expectations in by_model.items()
-    }
+            by_table[gate.schema, gate.model].append(check.expectation.copy(update={"meta": meta}))
+    suites: dict[str, dict[str, ExpectationSuite]] = defaultdict(dict)
+    for (schema, model), expectations in by_table.items():
+        suites[schema][model] = ExpectationSuite(name=f"orderlayer_{model}", expectations=expectations)
+    return suites
+
+
+def _validate(
+    conn: duckdb.DuckDBPyConnection, db_path: Path, gates: list[Gate]
+) -> dict[str, tuple[ExpectationSuite, ExpectationSuiteValidationResult]]:
+    out: dict[str, tuple[ExpectationSuite, ExpectationSuiteValidationResult]] = {}
+    for schema, suites in _suites(gates).items():
+        for model, result in validate_models(conn, db_path, schema, suites).items():
+            out[f"{schema}.{model}"] = (suites[model], result)
+    return out
 
 
 def _index_results(
@@ -142,13 +189,33 @@ def _outcome(gate: Gate, check: Check, result: ExpectationValidationResult) -> E
     )
 
 
-def _channels(conn: duckdb.DuckDBPyConnection, gate: Gate) -> list[str | None]:
+def _channels(
+    conn: duckdb.DuckDBPyConnection, gates: list[Gate], freshness: Sequence[SourceFreshness]
+) -> list[str | None]:
+    """Every channel any judged table (or dbt source) knows: each gate shows a light for each."""
+    tables = sorted({(g.table, g.channel_column) for g in gates if g.kind == "gx"})
+    union = " UNION ".join(f"SELECT {check_identifier(column)} AS channel FROM {table}" for table, column in tables)
+    found = {row[0] for row in conn.execute(union).fetchall()} | {f.channel for f in freshness}
+    # An empty warehouse still gets one (green) light per gate.
+    return sorted(found, key=lambda c: (c is None, c or "")) or [None]
+
+
+def _notes(conn: duckdb.DuckDBPyConnection, gate: Gate) -> dict[str | None, str]:
     channel = check_identifier(gate.channel_column)
-    rows = conn.execute(
-        f"SELECT DISTINCT {channel} FROM {AUDIT}.{check_identifier(gate.model)} ORDER BY 1 NULLS LAST"
-    ).fetchall()
-    # An empty model still gets one (green) light per gate.
-    return [r[0] for r in rows] or [None]
+    rows = conn.execute(f"SELECT {channel}, {gate.note} FROM {gate.table} GROUP BY {channel}").fetchall()
+    return {c: note for c, note in rows if note}
+
+
+@dataclass
+class _Failing:
+    """One channel's failing rows of one gate, from the drill-down query."""
+
+    count: int = 0
+    #: failing count per failed check (weighted by the gate's count_column)
+    per_check: dict[str, int] = field(default_factory=dict)
+    #: failing rows of the judged table per failed check (what GX counts)
+    rows: dict[str, int] = field(default_factory=dict)
+    examples: list[str] = field(default_factory=list)
 
 
 def _gate_results(
@@ -158,24 +225,30 @@ def _gate_results(
     channels: list[str | None],
     by_check: dict[tuple[str, str], ExpectationValidationResult],
     example_keys: int,
+    notes: dict[str | None, str],
 ) -> list[GateResult]:
     drill = _drill_down(conn, gate, failed, example_keys) if failed else {}
     _assert_agrees_with_gx(gate, failed, drill, by_check)
     results = []
     for channel in channels + [c for c in drill if c not in channels]:
-        failing_count, per_check, examples = drill.get(channel, (0, {}, []))
-        worst = max((c.severity for c in failed if per_check.get(c.name)), key=_SEVERITY_RANK.get, default=None)
+        failing = drill.get(channel, _Failing())
+        worst_severity = max(
+            (c.severity for c in failed if failing.rows.get(c.name)), key=_SEVERITY_RANK.get, default=None
+        )
         results.append(
             GateResult(
                 gate_id=gate.id,
-                model=gate.model,
+                # audit marts by their plain name (as dbt calls them), computed inputs qualified
+                model=gate.model if gate.schema == AUDIT else gate.table,
                 description=gate.description,
                 channel=channel,
-                colour=colour_of(worst) if worst else "green",
-                severity=worst or gate.severity,
-                failing_count=failing_count,
-                examples=examples,
-                checks={name: n for name, n in per_check.items() if n},
+                colour=colour_of(worst_severity) if worst_severity else "green",
+                severity=worst_severity or gate.severity,
+                failing_count=failing.count,
+                examples=failing.examples,
+                checks={name: n for name, n in failing.per_check.items() if failing.rows.get(name)},
+                example_key=gate.example_key,
+                note=notes.get(channel, ""),
             )
         )
     return results
@@ -183,37 +256,48 @@ def _gate_results(
 
 def _drill_down(
     conn: duckdb.DuckDBPyConnection, gate: Gate, failed: list[Check], example_keys: int
-) -> dict[str | None, tuple[int, dict[str, int], list[str]]]:
-    """Per channel: rows failing any of `failed`, rows per check, and the smallest example keys."""
-    table = f"{AUDIT}.{check_identifier(gate.model)}"
+) -> dict[str | None, _Failing]:
+    """Per channel: failing count, per check, and the examples (smallest keys, or the input's list)."""
+    table = gate.table
     predicates = [f"({c.predicate_on(table)})" for c in failed]
-    key = check_identifier(gate.key_column)
+    weight = check_identifier(gate.count_column) if gate.count_column else "1"
     channel = check_identifier(gate.channel_column)
-    per_check = ", ".join(f"count(*) FILTER (WHERE {p})" for p in predicates)
-    # min(x, n) keeps the n smallest values with a bounded heap: no list of every failing key.
-    examples = f"min(DISTINCT {key}, {int(example_keys)})" if example_keys > 0 else "[]::VARCHAR[]"
+    rows = ", ".join(f"count(*) FILTER (WHERE {p})" for p in predicates)
+    weights = ", ".join(f"sum({weight}) FILTER (WHERE {p})" for p in predicates)
+    if example_keys <= 0:
+        examples = "[]::VARCHAR[]"
+    elif gate.examples_column:
+        examples = f"flatten(list({check_identifier(gate.examples_column)}))[1:{int(example_keys)}]"
+    else:
+        # min(x, n) keeps the n smallest values with a bounded heap: no list of every failing key.
+        examples = f"min(DISTINCT {check_identifier(gate.key_column)}::VARCHAR, {int(example_keys)})"
     sql = f"""
-        SELECT {channel}, count(*), [{per_check}], {examples}
+        SELECT {channel}, sum({weight}), [{rows}], [{weights}], {examples}
         FROM {table}
         WHERE {" OR ".join(predicates)}
         GROUP BY {channel}
     """
     out = {}
-    for channel_value, failing, counts, keys in conn.execute(sql).fetchall():
-        out[channel_value] = (int(failing), {c.name: int(n) for c, n in zip(failed, counts)}, list(keys or []))
+    for channel_value, total, row_counts, weight_sums, keys in conn.execute(sql).fetchall():
+        out[channel_value] = _Failing(
+            count=int(total or 0),
+            per_check={c.name: int(n or 0) for c, n in zip(failed, weight_sums)},
+            rows={c.name: int(n) for c, n in zip(failed, row_counts)},
+            examples=[str(k) for k in keys or []],
+        )
     return out
 
 
 def _assert_agrees_with_gx(
     gate: Gate,
     failed: list[Check],
-    drill: dict[str | None, tuple[int, dict[str, int], list[str]]],
+    drill: dict[str | None, _Failing],
     by_check: dict[tuple[str, str], ExpectationValidationResult],
 ) -> None:
     # A check's predicate must pick exactly the rows GX counted; if not, the report would blame the
     # wrong rows or channels, so stop instead of publishing a misleading report.
     for check in failed:
-        ours = sum(per_check.get(check.name, 0) for _, per_check, _ in drill.values())
+        ours = sum(f.rows.get(check.name, 0) for f in drill.values())
         theirs = _unexpected_count(by_check[gate.id, check.name])
         if ours == 0 or (theirs is not None and theirs != ours):
             raise GateRunError(
@@ -222,29 +306,108 @@ def _assert_agrees_with_gx(
             )
 
 
-def _record(conn: duckdb.DuckDBPyConnection, report: GateReport) -> None:
-    rows = [
+def _freshness_results(
+    gate: Gate, freshness: Sequence[SourceFreshness], channels: list[str | None]
+) -> list[GateResult]:
+    by_channel: dict[str | None, list[SourceFreshness]] = defaultdict(list)
+    for f in freshness:
+        by_channel[f.channel].append(f)
+    results = []
+    for channel in channels:
+        sources = by_channel.get(channel, [])
+        stale = [f for f in sources if f.colour != "green"]
+        colour: Colour = worst(*(f.colour for f in sources))
+        results.append(
+            GateResult(
+                gate_id=gate.id,
+                model="raw",
+                description=gate.description,
+                channel=channel,
+                colour=colour,
+                severity="critical" if colour == "red" else "warning",
+                failing_count=len(stale),
+                examples=[f.source for f in stale],
+                checks={f"freshness_{f.status.replace(' ', '_')}": 1 for f in stale},
+                example_key=gate.example_key,
+                note="; ".join(f.describe() for f in sources) or "no dbt source for this channel",
+            )
+        )
+    return results
+
+
+def _metrics(
+    conn: duckdb.DuckDBPyConnection, inputs: list[GateInput], freshness: Sequence[SourceFreshness]
+) -> list[tuple[str | None, str, float | None]]:
+    """(channel, metric, value) of this run: the inputs' metric columns and each channel's source age."""
+    out: list[tuple[str | None, str, float | None]] = []
+    for gate_input in inputs:
+        if not gate_input.metrics:
+            continue
+        columns = [check_identifier(m) for m in gate_input.metrics]
+        rows = conn.execute(f"SELECT channel, {', '.join(columns)} FROM {GATES}.{gate_input.name}").fetchall()
+        for channel, *values in rows:
+            out += [(channel, m, None if v is None else float(v)) for m, v in zip(columns, values)]
+    ages: dict[str, float] = {}
+    for f in freshness:
+        if f.age_seconds is not None:
+            ages[f.channel] = max(ages.get(f.channel, 0.0), f.age_seconds / 60)
+    out += [(channel, "freshness_age_minutes", age) for channel, age in sorted(ages.items())]
+    return out
+
+
+def _validation_rows(
+    gates: list[Gate], validations: dict[str, tuple[ExpectationSuite, ExpectationSuiteValidationResult]]
+) -> list[tuple[str, str, str]]:
+    return [
+        (table, json.dumps(suite.to_json_dict(), default=str), json.dumps(result.to_json_dict(), default=str))
+        for table, (suite, result) in sorted(validations.items())
+    ]
+
+
+def _record(
+    conn: duckdb.DuckDBPyConnection,
+    report: GateReport,
+    metrics: list[tuple[str | None, str, float | None]],
+    validations: list[tuple[str, str, str]],
+) -> None:
+    rid, at, verdict = report.run_id, report.checked_at, report.verdict
+    results = [
         (
-            report.run_id,
-            report.checked_at,
-            report.verdict,
-            r.gate_id,
-            r.model,
-            r.colour,
-            r.severity,
-            r.channel,
-            r.failing_count,
-            json.dumps(r.examples),
-            json.dumps(r.checks),
+            rid, at, verdict, r.gate_id, r.model, r.colour, r.severity, r.channel, r.failing_count,
+            json.dumps(r.examples), json.dumps(r.checks), r.example_key, r.note, r.description,
         )
         for r in report.results
-    ]
+    ]  # fmt: skip
+    freshness = [
+        (
+            rid, at, f.source, f.channel, f.status, f.colour, f.max_loaded_at, f.snapshotted_at, f.age_seconds,
+            f.warn_after_minutes, f.error_after_minutes, f.error,
+        )
+        for f in report.freshness
+    ]  # fmt: skip
     conn.execute("BEGIN TRANSACTION")
     try:
-        ensure_ops_tables(conn)
-        # Re-running a run id replaces its results rather than doubling them.
-        conn.execute(f"DELETE FROM {OPS}.gate_results WHERE run_id = ?", [report.run_id])
-        conn.executemany(f"INSERT INTO {OPS}.gate_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        # Re-running a run id replaces its rows rather than doubling them.
+        for table in ("gate_results", "gate_metrics", "source_freshness", "gate_validations"):
+            conn.execute(f"DELETE FROM {OPS}.{table} WHERE run_id = ?", [rid])
+        conn.executemany(
+            f"""INSERT INTO {OPS}.gate_results (run_id, checked_at, verdict, gate_id, model, colour, severity, channel,
+                failing_count, examples, checks, example_key, note, description)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            results,
+        )
+        if metrics:
+            conn.executemany(
+                f"INSERT INTO {OPS}.gate_metrics VALUES (?, ?, ?, ?, ?, ?)",
+                [(rid, at, verdict, channel, metric, value) for channel, metric, value in metrics],
+            )
+        if freshness:
+            conn.executemany(f"INSERT INTO {OPS}.source_freshness VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", freshness)
+        if validations:
+            conn.executemany(
+                f"INSERT INTO {OPS}.gate_validations VALUES (?, ?, ?, ?, ?)",
+                [(rid, at, table, suite, result) for table, suite, result in validations],
+            )
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -11,6 +11,10 @@ import duckdb
 AUDIT = "audit"
 PUBLISHED = "published"
 OPS = "ops"
+RAW = "raw"
+QUARANTINE = "quarantine"
+#: Small per-channel tables the gate runner computes in SQL for GX to validate (rebuilt every check).
+GATES = "gates"
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -28,6 +32,41 @@ _OPS_DDL = (
         failing_count BIGINT NOT NULL,
         examples JSON NOT NULL,
         checks JSON NOT NULL
+    )""",
+    # Columns added after the first release: a warehouse written by it gains them (NULL for old runs).
+    f"ALTER TABLE {OPS}.gate_results ADD COLUMN IF NOT EXISTS example_key VARCHAR",
+    f"ALTER TABLE {OPS}.gate_results ADD COLUMN IF NOT EXISTS note VARCHAR",
+    f"ALTER TABLE {OPS}.gate_results ADD COLUMN IF NOT EXISTS description VARCHAR",
+    # Per-channel figures of every run: R5/Y3 read their trailing values here, the report its trends.
+    f"""CREATE TABLE IF NOT EXISTS {OPS}.gate_metrics (
+        run_id VARCHAR NOT NULL,
+        checked_at TIMESTAMPTZ NOT NULL,
+        verdict VARCHAR NOT NULL,
+        channel VARCHAR,
+        metric VARCHAR NOT NULL,
+        value DOUBLE
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS {OPS}.source_freshness (
+        run_id VARCHAR NOT NULL,
+        checked_at TIMESTAMPTZ NOT NULL,
+        source VARCHAR NOT NULL,
+        channel VARCHAR,
+        status VARCHAR NOT NULL,
+        colour VARCHAR NOT NULL,
+        max_loaded_at TIMESTAMPTZ,
+        snapshotted_at TIMESTAMPTZ,
+        age_seconds DOUBLE,
+        warn_after_minutes DOUBLE,
+        error_after_minutes DOUBLE,
+        error VARCHAR
+    )""",
+    # GX's own suite and validation result per validated table, for Data Docs (`orderlayer report`).
+    f"""CREATE TABLE IF NOT EXISTS {OPS}.gate_validations (
+        run_id VARCHAR NOT NULL,
+        checked_at TIMESTAMPTZ NOT NULL,
+        table_name VARCHAR NOT NULL,
+        suite JSON NOT NULL,
+        result JSON NOT NULL
     )""",
     f"""CREATE TABLE IF NOT EXISTS {OPS}.publish_log (
         run_id VARCHAR NOT NULL,

@@ -2,13 +2,16 @@
 
 `make_warehouse(orders, lines)` creates `audit.fct_orders` / `audit.fct_order_lines` with the dbt
 contract's columns; rows are dicts naming only the columns a test cares about, on top of a clean,
-paid, two-line default order.
+paid, two-line default order. It also lands what R4 reconciles with: one raw record per distinct
+(channel, shop_id, channel_order_id) of the orders in `raw.<channel>__orders` (unless `raw` is given)
+and `quarantine.quarantine_orders` (empty unless `quarantine` is given).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -86,7 +89,8 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def order(key: str, channel: str = "douyin", **overrides: object) -> dict[str, object]:
-    """A clean paid order: goods 100.00, paid 90.00, ordered a day before NOW, paid a minute later."""
+    """A clean paid order: goods 100.00, paid 90.00, ordered a day before NOW, paid a minute later,
+    promised to ship within two days; its raw pointer is `raw:<key>`."""
     row: dict[str, object] = {
         "order_key": key,
         "channel": channel,
@@ -110,7 +114,76 @@ def order(key: str, channel: str = "douyin", **overrides: object) -> dict[str, o
         "source_system": channel,
     }
     row.update(overrides)
+    if "promised_ship_by" not in overrides:
+        row["promised_ship_by"] = (row["ordered_at"] or NOW) + timedelta(days=2)  # type: ignore[operator]
+    row.setdefault("raw_record_id", f"raw:{key}")
     return row
+
+
+RAW_COLUMNS = {
+    "_record_hash": "VARCHAR",
+    "_stream": "VARCHAR",
+    "_connection": "VARCHAR",
+    "_primary_key": "VARCHAR",
+    "_replication_value": "VARCHAR",
+    "_record": "JSON",
+    "_extracted_at": "TIMESTAMPTZ",
+    "_synced_at": "TIMESTAMPTZ",
+    "_sync_id": "VARCHAR",
+}
+
+QUARANTINE_COLUMNS = {
+    "raw_record_id": "VARCHAR",
+    "channel": "VARCHAR",
+    "shop_id": "VARCHAR",
+    "channel_order_id": "VARCHAR",
+    "quarantine_reason": "VARCHAR",
+    "source_synced_at": "TIMESTAMPTZ",
+    "has_valid_version": "BOOLEAN",
+}
+
+
+def raw_record(
+    channel: str, shop_id: str | None, order_id: str | None, record_hash: str, **record: object
+) -> dict[str, object]:
+    """One raw row as the loader lands it: `_primary_key` is the JSON list [shop_id, order_id]."""
+    body = {"shop_id": shop_id, "order_id": order_id, **record}
+    return {
+        "_record_hash": record_hash,
+        "_stream": "orders",
+        "_connection": f"{channel}_main",
+        "_primary_key": json.dumps([shop_id, order_id]),
+        "_record": json.dumps(body, default=str),
+        "_synced_at": NOW,
+        "_sync_id": "sync-1",
+        "channel": channel,  # which raw table; not a column
+    }
+
+
+def raw_for(orders: list[dict[str, object]]) -> list[dict[str, object]]:
+    """One raw record per distinct (channel, shop_id, channel_order_id) of `orders`, pointed to by the
+    first order's raw_record_id; orders missing any of the three have no raw record."""
+    seen: dict[tuple[object, object, object], dict[str, object]] = {}
+    for o in orders:
+        identity = (o.get("channel"), o.get("shop_id"), o.get("channel_order_id"))
+        if None not in identity and identity not in seen:
+            seen[identity] = raw_record(*identity, record_hash=str(o["raw_record_id"]))  # type: ignore[arg-type]
+    return list(seen.values())
+
+
+def quarantined(
+    channel: str, shop_id: str | None, order_id: str | None, record_hash: str, has_valid_version: bool,
+    reason: str = "non-numeric pay_amount",
+) -> dict[str, object]:
+    return {
+        "raw_record_id": record_hash,
+        "channel": channel,
+        "shop_id": shop_id,
+        "channel_order_id": order_id,
+        "quarantine_reason": reason,
+        "source_synced_at": NOW,
+        "has_valid_version": has_valid_version,
+    }
 
 
 Amounts = tuple[tuple[str | None, str | None], ...]
@@ -146,6 +219,25 @@ def _create(
         )
 
 
+def land_raw(conn: duckdb.DuckDBPyConnection, records: list[dict[str, object]]) -> None:
+    by_channel: dict[str, list[dict[str, object]]] = {}
+    for r in records:
+        by_channel.setdefault(str(r["channel"]), []).append({k: v for k, v in r.items() if k != "channel"})
+    for channel, rows in by_channel.items():
+        table = f"raw.{channel}__orders"
+        if not conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = ?",
+            [f"{channel}__orders"],
+        ).fetchone()[0]:
+            _create(conn, table, RAW_COLUMNS, [])
+        for row in rows:
+            names = list(row)
+            conn.execute(
+                f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+                [row[n] for n in names],
+            )
+
+
 WarehouseFactory = Callable[..., Path]
 
 
@@ -153,16 +245,24 @@ WarehouseFactory = Callable[..., Path]
 def make_warehouse(tmp_path: Path) -> WarehouseFactory:
     made = 0
 
-    def make(orders: list[dict[str, object]], lines: list[dict[str, object]] | None = None) -> Path:
+    def make(
+        orders: list[dict[str, object]],
+        lines: list[dict[str, object]] | None = None,
+        raw: list[dict[str, object]] | None = None,
+        quarantine: list[dict[str, object]] | None = None,
+    ) -> Path:
         nonlocal made
         made += 1
         path = tmp_path / f"warehouse{made}.duckdb"
         conn = duckdb.connect(str(path))
         try:
             conn.execute("SET TimeZone = 'UTC'")
-            conn.execute("CREATE SCHEMA audit")
+            for schema in ("audit", "raw", "quarantine"):
+                conn.execute(f"CREATE SCHEMA {schema}")
             _create(conn, "audit.fct_orders", ORDER_COLUMNS, orders)
             _create(conn, "audit.fct_order_lines", LINE_COLUMNS, lines or [])
+            _create(conn, "quarantine.quarantine_orders", QUARANTINE_COLUMNS, quarantine or [])
+            land_raw(conn, raw_for(orders) if raw is None else raw)
         finally:
             conn.close()
         return path

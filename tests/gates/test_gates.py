@@ -17,7 +17,9 @@ from orderlayer.expectations import GateReport, GateResult, GateRunError, run_ga
 
 from .conftest import NOW, WarehouseFactory, lines_for, order
 
-GATES = ["R1", "R2", "R3", "Y2"]
+#: The gates with lights when dbt source freshness (Y1) is not part of the run, in catalogue order.
+GATES = ["R1", "R2", "R3", "R4", "R5", "R6", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7"]
+ROW_GATES = {"R1", "R2", "R3", "Y2"}
 
 
 def run(path: Path, run_id: str = "run-1", **settings: object) -> GateReport:
@@ -45,10 +47,8 @@ def test_clean_orders_are_green_in_every_channel(make_warehouse: WarehouseFactor
     assert all(r.colour == "green" and r.failing_count == 0 and r.examples == [] for r in report.results)
     assert all(e.success for e in report.expectations)
     assert {r.gate_id: r.severity for r in report.results} == {
-        "R1": "critical",
-        "R2": "critical",
-        "R3": "critical",
-        "Y2": "warning",
+        **{g: "critical" for g in GATES if g.startswith("R")},
+        **{g: "warning" for g in GATES if g.startswith("Y")},
     }
 
 
@@ -73,10 +73,15 @@ def test_r1_null_order_key(make_warehouse: WarehouseFactory) -> None:
 
 
 def test_r1_duplicate_order_key(make_warehouse: WarehouseFactory) -> None:
-    # Two copies of one order: both rows are unexpected for both uniqueness rules.
+    # Two copies of one order: both rows are unexpected for both uniqueness rules. The raw side has the
+    # order once, so R4 sees one order identity (jd, shop1, 7) with 1 raw ≠ 2 fct rows.
     report = run(make_warehouse([order("jd:7", "jd"), order("jd:7", "jd"), order("douyin:1")]))
-    assert non_green(report) == [("R1", "jd", "red", 2, {"order_key_unique": 2, "channel_order_unique": 2})]
+    assert non_green(report) == [
+        ("R1", "jd", "red", 2, {"order_key_unique": 2, "channel_order_unique": 2}),
+        ("R4", "jd", "red", 1, {"raw_equals_accounted": 1, "every_order_balances": 1}),
+    ]
     assert light(report, "R1", "jd").examples == ["jd:7"]
+    assert light(report, "R4", "jd").examples == ["raw:jd:7"]
 
 
 def test_r1_duplicate_channel_order_with_distinct_keys(make_warehouse: WarehouseFactory) -> None:
@@ -90,8 +95,15 @@ def test_r1_duplicate_channel_order_with_distinct_keys(make_warehouse: Warehouse
         order("douyin:f", channel_order_id=None),
     ]
     report = run(make_warehouse(rows))
-    assert non_green(report) == [("R1", "douyin", "red", 2, {"channel_order_unique": 2})]
+    # R4: identity (douyin, shop1, 77) has 1 raw record but 2 fct rows; identity (douyin, shop1, NULL)
+    # has 2 fct rows and no raw record at all (a real one would have been quarantined).
+    assert non_green(report) == [
+        ("R1", "douyin", "red", 2, {"channel_order_unique": 2}),
+        ("R4", "douyin", "red", 2, {"raw_equals_accounted": 2, "every_order_balances": 2}),
+    ]
     assert light(report, "R1", "douyin").examples == ["douyin:a", "douyin:b"]
+    # the raw pointer of each unbalanced identity: the raw record, else the fct row's own pointer
+    assert light(report, "R4", "douyin").examples == ["raw:douyin:a", "raw:douyin:f"]
 
 
 # R2 ----------------------------------------------------------------------------------------------
@@ -196,6 +208,25 @@ def test_r3_paid_before_ordered(make_warehouse: WarehouseFactory) -> None:
     assert run(path, "run-2", paid_before_ordered_tolerance_seconds=61).verdict == "green"
 
 
+# Trailing values (R5, Y3) -----------------------------------------------------------------------
+
+
+def test_r5_trailing_is_the_median_of_earlier_green_runs(make_warehouse: WarehouseFactory) -> None:
+    path = make_warehouse([order("douyin:1"), order("douyin:2")])  # paid 90.00 each
+    assert light(run(path, "run-a"), "R5", "douyin").note == "median 90.00; no history yet"
+    conn = duckdb.connect(str(path))
+    conn.execute("UPDATE audit.fct_orders SET paid_amount = 100")
+    conn.close()
+    assert light(run(path, "run-b"), "R5", "douyin").note == "median 100.00 vs trailing 90.00 over 1 runs (1.11x)"
+    # median of 90 and 100; with a window of one run, only the latest (run-b's 100)
+    assert light(run(path, "run-c"), "R5", "douyin").note == "median 100.00 vs trailing 95.00 over 2 runs (1.05x)"
+    assert light(run(path, "run-d", trailing_runs=1), "R5", "douyin").note == (
+        "median 100.00 vs trailing 100.00 over 1 runs (1.00x)"
+    )
+    # re-checking run-a compares it with the others, never with itself
+    assert light(run(path, "run-a"), "R5", "douyin").note == "median 100.00 vs trailing 100.00 over 3 runs (1.00x)"
+
+
 # Y2 and the verdict ------------------------------------------------------------------------------
 
 
@@ -283,7 +314,7 @@ def test_missing_audit_table_is_an_error_not_a_verdict(tmp_path: Path) -> None:
     conn.execute("CREATE SCHEMA audit")
     conn.execute("CREATE TABLE audit.fct_orders (order_key VARCHAR)")
     conn.close()
-    with pytest.raises(GateRunError, match=r"audit\.fct_order_lines not found"):
+    with pytest.raises(GateRunError, match=r"audit\.fct_order_lines, quarantine\.quarantine_orders not found"):
         run(path)
     with pytest.raises(FileNotFoundError):
         run(tmp_path / "nowhere.duckdb")
@@ -306,8 +337,9 @@ def test_gx_and_the_per_channel_sql_agree_on_every_check(make_warehouse: Warehou
     ]
     report = run(make_warehouse(rows, lines_for("douyin:2", (("1.00", "1.00"),))))
     assert report.verdict == "red"
-    assert all(not e.success for e in report.expectations), [e.check for e in report.expectations if e.success]
-    for e in report.expectations:
+    row_checks = [e for e in report.expectations if e.gate_id in ROW_GATES]
+    assert all(not e.success for e in row_checks), [e.check for e in row_checks if e.success]
+    for e in row_checks:
         per_channel = sum(r.checks.get(e.check, 0) for r in report.results if r.gate_id == e.gate_id)
         assert per_channel == e.unexpected_count > 0, e
 
@@ -316,3 +348,15 @@ def test_naive_clock_is_refused(make_warehouse: WarehouseFactory) -> None:
     # A naive `now` would be read in the machine's zone and shift R3's future bound.
     with pytest.raises(ValueError, match="timezone-aware"):
         run_gates(make_warehouse([order("douyin:1")]), GateSettings(), "run-1", datetime(2026, 3, 1, 12, 0))
+
+
+def test_starter_file_lists_every_threshold_with_the_catalogue_default() -> None:
+    import yaml
+
+    from orderlayer.config import STARTER
+
+    gates = yaml.safe_load(STARTER)["gates"]
+    assert set(gates) == set(GateSettings.model_fields)
+    assert GateSettings(**gates) == GateSettings()
+    with pytest.raises(ValueError, match="order_value_ratio_min must be below"):
+        GateSettings(order_value_ratio_min=5, order_value_ratio_max=5)

@@ -1,0 +1,97 @@
+"""`orderlayer export`: every table and view of `published` to Parquet, one file each, for tools that read files.
+
+DuckDB writes the files itself (COPY … (FORMAT parquet)), so DECIMAL amounts stay DECIMAL, instants stay
+UTC timestamps and id columns stay text. All files come from one read-only snapshot of the database, so
+they belong to the same published version even if a publish runs meanwhile; `_export.json` names it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+PUBLISHED = "published"
+MANIFEST = "_export.json"
+
+
+class ExportError(Exception):
+    """The export could not run; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class ExportedRelation:
+    name: str
+    kind: str  # "table" or "view"
+    rows: int
+    file: str
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    directory: Path
+    published_version: int | None
+    relations: list[ExportedRelation]
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def export_published(db_path: Path, directory: Path) -> ExportResult:
+    """Write `<directory>/<relation>.parquet` for every relation in `published`, plus `_export.json`."""
+    if not db_path.is_file():
+        raise ExportError(f"database {db_path} not found; run `orderlayer run` or `orderlayer demo` first")
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("BEGIN TRANSACTION")  # one snapshot for every file
+        relations = con.execute(
+            """SELECT table_name, CASE WHEN table_type = 'VIEW' THEN 'view' ELSE 'table' END
+               FROM information_schema.tables
+               WHERE table_schema = ? AND table_catalog = current_database()
+               ORDER BY table_type, table_name""",
+            [PUBLISHED],
+        ).fetchall()
+        if not relations:
+            raise ExportError("nothing is published yet; run `orderlayer run` (publish happens when no red gate fails)")
+        has_log = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ops' AND table_name = 'publish_log'"
+        ).fetchone()[0]
+        version = con.execute("SELECT max(version) FROM ops.publish_log").fetchone()[0] if has_log else None
+        directory.mkdir(parents=True, exist_ok=True)
+        exported = []
+        for name, kind in relations:
+            target = directory / f"{name}.parquet"
+            partial = directory / f".{name}.parquet.partial"
+            # write aside, then rename: a reader never sees a half-written file under the final name
+            (rows,) = con.execute(
+                f'COPY (SELECT * FROM {PUBLISHED}."{name}") TO {_sql_string(str(partial))} '
+                "(FORMAT parquet, COMPRESSION zstd)"
+            ).fetchone()  # COPY answers the number of rows it wrote
+            os.replace(partial, target)
+            exported.append(ExportedRelation(name=name, kind=kind, rows=int(rows), file=target.name))
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        raise ExportError(f"export failed: {exc}") from exc
+    finally:
+        con.close()
+    result = ExportResult(directory=directory, published_version=version, relations=exported)
+    (directory / MANIFEST).write_text(
+        json.dumps(
+            {
+                "database": str(db_path),
+                "published_version": version,
+                "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "relations": [asdict(r) for r in exported],
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    return result

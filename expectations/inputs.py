@@ -1,0 +1,333 @@
+"""The small tables the aggregate gates judge, computed in DuckDB SQL before GX validates them.
+
+Gates that compare counts across tables (R4, R6, Y6), with earlier runs (R5, Y3), across days (Y4) or
+as shares of a channel (Y5, Y7) are not row rules on a mart. For those, one SQL statement per input
+aggregates the marts (plus raw, quarantine and `ops` history) into a table with one row per channel
+(per channel and day for Y4) in schema `gates`, and GX validates that table with ordinary
+expectations and severities. The heavy lifting is a few GROUP BYs inside DuckDB; GX only reads a
+handful of rows (anchors §2 row 28: keep GX on small, pre-aggregated gate tables).
+
+"Trailing" (R5, Y3) is the median of the channel's value recorded in `ops.gate_metrics` by the last
+`trailing_runs` earlier runs in which that gate was green for the channel (a value the gate flagged
+never becomes the norm, so a defect that persists stays flagged); with no such run the ratio is NULL,
+which GX's between-expectations skip: green, "no history yet".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import duckdb
+
+from orderlayer.config import GateSettings
+from orderlayer.expectations.checks import sql_literal
+from orderlayer.expectations.warehouse import AUDIT, OPS, QUARANTINE, RAW, check_identifier
+
+#: Local hours [start, end) that count as "night" for Y3.
+NIGHT_HOURS = (0, 6)
+
+
+@dataclass(frozen=True)
+class RawOrderKey:
+    """Where a channel's raw order records keep their (shop_id, order_id): a JSON column and two paths."""
+
+    column: str = "_primary_key"
+    shop_id_path: str = "$[0]"
+    order_id_path: str = "$[1]"
+
+
+#: The loader writes `_primary_key` as the JSON list of the stream's key properties, and order streams
+#: declare them as [shop_id, order_id] (tap-douyin does); a channel whose tap differs gets an entry here.
+RAW_ORDER_KEYS: dict[str, RawOrderKey] = {"douyin": RawOrderKey()}
+DEFAULT_RAW_ORDER_KEY = RawOrderKey()
+
+
+@dataclass(frozen=True)
+class GateContext:
+    """What the gates need to know beyond thresholds, taken from orderlayer.yml by the CLI."""
+
+    #: (channel, shop_id) → IANA zone, for Y3's local hour
+    shop_zones: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: zone of shops not listed (the reporting zone)
+    default_zone: str = "Asia/Shanghai"
+    #: whether any ERP connection is configured (Y5 is not applicable otherwise)
+    erp_configured: bool = False
+
+
+@dataclass(frozen=True)
+class GateInput:
+    """One table in schema `gates`: its name, the SELECT that computes it, and the per-channel columns
+    recorded in `ops.gate_metrics` after the run (for trailing values and the report's trends)."""
+
+    name: str
+    sql: str
+    metrics: tuple[str, ...] = ()
+
+
+def raw_order_tables(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """channel → raw table of its orders (`raw.<channel>__orders`, the loader's naming), as found."""
+    rows = conn.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_name LIKE '%\\_\\_orders' ESCAPE '\\'",
+        [RAW],
+    ).fetchall()
+    return {name.removesuffix("__orders"): name for (name,) in rows if _is_identifier(name)}
+
+
+def _is_identifier(name: str) -> bool:
+    try:
+        check_identifier(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _examples(expression: str, condition: str, n: int) -> str:
+    # min(x, n) keeps the n smallest with a bounded heap; coalesce: no failing row → empty list.
+    if n <= 0:
+        return "[]::VARCHAR[]"
+    return f"coalesce(min({expression}, {int(n)}) FILTER (WHERE {condition}), []::VARCHAR[])"
+
+
+def order_accounting(raw_tables: dict[str, str], settings: GateSettings) -> GateInput:
+    """R4, R6, Y6: every order identity in raw, fct_orders and quarantine, balanced per channel.
+
+    An identity is (channel, shop_id, order_id); a raw record without either id is its own identity,
+    keyed by its record hash. It balances when (1 if in raw) = (rows in fct_orders) + (1 if quarantined
+    with no valid version): that is the rule "raw distinct orders = fct_orders + quarantined" held per
+    order, so one lost order cannot hide behind one duplicated order.
+    """
+    n = settings.example_keys
+    raw_parts = []
+    for channel, table in sorted(raw_tables.items()):
+        key = RAW_ORDER_KEYS.get(channel, DEFAULT_RAW_ORDER_KEY)
+        column = check_identifier(key.column)
+        paths = f"[{sql_literal(key.shop_id_path)}, {sql_literal(key.order_id_path)}]"
+        raw_parts.append(
+            f"""SELECT {sql_literal(channel)} AS channel, ids[1] AS shop_id, ids[2] AS order_id,
+                   CASE WHEN ids[1] IS NULL OR ids[2] IS NULL THEN _record_hash END AS anon_id,
+                   1 AS in_raw, 0 AS fct_rows, FALSE AS quarantined, FALSE AS lost, _record_hash AS raw_id
+            FROM (SELECT _record_hash, json_extract_string({column}, {paths}) AS ids
+                  FROM {RAW}.{check_identifier(table)})"""
+        )
+    entries = raw_parts + [
+        f"""SELECT channel, shop_id, channel_order_id AS order_id, NULL::VARCHAR AS anon_id,
+               0 AS in_raw, 1 AS fct_rows, FALSE AS quarantined, FALSE AS lost, raw_record_id AS raw_id
+        FROM {AUDIT}.fct_orders""",
+        f"""SELECT channel, shop_id, channel_order_id AS order_id,
+               CASE WHEN shop_id IS NULL OR channel_order_id IS NULL THEN raw_record_id END AS anon_id,
+               0 AS in_raw, 0 AS fct_rows, TRUE AS quarantined, NOT coalesce(has_valid_version, FALSE) AS lost,
+               raw_record_id AS raw_id
+        FROM {QUARANTINE}.quarantine_orders""",
+    ]
+    union = "\n        UNION ALL\n        ".join(entries)
+    same_identity = " AND ".join(f"e.{c} IS NOT DISTINCT FROM u.{c}" for c in ("channel", "shop_id", "order_id", "anon_id"))
+    # Counting needs no string aggregate over millions of rows: the raw pointers are looked up only for
+    # the (usually zero) identities that do not balance.
+    sql = f"""
+    WITH entries AS NOT MATERIALIZED (
+        {union}
+    ),
+    identities AS (
+        SELECT channel, shop_id, order_id, anon_id,
+               -- counts, not sums: an integer sum is a HUGEINT in DuckDB and slower to aggregate
+               (count(*) FILTER (WHERE in_raw = 1) > 0)::INTEGER AS in_raw,
+               count(*) FILTER (WHERE fct_rows = 1) AS fct_rows,
+               bool_or(quarantined) AS quarantined,
+               bool_or(lost) AS lost
+        FROM entries
+        GROUP BY channel, shop_id, order_id, anon_id
+    ),
+    unbalanced AS (
+        SELECT channel, shop_id, order_id, anon_id FROM identities WHERE in_raw <> fct_rows + lost::INTEGER
+    ),
+    pointers AS (
+        -- the raw pointer of an unbalanced order: a raw version if there is one, else its fct row's
+        SELECT e.channel, coalesce(max(e.raw_id) FILTER (WHERE e.in_raw = 1), max(e.raw_id)) AS raw_record_id
+        FROM entries AS e SEMI JOIN unbalanced AS u ON {same_identity}
+        GROUP BY e.channel, e.shop_id, e.order_id, e.anon_id
+    ),
+    counted AS (
+        SELECT channel,
+               count(*) FILTER (WHERE in_raw = 1) AS raw_orders,
+               sum(fct_rows)::BIGINT AS fct_orders,
+               count(*) FILTER (WHERE lost) AS quarantined_lost,
+               count(*) FILTER (WHERE in_raw <> fct_rows + lost::INTEGER) AS unbalanced_orders,
+               count(*) FILTER (WHERE quarantined) AS quarantined_orders
+        FROM identities
+        GROUP BY channel
+    ),
+    unbalanced_examples AS (
+        SELECT channel, {_examples("raw_record_id", "TRUE", n)} AS unbalanced_examples FROM pointers GROUP BY channel
+    ),
+    quarantined_examples AS (
+        SELECT channel, {_examples("raw_record_id", "TRUE", n)} AS quarantined_examples
+        FROM {QUARANTINE}.quarantine_orders GROUP BY channel
+    )
+    SELECT c.channel, raw_orders, fct_orders, quarantined_lost,
+           fct_orders + quarantined_lost AS accounted_orders,
+           unbalanced_orders, coalesce(u.unbalanced_examples, []::VARCHAR[]) AS unbalanced_examples,
+           quarantined_orders, coalesce(q.quarantined_examples, []::VARCHAR[]) AS quarantined_examples,
+           -- quarantined orders can only come from raw; greatest() keeps an impossible 0/0 defined
+           quarantined_orders::DOUBLE / greatest(raw_orders, 1) AS quarantine_share
+    FROM counted AS c
+    LEFT JOIN unbalanced_examples AS u ON u.channel IS NOT DISTINCT FROM c.channel
+    LEFT JOIN quarantined_examples AS q ON q.channel IS NOT DISTINCT FROM c.channel
+    """
+    return GateInput(
+        "order_accounting",
+        sql,
+        metrics=("raw_orders", "fct_orders", "quarantined_orders", "quarantine_share", "unbalanced_orders"),
+    )
+
+
+def _trailing(metric: str, gate_id: str, run_id: str, now: datetime, runs: int) -> str:
+    """Median of the channel's `metric` over the last `runs` earlier runs in which `gate_id` was green for
+    that channel: only values the gate accepted set the norm, so a persisting defect stays flagged."""
+    return f"""SELECT channel, median(value) AS trailing, count(*) AS runs
+        FROM (
+            SELECT m.channel, m.value,
+                   row_number() OVER (PARTITION BY m.channel ORDER BY m.checked_at DESC, m.run_id DESC) AS recency
+            FROM {OPS}.gate_metrics AS m
+            JOIN {OPS}.gate_results AS g
+              ON g.run_id = m.run_id AND g.channel = m.channel AND g.gate_id = {sql_literal(gate_id)} AND g.colour = 'green'
+            WHERE m.metric = {sql_literal(metric)} AND m.value IS NOT NULL
+              AND m.run_id <> {sql_literal(run_id)} AND m.checked_at <= {sql_literal(now)}
+        )
+        WHERE recency <= {int(runs)}
+        GROUP BY channel"""
+
+
+def channel_profile(settings: GateSettings, context: GateContext, run_id: str, now: datetime) -> GateInput:
+    """R5, Y3, Y5, Y7: per channel, one pass over fct_orders plus the trailing values from `ops`."""
+    n = settings.example_keys
+    zones = [
+        f"({sql_literal(channel)}, {sql_literal(shop)}, {sql_literal(zone)})"
+        for (channel, shop), zone in sorted(context.shop_zones.items())
+    ]
+    zone_rows = (
+        f"SELECT * FROM (VALUES {', '.join(zones)}) AS z(channel, shop_id, zone)"
+        if zones
+        else "SELECT NULL::VARCHAR AS channel, NULL::VARCHAR AS shop_id, NULL::VARCHAR AS zone WHERE FALSE"
+    )
+    start, end = NIGHT_HOURS
+    erp_due = now - timedelta(hours=settings.erp_grace_hours)
+    erp_expected = f"is_valid AND paid_at <= {sql_literal(erp_due)}"
+    # Agreement of amount and status needs the ERP's own facts; until an ERP source is modelled, an
+    # order "agrees" when it is linked to an ERP order at all.
+    erp_unmatched = f"{erp_expected} AND erp_order_id IS NULL"
+    promise_missing = "is_paid AND promised_ship_by IS NULL"
+    # the channel's highest-value orders; ties broken by key so the examples are stable
+    top_value = (
+        f"coalesce(max_by(order_key, (paid_amount, order_key), {int(n)}) FILTER (WHERE is_valid), []::VARCHAR[])"
+        if n > 0
+        else "[]::VARCHAR[]"
+    )
+    erp_rate = (
+        "(c.erp_expected_orders - c.erp_unmatched_orders)::DOUBLE / nullif(c.erp_expected_orders, 0)"
+        if context.erp_configured
+        else "NULL::DOUBLE"
+    )
+    sql = f"""
+    WITH zones AS ({zone_rows}),
+    orders AS (
+        SELECT o.channel, o.order_key, o.is_valid, o.is_paid, o.paid_amount, o.paid_at,
+               o.promised_ship_by, o.erp_order_id,
+               hour(timezone(coalesce(z.zone, {sql_literal(context.default_zone)}), o.ordered_at))
+                   BETWEEN {start} AND {end - 1} AS at_night
+        FROM {AUDIT}.fct_orders AS o
+        LEFT JOIN zones AS z ON z.channel = o.channel AND z.shop_id = o.shop_id
+    ),
+    current AS (
+        SELECT channel,
+               count(*) AS orders,
+               count(*) FILTER (WHERE is_valid) AS valid_orders,
+               (median(paid_amount) FILTER (WHERE is_valid))::DOUBLE AS median_order_value,
+               {top_value} AS top_value_examples,
+               count(*) FILTER (WHERE at_night) AS night_orders,
+               {_examples("order_key", "at_night", n)} AS night_examples,
+               count(*) FILTER (WHERE is_paid) AS paid_orders,
+               count(*) FILTER (WHERE {promise_missing}) AS promise_missing_orders,
+               {_examples("order_key", promise_missing, n)} AS promise_missing_examples,
+               count(*) FILTER (WHERE {erp_expected}) AS erp_expected_orders,
+               count(*) FILTER (WHERE {erp_unmatched}) AS erp_unmatched_orders,
+               {_examples("order_key", erp_unmatched, n)} AS erp_unmatched_examples
+        FROM orders
+        GROUP BY channel
+    ),
+    value_history AS ({_trailing("median_order_value", "R5", run_id, now, settings.trailing_runs)}),
+    night_history AS ({_trailing("night_share", "Y3", run_id, now, settings.trailing_runs)})
+    SELECT c.*,
+           v.trailing AS trailing_median_order_value,
+           coalesce(v.runs, 0) AS order_value_runs,
+           CASE WHEN v.trailing > 0 AND c.median_order_value IS NOT NULL
+                THEN c.median_order_value / v.trailing END AS order_value_ratio,
+           c.night_orders::DOUBLE / nullif(c.orders, 0) AS night_share,
+           h.trailing AS trailing_night_share,
+           coalesce(h.runs, 0) AS night_share_runs,
+           CASE WHEN h.trailing IS NOT NULL AND c.orders >= {int(settings.night_min_orders)}
+                THEN (c.night_orders::DOUBLE / c.orders) / greatest(h.trailing, {float(settings.night_share_floor)})
+           END AS night_share_ratio,
+           c.promise_missing_orders::DOUBLE / nullif(c.paid_orders, 0) AS promise_missing_share,
+           {erp_rate} AS erp_consistency_rate
+    FROM current AS c
+    LEFT JOIN value_history AS v ON v.channel = c.channel
+    LEFT JOIN night_history AS h ON h.channel = c.channel
+    """
+    return GateInput(
+        "channel_profile",
+        sql,
+        metrics=(
+            "orders",
+            "valid_orders",
+            "median_order_value",
+            "night_share",
+            "promise_missing_share",
+            "erp_consistency_rate",
+        ),
+    )
+
+
+def daily_volume(settings: GateSettings) -> GateInput:
+    """Y4: orders per channel and business_date for the judged days, with the trailing median of the
+    `volume_trailing_days` days before each (days without orders count as 0 from the channel's first day).
+
+    The latest business_date in fct_orders is the run's current day and usually incomplete, so it is
+    not judged; the `volume_days_judged` days before it are. A channel missing a whole day shows as 0.
+    """
+    s = settings
+    judged = (
+        f"day < last_day AND day >= last_day - {int(s.volume_days_judged)} "
+        f"AND history_days >= {int(s.volume_min_history_days)} "
+        f"AND trailing_median >= {float(s.volume_min_median_orders)} AND trailing_median > 0"
+    )
+    sql = f"""
+    WITH daily AS (
+        SELECT channel, business_date AS day, count(*) AS orders
+        FROM {AUDIT}.fct_orders
+        WHERE channel IS NOT NULL AND business_date IS NOT NULL
+        GROUP BY ALL
+    ),
+    bounds AS (SELECT max(day) AS last_day FROM daily),
+    spine AS (
+        SELECT c.channel,
+               unnest(generate_series(c.first_day::TIMESTAMP, b.last_day::TIMESTAMP, INTERVAL 1 DAY))::DATE AS day
+        FROM (SELECT channel, min(day) AS first_day FROM daily GROUP BY channel) AS c, bounds AS b
+    ),
+    filled AS (
+        SELECT s.channel, s.day, coalesce(d.orders, 0) AS orders
+        FROM spine AS s LEFT JOIN daily AS d ON d.channel = s.channel AND d.day = s.day
+    ),
+    banded AS (
+        SELECT channel, day, orders,
+               (median(orders) OVER w)::DOUBLE AS trailing_median,
+               count(*) OVER w AS history_days
+        FROM filled
+        WINDOW w AS (PARTITION BY channel ORDER BY day ROWS BETWEEN {int(s.volume_trailing_days)} PRECEDING AND 1 PRECEDING)
+    )
+    SELECT channel, day AS business_date, orders, trailing_median, history_days,
+           CASE WHEN {judged} THEN orders / trailing_median END AS volume_ratio
+    FROM banded, bounds
+    WHERE day >= last_day - {int(s.volume_days_judged)}
+    """
+    return GateInput("daily_volume", sql)

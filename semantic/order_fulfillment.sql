@@ -1,0 +1,67 @@
+-- Per-order facts the fulfilment and ERP metrics count, derived from fct_orders (one row per order).
+-- They need more than the order's own row — the shop's as-of time, whether any ERP is linked — so they
+-- are computed once here, published with the marts and joined by MetricFlow through the `order` entity.
+
+with orders as (
+    select * from {{ ref('fct_orders') }}
+),
+
+as_of as (
+    -- The data's as-of time per shop (docs/DECISIONS.md D-018): the newest platform update time synced for
+    -- the shop — the tap's bookmark — on the same clock as paid_at and shipped_at. Every change up to it
+    -- has been read; nothing later is known.
+    select channel, shop_id, max(source_updated_at) as as_of_at
+    from orders
+    group by channel, shop_id
+),
+
+erp as (
+    -- An ERP is in the warehouse once any channel order is linked to one (D-022). Until then no channel
+    -- order is expected in an ERP, and erp_consistency_rate has no denominator.
+    select count(*) filter (where erp_system is not null) > 0 as erp_linked
+    from {{ ref('map_order_ids') }}
+),
+
+facts as (
+    select
+        o.order_key,
+        o.business_date,
+        a.as_of_at,
+        -- paid, real orders whose 24 hours to ship have fully elapsed by the as-of time
+        (o.is_paid and not o.is_test and o.paid_at is not null
+            and o.paid_at <= a.as_of_at - interval 24 hour) as is_ship_24h_due,
+        (o.shipped_at is not null and o.shipped_at <= o.paid_at + interval 24 hour) as shipped_in_24h,
+        (not o.is_test and o.shipped_at is not null and o.promised_ship_by is not null) as has_ship_promise,
+        (not o.is_test and o.delivered_at is not null and o.promised_delivery_by is not null) as has_delivery_promise,
+        case
+            when not o.is_test and o.paid_at is not null and o.delivered_at is not null
+            then epoch(o.delivered_at - o.paid_at) / 3600.0
+        end as fulfillment_hours,
+        -- the ERP should hold every valid order once 24 hours have passed since payment (as for shipping)
+        (e.erp_linked and o.is_valid and o.paid_at <= a.as_of_at - interval 24 hour) as is_erp_expected,
+        coalesce(m.match_status = 'matched', false) as is_erp_matched,
+        o.shipped_at,
+        o.promised_ship_by,
+        o.delivered_at,
+        o.promised_delivery_by
+    from orders as o
+    inner join as_of as a on a.channel = o.channel and a.shop_id = o.shop_id
+    cross join erp as e
+    left join {{ ref('map_order_ids') }} as m on m.order_key = o.order_key
+)
+
+select
+    order_key::varchar as order_key,
+    business_date::date as business_date,
+    as_of_at::timestamptz as as_of_at,
+    coalesce(is_ship_24h_due, false)::boolean as is_ship_24h_due,
+    coalesce(is_ship_24h_due and shipped_in_24h, false)::boolean as is_shipped_within_24h,
+    has_ship_promise::boolean as has_ship_promise,
+    coalesce(has_ship_promise and shipped_at <= promised_ship_by, false)::boolean as is_shipped_on_time,
+    has_delivery_promise::boolean as has_delivery_promise,
+    coalesce(has_delivery_promise and delivered_at <= promised_delivery_by, false)::boolean as is_delivered_on_time,
+    fulfillment_hours::double as fulfillment_hours,
+    coalesce(is_erp_expected, false)::boolean as is_erp_expected,
+    -- matched = an ERP counterpart whose amount and status agree; a disagreement is match_status `conflict`
+    coalesce(is_erp_expected and is_erp_matched, false)::boolean as is_erp_consistent
+from facts

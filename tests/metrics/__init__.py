@@ -1,0 +1,1 @@
+"""Metric catalogue, SQL access and export tests."""
