@@ -15,6 +15,8 @@ than 10 minutes old) and the current ``access_token`` after a refresh.
 
 from __future__ import annotations
 
+import abc
+
 import decimal
 import enum
 import functools
@@ -669,8 +671,9 @@ class DouyinStream(RESTStream[t.Any]):
         """Why a successful ``data`` object cannot be used (None = fine). Per endpoint."""
         return None
 
+    @abc.abstractmethod
     def records_from_data(self, data: dict) -> t.Iterable[dict]:
-        raise NotImplementedError
+        """The records of one page, from the envelope's ``data`` object (each endpoint names its own list)."""
 
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:  # noqa: ANN401, ARG002
         # All query parameters are signing parameters, added per send by the authenticator.
