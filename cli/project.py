@@ -37,6 +37,9 @@ def dbt_vars(settings: Settings) -> dict[str, object]:
             {"channel": c.source, "shop_id": c.shop_id, "timezone": c.timezone, "currency": c.currency}
             for c in settings.connections.values()
         ],
+        # gate Y1: the sources' freshness thresholds (dbt source freshness)
+        "orderlayer_freshness_warn_minutes": settings.gates.freshness_warn_minutes,
+        "orderlayer_freshness_error_minutes": settings.gates.freshness_error_hours * 60,
     }
 
 

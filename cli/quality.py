@@ -4,9 +4,6 @@ for Y1, and the record of each check's overall verdict (dbt tests + gates) in `o
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,13 +19,6 @@ from orderlayer.project import project_dir, run_dbt
 #: Source systems that are ERPs (Y5 compares channel orders with them). None is shipped yet, so Y5 is
 #: "not applicable" until an ERP tap and its connection exist.
 ERP_SOURCES: frozenset[str] = frozenset()
-
-#: Environment variables the sources YAML reads its freshness thresholds from (see _douyin__sources.yml).
-WARN_ENV = "ORDERLAYER_FRESHNESS_WARN_MINUTES"
-ERROR_ENV = "ORDERLAYER_FRESHNESS_ERROR_MINUTES"
-#: The defaults the sources YAML falls back to (GateSettings' defaults, in minutes).
-YAML_DEFAULTS = {WARN_ENV: 15, ERROR_ENV: 1440}
-
 
 class FreshnessError(RuntimeError):
     """dbt source freshness could not run at all."""
@@ -56,23 +46,6 @@ def _raw_streams(db: Path) -> list[tuple[str, str]]:
     return [tuple(name.split("__", 1)) for (name,) in rows if "__" in name]  # type: ignore[misc]
 
 
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    # run_dbt hands this process's environment to dbt; the thresholds are set for that call only.
-    saved = {k: os.environ.get(k) for k in (WARN_ENV, ERROR_ENV)}
-    for key in saved:  # a variable left over in the shell must not override orderlayer.yml
-        os.environ.pop(key, None)
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def source_freshness(settings: Settings, db: Path) -> list[SourceFreshness]:
     """Y1's input: `dbt source freshness` on every synced source, thresholds from orderlayer.yml.
 
@@ -88,17 +61,10 @@ def source_freshness(settings: Settings, db: Path) -> list[SourceFreshness]:
         return never
     sources_json = project_dir() / "target" / "sources.json"
     sources_json.unlink(missing_ok=True)  # never read an earlier run's verdict
-    # Only thresholds that differ from the YAML's defaults are set: dbt re-parses a file when an env_var
-    # it read changes between invocations, and build/test run without these variables.
-    wanted = {
-        WARN_ENV: (settings.gates.freshness_warn_minutes, YAML_DEFAULTS[WARN_ENV]),
-        ERROR_ENV: (settings.gates.freshness_error_hours * 60, YAML_DEFAULTS[ERROR_ENV]),
-    }
-    thresholds = {name: str(value) for name, (value, default) in wanted.items() if value != default}
+    # The thresholds travel with orderlayer's dbt vars (project.dbt_vars), as every other setting does.
     selection = [f"source:{source}.{stream}" for source, stream in streams]
-    with _environment(thresholds):
-        # Exit code 1 only means some source is stale; sources.json holds the verdict either way.
-        result = run_dbt(["source", "freshness", "--select", *selection], settings, db)
+    # Exit code 1 only means some source is stale; sources.json holds the verdict either way.
+    result = run_dbt(["source", "freshness", "--select", *selection], settings, db)
     if not sources_json.exists():
         raise FreshnessError(f"dbt source freshness did not run: {result.log_tail}")
     return sorted(parse_sources_json(json.loads(sources_json.read_text(encoding="utf-8"))) + never, key=lambda f: f.source)
