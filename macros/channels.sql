@@ -1,7 +1,8 @@
 {#- The channels whose staging models feed the marts. Adding a channel = a tap, a staging folder
-    with stg_<channel>__orders / stg_<channel>__order_lines, seed rows, and its name here. -#}
+    with stg_<channel>__orders / stg_<channel>__order_lines, seed rows, and its name here.
+    The var `orderlayer_channels` narrows or widens the list for one invocation (tests of one channel). -#}
 {% macro staged_channels() -%}
-    {{ return(['douyin']) }}
+    {{ return(var('orderlayer_channels', ['douyin'])) }}
 {%- endmacro %}
 
 {#- Union of one staging entity across every channel, column lists aligned by name. -#}

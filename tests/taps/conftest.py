@@ -25,3 +25,11 @@ def make_sandbox() -> t.Iterator[t.Callable[..., DouyinSandbox]]:
     yield factory
     for sandbox in started:
         sandbox.stop()
+
+
+@pytest.fixture(scope="session")
+def target_jsonl() -> t.Any:  # noqa: ANN401
+    """The third-party target-jsonl (PyPI) in its own venv: ``target_jsonl.run(messages, tmp_path)``."""
+    from thirdparty import TargetJsonl, ensure_target_jsonl
+
+    return TargetJsonl(ensure_target_jsonl())

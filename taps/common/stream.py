@@ -1,0 +1,170 @@
+"""`ResilientStream`: singer-sdk's REST stream with the retry, logging and sync-range rules every tap shares.
+
+A channel's client subclasses it and implements ``validate_response`` (its envelope and error codes mapped to
+:class:`SourceRetriableError`, :class:`TokenRefreshedError` or :class:`SourceAPIError`) plus its paging.
+What lives here is what must not differ between taps: a server's retry hint is honoured (and a hint above the
+cap fails fast instead of sleeping for an hour), a refreshed token is retried at once, nothing secret reaches a
+log line or an error message, and a sync range is computed from the bookmark the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import time
+import typing as t
+from zoneinfo import ZoneInfo
+
+import backoff
+from singer_sdk import RESTStream
+from singer_sdk.exceptions import FatalAPIError
+from singer_sdk.helpers.conform import TypeConformanceLevel
+
+from orderlayer.taps.common.errors import RETRIABLE_EXCEPTIONS, SourceAPIError, TokenRefreshedError
+from orderlayer.taps.common.ratelimit import RetryHintTooLongError, RetryPolicy, backoff_wait_generator
+from orderlayer.taps.common.redact import SecretFilter
+from orderlayer.taps.common.timeutil import parse_aware_datetime, to_epoch_seconds
+
+if t.TYPE_CHECKING:
+    import requests
+    from singer_sdk.helpers.types import Context
+
+__all__ = ["ResilientStream", "bookmark_to_epoch"]
+
+_NAIVE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
+
+
+def bookmark_to_epoch(value: t.Any, *, zone: str, key: str = "bookmark") -> int:  # noqa: ANN401
+    """Epoch seconds of a bookmark or config time: an epoch number, ISO-8601 with offset, or a naive
+    ``yyyy-MM-dd HH:mm:ss`` string in the platform's ``zone`` (the form several Chinese platforms use)."""
+    if isinstance(value, bool):
+        msg = f"{key} must be a time, got {value!r}"
+        raise ValueError(msg)
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, dt.datetime):
+        return to_epoch_seconds(parse_aware_datetime(value, key=key))
+    text = str(value).strip()
+    if text.lstrip("-").isdigit():
+        number = int(text)
+        return number // 1000 if abs(number) >= 10**11 else number  # epoch milliseconds -> seconds
+    for fmt in _NAIVE_FORMATS:
+        try:
+            naive = dt.datetime.strptime(text, fmt)  # noqa: DTZ007 - the platform zone is attached next
+        except ValueError:
+            continue
+        return to_epoch_seconds(naive.replace(tzinfo=ZoneInfo(zone)))
+    return to_epoch_seconds(parse_aware_datetime(text, key=key))
+
+
+class ResilientStream(RESTStream[t.Any]):
+    """Base for every orderlayer tap stream (see module docstring)."""
+
+    # Emit records exactly as received: singer-sdk's default conformance would drop fields the schema does
+    # not declare and coerce values (architecture principle 1: land everything, type downstream).
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
+    #: Filter whose secrets are masked in log lines and error messages; taps register their secrets on it.
+    secret_filter: SecretFilter = SecretFilter()
+    #: Zone of naive platform timestamps (bookmarks in ``yyyy-MM-dd HH:mm:ss``).
+    source_zone: str = "Asia/Shanghai"
+
+    # ---- names
+    @property
+    def api_method(self) -> str:
+        """The platform's name for the call, used in log lines and errors."""
+        return self.path or self.name
+
+    def redact(self, text: str) -> str:
+        return self.secret_filter.redact(text)
+
+    def redact_exc(self, exc: BaseException) -> str:
+        """Text of an exception with secrets removed (requests errors embed the full URL)."""
+        return self.redact(f"{type(exc).__name__}: {exc}")
+
+    def response_error_message(self, response: requests.Response) -> str:
+        # The SDK's default embeds the URL and body; a signed URL carries tokens.
+        return f"{self.api_method}: HTTP {response.status_code} {response.reason}"
+
+    # ---- retries
+    @functools.cached_property
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_tries=int(self.config.get("max_tries", 6)),
+            base_seconds=float(self.config.get("retry_base_seconds", 1.0)),
+            max_wait_seconds=float(self.config.get("retry_max_wait_seconds", 60.0)),
+        )
+
+    def backoff_max_tries(self) -> int:
+        return self.retry_policy.max_tries
+
+    def backoff_wait_generator(self) -> t.Generator[float, None, None]:  # type: ignore[override]
+        return backoff_wait_generator(  # type: ignore[return-value]
+            self.retry_policy,
+            hint=lambda exc: getattr(exc, "retry_after", None),
+            immediate=lambda exc: isinstance(exc, TokenRefreshedError),
+        )
+
+    def backoff_jitter(self, value: float) -> float:
+        return value  # the policy already jitters, and a server hint must not be shortened
+
+    def backoff_handler(self, details: t.Mapping[str, t.Any]) -> None:
+        exc = details.get("exception")
+        self.logger.warning(
+            "Retrying %s in %.2f s (try %d of %d failed): %s",
+            self.api_method,
+            details.get("wait") or 0.0,
+            details.get("tries") or 0,
+            self.backoff_max_tries(),
+            self.redact_exc(exc) if exc is not None else "unknown error",
+        )
+
+    def request_decorator(self, func: t.Callable) -> t.Callable:
+        """singer-sdk's retry loop with our logging and a clear give-up message.
+
+        ``backoff``'s own logger is not used: its messages include exception texts with signed URLs.
+        """
+        retrying = backoff.on_exception(
+            self.backoff_wait_generator,
+            RETRIABLE_EXCEPTIONS,
+            max_tries=self.backoff_max_tries,
+            on_backoff=self.backoff_handler,
+            jitter=self.backoff_jitter,
+            logger=None,
+        )(func)
+
+        @functools.wraps(func)
+        def call(*args: t.Any, **kwargs: t.Any) -> t.Any:  # noqa: ANN401
+            try:
+                return retrying(*args, **kwargs)
+            except RetryHintTooLongError as exc:
+                msg = f"{self.api_method}: {exc}"
+                raise SourceAPIError(msg) from None
+            except FatalAPIError:
+                raise
+            except RETRIABLE_EXCEPTIONS as exc:
+                msg = (
+                    f"{self.api_method} still failing after {self.backoff_max_tries()} tries: {self.redact_exc(exc)}. "
+                    "The platform is throttling or unavailable; run the sync again later (it resumes from the "
+                    "last bookmark) or lower max_requests_per_second."
+                )
+                raise SourceAPIError(msg, code=getattr(exc, "code", None)) from None
+
+        return call
+
+    # ---- sync range
+    def incremental_bounds(self, context: Context | None) -> tuple[int, int]:
+        """``[start, end]`` in epoch seconds: bookmark (or ``start_date``) to ``end_date`` (or now - safety lag)."""
+        value = self.get_starting_replication_key_value(context)
+        key = "bookmark"
+        if value is None:
+            value, key = self.config.get("start_date"), "start_date"
+        if value is None:
+            msg = "config key 'start_date' is required for the first sync (ISO-8601 with offset)"
+            raise SourceAPIError(msg)
+        start = bookmark_to_epoch(value, zone=self.source_zone, key=key)
+        if self.config.get("end_date"):
+            end = bookmark_to_epoch(self.config["end_date"], zone=self.source_zone, key="end_date")
+        else:
+            # Orders updated in the last moments may still be settling on the platform.
+            end = int(time.time()) - int(self.config.get("safety_lag_seconds", 60))
+        return start, end
