@@ -2,10 +2,10 @@
 
 Layout (MeltanoLabs style): :class:`DouyinAuthenticator` signs every HTTP send and owns
 the token refresh; :func:`classify_envelope` maps the gateway's ``code``/``sub_code`` to
-retry / refresh / fatal; :class:`WindowedPagePaginator` walks sliding ``update_time``
-windows page by page and detects offset-paging drift; :class:`DouyinStream` wires them
-into singer-sdk's hooks (``validate_response``, ``request_decorator``,
-``backoff_wait_generator``, ``backoff_max_tries``, ``get_new_paginator``, ...).
+retry / refresh / fatal; :class:`DouyinStream` wires them into singer-sdk's hooks
+(``validate_response``, ``get_new_paginator``, ...). The retry loop is the shared
+:class:`~orderlayer.taps.common.stream.ResilientStream`'s and the sliding-window paging the
+shared :class:`~orderlayer.taps.common.paging.WindowedPagePaginator`.
 
 Why signing lives in the authenticator: singer-sdk prepares a request once per page and
 re-sends that prepared request on every retry, calling the authenticator before each
@@ -16,44 +16,32 @@ than 10 minutes old) and the current ``access_token`` after a refresh.
 from __future__ import annotations
 
 import abc
-
 import decimal
 import enum
-import functools
 import json
 import logging
 import threading
 import time
 import typing as t
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import backoff
 import requests
-from singer_sdk import RESTStream
 from singer_sdk.authenticators import APIAuthenticatorBase
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
-from singer_sdk.helpers.conform import TypeConformanceLevel
-from singer_sdk.pagination import BaseAPIPaginator
 
+from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
 from orderlayer.taps.common.http import mount_rate_limiter
-from orderlayer.taps.common.ratelimit import (
-    RetryHintTooLongError,
-    RetryPolicy,
-    TokenBucket,
-    backoff_wait_generator,
-    parse_retry_after,
-)
+from orderlayer.taps.common.paging import WindowedPagePaginator, WindowPage
+from orderlayer.taps.common.ratelimit import RetryPolicy, TokenBucket, parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.douyin import protocol as p
 from orderlayer.taps.douyin.protocol import canonical_param_json, method_for_path, sign, signed_query
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Mapping
 
     from singer_sdk.helpers.types import Context
-
-    from orderlayer.taps.common.windows import Window
 
 __all__ = [
     "DouyinAPIError",
@@ -73,19 +61,9 @@ __all__ = [
 SECRET_FILTER = SecretFilter()
 _FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-douyin", "tap-douyin.orders")
 
-#: Exceptions singer-sdk's request loop treats as transient.
-RETRIABLE_EXCEPTIONS: tuple[type[BaseException], ...] = (
-    ConnectionResetError,
-    RetriableAPIError,
-    requests.exceptions.Timeout,
-    requests.exceptions.ConnectionError,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
-
 
 # --------------------------------------------------------------------------- errors
-class DouyinAPIError(FatalAPIError):
+class DouyinAPIError(SourceAPIError):
     """A failure retrying cannot fix; the message names the cause and the likely fix."""
 
     def __init__(
@@ -96,30 +74,12 @@ class DouyinAPIError(FatalAPIError):
         sub_code: str | None = None,
         log_id: str | None = None,
     ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.sub_code = sub_code
+        super().__init__(message, code=code, sub_code=sub_code, request_id=log_id)
         self.log_id = log_id
 
 
-class DouyinRetriableError(RetriableAPIError):
+class DouyinRetriableError(SourceRetriableError):
     """A transient failure (throttled, busy, 5xx); ``retry_after`` is the server's hint."""
-
-    def __init__(
-        self,
-        message: str,
-        response: requests.Response | None = None,
-        *,
-        retry_after: float | None = None,
-        code: int | None = None,
-    ) -> None:
-        super().__init__(message, response)
-        self.retry_after = retry_after
-        self.code = code
-
-
-class TokenRefreshedError(RetriableAPIError):
-    """The access token was refreshed after a rejection: retry at once, no backoff."""
 
 
 @dataclass(frozen=True)
@@ -205,11 +165,6 @@ def fatal_hint(envelope: Envelope) -> str:
     if code in (p.CODE_PLATFORM_FAILED, p.CODE_BUSINESS_FAILED):
         return "the platform could not process the request; if it persists, contact Douyin support with the log_id"
     return "the platform refused the request; see the code and sub_code above"
-
-
-def _redact_exc(exc: BaseException) -> str:
-    """Text of an exception with secrets removed (requests errors embed the full URL)."""
-    return SECRET_FILTER.redact(f"{type(exc).__name__}: {exc}")
 
 
 # --------------------------------------------------------------------------- auth
@@ -389,121 +344,6 @@ class DouyinConnection:
         return cls(bucket=bucket, session=session, authenticator=authenticator, retry_policy=policy)
 
 
-# --------------------------------------------------------------------------- paging
-@dataclass(frozen=True)
-class WindowPage:
-    """Pagination token: which window, which page, which (re)scan of the window."""
-
-    window_start: int
-    window_end: int
-    page: int
-    scan: int = 0
-
-
-class WindowedPagePaginator(BaseAPIPaginator[WindowPage | None]):
-    """Pages through sliding ``update_time`` windows, ascending, page index from 0.
-
-    A window ends when ``(page + 1) * size >= total``. Offset paging drifts when an order
-    of the window is updated while we page (it leaves the window, later rows move one
-    position back and one would be skipped). :meth:`accept_page` sees ``total`` change
-    and rejects that page *before* its records are emitted; :meth:`get_next` then
-    rescans the window from page 0, starting at the ``update_time`` of the last record
-    already emitted: every row that could have slipped sorts at or after it, so nothing
-    is lost and the stream stays sorted (rows at that second are re-sent; duplicates are
-    removed downstream).
-    """
-
-    def __init__(
-        self,
-        windows: Iterable[Window],
-        page_size: int,
-        *,
-        replication_key: str,
-        max_stalled_rescans: int = 10,
-        logger: logging.Logger | None = None,
-    ) -> None:
-        self._windows = iter(windows)
-        first = next(self._windows, None)
-        super().__init__(None if first is None else WindowPage(first.start, first.end, 0))
-        if first is None:
-            self._finished = True
-        self.page_size = page_size
-        self.replication_key = replication_key
-        self.max_stalled_rescans = max_stalled_rescans
-        self.logger = logger or logging.getLogger(__name__)
-        self._baseline_total: int | None = None
-        self._last_total = 0
-        self._last_emitted: int | None = None
-        self._drifted = False
-        self._stalled = 0
-        self.pages_accepted = 0
-        self.rescans = 0
-        self.windows_completed = 0
-
-    def accept_page(self, total: int, records: list[dict]) -> bool:
-        """Check a page before its records are emitted; False = drop it and rescan."""
-        token = self.current_value
-        if token is None:
-            return False
-        if token.page == 0 or self._baseline_total is None:
-            self._baseline_total = total
-        elif total != self._baseline_total:
-            self._drifted = True
-            self.logger.warning(
-                "Order window [%d, %d] changed while paging (total %d -> %d at page %d); rescanning it from the "
-                "last emitted update_time so no order is skipped",
-                token.window_start,
-                token.window_end,
-                self._baseline_total,
-                total,
-                token.page,
-            )
-            return False
-        self._last_total = total
-        if records:
-            try:
-                self._last_emitted = int(records[-1][self.replication_key])
-            except (KeyError, TypeError, ValueError):
-                self._last_emitted = None  # cannot narrow; a rescan starts at the window start
-        self.pages_accepted += 1
-        return True
-
-    def continue_if_empty(self, response: requests.Response) -> bool:  # noqa: ARG002
-        # An empty window (or a dropped page) is not the end: more windows may follow.
-        return True
-
-    def get_next(self, response: requests.Response) -> WindowPage | None:  # noqa: ARG002
-        token = self.current_value
-        if token is None:
-            return None
-        if self._drifted:
-            self._drifted = False
-            restart = token.window_start
-            if self._last_emitted is not None and self._last_emitted > token.window_start:
-                restart = min(self._last_emitted, token.window_end)
-                self._stalled = 0
-            else:
-                self._stalled += 1
-                if self._stalled > self.max_stalled_rescans:
-                    msg = (
-                        f"order window [{token.window_start}, {token.window_end}] kept changing while paging "
-                        f"({self._stalled} rescans without progress); lower window_seconds or page_size and retry"
-                    )
-                    raise DouyinAPIError(msg)
-            self.rescans += 1
-            self._baseline_total = None
-            return WindowPage(restart, token.window_end, 0, token.scan + 1)
-        if (token.page + 1) * self.page_size < self._last_total:
-            return replace(token, page=token.page + 1)
-        self.windows_completed += 1
-        self._baseline_total = None
-        self._last_total = 0
-        self._last_emitted = None
-        self._stalled = 0
-        window = next(self._windows, None)
-        return None if window is None else WindowPage(window.start, window.end, 0)
-
-
 def as_int(value: t.Any, name: str) -> int:  # noqa: ANN401
     """Douyin sends page/total as numbers; some proxies send strings. Accept both."""
     try:
@@ -514,13 +354,11 @@ def as_int(value: t.Any, name: str) -> int:  # noqa: ANN401
 
 
 # --------------------------------------------------------------------------- stream base
-class DouyinStream(RESTStream[t.Any]):
+class DouyinStream(ResilientStream):
     """Base for Douyin endpoints: POST, signed query, canonical JSON body, envelope."""
 
     payload_as_json = False  # the body is the exact param_json bytes that were signed
-    # Emit records exactly as received: singer-sdk's default conformance would drop
-    # fields the schema does not declare and coerce 0/1 into booleans (principle 1).
-    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
+    secret_filter = SECRET_FILTER
 
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap, http_method="POST")
@@ -596,71 +434,10 @@ class DouyinStream(RESTStream[t.Any]):
         msg = f"{envelope.describe(method)}. {fatal_hint(envelope)}"
         raise DouyinAPIError(msg, code=envelope.code, sub_code=envelope.sub_code, log_id=envelope.log_id)
 
-    def response_error_message(self, response: requests.Response) -> str:
-        # The SDK's default embeds the response body and URL; ours never carries secrets.
-        return f"{self.api_method}: HTTP {response.status_code} {response.reason}"
-
-    # ---- retries
-    def backoff_max_tries(self) -> int:
-        return self._connection.retry_policy.max_tries
-
-    def backoff_wait_generator(self) -> t.Generator[float, None, None]:  # type: ignore[override]
-        def hint(exc: BaseException) -> float | None:
-            return getattr(exc, "retry_after", None)
-
-        return backoff_wait_generator(  # type: ignore[return-value]
-            self._connection.retry_policy,
-            hint=hint,
-            immediate=lambda exc: isinstance(exc, TokenRefreshedError),
-        )
-
-    def backoff_jitter(self, value: float) -> float:
-        return value  # the retry policy already jitters (and must not shorten a server hint)
-
-    def backoff_handler(self, details: t.Mapping[str, t.Any]) -> None:
-        exc = details.get("exception")
-        self.logger.warning(
-            "Retrying %s in %.2f s (try %d of %d failed): %s",
-            self.api_method,
-            details.get("wait") or 0.0,
-            details.get("tries") or 0,
-            self.backoff_max_tries(),
-            _redact_exc(exc) if exc is not None else "unknown error",
-        )
-
-    def request_decorator(self, func: t.Callable) -> t.Callable:
-        """singer-sdk's retry loop, with our logging and a clear give-up message.
-
-        Same exceptions and hooks as the SDK's default, but ``backoff``'s own logger is
-        not used: its messages include exception texts that may contain signed URLs.
-        """
-        retrying = backoff.on_exception(
-            self.backoff_wait_generator,
-            RETRIABLE_EXCEPTIONS,
-            max_tries=self.backoff_max_tries,
-            on_backoff=self.backoff_handler,
-            jitter=self.backoff_jitter,
-            logger=None,
-        )(func)
-
-        @functools.wraps(func)
-        def call(*args: t.Any, **kwargs: t.Any) -> t.Any:  # noqa: ANN401
-            try:
-                return retrying(*args, **kwargs)
-            except RetryHintTooLongError as exc:
-                msg = f"{self.api_method}: {exc}"
-                raise DouyinAPIError(msg) from None
-            except FatalAPIError:
-                raise
-            except RETRIABLE_EXCEPTIONS as exc:
-                msg = (
-                    f"{self.api_method} still failing after {self.backoff_max_tries()} tries: {_redact_exc(exc)}. "
-                    "The platform is throttling or unavailable; run the sync again later (it resumes from the "
-                    "last bookmark) or lower max_requests_per_second."
-                )
-                raise DouyinAPIError(msg, code=getattr(exc, "code", None)) from None
-
-        return call
+    # ---- retries (the loop itself is ResilientStream's)
+    @property
+    def retry_policy(self) -> RetryPolicy:  # type: ignore[override]
+        return self._connection.retry_policy  # one policy per tap, shared by its streams
 
     # ---- records
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import importlib.resources
-import time
 import typing as t
 
 from singer_sdk import SchemaDirectory, StreamSchema
 
 from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy
-from orderlayer.taps.common.timeutil import format_epoch, parse_aware_datetime, to_epoch_seconds
+from orderlayer.taps.common.timeutil import format_epoch
 from orderlayer.taps.common.windows import Window, sliding_windows
 from orderlayer.taps.douyin import protocol as p
 from orderlayer.taps.douyin.client import (
@@ -62,19 +61,7 @@ class OrdersStream(DouyinStream):
     # ---- sync range
     def sync_range(self, context: Context | None) -> tuple[int, int]:
         """[start, end] in epoch seconds: bookmark (or start_date) to end_date (or now - lag)."""
-        value = self.get_starting_replication_key_value(context)
-        if value is None:
-            value = self.config["start_date"]
-        if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().lstrip("-").isdigit()):
-            start = int(value)
-        else:
-            start = to_epoch_seconds(parse_aware_datetime(value, key="start_date"))
-        if self.config.get("end_date"):
-            end = to_epoch_seconds(parse_aware_datetime(self.config["end_date"], key="end_date"))
-        else:
-            # Orders updated in the last moments may still be settling on the platform.
-            end = int(time.time()) - int(self.config.get("safety_lag_seconds", 60))
-        return start, end
+        return self.incremental_bounds(context)
 
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         start, end = self.sync_range(context)
@@ -105,7 +92,8 @@ class OrdersStream(DouyinStream):
         self._paginator = WindowedPagePaginator(
             self._windows,
             int(self.config.get("page_size", p.MAX_PAGE_SIZE)),
-            replication_key=self.replication_key,
+            replication_value=lambda record: int(record[self.replication_key]),
+            first_page=0,
             logger=self.logger,
         )
         return self._paginator

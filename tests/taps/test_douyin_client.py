@@ -8,6 +8,7 @@ import pytest
 import requests
 from douyin_tapkit import APP_KEY, APP_SECRET, PII_SALT, SHOP
 
+from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.windows import Window
 from orderlayer.taps.douyin.client import (
     Action,
@@ -115,7 +116,7 @@ def rows(*times: int) -> list[dict]:
 
 
 def test_paginator_pages_windows_and_accepts_string_totals() -> None:
-    paginator = WindowedPagePaginator([Window(0, 100), Window(100, 200), Window(200, 300)], 2, replication_key="update_time")
+    paginator = WindowedPagePaginator([Window(0, 100), Window(100, 200), Window(200, 300)], 2, replication_value=lambda r: int(r["update_time"]))
     seen = []
     script = {(0, 0): ("3", rows(1, 2)), (0, 1): ("3", rows(5)), (100, 0): (0, []), (200, 0): ("2", rows(250, 260))}
     while not paginator.finished:
@@ -130,7 +131,7 @@ def test_paginator_pages_windows_and_accepts_string_totals() -> None:
 
 
 def test_paginator_rescans_from_last_emitted_time_after_drift() -> None:
-    paginator = WindowedPagePaginator([Window(0, 100)], 2, replication_key="update_time")
+    paginator = WindowedPagePaginator([Window(0, 100)], 2, replication_value=lambda r: int(r["update_time"]))
     assert paginator.accept_page(5, rows(10, 20))
     paginator.advance(fake_response({}))
     assert paginator.current_value == WindowPage(0, 100, 1)
@@ -141,8 +142,8 @@ def test_paginator_rescans_from_last_emitted_time_after_drift() -> None:
 
 
 def test_paginator_gives_up_when_a_window_never_settles() -> None:
-    paginator = WindowedPagePaginator([Window(0, 100)], 2, replication_key="update_time", max_stalled_rescans=2)
-    with pytest.raises(DouyinAPIError, match="kept changing while paging"):
+    paginator = WindowedPagePaginator([Window(0, 100)], 2, replication_value=lambda r: int(r["update_time"]), max_stalled_rescans=2)
+    with pytest.raises(SourceAPIError, match="kept changing while paging"):
         for total in range(50, 0, -1):
             paginator.accept_page(total, [])  # page 0 sets the baseline, page 1 drifts
             paginator.advance(fake_response({}))
@@ -152,4 +153,4 @@ def test_paginator_gives_up_when_a_window_never_settles() -> None:
 
 
 def test_paginator_without_windows_is_finished() -> None:
-    assert WindowedPagePaginator([], 100, replication_key="update_time").finished
+    assert WindowedPagePaginator([], 100, replication_value=lambda r: int(r["update_time"])).finished

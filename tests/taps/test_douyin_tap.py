@@ -18,6 +18,7 @@ from douyin_tapkit import APP_SECRET, OTHER_SHOP, PII_SALT, SHOP, TapFailed, run
 from singer_sdk.exceptions import ConfigValidationError
 
 from orderlayer.taps.common.pii import apply_pii_policy, salted_hash
+from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.douyin.client import DouyinAPIError, WindowedPagePaginator
 from orderlayer.taps.douyin.sandbox.server import DouyinSandbox
 from orderlayer.taps.douyin.streams import DOUYIN_PII_POLICY, OrdersStream
@@ -135,7 +136,7 @@ def test_gives_up_after_max_tries_with_clear_message(make_sandbox: Factory) -> N
     sandbox.set_faults(rate_limit_next=100)
     with pytest.raises(TapFailed) as info:
         run_tap(tap_config(sandbox, max_tries=3))
-    assert isinstance(info.value.cause, DouyinAPIError)
+    assert isinstance(info.value.cause, SourceAPIError)
     message = str(info.value.cause)
     assert "after 3 tries" in message and "60000" in message and "run the sync again later" in message
     assert len(search_calls(sandbox)) == 3
