@@ -9,17 +9,19 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, field_validator, model_validator
+
+from orderlayer.sources import SOURCES as _SOURCE_REGISTRY
 
 DEFAULT_DB = Path("warehouse/orderlayer.duckdb")
 CONFIG_FILE = "orderlayer.yml"
 
 #: Source systems orderlayer ships a tap for. A connection's `source` must be one of these.
-SOURCES = ("douyin",)
+SOURCES = tuple(_SOURCE_REGISTRY)
 
 
 class ConfigError(Exception):
@@ -44,41 +46,59 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Credentials(_Strict):
-    """Names of environment variables (not values) that hold a connection's secrets."""
+class Credentials(RootModel[dict[str, str]]):
+    """Tap config key -> name of the environment variable (never the value) that holds that secret."""
 
-    app_key: str | None = None
-    app_secret: str | None = None
-    access_token: str | None = None
-    refresh_token: str | None = None
+    root: dict[str, str] = Field(default_factory=dict)
 
     def resolve(self, connection: str) -> dict[str, str]:
         values: dict[str, str] = {}
-        for field, env_name in self.model_dump().items():
-            if env_name is None:
-                continue
+        for key, env_name in self.root.items():
             value = os.environ.get(env_name)
             if value is None:
                 raise ConfigError(
-                    f"connections.{connection}.credentials.{field}: environment variable "
+                    f"connections.{connection}.credentials.{key}: environment variable "
                     f"{env_name} is not set; export it before running"
                 )
-            values[field] = value
+            values[key] = value
         return values
 
 
 class Connection(_Strict):
-    source: Literal["douyin"]
+    source: str = Field(description="one of orderlayer.sources.SOURCES")
     shop_id: str = Field(min_length=1)
     timezone: Zone = "Asia/Shanghai"
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
-    base_url: str = "https://openapi-fxg.jinritemai.com"
+    #: Default: the source's production gateway.
+    base_url: str | None = None
     start_date: datetime | None = None
     credentials: Credentials = Credentials()
     # Tap-specific settings passed through (window size, page size, ...).
     options: dict[str, object] = Field(default_factory=dict)
 
     _zone = field_validator("timezone")(_check_zone)
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        if value not in _SOURCE_REGISTRY:
+            raise ValueError(f"unknown source '{value}'; use one of: {', '.join(_SOURCE_REGISTRY)}")
+        return value
+
+    @model_validator(mode="after")
+    def _source_secrets(self) -> Connection:
+        spec = _SOURCE_REGISTRY[self.source]
+        unknown = sorted(set(self.credentials.root) - set(spec.secret_keys))
+        if unknown:
+            raise ValueError(
+                f"credentials: {', '.join(unknown)} is not a secret of {self.source}; "
+                f"its secrets are: {', '.join(spec.secret_keys)}"
+            )
+        return self
+
+    @property
+    def gateway(self) -> str:
+        return self.base_url or _SOURCE_REGISTRY[self.source].default_base_url
 
     @field_validator("start_date")
     @classmethod
@@ -125,6 +145,37 @@ class GateSettings(_Strict):
         return self
 
 
+class ErpMatching(_Strict):
+    """How one ERP's sales orders are matched to channel orders (docs/erp-reconciliation.md)."""
+
+    reference_field: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_.]*$",
+        description="JSON path in the raw ERP record that holds the channel order id, replacing the documented field",
+    )
+    strip_prefixes: list[str] = Field(default_factory=list, description="removed from the reference before matching, e.g. JD-")
+    strip_suffixes: list[str] = Field(default_factory=list, description="removed from the reference before matching")
+    #: ERP customer code -> "<channel>:<shop_id>" it stands for.
+    customers: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("customers")
+    @classmethod
+    def _shop_refs(cls, value: dict[str, str]) -> dict[str, str]:
+        for code, shop in value.items():
+            channel, _, shop_id = shop.partition(":")
+            if channel not in _SOURCE_REGISTRY or _SOURCE_REGISTRY[channel].kind != "channel" or not shop_id:
+                raise ValueError(f"customer {code}: '{shop}' must be '<channel>:<shop_id>', e.g. 'jd:10086'")
+        return value
+
+
+class Reconciliation(_Strict):
+    """Tolerances of the channel vs ERP reconciliation (fct_reconciliation_daily, map_order_ids conflicts)."""
+
+    amount_tolerance: float = Field(default=0.01, ge=0, description="absolute amount difference still counted as agreeing")
+    amount_tolerance_share: float = Field(default=0.0, ge=0, le=1, description="plus this share of the channel amount (daily rows)")
+    count_tolerance: int = Field(default=0, ge=0, description="order-count difference per shop and day still within tolerance")
+
+
 class Settings(_Strict):
     database: Path = DEFAULT_DB
     reporting_timezone: Zone = "Asia/Shanghai"
@@ -133,6 +184,9 @@ class Settings(_Strict):
     pii_salt_env: str = "ORDERLAYER_PII_SALT"
     connections: dict[str, Connection] = Field(default_factory=dict)
     gates: GateSettings = GateSettings()
+    #: Per ERP source name: matching rules.
+    erp_matching: dict[str, ErpMatching] = Field(default_factory=dict)
+    reconciliation: Reconciliation = Reconciliation()
 
     _zone = field_validator("reporting_timezone")(_check_zone)
 
@@ -147,6 +201,15 @@ class Settings(_Strict):
                 )
             seen[key] = name
         return self
+
+    @field_validator("erp_matching")
+    @classmethod
+    def _erp_names(cls, value: dict[str, ErpMatching]) -> dict[str, ErpMatching]:
+        for name in value:
+            if name not in _SOURCE_REGISTRY or _SOURCE_REGISTRY[name].kind != "erp":
+                erps = [n for n, src in _SOURCE_REGISTRY.items() if src.kind == "erp"]
+                raise ValueError(f"'{name}' is not an ERP source; use one of: {', '.join(erps) or '(none)'}")
+        return value
 
     def pii_salt(self) -> str:
         salt = os.environ.get(self.pii_salt_env)

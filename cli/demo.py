@@ -55,10 +55,12 @@ def demo_settings(sandbox: DouyinSandbox, db: Path, base: Settings | None = None
             # The sandbox allows 50 requests/s per app; stay under it. One-day windows: 30 per shop.
             options={"window_seconds": 86400, "max_requests_per_second": 40},
             credentials=Credentials(
-                app_key="ORDERLAYER_DEMO_APP_KEY",
-                app_secret="ORDERLAYER_DEMO_APP_SECRET",
-                access_token=f"ORDERLAYER_DEMO_ACCESS_TOKEN_{shop}",
-                refresh_token=f"ORDERLAYER_DEMO_REFRESH_TOKEN_{shop}",
+                {
+                    "app_key": "ORDERLAYER_DEMO_APP_KEY",
+                    "app_secret": "ORDERLAYER_DEMO_APP_SECRET",
+                    "access_token": f"ORDERLAYER_DEMO_ACCESS_TOKEN_{shop}",
+                    "refresh_token": f"ORDERLAYER_DEMO_REFRESH_TOKEN_{shop}",
+                }
             ),
         )
     return (base or Settings()).model_copy(update={"database": db, "connections": connections})

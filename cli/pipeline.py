@@ -15,7 +15,16 @@ if TYPE_CHECKING:  # Great Expectations is imported only when gates run (it take
     from orderlayer.expectations.publish import PublishResult
 
 #: What publish copies from audit to published, in one transaction.
-MARTS = ["fct_orders", "fct_order_lines", "fct_order_events", "map_order_ids", "metricflow_time_spine", "order_fulfillment"]
+MARTS = [
+    "fct_orders",
+    "fct_order_lines",
+    "fct_order_events",
+    "map_order_ids",
+    "fct_reconciliation_daily",
+    "fct_reconciliation_exceptions",
+    "metricflow_time_spine",
+    "order_fulfillment",
+]
 VERDICTS = ("green", "yellow", "red")
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orderlayer.config import ConfigError, Settings
+from orderlayer.sources import source
 
 
 def project_dir() -> Path:
@@ -40,6 +41,21 @@ def dbt_vars(settings: Settings) -> dict[str, object]:
         # gate Y1: the sources' freshness thresholds (dbt source freshness)
         "orderlayer_freshness_warn_minutes": settings.gates.freshness_warn_minutes,
         "orderlayer_freshness_error_minutes": settings.gates.freshness_error_hours * 60,
+        # one order across systems: which ERPs are modelled, their matching rules, tolerances, grace
+        "orderlayer_erps": sorted({c.source for c in settings.connections.values() if source(c.source).kind == "erp"}),
+        "orderlayer_erp_matching": {
+            erp: rule.model_dump(include={"reference_field", "strip_prefixes", "strip_suffixes"})
+            for erp, rule in settings.erp_matching.items()
+        },
+        "orderlayer_erp_customers": [
+            {"erp_system": erp, "erp_customer": code, "channel": shop.partition(":")[0], "shop_id": shop.partition(":")[2]}
+            for erp, rule in settings.erp_matching.items()
+            for code, shop in rule.customers.items()
+        ],
+        "orderlayer_erp_grace_hours": settings.gates.erp_grace_hours,
+        "orderlayer_reconciliation_amount_tolerance": settings.reconciliation.amount_tolerance,
+        "orderlayer_reconciliation_amount_tolerance_share": settings.reconciliation.amount_tolerance_share,
+        "orderlayer_reconciliation_count_tolerance": settings.reconciliation.count_tolerance,
     }
 
 

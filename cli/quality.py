@@ -15,10 +15,12 @@ from orderlayer.expectations.freshness import NEVER_SYNCED, SourceFreshness, par
 from orderlayer.expectations.inputs import GateContext
 from orderlayer.expectations.warehouse import OPS, RAW, connect
 from orderlayer.project import project_dir, run_dbt
+from orderlayer.sources import ERPS
 
-#: Source systems that are ERPs (Y5 compares channel orders with them). None is shipped yet, so Y5 is
-#: "not applicable" until an ERP tap and its connection exist.
-ERP_SOURCES: frozenset[str] = frozenset()
+#: Source systems that are ERPs (Y5 compares channel orders with them): "not applicable" until an ERP
+#: connection exists.
+ERP_SOURCES: frozenset[str] = frozenset(ERPS)
+
 
 class FreshnessError(RuntimeError):
     """dbt source freshness could not run at all."""

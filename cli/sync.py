@@ -22,20 +22,8 @@ from typing import Callable
 
 from orderlayer import ops
 from orderlayer.config import ConfigError, Connection, Settings
+from orderlayer.sources import source
 from orderlayer.taps.target import store
-
-
-@dataclass(frozen=True)
-class TapSpec:
-    executable: str
-    env_prefix: str
-    stream_tables: tuple[str, ...]
-
-
-#: One entry per source system orderlayer ships a tap for.
-TAPS: dict[str, TapSpec] = {
-    "douyin": TapSpec(executable="tap-douyin", env_prefix="TAP_DOUYIN_", stream_tables=("douyin__orders",)),
-}
 
 
 @dataclass
@@ -64,7 +52,7 @@ def _executable(name: str) -> str:
 
 def tap_config(conn: Connection, end_date: datetime | None = None) -> dict[str, object]:
     """The non-secret part of a tap's config."""
-    config: dict[str, object] = {"base_url": conn.base_url, "shop_id": conn.shop_id, **conn.options}
+    config: dict[str, object] = {"base_url": conn.gateway, "shop_id": conn.shop_id, **conn.options}
     if conn.start_date is not None:
         config["start_date"] = conn.start_date.isoformat()
     if end_date is not None:
@@ -73,9 +61,15 @@ def tap_config(conn: Connection, end_date: datetime | None = None) -> dict[str, 
 
 
 def tap_env(name: str, conn: Connection, settings: Settings) -> dict[str, str]:
-    spec = TAPS[conn.source]
+    spec = source(conn.source)
     env = {key: value for key, value in os.environ.items() if not key.startswith(spec.env_prefix)}
     secrets = conn.credentials.resolve(name)
+    missing = [key for key in spec.required_secrets if key not in secrets]
+    if missing:
+        raise ConfigError(
+            f"connections.{name}.credentials: {', '.join(missing)} missing; map each to the environment variable "
+            f"that holds it, e.g. `{missing[0]}: {conn.source.upper()}_{missing[0].upper()}`"
+        )
     secrets["pii_salt"] = settings.pii_salt()
     for key, value in secrets.items():
         env[spec.env_prefix + key.upper()] = value
@@ -93,7 +87,7 @@ def sync_connection(
     log_dir: Path | None = None,
 ) -> SyncResult:
     conn = settings.connections[name]
-    spec = TAPS[conn.source]
+    spec = source(conn.source)
     sync_id = str(uuid.uuid4())
     env = tap_env(name, conn, settings)
 

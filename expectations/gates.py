@@ -341,12 +341,12 @@ def y5_erp_consistency(settings: GateSettings, context: GateContext, profile: Ga
         model=profile.name,
         schema=GATES,
         input=profile,
-        reads=(f"{AUDIT}.{ORDERS}",),
+        reads=(f"{AUDIT}.{ORDERS}", f"{AUDIT}.order_fulfillment"),
         checks=(between("erp_consistency_at_target", "erp_consistency_rate", "warning", min_value=target),),
         count_column="erp_unmatched_orders",
         examples_column="erp_unmatched_examples",
         note="""any_value(CASE WHEN erp_expected_orders = 0 THEN 'no order due in the ERP yet'
-            ELSE format('{} of {} orders due in the ERP are linked ({:.1f}%)', erp_expected_orders - erp_unmatched_orders,
+            ELSE format('{} of {} orders due in the ERP are matched and agree ({:.1f}%)', erp_expected_orders - erp_unmatched_orders,
                         erp_expected_orders, 100 * erp_consistency_rate) END)""",
     )
 

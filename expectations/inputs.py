@@ -16,7 +16,7 @@ which GX's between-expectations skip: green, "no history yet".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import duckdb
 
@@ -211,11 +211,10 @@ def channel_profile(settings: GateSettings, context: GateContext, run_id: str, n
         else "SELECT NULL::VARCHAR AS channel, NULL::VARCHAR AS shop_id, NULL::VARCHAR AS zone WHERE FALSE"
     )
     start, end = NIGHT_HOURS
-    erp_due = now - timedelta(hours=settings.erp_grace_hours)
-    erp_expected = f"is_valid AND paid_at <= {sql_literal(erp_due)}"
-    # Agreement of amount and status needs the ERP's own facts; until an ERP source is modelled, an
-    # order "agrees" when it is linked to an ERP order at all.
-    erp_unmatched = f"{erp_expected} AND erp_order_id IS NULL"
+    # Y5 counts exactly what the erp_consistency_rate metric counts: order_fulfillment's flags (due in the ERP
+    # after gates.erp_grace_hours; consistent = matched with agreeing amount, currency and status).
+    erp_expected = "is_erp_expected"
+    erp_unmatched = "is_erp_expected AND NOT is_erp_consistent"
     promise_missing = "is_paid AND promised_ship_by IS NULL"
     # the channel's highest-value orders; ties broken by key so the examples are stable
     top_value = (
@@ -232,10 +231,12 @@ def channel_profile(settings: GateSettings, context: GateContext, run_id: str, n
     WITH zones AS ({zone_rows}),
     orders AS (
         SELECT o.channel, o.order_key, o.is_valid, o.is_paid, o.paid_amount, o.paid_at,
-               o.promised_ship_by, o.erp_order_id,
+               o.promised_ship_by, coalesce(f.is_erp_expected, false) AS is_erp_expected,
+               coalesce(f.is_erp_consistent, false) AS is_erp_consistent,
                hour(timezone(coalesce(z.zone, {sql_literal(context.default_zone)}), o.ordered_at))
                    BETWEEN {start} AND {end - 1} AS at_night
         FROM {AUDIT}.fct_orders AS o
+        LEFT JOIN {AUDIT}.order_fulfillment AS f ON f.order_key = o.order_key
         LEFT JOIN zones AS z ON z.channel = o.channel AND z.shop_id = o.shop_id
     ),
     current AS (

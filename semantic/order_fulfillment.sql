@@ -16,10 +16,10 @@ as_of as (
 ),
 
 erp as (
-    -- An ERP is in the warehouse once any channel order is linked to one (D-022). Until then no channel
-    -- order is expected in an ERP, and erp_consistency_rate has no denominator.
-    select count(*) filter (where erp_system is not null) > 0 as erp_linked
-    from {{ ref('map_order_ids') }}
+    -- An ERP is in the warehouse once it holds any ERP sales order (D-022, D-025). Until then no channel
+    -- order is expected in an ERP, and erp_consistency_rate has no denominator. Gate Y5 reads the same flags.
+    select count(*) > 0 as erp_linked
+    from {{ ref('int_erp_orders__current') }}
 ),
 
 facts as (
@@ -37,8 +37,9 @@ facts as (
             when not o.is_test and o.paid_at is not null and o.delivered_at is not null
             then epoch(o.delivered_at - o.paid_at) / 3600.0
         end as fulfillment_hours,
-        -- the ERP should hold every valid order once 24 hours have passed since payment (as for shipping)
-        (e.erp_linked and o.is_valid and o.paid_at <= a.as_of_at - interval 24 hour) as is_erp_expected,
+        -- the ERP should hold every valid order once the grace period (gates.erp_grace_hours) has passed
+        (e.erp_linked and o.is_valid
+            and o.paid_at <= a.as_of_at - to_hours({{ var('orderlayer_erp_grace_hours', 24) }})) as is_erp_expected,
         coalesce(m.match_status = 'matched', false) as is_erp_matched,
         o.shipped_at,
         o.promised_ship_by,

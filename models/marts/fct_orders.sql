@@ -48,7 +48,7 @@ select
     f.shop_id::varchar as shop_id,
     f.channel_order_id::varchar as channel_order_id,
     (case when f.is_presale then 'presale' else 'normal' end)::varchar as order_type,
-    cast(null as varchar) as erp_order_id,
+    m.erp_order_id::varchar as erp_order_id,
 
     -- customer (no plaintext personal data)
     f.customer_key::varchar as customer_key,
@@ -105,3 +105,4 @@ select
     f.raw_record_id::varchar as raw_record_id
 from converted as f
 left join cancellations as x on x.order_key = f.order_key
+left join {{ ref('int_orders__erp_matches') }} as m on m.order_key = f.order_key

@@ -238,6 +238,19 @@ def land_raw(conn: duckdb.DuckDBPyConnection, records: list[dict[str, object]]) 
             )
 
 
+def create_order_fulfillment(conn: duckdb.DuckDBPyConnection) -> None:
+    """Y5 reads the ERP flags of audit.order_fulfillment; here they follow audit.fct_orders (due 24 h after
+    payment at NOW, consistent when linked to an ERP order), so a test changes fct_orders only."""
+    due = f"is_valid AND paid_at <= TIMESTAMPTZ '{NOW.isoformat()}' - INTERVAL 24 HOUR"
+    conn.execute(
+        f"""CREATE VIEW audit.order_fulfillment AS
+            SELECT order_key,
+                   coalesce({due}, false) AS is_erp_expected,
+                   coalesce({due} AND erp_order_id IS NOT NULL, false) AS is_erp_consistent
+            FROM audit.fct_orders"""
+    )
+
+
 WarehouseFactory = Callable[..., Path]
 
 
@@ -262,6 +275,7 @@ def make_warehouse(tmp_path: Path) -> WarehouseFactory:
             _create(conn, "audit.fct_orders", ORDER_COLUMNS, orders)
             _create(conn, "audit.fct_order_lines", LINE_COLUMNS, lines or [])
             _create(conn, "quarantine.quarantine_orders", QUARANTINE_COLUMNS, quarantine or [])
+            create_order_fulfillment(conn)
             land_raw(conn, raw_for(orders) if raw is None else raw)
         finally:
             conn.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from .conftest import LINE_COLUMNS, ORDER_COLUMNS, QUARANTINE_COLUMNS, RAW_COLUMNS, _create
+from .conftest import LINE_COLUMNS, ORDER_COLUMNS, QUARANTINE_COLUMNS, RAW_COLUMNS, _create, create_order_fulfillment
 
 CHANNELS = ("douyin", "jd")
 HOURS = (1, 9, 10, 11, 14, 15, 16, 17, 18, 19, 20, 21, 21, 22)
@@ -55,6 +55,7 @@ def build_two_channels(path: Path) -> None:
         _create(conn, "audit.fct_orders", ORDER_COLUMNS, [])
         _create(conn, "audit.fct_order_lines", LINE_COLUMNS, [])
         _create(conn, "quarantine.quarantine_orders", QUARANTINE_COLUMNS, [])
+        create_order_fulfillment(conn)
         conn.execute(_ORDERS_SQL.format(hours=list(HOURS)))
         conn.execute(_LINES_SQL)
         for ch in CHANNELS:

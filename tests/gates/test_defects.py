@@ -320,8 +320,8 @@ def test_orders_missing_in_the_erp_are_yellow_y5_when_an_erp_is_configured(wareh
     assert non_green(report) == [("Y5", "douyin", "yellow", 5, {"erp_consistency_at_target": 5})]
     y5 = light(report, "Y5", "douyin")
     assert y5.examples == ["douyin:001", "douyin:002", "douyin:030", "douyin:031", "douyin:032"]
-    assert y5.note == "201 of 206 orders due in the ERP are linked (97.6%)"
-    assert light(report, "Y5", "jd").note == "206 of 206 orders due in the ERP are linked (100.0%)"
+    assert y5.note == "201 of 206 orders due in the ERP are matched and agree (97.6%)"
+    assert light(report, "Y5", "jd").note == "206 of 206 orders due in the ERP are matched and agree (100.0%)"
 
 
 def test_missing_promised_dates_are_yellow_y7(warehouse: Path) -> None:

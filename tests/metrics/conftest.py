@@ -106,6 +106,9 @@ ENRICH = (
           match_method = CASE WHEN {_C1} IN ('e', 'f') THEN 'none' ELSE 'exact_reference' END,
           match_status = CASE WHEN {_C1} IN ('e', 'f') THEN 'unmatched'
                               WHEN {_C1} IN ('c', 'd') THEN 'conflict' ELSE 'matched' END""",
+    # the warehouse holds ERP orders (order_fulfillment's "an ERP is linked")
+    """INSERT INTO staging.int_erp_orders__current (erp_system, erp_order_id, status)
+        VALUES ('kingdee', 'SO-ERP-ONLY-1', 'open')""",
 )
 
 

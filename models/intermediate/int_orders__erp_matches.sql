@@ -1,0 +1,92 @@
+-- Each channel order's ERP counterpart (one row per channel order that an ERP order references).
+-- Rules (docs/erp-reconciliation.md): an ERP order references a channel order through its documented reference
+-- field; the exact text is tried first, then the text with the ERP's configured prefixes/suffixes removed. When
+-- the ERP customer is mapped to a shop, only that shop's orders are candidates. A link is a `conflict` when the
+-- amounts differ beyond the tolerance, the currencies differ, one side is cancelled and the other is not, the
+-- channel order is referenced by several ERP orders, or the reference fits several channel orders.
+
+with orders as (
+    select
+        o.order_key,
+        o.channel,
+        o.shop_id,
+        o.channel_order_id,
+        o.paid_amount,
+        o.is_cancelled,
+        -- rule A4, as in fct_orders: the payload's currency, else the connection's, else the channel's
+        coalesce(o.currency, sh.currency, c.default_currency) as currency
+    from {{ ref('int_orders__current') }} as o
+    left join {{ ref('channels') }} as c on c.channel = o.channel
+    left join ({{ shop_settings() }}) as sh on sh.channel = o.channel and sh.shop_id = o.shop_id
+),
+
+erp as (
+    select * from {{ ref('int_erp_orders__current') }}
+    where channel_reference is not null
+),
+
+candidates as (
+    select e.erp_system, e.erp_order_id, o.order_key, 'exact_reference' as match_method, 1 as priority
+    from erp as e
+    inner join orders as o
+        on o.channel_order_id = e.channel_reference
+        and (e.customer_channel is null or (o.channel = e.customer_channel and o.shop_id = e.customer_shop_id))
+    union all
+    select e.erp_system, e.erp_order_id, o.order_key, 'normalized_reference' as match_method, 2 as priority
+    from erp as e
+    inner join orders as o
+        on o.channel_order_id = e.reference_normalized
+        and e.reference_normalized <> e.channel_reference
+        and (e.customer_channel is null or (o.channel = e.customer_channel and o.shop_id = e.customer_shop_id))
+),
+
+best as (
+    -- an ERP order keeps only its best kind of candidate (exact before normalised)
+    select *, count(*) over (partition by erp_system, erp_order_id) as fits
+    from candidates
+    qualify priority = min(priority) over (partition by erp_system, erp_order_id)
+),
+
+per_order as (
+    select
+        order_key,
+        count(*) as erp_links,
+        max(fits) as max_fits,
+        arg_min(erp_system, (priority, erp_system, erp_order_id)) as erp_system,
+        arg_min(erp_order_id, (priority, erp_system, erp_order_id)) as erp_order_id,
+        arg_min(match_method, (priority, erp_system, erp_order_id)) as match_method
+    from best
+    group by order_key
+),
+
+compared as (
+    select
+        p.order_key,
+        p.erp_system,
+        p.erp_order_id,
+        p.match_method,
+        e.order_amount as erp_amount,
+        e.currency as erp_currency,
+        e.status as erp_status,
+        list_filter([
+            case when e.currency is not null and o.currency is not null and e.currency <> o.currency
+                then 'currency_differs' end,
+            case when e.currency = o.currency
+                    and abs(coalesce(e.order_amount, 0) - coalesce(o.paid_amount, 0))
+                        > {{ var('orderlayer_reconciliation_amount_tolerance', 0.01) }}
+                then 'amount_differs' end,
+            case when o.is_cancelled and e.status <> 'cancelled' then 'cancelled_in_channel_only' end,
+            case when not o.is_cancelled and e.status = 'cancelled' then 'cancelled_in_erp_only' end,
+            case when p.erp_links > 1 then 'several_erp_orders' end,
+            case when p.max_fits > 1 then 'ambiguous_reference' end
+        ], lambda x: x is not null) as mismatch_reasons
+    from per_order as p
+    inner join orders as o on o.order_key = p.order_key
+    inner join {{ ref('int_erp_orders__current') }} as e
+        on e.erp_system = p.erp_system and e.erp_order_id = p.erp_order_id
+)
+
+select
+    *,
+    case when len(mismatch_reasons) = 0 then 'matched' else 'conflict' end as match_status
+from compared
