@@ -100,6 +100,30 @@ class Connection(_Strict):
     def gateway(self) -> str:
         return self.base_url or _SOURCE_REGISTRY[self.source].default_base_url
 
+    @property
+    def mapping_path(self) -> Path | None:
+        """A file source's mapping (`options.mapping`, relative to the working directory)."""
+        value = self.options.get("mapping")
+        return Path(str(value)).expanduser().resolve() if value else None
+
+    @property
+    def channel(self) -> str:
+        """The channel name this connection's orders carry: the source, or a file source's mapping name."""
+        if _SOURCE_REGISTRY[self.source].kind != "file":
+            return self.source
+        from orderlayer.taps.files.mapping import MappingError, load_mapping
+
+        try:
+            return load_mapping(self.mapping_path).name  # type: ignore[arg-type]
+        except MappingError as exc:
+            raise ConfigError(f"options.mapping: {exc}") from None
+
+    @model_validator(mode="after")
+    def _file_mapping(self) -> Connection:
+        if _SOURCE_REGISTRY[self.source].kind == "file" and not self.options.get("mapping"):
+            raise ValueError("options.mapping: a file source needs the path of its mapping YAML (docs/file-sources.md)")
+        return self
+
     @field_validator("start_date")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
@@ -194,7 +218,7 @@ class Settings(_Strict):
     def _unique_shops(self) -> Settings:
         seen: dict[tuple[str, str], str] = {}
         for name, conn in self.connections.items():
-            key = (conn.source, conn.shop_id)
+            key = (conn.source, conn.shop_id, str(conn.options.get("mapping", "")))
             if key in seen:
                 raise ValueError(
                     f"connections {seen[key]} and {name} both point at {conn.source} shop {conn.shop_id}; remove one"

@@ -325,6 +325,49 @@ def demo(
     console.print(f"try: orderlayer metrics valid_orders gmv --by channel --grain day --db {db}")
 
 
+# --- file sources ---------------------------------------------------------------------------------------
+
+files_app = typer.Typer(help="File sources: CSV/Excel exports under a declarative mapping (docs/file-sources.md).", no_args_is_help=True)
+app.add_typer(files_app, name="files")
+
+
+@files_app.command("generate")
+def files_generate(
+    mapping: Annotated[list[Path], typer.Argument(help="Mapping YAML file(s)", exists=True, dir_okay=False)],
+) -> None:
+    """Write (or refresh) the staging models a mapping describes into the dbt project."""
+    from orderlayer.filesource import generate
+    from orderlayer.project import project_dir
+    from orderlayer.taps.files.mapping import MappingError
+
+    for path in mapping:
+        try:
+            parsed, written = generate(path, project_dir())
+        except (MappingError, ConfigError) as exc:
+            raise _fail(str(exc), 2) from exc
+        console.print(f"[green]{parsed.name}[/]: " + ", ".join(str(w.relative_to(project_dir())) for w in written))
+
+
+@files_app.command("check")
+def files_check(
+    mapping: Annotated[list[Path], typer.Argument(help="Mapping YAML file(s)", exists=True, dir_okay=False)],
+) -> None:
+    """Validate mappings and list the files each one would read (row counts included)."""
+    from orderlayer.taps.files.mapping import MappingError, load_mapping
+    from orderlayer.taps.files.reader import matching_files, read_rows
+
+    rows = []
+    for path in mapping:
+        try:
+            parsed = load_mapping(path)
+        except MappingError as exc:
+            raise _fail(str(exc), 2) from exc
+        for kind, spec in parsed.files.items():
+            for found in matching_files(spec, path.resolve().parent):
+                rows.append((parsed.name, kind, found.name, sum(1 for _ in read_rows(found, spec))))
+    render(["mapping", "kind", "file", "rows"], rows, Format.table, console, title="File sources")
+
+
 # --- report ---------------------------------------------------------------------------------------------
 
 

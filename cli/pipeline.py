@@ -33,7 +33,20 @@ class StageError(Exception):
 
 
 def build(settings: Settings, db: Path) -> DbtResult:
-    """Seeds and models into staging/audit/quarantine; tests run in `check`."""
+    """Seeds and models into staging/audit/quarantine; tests run in `check`.
+
+    File sources' staging models are (re)generated from their mappings first, so an edited mapping takes
+    effect on the next build."""
+    from orderlayer.filesource import generate
+    from orderlayer.project import project_dir
+    from orderlayer.taps.files.mapping import MappingError
+
+    for name, conn in settings.connections.items():
+        if conn.mapping_path is not None:
+            try:
+                generate(conn.mapping_path, project_dir())
+            except MappingError as exc:
+                raise StageError(f"connections.{name}.options.mapping: {exc}") from exc
     result = run_dbt(["build", "--resource-type", "seed", "--resource-type", "model"], settings, db)
     if not result.ok:
         failed = "; ".join(f"{r['unique_id']}: {r['message']}" for r in result.failures()) or result.log_tail

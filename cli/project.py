@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orderlayer.config import ConfigError, Settings
-from orderlayer.sources import source
+from orderlayer.sources import CHANNELS, source
 
 
 def project_dir() -> Path:
@@ -31,16 +31,20 @@ def semantic_manifest() -> Path:
 
 def dbt_vars(settings: Settings) -> dict[str, object]:
     """The one dbt var set orderlayer passes: zones, currency and each connection's shop settings."""
+    file_channels = sorted({c.channel for c in settings.connections.values() if source(c.source).kind == "file"})
     return {
         "orderlayer_reporting_timezone": settings.reporting_timezone,
         "orderlayer_reporting_currency": settings.reporting_currency,
         "orderlayer_shops": [
-            {"channel": c.source, "shop_id": c.shop_id, "timezone": c.timezone, "currency": c.currency}
+            {"channel": c.channel, "shop_id": c.shop_id, "timezone": c.timezone, "currency": c.currency}
             for c in settings.connections.values()
         ],
         # gate Y1: the sources' freshness thresholds (dbt source freshness)
         "orderlayer_freshness_warn_minutes": settings.gates.freshness_warn_minutes,
         "orderlayer_freshness_error_minutes": settings.gates.freshness_error_hours * 60,
+        # the channels whose staging models feed the marts: every shipped channel plus the configured file sources
+        "orderlayer_channels": list(CHANNELS) + file_channels,
+        "orderlayer_file_channels": file_channels,
         # one order across systems: which ERPs are modelled, their matching rules, tolerances, grace
         "orderlayer_erps": sorted({c.source for c in settings.connections.values() if source(c.source).kind == "erp"}),
         "orderlayer_erp_matching": {

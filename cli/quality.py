@@ -28,7 +28,7 @@ class FreshnessError(RuntimeError):
 
 def gate_context(settings: Settings) -> GateContext:
     return GateContext(
-        shop_zones={(c.source, c.shop_id): c.timezone for c in settings.connections.values()},
+        shop_zones={(c.channel, c.shop_id): c.timezone for c in settings.connections.values()},
         default_zone=settings.reporting_timezone,
         erp_configured=any(c.source in ERP_SOURCES for c in settings.connections.values()),
     )
@@ -57,7 +57,7 @@ def source_freshness(settings: Settings, db: Path) -> list[SourceFreshness]:
     synced = {source for source, _ in streams}
     never = [
         SourceFreshness(source=f"{source}.orders", channel=source, status=NEVER_SYNCED)
-        for source in sorted({c.source for c in settings.connections.values()} - synced)
+        for source in sorted({c.channel for c in settings.connections.values()} - synced)
     ]
     if not streams:
         return never

@@ -15,7 +15,9 @@ from typing import Literal
 @dataclass(frozen=True)
 class Source:
     name: str
-    kind: Literal["channel", "erp"]
+    #: channel: a sales channel's API; erp: an ERP's API; file: CSV/Excel exports under a mapping (its name is
+    #: the channel name of its orders, docs/file-sources.md)
+    kind: Literal["channel", "erp", "file"]
     executable: str
     default_base_url: str
     #: Tap config keys that are secrets; `credentials` maps them to environment variables.
@@ -29,9 +31,13 @@ class Source:
     def env_prefix(self) -> str:
         return self.executable.upper().replace("-", "_") + "_"
 
-    @property
-    def stream_tables(self) -> tuple[str, ...]:
-        return (f"{self.name}__{'sales_orders' if self.kind == 'erp' else 'orders'}",)
+    def stream_tables(self, prefix: str) -> tuple[str, ...]:
+        """Raw tables a sync of this source fills, for a connection whose data is named ``prefix``."""
+        if self.kind == "erp":
+            return (f"{prefix}__sales_orders",)
+        if self.kind == "file":
+            return (f"{prefix}__orders", f"{prefix}__lines")
+        return (f"{prefix}__orders",)
 
 
 _SOURCES: tuple[Source, ...] = (
@@ -39,6 +45,7 @@ _SOURCES: tuple[Source, ...] = (
         "douyin", "channel", "tap-douyin", "https://openapi-fxg.jinritemai.com",
         ("app_key", "app_secret", "access_token", "refresh_token"), ("app_key", "app_secret", "access_token"),
     ),
+    Source("files", "file", "tap-files", "", (), (), account_label="shop id (informational; the mapping names the shop)"),
 )
 
 SOURCES: dict[str, Source] = {source.name: source for source in _SOURCES}

@@ -53,6 +53,8 @@ def _executable(name: str) -> str:
 def tap_config(conn: Connection, end_date: datetime | None = None) -> dict[str, object]:
     """The non-secret part of a tap's config."""
     config: dict[str, object] = {"base_url": conn.gateway, "shop_id": conn.shop_id, **conn.options}
+    if conn.mapping_path is not None:
+        config["mapping"] = str(conn.mapping_path)
     if conn.start_date is not None:
         config["start_date"] = conn.start_date.isoformat()
     if end_date is not None:
@@ -115,7 +117,7 @@ def sync_connection(
             json.dumps(
                 {
                     "database": str(db_path.resolve()),
-                    "table_prefix": conn.source,
+                    "table_prefix": conn.channel,
                     "connection": name,
                     "state_key": name,
                     "sync_id": sync_id,
@@ -164,7 +166,7 @@ def sync_connection(
     try:
         result.bookmark_after = store.read_state(con, name)
         added = 0
-        for table in spec.stream_tables:
+        for table in spec.stream_tables(conn.channel):
             exists = con.execute(
                 "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = ?", [table]
             ).fetchone()[0]

@@ -3,11 +3,11 @@
 
 {#- T1/T2: read `expr` (a JSON text value) declared as `format`:
       'epoch_s'  unix seconds          'epoch_ms' unix milliseconds
-      'local'    naive 'YYYY-MM-DD HH:MI:SS' in `source_zone`
+      'local'    naive local time in `source_zone`, written as `time_format` (default 'YYYY-MM-DD HH:MI:SS')
       'iso'      ISO-8601 with an explicit offset (Z or ±hh:mm)
     Sentinels (0, '', 0000-00-00 00:00:00, 1970-01-01 08:00:00) and unparseable values give NULL;
     `time_is_invalid` tells the two apart. -#}
-{% macro to_utc(expr, format, source_zone='Asia/Shanghai') -%}
+{% macro to_utc(expr, format, source_zone='Asia/Shanghai', time_format='%Y-%m-%d %H:%M:%S') -%}
     {%- if format == 'epoch_s' -%}
     case when regexp_full_match(trim({{ expr }}), '[0-9]{1,12}') and cast(trim({{ expr }}) as bigint) > 86400
          then to_timestamp(cast(trim({{ expr }}) as bigint)) end
@@ -16,7 +16,7 @@
          then make_timestamptz(cast(trim({{ expr }}) as bigint) * 1000) end
     {%- elif format == 'local' -%}
     case when trim({{ expr }}) not in ('', '0000-00-00 00:00:00', '1970-01-01 08:00:00', '1970-01-01 00:00:00')
-         then timezone('{{ source_zone }}', try_strptime(trim({{ expr }}), '%Y-%m-%d %H:%M:%S')) end
+         then timezone('{{ source_zone }}', try_strptime(trim({{ expr }}), '{{ time_format }}')) end
     {%- elif format == 'iso' -%}
     case when regexp_matches(trim({{ expr }}), '(Z|[+-][0-9]{2}:?[0-9]{2})$')
          then try_cast(trim({{ expr }}) as timestamptz) end
@@ -26,10 +26,10 @@
 {%- endmacro %}
 
 {#- True when `expr` carries a value that is neither a sentinel nor readable as `format` (→ quarantine). -#}
-{% macro time_is_invalid(expr, format, source_zone='Asia/Shanghai') -%}
+{% macro time_is_invalid(expr, format, source_zone='Asia/Shanghai', time_format='%Y-%m-%d %H:%M:%S') -%}
     ({{ expr }} is not null
      and trim({{ expr }}) not in ('', '0', '0000-00-00 00:00:00', '1970-01-01 08:00:00', '1970-01-01 00:00:00')
-     and ({{ to_utc(expr, format, source_zone) }}) is null)
+     and ({{ to_utc(expr, format, source_zone, time_format) }}) is null)
 {%- endmacro %}
 
 {#- True when `expr` holds a sentinel that stands for "no date" (T2: NULL, and flagged). -#}

@@ -11,7 +11,7 @@ with versions as (
 ),
 
 statuses as (
-    select * from {{ ref('status_map') }}
+    {{ status_maps() }}
 ),
 
 flagged as (
