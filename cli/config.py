@@ -7,6 +7,7 @@ Every validation error names the key and the fix (see `ConfigError`).
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -187,8 +188,11 @@ class ErpMatching(_Strict):
     def _shop_refs(cls, value: dict[str, str]) -> dict[str, str]:
         for code, shop in value.items():
             channel, _, shop_id = shop.partition(":")
-            if channel not in _SOURCE_REGISTRY or _SOURCE_REGISTRY[channel].kind != "channel" or not shop_id:
+            # a shipped channel, or a file source's mapping name
+            if not re.fullmatch(r"[a-z][a-z0-9_]{1,40}", channel) or not shop_id:
                 raise ValueError(f"customer {code}: '{shop}' must be '<channel>:<shop_id>', e.g. 'jd:10086'")
+            if channel in _SOURCE_REGISTRY and _SOURCE_REGISTRY[channel].kind != "channel":
+                raise ValueError(f"customer {code}: '{channel}' is not a sales channel")
         return value
 
 

@@ -75,6 +75,10 @@ class ReportData:
     metric_trend: dict[str, dict[str, list[float | None]]]
     #: channel → [(business_date, orders)] of the last days in audit.fct_orders
     daily_orders: dict[str, list[tuple[date, int]]]
+    #: channel vs ERP per channel, shop and currency (audit.fct_reconciliation_daily summed over the days)
+    reconciliation: list[dict[str, Any]] = field(default_factory=list)
+    #: the orders behind the differences: exception type and reason -> count, with example keys
+    reconciliation_exceptions: list[dict[str, Any]] = field(default_factory=list)
     data_docs: str | None = None
     metric_table: dict[str, Any] | None = field(default=None)
 
@@ -139,6 +143,8 @@ def load_report(db: Path, run_id: str | None = None, runs: int = 30, days: int =
             runs=history,
             metric_trend=_metric_trend(con, history),
             daily_orders=_daily_orders(con, days),
+            reconciliation=_reconciliation(con),
+            reconciliation_exceptions=_reconciliation_exceptions(con),
         )
     finally:
         con.close()
@@ -239,6 +245,35 @@ def _freshness(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, An
         entry["max_loaded_at"] = entry["max_loaded_at"].isoformat() if entry["max_loaded_at"] else None
         out.append(entry)
     return out
+
+
+def _reconciliation(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    if not _table_exists(con, "audit", "fct_reconciliation_daily"):
+        return []
+    rows = con.execute(
+        """SELECT channel, shop_id, currency, sum(channel_orders), sum(erp_orders), sum(channel_paid_amount),
+                  sum(erp_amount), sum(amount_difference), sum(channel_refund_amount), sum(erp_refund_amount),
+                  sum(channel_orders_without_erp), sum(erp_only_orders),
+                  count(*) FILTER (WHERE NOT is_within_tolerance), count(*)
+           FROM audit.fct_reconciliation_daily GROUP BY ALL ORDER BY channel NULLS LAST, shop_id, currency"""
+    ).fetchall()
+    keys = ("channel", "shop_id", "currency", "channel_orders", "erp_orders", "channel_paid_amount", "erp_amount",
+            "amount_difference", "channel_refund_amount", "erp_refund_amount", "channel_orders_without_erp",
+            "erp_only_orders", "days_out_of_tolerance", "days")
+    return [dict(zip(keys, row)) for row in rows]
+
+
+def _reconciliation_exceptions(con: duckdb.DuckDBPyConnection, examples: int = 3) -> list[dict[str, Any]]:
+    if not _table_exists(con, "audit", "fct_reconciliation_exceptions"):
+        return []
+    rows = con.execute(
+        f"""SELECT exception_type, coalesce(channel, '(unmapped customer)'), reason, count(*),
+                   list(coalesce(order_key, erp_system || ':' || erp_order_id) ORDER BY coalesce(order_key, erp_order_id))[:{int(examples)}]
+            FROM (SELECT *, coalesce(reasons[1], exception_type) AS reason FROM audit.fct_reconciliation_exceptions)
+            GROUP BY ALL ORDER BY 4 DESC, 1, 2, 3"""
+    ).fetchall()
+    keys = ("exception_type", "channel", "reason", "orders", "examples")
+    return [dict(zip(keys, row)) for row in rows]
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

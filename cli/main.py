@@ -287,32 +287,31 @@ def run_pipeline(settings: Settings, end_date: datetime | None = None, now: date
 @app.command()
 def demo(
     db: Annotated[Path, typer.Option("--db", help="DuckDB file to (re)create")] = Path("warehouse/demo.duckdb"),
-    orders: Annotated[int, typer.Option("--orders", min=1, help="Orders the sandbox generates")] = 6000,
+    orders: Annotated[int, typer.Option("--orders", min=1, help="Orders Douyin's sandbox generates; each other source gets a quarter")] = 6000,
     seed: Annotated[int, typer.Option("--seed", help="Generator seed")] = 7,
     as_of: Annotated[
         Optional[datetime], typer.Option("--as-of", help="Sandbox clock, ISO-8601 (default: now, UTC)", formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"])
     ] = None,
-    shops: Annotated[int, typer.Option("--shops", min=1, max=9, help="How many Douyin shops")] = 3,
+    shops: Annotated[int, typer.Option("--shops", min=1, max=9, help="How many Douyin shops (the other channels have fixed shops)")] = 3,
     config: ConfigOption = None,
 ) -> None:
-    """Start the bundled sandbox, run the whole pipeline into a fresh local DuckDB file, print metrics.
+    """Start every bundled sandbox (channels, a file source, ERPs), run the whole pipeline into a fresh local
+    DuckDB file, print metrics and the report path.
 
     With --config, the file's reporting zone, currency and gate thresholds apply; its connections are
-    replaced by the sandbox's shops."""
-    from orderlayer.demo import demo_settings, start_sandbox
+    replaced by the sandboxes' shops."""
+    from orderlayer.demo import demo_settings, start_sandboxes
 
     base = _settings(config, db)
 
     when = (as_of or datetime.now(timezone.utc)).replace(microsecond=0)
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    with start_sandbox(seed=seed, as_of=when, orders=orders, shops=shops) as sandbox:
-        settings = demo_settings(sandbox, db, base)
-        err.print(
-            f"sandbox at {sandbox.base_url}: {orders:,} orders over 30 days for {shops} shop(s), "
-            f"seed {seed}, as of {when.isoformat()}"
-        )
-        # the platform's window end is exclusive: +1 s syncs everything updated up to and including as_of
+    with start_sandboxes(seed=seed, as_of=when, orders=orders, shops=shops, work=db.resolve().parent) as world:
+        settings = demo_settings(world, db, base)
+        render(["source", "shops", "orders"], world.summary(), Format.table, err,
+               title=f"Sandboxes: seed {seed}, as of {when.isoformat()}, 30 days")
+        # the platforms' window ends are exclusive: +1 s syncs everything updated up to and including as_of
         outcome = run_pipeline(settings, end_date=when + timedelta(seconds=1), now=max(when, datetime.now(timezone.utc)))
     if outcome.published_version is None:
         raise typer.Exit(1)

@@ -78,6 +78,25 @@ examples are keys, never personal data.</p>
 {% for q in d.quarantine %}<tr><td>{{ q.channel }}</td><td>{{ q.reason }}</td><td class="num">{{ q.records }}</td><td class="num">{{ q.orders }}</td><td class="num">{{ q.without_valid_version }}</td></tr>{% endfor %}
 </table>{% else %}<p>No quarantined records.</p>{% endif %}
 
+<h2>Channel vs ERP</h2>
+{% if d.reconciliation %}<p class="small muted">Valid channel orders against the ERP orders that book them (and ERP-only orders of the shop), summed over the days
+in <code>fct_reconciliation_daily</code>; a day is out of tolerance beyond orderlayer.yml <code>reconciliation:</code>.</p>
+<table id="reconciliation"><tr><th>channel</th><th>shop</th><th>currency</th><th class="num">channel orders</th><th class="num">ERP orders</th>
+<th class="num">channel paid</th><th class="num">ERP amount</th><th class="num">difference</th><th class="num">refunds channel / ERP</th>
+<th class="num">not in ERP</th><th class="num">ERP-only</th><th class="num">days out of tolerance</th></tr>
+{% for r in d.reconciliation %}<tr><td>{{ r.channel or "(unmapped customer)" }}</td><td>{{ r.shop_id or "" }}</td><td>{{ r.currency }}</td>
+<td class="num">{{ r.channel_orders }}</td><td class="num">{{ r.erp_orders }}</td><td class="num">{{ r.channel_paid_amount }}</td>
+<td class="num">{{ r.erp_amount }}</td><td class="num">{{ r.amount_difference }}</td><td class="num">{{ r.channel_refund_amount }} / {{ r.erp_refund_amount }}</td>
+<td class="num">{{ r.channel_orders_without_erp }}</td><td class="num">{{ r.erp_only_orders }}</td>
+<td class="num"><span class="light {{ 'green' if r.days_out_of_tolerance == 0 else 'yellow' }}"></span>{{ r.days_out_of_tolerance }} of {{ r.days }}</td></tr>{% endfor %}
+</table>
+{% if d.reconciliation_exceptions %}<h3>Orders behind the differences</h3>
+<table id="reconciliation-exceptions"><tr><th>type</th><th>channel</th><th>reason</th><th class="num">orders</th><th>examples</th></tr>
+{% for e in d.reconciliation_exceptions %}<tr><td>{{ e.exception_type }}</td><td>{{ e.channel }}</td><td>{{ e.reason }}</td><td class="num">{{ e.orders }}</td>
+<td class="small">{% for k in e.examples %}<code>{{ k }}</code>{{ ", " if not loop.last }}{% endfor %}</td></tr>{% endfor %}
+</table>{% endif %}
+{% else %}<p class="muted">No ERP orders in the warehouse: nothing to reconcile (configure an ERP connection).</p>{% endif %}
+
 <h2>dbt tests</h2>
 {% if d.dbt_tests %}<p>{{ dbt_passed }} of {{ d.dbt_tests|length }} passed{% if dbt_failed %}; not passing:
 {% for t in dbt_failed %}<span class="light {{ t.colour }}"></span><code>{{ t.test }}</code> ({{ t.status }}, {{ t.failures or 0 }}){{ ", " if not loop.last }}{% endfor %}{% endif %}.</p>

@@ -26,6 +26,10 @@ class Source:
     required_secrets: tuple[str, ...]
     #: What a connection's `shop_id` means for this source (for error messages and docs).
     account_label: str = "shop id"
+    #: The tap config key that receives the connection's `shop_id` (None: the tap has no such key).
+    shop_key: str | None = "shop_id"
+    #: The tap config key that receives the connection's `base_url`.
+    url_key: str = "base_url"
 
     @property
     def env_prefix(self) -> str:
@@ -44,6 +48,56 @@ _SOURCES: tuple[Source, ...] = (
     Source(
         "douyin", "channel", "tap-douyin", "https://openapi-fxg.jinritemai.com",
         ("app_key", "app_secret", "access_token", "refresh_token"), ("app_key", "app_secret", "access_token"),
+    ),
+    Source(
+        "jd", "channel", "tap-jd", "https://api.jd.com/routerjson",
+        ("app_key", "app_secret", "access_token", "refresh_token"), ("app_key", "app_secret", "access_token"),
+        account_label="venderId",
+    ),
+    Source(
+        "taobao", "channel", "tap-taobao", "https://gw.api.taobao.com",
+        ("app_key", "app_secret", "access_token", "refresh_token"), ("app_key", "app_secret", "access_token"),
+        account_label="seller (shop) id",
+    ),
+    Source(
+        "youzan", "channel", "tap-youzan", "https://open.youzanyun.com",
+        ("client_id", "client_secret", "access_token"), ("client_id", "client_secret"),
+        account_label="kdt_id", shop_key="kdt_id",
+    ),
+    Source(
+        "tiktok_shop", "channel", "tap-tiktok-shop", "https://open-api.tiktokglobalshop.com",
+        ("app_key", "app_secret", "access_token", "refresh_token"), ("app_key", "app_secret", "access_token"),
+    ),
+    Source(
+        "pinduoduo", "channel", "tap-pinduoduo", "https://gw-api.pinduoduo.com/api/router",
+        ("client_id", "client_secret", "access_token", "refresh_token"), ("client_id", "client_secret", "access_token"),
+        account_label="mall id",
+    ),
+    Source(
+        "shopify", "channel", "tap-shopify", "https://{shop}.myshopify.com",
+        ("access_token", "client_id", "client_secret"), (),
+        account_label="myshopify subdomain",
+    ),
+    Source(
+        "meituan", "channel", "tap-meituan", "https://waimaiopen.meituan.com/api/v1",
+        ("app_id", "app_secret"), ("app_id", "app_secret"), account_label="app_poi_code (store)", shop_key="app_poi_code",
+    ),
+    Source(
+        "eleme", "channel", "tap-eleme", "https://api-be.ele.me/",
+        ("source", "secret", "access_token"), ("source", "secret"), account_label="shop_id (store)",
+    ),
+    Source(
+        "sap", "erp", "tap-sap", "https://my-s4.example.com",
+        ("username", "password", "client_id", "client_secret"), (), account_label="company code", shop_key=None,
+    ),
+    Source(
+        "kingdee", "erp", "tap-kingdee", "https://my-k3cloud.example.com/k3cloud",
+        ("acct_id", "username", "password", "app_id", "app_secret"), ("acct_id", "username"),
+        account_label="organisation", shop_key=None, url_key="server_url",
+    ),
+    Source(
+        "yonyou", "erp", "tap-yonyou", "https://api.diwork.com",
+        ("app_key", "app_secret"), ("app_key", "app_secret"), account_label="tenant", shop_key=None, url_key="gateway_url",
     ),
     Source("files", "file", "tap-files", "", (), (), account_label="shop id (informational; the mapping names the shop)"),
 )

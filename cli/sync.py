@@ -52,7 +52,10 @@ def _executable(name: str) -> str:
 
 def tap_config(conn: Connection, end_date: datetime | None = None) -> dict[str, object]:
     """The non-secret part of a tap's config."""
-    config: dict[str, object] = {"base_url": conn.gateway, "shop_id": conn.shop_id, **conn.options}
+    spec = source(conn.source)
+    config: dict[str, object] = {spec.url_key: conn.gateway, **conn.options}
+    if spec.shop_key:
+        config[spec.shop_key] = conn.shop_id
     if conn.mapping_path is not None:
         config["mapping"] = str(conn.mapping_path)
     if conn.start_date is not None:

@@ -39,7 +39,12 @@ class RawOrderKey:
 
 #: The loader writes `_primary_key` as the JSON list of the stream's key properties, and order streams
 #: declare them as [shop_id, order_id] (tap-douyin does); a channel whose tap differs gets an entry here.
-RAW_ORDER_KEYS: dict[str, RawOrderKey] = {"douyin": RawOrderKey()}
+RAW_ORDER_KEYS: dict[str, RawOrderKey] = {
+    "douyin": RawOrderKey(),
+    # Meituan's tap keys records by the internal `order_id`; the canonical order id is the merchant-facing
+    # `wm_order_id_view` (docs/channels/meituan.md), so R4 reads both from the record itself.
+    "meituan": RawOrderKey(column="_record", shop_id_path="$.app_poi_code", order_id_path="$.wm_order_id_view"),
+}
 DEFAULT_RAW_ORDER_KEY = RawOrderKey()
 
 

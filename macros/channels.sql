@@ -2,7 +2,7 @@
     with stg_<channel>__orders / stg_<channel>__order_lines, seed rows, and its name here (the default for a bare
     `dbt build`; the CLI passes `orderlayer_channels` = every shipped channel + the configured file sources). -#}
 {% macro staged_channels() -%}
-    {{ return(var('orderlayer_channels', ['douyin', 'wechat_shop'])) }}
+    {{ return(var('orderlayer_channels', ['douyin', 'jd', 'taobao', 'pinduoduo', 'youzan', 'meituan', 'eleme', 'tiktok_shop', 'shopify', 'wechat_shop'])) }}
 {%- endmacro %}
 
 {#- Union of one staging entity across every channel, column lists aligned by name. -#}

@@ -4,7 +4,7 @@
 
 {#- ERPs whose staging models feed the ERP order model. -#}
 {% macro staged_erps() -%}
-    {{ return(var('orderlayer_erps', [])) }}
+    {{ return(var('orderlayer_erps', ['sap', 'kingdee', 'yonyou'])) }}
 {%- endmacro %}
 
 {% macro union_erps() -%}

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["Faults", "SandboxRequest", "SandboxResponse", "SandboxServer", "encode_json"]
+__all__ = ["Faults", "SandboxRequest", "SandboxResponse", "SandboxServer", "encode_json", "forward_to"]
 
 
 @dataclass
@@ -63,6 +63,18 @@ class SandboxResponse:
 def encode_json(payload: t.Any) -> bytes:  # noqa: ANN401
     """Compact UTF-8 JSON. Python ints stay exact (a 19-digit id is written digit for digit)."""
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+
+
+def forward_to(now: int, as_of: dt.datetime | int) -> int:
+    """The new sandbox clock for :meth:`SandboxServer.advance`: ``as_of`` in epoch seconds, never before ``now``.
+
+    Served data is a function of the clock, so moving it back would un-happen orders a tap has already read.
+    """
+    ts = int(as_of.timestamp()) if isinstance(as_of, dt.datetime) else int(as_of)
+    if ts < now:
+        msg = "the sandbox clock only moves forward"
+        raise ValueError(msg)
+    return ts
 
 
 class SandboxServer(abc.ABC):

@@ -16,6 +16,7 @@ import typing as t
 from zoneinfo import ZoneInfo
 
 import backoff
+import requests
 from singer_sdk import RESTStream
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
@@ -26,10 +27,9 @@ from orderlayer.taps.common.redact import SecretFilter
 from orderlayer.taps.common.timeutil import parse_aware_datetime, to_epoch_seconds
 
 if t.TYPE_CHECKING:
-    import requests
     from singer_sdk.helpers.types import Context
 
-__all__ = ["ResilientStream", "bookmark_to_epoch"]
+__all__ = ["DeferredAuthStream", "ResilientStream", "bookmark_to_epoch"]
 
 _NAIVE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
 
@@ -168,3 +168,15 @@ class ResilientStream(RESTStream[t.Any]):
             # Orders updated in the last moments may still be settling on the platform.
             end = int(time.time()) - int(self.config.get("safety_lag_seconds", 60))
         return start, end
+
+
+class DeferredAuthStream(ResilientStream):
+    """For authenticators that call the server themselves (an OAuth token fetch, a session login): the ERP taps."""
+
+    def build_prepared_request(self, *args: t.Any, **kwargs: t.Any) -> requests.PreparedRequest:  # noqa: ANN401
+        """Prepare without authenticating: singer-sdk authenticates again in ``_request``, inside the retry loop,
+        so a token fetch or login that fails transiently is retried instead of ending the sync."""
+        request = requests.Request(*args, **kwargs)
+        request.headers.setdefault("User-Agent", self.user_agent)
+        self.requests_session.auth = None
+        return self.requests_session.prepare_request(request)

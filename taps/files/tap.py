@@ -118,5 +118,3 @@ class TapFiles(Tap):
             streams.append(LinesStream(self))
         return streams
 
-
-main = TapFiles.cli

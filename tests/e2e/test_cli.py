@@ -6,12 +6,15 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from orderlayer.demo import DemoWorld, start_sandboxes
 from orderlayer.taps.douyin.sandbox.generator import OrderGenerator
 
 pytestmark = pytest.mark.e2e
@@ -47,15 +50,81 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return work
 
 
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoWorld]:
+    """The demo's sandboxes again, in this process: same seed and clock, so the same orders (the truth)."""
+    with start_sandboxes(seed=SEED, as_of=datetime.fromisoformat(AS_OF), orders=ORDERS, shops=2,
+                         work=tmp_path_factory.mktemp("world")) as started:
+        yield started
+
+
 def test_demo_publishes_every_generated_order(demo: Path) -> None:
     db = demo / "demo.duckdb"
     generator = OrderGenerator(SEED, __import__("datetime").datetime.fromisoformat(AS_OF), ORDERS, ["7784061", "7784062"])
     expected = {generator.order_id_of(i) for i in range(ORDERS)}
-    published = {r[0] for r in query(db, "select channel_order_id from published.fct_orders")}
+    published = {r[0] for r in query(db, "select channel_order_id from published.fct_orders where channel = 'douyin'")}
     assert published == expected
     # each id is text, exactly as generated (19 digits, some beyond 2^53)
     assert all(len(i) == 19 and i.isdigit() for i in published)
     assert any(int(i) > 2**53 for i in published)
+
+
+def test_demo_runs_every_channel_and_every_order_reaches_published(demo: Path, world: DemoWorld) -> None:
+    db = demo / "demo.duckdb"
+    published: dict[str, set[str]] = {}
+    for channel, order_id in query(db, "select channel, channel_order_id from published.fct_orders"):
+        published.setdefault(channel, set()).add(order_id)
+    expected = {
+        "douyin", "jd", "taobao", "pinduoduo", "youzan", "meituan", "eleme", "tiktok_shop", "shopify", "wechat_shop",
+    }
+    assert set(published) == expected
+    for spec, sandbox in world.channels:
+        served = {f.channel_order_id for f in sandbox.order_facts()}
+        assert published[spec.source] == served, spec.source
+    # the file source: every export row (this size plants no defect) is an order
+    assert len(published["wechat_shop"]) == max(60, ORDERS // 4)
+    # and the metrics break down by channel
+    out = cli("metrics", "valid_orders", "--by", "channel", "--grain", "none", "--format", "json", "--db", "demo.duckdb", cwd=demo)
+    assert out.returncode == 0, out.stderr
+    assert {row["channel"] for row in json.loads(out.stdout)} == expected
+
+
+def test_erp_matching_agrees_with_how_the_erp_sandboxes_booked_each_order(demo: Path, world: DemoWorld) -> None:
+    """Truth from the ERP sandboxes' derivation; expectations computed from it alone (docs/erp-reconciliation.md)."""
+    db = demo / "demo.duckdb"
+    rows = query(db, """select channel, channel_order_id, erp_system, erp_order_id, match_status, mismatch_reasons
+                        from published.map_order_ids""")
+    mapped = {(r[0], r[1]): r[2:] for r in rows}
+    as_of = int(datetime.fromisoformat(AS_OF).timestamp())
+    checked = {"matched": 0, "unmatched": 0, "conflict": 0}
+    for spec, sandbox, _ in world.erps:
+        for d in sandbox.derivation():
+            if d.outcome in ("not_paid", "erp_only"):
+                continue
+            erp_system, erp_order_id, status, reasons = mapped[(d.channel, d.channel_order_id)]
+            if d.visible_from is None or d.visible_from > as_of:  # missing, or booked after the demo's clock
+                assert (status, erp_order_id) == ("unmatched", None), d
+                checked["unmatched"] += 1
+                continue
+            want = []
+            if abs(d.erp_amount - d.channel_amount) > Decimal("0.01"):
+                want.append("amount_differs")
+            if (d.channel_status == "cancelled") != (d.erp_status == "cancelled"):
+                want.append("cancelled_in_channel_only" if d.channel_status == "cancelled" else "cancelled_in_erp_only")
+            assert (erp_system, erp_order_id) == (spec.source, d.erp_order_id), d
+            assert (status, sorted(reasons)) == ("conflict" if want else "matched", sorted(want)), d
+            checked[status] += 1
+    assert all(n > 0 for n in checked.values()), checked
+    # ERP-only orders (not cancelled by the clock) are reconciliation exceptions, never a crash
+    erp_only = {(r[0], r[1]) for r in query(db, "select erp_system, erp_order_id from published.fct_reconciliation_exceptions "
+                                                "where exception_type = 'erp_only'")}
+
+    def cancelled(d: object) -> bool:
+        return d.erp_status == "cancelled" and (d.erp_changed_at is None or d.erp_changed_at <= as_of)
+
+    truth = {(spec.source, d.erp_order_id) for spec, sandbox, _ in world.erps for d in sandbox.derivation()
+             if d.outcome == "erp_only" and d.visible_from is not None and d.visible_from <= as_of and not cancelled(d)}
+    assert truth and truth == erp_only
 
 
 def test_demo_prints_metrics_and_report(demo: Path) -> None:
@@ -63,6 +132,8 @@ def test_demo_prints_metrics_and_report(demo: Path) -> None:
     assert reports, "demo writes an HTML report"
     html = reports[0].read_text(encoding="utf-8")
     assert "R1" in html and "verdict" in html.lower()
+    # the reconciliation: channel vs ERP per shop, and the orders behind the differences
+    assert 'id="reconciliation"' in html and 'id="reconciliation-exceptions"' in html and "missing_in_erp" in html
     # no plaintext receiver data reaches the report
     assert "post_tel" not in html
 
@@ -88,8 +159,9 @@ def test_demo_is_deterministic_across_machine_timezones(demo: Path, tmp_path: Pa
     again = cli("demo", "--db", "demo.duckdb", "--orders", str(ORDERS), "--seed", str(SEED), "--as-of", AS_OF,
                 "--shops", "2", cwd=tmp_path, tz="America/New_York")
     assert again.returncode == 0, again.stdout + again.stderr
-    facts = """select channel_order_id, shop_id, paid_amount, goods_amount, ordered_at, business_date, status
-               from published.fct_orders order by 1"""
+    # ids are unique per channel and shop only (several sandboxes plant 2^53 - 1)
+    facts = """select channel, shop_id, channel_order_id, paid_amount, goods_amount, ordered_at, business_date, status
+               from published.fct_orders order by 1, 2, 3"""
     assert query(tmp_path / "demo.duckdb", facts) == query(demo / "demo.duckdb", facts)
 
 
@@ -119,9 +191,9 @@ def test_red_gate_blocks_publish_and_leaves_published_unchanged(demo: Path, tmp_
     # the same channel order twice under another key (R1; the contract's primary key already refuses
     # a repeated order_key) and a 100x amount that makes the lines stop summing (R2)
     con.execute("insert into audit.fct_orders select * replace (md5(order_key || 'copy') as order_key) "
-                "from audit.fct_orders order by order_key limit 1")
+                "from audit.fct_orders where channel = 'douyin' order by order_key limit 1")
     con.execute("update audit.fct_orders set paid_amount = paid_amount * 100 where order_key = "
-                "(select min(order_key) from audit.fct_orders where is_paid)")
+                "(select min(order_key) from audit.fct_orders where is_paid and channel = 'douyin')")
     con.close()
     check = cli("check", "--format", "json", "--db", str(db), cwd=tmp_path)
     assert check.returncode == 1, check.stdout + check.stderr
@@ -140,14 +212,14 @@ def test_yellow_gate_publishes_and_fail_on_yellow_exits_1(demo: Path, tmp_path: 
     db.write_bytes((demo / "demo.duckdb").read_bytes())
     con = duckdb.connect(str(db))
     con.execute("update audit.fct_orders set status = 'unknown', status_native = '999' where order_key = "
-                "(select min(order_key) from audit.fct_orders)")
+                "(select min(order_key) from audit.fct_orders where channel = 'douyin')")
     con.close()
     check = cli("check", "--format", "json", "--db", str(db), cwd=tmp_path)
     assert check.returncode == 0, check.stdout + check.stderr
     result = json.loads(check.stdout)
     assert result["verdict"] == "yellow"
-    y2 = [g for g in result["gates"]["results"] if g["gate_id"] == "Y2"]
-    assert [(g["colour"], g["failing_count"]) for g in y2] == [("yellow", 1)]
+    y2 = [g for g in result["gates"]["results"] if g["gate_id"] == "Y2" and g["colour"] != "green"]
+    assert [(g["channel"], g["colour"], g["failing_count"]) for g in y2] == [("douyin", "yellow", 1)]
     strict = cli("check", "--fail-on", "yellow", "--db", str(db), cwd=tmp_path)
     assert strict.returncode == 1
     published = cli("publish", "--db", str(db), cwd=tmp_path)

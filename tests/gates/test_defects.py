@@ -198,12 +198,13 @@ def test_missing_channel_day_is_yellow_y4(warehouse: Path) -> None:
 
 
 def test_stale_source_is_yellow_then_red_y1(warehouse: Path) -> None:
-    """dbt source freshness on the douyin raw table (jd has no dbt source: no verdict for it)."""
+    """dbt source freshness on the raw tables: douyin's synced 2 h ago, jd's just now."""
     sql(warehouse, "UPDATE raw.douyin__orders SET _synced_at = now() - INTERVAL 2 HOUR")
     settings = Settings(database=warehouse)
     freshness = source_freshness(settings, warehouse)
     assert [(f.source, f.status, f.warn_after_minutes, f.error_after_minutes) for f in freshness] == [
-        ("douyin.orders", "warn", 15.0, 1440.0)
+        ("douyin.orders", "warn", 15.0, 1440.0),
+        ("jd.orders", "pass", 15.0, 1440.0),
     ]
     report = check_and_publish(warehouse, freshness=freshness)
     assert report.verdict == "yellow"
@@ -211,12 +212,15 @@ def test_stale_source_is_yellow_then_red_y1(warehouse: Path) -> None:
     y1 = light(report, "Y1", "douyin")
     assert (y1.examples, y1.example_key) == (["douyin.orders"], "source")
     assert y1.note.startswith("douyin.orders: newest record 2 h") and "(warn > 15 min, error > 24 h)" in y1.note
-    assert light(report, "Y1", "jd").note == "no dbt source for this channel"
+    assert light(report, "Y1", "jd").colour == "green" and light(report, "Y1", "jd").note.startswith("jd.orders: newest record")
 
     # The same two hours against a 1 h limit from orderlayer.yml: red, and nothing is published.
     strict = Settings(database=warehouse, gates=GateSettings(freshness_warn_minutes=30, freshness_error_hours=1))
     freshness = source_freshness(strict, warehouse)
-    assert [(f.status, f.warn_after_minutes, f.error_after_minutes) for f in freshness] == [("error", 30.0, 60.0)]
+    assert [(f.status, f.warn_after_minutes, f.error_after_minutes) for f in freshness] == [
+        ("error", 30.0, 60.0),
+        ("pass", 30.0, 60.0),
+    ]
     before = published(warehouse)
     report = run_gates(warehouse, strict.gates, "run-2", NOW, freshness=freshness)
     assert non_green(report) == [("Y1", "douyin", "red", 1, {"freshness_error": 1})]

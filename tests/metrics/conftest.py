@@ -101,7 +101,7 @@ ENRICH = (
         WHERE shipped_at IS NOT NULL AND {_C2} = 'b'""",
     # ERP: linked and agreeing (0-b), linked and disagreeing (c, d), not found (e, f) — valid or not
     f"""UPDATE audit.map_order_ids SET
-          erp_system = CASE WHEN {_C1} IN ('e', 'f') THEN NULL ELSE 'kingdee_k3cloud' END,
+          erp_system = CASE WHEN {_C1} IN ('e', 'f') THEN NULL ELSE 'kingdee' END,
           erp_order_id = CASE WHEN {_C1} IN ('e', 'f') THEN NULL ELSE 'SO' || channel_order_id END,
           match_method = CASE WHEN {_C1} IN ('e', 'f') THEN 'none' ELSE 'exact_reference' END,
           match_status = CASE WHEN {_C1} IN ('e', 'f') THEN 'unmatched'
@@ -148,6 +148,33 @@ def _boundary_orders(con: duckdb.DuckDBPyConnection) -> Boundary:
     return Boundary(due=keys[0], not_due=keys[1])
 
 
+def publish_audit(db: Path) -> None:
+    """What publish does with a green verdict: every mart replaced in one transaction, then the views."""
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("BEGIN TRANSACTION")
+        for mart in MARTS:
+            con.execute(f"CREATE OR REPLACE TABLE published.{mart} AS SELECT * FROM audit.{mart}")
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    create_views(db)
+
+
+def without_erp_orders(demo_db: Path, db: Path) -> Path:
+    """A copy of the demo warehouse whose ERPs hold nothing, rebuilt and published."""
+    shutil.copyfile(demo_db, db)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("DELETE FROM staging.int_erp_orders__current")
+    finally:
+        con.close()
+    rebuilt = run_dbt(["run", "--select", "int_orders__erp_matches+"], Settings(), db)
+    assert rebuilt.ok, rebuilt.log_tail
+    publish_audit(db)
+    return db
+
+
 @pytest.fixture(scope="session")
 def enriched(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Enriched:
     db = tmp_path_factory.mktemp("metrics-enriched") / "enriched.duckdb"
@@ -164,13 +191,5 @@ def enriched(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Enriche
     rebuilt = run_dbt(["run", "--select", "order_fulfillment"], Settings(), db)
     assert rebuilt.ok, rebuilt.log_tail
     after_build = view_rows(db, "daily_channel_kpis")
-    con = duckdb.connect(str(db))
-    try:  # what publish does with a green verdict: every mart replaced in one transaction
-        con.execute("BEGIN TRANSACTION")
-        for mart in MARTS:
-            con.execute(f"CREATE OR REPLACE TABLE published.{mart} AS SELECT * FROM audit.{mart}")
-        con.execute("COMMIT")
-    finally:
-        con.close()
-    create_views(db)
+    publish_audit(db)
     return Enriched(db, before, after_build, view_rows(db, "daily_channel_kpis"), boundary)

@@ -39,15 +39,19 @@ from array import array
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from orderlayer.taps.common.ratelimit import TokenBucket
+from orderlayer.taps.common.sandbox import forward_to
+from orderlayer.taps.common.synth import OrderFact
 from orderlayer.taps.douyin import protocol as p
 from orderlayer.taps.douyin.sandbox import catalog
 from orderlayer.taps.douyin.sandbox.generator import OrderGenerator
 
 _ID_DIGITS = 10**19
+_CENT = Decimal("0.01")
 
 
 @dataclass
@@ -237,12 +241,8 @@ class DouyinSandbox:
 
     def advance(self, as_of: dt.datetime | int) -> None:
         """Move the sandbox clock forward: later lifecycle events become visible."""
-        ts = int(as_of.timestamp()) if isinstance(as_of, dt.datetime) else int(as_of)
         with self._lock:
-            if ts < self._now:
-                msg = "the sandbox clock only moves forward"
-                raise ValueError(msg)
-            self._now = ts
+            self._now = forward_to(self._now, as_of)
             self._rebuild_index()
 
     def update_time_of(self, i: int) -> int:
@@ -290,6 +290,28 @@ class DouyinSandbox:
             index[self.shop_ids[k]] = _ShopIndex(array("q", (uts[i] for i in members)), members)
         self._index = index
         self._index_version += 1  # invalidates prefetched pages
+
+    def order_facts(self) -> t.Iterator[OrderFact]:
+        """Every order as served now, in neutral terms (what an ERP would receive of it)."""
+        status_of = {1: "pending_payment", 105: "paid", 2: "paid", 101: "shipped", 3: "shipped", 5: "completed", 4: "cancelled"}
+        for i in range(self.generator.n_orders):
+            order = self.order(i)
+            refunded = sum(
+                int(sku["pay_amount"]) for sku in order["sku_order_list"]
+                if str((sku.get("after_sale_info") or {}).get("refund_status")) == "3"
+            )
+            yield OrderFact(
+                channel="douyin",
+                shop_id=str(order["shop_id"]),
+                channel_order_id=str(order["order_id"]),
+                ordered_at=dt.datetime.fromtimestamp(int(order["create_time"]), dt.timezone.utc),
+                paid_at=dt.datetime.fromtimestamp(int(order["pay_time"]), dt.timezone.utc) if order.get("pay_time") else None,
+                status=status_of.get(int(order["order_status"]), "paid"),
+                paid_amount=(Decimal(int(order["pay_amount"])) / 100).quantize(_CENT),
+                currency="CNY",
+                refund_amount=(Decimal(refunded) / 100).quantize(_CENT),
+                tracking_numbers=tuple(sorted({str(x["tracking_no"]) for x in order.get("logistics_info") or [] if x.get("tracking_no")})),
+            )
 
     # ------------------------------------------------------------------ tokens
     def _issue(self, shop_id: str) -> tuple[str, str]:

@@ -1,0 +1,46 @@
+{#- JD order lines (itemInfoList), one row per item per raw version of its order. JD has no line id: a line is
+    keyed by (orderId, skuId, position). Fields read: macros/jd/order_shape.sql. -#}
+
+with raw as (
+    {{ raw_records('jd', 'orders') }}
+),
+
+parsed as (
+    select _record_hash, {{ jd_parse_order('_record') }} as r
+    from raw
+),
+
+items as (
+    select
+        _record_hash,
+        r.orderId as order_id,
+        r.venderId as vender_id,
+        r.orderState as order_state,
+        r.paymentConfirmTime as payment_confirm_time,
+        unnest(r.itemInfoList) as item,
+        generate_subscripts(r.itemInfoList, 1) as item_index
+    from parsed
+)
+
+select
+    _record_hash as raw_record_id,
+    'jd' as channel,
+    vender_id as shop_id,
+    order_id as channel_order_id,
+    cast(item_index as integer) as line_number,
+    -- no line id on JD: order id, sku id and position (the same sku may appear twice, e.g. as a gift)
+    order_id || ':' || coalesce(item.skuId, '') || ':' || cast(item_index as varchar) as channel_line_id,
+    item.skuId as sku_id,
+    item.skuName as sku_name,
+    try_cast(item.itemTotal as integer) as quantity,
+    -- jdPrice: unit price in yuan; the list value of the line is jdPrice × itemTotal (before discounts)
+    {{ major_units_to_amount('item.jdPrice') }} as unit_price,
+    ({{ major_units_to_amount('item.jdPrice') }} * try_cast(item.itemTotal as integer))::{{ money_type() }} as line_goods_amount,
+    -- a cancelled paid order is refunded in full, but JD does not say how per line: unknown (NULL), else 0
+    case
+        when {% if var('jd_cancelled_after_payment_is_refunded', true) %}order_state = 'TRADE_CANCELED'
+             and {{ to_utc('payment_confirm_time', 'local', 'Asia/Shanghai') }} is not null{% else %}false{% endif %}
+            then cast(null as {{ money_type() }})
+        else 0.00
+    end::{{ money_type() }} as refund_amount
+from items

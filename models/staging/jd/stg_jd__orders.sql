@@ -1,0 +1,170 @@
+{#- JD POP orders (jingdong.pop.order.search / enSearch), one row per raw version, typed and renamed to canonical
+    names. Platform facts: shared/channels/jd.md §4 — naive 'yyyy-MM-dd HH:mm:ss' Beijing times, yuan decimal
+    strings, numeric order ids kept as text; JD lists paid orders only. Fields read: macros/jd/order_shape.sql.
+    Platform semantics the fact sheet leaves unconfirmed are dbt vars (docs/channels/jd.md): jd_presale_order_types,
+    jd_open_after_sale_states, jd_cancelled_after_payment_is_refunded, jd_paid_amount_includes_balance_used. -#}
+
+with raw as (
+    {{ raw_records('jd', 'orders') }}
+),
+
+parsed as (
+    select _record_hash, _connection, _synced_at, {{ jd_parse_order('_record') }} as r
+    from raw
+),
+
+fields as (
+    select
+        _record_hash,
+        _connection,
+        _synced_at,
+        r.orderId as order_id,
+        r.venderId as vender_id,
+        r.orderType as order_type,
+        r.orderState as order_state,
+        r.orderStateRemark as order_state_remark,
+        -- times: naive Beijing time; '' (or absent) while not reached
+        r.orderStartTime as order_start_time,
+        r.paymentConfirmTime as payment_confirm_time,
+        r.orderEndTime as order_end_time,
+        r.modified,
+        -- money: yuan decimal strings
+        r.orderPayment as order_payment,
+        r.freightPrice as freight_price,
+        r.sellerDiscount as seller_discount,
+        r.balanceUsed as balance_used,
+        r.taxFee as tax_fee,
+        -- items: jdPrice (unit price, yuan) and itemTotal (quantity); JD has no line id
+        list_transform(r.itemInfoList, lambda i: i.jdPrice) as item_prices,
+        list_transform(r.itemInfoList, lambda i: i.itemTotal) as item_quantities,
+        -- receiver: region names and the masks tap-jd derived before nulling the plaintext (JD sends no masks)
+        r.consigneeInfo.province as receiver_province,
+        r.consigneeInfo.city as receiver_city,
+        r.consigneeInfo.ol_masked_mobile as receiver_phone_masked,
+        r.consigneeInfo.ol_masked_fullname as receiver_name_masked,
+        -- buyer identity, salted-hashed by the tap: the open id where JD sends one, else the account pin
+        coalesce(nullif(r.open_id_buyer, ''), nullif(r.pin, '')) as buyer_key,
+        -- waybill: the tracking number(s), comma-separated when an order ships in several parcels
+        list_sort(list_distinct(list_filter(
+            list_transform(string_split(coalesce(r.waybill, ''), ','), lambda w: trim(w)), lambda w: w <> ''
+        ))) as tracking_numbers
+    from parsed
+),
+
+typed as (
+    select
+        f.*,
+        {{ to_utc('f.order_start_time', 'local', 'Asia/Shanghai') }} as ordered_at,
+        {{ to_utc('f.payment_confirm_time', 'local', 'Asia/Shanghai') }} as first_paid_at,
+        {{ to_utc('f.order_end_time', 'local', 'Asia/Shanghai') }} as ended_at,
+        {{ to_utc('f.modified', 'local', 'Asia/Shanghai') }} as updated_at,
+        -- goods: Σ jdPrice × itemTotal, the list value before discounts (orderTotalPrice carries the same [I])
+        list_sum(list_transform(
+            list_zip(f.item_prices, f.item_quantities),
+            lambda z: {{ major_units_to_amount('z[1]') }} * try_cast(z[2] as integer)
+        ))::{{ money_type() }} as goods,
+        -- paid: orderPayment, "amount payable by the buyer" (freight included);
+        -- jd_paid_amount_includes_balance_used adds balanceUsed if JD turns out to deduct it from orderPayment
+        ({{ major_units_to_amount('f.order_payment') }}
+            {%- if var('jd_paid_amount_includes_balance_used', false) %}
+            + coalesce({{ major_units_to_amount('f.balance_used') }}, 0)
+            {%- endif %})::{{ money_type() }} as paid,
+        {{ major_units_to_amount('f.seller_discount') }} as seller_discount_amount,
+        {{ major_units_to_amount('f.freight_price') }} as freight
+    from fields as f
+),
+
+versions as (
+    select
+        t.*,
+        -- JD's order list has no ship time: shipped_at is the `modified` of the first version seen in the shipped
+        -- state (an observation bounded by sync frequency, like cancelled_at, DECISIONS D-009); never from a
+        -- later version than the row's own
+        min(case when t.order_state = 'WAIT_GOODS_RECEIVE_CONFIRM' then t.updated_at end) over (
+            partition by t.vender_id, t.order_id order by t.updated_at
+            rows between unbounded preceding and current row
+        ) as first_seen_shipped_at,
+        -- JD lists paid orders only, so a cancelled order with a payment time was refunded in full [I]
+        {% if var('jd_cancelled_after_payment_is_refunded', true) -%}
+        coalesce(t.order_state = 'TRADE_CANCELED' and t.first_paid_at is not null, false)
+        {%- else -%}
+        false
+        {%- endif %} as refunded_in_full
+    from typed as t
+)
+
+select
+    v._record_hash as raw_record_id,
+    v._connection as connection_name,
+    v._synced_at as source_synced_at,
+    'jd' as channel,
+    'jd' as source_system,
+    v.vender_id as shop_id,
+    v.order_id as channel_order_id,
+    v.order_state as status_native,
+    v.order_state_remark as status_detail_native,
+
+    v.ordered_at,
+    v.first_paid_at,
+    v.first_seen_shipped_at as shipped_at,
+    -- FINISHED_L is the buyer's receipt confirmation (or JD's automatic one, days later): no delivery time
+    cast(null as timestamptz) as delivered_at,
+    case when v.order_state = 'FINISHED_L' then v.ended_at end as completed_at,
+    -- promise times (JD splits promise_date + promise_time, rule T4) are not in the order list payload
+    cast(null as timestamptz) as promised_ship_by,
+    cast(null as timestamptz) as promised_delivery_by,
+    v.updated_at as source_updated_at,
+
+    -- goods_amount and platform_discount_amount carry stg_douyin__orders' exact types (the channels are unioned by name)
+    v.goods::decimal(38, 2) as goods_amount,
+    v.seller_discount_amount as shop_discount_amount,
+    -- every other discount (JD coupons, points, platform promotions): what closes goods − shop discount + freight
+    -- to what the buyer paid (couponDetailList's sub-fields are unconfirmed, so it is derived, not summed)
+    (v.goods - coalesce(v.seller_discount_amount, 0) + coalesce(v.freight, 0) - v.paid)::decimal(19, 2)
+        as platform_discount_amount,
+    v.freight as freight_amount,
+    coalesce({{ major_units_to_amount('v.tax_fee') }}, 0.00) as tax_amount,
+    v.paid as paid_amount,
+    (case when v.refunded_in_full then v.paid else 0.00 end)::{{ money_type() }} as refund_amount,
+    v.refunded_in_full as has_refund,
+    {{ jd_in_var('v.order_state', 'jd_open_after_sale_states') }} as has_open_after_sale,
+
+    -- presale: no deposit/balance fields are documented for JD; orderType codes listed in jd_presale_order_types
+    -- mark an order presale (deposit and balance stay NULL, so it is paid when its payment is confirmed)
+    {{ jd_in_var('v.order_type', 'jd_presale_order_types') }} as is_presale,
+    cast(null as {{ money_type() }}) as deposit_amount,
+    cast(null as {{ money_type() }}) as balance_amount,
+    false as deposit_paid,
+    false as balance_paid,
+    cast(null as timestamptz) as balance_paid_at,
+    cast(null as timestamptz) as deposit_paid_at,
+
+    -- JD sends no currency (CNY-only marketplace): the connection's or channel's default applies
+    cast(null as varchar) as currency,
+    v.receiver_province,
+    v.receiver_city,
+    v.receiver_phone_masked,
+    v.receiver_name_masked,
+    v.buyer_key as customer_key,
+    v.tracking_numbers,
+    false as is_test,
+
+    -- rule D3: why this version cannot be made canonical (NULL when it can)
+    case
+        when v.order_id is null or not regexp_full_match(v.order_id, '[0-9]{1,32}') then 'missing or malformed orderId'
+        when v.vender_id is null or not regexp_full_match(v.vender_id, '[0-9]{1,32}') then 'missing or malformed venderId'
+        when v.ordered_at is null then 'missing or unparseable orderStartTime'
+        when v.updated_at is null then 'missing or unparseable modified'
+        when {{ time_is_invalid('v.payment_confirm_time', 'local') }} then 'unparseable paymentConfirmTime'
+        when {{ time_is_invalid('v.order_end_time', 'local') }} then 'unparseable orderEndTime'
+        {%- for field, name in [('order_payment', 'orderPayment'), ('freight_price', 'freightPrice'),
+                                ('seller_discount', 'sellerDiscount'), ('balance_used', 'balanceUsed'), ('tax_fee', 'taxFee')] %}
+        when {{ amount_is_invalid('v.' ~ field, 'major') }} then 'non-numeric {{ name }}'
+        {%- endfor %}
+        when v.order_payment is null or trim(v.order_payment) = '' then 'missing orderPayment'
+        when coalesce(list_bool_or(list_transform(v.item_prices, lambda x: {{ amount_is_invalid('x', 'major') }})), false)
+            then 'non-numeric item jdPrice'
+        when coalesce(list_bool_or(list_transform(v.item_quantities, lambda x: x is null or not regexp_full_match(trim(x), '[0-9]{1,9}'))), false)
+            then 'missing or non-integer item itemTotal'
+    end as quarantine_reason
+from versions as v

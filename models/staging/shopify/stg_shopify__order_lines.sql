@@ -1,0 +1,54 @@
+{#- Shopify line items, one row per line item per raw version of its order.
+    Fields read: macros/shopify/order_shape.sql. -#}
+
+with raw as (
+    {{ raw_records('shopify', 'orders') }}
+),
+
+parsed as (
+    select _record_hash, {{ shopify_parse_order('_record') }} as r
+    from raw
+),
+
+lines as (
+    select
+        _record_hash,
+        r.id as order_id,
+        r.shop_id,
+        unnest(r.line_items) as line,
+        generate_subscripts(r.line_items, 1) as line_index,
+        -- every refunded line of every refund of this version
+        flatten(list_transform(r.refunds, lambda f: f.refund_line_items)) as refunded
+    from parsed
+),
+
+priced as (
+    select
+        *,
+        -- unit price in the shop currency (`price_set.shop_money` when the API version sends it)
+        {{ major_units_to_amount(shopify_shop_money('line.price_set', 'line.price')) }} as unit_price,
+        try_cast(line.quantity as integer) as quantity,
+        list_filter(refunded, lambda x: x.line_item_id = line.id) as line_refunds
+    from lines
+)
+
+select
+    _record_hash as raw_record_id,
+    'shopify' as channel,
+    shop_id,
+    order_id as channel_order_id,
+    cast(line_index as integer) as line_number,
+    line.id as channel_line_id,
+    -- the platform's sku-level id is the variant; custom lines without a variant fall back to the merchant sku
+    coalesce(line.variant_id, nullif(line.sku, '')) as sku_id,
+    coalesce(line.name, line.title) as sku_name,
+    quantity,
+    unit_price,
+    (unit_price * quantity)::{{ money_type() }} as line_goods_amount,
+    -- refunded per line: the refund line's subtotal in the shop currency (its price × quantity when an older
+    -- payload carries no subtotal)
+    coalesce(list_sum(list_transform(line_refunds, lambda x: coalesce(
+        {{ major_units_to_amount(shopify_shop_money('x.subtotal_set', 'x.subtotal')) }},
+        {{ major_units_to_amount('x.line_item.price') }} * try_cast(x.quantity as integer)
+    ))), 0)::{{ money_type() }} as refund_amount
+from priced

@@ -1,0 +1,169 @@
+"""What every source tap's config shares: the sync range and request settings, and their validation.
+
+Each ``taps/<source>/tap.py`` declares only its own connection and paging properties, adds
+:func:`source_properties` for the rest, and subclasses :class:`SourceTap` so the checks JSON Schema cannot
+express (offset-aware dates, end after start) run the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from functools import cached_property
+
+from singer_sdk import Tap
+from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
+
+from orderlayer.taps.common.ratelimit import TokenBucket
+from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.timeutil import parse_aware_datetime, to_epoch_seconds
+
+if t.TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["ErpTap", "SourceTap", "date_range_errors", "source_properties"]
+
+#: The wording most taps use; a tap replaces one through ``descriptions`` when its platform adds a fact.
+_DESCRIPTIONS: dict[str, str] = {
+    "start_date": "ISO-8601 with offset; where the first sync starts. Ignored once state has a bookmark.",
+    "end_date": "ISO-8601 with offset; default: now minus safety_lag_seconds.",
+    "safety_lag_seconds": "Default end is this many seconds before now.",
+    "max_requests_per_second": "Client-side request budget for this app (retries and token refreshes included).",
+    "request_timeout": "Seconds per HTTP request.",
+    "max_tries": "Attempts per request before failing.",
+    "retry_base_seconds": "First retry wait; doubles each try.",
+    "retry_max_wait_seconds": "Cap of one retry wait; a server Retry-After above it fails the sync with a clear message.",
+}
+
+
+def source_properties(
+    *,
+    pii_subject: str,
+    max_requests_per_second: float,
+    request_timeout: float,
+    safety_lag_seconds: int = 60,
+    retry_base_seconds: float = 1.0,
+    retry_max_wait_seconds: float = 60.0,
+    descriptions: Mapping[str, str] | None = None,
+) -> list[th.Property]:
+    """The config properties every source tap has, with the defaults that differ per platform as arguments.
+
+    ``pii_subject`` names what the salt pseudonymises (shown in ``--about``); ``descriptions`` replaces the
+    wording of a shared property where a platform fact belongs in it (e.g. its published quota).
+    """
+    text = dict(_DESCRIPTIONS)
+    text["pii_salt"] = f'Salt for pseudonymising {pii_subject} ("sha256:" + sha256(salt + value)). Keep it stable.'
+    unknown = set(descriptions or {}) - set(text)
+    if unknown:  # a typo would silently keep the generic wording
+        msg = f"descriptions for properties source_properties does not declare: {sorted(unknown)}"
+        raise KeyError(msg)
+    text.update(descriptions or {})
+    return [
+        th.Property("start_date", th.DateTimeType, required=True, description=text["start_date"]),
+        th.Property("end_date", th.DateTimeType, description=text["end_date"]),
+        th.Property(
+            "safety_lag_seconds",
+            th.IntegerType(minimum=0),
+            default=safety_lag_seconds,
+            description=text["safety_lag_seconds"],
+        ),
+        th.Property(
+            "max_requests_per_second",
+            th.NumberType(exclusive_minimum=0),
+            default=max_requests_per_second,
+            description=text["max_requests_per_second"],
+        ),
+        th.Property("pii_salt", th.StringType(min_length=1), required=True, secret=True, description=text["pii_salt"]),
+        th.Property(
+            "request_timeout",
+            th.NumberType(exclusive_minimum=0),
+            default=request_timeout,
+            description=text["request_timeout"],
+        ),
+        th.Property("max_tries", th.IntegerType(minimum=1), default=6, description=text["max_tries"]),
+        th.Property(
+            "retry_base_seconds",
+            th.NumberType(minimum=0),
+            default=retry_base_seconds,
+            description=text["retry_base_seconds"],
+        ),
+        th.Property(
+            "retry_max_wait_seconds",
+            th.NumberType(minimum=0),
+            default=retry_max_wait_seconds,
+            description=text["retry_max_wait_seconds"],
+        ),
+    ]
+
+
+def date_range_errors(config: Mapping[str, t.Any], *, whole_seconds: bool = False) -> list[str]:
+    """Checks JSON Schema cannot express: offsets present on start/end, end after start.
+
+    ``whole_seconds`` compares floored epoch seconds, for platforms that only speak whole seconds (an end
+    inside the start's second is then an empty range).
+    """
+    errors: list[str] = []
+    parsed: dict[str, t.Any] = {}
+    for key in ("start_date", "end_date"):
+        value = config.get(key)
+        if value is None:
+            continue
+        try:
+            moment = parse_aware_datetime(value, key=key)
+        except ValueError as exc:
+            errors.append(str(exc))
+            continue
+        parsed[key] = to_epoch_seconds(moment) if whole_seconds else moment
+    if "start_date" in parsed and "end_date" in parsed and parsed["end_date"] <= parsed["start_date"]:
+        errors.append("config key 'end_date' must be after 'start_date'")
+    return errors
+
+
+class SourceTap(Tap):
+    """A singer-sdk tap whose config validation adds the shared date checks and a tap-specific hook."""
+
+    #: Where the hook's errors stand in the joined message: most taps list them first; those that
+    #: always listed them after the date checks set this, so their error texts stay as they were.
+    range_checks_first: t.ClassVar[bool] = False
+    #: Compare start and end in floored epoch seconds (see :func:`date_range_errors`).
+    range_in_whole_seconds: t.ClassVar[bool] = False
+
+    def extra_config_errors(self) -> list[str]:
+        """Tap-specific checks JSON Schema cannot express (credential pairs, time zones, ...)."""
+        return []
+
+    def config_errors(self) -> list[str]:
+        """Every semantic config error, in the order the message lists them."""
+        ranges = date_range_errors(self.config, whole_seconds=self.range_in_whole_seconds)
+        extra = self.extra_config_errors()
+        return [*ranges, *extra] if self.range_checks_first else [*extra, *ranges]
+
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        errors = super()._validate_config(raise_errors=raise_errors)
+        if errors:
+            return errors  # schema errors first: the semantic checks assume well-typed values
+        errors = self.config_errors()
+        if errors and raise_errors:
+            raise ConfigValidationError("; ".join(errors), errors=errors, schema=self.config_jsonschema)
+        return errors
+
+
+
+class ErpTap(SourceTap):
+    """SAP, Kingdee and Yonyou: the tap holds the run's secret filter and request budget, which the stream's
+    session and the authenticator's own (token / login) session share."""
+
+    #: Config keys whose values never reach a log line.
+    secret_keys: t.ClassVar[tuple[str, ...]] = ("pii_salt",)
+
+    @cached_property
+    def secret_filter(self) -> SecretFilter:
+        secrets = SecretFilter(str(self.config[k]) for k in self.secret_keys if self.config.get(k))
+        install_secret_filter(secrets, ("urllib3.connectionpool", "backoff", self.name, f"{self.name}.sales_orders"))
+        return secrets
+
+    @cached_property
+    def request_bucket(self) -> TokenBucket:
+        # The schema's default, in case the config reaches us without defaults applied.
+        default = self.config_jsonschema["properties"]["max_requests_per_second"]["default"]
+        return TokenBucket(float(self.config.get("max_requests_per_second", default)))

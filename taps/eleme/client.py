@@ -1,0 +1,247 @@
+"""Ele.me retail REST client for singer-sdk: per-send signing, the ``{"body": {errno, error, data}}``
+envelope, retries, and the list paginator.
+
+:class:`ElemeSigner` re-signs every HTTP send (singer-sdk applies the authenticator before each try) with
+a fresh ``ticket`` and ``timestamp``: a retried call is a new request to the gateway, never a replay.
+:class:`ElemeStream.call` is one signed command through singer-sdk's retry loop; the order flow needs
+three commands per order (list, detail, partial refunds), which one ``request_records`` loop cannot express.
+"""
+
+from __future__ import annotations
+
+import time
+import typing as t
+import uuid
+from urllib.parse import parse_qsl, urlencode
+
+import requests
+from singer_sdk.authenticators import APIAuthenticatorBase
+
+from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
+from orderlayer.taps.common.http import mount_rate_limiter
+from orderlayer.taps.common.paging import WindowedPagePaginator
+from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
+from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.stream import ResilientStream
+from orderlayer.taps.eleme import protocol as p
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from singer_sdk.helpers.types import Context
+
+__all__ = ["ElemeListPaginator", "ElemeSigner", "ElemeStream", "fatal_hint"]
+
+SECRET_FILTER = SecretFilter()
+_FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-eleme", "tap-eleme.orders")
+
+
+class ElemeSigner(APIAuthenticatorBase):
+    """Completes a form request (``cmd`` and ``body`` set by the caller) with ``source``, a new
+    ``ticket``, ``timestamp``, ``version``, ``encrypt``, ``access_token`` and ``sign`` (fact sheet §B2)."""
+
+    def __init__(
+        self,
+        *,
+        source: str,
+        secret: str,
+        access_token: str | None,
+        encode_values: bool,
+        clock: Callable[[], float] = time.time,
+        new_ticket: Callable[[], str] = lambda: str(uuid.uuid4()).upper(),
+    ) -> None:
+        super().__init__()
+        self._source = source
+        self._secret = secret
+        self._access_token = access_token or None
+        self._encode_values = encode_values
+        self._clock = clock
+        self._new_ticket = new_ticket
+
+    def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        raw = request.body or ""
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+        fields = dict(parse_qsl(text, keep_blank_values=True))
+        form = p.signed_form(
+            fields.get("cmd", ""),
+            fields.get("body", "{}"),
+            source=self._source,
+            secret=self._secret,
+            ticket=self._new_ticket(),
+            timestamp=int(self._clock()),
+            access_token=self._access_token,
+            encode_values=self._encode_values,
+        )
+        request.prepare_body(urlencode(form), None)
+        return request
+
+
+def fatal_hint(errno: int) -> str:
+    """The likely fix for a non-retriable errno (sandbox-convention codes; see protocol.py)."""
+    hints = {
+        p.SANDBOX_ERRNO_SIGNATURE: (
+            "the request signature was rejected: check secret and source in the tap config; if both are right, "
+            "the gateway may hash URL-encoded values: try sign_encode_values=true"
+        ),
+        p.SANDBOX_ERRNO_SOURCE: "the gateway does not know this partner account: check source in the tap config",
+        p.SANDBOX_ERRNO_TIMESTAMP: "the gateway rejected the request timestamp: this machine's clock is off; synchronise it (NTP)",
+        p.SANDBOX_ERRNO_TOKEN_EXPIRED: (
+            "the access_token was rejected as expired: renew the shop's authorisation and set a new access_token "
+            "(this tap does not refresh Ele.me tokens: the refresh flow is unconfirmed)"
+        ),
+        p.SANDBOX_ERRNO_PERMISSION: (
+            "permission denied: the shop has not authorised this app for order commands, or shop_id is not one of "
+            "this partner's shops; check shop_id and the shop's authorisation"
+        ),
+        p.SANDBOX_ERRNO_PARAM: "a request parameter was rejected: lower window_seconds; otherwise report a tap bug",
+    }
+    return hints.get(
+        errno,
+        "the platform refused the request; if this errno means throttling or a busy system, add it to "
+        "retriable_errnos in the tap config",
+    )
+
+
+class ElemeListPaginator(WindowedPagePaginator):
+    """The common windowed paginator, told the page count by the answer itself.
+
+    ``order.list`` pages have a platform-chosen size (unconfirmed), so "is there another page" is taken
+    from the answer's ``pages`` (falling back to ``total`` and ``page_size``) — a configured page size
+    larger than the platform's would otherwise end a window early and drop orders. Records never narrow
+    a rescan (``replication_value`` is None): when ``total`` changes mid-window the whole window is read
+    again, which is safe whatever order the list is sorted in (duplicates are removed downstream).
+    """
+
+    def accept_list_page(self, total: int | None, pages: int | None, records: list[dict]) -> bool:
+        if not self.accept_page(total, records):
+            return False
+        token = self.current_value
+        if pages is not None and token is not None:
+            self._more = token.page - self.first_page + 1 < pages
+        return True
+
+
+class ElemeStream(ResilientStream):
+    """Base for Ele.me commands: signed form POSTs to one gateway, ``errno`` envelope."""
+
+    secret_filter = SECRET_FILTER
+
+    def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
+        super().__init__(tap)
+        self._bucket: TokenBucket = tap.request_budget
+        mount_rate_limiter(self.requests_session, self._bucket)
+        install_secret_filter(SECRET_FILTER, (*_FILTERED_LOGGERS, self.logger.name))
+        self._cmd = p.CMD_ORDER_GET
+        self._send: Callable[..., requests.Response] | None = None
+        self._signer = ElemeSigner(
+            source=str(self.config["source"]),
+            secret=str(self.config["secret"]),
+            access_token=self.config.get("access_token"),
+            encode_values=bool(self.config.get("sign_encode_values", False)),
+        )
+        self.calls: dict[str, int] = {}
+
+    @property
+    def url_base(self) -> str:
+        return str(self.config.get("base_url", p.DEFAULT_BASE_URL))
+
+    @property
+    def api_method(self) -> str:
+        return self._cmd
+
+    @property
+    def authenticator(self) -> ElemeSigner:
+        return self._signer
+
+    @property
+    def http_headers(self) -> dict:
+        return {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"}
+
+    @property
+    def timeout(self) -> float:  # type: ignore[override]
+        return float(self.config.get("request_timeout", 12))
+
+    @property
+    def retriable_errnos(self) -> frozenset[int]:
+        configured = self.config.get("retriable_errnos")
+        return frozenset(int(c) for c in (p.DEFAULT_RETRIABLE_ERRNOS if configured is None else configured))
+
+    # ---- one call
+    def call(self, cmd: str, params: Mapping[str, t.Any], context: Context | None = None) -> t.Any:  # noqa: ANN401
+        """POST command ``cmd`` with business ``params`` (signed per send, retried per policy); ``body.data``."""
+        self._cmd = cmd
+        self.calls[cmd] = self.calls.get(cmd, 0) + 1
+        prepared = self.build_prepared_request(
+            method="POST",
+            url=self.url_base,
+            data={"cmd": cmd, "body": p.encode_body(params)},
+            headers=self.http_headers,
+        )
+        if self._send is None:
+            self._send = self.request_decorator(self._request)
+        response = self._send(prepared, context)
+        return self.payload(response)["body"].get("data")
+
+    # ---- responses
+    @staticmethod
+    def payload(response: requests.Response) -> t.Any:  # noqa: ANN401
+        cached = getattr(response, "_eleme_payload", None)
+        if cached is None:
+            cached = p.loads(response.content)
+            response._eleme_payload = cached  # type: ignore[attr-defined]  # parsed once per response
+        return cached
+
+    def validate_response(self, response: requests.Response) -> None:
+        cmd = self.api_method
+        hint = parse_retry_after(response.headers)
+        if response.status_code == 429 or response.status_code >= 500:
+            msg = f"{cmd}: HTTP {response.status_code} {response.reason}"
+            raise SourceRetriableError(msg, response, retry_after=hint, code=response.status_code)
+        try:
+            payload = self.payload(response)
+        except ValueError:
+            if response.status_code >= 400:
+                msg = f"{cmd}: HTTP {response.status_code} {response.reason} with a non-JSON body; check base_url"
+                raise SourceAPIError(msg, code=response.status_code) from None
+            msg = f"{cmd}: HTTP {response.status_code} with a body that is not complete JSON"
+            raise SourceRetriableError(msg, response) from None
+        body = payload.get("body") if isinstance(payload, dict) else None
+        if not isinstance(body, dict) or "errno" not in body:
+            if response.status_code >= 400:
+                msg = f"{cmd}: HTTP {response.status_code} {response.reason}; check base_url"
+                raise SourceAPIError(msg, code=response.status_code)
+            msg = f"{cmd}: response is not an Ele.me envelope (no body.errno)"
+            raise SourceRetriableError(msg, response)
+        try:
+            errno = int(body["errno"])
+        except (TypeError, ValueError):
+            msg = f"{cmd}: body.errno is not a number ({body['errno']!r})"
+            raise SourceRetriableError(msg, response) from None
+        if errno == p.ERRNO_OK:
+            problem = self.data_problem(cmd, body.get("data"))
+            if problem:
+                msg = f"{cmd}: {problem}"
+                raise SourceRetriableError(msg, response)
+            return
+        described = f"{cmd} answered errno {errno} ({body.get('error') or ''})"
+        if errno in self.retriable_errnos:
+            raise SourceRetriableError(described, response, retry_after=hint, code=errno)
+        raise SourceAPIError(f"{described}. {fatal_hint(errno)}", code=errno)
+
+    def data_problem(self, cmd: str, data: t.Any) -> str | None:  # noqa: ANN401, ARG002, PLR6301
+        """Why a successful answer's ``data`` cannot be used (None = fine); checked inside the retry loop."""
+        return None
+
+    def get_new_paginator(self) -> None:
+        return None
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:  # noqa: ARG002
+        # Records are assembled in get_records from several commands; see OrdersStream.
+        return iter(())
+
+
+def connection_bucket(config: Mapping[str, t.Any]) -> TokenBucket:
+    """The per-partner request budget shared by every stream of one tap run."""
+    SECRET_FILTER.add(config.get("secret"), config.get("access_token"), config.get("pii_salt"))
+    install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
+    return TokenBucket(float(config.get("max_requests_per_second", 10)))

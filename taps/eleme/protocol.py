@@ -1,0 +1,133 @@
+"""Ele.me retail open platform (饿了么零售 / 饿百, ``api-be.ele.me``) protocol: commands, signing, codes.
+
+Pure standard library, shared by the tap (``client.py``) and the sandbox (fact sheet §B1–B3).
+
+* [C] one gateway, ``POST application/x-www-form-urlencoded`` with system params ``cmd``, ``source``,
+  ``ticket`` (upper-case UUID), ``timestamp`` (Unix seconds), ``version`` (3), ``encrypt`` (""),
+  ``body`` (the JSON string of the business params) and ``sign``; ``access_token`` when called as an ISV.
+  Signature: upper-case hex MD5 of every parameter except ``sign``, plus ``secret``, as ``k=v`` pairs in
+  alphabetical order joined by ``&``. Response ``{"body": {"errno", "error", "data"}, "cmd": "resp.<cmd>", …}``,
+  ``errno`` 0 = success. Commands ``order.get``, ``order.list``, ``order.partrefund.get``.
+* [S] ``order.list`` business params ``shop_id``, ``start_time``, ``end_time`` (Unix seconds), ``page``
+  (a public SDK's docstring, ebaipy).
+* unconfirmed: whether values are URL-encoded before hashing (one implementation does, Java-style),
+  the ``order.list`` answer shape, window and page limits, which time it filters on, the
+  ``order.partrefund.get`` answer, and every non-zero ``errno``. The ``SANDBOX_ERRNO_*`` values below
+  are this project's sandbox convention, NOT platform values; the tap's retry list is configurable.
+"""
+
+from __future__ import annotations
+
+import decimal
+import hashlib
+import json
+import typing as t
+from urllib.parse import quote_plus
+
+DEFAULT_BASE_URL = "https://api-be.ele.me/"
+API_VERSION = "3"
+ENCRYPT_NONE = ""
+
+CMD_ORDER_LIST = "order.list"
+CMD_ORDER_GET = "order.get"
+CMD_PART_REFUND_GET = "order.partrefund.get"
+
+#: Parameters the signer owns (computed per send).
+SYSTEM_PARAMS = ("cmd", "source", "ticket", "timestamp", "version", "encrypt", "sign", "access_token", "secret")
+
+ERRNO_OK = 0
+# --- sandbox convention (the platform's values are unconfirmed) ------------------------
+SANDBOX_ERRNO_SIGNATURE = 10001
+SANDBOX_ERRNO_SOURCE = 10002
+SANDBOX_ERRNO_TIMESTAMP = 10003
+SANDBOX_ERRNO_TICKET_REUSED = 10004
+SANDBOX_ERRNO_TOKEN_EXPIRED = 10005
+SANDBOX_ERRNO_PERMISSION = 10006
+SANDBOX_ERRNO_PARAM = 10007
+SANDBOX_ERRNO_NOT_FOUND = 10008
+SANDBOX_ERRNO_BUSY = 20001
+SANDBOX_ERRNO_RATE_LIMITED = 20002
+
+#: errno values retried with backoff by default (config ``retriable_errnos`` replaces the list).
+DEFAULT_RETRIABLE_ERRNOS: tuple[int, ...] = (SANDBOX_ERRNO_BUSY, SANDBOX_ERRNO_RATE_LIMITED)
+
+#: Order status (fact sheet §B3, S17).
+STATUS_AWAITING_CONFIRMATION = 1
+STATUS_CONFIRMED = 5
+STATUS_RIDER_ACCEPTED = 7
+STATUS_DELIVERING = 8
+STATUS_COMPLETED = 9
+STATUS_CANCELLED = 10
+PAY_STATUS_PAID = 2
+
+
+def java_url_encode(value: str) -> str:
+    """``URLEncoder.encode(value, "UTF-8")`` (the encoding implementation S15 applies): space → ``+``,
+    ``*`` kept, ``~`` encoded."""
+    return quote_plus(value, safe="*").replace("~", "%7E")
+
+
+def sign_string(params: t.Mapping[str, t.Any], secret: str, *, encode_values: bool = False) -> str:
+    """``k=v`` pairs of all params except ``sign``, plus ``secret``, alphabetically, joined by ``&``
+    (fact sheet §B2; ``access_token`` sorts first when present)."""
+    pairs = {str(k): "" if v is None else str(v) for k, v in params.items() if k != "sign"}
+    pairs["secret"] = secret
+    items = sorted(pairs.items())
+    if encode_values:
+        items = [(k, java_url_encode(v)) for k, v in items]
+    return "&".join(f"{k}={v}" for k, v in items)
+
+
+def sign(params: t.Mapping[str, t.Any], secret: str, *, encode_values: bool = False) -> str:
+    """``sign`` = upper-case hex MD5 of :func:`sign_string`."""
+    text = sign_string(params, secret, encode_values=encode_values)
+    return hashlib.md5(text.encode("utf-8")).hexdigest().upper()  # noqa: S324 - the platform's scheme
+
+
+def encode_body(params: t.Mapping[str, t.Any]) -> str:
+    """The ``body`` parameter: compact JSON, non-ASCII kept. The same string is signed and sent."""
+    return json.dumps(params, ensure_ascii=False, separators=(",", ":"))
+
+
+def signed_form(
+    cmd: str,
+    body: str,
+    *,
+    source: str,
+    secret: str,
+    ticket: str,
+    timestamp: int | str,
+    access_token: str | None = None,
+    encode_values: bool = False,
+) -> dict[str, str]:
+    """Every form field of one call (``secret`` is signed, never sent)."""
+    form = {
+        "body": body,
+        "cmd": cmd,
+        "encrypt": ENCRYPT_NONE,
+        "source": str(source),
+        "ticket": ticket,
+        "timestamp": str(timestamp),
+        "version": API_VERSION,
+    }
+    if access_token:
+        form["access_token"] = access_token
+    form["sign"] = sign(form, secret, encode_values=encode_values)
+    return form
+
+
+def loads(content: bytes | str) -> t.Any:  # noqa: ANN401
+    """Decode a response: ints exact (19-digit ids), any non-integer number as an exact Decimal."""
+    return json.loads(content, parse_float=decimal.Decimal)
+
+
+def response_envelope(cmd: str, errno: int, error: str, data: t.Any, *, source: str, ticket: str, timestamp: int, secret: str) -> dict:  # noqa: ANN401
+    """The answer's shape (B4): ``{"body": {errno, error, data}, "cmd": "resp.<cmd>", …, "sign"}``.
+
+    The sandbox signs the answer like a request, over the compact JSON of ``body``; the tap does not
+    verify it (how the platform signs responses is unconfirmed).
+    """
+    body = {"errno": errno, "error": error, "data": data}
+    head = {"cmd": f"resp.{cmd}", "encrypt": ENCRYPT_NONE, "source": source, "ticket": ticket, "timestamp": timestamp, "version": API_VERSION}
+    signature = sign({**head, "body": json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)}, secret)
+    return {"body": body, **head, "sign": signature}

@@ -1,0 +1,375 @@
+"""JD routerjson client for singer-sdk: signing, token refresh, the response envelope, error classification.
+
+Layout (MeltanoLabs style): :class:`JdAuthenticator` signs every HTTP send and owns the token refresh;
+:func:`classify` maps a gateway code to retry / refresh / fatal; :class:`JdStream` turns a routerjson answer
+into records or the right exception (``validate_response``). Retry pacing, give-up messages and redaction come
+from :class:`~orderlayer.taps.common.stream.ResilientStream`.
+
+Why signing lives in the authenticator: singer-sdk prepares a request once per page and re-sends that prepared
+request on every retry, applying the authenticator before each send. Signing there gives every try a fresh
+``timestamp`` (the gateway allows 6 minutes of skew) and the current ``access_token`` after a refresh.
+
+All parameters travel in the POST form body, never in the URL, so no token or signature reaches an access
+log or a urllib3 debug line.
+"""
+
+from __future__ import annotations
+
+import abc
+import decimal
+import enum
+import json
+import logging
+import threading
+import time
+import typing as t
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode
+
+import requests
+from singer_sdk.authenticators import APIAuthenticatorBase
+
+from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
+from orderlayer.taps.common.http import mount_rate_limiter
+from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
+from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.stream import ResilientStream
+from orderlayer.taps.jd import protocol as p
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+
+    from singer_sdk.helpers.types import Context
+
+__all__ = ["Action", "GatewayError", "JdAuthenticator", "JdConnection", "JdStream", "classify", "decode_json"]
+
+#: Loggers we do not control that may print a URL (the OAuth refresh is a GET with secrets in its query).
+_THIRD_PARTY_LOGGERS = ("urllib3.connectionpool", "backoff")
+
+
+def decode_json(content: bytes) -> t.Any:  # noqa: ANN401
+    """JSON with exact numbers: ints are exact in Python; decimals become ``Decimal``, never float."""
+    return json.loads(content, parse_float=decimal.Decimal)
+
+
+@dataclass(frozen=True)
+class GatewayError:
+    """A failure answer: ``error_response`` (gateway) or a non-zero ``code`` inside the method's envelope."""
+
+    code: str
+    zh_desc: str = ""
+    en_desc: str = ""
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, t.Any]) -> GatewayError:
+        return cls(
+            code=str(payload.get("code", "")).strip(),
+            zh_desc=str(payload.get("zh_desc") or ""),
+            en_desc=str(payload.get("en_desc") or ""),
+        )
+
+    def describe(self, method: str) -> str:
+        text = f"{method} answered code {self.code}"
+        desc = " / ".join(d for d in (self.zh_desc, self.en_desc) if d)
+        return f"{text} ({desc})" if desc else text
+
+
+class Action(enum.Enum):
+    RETRY = "retry"
+    REFRESH_TOKEN = "refresh_token"
+    FATAL = "fatal"
+
+
+def classify(code: str, *, retriable: Iterable[str], token: Iterable[str]) -> Action:
+    """What to do about a gateway code (the code sets are configurable, see protocol docstring)."""
+    if code in set(token):
+        return Action.REFRESH_TOKEN
+    if code in set(retriable):
+        return Action.RETRY
+    return Action.FATAL
+
+
+def form_params(body: str | bytes | None) -> dict[str, str]:
+    """The form parameters of a prepared request body."""
+    if not body:
+        return {}
+    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+# --------------------------------------------------------------------------- auth
+class JdAuthenticator(APIAuthenticatorBase):
+    """Signs each request's form body (fact sheet §2) and refreshes the access token through JD OAuth.
+
+    Idempotent: singer-sdk applies it when preparing and again before every send; each application replaces
+    the previous system parameters and signature with ones for the current clock and token.
+    """
+
+    def __init__(
+        self,
+        *,
+        app_key: str,
+        app_secret: str,
+        access_token: str,
+        refresh_token: str | None,
+        oauth_url: str,
+        timestamp_format: str,
+        timeout: float,
+        session: requests.Session,
+        secret_filter: SecretFilter,
+        logger: logging.Logger,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self._app_key = app_key
+        self._app_secret = app_secret
+        self._access_token = access_token
+        self._refresh_token = refresh_token or None
+        self._oauth_url = oauth_url
+        self._timestamp_format = timestamp_format
+        self._timeout = timeout
+        self._session = session
+        self._secret_filter = secret_filter
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._refreshed_at: float | None = None
+        self.refresh_count = 0
+        self.logger = logger
+
+    @property
+    def access_token(self) -> str:
+        return self._access_token
+
+    def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        business = form_params(request.body)
+        if not business.get("method"):
+            return request  # not a routerjson call
+        signed = p.signed_params(
+            business,
+            app_key=self._app_key,
+            app_secret=self._app_secret,
+            access_token=self._access_token,
+            timestamp=p.format_timestamp(self._clock(), self._timestamp_format),
+        )
+        body = urlencode(signed).encode("utf-8")
+        request.body = body
+        request.headers["Content-Length"] = str(len(body))
+        request.headers["Content-Type"] = "application/x-www-form-urlencoded;charset=UTF-8"
+        return request
+
+    def handle_token_rejected(self, rejected_token: str | None, error: GatewayError, method: str) -> None:
+        """Refresh once after an invalid-token answer, or fail naming the config key."""
+        with self._lock:
+            if rejected_token is not None and rejected_token != self._access_token:
+                return  # the request used an older token; a refresh already happened
+            if not self._refresh_token:
+                msg = (
+                    f"{error.describe(method)}: the access token is expired or unknown and no refresh_token is "
+                    "configured. Set config key 'refresh_token' (or put a fresh 'access_token' in the config)."
+                )
+                raise SourceAPIError(msg, code=error.code)
+            if self._refreshed_at is not None and self._clock() - self._refreshed_at < 60:
+                msg = (
+                    f"{error.describe(method)} right after a successful token refresh: the token does not belong "
+                    "to this app or shop. Re-authorize the shop for this app_key and update 'access_token' and "
+                    "'refresh_token' in the config."
+                )
+                raise SourceAPIError(msg, code=error.code)
+            self._refresh()
+
+    def _refresh(self) -> None:
+        query = {
+            "app_key": self._app_key,
+            "app_secret": self._app_secret,
+            "grant_type": "refresh_token",
+            "refresh_token": self._refresh_token,
+        }
+        response = self._session.get(self._oauth_url, params=query, timeout=self._timeout)
+        if response.status_code == 429 or response.status_code >= 500:
+            msg = f"oauth2/refresh_token: HTTP {response.status_code} while refreshing the access token"
+            raise SourceRetriableError(msg, response, retry_after=parse_retry_after(response.headers))
+        try:
+            payload = decode_json(response.content)
+        except ValueError:
+            msg = f"oauth2/refresh_token: HTTP {response.status_code} with a non-JSON body; check oauth_url"
+            raise SourceAPIError(msg) from None
+        code = payload.get("code") if isinstance(payload, dict) else None
+        new_access = payload.get("access_token") if isinstance(payload, dict) else None
+        if (code not in (None, 0, "0")) or not new_access:
+            detail = payload.get("msg") if isinstance(payload, dict) else None
+            msg = (
+                f"refreshing the access token failed (code {code}{': ' + str(detail) if detail else ''}). The "
+                "refresh_token is expired, already used or not issued to this app_key: re-authorize the shop and "
+                "set new 'access_token' and 'refresh_token' in the config."
+            )
+            raise SourceAPIError(msg, code=None if code is None else str(code))
+        self._secret_filter.add(str(new_access), payload.get("refresh_token"))
+        self._access_token = str(new_access)
+        if payload.get("refresh_token"):
+            self._refresh_token = str(payload["refresh_token"])
+        self._refreshed_at = self._clock()
+        self.refresh_count += 1
+        self.logger.warning(
+            "Refreshed the JD access token (valid %s s). The new tokens live only in this process: store fresh "
+            "credentials in the config before the configured refresh_token expires or is reused.",
+            payload.get("expires_in", "?"),
+        )
+
+
+# --------------------------------------------------------------------------- shared per tap
+@dataclass
+class JdConnection:
+    """What all streams of one tap share: the request budget, the session, the signer."""
+
+    bucket: TokenBucket
+    session: requests.Session
+    authenticator: JdAuthenticator
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger, secret_filter: SecretFilter) -> JdConnection:
+        secret_filter.add(config.get("app_secret"), config.get("access_token"), config.get("refresh_token"), config.get("pii_salt"))
+        install_secret_filter(secret_filter, (*_THIRD_PARTY_LOGGERS, logger.name))
+        bucket = TokenBucket(float(config.get("max_requests_per_second", 5)))
+        session = mount_rate_limiter(requests.Session(), bucket)
+        authenticator = JdAuthenticator(
+            app_key=str(config["app_key"]),
+            app_secret=str(config["app_secret"]),
+            access_token=str(config["access_token"]),
+            refresh_token=config.get("refresh_token"),
+            oauth_url=str(config.get("oauth_url") or p.DEFAULT_OAUTH_URL),
+            timestamp_format=str(config.get("timestamp_format") or p.TIMESTAMP_PLAIN),
+            timeout=float(config.get("request_timeout", 15)),
+            session=session,
+            secret_filter=secret_filter,
+            logger=logger,
+        )
+        return cls(bucket=bucket, session=session, authenticator=authenticator)
+
+
+# --------------------------------------------------------------------------- stream base
+class JdStream(ResilientStream):
+    """Base for routerjson methods: POST form, signed by the authenticator, ``*_responce`` envelope."""
+
+    http_method = "POST"
+    payload_as_json = False  # form-encoded: method + 360buy_param_json (+ system params added per send)
+    path = ""  # routerjson dispatches on the ``method`` parameter, not the path
+    #: Name of the result object inside ``<method>_responce``.
+    result_key: str = ""
+
+    def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
+        super().__init__(tap)
+        self._connection: JdConnection = tap.jd_connection
+        mount_rate_limiter(self.requests_session, self._connection.bucket)
+        install_secret_filter(self.secret_filter, (self.logger.name,))
+
+    @property
+    def url_base(self) -> str:
+        return str(self.config.get("base_url") or p.DEFAULT_BASE_URL)
+
+    @property
+    def http_headers(self) -> dict:
+        return {"Accept": "application/json"}
+
+    @property
+    def timeout(self) -> float:  # type: ignore[override]
+        return float(self.config.get("request_timeout", 15))
+
+    @property
+    def authenticator(self) -> JdAuthenticator:
+        return self._connection.authenticator
+
+    @property
+    def retriable_codes(self) -> tuple[str, ...]:
+        return tuple(str(c) for c in self.config.get("retriable_error_codes") or p.DEFAULT_RETRIABLE_CODES)
+
+    @property
+    def token_codes(self) -> tuple[str, ...]:
+        return tuple(str(c) for c in self.config.get("token_error_codes") or p.DEFAULT_TOKEN_CODES)
+
+    # ---- responses
+    def payload(self, response: requests.Response) -> t.Any:  # noqa: ANN401
+        cached = getattr(response, "_jd_payload", None)
+        if cached is None:
+            cached = decode_json(response.content)
+            response._jd_payload = cached  # type: ignore[attr-defined]  # parsed once per response
+        return cached
+
+    def _gateway_failure(self, response: requests.Response, error: GatewayError, hint: float | None) -> t.NoReturn:
+        method = self.api_method
+        action = classify(error.code, retriable=self.retriable_codes, token=self.token_codes)
+        if action is Action.RETRY:
+            raise SourceRetriableError(error.describe(method), response, retry_after=hint, code=error.code)
+        if action is Action.REFRESH_TOKEN:
+            used = form_params(response.request.body).get("access_token") if response.request is not None else None
+            self.authenticator.handle_token_rejected(used, error, method)
+            msg = f"{error.describe(method)}; access token refreshed, retrying"
+            raise TokenRefreshedError(msg, response)
+        msg = f"{error.describe(method)}. {p.fatal_hint(error.code, method)}"
+        raise SourceAPIError(msg, code=error.code)
+
+    def validate_response(self, response: requests.Response) -> None:
+        method = self.api_method
+        hint = parse_retry_after(response.headers)
+        if response.status_code == 429 or response.status_code >= 500:
+            msg = f"{method}: HTTP {response.status_code} {response.reason}"
+            raise SourceRetriableError(msg, response, retry_after=hint)
+        try:
+            payload = self.payload(response)
+        except ValueError:
+            if response.status_code >= 400:
+                msg = f"{method}: HTTP {response.status_code} {response.reason} with a non-JSON body; check base_url"
+                raise SourceAPIError(msg) from None
+            # A body cut short in transit (or by the gateway): fetch the same page again.
+            msg = f"{method}: HTTP {response.status_code} with a body that is not complete JSON"
+            raise SourceRetriableError(msg, response) from None
+        if not isinstance(payload, dict):
+            msg = f"{method}: the answer is not a JSON object"
+            raise SourceRetriableError(msg, response)
+        if isinstance(payload.get("error_response"), dict):
+            self._gateway_failure(response, GatewayError.from_payload(payload["error_response"]), hint)
+        envelope = payload.get(p.response_key(method))
+        if not isinstance(envelope, dict):
+            msg = f"{method}: the answer has no '{p.response_key(method)}' object; check base_url and order_api"
+            raise SourceAPIError(msg)
+        code = str(envelope.get("code", p.CODE_OK)).strip()
+        if code != p.CODE_OK:
+            self._gateway_failure(response, GatewayError.from_payload(envelope), hint)
+        result = envelope.get(self.result_key)
+        if not isinstance(result, dict):
+            msg = f"{method}: success without a '{self.result_key}' object"
+            raise SourceRetriableError(msg, response)
+        api_result = result.get("apiResult")
+        if isinstance(api_result, dict) and api_result.get("success") is False:
+            self._business_failure(response, api_result, hint)
+        problem = self.result_problem(result, form_params(response.request.body) if response.request is not None else {})
+        if problem:
+            # Inside the retry loop: a truncated or malformed page is fetched again.
+            msg = f"{method}: {problem}"
+            raise SourceRetriableError(msg, response)
+
+    def _business_failure(self, response: requests.Response, api_result: Mapping[str, t.Any], hint: float | None) -> t.NoReturn:
+        number = str(api_result.get("numberCode") or "").strip()
+        detail = " / ".join(str(api_result[k]) for k in ("chineseErrCode", "englishErrCode") if api_result.get(k))
+        text = f"{self.api_method} failed: {detail or 'apiResult.success is false'}"
+        if number and number in self.retriable_codes:
+            raise SourceRetriableError(text, response, retry_after=hint, code=number)
+        msg = (
+            f"{text}. The platform rejected the query: check window_seconds (<= 28 days), page_size (<= 100), "
+            "order_states and optional_fields in the tap config"
+        )
+        raise SourceAPIError(msg, code=number or None)
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+        envelope = self.payload(response)[p.response_key(self.api_method)]
+        yield from self.records_from_result(envelope[self.result_key])
+
+    def result_problem(self, result: dict, sent: Mapping[str, str]) -> str | None:  # noqa: ARG002, PLR6301
+        """Why a successful result cannot be used (None = fine). Per method."""
+        return None
+
+    @abc.abstractmethod
+    def records_from_result(self, result: dict) -> t.Iterable[dict]:
+        """The records of one page, from the method's result object."""
+
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:  # noqa: ANN401, ARG002
+        return {}  # everything travels in the signed form body

@@ -1,0 +1,396 @@
+"""Deterministic JD POP order generator.
+
+``JdOrderGenerator(seed, as_of, n_orders, shop_ids, days)`` describes ``n_orders`` orders created during the
+``days`` before ``as_of``. Each order has a timeline (paid -> [held] -> shipped -> [waybill changed] -> finished,
+or cancelled, or a cross-border path) that may run past ``as_of``; :meth:`JdOrderGenerator.order` renders the
+order as ``jingdong.pop.order.search`` would return it at any clock ``now >= as_of``. JD lists only paid orders
+(fact sheet §4 [I]), so an order appears once its payment is confirmed; ``modified`` is the last status or
+waybill change at or before ``now``. Moving ``now`` forward therefore yields late updates and new orders.
+
+Determinism: order ``i`` depends only on (seed, i, as_of, days, shop_ids) and ``now``; per-order randomness comes
+from :func:`orderlayer.taps.common.synth.digest`, so orders render lazily, in any order, identically between runs.
+
+Payload shape (fact sheet §4/§5): 19-digit order ids as strings (above 2**53), yuan amounts as decimal strings,
+naive Beijing ``yyyy-MM-dd HH:mm:ss`` times, the eight documented ``orderState`` values, ``itemInfoList`` lines
+without a line id. Receiver fields are plaintext for ``search`` and opaque ciphertext for ``enSearch``
+(:data:`PLAINTEXT_LEAK_PER_10000` of enSearch orders still carry a plaintext ``originalConsigneeInfo``, and
+:data:`VAT_PER_10000` carry VAT invoice details with a company phone: planted personal data a tap must remove).
+The ciphertext format and the ``vatInfo`` sub-keys are the sandbox's own (not documented by the fact sheet).
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import datetime as dt
+import hashlib
+import random
+from array import array
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from itertools import accumulate
+
+from orderlayer.taps.common.synth import SHANGHAI, OrderFact, digest, permuted_id
+from orderlayer.taps.jd.sandbox import catalog
+
+DAY = 86_400
+HOUR = 3_600
+
+#: enSearch orders (per 10 000) that still carry a plaintext originalConsigneeInfo.
+PLAINTEXT_LEAK_PER_10000 = 300
+#: Orders (per 10 000) with VAT invoice details.
+VAT_PER_10000 = 500
+
+# Scenario (lifecycle path) of an order.
+NORMAL = 0  # paid -> shipped -> finished
+CANCELLED = 1  # paid, cancelled before shipping (refunded)
+LOCKED_CANCELLED = 2  # paid, locked (e.g. a cancel request), then cancelled
+PAUSED = 3  # paid, paused (PAUSE / POP_ORDER_PAUSE), released, shipped, finished
+CROSS_BORDER = 4  # paid, waiting for domestic delivery, shipped, finished
+WAYBILL_CHANGED = 5  # like NORMAL, the carrier/waybill changed after shipping (a modification without a state change)
+
+SCENARIO_NAMES = {
+    NORMAL: "normal",
+    CANCELLED: "cancelled",
+    LOCKED_CANCELLED: "locked_cancelled",
+    PAUSED: "paused",
+    CROSS_BORDER: "cross_border",
+    WAYBILL_CHANGED: "waybill_changed",
+}
+_SCENARIO_SHARE = (6800, 1100, 500, 500, 500, 600)  # per 10 000, in scenario order
+_SCENARIO_CUTS = tuple(accumulate(_SCENARIO_SHARE))
+assert _SCENARIO_CUTS[-1] == 10_000
+
+# Timeline event slots, stored as offsets (seconds) from the creation time; 0 = never happens.
+PAY, HOLD, RELEASE, SHIP, WAYBILL, FINISH, CANCEL = range(7)
+N_EVENTS = 7
+
+#: orderState -> canonical lifecycle word used by :class:`OrderFact`.
+FACT_STATUS = {
+    "WAIT_SELLER_STOCK_OUT": "paid",
+    "WAIT_SELLER_DELIVERY": "paid",
+    "LOCKED": "paid",
+    "PAUSE": "paid",
+    "POP_ORDER_PAUSE": "paid",
+    "WAIT_GOODS_RECEIVE_CONFIRM": "shipped",
+    "FINISHED_L": "completed",
+    "TRADE_CANCELED": "cancelled",
+}
+
+
+def yuan(fen: int) -> str:
+    """Integer fen as JD's yuan decimal string (``12345`` -> ``"123.45"``)."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def local_time(epoch: int) -> str:
+    return dt.datetime.fromtimestamp(epoch, SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _opaque(seed: int, purpose: bytes, buyer: int) -> str:
+    """A stand-in ciphertext (enSearch): stable per buyer, reveals nothing."""
+    raw = hashlib.sha256(b"%s:%d:%d" % (purpose, seed, buyer)).digest()
+    return base64.b64encode(raw).decode("ascii").rstrip("=") + "=="
+
+
+class JdOrderGenerator:
+    """Lazily renders the orders of one deterministic universe (see module docstring)."""
+
+    def __init__(self, seed: int, as_of: dt.datetime, n_orders: int, shop_ids: Sequence[str], days: int = 30) -> None:
+        if as_of.tzinfo is None:
+            msg = "as_of must be timezone-aware (UTC recommended)"
+            raise ValueError(msg)
+        if n_orders < 0 or days < 1:
+            msg = "n_orders must be >= 0 and days >= 1"
+            raise ValueError(msg)
+        if not shop_ids or any(not str(s).isdigit() for s in shop_ids):
+            msg = f"JD venderIds are numeric; got {list(shop_ids)!r}"
+            raise ValueError(msg)
+        self.seed = int(seed)
+        self.as_of = as_of
+        self.as_of_ts = int(as_of.timestamp())
+        self.n_orders = int(n_orders)
+        self.shop_ids = [str(s) for s in shop_ids]
+        self.days = int(days)
+        self.window_start_ts = self.as_of_ts - self.days * DAY
+        # Shops differ in size (weights 1, 1/2, 1/3, ...), as real portfolios do.
+        weights = [1.0 / (k + 1) for k in range(len(self.shop_ids))]
+        cuts = [round(10_000 * c / sum(weights)) for c in accumulate(weights)]
+        cuts[-1] = 10_000
+        self._shop_cuts = cuts
+        self._create = array("q", bytes(8 * self.n_orders))
+        self._offsets = array("i", bytes(4 * N_EVENTS * self.n_orders))
+        self._scenario = bytearray(self.n_orders)
+        self._shop = array("H", bytes(2 * self.n_orders))
+        for i in range(self.n_orders):
+            self._build_timeline(i)
+        self.start_ts = min(self._create) if self.n_orders else self.window_start_ts
+
+    # ------------------------------------------------------------------ timeline
+    def _build_timeline(self, i: int) -> None:
+        r = digest(self.seed, i, b"jd-timeline")
+
+        def take(mod: int) -> int:
+            nonlocal r
+            r, value = divmod(r, mod)
+            return value
+
+        create = self.window_start_ts + take(self.days * DAY)
+        scenario = bisect.bisect_right(_SCENARIO_CUTS, take(10_000))
+        shop = bisect.bisect_right(self._shop_cuts, take(10_000))
+        ev = [0] * N_EVENTS
+        ev[PAY] = 5 + take(900)
+        if scenario == CANCELLED:
+            ev[CANCEL] = ev[PAY] + 600 + take(20 * HOUR)
+        elif scenario == LOCKED_CANCELLED:
+            ev[HOLD] = ev[PAY] + HOUR + take(20 * HOUR)
+            ev[CANCEL] = ev[HOLD] + HOUR + take(30 * HOUR)
+        else:
+            ready = ev[PAY]
+            if scenario == PAUSED:
+                ev[HOLD] = ev[PAY] + HOUR + take(12 * HOUR)
+                ev[RELEASE] = ev[HOLD] + 2 * HOUR + take(30 * HOUR)
+                ready = ev[RELEASE]
+            ev[SHIP] = ready + 2 * HOUR + (take(22 * HOUR) if take(4) < 3 else DAY + take(2 * DAY))
+            if scenario == WAYBILL_CHANGED:
+                ev[WAYBILL] = ev[SHIP] + HOUR + take(12 * HOUR)
+            ev[FINISH] = ev[SHIP] + 2 * DAY + take(6 * DAY)
+        self._create[i] = create
+        self._offsets[i * N_EVENTS : (i + 1) * N_EVENTS] = array("i", ev)
+        self._scenario[i] = scenario
+        self._shop[i] = shop
+
+    # ------------------------------------------------------------------ accessors
+    def __len__(self) -> int:
+        return self.n_orders
+
+    def scenario_of(self, i: int) -> int:
+        return self._scenario[i]
+
+    def shop_id_of(self, i: int) -> str:
+        return self.shop_ids[self._shop[i]]
+
+    def indexes_for_shop(self, shop_id: str) -> list[int]:
+        k = self.shop_ids.index(str(shop_id))
+        return [i for i in range(self.n_orders) if self._shop[i] == k]
+
+    def order_id_of(self, i: int) -> str:
+        return permuted_id(self.seed, i, 19, leading=3)
+
+    def create_time_of(self, i: int) -> int:
+        return self._create[i]
+
+    def event_times(self, i: int) -> list[int]:
+        """Absolute epoch seconds of the timeline events (0 = never)."""
+        create = self._create[i]
+        return [create + off if off else 0 for off in self._offsets[i * N_EVENTS : (i + 1) * N_EVENTS]]
+
+    def pay_time_of(self, i: int) -> int:
+        return self._create[i] + self._offsets[i * N_EVENTS + PAY]
+
+    def visible_at(self, i: int, now: int) -> bool:
+        """JD lists an order once its payment is confirmed."""
+        return self.pay_time_of(i) <= now
+
+    def modified_at(self, i: int, now: int) -> int:
+        """``modified`` at clock ``now``: the last status or waybill event at or before it (payment at least)."""
+        return max(t for t in self.event_times(i) if 0 < t <= now) if self.visible_at(i, now) else 0
+
+    def state_at(self, i: int, now: int) -> str:
+        ev = self.event_times(i)
+        seen = [0 < t <= now for t in ev]
+        scenario = self._scenario[i]
+        if seen[CANCEL]:
+            return "TRADE_CANCELED"
+        if seen[FINISH]:
+            return "FINISHED_L"
+        if seen[SHIP]:
+            return "WAIT_GOODS_RECEIVE_CONFIRM"
+        if seen[HOLD] and not seen[RELEASE]:
+            if scenario == LOCKED_CANCELLED:
+                return "LOCKED"
+            return "POP_ORDER_PAUSE" if digest(self.seed, i, b"jd-pause") % 2 else "PAUSE"
+        return "WAIT_SELLER_DELIVERY" if scenario == CROSS_BORDER else "WAIT_SELLER_STOCK_OUT"
+
+    def order_ids_modified_between(self, shop_id: str, start: int, end: int, now: int, *, end_inclusive: bool = False) -> set[str]:
+        """Ids of the shop's visible orders whose ``modified`` at ``now`` lies in ``[start, end)`` (or ``]``)."""
+        out = set()
+        for i in self.indexes_for_shop(shop_id):
+            if not self.visible_at(i, now):
+                continue
+            m = self.modified_at(i, now)
+            if start <= m and (m <= end if end_inclusive else m < end):
+                out.add(self.order_id_of(i))
+        return out
+
+    # ------------------------------------------------------------------ amounts (static)
+    def _lines(self, i: int) -> list[tuple[tuple[str, str, tuple], tuple[str, int, str], int]]:
+        rng = random.Random(digest(self.seed, i, b"jd-lines"))
+        n_items = 1 if rng.random() < 0.7 else (2 if rng.random() < 0.7 else 3)
+        first = (self._shop[i] * 3 + rng.randrange(len(catalog.PRODUCTS))) % len(catalog.PRODUCTS)
+        lines = []
+        for j in range(n_items):
+            product = catalog.PRODUCTS[(first + 3 * j) % len(catalog.PRODUCTS)]
+            sku = product[2][rng.randrange(len(product[2]))]
+            qty = 1 if rng.random() < 0.75 else rng.randint(2, 3)
+            lines.append((product, sku, qty))
+        return lines
+
+    def amounts_fen(self, i: int) -> dict[str, int]:
+        """goods (Σ jdPrice × itemTotal), seller discount, platform discount, freight, payment (all fen)."""
+        rng = random.Random(digest(self.seed, i, b"jd-amounts"))
+        goods = sum(sku[1] * qty for _product, sku, qty in self._lines(i))
+        seller = (goods * rng.randint(5, 15) // 100) // 100 * 100 if rng.random() < 0.3 else 0
+        platform = min(goods - seller, rng.randint(1, 10) * 100) if rng.random() < 0.2 else 0
+        freight = 0 if goods >= 9_900 else (600 if rng.random() < 0.7 else 800)
+        return {
+            "goods": goods,
+            "seller_discount": seller,
+            "platform_discount": platform,
+            "freight": freight,
+            "payment": goods - seller - platform + freight,
+        }
+
+    # ------------------------------------------------------------------ rendering
+    def order(self, i: int, now: int | None = None, *, encrypted: bool = False) -> dict:
+        """Order ``i`` as ``jingdong.pop.order.search`` (``encrypted``: ``enSearch``) returns it at ``now``."""
+        if not 0 <= i < self.n_orders:
+            msg = f"order index {i} out of range 0..{self.n_orders - 1}"
+            raise IndexError(msg)
+        now = self.as_of_ts if now is None else int(now)
+        ev = self.event_times(i)
+        # Every static random choice is drawn up front, in a fixed order, so an order renders the same at any clock.
+        rng = random.Random(digest(self.seed, i, b"jd-details"))
+        buyer = i if (i == 0 or rng.random() < 0.6) else rng.randrange(i)
+        carrier_index = rng.randrange(len(catalog.CARRIERS))
+        waybill_numbers = (rng.randrange(10**12), rng.randrange(10**12))
+        remark = rng.choice(catalog.BUYER_REMARKS)
+        source = "移动端订单" if rng.random() < 0.8 else "PC订单"
+        state = self.state_at(i, now)
+        order_id = self.order_id_of(i)
+        amounts = self.amounts_fen(i)
+
+        def seen(slot: int) -> int:
+            return ev[slot] if 0 < ev[slot] <= now else 0
+
+        # ---- buyer and receiver (repeat buyers share identity)
+        brng = random.Random(digest(self.seed, buyer, b"jd-buyer"))
+        name = brng.choice(catalog.SURNAMES) + brng.choice(catalog.GIVEN_NAMES)
+        mobile = f"{brng.choice(catalog.MOBILE_PREFIXES)}{brng.randrange(10**8):08d}"
+        province, cities = brng.choice(catalog.PLACES)
+        city, counties = brng.choice(cities)
+        county, towns = brng.choice(counties)
+        town = brng.choice(towns)
+        street = f"{brng.choice(catalog.ROADS)}{brng.randint(1, 399)}号{brng.randint(1, 20)}栋{brng.randint(101, 2602)}室"
+        plain = {
+            "fullname": name,
+            "mobile": mobile,
+            "fullAddress": f"{province}{city}{county}{town}{street}",
+            "province": province,
+            "city": city,
+            "county": county,
+            "town": town,
+        }
+        if encrypted:
+            receiver = {
+                **plain,
+                "fullname": _opaque(self.seed, b"name", buyer),
+                "mobile": _opaque(self.seed, b"mobile", buyer),
+                "fullAddress": _opaque(self.seed, b"address", buyer),
+            }
+        else:
+            receiver = dict(plain)
+        pin = "jd_" + hashlib.sha256(b"pin:%d:%d" % (self.seed, buyer)).hexdigest()[:12]
+        open_id = base64.urlsafe_b64encode(hashlib.sha256(b"open:%d:%d" % (self.seed, buyer)).digest()[:18]).decode()
+
+        # ---- logistics
+        waybill, carrier = "", catalog.CARRIERS[carrier_index]
+        if seen(SHIP):
+            changed = bool(seen(WAYBILL))  # re-shipped with the next carrier
+            carrier = catalog.CARRIERS[(carrier_index + changed) % len(catalog.CARRIERS)]
+            waybill = f"{carrier[2]}{waybill_numbers[changed]:012d}"
+
+        end_time = seen(FINISH) if state == "FINISHED_L" else (seen(CANCEL) if state == "TRADE_CANCELED" else 0)
+        order = {
+            "orderId": order_id,
+            "venderId": self.shop_id_of(i),
+            "orderType": "22",
+            "payType": "4-在线支付",
+            "orderTotalPrice": yuan(amounts["goods"]),
+            "orderSellerPrice": yuan(amounts["goods"] - amounts["seller_discount"]),
+            "orderPayment": yuan(amounts["payment"]),
+            "freightPrice": yuan(amounts["freight"]),
+            "sellerDiscount": yuan(amounts["seller_discount"]),
+            "balanceUsed": "0.00",
+            "serviceFee": "0.00",
+            "taxFee": "0.00",
+            "orderState": state,
+            "orderStateRemark": catalog.STATE_REMARKS[state],
+            "deliveryType": "任意时间",
+            "invoiceInfo": "不需要开具发票",
+            "orderRemark": remark,
+            "venderRemark": "",
+            "orderStartTime": local_time(self._create[i]),
+            "paymentConfirmTime": local_time(ev[PAY]) if seen(PAY) else "",
+            "orderEndTime": local_time(end_time) if end_time else "",
+            "modified": local_time(self.modified_at(i, now)),
+            "pin": pin,
+            "open_id_buyer": open_id,
+            "consigneeInfo": receiver,
+            "itemInfoList": [
+                {
+                    "skuId": sku[0],
+                    "skuName": product[0],
+                    "outerSkuId": sku[2],
+                    "wareId": product[1],
+                    "jdPrice": yuan(sku[1]),
+                    "itemTotal": str(qty),
+                    "productNo": "",
+                    "giftPoint": "0",
+                }
+                for product, sku, qty in self._lines(i)
+            ],
+            "waybill": waybill,
+            "logisticsId": carrier[0] if waybill else "",
+            "returnOrder": "0",
+            "parentOrderId": "0",
+            "directParentOrderId": "0",
+            "orderSource": source,
+            "storeOrder": "",
+        }
+        flags = digest(self.seed, i, b"jd-pii") % 10_000
+        if encrypted and flags < PLAINTEXT_LEAK_PER_10000:
+            order["originalConsigneeInfo"] = dict(plain)
+        if flags >= 10_000 - VAT_PER_10000:
+            order["vatInfo"] = {
+                "vatNo": f"91{brng.randrange(10**16):016d}",
+                "phoneRegIstered": mobile,
+                "bankAccount": f"6222{brng.randrange(10**15):015d}",
+            }
+        return order
+
+    def fact(self, i: int, now: int) -> OrderFact:
+        """Order ``i`` at ``now`` in neutral terms (for the ERP sandboxes)."""
+        state = self.state_at(i, now)
+        paid = Decimal(self.amounts_fen(i)["payment"]) / 100
+        pay = self.pay_time_of(i)
+        order = self.order(i, now)
+        return OrderFact(
+            channel="jd",
+            shop_id=self.shop_id_of(i),
+            channel_order_id=self.order_id_of(i),
+            ordered_at=dt.datetime.fromtimestamp(self._create[i], dt.timezone.utc),
+            paid_at=dt.datetime.fromtimestamp(pay, dt.timezone.utc),
+            status=FACT_STATUS[state],
+            paid_amount=paid.quantize(Decimal("0.01")),
+            currency="CNY",
+            refund_amount=paid.quantize(Decimal("0.01")) if state == "TRADE_CANCELED" else Decimal("0.00"),
+            tracking_numbers=(order["waybill"],) if order["waybill"] else (),
+        )
+
+    def facts(self, now: int) -> Iterator[OrderFact]:
+        for i in range(self.n_orders):
+            if self.visible_at(i, now):
+                yield self.fact(i, now)

@@ -1,0 +1,456 @@
+"""Pinduoduo REST client for singer-sdk: signing, token refresh, platform clock, error envelope.
+
+Layout (MeltanoLabs style): :class:`PinduoduoAuthenticator` signs every HTTP send and owns the token
+refresh; :func:`classify` maps an ``error_response`` to retry / refresh / fatal; :class:`PinduoduoConnection`
+is what all streams of one tap run share (request budget, signer, the platform clock);
+:class:`PinduoduoStream` wires them into :class:`~orderlayer.taps.common.stream.ResilientStream`.
+
+Why signing lives in the authenticator: singer-sdk prepares a request once per page and re-sends that
+prepared request on every retry, calling the authenticator before each send. Signing there gives every
+try a fresh ``timestamp`` (the gateway rejects one more than 10 minutes off) and the current
+``access_token`` after a refresh.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+import typing as t
+from dataclasses import dataclass
+
+import requests
+from singer_sdk.authenticators import APIAuthenticatorBase
+
+from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
+from orderlayer.taps.common.http import mount_rate_limiter
+from orderlayer.taps.common.ratelimit import RetryPolicy, TokenBucket, parse_retry_after
+from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.stream import ResilientStream, bookmark_to_epoch
+from orderlayer.taps.pinduoduo import protocol as p
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+#: One filter for this tap: urllib3/backoff/tap log records lose every secret value.
+SECRET_FILTER = SecretFilter()
+_FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-pinduoduo", "tap-pinduoduo.orders")
+
+
+# --------------------------------------------------------------------------- errors
+@dataclass(frozen=True)
+class PddError:
+    """The gateway's ``{"error_response": {error_code, error_msg, sub_code, sub_msg, request_id}}``."""
+
+    code: int
+    msg: str
+    sub_code: str
+    sub_msg: str
+    request_id: str
+
+    @classmethod
+    def from_payload(cls, payload: t.Any) -> PddError | None:  # noqa: ANN401
+        if not isinstance(payload, dict) or not isinstance(payload.get("error_response"), dict):
+            return None
+        body = payload["error_response"]
+        try:
+            code = int(body.get("error_code"))
+        except (TypeError, ValueError):
+            code = -1
+        return cls(
+            code=code,
+            msg=str(body.get("error_msg") or ""),
+            sub_code=str(body.get("sub_code") or ""),
+            sub_msg=str(body.get("sub_msg") or ""),
+            request_id=str(body.get("request_id") or ""),
+        )
+
+    def describe(self, method: str) -> str:
+        parts = [f"{method} answered error_code {self.code}"]
+        if self.msg:
+            parts.append(f"({self.msg})")
+        if self.sub_code:
+            parts.append(f"sub_code {self.sub_code}")
+        if self.sub_msg:
+            parts.append(f"- {self.sub_msg}")
+        if self.request_id:
+            parts.append(f"[request_id {self.request_id}]")
+        return " ".join(parts)
+
+
+class Action(enum.Enum):
+    RETRY = "retry"
+    REFRESH_TOKEN = "refresh_token"
+    FATAL = "fatal"
+
+
+def classify(error: PddError) -> Action:
+    """Fact sheet §4: what to do about an ``error_response``."""
+    if error.code in p.RETRIABLE_CODES:
+        return Action.RETRY
+    if error.code == p.CODE_TOKEN_EXPIRED:
+        return Action.REFRESH_TOKEN
+    return Action.FATAL
+
+
+def fatal_hint(error: PddError) -> str:
+    """The likely fix for a fatal answer, in operator terms (config keys by name)."""
+    code = error.code
+    text = f"{error.msg} {error.sub_msg}".lower()
+    if code == p.CODE_SIGNATURE:
+        return "the request signature was rejected: check client_secret (and client_id) in the tap config"
+    if code == p.CODE_COMMON_PARAMETER:
+        if "timestamp" in text:
+            return (
+                "the gateway rejected the request timestamp: this machine's clock is more than 10 minutes off "
+                "the platform's; synchronise it (NTP)"
+            )
+        if "client_id" in text:
+            return "the gateway does not know this app: check client_id (and base_url) in the tap config"
+        return "a common request parameter was rejected: check client_id and base_url in the tap config"
+    if code == p.CODE_PARAMETER:
+        return (
+            "a request parameter was rejected: check page_size (<= 100) and window_seconds (<= 1800); "
+            "otherwise report a tap bug"
+        )
+    if code == p.CODE_NO_PERMISSION:
+        return (
+            "permission denied: the app lacks the permission package for this API, or the shop has not authorised "
+            "it; apply for the order permission package in the Pinduoduo open-platform console and re-authorise the "
+            "shop (new access_token / refresh_token)"
+        )
+    if code == p.CODE_IP_WHITELIST:
+        return "this machine's IP address is not in the app's IP whitelist: add it in the Pinduoduo open-platform console"
+    if code in (p.CODE_FORBIDDEN, p.CODE_RISKY_USER, p.CODE_RISKY_APP):
+        return "the platform's risk control refused the call for this app or shop; contact Pinduoduo support with the request_id"
+    if code == p.CODE_TEST_QUOTA:
+        return "the app is in test state and used up its call quota; publish the app or wait for the quota to reset"
+    return "the platform refused the request; see error_code and sub_code above"
+
+
+def parse_platform_time(value: t.Any) -> int:  # noqa: ANN401
+    """``pdd.time.get``'s ``time``: its format is unconfirmed, so epoch s/ms, naive Beijing text and ISO are read."""
+    return bookmark_to_epoch(value, zone="Asia/Shanghai", key="pdd.time.get time")
+
+
+# --------------------------------------------------------------------------- auth
+class PinduoduoAuthenticator(APIAuthenticatorBase):
+    """Signs each request body (fact sheet §1/§2) and refreshes the access token.
+
+    Idempotent: it is applied before every send; each application replaces the common parameters and the
+    signature with ones for the current clock and token. The business parameters are left exactly as given.
+    """
+
+    def __init__(
+        self,
+        *,
+        router_url: str,
+        client_id: str,
+        client_secret: str,
+        access_token: str,
+        refresh_token: str | None,
+        shop_id: str,
+        session: requests.Session,
+        timeout: float,
+        logger: logging.Logger,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self.router_url = router_url
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._access_token = access_token
+        self._refresh_token = refresh_token or None
+        self._shop_id = shop_id
+        self._session = session
+        self._timeout = timeout
+        self._clock = clock
+        self._lock = threading.Lock()
+        #: Tokens obtained by a refresh that have not yet been accepted by the gateway.
+        self._unproven: set[str] = set()
+        self.refresh_count = 0
+        self.logger = logger
+
+    @property
+    def access_token(self) -> str:
+        return self._access_token
+
+    def signed_body(self, business: Mapping[str, t.Any], method: str) -> bytes:
+        token = None if method in p.TOKENLESS_METHODS else self._access_token
+        params = p.signed_params(
+            business,
+            method=method,
+            client_id=self._client_id,
+            client_secret=self._client_secret,
+            timestamp=int(self._clock()),
+            access_token=token,
+        )
+        return p.encode_body(params)
+
+    def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        raw = request.body or b"{}"
+        params = p.parse_json(raw)
+        business = {k: v for k, v in params.items() if k not in p.COMMON_PARAMS}
+        body = self.signed_body(business, str(params["type"]))
+        request.body = body
+        request.headers["Content-Length"] = str(len(body))
+        request.headers["Content-Type"] = "application/json;charset=UTF-8"
+        return request
+
+    def confirm(self, token: str | None) -> None:
+        """The gateway accepted ``token``: a later rejection of it may be refreshed again."""
+        if token and token in self._unproven:
+            with self._lock:
+                self._unproven.discard(token)
+
+    def handle_token_rejected(self, used_token: str | None, error: PddError, method: str) -> None:
+        """Refresh after error 10019 (token expired), unless another thread already did.
+
+        A token just obtained by a refresh and rejected before any success means the shop's authorisation
+        itself has ended (a refresh does not extend it): that is fatal, with the fix in the message.
+        """
+        with self._lock:
+            if used_token is not None and used_token != self._access_token:
+                return  # refreshed meanwhile: the retry signs with the new token
+            if not self._refresh_token:
+                msg = (
+                    f"{error.describe(method)}. The access token has expired and config key 'refresh_token' is not "
+                    "set: set refresh_token, or put a fresh access_token in the tap config"
+                )
+                raise SourceAPIError(msg, code=error.code, sub_code=error.sub_code, request_id=error.request_id)
+            if self._access_token in self._unproven:
+                msg = (
+                    f"{error.describe(method)}. A freshly refreshed token was rejected too: the shop's authorisation of "
+                    "the app has ended (refreshing does not extend it); re-authorise the shop and update access_token "
+                    "and refresh_token in the tap config"
+                )
+                raise SourceAPIError(msg, code=error.code, sub_code=error.sub_code, request_id=error.request_id)
+            self._refresh_locked()
+
+    def _refresh_locked(self) -> None:
+        data = self.call(p.TOKEN_REFRESH, {"refresh_token": self._refresh_token})
+        access = str(data.get("access_token") or "")
+        if not access:
+            msg = f"{p.TOKEN_REFRESH} returned no access_token; re-authorise the shop and update the tap config"
+            raise SourceAPIError(msg)
+        owner = data.get("owner_id")
+        if owner not in (None, "") and str(owner) != self._shop_id:
+            msg = (
+                f"the refreshed token belongs to shop {owner}, but config key 'shop_id' is {self._shop_id}: "
+                "refresh_token was issued for another shop; fix shop_id or the tokens"
+            )
+            raise SourceAPIError(msg)
+        refresh = data.get("refresh_token")
+        SECRET_FILTER.add(access, refresh)
+        self._access_token = access
+        if refresh:
+            self._refresh_token = str(refresh)
+        self._unproven.add(access)
+        self.refresh_count += 1
+        self.logger.warning(
+            "Refreshed the Pinduoduo access token (valid %s s). The new tokens live only in this process: store "
+            "fresh credentials before the shop's authorisation ends.",
+            data.get("expires_in", "?"),
+        )
+
+    def call(self, method: str, business: Mapping[str, t.Any]) -> dict:
+        """One signed tool call outside the stream's retry loop (token refresh, platform clock)."""
+        response = self._session.post(
+            self.router_url,
+            data=self.signed_body(business, method),
+            headers={"Content-Type": "application/json;charset=UTF-8", "Accept": "application/json"},
+            timeout=self._timeout,
+        )
+        try:
+            payload = p.parse_json(response.content)
+        except ValueError:
+            msg = f"{method}: HTTP {response.status_code} {response.reason} with a body that is not JSON"
+            if response.status_code == 429 or response.status_code >= 500 or response.status_code < 400:
+                raise SourceRetriableError(msg, response, retry_after=parse_retry_after(response.headers)) from None
+            raise SourceAPIError(f"{msg}; check base_url (the router URL, e.g. {p.DEFAULT_BASE_URL})") from None
+        error = PddError.from_payload(payload)
+        if error is not None:
+            if classify(error) is Action.RETRY:
+                raise SourceRetriableError(error.describe(method), response, code=error.code)
+            msg = f"{error.describe(method)}. {fatal_hint(error)}"
+            if method == p.TOKEN_REFRESH:
+                msg = (
+                    f"{error.describe(method)}. The refresh_token was rejected (expired, revoked or already used): "
+                    "re-authorise the shop and update access_token and refresh_token in the tap config"
+                )
+            raise SourceAPIError(msg, code=error.code, sub_code=error.sub_code, request_id=error.request_id)
+        body = payload.get(p.RESPONSE_KEYS.get(method, "")) if isinstance(payload, dict) else None
+        if not isinstance(body, dict):
+            msg = f"{method}: HTTP {response.status_code} without a {p.RESPONSE_KEYS.get(method)!r} object"
+            raise SourceRetriableError(msg, response)
+        return body
+
+
+# --------------------------------------------------------------------------- shared per tap
+@dataclass
+class PinduoduoConnection:
+    """What all streams of one tap run share: the request budget, the signer and the platform clock."""
+
+    bucket: TokenBucket
+    session: requests.Session
+    authenticator: PinduoduoAuthenticator
+    retry_policy: RetryPolicy
+    use_platform_clock: bool
+    logger: logging.Logger
+    _platform_offset: float | None = None
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> PinduoduoConnection:
+        SECRET_FILTER.add(config.get("client_secret"), config.get("access_token"), config.get("refresh_token"), config.get("pii_salt"))
+        install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
+        bucket = TokenBucket(float(config.get("max_requests_per_second", 10)))
+        session = mount_rate_limiter(requests.Session(), bucket)
+        authenticator = PinduoduoAuthenticator(
+            router_url=str(config.get("base_url", p.DEFAULT_BASE_URL)),
+            client_id=str(config["client_id"]),
+            client_secret=str(config["client_secret"]),
+            access_token=str(config["access_token"]),
+            refresh_token=config.get("refresh_token"),
+            shop_id=str(config["shop_id"]),
+            session=session,
+            timeout=float(config.get("request_timeout", 12)),
+            logger=logger,
+        )
+        policy = RetryPolicy(
+            max_tries=int(config.get("max_tries", 6)),
+            base_seconds=float(config.get("retry_base_seconds", 1.0)),
+            max_wait_seconds=float(config.get("retry_max_wait_seconds", 60.0)),
+        )
+        return cls(bucket, session, authenticator, policy, bool(config.get("use_platform_clock", True)), logger)
+
+    def platform_now(self) -> int:
+        """The platform's clock (``pdd.time.get``), read once per run and then carried forward locally.
+
+        The sync end (clock − 3 min) and the 3-month horizon are relative to the platform's clock, which the
+        docs say to calibrate with ``pdd.time.get``. Off (``use_platform_clock: false``) or unreadable, the
+        local clock is used.
+        """
+        if self._platform_offset is None:
+            self._platform_offset = self._read_platform_offset() if self.use_platform_clock else 0.0
+        return int(time.time() + self._platform_offset)
+
+    def _read_platform_offset(self) -> float:
+        for attempt in range(self.retry_policy.max_tries):
+            try:
+                data = self.authenticator.call(p.TIME_GET, {})
+                return parse_platform_time(data.get("time")) - time.time()
+            except (SourceRetriableError, requests.RequestException) as exc:
+                if attempt + 1 >= self.retry_policy.max_tries:
+                    self.logger.warning("%s failed (%s); using the local clock instead", p.TIME_GET, SECRET_FILTER.redact(str(exc)))
+                    return 0.0
+                time.sleep(self.retry_policy.delay(attempt))
+            except ValueError as exc:
+                self.logger.warning("%s answered an unreadable time (%s); using the local clock instead", p.TIME_GET, exc)
+                return 0.0
+        return 0.0
+
+
+# --------------------------------------------------------------------------- stream base
+class PinduoduoStream(ResilientStream):
+    """Base for Pinduoduo APIs: POST to the router, signed flat JSON body, ``error_response`` envelope."""
+
+    payload_as_json = False  # the body is built and signed by the authenticator
+    path = ""  # one router URL for every API; the API is the body's ``type``
+    secret_filter = SECRET_FILTER
+    #: The platform's API name (``type``); each stream sets its own.
+    api_type: str = ""
+
+    def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
+        super().__init__(tap, http_method="POST")
+        self._connection: PinduoduoConnection = tap.pinduoduo_connection
+        mount_rate_limiter(self.requests_session, self._connection.bucket)
+        install_secret_filter(SECRET_FILTER, (self.logger.name,))
+
+    @property
+    def url_base(self) -> str:
+        return str(self.config.get("base_url", p.DEFAULT_BASE_URL))
+
+    @property
+    def api_method(self) -> str:
+        return self.api_type
+
+    @property
+    def http_headers(self) -> dict:
+        return {"Content-Type": "application/json;charset=UTF-8", "Accept": "application/json"}
+
+    @property
+    def timeout(self) -> float:  # type: ignore[override]
+        return float(self.config.get("request_timeout", 12))
+
+    @property
+    def authenticator(self) -> PinduoduoAuthenticator:
+        return self._connection.authenticator
+
+    @property
+    def retry_policy(self) -> RetryPolicy:  # type: ignore[override]
+        return self._connection.retry_policy
+
+    def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict:  # noqa: ANN401, ARG002
+        return {}  # every parameter travels in the signed body
+
+    # ---- responses
+    def payload(self, response: requests.Response) -> t.Any:  # noqa: ANN401
+        cached = getattr(response, "_pdd_payload", None)
+        if cached is None:
+            cached = p.parse_json(response.content)
+            response._pdd_payload = cached  # type: ignore[attr-defined]  # parsed once per response
+        return cached
+
+    def response_body(self, response: requests.Response) -> dict:
+        """The success object under the API's response key (``validate_response`` has checked it exists)."""
+        return self.payload(response)[p.RESPONSE_KEYS.get(self.api_type, "")]
+
+    def validate_response(self, response: requests.Response) -> None:
+        method = self.api_method
+        hint = parse_retry_after(response.headers)
+        if response.status_code == 429 or response.status_code >= 500:
+            msg = f"{method}: HTTP {response.status_code} {response.reason}"
+            raise SourceRetriableError(msg, response, retry_after=hint)
+        try:
+            payload = self.payload(response)
+        except ValueError:
+            if response.status_code >= 400:
+                msg = f"{method}: HTTP {response.status_code} {response.reason} with a body that is not JSON; check base_url"
+                raise SourceAPIError(msg) from None
+            # Inside the retry loop: a body cut off in transit is fetched again.
+            msg = f"{method}: HTTP {response.status_code} with a body that is not complete JSON"
+            raise SourceRetriableError(msg, response) from None
+        used_token = self._token_sent(response)
+        error = PddError.from_payload(payload)
+        if error is None:
+            body = payload.get(p.RESPONSE_KEYS.get(self.api_type, "")) if isinstance(payload, dict) else None
+            if not isinstance(body, dict):
+                msg = f"{method}: HTTP {response.status_code} without an error_response or a {p.RESPONSE_KEYS.get(self.api_type)!r} object"
+                raise SourceRetriableError(msg, response)
+            problem = self.body_problem(body)
+            if problem:
+                msg = f"{method}: {problem}"
+                raise SourceRetriableError(msg, response)
+            self.authenticator.confirm(used_token)
+            return
+        action = classify(error)
+        if action is Action.RETRY:
+            raise SourceRetriableError(error.describe(method), response, retry_after=hint, code=error.code)
+        if action is Action.REFRESH_TOKEN:
+            self.authenticator.handle_token_rejected(used_token, error, method)
+            msg = f"{error.describe(method)}; access token refreshed, retrying"
+            raise TokenRefreshedError(msg, response)
+        msg = f"{error.describe(method)}. {fatal_hint(error)}"
+        raise SourceAPIError(msg, code=error.code, sub_code=error.sub_code, request_id=error.request_id)
+
+    @staticmethod
+    def _token_sent(response: requests.Response) -> str | None:
+        try:
+            return p.parse_json(response.request.body or b"{}").get("access_token")
+        except (ValueError, AttributeError):
+            return None
+
+    def body_problem(self, body: dict) -> str | None:  # noqa: ARG002, PLR6301
+        """Why a success object cannot be used (None = fine); checked inside the retry loop. Per API."""
+        return None

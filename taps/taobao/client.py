@@ -1,0 +1,387 @@
+"""Taobao TOP REST client for singer-sdk: signing, session renewal, the error envelope, retries.
+
+Layout (MeltanoLabs style): :class:`TaobaoAuthenticator` signs every HTTP send and owns the session
+renewal; :func:`classify` maps TOP's ``error_response`` (``code`` / ``sub_code``) to retry / renew /
+fatal; :class:`TaobaoStream` wires them into singer-sdk's hooks. The retry loop is the shared
+:class:`~orderlayer.taps.common.stream.ResilientStream`'s.
+
+Wire format: POST to ``/router/rest``; the system parameters (``method``, ``app_key``, ``session``,
+``timestamp``, ``format``, ``v``, ``sign_method``, ``sign``) travel in the query string, the business
+parameters as a form body, and the signature covers both (fact sheet §2). Signing happens in the
+authenticator because singer-sdk re-sends the same prepared request on every retry: each try gets a
+fresh ``timestamp`` and the current session after a renewal.
+"""
+
+from __future__ import annotations
+
+import decimal
+import enum
+import json
+import logging
+import threading
+import time
+import typing as t
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from singer_sdk.authenticators import APIAuthenticatorBase
+
+from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
+from orderlayer.taps.common.http import mount_rate_limiter
+from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
+from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.stream import ResilientStream
+from orderlayer.taps.taobao import protocol as p
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from singer_sdk.helpers.types import Context
+
+__all__ = ["Action", "TaobaoAuthenticator", "TaobaoConnection", "TaobaoStream", "TopError", "classify", "fatal_hint"]
+
+#: One process-wide filter: records from urllib3/backoff/our loggers lose secret values.
+SECRET_FILTER = SecretFilter()
+_FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-taobao", "tap-taobao.orders")
+
+
+# --------------------------------------------------------------------------- errors
+@dataclass(frozen=True)
+class TopError:
+    """TOP's ``{"error_response": {code, msg, sub_code, sub_msg, request_id}}``."""
+
+    code: int
+    msg: str
+    sub_code: str
+    sub_msg: str
+    request_id: str
+
+    @classmethod
+    def from_payload(cls, payload: t.Any) -> TopError | None:  # noqa: ANN401
+        body = payload.get("error_response") if isinstance(payload, dict) else None
+        if not isinstance(body, dict):
+            return None
+        try:
+            code = int(body.get("code"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            code = -1
+        return cls(
+            code=code,
+            msg=str(body.get("msg") or ""),
+            sub_code=str(body.get("sub_code") or ""),
+            sub_msg=str(body.get("sub_msg") or ""),
+            request_id=str(body.get("request_id") or ""),
+        )
+
+    def describe(self, method: str) -> str:
+        parts = [f"{method} answered error code {self.code}"]
+        if self.msg:
+            parts.append(f"({self.msg})")
+        if self.sub_code:
+            parts.append(f"sub_code {self.sub_code}")
+        if self.sub_msg:
+            parts.append(f"- {self.sub_msg}")
+        if self.request_id:
+            parts.append(f"[request_id {self.request_id}]")
+        return " ".join(parts)
+
+
+class Action(enum.Enum):
+    RETRY = "retry"
+    RENEW_SESSION = "renew_session"
+    FATAL = "fatal"
+
+
+def classify(error: TopError) -> Action:
+    """Fact sheet §4: what to do about an ``error_response``."""
+    if error.code in p.RETRIABLE_CODES or error.sub_code.startswith(p.SERVER_SIDE_SUB_PREFIX):
+        return Action.RETRY
+    if error.code in p.SESSION_REJECTED_CODES:
+        return Action.RENEW_SESSION
+    return Action.FATAL
+
+
+def fatal_hint(error: TopError) -> str:
+    """The likely fix for a fatal answer, in operator terms (config keys by name)."""
+    code = error.code
+    if code in (p.CODE_INVALID_SIGNATURE, p.CODE_MISSING_SIGNATURE):
+        return "the request signature was rejected: check app_secret (and app_key / sign_method) in the tap config"
+    if code in (p.CODE_MISSING_APP_KEY, p.CODE_INVALID_APP_KEY):
+        return "the app key is unknown to the gateway: check app_key (and base_url) in the tap config"
+    if code in (p.CODE_MISSING_TIMESTAMP, p.CODE_INVALID_TIMESTAMP):
+        return "the gateway rejected the request timestamp: this machine's clock is off; synchronise it (NTP)"
+    if code in (p.CODE_INSUFFICIENT_ISV_PERMISSIONS, p.CODE_INSUFFICIENT_PARTNER_PERMISSIONS):
+        return (
+            "the app lacks the permission package for this API (order read access is granted only to some app "
+            "types): apply for it in the TOP console, or use an app_key that has it"
+        )
+    if code in (p.CODE_INSUFFICIENT_USER_PERMISSIONS, p.CODE_INSUFFICIENT_SESSION_PERMISSIONS):
+        return (
+            "the seller's authorisation does not cover this API: re-authorize the shop for this app and put the "
+            "new session in config key 'access_token'"
+        )
+    if code == p.CODE_MISSING_SESSION:
+        return "no session was sent: set config key 'access_token' (the seller's TOP session)"
+    if code in p.SESSION_REJECTED_CODES:
+        return "re-authorize the shop and set a fresh 'access_token' (and 'refresh_token') in the config"
+    if code in (p.CODE_MISSING_ARGUMENTS, p.CODE_INVALID_ARGUMENTS):
+        return (
+            "a request parameter was rejected: check page_size (1-100), window_seconds (<= 86400), trade_types "
+            "and fields in the tap config; otherwise report a tap bug"
+        )
+    if code in (p.CODE_MISSING_METHOD, p.CODE_INVALID_METHOD):
+        return "the gateway does not know this API method: check base_url points at the TOP router (/router/rest)"
+    return "the platform refused the request; see the code and sub_code above"
+
+
+# --------------------------------------------------------------------------- auth
+class TaobaoAuthenticator(APIAuthenticatorBase):
+    """Adds the signed system parameters to each request and renews the session once when rejected.
+
+    Idempotent: singer-sdk applies it when preparing and again before every send; each application
+    replaces the previous system parameters with ones for the current clock and session.
+    """
+
+    def __init__(
+        self,
+        *,
+        app_key: str,
+        app_secret: str,
+        access_token: str,
+        refresh_token: str | None,
+        token_url: str,
+        sign_method: str,
+        partner_id: str | None,
+        timeout: float,
+        session: requests.Session,
+        logger: logging.Logger,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self._app_key = app_key
+        self._app_secret = app_secret
+        self._access_token = access_token
+        self._refresh_token = refresh_token or None
+        self._token_url = token_url
+        self._sign_method = sign_method
+        self._partner_id = partner_id or None
+        self._timeout = timeout
+        self._session = session
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._renewed_at: float | None = None
+        self.renew_count = 0
+        self.logger = logger
+
+    @property
+    def access_token(self) -> str:
+        return self._access_token
+
+    def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if not request.url:
+            return request
+        parts = urlsplit(request.url)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        method = query.get("method")
+        if not method:
+            return request  # not a router call (e.g. the OAuth endpoint)
+        body = request.body or b""
+        text = body.decode("utf-8") if isinstance(body, bytes) else str(body)
+        business = dict(parse_qsl(text, keep_blank_values=True))
+        params = p.system_params(
+            method=method,
+            app_key=self._app_key,
+            session=self._access_token,
+            timestamp=p.format_time(int(self._clock())),
+            sign_method=self._sign_method,
+            partner_id=self._partner_id,
+        )
+        params["sign"] = p.sign({**business, **params}, self._app_secret, self._sign_method)
+        request.url = urlunsplit(parts._replace(query=urlencode(params)))
+        return request
+
+    def handle_session_rejected(self, rejected: str | None, error: TopError, method: str) -> None:
+        """Renew once after an invalid/expired session, or fail naming the config key."""
+        with self._lock:
+            if rejected is not None and rejected != self._access_token:
+                return  # the request used an older session; a renewal already happened
+            if not self._refresh_token:
+                msg = (
+                    f"{error.describe(method)}: the session is expired or revoked and no refresh_token is configured. "
+                    "Re-authorize the shop and set config key 'access_token' (or set 'refresh_token' so the tap can "
+                    "renew it)."
+                )
+                raise SourceAPIError(msg, code=error.code, sub_code=error.sub_code, request_id=error.request_id)
+            if self._renewed_at is not None and self._clock() - self._renewed_at < 60:
+                msg = (
+                    f"{error.describe(method)} right after a successful session renewal: re-authorize the shop for "
+                    "this app and update 'access_token' and 'refresh_token' in the config."
+                )
+                raise SourceAPIError(msg, code=error.code, sub_code=error.sub_code, request_id=error.request_id)
+            self._renew()
+
+    def _renew(self) -> None:
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": self._refresh_token,
+            "client_id": self._app_key,
+            "client_secret": self._app_secret,
+        }
+        response = self._session.post(self._token_url, data=form, timeout=self._timeout)
+        if response.status_code == 429 or response.status_code >= 500:
+            msg = f"token refresh: HTTP {response.status_code} while renewing the session"
+            raise SourceRetriableError(msg, response, retry_after=parse_retry_after(response.headers))
+        try:
+            data = response.json()
+        except ValueError:
+            msg = f"token refresh: HTTP {response.status_code} with a non-JSON body; check token_url"
+            raise SourceRetriableError(msg, response) from None
+        token = data.get("access_token") if isinstance(data, dict) else None
+        if response.status_code >= 400 or not token:
+            reason = data.get("error_description") or data.get("error") if isinstance(data, dict) else None
+            msg = (
+                f"renewing the session failed (HTTP {response.status_code}: {reason or 'no access_token returned'}). "
+                "The refresh_token is expired, already used or not issued to this app: re-authorize the shop and set "
+                "new 'access_token' and 'refresh_token' in the config."
+            )
+            raise SourceAPIError(msg)
+        SECRET_FILTER.add(str(token), data.get("refresh_token"))
+        self._access_token = str(token)
+        if data.get("refresh_token"):
+            self._refresh_token = str(data["refresh_token"])
+        self._renewed_at = self._clock()
+        self.renew_count += 1
+        self.logger.warning(
+            "Renewed the Taobao session (valid %s s). The new tokens live only in this process: store fresh "
+            "credentials before the configured refresh_token expires or is reused.",
+            data.get("expires_in", "?"),
+        )
+
+
+# --------------------------------------------------------------------------- shared per tap
+@dataclass
+class TaobaoConnection:
+    """What all streams of one tap share: the request budget and the signer."""
+
+    bucket: TokenBucket
+    session: requests.Session
+    authenticator: TaobaoAuthenticator
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> TaobaoConnection:
+        SECRET_FILTER.add(config.get("app_secret"), config.get("access_token"), config.get("refresh_token"), config.get("pii_salt"))
+        install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
+        bucket = TokenBucket(float(config.get("max_requests_per_second", 5)))
+        session = mount_rate_limiter(requests.Session(), bucket)
+        authenticator = TaobaoAuthenticator(
+            app_key=str(config["app_key"]),
+            app_secret=str(config["app_secret"]),
+            access_token=str(config["access_token"]),
+            refresh_token=config.get("refresh_token"),
+            token_url=str(config.get("token_url") or p.DEFAULT_TOKEN_URL),
+            sign_method=config.get("sign_method", p.SIGN_METHOD_MD5),
+            partner_id=config.get("partner_id"),
+            timeout=float(config.get("request_timeout", 20)),
+            session=session,
+            logger=logger,
+        )
+        return cls(bucket=bucket, session=session, authenticator=authenticator)
+
+
+# --------------------------------------------------------------------------- stream base
+class TaobaoStream(ResilientStream):
+    """Base for TOP router calls: POST form, signed query, ``*_response`` / ``error_response`` bodies."""
+
+    #: The TOP API method this stream calls.
+    top_method: str = ""
+    path = p.ROUTER_PATH
+    payload_as_json = False  # business parameters go as a form body
+    secret_filter = SECRET_FILTER
+    source_zone = p.SOURCE_ZONE
+
+    def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
+        super().__init__(tap, http_method="POST")
+        self._connection: TaobaoConnection = tap.taobao_connection
+        mount_rate_limiter(self.requests_session, self._connection.bucket)
+        install_secret_filter(SECRET_FILTER, (self.logger.name,))
+
+    @property
+    def url_base(self) -> str:
+        return str(self.config.get("base_url", p.DEFAULT_BASE_URL)).rstrip("/")
+
+    @property
+    def api_method(self) -> str:
+        return self.top_method
+
+    @property
+    def http_headers(self) -> dict:
+        return {"Accept": "application/json"}
+
+    @property
+    def timeout(self) -> float:  # type: ignore[override]
+        return float(self.config.get("request_timeout", 20))
+
+    @property
+    def authenticator(self) -> TaobaoAuthenticator:
+        return self._connection.authenticator
+
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:  # noqa: ANN401, ARG002
+        # The authenticator completes the system parameters (and the signature) on every send.
+        return {"method": self.top_method}
+
+    # ---- responses
+    def payload(self, response: requests.Response) -> t.Any:  # noqa: ANN401
+        """The parsed body, once per response. Big integers stay exact; decimals become Decimal."""
+        cached = getattr(response, "_top_payload", None)
+        if cached is None:
+            cached = json.loads(response.content, parse_float=decimal.Decimal)
+            response._top_payload = cached  # type: ignore[attr-defined]
+        return cached
+
+    def result(self, response: requests.Response) -> dict:
+        """The method's ``*_response`` object (validated before records are parsed)."""
+        return self.payload(response)[p.response_key(self.top_method)]
+
+    def validate_response(self, response: requests.Response) -> None:
+        method = self.top_method
+        hint = parse_retry_after(response.headers)
+        if response.status_code == 429 or response.status_code >= 500:
+            msg = f"{method}: HTTP {response.status_code} {response.reason}"
+            raise SourceRetriableError(msg, response, retry_after=hint)
+        try:
+            payload = self.payload(response)
+        except ValueError:
+            if response.status_code >= 400:
+                msg = f"{method}: HTTP {response.status_code} {response.reason} with a non-JSON body; check base_url"
+                raise SourceAPIError(msg) from None
+            # A body cut off in transit: fetch the page again.
+            msg = f"{method}: HTTP {response.status_code} with a body that is not complete JSON"
+            raise SourceRetriableError(msg, response) from None
+        error = TopError.from_payload(payload)
+        if error is None:
+            body = payload.get(p.response_key(method)) if isinstance(payload, dict) else None
+            if not isinstance(body, dict):
+                msg = f"{method}: the answer has neither error_response nor {p.response_key(method)}; check base_url"
+                raise SourceAPIError(msg)
+            problem = self.data_problem(body)
+            if problem:
+                # Inside the retry loop: a short or malformed page is fetched again before anything is emitted.
+                msg = f"{method}: {problem} [request_id {body.get('request_id', '')}]"
+                raise SourceRetriableError(msg, response)
+            return
+        action = classify(error)
+        if action is Action.RETRY:
+            ban = p.ban_seconds(error.sub_msg, error.msg)
+            raise SourceRetriableError(error.describe(method), response, retry_after=ban if ban is not None else hint, code=error.code)
+        if action is Action.RENEW_SESSION:
+            used = dict(parse_qsl(urlsplit(response.request.url or "").query)).get("session")
+            self.authenticator.handle_session_rejected(used, error, method)
+            msg = f"{error.describe(method)}; session renewed, retrying"
+            raise TokenRefreshedError(msg, response)
+        msg = f"{error.describe(method)}. {fatal_hint(error)}"
+        raise SourceAPIError(msg, code=error.code, sub_code=error.sub_code, request_id=error.request_id)
+
+    def data_problem(self, body: dict) -> str | None:  # noqa: ARG002, PLR6301
+        """Why a successful ``*_response`` object cannot be used (None = fine). Per endpoint."""
+        return None

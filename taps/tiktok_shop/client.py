@@ -1,0 +1,520 @@
+"""TikTok Shop REST client for singer-sdk: signing, token refresh, envelope, errors, window paging.
+
+* :class:`TikTokShopAuthenticator` signs every HTTP send (fresh ``timestamp`` — the gateway accepts
+  5 minutes back to 30 s ahead — and the current access token in ``x-tts-access-token``) and renews
+  the token at the auth host when the gateway answers 105002.
+* :func:`classify` maps ``{code, message, request_id, data}`` to retry / refresh / fatal.
+* :class:`WindowedCursorPaginator` walks ``update_time`` windows ``[ge, lt)`` and, inside each, the
+  ``page_token``/``next_page_token`` cursor to its end.
+* :class:`TikTokShopStream` wires them into :class:`~orderlayer.taps.common.stream.ResilientStream`.
+
+Signing lives in the authenticator because singer-sdk prepares a request once per page and re-sends
+that prepared request on every retry, applying the authenticator before each send.
+"""
+
+from __future__ import annotations
+
+import abc
+import decimal
+import enum
+import json
+import logging
+import threading
+import time
+import typing as t
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from singer_sdk.authenticators import APIAuthenticatorBase
+from singer_sdk.pagination import BaseAPIPaginator
+
+from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
+from orderlayer.taps.common.http import mount_rate_limiter
+from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
+from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.stream import ResilientStream
+from orderlayer.taps.tiktok_shop import protocol as p
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+
+    from orderlayer.taps.common.windows import Window
+
+__all__ = [
+    "Action",
+    "Envelope",
+    "TikTokShopAuthenticator",
+    "TikTokShopConnection",
+    "TikTokShopStream",
+    "WindowCursor",
+    "WindowedCursorPaginator",
+    "classify",
+    "fatal_hint",
+]
+
+#: One filter for the tap's loggers and the libraries under it: secrets never reach a log line.
+SECRET_FILTER = SecretFilter()
+_FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-tiktok-shop", "tap-tiktok-shop.orders")
+
+
+# --------------------------------------------------------------------------- envelope
+@dataclass(frozen=True)
+class Envelope:
+    """The gateway's response wrapper ``{code, message, request_id, data}``."""
+
+    code: int
+    message: str
+    request_id: str
+    data: t.Any
+
+    @classmethod
+    def from_payload(cls, payload: t.Any) -> Envelope:  # noqa: ANN401
+        if not isinstance(payload, dict) or "code" not in payload:
+            msg = "response is not a TikTok Shop envelope (no 'code')"
+            raise ValueError(msg)
+        try:
+            code = int(payload["code"])
+        except (TypeError, ValueError):
+            msg = f"response 'code' is not an integer: {payload['code']!r}"
+            raise ValueError(msg) from None
+        return cls(code, str(payload.get("message") or ""), str(payload.get("request_id") or ""), payload.get("data"))
+
+    @classmethod
+    def parse(cls, content: bytes) -> Envelope:
+        # Decimal keeps any non-integer number exactly as written; ids and amounts arrive as strings anyway.
+        return cls.from_payload(json.loads(content, parse_float=decimal.Decimal))
+
+    def describe(self, call: str) -> str:
+        text = f"{call} answered code {self.code}"
+        if self.message:
+            text += f" ({self.message})"
+        if self.request_id:
+            text += f" [request_id {self.request_id}]"
+        return text
+
+
+class Action(enum.Enum):
+    OK = "ok"
+    RETRY = "retry"
+    REFRESH_TOKEN = "refresh_token"
+    FATAL = "fatal"
+
+
+def classify(envelope: Envelope, http_status: int = 200) -> Action:
+    """What to do about an answer: throttling and gateway trouble retry, an expired token refreshes."""
+    if envelope.code == p.CODE_OK and http_status < 400:
+        return Action.OK
+    if envelope.code in p.RETRIABLE_CODES or http_status == 429 or http_status >= 500:
+        return Action.RETRY
+    if envelope.code == p.CODE_TOKEN_EXPIRED:
+        return Action.REFRESH_TOKEN
+    return Action.FATAL
+
+
+def fatal_hint(envelope: Envelope) -> str:
+    """The likely fix for a fatal answer, naming config keys (code 36009004 covers several causes)."""
+    code, message = envelope.code, envelope.message.lower()
+    if code == p.CODE_SIGN_INVALID:
+        return "the request signature was rejected: check 'app_secret' (and 'app_key') in the tap config"
+    if code == p.CODE_INVALID_PARAMETER:
+        if "timestamp" in message:
+            return "the gateway rejected the request timestamp: this machine's clock is off (allowed: 5 min behind to 30 s ahead); synchronise it (NTP)"
+        if "app_key" in message:
+            return "check 'app_key' in the tap config: the app is unknown, disabled or deleted"
+        if "token" in message:
+            return "the access token is not valid for this app: check 'access_token', or re-authorize the shop"
+        if "shop_cipher" in message or "shop_id" in message:
+            return "check 'shop_cipher' (from GET /authorization/202309/shops) and 'shop_id' in the tap config"
+        if "version" in message:
+            return "the API version was rejected; check 'base_url' points at the TikTok Shop Partner API"
+        return "a request parameter was rejected: check 'page_size' (<= 100) and 'window_seconds'; otherwise report a tap bug"
+    if code == p.CODE_SCOPE_DENIED:
+        return "access denied: the app or the token lacks the order scope (seller.order.info); enable it in Partner Center and re-authorize the shop"
+    if code == p.CODE_TOKEN_SHOP_MISMATCH:
+        return "the access token does not belong to the shop of 'shop_cipher': fix 'shop_cipher'/'shop_id' or 'access_token'"
+    if code == p.CODE_SHOP_CIPHER_MISSING:
+        return "the request had no shop_cipher: set 'shop_cipher' in the tap config (or leave it out to look it up by 'shop_id')"
+    if code == p.CODE_IP_NOT_ALLOWED:
+        return "this machine's IP address is not in the app's IP allow list: add it in Partner Center > App & Service"
+    if code in (p.CODE_INVALID_PATH, p.CODE_INVALID_METHOD):
+        return "the gateway does not know this call: check 'base_url' (https://open-api.tiktokglobalshop.com)"
+    return "the platform refused the request; see the code and message above"
+
+
+# --------------------------------------------------------------------------- auth
+class TikTokShopAuthenticator(APIAuthenticatorBase):
+    """Signs each request and owns the access token (refreshed at most once per rejected token).
+
+    Idempotent: singer-sdk applies it when preparing and before every send; each application
+    replaces the previous ``app_key``/``timestamp``/``sign`` with ones for the current clock and token.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        auth_base_url: str,
+        app_key: str,
+        app_secret: str,
+        access_token: str,
+        refresh_token: str | None,
+        timeout: float,
+        session: requests.Session,
+        logger: logging.Logger,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self._base_path = urlsplit(base_url).path.rstrip("/")
+        self._auth_base_url = auth_base_url.rstrip("/")
+        self._app_key = app_key
+        self._app_secret = app_secret
+        self._access_token = access_token
+        self._refresh_token = refresh_token or None
+        self._timeout = timeout
+        self._session = session
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._refreshed: set[str] = set()  # tokens already replaced (never refresh twice for one)
+        self.refresh_count = 0
+        self.logger = logger
+
+    @property
+    def access_token(self) -> str:
+        return self._access_token
+
+    def api_path(self, url: str) -> str:
+        """The path TikTok signs: the URL path without any prefix of ``base_url`` (a proxy mount)."""
+        path = urlsplit(url).path
+        if self._base_path and path.startswith(self._base_path):
+            path = path[len(self._base_path) :]
+        return path
+
+    def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if not request.url:
+            return request
+        body = request.body or b""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        scheme, netloc, path, query, fragment = urlsplit(request.url)
+        params = dict(parse_qsl(query, keep_blank_values=True))
+        signed = p.signed_query(
+            app_key=self._app_key,
+            app_secret=self._app_secret,
+            path=self.api_path(request.url),
+            params=params,
+            body=body,
+            timestamp=int(self._clock()),
+        )
+        request.url = urlunsplit((scheme, netloc, path, urlencode(signed), fragment))
+        request.headers[p.ACCESS_TOKEN_HEADER] = self._access_token
+        return request
+
+    def handle_token_expired(self, used_token: str | None, envelope: Envelope, call: str) -> None:
+        """After 105002: refresh once for the rejected token, or fail naming the config keys."""
+        with self._lock:
+            if used_token is not None and used_token != self._access_token:
+                return  # the request carried an older token; it was already replaced
+            if not self._refresh_token:
+                msg = (
+                    f"{envelope.describe(call)}: the access token has expired and no refresh_token is configured. "
+                    "Set config key 'refresh_token' (or put a fresh 'access_token' in the config)."
+                )
+                raise SourceAPIError(msg, code=envelope.code, request_id=envelope.request_id)
+            if self._access_token in self._refreshed or self.refresh_count >= 3:
+                msg = (
+                    f"{envelope.describe(call)} even after a token refresh: re-authorize the shop for this app and "
+                    "update 'access_token' and 'refresh_token' in the config."
+                )
+                raise SourceAPIError(msg, code=envelope.code, request_id=envelope.request_id)
+            self._refreshed.add(self._access_token)
+            self._refresh()
+
+    def _refresh(self) -> None:
+        """``GET {auth host}/api/v2/token/refresh`` (query: app_key, app_secret, refresh_token, grant_type)."""
+        call = p.TOKEN_REFRESH_PATH
+        params = {
+            "app_key": self._app_key,
+            "app_secret": self._app_secret,
+            "refresh_token": self._refresh_token or "",
+            "grant_type": "refresh_token",
+        }
+        try:
+            response = self._session.get(self._auth_base_url + call, params=params, timeout=self._timeout)
+        except requests.RequestException as exc:
+            msg = f"{call}: {SECRET_FILTER.redact(type(exc).__name__ + ': ' + str(exc))}"
+            raise SourceRetriableError(msg) from None
+        try:
+            envelope = Envelope.parse(response.content)
+        except ValueError:
+            if response.status_code == 429 or response.status_code >= 500:
+                msg = f"{call}: HTTP {response.status_code} while refreshing the access token"
+                raise SourceRetriableError(msg, response, retry_after=parse_retry_after(response.headers)) from None
+            msg = f"{call}: HTTP {response.status_code} with a body that is not a TikTok envelope; check 'auth_base_url'"
+            raise SourceAPIError(msg) from None
+        action = classify(envelope, response.status_code)
+        if action is Action.RETRY:
+            raise SourceRetriableError(envelope.describe(call), response, retry_after=parse_retry_after(response.headers), code=envelope.code)
+        data = envelope.data if isinstance(envelope.data, dict) else {}
+        new_access = data.get("access_token")
+        if action is not Action.OK or not new_access:
+            msg = (
+                f"refreshing the access token failed: {envelope.describe(call)}. The refresh_token is expired, revoked "
+                "or not issued to this app_key/app_secret: re-authorize the shop and set new 'access_token' and "
+                "'refresh_token' in the config."
+            )
+            raise SourceAPIError(msg, code=envelope.code, request_id=envelope.request_id)
+        SECRET_FILTER.add(str(new_access), data.get("refresh_token"))
+        self._access_token = str(new_access)
+        if data.get("refresh_token"):
+            self._refresh_token = str(data["refresh_token"])
+        self.refresh_count += 1
+        self.logger.warning(
+            "Refreshed the TikTok Shop access token (expires at epoch %s). The new tokens live only in this "
+            "process: store fresh credentials before the configured refresh_token expires.",
+            data.get("access_token_expire_in", "?"),
+        )
+
+
+# --------------------------------------------------------------------------- shared per tap
+@dataclass
+class TikTokShopConnection:
+    """What all streams of one tap run share: one request budget, one signer and token."""
+
+    bucket: TokenBucket
+    session: requests.Session
+    authenticator: TikTokShopAuthenticator
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> TikTokShopConnection:
+        SECRET_FILTER.add(config.get("app_secret"), config.get("access_token"), config.get("refresh_token"), config.get("pii_salt"))
+        install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
+        bucket = TokenBucket(float(config.get("max_requests_per_second", 20)))
+        session = mount_rate_limiter(requests.Session(), bucket)
+        authenticator = TikTokShopAuthenticator(
+            base_url=str(config.get("base_url", p.DEFAULT_BASE_URL)),
+            auth_base_url=str(config.get("auth_base_url", p.DEFAULT_AUTH_BASE_URL)),
+            app_key=str(config["app_key"]),
+            app_secret=str(config["app_secret"]),
+            access_token=str(config["access_token"]),
+            refresh_token=config.get("refresh_token"),
+            timeout=float(config.get("request_timeout", 30)),
+            session=session,
+            logger=logger,
+        )
+        return cls(bucket=bucket, session=session, authenticator=authenticator)
+
+
+# --------------------------------------------------------------------------- paging
+@dataclass(frozen=True)
+class WindowCursor:
+    """Pagination token: the window ``[start, end)`` (epoch s), the cursor in it, the page and scan number."""
+
+    window_start: int
+    window_end: int
+    page_token: str = ""
+    page: int = 0
+    scan: int = 0
+
+
+class WindowedCursorPaginator(BaseAPIPaginator[WindowCursor | None]):
+    """Walks ``windows`` ascending; inside each, follows ``next_page_token`` until it is empty or missing.
+
+    A cursor may be an offset in disguise: when an order of the window is updated while we page, it
+    leaves the window and the next page would skip a row. The window's ``total_count`` changes then;
+    :meth:`accept_page` rejects that page before its records are emitted and :meth:`get_next` rescans
+    the window from the ``update_time`` of the last record already emitted (rows at that second are
+    re-sent; the loader and staging drop duplicates). Without a ``total_count`` no drift is detected.
+    """
+
+    def __init__(
+        self,
+        windows: Iterable[Window],
+        *,
+        replication_value: Callable[[dict], int | None],
+        detect_drift: bool = True,
+        max_stalled_rescans: int = 10,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self._windows = iter(windows)
+        first = next(self._windows, None)
+        super().__init__(None if first is None else WindowCursor(first.start, first.end))
+        if first is None:
+            self._finished = True
+        self.replication_value = replication_value
+        self.detect_drift = detect_drift
+        self.max_stalled_rescans = max_stalled_rescans
+        self.logger = logger or logging.getLogger(__name__)
+        self._baseline_total: int | None = None
+        self._next_token = ""
+        self._last_emitted: int | None = None
+        self._drifted = False
+        self._stalled = 0
+        self.pages_accepted = 0
+        self.rescans = 0
+        self.windows_completed = 0
+
+    def accept_page(self, total: int | None, next_page_token: str, records: list[dict]) -> bool:
+        """Check a page before its records are emitted; False = drop it (the window is rescanned)."""
+        cursor = self.current_value
+        if cursor is None:
+            return False
+        if self.detect_drift and total is not None:
+            if cursor.page == 0 or self._baseline_total is None:
+                self._baseline_total = total
+            elif total != self._baseline_total:
+                self._drifted = True
+                self.logger.warning(
+                    "Window [%d, %d) changed while paging (total_count %d -> %d at page %d); rescanning it from the "
+                    "last emitted update_time so no order is skipped",
+                    cursor.window_start,
+                    cursor.window_end,
+                    self._baseline_total,
+                    total,
+                    cursor.page,
+                )
+                return False
+        if next_page_token and next_page_token == cursor.page_token:
+            msg = "the order search returned the page_token it was given: paging would loop; report it to TikTok with the request_id"
+            raise SourceAPIError(msg)
+        self._next_token = next_page_token
+        if records:
+            try:
+                self._last_emitted = self.replication_value(records[-1])
+            except (KeyError, TypeError, ValueError):
+                self._last_emitted = None  # cannot narrow; a rescan starts at the window start
+        self.pages_accepted += 1
+        return True
+
+    def continue_if_empty(self, response: requests.Response) -> bool:  # noqa: ARG002
+        # An empty window (or a dropped page) is not the end: more windows may follow.
+        return True
+
+    def get_next(self, response: requests.Response) -> WindowCursor | None:  # noqa: ARG002
+        cursor = self.current_value
+        if cursor is None:
+            return None
+        if self._drifted:
+            self._drifted = False
+            restart = cursor.window_start
+            if self._last_emitted is not None and self._last_emitted > cursor.window_start:
+                restart = min(self._last_emitted, cursor.window_end)
+                self._stalled = 0
+            else:
+                self._stalled += 1
+                if self._stalled > self.max_stalled_rescans:
+                    msg = (
+                        f"window [{cursor.window_start}, {cursor.window_end}) kept changing while paging "
+                        f"({self._stalled} rescans without progress); lower 'window_seconds' or 'page_size' and retry"
+                    )
+                    raise SourceAPIError(msg)
+            self.rescans += 1
+            self._baseline_total = None
+            return WindowCursor(restart, cursor.window_end, "", 0, cursor.scan + 1)
+        if self._next_token:
+            token, self._next_token = self._next_token, ""
+            return WindowCursor(cursor.window_start, cursor.window_end, token, cursor.page + 1, cursor.scan)
+        self.windows_completed += 1
+        self._baseline_total = None
+        self._last_emitted = None
+        self._stalled = 0
+        window = next(self._windows, None)
+        return None if window is None else WindowCursor(window.start, window.end)
+
+
+def as_optional_int(value: t.Any, name: str) -> int | None:  # noqa: ANN401
+    """``total_count`` may be missing; when present it must be an integer (some proxies send strings)."""
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        msg = f"response field {name!r} is not an integer: {value!r}"
+        raise SourceRetriableError(msg) from None
+
+
+# --------------------------------------------------------------------------- stream base
+class TikTokShopStream(ResilientStream):
+    """Base for TikTok Shop endpoints: signed query, ``x-tts-access-token`` header, JSON envelope."""
+
+    secret_filter = SECRET_FILTER
+    #: TikTok timestamps are epoch seconds; naive strings never occur, UTC is the neutral reading.
+    source_zone = "UTC"
+    payload_as_json = False  # the body is the exact bytes that were signed
+
+    def __init__(self, tap: t.Any, *, http_method: str = "POST") -> None:  # noqa: ANN401
+        super().__init__(tap, http_method=http_method)
+        self._connection: TikTokShopConnection = tap.tiktok_connection
+        mount_rate_limiter(self.requests_session, self._connection.bucket)
+        install_secret_filter(SECRET_FILTER, (self.logger.name,))
+
+    @property
+    def url_base(self) -> str:
+        return str(self.config.get("base_url", p.DEFAULT_BASE_URL)).rstrip("/")
+
+    @property
+    def http_headers(self) -> dict:
+        return {"Content-Type": "application/json", "Accept": "application/json"}
+
+    @property
+    def timeout(self) -> float:  # type: ignore[override]
+        return float(self.config.get("request_timeout", 30))
+
+    @property
+    def authenticator(self) -> TikTokShopAuthenticator:
+        return self._connection.authenticator
+
+    # ---- responses
+    def envelope(self, response: requests.Response) -> Envelope:
+        cached = getattr(response, "_tiktok_envelope", None)
+        if cached is None:
+            cached = Envelope.parse(response.content)
+            response._tiktok_envelope = cached  # type: ignore[attr-defined]  # parsed once per response
+        return cached
+
+    def validate_response(self, response: requests.Response) -> None:
+        call = self.api_method
+        hint = parse_retry_after(response.headers)
+        try:
+            envelope = self.envelope(response)
+        except ValueError:
+            if response.status_code == 429 or response.status_code >= 500:
+                msg = f"{call}: HTTP {response.status_code} {response.reason}"
+                raise SourceRetriableError(msg, response, retry_after=hint) from None
+            if response.status_code >= 400:
+                msg = f"{call}: HTTP {response.status_code} {response.reason} with a non-JSON body; check 'base_url'"
+                raise SourceAPIError(msg) from None
+            # A 200 whose body does not parse: a truncated transfer. Fetch the page again.
+            msg = f"{call}: HTTP {response.status_code} with a truncated or non-JSON body"
+            raise SourceRetriableError(msg, response) from None
+        action = classify(envelope, response.status_code)
+        if action is Action.OK:
+            if not isinstance(envelope.data, dict):
+                msg = f"{call}: success without a data object [request_id {envelope.request_id}]"
+                raise SourceRetriableError(msg, response)
+            problem = self.data_problem(envelope.data)
+            if problem:
+                msg = f"{call}: {problem} [request_id {envelope.request_id}]"
+                raise SourceRetriableError(msg, response)
+            return
+        if action is Action.RETRY:
+            raise SourceRetriableError(envelope.describe(call), response, retry_after=hint, code=envelope.code)
+        if action is Action.REFRESH_TOKEN:
+            used = response.request.headers.get(p.ACCESS_TOKEN_HEADER) if response.request is not None else None
+            self.authenticator.handle_token_expired(used, envelope, call)
+            msg = f"{envelope.describe(call)}; access token refreshed, retrying"
+            raise TokenRefreshedError(msg, response)
+        msg = f"{envelope.describe(call)}. {fatal_hint(envelope)}"
+        raise SourceAPIError(msg, code=envelope.code, request_id=envelope.request_id)
+
+    # ---- records
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+        yield from self.records_from_data(self.envelope(response).data or {})
+
+    def data_problem(self, data: dict) -> str | None:  # noqa: ARG002, PLR6301
+        """Why a successful ``data`` object cannot be used (None = fine). Per endpoint."""
+        return None
+
+    @abc.abstractmethod
+    def records_from_data(self, data: dict) -> t.Iterable[dict]:
+        """The records of one page, from the envelope's ``data`` object."""

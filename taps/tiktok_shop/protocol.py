@@ -1,0 +1,93 @@
+"""TikTok Shop Partner API (version 202309) protocol: signing, paths, error codes.
+
+Pure standard library, shared by the tap (``client.py``) and the sandbox so both sides compute
+the same signature from the same rules (shared/channels/tiktok_shop.md §2–§4). Error codes and
+the token-refresh call follow TikTok's "Common errors", "Rate limits" and "Authorization overview"
+pages (copies of the official docs, see docs/channels/tiktok_shop.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import typing as t
+
+DEFAULT_BASE_URL = "https://open-api.tiktokglobalshop.com"
+DEFAULT_AUTH_BASE_URL = "https://auth.tiktok-shops.com"
+API_VERSION = "202309"
+
+ORDER_SEARCH_PATH = f"/order/{API_VERSION}/orders/search"
+AUTHORIZED_SHOPS_PATH = f"/authorization/{API_VERSION}/shops"
+TOKEN_REFRESH_PATH = "/api/v2/token/refresh"
+
+ACCESS_TOKEN_HEADER = "x-tts-access-token"
+#: Query parameters the signature never covers (sheet §3 step 1).
+UNSIGNED_QUERY_PARAMS = frozenset({"sign", "access_token"})
+#: Query parameters the authenticator owns (replaced on every send).
+AUTH_QUERY_PARAMS = frozenset({"app_key", "timestamp", "sign", "access_token"})
+
+#: Largest page the order search accepts ([S]: "page_size max 100").
+MAX_PAGE_SIZE = 100
+#: The gateway accepts a timestamp from 5 minutes before to 30 s after its clock.
+TIMESTAMP_MAX_AGE_SECONDS = 300
+TIMESTAMP_MAX_AHEAD_SECONDS = 30
+
+# --- envelope codes ----------------------------------------------------------------------
+CODE_OK = 0
+CODE_TOO_MANY_REQUESTS = 36009002  # with HTTP 429
+CODE_INVALID_PARAMETER = 36009004  # credentials, timestamp, identifiers, version (read the message)
+CODE_REQUEST_TIMEOUT = 36009007
+CODE_INVALID_PATH = 36009009
+CODE_INVALID_METHOD = 36009010
+CODE_IP_NOT_ALLOWED = 36009033
+CODE_TOKEN_SHOP_MISMATCH = 101000
+CODE_TOKEN_EXPIRED = 105002  # with HTTP 401
+CODE_SCOPE_DENIED = 105005
+CODE_SIGN_INVALID = 106001  # with HTTP 401
+CODE_SHOP_CIPHER_MISSING = 106013
+
+#: Codes a retry (with backoff) can fix.
+RETRIABLE_CODES = frozenset({CODE_TOO_MANY_REQUESTS, CODE_REQUEST_TIMEOUT})
+
+SORT_FIELDS = ("create_time", "update_time")
+SORT_ORDERS = ("ASC", "DESC")
+
+
+def canonical_body(params: t.Mapping[str, t.Any]) -> bytes:
+    """The JSON body as sent and signed: compact, UTF-8. Signed byte for byte, never re-serialised."""
+    return json.dumps(params, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def string_to_sign(path: str, query: t.Mapping[str, str], body: bytes | str = b"") -> str:
+    """Sheet §3 steps 1–5: path + ``{key}{value}`` of every query parameter except ``sign`` and
+    ``access_token``, keys sorted by plain byte order, + the body exactly as sent."""
+    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    pairs = "".join(f"{key}{query[key]}" for key in sorted(query, key=lambda k: k.encode()) if key not in UNSIGNED_QUERY_PARAMS)
+    return f"{path}{pairs}{text}"
+
+
+def sign(app_secret: str, path: str, query: t.Mapping[str, str], body: bytes | str = b"") -> str:
+    """Sheet §3 steps 6–7: ``hex(HMAC-SHA256(key=secret, msg=secret + string + secret))``, lower case.
+
+    A ``multipart/form-data`` body is not signed; pass ``body=b""`` for it (the order API sends JSON).
+    """
+    wrapped = f"{app_secret}{string_to_sign(path, query, body)}{app_secret}"
+    return hmac.new(app_secret.encode("utf-8"), wrapped.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def signed_query(
+    *,
+    app_key: str,
+    app_secret: str,
+    path: str,
+    params: t.Mapping[str, str],
+    body: bytes | str,
+    timestamp: int | str,
+) -> dict[str, str]:
+    """``params`` plus ``app_key``, ``timestamp`` and the ``sign`` over all of them and ``body``."""
+    query = {k: str(v) for k, v in params.items() if k not in AUTH_QUERY_PARAMS}
+    query["app_key"] = app_key
+    query["timestamp"] = str(timestamp)
+    query["sign"] = sign(app_secret, path, query, body)
+    return query

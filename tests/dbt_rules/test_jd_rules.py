@@ -1,0 +1,279 @@
+"""The canonical rules on JD data, each with a hand-computed expected value.
+
+Raw records are written by hand (orderInfo as jingdong.pop.order.search sends it, after tap-jd's PII policy),
+landed with the real loader store into a fresh DuckDB ``raw.jd__orders``, and the real dbt project is built once
+for the module: ``dbt build --select @stg_jd__orders`` (the staging models, everything downstream of them and
+everything that needs) with both channels staged. The build runs under TZ=America/New_York to show nothing
+depends on the session zone (rule T5); results are read in UTC.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orderlayer.project import project_dir
+from orderlayer.taps.target import store
+
+SHOP = "10086521"
+PRESALE_TYPE = "9999"  # configured below as a presale orderType (the platform's code is unconfirmed)
+
+
+def order(order_id: str, **overrides: object) -> dict:
+    """A JD orderInfo record as tap-jd emits it, one item unless overridden."""
+    base = {
+        "orderId": order_id,
+        "venderId": SHOP,
+        "orderType": "22",
+        "orderState": "WAIT_SELLER_STOCK_OUT",
+        "orderStateRemark": "等待出库",
+        "orderStartTime": "2024-11-18 15:55:51",  # Beijing = 2024-11-18 07:55:51 UTC
+        "paymentConfirmTime": "2024-11-18 15:56:00",
+        "orderEndTime": "",
+        "modified": "2024-11-18 15:56:40",
+        "orderTotalPrice": "10.00",
+        "orderSellerPrice": "10.00",
+        "orderPayment": "10.00",
+        "freightPrice": "0.00",
+        "sellerDiscount": "0.00",
+        "balanceUsed": "0.00",
+        "taxFee": "0.00",
+        "waybill": "",
+        "pin": "sha256:pin-1",
+        "open_id_buyer": "sha256:open-1",
+        "consigneeInfo": {"fullname": None, "mobile": None, "fullAddress": None, "province": "北京", "city": "北京市",
+                          "county": "朝阳区", "ol_masked_fullname": "王*", "ol_masked_mobile": "138****5678"},
+        "itemInfoList": [item("100034721569", "10.00", "1")],
+    }
+    base.update(overrides)
+    return base
+
+
+def item(sku_id: str, price: str, qty: str, name: str = "智能电饭煲") -> dict:
+    return {"skuId": sku_id, "skuName": name, "outerSkuId": "", "wareId": "100034721568", "jdPrice": price, "itemTotal": qty}
+
+
+# A: two lines; goods 19.99×2 + 10.01×1 = 49.99; seller discount 5.00; freight 6.00; paid 47.99 →
+#    platform discount 49.99 − 5.00 + 6.00 − 47.99 = 3.00. Two parcels on the waybill.
+ORDER_A = order(
+    "3145878647546918634",
+    orderState="WAIT_GOODS_RECEIVE_CONFIRM",
+    modified="2024-11-19 10:00:00",
+    orderTotalPrice="49.99", orderSellerPrice="44.99", orderPayment="47.99", freightPrice="6.00", sellerDiscount="5.00",
+    waybill="SF1234567890, JDV000123456",
+    itemInfoList=[item("100018876555", "19.99", "2", "四件套"), item("100047719266", "10.01", "1", "耳机")],
+)
+# B: placed 2024-11-19 00:00:00 Beijing = 2024-11-18 16:00:00 UTC (a day later than the UTC date); B2 one second earlier.
+ORDER_B = order("3145878647546910001", orderStartTime="2024-11-19 00:00:00", paymentConfirmTime="2024-11-19 00:00:30",
+                modified="2024-11-19 00:01:00")
+ORDER_B2 = order("3145878647546910002", orderStartTime="2024-11-18 23:59:59", paymentConfirmTime="2024-11-19 00:00:30",
+                 modified="2024-11-19 00:01:00")
+# BIG: 19,999,999,999.99 yuan — a float would print 19999999999.990002.
+ORDER_BIG = order("3145878647546910003", orderPayment="19999999999.99", itemInfoList=[item("100034721569", "19999999999.99", "1")])
+# NUMERIC_ID: an orderId a gateway sent as a bare JSON number, 2**53 + 1 (a float reads it as ...992).
+ORDER_NUMERIC_ID = order(9007199254740993)  # type: ignore[arg-type]
+# Cancelled after payment: refunded in full.
+ORDER_CANCELLED = order("3145878647546910004", orderState="TRADE_CANCELED", orderStateRemark="取消", orderPayment="100.00",
+                        orderEndTime="2024-11-20 09:00:00", modified="2024-11-20 09:00:00",
+                        itemInfoList=[item("100034721569", "100.00", "1")])
+# Versions of one order: shipped (sync 1), then finished and a late, older stock-out version (sync 2).
+V_SHIPPED = order("3145878647546910005", orderState="WAIT_GOODS_RECEIVE_CONFIRM", modified="2024-11-20 10:00:00",
+                  waybill="JDV000999")
+V_FINISHED = order("3145878647546910005", orderState="FINISHED_L", modified="2024-11-25 12:00:00",
+                   orderEndTime="2024-11-25 12:00:00", waybill="JDV000999")
+V_STOCK_OUT = order("3145878647546910005", modified="2024-11-18 16:00:00")
+# Finished, never seen shipped (first synced after completion): shipped without a ship time — typed, flagged.
+ORDER_FINISHED_ONLY = order("3145878647546910006", orderState="FINISHED_L", modified="2024-11-26 08:00:00",
+                            orderEndTime="2024-11-26 08:00:00", waybill="YT0001")
+# Presale by configured orderType: no deposit/balance fields on JD, paid when the payment is confirmed.
+ORDER_PRESALE = order("3145878647546910007", orderType=PRESALE_TYPE)
+# Unknown state: kept as `unknown`.
+ORDER_UNKNOWN = order("3145878647546910008", orderState="WAIT_BUYER_PAY")
+# A sentinel payment time on a paid state: NULL, flagged.
+ORDER_SENTINEL = order("3145878647546910009", paymentConfirmTime="0000-00-00 00:00:00")
+# No open id: the customer key falls back to the (hashed) pin.
+ORDER_PIN_ONLY = order("3145878647546910010", open_id_buyer="", pin="sha256:pin-2")
+# Quarantine: each cannot be typed.
+BAD_AMOUNT = order("3145878647546919001", orderPayment="abc")
+BAD_TIME = order("3145878647546919002", orderStartTime="yesterday")
+BAD_DECIMALS = order("3145878647546919003", orderPayment="12.345")
+BAD_MODIFIED = order("3145878647546919004", modified="2024-11-18T15:56:40+08:00")  # not the naive form JD sends
+BAD_QUANTITY = order("3145878647546919005", itemInfoList=[item("100034721569", "10.00", "1.5")])
+MISSING_ID = {k: v for k, v in order("0").items() if k != "orderId"}
+
+SYNC_1 = [ORDER_A, ORDER_B, ORDER_B2, ORDER_BIG, ORDER_NUMERIC_ID, ORDER_CANCELLED, V_SHIPPED, ORDER_FINISHED_ONLY,
+          ORDER_PRESALE, ORDER_UNKNOWN, ORDER_SENTINEL, ORDER_PIN_ONLY, BAD_AMOUNT, BAD_TIME, BAD_DECIMALS, BAD_MODIFIED,
+          BAD_QUANTITY, MISSING_ID]
+SYNC_2 = [V_FINISHED, V_STOCK_OUT, ORDER_A]  # ORDER_A re-sent unchanged: adds nothing
+
+DBT_VARS = {
+    "orderlayer_channels": ["douyin", "jd"],
+    "jd_presale_order_types": [PRESALE_TYPE],
+}
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("jd_rules")
+    db = work / "rules.duckdb"
+    con = store.connect(db)
+    raw = store.RawStore(con, "raw", "jd", "test", "sync-1")
+    raw.append("orders", [copy.deepcopy(r) for r in SYNC_1], ["venderId", "orderId"], "modified")
+    raw.sync_id = "sync-2"
+    raw.append("orders", [copy.deepcopy(r) for r in SYNC_2], ["venderId", "orderId"], "modified")
+    con.close()
+    root = project_dir()
+    env = {**os.environ, "ORDERLAYER_DB": str(db), "DBT_PROFILES_DIR": str(root), "TZ": "America/New_York",
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    cmd = [str(Path(sys.executable).with_name("dbt")), "build", "--select", "@stg_jd__orders",
+           "--vars", json.dumps(DBT_VARS), "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    return db
+
+
+def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def fact(db: Path, order_id: str, columns: str) -> tuple:
+    found = rows(db, f"select {columns} from audit.fct_orders where channel_order_id = ?", [order_id])
+    assert len(found) == 1, found
+    return found[0]
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+def test_staging_has_douyins_exact_columns_and_types(warehouse: Path) -> None:
+    for entity in ("orders", "order_lines"):
+        columns = [
+            rows(warehouse, "select column_name, data_type from information_schema.columns where table_name = ? "
+                 "order by ordinal_position", [f"stg_{channel}__{entity}"])
+            for channel in ("jd", "douyin")
+        ]
+        assert columns[0] == columns[1] and columns[0]
+
+
+def test_raw_keeps_each_version_once(warehouse: Path) -> None:
+    assert rows(warehouse, "select count(*) from raw.jd__orders") == [(len(SYNC_1) + 2,)]  # ORDER_A re-sent adds nothing
+
+
+def test_ids_stay_text_digit_for_digit(warehouse: Path) -> None:
+    assert fact(warehouse, "3145878647546918634", "shop_id, order_key") == (
+        SHOP, rows(warehouse, "select md5('jd|10086521|3145878647546918634')")[0][0])
+    assert fact(warehouse, "9007199254740993", "channel_order_id")[0] == "9007199254740993"
+
+
+def test_yuan_strings_are_exact_and_discounts_close_to_paid(warehouse: Path) -> None:
+    assert fact(warehouse, ORDER_A["orderId"],
+                "goods_amount, shop_discount_amount, platform_discount_amount, freight_amount, paid_amount") == (
+        Decimal("49.99"), Decimal("5.00"), Decimal("3.00"), Decimal("6.00"), Decimal("47.99"))
+    assert fact(warehouse, ORDER_BIG["orderId"], "paid_amount, goods_amount") == (Decimal("19999999999.99"),) * 2
+    types = set(dict(rows(warehouse, "select column_name, data_type from information_schema.columns "
+                                     "where table_name = 'fct_orders' and column_name like '%amount%'")).values())
+    assert types == {"DECIMAL(18,2)"}
+
+
+def test_lines_are_keyed_by_order_sku_position_and_sum_exactly(warehouse: Path) -> None:
+    lines = rows(warehouse, """select line_number, channel_line_id, sku_id, quantity, unit_price, line_goods_amount,
+        line_discount_amount, line_paid_amount from audit.fct_order_lines l join audit.fct_orders o using (order_key)
+        where o.channel_order_id = ? order by line_number""", [ORDER_A["orderId"]])
+    # paid 4799 fen × 3998/4999 = 3838.05 → 3838, × 1001/4999 = 960.95 → 960, remainder 1 fen to the larger line;
+    # discounts 800 fen × 3998/4999 = 639.8 → 639, × 1001/4999 = 160.2 → 160, remainder 1 fen to the larger line.
+    assert lines == [
+        (1, "3145878647546918634:100018876555:1", "100018876555", 2, Decimal("19.99"), Decimal("39.98"), Decimal("6.40"), Decimal("38.39")),
+        (2, "3145878647546918634:100047719266:2", "100047719266", 1, Decimal("10.01"), Decimal("10.01"), Decimal("1.60"), Decimal("9.60")),
+    ]
+
+
+def test_beijing_strings_become_utc_and_the_beijing_business_date(warehouse: Path) -> None:
+    assert fact(warehouse, ORDER_A["orderId"], "ordered_at, paid_at") == (utc("2024-11-18 07:55:51"), utc("2024-11-18 07:56:00"))
+    ordered_at, business_date = fact(warehouse, ORDER_B["orderId"], "ordered_at, business_date")
+    assert ordered_at == utc("2024-11-18 16:00:00") and business_date == date(2024, 11, 19)
+    assert fact(warehouse, ORDER_B2["orderId"], "business_date")[0] == date(2024, 11, 18)
+
+
+def test_cancelled_after_payment_is_refunded_in_full(warehouse: Path) -> None:
+    row = fact(warehouse, ORDER_CANCELLED["orderId"],
+               "status, is_paid, is_cancelled, is_refunded, is_valid, refund_amount, paid_amount, cancelled_at")
+    assert row == ("cancelled", True, True, True, False, Decimal("100.00"), Decimal("100.00"), utc("2024-11-20 01:00:00"))
+    assert rows(warehouse, """select l.refund_amount from audit.fct_order_lines l join audit.fct_orders o using (order_key)
+        where o.channel_order_id = ?""", [ORDER_CANCELLED["orderId"]]) == [(None,)]  # no per-line split from JD
+
+
+def test_versions_latest_wins_and_ship_time_is_first_seen_shipped(warehouse: Path) -> None:
+    row = fact(warehouse, V_FINISHED["orderId"], "status, shipped_at, completed_at, source_updated_at, quality_flags")
+    assert row == ("completed", utc("2024-11-20 02:00:00"), utc("2024-11-25 04:00:00"), utc("2024-11-25 04:00:00"), [])
+    stg = rows(warehouse, "select status_native, shipped_at from staging.stg_jd__orders where channel_order_id = ? "
+                          "order by source_updated_at", [V_FINISHED["orderId"]])
+    # the late stock-out version is older than the shipped one: it gets no ship time from a later version
+    assert stg == [("WAIT_SELLER_STOCK_OUT", None), ("WAIT_GOODS_RECEIVE_CONFIRM", utc("2024-11-20 02:00:00")),
+                   ("FINISHED_L", utc("2024-11-20 02:00:00"))]
+    events = rows(warehouse, """select e.event_type, e.event_at, e.status_before, e.status_after
+        from audit.fct_order_events e join audit.fct_orders o using (order_key) where o.channel_order_id = ?
+        order by e.event_at, e.event_type""", [V_FINISHED["orderId"]])
+    assert ("shipped", utc("2024-11-20 02:00:00"), None, "shipped") in events
+    assert ("status_changed", utc("2024-11-20 02:00:00"), "paid", "shipped") in events
+    assert ("completed", utc("2024-11-25 04:00:00"), None, "completed") in events
+
+
+def test_finished_without_an_observed_shipment_is_flagged(warehouse: Path) -> None:
+    assert fact(warehouse, ORDER_FINISHED_ONLY["orderId"], "status, is_shipped, shipped_at, quality_flags") == (
+        "completed", True, None, ["shipped_without_shipped_at"])
+
+
+def test_presale_by_configured_order_type(warehouse: Path) -> None:
+    assert fact(warehouse, ORDER_PRESALE["orderId"], "order_type, is_presale, deposit_amount, balance_amount, is_paid, is_valid") == (
+        "presale", True, None, None, True, True)
+    assert fact(warehouse, ORDER_A["orderId"], "order_type, is_presale") == ("normal", False)
+
+
+def test_unknown_state_kept_and_sentinel_time_flagged(warehouse: Path) -> None:
+    assert fact(warehouse, ORDER_UNKNOWN["orderId"], "status, status_native, quality_flags") == (
+        "unknown", "WAIT_BUYER_PAY", ["unmapped_status"])
+    assert fact(warehouse, ORDER_SENTINEL["orderId"], "status, is_paid, paid_at, quality_flags") == (
+        "paid", True, None, ["paid_without_paid_at"])
+
+
+def test_receiver_masks_customer_key_and_tracking_numbers(warehouse: Path) -> None:
+    assert fact(warehouse, ORDER_A["orderId"], "receiver_province, receiver_city, receiver_phone_masked, receiver_name_masked, customer_key") == (
+        "北京", "北京市", "138****5678", "王*", "sha256:open-1")
+    assert fact(warehouse, ORDER_PIN_ONLY["orderId"], "customer_key")[0] == "sha256:pin-2"
+    assert rows(warehouse, "select tracking_numbers from audit.map_order_ids where channel_order_id = ?",
+                [ORDER_A["orderId"]]) == [(["JDV000123456", "SF1234567890"],)]
+
+
+def test_untypable_records_are_quarantined_with_reason(warehouse: Path) -> None:
+    reasons = dict(rows(warehouse, "select coalesce(channel_order_id, '(none)'), quarantine_reason "
+                                   "from quarantine.quarantine_orders where channel = 'jd'"))
+    assert reasons == {
+        BAD_AMOUNT["orderId"]: "non-numeric orderPayment",
+        BAD_TIME["orderId"]: "missing or unparseable orderStartTime",
+        BAD_DECIMALS["orderId"]: "non-numeric orderPayment",
+        BAD_MODIFIED["orderId"]: "missing or unparseable modified",
+        BAD_QUANTITY["orderId"]: "missing or non-integer item itemTotal",
+        "(none)": "missing or malformed orderId",
+    }
+
+
+def test_nothing_lost_raw_equals_facts_plus_quarantine(warehouse: Path) -> None:
+    raw_orders = rows(warehouse, "select count(distinct coalesce(_record->>'orderId', _record_hash)) from raw.jd__orders")[0][0]
+    facts = rows(warehouse, "select count(*) from audit.fct_orders where channel = 'jd'")[0][0]
+    quarantined = rows(warehouse, "select count(*) from quarantine.quarantine_orders where channel = 'jd' and not has_valid_version")[0][0]
+    assert (raw_orders, facts, quarantined) == (18, 12, 6)

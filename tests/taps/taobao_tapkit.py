@@ -1,0 +1,126 @@
+"""Helpers for the Taobao tap tests: constants, a sandbox fixture, an in-process tap runner, configs.
+
+(A uniquely named module rather than conftest.py: test folders without __init__.py share one ``conftest``
+module name. Test modules import the ``taobao_sandbox`` fixture from here.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import typing as t
+from contextlib import redirect_stdout
+from dataclasses import dataclass, field
+
+import pytest
+
+from orderlayer.taps.taobao.sandbox import TaobaoSandbox
+from orderlayer.taps.taobao.tap import TapTaobao
+
+APP_KEY = "23456789"
+APP_SECRET = "test-top-secret-7c1e"
+PII_SALT = "test-pii-salt-taobao"
+AS_OF = dt.datetime(2024, 12, 1, 4, 0, 0, tzinfo=dt.timezone.utc)
+SHOP = "573001"  # a Taobao (C) shop
+TMALL_SHOP = "573002"  # a Tmall (B) shop
+
+Factory = t.Callable[..., TaobaoSandbox]
+
+
+@pytest.fixture
+def taobao_sandbox() -> t.Iterator[Factory]:
+    """Factory: a started Taobao sandbox (stopped after the test). Small by default: tests stay fast."""
+    started: list[TaobaoSandbox] = []
+
+    def factory(n_orders: int = 120, *, shop_ids: tuple[str, ...] = (SHOP, TMALL_SHOP), days: int = 10, seed: int = 11, **kwargs: t.Any) -> TaobaoSandbox:  # noqa: ANN401
+        kwargs.setdefault("qps", None)
+        sandbox = TaobaoSandbox(seed, AS_OF, n_orders, list(shop_ids), app_key=APP_KEY, app_secret=APP_SECRET, days=days, **kwargs)
+        sandbox.start()
+        started.append(sandbox)
+        return sandbox
+
+    yield factory
+    for sandbox in started:
+        sandbox.stop()
+
+
+@dataclass
+class SyncResult:
+    """Singer messages of one in-process tap run."""
+
+    lines: list[str]
+    messages: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.messages = [json.loads(line) for line in self.lines if line.strip()]
+
+    @property
+    def records(self) -> list[dict]:
+        return [m["record"] for m in self.messages if m["type"] == "RECORD"]
+
+    @property
+    def states(self) -> list[dict]:
+        return [m["value"] for m in self.messages if m["type"] == "STATE"]
+
+    @property
+    def final_state(self) -> dict:
+        return self.states[-1]
+
+    @property
+    def tids(self) -> list[str]:
+        return [r["tid"] for r in self.records]
+
+
+class TapFailed(Exception):
+    """The tap raised; ``result`` holds what it emitted before."""
+
+    def __init__(self, cause: BaseException, result: SyncResult) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.result = result
+
+
+def run_tap(config: dict, state: dict | None = None) -> SyncResult:
+    """Run a full TapTaobao sync in-process and parse its stdout."""
+    buffer = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    error: BaseException | None = None
+    with redirect_stdout(buffer):
+        try:
+            TapTaobao(config=dict(config), state=state, parse_env_config=False).sync_all()
+        except Exception as exc:  # noqa: BLE001 - handed to the caller with the partial output
+            error = exc
+    buffer.seek(0)
+    result = SyncResult(buffer.read().splitlines())
+    if error is not None:
+        raise TapFailed(error, result)
+    return result
+
+
+def tap_config(sandbox: TaobaoSandbox, shop: str = SHOP, **overrides: t.Any) -> dict:  # noqa: ANN401
+    """Fast test defaults: no client throttle, millisecond retry waits, one-day windows."""
+    base = {"max_requests_per_second": 10_000, "retry_base_seconds": 0.001, "window_seconds": 86_400}
+    base.update(overrides)
+    return sandbox.tap_config(shop, pii_salt=PII_SALT, **base)
+
+
+def list_calls(sandbox: TaobaoSandbox) -> list[dict]:
+    """The sandbox's log of taobao.trades.sold.increment.get calls."""
+    return [e for e in sandbox.requests if e.get("path") == "/router/rest"]
+
+
+def expected_tids(sandbox: TaobaoSandbox, shop: str = SHOP, start: int | None = None) -> set[str]:
+    """Tids a sync from ``start`` (default: the first trade) to the sandbox clock must deliver."""
+    gen = sandbox.generator
+    lo = gen.start_ts if start is None else start
+    out = set()
+    for i in gen.indexes_for_shop(shop):
+        modified = sandbox.modified_of(i)
+        if modified is not None and lo <= modified <= sandbox.now_ts:
+            out.add(gen.tid_of(i))
+    return out
+
+
+def index_by_tid(sandbox: TaobaoSandbox, shop: str = SHOP) -> dict[str, int]:
+    gen = sandbox.generator
+    return {gen.tid_of(i): i for i in gen.indexes_for_shop(shop)}

@@ -1,0 +1,128 @@
+"""Helpers for the Youzan tap tests: constants, a sandbox factory, an in-process tap runner.
+
+(A uniquely named module rather than conftest.py: test folders without __init__.py share one ``conftest``
+module name, and tests/taps/conftest.py belongs to the lead.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import json
+import typing as t
+from contextlib import redirect_stdout
+from dataclasses import dataclass, field
+
+import pytest
+
+from orderlayer.taps.youzan.sandbox.server import YouzanSandbox
+from orderlayer.taps.youzan.tap import TapYouzan
+
+CLIENT_ID = "b1f2c3d4e5f6a7b8c9"
+CLIENT_SECRET = "test-client-secret-7d3e9a"
+PII_SALT = "test-pii-salt-yz-41c2"
+AS_OF = dt.datetime(2024, 12, 1, 4, 0, 0, tzinfo=dt.timezone.utc)
+SHOP = "42971327"
+OTHER_SHOP = "42971328"
+
+Factory = t.Callable[..., YouzanSandbox]
+
+
+@dataclass
+class SyncResult:
+    """Singer messages of one in-process tap run."""
+
+    lines: list[str]
+    messages: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.messages = [json.loads(line) for line in self.lines if line.strip()]
+
+    @property
+    def records(self) -> list[dict]:
+        return [m["record"] for m in self.messages if m["type"] == "RECORD"]
+
+    @property
+    def states(self) -> list[dict]:
+        return [m["value"] for m in self.messages if m["type"] == "STATE"]
+
+    @property
+    def final_state(self) -> dict:
+        return self.states[-1]
+
+    @property
+    def tids(self) -> list[str]:
+        return [r["tid"] for r in self.records]
+
+
+class TapFailed(Exception):
+    """The tap raised; ``result`` holds what it emitted before."""
+
+    def __init__(self, cause: BaseException, result: SyncResult) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.result = result
+
+
+def run_tap(config: dict, state: dict | None = None) -> SyncResult:
+    """Run a full TapYouzan sync in-process and parse its stdout."""
+    buffer = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    error: BaseException | None = None
+    with redirect_stdout(buffer):
+        try:
+            TapYouzan(config=dict(config), state=state, parse_env_config=False).sync_all()
+        except Exception as exc:  # noqa: BLE001 - handed to the caller with the partial output
+            error = exc
+    buffer.seek(0)
+    result = SyncResult(buffer.read().splitlines())
+    if error is not None:
+        raise TapFailed(error, result)
+    return result
+
+
+def tap_config(sandbox: YouzanSandbox, shop: str = SHOP, **overrides: t.Any) -> dict:  # noqa: ANN401
+    """Fast test defaults: no client throttle, millisecond retry waits, 2-day windows."""
+    base = {"max_requests_per_second": 10_000, "retry_base_seconds": 0.001, "window_seconds": 2 * 86_400}
+    base.update(overrides)
+    return sandbox.tap_config(shop, pii_salt=PII_SALT, **base)
+
+
+def api_calls(sandbox: YouzanSandbox) -> list[dict]:
+    return [e for e in sandbox.requests if e.get("method") == "youzan.trades.sold.get"]
+
+
+def token_calls(sandbox: YouzanSandbox) -> list[dict]:
+    return [e for e in sandbox.requests if e.get("method") == "auth.token"]
+
+
+def index_by_tid(sandbox: YouzanSandbox, shop: str = SHOP) -> dict[str, int]:
+    gen = sandbox.generator
+    return {gen.tid_of(i): i for i in gen.indexes_for_shop(shop)}
+
+
+@pytest.fixture
+def make_youzan() -> t.Iterator[Factory]:
+    """Factory: a started sandbox (stopped after the test). Import this fixture into a test module."""
+    started: list[YouzanSandbox] = []
+
+    def factory(
+        n_orders: int = 150,
+        *,
+        shop_ids: tuple[str, ...] = (SHOP, OTHER_SHOP),
+        days: int = 10,
+        seed: int = 11,
+        **kwargs: t.Any,  # noqa: ANN401
+    ) -> YouzanSandbox:
+        kwargs.setdefault("qps", None)
+        kwargs.setdefault("client_id", CLIENT_ID)
+        kwargs.setdefault("client_secret", CLIENT_SECRET)
+        sandbox = YouzanSandbox(seed, AS_OF, n_orders, list(shop_ids), days=days, **kwargs)
+        sandbox.start()
+        started.append(sandbox)
+        return sandbox
+
+    yield factory
+    for sandbox in started:
+        with contextlib.suppress(Exception):
+            sandbox.stop()
