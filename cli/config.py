@@ -310,6 +310,23 @@ connections:
     options:
       window_seconds: 21600           # update_time window per query (the platform's maximum is unconfirmed)
       page_size: 100                  # at most 100
+  # More sources (docs/channels/<source>.md lists each one's credentials and options):
+  # jd_main:       {source: jd, shop_id: "10086001", credentials: {app_key: JD_APP_KEY, app_secret: JD_APP_SECRET, access_token: JD_ACCESS_TOKEN}}
+  # shopify_us:    {source: shopify, shop_id: acme-tea-us, timezone: America/New_York, currency: USD, credentials: {access_token: SHOPIFY_TOKEN}}
+  # wechat_export: {source: files, shop_id: wx-shop-01, options: {mapping: file_sources/wechat_shop.yml}}   # docs/file-sources.md
+  # sap_1710:      {source: sap, shop_id: "1710", base_url: "https://my-s4.example.com", credentials: {username: SAP_USER, password: SAP_PASSWORD}}
+
+# One order across systems (docs/erp-reconciliation.md): how each ERP spells channel order ids, and which ERP
+# customer stands for which shop.
+erp_matching: {}
+#  sap:
+#    strip_prefixes: ["DY", "JD-"]
+#    strip_suffixes: ["-01"]
+#    customers: {"1000231": "douyin:7784061"}
+reconciliation:
+  amount_tolerance: 0.01              # an order's ERP amount may differ by this much and still agree
+  amount_tolerance_share: 0.0         # daily rows: plus this share of the channel amount
+  count_tolerance: 0                  # daily rows: order-count difference still within tolerance
 
 gates:                                # the catalogue's defaults; red blocks publish, yellow warns
   future_skew_minutes: 10             # R3: ordered_at may be at most this far ahead of the run's clock

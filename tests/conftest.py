@@ -1,6 +1,30 @@
-"""Suite-wide setup."""
+"""Suite-wide setup, and the one demo run the end-to-end and metric tests share."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from demo_settings import DEMO_AS_OF, DEMO_ORDERS, DEMO_SEED, DEMO_SHOPS, ORDERLAYER
 
 from orderlayer.teardown import quiet_native_teardown
 
 # Keep pytest's summary the last thing printed (see orderlayer.teardown).
 quiet_native_teardown()
+
+
+@pytest.fixture(scope="session")
+def shared_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of one `orderlayer demo` run (its `demo.duckdb`, logs and reports). Tests only read it;
+    a test that changes data copies the database first."""
+    work = tmp_path_factory.mktemp("demo")
+    result = subprocess.run(
+        [ORDERLAYER, "demo", "--db", "demo.duckdb", "--orders", str(DEMO_ORDERS), "--seed", str(DEMO_SEED),
+         "--as-of", DEMO_AS_OF, "--shops", str(len(DEMO_SHOPS))],
+        cwd=work, env=dict(os.environ), capture_output=True, text=True, timeout=900, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return work

@@ -19,10 +19,11 @@ from orderlayer.taps.douyin.sandbox.generator import OrderGenerator
 
 pytestmark = pytest.mark.e2e
 
+from demo_settings import DEMO_AS_OF as AS_OF
+from demo_settings import DEMO_ORDERS as ORDERS
+from demo_settings import DEMO_SEED as SEED
+
 ORDERLAYER = str(Path(sys.executable).with_name("orderlayer"))
-AS_OF = "2026-11-01T00:00:00+00:00"
-ORDERS = 900
-SEED = 11
 
 
 def cli(*args: str, cwd: Path, tz: str | None = None) -> subprocess.CompletedProcess:
@@ -42,12 +43,8 @@ def query(db: Path, sql: str) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("demo")
-    result = cli("demo", "--db", "demo.duckdb", "--orders", str(ORDERS), "--seed", str(SEED), "--as-of", AS_OF,
-                 "--shops", "2", cwd=work)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return work
+def demo(shared_demo: Path) -> Path:
+    return shared_demo
 
 
 @pytest.fixture(scope="module")

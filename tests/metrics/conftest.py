@@ -20,16 +20,15 @@ from typing import Any
 import duckdb
 import pytest
 
+from demo_settings import DEMO_SHOPS
+
 from orderlayer.config import Settings
 from orderlayer.pipeline import MARTS
 from orderlayer.project import run_dbt, semantic_manifest
 from orderlayer.views import create_views
 
 ORDERLAYER = str(Path(sys.executable).with_name("orderlayer"))
-AS_OF = "2026-11-01T00:00:00+00:00"
-ORDERS = 600
-SEED = 23
-SHOPS = ("7784061", "7784062")
+SHOPS = DEMO_SHOPS
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -50,12 +49,8 @@ def view_rows(db: Path, view: str) -> list[tuple]:
 
 
 @pytest.fixture(scope="session")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("metrics-demo")
-    result = cli("demo", "--db", "demo.duckdb", "--orders", str(ORDERS), "--seed", str(SEED), "--as-of", AS_OF,
-                 "--shops", str(len(SHOPS)), cwd=work)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return work
+def demo_dir(shared_demo: Path) -> Path:
+    return shared_demo
 
 
 @pytest.fixture(scope="session")
