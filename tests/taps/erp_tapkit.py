@@ -7,15 +7,14 @@ module name.) The factories are pytest fixtures; a test module imports the ones 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import json
 import logging
 import typing as t
-from contextlib import redirect_stdout
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
+from singer_run import SyncResult as BaseSyncResult
+from singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
+from singer_run import run_tap as run_any_tap
 
 from orderlayer.taps.common.erp_derive import sample_channel_orders
 from orderlayer.taps.common.synth import OrderFact
@@ -38,52 +37,15 @@ def channel_orders(n: int = 120, seed: int = SEED) -> list[OrderFact]:
     return sample_channel_orders(seed, AS_OF, n, SHOPS, days=10)
 
 
-@dataclass
-class SyncResult:
-    """Singer messages of one in-process tap run."""
+class SyncResult(BaseSyncResult):
+    """Singer messages of one in-process tap run (numbers with a fraction parsed as exact Decimals)."""
 
-    lines: list[str]
-    messages: list[dict] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.messages = [json.loads(line, parse_float=Decimal) for line in self.lines if line.strip()]
-
-    @property
-    def records(self) -> list[dict]:
-        return [m["record"] for m in self.messages if m["type"] == "RECORD"]
-
-    @property
-    def states(self) -> list[dict]:
-        return [m["value"] for m in self.messages if m["type"] == "STATE"]
-
-    @property
-    def final_state(self) -> dict:
-        return self.states[-1]
-
-
-class TapFailed(Exception):
-    """The tap raised; ``result`` holds what it emitted before."""
-
-    def __init__(self, cause: BaseException, result: SyncResult) -> None:
-        super().__init__(str(cause))
-        self.cause = cause
-        self.result = result
+    parse_float = Decimal
 
 
 def run_tap(tap_class: t.Any, config: dict, state: dict | None = None) -> SyncResult:  # noqa: ANN401
     """A full sync in-process; its stdout parsed into Singer messages (TapFailed carries partial output)."""
-    buffer = io.StringIO()
-    error: BaseException | None = None
-    with redirect_stdout(buffer):
-        try:
-            tap = tap_class(config=dict(config), state=state, parse_env_config=False)
-            tap.sync_all()
-        except Exception as exc:  # noqa: BLE001 - handed to the caller with the partial output
-            error = exc
-    result = SyncResult(buffer.getvalue().splitlines())
-    if error is not None:
-        raise TapFailed(error, result)
-    return result
+    return run_any_tap(tap_class, config, state, result_class=SyncResult)
 
 
 def visible_ids(sandbox: Sandbox) -> set[str]:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import io
-import json
 import typing as t
-from contextlib import redirect_stdout
-from dataclasses import dataclass, field
 
 import pytest
+from singer_run import SyncResult as BaseSyncResult
+from singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
+from singer_run import run_tap as run_any_tap
 
 from orderlayer.taps.meituan.sandbox.server import MeituanSandbox
 from orderlayer.taps.meituan.tap import TapMeituan
@@ -25,27 +24,10 @@ OTHER_POI = "mt_poi_1002"
 PII_SALT = "test-pii-salt-mt-7c1d"
 
 
-@dataclass
-class SyncResult:
+class SyncResult(BaseSyncResult):
     """Singer messages of one in-process tap run (numbers with a fraction parsed as exact Decimals)."""
 
-    lines: list[str]
-    messages: list[dict] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.messages = [json.loads(line, parse_float=decimal.Decimal) for line in self.lines if line.strip()]
-
-    @property
-    def records(self) -> list[dict]:
-        return [m["record"] for m in self.messages if m["type"] == "RECORD"]
-
-    @property
-    def states(self) -> list[dict]:
-        return [m["value"] for m in self.messages if m["type"] == "STATE"]
-
-    @property
-    def final_state(self) -> dict:
-        return self.states[-1]
+    parse_float = decimal.Decimal
 
     def bookmark(self, stream: str = "orders") -> t.Any:  # noqa: ANN401
         return self.final_state["bookmarks"][stream].get("replication_key_value")
@@ -54,29 +36,9 @@ class SyncResult:
         return [str(r[key]) for r in self.records]
 
 
-class TapFailed(Exception):
-    """The tap raised; ``result`` holds what it emitted before."""
-
-    def __init__(self, cause: BaseException, result: SyncResult) -> None:
-        super().__init__(str(cause))
-        self.cause = cause
-        self.result = result
-
-
 def run_tap(tap_class: type, config: dict, state: dict | None = None) -> SyncResult:
     """Run a full sync of ``tap_class`` in-process and parse its stdout."""
-    buffer = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
-    error: BaseException | None = None
-    with redirect_stdout(buffer):
-        try:
-            tap_class(config=dict(config), state=state, parse_env_config=False).sync_all()
-        except Exception as exc:  # noqa: BLE001 - handed to the caller with the partial output
-            error = exc
-    buffer.seek(0)
-    result = SyncResult(buffer.read().splitlines())
-    if error is not None:
-        raise TapFailed(error, result)
-    return result
+    return run_any_tap(tap_class, config, state, result_class=SyncResult)
 
 
 def fast(sandbox: t.Any, shop: str, pii_salt: str, **overrides: t.Any) -> dict:  # noqa: ANN401

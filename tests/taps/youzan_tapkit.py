@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import io
-import json
 import typing as t
-from contextlib import redirect_stdout
-from dataclasses import dataclass, field
 
 import pytest
+from singer_run import SyncResult as BaseSyncResult
+from singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
+from singer_run import run_tap as run_any_tap
 
 from orderlayer.taps.youzan.sandbox.server import YouzanSandbox
 from orderlayer.taps.youzan.tap import TapYouzan
@@ -29,56 +28,17 @@ OTHER_SHOP = "42971328"
 Factory = t.Callable[..., YouzanSandbox]
 
 
-@dataclass
-class SyncResult:
-    """Singer messages of one in-process tap run."""
-
-    lines: list[str]
-    messages: list[dict] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.messages = [json.loads(line) for line in self.lines if line.strip()]
-
-    @property
-    def records(self) -> list[dict]:
-        return [m["record"] for m in self.messages if m["type"] == "RECORD"]
-
-    @property
-    def states(self) -> list[dict]:
-        return [m["value"] for m in self.messages if m["type"] == "STATE"]
-
-    @property
-    def final_state(self) -> dict:
-        return self.states[-1]
+class SyncResult(BaseSyncResult):
+    """Singer messages of one in-process tap run, with the channel's order ids."""
 
     @property
     def tids(self) -> list[str]:
         return [r["tid"] for r in self.records]
 
 
-class TapFailed(Exception):
-    """The tap raised; ``result`` holds what it emitted before."""
-
-    def __init__(self, cause: BaseException, result: SyncResult) -> None:
-        super().__init__(str(cause))
-        self.cause = cause
-        self.result = result
-
-
 def run_tap(config: dict, state: dict | None = None) -> SyncResult:
     """Run a full TapYouzan sync in-process and parse its stdout."""
-    buffer = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
-    error: BaseException | None = None
-    with redirect_stdout(buffer):
-        try:
-            TapYouzan(config=dict(config), state=state, parse_env_config=False).sync_all()
-        except Exception as exc:  # noqa: BLE001 - handed to the caller with the partial output
-            error = exc
-    buffer.seek(0)
-    result = SyncResult(buffer.read().splitlines())
-    if error is not None:
-        raise TapFailed(error, result)
-    return result
+    return run_any_tap(TapYouzan, config, state, result_class=SyncResult)
 
 
 def tap_config(sandbox: YouzanSandbox, shop: str = SHOP, **overrides: t.Any) -> dict:  # noqa: ANN401
