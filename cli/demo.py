@@ -68,8 +68,11 @@ CHANNELS: tuple[DemoChannel, ...] = (
     DemoChannel("pinduoduo", "orderlayer.taps.pinduoduo.sandbox.server:PinduoduoSandbox", ("938475",),
                 options={"max_requests_per_second": 400}, kwargs={"qps": None}),
     DemoChannel("youzan", "orderlayer.taps.youzan.sandbox.server:YouzanSandbox", ("45200117",), options={"max_requests_per_second": 40}),
-    DemoChannel("meituan", "orderlayer.taps.meituan.sandbox.server:MeituanSandbox", ("mt_poi_1001",), options={"max_requests_per_second": 40}),
-    DemoChannel("eleme", "orderlayer.taps.eleme.sandbox.server:ElemeSandbox", ("el_shop_2001",), options={"max_requests_per_second": 40}),
+    # Meituan and Ele.me read order details call by call: the local sandboxes run unthrottled
+    DemoChannel("meituan", "orderlayer.taps.meituan.sandbox.server:MeituanSandbox", ("mt_poi_1001",),
+                options={"max_requests_per_second": 400}, kwargs={"qps": None}),
+    DemoChannel("eleme", "orderlayer.taps.eleme.sandbox.server:ElemeSandbox", ("el_shop_2001",),
+                options={"max_requests_per_second": 400}, kwargs={"qps": None}),
     DemoChannel("tiktok_shop", "orderlayer.taps.tiktok_shop.sandbox.server:TikTokShopSandbox",
                 ("7494105515082810525",), timezones=("America/Los_Angeles",), currencies=("USD",)),
     # shop k of the Shopify sandbox has profile k: New York / USD, Berlin / EUR

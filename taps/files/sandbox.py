@@ -87,15 +87,16 @@ def write_exports(folder: Path, seed: int, as_of: dt.datetime, n_orders: int, *,
                 province, city, tracking, "否",
             ]
             line = i + 2  # the header is line 1
-            # one defect per 600 rows: a share real exports have, within gate R6's 0.5 % (Y6 shows them)
-            defect = i % 600 if n_orders >= 600 else -1
-            if defect == 17:
+            # one defect per 600 rows, cycling through three kinds: a share real exports have, well within
+            # gate R6's 0.5 % (Y6 shows them)
+            defect = (i // 600) % 3 if n_orders >= 600 and i % 600 == 17 else -1
+            if defect == 0:
                 row[11] = "¥" + row[11]  # an amount pasted with its currency sign
                 export.defects[line] = "not an amount in yuan: refund_amount"
-            elif defect == 231:
+            elif defect == 1:
                 row[2] = "2026年10月5日 21:07"  # a time typed by hand
                 export.defects[line] = "unparseable ordered_at"
-            elif defect == 444:
+            elif defect == 2:
                 row = row[:12] + ["浙江省", "杭州市, 西湖区"] + row[13:]  # a stray extra cell
                 export.defects[line] = "cell(s) beyond the header"
             else:
