@@ -5,7 +5,7 @@ from __future__ import annotations
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
-__all__ = ["RETRIABLE_EXCEPTIONS", "SourceAPIError", "SourceRetriableError", "TokenRefreshedError"]
+__all__ = ["RETRIABLE_EXCEPTIONS", "SourceAPIError", "SourceRetriableError", "TokenRefreshedError", "describe_answer"]
 
 
 class SourceAPIError(FatalAPIError):
@@ -54,3 +54,28 @@ RETRIABLE_EXCEPTIONS: tuple[type[BaseException], ...] = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
+
+
+def describe_answer(
+    method: str,
+    code: object,
+    *,
+    code_label: str = "code",
+    msg: str = "",
+    sub_code: str = "",
+    sub_msg: str = "",
+    id_label: str = "request_id",
+    id_value: str = "",
+) -> str:
+    """One line naming a platform's error answer the same way for every tap, e.g.
+    ``order.searchList answered code 60000 (访问太频繁) sub_code isv.request-limit - too fast [log_id 2026…]``."""
+    parts = [f"{method} answered {code_label} {code}"]
+    if msg:
+        parts.append(f"({msg})")
+    if sub_code:
+        parts.append(f"sub_code {sub_code}")
+    if sub_msg:
+        parts.append(f"- {sub_msg}")
+    if id_value:
+        parts.append(f"[{id_label} {id_value}]")
+    return " ".join(parts)

@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import requests
 from singer_sdk.authenticators import APIAuthenticatorBase
 
-from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
+from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError, describe_answer
 from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.paging import WindowedPagePaginator, WindowPage
 from orderlayer.taps.common.ratelimit import RetryPolicy, TokenBucket, parse_retry_after
@@ -108,16 +108,10 @@ class Envelope:
         )
 
     def describe(self, method: str) -> str:
-        parts = [f"{method} answered code {self.code}"]
-        if self.msg:
-            parts.append(f"({self.msg})")
-        if self.sub_code:
-            parts.append(f"sub_code {self.sub_code}")
-        if self.sub_msg:
-            parts.append(f"- {self.sub_msg}")
-        if self.log_id:
-            parts.append(f"[log_id {self.log_id}]")
-        return " ".join(parts)
+        return describe_answer(
+            method, self.code, code_label="code", msg=self.msg, sub_code=self.sub_code, sub_msg=self.sub_msg,
+            id_label="log_id", id_value=self.log_id,
+        )
 
 
 class Action(enum.Enum):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import requests
 from singer_sdk.authenticators import APIAuthenticatorBase
 
-from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
+from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError, describe_answer
 from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.ratelimit import RetryPolicy, TokenBucket, parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
@@ -67,16 +67,10 @@ class PddError:
         )
 
     def describe(self, method: str) -> str:
-        parts = [f"{method} answered error_code {self.code}"]
-        if self.msg:
-            parts.append(f"({self.msg})")
-        if self.sub_code:
-            parts.append(f"sub_code {self.sub_code}")
-        if self.sub_msg:
-            parts.append(f"- {self.sub_msg}")
-        if self.request_id:
-            parts.append(f"[request_id {self.request_id}]")
-        return " ".join(parts)
+        return describe_answer(
+            method, self.code, code_label="error_code", msg=self.msg, sub_code=self.sub_code, sub_msg=self.sub_msg,
+            id_label="request_id", id_value=self.request_id,
+        )
 
 
 class Action(enum.Enum):
