@@ -1,14 +1,18 @@
 """`orderlayer sync`: run each connection's Singer tap into target-orderlayer.
 
 Secrets reach the tap only through its environment (singer-sdk `--config ENV`), never a file or a log.
+Tokens a tap refreshes are kept in its connection's token store (`<database dir>/tokens/<connection>.json`,
+docs/token-store.md), so a platform that rotates refresh tokens does not break the next sync.
 The target commits records before it persists the bookmark that covers them, so a sync killed at any
 moment resumes from the last committed bookmark without loss or duplicates.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -50,10 +54,23 @@ def _executable(name: str) -> str:
     return found
 
 
-def tap_config(conn: Connection, end_date: datetime | None = None) -> dict[str, object]:
-    """The non-secret part of a tap's config."""
+def token_store_path(db_path: Path, name: str) -> Path:
+    """Where connection ``name`` keeps its refreshed tokens: beside the database, one file per connection."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name).lstrip(".")
+    if safe != name:  # keep names that differ only in unsafe characters apart
+        safe = f"{safe}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+    return (db_path.parent / "tokens" / f"{safe}.json").resolve()
+
+
+def tap_config(conn: Connection, end_date: datetime | None = None, token_store: Path | None = None) -> dict[str, object]:
+    """The non-secret part of a tap's config. ``token_store``: the file for refreshed tokens, for sources that
+    refresh them (an explicit ``options.token_store_path`` wins)."""
     spec = source(conn.source)
     config: dict[str, object] = {spec.url_key: conn.gateway, **conn.options}
+    chosen = conn.options.get("token_store_path") or token_store
+    if chosen and "refresh_token" in spec.secret_keys:
+        # Absolute: the tap runs in a temporary directory.
+        config["token_store_path"] = str(Path(str(chosen)).expanduser().resolve())
     if spec.shop_key:
         config[spec.shop_key] = conn.shop_id
     if conn.mapping_path is not None:
@@ -114,7 +131,7 @@ def sync_connection(
 
     with tempfile.TemporaryDirectory(prefix="orderlayer-sync-") as tmp:
         tap_cfg = Path(tmp) / "tap.json"
-        tap_cfg.write_text(json.dumps(tap_config(conn, end_date)), encoding="utf-8")
+        tap_cfg.write_text(json.dumps(tap_config(conn, end_date, token_store_path(db_path, name))), encoding="utf-8")
         target_cfg = Path(tmp) / "target.json"
         target_cfg.write_text(
             json.dumps(

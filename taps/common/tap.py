@@ -17,6 +17,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from orderlayer.taps.common.ratelimit import TokenBucket
 from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
 from orderlayer.taps.common.timeutil import parse_aware_datetime, to_epoch_seconds
+from orderlayer.taps.common.tokens import STORE_CONFIG_KEY
 
 if t.TYPE_CHECKING:
     from collections.abc import Mapping
@@ -33,6 +34,10 @@ _DESCRIPTIONS: dict[str, str] = {
     "max_tries": "Attempts per request before failing.",
     "retry_base_seconds": "First retry wait; doubles each try.",
     "retry_max_wait_seconds": "Cap of one retry wait; a server Retry-After above it fails the sync with a clear message.",
+    "token_store_path": (
+        "JSON file that keeps the tokens a refresh returns, so they survive the process (created 0600 in a 0700 "
+        "directory; docs/token-store.md). Unset: refreshed tokens live only in memory."
+    ),
 }
 
 
@@ -45,11 +50,13 @@ def source_properties(
     retry_base_seconds: float = 1.0,
     retry_max_wait_seconds: float = 60.0,
     descriptions: Mapping[str, str] | None = None,
+    token_store: bool = False,
 ) -> list[th.Property]:
     """The config properties every source tap has, with the defaults that differ per platform as arguments.
 
     ``pii_subject`` names what the salt pseudonymises (shown in ``--about``); ``descriptions`` replaces the
-    wording of a shared property where a platform fact belongs in it (e.g. its published quota).
+    wording of a shared property where a platform fact belongs in it (e.g. its published quota);
+    ``token_store`` adds ``token_store_path`` for taps that refresh tokens (:mod:`~orderlayer.taps.common.tokens`).
     """
     text = dict(_DESCRIPTIONS)
     text["pii_salt"] = f'Salt for pseudonymising {pii_subject} ("sha256:" + sha256(salt + value)). Keep it stable.'
@@ -58,6 +65,9 @@ def source_properties(
         msg = f"descriptions for properties source_properties does not declare: {sorted(unknown)}"
         raise KeyError(msg)
     text.update(descriptions or {})
+    optional = (
+        [th.Property(STORE_CONFIG_KEY, th.StringType(min_length=1), description=text[STORE_CONFIG_KEY])] if token_store else []
+    )
     return [
         th.Property("start_date", th.DateTimeType, required=True, description=text["start_date"]),
         th.Property("end_date", th.DateTimeType, description=text["end_date"]),
@@ -93,6 +103,7 @@ def source_properties(
             default=retry_max_wait_seconds,
             description=text["retry_max_wait_seconds"],
         ),
+        *optional,
     ]
 
 

@@ -35,6 +35,7 @@ from orderlayer.taps.common.paging import WindowedPagePaginator, WindowPage
 from orderlayer.taps.common.ratelimit import RetryPolicy, TokenBucket, parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
 from orderlayer.taps.common.stream import ResilientStream
+from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
 from orderlayer.taps.douyin import protocol as p
 from orderlayer.taps.douyin.protocol import canonical_param_json, method_for_path, sign, signed_query
 
@@ -182,8 +183,14 @@ class DouyinAuthenticator(APIAuthenticatorBase):
         session: requests.Session,
         logger: logging.Logger,
         clock: Callable[[], float] = time.time,
+        tokens: TokenKeeper | None = None,
     ) -> None:
         super().__init__()
+        #: Where refreshed tokens go (and, with a token store, come from); see taps/common/tokens.py.
+        self._tokens = tokens or TokenKeeper(
+            platform="Douyin", access_token=access_token, refresh_token=refresh_token, identity=(),
+            secret_filter=SECRET_FILTER, logger=logger, clock=clock,
+        )
         self._base_path = urlsplit(base_url).path.rstrip("/")
         self._base_url = base_url.rstrip("/")
         self._app_key = app_key
@@ -214,6 +221,7 @@ class DouyinAuthenticator(APIAuthenticatorBase):
             return request
         body = request.body or b""
         param_json = body.decode("utf-8") if isinstance(body, bytes) else str(body)
+        self._tokens.refresh_if_due(self._lock, self._refresh)
         scheme, netloc, path, query, fragment = urlsplit(request.url)
         kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in p.SIGNED_QUERY_PARAMS]
         signed = signed_query(
@@ -290,17 +298,15 @@ class DouyinAuthenticator(APIAuthenticatorBase):
         if not new_access:
             msg = f"{method} succeeded but returned no access_token; re-authorize the shop"
             raise DouyinAPIError(msg, code=envelope.code, log_id=envelope.log_id)
-        SECRET_FILTER.add(new_access, data.get("refresh_token"))
-        self._access_token = str(new_access)
-        if data.get("refresh_token"):
-            self._refresh_token = str(data["refresh_token"])
+        self._tokens.refreshed(
+            access_token=str(new_access),
+            refresh_token=str(data["refresh_token"]) if data.get("refresh_token") else None,
+            access_expires_at=expiry_from(self._clock(), expires_in=data.get("expires_in")),
+        )
+        self._access_token = self._tokens.access_token
+        self._refresh_token = self._tokens.refresh_token
         self._refreshed_at = self._clock()
         self.refresh_count += 1
-        self.logger.warning(
-            "Refreshed the Douyin access token (valid %s s). The new tokens live only in this process: "
-            "store fresh credentials before the configured refresh_token expires or is reused.",
-            data.get("expires_in", "?"),
-        )
 
 
 # --------------------------------------------------------------------------- shared per tap
@@ -317,14 +323,18 @@ class DouyinConnection:
     def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> DouyinConnection:
         SECRET_FILTER.add(config.get("app_secret"), config.get("access_token"), config.get("refresh_token"), config.get("pii_salt"))
         install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
+        tokens = TokenKeeper.from_config(
+            config, platform="Douyin", identity_keys=("app_key", "shop_id"), secret_filter=SECRET_FILTER, logger=logger
+        )
         bucket = TokenBucket(float(config.get("max_requests_per_second", 10)))
         session = mount_rate_limiter(requests.Session(), bucket)
         authenticator = DouyinAuthenticator(
             base_url=config.get("base_url", p.DEFAULT_BASE_URL),
             app_key=str(config["app_key"]),
             app_secret=str(config["app_secret"]),
-            access_token=str(config["access_token"]),
-            refresh_token=config.get("refresh_token"),
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            tokens=tokens,
             sign_method=config.get("sign_method", p.SIGN_METHOD_HMAC_SHA256),
             timeout=float(config.get("request_timeout", 12)),
             session=session,

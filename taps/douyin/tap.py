@@ -52,7 +52,7 @@ class TapDouyin(SourceTap):
             allowed_values=list(p.SIGN_METHODS),
             description="hmac-sha256 (default) or the legacy md5.",
         ),
-        *source_properties(pii_subject="doudian_open_id", max_requests_per_second=10, request_timeout=12),
+        *source_properties(pii_subject="doudian_open_id", max_requests_per_second=10, request_timeout=12, token_store=True),
     ).to_dict()
 
     @cached_property

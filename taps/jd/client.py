@@ -34,6 +34,7 @@ from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
 from orderlayer.taps.common.stream import ResilientStream
+from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
 from orderlayer.taps.jd import protocol as p
 
 if t.TYPE_CHECKING:
@@ -119,8 +120,14 @@ class JdAuthenticator(APIAuthenticatorBase):
         secret_filter: SecretFilter,
         logger: logging.Logger,
         clock: Callable[[], float] = time.time,
+        tokens: TokenKeeper | None = None,
     ) -> None:
         super().__init__()
+        #: Where refreshed tokens go (and, with a token store, come from); see taps/common/tokens.py.
+        self._tokens = tokens or TokenKeeper(
+            platform="JD", access_token=access_token, refresh_token=refresh_token, identity=(),
+            secret_filter=secret_filter, logger=logger, clock=clock,
+        )
         self._app_key = app_key
         self._app_secret = app_secret
         self._access_token = access_token
@@ -144,6 +151,7 @@ class JdAuthenticator(APIAuthenticatorBase):
         business = form_params(request.body)
         if not business.get("method"):
             return request  # not a routerjson call
+        self._tokens.refresh_if_due(self._lock, self._refresh)
         signed = p.signed_params(
             business,
             app_key=self._app_key,
@@ -203,17 +211,15 @@ class JdAuthenticator(APIAuthenticatorBase):
                 "set new 'access_token' and 'refresh_token' in the config."
             )
             raise SourceAPIError(msg, code=None if code is None else str(code))
-        self._secret_filter.add(str(new_access), payload.get("refresh_token"))
-        self._access_token = str(new_access)
-        if payload.get("refresh_token"):
-            self._refresh_token = str(payload["refresh_token"])
+        self._tokens.refreshed(
+            access_token=str(new_access),
+            refresh_token=str(payload["refresh_token"]) if payload.get("refresh_token") else None,
+            access_expires_at=expiry_from(self._clock(), expires_in=payload.get("expires_in")),
+        )
+        self._access_token = self._tokens.access_token
+        self._refresh_token = self._tokens.refresh_token
         self._refreshed_at = self._clock()
         self.refresh_count += 1
-        self.logger.warning(
-            "Refreshed the JD access token (valid %s s). The new tokens live only in this process: store fresh "
-            "credentials in the config before the configured refresh_token expires or is reused.",
-            payload.get("expires_in", "?"),
-        )
 
 
 # --------------------------------------------------------------------------- shared per tap
@@ -229,13 +235,17 @@ class JdConnection:
     def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger, secret_filter: SecretFilter) -> JdConnection:
         secret_filter.add(config.get("app_secret"), config.get("access_token"), config.get("refresh_token"), config.get("pii_salt"))
         install_secret_filter(secret_filter, (*_THIRD_PARTY_LOGGERS, logger.name))
+        tokens = TokenKeeper.from_config(
+            config, platform="JD", identity_keys=("app_key", "shop_id"), secret_filter=secret_filter, logger=logger
+        )
         bucket = TokenBucket(float(config.get("max_requests_per_second", 5)))
         session = mount_rate_limiter(requests.Session(), bucket)
         authenticator = JdAuthenticator(
             app_key=str(config["app_key"]),
             app_secret=str(config["app_secret"]),
-            access_token=str(config["access_token"]),
-            refresh_token=config.get("refresh_token"),
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            tokens=tokens,
             oauth_url=str(config.get("oauth_url") or p.DEFAULT_OAUTH_URL),
             timestamp_format=str(config.get("timestamp_format") or p.TIMESTAMP_PLAIN),
             timeout=float(config.get("request_timeout", 15)),

@@ -100,6 +100,7 @@ class TapJd(SourceTap):
             pii_subject="buyer ids pin/open_id_buyer",
             max_requests_per_second=5,
             request_timeout=15,
+            token_store=True,
             descriptions={
                 "max_requests_per_second": (
                     "Client-side request budget for this app (retries and token refreshes included); "

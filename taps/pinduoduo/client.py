@@ -28,6 +28,7 @@ from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.ratelimit import RetryPolicy, TokenBucket, parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
 from orderlayer.taps.common.stream import ResilientStream, bookmark_to_epoch
+from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
 from orderlayer.taps.pinduoduo import protocol as p
 
 if t.TYPE_CHECKING:
@@ -149,8 +150,14 @@ class PinduoduoAuthenticator(APIAuthenticatorBase):
         timeout: float,
         logger: logging.Logger,
         clock: Callable[[], float] = time.time,
+        tokens: TokenKeeper | None = None,
     ) -> None:
         super().__init__()
+        #: Where refreshed tokens go (and, with a token store, come from); see taps/common/tokens.py.
+        self._tokens = tokens or TokenKeeper(
+            platform="Pinduoduo", access_token=access_token, refresh_token=refresh_token, identity=(),
+            secret_filter=SECRET_FILTER, logger=logger, clock=clock,
+        )
         self.router_url = router_url
         self._client_id = client_id
         self._client_secret = client_secret
@@ -186,6 +193,8 @@ class PinduoduoAuthenticator(APIAuthenticatorBase):
         raw = request.body or b"{}"
         params = p.parse_json(raw)
         business = {k: v for k, v in params.items() if k not in p.COMMON_PARAMS}
+        if str(params["type"]) not in p.TOKENLESS_METHODS:
+            self._tokens.refresh_if_due(self._lock, self._refresh_locked)
         body = self.signed_body(business, str(params["type"]))
         request.body = body
         request.headers["Content-Length"] = str(len(body))
@@ -236,17 +245,19 @@ class PinduoduoAuthenticator(APIAuthenticatorBase):
             )
             raise SourceAPIError(msg)
         refresh = data.get("refresh_token")
-        SECRET_FILTER.add(access, refresh)
-        self._access_token = access
-        if refresh:
-            self._refresh_token = str(refresh)
+        now = self._clock()
+        self._tokens.refreshed(
+            access_token=access,
+            refresh_token=str(refresh) if refresh else None,
+            access_expires_at=expiry_from(now, expires_in=data.get("expires_in"), expires_at=data.get("expires_at")),
+            refresh_expires_at=expiry_from(
+                now, expires_in=data.get("refresh_token_expires_in"), expires_at=data.get("refresh_token_expires_at")
+            ),
+        )
+        self._access_token = self._tokens.access_token
+        self._refresh_token = self._tokens.refresh_token
         self._unproven.add(access)
         self.refresh_count += 1
-        self.logger.warning(
-            "Refreshed the Pinduoduo access token (valid %s s). The new tokens live only in this process: store "
-            "fresh credentials before the shop's authorisation ends.",
-            data.get("expires_in", "?"),
-        )
 
     def call(self, method: str, business: Mapping[str, t.Any]) -> dict:
         """One signed tool call outside the stream's retry loop (token refresh, platform clock)."""
@@ -298,14 +309,18 @@ class PinduoduoConnection:
     def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> PinduoduoConnection:
         SECRET_FILTER.add(config.get("client_secret"), config.get("access_token"), config.get("refresh_token"), config.get("pii_salt"))
         install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
+        tokens = TokenKeeper.from_config(
+            config, platform="Pinduoduo", identity_keys=("client_id", "shop_id"), secret_filter=SECRET_FILTER, logger=logger
+        )
         bucket = TokenBucket(float(config.get("max_requests_per_second", 10)))
         session = mount_rate_limiter(requests.Session(), bucket)
         authenticator = PinduoduoAuthenticator(
             router_url=str(config.get("base_url", p.DEFAULT_BASE_URL)),
             client_id=str(config["client_id"]),
             client_secret=str(config["client_secret"]),
-            access_token=str(config["access_token"]),
-            refresh_token=config.get("refresh_token"),
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            tokens=tokens,
             shop_id=str(config["shop_id"]),
             session=session,
             timeout=float(config.get("request_timeout", 12)),

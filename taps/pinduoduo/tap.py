@@ -72,6 +72,7 @@ class TapPinduoduo(SourceTap):
             pii_subject="open_address_id",
             max_requests_per_second=10,
             request_timeout=12,
+            token_store=True,
             safety_lag_seconds=p.SETTLE_LAG_SECONDS,
             descriptions={
                 "start_date": "ISO-8601 with offset; where the first sync starts (within the platform's 3-month horizon).",

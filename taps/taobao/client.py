@@ -32,6 +32,7 @@ from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
 from orderlayer.taps.common.stream import ResilientStream
+from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
 from orderlayer.taps.taobao import protocol as p
 
 if t.TYPE_CHECKING:
@@ -151,8 +152,14 @@ class TaobaoAuthenticator(APIAuthenticatorBase):
         session: requests.Session,
         logger: logging.Logger,
         clock: Callable[[], float] = time.time,
+        tokens: TokenKeeper | None = None,
     ) -> None:
         super().__init__()
+        #: Where renewed sessions go (and, with a token store, come from); see taps/common/tokens.py.
+        self._tokens = tokens or TokenKeeper(
+            platform="Taobao", access_token=access_token, refresh_token=refresh_token, identity=(),
+            secret_filter=SECRET_FILTER, logger=logger, clock=clock,
+        )
         self._app_key = app_key
         self._app_secret = app_secret
         self._access_token = access_token
@@ -180,6 +187,7 @@ class TaobaoAuthenticator(APIAuthenticatorBase):
         method = query.get("method")
         if not method:
             return request  # not a router call (e.g. the OAuth endpoint)
+        self._tokens.refresh_if_due(self._lock, self._renew)
         body = request.body or b""
         text = body.decode("utf-8") if isinstance(body, bytes) else str(body)
         business = dict(parse_qsl(text, keep_blank_values=True))
@@ -240,17 +248,17 @@ class TaobaoAuthenticator(APIAuthenticatorBase):
                 "new 'access_token' and 'refresh_token' in the config."
             )
             raise SourceAPIError(msg)
-        SECRET_FILTER.add(str(token), data.get("refresh_token"))
-        self._access_token = str(token)
-        if data.get("refresh_token"):
-            self._refresh_token = str(data["refresh_token"])
+        now = self._clock()
+        self._tokens.refreshed(
+            access_token=str(token),
+            refresh_token=str(data["refresh_token"]) if data.get("refresh_token") else None,
+            access_expires_at=expiry_from(now, expires_in=data.get("expires_in")),
+            refresh_expires_at=expiry_from(now, expires_in=data.get("re_expires_in")),
+        )
+        self._access_token = self._tokens.access_token
+        self._refresh_token = self._tokens.refresh_token
         self._renewed_at = self._clock()
         self.renew_count += 1
-        self.logger.warning(
-            "Renewed the Taobao session (valid %s s). The new tokens live only in this process: store fresh "
-            "credentials before the configured refresh_token expires or is reused.",
-            data.get("expires_in", "?"),
-        )
 
 
 # --------------------------------------------------------------------------- shared per tap
@@ -266,13 +274,17 @@ class TaobaoConnection:
     def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> TaobaoConnection:
         SECRET_FILTER.add(config.get("app_secret"), config.get("access_token"), config.get("refresh_token"), config.get("pii_salt"))
         install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
+        tokens = TokenKeeper.from_config(
+            config, platform="Taobao", identity_keys=("app_key", "shop_id"), secret_filter=SECRET_FILTER, logger=logger
+        )
         bucket = TokenBucket(float(config.get("max_requests_per_second", 5)))
         session = mount_rate_limiter(requests.Session(), bucket)
         authenticator = TaobaoAuthenticator(
             app_key=str(config["app_key"]),
             app_secret=str(config["app_secret"]),
-            access_token=str(config["access_token"]),
-            refresh_token=config.get("refresh_token"),
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            tokens=tokens,
             token_url=str(config.get("token_url") or p.DEFAULT_TOKEN_URL),
             sign_method=config.get("sign_method", p.SIGN_METHOD_MD5),
             partner_id=config.get("partner_id"),

@@ -75,6 +75,7 @@ class TapTaobao(SourceTap):
             pii_subject="buyer_nick / buyer_open_uid",
             max_requests_per_second=5,
             request_timeout=20,
+            token_store=True,
             descriptions={
                 "start_date": (
                     "ISO-8601 with offset; where the first sync starts (TOP reaches three months back). "

@@ -34,6 +34,7 @@ from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
 from orderlayer.taps.common.stream import ResilientStream
+from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
 from orderlayer.taps.tiktok_shop import protocol as p
 
 if t.TYPE_CHECKING:
@@ -163,8 +164,14 @@ class TikTokShopAuthenticator(APIAuthenticatorBase):
         session: requests.Session,
         logger: logging.Logger,
         clock: Callable[[], float] = time.time,
+        tokens: TokenKeeper | None = None,
     ) -> None:
         super().__init__()
+        #: Where refreshed tokens go (and, with a token store, come from); see taps/common/tokens.py.
+        self._tokens = tokens or TokenKeeper(
+            platform="TikTok Shop", access_token=access_token, refresh_token=refresh_token, identity=(),
+            secret_filter=SECRET_FILTER, logger=logger, clock=clock,
+        )
         self._base_path = urlsplit(base_url).path.rstrip("/")
         self._auth_base_url = auth_base_url.rstrip("/")
         self._app_key = app_key
@@ -196,6 +203,7 @@ class TikTokShopAuthenticator(APIAuthenticatorBase):
         body = request.body or b""
         if isinstance(body, str):
             body = body.encode("utf-8")
+        self._tokens.refresh_if_due(self._lock, self._refresh)
         scheme, netloc, path, query, fragment = urlsplit(request.url)
         params = dict(parse_qsl(query, keep_blank_values=True))
         signed = p.signed_query(
@@ -264,16 +272,16 @@ class TikTokShopAuthenticator(APIAuthenticatorBase):
                 "'refresh_token' in the config."
             )
             raise SourceAPIError(msg, code=envelope.code, request_id=envelope.request_id)
-        SECRET_FILTER.add(str(new_access), data.get("refresh_token"))
-        self._access_token = str(new_access)
-        if data.get("refresh_token"):
-            self._refresh_token = str(data["refresh_token"])
-        self.refresh_count += 1
-        self.logger.warning(
-            "Refreshed the TikTok Shop access token (expires at epoch %s). The new tokens live only in this "
-            "process: store fresh credentials before the configured refresh_token expires.",
-            data.get("access_token_expire_in", "?"),
+        # Despite the names, *_expire_in are epoch seconds (the moment of expiry), not durations.
+        self._tokens.refreshed(
+            access_token=str(new_access),
+            refresh_token=str(data["refresh_token"]) if data.get("refresh_token") else None,
+            access_expires_at=expiry_from(self._clock(), expires_at=data.get("access_token_expire_in")),
+            refresh_expires_at=expiry_from(self._clock(), expires_at=data.get("refresh_token_expire_in")),
         )
+        self._access_token = self._tokens.access_token
+        self._refresh_token = self._tokens.refresh_token
+        self.refresh_count += 1
 
 
 # --------------------------------------------------------------------------- shared per tap
@@ -289,6 +297,9 @@ class TikTokShopConnection:
     def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> TikTokShopConnection:
         SECRET_FILTER.add(config.get("app_secret"), config.get("access_token"), config.get("refresh_token"), config.get("pii_salt"))
         install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
+        tokens = TokenKeeper.from_config(
+            config, platform="TikTok Shop", identity_keys=("app_key", "shop_id"), secret_filter=SECRET_FILTER, logger=logger
+        )
         bucket = TokenBucket(float(config.get("max_requests_per_second", 20)))
         session = mount_rate_limiter(requests.Session(), bucket)
         authenticator = TikTokShopAuthenticator(
@@ -296,8 +307,9 @@ class TikTokShopConnection:
             auth_base_url=str(config.get("auth_base_url", p.DEFAULT_AUTH_BASE_URL)),
             app_key=str(config["app_key"]),
             app_secret=str(config["app_secret"]),
-            access_token=str(config["access_token"]),
-            refresh_token=config.get("refresh_token"),
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            tokens=tokens,
             timeout=float(config.get("request_timeout", 30)),
             session=session,
             logger=logger,

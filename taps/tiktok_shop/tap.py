@@ -67,6 +67,7 @@ class TapTikTokShop(SourceTap):
             pii_subject="user_id and buyer_email",
             max_requests_per_second=20,
             request_timeout=30,
+            token_store=True,
             descriptions={
                 "max_requests_per_second": "Client-side request budget (TikTok allows 50 per second per app and shop and API).",
             },

@@ -134,6 +134,7 @@ class DouyinSandbox:
         days: int = 30,
         qps: float | None = 50.0,
         token_ttl_seconds: int = 7 * 86_400,
+        rotate_refresh_tokens: bool = True,
         max_window_seconds: int | None = None,
         window_end_inclusive: bool = False,
         retry_after_seconds: float | None = None,
@@ -150,6 +151,9 @@ class DouyinSandbox:
         self.shop_ids = list(self.generator.shop_ids)
         self.qps = qps
         self.token_ttl_seconds = token_ttl_seconds
+        #: Refresh tokens are single-use (the old one is rejected once a refresh returned a new one). Whether the
+        #: platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
+        self.rotate_refresh_tokens = rotate_refresh_tokens
         self.max_window_seconds = max_window_seconds
         self.window_end_inclusive = window_end_inclusive
         self.retry_after_seconds = retry_after_seconds
@@ -321,7 +325,7 @@ class DouyinSandbox:
         refresh = "rt." + hashlib.sha256(b"refresh:" + material).hexdigest()[:40]
         self._tokens[access] = _Token(shop_id, self._wall() + self.token_ttl_seconds)
         old = self._current.get(shop_id)
-        if old:
+        if old and self.rotate_refresh_tokens:
             self._refresh_tokens.pop(old[1], None)  # a refresh token is single-use
         self._refresh_tokens[refresh] = shop_id
         self._current[shop_id] = (access, refresh)

@@ -107,6 +107,7 @@ class JdSandbox(SandboxServer):
         app_secret: str = "sandbox-jd-app-secret",
         days: int = 30,
         token_ttl_seconds: int = 365 * 86_400,
+        rotate_refresh_tokens: bool = True,
         max_page_size: int = p.MAX_PAGE_SIZE,
         max_page: int = p.DEFAULT_MAX_PAGES,
         max_window_seconds: int | None = None,
@@ -131,6 +132,9 @@ class JdSandbox(SandboxServer):
         self.shop_ids = list(self.generator.shop_ids)
         self.qps = qps
         self.token_ttl_seconds = token_ttl_seconds
+        #: Refresh tokens are single-use (the old one is rejected once a refresh returned a new one). Whether the
+        #: platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
+        self.rotate_refresh_tokens = rotate_refresh_tokens
         self.max_page_size = max_page_size
         self.max_page = max_page
         #: None = JD's rule (the end at most one calendar month after the start); else a length in seconds.
@@ -226,7 +230,7 @@ class JdSandbox(SandboxServer):
         refresh = hashlib.sha256(b"refresh:" + material).hexdigest()[:32]
         self._tokens[access] = _Token(shop_id, self._wall() + self.token_ttl_seconds)
         old = self._current.get(shop_id)
-        if old:
+        if old and self.rotate_refresh_tokens:
             self._refresh_tokens.pop(old[1], None)  # a refresh token is single-use
         self._refresh_tokens[refresh] = shop_id
         self._current[shop_id] = (access, refresh)

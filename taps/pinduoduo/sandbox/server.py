@@ -93,6 +93,7 @@ class PinduoduoSandbox(SandboxServer):
         client_id: str = DEFAULT_CLIENT_ID,
         client_secret: str = DEFAULT_CLIENT_SECRET,
         token_ttl_seconds: int = 86_400,
+        rotate_refresh_tokens: bool = True,
         max_window_seconds: int = p.MAX_WINDOW_SECONDS,
         window_end_inclusive: bool = True,
         horizon_days: int = p.HORIZON_DAYS,
@@ -110,6 +111,9 @@ class PinduoduoSandbox(SandboxServer):
         self.client_secret = client_secret
         self.qps = qps
         self.token_ttl_seconds = token_ttl_seconds
+        #: Refresh tokens are single-use (the old one is rejected once a refresh returned a new one). Whether the
+        #: platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
+        self.rotate_refresh_tokens = rotate_refresh_tokens
         self.max_window_seconds = max_window_seconds
         self.window_end_inclusive = window_end_inclusive
         self.horizon_days = horizon_days
@@ -227,7 +231,7 @@ class PinduoduoSandbox(SandboxServer):
         refresh = hashlib.sha256(b"refresh:" + material).hexdigest()[:32]
         self._tokens[access] = _Token(shop_id, self._auth_expires[shop_id])
         old = self._current.get(shop_id)
-        if old:
+        if old and self.rotate_refresh_tokens:
             self._refresh_tokens.pop(old[1], None)  # a refresh token is single-use
         self._refresh_tokens[refresh] = shop_id
         self._current[shop_id] = (access, refresh)

@@ -79,6 +79,7 @@ class TaobaoSandbox(SandboxServer):
         window_end_inclusive: bool = False,
         ban_seconds: float = 1.0,
         session_ttl_seconds: float = 30 * 86_400,
+        rotate_refresh_tokens: bool = True,
         timestamp_tolerance_seconds: float = 600,
         tmall_shops: t.Sequence[str] | None = None,
         host: str = "127.0.0.1",
@@ -94,6 +95,9 @@ class TaobaoSandbox(SandboxServer):
         self.window_end_inclusive = window_end_inclusive
         self.ban_seconds = ban_seconds
         self.session_ttl_seconds = session_ttl_seconds
+        #: Refresh tokens are single-use (the old one is rejected once a refresh returned a new one). Whether the
+        #: platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
+        self.rotate_refresh_tokens = rotate_refresh_tokens
         self.timestamp_tolerance_seconds = timestamp_tolerance_seconds
         self._bucket = TokenBucket(qps, capacity=qps) if qps else None
         self._now = int(as_of.timestamp())
@@ -379,7 +383,8 @@ class TaobaoSandbox(SandboxServer):
         if form.get("grant_type") != "refresh_token":
             return fail(400, "unsupported_grant_type", "only refresh_token is served by this sandbox")
         with self._data_lock:
-            shop_id = self._refresh.pop(form.get("refresh_token", ""), None)
+            used = form.get("refresh_token", "")
+            shop_id = self._refresh.pop(used, None) if self.rotate_refresh_tokens else self._refresh.get(used)
             if shop_id is None:
                 return fail(400, "invalid_grant", "refresh_token is invalid or already used")
             access, refresh = self._issue(shop_id)

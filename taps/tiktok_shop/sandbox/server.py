@@ -96,6 +96,7 @@ class TikTokShopSandbox(SandboxServer):
         app_secret: str = DEFAULT_APP_SECRET,
         shop_regions: t.Sequence[str] | None = None,
         token_ttl_seconds: int = 7 * 86_400,
+        rotate_refresh_tokens: bool = True,
         max_page_size: int = p.MAX_PAGE_SIZE,
         max_window_seconds: int | None = None,
         retry_after_seconds: float | None = None,
@@ -113,6 +114,9 @@ class TikTokShopSandbox(SandboxServer):
         self.generator = OrderGenerator(seed, as_of, n_orders, shop_ids, days, shop_regions=shop_regions)
         self.qps = qps
         self.token_ttl_seconds = token_ttl_seconds
+        #: Refresh tokens are single-use (the old one is rejected once a refresh returned a new one). Whether the
+        #: platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
+        self.rotate_refresh_tokens = rotate_refresh_tokens
         self.max_page_size = max_page_size
         self.max_window_seconds = max_window_seconds
         self.retry_after_seconds = retry_after_seconds
@@ -218,6 +222,9 @@ class TikTokShopSandbox(SandboxServer):
             access = "TTP_" + base64.urlsafe_b64encode(raw[:24]).decode().rstrip("=")
             refresh = "TTP_" + base64.urlsafe_b64encode(raw[8:]).decode().rstrip("=")
             now = self.wall_time()
+            old = self._current.get(shop_id)
+            if old and self.rotate_refresh_tokens:
+                self._refresh_tokens.pop(old[1], None)  # the used refresh token stops working
             self._tokens[access] = _Token(shop_id, now + self.token_ttl_seconds)
             self._refresh_tokens[refresh] = (shop_id, now + 365 * 86_400)
             self._current[shop_id] = (access, refresh)
