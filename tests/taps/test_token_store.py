@@ -363,3 +363,61 @@ def test_stored_file_from_a_run_is_not_world_readable_even_with_a_loose_umask(ma
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert dt.datetime.fromisoformat(json.loads(path.read_text(encoding="utf-8"))["obtained_at"]).tzinfo is not None
+
+
+# --------------------------------------------------------------------------- `orderlayer sync`
+ORDERLAYER = str(Path(__import__("sys").executable).with_name("orderlayer"))
+
+
+def test_orderlayer_sync_keeps_rotated_tokens_beside_the_database_and_never_prints_them(make_sandbox: t.Any, tmp_path: Path) -> None:  # noqa: ANN401
+    import subprocess
+
+    import duckdb
+
+    sandbox = make_sandbox(80, days=3)
+    creds = douyin_tapkit.tap_config(sandbox)
+    start = dt.datetime.fromtimestamp(sandbox.generator.start_ts, dt.timezone.utc).isoformat()
+    (tmp_path / "orderlayer.yml").write_text(
+        "database: wh/ol.duckdb\nconnections:\n  douyin_main:\n    source: douyin\n"
+        f'    shop_id: "{douyin_tapkit.SHOP}"\n    base_url: {sandbox.base_url}\n    start_date: "{start}"\n'
+        "    credentials: {app_key: DY_KEY, app_secret: DY_SECRET, access_token: DY_TOKEN, refresh_token: DY_REFRESH}\n"
+        "    options: {window_seconds: 2592000, max_requests_per_second: 1000, retry_base_seconds: 0.001}\n",
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "ORDERLAYER_PII_SALT": "token-store-test-salt",
+        "DY_KEY": creds["app_key"],
+        "DY_SECRET": creds["app_secret"],
+        "DY_TOKEN": creds["access_token"],
+        "DY_REFRESH": creds["refresh_token"],
+    }
+
+    def sync() -> subprocess.CompletedProcess:
+        return subprocess.run([ORDERLAYER, "sync"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+
+    sandbox.expire_tokens()
+    first = sync()
+    assert first.returncode == 0, first.stdout + first.stderr
+    store = tmp_path / "wh" / "tokens" / "douyin_main.json"
+    assert stat.S_IMODE(store.stat().st_mode) == 0o600 and stat.S_IMODE(store.parent.stat().st_mode) == 0o700
+    assert json.loads(store.read_text(encoding="utf-8"))["refresh_token"] == sandbox.refresh_token(douyin_tapkit.SHOP)
+    assert sum(e["method"] == "token.refresh" for e in sandbox.requests) == 1
+
+    second = sync()  # same environment: the configured refresh token is spent, the access token expired
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert sum(e["method"] == "token.refresh" for e in sandbox.requests) == 1  # the stored token just worked
+
+    secrets = [*_secrets(creds, sandbox, douyin_tapkit.SHOP), creds["app_secret"]]
+    logs = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "wh" / "logs").iterdir())
+    con = duckdb.connect(str(tmp_path / "wh" / "ol.duckdb"), read_only=True)
+    try:
+        ops = repr([con.execute(f"select * from ops.{name}").fetchall() for (name,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'ops'").fetchall()])
+    finally:
+        con.close()
+    assert "douyin_main" in ops  # the ops tables (sync runs, Singer state) were read
+    for secret in secrets:
+        for where, text in (("stdout", first.stdout + second.stdout), ("stderr", first.stderr + second.stderr), ("sync logs", logs), ("ops", ops)):
+            assert secret not in text, f"a token reached {where}"
+    assert "Refreshed the Douyin access token" in logs and str(store) in logs
