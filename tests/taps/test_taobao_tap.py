@@ -417,7 +417,7 @@ def test_no_secret_or_personal_data_in_logs(taobao_sandbox: Factory, caplog: pyt
     secrets["new_access_token"] = sandbox.access_token(SHOP)
     secrets["new_refresh_token"] = sandbox.refresh_token(SHOP)
     logs = caplog.text + capsys.readouterr().err
-    assert "Retrying taobao.trades.sold.increment.get" in logs and "Renewed the Taobao session" in logs
+    assert "Retrying taobao.trades.sold.increment.get" in logs and "Refreshed the Taobao access token" in logs
     assert "POST /router/rest?" in logs  # urllib3 DEBUG lines (scrubbed) are there
     for name, value in secrets.items():
         assert value not in logs, f"{name} leaked into the logs"
