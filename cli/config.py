@@ -306,7 +306,7 @@ connections:
       app_key: DOUYIN_APP_KEY
       app_secret: DOUYIN_APP_SECRET
       access_token: DOUYIN_ACCESS_TOKEN
-      refresh_token: DOUYIN_REFRESH_TOKEN
+      refresh_token: DOUYIN_REFRESH_TOKEN   # refreshed tokens are kept in <database dir>/tokens/douyin_main.json (docs/token-store.md)
     options:
       window_seconds: 21600           # update_time window per query (the platform's maximum is unconfirmed)
       page_size: 100                  # at most 100
