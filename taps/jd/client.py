@@ -136,7 +136,6 @@ class JdAuthenticator(APIAuthenticatorBase):
         self._timestamp_format = timestamp_format
         self._timeout = timeout
         self._session = session
-        self._secret_filter = secret_filter
         self._clock = clock
         self._lock = threading.Lock()
         self._refreshed_at: float | None = None
