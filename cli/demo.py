@@ -23,6 +23,7 @@ from typing import Any, Iterator
 from orderlayer.config import Connection, Credentials, ErpMatching, Settings
 from orderlayer.project import project_dir
 from orderlayer.sources import source
+from orderlayer.sync import token_store_path
 
 DEMO_SALT = "orderlayer-demo-salt"
 #: Demo Douyin shop ids (real ones are 7–8 digit numbers); `--shops` picks how many.
@@ -234,6 +235,9 @@ def demo_settings(world: DemoWorld, db: Path, base: Settings | None = None) -> S
             spec.source, spec.company, sandbox.tap_config(), "Asia/Shanghai", "CNY", spec.options
         )
         erp_matching[spec.source] = ErpMatching(**matching)
+    # Tokens a previous demo refreshed belong to sandboxes that are gone: this run's sandboxes issue their own.
+    for name in connections:
+        token_store_path(db, name).unlink(missing_ok=True)
     return (base or Settings()).model_copy(
         update={"database": db, "connections": connections, "erp_matching": {**(base.erp_matching if base else {}), **erp_matching}}
     )

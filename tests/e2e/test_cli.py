@@ -14,7 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orderlayer.demo import DemoWorld, start_sandboxes
+from orderlayer.demo import DemoWorld, demo_settings, start_sandboxes
+from orderlayer.sync import token_store_path
 from orderlayer.taps.douyin.sandbox.generator import OrderGenerator
 
 pytestmark = pytest.mark.e2e
@@ -258,3 +259,17 @@ def test_no_plaintext_personal_data_anywhere(demo: Path) -> None:
     for log in (demo / "logs").glob("*.log"):
         text = log.read_text(encoding="utf-8", errors="replace")
         assert not any(secret in text for secret in secrets), log
+
+
+def test_demo_forgets_tokens_a_previous_demo_refreshed(world: DemoWorld, tmp_path: Path) -> None:
+    """A demo's sandboxes issue fresh tokens each run: a pair stored by the last demo would be unknown to them."""
+    db = tmp_path / "demo.duckdb"
+    stale = token_store_path(db, "douyin_7784061")
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}", encoding="utf-8")
+    unrelated = stale.with_name("my_real_shop.json")
+    unrelated.write_text("{}", encoding="utf-8")
+    settings = demo_settings(world, db)
+    assert "douyin_7784061" in settings.connections
+    assert not stale.exists()
+    assert unrelated.exists()  # only the demo's own connections are reset
