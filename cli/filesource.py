@@ -115,6 +115,14 @@ typed as (
         cast(null as varchar) as status_detail_native,
 [% for field in ['ordered_at', 'paid_at', 'shipped_at', 'delivered_at', 'completed_at', 'promised_ship_by'] %]
         [[ time(field) ]] as [[ 'first_paid_at' if field == 'paid_at' else field ]],
+[% if field == 'completed_at' %]
+[% if 'cancelled_at' in m.columns %]
+        -- the export's cancel time, kept only on a row whose status the mapping marks cancelled
+        case when status_native in ([[ cancelled_statuses ]]) then [[ time('cancelled_at') ]] end as cancelled_at,
+[% else %]
+        cast(null as timestamptz) as cancelled_at,  -- no cancel time in the export: fct_orders uses the first version seen cancelled (D-009)
+[% endif %]
+[% endif %]
 [% endfor %]
         cast(null as timestamptz) as promised_delivery_by,
         -- the row's own update time, else the export file's modification time
@@ -298,6 +306,12 @@ models:
           - accepted_values:
               arguments:
                 values: ['[[ m.name ]]']
+      - name: cancelled_at
+[% if 'cancelled_at' in m.columns %]
+        description: "[[ m.columns['cancelled_at'] | replace('"', '\\"') ]] as UTC on a row whose status is cancelled ([[ m.cancelled_statuses() | join(', ') ]]); NULL otherwise."
+[% else %]
+        description: Not in the export; always NULL (fct_orders uses the first version seen cancelled, D-009).
+[% endif %]
 [% if lines %]
   - name: stg_[[ m.name ]]__order_lines
     description: Lines of file source `[[ m.name ]]`, attached to every version of their order.
@@ -354,6 +368,7 @@ def render(mapping: FileMapping, source: str) -> dict[str, str]:
         "time_fields": [f for f, kind in ORDER_FIELDS.items() if kind == "time" and f in cols],
         "amount_fields": [f for f, kind in ORDER_FIELDS.items() if kind == "amount" and f in cols],
         "rules": m.status_rules(),
+        "cancelled_statuses": ", ".join(_lit(v) for v in m.cancelled_statuses()),
         "lines": bool(m.line_columns),
     }
     files = {

@@ -8,7 +8,7 @@
     "order_id": "VARCHAR", "wm_order_id_view": "VARCHAR", "app_poi_code": "VARCHAR",
     "status": "VARCHAR", "logistics_status": "VARCHAR", "pay_type": "VARCHAR",
     "ctime": "VARCHAR", "utime": "VARCHAR", "delivery_time": "VARCHAR", "order_send_time": "VARCHAR",
-    "order_completed_time": "VARCHAR", "logistics_fetch_time": "VARCHAR", "logistics_completed_time": "VARCHAR",
+    "order_completed_time": "VARCHAR", "order_cancel_time": "VARCHAR", "logistics_fetch_time": "VARCHAR", "logistics_completed_time": "VARCHAR",
     "total": "VARCHAR", "original_price": "VARCHAR", "shipping_fee": "VARCHAR",
     "recipient_phone": "VARCHAR", "recipient_phone_masked": "VARCHAR", "recipient_name_masked": "VARCHAR",
     "detail": "JSON", "extras": "JSON",

@@ -7,7 +7,7 @@
     "id": "VARCHAR", "shop_id": "VARCHAR", "status": "VARCHAR", "order_type": "VARCHAR",
     "create_time": "VARCHAR", "update_time": "VARCHAR", "paid_time": "VARCHAR", "rts_time": "VARCHAR",
     "collection_time": "VARCHAR", "delivery_time": "VARCHAR", "shipping_due_time": "VARCHAR",
-    "rts_sla_time": "VARCHAR", "delivery_sla_time": "VARCHAR", "delivery_due_time": "VARCHAR",
+    "rts_sla_time": "VARCHAR", "delivery_sla_time": "VARCHAR", "delivery_due_time": "VARCHAR", "cancel_time": "VARCHAR",
     "is_buyer_request_cancel": "VARCHAR", "user_id": "VARCHAR", "tracking_number": "VARCHAR",
     "recipient_address": {"name": "VARCHAR", "phone": "VARCHAR", "state": "VARCHAR", "city": "VARCHAR"},
     "payment": {

@@ -35,7 +35,9 @@ flagged as (
 
 select
     * exclude (flag_cancelled, flag_paid, flag_shipped, flag_delivered, flag_completed, has_presale_phases, first_paid_at,
-               deposit_paid_at),
+               deposit_paid_at, cancelled_at),
+    -- the platform's cancel time, only on a version the status map calls cancelled (D-033)
+    case when flag_cancelled then cancelled_at end as cancelled_at,
     -- paid_at: when the order became fully paid (presale: the balance payment)
     case
         when has_presale_phases then case when flag_paid then coalesce(balance_paid_at, first_paid_at) end

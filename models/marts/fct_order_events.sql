@@ -1,8 +1,9 @@
 -- The status change log: one row per observed change of an order, built from every raw version
 -- (complete across syncs, auditable). Milestones (created, paid, shipped, delivered, completed)
--- carry the platform's own timestamp; cancelled, status changes and after-sale changes carry the
--- update time of the first version that showed them. A late, older version is placed by its own
--- update time, so it cannot rewrite history (rule D2).
+-- carry the platform's own timestamp; `cancelled` carries fct_orders.cancelled_at (the platform's
+-- cancel time, else the first version seen cancelled: D-009, D-033); status changes and after-sale
+-- changes carry the update time of the first version that showed them. A late, older version is
+-- placed by its own update time, so it cannot rewrite history (rule D2).
 
 with versions as (
     select
@@ -22,6 +23,10 @@ sequenced as (
         min(case when is_cancelled then version_number end) over (partition by order_key) as first_cancelled_version
     from versions
     window w as (partition by order_key order by version_number)
+),
+
+cancellations as (
+    {{ order_cancellations(ref('int_orders__versions')) }}
 ),
 
 milestone_candidates as (
@@ -66,9 +71,10 @@ changes as (
 
     union all
 
-    select order_key, 'cancelled', source_updated_at, previous_status, status, source_system, source_synced_at
-    from sequenced
-    where version_number = first_cancelled_version
+    select s.order_key, 'cancelled', x.cancelled_at, s.previous_status, s.status, s.source_system, s.source_synced_at
+    from sequenced as s
+    inner join cancellations as x on x.order_key = s.order_key
+    where s.version_number = s.first_cancelled_version
 
     union all
 

@@ -14,11 +14,8 @@ shops as (
 ),
 
 cancellations as (
-    -- the first version observed cancelled: channels' order lists carry no cancel time (DECISIONS D-009)
-    select order_key, min(source_updated_at) as cancelled_at
-    from {{ ref('int_orders__versions') }}
-    where is_cancelled
-    group by order_key
+    -- the platform's cancel time, else the first version observed cancelled (DECISIONS D-009, D-033)
+    {{ order_cancellations(ref('int_orders__versions')) }}
 ),
 
 located as (
@@ -79,6 +76,7 @@ select
     f.delivered_at::timestamptz as delivered_at,
     f.completed_at::timestamptz as completed_at,
     (case when f.is_cancelled then coalesce(x.cancelled_at, f.source_updated_at) end)::timestamptz as cancelled_at,
+    (case when f.is_cancelled then coalesce(x.cancelled_at_source, 'observed') end)::varchar as cancelled_at_source,
     f.promised_ship_by::timestamptz as promised_ship_by,
     f.promised_delivery_by::timestamptz as promised_delivery_by,
     f.source_updated_at::timestamptz as source_updated_at,

@@ -24,6 +24,7 @@ ORDER_FIELDS = {
     "shipped_at": "time",
     "delivered_at": "time",
     "completed_at": "time",
+    "cancelled_at": "time",
     "promised_ship_by": "time",
     "source_updated_at": "time",
     "goods_amount": "amount",
@@ -177,7 +178,17 @@ class FileMapping(_Strict):
                 raise ValueError("line_columns.channel_order_id is required: the column that joins a line to its order")
         elif "lines" in self.files:
             raise ValueError("files.lines is set but line_columns is empty: map at least channel_order_id")
+        if "cancelled_at" in self.columns and (
+            "status_native" not in self.columns or not self.cancelled_statuses()
+        ):
+            # a cancel time is kept only on a row whose status says cancelled (docs/DECISIONS.md D-033)
+            raise ValueError("columns.cancelled_at needs columns.status_native and at least one statuses value that is "
+                             "cancelled (e.g. 已取消: cancelled)")
         return self
+
+    def cancelled_statuses(self) -> list[str]:
+        """Native status values whose rule sets is_cancelled, in mapping order."""
+        return [native for native, rule in self.status_rules().items() if rule["is_cancelled"]]
 
     def status_rules(self) -> dict[str, dict]:
         """Native value -> {status, is_paid, ...} with each flag made explicit."""

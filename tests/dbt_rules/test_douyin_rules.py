@@ -305,7 +305,12 @@ def test_refund_after_shipping_flags_are_independent(warehouse: Path) -> None:
 
 
 def test_cancelled_at_is_first_seen_cancelled(warehouse: Path) -> None:
-    assert fact(warehouse, ORDER_CANCELLED["order_id"], "cancelled_at")[0] == datetime(2024, 11, 21, 2, 0, tzinfo=timezone.utc)
+    # Douyin sends no cancel time: staging has none, and the mart keeps the observation (update_time 1732154400), D-009
+    assert one(warehouse, "select cancelled_at from staging.stg_douyin__orders where channel_order_id = ?",
+               [ORDER_CANCELLED["order_id"]]) == (None,)
+    assert fact(warehouse, ORDER_CANCELLED["order_id"], "cancelled_at, cancelled_at_source") == (
+        datetime(2024, 11, 21, 2, 0, tzinfo=timezone.utc), "observed")
+    assert fact(warehouse, ORDER_A["order_id"], "is_cancelled, cancelled_at, cancelled_at_source") == (False, None, None)
 
 
 def test_untypable_records_are_quarantined_with_reason(warehouse: Path) -> None:

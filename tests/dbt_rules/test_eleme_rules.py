@@ -95,6 +95,15 @@ IN_PROGRESS = record("17319456001004", status=5, atshop_time=0, pickup_time=0, d
 UNKNOWN = record("17319456001005", status=6)
 CANCELLED_UNPAID = record("17319456001006", status=10, pay_status=1, confirm_time="0", atshop_time=0, pickup_time=0,
                           delivery_time=0, finished_time="0", cancel_time="1731945900")
+# Paid, cancelled at 16:05:00 UTC (cancel_time "1731945900"); a refund record updated at 19:05:00 UTC makes that the
+# order's update time (source_updated_at) and the first version synced: cancelled_at stays the platform's 16:05:00.
+CANCELLED_REFUND_LATER = record(
+    "17319456001008", status=10, confirm_time="0", atshop_time=0, pickup_time=0, delivery_time=0, finished_time="0",
+    cancel_time="1731945900",
+    part_refunds=[{"refund_id": "1731945600100801", "status": 20, "refund_price": 2000, "apply_time": "1731945900",
+                   "update_time": "1731956700",
+                   "products": [{"custom_sku_id": "SKU-1", "baidu_product_id": "1001", "upc": "", "number": 1, "refund_price": 2000}]}],
+)
 # Versions: v2 (completed) lands first; v1 (rider accepted, 7) arrives late and must not win.
 V2 = record("17319456001007")
 V1 = record("17319456001007", status=7, pickup_time=0, delivery_time=0, finished_time="0")
@@ -105,7 +114,7 @@ BAD_PRODUCTS = record("17319456009003", products="not a list")
 MISSING_ID = record("17319456009004")
 del MISSING_ID["order"]["order_id"]
 
-RECORDS = [SHEET, TWO_BAGS, PENDING, SCHEDULED, IN_PROGRESS, UNKNOWN, CANCELLED_UNPAID, V2, BAD_FEN, BAD_TIME, BAD_PRODUCTS, MISSING_ID]
+RECORDS = [SHEET, TWO_BAGS, PENDING, SCHEDULED, IN_PROGRESS, UNKNOWN, CANCELLED_UNPAID, CANCELLED_REFUND_LATER, V2, BAD_FEN, BAD_TIME, BAD_PRODUCTS, MISSING_ID]
 
 
 def dbt_build(db: Path, channels: list[str], select: str, tmp: Path) -> subprocess.CompletedProcess:
@@ -208,6 +217,17 @@ def test_statuses(warehouse: Path) -> None:
     assert fact(warehouse, UNKNOWN["order_id"], "status, status_native, quality_flags") == ("unknown", "6", ["unmapped_status"])
     assert fact(warehouse, CANCELLED_UNPAID["order_id"], "status, is_paid, paid_at, refund_amount, is_refunded") == (
         "cancelled", False, None, D("0.00"), False)
+
+
+def test_cancelled_at_is_the_platforms_cancel_time(warehouse: Path) -> None:
+    # the sheet's order: cancel_time "1539718272" (a string) = 2018-10-16 19:31:12 UTC
+    assert fact(warehouse, SHEET["order_id"], "cancelled_at, cancelled_at_source") == (utc(1539718272), "platform")
+    row = fact(warehouse, CANCELLED_REFUND_LATER["order_id"], "status, cancelled_at, cancelled_at_source, source_updated_at")
+    assert row == ("cancelled", utc(1731945900), "platform", utc(1731956700))
+    # a completed order's cancel_time "0" is no time
+    assert query(warehouse, "select distinct cancelled_at from staging.stg_eleme__orders where channel_order_id = ?",
+                 [TWO_BAGS["order_id"]]) == [(None,)]
+    assert fact(warehouse, TWO_BAGS["order_id"], "cancelled_at, cancelled_at_source") == (None, None)
 
 
 def test_late_older_version_never_wins(warehouse: Path) -> None:

@@ -137,15 +137,23 @@ NUMERIC_VIEW_ID = order(24581032571314889, 9007199254740987)
 # A reservation for noon the next day (delivery_time), and a status code the seed does not know.
 RESERVATION = order("34017265082826437", 9007199254740994, delivery_time=1732003200, is_pre_order=True)
 UNKNOWN = order("34017265082826438", 9007199254741001, status=5)
+# Cancelled by the store at 16:10:00 UTC (order_cancel_time 1731946200); the refund settled at 19:00:00 UTC (utime
+# 1731956400), the first version synced: cancelled_at is the platform's 16:10:00, not the observation.
+CANCELLED_SYNCED_LATE = order(
+    "34017265082826439", 9007199254741008, status=9, logistics_fetch_time=0, logistics_completed_time=0,
+    order_completed_time=0, order_cancel_time=1731946200, utime=1731956400, logistics_status=0,
+)
 # Quarantine: each cannot be typed.
 BAD_TOTAL = order("34017265082826901", 9007199254749001, total="abc")
 BAD_TIME = order("34017265082826902", 9007199254749002, ctime="yesterday")
 BAD_DETAIL = order("34017265082826903", 9007199254749003, detail="not json")
 THREE_DECIMALS = order("34017265082826904", 9007199254749004, total=D("20.005"))
+BAD_CANCEL_TIME = order("34017265082826905", 9007199254749006, status=9, order_cancel_time="2024-11-19 00:10:00")
 MISSING_ID = {k: v for k, v in order("x", 9007199254749005).items() if k != "wm_order_id_view"}
 
 RECORDS = [SHEET_EXAMPLE, FLOATS, PARTIAL, PENDING, CANCELLED_PAID, CANCELLED_UNPAID, COD, V2, TEXT_ID, NUMERIC_VIEW_ID,
-           RESERVATION, UNKNOWN, BAD_TOTAL, BAD_TIME, BAD_DETAIL, THREE_DECIMALS, MISSING_ID]
+           RESERVATION, UNKNOWN, CANCELLED_SYNCED_LATE, BAD_TOTAL, BAD_TIME, BAD_DETAIL, THREE_DECIMALS, BAD_CANCEL_TIME,
+           MISSING_ID]
 
 
 def dbt_build(db: Path, channels: list[str], select: str, tmp: Path) -> subprocess.CompletedProcess:
@@ -256,6 +264,16 @@ def test_paid_then_cancelled_is_refunded_and_invalid(warehouse: Path) -> None:
     assert lines(warehouse, CANCELLED_PAID["wm_order_id_view"], "l.refund_amount") == [(D("20.00"),)]
 
 
+def test_cancelled_at_is_the_platforms_order_cancel_time(warehouse: Path) -> None:
+    row = fact(warehouse, CANCELLED_SYNCED_LATE["wm_order_id_view"], "status, cancelled_at, cancelled_at_source, source_updated_at")
+    assert row == ("cancelled", utc(1731946200), "platform", utc(1731956400))
+    # a completed order's order_cancel_time 0 is "not cancelled": no cancel time in staging or the mart
+    staged = query(warehouse, "select cancelled_at from staging.stg_meituan__orders where channel_order_id = ?",
+                   [COD["wm_order_id_view"]])
+    assert staged == [(None,)]
+    assert fact(warehouse, COD["wm_order_id_view"], "cancelled_at, cancelled_at_source") == (None, None)
+
+
 def test_cancelled_without_payment(warehouse: Path) -> None:
     row = fact(warehouse, CANCELLED_UNPAID["wm_order_id_view"], "status, is_paid, paid_at, refund_amount, quality_flags")
     assert row == ("cancelled", False, None, D("0.00"), [])
@@ -291,7 +309,8 @@ def test_untypable_records_are_quarantined_with_reason(warehouse: Path) -> None:
         BAD_TIME["wm_order_id_view"]: "missing or unparseable ctime",
         BAD_DETAIL["wm_order_id_view"]: "unparseable detail",
         THREE_DECIMALS["wm_order_id_view"]: "non-numeric total",
+        BAD_CANCEL_TIME["wm_order_id_view"]: "unparseable order_cancel_time",
         "(none)": "missing or malformed wm_order_id_view",
     }
     facts = query(warehouse, "select count(*) from audit.fct_orders where channel = 'meituan'")[0][0]
-    assert facts == len(RECORDS) - 5  # raw distinct orders = facts + quarantined-only orders
+    assert facts == len(RECORDS) - 6  # raw distinct orders = facts + quarantined-only orders

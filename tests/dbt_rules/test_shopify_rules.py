@@ -333,10 +333,12 @@ def test_delivered_and_completed_come_from_shipment_status_and_archiving(warehou
 
 # --------------------------------------------------------------------------- status (S1–S3), presale (P1), test orders
 def test_cancelled_order(warehouse: Path) -> None:
-    assert fact(warehouse, ORDER_CANCELLED["id"], "status, status_native, is_cancelled, is_paid, paid_at, completed_at, cancelled_at") == (
+    assert fact(warehouse, ORDER_CANCELLED["id"], "status, status_native, is_cancelled, is_paid, paid_at, completed_at, cancelled_at, "
+                                                  "cancelled_at_source") == (
         "cancelled", "voided/unfulfilled/cancelled", True, False, None,
         None,  # archived, but a cancelled order is not completed
-        utc(2024, 11, 20, 14, 0, 5),  # D-009: the first version seen cancelled (Shopify's cancelled_at, 14:00:00, stays in raw)
+        # Shopify's cancelled_at 09:00:00-05:00 = 14:00:00 UTC, not the first version seen cancelled (updated 14:00:05)
+        utc(2024, 11, 20, 14, 0, 0), "platform",
     )
 
 

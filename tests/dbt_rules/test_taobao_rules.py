@@ -137,6 +137,13 @@ REFUNDED = trade("227668460417201841", status="TRADE_CLOSED", end_time="2024-11-
 # Closed before payment; pay_time is the "no date" sentinel.
 CANCELLED = trade("227668460417201842", status="TRADE_CLOSED_BY_TAOBAO", pay_time="0000-00-00 00:00:00",
                   end_time="2024-11-21 10:00:00", modified="2024-11-21 10:00:00")
+# Closed before payment at 08:00:00 Beijing (end_time) = 00:00:00 UTC; a later change (modified 12:00 Beijing) is the
+# first version synced: cancelled_at is end_time, not the 04:00 UTC observation.
+CLOSED_SYNCED_LATE = trade("227668460417201843", status="TRADE_CLOSED_BY_TAOBAO", pay_time="", created="2024-11-10 07:30:00",
+                           end_time="2024-11-10 08:00:00", modified="2024-11-10 12:00:00")
+# Closed, but end_time is the "no date" sentinel: the observation (modified 12:00 Beijing = 04:00 UTC) stands in.
+CLOSED_NO_END_TIME = trade("227668460417201844", status="TRADE_CLOSED_BY_TAOBAO", pay_time="", created="2024-11-10 07:30:00",
+                           end_time="0000-00-00 00:00:00", modified="2024-11-10 12:00:00")
 # A return in progress, a county-level city, and a plaintext name (not a mask: never lands).
 OPEN_RETURN = trade("227668460417201851", status="WAIT_BUYER_CONFIRM_GOODS", consign_time="2024-11-19 09:00:00",
                     receiver_state="河南省", receiver_city="", receiver_district="济源市", receiver_name="张三",
@@ -155,7 +162,7 @@ BAD_LINE_PRICE = trade("227668460417209006", lines=[sub("227668460417209006", "t
 
 RECORDS = [
     REAL, TWO_LINES, MIDNIGHT, BEFORE_MIDNIGHT, NY, NUMERIC_TID, BIG, NUMBER_AMOUNT, DEPOSIT_ONLY, PRESALE_V1, PRESALE_V2,
-    REFUNDED, CANCELLED, OPEN_RETURN, UNKNOWN, V2,
+    REFUNDED, CANCELLED, CLOSED_SYNCED_LATE, CLOSED_NO_END_TIME, OPEN_RETURN, UNKNOWN, V2,
     BAD_AMOUNT, BAD_DECIMALS, BAD_CREATED, BAD_TID, BAD_PAY_TIME, BAD_LINE_PRICE,
 ]
 QUARANTINED = {
@@ -298,13 +305,28 @@ def test_presale_paid_when_the_balance_is_paid(warehouse: Path) -> None:
 
 
 def test_refund_before_shipping_closes_a_paid_order(warehouse: Path) -> None:
-    row = fact(warehouse, REFUNDED["tid"], "status, is_paid, is_cancelled, is_refunded, is_valid, refund_amount, cancelled_at")
-    assert row == ("cancelled", True, True, True, False, Decimal("10.00"), utc(2024, 11, 19, 4, 0))
+    row = fact(warehouse, REFUNDED["tid"], "status, is_paid, is_cancelled, is_refunded, is_valid, refund_amount, cancelled_at, "
+                                          "cancelled_at_source")
+    # TRADE_CLOSED: end_time 2024-11-19 12:00 Beijing is the close time
+    assert row == ("cancelled", True, True, True, False, Decimal("10.00"), utc(2024, 11, 19, 4, 0), "platform")
 
 
 def test_cancelled_before_payment_with_a_sentinel_pay_time(warehouse: Path) -> None:
     row = fact(warehouse, CANCELLED["tid"], "status, is_paid, paid_at, cancelled_at, quality_flags")
     assert row == ("cancelled", False, None, utc(2024, 11, 21, 2, 0), [])
+
+
+def test_cancelled_at_is_the_close_time_of_a_closed_trade_only(warehouse: Path) -> None:
+    # end_time "2024-11-10 08:00:00" Beijing = 00:00:00 UTC, though first synced at modified 12:00 Beijing
+    assert fact(warehouse, CLOSED_SYNCED_LATE["tid"], "cancelled_at, cancelled_at_source, source_updated_at") == (
+        utc(2024, 11, 10, 0, 0), "platform", utc(2024, 11, 10, 4, 0))
+    # a sentinel end_time is no time: the first version seen closed (modified 12:00 Beijing = 04:00 UTC), D-009
+    assert fact(warehouse, CLOSED_NO_END_TIME["tid"], "cancelled_at, cancelled_at_source") == (utc(2024, 11, 10, 4, 0), "observed")
+    # a finished trade's end_time (2018-10-08 10:21:44 Beijing) is its completion, never a cancel time
+    staged = one(warehouse, "select completed_at, cancelled_at from staging.stg_taobao__orders where channel_order_id = ? limit 1",
+                 [REAL["tid"]])
+    assert staged == (utc(2018, 10, 8, 2, 21, 44), None)
+    assert fact(warehouse, REAL["tid"], "is_cancelled, cancelled_at, cancelled_at_source") == (False, None, None)
 
 
 def test_open_return_county_city_and_masks_only(warehouse: Path) -> None:

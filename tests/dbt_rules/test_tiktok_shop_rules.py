@@ -109,6 +109,12 @@ ORDER_CANCELLED_PAID = order("576460752303424004", status="CANCELLED", cancel_ti
 # Never paid, cancelled by the system: no refund, no payment time (absent field = not reached).
 ORDER_CANCELLED_UNPAID = order("576460752303424005", status="CANCELLED", paid_time=None, cancel_time=1732003600,
                                update_time=1732003600, cancellation_initiator="SYSTEM")
+# Cancelled by the seller at 00:53:20 UTC (cancel_time 1731200000 = 2024-11-10 00:53:20 UTC); the refund settled at
+# 04:53:20 (update_time), and that is the first version ever synced: cancelled_at must be the platform's 00:53:20,
+# not the 04:53:20 observation.
+ORDER_CANCELLED_SYNCED_LATE = order("576460752303424014", status="CANCELLED", create_time=1731196800, paid_time=1731196860,
+                                    cancel_time=1731200000, update_time=1731214400, cancellation_initiator="SELLER",
+                                    line_items=[unit("576460752303424141", "1729385019432179377", "10.00", "10.00", "CANCELLED")])
 # Item-level cancellation: 2 units of one SKU at 9.00 (sale 8.50); one cancelled after payment → refund 8.50.
 ORDER_ITEM_CANCEL = order(
     "576460752303424006",
@@ -157,7 +163,7 @@ MISSING_ID = {k: v for k, v in order("576460752303429006").items() if k != "id"}
 RECORDS = [
     ORDER_A, ORDER_VN, ORDER_MIDNIGHT, ORDER_PREORDER_HELD, ORDER_PREORDER_PAID, ORDER_CANCELLED_PAID, ORDER_CANCELLED_UNPAID,
     ORDER_ITEM_CANCEL, ORDER_CANCEL_REQUESTED, ORDER_SPLIT, ORDER_AWAITING_COLLECTION, ORDER_V2, ORDER_UNKNOWN, ORDER_THREE_UNITS,
-    ORDER_NO_CURRENCY, BAD_AMOUNT, BAD_TIME, BAD_PRECISION, BAD_CURRENCY, LOOSE_NO_CURRENCY, MISSING_ID,
+    ORDER_NO_CURRENCY, ORDER_CANCELLED_SYNCED_LATE, BAD_AMOUNT, BAD_TIME, BAD_PRECISION, BAD_CURRENCY, LOOSE_NO_CURRENCY, MISSING_ID,
 ]
 
 
@@ -292,6 +298,21 @@ def test_cancelled_after_payment_is_refunded_in_full(warehouse: Path) -> None:
     line_refund = one(warehouse, "select l.refund_amount from audit.fct_order_lines l join audit.fct_orders o using (order_key) "
                                  "where o.channel_order_id = ?", [ORDER_CANCELLED_PAID["id"]])[0]
     assert line_refund == Decimal("10.00")
+
+
+def test_cancelled_at_is_the_platforms_cancel_time_not_the_first_sync(warehouse: Path) -> None:
+    row = fact(warehouse, ORDER_CANCELLED_SYNCED_LATE["id"], "status, cancelled_at, cancelled_at_source, source_updated_at")
+    assert row == ("cancelled", datetime(2024, 11, 10, 0, 53, 20, tzinfo=timezone.utc), "platform",
+                   datetime(2024, 11, 10, 4, 53, 20, tzinfo=timezone.utc))
+    # the event log dates the cancellation the same way; the status change stays at the version's update time
+    events = rows(warehouse, """select event_type, event_at from audit.fct_order_events e join audit.fct_orders o using (order_key)
+                                where o.channel_order_id = ? and event_type in ('cancelled', 'status_changed')
+                                order by event_type""", [ORDER_CANCELLED_SYNCED_LATE["id"]])
+    assert events == [("cancelled", utc(1731200000))]  # one version only: no status change was observed
+    # the buyer's open cancellation request is not a cancellation: no cancel time anywhere
+    assert one(warehouse, "select cancelled_at from staging.stg_tiktok_shop__orders where channel_order_id = ?",
+               [ORDER_CANCEL_REQUESTED["id"]])[0] is None
+    assert fact(warehouse, ORDER_CANCEL_REQUESTED["id"], "cancelled_at, cancelled_at_source") == (None, None)
 
 
 def test_cancelled_before_payment(warehouse: Path) -> None:

@@ -45,6 +45,25 @@ def test_committed_staging_models_are_what_the_mapping_generates() -> None:
         assert (folder / name).read_text(encoding="utf-8") == text, f"{name} is stale: run `orderlayer files generate`"
 
 
+def test_a_mapped_cancel_time_is_kept_only_on_cancelled_rows(tmp_path: Path) -> None:
+    columns = {**yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))["columns"], "cancelled_at": "取消时间"}
+    mapping = load_mapping(write(tmp_path, columns=columns))
+    assert mapping.cancelled_statuses() == ["已取消", "已退款"]
+    files = render(mapping, "mapping.yml")
+    orders = files["stg_wechat_shop__orders.sql"]
+    assert "        取消时间 as cancelled_at" not in orders  # the cell is read by its canonical name, like every column
+    assert (
+        "        case when status_native in ('已取消', '已退款') then coalesce({{ to_utc('cancelled_at', 'iso') }}, "
+        "{{ to_utc('cancelled_at', 'local', 'Asia/Shanghai', '%Y/%m/%d %H:%M:%S') }}) end as cancelled_at,\n"
+    ) in orders
+    assert "unparseable cancelled_at (取消时间 = {})" in orders
+    assert '      - name: cancelled_at\n        description: "取消时间 as UTC on a row whose status is cancelled (已取消, 已退款); NULL otherwise."' in (
+        files["_wechat_shop__models.yml"])
+    # the committed example maps no cancel time: an explicit NULL
+    example = render(load_mapping(EXAMPLE), EXAMPLE.name)["stg_wechat_shop__orders.sql"]
+    assert "        cast(null as timestamptz) as cancelled_at,  -- no cancel time in the export" in example
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
@@ -57,6 +76,11 @@ def test_committed_staging_models_are_what_the_mapping_generates() -> None:
         ({"shop_id": None}, "set shop_id (one shop for every row) or map columns.shop_id"),
         ({"name": "WeChat Shop"}, "name: Value error, use lower-case letters"),
         ({"colums": {}}, "colums: unknown key"),
+        ({"columns": {"channel_order_id": "订单号", "ordered_at": "下单时间", "paid_amount": "实付金额", "status_native": "订单状态",
+                      "cancelled_at": "取消时间"}, "statuses": {"待发货": "paid"}},
+         "columns.cancelled_at needs columns.status_native and at least one statuses value that is cancelled"),
+        ({"columns": {"channel_order_id": "订单号", "ordered_at": "下单时间", "paid_amount": "实付金额", "cancelled_at": "取消时间"}},
+         "columns.cancelled_at needs columns.status_native"),
     ],
 )
 def test_a_bad_mapping_names_the_key_and_the_fix(tmp_path: Path, changes: dict, message: str) -> None:

@@ -75,6 +75,8 @@ typed as (
         {{ to_utc('f.ship_time', 'epoch_s') }} as shipped_at,
         {{ to_utc('f.logistics_receipt_time', 'epoch_s') }} as delivered_at,
         {{ to_utc('f.finish_time', 'epoch_s') }} as completed_at,
+        -- the order list has no cancel time: fct_orders falls back to the first version seen cancelled (D-009)
+        cast(null as timestamptz) as cancelled_at,
         {{ to_utc('f.exp_ship_time', 'epoch_s') }} as promised_ship_by,
         cast(null as timestamptz) as promised_delivery_by,
         {{ to_utc('f.update_time', 'epoch_s') }} as source_updated_at,

@@ -58,6 +58,8 @@ typed as (
         {{ to_utc('f.o.pickup_time', 'epoch_s') }} as shipped_at,
         {{ to_utc('f.o.delivery_time', 'epoch_s') }} as delivered_at,
         {{ to_utc('f.o.finished_time', 'epoch_s') }} as completed_at,
+        -- the platform's cancel time (a string of unix seconds), only for a cancelled order (status 10)
+        case when f.o.status = '10' then {{ to_utc('f.o.cancel_time', 'epoch_s') }} end as cancelled_at,
         cast(null as timestamptz) as promised_ship_by,
         -- send_time is the expected delivery; "1" with send_immediately = 1 means as soon as possible
         case when f.o.send_immediately = '1' then null else {{ to_utc('f.o.send_time', 'epoch_s') }} end as promised_delivery_by,

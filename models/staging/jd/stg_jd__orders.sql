@@ -110,6 +110,8 @@ select
     -- FINISHED_L is the buyer's receipt confirmation (or JD's automatic one, days later): no delivery time
     cast(null as timestamptz) as delivered_at,
     case when v.order_state = 'FINISHED_L' then v.ended_at end as completed_at,
+    -- no cancel time is read: fct_orders falls back to the first version seen cancelled (D-009)
+    cast(null as timestamptz) as cancelled_at,
     -- promise times (JD splits promise_date + promise_time, rule T4) are not in the order list payload
     cast(null as timestamptz) as promised_ship_by,
     cast(null as timestamptz) as promised_delivery_by,

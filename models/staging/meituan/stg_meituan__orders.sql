@@ -34,6 +34,7 @@ fields as (
         r.logistics_fetch_time,
         r.logistics_completed_time,
         r.order_completed_time,
+        r.order_cancel_time,
         r.delivery_time,
         -- money: yuan
         r.total,
@@ -76,6 +77,8 @@ typed as (
         {{ to_utc('f.logistics_fetch_time', 'epoch_s') }} as shipped_at,
         {{ to_utc('f.logistics_completed_time', 'epoch_s') }} as delivered_at,
         {{ to_utc('f.order_completed_time', 'epoch_s') }} as completed_at,
+        -- the platform's cancel time, only for a cancelled order (status 9); 0 = not cancelled
+        case when f.status = '9' then {{ to_utc('f.order_cancel_time', 'epoch_s') }} end as cancelled_at,
         cast(null as timestamptz) as promised_ship_by,
         {{ to_utc('f.delivery_time', 'epoch_s') }} as promised_delivery_by,
         {{ to_utc('f.utime', 'epoch_s') }} as source_updated_at,
@@ -134,7 +137,7 @@ typed as (
             when f.app_poi_code is null or trim(f.app_poi_code) = '' then 'missing app_poi_code'
             when {{ to_utc('f.ctime', 'epoch_s') }} is null then 'missing or unparseable ctime'
             when {{ to_utc('f.utime', 'epoch_s') }} is null then 'missing or unparseable utime'
-            {%- for field in ['order_send_time', 'logistics_fetch_time', 'logistics_completed_time', 'order_completed_time', 'delivery_time'] %}
+            {%- for field in ['order_send_time', 'logistics_fetch_time', 'logistics_completed_time', 'order_completed_time', 'order_cancel_time', 'delivery_time'] %}
             when {{ time_is_invalid('f.' ~ field, 'epoch_s') }} then 'unparseable {{ field }}'
             {%- endfor %}
             {%- for field in ['total', 'original_price', 'shipping_fee'] %}

@@ -81,6 +81,8 @@ typed as (
         {{ to_utc('f.shipping_time', 'local', 'Asia/Shanghai') }} as shipped_at,
         {{ to_utc('f.receive_time', 'local', 'Asia/Shanghai') }} as delivered_at,
         {{ to_utc('f.receive_time', 'local', 'Asia/Shanghai') }} as completed_at,
+        -- the order payload has no cancel time: fct_orders falls back to the first version seen cancelled (D-009)
+        cast(null as timestamptz) as cancelled_at,
         {{ to_utc('f.last_ship_time', 'local', 'Asia/Shanghai') }} as promised_ship_by,
         {{ to_utc('f.promise_delivery_time', 'local', 'Asia/Shanghai') }} as promised_delivery_by,
         {{ to_utc('f.updated_at', 'local', 'Asia/Shanghai') }} as source_updated_at,

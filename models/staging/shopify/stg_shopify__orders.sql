@@ -103,6 +103,8 @@ typed as (
         {%- else %}
         cast(null as timestamptz)
         {%- endif %} as completed_at,
+        -- the platform's cancel time (null unless cancelled; it also makes status_native '/cancelled')
+        {{ to_utc('f.cancelled_at', 'iso') }} as cancelled_at,
         -- the REST order carries no ship-by or delivery promise
         cast(null as timestamptz) as promised_ship_by,
         cast(null as timestamptz) as promised_delivery_by,

@@ -99,6 +99,8 @@ typed as (
         {{ to_utc('f.sign_time', 'local') }} as delivered_at,
         -- end_time is the success time, or the close time of a closed trade
         case when f.status = 'TRADE_FINISHED' then {{ to_utc('f.end_time', 'local') }} end as completed_at,
+        case when f.status in ('TRADE_CLOSED', 'TRADE_CLOSED_BY_TAOBAO') then {{ to_utc('f.end_time', 'local') }} end
+            as cancelled_at,
         -- est_con_time: the seller's promised ship time (its format is not documented: unreadable → NULL)
         {{ to_utc('f.est_con_time', 'local') }} as promised_ship_by,
         cast(null as timestamptz) as promised_delivery_by,

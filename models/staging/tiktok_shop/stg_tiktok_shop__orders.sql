@@ -35,6 +35,7 @@ fields as (
         r.rts_sla_time,
         r.delivery_sla_time,
         r.delivery_due_time,
+        r.cancel_time,  -- when the order was cancelled (request_cancel_time is the buyer's request, not read)
         r.update_time,
         -- money: decimal strings in major units of payment.currency
         upper(trim(r.payment.currency)) as currency,
@@ -96,6 +97,7 @@ typed as (
         -- TikTok sends no completion time: the update_time of the first version seen COMPLETED (like D-009)
         case when f.status = 'COMPLETED' then min(case when f.status = 'COMPLETED' then {{ to_utc('f.update_time', 'epoch_s') }} end)
             over (partition by f.shop_id, f.id) end as completed_at,
+        case when f.status = 'CANCELLED' then {{ to_utc('f.cancel_time', 'epoch_s') }} end as cancelled_at,
         coalesce({{ to_utc('f.shipping_due_time', 'epoch_s') }}, {{ to_utc('f.rts_sla_time', 'epoch_s') }}) as promised_ship_by,
         coalesce({{ to_utc('f.delivery_sla_time', 'epoch_s') }}, {{ to_utc('f.delivery_due_time', 'epoch_s') }}) as promised_delivery_by,
         {{ to_utc('f.update_time', 'epoch_s') }} as source_updated_at,
@@ -167,7 +169,7 @@ typed as (
             when f.shop_id is null or not regexp_full_match(f.shop_id, '[0-9A-Za-z_-]{1,64}') then 'missing or malformed shop_id'
             when {{ to_utc('f.create_time', 'epoch_s') }} is null then 'missing or unparseable create_time'
             when {{ to_utc('f.update_time', 'epoch_s') }} is null then 'missing or unparseable update_time'
-            {%- for field in ['paid_time', 'rts_time', 'collection_time', 'delivery_time', 'shipping_due_time', 'rts_sla_time', 'delivery_sla_time', 'delivery_due_time'] %}
+            {%- for field in ['paid_time', 'rts_time', 'collection_time', 'delivery_time', 'shipping_due_time', 'rts_sla_time', 'delivery_sla_time', 'delivery_due_time', 'cancel_time'] %}
             when {{ time_is_invalid('f.' ~ field, 'epoch_s') }} then 'unparseable {{ field }}'
             {%- endfor %}
             {%- for field in ['total_amount', 'original_total_product_price', 'seller_discount', 'platform_discount', 'original_shipping_fee', 'shipping_fee', 'shipping_fee_seller_discount', 'shipping_fee_platform_discount', 'tax', 'product_tax', 'shipping_fee_tax'] %}

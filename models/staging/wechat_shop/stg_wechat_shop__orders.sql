@@ -55,6 +55,7 @@ typed as (
         coalesce({{ to_utc('shipped_at', 'iso') }}, {{ to_utc('shipped_at', 'local', 'Asia/Shanghai', '%Y/%m/%d %H:%M:%S') }}) as shipped_at,
         cast(null as timestamptz) as delivered_at,
         coalesce({{ to_utc('completed_at', 'iso') }}, {{ to_utc('completed_at', 'local', 'Asia/Shanghai', '%Y/%m/%d %H:%M:%S') }}) as completed_at,
+        cast(null as timestamptz) as cancelled_at,  -- no cancel time in the export: fct_orders uses the first version seen cancelled (D-009)
         cast(null as timestamptz) as promised_ship_by,
         cast(null as timestamptz) as promised_delivery_by,
         -- the row's own update time, else the export file's modification time

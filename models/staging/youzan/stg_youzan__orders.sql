@@ -85,6 +85,8 @@ typed as (
         -- trades.sold.get carries no receipt time; TRADE_SUCCESS implies delivery (seeds/status_map.csv)
         cast(null as timestamptz) as delivered_at,
         {{ youzan_time('f.success_time') }} as completed_at,
+        -- order_info has close_type but no close time: fct_orders falls back to the first version seen closed (D-009)
+        cast(null as timestamptz) as cancelled_at,
         cast(null as timestamptz) as promised_ship_by,
         {{ youzan_time('f.delivery_end_time') }} as promised_delivery_by,
         {{ youzan_time('f.update_time') }} as source_updated_at,
