@@ -323,16 +323,29 @@ def test_order_facts_agree_with_the_payload(jd_sandbox: Factory) -> None:
     assert {f.channel_order_id for f in facts} == listed
     gen = sandbox.generator
     by_id = {gen.order_id_of(i): i for i in range(gen.n_orders)}
+    # refunds as the refund list serves them: approved applications' fen, per order
+    approved: dict[str, Decimal] = {}
+    for shop in (SHOP, OTHER_SHOP):
+        for application in sandbox.applications(shop):
+            served_app = sandbox.application(application)
+            if served_app["status"] in {"1", "3", "5", "6", "7", "9"}:
+                approved[served_app["orderId"]] = approved.get(served_app["orderId"], Decimal(0)) + Decimal(served_app["applyRefundSum"]) / 100
     statuses = set()
+    partial = 0
     for fact in facts:
         order = sandbox.order(by_id[fact.channel_order_id])
         assert fact.channel == "jd" and fact.currency == "CNY" and fact.shop_id == order["venderId"]
         assert fact.paid_amount == Decimal(order["orderPayment"])
-        assert fact.refund_amount == (fact.paid_amount if order["orderState"] == "TRADE_CANCELED" else Decimal("0.00"))
+        if order["orderState"] == "TRADE_CANCELED":  # cancelled after payment: refunded in full, once
+            assert fact.refund_amount == fact.paid_amount
+        else:
+            assert fact.refund_amount == min(fact.paid_amount, approved.get(fact.channel_order_id, Decimal("0.00")))
+            partial += Decimal(0) < fact.refund_amount < fact.paid_amount
         assert fact.tracking_numbers == ((order["waybill"],) if order["waybill"] else ())
         assert fact.ordered_at.timestamp() == p.parse_local(order["orderStartTime"])
         statuses.add(fact.status)
     assert statuses == {"paid", "shipped", "completed", "cancelled"}
+    assert partial, "some shipped orders are partly refunded through an approved application"
 
 
 def test_planted_personal_data_in_the_sandbox() -> None:
