@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
-import json
 import typing as t
 from contextlib import redirect_stdout
 
