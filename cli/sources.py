@@ -30,6 +30,8 @@ class Source:
     shop_key: str | None = "shop_id"
     #: The tap config key that receives the connection's `base_url`.
     url_key: str = "base_url"
+    #: The tap's streams, each landing in `<prefix>__<stream>` (None: the kind's default streams).
+    streams: tuple[str, ...] | None = None
 
     @property
     def env_prefix(self) -> str:
@@ -37,6 +39,8 @@ class Source:
 
     def stream_tables(self, prefix: str) -> tuple[str, ...]:
         """Raw tables a sync of this source fills, for a connection whose data is named ``prefix``."""
+        if self.streams is not None:
+            return tuple(f"{prefix}__{stream}" for stream in self.streams)
         if self.kind == "erp":
             return (f"{prefix}__sales_orders",)
         if self.kind == "file":
@@ -52,7 +56,7 @@ _SOURCES: tuple[Source, ...] = (
     Source(
         "jd", "channel", "tap-jd", "https://api.jd.com/routerjson",
         ("app_key", "app_secret", "access_token", "refresh_token"), ("app_key", "app_secret", "access_token"),
-        account_label="venderId",
+        account_label="venderId", streams=("orders", "refund_applies"),
     ),
     Source(
         "taobao", "channel", "tap-taobao", "https://gw.api.taobao.com",

@@ -264,6 +264,10 @@ class JdStream(ResilientStream):
     path = ""  # routerjson dispatches on the ``method`` parameter, not the path
     #: Name of the result object inside ``<method>_responce``.
     result_key: str = ""
+    #: The config keys to check when the method answers ``success: false``.
+    business_failure_hint: str = (
+        "check window_seconds (<= 28 days), page_size (<= 100), order_states and optional_fields in the tap config"
+    )
 
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap)
@@ -347,7 +351,7 @@ class JdStream(ResilientStream):
         if not isinstance(result, dict):
             msg = f"{method}: success without a '{self.result_key}' object"
             raise SourceRetriableError(msg, response)
-        api_result = result.get("apiResult")
+        api_result = self.api_result_of(result)
         if isinstance(api_result, dict) and api_result.get("success") is False:
             self._business_failure(response, api_result, hint)
         problem = self.result_problem(result, form_params(response.request.body) if response.request is not None else {})
@@ -362,10 +366,7 @@ class JdStream(ResilientStream):
         text = f"{self.api_method} failed: {detail or 'apiResult.success is false'}"
         if number and number in self.retriable_codes:
             raise SourceRetriableError(text, response, retry_after=hint, code=number)
-        msg = (
-            f"{text}. The platform rejected the query: check window_seconds (<= 28 days), page_size (<= 100), "
-            "order_states and optional_fields in the tap config"
-        )
+        msg = f"{text}. The platform rejected the query: {self.business_failure_hint}"
         raise SourceAPIError(msg, code=number or None)
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
@@ -375,6 +376,10 @@ class JdStream(ResilientStream):
     def result_problem(self, result: dict, sent: Mapping[str, str]) -> str | None:  # noqa: ARG002, PLR6301
         """Why a successful result cannot be used (None = fine). Per method."""
         return None
+
+    def api_result_of(self, result: dict) -> t.Any:  # noqa: ANN401, PLR6301
+        """The method's business status object (``success``, error texts) inside the result. Per method."""
+        return result.get("apiResult")
 
     @abc.abstractmethod
     def records_from_result(self, result: dict) -> t.Iterable[dict]:

@@ -79,6 +79,33 @@ ORDER_FIELDS = (
 #: Fields the tap cannot work without; always requested.
 REQUIRED_FIELDS = ("orderId", "venderId", "modified")
 
+# --- refund applications (docs/channels/jd.md "Refund applications") ----------------------------------
+#: The refund-application list ("退款审核单列表查询"); per the official doc page (apiId 13151) as quoted by an
+#: integration's research notes, the list of POP cancel-order refund applications and their review status.
+METHOD_REFUND_APPLY_LIST = "jingdong.pop.afs.soa.refundapply.queryPageList"
+REFUND_RESULT_KEY = "queryResult"
+#: pageSize 1-50 (SDK comments and the doc notes agree); pageIndex 1-100 (doc notes; an SDK comment says 1000).
+REFUND_MAX_PAGE_SIZE = 50
+REFUND_DEFAULT_MAX_PAGES = 100
+#: No window limit is documented for this method; JD's newer after-sale list allows 7 days by apply time, so
+#: refund windows never exceed 7 days [I] (and never the order stream's window_seconds).
+REFUND_MAX_WINDOW_SECONDS = 7 * 86_400
+#: Default look-back of a refund sync before its bookmark: re-reads status changes that move neither applyTime
+#: nor checkTime (finance review, logistics interception) for three days after they happen.
+REFUND_DEFAULT_LOOKBACK_SECONDS = 3 * 86_400
+#: The time filters the request supports (SDK request classes): which record field each range filters on.
+REFUND_TIME_FILTERS: dict[str, tuple[str, str]] = {
+    "applyTime": ("applyTimeStart", "applyTimeEnd"),
+    "checkTime": ("checkTimeStart", "checkTimeEnd"),
+}
+#: ``status`` codes (SDK comment quoting the API doc): 0 pending review, 1 approved, 2 rejected, 3 JD finance
+#: approved, 4 JD finance rejected, 5 approved manually, 6 intercepted and refunded, 7 Qinglong (JD logistics)
+#: interception succeeded, 8 Qinglong interception failed, 9 order force-closed and refunded.
+REFUND_STATUSES: dict[str, str] = {
+    "0": "未审核", "1": "审核通过", "2": "审核不通过", "3": "京东财务审核通过", "4": "京东财务审核不通过",
+    "5": "人工审核通过", "6": "拦截并退款", "7": "青龙拦截成功", "8": "青龙拦截失败", "9": "强制关单并退款",
+}
+
 # --- gateway error codes (module docstring) ---------------------------------------------------------
 CODE_OK = "0"
 CODE_SERVICE_UNAVAILABLE = "1"

@@ -10,14 +10,14 @@ from singer_sdk import typing as th
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.jd import protocol as p
 from orderlayer.taps.jd.client import JdConnection, JdStream
-from orderlayer.taps.jd.streams import OrdersStream
+from orderlayer.taps.jd.streams import OrdersStream, RefundAppliesStream
 
 if t.TYPE_CHECKING:
     from singer_sdk.streams import Stream
 
 
 class TapJd(SourceTap):
-    """Singer tap for the JD JOS open platform (jingdong.pop.order.search / enSearch)."""
+    """Singer tap for the JD JOS open platform (jingdong.pop.order.search / enSearch, refund applications)."""
 
     name = "tap-jd"
 
@@ -96,8 +96,38 @@ class TapJd(SourceTap):
             default=True,
             description="Bookmark as records arrive (ascending by modified). false: only after a complete sync.",
         ),
+        th.Property(
+            "sync_refund_applies",
+            th.BooleanType,
+            default=True,
+            description="Also read refund applications (jingdong.pop.afs.soa.refundapply.queryPageList); false if the app lacks the permission.",
+        ),
+        th.Property(
+            "refund_time_filters",
+            th.ArrayType(th.StringType(allowed_values=list(p.REFUND_TIME_FILTERS))),
+            default=list(p.REFUND_TIME_FILTERS),
+            description="Refund passes, one bookmark each: applyTime finds new applications, checkTime finds reviews.",
+        ),
+        th.Property(
+            "refund_lookback_seconds",
+            th.IntegerType(minimum=0),
+            default=p.REFUND_DEFAULT_LOOKBACK_SECONDS,
+            description="Each refund pass re-reads this much before its bookmark (status changes that move neither time).",
+        ),
+        th.Property(
+            "refund_page_size",
+            th.IntegerType(minimum=1, maximum=p.REFUND_MAX_PAGE_SIZE),
+            default=p.REFUND_MAX_PAGE_SIZE,
+            description="Refund applications per page (pageSize 1-50).",
+        ),
+        th.Property(
+            "refund_max_pages_per_window",
+            th.IntegerType(minimum=1),
+            default=p.REFUND_DEFAULT_MAX_PAGES,
+            description="Deepest refund page the gateway serves (pageIndex 1-100 per the doc notes); deeper windows are split.",
+        ),
         *source_properties(
-            pii_subject="buyer ids pin/open_id_buyer",
+            pii_subject="buyer ids pin/open_id_buyer and refund buyerId",
             max_requests_per_second=5,
             request_timeout=15,
             token_store=True,
@@ -115,9 +145,15 @@ class TapJd(SourceTap):
 
     def extra_config_errors(self) -> list[str]:
         """A non-empty state list (the API requires order_state)."""
+        errors = []
         if "order_states" in self.config and not self.config["order_states"]:
-            return ["config key 'order_states' must name at least one orderState (the API requires order_state)"]
-        return []
+            errors.append("config key 'order_states' must name at least one orderState (the API requires order_state)")
+        if "refund_time_filters" in self.config and not self.config["refund_time_filters"]:
+            errors.append(
+                "config key 'refund_time_filters' must name at least one of applyTime, checkTime "
+                "(or set sync_refund_applies to false)"
+            )
+        return errors
 
     @cached_property
     def jd_connection(self) -> JdConnection:
@@ -125,7 +161,7 @@ class TapJd(SourceTap):
         return JdConnection.from_config(self.config, self.logger, JdStream.secret_filter)
 
     def discover_streams(self) -> list[Stream]:
-        return [OrdersStream(self)]
+        return [OrdersStream(self), RefundAppliesStream(self)]
 
 
 #: Console entry point (``tap-jd``).

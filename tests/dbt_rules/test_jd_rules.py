@@ -110,10 +110,49 @@ BAD_MODIFIED = order("3145878647546919004", modified="2024-11-18T15:56:40+08:00"
 BAD_QUANTITY = order("3145878647546919005", itemInfoList=[item("100034721569", "10.00", "1.5")])
 MISSING_ID = {k: v for k, v in order("0").items() if k != "orderId"}
 
-SYNC_1 = [ORDER_A, ORDER_B, ORDER_B2, ORDER_BIG, ORDER_NUMERIC_ID, ORDER_CANCELLED, V_SHIPPED, ORDER_FINISHED_ONLY,
+# Refund applications (退款审核单): amounts in integer fen, as the API doc says.
+# DELIVERED: paid 100.00; an application for 12.34 applied 11-21 08:00, approved 11-23 10:00 — after the order's last
+# change (finished 11-22 10:00), so only the current version can show it. The earlier shipped version (11-21 12:00)
+# shows it as open: applied by then, not yet reviewed.
+V_DELIVERED_SHIPPED = order("3145878647546910011", orderState="WAIT_GOODS_RECEIVE_CONFIRM", orderPayment="100.00",
+                            modified="2024-11-21 12:00:00", waybill="JDV000111",
+                            itemInfoList=[item("100034721569", "100.00", "1")])
+V_DELIVERED = order("3145878647546910011", orderState="FINISHED_L", orderPayment="100.00", modified="2024-11-22 10:00:00",
+                    orderEndTime="2024-11-22 10:00:00", waybill="JDV000111", itemInfoList=[item("100034721569", "100.00", "1")])
+# REJECTED: an application for the whole 10.00, rejected → no refund, nothing open.
+ORDER_REJECTED = order("3145878647546910012", orderState="WAIT_GOODS_RECEIVE_CONFIRM", modified="2024-11-20 08:00:00")
+# PENDING: an application awaiting review → has_open_after_sale, no refund yet.
+ORDER_PENDING = order("3145878647546910013", orderState="WAIT_GOODS_RECEIVE_CONFIRM", modified="2024-11-20 08:00:00")
+# REVIEWED_LATER: pending at sync 1, approved (5.50) at sync 2 → the latest application version counts.
+ORDER_REVIEWED_LATER = order("3145878647546910014", orderState="WAIT_GOODS_RECEIVE_CONFIRM", modified="2024-11-20 08:00:00")
+# OVER: paid 10.00, two approved applications 8.00 + 7.00 = 15.00 → capped at the paid 10.00 (rule A3).
+ORDER_OVER = order("3145878647546910015", orderState="FINISHED_L", modified="2024-11-24 08:00:00",
+                   orderEndTime="2024-11-24 08:00:00")
+
+
+def application(app_id: str, order_id: str, status: str, fen: str, apply_time: str, check_time: str = "") -> dict:
+    """A refund application as tap-jd emits it: venderId and ol_changed_at added, buyer data removed or hashed."""
+    return {"id": app_id, "orderId": order_id, "status": status, "applyRefundSum": fen, "applyTime": apply_time,
+            "checkTime": check_time, "buyerId": "sha256:buyer-1", "buyerName": None, "checkUserName": None,
+            "checkRemark": "", "reason": "不想要了", "venderId": SHOP, "ol_changed_at": max(apply_time, check_time)}
+
+
+APP_PARTIAL = application("50000000000000011", V_DELIVERED["orderId"], "1", "1234", "2024-11-21 08:00:00", "2024-11-23 10:00:00")
+APP_REJECTED = application("50000000000000012", ORDER_REJECTED["orderId"], "2", "1000", "2024-11-19 08:00:00", "2024-11-19 09:00:00")
+APP_PENDING = application("50000000000000013", ORDER_PENDING["orderId"], "0", "1000", "2024-11-19 08:00:00")
+APP_LATER_1 = application("50000000000000014", ORDER_REVIEWED_LATER["orderId"], "0", "550", "2024-11-19 08:00:00")
+APP_LATER_2 = application("50000000000000014", ORDER_REVIEWED_LATER["orderId"], "1", "550", "2024-11-19 08:00:00", "2024-11-26 09:00:00")
+APP_CANCEL = application("50000000000000004", ORDER_CANCELLED["orderId"], "1", "10000", "2024-11-20 08:50:00", "2024-11-20 09:00:00")
+APP_OVER_1 = application("50000000000000015", ORDER_OVER["orderId"], "1", "800", "2024-11-25 08:00:00", "2024-11-25 09:00:00")
+APP_OVER_2 = application("50000000000000016", ORDER_OVER["orderId"], "5", "700", "2024-11-25 10:00:00", "2024-11-25 11:00:00")
+APP_BAD = application("50000000000000017", ORDER_B["orderId"], "1", "12.5", "2024-11-19 08:00:00", "2024-11-19 09:00:00")
+APPS_1 = [APP_PARTIAL, APP_REJECTED, APP_PENDING, APP_LATER_1, APP_CANCEL, APP_OVER_1, APP_OVER_2, APP_BAD]
+APPS_2 = [APP_LATER_2]
+
+SYNC_1 = [V_DELIVERED_SHIPPED, ORDER_REJECTED, ORDER_PENDING, ORDER_REVIEWED_LATER, ORDER_OVER, ORDER_A, ORDER_B, ORDER_B2, ORDER_BIG, ORDER_NUMERIC_ID, ORDER_CANCELLED, V_SHIPPED, ORDER_FINISHED_ONLY,
           ORDER_PRESALE, ORDER_UNKNOWN, ORDER_SENTINEL, ORDER_PIN_ONLY, BAD_AMOUNT, BAD_TIME, BAD_DECIMALS, BAD_MODIFIED,
           BAD_QUANTITY, MISSING_ID]
-SYNC_2 = [V_FINISHED, V_STOCK_OUT, ORDER_A]  # ORDER_A re-sent unchanged: adds nothing
+SYNC_2 = [V_FINISHED, V_STOCK_OUT, ORDER_A, V_DELIVERED]  # ORDER_A re-sent unchanged: adds nothing
 
 DBT_VARS = {
     "orderlayer_channels": ["douyin", "jd"],
@@ -130,6 +169,10 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     raw.append("orders", [copy.deepcopy(r) for r in SYNC_1], ["venderId", "orderId"], "modified")
     raw.sync_id = "sync-2"
     raw.append("orders", [copy.deepcopy(r) for r in SYNC_2], ["venderId", "orderId"], "modified")
+    raw.sync_id = "sync-1"
+    raw.append("refund_applies", [copy.deepcopy(r) for r in APPS_1], ["venderId", "id"], "ol_changed_at")
+    raw.sync_id = "sync-2"
+    raw.append("refund_applies", [copy.deepcopy(r) for r in APPS_2], ["venderId", "id"], "ol_changed_at")
     con.close()
     root = project_dir()
     env = {**os.environ, "ORDERLAYER_DB": str(db), "DBT_PROFILES_DIR": str(root), "TZ": "America/New_York",
@@ -171,7 +214,8 @@ def test_staging_has_douyins_exact_columns_and_types(warehouse: Path) -> None:
 
 
 def test_raw_keeps_each_version_once(warehouse: Path) -> None:
-    assert rows(warehouse, "select count(*) from raw.jd__orders") == [(len(SYNC_1) + 2,)]  # ORDER_A re-sent adds nothing
+    assert rows(warehouse, "select count(*) from raw.jd__orders") == [(len(SYNC_1) + 3,)]  # ORDER_A re-sent adds nothing
+    assert rows(warehouse, "select count(*) from raw.jd__refund_applies") == [(len(APPS_1) + len(APPS_2),)]
 
 
 def test_ids_stay_text_digit_for_digit(warehouse: Path) -> None:
@@ -276,4 +320,59 @@ def test_nothing_lost_raw_equals_facts_plus_quarantine(warehouse: Path) -> None:
     raw_orders = rows(warehouse, "select count(distinct coalesce(_record->>'orderId', _record_hash)) from raw.jd__orders")[0][0]
     facts = rows(warehouse, "select count(*) from audit.fct_orders where channel = 'jd'")[0][0]
     quarantined = rows(warehouse, "select count(*) from quarantine.quarantine_orders where channel = 'jd' and not has_valid_version")[0][0]
-    assert (raw_orders, facts, quarantined) == (18, 12, 6)
+    assert (raw_orders, facts, quarantined) == (23, 17, 6)
+
+
+# --------------------------------------------------------------------------- refund applications
+REFUND_COLUMNS = "refund_amount, is_refunded, has_open_after_sale, paid_amount, is_valid"
+
+
+def test_partial_refund_approved_after_the_last_order_change(warehouse: Path) -> None:
+    # 1234 fen = 12.34 yuan, approved after the order finished: the current version counts it
+    assert fact(warehouse, V_DELIVERED["orderId"], f"status, {REFUND_COLUMNS}") == (
+        "completed", Decimal("12.34"), True, False, Decimal("100.00"), True)
+    stg = rows(warehouse, "select status_native, refund_amount, has_refund, has_open_after_sale from staging.stg_jd__orders "
+                          "where channel_order_id = ? order by source_updated_at", [V_DELIVERED["orderId"]])
+    # the shipped version (11-21 12:00) saw the application open (applied 08:00, reviewed only on 11-23)
+    assert stg == [("WAIT_GOODS_RECEIVE_CONFIRM", Decimal("0.00"), False, True), ("FINISHED_L", Decimal("12.34"), True, False)]
+    events = rows(warehouse, """select e.event_type, e.event_at from audit.fct_order_events e join audit.fct_orders o
+        using (order_key) where o.channel_order_id = ? and e.event_type in ('refund_requested', 'refunded')
+        order by e.event_at""", [V_DELIVERED["orderId"]])
+    assert events == [("refund_requested", utc("2024-11-21 04:00:00")), ("refunded", utc("2024-11-22 02:00:00"))]
+    assert rows(warehouse, """select l.refund_amount from audit.fct_order_lines l join audit.fct_orders o using (order_key)
+        where o.channel_order_id = ?""", [V_DELIVERED["orderId"]]) == [(None,)]  # no per-line split from JD
+
+
+def test_rejected_application_refunds_nothing(warehouse: Path) -> None:
+    assert fact(warehouse, ORDER_REJECTED["orderId"], REFUND_COLUMNS) == (Decimal("0.00"), False, False, Decimal("10.00"), True)
+
+
+def test_pending_application_is_an_open_after_sale(warehouse: Path) -> None:
+    assert fact(warehouse, ORDER_PENDING["orderId"], REFUND_COLUMNS) == (Decimal("0.00"), False, True, Decimal("10.00"), True)
+
+
+def test_review_synced_later_wins(warehouse: Path) -> None:
+    assert fact(warehouse, ORDER_REVIEWED_LATER["orderId"], REFUND_COLUMNS) == (
+        Decimal("5.50"), True, False, Decimal("10.00"), True)
+    assert rows(warehouse, "select status_native, refund_amount, reviewed_at from staging.stg_jd__refund_applies "
+                           "where application_id = ?", [APP_LATER_2["id"]]) == [("1", Decimal("5.50"), utc("2024-11-26 01:00:00"))]
+
+
+def test_cancelled_after_payment_is_not_refunded_twice(warehouse: Path) -> None:
+    # the approved cancel-refund application (100.00) is the same money as the cancellation's full refund
+    assert fact(warehouse, ORDER_CANCELLED["orderId"], "refund_amount, is_refunded, paid_amount") == (
+        Decimal("100.00"), True, Decimal("100.00"))
+
+
+def test_refunds_never_exceed_paid(warehouse: Path) -> None:
+    # approved 8.00 (status 1) + 7.00 (status 5, manual approval) = 15.00 > paid 10.00
+    assert fact(warehouse, ORDER_OVER["orderId"], "refund_amount, is_refunded") == (Decimal("10.00"), True)
+
+
+def test_untypable_application_is_left_out_with_reason(warehouse: Path) -> None:
+    assert rows(warehouse, "select quarantine_reason from staging.stg_jd__refund_applies where application_id = ?",
+                [APP_BAD["id"]]) == [("non-numeric applyRefundSum",)]
+    assert fact(warehouse, ORDER_B["orderId"], "refund_amount, is_refunded") == (Decimal("0.00"), False)
+    # ids above 2**53 stay exact text
+    ids = {r[0] for r in rows(warehouse, "select application_id from staging.stg_jd__refund_applies")}
+    assert APP_PARTIAL["id"] in ids and len(ids) == 8

@@ -14,6 +14,7 @@ from singer_run import SyncResult as BaseSyncResult
 from singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
 from singer_run import run_tap as run_any_tap
 
+from orderlayer.taps.jd import protocol as p
 from orderlayer.taps.jd.sandbox.server import JdSandbox
 from orderlayer.taps.jd.tap import TapJd
 
@@ -45,7 +46,21 @@ def jd_sandbox() -> t.Iterator[Factory]:
 
 
 class SyncResult(BaseSyncResult):
-    """Singer messages of one in-process tap run, with the channel's order ids."""
+    """Singer messages of one in-process tap run, with the channel's order ids.
+
+    ``records`` are the ``orders`` stream's; ``refund_records`` the ``refund_applies`` stream's.
+    """
+
+    def stream_records(self, stream: str) -> list[dict]:
+        return [m["record"] for m in self.messages if m["type"] == "RECORD" and m["stream"] == stream]
+
+    @property
+    def records(self) -> list[dict]:
+        return self.stream_records("orders")
+
+    @property
+    def refund_records(self) -> list[dict]:
+        return self.stream_records("refund_applies")
 
     @property
     def order_ids(self) -> list[str]:
@@ -65,7 +80,12 @@ def tap_config(sandbox: JdSandbox, shop: str = SHOP, **overrides: t.Any) -> dict
 
 
 def search_calls(sandbox: JdSandbox) -> list[dict]:
-    return [e for e in sandbox.requests if e.get("path") == "/routerjson"]
+    """Calls of the order search methods (the refund list has :func:`refund_calls`)."""
+    return [e for e in sandbox.requests if e.get("path") == "/routerjson" and e.get("method") != p.METHOD_REFUND_APPLY_LIST]
+
+
+def refund_calls(sandbox: JdSandbox) -> list[dict]:
+    return [e for e in sandbox.requests if e.get("path") == "/routerjson" and e.get("method") == p.METHOD_REFUND_APPLY_LIST]
 
 
 def index_by_id(sandbox: JdSandbox, shop: str = SHOP) -> dict[str, int]:

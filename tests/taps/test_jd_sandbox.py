@@ -323,16 +323,29 @@ def test_order_facts_agree_with_the_payload(jd_sandbox: Factory) -> None:
     assert {f.channel_order_id for f in facts} == listed
     gen = sandbox.generator
     by_id = {gen.order_id_of(i): i for i in range(gen.n_orders)}
+    # refunds as the refund list serves them: approved applications' fen, per order
+    approved: dict[str, Decimal] = {}
+    for shop in (SHOP, OTHER_SHOP):
+        for application in sandbox.applications(shop):
+            served_app = sandbox.application(application)
+            if served_app["status"] in {"1", "3", "5", "6", "7", "9"}:
+                approved[served_app["orderId"]] = approved.get(served_app["orderId"], Decimal(0)) + Decimal(served_app["applyRefundSum"]) / 100
     statuses = set()
+    partial = 0
     for fact in facts:
         order = sandbox.order(by_id[fact.channel_order_id])
         assert fact.channel == "jd" and fact.currency == "CNY" and fact.shop_id == order["venderId"]
         assert fact.paid_amount == Decimal(order["orderPayment"])
-        assert fact.refund_amount == (fact.paid_amount if order["orderState"] == "TRADE_CANCELED" else Decimal("0.00"))
+        if order["orderState"] == "TRADE_CANCELED":  # cancelled after payment: refunded in full, once
+            assert fact.refund_amount == fact.paid_amount
+        else:
+            assert fact.refund_amount == min(fact.paid_amount, approved.get(fact.channel_order_id, Decimal("0.00")))
+            partial += Decimal(0) < fact.refund_amount < fact.paid_amount
         assert fact.tracking_numbers == ((order["waybill"],) if order["waybill"] else ())
         assert fact.ordered_at.timestamp() == p.parse_local(order["orderStartTime"])
         statuses.add(fact.status)
     assert statuses == {"paid", "shipped", "completed", "cancelled"}
+    assert partial, "some shipped orders are partly refunded through an approved application"
 
 
 def test_planted_personal_data_in_the_sandbox() -> None:
@@ -363,3 +376,103 @@ def test_standalone_sandbox_prints_configs(tmp_path: t.Any) -> None:  # noqa: AN
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# --------------------------------------------------------------------------- refund applications
+def refund_params(**overrides: t.Any) -> dict:  # noqa: ANN401
+    base = {"pageIndex": "1", "pageSize": "50"}
+    base.update(overrides)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def refund_result(response: requests.Response) -> dict:
+    return response.json()[p.response_key(p.METHOD_REFUND_APPLY_LIST)][p.REFUND_RESULT_KEY]
+
+
+def test_refund_list_envelope_filters_and_paging(jd_sandbox: Factory) -> None:
+    sandbox = jd_sandbox(300, days=6)
+    start, end = p.format_local(sandbox.start_ts), p.format_local(sandbox.now_ts + 1)
+    response = call(sandbox, refund_params(applyTimeStart=start, applyTimeEnd=end), method=p.METHOD_REFUND_APPLY_LIST)
+    payload = response.json()
+    envelope = payload["jingdong_pop_afs_soa_refundapply_queryPageList_responce"]
+    assert envelope["code"] == "0"
+    result = envelope["queryResult"]
+    assert result["success"] is True
+    expected = sandbox.applications(SHOP)
+    assert result["totalCount"] == len(expected) == len(result["result"]) > 5
+    assert [r["id"] for r in result["result"]] == [a.id for a in expected]  # sorted by id, not by time
+    first = result["result"][0]
+    assert set(first) == {"id", "orderId", "status", "applyRefundSum", "applyTime", "checkTime", "buyerId", "buyerName",
+                          "checkUserName", "checkRemark", "reason"}
+    assert first["applyRefundSum"].isdigit()  # integer fen as text
+    # the applications belong to the shop's served orders, and never exceed what the order paid
+    gen = sandbox.generator
+    by_id = {gen.order_id_of(i): i for i in gen.indexes_for_shop(SHOP)}
+    for record in result["result"]:
+        order = sandbox.order(by_id[record["orderId"]])
+        assert int(record["applyRefundSum"]) <= round(Decimal(order["orderPayment"]) * 100)
+        assert p.parse_local(record["applyTime"]) >= p.parse_local(order["paymentConfirmTime"])
+    # pages of 7 add up to the same list
+    paged = []
+    for page in range(1, -(-len(expected) // 7) + 1):
+        part = refund_result(call(sandbox, refund_params(applyTimeStart=start, applyTimeEnd=end, pageIndex=str(page), pageSize="7"),
+                                  method=p.METHOD_REFUND_APPLY_LIST))
+        assert part["totalCount"] == len(expected)
+        paged += [r["id"] for r in part["result"]]
+    assert paged == [a.id for a in expected]
+    # checkTime range: only reviewed applications; status and orderId filters
+    reviewed = refund_result(call(sandbox, refund_params(checkTimeStart=start, checkTimeEnd=end), method=p.METHOD_REFUND_APPLY_LIST))
+    assert reviewed["result"] and all(r["checkTime"] and r["status"] != "0" for r in reviewed["result"])
+    pending = refund_result(call(sandbox, refund_params(applyTimeStart=start, applyTimeEnd=end, status="0"), method=p.METHOD_REFUND_APPLY_LIST))
+    assert pending["result"] and all(r["status"] == "0" and r["checkTime"] == "" for r in pending["result"])
+    one = refund_result(call(sandbox, refund_params(orderId=first["orderId"]), method=p.METHOD_REFUND_APPLY_LIST))
+    assert {r["orderId"] for r in one["result"]} == {first["orderId"]}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"pageSize": "51"}, "pageSize must be 1..50"),
+        ({"pageIndex": "101"}, "pageIndex must be 1..100"),
+        ({}, "give ids, orderId or an applyTime / checkTime range"),
+        ({"applyTimeStart": "2024-11-01 00:00:00", "applyTimeEnd": "2024-11-09 00:00:00"}, "exceeds"),
+        ({"checkTimeStart": "2024/11/01", "checkTimeEnd": "2024-11-02 00:00:00"}, "must be yyyy-MM-dd HH:mm:ss"),
+    ],
+)
+def test_refund_list_business_rules(jd_sandbox: Factory, overrides: dict, message: str) -> None:
+    sandbox = jd_sandbox(20)
+    result = refund_result(call(sandbox, refund_params(**overrides), method=p.METHOD_REFUND_APPLY_LIST))
+    assert result["success"] is False and result["result"] == [] and result["totalCount"] == 0
+    assert sandbox.requests[-1]["error"].find(message) >= 0
+
+
+def test_refund_list_checks_the_signature_and_permission(jd_sandbox: Factory) -> None:
+    sandbox = jd_sandbox(20)
+    params = refund_params(applyTimeStart=p.format_local(sandbox.start_ts), applyTimeEnd=p.format_local(sandbox.start_ts + 3600))
+    assert error_code(call(sandbox, params, method=p.METHOD_REFUND_APPLY_LIST, secret="wrong")) == p.CODE_INVALID_SIGNATURE
+    denied = jd_sandbox(20, allowed_methods=[p.METHOD_ORDER_SEARCH])
+    assert error_code(call(denied, params, method=p.METHOD_REFUND_APPLY_LIST)) == p.CODE_NO_API_PERMISSION
+
+
+def test_refund_applications_cover_the_cases_and_change_with_the_clock() -> None:
+    gen = JdOrderGenerator(3, AS_OF, 2_000, [SHOP], days=20)
+    now = gen.as_of_ts
+    apps = [a for i in range(gen.n_orders) for a in gen.applications(i)]
+    by_scenario = {gen.scenario_of(a.order_index) for a in apps}
+    assert {CANCELLED, LOCKED_CANCELLED, NORMAL} <= by_scenario
+    for a in apps:
+        payment = gen.amounts_fen(a.order_index)["payment"]
+        assert 0 < a.amount_fen <= payment and a.apply_time >= gen.pay_time_of(a.order_index)
+        if gen.scenario_of(a.order_index) in (CANCELLED, LOCKED_CANCELLED):
+            assert a.amount_fen == payment and a.status_at(a.check_time) in {"1", "6", "9"}
+    statuses = {a.status_at(now) for a in apps if a.visible_at(now)}
+    assert {"0", "1", "2", "3", "5"} <= statuses
+    assert any(0 < a.amount_fen < gen.amounts_fen(a.order_index)["payment"] for a in apps)  # partial
+    assert any(a.amount_fen == gen.amounts_fen(a.order_index)["payment"] and gen.scenario_of(a.order_index) == NORMAL for a in apps)
+    later = [a for a in apps if a.visible_at(now) and a.check_time > now]
+    assert later, "some applications are reviewed only after the clock moves"
+    a = later[0]
+    assert gen.application_record(a, now)["status"] == "0"
+    assert gen.application_record(a, a.check_time)["status"] == a.reviewed_status
+    assert all(len(x.id) == 17 and int(x.id) > 2**53 for x in apps)
+    assert len({x.id for x in apps}) == len(apps)

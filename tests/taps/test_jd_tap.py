@@ -367,7 +367,7 @@ def test_unknown_platform_fields_survive(jd_sandbox: Factory) -> None:
     for record in result.records:
         assert record["newPlatformField"] == {"level": 2, "tags": ["a"]}
         assert str(record["weightKg"]) == "1.25"
-    assert all('"weightKg":1.25' in line for line in result.lines if line.startswith('{"type":"RECORD"'))
+    assert all('"weightKg":1.25' in line for line in result.lines if line.startswith('{"type":"RECORD","stream":"orders"'))
 
 
 def test_no_secret_or_personal_data_in_logs(
@@ -483,7 +483,7 @@ def test_cli_with_state_file_and_debug_logging(jd_sandbox: Factory, tmp_path: Pa
     cmd = [sys.executable, "-m", "orderlayer.taps.jd.tap", "--config", str(config_path), "--state", str(state_path)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "LOGLEVEL": "DEBUG"}, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    records = [json.loads(line)["record"] for line in proc.stdout.splitlines() if line.startswith('{"type":"RECORD"')]
+    records = [json.loads(line)["record"] for line in proc.stdout.splitlines() if line.startswith('{"type":"RECORD","stream":"orders"')]
     assert {r["orderId"] for r in records} == sandbox.expected_ids(SHOP, start=p.parse_local(bookmark))
     for value in (APP_SECRET, config["access_token"], config["refresh_token"], PII_SALT):
         assert value not in proc.stderr

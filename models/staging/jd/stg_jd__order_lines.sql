@@ -36,11 +36,8 @@ select
     -- jdPrice: unit price in yuan; the list value of the line is jdPrice × itemTotal (before discounts)
     {{ major_units_to_amount('item.jdPrice') }} as unit_price,
     ({{ major_units_to_amount('item.jdPrice') }} * try_cast(item.itemTotal as integer))::{{ money_type() }} as line_goods_amount,
-    -- a cancelled paid order is refunded in full, but JD does not say how per line: unknown (NULL), else 0
-    case
-        when {% if var('jd_cancelled_after_payment_is_refunded', true) %}order_state = 'TRADE_CANCELED'
-             and {{ to_utc('payment_confirm_time', 'local', 'Asia/Shanghai') }} is not null{% else %}false{% endif %}
-            then cast(null as {{ money_type() }})
-        else 0.00
-    end::{{ money_type() }} as refund_amount
+    -- a refunded order (cancelled after payment, or an approved refund application) is refunded at order level;
+    -- JD does not say how per line: unknown (NULL), else 0
+    case when o.has_refund then cast(null as {{ money_type() }}) else 0.00 end::{{ money_type() }} as refund_amount
 from items
+left join {{ ref('stg_jd__orders') }} as o on o.raw_record_id = items._record_hash

@@ -2,7 +2,8 @@
     names. Platform facts: shared/channels/jd.md §4 — naive 'yyyy-MM-dd HH:mm:ss' Beijing times, yuan decimal
     strings, numeric order ids kept as text; JD lists paid orders only. Fields read: macros/jd/order_shape.sql.
     Platform semantics the fact sheet leaves unconfirmed are dbt vars (docs/channels/jd.md): jd_presale_order_types,
-    jd_open_after_sale_states, jd_cancelled_after_payment_is_refunded, jd_paid_amount_includes_balance_used. -#}
+    jd_open_after_sale_states, jd_cancelled_after_payment_is_refunded, jd_paid_amount_includes_balance_used.
+    Refunds also come from the refund applications (stg_jd__refund_applies): see the `version_refunds` step. -#}
 
 with raw as (
     {{ raw_records('jd', 'orders') }}
@@ -91,6 +92,36 @@ versions as (
         false
         {%- endif %} as refunded_in_full
     from typed as t
+),
+
+applications as (
+    select shop_id, channel_order_id, refund_amount, is_refunded, is_open, applied_at, reviewed_at
+    from {{ ref('stg_jd__refund_applies') }}
+    where quarantine_reason is null
+),
+
+{#- What the refund applications say about each order version. The current version (latest by modified, then
+    sync time: rule D1) shows every application as it is now, so an application reviewed after the order's last
+    change still counts. An earlier version shows them as they stood at its own `modified`: applied by then, and
+    reviewed by then or still open. So fct_order_events dates a refund no earlier than the version that shows it. -#}
+version_refunds as (
+    select
+        v._record_hash,
+        sum(case when a.is_refunded and (v.is_current or a.reviewed_at <= v.updated_at) then a.refund_amount end)
+            as approved_amount,
+        coalesce(bool_or(case
+            when v.is_current then a.is_open
+            else a.applied_at <= v.updated_at and (a.reviewed_at is null or a.reviewed_at > v.updated_at)
+        end), false) as open_application
+    from (
+        select
+            _record_hash, vender_id, order_id, updated_at,
+            row_number() over (partition by vender_id, order_id order by updated_at desc nulls last, _synced_at desc) = 1
+                as is_current
+        from versions
+    ) as v
+    join applications as a on a.shop_id = v.vender_id and a.channel_order_id = v.order_id
+    group by v._record_hash
 )
 
 select
@@ -127,9 +158,12 @@ select
     v.freight as freight_amount,
     coalesce({{ major_units_to_amount('v.tax_fee') }}, 0.00) as tax_amount,
     v.paid as paid_amount,
-    (case when v.refunded_in_full then v.paid else 0.00 end)::{{ money_type() }} as refund_amount,
-    v.refunded_in_full as has_refund,
-    {{ jd_in_var('v.order_state', 'jd_open_after_sale_states') }} as has_open_after_sale,
+    -- a paid-then-cancelled order is refunded in full once (its cancel-refund application is the same money);
+    -- otherwise the approved applications' amounts, never more than paid (rule A3)
+    (case when v.refunded_in_full then v.paid else least(coalesce(r.approved_amount, 0.00), v.paid) end)::{{ money_type() }}
+        as refund_amount,
+    v.refunded_in_full or coalesce(r.approved_amount, 0) > 0 as has_refund,
+    {{ jd_in_var('v.order_state', 'jd_open_after_sale_states') }} or coalesce(r.open_application, false) as has_open_after_sale,
 
     -- presale: no deposit/balance fields are documented for JD; orderType codes listed in jd_presale_order_types
     -- mark an order presale (deposit and balance stay NULL, so it is paid when its payment is confirmed)
@@ -170,3 +204,4 @@ select
             then 'missing or non-integer item itemTotal'
     end as quarantine_reason
 from versions as v
+left join version_refunds as r on r._record_hash = v._record_hash

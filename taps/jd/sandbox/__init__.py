@@ -1,5 +1,5 @@
-"""A local JD JOS sandbox: deterministic orders (``generator``) served over the real routerjson protocol
-(``server.JdSandbox``); ``python -m orderlayer.taps.jd.sandbox`` serves one standalone."""
+"""A local JD JOS sandbox: deterministic orders and their refund applications (``generator``) served over the real
+routerjson protocol (``server.JdSandbox``); ``python -m orderlayer.taps.jd.sandbox`` serves one standalone."""
 
 from orderlayer.taps.jd.sandbox.server import JdSandbox
 

@@ -16,6 +16,12 @@ without a line id. Receiver fields are plaintext for ``search`` and opaque ciphe
 (:data:`PLAINTEXT_LEAK_PER_10000` of enSearch orders still carry a plaintext ``originalConsigneeInfo``, and
 :data:`VAT_PER_10000` carry VAT invoice details with a company phone: planted personal data a tap must remove).
 The ciphertext format and the ``vatInfo`` sub-keys are the sandbox's own (not documented by the fact sheet).
+
+Refund applications (``jingdong.pop.afs.soa.refundapply.queryPageList``, :meth:`JdOrderGenerator.applications`):
+every paid-then-cancelled order has one for its full payment, approved when the order is cancelled; about
+:data:`AFTER_SALE_PER_10000` of the shipped orders get one after shipping (a partial or full amount), approved,
+rejected (then sometimes a second, smaller one) or never reviewed, and some approvals are confirmed by JD finance
+later without a new ``checkTime``. Amounts are integer fen strings (the doc's unit), ids 17 digits (above 2**53).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import hashlib
 import random
 from array import array
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate
 
@@ -64,6 +71,45 @@ assert _SCENARIO_CUTS[-1] == 10_000
 # Timeline event slots, stored as offsets (seconds) from the creation time; 0 = never happens.
 PAY, HOLD, RELEASE, SHIP, WAYBILL, FINISH, CANCEL = range(7)
 N_EVENTS = 7
+
+#: Shipped orders (per 10 000) with a refund application after shipping.
+AFTER_SALE_PER_10000 = 1_200
+#: Application statuses that mean the money is (being) refunded; the rest are pending (0) or refused.
+REFUNDED_STATUSES = frozenset({"1", "3", "5", "6", "7", "9"})
+REFUND_REASONS = ("不想要了", "商品降价", "地址填写错误", "质量问题", "少件/漏发", "与描述不符")
+
+
+@dataclass(frozen=True)
+class Application:
+    """One refund application of an order: static facts; :meth:`status_at` gives its status at a clock."""
+
+    id: str
+    order_index: int
+    apply_time: int
+    amount_fen: int
+    #: 0 = never reviewed
+    check_time: int
+    #: status after review ("1" approved, "2" rejected, ...)
+    reviewed_status: str
+    #: when JD finance confirms an approval ("1" -> "3") without a new checkTime; 0 = never
+    finance_time: int = 0
+    reason: str = ""
+
+    def visible_at(self, now: int) -> bool:
+        return self.apply_time <= now
+
+    def status_at(self, now: int) -> str:
+        if not self.check_time or self.check_time > now:
+            return "0"
+        if self.finance_time and self.finance_time <= now:
+            return "3"
+        return self.reviewed_status
+
+    def changed_at(self, now: int) -> int:
+        """The application's last change at ``now`` (what a ``modified`` would say)."""
+        times = [t for t in (self.apply_time, self.check_time, self.finance_time) if t and t <= now]
+        return max(times)
+
 
 #: orderState -> canonical lifecycle word used by :class:`OrderFact`.
 FACT_STATUS = {
@@ -371,6 +417,85 @@ class JdOrderGenerator:
             }
         return order
 
+    # ------------------------------------------------------------------ refund applications (static)
+    def applications(self, i: int) -> list[Application]:
+        """Order ``i``'s refund applications, whatever the clock (filter with :meth:`Application.visible_at`)."""
+        scenario = self._scenario[i]
+        ev = self.event_times(i)
+        payment = self.amounts_fen(i)["payment"]
+        r = digest(self.seed, i, b"jd-refunds")
+
+        def take(mod: int) -> int:
+            nonlocal r
+            r, value = divmod(r, mod)
+            return value
+
+        def app(k: int, apply: int, amount: int, check: int, status: str, finance: int = 0) -> Application:
+            app_id = permuted_id(self.seed, 2 * i + k, 17, leading=5)
+            return Application(app_id, i, apply, amount, check, status, finance, REFUND_REASONS[take(len(REFUND_REASONS))])
+
+        if scenario == CANCELLED:
+            # the buyer's cancel request is the application; its approval cancels the order
+            apply = max(ev[PAY] + 1, ev[CANCEL] - 60 - take(500))
+            return [app(0, apply, payment, ev[CANCEL], "9" if take(10) == 0 else "1")]
+        if scenario == LOCKED_CANCELLED:
+            return [app(0, ev[HOLD], payment, ev[CANCEL], "6" if take(4) == 0 else "1")]
+        if not ev[SHIP] or take(10_000) >= AFTER_SALE_PER_10000:
+            return []
+        apply = ev[SHIP] + HOUR + take(4 * DAY)
+        full = take(10) < 3
+        amount = payment if full else max(1, payment * (5 + take(80)) // 100)
+        outcome = take(100)
+        if outcome < 12:  # never reviewed
+            return [app(0, apply, amount, 0, "0")]
+        check = apply + HOUR + take(3 * DAY)
+        if outcome < 40:  # rejected; half the buyers apply again for less
+            apps = [app(0, apply, amount, check, "2")]
+            if take(2):
+                again = check + HOUR + take(DAY)
+                smaller = max(1, amount // 2)
+                apps.append(app(1, again, smaller, again + HOUR + take(2 * DAY), "1"))
+            return apps
+        status = "5" if take(10) == 0 else "1"
+        finance = check + HOUR + take(DAY) if status == "1" and take(10) < 3 else 0
+        return [app(0, apply, amount, check, status, finance)]
+
+    def buyer_of(self, i: int) -> int:
+        """The buyer of order ``i`` (repeat buyers share identity): the first draw :meth:`order` makes."""
+        rng = random.Random(digest(self.seed, i, b"jd-details"))
+        return i if (i == 0 or rng.random() < 0.6) else rng.randrange(i)
+
+    def application_record(self, a: Application, now: int) -> dict:
+        """Application ``a`` as the refund list returns it at ``now`` (all fields, before any tap processing)."""
+        status = a.status_at(now)
+        reviewed = status != "0"
+        buyer = self.buyer_of(a.order_index)
+        brng = random.Random(digest(self.seed, buyer, b"jd-buyer"))
+        name = brng.choice(catalog.SURNAMES) + brng.choice(catalog.GIVEN_NAMES)  # the order's receiver name
+        return {
+            "id": a.id,
+            "orderId": self.order_id_of(a.order_index),
+            "status": status,
+            "applyRefundSum": str(a.amount_fen),
+            "applyTime": local_time(a.apply_time),
+            "checkTime": local_time(a.check_time) if reviewed else "",
+            "buyerId": "jd_" + hashlib.sha256(b"pin:%d:%d" % (self.seed, buyer)).hexdigest()[:12],
+            "buyerName": name,
+            "checkUserName": "shop_service_01" if reviewed else "",
+            "checkRemark": {"1": "同意退款", "2": "商品已发出，请走售后", "3": "同意退款", "5": "人工审核通过",
+                            "6": "拦截成功并退款", "9": "强制关单"}.get(status, ""),
+            "reason": a.reason,
+        }
+
+    def refund_fen_at(self, i: int, now: int) -> int:
+        """What the order has been refunded at ``now``, in fen: its payment if cancelled after payment, else the
+        approved applications visible at ``now`` (never more than the payment)."""
+        payment = self.amounts_fen(i)["payment"]
+        if self.state_at(i, now) == "TRADE_CANCELED":
+            return payment
+        approved = sum(a.amount_fen for a in self.applications(i) if a.visible_at(now) and a.status_at(now) in REFUNDED_STATUSES)
+        return min(payment, approved)
+
     def fact(self, i: int, now: int) -> OrderFact:
         """Order ``i`` at ``now`` in neutral terms (for the ERP sandboxes)."""
         state = self.state_at(i, now)
@@ -386,7 +511,7 @@ class JdOrderGenerator:
             status=FACT_STATUS[state],
             paid_amount=paid.quantize(Decimal("0.01")),
             currency="CNY",
-            refund_amount=paid.quantize(Decimal("0.01")) if state == "TRADE_CANCELED" else Decimal("0.00"),
+            refund_amount=(Decimal(self.refund_fen_at(i, now)) / 100).quantize(Decimal("0.01")),
             tracking_numbers=(order["waybill"],) if order["waybill"] else (),
         )
 

@@ -15,6 +15,11 @@ Business rules of the order search answer inside ``jingdong_pop_order_<search|en
 missing order_state / optional_fields). Orders come from :class:`~.generator.JdOrderGenerator` through a per-shop
 index sorted by (modified, orderId); only the requested ``optional_fields`` are returned.
 
+Refund applications (``jingdong.pop.afs.soa.refundapply.queryPageList``) answer inside
+``…_responce.queryResult{success, result[], totalCount}``, filtered by ``ids``, ``orderId``, ``status`` and the
+``applyTime`` / ``checkTime`` ranges (each at most ``refund_max_window_seconds``), ``pageIndex`` 1..100,
+``pageSize`` 1..50, sorted by application id (the real order is undocumented, so a tap must not rely on it).
+
 Faults (``sandbox.faults`` or ``POST /_sandbox/faults``): ``rate_limit_next`` (-> code 2), ``busy_next`` (-> 66),
 ``expire_token`` (tokens in use answer 19 until refreshed), ``truncate_next`` (a page loses its last order, or
 with ``truncate_style="body"`` its JSON is cut), ``http_503_next``, ``stall_next``; JD-specific
@@ -39,7 +44,7 @@ from orderlayer.taps.common.ratelimit import TokenBucket
 from orderlayer.taps.common.sandbox import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
 from orderlayer.taps.common.synth import OrderFact
 from orderlayer.taps.jd import protocol as p
-from orderlayer.taps.jd.sandbox.generator import JdOrderGenerator
+from orderlayer.taps.jd.sandbox.generator import Application, JdOrderGenerator
 
 ROUTER_PATH = "/routerjson"
 OAUTH_PATH = "/oauth2/refresh_token"
@@ -116,7 +121,9 @@ class JdSandbox(SandboxServer):
         timestamp_tolerance_seconds: int = p.TIMESTAMP_TOLERANCE_SECONDS,
         truncate_style: str = "rows",
         order_id_as_number: bool = False,
-        allowed_methods: t.Iterable[str] = (p.METHOD_ORDER_SEARCH, p.METHOD_ORDER_ENSEARCH),
+        allowed_methods: t.Iterable[str] = (p.METHOD_ORDER_SEARCH, p.METHOD_ORDER_ENSEARCH, p.METHOD_REFUND_APPLY_LIST),
+        refund_max_window_seconds: int = p.REFUND_MAX_WINDOW_SECONDS,
+        refund_ids_as_numbers: bool = False,
         extra_fields: t.Mapping[str, t.Any] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -145,6 +152,13 @@ class JdSandbox(SandboxServer):
         self.truncate_style = truncate_style
         self.order_id_as_number = order_id_as_number
         self.allowed_methods = set(allowed_methods)
+        self.refund_max_window_seconds = refund_max_window_seconds
+        self.refund_ids_as_numbers = refund_ids_as_numbers
+        self._applications: dict[str, list[Application]] = {shop: [] for shop in self.shop_ids}
+        for i in range(self.generator.n_orders):
+            self._applications[self.generator.shop_id_of(i)].extend(self.generator.applications(i))
+        for apps in self._applications.values():
+            apps.sort(key=lambda a: int(a.id))
         self.extra_fields = dict(extra_fields or {})
         self._bucket = TokenBucket(qps, qps) if qps else None
         self._now = self.generator.as_of_ts
@@ -200,6 +214,18 @@ class JdSandbox(SandboxServer):
             lo = 0 if start is None else bisect.bisect_left(idx.modified, start)
             hi = len(idx.orders) if end is None else bisect.bisect_left(idx.modified, end)
             return {self.generator.order_id_of(i) for i in idx.orders[lo:hi]}
+
+    def applications(self, shop_id: str) -> list[Application]:
+        """The shop's refund applications visible at the sandbox clock, by id."""
+        with self._lock:
+            now = self._now
+        return [a for a in self._applications[str(shop_id)] if a.visible_at(now)]
+
+    def application(self, a: Application) -> dict:
+        """Application ``a`` exactly as served now (all fields, before any tap processing)."""
+        with self._lock:
+            now = self._now
+        return self.generator.application_record(a, now)
 
     def _render(self, i: int, now: int, bump: int | None, *, encrypted: bool) -> dict:
         order = self.generator.order(i, now, encrypted=encrypted)
@@ -295,7 +321,10 @@ class JdSandbox(SandboxServer):
                 status = 404
                 raise _Gateway(p.CODE_INVALID_METHOD, f"unknown path {request.path}")
             method, business = self._verify(params, entry)
-            body: dict | bytes = self._order_search(method, business, entry)
+            if method == p.METHOD_REFUND_APPLY_LIST:
+                body: dict | bytes = self._refund_list(business, entry)
+            else:
+                body = self._order_search(method, business, entry)
             entry["code"] = p.CODE_OK
         except _Gateway as reply:
             entry["code"] = reply.code
@@ -305,16 +334,24 @@ class JdSandbox(SandboxServer):
         except _Business as failure:
             entry["code"] = "business"
             entry["error"] = failure.en
-            body = {
-                p.response_key(str(params.get("method"))): {
-                    "code": p.CODE_OK,
-                    "searchorderinfo_result": {
-                        "apiResult": {"success": False, "chineseErrCode": failure.zh, "englishErrCode": failure.en},
-                        "orderTotal": 0,
-                        "orderInfoList": [],
-                    },
+            if params.get("method") == p.METHOD_REFUND_APPLY_LIST:
+                body = {
+                    p.response_key(p.METHOD_REFUND_APPLY_LIST): {
+                        "code": p.CODE_OK,
+                        p.REFUND_RESULT_KEY: {"success": False, "errorMsg": failure.zh, "result": [], "totalCount": 0},
+                    }
                 }
-            }
+            else:
+                body = {
+                    p.response_key(str(params.get("method"))): {
+                        "code": p.CODE_OK,
+                        "searchorderinfo_result": {
+                            "apiResult": {"success": False, "chineseErrCode": failure.zh, "englishErrCode": failure.en},
+                            "orderTotal": 0,
+                            "orderInfoList": [],
+                        },
+                    }
+                }
         entry["http_status"] = status
         self.record(entry)
         return SandboxResponse(status, body, headers)
@@ -333,7 +370,7 @@ class JdSandbox(SandboxServer):
         if params["app_key"] != self.app_key:
             raise _Gateway(p.CODE_INVALID_APP_KEY)
         method = params["method"]
-        if method not in p.ORDER_METHODS.values():
+        if method not in (*p.ORDER_METHODS.values(), p.METHOD_REFUND_APPLY_LIST):
             raise _Gateway(p.CODE_INVALID_METHOD, method)
         if params["v"] != p.API_VERSION:
             raise _Gateway(p.CODE_UNSUPPORTED_VERSION, params["v"])
@@ -450,6 +487,72 @@ class JdSandbox(SandboxServer):
             data = encode_json(body)
             return data[: len(data) * 3 // 5]
         return body
+
+    def _refund_list(self, params: dict, entry: dict) -> dict | bytes:
+        shop_id = params.pop("_shop_id")
+        page = _int(params, "pageIndex", 1)
+        size = _int(params, "pageSize", 10)
+        if not 1 <= page <= p.REFUND_DEFAULT_MAX_PAGES:
+            raise _Business(f"页码区间为1-{p.REFUND_DEFAULT_MAX_PAGES}", f"pageIndex must be 1..{p.REFUND_DEFAULT_MAX_PAGES}")
+        if not 1 <= size <= p.REFUND_MAX_PAGE_SIZE:
+            raise _Business(f"每页条数区间为1-{p.REFUND_MAX_PAGE_SIZE}", f"pageSize must be 1..{p.REFUND_MAX_PAGE_SIZE}")
+        ranges = {field: self._refund_range(params, start_key, end_key) for field, (start_key, end_key) in p.REFUND_TIME_FILTERS.items()}
+        ids = {x.strip() for x in str(params.get("ids") or "").split(",") if x.strip()}
+        order_id = str(params.get("orderId") or "").strip()
+        status = str(params.get("status") if params.get("status") is not None else "").strip()
+        if not (ids or order_id or any(ranges.values())):
+            raise _Business("查询条件不能为空", "give ids, orderId or an applyTime / checkTime range")
+        with self._lock:
+            now = self._now
+        gen = self.generator
+        chosen = []
+        for a in self._applications[shop_id]:
+            if not a.visible_at(now):
+                continue
+            record = gen.application_record(a, now)
+            if ids and a.id not in ids or order_id and record["orderId"] != order_id or status and record["status"] != status:
+                continue
+            if not all(self._in_range(record[field], bounds) for field, bounds in ranges.items() if bounds):
+                continue
+            chosen.append(record)
+        total = len(chosen)
+        rows = chosen[(page - 1) * size : page * size]
+        if self.refund_ids_as_numbers:
+            rows = [{**r, "id": int(r["id"]), "orderId": int(r["orderId"])} for r in rows]
+        truncated = bool(rows) and self.take_fault("truncate_next")
+        if truncated and self.truncate_style == "rows":
+            rows = rows[:-1]
+        entry.update(total=total, returned=len(rows), **({"fault": "truncate"} if truncated else {}))
+        body = {
+            p.response_key(p.METHOD_REFUND_APPLY_LIST): {
+                "code": p.CODE_OK,
+                p.REFUND_RESULT_KEY: {"success": True, "result": rows, "totalCount": total},
+            }
+        }
+        if truncated and self.truncate_style == "body":
+            data = encode_json(body)
+            return data[: len(data) * 3 // 5]
+        return body
+
+    def _refund_range(self, params: dict, start_key: str, end_key: str) -> tuple[int, int] | None:
+        raw_start, raw_end = params.get(start_key), params.get(end_key)
+        if not raw_start and not raw_end:
+            return None
+        try:
+            start, end = p.parse_local(str(raw_start)), p.parse_local(str(raw_end))
+        except ValueError:
+            raise _Business("时间格式不正确", f"{start_key}/{end_key} must be yyyy-MM-dd HH:mm:ss") from None
+        if end < start:
+            raise _Business("结束时间不能早于开始时间", f"{end_key} is before {start_key}")
+        if end - start > self.refund_max_window_seconds:
+            raise _Business("查询时间跨度过大", f"{start_key}..{end_key} exceeds {self.refund_max_window_seconds} s")
+        return start, end
+
+    def _in_range(self, value: str, bounds: tuple[int, int]) -> bool:
+        if not value:
+            return False
+        moment = p.parse_local(value)
+        return bounds[0] <= moment and (moment <= bounds[1] if self.window_end_inclusive else moment < bounds[1])
 
     def _window(self, params: dict, states: list[str]) -> tuple[int, int]:
         raw_start, raw_end = params.get("start_date"), params.get("end_date")
