@@ -33,6 +33,8 @@ if t.TYPE_CHECKING:
     import logging
     from collections.abc import Callable
 
+    import requests
+
     from orderlayer.taps.common.errors import SourceAPIError
     from orderlayer.taps.common.redact import SecretFilter
 
@@ -88,6 +90,8 @@ class RefreshingAuthenticator(APIAuthenticatorBase, t.Generic[AnswerT], abc.ABC)
         *,
         access_token: str,
         refresh_token: str | None,
+        session: requests.Session,
+        timeout: float,
         secret_filter: SecretFilter,
         logger: logging.Logger,
         clock: Callable[[], float] = time.time,
@@ -101,6 +105,9 @@ class RefreshingAuthenticator(APIAuthenticatorBase, t.Generic[AnswerT], abc.ABC)
         )
         self._access_token = access_token
         self._refresh_token = refresh_token or None
+        #: The HTTP session and timeout of the refresh call (the platform's :meth:`fetch_tokens`).
+        self._session = session
+        self._timeout = timeout
         self._clock = clock
         self._lock = threading.Lock()
         self._refreshed_at: float | None = None

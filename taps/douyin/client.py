@@ -187,16 +187,14 @@ class DouyinAuthenticator(RefreshingAuthenticator[Envelope]):
         tokens: TokenKeeper | None = None,
     ) -> None:
         super().__init__(
-            access_token=access_token, refresh_token=refresh_token, secret_filter=SECRET_FILTER, logger=logger,
-            clock=clock, tokens=tokens,
+            access_token=access_token, refresh_token=refresh_token, session=session, timeout=timeout,
+            secret_filter=SECRET_FILTER, logger=logger, clock=clock, tokens=tokens,
         )
         self._base_path = urlsplit(base_url).path.rstrip("/")
         self._base_url = base_url.rstrip("/")
         self._app_key = app_key
         self._app_secret = app_secret
         self._sign_method = sign_method
-        self._timeout = timeout
-        self._session = session
 
     def method_for_url(self, url: str) -> str:
         path = urlsplit(url).path

@@ -125,15 +125,13 @@ class JdAuthenticator(RefreshingAuthenticator[GatewayError]):
         tokens: TokenKeeper | None = None,
     ) -> None:
         super().__init__(
-            access_token=access_token, refresh_token=refresh_token, secret_filter=secret_filter, logger=logger,
-            clock=clock, tokens=tokens,
+            access_token=access_token, refresh_token=refresh_token, session=session, timeout=timeout,
+            secret_filter=secret_filter, logger=logger, clock=clock, tokens=tokens,
         )
         self._app_key = app_key
         self._app_secret = app_secret
         self._oauth_url = oauth_url
         self._timestamp_format = timestamp_format
-        self._timeout = timeout
-        self._session = session
 
     def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         business = form_params(request.body)

@@ -155,15 +155,13 @@ class PinduoduoAuthenticator(RefreshingAuthenticator[PddError]):
         tokens: TokenKeeper | None = None,
     ) -> None:
         super().__init__(
-            access_token=access_token, refresh_token=refresh_token, secret_filter=SECRET_FILTER, logger=logger,
-            clock=clock, tokens=tokens,
+            access_token=access_token, refresh_token=refresh_token, session=session, timeout=timeout,
+            secret_filter=SECRET_FILTER, logger=logger, clock=clock, tokens=tokens,
         )
         self.router_url = router_url
         self._client_id = client_id
         self._client_secret = client_secret
         self._shop_id = shop_id
-        self._session = session
-        self._timeout = timeout
         #: Tokens obtained by a refresh that have not yet been accepted by the gateway.
         self._unproven: set[str] = set()
 

@@ -159,16 +159,14 @@ class TaobaoAuthenticator(RefreshingAuthenticator[TopError]):
         tokens: TokenKeeper | None = None,
     ) -> None:
         super().__init__(
-            access_token=access_token, refresh_token=refresh_token, secret_filter=SECRET_FILTER, logger=logger,
-            clock=clock, tokens=tokens,
+            access_token=access_token, refresh_token=refresh_token, session=session, timeout=timeout,
+            secret_filter=SECRET_FILTER, logger=logger, clock=clock, tokens=tokens,
         )
         self._app_key = app_key
         self._app_secret = app_secret
         self._token_url = token_url
         self._sign_method = sign_method
         self._partner_id = partner_id or None
-        self._timeout = timeout
-        self._session = session
 
     def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         if not request.url:

@@ -170,15 +170,13 @@ class TikTokShopAuthenticator(RefreshingAuthenticator[Envelope]):
         tokens: TokenKeeper | None = None,
     ) -> None:
         super().__init__(
-            access_token=access_token, refresh_token=refresh_token, secret_filter=SECRET_FILTER, logger=logger,
-            clock=clock, tokens=tokens,
+            access_token=access_token, refresh_token=refresh_token, session=session, timeout=timeout,
+            secret_filter=SECRET_FILTER, logger=logger, clock=clock, tokens=tokens,
         )
         self._base_path = urlsplit(base_url).path.rstrip("/")
         self._auth_base_url = auth_base_url.rstrip("/")
         self._app_key = app_key
         self._app_secret = app_secret
-        self._timeout = timeout
-        self._session = session
         self._replaced: set[str] = set()  # tokens already refreshed away from (never refresh twice for one)
 
     def api_path(self, url: str) -> str:
