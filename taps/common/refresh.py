@@ -98,6 +98,9 @@ class RefreshingAuthenticator(APIAuthenticatorBase, t.Generic[AnswerT], abc.ABC)
         tokens: TokenKeeper | None = None,
     ) -> None:
         super().__init__()
+        #: The HTTP session and timeout of the refresh call (the platform's :meth:`fetch_tokens`).
+        self._session = session
+        self._timeout = timeout
         #: Where refreshed tokens go (and, with a token store, come from); see taps/common/tokens.py.
         self._tokens = tokens or TokenKeeper(
             platform=self.platform, access_token=access_token, refresh_token=refresh_token, identity=(),
@@ -105,9 +108,6 @@ class RefreshingAuthenticator(APIAuthenticatorBase, t.Generic[AnswerT], abc.ABC)
         )
         self._access_token = access_token
         self._refresh_token = refresh_token or None
-        #: The HTTP session and timeout of the refresh call (the platform's :meth:`fetch_tokens`).
-        self._session = session
-        self._timeout = timeout
         self._clock = clock
         self._lock = threading.Lock()
         self._refreshed_at: float | None = None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import requests
 
-from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError, describe_answer
+from orderlayer.taps.common.errors import ErrorResponse, SourceAPIError, SourceRetriableError, TokenRefreshedError
 from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.ratelimit import RetryPolicy, TokenBucket, parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
@@ -39,38 +39,12 @@ _FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-pinduoduo", "tap-
 
 
 # --------------------------------------------------------------------------- errors
-@dataclass(frozen=True)
-class PddError:
+class PddError(ErrorResponse):
     """The gateway's ``{"error_response": {error_code, error_msg, sub_code, sub_msg, request_id}}``."""
 
-    code: int
-    msg: str
-    sub_code: str
-    sub_msg: str
-    request_id: str
-
-    @classmethod
-    def from_payload(cls, payload: t.Any) -> PddError | None:  # noqa: ANN401
-        if not isinstance(payload, dict) or not isinstance(payload.get("error_response"), dict):
-            return None
-        body = payload["error_response"]
-        try:
-            code = int(body.get("error_code"))
-        except (TypeError, ValueError):
-            code = -1
-        return cls(
-            code=code,
-            msg=str(body.get("error_msg") or ""),
-            sub_code=str(body.get("sub_code") or ""),
-            sub_msg=str(body.get("sub_msg") or ""),
-            request_id=str(body.get("request_id") or ""),
-        )
-
-    def describe(self, method: str) -> str:
-        return describe_answer(
-            method, self.code, code_label="error_code", msg=self.msg, sub_code=self.sub_code, sub_msg=self.sub_msg,
-            id_label="request_id", id_value=self.request_id,
-        )
+    code_key = "error_code"
+    msg_key = "error_msg"
+    code_label = "error_code"
 
 
 class Action(enum.Enum):

@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
-from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError, describe_answer
+from orderlayer.taps.common.errors import ErrorResponse, SourceAPIError, SourceRetriableError, TokenRefreshedError
 from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
@@ -47,38 +47,10 @@ _FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-taobao", "tap-tao
 
 
 # --------------------------------------------------------------------------- errors
-@dataclass(frozen=True)
-class TopError:
+class TopError(ErrorResponse):
     """TOP's ``{"error_response": {code, msg, sub_code, sub_msg, request_id}}``."""
 
-    code: int
-    msg: str
-    sub_code: str
-    sub_msg: str
-    request_id: str
-
-    @classmethod
-    def from_payload(cls, payload: t.Any) -> TopError | None:  # noqa: ANN401
-        body = payload.get("error_response") if isinstance(payload, dict) else None
-        if not isinstance(body, dict):
-            return None
-        try:
-            code = int(body.get("code"))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            code = -1
-        return cls(
-            code=code,
-            msg=str(body.get("msg") or ""),
-            sub_code=str(body.get("sub_code") or ""),
-            sub_msg=str(body.get("sub_msg") or ""),
-            request_id=str(body.get("request_id") or ""),
-        )
-
-    def describe(self, method: str) -> str:
-        return describe_answer(
-            method, self.code, code_label="error code", msg=self.msg, sub_code=self.sub_code, sub_msg=self.sub_msg,
-            id_label="request_id", id_value=self.request_id,
-        )
+    code_label = "error code"
 
 
 class Action(enum.Enum):
