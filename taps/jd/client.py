@@ -106,7 +106,7 @@ class JdAuthenticator(RefreshingAuthenticator[GatewayError]):
     """
 
     platform = "JD"
-    rejected_again_cause = "the token does not belong to this app or shop"
+    rejected_again_cause = "the token does not belong to this app_key or shop"
 
     def __init__(
         self,
