@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import typing as t
+from dataclasses import dataclass
+
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
-__all__ = ["RETRIABLE_EXCEPTIONS", "SourceAPIError", "SourceRetriableError", "TokenRefreshedError", "describe_answer"]
+__all__ = [
+    "RETRIABLE_EXCEPTIONS",
+    "ErrorResponse",
+    "SourceAPIError",
+    "SourceRetriableError",
+    "TokenRefreshedError",
+    "describe_answer",
+]
 
 
 class SourceAPIError(FatalAPIError):
@@ -79,3 +89,44 @@ def describe_answer(
     if id_value:
         parts.append(f"[{id_label} {id_value}]")
     return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class ErrorResponse:
+    """A router gateway's failure answer ``{"error_response": {<code>, <msg>, sub_code, sub_msg, request_id}}``
+    (Taobao TOP, Pinduoduo). A subclass names the platform's code and message fields and how it writes the code."""
+
+    code: int
+    msg: str
+    sub_code: str
+    sub_msg: str
+    request_id: str
+
+    code_key: t.ClassVar[str] = "code"
+    msg_key: t.ClassVar[str] = "msg"
+    #: How :meth:`describe` names the code, e.g. "error code 27".
+    code_label: t.ClassVar[str] = "code"
+
+    @classmethod
+    def from_payload(cls, payload: t.Any) -> t.Self | None:  # noqa: ANN401
+        """The answer's ``error_response``, or None when it has none (a success); an unreadable code is -1."""
+        body = payload.get("error_response") if isinstance(payload, dict) else None
+        if not isinstance(body, dict):
+            return None
+        try:
+            code = int(body.get(cls.code_key))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            code = -1
+        return cls(
+            code=code,
+            msg=str(body.get(cls.msg_key) or ""),
+            sub_code=str(body.get("sub_code") or ""),
+            sub_msg=str(body.get("sub_msg") or ""),
+            request_id=str(body.get("request_id") or ""),
+        )
+
+    def describe(self, method: str) -> str:
+        return describe_answer(
+            method, self.code, code_label=self.code_label, msg=self.msg, sub_code=self.sub_code, sub_msg=self.sub_msg,
+            id_label="request_id", id_value=self.request_id,
+        )

@@ -20,20 +20,19 @@ import decimal
 import enum
 import json
 import logging
-import threading
 import time
 import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
-from singer_sdk.authenticators import APIAuthenticatorBase
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError, describe_answer
 from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.paging import WindowedPagePaginator, WindowPage
 from orderlayer.taps.common.ratelimit import RetryPolicy, TokenBucket, parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
 from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
 from orderlayer.taps.douyin import protocol as p
@@ -163,12 +162,14 @@ def fatal_hint(envelope: Envelope) -> str:
 
 
 # --------------------------------------------------------------------------- auth
-class DouyinAuthenticator(APIAuthenticatorBase):
+class DouyinAuthenticator(RefreshingAuthenticator[Envelope]):
     """Signs each request (query params per fact sheet §1/§2) and refreshes the token.
 
     Idempotent: singer-sdk applies it when preparing and again before every send; each
     application replaces the previous signature with one for the current clock/token.
     """
+
+    platform = "Douyin"
 
     def __init__(
         self,
@@ -185,30 +186,15 @@ class DouyinAuthenticator(APIAuthenticatorBase):
         clock: Callable[[], float] = time.time,
         tokens: TokenKeeper | None = None,
     ) -> None:
-        super().__init__()
-        #: Where refreshed tokens go (and, with a token store, come from); see taps/common/tokens.py.
-        self._tokens = tokens or TokenKeeper(
-            platform="Douyin", access_token=access_token, refresh_token=refresh_token, identity=(),
-            secret_filter=SECRET_FILTER, logger=logger, clock=clock,
+        super().__init__(
+            access_token=access_token, refresh_token=refresh_token, session=session, timeout=timeout,
+            secret_filter=SECRET_FILTER, logger=logger, clock=clock, tokens=tokens,
         )
         self._base_path = urlsplit(base_url).path.rstrip("/")
         self._base_url = base_url.rstrip("/")
         self._app_key = app_key
         self._app_secret = app_secret
-        self._access_token = access_token
-        self._refresh_token = refresh_token or None
         self._sign_method = sign_method
-        self._timeout = timeout
-        self._session = session
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._refreshed_at: float | None = None
-        self.refresh_count = 0
-        self.logger = logger
-
-    @property
-    def access_token(self) -> str:
-        return self._access_token
 
     def method_for_url(self, url: str) -> str:
         path = urlsplit(url).path
@@ -221,7 +207,7 @@ class DouyinAuthenticator(APIAuthenticatorBase):
             return request
         body = request.body or b""
         param_json = body.decode("utf-8") if isinstance(body, bytes) else str(body)
-        self._tokens.refresh_if_due(self._lock, self._refresh)
+        self.refresh_if_due()
         scheme, netloc, path, query, fragment = urlsplit(request.url)
         kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in p.SIGNED_QUERY_PARAMS]
         signed = signed_query(
@@ -237,26 +223,10 @@ class DouyinAuthenticator(APIAuthenticatorBase):
         request.headers[p.NEW_ERROR_CODE_HEADER] = "1"
         return request
 
-    def handle_token_rejected(self, rejected_token: str | None, envelope: Envelope, method: str) -> None:
-        """Refresh once after ``isv.access-token-expired/no-existed``, or fail clearly."""
-        with self._lock:
-            if rejected_token is not None and rejected_token != self._access_token:
-                return  # the request used an older token; a refresh already happened
-            if not self._refresh_token:
-                msg = (
-                    f"{envelope.describe(method)}: the access token is expired or unknown and no refresh_token is "
-                    "configured. Set config key 'refresh_token' (or put a fresh 'access_token' in the config)."
-                )
-                raise DouyinAPIError(msg, code=envelope.code, sub_code=envelope.sub_code, log_id=envelope.log_id)
-            if self._refreshed_at is not None and self._clock() - self._refreshed_at < 60:
-                msg = (
-                    f"{envelope.describe(method)} right after a successful token refresh: re-authorize the shop "
-                    "for this app and update 'access_token' and 'refresh_token' in the config."
-                )
-                raise DouyinAPIError(msg, code=envelope.code, sub_code=envelope.sub_code, log_id=envelope.log_id)
-            self._refresh()
+    def answer_error(self, answer: Envelope, message: str) -> DouyinAPIError:  # noqa: PLR6301
+        return DouyinAPIError(message, code=answer.code, sub_code=answer.sub_code, log_id=answer.log_id)
 
-    def _refresh(self) -> None:
+    def fetch_tokens(self) -> NewTokens:
         method = "token.refresh"
         body = canonical_param_json({"grant_type": "refresh_token", "refresh_token": self._refresh_token})
         query = signed_query(
@@ -292,21 +262,15 @@ class DouyinAuthenticator(APIAuthenticatorBase):
                 "(valid 14 days), already used or not issued to this app: re-authorize the shop and set new "
                 "'access_token' and 'refresh_token' in the config."
             )
-            raise DouyinAPIError(msg, code=envelope.code, sub_code=envelope.sub_code, log_id=envelope.log_id)
+            raise self.answer_error(envelope, msg)
         data = envelope.data or {}
         new_access = data.get("access_token")
         if not new_access:
             msg = f"{method} succeeded but returned no access_token; re-authorize the shop"
             raise DouyinAPIError(msg, code=envelope.code, log_id=envelope.log_id)
-        self._tokens.refreshed(
-            access_token=str(new_access),
-            refresh_token=str(data["refresh_token"]) if data.get("refresh_token") else None,
-            access_expires_at=expiry_from(self._clock(), expires_in=data.get("expires_in")),
+        return NewTokens.from_answer(
+            new_access, data.get("refresh_token"), access_expires_at=expiry_from(self._clock(), expires_in=data.get("expires_in"))
         )
-        self._access_token = self._tokens.access_token
-        self._refresh_token = self._tokens.refresh_token
-        self._refreshed_at = self._clock()
-        self.refresh_count += 1
 
 
 # --------------------------------------------------------------------------- shared per tap

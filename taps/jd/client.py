@@ -20,19 +20,18 @@ import decimal
 import enum
 import json
 import logging
-import threading
 import time
 import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 import requests
-from singer_sdk.authenticators import APIAuthenticatorBase
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
 from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
 from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
 from orderlayer.taps.jd import protocol as p
@@ -99,12 +98,15 @@ def form_params(body: str | bytes | None) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- auth
-class JdAuthenticator(APIAuthenticatorBase):
+class JdAuthenticator(RefreshingAuthenticator[GatewayError]):
     """Signs each request's form body (fact sheet §2) and refreshes the access token through JD OAuth.
 
     Idempotent: singer-sdk applies it when preparing and again before every send; each application replaces
     the previous system parameters and signature with ones for the current clock and token.
     """
+
+    platform = "JD"
+    rejected_again_cause = "the token does not belong to this app_key or shop"
 
     def __init__(
         self,
@@ -122,35 +124,20 @@ class JdAuthenticator(APIAuthenticatorBase):
         clock: Callable[[], float] = time.time,
         tokens: TokenKeeper | None = None,
     ) -> None:
-        super().__init__()
-        #: Where refreshed tokens go (and, with a token store, come from); see taps/common/tokens.py.
-        self._tokens = tokens or TokenKeeper(
-            platform="JD", access_token=access_token, refresh_token=refresh_token, identity=(),
-            secret_filter=secret_filter, logger=logger, clock=clock,
+        super().__init__(
+            access_token=access_token, refresh_token=refresh_token, session=session, timeout=timeout,
+            secret_filter=secret_filter, logger=logger, clock=clock, tokens=tokens,
         )
         self._app_key = app_key
         self._app_secret = app_secret
-        self._access_token = access_token
-        self._refresh_token = refresh_token or None
         self._oauth_url = oauth_url
         self._timestamp_format = timestamp_format
-        self._timeout = timeout
-        self._session = session
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._refreshed_at: float | None = None
-        self.refresh_count = 0
-        self.logger = logger
-
-    @property
-    def access_token(self) -> str:
-        return self._access_token
 
     def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         business = form_params(request.body)
         if not business.get("method"):
             return request  # not a routerjson call
-        self._tokens.refresh_if_due(self._lock, self._refresh)
+        self.refresh_if_due()
         signed = p.signed_params(
             business,
             app_key=self._app_key,
@@ -164,27 +151,10 @@ class JdAuthenticator(APIAuthenticatorBase):
         request.headers["Content-Type"] = "application/x-www-form-urlencoded;charset=UTF-8"
         return request
 
-    def handle_token_rejected(self, rejected_token: str | None, error: GatewayError, method: str) -> None:
-        """Refresh once after an invalid-token answer, or fail naming the config key."""
-        with self._lock:
-            if rejected_token is not None and rejected_token != self._access_token:
-                return  # the request used an older token; a refresh already happened
-            if not self._refresh_token:
-                msg = (
-                    f"{error.describe(method)}: the access token is expired or unknown and no refresh_token is "
-                    "configured. Set config key 'refresh_token' (or put a fresh 'access_token' in the config)."
-                )
-                raise SourceAPIError(msg, code=error.code)
-            if self._refreshed_at is not None and self._clock() - self._refreshed_at < 60:
-                msg = (
-                    f"{error.describe(method)} right after a successful token refresh: the token does not belong "
-                    "to this app or shop. Re-authorize the shop for this app_key and update 'access_token' and "
-                    "'refresh_token' in the config."
-                )
-                raise SourceAPIError(msg, code=error.code)
-            self._refresh()
+    def answer_error(self, answer: GatewayError, message: str) -> SourceAPIError:  # noqa: PLR6301
+        return SourceAPIError(message, code=answer.code)
 
-    def _refresh(self) -> None:
+    def fetch_tokens(self) -> NewTokens:
         query = {
             "app_key": self._app_key,
             "app_secret": self._app_secret,
@@ -210,15 +180,10 @@ class JdAuthenticator(APIAuthenticatorBase):
                 "set new 'access_token' and 'refresh_token' in the config."
             )
             raise SourceAPIError(msg, code=None if code is None else str(code))
-        self._tokens.refreshed(
-            access_token=str(new_access),
-            refresh_token=str(payload["refresh_token"]) if payload.get("refresh_token") else None,
+        return NewTokens.from_answer(
+            new_access, payload.get("refresh_token"),
             access_expires_at=expiry_from(self._clock(), expires_in=payload.get("expires_in")),
         )
-        self._access_token = self._tokens.access_token
-        self._refresh_token = self._tokens.refresh_token
-        self._refreshed_at = self._clock()
-        self.refresh_count += 1
 
 
 # --------------------------------------------------------------------------- shared per tap

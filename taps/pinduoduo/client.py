@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import enum
 import logging
-import threading
 import time
 import typing as t
 from dataclasses import dataclass
 
 import requests
-from singer_sdk.authenticators import APIAuthenticatorBase
 
-from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError, describe_answer
+from orderlayer.taps.common.errors import ErrorResponse, SourceAPIError, SourceRetriableError, TokenRefreshedError
 from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.ratelimit import RetryPolicy, TokenBucket, parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
 from orderlayer.taps.common.stream import ResilientStream, bookmark_to_epoch
 from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
 from orderlayer.taps.pinduoduo import protocol as p
@@ -40,38 +39,12 @@ _FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-pinduoduo", "tap-
 
 
 # --------------------------------------------------------------------------- errors
-@dataclass(frozen=True)
-class PddError:
+class PddError(ErrorResponse):
     """The gateway's ``{"error_response": {error_code, error_msg, sub_code, sub_msg, request_id}}``."""
 
-    code: int
-    msg: str
-    sub_code: str
-    sub_msg: str
-    request_id: str
-
-    @classmethod
-    def from_payload(cls, payload: t.Any) -> PddError | None:  # noqa: ANN401
-        if not isinstance(payload, dict) or not isinstance(payload.get("error_response"), dict):
-            return None
-        body = payload["error_response"]
-        try:
-            code = int(body.get("error_code"))
-        except (TypeError, ValueError):
-            code = -1
-        return cls(
-            code=code,
-            msg=str(body.get("error_msg") or ""),
-            sub_code=str(body.get("sub_code") or ""),
-            sub_msg=str(body.get("sub_msg") or ""),
-            request_id=str(body.get("request_id") or ""),
-        )
-
-    def describe(self, method: str) -> str:
-        return describe_answer(
-            method, self.code, code_label="error_code", msg=self.msg, sub_code=self.sub_code, sub_msg=self.sub_msg,
-            id_label="request_id", id_value=self.request_id,
-        )
+    code_key = "error_code"
+    msg_key = "error_msg"
+    code_label = "error_code"
 
 
 class Action(enum.Enum):
@@ -130,12 +103,15 @@ def parse_platform_time(value: t.Any) -> int:  # noqa: ANN401
 
 
 # --------------------------------------------------------------------------- auth
-class PinduoduoAuthenticator(APIAuthenticatorBase):
+class PinduoduoAuthenticator(RefreshingAuthenticator[PddError]):
     """Signs each request body (fact sheet §1/§2) and refreshes the access token.
 
     Idempotent: it is applied before every send; each application replaces the common parameters and the
     signature with ones for the current clock and token. The business parameters are left exactly as given.
     """
+
+    platform = "Pinduoduo"
+    rejected_again_cause = "the shop's authorisation of the app has ended (refreshing does not extend it)"
 
     def __init__(
         self,
@@ -152,30 +128,16 @@ class PinduoduoAuthenticator(APIAuthenticatorBase):
         clock: Callable[[], float] = time.time,
         tokens: TokenKeeper | None = None,
     ) -> None:
-        super().__init__()
-        #: Where refreshed tokens go (and, with a token store, come from); see taps/common/tokens.py.
-        self._tokens = tokens or TokenKeeper(
-            platform="Pinduoduo", access_token=access_token, refresh_token=refresh_token, identity=(),
-            secret_filter=SECRET_FILTER, logger=logger, clock=clock,
+        super().__init__(
+            access_token=access_token, refresh_token=refresh_token, session=session, timeout=timeout,
+            secret_filter=SECRET_FILTER, logger=logger, clock=clock, tokens=tokens,
         )
         self.router_url = router_url
         self._client_id = client_id
         self._client_secret = client_secret
-        self._access_token = access_token
-        self._refresh_token = refresh_token or None
         self._shop_id = shop_id
-        self._session = session
-        self._timeout = timeout
-        self._clock = clock
-        self._lock = threading.Lock()
         #: Tokens obtained by a refresh that have not yet been accepted by the gateway.
         self._unproven: set[str] = set()
-        self.refresh_count = 0
-        self.logger = logger
-
-    @property
-    def access_token(self) -> str:
-        return self._access_token
 
     def signed_body(self, business: Mapping[str, t.Any], method: str) -> bytes:
         token = None if method in p.TOKENLESS_METHODS else self._access_token
@@ -194,7 +156,7 @@ class PinduoduoAuthenticator(APIAuthenticatorBase):
         params = p.parse_json(raw)
         business = {k: v for k, v in params.items() if k not in p.COMMON_PARAMS}
         if str(params["type"]) not in p.TOKENLESS_METHODS:
-            self._tokens.refresh_if_due(self._lock, self._refresh_locked)
+            self.refresh_if_due()
         body = self.signed_body(business, str(params["type"]))
         request.body = body
         request.headers["Content-Length"] = str(len(body))
@@ -207,31 +169,15 @@ class PinduoduoAuthenticator(APIAuthenticatorBase):
             with self._lock:
                 self._unproven.discard(token)
 
-    def handle_token_rejected(self, used_token: str | None, error: PddError, method: str) -> None:
-        """Refresh after error 10019 (token expired), unless another thread already did.
+    def rejected_again(self) -> str | None:
+        """Pinduoduo's rule (no cooldown): a token a refresh returned, rejected before any call succeeded with it,
+        means the shop's authorisation itself has ended (a refresh does not extend it; error 10019 either way)."""
+        return "right after a successful token refresh" if self._access_token in self._unproven else None
 
-        A token just obtained by a refresh and rejected before any success means the shop's authorisation
-        itself has ended (a refresh does not extend it): that is fatal, with the fix in the message.
-        """
-        with self._lock:
-            if used_token is not None and used_token != self._access_token:
-                return  # refreshed meanwhile: the retry signs with the new token
-            if not self._refresh_token:
-                msg = (
-                    f"{error.describe(method)}. The access token has expired and config key 'refresh_token' is not "
-                    "set: set refresh_token, or put a fresh access_token in the tap config"
-                )
-                raise SourceAPIError(msg, code=error.code, sub_code=error.sub_code, request_id=error.request_id)
-            if self._access_token in self._unproven:
-                msg = (
-                    f"{error.describe(method)}. A freshly refreshed token was rejected too: the shop's authorisation of "
-                    "the app has ended (refreshing does not extend it); re-authorise the shop and update access_token "
-                    "and refresh_token in the tap config"
-                )
-                raise SourceAPIError(msg, code=error.code, sub_code=error.sub_code, request_id=error.request_id)
-            self._refresh_locked()
+    def answer_error(self, answer: PddError, message: str) -> SourceAPIError:  # noqa: PLR6301
+        return SourceAPIError(message, code=answer.code, sub_code=answer.sub_code, request_id=answer.request_id)
 
-    def _refresh_locked(self) -> None:
+    def fetch_tokens(self) -> NewTokens:
         data = self.call(p.TOKEN_REFRESH, {"refresh_token": self._refresh_token})
         access = str(data.get("access_token") or "")
         if not access:
@@ -244,20 +190,15 @@ class PinduoduoAuthenticator(APIAuthenticatorBase):
                 "refresh_token was issued for another shop; fix shop_id or the tokens"
             )
             raise SourceAPIError(msg)
-        refresh = data.get("refresh_token")
+        self._unproven.add(access)
         now = self._clock()
-        self._tokens.refreshed(
-            access_token=access,
-            refresh_token=str(refresh) if refresh else None,
+        return NewTokens.from_answer(
+            access, data.get("refresh_token"),
             access_expires_at=expiry_from(now, expires_in=data.get("expires_in"), expires_at=data.get("expires_at")),
             refresh_expires_at=expiry_from(
                 now, expires_in=data.get("refresh_token_expires_in"), expires_at=data.get("refresh_token_expires_at")
             ),
         )
-        self._access_token = self._tokens.access_token
-        self._refresh_token = self._tokens.refresh_token
-        self._unproven.add(access)
-        self.refresh_count += 1
 
     def call(self, method: str, business: Mapping[str, t.Any]) -> dict:
         """One signed tool call outside the stream's retry loop (token refresh, platform clock)."""

@@ -18,19 +18,18 @@ import decimal
 import enum
 import json
 import logging
-import threading
 import time
 import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
-from singer_sdk.authenticators import APIAuthenticatorBase
 
-from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError, describe_answer
+from orderlayer.taps.common.errors import ErrorResponse, SourceAPIError, SourceRetriableError, TokenRefreshedError
 from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
 from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
 from orderlayer.taps.taobao import protocol as p
@@ -48,38 +47,10 @@ _FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-taobao", "tap-tao
 
 
 # --------------------------------------------------------------------------- errors
-@dataclass(frozen=True)
-class TopError:
+class TopError(ErrorResponse):
     """TOP's ``{"error_response": {code, msg, sub_code, sub_msg, request_id}}``."""
 
-    code: int
-    msg: str
-    sub_code: str
-    sub_msg: str
-    request_id: str
-
-    @classmethod
-    def from_payload(cls, payload: t.Any) -> TopError | None:  # noqa: ANN401
-        body = payload.get("error_response") if isinstance(payload, dict) else None
-        if not isinstance(body, dict):
-            return None
-        try:
-            code = int(body.get("code"))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            code = -1
-        return cls(
-            code=code,
-            msg=str(body.get("msg") or ""),
-            sub_code=str(body.get("sub_code") or ""),
-            sub_msg=str(body.get("sub_msg") or ""),
-            request_id=str(body.get("request_id") or ""),
-        )
-
-    def describe(self, method: str) -> str:
-        return describe_answer(
-            method, self.code, code_label="error code", msg=self.msg, sub_code=self.sub_code, sub_msg=self.sub_msg,
-            id_label="request_id", id_value=self.request_id,
-        )
+    code_label = "error code"
 
 
 class Action(enum.Enum):
@@ -131,12 +102,17 @@ def fatal_hint(error: TopError) -> str:
 
 
 # --------------------------------------------------------------------------- auth
-class TaobaoAuthenticator(APIAuthenticatorBase):
+class TaobaoAuthenticator(RefreshingAuthenticator[TopError]):
     """Adds the signed system parameters to each request and renews the session once when rejected.
 
     Idempotent: singer-sdk applies it when preparing and again before every send; each application
     replaces the previous system parameters with ones for the current clock and session.
     """
+
+    platform = "Taobao"
+    #: TOP calls the access token the seller's "session".
+    token_noun = "session"
+    refresh_noun = "session renewal"
 
     def __init__(
         self,
@@ -154,30 +130,15 @@ class TaobaoAuthenticator(APIAuthenticatorBase):
         clock: Callable[[], float] = time.time,
         tokens: TokenKeeper | None = None,
     ) -> None:
-        super().__init__()
-        #: Where renewed sessions go (and, with a token store, come from); see taps/common/tokens.py.
-        self._tokens = tokens or TokenKeeper(
-            platform="Taobao", access_token=access_token, refresh_token=refresh_token, identity=(),
-            secret_filter=SECRET_FILTER, logger=logger, clock=clock,
+        super().__init__(
+            access_token=access_token, refresh_token=refresh_token, session=session, timeout=timeout,
+            secret_filter=SECRET_FILTER, logger=logger, clock=clock, tokens=tokens,
         )
         self._app_key = app_key
         self._app_secret = app_secret
-        self._access_token = access_token
-        self._refresh_token = refresh_token or None
         self._token_url = token_url
         self._sign_method = sign_method
         self._partner_id = partner_id or None
-        self._timeout = timeout
-        self._session = session
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._renewed_at: float | None = None
-        self.renew_count = 0
-        self.logger = logger
-
-    @property
-    def access_token(self) -> str:
-        return self._access_token
 
     def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         if not request.url:
@@ -187,7 +148,7 @@ class TaobaoAuthenticator(APIAuthenticatorBase):
         method = query.get("method")
         if not method:
             return request  # not a router call (e.g. the OAuth endpoint)
-        self._tokens.refresh_if_due(self._lock, self._renew)
+        self.refresh_if_due()
         body = request.body or b""
         text = body.decode("utf-8") if isinstance(body, bytes) else str(body)
         business = dict(parse_qsl(text, keep_blank_values=True))
@@ -203,27 +164,10 @@ class TaobaoAuthenticator(APIAuthenticatorBase):
         request.url = urlunsplit(parts._replace(query=urlencode(params)))
         return request
 
-    def handle_session_rejected(self, rejected: str | None, error: TopError, method: str) -> None:
-        """Renew once after an invalid/expired session, or fail naming the config key."""
-        with self._lock:
-            if rejected is not None and rejected != self._access_token:
-                return  # the request used an older session; a renewal already happened
-            if not self._refresh_token:
-                msg = (
-                    f"{error.describe(method)}: the session is expired or revoked and no refresh_token is configured. "
-                    "Re-authorize the shop and set config key 'access_token' (or set 'refresh_token' so the tap can "
-                    "renew it)."
-                )
-                raise SourceAPIError(msg, code=error.code, sub_code=error.sub_code, request_id=error.request_id)
-            if self._renewed_at is not None and self._clock() - self._renewed_at < 60:
-                msg = (
-                    f"{error.describe(method)} right after a successful session renewal: re-authorize the shop for "
-                    "this app and update 'access_token' and 'refresh_token' in the config."
-                )
-                raise SourceAPIError(msg, code=error.code, sub_code=error.sub_code, request_id=error.request_id)
-            self._renew()
+    def answer_error(self, answer: TopError, message: str) -> SourceAPIError:  # noqa: PLR6301
+        return SourceAPIError(message, code=answer.code, sub_code=answer.sub_code, request_id=answer.request_id)
 
-    def _renew(self) -> None:
+    def fetch_tokens(self) -> NewTokens:
         form = {
             "grant_type": "refresh_token",
             "refresh_token": self._refresh_token,
@@ -249,16 +193,11 @@ class TaobaoAuthenticator(APIAuthenticatorBase):
             )
             raise SourceAPIError(msg)
         now = self._clock()
-        self._tokens.refreshed(
-            access_token=str(token),
-            refresh_token=str(data["refresh_token"]) if data.get("refresh_token") else None,
+        return NewTokens.from_answer(
+            token, data.get("refresh_token"),
             access_expires_at=expiry_from(now, expires_in=data.get("expires_in")),
             refresh_expires_at=expiry_from(now, expires_in=data.get("re_expires_in")),
         )
-        self._access_token = self._tokens.access_token
-        self._refresh_token = self._tokens.refresh_token
-        self._renewed_at = self._clock()
-        self.renew_count += 1
 
 
 # --------------------------------------------------------------------------- shared per tap
@@ -382,7 +321,7 @@ class TaobaoStream(ResilientStream):
             raise SourceRetriableError(error.describe(method), response, retry_after=ban if ban is not None else hint, code=error.code)
         if action is Action.RENEW_SESSION:
             used = dict(parse_qsl(urlsplit(response.request.url or "").query)).get("session")
-            self.authenticator.handle_session_rejected(used, error, method)
+            self.authenticator.handle_token_rejected(used, error, method)
             msg = f"{error.describe(method)}; session renewed, retrying"
             raise TokenRefreshedError(msg, response)
         msg = f"{error.describe(method)}. {fatal_hint(error)}"

@@ -19,20 +19,19 @@ import decimal
 import enum
 import json
 import logging
-import threading
 import time
 import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
-from singer_sdk.authenticators import APIAuthenticatorBase
 from singer_sdk.pagination import BaseAPIPaginator
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
 from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
 from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
 from orderlayer.taps.tiktok_shop import protocol as p
@@ -144,12 +143,16 @@ def fatal_hint(envelope: Envelope) -> str:
 
 
 # --------------------------------------------------------------------------- auth
-class TikTokShopAuthenticator(APIAuthenticatorBase):
+class TikTokShopAuthenticator(RefreshingAuthenticator[Envelope]):
     """Signs each request and owns the access token (refreshed at most once per rejected token).
 
     Idempotent: singer-sdk applies it when preparing and before every send; each application
     replaces the previous ``app_key``/``timestamp``/``sign`` with ones for the current clock and token.
     """
+
+    platform = "TikTok Shop"
+    #: Refreshes one run may make before a further rejection is taken as a broken authorisation.
+    max_refreshes = 3
 
     def __init__(
         self,
@@ -166,29 +169,15 @@ class TikTokShopAuthenticator(APIAuthenticatorBase):
         clock: Callable[[], float] = time.time,
         tokens: TokenKeeper | None = None,
     ) -> None:
-        super().__init__()
-        #: Where refreshed tokens go (and, with a token store, come from); see taps/common/tokens.py.
-        self._tokens = tokens or TokenKeeper(
-            platform="TikTok Shop", access_token=access_token, refresh_token=refresh_token, identity=(),
-            secret_filter=SECRET_FILTER, logger=logger, clock=clock,
+        super().__init__(
+            access_token=access_token, refresh_token=refresh_token, session=session, timeout=timeout,
+            secret_filter=SECRET_FILTER, logger=logger, clock=clock, tokens=tokens,
         )
         self._base_path = urlsplit(base_url).path.rstrip("/")
         self._auth_base_url = auth_base_url.rstrip("/")
         self._app_key = app_key
         self._app_secret = app_secret
-        self._access_token = access_token
-        self._refresh_token = refresh_token or None
-        self._timeout = timeout
-        self._session = session
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._refreshed: set[str] = set()  # tokens already replaced (never refresh twice for one)
-        self.refresh_count = 0
-        self.logger = logger
-
-    @property
-    def access_token(self) -> str:
-        return self._access_token
+        self._replaced: set[str] = set()  # tokens already refreshed away from (never refresh twice for one)
 
     def api_path(self, url: str) -> str:
         """The path TikTok signs: the URL path without any prefix of ``base_url`` (a proxy mount)."""
@@ -203,7 +192,7 @@ class TikTokShopAuthenticator(APIAuthenticatorBase):
         body = request.body or b""
         if isinstance(body, str):
             body = body.encode("utf-8")
-        self._tokens.refresh_if_due(self._lock, self._refresh)
+        self.refresh_if_due()
         scheme, netloc, path, query, fragment = urlsplit(request.url)
         params = dict(parse_qsl(query, keep_blank_values=True))
         signed = p.signed_query(
@@ -218,28 +207,18 @@ class TikTokShopAuthenticator(APIAuthenticatorBase):
         request.headers[p.ACCESS_TOKEN_HEADER] = self._access_token
         return request
 
-    def handle_token_expired(self, used_token: str | None, envelope: Envelope, call: str) -> None:
-        """After 105002: refresh once for the rejected token, or fail naming the config keys."""
-        with self._lock:
-            if used_token is not None and used_token != self._access_token:
-                return  # the request carried an older token; it was already replaced
-            if not self._refresh_token:
-                msg = (
-                    f"{envelope.describe(call)}: the access token has expired and no refresh_token is configured. "
-                    "Set config key 'refresh_token' (or put a fresh 'access_token' in the config)."
-                )
-                raise SourceAPIError(msg, code=envelope.code, request_id=envelope.request_id)
-            if self._access_token in self._refreshed or self.refresh_count >= 3:
-                msg = (
-                    f"{envelope.describe(call)} even after a token refresh: re-authorize the shop for this app and "
-                    "update 'access_token' and 'refresh_token' in the config."
-                )
-                raise SourceAPIError(msg, code=envelope.code, request_id=envelope.request_id)
-            self._refreshed.add(self._access_token)
-            self._refresh()
+    def rejected_again(self) -> str | None:
+        """TikTok's rule (no cooldown): a token a refresh already replaced, or a run past ``max_refreshes``."""
+        if self._access_token in self._replaced or self.refresh_count >= self.max_refreshes:
+            return "even after a token refresh"
+        return None
 
-    def _refresh(self) -> None:
+    def answer_error(self, answer: Envelope, message: str) -> SourceAPIError:  # noqa: PLR6301
+        return SourceAPIError(message, code=answer.code, request_id=answer.request_id)
+
+    def fetch_tokens(self) -> NewTokens:
         """``GET {auth host}/api/v2/token/refresh`` (query: app_key, app_secret, refresh_token, grant_type)."""
+        self._replaced.add(self._access_token)
         call = p.TOKEN_REFRESH_PATH
         params = {
             "app_key": self._app_key,
@@ -271,17 +250,13 @@ class TikTokShopAuthenticator(APIAuthenticatorBase):
                 "or not issued to this app_key/app_secret: re-authorize the shop and set new 'access_token' and "
                 "'refresh_token' in the config."
             )
-            raise SourceAPIError(msg, code=envelope.code, request_id=envelope.request_id)
+            raise self.answer_error(envelope, msg)
         # Despite the names, *_expire_in are epoch seconds (the moment of expiry), not durations.
-        self._tokens.refreshed(
-            access_token=str(new_access),
-            refresh_token=str(data["refresh_token"]) if data.get("refresh_token") else None,
+        return NewTokens.from_answer(
+            new_access, data.get("refresh_token"),
             access_expires_at=expiry_from(self._clock(), expires_at=data.get("access_token_expire_in")),
             refresh_expires_at=expiry_from(self._clock(), expires_at=data.get("refresh_token_expire_in")),
         )
-        self._access_token = self._tokens.access_token
-        self._refresh_token = self._tokens.refresh_token
-        self.refresh_count += 1
 
 
 # --------------------------------------------------------------------------- shared per tap
@@ -513,7 +488,7 @@ class TikTokShopStream(ResilientStream):
             raise SourceRetriableError(envelope.describe(call), response, retry_after=hint, code=envelope.code)
         if action is Action.REFRESH_TOKEN:
             used = response.request.headers.get(p.ACCESS_TOKEN_HEADER) if response.request is not None else None
-            self.authenticator.handle_token_expired(used, envelope, call)
+            self.authenticator.handle_token_rejected(used, envelope, call)
             msg = f"{envelope.describe(call)}; access token refreshed, retrying"
             raise TokenRefreshedError(msg, response)
         msg = f"{envelope.describe(call)}. {fatal_hint(envelope)}"

@@ -295,7 +295,7 @@ def test_ended_authorisation_is_fatal_after_one_refresh(pdd_sandbox: Factory) ->
     sandbox.end_authorisation(SHOP)
     with pytest.raises(TapFailed) as info:
         run_tap(config)
-    assert "re-authorise the shop" in str(info.value.cause)
+    assert "authorisation of the app has ended" in str(info.value.cause) and "re-authorize the shop" in str(info.value.cause)
     assert [e["method"] for e in sandbox.requests].count(p.TOKEN_REFRESH) == 1
 
 
