@@ -56,7 +56,7 @@ _SOURCES: tuple[Source, ...] = (
     Source(
         "jd", "channel", "tap-jd", "https://api.jd.com/routerjson",
         ("app_key", "app_secret", "access_token", "refresh_token"), ("app_key", "app_secret", "access_token"),
-        account_label="venderId", streams=("orders", "refund_applies"),
+        account_label="venderId", streams=("orders", "refund_applies", "service_refunds"),
     ),
     Source(
         "taobao", "channel", "tap-taobao", "https://gw.api.taobao.com",

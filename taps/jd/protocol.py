@@ -106,6 +106,35 @@ REFUND_STATUSES: dict[str, str] = {
     "5": "人工审核通过", "6": "拦截并退款", "7": "青龙拦截成功", "8": "青龙拦截失败", "9": "强制关单并退款",
 }
 
+# --- after-sale services and their refunds (docs/channels/jd.md "Refunds after shipment") -------------------
+#: "查看售后和退款信息" (JOS apiId 15040): after-sale services (returns, refunds after shipment) with their refund.
+#: Request leaves per the SDKs: orderId, applyTimeBegin/End, approveTimeBegin/End (each pair both or neither),
+#: pageNumber (from 1), pageSize (1-50, default 10), extJsonStr.
+METHOD_AFTER_SALE_LIST = "jingdong.asc.serviceAndRefund.view"
+AFTER_SALE_RESULT_KEY = "pageResult"
+#: pageResult.code of a successful call (doc sample per an integration's research notes; not the order apiResult).
+AFTER_SALE_OK_CODE = "00000"
+AFTER_SALE_MAX_PAGE_SIZE = 50
+#: No deepest page is documented; windows with more than this many pages are split [I].
+AFTER_SALE_DEFAULT_MAX_PAGES = 100
+#: The time filters and their documented longest range: apply time 7 days, approval (review) time 10 days.
+AFTER_SALE_TIME_FILTERS: dict[str, tuple[str, str]] = {
+    "applyTime": ("applyTimeBegin", "applyTimeEnd"),
+    "approveTime": ("approveTimeBegin", "approveTimeEnd"),
+}
+AFTER_SALE_MAX_WINDOW_SECONDS: dict[str, int] = {"applyTime": 7 * 86_400, "approveTime": 10 * 86_400}
+#: A refund completes after the review without moving either filter time, so each sync re-reads this much
+#: before its bookmark: refunds completing up to 15 days after their review are found [I].
+AFTER_SALE_DEFAULT_LOOKBACK_SECONDS = 15 * 86_400
+#: Refund ``status`` of a service: 13 refund succeeded, 14 refund failed, anything else in progress (SDK comment).
+AFTER_SALE_REFUND_OK = "13"
+AFTER_SALE_REFUND_FAILED = "14"
+
+
+#: Lists an app may lack the permission for, and the tap key that switches each off.
+OPTIONAL_LISTS = {METHOD_REFUND_APPLY_LIST: "sync_refund_applies", METHOD_AFTER_SALE_LIST: "sync_after_sales"}
+
+
 # --- gateway error codes (module docstring) ---------------------------------------------------------
 CODE_OK = "0"
 CODE_SERVICE_UNAVAILABLE = "1"
@@ -199,6 +228,11 @@ def fatal_hint(code: str, method: str) -> str:
         return (
             "the access_token is expired or does not belong to this app: set a fresh 'access_token' (and "
             "'refresh_token') from the shop's authorisation of this app_key"
+        )
+    if code in (CODE_NO_API_PERMISSION, CODE_MERCHANT_TYPE_DENIED, CODE_NOT_A_MERCHANT, CODE_FORBIDDEN) and method in OPTIONAL_LISTS:
+        return (
+            f"permission denied for {method}: the app lacks this API permission; apply for it in the JOS console "
+            f"and re-authorize the shop, or set {OPTIONAL_LISTS[method]} to false in the tap config"
         )
     if code in (CODE_NO_API_PERMISSION, CODE_MERCHANT_TYPE_DENIED, CODE_NOT_A_MERCHANT, CODE_FORBIDDEN):
         return (

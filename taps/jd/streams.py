@@ -1,4 +1,4 @@
-"""JD streams: one class per stream (``orders``, ``refund_applies``)."""
+"""JD streams: one class per stream (``orders``, ``refund_applies``, ``after_sales``)."""
 
 from __future__ import annotations
 
@@ -320,11 +320,23 @@ class RefundAppliesStream(JdStream):
         "refund_time_filters in the tap config; set sync_refund_applies to false if the app lacks this API"
     )
 
+    #: Config keys and request vocabulary of this list (the after-sale list shares the sync rules).
+    sync_key = "sync_refund_applies"
+    filters_key = "refund_time_filters"
+    lookback_key = "refund_lookback_seconds"
+    default_lookback = p.REFUND_DEFAULT_LOOKBACK_SECONDS
+    max_pages_key = "refund_max_pages_per_window"
+    default_max_pages = p.REFUND_DEFAULT_MAX_PAGES
+    time_filters: t.ClassVar[dict[str, tuple[str, str]]] = p.REFUND_TIME_FILTERS
+    rows_key = "result"
+    page_key = "pageIndex"
+    noun = "refund applications"
+
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap)
         self._windows: list[Window] = []
         self._paginator: SplittingWindowPaginator | None = None
-        self._time_filter = "applyTime"
+        self._time_filter = next(iter(self.time_filters))
         self._range_end: int | None = None
         self._emitted: set[str] = set()
 
@@ -338,24 +350,27 @@ class RefundAppliesStream(JdStream):
 
     @property
     def window_seconds(self) -> int:
-        """Never longer than the order stream's windows, nor than 7 days."""
-        return min(int(self.config.get("window_seconds") or 86_400), p.REFUND_MAX_WINDOW_SECONDS)
+        """Never longer than the order stream's windows, nor than the current time filter allows."""
+        return min(int(self.config.get("window_seconds") or 86_400), self.max_window_seconds(self._time_filter))
+
+    def max_window_seconds(self, time_filter: str) -> int:  # noqa: ARG002, PLR6301
+        return p.REFUND_MAX_WINDOW_SECONDS
 
     # ---- sync range
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        if not self.config.get("sync_refund_applies", True):
-            self.logger.info("Refund applications are not synced (sync_refund_applies is false)")
+        if not self.config.get(self.sync_key, True):
+            self.logger.info("%s are not synced (%s is false)", self.noun.capitalize(), self.sync_key)
             return
         start, end = self.incremental_bounds(context)
         if self.get_starting_replication_key_value(context) is not None:
-            start -= int(self.config.get("refund_lookback_seconds", p.REFUND_DEFAULT_LOOKBACK_SECONDS))
+            start -= int(self.config.get(self.lookback_key, self.default_lookback))
         self._range_end = end
-        for time_filter in self.config.get("refund_time_filters") or list(p.REFUND_TIME_FILTERS):
+        for time_filter in self.config.get(self.filters_key) or list(self.time_filters):
             self._time_filter = str(time_filter)
             self._windows = list(sliding_windows(start, end, self.window_seconds))
             self.logger.info(
-                "Syncing refund applications of shop %s by %s %s .. %s in %d window(s) of <= %d s",
-                self.config["shop_id"], self._time_filter, format_epoch(start), format_epoch(end),
+                "Syncing %s of shop %s by %s %s .. %s in %d window(s) of <= %d s",
+                self.noun, self.config["shop_id"], self._time_filter, format_epoch(start), format_epoch(end),
                 len(self._windows), self.window_seconds,
             )
             if self._windows:
@@ -380,7 +395,7 @@ class RefundAppliesStream(JdStream):
         self._paginator = SplittingWindowPaginator(
             self._windows,
             self.page_size,
-            max_pages=int(self.config.get("refund_max_pages_per_window") or p.REFUND_DEFAULT_MAX_PAGES),
+            max_pages=int(self.config.get(self.max_pages_key) or self.default_max_pages),
             # unknown sort order: a window that changed while paging is re-read from its start
             replication_value=lambda _record: None,
             logger=self.logger,
@@ -388,11 +403,11 @@ class RefundAppliesStream(JdStream):
         return self._paginator
 
     def business_params(self, token: WindowPage) -> dict[str, t.Any]:
-        start_key, end_key = p.REFUND_TIME_FILTERS[self._time_filter]
+        start_key, end_key = self.time_filters[self._time_filter]
         return {
             start_key: p.format_local(token.window_start),
             end_key: p.format_local(token.window_end),
-            "pageIndex": str(token.page),
+            self.page_key: str(token.page),
             "pageSize": str(self.page_size),
         }
 
@@ -422,23 +437,23 @@ class RefundAppliesStream(JdStream):
         total = self.total_of(result)
         if total is None:
             return f"response has no integer 'totalCount' ({result.get('totalCount')!r})"
-        rows = result.get("result")
+        rows = result.get(self.rows_key)
         if rows is None:
             rows = []
         if not isinstance(rows, list):
-            return "response 'result' is not a list"
+            return f"response '{self.rows_key}' is not a list"
         try:
             params = json.loads(sent.get(p.PARAM_JSON) or "{}")
-            page, size = int(params["pageIndex"]), int(params["pageSize"])
+            page, size = int(params[self.page_key]), int(params["pageSize"])
         except (KeyError, TypeError, ValueError):
             return None
         expected = max(0, min(size, total - (page - 1) * size))
         if len(rows) < expected:
-            return f"page {page} holds {len(rows)} applications where totalCount {total} implies {expected} (truncated page)"
+            return f"page {page} holds {len(rows)} {self.noun} where totalCount {total} implies {expected} (truncated page)"
         return None
 
     def records_from_result(self, result: dict) -> t.Iterable[dict]:
-        records = result.get("result") or []
+        records = result.get(self.rows_key) or []
         if self._paginator is not None and not self._paginator.accept_page(self.total_of(result), records):
             return []
         return records
@@ -473,6 +488,123 @@ def changed_at(row: Mapping[str, t.Any]) -> str | None:
     times = []
     for key in _REFUND_TIME_KEYS:
         value = row.get(key)
+        if isinstance(value, str) and value.strip():
+            try:
+                times.append(p.parse_local(value))
+            except ValueError:
+                continue
+    return p.format_local(max(times)) if times else None
+
+
+#: Buyer identity in after-sale services: account ids pseudonymised; the reviewer's name (a shop employee)
+#: pseudonymised; the buyer's problem description (free text that may hold a phone number or address) nulled.
+JD_AFTER_SALE_PII_POLICY = PiiPolicy(
+    null_keys=frozenset({"questionDesc", "customerName", "customerMobilePhone", "customerTel", "customerEmail"}),
+    hash_keys=frozenset({"customerPin", "openIdBuyer", "xidBuyer", "approveName", "approvePin", "open_id_buyer", "xid_buyer"}),
+)
+SERVICE_BILL_KEY = "sameOrderServiceBill"
+#: Times of a service: (object, key); the SDKs type them as Date, which JD sends as epoch milliseconds or text.
+_AFTER_SALE_TIME_KEYS = ((SERVICE_BILL_KEY, "afsApplyTime"), (SERVICE_BILL_KEY, "approveDate"), (None, "completeTime"))
+_BILL_ID_KEYS = ("serviceId", "afsApplyId", "orderId", "wareId")
+
+
+def local_text_of(value: t.Any) -> t.Any:  # noqa: ANN401
+    """An epoch-milliseconds time (a JSON number or digit string of 12+ digits) as naive Beijing text; other
+    values as sent (a text time is already JD's naive Beijing form; anything else is quarantined downstream)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit() and len(value) >= 12):
+        return p.format_local(int(value) // 1000)
+    return value
+
+
+class AfterSalesStream(RefundAppliesStream):
+    """After-sale services and their refunds from ``jingdong.asc.serviceAndRefund.view`` (refunds after shipment).
+
+    One record per service (``sameOrderServiceBill.serviceId``) with its refund: ``afsRefundId``,
+    ``refoundAmount`` (the actual refund amount), ``status`` (13 refunded, 14 failed, else in progress) and
+    ``completeTime``. The list filters by apply time (<= 7 days) or review time (<= 10 days) only, so the sync
+    rules are the refund applications': one pass per filter, the bookmark at the end of the range, a look-back
+    (default 15 days) that re-reads refunds completing after their review (which moves neither time).
+    """
+
+    name = "service_refunds"
+    primary_keys: t.ClassVar[list[str]] = ["venderId", "serviceId"]
+    schema = StreamSchema(SCHEMAS)
+    result_key = p.AFTER_SALE_RESULT_KEY
+    business_failure_hint = (
+        "check window_seconds, after_sale_page_size (<= 50), after_sale_max_pages_per_window and "
+        "after_sale_time_filters in the tap config; set sync_after_sales to false if the app lacks this API"
+    )
+    sync_key = "sync_after_sales"
+    filters_key = "after_sale_time_filters"
+    lookback_key = "after_sale_lookback_seconds"
+    default_lookback = p.AFTER_SALE_DEFAULT_LOOKBACK_SECONDS
+    max_pages_key = "after_sale_max_pages_per_window"
+    default_max_pages = p.AFTER_SALE_DEFAULT_MAX_PAGES
+    time_filters: t.ClassVar[dict[str, tuple[str, str]]] = p.AFTER_SALE_TIME_FILTERS
+    rows_key = "data"
+    page_key = "pageNumber"
+    noun = "after-sale services"
+
+    @property
+    def api_method(self) -> str:
+        return p.METHOD_AFTER_SALE_LIST
+
+    @property
+    def page_size(self) -> int:
+        return int(self.config.get("after_sale_page_size") or p.AFTER_SALE_MAX_PAGE_SIZE)
+
+    def max_window_seconds(self, time_filter: str) -> int:  # noqa: PLR6301
+        return p.AFTER_SALE_MAX_WINDOW_SECONDS[time_filter]
+
+    def api_result_of(self, result: dict) -> dict:
+        # pageResult carries success, code ("00000" when fine) and msg itself
+        return {"success": result.get("success"), "chineseErrCode": result.get("msg"), "numberCode": result.get("code")}
+
+    @staticmethod
+    def total_of(result: dict) -> int | None:
+        try:
+            return int(result["totalCount"])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:  # noqa: ARG002
+        bill = row.get(SERVICE_BILL_KEY)
+        if not isinstance(bill, dict) or bill.get("serviceId") in (None, ""):
+            # Without a service id the record cannot be keyed or updated later: stop rather than drop it.
+            msg = f"{self.api_method} returned an entry without {SERVICE_BILL_KEY}.serviceId; report a tap bug with the sync log"
+            raise SourceAPIError(msg)
+        for key in _BILL_ID_KEYS:
+            if isinstance(bill.get(key), int) and not isinstance(bill.get(key), bool):
+                bill[key] = str(bill[key])  # exact: Python ints are never rounded
+        for key in ("afsRefundId", "status"):
+            if isinstance(row.get(key), int) and not isinstance(row.get(key), bool):
+                row[key] = str(row[key])
+        if row.get("refoundAmount") is not None and not isinstance(row["refoundAmount"], str):
+            row["refoundAmount"] = str(row["refoundAmount"])  # Decimal or int, digit for digit
+        for owner, key in _AFTER_SALE_TIME_KEYS:
+            target = bill if owner else row
+            if key in target:
+                target[key] = local_text_of(target[key])
+        row["serviceId"] = bill["serviceId"]
+        row["orderId"] = bill.get("orderId")
+        row["venderId"] = str(self.config["shop_id"])  # the token's shop: the method does not name it
+        row[CHANGED_AT_KEY] = after_sale_changed_at(row)
+        apply_pii_policy(row, JD_AFTER_SALE_PII_POLICY, str(self.config["pii_salt"]))
+        fingerprint = json.dumps(row, sort_keys=True, default=str)
+        if fingerprint in self._emitted:
+            return None
+        self._emitted.add(fingerprint)
+        return row
+
+
+def after_sale_changed_at(row: Mapping[str, t.Any]) -> str | None:
+    """The latest of a service's apply, review and refund completion times (naive Beijing text), None if none parse."""
+    bill = row.get(SERVICE_BILL_KEY) if isinstance(row.get(SERVICE_BILL_KEY), dict) else {}
+    times = []
+    for owner, key in _AFTER_SALE_TIME_KEYS:
+        value = (bill if owner else row).get(key)
         if isinstance(value, str) and value.strip():
             try:
                 times.append(p.parse_local(value))

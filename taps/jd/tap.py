@@ -10,14 +10,14 @@ from singer_sdk import typing as th
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.jd import protocol as p
 from orderlayer.taps.jd.client import JdConnection, JdStream
-from orderlayer.taps.jd.streams import OrdersStream, RefundAppliesStream
+from orderlayer.taps.jd.streams import AfterSalesStream, OrdersStream, RefundAppliesStream
 
 if t.TYPE_CHECKING:
     from singer_sdk.streams import Stream
 
 
 class TapJd(SourceTap):
-    """Singer tap for the JD JOS open platform (jingdong.pop.order.search / enSearch, refund applications)."""
+    """Singer tap for the JD JOS open platform (jingdong.pop.order.search / enSearch, refund applications, after-sales)."""
 
     name = "tap-jd"
 
@@ -126,8 +126,38 @@ class TapJd(SourceTap):
             default=p.REFUND_DEFAULT_MAX_PAGES,
             description="Deepest refund page the gateway serves (pageIndex 1-100 per the doc notes); deeper windows are split.",
         ),
+        th.Property(
+            "sync_after_sales",
+            th.BooleanType,
+            default=True,
+            description="Also read after-sale services and their refunds (jingdong.asc.serviceAndRefund.view); false if the app lacks the permission.",
+        ),
+        th.Property(
+            "after_sale_time_filters",
+            th.ArrayType(th.StringType(allowed_values=list(p.AFTER_SALE_TIME_FILTERS))),
+            default=list(p.AFTER_SALE_TIME_FILTERS),
+            description="After-sale passes over the same range: applyTime (<= 7-day windows) finds new services, approveTime (<= 10 days) reviews.",
+        ),
+        th.Property(
+            "after_sale_lookback_seconds",
+            th.IntegerType(minimum=0),
+            default=p.AFTER_SALE_DEFAULT_LOOKBACK_SECONDS,
+            description="Each after-sale sync re-reads this much before its bookmark (a refund completing after the review moves neither filter time).",
+        ),
+        th.Property(
+            "after_sale_page_size",
+            th.IntegerType(minimum=1, maximum=p.AFTER_SALE_MAX_PAGE_SIZE),
+            default=p.AFTER_SALE_MAX_PAGE_SIZE,
+            description="After-sale services per page (pageSize 1-50).",
+        ),
+        th.Property(
+            "after_sale_max_pages_per_window",
+            th.IntegerType(minimum=1),
+            default=p.AFTER_SALE_DEFAULT_MAX_PAGES,
+            description="Deepest after-sale page read per window (undocumented); deeper windows are split.",
+        ),
         *source_properties(
-            pii_subject="buyer ids pin/open_id_buyer and refund buyerId",
+            pii_subject="buyer ids pin/open_id_buyer, refund buyerId and after-sale customerPin",
             max_requests_per_second=5,
             request_timeout=15,
             token_store=True,
@@ -153,6 +183,11 @@ class TapJd(SourceTap):
                 "config key 'refund_time_filters' must name at least one of applyTime, checkTime "
                 "(or set sync_refund_applies to false)"
             )
+        if "after_sale_time_filters" in self.config and not self.config["after_sale_time_filters"]:
+            errors.append(
+                "config key 'after_sale_time_filters' must name at least one of applyTime, approveTime "
+                "(or set sync_after_sales to false)"
+            )
         return errors
 
     @cached_property
@@ -161,7 +196,7 @@ class TapJd(SourceTap):
         return JdConnection.from_config(self.config, self.logger, JdStream.secret_filter)
 
     def discover_streams(self) -> list[Stream]:
-        return [OrdersStream(self), RefundAppliesStream(self)]
+        return [OrdersStream(self), RefundAppliesStream(self), AfterSalesStream(self)]
 
 
 #: Console entry point (``tap-jd``).

@@ -146,10 +146,47 @@ APP_CANCEL = application("50000000000000004", ORDER_CANCELLED["orderId"], "1", "
 APP_OVER_1 = application("50000000000000015", ORDER_OVER["orderId"], "1", "800", "2024-11-25 08:00:00", "2024-11-25 09:00:00")
 APP_OVER_2 = application("50000000000000016", ORDER_OVER["orderId"], "5", "700", "2024-11-25 10:00:00", "2024-11-25 11:00:00")
 APP_BAD = application("50000000000000017", ORDER_B["orderId"], "1", "12.5", "2024-11-19 08:00:00", "2024-11-19 09:00:00")
-APPS_1 = [APP_PARTIAL, APP_REJECTED, APP_PENDING, APP_LATER_1, APP_CANCEL, APP_OVER_1, APP_OVER_2, APP_BAD]
+# After-sale services (refunds after shipment, jingdong.asc.serviceAndRefund.view): yuan refoundAmount, status 13 = refunded.
+# AS_DELIVERED: finished 11-22 10:00, paid 100.00; a service applied 11-23, approved 11-24, refunded 23.45 on 11-26.
+ORDER_AS_DELIVERED = order("3145878647546910021", orderState="FINISHED_L", orderPayment="100.00", modified="2024-11-22 10:00:00",
+                           orderEndTime="2024-11-22 10:00:00", waybill="JDV000221", itemInfoList=[item("100034721569", "100.00", "1")])
+# AS_OPEN: a service applied, not yet reviewed (status 0) → has_open_after_sale, nothing refunded.
+ORDER_AS_OPEN = order("3145878647546910022", orderState="WAIT_GOODS_RECEIVE_CONFIRM", modified="2024-11-20 08:00:00")
+# AS_REJECTED: a service refused at review (status 14, no amount) → nothing refunded, nothing open.
+ORDER_AS_REJECTED = order("3145878647546910023", orderState="WAIT_GOODS_RECEIVE_CONFIRM", modified="2024-11-20 08:00:00")
+# AS_LATER: approved (status 1) at sync 1, refunded 7.00 at sync 2; plus a refunded cancel-refund application of 2.00
+# made before shipping (different money): 2.00 + 7.00 = 9.00 of the paid 10.00.
+ORDER_AS_LATER = order("3145878647546910024", orderState="FINISHED_L", modified="2024-11-24 08:00:00",
+                       orderEndTime="2024-11-24 08:00:00")
+
+
+def service(service_id: str, order_id: str, status: str, apply_time: str, approve_time: str | None = None,
+            amount: str | None = None, complete_time: str | None = None) -> dict:
+    """An after-sale service as tap-jd emits it: ids copied up, venderId and ol_changed_at added, buyer data hashed."""
+    times = [t for t in (apply_time, approve_time, complete_time) if t]
+    return {"serviceId": service_id, "orderId": order_id, "venderId": SHOP, "afsRefundId": "700000000001" if amount else None,
+            "refoundAmount": amount, "status": status, "completeTime": complete_time, "ol_changed_at": max(times),
+            "sameOrderServiceBill": {"serviceId": service_id, "orderId": order_id, "wareId": "100034721568",
+                                     "afsApplyTime": apply_time, "approveDate": approve_time, "applyReason": "质量问题",
+                                     "customerPin": "sha256:buyer-1", "questionDesc": None}}
+
+
+AS_DELIVERED = service("4000000021", ORDER_AS_DELIVERED["orderId"], "13", "2024-11-23 09:00:00", "2024-11-24 09:00:00",
+                       "23.45", "2024-11-26 09:00:00")
+AS_OPEN = service("4000000022", ORDER_AS_OPEN["orderId"], "0", "2024-11-21 09:00:00")
+AS_REJECTED = service("4000000023", ORDER_AS_REJECTED["orderId"], "14", "2024-11-21 09:00:00", "2024-11-21 12:00:00")
+AS_LATER_1 = service("4000000024", ORDER_AS_LATER["orderId"], "1", "2024-11-25 09:00:00", "2024-11-25 12:00:00")
+AS_LATER_2 = service("4000000024", ORDER_AS_LATER["orderId"], "13", "2024-11-25 09:00:00", "2024-11-25 12:00:00",
+                     "7.00", "2024-11-27 12:00:00")
+AS_BAD = service("4000000025", ORDER_B2["orderId"], "13", "2024-11-21 09:00:00", "2024-11-21 12:00:00", "7.001", "2024-11-22 09:00:00")
+SERVICES_1 = [AS_DELIVERED, AS_OPEN, AS_REJECTED, AS_LATER_1, AS_BAD]
+SERVICES_2 = [AS_LATER_2]
+APP_AS_LATER = application("50000000000000024", ORDER_AS_LATER["orderId"], "1", "200", "2024-11-18 16:00:00", "2024-11-18 17:00:00")
+
+APPS_1 = [APP_AS_LATER, APP_PARTIAL, APP_REJECTED, APP_PENDING, APP_LATER_1, APP_CANCEL, APP_OVER_1, APP_OVER_2, APP_BAD]
 APPS_2 = [APP_LATER_2]
 
-SYNC_1 = [V_DELIVERED_SHIPPED, ORDER_REJECTED, ORDER_PENDING, ORDER_REVIEWED_LATER, ORDER_OVER, ORDER_A, ORDER_B, ORDER_B2, ORDER_BIG, ORDER_NUMERIC_ID, ORDER_CANCELLED, V_SHIPPED, ORDER_FINISHED_ONLY,
+SYNC_1 = [ORDER_AS_DELIVERED, ORDER_AS_OPEN, ORDER_AS_REJECTED, ORDER_AS_LATER, V_DELIVERED_SHIPPED, ORDER_REJECTED, ORDER_PENDING, ORDER_REVIEWED_LATER, ORDER_OVER, ORDER_A, ORDER_B, ORDER_B2, ORDER_BIG, ORDER_NUMERIC_ID, ORDER_CANCELLED, V_SHIPPED, ORDER_FINISHED_ONLY,
           ORDER_PRESALE, ORDER_UNKNOWN, ORDER_SENTINEL, ORDER_PIN_ONLY, BAD_AMOUNT, BAD_TIME, BAD_DECIMALS, BAD_MODIFIED,
           BAD_QUANTITY, MISSING_ID]
 SYNC_2 = [V_FINISHED, V_STOCK_OUT, ORDER_A, V_DELIVERED]  # ORDER_A re-sent unchanged: adds nothing
@@ -173,6 +210,10 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     raw.append("refund_applies", [copy.deepcopy(r) for r in APPS_1], ["venderId", "id"], "ol_changed_at")
     raw.sync_id = "sync-2"
     raw.append("refund_applies", [copy.deepcopy(r) for r in APPS_2], ["venderId", "id"], "ol_changed_at")
+    raw.sync_id = "sync-1"
+    raw.append("service_refunds", [copy.deepcopy(r) for r in SERVICES_1], ["venderId", "serviceId"], "ol_changed_at")
+    raw.sync_id = "sync-2"
+    raw.append("service_refunds", [copy.deepcopy(r) for r in SERVICES_2], ["venderId", "serviceId"], "ol_changed_at")
     con.close()
     root = project_dir()
     env = {**os.environ, "ORDERLAYER_DB": str(db), "DBT_PROFILES_DIR": str(root), "TZ": "America/New_York",
@@ -320,7 +361,7 @@ def test_nothing_lost_raw_equals_facts_plus_quarantine(warehouse: Path) -> None:
     raw_orders = rows(warehouse, "select count(distinct coalesce(_record->>'orderId', _record_hash)) from raw.jd__orders")[0][0]
     facts = rows(warehouse, "select count(*) from audit.fct_orders where channel = 'jd'")[0][0]
     quarantined = rows(warehouse, "select count(*) from quarantine.quarantine_orders where channel = 'jd' and not has_valid_version")[0][0]
-    assert (raw_orders, facts, quarantined) == (23, 17, 6)
+    assert (raw_orders, facts, quarantined) == (27, 21, 6)  # 4 after-sale orders added to 23 / 17
 
 
 # --------------------------------------------------------------------------- refund applications
@@ -375,4 +416,34 @@ def test_untypable_application_is_left_out_with_reason(warehouse: Path) -> None:
     assert fact(warehouse, ORDER_B["orderId"], "refund_amount, is_refunded") == (Decimal("0.00"), False)
     # ids above 2**53 stay exact text
     ids = {r[0] for r in rows(warehouse, "select application_id from staging.stg_jd__refund_applies")}
-    assert APP_PARTIAL["id"] in ids and len(ids) == 8
+    assert APP_PARTIAL["id"] in ids and len(ids) == 9
+
+
+# --------------------------------------------------------------------------- after-sale services (refunds after shipment)
+def test_after_sale_refund_of_a_delivered_order(warehouse: Path) -> None:
+    # 23.45 yuan refunded on 11-26, after the order's last change: the current version counts it
+    assert fact(warehouse, ORDER_AS_DELIVERED["orderId"], REFUND_COLUMNS) == (
+        Decimal("23.45"), True, False, Decimal("100.00"), True)
+    assert rows(warehouse, "select status_native, refund_amount, refunded_at, is_open from staging.stg_jd__service_refunds "
+                           "where service_id = ?", [AS_DELIVERED["serviceId"]]) == [
+        ("13", Decimal("23.45"), utc("2024-11-26 01:00:00"), False)]
+
+
+def test_open_after_sale_service(warehouse: Path) -> None:
+    assert fact(warehouse, ORDER_AS_OPEN["orderId"], REFUND_COLUMNS) == (Decimal("0.00"), False, True, Decimal("10.00"), True)
+
+
+def test_rejected_after_sale_service_refunds_nothing(warehouse: Path) -> None:
+    assert fact(warehouse, ORDER_AS_REJECTED["orderId"], REFUND_COLUMNS) == (
+        Decimal("0.00"), False, False, Decimal("10.00"), True)
+
+
+def test_after_sale_refund_synced_later_adds_to_a_cancel_refund_application(warehouse: Path) -> None:
+    # application 200 fen = 2.00 (before shipping) + after-sale 7.00 (refunded at sync 2) = 9.00 of paid 10.00
+    assert fact(warehouse, ORDER_AS_LATER["orderId"], REFUND_COLUMNS) == (Decimal("9.00"), True, False, Decimal("10.00"), True)
+
+
+def test_untypable_after_sale_service_is_left_out_with_reason(warehouse: Path) -> None:
+    assert rows(warehouse, "select quarantine_reason from staging.stg_jd__service_refunds where service_id = ?",
+                [AS_BAD["serviceId"]]) == [("non-numeric refoundAmount",)]
+    assert fact(warehouse, ORDER_B2["orderId"], "refund_amount, is_refunded") == (Decimal("0.00"), False)

@@ -63,6 +63,10 @@ class SyncResult(BaseSyncResult):
         return self.stream_records("refund_applies")
 
     @property
+    def after_sale_records(self) -> list[dict]:
+        return self.stream_records("service_refunds")
+
+    @property
     def order_ids(self) -> list[str]:
         return [str(r["orderId"]) for r in self.records]
 
@@ -81,7 +85,7 @@ def tap_config(sandbox: JdSandbox, shop: str = SHOP, **overrides: t.Any) -> dict
 
 def search_calls(sandbox: JdSandbox) -> list[dict]:
     """Calls of the order search methods (the refund list has :func:`refund_calls`)."""
-    return [e for e in sandbox.requests if e.get("path") == "/routerjson" and e.get("method") != p.METHOD_REFUND_APPLY_LIST]
+    return [e for e in sandbox.requests if e.get("path") == "/routerjson" and e.get("method") not in (p.METHOD_REFUND_APPLY_LIST, p.METHOD_AFTER_SALE_LIST)]
 
 
 def refund_calls(sandbox: JdSandbox) -> list[dict]:
@@ -91,3 +95,7 @@ def refund_calls(sandbox: JdSandbox) -> list[dict]:
 def index_by_id(sandbox: JdSandbox, shop: str = SHOP) -> dict[str, int]:
     gen = sandbox.generator
     return {gen.order_id_of(i): i for i in gen.indexes_for_shop(shop)}
+
+
+def after_sale_calls(sandbox: JdSandbox) -> list[dict]:
+    return [e for e in sandbox.requests if e.get("path") == "/routerjson" and e.get("method") == p.METHOD_AFTER_SALE_LIST]

@@ -255,7 +255,7 @@ def test_a_truncated_page_is_fetched_again(jd_sandbox: Factory) -> None:
 
 
 def test_missing_permission_fails_clearly_and_the_stream_can_be_switched_off(jd_sandbox: Factory) -> None:
-    sandbox = jd_sandbox(60, allowed_methods=[p.METHOD_ORDER_SEARCH])
+    sandbox = jd_sandbox(60, allowed_methods=[p.METHOD_ORDER_SEARCH, p.METHOD_AFTER_SALE_LIST])
     with pytest.raises(TapFailed) as failed:
         run_tap(config_at(sandbox))
     assert isinstance(failed.value.cause, SourceAPIError)

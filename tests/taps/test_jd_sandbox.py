@@ -25,6 +25,7 @@ from orderlayer.taps.jd.sandbox.generator import (
     PAUSED,
     WAYBILL_CHANGED,
     JdOrderGenerator,
+    yuan,
 )
 from orderlayer.taps.jd.sandbox.server import JdSandbox
 
@@ -317,7 +318,7 @@ def test_only_paid_orders_are_listed_and_advance_brings_late_updates() -> None:
 
 
 def test_order_facts_agree_with_the_payload(jd_sandbox: Factory) -> None:
-    sandbox = jd_sandbox(120)
+    sandbox = jd_sandbox(400)
     facts = list(sandbox.order_facts())
     listed = sandbox.expected_ids(SHOP) | sandbox.expected_ids(OTHER_SHOP)
     assert {f.channel_order_id for f in facts} == listed
@@ -330,6 +331,12 @@ def test_order_facts_agree_with_the_payload(jd_sandbox: Factory) -> None:
             served_app = sandbox.application(application)
             if served_app["status"] in {"1", "3", "5", "6", "7", "9"}:
                 approved[served_app["orderId"]] = approved.get(served_app["orderId"], Decimal(0)) + Decimal(served_app["applyRefundSum"]) / 100
+        # plus after-sale refunds as the service list serves them: status 13, yuan refoundAmount
+        for service in sandbox.after_sales(shop):
+            served_service = sandbox.after_sale(service)
+            if served_service["status"] == "13":
+                order_id = served_service["sameOrderServiceBill"]["orderId"]
+                approved[order_id] = approved.get(order_id, Decimal(0)) + Decimal(served_service["refoundAmount"])
     statuses = set()
     partial = 0
     for fact in facts:
@@ -345,7 +352,7 @@ def test_order_facts_agree_with_the_payload(jd_sandbox: Factory) -> None:
         assert fact.ordered_at.timestamp() == p.parse_local(order["orderStartTime"])
         statuses.add(fact.status)
     assert statuses == {"paid", "shipped", "completed", "cancelled"}
-    assert partial, "some shipped orders are partly refunded through an approved application"
+    assert partial, "some shipped orders are partly refunded through an after-sale service"
 
 
 def test_planted_personal_data_in_the_sandbox() -> None:
@@ -454,6 +461,34 @@ def test_refund_list_checks_the_signature_and_permission(jd_sandbox: Factory) ->
     assert error_code(call(denied, params, method=p.METHOD_REFUND_APPLY_LIST)) == p.CODE_NO_API_PERMISSION
 
 
+def test_after_sales_cover_the_cases_and_change_with_the_clock() -> None:
+    gen = JdOrderGenerator(3, AS_OF, 2_000, [SHOP], days=20)
+    now = gen.as_of_ts
+    services = [a for i in range(gen.n_orders) for a in gen.after_sales(i)]
+    assert 150 < len(services) < 330  # about 12 % of the ~1 600 shipped orders
+    for a in services:
+        ship = gen.event_times(a.order_index)[SHIP]
+        payment = gen.amounts_fen(a.order_index)["payment"]
+        assert ship and a.apply_time > ship and 0 < a.amount_fen <= payment
+    statuses = {a.status_at(now) for a in services if a.visible_at(now)}
+    assert {"0", "1", "13", "14"} <= statuses  # pending, approved awaiting the refund, refunded, rejected
+    assert any(a.amount_fen < gen.amounts_fen(a.order_index)["payment"] for a in services if a.approved)  # partial
+    assert any(a.amount_fen == gen.amounts_fen(a.order_index)["payment"] for a in services if a.approved)  # full
+    # an approval refunded only after the clock: in progress now, 13 with amount and time later
+    later = next(a for a in services if a.visible_at(now) and a.approved and a.approve_time <= now < a.complete_time)
+    before, after = gen.after_sale_record(later, now), gen.after_sale_record(later, later.complete_time)
+    assert before["status"] == "1" and before["refoundAmount"] is None and before["completeTime"] is None
+    assert after["status"] == "13" and after["refoundAmount"] == yuan(later.amount_fen)
+    assert after["completeTime"] == p.format_local(later.complete_time)
+    assert after["sameOrderServiceBill"]["approveDate"] == before["sameOrderServiceBill"]["approveDate"]  # unmoved
+    epoch = gen.after_sale_record(later, later.complete_time, epoch_ms=True)
+    assert epoch["completeTime"] == later.complete_time * 1000
+    rejected = next(a for a in services if a.approve_time and not a.approved and a.approve_time <= now)
+    record = gen.after_sale_record(rejected, now)
+    assert record["status"] == "14" and record["refoundAmount"] is None
+    assert len({a.service_id for a in services}) == len(services)
+
+
 def test_refund_applications_cover_the_cases_and_change_with_the_clock() -> None:
     gen = JdOrderGenerator(3, AS_OF, 2_000, [SHOP], days=20)
     now = gen.as_of_ts
@@ -466,9 +501,11 @@ def test_refund_applications_cover_the_cases_and_change_with_the_clock() -> None
         if gen.scenario_of(a.order_index) in (CANCELLED, LOCKED_CANCELLED):
             assert a.amount_fen == payment and a.status_at(a.check_time) in {"1", "6", "9"}
     statuses = {a.status_at(now) for a in apps if a.visible_at(now)}
-    assert {"0", "1", "2", "3", "5"} <= statuses
-    assert any(0 < a.amount_fen < gen.amounts_fen(a.order_index)["payment"] for a in apps)  # partial
-    assert any(a.amount_fen == gen.amounts_fen(a.order_index)["payment"] and gen.scenario_of(a.order_index) == NORMAL for a in apps)
+    assert {"0", "1", "2", "3", "6", "9"} <= statuses
+    # cancel-order refunds only: a shipped order's cancel request (made before shipping) is refused or pending
+    for a in apps:
+        if gen.scenario_of(a.order_index) == NORMAL:
+            assert a.apply_time < gen.event_times(a.order_index)[SHIP] and a.reviewed_status in {"0", "2"}
     later = [a for a in apps if a.visible_at(now) and a.check_time > now]
     assert later, "some applications are reviewed only after the clock moves"
     a = later[0]

@@ -3,7 +3,8 @@
     strings, numeric order ids kept as text; JD lists paid orders only. Fields read: macros/jd/order_shape.sql.
     Platform semantics the fact sheet leaves unconfirmed are dbt vars (docs/channels/jd.md): jd_presale_order_types,
     jd_open_after_sale_states, jd_cancelled_after_payment_is_refunded, jd_paid_amount_includes_balance_used.
-    Refunds also come from the refund applications (stg_jd__refund_applies): see the `version_refunds` step. -#}
+    Refunds also come from the refund applications (stg_jd__refund_applies, cancel-order refunds) and the after-sale
+    services (stg_jd__service_refunds, refunds after shipment): see the `version_refunds` step. -#}
 
 with raw as (
     {{ raw_records('jd', 'orders') }}
@@ -95,23 +96,31 @@ versions as (
 ),
 
 applications as (
-    select shop_id, channel_order_id, refund_amount, is_refunded, is_open, applied_at, reviewed_at
+    -- cancel-order refund applications count at their review; after-sale services at the refund's completion
+    -- (closed_at: completion, or the review that refused it). Different money: both add up (D-035).
+    select shop_id, channel_order_id, refund_amount, is_refunded, is_open, applied_at,
+        reviewed_at as refunded_at, reviewed_at as closed_at
     from {{ ref('stg_jd__refund_applies') }}
+    where quarantine_reason is null
+    union all
+    select shop_id, channel_order_id, refund_amount, is_refunded, is_open, applied_at, refunded_at, closed_at
+    from {{ ref('stg_jd__service_refunds') }}
     where quarantine_reason is null
 ),
 
-{#- What the refund applications say about each order version. The current version (latest by modified, then
-    sync time: rule D1) shows every application as it is now, so an application reviewed after the order's last
+{#- What the refund applications and after-sale services say about each order version. The current version
+    (latest by modified, then sync time: rule D1) shows every one as it is now, so a refund after the order's last
     change still counts. An earlier version shows them as they stood at its own `modified`: applied by then, and
-    reviewed by then or still open. So fct_order_events dates a refund no earlier than the version that shows it. -#}
+    refunded (closed) by then or still open. So fct_order_events dates a refund no earlier than the version that
+    shows it. -#}
 version_refunds as (
     select
         v._record_hash,
-        sum(case when a.is_refunded and (v.is_current or a.reviewed_at <= v.updated_at) then a.refund_amount end)
+        sum(case when a.is_refunded and (v.is_current or a.refunded_at <= v.updated_at) then a.refund_amount end)
             as approved_amount,
         coalesce(bool_or(case
             when v.is_current then a.is_open
-            else a.applied_at <= v.updated_at and (a.reviewed_at is null or a.reviewed_at > v.updated_at)
+            else a.applied_at <= v.updated_at and (a.closed_at is null or a.closed_at > v.updated_at)
         end), false) as open_application
     from (
         select
@@ -159,7 +168,8 @@ select
     coalesce({{ major_units_to_amount('v.tax_fee') }}, 0.00) as tax_amount,
     v.paid as paid_amount,
     -- a paid-then-cancelled order is refunded in full once (its cancel-refund application is the same money);
-    -- otherwise the approved applications' amounts, never more than paid (rule A3)
+    -- otherwise the approved applications' plus the refunded after-sale services' amounts, never more than paid
+    -- (rule A3, D-035)
     (case when v.refunded_in_full then v.paid else least(coalesce(r.approved_amount, 0.00), v.paid) end)::{{ money_type() }}
         as refund_amount,
     v.refunded_in_full or coalesce(r.approved_amount, 0) > 0 as has_refund,

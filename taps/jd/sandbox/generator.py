@@ -17,11 +17,17 @@ without a line id. Receiver fields are plaintext for ``search`` and opaque ciphe
 :data:`VAT_PER_10000` carry VAT invoice details with a company phone: planted personal data a tap must remove).
 The ciphertext format and the ``vatInfo`` sub-keys are the sandbox's own (not documented by the fact sheet).
 
-Refund applications (``jingdong.pop.afs.soa.refundapply.queryPageList``, :meth:`JdOrderGenerator.applications`):
-every paid-then-cancelled order has one for its full payment, approved when the order is cancelled; about
-:data:`AFTER_SALE_PER_10000` of the shipped orders get one after shipping (a partial or full amount), approved,
-rejected (then sometimes a second, smaller one) or never reviewed, and some approvals are confirmed by JD finance
-later without a new ``checkTime``. Amounts are integer fen strings (the doc's unit), ids 17 digits (above 2**53).
+Refund applications (``jingdong.pop.afs.soa.refundapply.queryPageList``, :meth:`JdOrderGenerator.applications`)
+are cancel-order refunds (before shipment): every paid-then-cancelled order has one for its full payment, approved
+when the order is cancelled (some confirmed by JD finance later without a new ``checkTime``); about
+:data:`CANCEL_REQUEST_PER_10000` of the shipped orders had a cancel request before shipping that was rejected or
+never reviewed. Amounts are integer fen strings (the doc's unit), ids 17 digits (above 2**53).
+
+After-sale services (``jingdong.asc.serviceAndRefund.view``, :meth:`JdOrderGenerator.after_sales`): about
+:data:`AFTER_SALE_PER_10000` of the shipped orders get one after shipping (a partial or full amount); it is
+reviewed (approved or rejected) or never, and an approved one is refunded (status 13, ``completeTime``, yuan
+``refoundAmount``) days later, often after the sandbox clock. In-progress status codes are the sandbox's own
+(JD documents only 13 refunded and 14 failed); a rejected service is listed with status 14 and no refund.
 """
 
 from __future__ import annotations
@@ -72,8 +78,12 @@ assert _SCENARIO_CUTS[-1] == 10_000
 PAY, HOLD, RELEASE, SHIP, WAYBILL, FINISH, CANCEL = range(7)
 N_EVENTS = 7
 
-#: Shipped orders (per 10 000) with a refund application after shipping.
+#: Shipped orders (per 10 000) whose buyer asked to cancel before shipping (not granted: the order shipped).
+CANCEL_REQUEST_PER_10000 = 1_000
+#: Shipped orders (per 10 000) with an after-sale service (return / refund after shipment).
 AFTER_SALE_PER_10000 = 1_200
+#: After-sale refund status at a clock: the sandbox's own in-progress codes, then JD's 13 (refunded) / 14.
+AFTER_SALE_PENDING, AFTER_SALE_APPROVED, AFTER_SALE_REFUNDED, AFTER_SALE_CLOSED = "0", "1", "13", "14"
 #: Application statuses that mean the money is (being) refunded; the rest are pending (0) or refused.
 REFUNDED_STATUSES = frozenset({"1", "3", "5", "6", "7", "9"})
 REFUND_REASONS = ("不想要了", "商品降价", "地址填写错误", "质量问题", "少件/漏发", "与描述不符")
@@ -109,6 +119,37 @@ class Application:
         """The application's last change at ``now`` (what a ``modified`` would say)."""
         times = [t for t in (self.apply_time, self.check_time, self.finance_time) if t and t <= now]
         return max(times)
+
+
+@dataclass(frozen=True)
+class AfterSale:
+    """One after-sale service of an order: static facts; :meth:`status_at` gives its refund status at a clock."""
+
+    service_id: str
+    refund_id: str
+    order_index: int
+    apply_time: int
+    #: fen refunded when approved
+    amount_fen: int
+    #: review time; 0 = never reviewed
+    approve_time: int
+    approved: bool
+    #: refund completion; 0 = never (rejected or not reviewed)
+    complete_time: int
+    reason: str = ""
+
+    def visible_at(self, now: int) -> bool:
+        return self.apply_time <= now
+
+    def status_at(self, now: int) -> str:
+        if not self.approve_time or self.approve_time > now:
+            return AFTER_SALE_PENDING
+        if not self.approved:
+            return AFTER_SALE_CLOSED
+        return AFTER_SALE_REFUNDED if self.complete_time <= now else AFTER_SALE_APPROVED
+
+    def refunded_fen_at(self, now: int) -> int:
+        return self.amount_fen if self.status_at(now) == AFTER_SALE_REFUNDED else 0
 
 
 #: orderState -> canonical lifecycle word used by :class:`OrderFact`.
@@ -434,31 +475,84 @@ class JdOrderGenerator:
             app_id = permuted_id(self.seed, 2 * i + k, 17, leading=5)
             return Application(app_id, i, apply, amount, check, status, finance, REFUND_REASONS[take(len(REFUND_REASONS))])
 
-        if scenario == CANCELLED:
-            # the buyer's cancel request is the application; its approval cancels the order
-            apply = max(ev[PAY] + 1, ev[CANCEL] - 60 - take(500))
-            return [app(0, apply, payment, ev[CANCEL], "9" if take(10) == 0 else "1")]
-        if scenario == LOCKED_CANCELLED:
-            return [app(0, ev[HOLD], payment, ev[CANCEL], "6" if take(4) == 0 else "1")]
-        if not ev[SHIP] or take(10_000) >= AFTER_SALE_PER_10000:
+        if scenario in (CANCELLED, LOCKED_CANCELLED):
+            # the buyer's cancel request is the application; its approval cancels the order; JD finance confirms
+            # half of the plain approvals later, without a new checkTime
+            if scenario == CANCELLED:
+                apply = max(ev[PAY] + 1, ev[CANCEL] - 60 - take(500))
+                status = "9" if take(10) == 0 else "1"
+            else:
+                apply = ev[HOLD]
+                status = "6" if take(4) == 0 else "1"
+            finance = ev[CANCEL] + HOUR + take(DAY) if status == "1" and take(2) else 0
+            return [app(0, apply, payment, ev[CANCEL], status, finance)]
+        if not ev[SHIP] or take(10_000) >= CANCEL_REQUEST_PER_10000:
             return []
-        apply = ev[SHIP] + HOUR + take(4 * DAY)
-        full = take(10) < 3
-        amount = payment if full else max(1, payment * (5 + take(80)) // 100)
+        # a cancel request before shipping that was not granted (the order shipped): refused or never reviewed
+        apply = ev[PAY] + 60 + take(max(1, ev[SHIP] - ev[PAY] - 120))
+        if take(100) < 15:
+            return [app(0, apply, payment, 0, "0")]
+        return [app(0, apply, payment, apply + HOUR + take(3 * DAY), "2")]
+
+    def after_sales(self, i: int) -> list[AfterSale]:
+        """Order ``i``'s after-sale services, whatever the clock (filter with :meth:`AfterSale.visible_at`)."""
+        ev = self.event_times(i)
+        if not ev[SHIP]:
+            return []
+        r = digest(self.seed, i, b"jd-after-sales")
+
+        def take(mod: int) -> int:
+            nonlocal r
+            r, value = divmod(r, mod)
+            return value
+
+        if take(10_000) >= AFTER_SALE_PER_10000:
+            return []
+        payment = self.amounts_fen(i)["payment"]
+        apply = ev[SHIP] + HOUR + take(6 * DAY)
+        amount = payment if take(10) < 3 else max(1, payment * (5 + take(80)) // 100)
         outcome = take(100)
-        if outcome < 12:  # never reviewed
-            return [app(0, apply, amount, 0, "0")]
-        check = apply + HOUR + take(3 * DAY)
-        if outcome < 40:  # rejected; half the buyers apply again for less
-            apps = [app(0, apply, amount, check, "2")]
-            if take(2):
-                again = check + HOUR + take(DAY)
-                smaller = max(1, amount // 2)
-                apps.append(app(1, again, smaller, again + HOUR + take(2 * DAY), "1"))
-            return apps
-        status = "5" if take(10) == 0 else "1"
-        finance = check + HOUR + take(DAY) if status == "1" and take(10) < 3 else 0
-        return [app(0, apply, amount, check, status, finance)]
+        approve = 0 if outcome < 15 else apply + HOUR + take(2 * DAY)
+        approved = outcome >= 35
+        complete = approve + HOUR + take(5 * DAY) if approved else 0
+        service_id = permuted_id(self.seed, i, 10, leading=4)
+        refund_id = permuted_id(self.seed, i, 12, leading=7)
+        return [AfterSale(service_id, refund_id, i, apply, amount, approve, approved, complete,
+                          REFUND_REASONS[take(len(REFUND_REASONS))])]
+
+    def after_sale_record(self, a: AfterSale, now: int, *, epoch_ms: bool = False) -> dict:
+        """Service ``a`` as the after-sale list returns it at ``now`` (all fields, before any tap processing)."""
+        status = a.status_at(now)
+        buyer = self.buyer_of(a.order_index)
+        line = self._lines(a.order_index)[0]
+
+        def when(epoch: int) -> str | int:
+            return epoch * 1000 if epoch_ms else local_time(epoch)
+
+        reviewed = status != AFTER_SALE_PENDING
+        refunded = status == AFTER_SALE_REFUNDED
+        return {
+            "afsRefundId": a.refund_id if a.approved and reviewed else None,
+            "refoundAmount": yuan(a.amount_fen) if refunded else None,
+            "completeTime": when(a.complete_time) if refunded else None,
+            "status": status,
+            "sameOrderServiceBill": {
+                "serviceId": a.service_id,
+                "afsApplyId": str(int(a.service_id) + 1),
+                "orderId": self.order_id_of(a.order_index),
+                "wareId": line[0][1],
+                "wareName": line[0][0],
+                "serviceCount": line[2],
+                "afsApplyTime": when(a.apply_time),
+                "approveDate": when(a.approve_time) if reviewed else None,
+                "approveName": "售后专员王芳" if reviewed else None,
+                "approveNotes": ("同意退款" if a.approved else "不符合退货条件") if reviewed else None,
+                "applyReason": a.reason,
+                "questionDesc": f"{a.reason}，请联系我 1{(buyer * 7919) % 10**10:010d}",
+                "customerPin": "jd_" + hashlib.sha256(b"pin:%d:%d" % (self.seed, buyer)).hexdigest()[:12],
+                "openIdBuyer": base64.urlsafe_b64encode(hashlib.sha256(b"open:%d:%d" % (self.seed, buyer)).digest()[:18]).decode(),
+            },
+        }
 
     def buyer_of(self, i: int) -> int:
         """The buyer of order ``i`` (repeat buyers share identity): the first draw :meth:`order` makes."""
@@ -489,12 +583,14 @@ class JdOrderGenerator:
 
     def refund_fen_at(self, i: int, now: int) -> int:
         """What the order has been refunded at ``now``, in fen: its payment if cancelled after payment, else the
-        approved applications visible at ``now`` (never more than the payment)."""
+        approved applications plus the refunded after-sale services visible at ``now`` (never more than the
+        payment) -- the staging rule (docs/channels/jd.md)."""
         payment = self.amounts_fen(i)["payment"]
         if self.state_at(i, now) == "TRADE_CANCELED":
             return payment
         approved = sum(a.amount_fen for a in self.applications(i) if a.visible_at(now) and a.status_at(now) in REFUNDED_STATUSES)
-        return min(payment, approved)
+        after_sale = sum(a.refunded_fen_at(now) for a in self.after_sales(i) if a.visible_at(now))
+        return min(payment, approved + after_sale)
 
     def fact(self, i: int, now: int) -> OrderFact:
         """Order ``i`` at ``now`` in neutral terms (for the ERP sandboxes)."""

@@ -20,6 +20,10 @@ Refund applications (``jingdong.pop.afs.soa.refundapply.queryPageList``) answer 
 ``applyTime`` / ``checkTime`` ranges (each at most ``refund_max_window_seconds``), ``pageIndex`` 1..100,
 ``pageSize`` 1..50, sorted by application id (the real order is undocumented, so a tap must not rely on it).
 
+After-sale services (``jingdong.asc.serviceAndRefund.view``) answer inside ``…_responce.pageResult{success, code,
+msg, pageNumber, pageSize, totalCount, data[]}``, filtered by ``orderId`` and the apply (<= 7 days) / approve
+(<= 10 days) time ranges, ``pageNumber`` from 1, ``pageSize`` 1..50, sorted by service id.
+
 Faults (``sandbox.faults`` or ``POST /_sandbox/faults``): ``rate_limit_next`` (-> code 2), ``busy_next`` (-> 66),
 ``expire_token`` (tokens in use answer 19 until refreshed), ``truncate_next`` (a page loses its last order, or
 with ``truncate_style="body"`` its JSON is cut), ``http_503_next``, ``stall_next``; JD-specific
@@ -44,7 +48,7 @@ from orderlayer.taps.common.ratelimit import TokenBucket
 from orderlayer.taps.common.sandbox import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
 from orderlayer.taps.common.synth import OrderFact
 from orderlayer.taps.jd import protocol as p
-from orderlayer.taps.jd.sandbox.generator import Application, JdOrderGenerator
+from orderlayer.taps.jd.sandbox.generator import AfterSale, Application, JdOrderGenerator
 
 ROUTER_PATH = "/routerjson"
 OAUTH_PATH = "/oauth2/refresh_token"
@@ -121,9 +125,14 @@ class JdSandbox(SandboxServer):
         timestamp_tolerance_seconds: int = p.TIMESTAMP_TOLERANCE_SECONDS,
         truncate_style: str = "rows",
         order_id_as_number: bool = False,
-        allowed_methods: t.Iterable[str] = (p.METHOD_ORDER_SEARCH, p.METHOD_ORDER_ENSEARCH, p.METHOD_REFUND_APPLY_LIST),
+        allowed_methods: t.Iterable[str] = (
+            p.METHOD_ORDER_SEARCH, p.METHOD_ORDER_ENSEARCH, p.METHOD_REFUND_APPLY_LIST, p.METHOD_AFTER_SALE_LIST,
+        ),
         refund_max_window_seconds: int = p.REFUND_MAX_WINDOW_SECONDS,
         refund_ids_as_numbers: bool = False,
+        after_sale_max_window_seconds: t.Mapping[str, int] | None = None,
+        after_sale_ids_as_numbers: bool = False,
+        after_sale_times_as_epoch_ms: bool = False,
         extra_fields: t.Mapping[str, t.Any] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -159,6 +168,14 @@ class JdSandbox(SandboxServer):
             self._applications[self.generator.shop_id_of(i)].extend(self.generator.applications(i))
         for apps in self._applications.values():
             apps.sort(key=lambda a: int(a.id))
+        self.after_sale_max_window_seconds = dict(after_sale_max_window_seconds or p.AFTER_SALE_MAX_WINDOW_SECONDS)
+        self.after_sale_ids_as_numbers = after_sale_ids_as_numbers
+        self.after_sale_times_as_epoch_ms = after_sale_times_as_epoch_ms
+        self._after_sales: dict[str, list[AfterSale]] = {shop: [] for shop in self.shop_ids}
+        for i in range(self.generator.n_orders):
+            self._after_sales[self.generator.shop_id_of(i)].extend(self.generator.after_sales(i))
+        for services in self._after_sales.values():
+            services.sort(key=lambda a: int(a.service_id))
         self.extra_fields = dict(extra_fields or {})
         self._bucket = TokenBucket(qps, qps) if qps else None
         self._now = self.generator.as_of_ts
@@ -226,6 +243,18 @@ class JdSandbox(SandboxServer):
         with self._lock:
             now = self._now
         return self.generator.application_record(a, now)
+
+    def after_sales(self, shop_id: str) -> list[AfterSale]:
+        """The shop's after-sale services visible at the sandbox clock, by service id."""
+        with self._lock:
+            now = self._now
+        return [a for a in self._after_sales[str(shop_id)] if a.visible_at(now)]
+
+    def after_sale(self, a: AfterSale) -> dict:
+        """Service ``a`` as the list serves it at the sandbox clock (text times)."""
+        with self._lock:
+            now = self._now
+        return self.generator.after_sale_record(a, now)
 
     def _render(self, i: int, now: int, bump: int | None, *, encrypted: bool) -> dict:
         order = self.generator.order(i, now, encrypted=encrypted)
@@ -323,6 +352,8 @@ class JdSandbox(SandboxServer):
             method, business = self._verify(params, entry)
             if method == p.METHOD_REFUND_APPLY_LIST:
                 body: dict | bytes = self._refund_list(business, entry)
+            elif method == p.METHOD_AFTER_SALE_LIST:
+                body = self._after_sale_list(business, entry)
             else:
                 body = self._order_search(method, business, entry)
             entry["code"] = p.CODE_OK
@@ -334,7 +365,14 @@ class JdSandbox(SandboxServer):
         except _Business as failure:
             entry["code"] = "business"
             entry["error"] = failure.en
-            if params.get("method") == p.METHOD_REFUND_APPLY_LIST:
+            if params.get("method") == p.METHOD_AFTER_SALE_LIST:
+                body = {
+                    p.response_key(p.METHOD_AFTER_SALE_LIST): {
+                        "code": p.CODE_OK,
+                        p.AFTER_SALE_RESULT_KEY: {"success": False, "code": "10001", "msg": failure.zh, "data": [], "totalCount": 0},
+                    }
+                }
+            elif params.get("method") == p.METHOD_REFUND_APPLY_LIST:
                 body = {
                     p.response_key(p.METHOD_REFUND_APPLY_LIST): {
                         "code": p.CODE_OK,
@@ -370,7 +408,7 @@ class JdSandbox(SandboxServer):
         if params["app_key"] != self.app_key:
             raise _Gateway(p.CODE_INVALID_APP_KEY)
         method = params["method"]
-        if method not in (*p.ORDER_METHODS.values(), p.METHOD_REFUND_APPLY_LIST):
+        if method not in (*p.ORDER_METHODS.values(), p.METHOD_REFUND_APPLY_LIST, p.METHOD_AFTER_SALE_LIST):
             raise _Gateway(p.CODE_INVALID_METHOD, method)
         if params["v"] != p.API_VERSION:
             raise _Gateway(p.CODE_UNSUPPORTED_VERSION, params["v"])
@@ -534,7 +572,68 @@ class JdSandbox(SandboxServer):
             return data[: len(data) * 3 // 5]
         return body
 
-    def _refund_range(self, params: dict, start_key: str, end_key: str) -> tuple[int, int] | None:
+    def _after_sale_list(self, params: dict, entry: dict) -> dict | bytes:
+        """``jingdong.asc.serviceAndRefund.view``: by orderId or apply / approve time ranges, pageNumber from 1."""
+        shop_id = params.pop("_shop_id")
+        page = _int(params, "pageNumber", 1)
+        size = _int(params, "pageSize", 10)
+        if page < 1:
+            raise _Business("页码从1开始", "pageNumber starts at 1")
+        if not 1 <= size <= p.AFTER_SALE_MAX_PAGE_SIZE:
+            raise _Business(f"每页大小1-{p.AFTER_SALE_MAX_PAGE_SIZE}", f"pageSize must be 1..{p.AFTER_SALE_MAX_PAGE_SIZE}")
+        ranges = {}
+        for name, (start_key, end_key) in p.AFTER_SALE_TIME_FILTERS.items():
+            bounds = self._refund_range(params, start_key, end_key, limit=self.after_sale_max_window_seconds[name])
+            if bounds:
+                ranges[name] = bounds
+        order_id = str(params.get("orderId") or "").strip()
+        if not (order_id or ranges):
+            raise _Business("查询条件不能为空", "give orderId or an applyTime / approveTime range")
+        with self._lock:
+            now = self._now
+        gen = self.generator
+        chosen = []
+        for a in self._after_sales[shop_id]:
+            if not a.visible_at(now):
+                continue
+            record = gen.after_sale_record(a, now)
+            bill = record["sameOrderServiceBill"]
+            if order_id and bill["orderId"] != order_id:
+                continue
+            times = {"applyTime": bill["afsApplyTime"], "approveTime": bill["approveDate"] or ""}
+            if not all(self._in_range(times[name], bounds) for name, bounds in ranges.items()):
+                continue
+            if self.after_sale_times_as_epoch_ms:
+                record = gen.after_sale_record(a, now, epoch_ms=True)
+            chosen.append(record)
+        total = len(chosen)
+        rows = chosen[(page - 1) * size : page * size]
+        if self.after_sale_ids_as_numbers:
+            rows = [
+                {**r, "afsRefundId": None if r["afsRefundId"] is None else int(r["afsRefundId"]),
+                 "sameOrderServiceBill": {**r["sameOrderServiceBill"], **{
+                     k: int(r["sameOrderServiceBill"][k]) for k in ("serviceId", "afsApplyId", "orderId", "wareId")}}}
+                for r in rows
+            ]
+        truncated = bool(rows) and self.take_fault("truncate_next")
+        if truncated and self.truncate_style == "rows":
+            rows = rows[:-1]
+        entry.update(total=total, returned=len(rows), **({"fault": "truncate"} if truncated else {}))
+        body = {
+            p.response_key(p.METHOD_AFTER_SALE_LIST): {
+                "code": p.CODE_OK,
+                p.AFTER_SALE_RESULT_KEY: {
+                    "success": True, "code": p.AFTER_SALE_OK_CODE, "msg": "成功",
+                    "pageNumber": str(page), "pageSize": str(size), "totalCount": str(total), "data": rows,
+                },
+            }
+        }
+        if truncated and self.truncate_style == "body":
+            data = encode_json(body)
+            return data[: len(data) * 3 // 5]
+        return body
+
+    def _refund_range(self, params: dict, start_key: str, end_key: str, *, limit: int | None = None) -> tuple[int, int] | None:
         raw_start, raw_end = params.get(start_key), params.get(end_key)
         if not raw_start and not raw_end:
             return None
@@ -544,8 +643,9 @@ class JdSandbox(SandboxServer):
             raise _Business("时间格式不正确", f"{start_key}/{end_key} must be yyyy-MM-dd HH:mm:ss") from None
         if end < start:
             raise _Business("结束时间不能早于开始时间", f"{end_key} is before {start_key}")
-        if end - start > self.refund_max_window_seconds:
-            raise _Business("查询时间跨度过大", f"{start_key}..{end_key} exceeds {self.refund_max_window_seconds} s")
+        limit = self.refund_max_window_seconds if limit is None else limit
+        if end - start > limit:
+            raise _Business("查询时间跨度过大", f"{start_key}..{end_key} exceeds {limit} s")
         return start, end
 
     def _in_range(self, value: str, bounds: tuple[int, int]) -> bool:
