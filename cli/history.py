@@ -16,6 +16,8 @@ from typing import Any
 
 import duckdb
 
+from orderlayer.expectations.warehouse import table_exists
+
 #: Gate metrics drawn as trends, in order, with a label and whether they are shares (shown in %).
 TREND_METRICS: tuple[tuple[str, str, bool], ...] = (
     ("fct_orders", "orders in fct_orders", False),
@@ -101,14 +103,6 @@ def gate_order(gate_id: str) -> tuple[int, int]:
     return (0 if gate_id.startswith("R") else 1, int(gate_id[1:]) if gate_id[1:].isdigit() else 99)
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
-        ).fetchone()[0]
-    )
-
-
 def load_report(db: Path, run_id: str | None = None, runs: int = 30, days: int = 30) -> ReportData:
     """Everything the report shows for `run_id` (default: the latest recorded run) and the `runs` before it."""
     if not db.is_file():
@@ -116,7 +110,7 @@ def load_report(db: Path, run_id: str | None = None, runs: int = 30, days: int =
     con = duckdb.connect(str(db), read_only=True)
     try:
         con.execute("SET TimeZone = 'UTC'")
-        if not _table_exists(con, "ops", "gate_results"):
+        if not table_exists(con, "ops", "gate_results"):
             raise NoRunsError(f"{db} has no gate runs yet; run `orderlayer check` or `orderlayer run` first")
         history = _runs(con, runs, run_id)
         current = history[-1]
@@ -151,7 +145,7 @@ def load_report(db: Path, run_id: str | None = None, runs: int = 30, days: int =
 
 
 def _runs(con: duckdb.DuckDBPyConnection, limit: int, run_id: str | None) -> list[RunSummary]:
-    has_log = _table_exists(con, "ops", "publish_log")
+    has_log = table_exists(con, "ops", "publish_log")
     version = (
         "(SELECT max(p.version) FROM ops.publish_log AS p WHERE p.run_id = g.run_id)" if has_log else "NULL::BIGINT"
     )
@@ -207,14 +201,14 @@ def _lights(con: duckdb.DuckDBPyConnection, run_id: str) -> list[Light]:
 
 
 def _check_run(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any] | None:
-    if not _table_exists(con, "ops", "check_runs"):
+    if not table_exists(con, "ops", "check_runs"):
         return None
     row = con.execute("SELECT verdict, dbt_tests FROM ops.check_runs WHERE run_id = ?", [run_id]).fetchone()
     return {"verdict": row[0], "dbt_tests": json.loads(row[1])} if row else None
 
 
 def _published(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
-    if not _table_exists(con, "ops", "publish_log"):
+    if not table_exists(con, "ops", "publish_log"):
         return None
     row = con.execute(
         "SELECT version, run_id, published_at, verdict, row_counts FROM ops.publish_log ORDER BY version DESC LIMIT 1"
@@ -231,7 +225,7 @@ def _published(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
 
 
 def _freshness(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, Any]]:
-    if not _table_exists(con, "ops", "source_freshness"):
+    if not table_exists(con, "ops", "source_freshness"):
         return []
     rows = con.execute(
         """SELECT source, channel, status, colour, max_loaded_at, age_seconds, warn_after_minutes, error_after_minutes
@@ -248,7 +242,7 @@ def _freshness(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, An
 
 
 def _reconciliation(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    if not _table_exists(con, "audit", "fct_reconciliation_daily"):
+    if not table_exists(con, "audit", "fct_reconciliation_daily"):
         return []
     rows = con.execute(
         """SELECT channel, shop_id, currency, sum(channel_orders), sum(erp_orders), sum(channel_paid_amount),
@@ -264,7 +258,7 @@ def _reconciliation(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 
 def _reconciliation_exceptions(con: duckdb.DuckDBPyConnection, examples: int = 3) -> list[dict[str, Any]]:
-    if not _table_exists(con, "audit", "fct_reconciliation_exceptions"):
+    if not table_exists(con, "audit", "fct_reconciliation_exceptions"):
         return []
     rows = con.execute(
         f"""SELECT exception_type, coalesce(channel, '(unmapped customer)'), reason, count(*),
@@ -277,20 +271,32 @@ def _reconciliation_exceptions(con: duckdb.DuckDBPyConnection, examples: int = 3
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    if not _table_exists(con, "quarantine", "quarantine_orders"):
+    if not table_exists(con, "quarantine", "quarantine_orders"):
         return []
+    # Refund records that could not be counted (quarantine_refunds) are listed beside the orders, their reason
+    # prefixed with the record type; such a record never has a valid version (it is left out of its order).
+    refunds = (
+        """UNION ALL
+           SELECT channel, record_type || ': ' || quarantine_reason, raw_record_id, shop_id, channel_order_id, FALSE
+           FROM quarantine.quarantine_refunds"""
+        if table_exists(con, "quarantine", "quarantine_refunds")
+        else ""
+    )
     rows = con.execute(
-        """SELECT channel, quarantine_reason, count(*) AS records,
+        f"""SELECT channel, reason, count(*) AS records,
                   count(DISTINCT coalesce(shop_id || '|' || channel_order_id, raw_record_id)) AS orders,
                   count(*) FILTER (WHERE NOT coalesce(has_valid_version, FALSE)) AS without_valid_version
-           FROM quarantine.quarantine_orders GROUP BY ALL ORDER BY records DESC, channel, quarantine_reason"""
+           FROM (SELECT channel, quarantine_reason AS reason, raw_record_id, shop_id, channel_order_id, has_valid_version
+                 FROM quarantine.quarantine_orders
+                 {refunds})
+           GROUP BY ALL ORDER BY records DESC, channel, reason"""
     ).fetchall()
     keys = ("channel", "reason", "records", "orders", "without_valid_version")
     return [dict(zip(keys, row)) for row in rows]
 
 
 def _metric_trend(con: duckdb.DuckDBPyConnection, runs: list[RunSummary]) -> dict[str, dict[str, list[float | None]]]:
-    if not _table_exists(con, "ops", "gate_metrics"):
+    if not table_exists(con, "ops", "gate_metrics"):
         return {}
     ids = [r.run_id for r in runs]
     rows = con.execute(
@@ -306,7 +312,7 @@ def _metric_trend(con: duckdb.DuckDBPyConnection, runs: list[RunSummary]) -> dic
 
 
 def _daily_orders(con: duckdb.DuckDBPyConnection, days: int) -> dict[str, list[tuple[date, int]]]:
-    if not _table_exists(con, "audit", "fct_orders"):
+    if not table_exists(con, "audit", "fct_orders"):
         return {}
     rows = con.execute(
         """SELECT channel, business_date, count(*) FROM audit.fct_orders

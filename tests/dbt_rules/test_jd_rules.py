@@ -2,7 +2,7 @@
 
 Raw records are written by hand (orderInfo as jingdong.pop.order.search sends it, after tap-jd's PII policy),
 landed with the real loader store into a fresh DuckDB ``raw.jd__orders``, and the real dbt project is built once
-for the module: ``dbt build --select @stg_jd__orders`` (the staging models, everything downstream of them and
+for the module: ``dbt build --select @stg_jd__orders quarantine_refunds`` (the staging models, everything downstream of them and
 everything that needs) with both channels staged. The build runs under TZ=America/New_York to show nothing
 depends on the session zone (rule T5); results are read in UTC.
 """
@@ -218,7 +218,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = project_dir()
     env = {**os.environ, "ORDERLAYER_DB": str(db), "DBT_PROFILES_DIR": str(root), "TZ": "America/New_York",
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    cmd = [str(Path(sys.executable).with_name("dbt")), "build", "--select", "@stg_jd__orders",
+    cmd = [str(Path(sys.executable).with_name("dbt")), "build", "--select", "@stg_jd__orders", "quarantine_refunds",
            "--vars", json.dumps(DBT_VARS), "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
     proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout[-4000:]
@@ -447,3 +447,12 @@ def test_untypable_after_sale_service_is_left_out_with_reason(warehouse: Path) -
     assert rows(warehouse, "select quarantine_reason from staging.stg_jd__service_refunds where service_id = ?",
                 [AS_BAD["serviceId"]]) == [("non-numeric refoundAmount",)]
     assert fact(warehouse, ORDER_B2["orderId"], "refund_amount, is_refunded") == (Decimal("0.00"), False)
+
+
+def test_untypable_refund_records_reach_quarantine(warehouse: Path) -> None:
+    # the two refund records left out above are listed in quarantine with their order, id and reason (rule D3)
+    assert sorted(rows(warehouse, "select channel, channel_order_id, record_type, record_id, quarantine_reason "
+                                  "from quarantine.quarantine_refunds")) == sorted([
+        ("jd", ORDER_B["orderId"], "refund_application", APP_BAD["id"], "non-numeric applyRefundSum"),
+        ("jd", ORDER_B2["orderId"], "after_sale_refund", AS_BAD["serviceId"], "non-numeric refoundAmount"),
+    ])

@@ -66,6 +66,11 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "VALUES ('raw:jd:007:v2', 'orders', 'jd_main', '[\"shop1\",\"7\"]', '{}', now(), 'sync-2')",
         "INSERT INTO quarantine.quarantine_orders VALUES "
         "('raw:jd:007:v2', 'jd', 'shop1', '7', 'unparseable ship_time', now(), TRUE)",
+        # a refund record left out of its order (quarantine_refunds; an empty model unless JD sends one)
+        "CREATE TABLE IF NOT EXISTS quarantine.quarantine_refunds (raw_record_id VARCHAR, channel VARCHAR, shop_id VARCHAR, "
+        "channel_order_id VARCHAR, record_type VARCHAR, record_id VARCHAR, quarantine_reason VARCHAR, source_synced_at TIMESTAMPTZ)",
+        "INSERT INTO quarantine.quarantine_refunds VALUES "
+        "('raw:jd:r42', 'jd', 'shop1', '8', 'after_sale_refund', '42', 'non-numeric refoundAmount', now())",
     )
     stale = SourceFreshness(
         source="douyin.orders",
@@ -118,7 +123,9 @@ def test_report_json_has_todays_lights_and_the_trend(history: Path) -> None:
     assert data["metric_trend"]["quarantine_share"]["jd"] == [0, 0, pytest.approx(1 / 210)]
     assert data["metric_trend"]["freshness_age_minutes"] == {"douyin": [None, None, 120.0]}
     assert data["quarantine"] == [
-        {"channel": "jd", "reason": "unparseable ship_time", "records": 1, "orders": 1, "without_valid_version": 0}
+        {"channel": "jd", "reason": "after_sale_refund: non-numeric refoundAmount", "records": 1, "orders": 1,
+         "without_valid_version": 1},
+        {"channel": "jd", "reason": "unparseable ship_time", "records": 1, "orders": 1, "without_valid_version": 0},
     ]
     assert [(f["source"], f["status"], f["colour"]) for f in data["freshness"]] == [("douyin.orders", "warn", "yellow")]
     assert [t["status"] for t in data["dbt_tests"]] == ["pass", "warn"]
