@@ -101,7 +101,7 @@ def main() -> None:
         path = directory / "metrics_bench.duckdb"
         path.unlink(missing_ok=True)
         prepare(path, args.orders)
-        manifest = semantic_manifest()
+        manifest = semantic_manifest(path)
 
         plan, run, total, view, ship_plan, ship_run = [], [], [], [], [], []
         answer, view_rows = None, None

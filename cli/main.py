@@ -315,12 +315,12 @@ def demo(
         outcome = run_pipeline(settings, end_date=when + timedelta(seconds=1), now=max(when, datetime.now(timezone.utc)))
     if outcome.published_version is None:
         raise typer.Exit(1)
-    result = query_metrics(db, semantic_manifest(), ["orders_placed", "valid_orders", "gmv", "paid_amount"], ["channel", "shop_id"], None)
+    result = query_metrics(db, semantic_manifest(db), ["orders_placed", "valid_orders", "gmv", "paid_amount"], ["channel", "shop_id"], None)
     render(result.columns, result.rows, Format.table, console, title="Metrics from published")
     from orderlayer.report import write_report
 
     path = write_report(db, db.parent / "reports", outcome.run_id, metric_table=(result.columns, result.rows))
-    console.print(f"report: {path}")
+    console.print(f"report: {path}", soft_wrap=True)
     console.print(f"try: orderlayer metrics valid_orders gmv --by channel --grain day --db {db}")
 
 
@@ -418,7 +418,7 @@ def metrics(
     settings = _settings(config, db)
     try:
         result = query_metrics(
-            settings.database, semantic_manifest(), names, by or [], None if grain == "none" else grain
+            settings.database, semantic_manifest(settings.database), names, by or [], None if grain == "none" else grain
         )
         render(result.columns, result.rows, fmt, console, output=output, title="Metrics (published)")
     except (MetricsError, ConfigError, ValueError) as exc:

@@ -1,8 +1,8 @@
 """Metrics through MetricFlow, answered from the `published` schema.
 
-dbt writes the semantic manifest (target/semantic_manifest.json) with the marts' build relations in
-`audit`; consumers must only ever see what passed the gates, so the manifest's relations are pointed at
-`published` before MetricFlow plans a query. Queries run in-process on a read-only DuckDB connection.
+dbt writes the semantic manifest (`<db dir>/dbt/<db name>/target/semantic_manifest.json`, see
+project.dbt_artifacts) with the marts' build relations in `audit`; consumers must only ever see what passed
+the gates, so the manifest's relations are pointed at `published` before MetricFlow plans a query. Queries run in-process on a read-only DuckDB connection.
 """
 
 from __future__ import annotations

@@ -25,8 +25,19 @@ def project_dir() -> Path:
     return root
 
 
-def semantic_manifest() -> Path:
-    return project_dir() / "target" / "semantic_manifest.json"
+def dbt_artifacts(db_path: Path) -> tuple[Path, Path]:
+    """dbt's target and log folders for the warehouse at ``db_path``: beside it, one pair per database file.
+
+    Not the project's ``target/``: two warehouses built from one checkout (the demo and a real one, or two
+    runs at once) would otherwise read each other's run results, freshness verdicts and semantic manifest.
+    """
+    base = db_path.resolve().parent / "dbt" / db_path.stem
+    return base / "target", base / "logs"
+
+
+def semantic_manifest(db_path: Path) -> Path:
+    """The semantic manifest of the last dbt command on ``db_path`` (MetricFlow reads the marts' relations in it)."""
+    return dbt_artifacts(db_path)[0] / "semantic_manifest.json"
 
 
 def dbt_vars(settings: Settings) -> dict[str, object]:
@@ -88,12 +99,15 @@ def run_dbt(args: list[str], settings: Settings, db_path: Path) -> DbtResult:
     env["ORDERLAYER_DB"] = str(db_path.resolve())
     env["DBT_PROFILES_DIR"] = str(root)
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    target, logs = dbt_artifacts(db_path)
+    env["DBT_TARGET_PATH"] = str(target)
+    env["DBT_LOG_PATH"] = str(logs)
     dbt = Path(sys.executable).with_name("dbt")
     if not dbt.exists():
         raise ConfigError(f"dbt is not installed beside {sys.executable}; run `pip install -e .` in the checkout")
     cmd = [str(dbt), *args, "--vars", json.dumps(dbt_vars(settings))]
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    run_results = root / "target" / "run_results.json"
+    run_results = target / "run_results.json"
     run_results.unlink(missing_ok=True)  # never read a previous command's results
     proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
     results: list[dict] = []

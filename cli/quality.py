@@ -14,7 +14,7 @@ from orderlayer.config import Settings
 from orderlayer.expectations.freshness import NEVER_SYNCED, SourceFreshness, parse_sources_json
 from orderlayer.expectations.inputs import GateContext
 from orderlayer.expectations.warehouse import OPS, RAW, connect
-from orderlayer.project import project_dir, run_dbt
+from orderlayer.project import dbt_artifacts, run_dbt
 from orderlayer.sources import ERPS
 
 #: Source systems that are ERPs (Y5 compares channel orders with them): "not applicable" until an ERP
@@ -61,7 +61,7 @@ def source_freshness(settings: Settings, db: Path) -> list[SourceFreshness]:
     ]
     if not streams:
         return never
-    sources_json = project_dir() / "target" / "sources.json"
+    sources_json = dbt_artifacts(db)[0] / "sources.json"
     sources_json.unlink(missing_ok=True)  # never read an earlier run's verdict
     # The thresholds travel with orderlayer's dbt vars (project.dbt_vars), as every other setting does.
     selection = [f"source:{source}.{stream}" for source, stream in streams]

@@ -275,10 +275,11 @@ def print_summary(data: ReportData, console: Console, path: Path | None = None) 
     console.print(f"quarantine: {quarantined:,} record(s)" + (f", top reason: {data.quarantine[0]['reason']}" if data.quarantine else ""))
     published = f"published version {data.published['version']}" if data.published else "nothing published yet"
     console.print(f"verdict: [bold {_rich(data.verdict)}]{data.verdict.upper()}[/] · {published}")
+    # paths on one line, however narrow the terminal: a wrapped path cannot be copied or clicked
     if path is not None:
-        console.print(f"report: {path}")
+        console.print(f"report: {path}", soft_wrap=True)
     if data.data_docs:
-        console.print(f"GX Data Docs: {data.data_docs}")
+        console.print(f"GX Data Docs: {data.data_docs}", soft_wrap=True)
 
 
 def _rich(colour: str) -> str:

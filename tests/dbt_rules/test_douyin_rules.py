@@ -426,5 +426,5 @@ def test_deposit_only_metric_counts_the_deposit_only_order(warehouse: Path) -> N
             con.execute(f"create or replace table published.{table} as select * from audit.{table}")
     finally:
         con.close()
-    result = query_metrics(warehouse, semantic_manifest(), ["deposit_only_orders"], [], None)
+    result = query_metrics(warehouse, semantic_manifest(warehouse), ["deposit_only_orders"], [], None)
     assert result.rows == [(1,)]  # ORDER_DEPOSIT; the fully paid presale order is not deposit-only

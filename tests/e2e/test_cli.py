@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from orderlayer.demo import DemoWorld, demo_settings, start_sandboxes
+from orderlayer.project import dbt_artifacts
 from orderlayer.sync import token_store_path
 from orderlayer.taps.douyin.sandbox.generator import OrderGenerator
 
@@ -273,3 +274,13 @@ def test_demo_forgets_tokens_a_previous_demo_refreshed(world: DemoWorld, tmp_pat
     assert "douyin_7784061" in settings.connections
     assert not stale.exists()
     assert unrelated.exists()  # only the demo's own connections are reset
+
+
+def test_dbt_artifacts_live_beside_the_warehouse(demo: Path) -> None:
+    """Run results, the freshness verdict and the semantic manifest of the demo's dbt commands are its own."""
+    target, logs = dbt_artifacts(demo / "demo.duckdb")
+    assert target == (demo / "dbt" / "demo" / "target").resolve()
+    for name in ("manifest.json", "sources.json", "semantic_manifest.json"):
+        assert (target / name).is_file(), name
+    assert any((target / "run").rglob("fct_orders.sql"))  # the build ran here too
+    assert (logs / "dbt.log").is_file()

@@ -59,8 +59,8 @@ def demo_db(demo_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def manifest(demo_dir: Path) -> Path:
-    return semantic_manifest()
+def manifest(demo_db: Path) -> Path:
+    return semantic_manifest(demo_db)
 
 
 # Each statement changes a deterministic slice of audit; c1 / c2 are the last / second-to-last hex digit.

@@ -8,6 +8,7 @@ does not validate the records, a missing key property, a STATE before its record
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import subprocess
@@ -21,12 +22,23 @@ VENV = Path(__file__).resolve().parents[2] / ".cache" / "thirdparty" / "target-j
 
 
 def ensure_target_jsonl() -> Path:
-    """The target's executable, installing it on first use."""
+    """The target's executable, installing it on first use.
+
+    Test workers run in parallel (pytest-xdist): one installs under a file lock while the others wait, and a
+    marker written after pip finished, not the script (pip writes it before the install is complete), says
+    the venv is ready.
+    """
     exe = VENV / "bin" / "target-jsonl"
-    if not exe.exists():
-        VENV.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
-        subprocess.run([str(VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", TARGET], check=True)
+    ready = VENV / ".orderlayer-installed"
+    if ready.exists():
+        return exe
+    VENV.parent.mkdir(parents=True, exist_ok=True)
+    with (VENV.parent / ".install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not ready.exists():
+            subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
+            subprocess.run([str(VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", TARGET], check=True)
+            ready.touch()
     return exe
 
 
