@@ -16,9 +16,7 @@ than 10 minutes old) and the current ``access_token`` after a refresh.
 from __future__ import annotations
 
 import abc
-import decimal
 import enum
-import json
 import logging
 import time
 import typing as t
@@ -359,28 +357,20 @@ class DouyinStream(ResilientStream):
         return self._connection.authenticator
 
     # ---- responses
+    retriable_error = DouyinRetriableError
+    fatal_error = DouyinAPIError
+    answer_noun = "a Douyin envelope"
+
+    def read_answer(self, payload: t.Any) -> Envelope:  # noqa: ANN401, PLR6301
+        return Envelope.from_payload(payload)
+
     def envelope(self, response: requests.Response) -> Envelope:
-        cached = getattr(response, "_douyin_envelope", None)
-        if cached is None:
-            # Decimal keeps any non-integer number exactly as written (ints stay exact anyway).
-            cached = Envelope.from_payload(json.loads(response.content, parse_float=decimal.Decimal))
-            response._douyin_envelope = cached  # type: ignore[attr-defined]  # parsed once per response
-        return cached
+        return Envelope.from_payload(self.payload(response))
 
     def validate_response(self, response: requests.Response) -> None:
         method = self.api_method
         hint = parse_retry_after(response.headers)
-        if response.status_code == 429 or response.status_code >= 500:
-            msg = f"{method}: HTTP {response.status_code} {response.reason}"
-            raise DouyinRetriableError(msg, response, retry_after=hint)
-        try:
-            envelope = self.envelope(response)
-        except ValueError:
-            if response.status_code >= 400:
-                msg = f"{method}: HTTP {response.status_code} {response.reason} with a non-JSON body; check base_url"
-                raise DouyinAPIError(msg) from None
-            msg = f"{method}: HTTP {response.status_code} with a body that is not a Douyin envelope"
-            raise DouyinRetriableError(msg, response) from None
+        envelope = self.http_answer(response)
         action = classify_envelope(envelope)
         if action is Action.OK:
             if not isinstance(envelope.data, dict):

@@ -183,28 +183,10 @@ class ElemeStream(ResilientStream):
         return self.payload(response)["body"].get("data")
 
     # ---- responses
-    @staticmethod
-    def payload(response: requests.Response) -> t.Any:  # noqa: ANN401
-        cached = getattr(response, "_eleme_payload", None)
-        if cached is None:
-            cached = p.loads(response.content)
-            response._eleme_payload = cached  # type: ignore[attr-defined]  # parsed once per response
-        return cached
-
     def validate_response(self, response: requests.Response) -> None:
         cmd = self.api_method
         hint = parse_retry_after(response.headers)
-        if response.status_code == 429 or response.status_code >= 500:
-            msg = f"{cmd}: HTTP {response.status_code} {response.reason}"
-            raise SourceRetriableError(msg, response, retry_after=hint, code=response.status_code)
-        try:
-            payload = self.payload(response)
-        except ValueError:
-            if response.status_code >= 400:
-                msg = f"{cmd}: HTTP {response.status_code} {response.reason} with a non-JSON body; check base_url"
-                raise SourceAPIError(msg, code=response.status_code) from None
-            msg = f"{cmd}: HTTP {response.status_code} with a body that is not complete JSON"
-            raise SourceRetriableError(msg, response) from None
+        payload = self.http_answer(response)
         body = payload.get("body") if isinstance(payload, dict) else None
         if not isinstance(body, dict) or "errno" not in body:
             if response.status_code >= 400:

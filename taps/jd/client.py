@@ -265,13 +265,6 @@ class JdStream(ResilientStream):
         return tuple(str(c) for c in self.config.get("token_error_codes") or p.DEFAULT_TOKEN_CODES)
 
     # ---- responses
-    def payload(self, response: requests.Response) -> t.Any:  # noqa: ANN401
-        cached = getattr(response, "_jd_payload", None)
-        if cached is None:
-            cached = decode_json(response.content)
-            response._jd_payload = cached  # type: ignore[attr-defined]  # parsed once per response
-        return cached
-
     def _gateway_failure(self, response: requests.Response, error: GatewayError, hint: float | None) -> t.NoReturn:
         method = self.api_method
         action = classify(error.code, retriable=self.retriable_codes, token=self.token_codes)
@@ -288,18 +281,7 @@ class JdStream(ResilientStream):
     def validate_response(self, response: requests.Response) -> None:
         method = self.api_method
         hint = parse_retry_after(response.headers)
-        if response.status_code == 429 or response.status_code >= 500:
-            msg = f"{method}: HTTP {response.status_code} {response.reason}"
-            raise SourceRetriableError(msg, response, retry_after=hint)
-        try:
-            payload = self.payload(response)
-        except ValueError:
-            if response.status_code >= 400:
-                msg = f"{method}: HTTP {response.status_code} {response.reason} with a non-JSON body; check base_url"
-                raise SourceAPIError(msg) from None
-            # A body cut short in transit (or by the gateway): fetch the same page again.
-            msg = f"{method}: HTTP {response.status_code} with a body that is not complete JSON"
-            raise SourceRetriableError(msg, response) from None
+        payload = self.http_answer(response)
         if not isinstance(payload, dict):
             msg = f"{method}: the answer is not a JSON object"
             raise SourceRetriableError(msg, response)

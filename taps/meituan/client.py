@@ -174,29 +174,10 @@ class MeituanStream(ResilientStream):
         return self.payload(response)["data"]
 
     # ---- responses
-    @staticmethod
-    def payload(response: requests.Response) -> t.Any:  # noqa: ANN401
-        cached = getattr(response, "_meituan_payload", None)
-        if cached is None:
-            cached = p.loads(response.content)
-            response._meituan_payload = cached  # type: ignore[attr-defined]  # parsed once per response
-        return cached
-
     def validate_response(self, response: requests.Response) -> None:
         method = self.api_method
         hint = parse_retry_after(response.headers)
-        if response.status_code == 429 or response.status_code >= 500:
-            msg = f"{method}: HTTP {response.status_code} {response.reason}"
-            raise SourceRetriableError(msg, response, retry_after=hint, code=response.status_code)
-        try:
-            payload = self.payload(response)
-        except ValueError:
-            if response.status_code >= 400:
-                msg = f"{method}: HTTP {response.status_code} {response.reason} with a non-JSON body; check base_url"
-                raise SourceAPIError(msg, code=response.status_code) from None
-            # A body cut short in transit (or by a proxy) is fetched again.
-            msg = f"{method}: HTTP {response.status_code} with a body that is not complete JSON"
-            raise SourceRetriableError(msg, response) from None
+        payload = self.http_answer(response)
         if not isinstance(payload, dict):
             msg = f"{method}: response is not a Meituan envelope (a JSON object with 'data')"
             raise SourceRetriableError(msg, response)

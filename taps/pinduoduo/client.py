@@ -345,13 +345,6 @@ class PinduoduoStream(ResilientStream):
         return {}  # every parameter travels in the signed body
 
     # ---- responses
-    def payload(self, response: requests.Response) -> t.Any:  # noqa: ANN401
-        cached = getattr(response, "_pdd_payload", None)
-        if cached is None:
-            cached = p.parse_json(response.content)
-            response._pdd_payload = cached  # type: ignore[attr-defined]  # parsed once per response
-        return cached
-
     def response_body(self, response: requests.Response) -> dict:
         """The success object under the API's response key (``validate_response`` has checked it exists)."""
         return self.payload(response)[p.RESPONSE_KEYS.get(self.api_type, "")]
@@ -359,18 +352,7 @@ class PinduoduoStream(ResilientStream):
     def validate_response(self, response: requests.Response) -> None:
         method = self.api_method
         hint = parse_retry_after(response.headers)
-        if response.status_code == 429 or response.status_code >= 500:
-            msg = f"{method}: HTTP {response.status_code} {response.reason}"
-            raise SourceRetriableError(msg, response, retry_after=hint)
-        try:
-            payload = self.payload(response)
-        except ValueError:
-            if response.status_code >= 400:
-                msg = f"{method}: HTTP {response.status_code} {response.reason} with a body that is not JSON; check base_url"
-                raise SourceAPIError(msg) from None
-            # Inside the retry loop: a body cut off in transit is fetched again.
-            msg = f"{method}: HTTP {response.status_code} with a body that is not complete JSON"
-            raise SourceRetriableError(msg, response) from None
+        payload = self.http_answer(response)
         used_token = self._token_sent(response)
         error = PddError.from_payload(payload)
         if error is None:

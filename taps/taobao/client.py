@@ -14,9 +14,7 @@ fresh ``timestamp`` and the current session after a renewal.
 
 from __future__ import annotations
 
-import decimal
 import enum
-import json
 import logging
 import time
 import typing as t
@@ -276,14 +274,6 @@ class TaobaoStream(ResilientStream):
         return {"method": self.top_method}
 
     # ---- responses
-    def payload(self, response: requests.Response) -> t.Any:  # noqa: ANN401
-        """The parsed body, once per response. Big integers stay exact; decimals become Decimal."""
-        cached = getattr(response, "_top_payload", None)
-        if cached is None:
-            cached = json.loads(response.content, parse_float=decimal.Decimal)
-            response._top_payload = cached  # type: ignore[attr-defined]
-        return cached
-
     def result(self, response: requests.Response) -> dict:
         """The method's ``*_response`` object (validated before records are parsed)."""
         return self.payload(response)[p.response_key(self.top_method)]
@@ -291,18 +281,7 @@ class TaobaoStream(ResilientStream):
     def validate_response(self, response: requests.Response) -> None:
         method = self.top_method
         hint = parse_retry_after(response.headers)
-        if response.status_code == 429 or response.status_code >= 500:
-            msg = f"{method}: HTTP {response.status_code} {response.reason}"
-            raise SourceRetriableError(msg, response, retry_after=hint)
-        try:
-            payload = self.payload(response)
-        except ValueError:
-            if response.status_code >= 400:
-                msg = f"{method}: HTTP {response.status_code} {response.reason} with a non-JSON body; check base_url"
-                raise SourceAPIError(msg) from None
-            # A body cut off in transit: fetch the page again.
-            msg = f"{method}: HTTP {response.status_code} with a body that is not complete JSON"
-            raise SourceRetriableError(msg, response) from None
+        payload = self.http_answer(response)
         error = TopError.from_payload(payload)
         if error is None:
             body = payload.get(p.response_key(method)) if isinstance(payload, dict) else None

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import collections
-import decimal
 import json
 import logging
 import threading
@@ -283,28 +282,18 @@ class YouzanStream(ResilientStream):
         return {}  # the token is added per send by the authenticator
 
     # ---- answers
+    answer_noun = "a youzanyun answer (cut short?)"
+
+    def read_answer(self, payload: t.Any) -> p.Answer:  # noqa: ANN401, PLR6301
+        return p.Answer.from_payload(payload)
+
     def answer(self, response: requests.Response) -> p.Answer:
-        cached = getattr(response, "_youzan_answer", None)
-        if cached is None:
-            # Decimal keeps every non-integer number exactly as written; integers stay exact anyway.
-            cached = p.Answer.from_payload(json.loads(response.content, parse_float=decimal.Decimal))
-            response._youzan_answer = cached  # type: ignore[attr-defined]  # parsed once per response
-        return cached
+        return p.Answer.from_payload(self.payload(response))
 
     def validate_response(self, response: requests.Response) -> None:
         method = self.api_method
         hint = parse_retry_after(response.headers)
-        if response.status_code == 429 or response.status_code >= 500:
-            msg = f"{method}: HTTP {response.status_code} {response.reason}"
-            raise SourceRetriableError(msg, response, retry_after=hint)
-        try:
-            answer = self.answer(response)
-        except ValueError:
-            if response.status_code >= 400:
-                msg = f"{method}: HTTP {response.status_code} {response.reason} with a non-JSON body; check base_url"
-                raise SourceAPIError(msg) from None
-            msg = f"{method}: HTTP {response.status_code} with a body that is not a youzanyun answer (cut short?)"
-            raise SourceRetriableError(msg, response) from None
+        answer = self.http_answer(response)
         action = p.classify(answer)
         if action is p.Action.OK:
             problem = self.data_problem(answer.data, response)
