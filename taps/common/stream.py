@@ -135,11 +135,7 @@ class ResilientStream(RESTStream[t.Any]):
     # ---- retries
     @functools.cached_property
     def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(
-            max_tries=int(self.config.get("max_tries", 6)),
-            base_seconds=float(self.config.get("retry_base_seconds", 1.0)),
-            max_wait_seconds=float(self.config.get("retry_max_wait_seconds", 60.0)),
-        )
+        return RetryPolicy.from_config(self.config)
 
     def backoff_max_tries(self) -> int:
         return self.retry_policy.max_tries

@@ -26,10 +26,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import requests
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError, describe_answer
-from orderlayer.taps.common.http import mount_rate_limiter
+from orderlayer.taps.common.http import mount_rate_limiter, paced_session
 from orderlayer.taps.common.paging import WindowedPagePaginator, WindowPage
 from orderlayer.taps.common.ratelimit import RetryPolicy, TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets, install_secret_filter
 from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
 from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
@@ -283,13 +283,11 @@ class DouyinConnection:
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> DouyinConnection:
-        SECRET_FILTER.add(config.get("app_secret"), config.get("access_token"), config.get("refresh_token"), config.get("pii_salt"))
-        install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
+        guard_config_secrets(SECRET_FILTER, config, ("app_secret", "access_token", "refresh_token", "pii_salt"), _FILTERED_LOGGERS)
         tokens = TokenKeeper.from_config(
             config, platform="Douyin", identity_keys=("app_key", "shop_id"), secret_filter=SECRET_FILTER, logger=logger
         )
-        bucket = TokenBucket(float(config.get("max_requests_per_second", 10)))
-        session = mount_rate_limiter(requests.Session(), bucket)
+        bucket, session = paced_session(config, default_rate=10)
         authenticator = DouyinAuthenticator(
             base_url=config.get("base_url", p.DEFAULT_BASE_URL),
             app_key=str(config["app_key"]),
@@ -302,12 +300,7 @@ class DouyinConnection:
             session=session,
             logger=logger,
         )
-        policy = RetryPolicy(
-            max_tries=int(config.get("max_tries", 6)),
-            base_seconds=float(config.get("retry_base_seconds", 1.0)),
-            max_wait_seconds=float(config.get("retry_max_wait_seconds", 60.0)),
-        )
-        return cls(bucket=bucket, session=session, authenticator=authenticator, retry_policy=policy)
+        return cls(bucket=bucket, session=session, authenticator=authenticator, retry_policy=RetryPolicy.from_config(config))
 
 
 def as_int(value: t.Any, name: str) -> int:  # noqa: ANN401

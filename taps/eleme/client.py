@@ -21,7 +21,7 @@ from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
 from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.paging import WindowedPagePaginator
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets, install_secret_filter
 from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.eleme import protocol as p
 
@@ -224,6 +224,5 @@ class ElemeStream(ResilientStream):
 
 def connection_bucket(config: Mapping[str, t.Any]) -> TokenBucket:
     """The per-partner request budget shared by every stream of one tap run."""
-    SECRET_FILTER.add(config.get("secret"), config.get("access_token"), config.get("pii_salt"))
-    install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
+    guard_config_secrets(SECRET_FILTER, config, ("secret", "access_token", "pii_salt"), _FILTERED_LOGGERS)
     return TokenBucket(float(config.get("max_requests_per_second", 10)))

@@ -28,9 +28,9 @@ from urllib.parse import parse_qsl, urlencode
 import requests
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
-from orderlayer.taps.common.http import mount_rate_limiter
+from orderlayer.taps.common.http import mount_rate_limiter, paced_session
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets, install_secret_filter
 from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
 from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
@@ -197,13 +197,13 @@ class JdConnection:
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger, secret_filter: SecretFilter) -> JdConnection:
-        secret_filter.add(config.get("app_secret"), config.get("access_token"), config.get("refresh_token"), config.get("pii_salt"))
-        install_secret_filter(secret_filter, (*_THIRD_PARTY_LOGGERS, logger.name))
+        guard_config_secrets(
+            secret_filter, config, ("app_secret", "access_token", "refresh_token", "pii_salt"), (*_THIRD_PARTY_LOGGERS, logger.name)
+        )
         tokens = TokenKeeper.from_config(
             config, platform="JD", identity_keys=("app_key", "shop_id"), secret_filter=secret_filter, logger=logger
         )
-        bucket = TokenBucket(float(config.get("max_requests_per_second", 5)))
-        session = mount_rate_limiter(requests.Session(), bucket)
+        bucket, session = paced_session(config, default_rate=5)
         authenticator = JdAuthenticator(
             app_key=str(config["app_key"]),
             app_secret=str(config["app_secret"]),

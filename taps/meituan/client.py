@@ -20,7 +20,7 @@ from singer_sdk.authenticators import APIAuthenticatorBase
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
 from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets, install_secret_filter
 from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.meituan import protocol as p
 
@@ -213,7 +213,6 @@ def _as_int(value: t.Any) -> int | None:  # noqa: ANN401
 
 def connection_bucket(config: Mapping[str, t.Any]) -> TokenBucket:
     """The per-app request budget shared by every stream of one tap run."""
-    SECRET_FILTER.add(config.get("app_secret"), config.get("pii_salt"))
-    install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
+    guard_config_secrets(SECRET_FILTER, config, ("app_secret", "pii_salt"), _FILTERED_LOGGERS)
     return TokenBucket(float(config.get("max_requests_per_second", 10)))
 

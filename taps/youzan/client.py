@@ -26,10 +26,10 @@ import requests
 from singer_sdk.authenticators import APIAuthenticatorBase
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
-from orderlayer.taps.common.http import mount_rate_limiter
+from orderlayer.taps.common.http import mount_rate_limiter, paced_session
 from orderlayer.taps.common.paging import WindowedPagePaginator
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets, install_secret_filter
 from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.common.windows import Window
 from orderlayer.taps.youzan import protocol as p
@@ -176,10 +176,8 @@ class YouzanConnection:
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> YouzanConnection:
-        SECRET_FILTER.add(config.get("client_secret"), config.get("access_token"), config.get("pii_salt"))
-        install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
-        bucket = TokenBucket(float(config.get("max_requests_per_second", 5)))
-        session = mount_rate_limiter(requests.Session(), bucket)
+        guard_config_secrets(SECRET_FILTER, config, ("client_secret", "access_token", "pii_salt"), _FILTERED_LOGGERS)
+        bucket, session = paced_session(config, default_rate=5)
         tokens = TokenManager(
             base_url=str(config.get("base_url", p.DEFAULT_BASE_URL)),
             client_id=str(config["client_id"]),
