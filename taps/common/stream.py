@@ -27,12 +27,17 @@ from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from orderlayer.taps.common.errors import RETRIABLE_EXCEPTIONS, SourceAPIError, SourceRetriableError, TokenRefreshedError
+from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.ratelimit import RetryHintTooLongError, RetryPolicy, backoff_wait_generator, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter
+from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
 from orderlayer.taps.common.timeutil import parse_aware_datetime, to_epoch_seconds
 
 if t.TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from singer_sdk.helpers.types import Context
+
+    from orderlayer.taps.common.ratelimit import TokenBucket
 
 __all__ = ["DeferredAuthStream", "ResilientStream", "bookmark_to_epoch"]
 
@@ -89,6 +94,12 @@ class ResilientStream(RESTStream[t.Any]):
     def response_error_message(self, response: requests.Response) -> str:
         # The SDK's default embeds the URL and body; a signed URL carries tokens.
         return f"{self.api_method}: HTTP {response.status_code} {response.reason}"
+
+    def share_budget(self, bucket: TokenBucket, *, filtered_loggers: Iterable[str] = ()) -> None:
+        """Join the tap's connection: every send of this stream takes from the app's shared request budget, and
+        this stream's log records (and those of ``filtered_loggers``) lose the secrets :attr:`secret_filter` knows."""
+        mount_rate_limiter(self.requests_session, bucket)
+        install_secret_filter(self.secret_filter, (*filtered_loggers, self.logger.name))
 
     # ---- answers
     #: The error classes :meth:`http_answer` raises (a platform with its own subclasses names them).

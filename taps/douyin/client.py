@@ -26,10 +26,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import requests
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError, describe_answer
-from orderlayer.taps.common.http import mount_rate_limiter, paced_session
+from orderlayer.taps.common.http import paced_session
 from orderlayer.taps.common.paging import WindowedPagePaginator, WindowPage
 from orderlayer.taps.common.ratelimit import RetryPolicy, TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets, install_secret_filter
+from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets
 from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
 from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
@@ -322,8 +322,7 @@ class DouyinStream(ResilientStream):
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap, http_method="POST")
         self._connection: DouyinConnection = tap.douyin_connection
-        mount_rate_limiter(self.requests_session, self._connection.bucket)
-        install_secret_filter(SECRET_FILTER, (self.logger.name,))
+        self.share_budget(self._connection.bucket)
 
     @property
     def url_base(self) -> str:

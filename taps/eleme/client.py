@@ -18,10 +18,9 @@ import requests
 from singer_sdk.authenticators import APIAuthenticatorBase
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
-from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.paging import WindowedPagePaginator
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets, install_secret_filter
+from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets
 from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.eleme import protocol as p
 
@@ -129,8 +128,7 @@ class ElemeStream(ResilientStream):
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap)
         self._bucket: TokenBucket = tap.request_budget
-        mount_rate_limiter(self.requests_session, self._bucket)
-        install_secret_filter(SECRET_FILTER, (*_FILTERED_LOGGERS, self.logger.name))
+        self.share_budget(self._bucket, filtered_loggers=_FILTERED_LOGGERS)
         self._cmd = p.CMD_ORDER_GET
         self._send: Callable[..., requests.Response] | None = None
         self._signer = ElemeSigner(

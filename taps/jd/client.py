@@ -28,9 +28,9 @@ from urllib.parse import parse_qsl, urlencode
 import requests
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
-from orderlayer.taps.common.http import mount_rate_limiter, paced_session
+from orderlayer.taps.common.http import paced_session
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets, install_secret_filter
+from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets
 from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
 from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
@@ -237,8 +237,7 @@ class JdStream(ResilientStream):
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap)
         self._connection: JdConnection = tap.jd_connection
-        mount_rate_limiter(self.requests_session, self._connection.bucket)
-        install_secret_filter(self.secret_filter, (self.logger.name,))
+        self.share_budget(self._connection.bucket)
 
     @property
     def url_base(self) -> str:

@@ -18,9 +18,8 @@ import requests
 from singer_sdk.authenticators import APIAuthenticatorBase
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
-from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets, install_secret_filter
+from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets
 from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.meituan import protocol as p
 
@@ -121,8 +120,7 @@ class MeituanStream(ResilientStream):
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap)
         self._bucket: TokenBucket = tap.request_budget
-        mount_rate_limiter(self.requests_session, self._bucket)
-        install_secret_filter(SECRET_FILTER, (*_FILTERED_LOGGERS, self.logger.name))
+        self.share_budget(self._bucket, filtered_loggers=_FILTERED_LOGGERS)
         self._method = self.path or self.name
         self._send: Callable[..., requests.Response] | None = None
         self._signer = MeituanSigner(

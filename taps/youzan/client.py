@@ -26,10 +26,10 @@ import requests
 from singer_sdk.authenticators import APIAuthenticatorBase
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
-from orderlayer.taps.common.http import mount_rate_limiter, paced_session
+from orderlayer.taps.common.http import paced_session
 from orderlayer.taps.common.paging import WindowedPagePaginator
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets, install_secret_filter
+from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets
 from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.common.windows import Window
 from orderlayer.taps.youzan import protocol as p
@@ -249,8 +249,7 @@ class YouzanStream(ResilientStream):
         super().__init__(tap, http_method="POST")
         self._connection: YouzanConnection = tap.youzan_connection
         self._authenticator = YouzanAuthenticator(self._connection.tokens)
-        mount_rate_limiter(self.requests_session, self._connection.bucket)
-        install_secret_filter(SECRET_FILTER, (self.logger.name,))
+        self.share_budget(self._connection.bucket)
 
     @property
     def url_base(self) -> str:
