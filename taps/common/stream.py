@@ -95,6 +95,7 @@ class ResilientStream(RESTStream[t.Any]):
         # The SDK's default embeds the URL and body; a signed URL carries tokens.
         return f"{self.api_method}: HTTP {response.status_code} {response.reason}"
 
+    # ---- connection
     def share_budget(self, bucket: TokenBucket, *, filtered_loggers: Iterable[str] = ()) -> None:
         """Join the tap's connection: every send of this stream takes from the app's shared request budget, and
         this stream's log records (and those of ``filtered_loggers``) lose the secrets :attr:`secret_filter` knows."""
@@ -131,13 +132,13 @@ class ResilientStream(RESTStream[t.Any]):
         transit). The platform's envelope, a 4xx with a JSON body included, is the caller's to judge.
         """
         method, status = self.api_method, response.status_code
-        if status == 429 or status >= 500:  # noqa: PLR2004
+        if status == 429 or status >= 500:
             msg = f"{method}: HTTP {status} {response.reason}"
             raise self.retriable_error(msg, response, retry_after=parse_retry_after(response.headers), code=status)
         try:
             return self.read_answer(self.payload(response))
         except ValueError:
-            if status >= 400:  # noqa: PLR2004
+            if status >= 400:
                 msg = f"{method}: HTTP {status} {response.reason} with a non-JSON body; check base_url"
                 raise self.fatal_error(msg, code=status) from None
             msg = f"{method}: HTTP {status} with a body that is not {self.answer_noun}"
