@@ -7,8 +7,10 @@ import typing as t
 import requests
 from requests.adapters import HTTPAdapter
 
+from orderlayer.taps.common.ratelimit import TokenBucket
+
 if t.TYPE_CHECKING:
-    from orderlayer.taps.common.ratelimit import TokenBucket
+    from collections.abc import Mapping
 
 
 class RateLimitedAdapter(HTTPAdapter):
@@ -33,3 +35,10 @@ def mount_rate_limiter(session: requests.Session, bucket: TokenBucket) -> reques
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+def paced_session(config: Mapping[str, t.Any], *, default_rate: float) -> tuple[TokenBucket, requests.Session]:
+    """The app's request budget (config ``max_requests_per_second``, else the platform's ``default_rate``) and a
+    session paced by it: the token calls of a tap's authenticator spend the same budget as its streams."""
+    bucket = TokenBucket(float(config.get("max_requests_per_second", default_rate)))
+    return bucket, mount_rate_limiter(requests.Session(), bucket)

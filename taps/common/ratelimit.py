@@ -17,6 +17,7 @@ import email.utils
 import random
 import threading
 import time
+import typing as t
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 
@@ -108,6 +109,15 @@ class RetryPolicy:
     max_wait_seconds: float = 60.0
     jitter: float = 0.25
     rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, t.Any]) -> RetryPolicy:
+        """The policy the tap config asks for (``max_tries``, ``retry_base_seconds``, ``retry_max_wait_seconds``)."""
+        return cls(
+            max_tries=int(config.get("max_tries", 6)),
+            base_seconds=float(config.get("retry_base_seconds", 1.0)),
+            max_wait_seconds=float(config.get("retry_max_wait_seconds", 60.0)),
+        )
 
     def __post_init__(self) -> None:
         if self.max_tries < 1:

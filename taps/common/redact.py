@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+import typing as t
+from collections.abc import Iterable, Mapping
 
 #: Query/body parameter names whose values are secret (or, like ``sign``, a MAC of one).
 SECRET_PARAM_NAMES: tuple[str, ...] = (
@@ -78,6 +79,15 @@ class SecretFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = redact(record.exc_text, self._secrets)
         return True
+
+
+def guard_config_secrets(
+    secret_filter: SecretFilter, config: Mapping[str, t.Any], keys: Iterable[str], logger_names: Iterable[str]
+) -> None:
+    """Mask the config's values of ``keys`` from now on: in what ``secret_filter`` redacts and in the records of
+    the named loggers (the tap's own and the third-party ones that repeat URLs)."""
+    secret_filter.add(*(config.get(key) for key in keys))
+    install_secret_filter(secret_filter, logger_names)
 
 
 def install_secret_filter(secret_filter: SecretFilter, logger_names: Iterable[str]) -> None:

@@ -1,16 +1,21 @@
 """`ResilientStream`: singer-sdk's REST stream with the retry, logging and sync-range rules every tap shares.
 
 A channel's client subclasses it and implements ``validate_response`` (its envelope and error codes mapped to
-:class:`SourceRetriableError`, :class:`TokenRefreshedError` or :class:`SourceAPIError`) plus its paging.
+:class:`SourceRetriableError`, :class:`TokenRefreshedError` or :class:`SourceAPIError`) plus its paging; a JSON
+client starts ``validate_response`` with :meth:`ResilientStream.http_answer`, the HTTP-level half every JSON
+channel shares, and keeps only its envelope.
 What lives here is what must not differ between taps: a server's retry hint is honoured (and a hint above the
 cap fails fast instead of sleeping for an hour), a refreshed token is retried at once, nothing secret reaches a
-log line or an error message, and a sync range is computed from the bookmark the same way everywhere.
+log line or an error message, an answer's numbers are read exactly, and a sync range is computed from the
+bookmark the same way everywhere.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import functools
+import json
 import time
 import typing as t
 from zoneinfo import ZoneInfo
@@ -21,13 +26,18 @@ from singer_sdk import RESTStream
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
-from orderlayer.taps.common.errors import RETRIABLE_EXCEPTIONS, SourceAPIError, TokenRefreshedError
-from orderlayer.taps.common.ratelimit import RetryHintTooLongError, RetryPolicy, backoff_wait_generator
-from orderlayer.taps.common.redact import SecretFilter
+from orderlayer.taps.common.errors import RETRIABLE_EXCEPTIONS, SourceAPIError, SourceRetriableError, TokenRefreshedError
+from orderlayer.taps.common.http import mount_rate_limiter
+from orderlayer.taps.common.ratelimit import RetryHintTooLongError, RetryPolicy, backoff_wait_generator, parse_retry_after
+from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
 from orderlayer.taps.common.timeutil import parse_aware_datetime, to_epoch_seconds
 
 if t.TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from singer_sdk.helpers.types import Context
+
+    from orderlayer.taps.common.ratelimit import TokenBucket
 
 __all__ = ["DeferredAuthStream", "ResilientStream", "bookmark_to_epoch"]
 
@@ -85,14 +95,59 @@ class ResilientStream(RESTStream[t.Any]):
         # The SDK's default embeds the URL and body; a signed URL carries tokens.
         return f"{self.api_method}: HTTP {response.status_code} {response.reason}"
 
+    # ---- connection
+    def share_budget(self, bucket: TokenBucket, *, filtered_loggers: Iterable[str] = ()) -> None:
+        """Join the tap's connection: every send of this stream takes from the app's shared request budget, and
+        this stream's log records (and those of ``filtered_loggers``) lose the secrets :attr:`secret_filter` knows."""
+        mount_rate_limiter(self.requests_session, bucket)
+        install_secret_filter(self.secret_filter, (*filtered_loggers, self.logger.name))
+
+    # ---- answers
+    #: The error classes :meth:`http_answer` raises (a platform with its own subclasses names them).
+    retriable_error: type[SourceRetriableError] = SourceRetriableError
+    fatal_error: type[SourceAPIError] = SourceAPIError
+    #: What a readable answer is, in the retriable error for a 2xx-4xx body that is not one ("a body that is not …").
+    answer_noun: str = "complete JSON"
+
+    def payload(self, response: requests.Response) -> t.Any:  # noqa: ANN401
+        """The body's JSON, parsed once per response: integers stay exact (ids beyond 2^53) and every other
+        number becomes the :class:`~decimal.Decimal` written, never a float (amounts digit for digit)."""
+        cached = getattr(response, "_orderlayer_payload", None)
+        if cached is None:
+            cached = json.loads(response.content, parse_float=decimal.Decimal)
+            response._orderlayer_payload = cached  # type: ignore[attr-defined]
+        return cached
+
+    def read_answer(self, payload: t.Any) -> t.Any:  # noqa: ANN401, PLR6301
+        """The platform's answer object from the parsed body (the body itself by default); ValueError when the body
+        is JSON but not an answer (:meth:`http_answer` then treats it like a body that is not JSON)."""
+        return payload
+
+    def http_answer(self, response: requests.Response) -> t.Any:  # noqa: ANN401
+        """The start of every JSON channel's ``validate_response``: the answer (:meth:`read_answer`), or the error
+        for what the HTTP layer already says.
+
+        HTTP 429 or 5xx is retried, with the server's ``Retry-After`` hint. A body that cannot be read is fatal on
+        a 4xx (nothing platform-shaped answered: the URL is wrong) and retried otherwise (a page cut short in
+        transit). The platform's envelope, a 4xx with a JSON body included, is the caller's to judge.
+        """
+        method, status = self.api_method, response.status_code
+        if status == 429 or status >= 500:
+            msg = f"{method}: HTTP {status} {response.reason}"
+            raise self.retriable_error(msg, response, retry_after=parse_retry_after(response.headers), code=status)
+        try:
+            return self.read_answer(self.payload(response))
+        except ValueError:
+            if status >= 400:
+                msg = f"{method}: HTTP {status} {response.reason} with a non-JSON body; check base_url"
+                raise self.fatal_error(msg, code=status) from None
+            msg = f"{method}: HTTP {status} with a body that is not {self.answer_noun}"
+            raise self.retriable_error(msg, response) from None
+
     # ---- retries
     @functools.cached_property
     def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(
-            max_tries=int(self.config.get("max_tries", 6)),
-            base_seconds=float(self.config.get("retry_base_seconds", 1.0)),
-            max_wait_seconds=float(self.config.get("retry_max_wait_seconds", 60.0)),
-        )
+        return RetryPolicy.from_config(self.config)
 
     def backoff_max_tries(self) -> int:
         return self.retry_policy.max_tries

@@ -16,9 +16,7 @@ than 10 minutes old) and the current ``access_token`` after a refresh.
 from __future__ import annotations
 
 import abc
-import decimal
 import enum
-import json
 import logging
 import time
 import typing as t
@@ -28,10 +26,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import requests
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError, describe_answer
-from orderlayer.taps.common.http import mount_rate_limiter
+from orderlayer.taps.common.http import paced_session
 from orderlayer.taps.common.paging import WindowedPagePaginator, WindowPage
 from orderlayer.taps.common.ratelimit import RetryPolicy, TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets
 from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
 from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
@@ -285,13 +283,11 @@ class DouyinConnection:
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> DouyinConnection:
-        SECRET_FILTER.add(config.get("app_secret"), config.get("access_token"), config.get("refresh_token"), config.get("pii_salt"))
-        install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
+        guard_config_secrets(SECRET_FILTER, config, ("app_secret", "access_token", "refresh_token", "pii_salt"), _FILTERED_LOGGERS)
         tokens = TokenKeeper.from_config(
             config, platform="Douyin", identity_keys=("app_key", "shop_id"), secret_filter=SECRET_FILTER, logger=logger
         )
-        bucket = TokenBucket(float(config.get("max_requests_per_second", 10)))
-        session = mount_rate_limiter(requests.Session(), bucket)
+        bucket, session = paced_session(config, default_rate=10)
         authenticator = DouyinAuthenticator(
             base_url=config.get("base_url", p.DEFAULT_BASE_URL),
             app_key=str(config["app_key"]),
@@ -304,12 +300,7 @@ class DouyinConnection:
             session=session,
             logger=logger,
         )
-        policy = RetryPolicy(
-            max_tries=int(config.get("max_tries", 6)),
-            base_seconds=float(config.get("retry_base_seconds", 1.0)),
-            max_wait_seconds=float(config.get("retry_max_wait_seconds", 60.0)),
-        )
-        return cls(bucket=bucket, session=session, authenticator=authenticator, retry_policy=policy)
+        return cls(bucket=bucket, session=session, authenticator=authenticator, retry_policy=RetryPolicy.from_config(config))
 
 
 def as_int(value: t.Any, name: str) -> int:  # noqa: ANN401
@@ -331,8 +322,7 @@ class DouyinStream(ResilientStream):
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap, http_method="POST")
         self._connection: DouyinConnection = tap.douyin_connection
-        mount_rate_limiter(self.requests_session, self._connection.bucket)
-        install_secret_filter(SECRET_FILTER, (self.logger.name,))
+        self.share_budget(self._connection.bucket)
 
     @property
     def url_base(self) -> str:
@@ -359,28 +349,20 @@ class DouyinStream(ResilientStream):
         return self._connection.authenticator
 
     # ---- responses
+    retriable_error = DouyinRetriableError
+    fatal_error = DouyinAPIError
+    answer_noun = "a Douyin envelope"
+
+    def read_answer(self, payload: t.Any) -> Envelope:  # noqa: ANN401, PLR6301
+        return Envelope.from_payload(payload)
+
     def envelope(self, response: requests.Response) -> Envelope:
-        cached = getattr(response, "_douyin_envelope", None)
-        if cached is None:
-            # Decimal keeps any non-integer number exactly as written (ints stay exact anyway).
-            cached = Envelope.from_payload(json.loads(response.content, parse_float=decimal.Decimal))
-            response._douyin_envelope = cached  # type: ignore[attr-defined]  # parsed once per response
-        return cached
+        return Envelope.from_payload(self.payload(response))
 
     def validate_response(self, response: requests.Response) -> None:
         method = self.api_method
         hint = parse_retry_after(response.headers)
-        if response.status_code == 429 or response.status_code >= 500:
-            msg = f"{method}: HTTP {response.status_code} {response.reason}"
-            raise DouyinRetriableError(msg, response, retry_after=hint)
-        try:
-            envelope = self.envelope(response)
-        except ValueError:
-            if response.status_code >= 400:
-                msg = f"{method}: HTTP {response.status_code} {response.reason} with a non-JSON body; check base_url"
-                raise DouyinAPIError(msg) from None
-            msg = f"{method}: HTTP {response.status_code} with a body that is not a Douyin envelope"
-            raise DouyinRetriableError(msg, response) from None
+        envelope = self.http_answer(response)
         action = classify_envelope(envelope)
         if action is Action.OK:
             if not isinstance(envelope.data, dict):

@@ -28,9 +28,9 @@ from urllib.parse import parse_qsl, urlencode
 import requests
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
-from orderlayer.taps.common.http import mount_rate_limiter
+from orderlayer.taps.common.http import paced_session
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets
 from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
 from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
@@ -197,13 +197,13 @@ class JdConnection:
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger, secret_filter: SecretFilter) -> JdConnection:
-        secret_filter.add(config.get("app_secret"), config.get("access_token"), config.get("refresh_token"), config.get("pii_salt"))
-        install_secret_filter(secret_filter, (*_THIRD_PARTY_LOGGERS, logger.name))
+        guard_config_secrets(
+            secret_filter, config, ("app_secret", "access_token", "refresh_token", "pii_salt"), (*_THIRD_PARTY_LOGGERS, logger.name)
+        )
         tokens = TokenKeeper.from_config(
             config, platform="JD", identity_keys=("app_key", "shop_id"), secret_filter=secret_filter, logger=logger
         )
-        bucket = TokenBucket(float(config.get("max_requests_per_second", 5)))
-        session = mount_rate_limiter(requests.Session(), bucket)
+        bucket, session = paced_session(config, default_rate=5)
         authenticator = JdAuthenticator(
             app_key=str(config["app_key"]),
             app_secret=str(config["app_secret"]),
@@ -237,8 +237,7 @@ class JdStream(ResilientStream):
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap)
         self._connection: JdConnection = tap.jd_connection
-        mount_rate_limiter(self.requests_session, self._connection.bucket)
-        install_secret_filter(self.secret_filter, (self.logger.name,))
+        self.share_budget(self._connection.bucket)
 
     @property
     def url_base(self) -> str:
@@ -265,13 +264,6 @@ class JdStream(ResilientStream):
         return tuple(str(c) for c in self.config.get("token_error_codes") or p.DEFAULT_TOKEN_CODES)
 
     # ---- responses
-    def payload(self, response: requests.Response) -> t.Any:  # noqa: ANN401
-        cached = getattr(response, "_jd_payload", None)
-        if cached is None:
-            cached = decode_json(response.content)
-            response._jd_payload = cached  # type: ignore[attr-defined]  # parsed once per response
-        return cached
-
     def _gateway_failure(self, response: requests.Response, error: GatewayError, hint: float | None) -> t.NoReturn:
         method = self.api_method
         action = classify(error.code, retriable=self.retriable_codes, token=self.token_codes)
@@ -288,18 +280,7 @@ class JdStream(ResilientStream):
     def validate_response(self, response: requests.Response) -> None:
         method = self.api_method
         hint = parse_retry_after(response.headers)
-        if response.status_code == 429 or response.status_code >= 500:
-            msg = f"{method}: HTTP {response.status_code} {response.reason}"
-            raise SourceRetriableError(msg, response, retry_after=hint)
-        try:
-            payload = self.payload(response)
-        except ValueError:
-            if response.status_code >= 400:
-                msg = f"{method}: HTTP {response.status_code} {response.reason} with a non-JSON body; check base_url"
-                raise SourceAPIError(msg) from None
-            # A body cut short in transit (or by the gateway): fetch the same page again.
-            msg = f"{method}: HTTP {response.status_code} with a body that is not complete JSON"
-            raise SourceRetriableError(msg, response) from None
+        payload = self.http_answer(response)
         if not isinstance(payload, dict):
             msg = f"{method}: the answer is not a JSON object"
             raise SourceRetriableError(msg, response)

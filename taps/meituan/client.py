@@ -18,9 +18,8 @@ import requests
 from singer_sdk.authenticators import APIAuthenticatorBase
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
-from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets
 from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.meituan import protocol as p
 
@@ -121,8 +120,7 @@ class MeituanStream(ResilientStream):
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap)
         self._bucket: TokenBucket = tap.request_budget
-        mount_rate_limiter(self.requests_session, self._bucket)
-        install_secret_filter(SECRET_FILTER, (*_FILTERED_LOGGERS, self.logger.name))
+        self.share_budget(self._bucket, filtered_loggers=_FILTERED_LOGGERS)
         self._method = self.path or self.name
         self._send: Callable[..., requests.Response] | None = None
         self._signer = MeituanSigner(
@@ -174,29 +172,10 @@ class MeituanStream(ResilientStream):
         return self.payload(response)["data"]
 
     # ---- responses
-    @staticmethod
-    def payload(response: requests.Response) -> t.Any:  # noqa: ANN401
-        cached = getattr(response, "_meituan_payload", None)
-        if cached is None:
-            cached = p.loads(response.content)
-            response._meituan_payload = cached  # type: ignore[attr-defined]  # parsed once per response
-        return cached
-
     def validate_response(self, response: requests.Response) -> None:
         method = self.api_method
         hint = parse_retry_after(response.headers)
-        if response.status_code == 429 or response.status_code >= 500:
-            msg = f"{method}: HTTP {response.status_code} {response.reason}"
-            raise SourceRetriableError(msg, response, retry_after=hint, code=response.status_code)
-        try:
-            payload = self.payload(response)
-        except ValueError:
-            if response.status_code >= 400:
-                msg = f"{method}: HTTP {response.status_code} {response.reason} with a non-JSON body; check base_url"
-                raise SourceAPIError(msg, code=response.status_code) from None
-            # A body cut short in transit (or by a proxy) is fetched again.
-            msg = f"{method}: HTTP {response.status_code} with a body that is not complete JSON"
-            raise SourceRetriableError(msg, response) from None
+        payload = self.http_answer(response)
         if not isinstance(payload, dict):
             msg = f"{method}: response is not a Meituan envelope (a JSON object with 'data')"
             raise SourceRetriableError(msg, response)
@@ -232,7 +211,6 @@ def _as_int(value: t.Any) -> int | None:  # noqa: ANN401
 
 def connection_bucket(config: Mapping[str, t.Any]) -> TokenBucket:
     """The per-app request budget shared by every stream of one tap run."""
-    SECRET_FILTER.add(config.get("app_secret"), config.get("pii_salt"))
-    install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
+    guard_config_secrets(SECRET_FILTER, config, ("app_secret", "pii_salt"), _FILTERED_LOGGERS)
     return TokenBucket(float(config.get("max_requests_per_second", 10)))
 

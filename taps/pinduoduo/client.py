@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import requests
 
 from orderlayer.taps.common.errors import ErrorResponse, SourceAPIError, SourceRetriableError, TokenRefreshedError
-from orderlayer.taps.common.http import mount_rate_limiter
+from orderlayer.taps.common.http import paced_session
 from orderlayer.taps.common.ratelimit import RetryPolicy, TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets
 from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
 from orderlayer.taps.common.stream import ResilientStream, bookmark_to_epoch
 from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
@@ -248,13 +248,11 @@ class PinduoduoConnection:
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> PinduoduoConnection:
-        SECRET_FILTER.add(config.get("client_secret"), config.get("access_token"), config.get("refresh_token"), config.get("pii_salt"))
-        install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
+        guard_config_secrets(SECRET_FILTER, config, ("client_secret", "access_token", "refresh_token", "pii_salt"), _FILTERED_LOGGERS)
         tokens = TokenKeeper.from_config(
             config, platform="Pinduoduo", identity_keys=("client_id", "shop_id"), secret_filter=SECRET_FILTER, logger=logger
         )
-        bucket = TokenBucket(float(config.get("max_requests_per_second", 10)))
-        session = mount_rate_limiter(requests.Session(), bucket)
+        bucket, session = paced_session(config, default_rate=10)
         authenticator = PinduoduoAuthenticator(
             router_url=str(config.get("base_url", p.DEFAULT_BASE_URL)),
             client_id=str(config["client_id"]),
@@ -267,11 +265,7 @@ class PinduoduoConnection:
             timeout=float(config.get("request_timeout", 12)),
             logger=logger,
         )
-        policy = RetryPolicy(
-            max_tries=int(config.get("max_tries", 6)),
-            base_seconds=float(config.get("retry_base_seconds", 1.0)),
-            max_wait_seconds=float(config.get("retry_max_wait_seconds", 60.0)),
-        )
+        policy = RetryPolicy.from_config(config)
         return cls(bucket, session, authenticator, policy, bool(config.get("use_platform_clock", True)), logger)
 
     def platform_now(self) -> int:
@@ -314,8 +308,7 @@ class PinduoduoStream(ResilientStream):
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap, http_method="POST")
         self._connection: PinduoduoConnection = tap.pinduoduo_connection
-        mount_rate_limiter(self.requests_session, self._connection.bucket)
-        install_secret_filter(SECRET_FILTER, (self.logger.name,))
+        self.share_budget(self._connection.bucket)
 
     @property
     def url_base(self) -> str:
@@ -345,13 +338,6 @@ class PinduoduoStream(ResilientStream):
         return {}  # every parameter travels in the signed body
 
     # ---- responses
-    def payload(self, response: requests.Response) -> t.Any:  # noqa: ANN401
-        cached = getattr(response, "_pdd_payload", None)
-        if cached is None:
-            cached = p.parse_json(response.content)
-            response._pdd_payload = cached  # type: ignore[attr-defined]  # parsed once per response
-        return cached
-
     def response_body(self, response: requests.Response) -> dict:
         """The success object under the API's response key (``validate_response`` has checked it exists)."""
         return self.payload(response)[p.RESPONSE_KEYS.get(self.api_type, "")]
@@ -359,18 +345,7 @@ class PinduoduoStream(ResilientStream):
     def validate_response(self, response: requests.Response) -> None:
         method = self.api_method
         hint = parse_retry_after(response.headers)
-        if response.status_code == 429 or response.status_code >= 500:
-            msg = f"{method}: HTTP {response.status_code} {response.reason}"
-            raise SourceRetriableError(msg, response, retry_after=hint)
-        try:
-            payload = self.payload(response)
-        except ValueError:
-            if response.status_code >= 400:
-                msg = f"{method}: HTTP {response.status_code} {response.reason} with a body that is not JSON; check base_url"
-                raise SourceAPIError(msg) from None
-            # Inside the retry loop: a body cut off in transit is fetched again.
-            msg = f"{method}: HTTP {response.status_code} with a body that is not complete JSON"
-            raise SourceRetriableError(msg, response) from None
+        payload = self.http_answer(response)
         used_token = self._token_sent(response)
         error = PddError.from_payload(payload)
         if error is None:

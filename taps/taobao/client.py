@@ -14,9 +14,7 @@ fresh ``timestamp`` and the current session after a renewal.
 
 from __future__ import annotations
 
-import decimal
 import enum
-import json
 import logging
 import time
 import typing as t
@@ -26,9 +24,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import requests
 
 from orderlayer.taps.common.errors import ErrorResponse, SourceAPIError, SourceRetriableError, TokenRefreshedError
-from orderlayer.taps.common.http import mount_rate_limiter
+from orderlayer.taps.common.http import paced_session
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets
 from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
 from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
@@ -211,13 +209,11 @@ class TaobaoConnection:
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> TaobaoConnection:
-        SECRET_FILTER.add(config.get("app_secret"), config.get("access_token"), config.get("refresh_token"), config.get("pii_salt"))
-        install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
+        guard_config_secrets(SECRET_FILTER, config, ("app_secret", "access_token", "refresh_token", "pii_salt"), _FILTERED_LOGGERS)
         tokens = TokenKeeper.from_config(
             config, platform="Taobao", identity_keys=("app_key", "shop_id"), secret_filter=SECRET_FILTER, logger=logger
         )
-        bucket = TokenBucket(float(config.get("max_requests_per_second", 5)))
-        session = mount_rate_limiter(requests.Session(), bucket)
+        bucket, session = paced_session(config, default_rate=5)
         authenticator = TaobaoAuthenticator(
             app_key=str(config["app_key"]),
             app_secret=str(config["app_secret"]),
@@ -248,8 +244,7 @@ class TaobaoStream(ResilientStream):
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap, http_method="POST")
         self._connection: TaobaoConnection = tap.taobao_connection
-        mount_rate_limiter(self.requests_session, self._connection.bucket)
-        install_secret_filter(SECRET_FILTER, (self.logger.name,))
+        self.share_budget(self._connection.bucket)
 
     @property
     def url_base(self) -> str:
@@ -276,14 +271,6 @@ class TaobaoStream(ResilientStream):
         return {"method": self.top_method}
 
     # ---- responses
-    def payload(self, response: requests.Response) -> t.Any:  # noqa: ANN401
-        """The parsed body, once per response. Big integers stay exact; decimals become Decimal."""
-        cached = getattr(response, "_top_payload", None)
-        if cached is None:
-            cached = json.loads(response.content, parse_float=decimal.Decimal)
-            response._top_payload = cached  # type: ignore[attr-defined]
-        return cached
-
     def result(self, response: requests.Response) -> dict:
         """The method's ``*_response`` object (validated before records are parsed)."""
         return self.payload(response)[p.response_key(self.top_method)]
@@ -291,18 +278,7 @@ class TaobaoStream(ResilientStream):
     def validate_response(self, response: requests.Response) -> None:
         method = self.top_method
         hint = parse_retry_after(response.headers)
-        if response.status_code == 429 or response.status_code >= 500:
-            msg = f"{method}: HTTP {response.status_code} {response.reason}"
-            raise SourceRetriableError(msg, response, retry_after=hint)
-        try:
-            payload = self.payload(response)
-        except ValueError:
-            if response.status_code >= 400:
-                msg = f"{method}: HTTP {response.status_code} {response.reason} with a non-JSON body; check base_url"
-                raise SourceAPIError(msg) from None
-            # A body cut off in transit: fetch the page again.
-            msg = f"{method}: HTTP {response.status_code} with a body that is not complete JSON"
-            raise SourceRetriableError(msg, response) from None
+        payload = self.http_answer(response)
         error = TopError.from_payload(payload)
         if error is None:
             body = payload.get(p.response_key(method)) if isinstance(payload, dict) else None

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import collections
-import decimal
 import json
 import logging
 import threading
@@ -27,10 +26,10 @@ import requests
 from singer_sdk.authenticators import APIAuthenticatorBase
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
-from orderlayer.taps.common.http import mount_rate_limiter
+from orderlayer.taps.common.http import paced_session
 from orderlayer.taps.common.paging import WindowedPagePaginator
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
+from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets
 from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.common.windows import Window
 from orderlayer.taps.youzan import protocol as p
@@ -177,10 +176,8 @@ class YouzanConnection:
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> YouzanConnection:
-        SECRET_FILTER.add(config.get("client_secret"), config.get("access_token"), config.get("pii_salt"))
-        install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
-        bucket = TokenBucket(float(config.get("max_requests_per_second", 5)))
-        session = mount_rate_limiter(requests.Session(), bucket)
+        guard_config_secrets(SECRET_FILTER, config, ("client_secret", "access_token", "pii_salt"), _FILTERED_LOGGERS)
+        bucket, session = paced_session(config, default_rate=5)
         tokens = TokenManager(
             base_url=str(config.get("base_url", p.DEFAULT_BASE_URL)),
             client_id=str(config["client_id"]),
@@ -252,8 +249,7 @@ class YouzanStream(ResilientStream):
         super().__init__(tap, http_method="POST")
         self._connection: YouzanConnection = tap.youzan_connection
         self._authenticator = YouzanAuthenticator(self._connection.tokens)
-        mount_rate_limiter(self.requests_session, self._connection.bucket)
-        install_secret_filter(SECRET_FILTER, (self.logger.name,))
+        self.share_budget(self._connection.bucket)
 
     @property
     def url_base(self) -> str:
@@ -283,28 +279,18 @@ class YouzanStream(ResilientStream):
         return {}  # the token is added per send by the authenticator
 
     # ---- answers
+    answer_noun = "a youzanyun answer (cut short?)"
+
+    def read_answer(self, payload: t.Any) -> p.Answer:  # noqa: ANN401, PLR6301
+        return p.Answer.from_payload(payload)
+
     def answer(self, response: requests.Response) -> p.Answer:
-        cached = getattr(response, "_youzan_answer", None)
-        if cached is None:
-            # Decimal keeps every non-integer number exactly as written; integers stay exact anyway.
-            cached = p.Answer.from_payload(json.loads(response.content, parse_float=decimal.Decimal))
-            response._youzan_answer = cached  # type: ignore[attr-defined]  # parsed once per response
-        return cached
+        return p.Answer.from_payload(self.payload(response))
 
     def validate_response(self, response: requests.Response) -> None:
         method = self.api_method
         hint = parse_retry_after(response.headers)
-        if response.status_code == 429 or response.status_code >= 500:
-            msg = f"{method}: HTTP {response.status_code} {response.reason}"
-            raise SourceRetriableError(msg, response, retry_after=hint)
-        try:
-            answer = self.answer(response)
-        except ValueError:
-            if response.status_code >= 400:
-                msg = f"{method}: HTTP {response.status_code} {response.reason} with a non-JSON body; check base_url"
-                raise SourceAPIError(msg) from None
-            msg = f"{method}: HTTP {response.status_code} with a body that is not a youzanyun answer (cut short?)"
-            raise SourceRetriableError(msg, response) from None
+        answer = self.http_answer(response)
         action = p.classify(answer)
         if action is p.Action.OK:
             problem = self.data_problem(answer.data, response)
