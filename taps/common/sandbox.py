@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import typing as t
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -77,6 +78,33 @@ def forward_to(now: int, as_of: dt.datetime | int) -> int:
     return ts
 
 
+class InFlight:
+    """Counts the requests a sandbox is answering, so a test can wait for a stalled answer (one the client
+    already gave up on) to finish and reach the request log, instead of sleeping a guessed time."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def track(self) -> t.Iterator[None]:
+        with self._changed:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._count -= 1
+                self._changed.notify_all()
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Return once no request is being answered; TimeoutError after ``timeout`` seconds."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._count == 0, timeout):
+                msg = f"the sandbox was still answering {self._count} request(s) after {timeout} s"
+                raise TimeoutError(msg)
+
+
 class SandboxServer(abc.ABC):
     """A local fake of one platform gateway (see module docstring)."""
 
@@ -94,6 +122,11 @@ class SandboxServer(abc.ABC):
         self._log_seq = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.in_flight = InFlight()
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until every request has been answered and logged (see :class:`InFlight`)."""
+        self.in_flight.settle(timeout)
 
     # ------------------------------------------------------------------ protocol (subclasses)
     @abc.abstractmethod
@@ -254,6 +287,10 @@ class _Handler(BaseHTTPRequestHandler):
         return SandboxRequest(self.command, parts.path, query, headers, body)
 
     def _serve(self) -> None:
+        with self.sandbox.in_flight.track():
+            self._answer()
+
+    def _answer(self) -> None:
         request = self._request()
         if request.path.startswith("/_sandbox/"):
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import threading
 
 import pytest
 
@@ -17,6 +18,7 @@ from orderlayer.taps.common.ratelimit import (
     parse_retry_after,
 )
 from orderlayer.taps.common.redact import SecretFilter, redact
+from orderlayer.taps.common.sandbox import InFlight
 from orderlayer.taps.common.timeutil import parse_aware_datetime, to_epoch_seconds
 from orderlayer.taps.common.windows import count_windows, sliding_windows
 
@@ -176,3 +178,24 @@ def test_pii_policy_nulls_nested_and_hashes() -> None:
     assert "post_receiver" not in record  # absent fields are not invented
     with pytest.raises(ValueError, match="salt"):
         apply_pii_policy({}, policy, "")
+
+
+def test_in_flight_settle_waits_for_an_answer_still_being_written() -> None:
+    in_flight = InFlight()
+    finished: list[str] = []
+    entered = threading.Event()
+
+    def stalled_answer() -> None:
+        with in_flight.track():
+            entered.set()
+            threading.Event().wait(0.3)
+            finished.append("logged")
+
+    worker = threading.Thread(target=stalled_answer)
+    worker.start()
+    entered.wait(5)
+    with pytest.raises(TimeoutError, match="still answering 1 request"):
+        in_flight.settle(timeout=0.01)
+    in_flight.settle(timeout=10)
+    assert finished == ["logged"]
+    worker.join()

@@ -44,7 +44,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from orderlayer.taps.common.ratelimit import TokenBucket
-from orderlayer.taps.common.sandbox import forward_to
+from orderlayer.taps.common.sandbox import InFlight, forward_to
 from orderlayer.taps.common.synth import OrderFact
 from orderlayer.taps.douyin import protocol as p
 from orderlayer.taps.douyin.sandbox import catalog
@@ -168,6 +168,7 @@ class DouyinSandbox:
         self._now = self.generator.as_of_ts
         self._bumps: dict[int, int] = {}  # order index -> update_time forced by a fault
         self._log: list[dict] = []
+        self.in_flight = InFlight()
         self._log_seq = 0
         self._bucket = TokenBucket(qps, qps) if qps else None
         self._revoked: set[str] = set()
@@ -381,6 +382,10 @@ class DouyinSandbox:
                     raise ValueError(msg)
                 setattr(self.faults, key, value)
             return Faults(**asdict(self.faults))
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until every request has been answered and logged (see :class:`InFlight`)."""
+        self.in_flight.settle(timeout)
 
     @property
     def requests(self) -> list[dict]:
@@ -689,6 +694,10 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "DouyinSandbox/1"
 
     def do_POST(self) -> None:  # noqa: N802
+        with self.sandbox.in_flight.track():
+            self._answer_post()
+
+    def _answer_post(self) -> None:
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
