@@ -11,12 +11,26 @@ Each run is repeated `--repeat` times and the best (fastest) is printed with its
 (sampled from /proc every 100 ms, bench/procmem.py) and the load average before it. The machine is shared,
 so compare figures taken under a similar load.
 
-Figures (2 cores, CPython 3.11, x86_64, shared machine; best of 2; 1 shop):
+Figures (2 cores shared with other sessions, CPython 3.11.7, x86_64, 1 shop, best of 2; "load" = 1-min load
+average before the best run; records/s over the whole run, including start-up):
 
-before (loader as of 3a3d3aa), load avg ~2:
-    orders   run      seconds  orders/s  peak RSS MiB (tap / target)
-    20000    tap         ...
-see the report of the loader-perf branch for the full table; the "after" table below is current.
+    orders   run      before (3a3d3aa)                  after (this branch)
+                      load  s      rec/s  target MiB    load  s      rec/s  target MiB
+    20,000   tap      2.1   10.2   1,970  (tap 69)      3.6    9.3   2,146  (tap 67)
+    20,000   loader   2.1   12.3   1,624    656         3.9   10.2   1,969    475
+    20,000   piped    2.3   22.2     902    561         4.2   20.0     998    473
+    100,000  tap      4.6   50.1   1,998  (tap 70)      4.4   41.3   2,422  (tap 67)
+    100,000  loader   3.5   76.6   1,305  1,140         4.9   56.8   1,759    533
+    100,000  piped    3.5  165.4     605  1,121         4.0   87.7   1,140    538
+
+The machine was busier for the "after" runs. At a quieter moment (load ~1-2), replaying the captured
+100,000-order stream in-process took 71 s / 790 MiB with the first fixes but DuckDB's default 16MB
+checkpoint_threshold, and 25-29 s with the threshold at 1GB. With the committed defaults (memory_limit 256MB,
+checkpoint_threshold 1GB) target-orderlayer replayed 300,000 records (the 100k capture three times under
+other shop ids) in 125 s at load 1.0, its RSS flat at 470-520 MiB from the first minute to the last: the
+loader's memory no longer grows with the sync.
+What remains per record is CPU in Python: the SDK's json.loads (parse_float=Decimal) and the canonical
+re-serialisation (simplejson, sorted keys) take most of it; the tap is now the slower side of the pipe.
 """
 
 from __future__ import annotations
