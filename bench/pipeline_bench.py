@@ -13,9 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import subprocess
 import sys
-import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,60 +21,9 @@ from pathlib import Path
 import yaml
 
 from orderlayer.taps.douyin.sandbox.server import DouyinSandbox
+from procmem import run_stage  # bench/ is on sys.path when this file runs as a script
 
 APP_KEY, APP_SECRET = "7301234567890123456", "bench-app-secret"
-PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
-                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == pid:
-            found.append(int(entry))
-    return found
-
-
-def _tree_rss(pid: int) -> int:
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            with open(f"/proc/{current}/statm", encoding="utf-8") as fh:
-                total += int(fh.read().split()[1]) * PAGE_BYTES
-        except (OSError, ValueError):
-            continue
-        todo.extend(_children(current))
-    return total
-
-
-def run_stage(name: str, args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, int]:
-    started = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
-            time.sleep(0.1)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, stderr = proc.communicate()
-    done.set()
-    sampler.join()
-    seconds = time.perf_counter() - started
-    if proc.returncode != 0:
-        print(f"{name} exited {proc.returncode}:\n{stderr[-3000:]}", file=sys.stderr)
-    return seconds, peak, proc.returncode
 
 
 def main() -> int:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator, NamedTuple
 
 import duckdb
 import pyarrow as pa
@@ -69,6 +70,30 @@ def ensure_ops(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+class RawRow(NamedTuple):
+    """One record as it is stored: text and load metadata only, so a pending batch holds no parsed dicts."""
+
+    digest: str
+    primary_key: str | None
+    replication_value: str | None
+    record: str
+    extracted_at: datetime | None
+
+
+def raw_row(
+    stream: str,
+    record: dict[str, Any],
+    key_properties: list[str],
+    replication_key: str | None,
+    extracted_at: datetime | None,
+) -> RawRow:
+    text = canonical_json(record)
+    # Primary key kept as JSON text of the values: ids stay exactly as sent.
+    pk = canonical_json([record.get(k) for k in key_properties]) if key_properties else None
+    rv = record.get(replication_key) if replication_key else None
+    return RawRow(record_hash(stream, text), pk, None if rv is None else str(rv), text, extracted_at)
+
+
 class RawStore:
     """One raw table per source stream: `<schema>.<prefix>__<stream>`."""
 
@@ -78,6 +103,7 @@ class RawStore:
         self.prefix = check_identifier(prefix, "table_prefix")
         self.connection = connection
         self.sync_id = sync_id
+        self._in_transaction = False
         con.execute(f"create schema if not exists {self.schema}")
         ensure_ops(con)
 
@@ -90,6 +116,28 @@ class RawStore:
         self.con.execute(f"create table if not exists {table} ({RAW_COLUMNS})")
         return table
 
+    @property
+    def in_transaction(self) -> bool:
+        return self._in_transaction
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction; inside an open one, joins it (so rows and the state covering them commit together)."""
+        if self._in_transaction:
+            yield
+            return
+        self.con.execute("begin transaction")
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self.con.execute("rollback")
+            raise
+        else:
+            self.con.execute("commit")
+        finally:
+            self._in_transaction = False
+
     def append(
         self,
         stream: str,
@@ -98,57 +146,48 @@ class RawStore:
         replication_key: str | None,
     ) -> int:
         """Insert the records not already present; returns how many rows were new. One transaction."""
-        table = self.ensure_table(stream)
-        synced_at = datetime.now(timezone.utc)
-        rows: dict[str, list[Any]] = {c: [] for c in ("h", "pk", "rv", "rec", "ext")}
-        seen: set[str] = set()
-        for record in records:
-            extracted = record.pop("__extracted_at", None)
-            text = canonical_json(record)
-            digest = record_hash(stream, text)
-            if digest in seen:
-                continue
-            seen.add(digest)
-            rows["h"].append(digest)
-            # Primary key kept as JSON text of the values: ids stay exactly as sent.
-            rows["pk"].append(canonical_json([record.get(k) for k in key_properties]) if key_properties else None)
-            rv = record.get(replication_key) if replication_key else None
-            rows["rv"].append(None if rv is None else str(rv))
-            rows["rec"].append(text)
-            rows["ext"].append(extracted)
-        if not seen:
+        return self.append_rows(
+            stream,
+            (
+                raw_row(stream, record, key_properties, replication_key, record.pop("__extracted_at", None))
+                for record in records
+            ),
+        )
+
+    def append_rows(self, stream: str, rows: Iterable[RawRow]) -> int:
+        """Insert the rows not already present; returns how many were new. One transaction (or the open one)."""
+        unique: dict[str, RawRow] = {}
+        for row in rows:
+            unique.setdefault(row.digest, row)
+        if not unique:
             return 0
         batch = pa.table(
             {
-                "h": pa.array(rows["h"], pa.string()),
-                "pk": pa.array(rows["pk"], pa.string()),
-                "rv": pa.array(rows["rv"], pa.string()),
-                "rec": pa.array(rows["rec"], pa.string()),
-                "ext": pa.array(rows["ext"], pa.timestamp("us", tz="UTC")),
+                "h": pa.array(list(unique), pa.string()),
+                "pk": pa.array([r.primary_key for r in unique.values()], pa.string()),
+                "rv": pa.array([r.replication_value for r in unique.values()], pa.string()),
+                "rec": pa.array([r.record for r in unique.values()], pa.string()),
+                "ext": pa.array([r.extracted_at for r in unique.values()], pa.timestamp("us", tz="UTC")),
             }
         )
+        unique.clear()
+        synced_at = datetime.now(timezone.utc)
         self.con.register("_incoming", batch)
         try:
-            self.con.execute("begin transaction")
-            before = self._count(table)
-            self.con.execute(
-                f"""insert into {table}
-                select h, ?, ?, pk, rv, rec::JSON, ext, ?, ?
-                from _incoming
-                where h not in (select _record_hash from {table})""",
-                [stream, self.connection, synced_at, self.sync_id],
-            )
-            added = self._count(table) - before
-            self.con.execute("commit")
-        except Exception:
-            self.con.execute("rollback")
-            raise
+            with self.transaction():
+                table = self.ensure_table(stream)
+                # NOT EXISTS plans as an anti join that builds its hash table on the incoming batch and streams
+                # the stored hashes past it; `NOT IN (subquery)` built it on the whole table on every batch.
+                added = self.con.execute(
+                    f"""insert into {table}
+                    select h, ?, ?, pk, rv, rec::JSON, ext, ?, ?
+                    from _incoming i
+                    where not exists (select 1 from {table} t where t._record_hash = i.h)""",
+                    [stream, self.connection, synced_at, self.sync_id],
+                ).fetchall()[0][0]
         finally:
             self.con.unregister("_incoming")
-        return added
-
-    def _count(self, table: str) -> int:
-        return self.con.execute(f"select count(*) from {table}").fetchone()[0]
+        return int(added)
 
 
 def _bookmarks(state: dict[str, Any]) -> dict[str, Any]:

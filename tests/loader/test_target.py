@@ -167,3 +167,40 @@ def test_kill_mid_stream_then_resume_loses_and_duplicates_nothing(tmp_path: Path
     rows = raw_rows(db)
     values = [int(r[3]) for r in rows]
     assert sorted(values) == list(range(1700000000, 1700000000 + total))  # none lost, none twice
+
+
+def test_records_and_state_commit_in_one_transaction(tmp_path: Path) -> None:
+    """If persisting the state fails, the rows of that checkpoint are rolled back with it and nothing is emitted."""
+    db = tmp_path / "w.duckdb"
+    cfg = target_config(tmp_path, db)
+    run_target(cfg, messages(0, 50))  # one checkpoint: 50 rows, bookmark 1700000049
+    con = store.connect(db)
+    # make the next state write fail inside the loader's transaction
+    con.execute("drop table ops.singer_state")
+    con.execute("create table ops.singer_state (state_key VARCHAR PRIMARY KEY, state JSON NOT NULL, "
+                "sync_id VARCHAR, updated_at TIMESTAMPTZ NOT NULL, CHECK (state_key <> 'main'))")
+    con.close()
+    proc = subprocess.run([TARGET, "--config", str(cfg)], input="\n".join(messages(50, 100)) + "\n",
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert proc.stdout.strip() == ""  # no state emitted for rows that were not committed
+    assert len(raw_rows(db)) == 50
+
+
+def test_a_bad_memory_setting_names_the_key(tmp_path: Path) -> None:
+    cfg = tmp_path / "target.json"
+    cfg.write_text(json.dumps({"database": str(tmp_path / "w.duckdb"), "table_prefix": "douyin", "memory_limit": "lots"}))
+    proc = subprocess.run([TARGET, "--config", str(cfg)], input="", capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "memory_limit: 'lots' must be a size such as 256MB or 2GB" in proc.stderr
+
+
+def test_duckdb_settings_are_applied(tmp_path: Path) -> None:
+    from orderlayer.taps.target.target import TargetOrderlayer
+
+    target = TargetOrderlayer(config={"database": str(tmp_path / "w.duckdb"), "table_prefix": "douyin",
+                                      "memory_limit": "300MB", "checkpoint_threshold": "64MB"})
+    limit, threshold = target._con.execute(
+        "select current_setting('memory_limit'), current_setting('checkpoint_threshold')").fetchone()
+    target._con.close()
+    assert (limit, threshold) == ("286.1 MiB", "61.0 MiB")  # DuckDB shows 300 * 10^6 and 64 * 10^6 bytes in MiB
