@@ -321,7 +321,7 @@ def demo(
 
     path = write_report(db, db.parent / "reports", outcome.run_id, metric_table=(result.columns, result.rows))
     console.print(f"report: {path}", soft_wrap=True)
-    console.print(f"try: orderlayer metrics valid_orders gmv --by channel --grain day --db {db}")
+    console.print(f"try: orderlayer metrics valid_orders gmv --by channel --grain day --db {db}", soft_wrap=True)
 
 
 # --- file sources ---------------------------------------------------------------------------------------
