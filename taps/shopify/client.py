@@ -10,8 +10,6 @@ every HTTP send against the shop's leaky bucket (our own request budget plus the
 
 from __future__ import annotations
 
-import decimal
-import json
 import logging
 import threading
 import time
@@ -334,15 +332,7 @@ class ShopifyStream(ResilientStream):
     def authenticator(self) -> ShopifyAuthenticator:
         return self._connection.authenticator
 
-    # ---- responses
-    def payload(self, response: requests.Response) -> t.Any:  # noqa: ANN401
-        """The body, parsed once: ids stay exact ints, non-integer numbers become ``Decimal``."""
-        cached = getattr(response, "_shopify_payload", None)
-        if cached is None:
-            cached = json.loads(response.content, parse_float=decimal.Decimal)
-            response._shopify_payload = cached  # type: ignore[attr-defined]
-        return cached
-
+    # ---- responses (the body is parsed once by ResilientStream.payload: exact ints, Decimal for the rest)
     def validate_response(self, response: requests.Response) -> None:
         status = response.status_code
         request_id = response.headers.get(p.REQUEST_ID_HEADER)

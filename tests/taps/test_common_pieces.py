@@ -6,9 +6,12 @@ import email.utils
 import logging
 import random
 import threading
+from decimal import Decimal
 
 import pytest
+import requests
 
+from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
 from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy, salted_hash
 from orderlayer.taps.common.ratelimit import (
     RetryHintTooLongError,
@@ -19,6 +22,7 @@ from orderlayer.taps.common.ratelimit import (
 )
 from orderlayer.taps.common.redact import SecretFilter, redact
 from orderlayer.taps.common.sandbox import InFlight
+from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.common.timeutil import parse_aware_datetime, to_epoch_seconds
 from orderlayer.taps.common.windows import count_windows, sliding_windows
 
@@ -199,3 +203,49 @@ def test_in_flight_settle_waits_for_an_answer_still_being_written() -> None:
     in_flight.settle(timeout=10)
     assert finished == ["logged"]
     worker.join()
+
+
+
+# --------------------------------------------------------------------------- HTTP answers (ResilientStream.http_answer)
+class _OrderList(ResilientStream):
+    name = "orders"
+    path = "order.list"
+    url_base = "http://127.0.0.1"
+
+
+def _answer(status: int, body: bytes, headers: dict[str, str] | None = None) -> requests.Response:
+    response = requests.Response()
+    response.status_code, response._content, response.reason = status, body, "Reason"
+    response.headers.update(headers or {})
+    return response
+
+
+def _http_answer(response: requests.Response) -> object:
+    # http_answer reads only the call's name and the class's hooks: no tap or config is needed
+    return ResilientStream.http_answer(object.__new__(_OrderList), response)
+
+
+def test_http_answer_parses_numbers_exactly_once() -> None:
+    response = _answer(200, b'{"id": 9007199254740993, "paid": 0.10}')
+    assert _http_answer(response) == {"id": 9007199254740993, "paid": Decimal("0.10")}
+    assert _http_answer(response) is _http_answer(response)  # parsed once per response
+
+
+@pytest.mark.parametrize(("status", "hint"), [(429, 7.0), (503, None)])
+def test_http_answer_retries_throttling_and_outages_with_the_servers_hint(status: int, hint: float | None) -> None:
+    headers = {"Retry-After": "7"} if hint else {}
+    with pytest.raises(SourceRetriableError) as info:
+        _http_answer(_answer(status, b"<html>busy</html>", headers))
+    assert info.value.retry_after == hint and info.value.code == status
+    assert str(info.value).startswith(f"order.list: HTTP {status}")
+
+
+def test_http_answer_a_4xx_page_that_is_not_json_is_fatal_and_names_the_fix() -> None:
+    with pytest.raises(SourceAPIError, match="HTTP 404 Reason with a non-JSON body; check base_url") as info:
+        _http_answer(_answer(404, b"<html>not found</html>"))
+    assert not isinstance(info.value, SourceRetriableError)
+
+
+def test_http_answer_a_page_cut_short_is_retried() -> None:
+    with pytest.raises(SourceRetriableError, match="HTTP 200 with a body that is not complete JSON"):
+        _http_answer(_answer(200, b'{"orders": [{"id": 1}, {"id"'))
