@@ -1,4 +1,4 @@
-"""JD streams: one class per stream (``orders``, ``refund_applies``, ``after_sales``)."""
+"""JD streams: one class per stream (``orders``, ``refund_applies``, ``service_refunds``)."""
 
 from __future__ import annotations
 
@@ -518,7 +518,7 @@ def local_text_of(value: t.Any) -> t.Any:  # noqa: ANN401
     return value
 
 
-class AfterSalesStream(RefundAppliesStream):
+class ServiceRefundsStream(RefundAppliesStream):
     """After-sale services and their refunds from ``jingdong.asc.serviceAndRefund.view`` (refunds after shipment).
 
     One record per service (``sameOrderServiceBill.serviceId``) with its refund: ``afsRefundId``,

@@ -10,7 +10,7 @@ from singer_sdk import typing as th
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.jd import protocol as p
 from orderlayer.taps.jd.client import JdConnection, JdStream
-from orderlayer.taps.jd.streams import AfterSalesStream, OrdersStream, RefundAppliesStream
+from orderlayer.taps.jd.streams import OrdersStream, RefundAppliesStream, ServiceRefundsStream
 
 if t.TYPE_CHECKING:
     from singer_sdk.streams import Stream
@@ -196,7 +196,7 @@ class TapJd(SourceTap):
         return JdConnection.from_config(self.config, self.logger, JdStream.secret_filter)
 
     def discover_streams(self) -> list[Stream]:
-        return [OrdersStream(self), RefundAppliesStream(self), AfterSalesStream(self)]
+        return [OrdersStream(self), RefundAppliesStream(self), ServiceRefundsStream(self)]
 
 
 #: Console entry point (``tap-jd``).
