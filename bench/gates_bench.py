@@ -20,11 +20,11 @@ from pathlib import Path
 
 import duckdb
 
-from orderlayer.config import GateSettings, Settings
+from orderlayer.core.config import GateSettings, Settings
 from orderlayer.expectations import run_gates
 from orderlayer.expectations.gates import catalogue
 from orderlayer.expectations.inputs import GateContext, raw_order_tables
-from orderlayer.expectations.warehouse import ensure_ops_tables
+from orderlayer.core.warehouse import ensure_ops_tables
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -222,7 +222,7 @@ def timed_run(path: Path, run_id: str, clock: datetime) -> None:
 
 
 def timed_report(path: Path) -> None:
-    from orderlayer.report import build_report, write_html
+    from orderlayer.core.report import build_report, write_html
 
     started = time.perf_counter()
     data = build_report(path)
@@ -231,7 +231,7 @@ def timed_report(path: Path) -> None:
 
 
 def timed_freshness(path: Path) -> None:
-    from orderlayer.quality import source_freshness
+    from orderlayer.core.quality import source_freshness
 
     started = time.perf_counter()
     freshness = source_freshness(Settings(database=path), path)

@@ -26,12 +26,12 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gates_bench  # noqa: E402  (the shared synthetic-marts generator)
 
-from orderlayer.config import Settings  # noqa: E402
-from orderlayer.metrics import query_metrics  # noqa: E402
-from orderlayer.pipeline import MARTS  # noqa: E402
-from orderlayer.project import run_dbt, semantic_manifest  # noqa: E402
-from orderlayer.teardown import quiet_native_teardown  # noqa: E402
-from orderlayer.views import create_views  # noqa: E402
+from orderlayer.core.config import Settings  # noqa: E402
+from orderlayer.core.metrics import query_metrics  # noqa: E402
+from orderlayer.core.pipeline import MARTS  # noqa: E402
+from orderlayer.core.dbt import run_dbt, semantic_manifest  # noqa: E402
+from orderlayer.cli.teardown import quiet_native_teardown  # noqa: E402
+from orderlayer.core.views import create_views  # noqa: E402
 
 quiet_native_teardown()
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from orderlayer.taps.douyin.sandbox.server import DouyinSandbox
+from orderlayer.sandboxes.douyin.server import DouyinSandbox
 from procmem import run_stage  # bench/ is on sys.path when this file runs as a script
 
 APP_KEY, APP_SECRET = "7301234567890123456", "bench-app-secret"

@@ -47,9 +47,9 @@ from pathlib import Path
 
 import yaml
 
-from orderlayer.config import load_settings
-from orderlayer.sync import _executable, tap_config, tap_env
-from orderlayer.taps.douyin.sandbox.server import DouyinSandbox
+from orderlayer.core.config import load_settings
+from orderlayer.core.sync import _executable, tap_config, tap_env
+from orderlayer.sandboxes.douyin.server import DouyinSandbox
 from procmem import PeakSampler, load_average, run_stage  # bench/ is on sys.path when run as a script
 
 APP_KEY, APP_SECRET = "7301234567890123456", "bench-app-secret"

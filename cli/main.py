@@ -17,14 +17,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from orderlayer import ops
-from orderlayer.config import CONFIG_FILE, STARTER, ConfigError, Settings, load_settings
-from orderlayer.metrics import MetricsError, query_metrics
-from orderlayer.output import Format, render
-from orderlayer.pipeline import CheckResult, StageError, build, check, publish_checked
-from orderlayer.project import semantic_manifest
-from orderlayer.sync import SyncResult, sync_connection, tap_env
-from orderlayer.teardown import quiet_native_teardown
+from orderlayer.core import ops
+from orderlayer.core.config import CONFIG_FILE, STARTER, ConfigError, Settings, load_settings
+from orderlayer.core.metrics import MetricsError, query_metrics
+from orderlayer.cli.output import Format, render
+from orderlayer.core.pipeline import CheckResult, StageError, build, check, publish_checked
+from orderlayer.core.dbt import semantic_manifest
+from orderlayer.core.sync import SyncResult, sync_connection, tap_env
+from orderlayer.cli.teardown import quiet_native_teardown
 
 quiet_native_teardown()
 
@@ -300,7 +300,7 @@ def demo(
 
     With --config, the file's reporting zone, currency and gate thresholds apply; its connections are
     replaced by the sandboxes' shops."""
-    from orderlayer.demo import demo_settings, start_sandboxes
+    from orderlayer.core.demo import demo_settings, start_sandboxes
 
     base = _settings(config, db)
 
@@ -317,7 +317,7 @@ def demo(
         raise typer.Exit(1)
     result = query_metrics(db, semantic_manifest(db), ["orders_placed", "valid_orders", "gmv", "paid_amount"], ["channel", "shop_id"], None)
     render(result.columns, result.rows, Format.table, console, title="Metrics from published")
-    from orderlayer.report import write_report
+    from orderlayer.core.report import write_report
 
     path = write_report(db, db.parent / "reports", outcome.run_id, metric_table=(result.columns, result.rows))
     console.print(f"report: {path}", soft_wrap=True)
@@ -335,8 +335,8 @@ def files_generate(
     mapping: Annotated[list[Path], typer.Argument(help="Mapping YAML file(s)", exists=True, dir_okay=False)],
 ) -> None:
     """Write (or refresh) the staging models a mapping describes into the dbt project."""
-    from orderlayer.filesource import generate
-    from orderlayer.project import project_dir
+    from orderlayer.core.filesource import generate
+    from orderlayer.core.dbt import project_dir
     from orderlayer.taps.files.mapping import MappingError
 
     for path in mapping:
@@ -380,8 +380,8 @@ def report_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Data-quality report: lights per gate and channel, freshness, quarantine, trends over runs."""
-    from orderlayer.history import NoRunsError
-    from orderlayer.report import build_report, default_output, print_summary, write_html
+    from orderlayer.core.history import NoRunsError
+    from orderlayer.core.report import build_report, default_output, print_summary, write_html
 
     if fmt not in ("html", "json"):
         raise _fail("--format takes html or json", 2)
@@ -461,7 +461,7 @@ def export(
     config: ConfigOption = None,
 ) -> None:
     """Write every published table and view to Parquet, for tools that read files."""
-    from orderlayer.export import ExportError, export_published
+    from orderlayer.core.export import ExportError, export_published
 
     settings = _settings(config, db)
     try:

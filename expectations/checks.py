@@ -27,7 +27,7 @@ from great_expectations.expectations.row_conditions import (
     NullityCondition,
 )
 
-from orderlayer.expectations.warehouse import check_identifier
+from orderlayer.core.warehouse import check_identifier
 
 Severity = Literal["critical", "warning"]
 

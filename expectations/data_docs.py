@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from orderlayer.expectations.warehouse import OPS
+from orderlayer.core.warehouse import OPS
 
 
 def docs_root(db: Path) -> Path:

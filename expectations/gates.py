@@ -4,7 +4,7 @@ A gate is a named group of checks on one table. Its colour sets the GX severity 
 (red = critical, yellow = warning). Row gates (R1-R3, Y2) judge `audit.fct_orders` directly; the
 aggregate gates judge a small per-channel table in schema `gates` that the runner computes first
 (see `inputs.py`); Y1 is judged by dbt source freshness (see `freshness.py`). To add a gate, write a
-function returning a `Gate` and list it in `catalogue`; thresholds go in `orderlayer.config.GateSettings`.
+function returning a `Gate` and list it in `catalogue`; thresholds go in `orderlayer.core.config.GateSettings`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Literal
 
 from great_expectations.expectations.row_conditions import Column
 
-from orderlayer.config import GateSettings
+from orderlayer.core.config import GateSettings
 from orderlayer.expectations.checks import Check, Severity, between, not_in_set, not_null, pair_equal, rows, sql_literal, unique
 from orderlayer.expectations.inputs import NIGHT_HOURS, GateContext, GateInput, channel_profile, daily_volume, order_accounting
-from orderlayer.expectations.warehouse import AUDIT, GATES, QUARANTINE
+from orderlayer.core.warehouse import AUDIT, GATES, QUARANTINE
 
 GateColour = Literal["red", "yellow"]
 

@@ -37,7 +37,7 @@ from great_expectations.datasource.fluent import SQLDatasource
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
 from sqlalchemy import Connection
 
-from orderlayer.expectations.warehouse import check_identifier, set_utc
+from orderlayer.core.warehouse import check_identifier, set_utc
 
 
 class _DuckDBExecutionEngine(SqlAlchemyExecutionEngine):

@@ -20,9 +20,9 @@ from datetime import datetime
 
 import duckdb
 
-from orderlayer.config import GateSettings
+from orderlayer.core.config import GateSettings
 from orderlayer.expectations.checks import sql_literal
-from orderlayer.expectations.warehouse import AUDIT, OPS, QUARANTINE, RAW, check_identifier
+from orderlayer.core.warehouse import AUDIT, OPS, QUARANTINE, RAW, check_identifier
 
 #: Local hours [start, end) that count as "night" for Y3.
 NIGHT_HOURS = (0, 6)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from orderlayer.expectations.report import GateReport, Verdict
-from orderlayer.expectations.warehouse import AUDIT, OPS, PUBLISHED, check_identifier, connect, ensure_ops_tables
+from orderlayer.core.warehouse import AUDIT, OPS, PUBLISHED, check_identifier, connect, ensure_ops_tables
 
 
 class PublishRefused(RuntimeError):

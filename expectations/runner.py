@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 from great_expectations.core import ExpectationSuite, ExpectationSuiteValidationResult, ExpectationValidationResult
 
-from orderlayer.config import GateSettings
+from orderlayer.core.config import GateSettings
 from orderlayer.expectations.checks import Check
 from orderlayer.expectations.freshness import SourceFreshness
 from orderlayer.expectations.gates import Gate, catalogue
@@ -33,7 +33,7 @@ from orderlayer.expectations.report import (
     verdict_of,
     worst,
 )
-from orderlayer.expectations.warehouse import (
+from orderlayer.core.warehouse import (
     AUDIT,
     GATES,
     OPS,

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from demo_settings import DEMO_AS_OF, DEMO_ORDERS, DEMO_SEED, DEMO_SHOPS, ORDERLAYER
+from tests.demo_settings import DEMO_AS_OF, DEMO_ORDERS, DEMO_SEED, DEMO_SHOPS, ORDERLAYER
 
-from orderlayer.teardown import quiet_native_teardown
+from orderlayer.cli.teardown import quiet_native_teardown
 
-# Keep pytest's summary the last thing printed (see orderlayer.teardown).
+# Keep pytest's summary the last thing printed (see orderlayer.cli.teardown).
 quiet_native_teardown()
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orderlayer.config import Connection, Settings
-from orderlayer.pipeline import build
-from orderlayer.project import run_dbt
-from orderlayer.taps.target import store
+from orderlayer.core.config import Connection, Settings
+from orderlayer.core.pipeline import build
+from orderlayer.core.dbt import run_dbt
+from orderlayer.loader import raw_store as store
 
 SHOP = "7784061"
 NY_SHOP = "8800001"  # configured with the America/New_York zone
@@ -416,8 +416,8 @@ def test_sentinel_where_a_time_is_required_is_flagged(warehouse: Path) -> None:
 
 
 def test_deposit_only_metric_counts_the_deposit_only_order(warehouse: Path) -> None:
-    from orderlayer.metrics import query_metrics
-    from orderlayer.project import semantic_manifest
+    from orderlayer.core.metrics import query_metrics
+    from orderlayer.core.dbt import semantic_manifest
 
     con = duckdb.connect(str(warehouse))
     try:  # metrics answer from published: publish the audit marts as-is for this check

@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orderlayer.project import project_dir
-from orderlayer.taps.target import store
+from orderlayer.core.dbt import project_dir
+from orderlayer.loader import raw_store as store
 
 D = Decimal
 

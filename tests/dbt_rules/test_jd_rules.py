@@ -21,8 +21,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orderlayer.project import project_dir
-from orderlayer.taps.target import store
+from orderlayer.core.dbt import project_dir
+from orderlayer.loader import raw_store as store
 
 SHOP = "10086521"
 PRESALE_TYPE = "9999"  # configured below as a presale orderType (the platform's code is unconfirmed)

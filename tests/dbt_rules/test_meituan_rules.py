@@ -20,9 +20,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orderlayer.config import Settings
-from orderlayer.project import dbt_vars, project_dir
-from orderlayer.taps.target import store
+from orderlayer.core.config import Settings
+from orderlayer.core.dbt import dbt_vars, project_dir
+from orderlayer.loader import raw_store as store
 
 POI = "test_poi_01"
 PK = ["app_poi_code", "order_id"]

@@ -22,11 +22,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orderlayer.project import project_dir
+from orderlayer.core.dbt import project_dir
 from orderlayer.taps.shopify.privacy import scrub_order
-from orderlayer.taps.shopify.sandbox.server import ShopifySandbox
+from orderlayer.sandboxes.shopify.server import ShopifySandbox
 from orderlayer.taps.shopify.tap import TapShopify
-from orderlayer.taps.target import store
+from orderlayer.loader import raw_store as store
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "shopify"
 NY_SHOP = "acme-us"  # America/New_York, USD
@@ -467,7 +467,7 @@ def test_fixture_1001_quality_findings(built: tuple[Path, dict]) -> None:
       status going back (see the test above) and refund_amount/is_refunded of the current row are 0/false.
     Nothing else: no quality_flags, no R3 time finding, refund within paid.
     """
-    from orderlayer.config import GateSettings
+    from orderlayer.core.config import GateSettings
     from orderlayer.expectations.gates import r2_money, r3_time
 
     db, failed = built

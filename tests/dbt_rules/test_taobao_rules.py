@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orderlayer.taps.target import store
+from orderlayer.loader import raw_store as store
 
 ROOT = Path(os.environ.get("ORDERLAYER_PROJECT_DIR") or Path(__file__).resolve().parents[2])
 SHOP = "573001"

@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orderlayer.project import project_dir
-from orderlayer.taps.target import store
+from orderlayer.core.dbt import project_dir
+from orderlayer.loader import raw_store as store
 
 US_SHOP = "7494105515082810525"  # configured: America/Los_Angeles, USD
 VN_SHOP = "7494105515082810527"  # configured: Asia/Ho_Chi_Minh, VND

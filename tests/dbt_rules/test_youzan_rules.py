@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orderlayer.taps.target import store
+from orderlayer.loader import raw_store as store
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOP = "42971327"

@@ -14,16 +14,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orderlayer.demo import DemoWorld, demo_settings, start_sandboxes
-from orderlayer.project import dbt_artifacts
-from orderlayer.sync import token_store_path
-from orderlayer.taps.douyin.sandbox.generator import OrderGenerator
+from orderlayer.core.demo import DemoWorld, demo_settings, start_sandboxes
+from orderlayer.core.dbt import dbt_artifacts
+from orderlayer.core.sync import token_store_path
+from orderlayer.sandboxes.douyin.generator import OrderGenerator
 
 pytestmark = pytest.mark.e2e
 
-from demo_settings import DEMO_AS_OF as AS_OF
-from demo_settings import DEMO_ORDERS as ORDERS
-from demo_settings import DEMO_SEED as SEED
+from tests.demo_settings import DEMO_AS_OF as AS_OF
+from tests.demo_settings import DEMO_ORDERS as ORDERS
+from tests.demo_settings import DEMO_SEED as SEED
 
 ORDERLAYER = str(Path(sys.executable).with_name("orderlayer"))
 

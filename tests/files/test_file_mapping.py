@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from orderlayer.filesource import render
+from orderlayer.core.filesource import render
 from orderlayer.taps.files.mapping import MappingError, load_mapping
 
 ROOT = Path(__file__).resolve().parents[2]

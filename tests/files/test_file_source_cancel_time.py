@@ -19,9 +19,9 @@ import duckdb
 import pytest
 import yaml
 
-from orderlayer.filesource import render
+from orderlayer.core.filesource import render
 from orderlayer.taps.files.mapping import load_mapping
-from orderlayer.taps.target import store
+from orderlayer.loader import raw_store as store
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "file-source" / "wechat_shop.yml"

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orderlayer.taps.target import store
+from orderlayer.loader import raw_store as store
 
 TARGET = str(Path(sys.executable).with_name("target-orderlayer"))
 SCHEMA = {
@@ -196,7 +196,7 @@ def test_a_bad_memory_setting_names_the_key(tmp_path: Path) -> None:
 
 
 def test_duckdb_settings_are_applied(tmp_path: Path) -> None:
-    from orderlayer.taps.target.target import TargetOrderlayer
+    from orderlayer.loader.singer_target import TargetOrderlayer
 
     target = TargetOrderlayer(config={"database": str(tmp_path / "w.duckdb"), "table_prefix": "douyin",
                                       "memory_limit": "300MB", "checkpoint_threshold": "64MB"})

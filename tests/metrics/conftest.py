@@ -20,12 +20,12 @@ from typing import Any
 import duckdb
 import pytest
 
-from demo_settings import DEMO_SHOPS
+from tests.demo_settings import DEMO_SHOPS
 
-from orderlayer.config import Settings
-from orderlayer.pipeline import MARTS
-from orderlayer.project import run_dbt, semantic_manifest
-from orderlayer.views import create_views
+from orderlayer.core.config import Settings
+from orderlayer.core.pipeline import MARTS
+from orderlayer.core.dbt import run_dbt, semantic_manifest
+from orderlayer.core.views import create_views
 
 ORDERLAYER = str(Path(sys.executable).with_name("orderlayer"))
 SHOPS = DEMO_SHOPS

@@ -10,7 +10,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from orderlayer.export import ExportError, export_published
+from orderlayer.core.export import ExportError, export_published
 
 from .conftest import cli, query
 

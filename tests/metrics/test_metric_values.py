@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from orderlayer.metrics import query_metrics
+from orderlayer.core.metrics import query_metrics
 
 from .conftest import SHOPS, Enriched, query, without_erp_orders
 from .reference import AMOUNTS, CATALOGUE, EXTRA, Reference, bucket, load_orders

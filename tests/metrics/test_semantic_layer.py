@@ -13,7 +13,7 @@ from metricflow_semantic_interfaces.validations.semantic_manifest_validator impo
 from metricflow_semantic_interfaces.validations.validator_helpers import SemanticManifestValidationResults
 from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_dbt_generated_manifest
 
-from orderlayer.metrics import DuckDBSqlClient, MetricsError, published_manifest, query_metrics
+from orderlayer.core.metrics import DuckDBSqlClient, MetricsError, published_manifest, query_metrics
 
 from .reference import AMOUNTS, CATALOGUE, EXTRA
 

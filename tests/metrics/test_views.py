@@ -13,8 +13,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from orderlayer.metrics import query_metrics
-from orderlayer.views import VIEWS
+from orderlayer.core.metrics import query_metrics
+from orderlayer.core.views import VIEWS
 
 from .conftest import Enriched, cli, query, view_rows
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import typing as t
 
 import pytest
-from douyin_tapkit import APP_KEY, APP_SECRET, AS_OF, OTHER_SHOP, SHOP
+from tests.taps.douyin.kit import APP_KEY, APP_SECRET, AS_OF, OTHER_SHOP, SHOP
 
-from orderlayer.taps.douyin.sandbox.server import DouyinSandbox
+from orderlayer.sandboxes.douyin.server import DouyinSandbox
 
 
 @pytest.fixture
@@ -30,6 +30,6 @@ def make_sandbox() -> t.Iterator[t.Callable[..., DouyinSandbox]]:
 @pytest.fixture(scope="session")
 def target_jsonl() -> t.Any:  # noqa: ANN401
     """The third-party target-jsonl (PyPI) in its own venv: ``target_jsonl.run(messages, tmp_path)``."""
-    from thirdparty import TargetJsonl, ensure_target_jsonl
+    from tests.support.thirdparty import TargetJsonl, ensure_target_jsonl
 
     return TargetJsonl(ensure_target_jsonl())

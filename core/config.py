@@ -1,0 +1,354 @@
+"""`orderlayer.yml`: the one registry of connections, zones, currencies and gate thresholds.
+
+Credentials are never stored here: a connection names the environment variables that hold them.
+Every validation error names the key and the fix (see `ConfigError`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, field_validator, model_validator
+
+from orderlayer.core.registry import SOURCES as _SOURCE_REGISTRY
+
+DEFAULT_DB = Path("warehouse/orderlayer.duckdb")
+CONFIG_FILE = "orderlayer.yml"
+
+#: Source systems orderlayer ships a tap for. A connection's `source` must be one of these.
+SOURCES = tuple(_SOURCE_REGISTRY)
+
+
+class ConfigError(Exception):
+    """A configuration problem the user must fix; the message names the key and the fix."""
+
+
+def _check_zone(value: str) -> str:
+    # Zone abbreviations such as CST are ambiguous (China vs US Central) and never accepted.
+    if "/" not in value and value != "UTC":
+        raise ValueError(f"'{value}' is not an IANA zone name; use e.g. 'Asia/Shanghai' or 'UTC'")
+    try:
+        ZoneInfo(value)
+    except ZoneInfoNotFoundError as exc:
+        raise ValueError(f"unknown IANA zone '{value}'; use e.g. 'Asia/Shanghai'") from exc
+    return value
+
+
+Zone = Annotated[str, Field(description="IANA zone name, e.g. Asia/Shanghai")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Credentials(RootModel[dict[str, str]]):
+    """Tap config key -> name of the environment variable (never the value) that holds that secret."""
+
+    root: dict[str, str] = Field(default_factory=dict)
+
+    def resolve(self, connection: str) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for key, env_name in self.root.items():
+            value = os.environ.get(env_name)
+            if value is None:
+                raise ConfigError(
+                    f"connections.{connection}.credentials.{key}: environment variable "
+                    f"{env_name} is not set; export it before running"
+                )
+            values[key] = value
+        return values
+
+
+class Connection(_Strict):
+    source: str = Field(description="one of orderlayer.core.registry.SOURCES")
+    shop_id: str = Field(min_length=1)
+    timezone: Zone = "Asia/Shanghai"
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    #: Default: the source's production gateway.
+    base_url: str | None = None
+    start_date: datetime | None = None
+    credentials: Credentials = Credentials()
+    # Tap-specific settings passed through (window size, page size, ...).
+    options: dict[str, object] = Field(default_factory=dict)
+
+    _zone = field_validator("timezone")(_check_zone)
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        if value not in _SOURCE_REGISTRY:
+            raise ValueError(f"unknown source '{value}'; use one of: {', '.join(_SOURCE_REGISTRY)}")
+        return value
+
+    @model_validator(mode="after")
+    def _source_secrets(self) -> Connection:
+        spec = _SOURCE_REGISTRY[self.source]
+        unknown = sorted(set(self.credentials.root) - set(spec.secret_keys))
+        if unknown:
+            raise ValueError(
+                f"credentials: {', '.join(unknown)} is not a secret of {self.source}; "
+                f"its secrets are: {', '.join(spec.secret_keys)}"
+            )
+        return self
+
+    @property
+    def gateway(self) -> str:
+        return self.base_url or _SOURCE_REGISTRY[self.source].default_base_url
+
+    @property
+    def mapping_path(self) -> Path | None:
+        """A file source's mapping (`options.mapping`, relative to the working directory)."""
+        value = self.options.get("mapping")
+        return Path(str(value)).expanduser().resolve() if value else None
+
+    @property
+    def channel(self) -> str:
+        """The channel name this connection's orders carry: the source, or a file source's mapping name."""
+        if _SOURCE_REGISTRY[self.source].kind != "file":
+            return self.source
+        from orderlayer.taps.files.mapping import MappingError, load_mapping
+
+        try:
+            return load_mapping(self.mapping_path).name  # type: ignore[arg-type]
+        except MappingError as exc:
+            raise ConfigError(f"options.mapping: {exc}") from None
+
+    @model_validator(mode="after")
+    def _file_mapping(self) -> Connection:
+        if _SOURCE_REGISTRY[self.source].kind == "file" and not self.options.get("mapping"):
+            raise ValueError("options.mapping: a file source needs the path of its mapping YAML (docs/file-sources.md)")
+        return self
+
+    @field_validator("start_date")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("start_date needs an explicit offset, e.g. 2026-01-01T00:00:00+08:00")
+        return value
+
+
+class GateSettings(_Strict):
+    """Thresholds of the gate catalogue (shared/design/metrics-and-gates.md), with its defaults."""
+
+    future_skew_minutes: int = Field(default=10, ge=0, description="R3: how far ordered_at may be ahead of now")
+    earliest_order_date: str = Field(default="2000-01-01", description="R3: ordered_at before this is an error")
+    paid_before_ordered_tolerance_seconds: int = Field(default=60, ge=0, description="R3: paid_at >= ordered_at - this")
+    example_keys: int = Field(default=5, ge=0, le=50, description="how many example order_keys a failing gate shows")
+    trailing_runs: int = Field(default=7, ge=1, le=100, description="R5/Y3: earlier runs (with the gate green) the trailing value spans")
+    order_value_ratio_min: float = Field(default=0.2, gt=0, description="R5: median order value / trailing median, lower bound")
+    order_value_ratio_max: float = Field(default=5.0, gt=0, description="R5: median order value / trailing median, upper bound")
+    quarantine_share_max: float = Field(default=0.005, ge=0, le=1, description="R6: red above this quarantined share (Y6: yellow above 0 up to it)")
+    freshness_warn_minutes: int = Field(default=15, ge=1, description="Y1: yellow when a source's newest record is older")
+    freshness_error_hours: int = Field(default=24, ge=1, description="Y1: red when a source's newest record is older")
+    night_share_factor: float = Field(default=2.0, gt=1, description="Y3: night (00-06 local) share above this x trailing share")
+    night_share_floor: float = Field(default=0.02, ge=0, le=1, description="Y3: trailing night share counts as at least this")
+    night_min_orders: int = Field(default=50, ge=1, description="Y3: channels with fewer orders are not judged")
+    volume_band_low: float = Field(default=0.3, ge=0, description="Y4: a day below this x its trailing median is an anomaly")
+    volume_band_high: float = Field(default=3.0, gt=1, description="Y4: a day above this x its trailing median is an anomaly")
+    volume_trailing_days: int = Field(default=28, ge=1, le=366, description="Y4: days before a day its trailing median spans")
+    volume_min_history_days: int = Field(default=7, ge=1, description="Y4: a day needs this many trailing days to be judged")
+    volume_days_judged: int = Field(default=7, ge=1, le=366, description="Y4: complete days before the latest day that are judged")
+    volume_min_median_orders: float = Field(default=10, ge=0, description="Y4: channels with a lower trailing median are not judged")
+    erp_consistency_target: float = Field(default=0.98, ge=0, le=1, description="Y5: erp_consistency_rate below this is yellow")
+    erp_grace_hours: int = Field(default=24, ge=0, description="Y5: orders paid more recently are not expected in the ERP yet")
+    promise_missing_max_share: float = Field(default=0.05, ge=0, le=1, description="Y7: share of paid orders without promised_ship_by")
+
+    @model_validator(mode="after")
+    def _ordered_bounds(self) -> GateSettings:
+        if self.order_value_ratio_min >= self.order_value_ratio_max:
+            raise ValueError("order_value_ratio_min must be below order_value_ratio_max")
+        if self.volume_band_low >= self.volume_band_high:
+            raise ValueError("volume_band_low must be below volume_band_high")
+        if self.freshness_warn_minutes >= self.freshness_error_hours * 60:
+            raise ValueError("freshness_warn_minutes must be below freshness_error_hours (in minutes)")
+        return self
+
+
+class ErpMatching(_Strict):
+    """How one ERP's sales orders are matched to channel orders (docs/erp-reconciliation.md)."""
+
+    reference_field: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_.]*$",
+        description="JSON path in the raw ERP record that holds the channel order id, replacing the documented field",
+    )
+    strip_prefixes: list[str] = Field(default_factory=list, description="removed from the reference before matching, e.g. JD-")
+    strip_suffixes: list[str] = Field(default_factory=list, description="removed from the reference before matching")
+    #: ERP customer code -> "<channel>:<shop_id>" it stands for.
+    customers: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("customers")
+    @classmethod
+    def _shop_refs(cls, value: dict[str, str]) -> dict[str, str]:
+        for code, shop in value.items():
+            channel, _, shop_id = shop.partition(":")
+            # a shipped channel, or a file source's mapping name
+            if not re.fullmatch(r"[a-z][a-z0-9_]{1,40}", channel) or not shop_id:
+                raise ValueError(f"customer {code}: '{shop}' must be '<channel>:<shop_id>', e.g. 'jd:10086'")
+            if channel in _SOURCE_REGISTRY and _SOURCE_REGISTRY[channel].kind != "channel":
+                raise ValueError(f"customer {code}: '{channel}' is not a sales channel")
+        return value
+
+
+class Reconciliation(_Strict):
+    """Tolerances of the channel vs ERP reconciliation (fct_reconciliation_daily, map_order_ids conflicts)."""
+
+    amount_tolerance: float = Field(default=0.01, ge=0, description="absolute amount difference still counted as agreeing")
+    amount_tolerance_share: float = Field(default=0.0, ge=0, le=1, description="plus this share of the channel amount (daily rows)")
+    count_tolerance: int = Field(default=0, ge=0, description="order-count difference per shop and day still within tolerance")
+
+
+class Settings(_Strict):
+    database: Path = DEFAULT_DB
+    reporting_timezone: Zone = "Asia/Shanghai"
+    reporting_currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    # Name of the environment variable holding the salt for hashing buyer identities.
+    pii_salt_env: str = "ORDERLAYER_PII_SALT"
+    connections: dict[str, Connection] = Field(default_factory=dict)
+    gates: GateSettings = GateSettings()
+    #: Per ERP source name: matching rules.
+    erp_matching: dict[str, ErpMatching] = Field(default_factory=dict)
+    reconciliation: Reconciliation = Reconciliation()
+
+    _zone = field_validator("reporting_timezone")(_check_zone)
+
+    @model_validator(mode="after")
+    def _unique_shops(self) -> Settings:
+        seen: dict[tuple[str, str], str] = {}
+        for name, conn in self.connections.items():
+            key = (conn.source, conn.shop_id, str(conn.options.get("mapping", "")))
+            if key in seen:
+                raise ValueError(
+                    f"connections {seen[key]} and {name} both point at {conn.source} shop {conn.shop_id}; remove one"
+                )
+            seen[key] = name
+        return self
+
+    @field_validator("erp_matching")
+    @classmethod
+    def _erp_names(cls, value: dict[str, ErpMatching]) -> dict[str, ErpMatching]:
+        for name in value:
+            if name not in _SOURCE_REGISTRY or _SOURCE_REGISTRY[name].kind != "erp":
+                erps = [n for n, src in _SOURCE_REGISTRY.items() if src.kind == "erp"]
+                raise ValueError(f"'{name}' is not an ERP source; use one of: {', '.join(erps) or '(none)'}")
+        return value
+
+    def pii_salt(self) -> str:
+        salt = os.environ.get(self.pii_salt_env)
+        if not salt:
+            raise ConfigError(
+                f"pii_salt_env: environment variable {self.pii_salt_env} is not set; export a long random "
+                "string there (it salts the hashes of buyer identities)"
+            )
+        return salt
+
+
+def _format_error(exc: ValidationError, source: str) -> str:
+    lines = [f"{source} is not valid:"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key; check its spelling against `orderlayer init`'s starter file"
+        elif err["type"] == "missing":
+            msg = "required key is missing; add it"
+        lines.append(f"  {key}: {msg}")
+    return "\n".join(lines)
+
+
+def load_settings(path: Path | None = None, db: Path | None = None) -> Settings:
+    """Read `orderlayer.yml` (or `path`); with no file, the defaults. `db` overrides `database`."""
+    data: dict = {}
+    source = str(path) if path else CONFIG_FILE
+    candidate = path or Path(CONFIG_FILE)
+    if path is not None and not path.exists():
+        raise ConfigError(f"--config {path}: file not found; run `orderlayer init` to write a starter file")
+    if candidate.exists():
+        try:
+            data = yaml.safe_load(candidate.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{source}: not valid YAML ({exc}); fix the syntax") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"{source}: the top level must be a mapping of keys such as `connections:`")
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(exc, source)) from exc
+    if db is not None:
+        settings = settings.model_copy(update={"database": db})
+    return settings
+
+
+STARTER = """\
+# orderlayer.yml — the one registry of connections, zones, currencies and gate thresholds.
+# Secrets never go here: `credentials` names the environment variables that hold them.
+
+database: warehouse/orderlayer.duckdb
+reporting_timezone: Asia/Shanghai     # business_date is computed in this IANA zone
+reporting_currency: CNY
+pii_salt_env: ORDERLAYER_PII_SALT     # env var with a long random string; salts buyer-id hashes
+
+connections:
+  douyin_main:
+    source: douyin
+    shop_id: "7784061"                # text: platform ids never go through a float
+    timezone: Asia/Shanghai           # the shop's own zone, for shop_local_date
+    currency: CNY
+    base_url: https://openapi-fxg.jinritemai.com
+    start_date: "2026-01-01T00:00:00+08:00"   # first sync only; later syncs resume from the bookmark
+    credentials:
+      app_key: DOUYIN_APP_KEY
+      app_secret: DOUYIN_APP_SECRET
+      access_token: DOUYIN_ACCESS_TOKEN
+      refresh_token: DOUYIN_REFRESH_TOKEN   # refreshed tokens are kept in <database dir>/tokens/douyin_main.json (docs/token-store.md)
+    options:
+      window_seconds: 21600           # update_time window per query (the platform's maximum is unconfirmed)
+      page_size: 100                  # at most 100
+  # More sources (docs/channels/<source>.md lists each one's credentials and options):
+  # jd_main:       {source: jd, shop_id: "10086001", credentials: {app_key: JD_APP_KEY, app_secret: JD_APP_SECRET, access_token: JD_ACCESS_TOKEN}}
+  # shopify_us:    {source: shopify, shop_id: acme-tea-us, timezone: America/New_York, currency: USD, credentials: {access_token: SHOPIFY_TOKEN}}
+  # wechat_export: {source: files, shop_id: wx-shop-01, options: {mapping: file_sources/wechat_shop.yml}}   # docs/file-sources.md
+  # sap_1710:      {source: sap, shop_id: "1710", base_url: "https://my-s4.example.com", credentials: {username: SAP_USER, password: SAP_PASSWORD}}
+
+# One order across systems (docs/erp-reconciliation.md): how each ERP spells channel order ids, and which ERP
+# customer stands for which shop.
+erp_matching: {}
+#  sap:
+#    strip_prefixes: ["DY", "JD-"]
+#    strip_suffixes: ["-01"]
+#    customers: {"1000231": "douyin:7784061"}
+reconciliation:
+  amount_tolerance: 0.01              # an order's ERP amount may differ by this much and still agree
+  amount_tolerance_share: 0.0         # daily rows: plus this share of the channel amount
+  count_tolerance: 0                  # daily rows: order-count difference still within tolerance
+
+gates:                                # the catalogue's defaults; red blocks publish, yellow warns
+  future_skew_minutes: 10             # R3: ordered_at may be at most this far ahead of the run's clock
+  earliest_order_date: "2000-01-01"   # R3: ordered_at before this is an error
+  paid_before_ordered_tolerance_seconds: 60   # R3: paid_at >= ordered_at - this
+  example_keys: 5                     # example keys a failing gate shows (order_key, never personal data)
+  trailing_runs: 7                    # R5, Y3: "trailing" = median over this many earlier runs where the gate was green
+  order_value_ratio_min: 0.2          # R5: a channel's median order value / its trailing median must stay
+  order_value_ratio_max: 5.0          #     within [min, max] (catches fen read as yuan: 100x)
+  quarantine_share_max: 0.005         # R6: red above 0.5% of a channel's orders quarantined; Y6: yellow above 0
+  freshness_warn_minutes: 15          # Y1: yellow when a source's newest synced record is older than this
+  freshness_error_hours: 24           # Y1: red beyond this
+  night_share_factor: 2.0             # Y3: yellow when the 00:00-06:00 local share is above factor x trailing share
+  night_share_floor: 0.02             #     (the trailing share counts as at least the floor)
+  night_min_orders: 50                #     channels with fewer orders are not judged
+  volume_band_low: 0.3                # Y4: a day's orders outside [low, high] x the trailing median of the
+  volume_band_high: 3.0               #     days before it is yellow
+  volume_trailing_days: 28            #     how many days that median spans
+  volume_min_history_days: 7          #     a day needs this many days before it to be judged
+  volume_days_judged: 7               #     the complete days before the latest (possibly partial) day judged
+  volume_min_median_orders: 10        #     channels with a lower trailing median are not judged
+  erp_consistency_target: 0.98        # Y5: yellow below this (not applicable until an ERP connection exists)
+  erp_grace_hours: 24                 # Y5: orders paid more recently are not yet expected in the ERP
+  promise_missing_max_share: 0.05     # Y7: yellow when more paid orders than this lack promised_ship_by
+"""

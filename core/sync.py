@@ -1,0 +1,230 @@
+"""`orderlayer sync`: run each connection's Singer tap into target-orderlayer.
+
+Secrets reach the tap only through its environment (singer-sdk `--config ENV`), never a file or a log.
+Tokens a tap refreshes are kept in its connection's token store (`<database dir>/tokens/<connection>.json`,
+docs/token-store.md), so a platform that rotates refresh tokens does not break the next sync.
+The target commits records before it persists the bookmark that covers them, so a sync killed at any
+moment resumes from the last committed bookmark without loss or duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from orderlayer.core import ops
+from orderlayer.core.config import ConfigError, Connection, Settings
+from orderlayer.core.registry import source
+from orderlayer.loader import raw_store as store
+
+
+@dataclass
+class SyncResult:
+    connection: str
+    sync_id: str
+    status: str
+    records_read: int = 0
+    rows_added: int = 0
+    bookmark_before: dict | None = None
+    bookmark_after: dict | None = None
+    error: str | None = None
+    log_path: Path | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _executable(name: str) -> str:
+    beside = Path(sys.executable).with_name(name)
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    if not found:
+        raise ConfigError(f"{name} is not installed; run `make demo` or `pip install -e .` in the orderlayer checkout")
+    return found
+
+
+def token_store_path(db_path: Path, name: str) -> Path:
+    """Where connection ``name`` keeps its refreshed tokens: beside the database, one file per connection."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name).lstrip(".")
+    if safe != name:  # keep names that differ only in unsafe characters apart
+        safe = f"{safe}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+    return (db_path.parent / "tokens" / f"{safe}.json").resolve()
+
+
+def tap_config(conn: Connection, end_date: datetime | None = None, token_store: Path | None = None) -> dict[str, object]:
+    """The non-secret part of a tap's config. ``token_store``: the file for refreshed tokens, for sources that
+    refresh them (an explicit ``options.token_store_path`` wins)."""
+    spec = source(conn.source)
+    config: dict[str, object] = {spec.url_key: conn.gateway, **conn.options}
+    chosen = conn.options.get("token_store_path") or token_store
+    if chosen and "refresh_token" in spec.secret_keys:
+        # Absolute: the tap runs in a temporary directory.
+        config["token_store_path"] = str(Path(str(chosen)).expanduser().resolve())
+    if spec.shop_key:
+        config[spec.shop_key] = conn.shop_id
+    if conn.mapping_path is not None:
+        config["mapping"] = str(conn.mapping_path)
+    if conn.start_date is not None:
+        config["start_date"] = conn.start_date.isoformat()
+    if end_date is not None:
+        config["end_date"] = end_date.isoformat()
+    return config
+
+
+def tap_env(name: str, conn: Connection, settings: Settings) -> dict[str, str]:
+    spec = source(conn.source)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(spec.env_prefix)}
+    secrets = conn.credentials.resolve(name)
+    missing = [key for key in spec.required_secrets if key not in secrets]
+    if missing:
+        raise ConfigError(
+            f"connections.{name}.credentials: {', '.join(missing)} missing; map each to the environment variable "
+            f"that holds it, e.g. `{missing[0]}: {conn.source.upper()}_{missing[0].upper()}`"
+        )
+    secrets["pii_salt"] = settings.pii_salt()
+    for key, value in secrets.items():
+        env[spec.env_prefix + key.upper()] = value
+    return env
+
+
+def sync_connection(
+    name: str,
+    settings: Settings,
+    db_path: Path,
+    run_id: str | None = None,
+    end_date: datetime | None = None,
+    full_refresh: bool = False,
+    on_records: Callable[[int], None] | None = None,
+    log_dir: Path | None = None,
+) -> SyncResult:
+    conn = settings.connections[name]
+    spec = source(conn.source)
+    sync_id = str(uuid.uuid4())
+    env = tap_env(name, conn, settings)
+
+    con = store.connect(db_path)
+    try:
+        store.ensure_ops(con)
+        ops.ensure(con)
+        if full_refresh:
+            store.clear_state(con, name)
+        state = store.read_state(con, name)
+    finally:
+        con.close()
+
+    started = ops.now()
+    log_dir = log_dir or db_path.parent / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"sync-{name}-{sync_id[:8]}.log"
+    result = SyncResult(connection=name, sync_id=sync_id, status="running", bookmark_before=state, log_path=log_path)
+
+    with tempfile.TemporaryDirectory(prefix="orderlayer-sync-") as tmp:
+        tap_cfg = Path(tmp) / "tap.json"
+        tap_cfg.write_text(json.dumps(tap_config(conn, end_date, token_store_path(db_path, name))), encoding="utf-8")
+        target_cfg = Path(tmp) / "target.json"
+        target_cfg.write_text(
+            json.dumps(
+                {
+                    "database": str(db_path.resolve()),
+                    "table_prefix": conn.channel,
+                    "connection": name,
+                    "state_key": name,
+                    "sync_id": sync_id,
+                }
+            ),
+            encoding="utf-8",
+        )
+        tap_cmd = [_executable(spec.executable), "--config", str(tap_cfg), "--config", "ENV"]
+        if state:
+            state_file = Path(tmp) / "state.json"
+            state_file.write_text(json.dumps(state), encoding="utf-8")
+            tap_cmd += ["--state", str(state_file)]
+        target_cmd = [_executable("target-orderlayer"), "--config", str(target_cfg)]
+
+        with open(log_path, "w", encoding="utf-8") as log:
+            tap = subprocess.Popen(tap_cmd, stdout=subprocess.PIPE, stderr=log, env=env, cwd=tmp)
+            target = subprocess.Popen(target_cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=tmp)
+            emitted: list[bytes] = []
+            reader = threading.Thread(target=lambda: emitted.extend(target.stdout), daemon=True)  # type: ignore[arg-type]
+            reader.start()
+            records = 0
+            try:
+                assert tap.stdout is not None and target.stdin is not None
+                for line in tap.stdout:
+                    target.stdin.write(line)
+                    if b'"RECORD"' in line[:32]:
+                        records += 1
+                        if on_records and records % 500 == 0:
+                            on_records(500)
+                if on_records:
+                    on_records(records % 500)
+            except BrokenPipeError:
+                tap.kill()
+            finally:
+                if target.stdin:
+                    try:
+                        target.stdin.close()
+                    except BrokenPipeError:
+                        pass
+            tap_rc = tap.wait()
+            target_rc = target.wait()
+            reader.join(timeout=10)
+
+    result.records_read = records
+    con = store.connect(db_path)
+    try:
+        result.bookmark_after = store.read_state(con, name)
+        added = 0
+        for table in spec.stream_tables(conn.channel):
+            exists = con.execute(
+                "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = ?", [table]
+            ).fetchone()[0]
+            if exists:
+                added += con.execute(f"select count(*) from raw.{table} where _sync_id = ?", [sync_id]).fetchone()[0]
+        result.rows_added = added
+    finally:
+        con.close()
+
+    if tap_rc != 0 or target_rc != 0:
+        result.status = "failed"
+        who = "tap" if tap_rc != 0 else "target"
+        result.error = f"{who} exited with code {tap_rc if tap_rc else target_rc}: {_last_error(log_path)}"
+    else:
+        result.status = "ok"
+    ops.record_sync(
+        db_path,
+        {
+            "sync_id": sync_id,
+            "run_id": run_id,
+            "connection": name,
+            "started_at": started,
+            "finished_at": ops.now(),
+            "status": result.status,
+            "records_read": result.records_read,
+            "rows_added": result.rows_added,
+            "bookmark_before": result.bookmark_before,
+            "bookmark_after": result.bookmark_after,
+            "error": result.error,
+        },
+    )
+    return result
+
+
+def _last_error(log_path: Path) -> str:
+    """The most telling line of a failed sync's log (the exception message)."""
+    lines = [line.strip() for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+    for line in reversed(lines):
+        if "Error" in line or "error" in line:
+            return line[-400:]
+    return lines[-1][-400:] if lines else "no output"

@@ -1,0 +1,1 @@
+"""Exports a WeChat mini-program shop owner downloads (CSV/Excel), for the file source."""

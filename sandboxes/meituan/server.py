@@ -1,0 +1,271 @@
+"""A local HTTP server that speaks the Meituan Waimai open-platform protocol (GET, ``app_id`` +
+``timestamp`` + ``sig``, the ``{"data": …}`` / ``{"data": "ng", "error": {code, msg}}`` envelope).
+
+It verifies what the gateway verifies: ``app_id`` (702), the signature recomputed over the URL the
+client called (703), the ``timestamp`` within ``timestamp_tolerance_seconds`` of the wall clock, the
+store (803) and its authorisation (2000); it enforces the day-sequence span per call and a per-app QPS
+budget. Codes the fact sheet does not confirm (stale timestamp, bad parameter, unknown order) use the
+``SANDBOX_*`` codes of ``protocol.py``; throttling answers HTTP 429 (the platform's throttling answer is
+unconfirmed), "system busy" answers the documented 600.
+
+Faults (``sandbox.set_faults(...)`` or ``POST /_sandbox/faults``): ``rate_limit_next`` (HTTP 429, with
+``Retry-After`` when ``retry_after_seconds`` is set), ``busy_next`` (600), ``truncate_next`` (a 200 whose
+JSON body is cut short), ``http_503_next``, ``stall_next``. Meituan has no access tokens (calls are signed
+with the app secret), so ``expire_token`` has no effect; :meth:`MeituanSandbox.revoke` expires a store's
+authorisation instead. ``requests`` logs each call (path, business params, code), never a secret.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import threading
+import typing as t
+from dataclasses import asdict
+
+from orderlayer.taps.common.ratelimit import TokenBucket
+from orderlayer.sandboxes.kit.server import SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
+from orderlayer.taps.meituan import protocol as p
+from orderlayer.sandboxes.meituan.generator import MeituanGenerator
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+
+    from orderlayer.sandboxes.kit.synth import OrderFact
+
+API_PREFIX = "/api/v1/"
+
+
+class _Reply(Exception):  # noqa: N818 - control flow: an error envelope to send
+    def __init__(self, code: int, detail: str = "", status: int = 200) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.status = status
+
+
+class MeituanSandbox(SandboxServer):
+    """One fake Meituan gateway serving several stores of one app (see module docstring).
+
+    ``as_of`` is the sandbox clock for order state; request ``timestamp`` freshness is checked
+    against the real wall clock, as the platform does.
+    """
+
+    server_name = "meituan-sandbox"
+    #: Tap config keys that hold secrets (the demo and the ERP sandboxes redact them).
+    SECRET_CONFIG_KEYS: t.ClassVar[tuple[str, ...]] = ("app_secret", "pii_salt")
+
+    def __init__(
+        self,
+        seed: int,
+        as_of: dt.datetime,
+        n_orders: int,
+        shop_ids: Sequence[str],
+        *,
+        days: int = 30,
+        qps: float | None = 50.0,
+        app_id: str | None = None,
+        app_secret: str | None = None,
+        sign_encode_values: bool = False,
+        max_day_seq_span: int = p.MAX_DAY_SEQ_SPAN,
+        timestamp_tolerance_seconds: int = 600,
+        retry_after_seconds: float | None = None,
+        lists_as_strings: bool = True,
+        extra_fields: Mapping[str, t.Any] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        wall_clock: t.Callable[[], float] | None = None,
+    ) -> None:
+        kwargs = {"host": host, "port": port} | ({"wall_clock": wall_clock} if wall_clock else {})
+        super().__init__(**kwargs)
+        self.generator = MeituanGenerator(seed, as_of, n_orders, shop_ids, days)
+        self.shop_ids = list(self.generator.shop_ids)
+        self.start_ts = self.generator.start_ts
+        material = f"meituan:{seed}".encode()
+        self.app_id = app_id or str(4000 + int.from_bytes(hashlib.sha256(material).digest()[:2], "big") % 5000)
+        self.app_secret = app_secret or "mt-secret-" + hashlib.sha256(b"secret:" + material).hexdigest()[:24]
+        self.sign_encode_values = sign_encode_values
+        self.max_day_seq_span = max_day_seq_span
+        self.timestamp_tolerance_seconds = timestamp_tolerance_seconds
+        self.retry_after_seconds = retry_after_seconds
+        self.lists_as_strings = lists_as_strings
+        self.extra_fields = dict(extra_fields or {})
+        self._bucket = TokenBucket(qps, qps) if qps else None
+        self._now = self.generator.as_of_ts
+        self._revoked: set[str] = set()
+        self._clock_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ clock and data
+    @property
+    def now_ts(self) -> int:
+        return self._now
+
+    @property
+    def now(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
+
+    def advance(self, as_of: dt.datetime | int) -> None:
+        with self._clock_lock:
+            self._now = forward_to(self._now, as_of)
+
+    def order(self, i: int) -> dict:
+        """Order ``i`` exactly as the sandbox serves it now (before any tap processing)."""
+        record = self.generator.order(i, self._now, lists_as_strings=self.lists_as_strings)
+        if self.extra_fields:
+            record.update(self.extra_fields)
+        return record
+
+    def visible_indexes(self, shop_id: str) -> list[int]:
+        """Orders of ``shop_id`` the store can see now (pushed), by index."""
+        return [pl.index for pl in self.generator.plans if pl.shop == str(shop_id) and self.generator.visible(pl.index, self._now)]
+
+    def order_facts(self) -> Iterator[OrderFact]:
+        """Every visible order in neutral terms, at the sandbox clock (for the ERP sandboxes)."""
+        return self.generator.facts(self._now)
+
+    def revoke(self, shop_id: str) -> None:
+        """The store's authorisation of the app expired (-> 2000)."""
+        with self._lock:
+            self._revoked.add(str(shop_id))
+
+    def state(self) -> dict:
+        return {"now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids, "faults": asdict(self.faults)}
+
+    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
+        """A complete tap-meituan config for one store (the sandbox must be started).
+
+        ``end_date`` is one second past the sandbox clock, so a sync covers every order as the
+        generator renders it now; ``start_date`` is the earliest order's creation.
+        """
+        config = {
+            "base_url": self.base_url + API_PREFIX.rstrip("/"),
+            "app_id": self.app_id,
+            "app_secret": self.app_secret,
+            "app_poi_code": str(shop_id),
+            "start_date": dt.datetime.fromtimestamp(self.start_ts, dt.timezone.utc).isoformat(),
+            "end_date": (self.now + dt.timedelta(seconds=1)).isoformat(),
+            "pii_salt": pii_salt,
+            "sign_encode_values": self.sign_encode_values,
+        }
+        config.update(overrides)
+        return config
+
+    # ------------------------------------------------------------------ protocol
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
+        path = request.path[len(API_PREFIX) :] if request.path.startswith(API_PREFIX) else request.path
+        params = {k: v for k, v in request.query.items() if k not in p.SYSTEM_PARAMS}
+        entry: dict[str, t.Any] = {"path": path, "params": params}
+        try:
+            if request.method != "GET":
+                raise _Reply(p.SANDBOX_CODE_PARAM_INVALID, "use GET", status=405)
+            route = {
+                p.ORDER_DETAIL_PATH: self._order_detail,
+                p.ORDER_IDS_BY_DAY_SEQ_PATH: self._order_ids,
+                p.ORDER_REFUND_DETAIL_PATH: self._refund_detail,
+            }.get(path)
+            if route is None:
+                raise _Reply(p.CODE_MISSING_PARAMS, f"unknown API {path}", status=404)
+            self._verify(request, entry)
+            throttled = self._throttle(entry)
+            if throttled is not None:
+                return throttled
+            data = route(params, entry)
+        except _Reply as reply:
+            entry["code"] = reply.code
+            self.record(entry)
+            return SandboxResponse(reply.status, p.error_body(reply.code, f"{p.ERROR_MESSAGES.get(reply.code, 'error')}: {reply.detail}" if reply.detail else None))
+        entry["code"] = 0
+        body = encode_json({"data": data})
+        if self.take_fault("truncate_next"):
+            entry["fault"] = "truncate"
+            body = body[: max(1, len(body) // 2)]
+        self.record(entry)
+        return SandboxResponse(200, body)
+
+    def _verify(self, request: SandboxRequest, entry: dict) -> None:
+        query = request.query
+        for name in p.SYSTEM_PARAMS:
+            if not query.get(name):
+                raise _Reply(p.CODE_MISSING_PARAMS, f"missing {name}")
+        if query["app_id"] != self.app_id:
+            raise _Reply(p.CODE_APP_ID_NOT_FOUND)
+        try:
+            ts = int(query["timestamp"])
+        except ValueError:
+            raise _Reply(p.SANDBOX_CODE_TIMESTAMP, "timestamp must be Unix seconds") from None
+        if abs(self.wall_time() - ts) > self.timestamp_tolerance_seconds:
+            raise _Reply(p.SANDBOX_CODE_TIMESTAMP, "timestamp is too far from the server clock")
+        # The platform signs the URL it was called at: scheme, Host header and path.
+        url = f"http://{request.headers.get('host', '')}{request.path}"
+        expected = p.sign(url, query, self.app_secret, encode_values=self.sign_encode_values)
+        if not hmac.compare_digest(expected, query["sig"]):
+            raise _Reply(p.CODE_SIGNATURE)
+        entry["verified"] = True
+
+    def _throttle(self, entry: dict) -> SandboxResponse | None:
+        limited = self._bucket is not None and not self._bucket.try_acquire()
+        if self.take_fault("rate_limit_next"):
+            entry["fault"] = "rate_limit"
+            limited = True
+        if limited:
+            entry["code"] = 429
+            self.record(entry)
+            headers = {} if self.retry_after_seconds is None else {"Retry-After": f"{self.retry_after_seconds:g}"}
+            return SandboxResponse(429, {"error": {"code": 429, "msg": "访问过于频繁"}}, headers)
+        if self.take_fault("busy_next"):
+            entry["fault"] = "busy"
+            raise _Reply(p.CODE_INTERNAL, "injected: system busy")
+        return None
+
+    def _store(self, code: str | None) -> str:
+        if not code:
+            raise _Reply(p.CODE_MISSING_PARAMS, "missing app_poi_code")
+        if code not in self.shop_ids:
+            raise _Reply(p.CODE_STORE_NOT_FOUND)
+        if code in self._revoked:
+            raise _Reply(p.CODE_STORE_EXPIRED)
+        return code
+
+    def _int(self, params: dict, name: str) -> int:
+        value = params.get(name)
+        if value in (None, ""):
+            raise _Reply(p.CODE_MISSING_PARAMS, f"missing {name}")
+        try:
+            return int(value)
+        except ValueError:
+            raise _Reply(p.SANDBOX_CODE_PARAM_INVALID, f"{name} must be an integer") from None
+
+    def _order_ids(self, params: dict, entry: dict) -> dict:
+        shop = self._store(params.get("app_poi_code"))
+        day = params.get("date_time") or ""
+        if len(day) != 8 or not day.isdigit():
+            raise _Reply(p.SANDBOX_CODE_PARAM_INVALID, "date_time must be yyyyMMdd")
+        first, last = self._int(params, "day_seq_start"), self._int(params, "day_seq_end")
+        if first < 1 or last < first:
+            raise _Reply(p.SANDBOX_CODE_PARAM_INVALID, "day_seq range is empty")
+        if last - first + 1 > self.max_day_seq_span:
+            raise _Reply(p.SANDBOX_CODE_PARAM_INVALID, f"at most {self.max_day_seq_span} day_seq per call")
+        ids = self.generator.order_ids_by_day_seq(shop, day, first, last, self._now)
+        entry["returned"] = len(ids)
+        return {"result": "ok", "order_ids": ids}
+
+    def _order_detail(self, params: dict, entry: dict) -> dict:
+        order_id = self._int(params, "order_id")
+        i = self.generator.index_of(order_id)
+        if i is None or not self.generator.visible(i, self._now):
+            raise _Reply(p.SANDBOX_CODE_ORDER_NOT_FOUND)
+        shop = self.generator.plans[i].shop
+        if shop in self._revoked:
+            raise _Reply(p.CODE_STORE_EXPIRED)
+        entry["shop_id"] = shop
+        return self.order(i)
+
+    def _refund_detail(self, params: dict, entry: dict) -> list:
+        view_id = params.get("wm_order_id_view") or ""
+        i = self.generator.index_of_view_id(view_id)
+        if i is None or not self.generator.visible(i, self._now):
+            raise _Reply(p.SANDBOX_CODE_ORDER_NOT_FOUND)
+        plan = self.generator.plans[i]
+        entry["shop_id"] = plan.shop
+        return self.generator.refund_records_at(plan, self._now)

@@ -1,0 +1,429 @@
+"""A local Shopify Admin REST sandbox serving several shops, one path prefix per shop.
+
+``https://{shop}.myshopify.com/admin/api/{version}/orders.json`` becomes
+``{base_url}/shops/{shop}/admin/api/{version}/orders.json``. It behaves as the platform does in
+shared/channels/shopify.md: ``X-Shopify-Access-Token`` per shop (401 for a missing, unknown, expired or
+other shop's token; 403 without the ``read_orders`` scope), the client credentials grant at
+``/admin/oauth/access_token`` (24-hour tokens), ``status`` defaulting to ``open``, inclusive
+``updated_at_min``/``updated_at_max``, orders newest id first, cursor paging through ``Link`` with an opaque
+``page_info`` that may be accompanied only by ``limit``/``fields``, ``limit`` <= 250, a per-shop leaky bucket
+(429 + ``Retry-After`` when full, ``X-Shopify-Shop-Api-Call-Limit`` on every answer), the 60-day history
+limit without ``read_all_orders``, and an unsupported API version answered by the oldest supported one.
+Faults: rate limit, busy (HTTP 500), expired tokens, truncated pages, 503 pages, stalls, and an order
+updated while a window is being paged.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import math
+import re
+import secrets
+import typing as t
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode
+
+from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
+from orderlayer.taps.shopify import protocol as p
+from orderlayer.sandboxes.shopify.generator import ShopifyOrderGenerator
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+
+    from orderlayer.sandboxes.kit.synth import OrderFact
+
+_SHOP_ROUTE = re.compile(r"^/shops/(?P<shop>[^/]+)(?P<rest>/.*)$")
+_ORDERS_ROUTE = re.compile(r"^/admin/api/(?P<version>[^/]+)/orders\.json$")
+
+UNAUTHORIZED = "[API] Invalid API key or access token (unrecognized login or wrong password)"
+FORBIDDEN = "[API] This action requires merchant approval for read_orders scope."
+THROTTLED = "Exceeded {qps:g} calls per second for api client. Reduce request rates to resume uninterrupted service."
+
+
+@dataclass
+class ShopifyFaults(Faults):
+    #: The next N pages after the first of a window move one not yet returned order of that window past
+    #: its end (an update during paging; cursor paging must neither skip nor repeat the others).
+    update_during_paging: int = 0
+
+
+@dataclass
+class _Token:
+    shop: str
+    expires_at: float | None  # None = a custom app's static token
+    expired: bool = False
+
+
+class _LeakyBucket:
+    """Shopify's per app-and-store bucket: ``size`` calls, leaking ``rate`` per second."""
+
+    def __init__(self, size: int, rate: float | None, clock: Callable[[], float]) -> None:
+        self.size = size
+        self.rate = rate
+        self._clock = clock
+        self._level = 0.0
+        self._stamp = clock()
+
+    def take(self) -> bool:
+        now = self._clock()
+        if self.rate is not None:
+            self._level = max(0.0, self._level - (now - self._stamp) * self.rate)
+        self._stamp = now
+        if self.rate is not None and self._level + 1 > self.size:
+            return False
+        self._level = self._level + 1 if self.rate is not None else 1.0
+        return True
+
+    def header(self) -> str:
+        return f"{min(self.size, math.ceil(self._level))}/{self.size}"
+
+
+class _Answer(Exception):  # noqa: N818 - control flow: a finished error response
+    def __init__(self, status: int, body: dict, headers: dict[str, str] | None = None, fault: str | None = None) -> None:
+        super().__init__(status)
+        self.response = SandboxResponse(status, body, headers or {})
+        self.fault = fault
+
+
+class ShopifySandbox(SandboxServer):
+    """Deterministic Shopify shops behind the real REST protocol (see module docstring)."""
+
+    server_name = "ShopifySandbox"
+    faults_class = ShopifyFaults
+    faults: ShopifyFaults
+    #: Tap config keys that hold secrets (the demo puts them in environment variables, not files).
+    SECRET_CONFIG_KEYS: t.ClassVar[tuple[str, ...]] = ("access_token", "client_secret", "pii_salt")
+    SUPPORTED_VERSIONS: t.ClassVar[tuple[str, ...]] = ("2025-10", "2026-01", "2026-04", "2026-07", "2026-10")
+
+    def __init__(
+        self,
+        seed: int,
+        as_of: dt.datetime,
+        n_orders: int,
+        shop_ids: Sequence[str],
+        *,
+        days: int = 30,
+        qps: float | None = p.STANDARD_LEAK_PER_SECOND,
+        bucket_size: int = p.STANDARD_BUCKET_SIZE,
+        retry_after_seconds: float = 2.0,
+        client_id: str = "sandbox-client-id",
+        client_secret: str = "sandbox-client-secret",
+        token_ttl_seconds: int = 86_400,
+        read_all_orders: bool = True,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        wall_clock: Callable[[], float] | None = None,
+    ) -> None:
+        kwargs = {} if wall_clock is None else {"wall_clock": wall_clock}
+        super().__init__(host=host, port=port, **kwargs)
+        self.generator = ShopifyOrderGenerator(seed, as_of, n_orders, shop_ids, days)
+        self.qps = qps
+        self.bucket_size = bucket_size
+        self.retry_after_seconds = retry_after_seconds
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.token_ttl_seconds = token_ttl_seconds
+        self._now = self.generator.as_of_ts
+        self._touched: dict[int, int] = {}  # order index -> extra update time (update during paging)
+        self._tokens: dict[str, _Token] = {}
+        self._static: dict[str, str] = {}
+        self._buckets = {shop: _LeakyBucket(bucket_size, qps, self.wall_time) for shop in self.shop_ids}
+        scopes = {"read_orders", "read_all_orders"} if read_all_orders else {"read_orders"}
+        self._scopes = {shop: set(scopes) for shop in self.shop_ids}
+        self._by_shop = {shop: sorted(self.generator.indexes_for_shop(shop), key=lambda i: -self.generator.plans[i].order_id)
+                         for shop in self.shop_ids}
+        self._request_seq = 0
+        for shop in self.shop_ids:
+            self._static[shop] = self._issue(shop, ttl=None)
+
+    # ------------------------------------------------------------------ public interface
+    @property
+    def shop_ids(self) -> list[str]:
+        return list(self.generator.shop_ids)
+
+    @property
+    def start_ts(self) -> int:
+        """Epoch of the earliest generated order."""
+        return self.generator.start_ts
+
+    @property
+    def now_ts(self) -> int:
+        return self._now
+
+    @property
+    def now(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
+
+    def shop_base_url(self, shop: str) -> str:
+        return f"{self.base_url}/shops/{shop}"
+
+    def access_token(self, shop: str) -> str:
+        """The shop's static Admin API token (a custom app's ``shpat_...``)."""
+        return self._static[shop]
+
+    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
+        """A complete tap-shopify config for one shop of this (started) sandbox.
+
+        ``start_date`` is the earliest order's creation, ``end_date`` one second past the sandbox clock, so a
+        sync covers every order as the sandbox shows it now.
+        """
+        if shop_id not in self._static:
+            msg = f"unknown shop {shop_id!r}; this sandbox serves {self.shop_ids}"
+            raise KeyError(msg)
+        config: dict[str, t.Any] = {
+            "shop_id": shop_id,
+            "base_url": self.shop_base_url(shop_id),
+            "access_token": self.access_token(shop_id),
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "api_version": p.DEFAULT_API_VERSION,
+            "start_date": dt.datetime.fromtimestamp(self.start_ts, dt.timezone.utc).isoformat(),
+            "end_date": (self.now + dt.timedelta(seconds=1)).isoformat(),
+            "pii_salt": pii_salt,
+        }
+        if self.qps is not None:
+            config["max_requests_per_second"] = self.qps
+        config.update(overrides)
+        return config
+
+    def order(self, i: int) -> dict:
+        """Order ``i`` exactly as the sandbox serves it now (personal data in plain text)."""
+        return self._render(i, self._now)
+
+    def update_time_of(self, i: int) -> int:
+        return max(self.generator.updated_at(i, self._now), self._touched.get(i, 0))
+
+    def order_facts(self) -> Iterator[OrderFact]:
+        """Every order's neutral facts at the sandbox clock (what ERP sandboxes derive their orders from)."""
+        return self.generator.facts(self._now)
+
+    def advance(self, as_of: dt.datetime | int) -> None:
+        with self._lock:
+            self._now = forward_to(self._now, as_of)
+
+    def expire_tokens(self) -> None:
+        with self._lock:
+            for token in self._tokens.values():
+                token.expired = True
+
+    def revoke_scope(self, shop: str, scope: str = "read_orders") -> None:
+        with self._lock:
+            self._scopes[shop].discard(scope)
+
+    def state(self) -> dict:
+        return {**super().state(), "now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids}
+
+    # ------------------------------------------------------------------ protocol
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
+        match = _SHOP_ROUTE.match(request.path)
+        entry: dict[str, t.Any] = {"method": request.method, "path": request.path}
+        try:
+            if match is None or match.group("shop") not in self._static:
+                raise _Answer(404, {"errors": "Not Found"})
+            shop, rest = match.group("shop"), match.group("rest")
+            entry.update(shop=shop, path=rest)
+            if rest == p.TOKEN_PATH and request.method == "POST":
+                response = self._token_grant(shop, request)
+            else:
+                orders = _ORDERS_ROUTE.match(rest)
+                if orders is None or request.method != "GET":
+                    raise _Answer(404, {"errors": "Not Found"})
+                response = self._orders(shop, orders.group("version"), request, entry)
+        except _Answer as answer:
+            response = answer.response
+            if answer.fault:
+                entry["fault"] = answer.fault
+        entry["http_status"] = response.status
+        if "error" not in entry and response.status >= 400 and isinstance(response.body, dict):
+            entry["error"] = p.error_text(json.dumps(response.body))
+        self.record(entry)
+        return response
+
+    def _issue(self, shop: str, ttl: int | None) -> str:
+        token = "shpat_" + secrets.token_hex(16)
+        expires = None if ttl is None else self.wall_time() + ttl
+        self._tokens[token] = _Token(shop, expires)
+        return token
+
+    def _token_grant(self, shop: str, request: SandboxRequest) -> SandboxResponse:
+        content_type = request.headers.get("content-type", "")
+        try:
+            body = request.json() if "json" in content_type else dict(parse_qsl(request.body.decode("utf-8")))
+        except (ValueError, UnicodeDecodeError):
+            body = {}
+        if body.get("grant_type") != p.GRANT_CLIENT_CREDENTIALS:
+            raise _Answer(400, {"error": "unsupported_grant_type", "error_description": "grant_type must be client_credentials"})
+        if body.get("client_id") != self.client_id or not secrets.compare_digest(str(body.get("client_secret", "")), self.client_secret):
+            raise _Answer(401, {"error": "invalid_client", "error_description": "Client authentication failed"})
+        with self._lock:
+            token = self._issue(shop, self.token_ttl_seconds)
+            scope = ",".join(sorted(self._scopes[shop]))
+        return SandboxResponse(200, {"access_token": token, "scope": scope, "expires_in": self.token_ttl_seconds - 1})
+
+    def _authorise(self, shop: str, request: SandboxRequest) -> None:
+        value = request.headers.get(p.ACCESS_TOKEN_HEADER.lower())
+        with self._lock:
+            if self.faults.expire_token:
+                self.faults.expire_token = False
+                for token in self._tokens.values():
+                    token.expired = True
+            token = self._tokens.get(value or "")
+            expired = token is not None and (token.expired or (token.expires_at is not None and self.wall_time() >= token.expires_at))
+            if token is None or token.shop != shop or expired:
+                raise _Answer(401, {"errors": UNAUTHORIZED}, fault="expired_token" if expired else None)
+            if "read_orders" not in self._scopes[shop]:
+                raise _Answer(403, {"errors": FORBIDDEN})
+
+    def _orders(self, shop: str, version: str, request: SandboxRequest, entry: dict) -> SandboxResponse:
+        served = self._served_version(version)
+        entry["params"] = dict(request.query)
+        self._authorise(shop, request)
+        headers = {p.API_VERSION_HEADER: served}
+        with self._lock:
+            self._request_seq += 1
+            headers[p.REQUEST_ID_HEADER] = f"sbx-{self._request_seq:06d}"
+            bucket = self._buckets[shop]
+            if self.take_fault("rate_limit_next") or not bucket.take():
+                headers.update({p.CALL_LIMIT_HEADER: f"{bucket.size}/{bucket.size}", "Retry-After": f"{self.retry_after_seconds:.1f}"})
+                raise _Answer(429, {"errors": THROTTLED.format(qps=self.qps or p.STANDARD_LEAK_PER_SECOND)}, headers, fault="rate_limit")
+            headers[p.CALL_LIMIT_HEADER] = bucket.header()
+        if self.take_fault("busy_next"):
+            raise _Answer(500, {"errors": "Internal Server Error"}, headers, fault="busy")
+        query = self._query(shop, request.query)
+        page, links = self._page(shop, served, query, entry)
+        if links:
+            headers["Link"] = p.format_link_header(links)
+        body = encode_json({"orders": page})
+        if self.take_fault("truncate_next"):
+            entry["fault"] = "truncated"
+            body = body[: max(1, len(body) // 2)]
+        entry["returned"] = len(page)
+        return SandboxResponse(200, body, headers)
+
+    def _served_version(self, version: str) -> str:
+        if not p.API_VERSION_PATTERN.match(version):
+            raise _Answer(404, {"errors": "Not Found"})
+        if version in self.SUPPORTED_VERSIONS or version == "unstable":
+            return version
+        if version < self.SUPPORTED_VERSIONS[0]:
+            return self.SUPPORTED_VERSIONS[0]  # retired: the oldest supported version answers
+        raise _Answer(404, {"errors": "Not Found"})  # a release that does not exist yet
+
+    # ---- query parameters
+    def _query(self, shop: str, params: dict[str, str]) -> dict[str, t.Any]:
+        limit = params.get("limit", str(p.DEFAULT_LIMIT))
+        if not limit.isdigit() or not 1 <= int(limit) <= p.MAX_LIMIT:
+            raise _Answer(400, {"errors": {"limit": [f"must be an integer between 1 and {p.MAX_LIMIT}"]}})
+        if "page_info" in params:
+            extra = sorted(set(params) - {"page_info"} - p.PAGE_INFO_COMPANIONS)
+            if extra:
+                raise _Answer(400, {"errors": {"page_info": [f"only limit and fields may accompany page_info; remove {', '.join(extra)}"]}})
+            cursor = self._decode_cursor(shop, params["page_info"])
+            return {**cursor, "limit": int(limit)}
+        status = params.get("status", "open")
+        if status not in p.STATUS_VALUES:
+            raise _Answer(400, {"errors": {"status": [f"must be one of {', '.join(p.STATUS_VALUES)}"]}})
+        bounds = {}
+        for key in ("updated_at_min", "updated_at_max"):
+            if key in params:
+                bounds[key] = self._param_time(shop, key, params[key])
+        return {"status": status, **bounds, "limit": int(limit), "after_id": None, "before_id": None}
+
+    def _param_time(self, shop: str, key: str, value: str) -> int:
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise _Answer(400, {"errors": {key: ["must be an ISO-8601 time, e.g. 2024-04-25T16:15:47-04:00"]}}) from None
+        if parsed.tzinfo is None:  # the admin reads a bare time in the shop's zone
+            parsed = parsed.replace(tzinfo=self.generator.zones[self.shop_ids.index(shop)])
+        return int(parsed.timestamp())
+
+    @staticmethod
+    def _encode_cursor(payload: dict) -> str:
+        raw = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def _decode_cursor(self, shop: str, value: str) -> dict:
+        try:
+            payload = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+        except (ValueError, binascii.Error):
+            raise _Answer(400, {"errors": {"page_info": ["Invalid value."]}}) from None
+        if not isinstance(payload, dict) or payload.get("shop") != shop:
+            raise _Answer(400, {"errors": {"page_info": ["Invalid value."]}})
+        return {k: payload.get(k) for k in ("status", "updated_at_min", "updated_at_max", "after_id", "before_id")}
+
+    # ---- results
+    def _matches(self, i: int, query: dict, now: int) -> bool:
+        gen = self.generator
+        plan = gen.plans[i]
+        if plan.created > now:
+            return False
+        if "read_all_orders" not in self._scopes[gen.shop_ids[plan.shop_index]] and plan.created < now - p.DEFAULT_HISTORY_DAYS * 86_400:
+            return False
+        seen = {k for k, v in plan.events.items() if v <= now}
+        status = query.get("status") or "open"
+        if status == "open" and ("closed" in seen or "cancelled" in seen):
+            return False
+        if status == "closed" and "closed" not in seen:
+            return False
+        if status == "cancelled" and "cancelled" not in seen:
+            return False
+        updated = max(gen.updated_at(i, now), self._touched.get(i, 0))
+        low, high = query.get("updated_at_min"), query.get("updated_at_max")
+        return (low is None or updated >= low) and (high is None or updated <= high)
+
+    def _page(self, shop: str, version: str, query: dict, entry: dict) -> tuple[list[dict], dict[str, str]]:
+        with self._lock:
+            now = self._now
+            candidates = [i for i in self._by_shop[shop] if self._matches(i, query, now)]  # newest id first
+            ids = [self.generator.plans[i].order_id for i in candidates]
+            if query["after_id"] is not None:
+                start = next((k for k, oid in enumerate(ids) if oid < query["after_id"]), len(ids))
+                chosen = candidates[start : start + query["limit"]]
+                if chosen and self.take_fault("update_during_paging"):
+                    self._touch(candidates[start + query["limit"] :], query, entry)
+            elif query["before_id"] is not None:
+                older = [k for k, oid in enumerate(ids) if oid > query["before_id"]]
+                chosen = [candidates[k] for k in older[-query["limit"] :]]
+                start = older[-query["limit"]] if older[-query["limit"] :] else 0
+            else:
+                start, chosen = 0, candidates[: query["limit"]]
+            more = start + len(chosen) < len(candidates)
+            page = [self._render(i, now) for i in chosen]
+        filters = {k: query.get(k) for k in ("status", "updated_at_min", "updated_at_max")}
+        url = f"{self.shop_base_url(shop)}{p.orders_path(version)}"
+        links: dict[str, str] = {}
+        if chosen and more:
+            cursor = self._encode_cursor({"shop": shop, **filters, "after_id": self.generator.plans[chosen[-1]].order_id})
+            links["next"] = f"{url}?{urlencode({'limit': query['limit'], 'page_info': cursor})}"
+        if chosen and start > 0:
+            cursor = self._encode_cursor({"shop": shop, **filters, "before_id": self.generator.plans[chosen[0]].order_id})
+            links["previous"] = f"{url}?{urlencode({'limit': query['limit'], 'page_info': cursor})}"
+        return page, links
+
+    def _touch(self, remaining: list[int], query: dict, entry: dict) -> None:
+        """Move one order not yet returned past the window end: it leaves this window's results."""
+        if not remaining:
+            return
+        victim = remaining[0]
+        high = query.get("updated_at_max") or self._now
+        self._touched[victim] = max(self._now, high) + 1
+        self._now = max(self._now, self._touched[victim])
+        entry["fault"] = "update_during_paging"
+        entry["touched"] = self.generator.plans[victim].order_id
+
+    def _render(self, i: int, now: int) -> dict:
+        order = self.generator.render(i, now)
+        touched = self._touched.get(i)
+        if touched is not None and touched <= now and touched > self.generator.updated_at(i, now):
+            zone = self.generator.zones[self.generator.plans[i].shop_index]
+            order["updated_at"] = dt.datetime.fromtimestamp(touched, zone).isoformat()
+            order["tags"] = "touched"
+        return order
+
+    def __repr__(self) -> str:
+        return f"ShopifySandbox(shops={self.shop_ids}, n_orders={self.generator.n_orders}, now={self.now.isoformat()})"
+

@@ -1,0 +1,422 @@
+"""A local TOP gateway serving generated trades over the real protocol.
+
+``POST /router/rest`` checks the call as TOP does — app key, timestamp (±10 minutes, Beijing time),
+signature (md5 / hmac / hmac-sha256 over query + form parameters), session — and answers
+``taobao.trades.sold.increment.get`` with the ``modified`` window (≤ 1 day), ``type`` filter (TOP's
+default types when omitted), ``fields`` selection, descending order and offset pages of TOP, or with
+``{"error_response": {code, msg, sub_code, sub_msg, request_id}}``. ``POST /token`` renews a session
+with a refresh token (single use) the way the OAuth endpoint does. Faults: rate limit (code 7 with a
+ban length), busy (code 15 / ``isp.*``), expired sessions (code 27), truncated bodies, short pages,
+503s, stalls, and a trade modified while a window is paged.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import hmac
+import threading
+import typing as t
+from dataclasses import asdict, dataclass
+from urllib.parse import parse_qsl
+
+from orderlayer.taps.common.ratelimit import TokenBucket
+from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
+from orderlayer.sandboxes.kit.synth import OrderFact, digest
+from orderlayer.taps.taobao import protocol as p
+from orderlayer.sandboxes.taobao import catalog
+from orderlayer.sandboxes.taobao.generator import DEFAULT_SEARCH_TYPES, TradeGenerator
+
+__all__ = ["TaobaoFaults", "TaobaoSandbox"]
+
+
+@dataclass
+class TaobaoFaults(Faults):
+    #: The next N list pages lose their last trade (the page holds fewer rows than the total implies).
+    short_page_next: int = 0
+    #: The next N requests for a page after page 1 first modify the window's newest trade (it leaves the window).
+    modify_during_paging: int = 0
+    #: The app lacks the order API permission package (code 11) while set.
+    deny_permission: bool = False
+
+
+class _Reply(Exception):  # noqa: N818 - control flow, not an error of the sandbox
+    def __init__(self, code: int, sub_code: str = "", sub_msg: str = "") -> None:
+        super().__init__(sub_msg)
+        self.code = code
+        self.sub_code = sub_code
+        self.sub_msg = sub_msg
+
+
+@dataclass
+class _Session:
+    shop_id: str
+    expires_at: float
+    expired: bool = False
+
+
+class TaobaoSandbox(SandboxServer):
+    """A TOP gateway for ``shop_ids`` (one session per shop), trades from :class:`TradeGenerator`."""
+
+    server_name = "TaobaoSandbox"
+    faults_class = TaobaoFaults
+    faults: TaobaoFaults
+    #: Tap config keys that hold credentials.
+    SECRET_CONFIG_KEYS: t.ClassVar[tuple[str, ...]] = ("app_key", "app_secret", "access_token", "refresh_token")
+
+    def __init__(
+        self,
+        seed: int,
+        as_of: dt.datetime,
+        n_orders: int,
+        shop_ids: t.Sequence[str],
+        *,
+        qps: float | None = 50.0,
+        app_key: str = "23456789",
+        app_secret: str = "sandbox-app-secret-top",
+        days: int = 30,
+        max_window_seconds: int = p.MAX_WINDOW_SECONDS,
+        window_end_inclusive: bool = False,
+        ban_seconds: float = 1.0,
+        session_ttl_seconds: float = 30 * 86_400,
+        rotate_refresh_tokens: bool = True,
+        timestamp_tolerance_seconds: float = 600,
+        tmall_shops: t.Sequence[str] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        wall_clock: t.Callable[[], float] | None = None,
+    ) -> None:
+        kwargs = {"wall_clock": wall_clock} if wall_clock is not None else {}
+        super().__init__(host=host, port=port, **kwargs)
+        self.generator = TradeGenerator(seed, as_of, n_orders, shop_ids, days, tmall_shops=tmall_shops)
+        self.app_key = app_key
+        self.app_secret = app_secret
+        self.max_window_seconds = max_window_seconds
+        self.window_end_inclusive = window_end_inclusive
+        self.ban_seconds = ban_seconds
+        self.session_ttl_seconds = session_ttl_seconds
+        #: Refresh tokens are single-use (the old one is rejected once a refresh returned a new one). Whether the
+        #: platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
+        self.rotate_refresh_tokens = rotate_refresh_tokens
+        self.timestamp_tolerance_seconds = timestamp_tolerance_seconds
+        self._bucket = TokenBucket(qps, capacity=qps) if qps else None
+        self._now = int(as_of.timestamp())
+        self._bumps: dict[int, int] = {}
+        self._sessions: dict[str, _Session] = {}
+        self._refresh: dict[str, str] = {}
+        self._current: dict[str, tuple[str, str]] = {}
+        self._issued = 0
+        self._calls = 0
+        self._data_lock = threading.RLock()
+        for shop in self.shop_ids:
+            self._issue(shop)
+        self._index: dict[str, tuple[list[int], list[int]]] = {}
+        self._rebuild_index()
+
+    # ------------------------------------------------------------------ public helpers
+    @property
+    def shop_ids(self) -> list[str]:
+        return list(self.generator.shop_ids)
+
+    @property
+    def start_ts(self) -> int:
+        """Epoch of the earliest generated trade."""
+        return self.generator.start_ts
+
+    @property
+    def now_ts(self) -> int:
+        return self._now
+
+    @property
+    def now(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
+
+    def advance(self, as_of: dt.datetime | int) -> None:
+        """Move the sandbox clock forward: later lifecycle events become visible (late updates)."""
+        with self._data_lock:
+            self._now = forward_to(self._now, as_of)
+            self._rebuild_index()
+
+    def access_token(self, shop_id: str) -> str:
+        return self._current[str(shop_id)][0]
+
+    def refresh_token(self, shop_id: str) -> str:
+        return self._current[str(shop_id)][1]
+
+    def modified_of(self, i: int) -> int | None:
+        """``modified`` of trade ``i`` as served now (late no-op modifications included)."""
+        with self._data_lock:
+            natural = self.generator.modified_at(i, self._now)
+            return None if natural is None else max(natural, self._bumps.get(i, 0))
+
+    def trade(self, i: int) -> dict:
+        """Trade ``i`` exactly as the gateway serves it now (all fields)."""
+        with self._data_lock:
+            return self.generator.trade(i, self._now, self._bumps.get(i))
+
+    def order_facts(self) -> t.Iterator[OrderFact]:
+        """Every trade's neutral facts at the sandbox clock (the ERP sandboxes derive their orders from these)."""
+        return self.generator.facts(self._now)
+
+    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
+        """A complete tap-taobao config for one shop (the sandbox must be started).
+
+        ``end_date`` is one second past the sandbox clock, so a sync covers every trade as served now
+        whether the window end is exclusive (the default) or inclusive.
+        """
+        config = {
+            "base_url": self.base_url,
+            "token_url": self.base_url + "/token",
+            "app_key": self.app_key,
+            "app_secret": self.app_secret,
+            "access_token": self.access_token(shop_id),
+            "refresh_token": self.refresh_token(shop_id),
+            "shop_id": str(shop_id),
+            "start_date": dt.datetime.fromtimestamp(self.start_ts, dt.timezone.utc).isoformat(),
+            "end_date": dt.datetime.fromtimestamp(self._now + 1, dt.timezone.utc).isoformat(),
+            "pii_salt": pii_salt,
+        }
+        config.update(overrides)
+        return config
+
+    def expire_tokens(self) -> None:
+        with self._data_lock:
+            for session in self._sessions.values():
+                session.expired = True
+
+    def state(self) -> dict:
+        return {"now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids, "faults": asdict(self.faults)}
+
+    # ------------------------------------------------------------------ internals
+    def _issue(self, shop_id: str) -> tuple[str, str]:
+        self._issued += 1
+        code = digest(self.generator.seed, f"{shop_id}:{self._issued}", b"tb-session")
+        access = f"6202{code % 10**40:040d}"[:44]
+        refresh = f"6201{(code >> 140) % 10**36:036d}"
+        self._sessions[access] = _Session(shop_id, self.wall_time() + self.session_ttl_seconds)
+        self._refresh[refresh] = shop_id
+        self._current[shop_id] = (access, refresh)
+        return access, refresh
+
+    def _rebuild_index(self) -> None:
+        """Per shop: trade indexes sorted by (modified, tid) ascending, with their modified times."""
+        gen = self.generator
+        index: dict[str, tuple[list[int], list[int]]] = {}
+        rows: dict[str, list[tuple[int, int, int]]] = {s: [] for s in gen.shop_ids}
+        for i in range(gen.n_orders):
+            natural = gen.modified_at(i, self._now)
+            if natural is None:
+                continue
+            rows[gen.shop_of(i)].append((max(natural, self._bumps.get(i, 0)), int(gen.tid_of(i)), i))
+        for shop, items in rows.items():
+            items.sort()
+            index[shop] = ([m for m, _tid, _i in items], [i for _m, _tid, i in items])
+        self._index = index
+
+    def _window(self, shop_id: str, start: int, end: int) -> list[int]:
+        """Trade indexes of the shop with ``modified`` in the window, ascending."""
+        times, items = self._index[shop_id]
+        lo = bisect.bisect_left(times, start)
+        hi = bisect.bisect_right(times, end) if self.window_end_inclusive else bisect.bisect_left(times, end)
+        return items[lo:hi]
+
+    # ------------------------------------------------------------------ protocol
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
+        if request.path == p.ROUTER_PATH:
+            return self._router(request)
+        if request.path == "/token":
+            return self._token(request)
+        return SandboxResponse(404, b"<html><body>404 Not Found</body></html>", {"Content-Type": "text/html"})
+
+    def _router(self, request: SandboxRequest) -> SandboxResponse:
+        try:
+            form = dict(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))
+        except UnicodeDecodeError:
+            form = {}
+        params = {**form, **request.query}
+        business = {k: v for k, v in params.items() if k not in p.SYSTEM_PARAMS}
+        entry: dict[str, t.Any] = {"path": request.path, "method": params.get("method"), "params": business}
+        with self._data_lock:
+            self._calls += 1
+            request_id = f"{digest(0, self._calls, b'tb-request') % 16**12:012x}"
+        try:
+            shop_id = self._authenticate(params, entry)
+            if params["method"] == p.METHOD_INCREMENT:
+                result = self._increment(shop_id, business, entry)
+            else:
+                raise _Reply(p.CODE_INVALID_METHOD, "", f"method {params['method']} is not served by this sandbox")
+        except _Reply as reply:
+            entry |= {"code": reply.code, "sub_code": reply.sub_code}
+            self.record(entry)
+            body = {"code": reply.code, "msg": p.MESSAGES.get(reply.code, "Remote service error")}
+            if reply.sub_code:
+                body["sub_code"] = reply.sub_code
+            if reply.sub_msg:
+                body["sub_msg"] = reply.sub_msg
+            body["request_id"] = request_id
+            return SandboxResponse(200, {"error_response": body})
+        entry["code"] = 0
+        self.record(entry)
+        if isinstance(result, bytes):
+            return SandboxResponse(200, result)
+        result["request_id"] = request_id
+        return SandboxResponse(200, {p.response_key(p.METHOD_INCREMENT): result})
+
+    def _authenticate(self, params: dict[str, str], entry: dict) -> str:
+        """TOP's checks, in the gateway's order; returns the session's shop."""
+        if not params.get("method"):
+            raise _Reply(p.CODE_MISSING_METHOD)
+        if not params.get("app_key"):
+            raise _Reply(p.CODE_MISSING_APP_KEY)
+        if params["app_key"] != self.app_key:
+            raise _Reply(p.CODE_INVALID_APP_KEY)
+        if not params.get("timestamp"):
+            raise _Reply(p.CODE_MISSING_TIMESTAMP)
+        try:
+            ts = p.parse_time(params["timestamp"])
+        except ValueError:
+            raise _Reply(p.CODE_INVALID_TIMESTAMP, "", "timestamp must be yyyy-MM-dd HH:mm:ss (GMT+8)") from None
+        if abs(self.wall_time() - ts) > self.timestamp_tolerance_seconds:
+            raise _Reply(p.CODE_INVALID_TIMESTAMP, "", "timestamp is more than 10 minutes off the server time")
+        if not params.get("sign"):
+            raise _Reply(p.CODE_MISSING_SIGNATURE)
+        sign_method = params.get("sign_method") or p.SIGN_METHOD_MD5
+        if sign_method not in p.SIGN_METHODS:
+            raise _Reply(p.CODE_INVALID_ARGUMENTS, p.SUB_INVALID_PARAMETER, f"unsupported sign_method {sign_method}")
+        expected = p.sign(params, self.app_secret, sign_method)
+        if not hmac.compare_digest(expected, params["sign"]):
+            raise _Reply(p.CODE_INVALID_SIGNATURE)
+        if params["method"] != p.METHOD_INCREMENT:
+            raise _Reply(p.CODE_INVALID_METHOD)
+        token = params.get("session")
+        if not token:
+            raise _Reply(p.CODE_MISSING_SESSION)
+        with self._data_lock:
+            if self.faults.expire_token:
+                self.faults.expire_token = False
+                for session in self._sessions.values():
+                    session.expired = True
+            session = self._sessions.get(token)
+            if session is None:
+                raise _Reply(p.CODE_INVALID_SESSION, "invalid-sessionkey", "session does not exist")
+            entry["shop_id"] = session.shop_id
+            if session.expired or self.wall_time() >= session.expires_at:
+                raise _Reply(p.CODE_INVALID_SESSION, p.SUB_SESSION_EXPIRED, "session has expired")
+        if self.faults.deny_permission:
+            raise _Reply(p.CODE_INSUFFICIENT_ISV_PERMISSIONS, "isv.permission-api-package-limit", "the app has no permission for this API")
+        if self._bucket is not None and not self._bucket.try_acquire():
+            raise _Reply(p.CODE_APP_CALL_LIMITED, p.SUB_RATE_LIMITED, f"This ban will last for {self.ban_seconds:g} more seconds")
+        if self.take_fault("rate_limit_next"):
+            entry["fault"] = "rate_limit"
+            raise _Reply(p.CODE_APP_CALL_LIMITED, p.SUB_RATE_LIMITED, f"This ban will last for {self.ban_seconds:g} more seconds")
+        if self.take_fault("busy_next"):
+            entry["fault"] = "busy"
+            raise _Reply(p.CODE_REMOTE_SERVICE_ERROR, p.SUB_SERVICE_BUSY, "remote service timed out")
+        return session.shop_id
+
+    def _increment(self, shop_id: str, params: dict[str, str], entry: dict) -> dict | bytes:
+        fields = [f.strip() for f in params.get("fields", "").split(",") if f.strip()]
+        if not fields:
+            raise _Reply(p.CODE_MISSING_ARGUMENTS, "isv.missing-parameter:fields", "fields is required")
+        try:
+            start = p.parse_time(params["start_modified"])
+            end = p.parse_time(params["end_modified"])
+        except KeyError:
+            raise _Reply(p.CODE_MISSING_ARGUMENTS, "isv.missing-parameter", "start_modified and end_modified are required") from None
+        except ValueError:
+            raise _Reply(p.CODE_INVALID_ARGUMENTS, p.SUB_INVALID_PARAMETER, "modified times must be yyyy-MM-dd HH:mm:ss") from None
+        if end <= start:
+            raise _Reply(p.CODE_INVALID_ARGUMENTS, p.SUB_INVALID_PARAMETER, "end_modified must be after start_modified")
+        if end - start > self.max_window_seconds:
+            raise _Reply(p.CODE_INVALID_ARGUMENTS, p.SUB_INVALID_PARAMETER, "修改时间跨度不能大于一天 (end_modified - start_modified > 1 day)")
+        if start < self._now - p.HORIZON_DAYS * 86_400:
+            raise _Reply(p.CODE_INVALID_ARGUMENTS, p.SUB_INVALID_PARAMETER, "only trades of the last three months can be queried")
+        page_no = _int(params.get("page_no", "1"), "page_no")
+        size = _int(params.get("page_size", str(p.DEFAULT_PAGE_SIZE)), "page_size")
+        if page_no < 1 or not 1 <= size <= p.MAX_PAGE_SIZE:
+            raise _Reply(p.CODE_INVALID_ARGUMENTS, p.SUB_INVALID_PARAMETER, "page_no >= 1 and page_size 1-100 are required")
+        types = {x.strip() for x in params["type"].split(",") if x.strip()} if params.get("type") else DEFAULT_SEARCH_TYPES
+        entry |= {"start": start, "end": end, "page_no": page_no, "page_size": size}
+
+        gen = self.generator
+        with self._data_lock:
+            members = [i for i in self._window(shop_id, start, end) if gen.timeline(i).trade_type in types]
+            if page_no > 1 and members and self.take_fault("modify_during_paging"):
+                moved = members[-1]  # the newest trade: first on page 1
+                entry |= {"fault": "modify_during_paging", "moved": gen.tid_of(moved)}
+                self._bumps[moved] = max(self._now, end) + 1
+                self._now = self._bumps[moved]
+                self._rebuild_index()
+                members = [i for i in self._window(shop_id, start, end) if gen.timeline(i).trade_type in types]
+            members.reverse()  # TOP: modified descending
+            total = len(members)
+            chunk = members[(page_no - 1) * size : page_no * size]
+            trades = [_select(gen.trade(i, self._now, self._bumps.get(i)), fields) for i in chunk]
+        truncate = self.take_fault("truncate_next")
+        if trades and not truncate and self.take_fault("short_page_next"):
+            entry["fault"] = "short_page"
+            trades = trades[:-1]
+        entry |= {"total": total, "returned": len(trades), "tids": [gen.tid_of(i) for i in chunk]}
+        result: dict[str, t.Any] = {}
+        if params.get("use_has_next") == "true":
+            result["has_next"] = page_no * size < total
+        else:
+            result["total_results"] = total
+        if trades:
+            result["trades"] = {"trade": trades}
+        if truncate:  # the body is cut off in transit
+            entry["fault"] = "truncated"
+            data = encode_json({p.response_key(p.METHOD_INCREMENT): result})
+            return data[: len(data) // 2]
+        return result
+
+    def _token(self, request: SandboxRequest) -> SandboxResponse:
+        form = dict(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
+        entry: dict[str, t.Any] = {"path": request.path, "method": "token", "grant_type": form.get("grant_type")}
+
+        def fail(status: int, error: str, description: str) -> SandboxResponse:
+            self.record(entry | {"code": status, "error": error})
+            return SandboxResponse(status, {"error": error, "error_description": description})
+
+        if form.get("client_id") != self.app_key or form.get("client_secret") != self.app_secret:
+            return fail(401, "invalid_client", "client_id or client_secret is wrong")
+        if form.get("grant_type") != "refresh_token":
+            return fail(400, "unsupported_grant_type", "only refresh_token is served by this sandbox")
+        with self._data_lock:
+            used = form.get("refresh_token", "")
+            shop_id = self._refresh.pop(used, None) if self.rotate_refresh_tokens else self._refresh.get(used)
+            if shop_id is None:
+                return fail(400, "invalid_grant", "refresh_token is invalid or already used")
+            access, refresh = self._issue(shop_id)
+        self.record(entry | {"code": 200, "shop_id": shop_id})
+        nick_index = self.shop_ids.index(shop_id)  # the generator names shop k's seller_nick the same way
+        return SandboxResponse(
+            200,
+            {
+                "access_token": access,
+                "token_type": "Bearer",
+                "expires_in": int(self.session_ttl_seconds),
+                "refresh_token": refresh,
+                "re_expires_in": int(self.session_ttl_seconds) * 2,
+                "taobao_user_id": shop_id,
+                "taobao_user_nick": catalog.SHOP_NICKS[nick_index % len(catalog.SHOP_NICKS)],
+            },
+        )
+
+
+def _int(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise _Reply(p.CODE_INVALID_ARGUMENTS, p.SUB_INVALID_PARAMETER, f"{name} must be an integer") from None
+
+
+def _select(trade: dict, fields: list[str]) -> dict:
+    """TOP's ``fields``: top-level names, ``orders`` (every sub-order field) or ``orders.<name>``."""
+    top = {f for f in fields if "." not in f}
+    sub = {f.split(".", 1)[1] for f in fields if f.startswith("orders.")}
+    out = {k: v for k, v in trade.items() if k in top and k != "orders"}
+    if "orders" in top or sub:
+        orders = trade["orders"]["order"]
+        out["orders"] = {"order": [o if "orders" in top else {k: v for k, v in o.items() if k in sub} for o in orders]}
+    return out

@@ -1,0 +1,504 @@
+"""A local HTTP server that speaks the TikTok Shop Partner API (202309) as the tap meets it.
+
+It verifies what the gateway verifies, with the documented codes and messages:
+
+* the path and HTTP method (36009009 / 36009010), the ``app_key`` and the presence of ``sign``
+  (36009004), the ``timestamp`` window of 5 minutes back to 30 s ahead of the wall clock (36009004);
+* the HMAC-SHA256 signature over path + sorted query + the exact body bytes (106001, HTTP 401);
+* the ``x-tts-access-token`` header: unknown (36009004, HTTP 401) or expired (105002, HTTP 401);
+* ``shop_cipher``: missing (106013) or not the token's shop (101000);
+* a 50-QPS budget per app, shop and API (HTTP 429, 36009002), ``page_size`` 1–100 and, optionally,
+  a maximum ``update_time`` window (both 36009004: the sandbox's wording, the real limits are unconfirmed).
+
+It serves ``POST /order/202309/orders/search`` (cursor paging: ``page_token`` is an opaque offset bound
+to the query, the worst case for an order updated while the client pages), ``GET
+/authorization/202309/shops`` and the auth host's ``GET /api/v2/token/refresh``.
+
+Faults (``sandbox.set_faults(...)`` or ``POST /_sandbox/faults``): ``rate_limit_next`` (HTTP 429 +
+36009002, with ``Retry-After`` when ``retry_after_seconds`` is set), ``busy_next`` (36009007 request
+timeout), ``expire_token`` (tokens in use answer 105002 until refreshed), ``truncate_next`` (a search
+page's body cut in half), ``http_503_next``, ``stall_next``, and ``update_during_paging`` (before a
+later page is served, an order already served from that window is updated past the window's end).
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import datetime as dt
+import hashlib
+import hmac
+import json
+import typing as t
+from dataclasses import dataclass
+
+from orderlayer.taps.common.ratelimit import TokenBucket
+from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
+from orderlayer.sandboxes.kit.synth import OrderFact, digest
+from orderlayer.taps.tiktok_shop import protocol as p
+from orderlayer.sandboxes.tiktok_shop import catalog
+from orderlayer.sandboxes.tiktok_shop.generator import OrderGenerator
+
+DEFAULT_SHOP_IDS = ("7494105515082810525", "7494105515082810526", "7494105515082810527")
+DEFAULT_APP_KEY = "6a1bk2tts9v3q"
+DEFAULT_APP_SECRET = "sandbox-tts-app-secret-4f1c"
+_SECRET_QUERY_KEYS = frozenset({"sign", "access_token", "app_secret", "refresh_token"})
+
+
+@dataclass
+class TikTokFaults(Faults):
+    #: The next N later-page requests first update an order already served from that window.
+    update_during_paging: int = 0
+
+
+@dataclass
+class _Token:
+    shop_id: str
+    expires_at: float
+    expired: bool = False
+
+
+class _Reply(Exception):  # noqa: N818 - control flow: an error envelope to send
+    def __init__(self, code: int, message: str, status: int = 200) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def _invalid(message: str, status: int = 400) -> _Reply:
+    return _Reply(p.CODE_INVALID_PARAMETER, message, status)
+
+
+class TikTokShopSandbox(SandboxServer):
+    """One fake TikTok Shop gateway (and auth host) serving several shops of one app.
+
+    ``as_of`` is the clock of order state; ``timestamp`` and token expiry are checked against the
+    wall clock, as the platform does.
+    """
+
+    server_name = "tiktok-shop-sandbox"
+    faults_class = TikTokFaults
+    faults: TikTokFaults
+    #: Tap config keys that hold secrets.
+    SECRET_CONFIG_KEYS: t.ClassVar[tuple[str, ...]] = ("app_secret", "access_token", "refresh_token", "pii_salt")
+
+    def __init__(
+        self,
+        seed: int,
+        as_of: dt.datetime,
+        n_orders: int,
+        shop_ids: t.Sequence[str] = DEFAULT_SHOP_IDS,
+        *,
+        qps: float | None = 50.0,
+        days: int = 30,
+        app_key: str = DEFAULT_APP_KEY,
+        app_secret: str = DEFAULT_APP_SECRET,
+        shop_regions: t.Sequence[str] | None = None,
+        token_ttl_seconds: int = 7 * 86_400,
+        rotate_refresh_tokens: bool = True,
+        max_page_size: int = p.MAX_PAGE_SIZE,
+        max_window_seconds: int | None = None,
+        retry_after_seconds: float | None = None,
+        extra_fields: t.Mapping[str, t.Any] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        wall_clock: t.Callable[[], float] | None = None,
+    ) -> None:
+        kwargs = {"host": host, "port": port}
+        if wall_clock is not None:
+            kwargs["wall_clock"] = wall_clock  # type: ignore[assignment]
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.app_key = str(app_key)
+        self.app_secret = str(app_secret)
+        self.generator = OrderGenerator(seed, as_of, n_orders, shop_ids, days, shop_regions=shop_regions)
+        self.qps = qps
+        self.token_ttl_seconds = token_ttl_seconds
+        #: Refresh tokens are single-use (the old one is rejected once a refresh returned a new one). Whether the
+        #: platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
+        self.rotate_refresh_tokens = rotate_refresh_tokens
+        self.max_page_size = max_page_size
+        self.max_window_seconds = max_window_seconds
+        self.retry_after_seconds = retry_after_seconds
+        self.extra_fields = json.loads(json.dumps(dict(extra_fields or {})))
+        self._now = self.generator.as_of_ts
+        self._bumps: dict[int, int] = {}  # order index -> update_time forced by a fault
+        self._index: dict[int, list[tuple[int, str, int]]] = {}
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        self._tokens: dict[str, _Token] = {}
+        self._refresh_tokens: dict[str, tuple[str, float]] = {}  # refresh token -> (shop id, expiry)
+        self._current: dict[str, tuple[str, str]] = {}  # shop id -> (access, refresh)
+        self._issued = 0
+        for shop in self.shop_ids:
+            self._issue(shop)
+
+    # ------------------------------------------------------------------ public interface
+    @property
+    def shop_ids(self) -> list[str]:
+        return list(self.generator.shop_ids)
+
+    @property
+    def start_ts(self) -> int:
+        """Epoch seconds of the earliest generated order."""
+        return self.generator.start_ts
+
+    @property
+    def now_ts(self) -> int:
+        return self._now
+
+    @property
+    def now(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
+
+    def shop_cipher(self, shop_id: str) -> str:
+        k = self.shop_ids.index(str(shop_id))
+        return f"ROW_{base64.urlsafe_b64encode(digest(self.generator.seed, k, b'tts-cipher').to_bytes(32, 'little')).decode()[:27]}"
+
+    def shop_currency(self, shop_id: str) -> str:
+        return self.generator.regions[self.shop_ids.index(str(shop_id))].currency
+
+    def access_token(self, shop_id: str) -> str:
+        return self._current[str(shop_id)][0]
+
+    def refresh_token(self, shop_id: str) -> str:
+        return self._current[str(shop_id)][1]
+
+    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
+        """A complete tap-tiktok-shop config for one shop: every order in range, end at the clock + 1 s."""
+        shop_id = str(shop_id)
+        config = {
+            "base_url": self.base_url,
+            "auth_base_url": self.base_url,
+            "app_key": self.app_key,
+            "app_secret": self.app_secret,
+            "shop_id": shop_id,
+            "shop_cipher": self.shop_cipher(shop_id),
+            "access_token": self.access_token(shop_id),
+            "refresh_token": self.refresh_token(shop_id),
+            "start_date": dt.datetime.fromtimestamp(self.start_ts - 1, dt.timezone.utc).isoformat(),
+            "end_date": dt.datetime.fromtimestamp(self._now + 1, dt.timezone.utc).isoformat(),
+            "pii_salt": pii_salt,
+        }
+        config.update(overrides)
+        return config
+
+    def order(self, i: int) -> dict:
+        """Order ``i`` exactly as the search serves it now (before any tap processing)."""
+        with self._lock:
+            now, bump = self._now, self._bumps.get(i)
+        return self._render(i, now, bump)
+
+    def order_facts(self) -> t.Iterator[OrderFact]:
+        """Every order in neutral terms at the sandbox clock (for the ERP sandboxes)."""
+        return self.generator.order_facts(self._now)
+
+    def update_time_of(self, i: int) -> int | None:
+        with self._lock:
+            base = self.generator.update_time_at(i, self._now)
+            return None if base is None else max(base, self._bumps.get(i, 0))
+
+    def ids_updated_between(self, shop_id: str, start: int, end: int) -> set[str]:
+        """Ids of the shop's orders whose update_time is in ``[start, end)`` now."""
+        with self._lock:
+            index = self._shop_index(self.shop_ids.index(str(shop_id)))
+        lo = bisect.bisect_left(index, (start, "", -1))
+        hi = bisect.bisect_left(index, (end, "", -1))
+        return {order_id for _, order_id, _ in index[lo:hi]}
+
+    def advance(self, as_of: dt.datetime | int) -> None:
+        """Move the sandbox clock forward: later lifecycle events become visible."""
+        with self._lock:
+            self._now = forward_to(self._now, as_of)
+            self._index.clear()
+
+    def state(self) -> dict:
+        return {**super().state(), "now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids}
+
+    # ------------------------------------------------------------------ tokens
+    def _issue(self, shop_id: str) -> tuple[str, str]:
+        with self._lock:
+            self._issued += 1
+            raw = digest(self.generator.seed, f"{shop_id}:{self._issued}", b"tts-token").to_bytes(32, "little")
+            access = "TTP_" + base64.urlsafe_b64encode(raw[:24]).decode().rstrip("=")
+            refresh = "TTP_" + base64.urlsafe_b64encode(raw[8:]).decode().rstrip("=")
+            now = self.wall_time()
+            old = self._current.get(shop_id)
+            if old and self.rotate_refresh_tokens:
+                self._refresh_tokens.pop(old[1], None)  # the used refresh token stops working
+            self._tokens[access] = _Token(shop_id, now + self.token_ttl_seconds)
+            self._refresh_tokens[refresh] = (shop_id, now + 365 * 86_400)
+            self._current[shop_id] = (access, refresh)
+            return access, refresh
+
+    def _expire_all_tokens(self) -> None:
+        with self._lock:
+            for token in self._tokens.values():
+                token.expired = True
+
+    # ------------------------------------------------------------------ protocol
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
+        entry: dict[str, t.Any] = {
+            "path": request.path,
+            "method": request.method,
+            "query": {k: v for k, v in request.query.items() if k not in _SECRET_QUERY_KEYS},
+        }
+        headers: dict[str, str] = {}
+        truncate = False
+        try:
+            data = self._dispatch(request, entry)
+            envelope = {"code": p.CODE_OK, "message": "Success", "data": data}
+            status = 200
+            truncate = request.path == p.ORDER_SEARCH_PATH and self.take_fault("truncate_next")
+        except _Reply as reply:
+            envelope = {"code": reply.code, "message": reply.message, "data": None}
+            status = reply.status
+            if reply.code == p.CODE_TOO_MANY_REQUESTS and self.retry_after_seconds is not None:
+                headers["Retry-After"] = f"{self.retry_after_seconds:g}"
+        entry.update(code=envelope["code"], http_status=status)
+        self.record(entry)
+        envelope["request_id"] = f"{self.now.strftime('%Y%m%d%H%M%S')}{entry['seq']:020X}"
+        if truncate:
+            entry["fault"] = "truncate"
+            body = encode_json(envelope)
+            return SandboxResponse(200, body[: len(body) // 2], headers)
+        return SandboxResponse(status, envelope, headers)
+
+    def _dispatch(self, request: SandboxRequest, entry: dict) -> dict:
+        routes: dict[str, tuple[str, t.Callable[[SandboxRequest, dict, str], dict]]] = {
+            p.ORDER_SEARCH_PATH: ("POST", self._search_orders),
+            p.AUTHORIZED_SHOPS_PATH: ("GET", self._authorized_shops),
+        }
+        if request.path == p.TOKEN_REFRESH_PATH:
+            return self._refresh(request, entry)
+        if request.path not in routes:
+            raise _Reply(p.CODE_INVALID_PATH, "Invalid path. The specified path does not match any available endpoint.", 404)
+        method, route = routes[request.path]
+        if request.method != method:
+            raise _Reply(p.CODE_INVALID_METHOD, "Invalid method. The HTTP method used is not supported by this endpoint.", 405)
+        query = request.query
+        if query.get("app_key") != self.app_key:
+            raise _invalid("Invalid credentials. Invalid `app_key` query parameter.", 401)
+        if not query.get("sign"):
+            raise _invalid("Missing credentials. The request does not include a required signature in the query.", 401)
+        self._check_timestamp(query.get("timestamp"))
+        body = b"" if "multipart/form-data" in request.headers.get("content-type", "") else request.body
+        expected = p.sign(self.app_secret, request.path, query, body)
+        if not hmac.compare_digest(expected, query["sign"]):
+            raise _Reply(p.CODE_SIGN_INVALID, "Invalid credentials. The `sign` query parameter is invalid.", 401)
+        shop_id = self._shop_for_token(request.headers.get(p.ACCESS_TOKEN_HEADER), entry)
+        if self.qps:
+            with self._lock:
+                bucket = self._buckets.setdefault((shop_id, request.path), TokenBucket(self.qps, self.qps))
+            if not bucket.try_acquire():
+                raise _Reply(p.CODE_TOO_MANY_REQUESTS, "Too many requests. You've made too many requests in a short period of time.", 429)
+        if self.take_fault("rate_limit_next"):
+            entry["fault"] = "rate_limit"
+            raise _Reply(p.CODE_TOO_MANY_REQUESTS, "Too many requests. You've made too many requests in a short period of time.", 429)
+        if self.take_fault("busy_next"):
+            entry["fault"] = "busy"
+            raise _Reply(p.CODE_REQUEST_TIMEOUT, "Request timeout. The request to the endpoint timed out.")
+        return route(request, entry, shop_id)
+
+    def _check_timestamp(self, value: str | None) -> None:
+        try:
+            ts = int(value or "")
+        except ValueError:
+            ts = -1
+        if ts < 0:
+            raise _invalid("Invalid timestamp. The value of the `timestamp` query parameter must not be lesser than 0.")
+        wall = self.wall_time()
+        if ts < wall - p.TIMESTAMP_MAX_AGE_SECONDS:
+            raise _invalid("Invalid timestamp. The value of the `timestamp` query parameter must not be earlier than 5 minutes before the current time.")
+        if ts > wall + p.TIMESTAMP_MAX_AHEAD_SECONDS:
+            raise _invalid("Invalid timestamp. The value of the `timestamp` query parameter must not exceed the current time by more than 30 seconds.")
+
+    def _shop_for_token(self, value: str | None, entry: dict) -> str:
+        with self._lock:
+            if self.faults.expire_token:
+                self.faults.expire_token = False
+                self._expire_all_tokens()
+            token = self._tokens.get(value or "")
+            if token is None:
+                raise _invalid("Invalid credentials. The `x-tts-access-token` header is invalid.", 401)
+            entry["shop_id"] = token.shop_id
+            if token.expired or self.wall_time() >= token.expires_at:
+                raise _Reply(p.CODE_TOKEN_EXPIRED, "Expired credentials. The `access_token` or `x-tts-access-token` header has expired.", 401)
+            return token.shop_id
+
+    def _authorized_shops(self, request: SandboxRequest, entry: dict, shop_id: str) -> dict:  # noqa: ARG002
+        k = self.shop_ids.index(shop_id)
+        region = self.generator.regions[k]
+        return {"shops": [{
+            "id": shop_id,
+            "name": catalog.SHOP_NAMES[k % len(catalog.SHOP_NAMES)],
+            "region": region.code,
+            "seller_type": "LOCAL",
+            "cipher": self.shop_cipher(shop_id),
+            "code": f"{region.code}LC{shop_id[-6:]}",
+        }]}
+
+    def _refresh(self, request: SandboxRequest, entry: dict) -> dict:
+        if request.method != "GET":
+            raise _Reply(p.CODE_INVALID_METHOD, "Invalid method. The HTTP method used is not supported by this endpoint.", 405)
+        query = request.query
+        if query.get("app_key") != self.app_key:
+            raise _invalid("Invalid credentials. Invalid `app_key` query parameter.", 401)
+        if not hmac.compare_digest(query.get("app_secret", ""), self.app_secret):
+            raise _invalid("Invalid credentials. The `app_secret` query parameter is invalid.", 401)
+        if query.get("grant_type") != "refresh_token":
+            raise _invalid("Invalid grant_type. Only `refresh_token` is accepted.")
+        with self._lock:
+            known = self._refresh_tokens.get(query.get("refresh_token", ""))
+            if known is None or self.wall_time() >= known[1]:
+                raise _invalid("Invalid credentials. The `refresh_token` is invalid or expired.", 401)
+            shop_id = known[0]
+            entry["shop_id"] = shop_id
+            access, refresh = self._issue(shop_id)
+            token = self._tokens[access]
+        region = self.generator.regions[self.shop_ids.index(shop_id)]
+        return {
+            "access_token": access,
+            "access_token_expire_in": int(token.expires_at),
+            "refresh_token": refresh,
+            "refresh_token_expire_in": int(self._refresh_tokens[refresh][1]),
+            "open_id": f"open-{shop_id[-8:]}",
+            "seller_name": catalog.SHOP_NAMES[self.shop_ids.index(shop_id) % len(catalog.SHOP_NAMES)],
+            "seller_base_region": region.code,
+            "user_type": 0,
+            "granted_scopes": ["seller.order.info", "seller.authorization.info"],
+        }
+
+    # ------------------------------------------------------------------ order search
+    def _search_orders(self, request: SandboxRequest, entry: dict, shop_id: str) -> dict:
+        query = request.query
+        cipher = query.get("shop_cipher")
+        if not cipher:
+            raise _Reply(p.CODE_SHOP_CIPHER_MISSING, "Missing identifier. The `shop_cipher` query parameter is required to identify the target shop.")
+        if cipher != self.shop_cipher(shop_id):
+            raise _Reply(p.CODE_TOKEN_SHOP_MISMATCH, "Invalid query or header. The `x-tts-access-token` header is not associated with the shop of `shop_cipher`.")
+        if "application/json" not in request.headers.get("content-type", ""):
+            raise _Reply(36009022, "Invalid request format. The request body format must be `application/json`.")
+        size = _int(query.get("page_size"), "page_size")
+        if size is None or not 1 <= size <= self.max_page_size:
+            raise _invalid(f"Invalid parameter. The `page_size` query parameter must be between 1 and {self.max_page_size}.")
+        sort_field = query.get("sort_field") or "create_time"
+        sort_order = (query.get("sort_order") or "DESC").upper()
+        if sort_field not in p.SORT_FIELDS or sort_order not in p.SORT_ORDERS:
+            raise _invalid("Invalid parameter. `sort_field` must be create_time or update_time and `sort_order` ASC or DESC.")
+        try:
+            body = json.loads(request.body or b"{}")
+        except json.JSONDecodeError:
+            raise _invalid("Invalid request body. The body is not valid JSON.") from None
+        if not isinstance(body, dict):
+            raise _invalid("Invalid request body. The body must be a JSON object.")
+        entry["body"] = body
+        bounds = {name: _int(body.get(name), name) for name in ("update_time_ge", "update_time_lt", "create_time_ge", "create_time_lt")}
+        ge, lt = bounds["update_time_ge"], bounds["update_time_lt"]
+        if ge is not None and lt is not None:
+            if lt < ge:
+                raise _invalid("Invalid parameter. `update_time_lt` is before `update_time_ge`.")
+            if self.max_window_seconds is not None and lt - ge > self.max_window_seconds:
+                raise _invalid(f"Invalid parameter. The update_time range exceeds {self.max_window_seconds} seconds.")
+        fingerprint = hashlib.sha256(
+            json.dumps([shop_id, body, sort_field, sort_order, size], sort_keys=True).encode()
+        ).hexdigest()[:16]
+        offset = _decode_page_token(query.get("page_token"), fingerprint)
+
+        k = self.shop_ids.index(shop_id)
+        with self._lock:
+            members = self._members(k, bounds, body.get("order_status"))
+            if offset > 0 and members and self.take_fault("update_during_paging"):
+                entry["fault"] = "update_during_paging"
+                moved = members[0]  # already served on an earlier page
+                self._bumps[moved] = max(self._now, lt if lt is not None else self._now) + 1
+                self._now = max(self._now, self._bumps[moved])
+                self._index.clear()
+                members = self._members(k, bounds, body.get("order_status"))
+            now, bumps = self._now, dict(self._bumps)
+        gen = self.generator
+        if sort_field == "create_time":
+            members = sorted(members, key=lambda i: (gen.timelines[i].events["create"], gen.timelines[i].order_id))
+        if sort_order == "DESC":
+            members = members[::-1]
+        page = members[offset : offset + size]
+        more = offset + size < len(members)
+        entry.update(total=len(members), returned=len(page), offset=offset)
+        return {
+            "orders": [self._render(i, now, bumps.get(i)) for i in page],
+            "next_page_token": _encode_page_token(offset + size, fingerprint) if more else "",
+            "total_count": len(members),
+        }
+
+    def _members(self, k: int, bounds: dict[str, int | None], status: t.Any) -> list[int]:  # noqa: ANN401
+        """The shop's orders in the update/create ranges, ascending by (update_time, id)."""
+        index = self._shop_index(k)
+        ge, lt = bounds["update_time_ge"], bounds["update_time_lt"]
+        lo = 0 if ge is None else bisect.bisect_left(index, (ge, "", -1))
+        hi = len(index) if lt is None else bisect.bisect_left(index, (lt, "", -1))
+        gen = self.generator
+        c_ge, c_lt = bounds["create_time_ge"], bounds["create_time_lt"]
+        out = []
+        for _, _, i in index[lo:hi]:
+            create = gen.timelines[i].events["create"]
+            if (c_ge is not None and create < c_ge) or (c_lt is not None and create >= c_lt):
+                continue
+            if status and gen.status_at(i, self._now) != status:
+                continue
+            out.append(i)
+        return out
+
+    def _shop_index(self, k: int) -> list[tuple[int, str, int]]:
+        with self._lock:
+            index = self._index.get(k)
+            if index is None:
+                gen = self.generator
+                index = []
+                for tl in gen.timelines:
+                    if tl.shop_index != k:
+                        continue
+                    base = gen.update_time_at(tl.index, self._now)
+                    if base is not None:
+                        index.append((max(base, self._bumps.get(tl.index, 0)), tl.order_id, tl.index))
+                index.sort()
+                self._index[k] = index
+            return index
+
+    def _render(self, i: int, now: int, bump: int | None) -> dict:
+        order = self.generator.order(i, now)
+        if bump is not None and bump > order["update_time"]:
+            order["update_time"] = bump  # a seller note changed the order after its last lifecycle event
+            order["seller_note"] = "Address confirmed with buyer"
+        if self.extra_fields:
+            order.update(json.loads(json.dumps(self.extra_fields)))
+        return order
+
+
+def _int(value: t.Any, name: str) -> int | None:  # noqa: ANN401
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise _invalid(f"Invalid parameter. `{name}` must be an integer.")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise _invalid(f"Invalid parameter. `{name}` must be an integer.") from None
+
+
+def _encode_page_token(offset: int, fingerprint: str) -> str:
+    raw = json.dumps({"o": offset, "f": fingerprint}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _decode_page_token(token: str | None, fingerprint: str) -> int:
+    """The offset a token stands for; it is only valid with the query it was issued for."""
+    if not token:
+        return 0
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(token.encode()))
+        offset = int(payload["o"])
+        same_query = payload["f"] == fingerprint
+    except (ValueError, KeyError, TypeError):
+        raise _invalid("Invalid parameter. The `page_token` is invalid.") from None
+    if not same_query or offset < 0:
+        raise _invalid("Invalid parameter. The `page_token` does not belong to this query; keep the filters and sort unchanged.")
+    return offset

@@ -1,2 +1,0 @@
-"""A local Shopify Admin REST sandbox: deterministic orders of several shops (``generator``) served over
-the real protocol (``server.ShopifySandbox``); ``python -m orderlayer.taps.shopify.sandbox``."""

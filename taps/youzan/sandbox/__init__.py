@@ -1,2 +1,0 @@
-"""A local youzanyun gateway: deterministic orders (``generator``) served over the real protocol
-(``server.YouzanSandbox``); ``python -m orderlayer.taps.youzan.sandbox``."""

@@ -1,0 +1,88 @@
+"""Helpers for the Pinduoduo tap tests: constants, a sandbox factory, an in-process tap runner.
+
+(A uniquely named module rather than conftest.py: test folders without __init__.py share one ``conftest``
+module name, and tests/taps/conftest.py is shared.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import typing as t
+
+import pytest
+from tests.support.singer_run import SyncResult as BaseSyncResult
+from tests.support.singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
+from tests.support.singer_run import run_tap as run_any_tap
+
+from orderlayer.taps.pinduoduo import protocol as p
+from orderlayer.sandboxes.pinduoduo.server import PinduoduoSandbox
+from orderlayer.taps.pinduoduo.tap import TapPinduoduo
+
+CLIENT_ID = "c0ffee00c0ffee00c0ffee00c0ffee00"
+CLIENT_SECRET = "test-pdd-secret-7f3e9a"
+PII_SALT = "test-pii-salt-pdd-41"
+AS_OF = dt.datetime(2024, 12, 1, 4, 0, 0, tzinfo=dt.timezone.utc)
+SHOP = "100200300"
+OTHER_SHOP = "100200301"
+
+Factory = t.Callable[..., PinduoduoSandbox]
+
+
+class SyncResult(BaseSyncResult):
+    """Singer messages of one in-process tap run, with the channel's order ids."""
+
+    @property
+    def order_sns(self) -> list[str]:
+        return [r["order_sn"] for r in self.records]
+
+
+def run_tap(config: dict, state: dict | None = None) -> SyncResult:
+    """Run a full TapPinduoduo sync in-process and parse its stdout."""
+    return run_any_tap(TapPinduoduo, config, state, result_class=SyncResult)
+
+
+def tap_config(sandbox: PinduoduoSandbox, shop: str = SHOP, **overrides: t.Any) -> dict:  # noqa: ANN401
+    """Fast test defaults: no client throttle, millisecond retry waits."""
+    base = {"max_requests_per_second": 10_000, "retry_base_seconds": 0.001}
+    base.update(overrides)
+    return sandbox.tap_config(shop, pii_salt=PII_SALT, **base)
+
+
+def order_calls(sandbox: PinduoduoSandbox) -> list[dict]:
+    return [e for e in sandbox.requests if e.get("method") == p.ORDER_INCREMENT_GET]
+
+
+def windows_of(calls: list[dict]) -> dict[tuple[int, int], list[dict]]:
+    """Order calls grouped by their (start_updated_at, end_updated_at) window, in call order."""
+    out: dict[tuple[int, int], list[dict]] = {}
+    for c in calls:
+        out.setdefault((c["params"]["start_updated_at"], c["params"]["end_updated_at"]), []).append(c)
+    return out
+
+
+@pytest.fixture
+def pdd_sandbox() -> t.Iterator[Factory]:
+    """Factory of started sandboxes (stopped after the test). Small universes keep the suite fast."""
+    started: list[PinduoduoSandbox] = []
+
+    def factory(
+        n_orders: int = 120,
+        *,
+        shop_ids: tuple[str, ...] = (SHOP, OTHER_SHOP),
+        days: int = 2,
+        seed: int = 11,
+        **kwargs: t.Any,  # noqa: ANN401
+    ) -> PinduoduoSandbox:
+        kwargs.setdefault("qps", None)
+        kwargs.setdefault("client_id", CLIENT_ID)
+        kwargs.setdefault("client_secret", CLIENT_SECRET)
+        sandbox = PinduoduoSandbox(seed, AS_OF, n_orders, list(shop_ids), days=days, **kwargs)
+        sandbox.start()
+        started.append(sandbox)
+        return sandbox
+
+    yield factory
+    for sandbox in started:
+        with contextlib.suppress(Exception):
+            sandbox.stop()

@@ -1,0 +1,95 @@
+"""Helpers for the Shopify tap tests: constants, a sandbox factory fixture, an in-process tap runner.
+
+(A uniquely named module rather than conftest.py: test folders without __init__.py share one ``conftest``
+module name. Test modules import the ``shopify_sandboxes`` fixture from here.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import typing as t
+
+import pytest
+from tests.support.singer_run import SyncResult as BaseSyncResult
+from tests.support.singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
+from tests.support.singer_run import run_tap as run_any_tap
+
+from orderlayer.taps.shopify import protocol as p
+from orderlayer.taps.shopify.privacy import scrub_order
+from orderlayer.sandboxes.shopify.server import ShopifySandbox
+from orderlayer.taps.shopify.tap import TapShopify
+
+PII_SALT = "test-pii-salt-shopify-7c1d"
+# 2024-11-10 04:00 UTC: a 10-day history spans New York's DST fall-back (2024-11-03 02:00 EDT -> 01:00 EST).
+AS_OF = dt.datetime(2024, 11, 10, 4, 0, 0, tzinfo=dt.timezone.utc)
+US_SHOP = "acme-us"  # America/New_York, USD, sales tax added
+EU_SHOP = "berlin-goods"  # Europe/Berlin, EUR, VAT included
+AU_SHOP = "sydney-shop"  # Australia/Sydney, AUD, GST included
+SHOPS = (US_SHOP, EU_SHOP, AU_SHOP)
+
+
+@pytest.fixture
+def shopify_sandboxes() -> t.Iterator[t.Callable[..., ShopifySandbox]]:
+    """Factory: a started sandbox (stopped after the test). No rate limit unless ``qps`` is given."""
+    started: list[ShopifySandbox] = []
+
+    def factory(n_orders: int = 150, *, shop_ids: tuple[str, ...] = SHOPS, days: int = 10, seed: int = 11, **kwargs: t.Any) -> ShopifySandbox:  # noqa: ANN401
+        kwargs.setdefault("qps", None)
+        sandbox = ShopifySandbox(seed, AS_OF, n_orders, list(shop_ids), days=days, **kwargs)
+        sandbox.start()
+        started.append(sandbox)
+        return sandbox
+
+    yield factory
+    for sandbox in started:
+        sandbox.stop()
+
+
+class SyncResult(BaseSyncResult):
+    """Singer messages of one in-process tap run, with the orders bookmark and ids."""
+
+    @property
+    def bookmark(self) -> str:
+        return self.final_state["bookmarks"]["orders"]["replication_key_value"]
+
+    @property
+    def ids(self) -> list[int]:
+        return [r["id"] for r in self.records]
+
+
+def run_tap(config: dict, state: dict | None = None) -> SyncResult:
+    """Run a full TapShopify sync in-process and parse its stdout."""
+    return run_any_tap(TapShopify, config, state, result_class=SyncResult)
+
+
+def tap_config(sandbox: ShopifySandbox, shop: str = US_SHOP, **overrides: t.Any) -> dict:  # noqa: ANN401
+    """Fast test defaults: no client throttle, millisecond retry waits, 3-day windows, no lookback."""
+    base = {
+        "max_requests_per_second": 10_000,
+        "burst_requests": 10_000,
+        "retry_base_seconds": 0.001,
+        "window_seconds": 3 * 86_400,
+        "lookback_seconds": 0,
+    }
+    base.update(overrides)
+    return sandbox.tap_config(shop, pii_salt=PII_SALT, **base)
+
+
+def order_calls(sandbox: ShopifySandbox, shop: str | None = None) -> list[dict]:
+    return [e for e in sandbox.requests if e["path"].endswith("/orders.json") and (shop is None or e.get("shop") == shop)]
+
+
+def served(sandbox: ShopifySandbox, shop: str) -> dict[int, dict]:
+    """Every order of ``shop`` as the sandbox serves it now, scrubbed as the tap must, with shop_id added."""
+    out = {}
+    for i in sandbox.generator.indexes_for_shop(shop):
+        if sandbox.generator.plans[i].created <= sandbox.now_ts:
+            order = json.loads(json.dumps(sandbox.order(i)))
+            order["shop_id"] = shop
+            out[order["id"]] = scrub_order(order, PII_SALT)
+    return out
+
+
+def utc_instant(value: str) -> dt.datetime:
+    return p.parse_time(value).astimezone(dt.timezone.utc)

@@ -1,0 +1,88 @@
+"""Helpers for the Youzan tap tests: constants, a sandbox factory, an in-process tap runner.
+
+(A uniquely named module rather than conftest.py: test folders without __init__.py share one ``conftest``
+module name, and tests/taps/conftest.py is shared.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import typing as t
+
+import pytest
+from tests.support.singer_run import SyncResult as BaseSyncResult
+from tests.support.singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
+from tests.support.singer_run import run_tap as run_any_tap
+
+from orderlayer.sandboxes.youzan.server import YouzanSandbox
+from orderlayer.taps.youzan.tap import TapYouzan
+
+CLIENT_ID = "b1f2c3d4e5f6a7b8c9"
+CLIENT_SECRET = "test-client-secret-7d3e9a"
+PII_SALT = "test-pii-salt-yz-41c2"
+AS_OF = dt.datetime(2024, 12, 1, 4, 0, 0, tzinfo=dt.timezone.utc)
+SHOP = "42971327"
+OTHER_SHOP = "42971328"
+
+Factory = t.Callable[..., YouzanSandbox]
+
+
+class SyncResult(BaseSyncResult):
+    """Singer messages of one in-process tap run, with the channel's order ids."""
+
+    @property
+    def tids(self) -> list[str]:
+        return [r["tid"] for r in self.records]
+
+
+def run_tap(config: dict, state: dict | None = None) -> SyncResult:
+    """Run a full TapYouzan sync in-process and parse its stdout."""
+    return run_any_tap(TapYouzan, config, state, result_class=SyncResult)
+
+
+def tap_config(sandbox: YouzanSandbox, shop: str = SHOP, **overrides: t.Any) -> dict:  # noqa: ANN401
+    """Fast test defaults: no client throttle, millisecond retry waits, 2-day windows."""
+    base = {"max_requests_per_second": 10_000, "retry_base_seconds": 0.001, "window_seconds": 2 * 86_400}
+    base.update(overrides)
+    return sandbox.tap_config(shop, pii_salt=PII_SALT, **base)
+
+
+def api_calls(sandbox: YouzanSandbox) -> list[dict]:
+    return [e for e in sandbox.requests if e.get("method") == "youzan.trades.sold.get"]
+
+
+def token_calls(sandbox: YouzanSandbox) -> list[dict]:
+    return [e for e in sandbox.requests if e.get("method") == "auth.token"]
+
+
+def index_by_tid(sandbox: YouzanSandbox, shop: str = SHOP) -> dict[str, int]:
+    gen = sandbox.generator
+    return {gen.tid_of(i): i for i in gen.indexes_for_shop(shop)}
+
+
+@pytest.fixture
+def make_youzan() -> t.Iterator[Factory]:
+    """Factory: a started sandbox (stopped after the test). Import this fixture into a test module."""
+    started: list[YouzanSandbox] = []
+
+    def factory(
+        n_orders: int = 150,
+        *,
+        shop_ids: tuple[str, ...] = (SHOP, OTHER_SHOP),
+        days: int = 10,
+        seed: int = 11,
+        **kwargs: t.Any,  # noqa: ANN401
+    ) -> YouzanSandbox:
+        kwargs.setdefault("qps", None)
+        kwargs.setdefault("client_id", CLIENT_ID)
+        kwargs.setdefault("client_secret", CLIENT_SECRET)
+        sandbox = YouzanSandbox(seed, AS_OF, n_orders, list(shop_ids), days=days, **kwargs)
+        sandbox.start()
+        started.append(sandbox)
+        return sandbox
+
+    yield factory
+    for sandbox in started:
+        with contextlib.suppress(Exception):
+            sandbox.stop()
