@@ -9,12 +9,12 @@ import typing as t
 from singer_sdk import SchemaDirectory, StreamSchema
 
 from orderlayer.taps.common.errors import SourceAPIError
+from orderlayer.taps.common.paging import BackwardPage, BackwardWindowPaginator
 from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy
 from orderlayer.taps.common.timeutil import format_epoch
 from orderlayer.taps.common.windows import Window, sliding_windows
 from orderlayer.taps.taobao import protocol as p
 from orderlayer.taps.taobao.client import TaobaoStream
-from orderlayer.taps.taobao.paging import BackwardWindowPaginator, TradePage
 
 if t.TYPE_CHECKING:
     import requests
@@ -115,7 +115,7 @@ class OrdersStream(TaobaoStream):
 
     Incremental on ``modified`` (naive Beijing time, the replication key and bookmark) over windows of at
     most one day (config ``window_seconds``, default 30 minutes as the docs recommend), each paged
-    backwards (see ``paging.py``) and emitted oldest first: the stream is sorted, and a killed sync resumes
+    backwards (see :class:`~orderlayer.taps.common.paging.BackwardWindowPaginator`) and emitted oldest first: the stream is sorted, and a killed sync resumes
     from the last bookmark it committed (``>=``: that second is re-read, never skipped).
     """
 
@@ -165,7 +165,7 @@ class OrdersStream(TaobaoStream):
             self.logger.info(
                 "Trades sync done: %d window(s), %d page(s), %d rescan(s), %d duplicate row(s) dropped",
                 self._paginator.windows_completed,
-                self._paginator.pages_fetched,
+                self._paginator.pages_accepted,
                 self._paginator.rescans,
                 self._paginator.duplicates_dropped,
             )
@@ -175,13 +175,15 @@ class OrdersStream(TaobaoStream):
         self._paginator = BackwardWindowPaginator(
             self._windows,
             self.page_size,
-            modified_of=modified_epoch,
+            replication_value=modified_epoch,
             key_of=lambda trade: str(trade_id(trade)),
+            max_stalled_rescans=5,
+            stall_hint="the window reaches the present: raise 'safety_lag_seconds' or set an 'end_date' in the past, and retry",
             logger=self.logger,
         )
         return self._paginator
 
-    def prepare_request_payload(self, context: Context | None, next_page_token: TradePage | None) -> dict[str, t.Any]:  # noqa: ARG002
+    def prepare_request_payload(self, context: Context | None, next_page_token: BackwardPage | None) -> dict[str, t.Any]:  # noqa: ARG002
         if next_page_token is None:
             msg = f"{self.top_method} needs a window; the paginator yielded none"
             raise RuntimeError(msg)
@@ -189,7 +191,7 @@ class OrdersStream(TaobaoStream):
             "fields": ",".join(self.config.get("fields") or DEFAULT_FIELDS),
             "start_modified": p.format_time(next_page_token.window_start),
             "end_modified": p.format_time(next_page_token.window_end),
-            "page_no": next_page_token.page_no,
+            "page_no": next_page_token.page,
             "page_size": self.page_size,
             # The total is needed to start from the last page (has_next paging only goes forward).
             "use_has_next": "false",
@@ -223,7 +225,7 @@ class OrdersStream(TaobaoStream):
         total = int(body.get("total_results") or 0)
         if self._paginator is None:
             return trades
-        return self._paginator.take_page(total, trades)
+        return self._paginator.accept_page(total, trades) or []
 
     # ---- per record
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:  # noqa: ARG002

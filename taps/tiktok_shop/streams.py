@@ -8,11 +8,12 @@ import typing as t
 from singer_sdk import SchemaDirectory, StreamSchema
 
 from orderlayer.taps.common.errors import SourceAPIError
+from orderlayer.taps.common.paging import WindowCursor, WindowedCursorPaginator
 from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy
 from orderlayer.taps.common.timeutil import format_epoch
 from orderlayer.taps.common.windows import Window, sliding_windows
 from orderlayer.taps.tiktok_shop import protocol as p
-from orderlayer.taps.tiktok_shop.client import TikTokShopStream, WindowCursor, WindowedCursorPaginator, as_optional_int
+from orderlayer.taps.tiktok_shop.client import TikTokShopStream, as_optional_int
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
