@@ -29,8 +29,8 @@ SCHEMAS = SchemaDirectory(importlib.resources.files("orderlayer.taps.douyin") / 
 #: and identity-card data are nulled at every level; the buyer id is pseudonymised;
 #: ciphertexts (encrypt_*) and masks (mask_*) are kept as sent.
 DOUYIN_PII_POLICY = PiiPolicy(
-    null_keys=frozenset({"post_receiver", "post_tel", "user_id_info"}),
-    null_subkeys={"post_addr": frozenset({"detail"})},
+    drop_keys=frozenset({"post_receiver", "post_tel", "user_id_info"}),
+    within={"post_addr": PiiPolicy(drop_keys=frozenset({"detail"}))},
     hash_keys=frozenset({"doudian_open_id"}),
 )
 

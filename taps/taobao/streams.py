@@ -10,7 +10,7 @@ from singer_sdk import SchemaDirectory, StreamSchema
 
 from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.paging import BackwardPage, BackwardWindowPaginator
-from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy
+from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy, is_masked
 from orderlayer.taps.common.timeutil import format_epoch
 from orderlayer.taps.common.windows import Window, sliding_windows
 from orderlayer.taps.taobao import protocol as p
@@ -43,30 +43,17 @@ DEFAULT_TRADE_TYPES: tuple[str, ...] = (
     "external_trade", "o2o_offlinetrade", "nopaid", "pre_auth_type", "tmall_i18n",
 )  # fmt: skip
 
-#: Architecture principle 6 for Taobao (fact sheet §5 "PII"): buyer identifiers are pseudonymised
-#: (salted hash); receiver fields are kept only as the platform's masks (see ``MASK_OR_NULL``).
-TAOBAO_PII_POLICY = PiiPolicy(
-    null_keys=frozenset({"buyer_email", "buyer_alipay_no", "receiver_id_card", "id_card_no"}),
-    hash_keys=frozenset({"buyer_nick", "buyer_open_uid", "donee_nick", "donee_open_uid"}),
-)
 #: Receiver fields that are masked in list answers (``张**``, ``138****1234``) but plaintext for apps with
 #: decrypt rights: a value without ``*`` is plaintext and is nulled; the OAID (an opaque id) is kept.
 MASK_OR_NULL = frozenset({"receiver_name", "receiver_mobile", "receiver_phone", "receiver_address"})
 
-
-def keep_masks_only(obj: t.Any) -> None:  # noqa: ANN401
-    """Null every ``MASK_OR_NULL`` value that is not a mask, at any nesting level (in place)."""
-    if isinstance(obj, dict):
-        for key in MASK_OR_NULL & obj.keys():
-            value = obj[key]
-            if value is not None and not (isinstance(value, str) and "*" in value):
-                obj[key] = None
-        for value in obj.values():
-            if isinstance(value, (dict, list)):
-                keep_masks_only(value)
-    elif isinstance(obj, list):
-        for item in obj:
-            keep_masks_only(item)
+#: Architecture principle 6 for Taobao (fact sheet §5 "PII"): buyer identifiers are pseudonymised
+#: (salted hash); receiver fields are kept only as the platform's masks (see ``MASK_OR_NULL``).
+TAOBAO_PII_POLICY = PiiPolicy(
+    drop_keys=frozenset({"buyer_email", "buyer_alipay_no", "receiver_id_card", "id_card_no"}),
+    hash_keys=frozenset({"buyer_nick", "buyer_open_uid", "donee_nick", "donee_open_uid"}),
+    keep_only_if=dict.fromkeys(MASK_OR_NULL, is_masked),
+)
 
 
 def trades_of(body: dict) -> t.Any:  # noqa: ANN401
@@ -244,7 +231,6 @@ class OrdersStream(TaobaoStream):
             )
             raise SourceAPIError(msg)
         row["shop_id"] = str(self.config["shop_id"])
-        keep_masks_only(row)
         return apply_pii_policy(row, TAOBAO_PII_POLICY, str(self.config["pii_salt"]))
 
     def _increment_stream_state(self, latest_record: dict, *, context: Context | None = None) -> None:

@@ -26,7 +26,7 @@ SCHEMAS = SchemaDirectory(importlib.resources.files("orderlayer.taps.yonyou") / 
 
 #: Receiver contact fields are nulled; the salesperson's name (an employee) is pseudonymised.
 YONYOU_PII_POLICY = PiiPolicy(
-    null_keys=frozenset({"receiver", "receiveMobile", "receiveAddress", "receiveTelePhone", "receiveContacter", "receiveContacterPhone"}),
+    drop_keys=frozenset({"receiver", "receiveMobile", "receiveAddress", "receiveTelePhone", "receiveContacter", "receiveContacterPhone"}),
     hash_keys=frozenset({"corpContactUserName"}),
 )
 

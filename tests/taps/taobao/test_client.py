@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from orderlayer.taps.common.errors import SourceAPIError
+from orderlayer.taps.common.paging import BackwardPage, BackwardWindowPaginator
+from orderlayer.taps.common.pii import apply_pii_policy
 from orderlayer.taps.common.windows import Window
 from orderlayer.taps.taobao import protocol as p
 from orderlayer.taps.taobao.client import Action, TopError, classify, fatal_hint
-from orderlayer.taps.common.paging import BackwardPage, BackwardWindowPaginator
-from orderlayer.taps.taobao.streams import id_text, keep_masks_only, modified_epoch, trade_id, trades_of
+from orderlayer.taps.taobao.streams import TAOBAO_PII_POLICY, id_text, modified_epoch, trade_id, trades_of
 
 
 def top_error(code: int, sub_code: str = "", sub_msg: str = "") -> TopError:
@@ -142,7 +143,7 @@ def test_receiver_fields_are_kept_only_as_masks() -> None:
         "receiver_state": "浙江省",
         "nested": [{"receiver_mobile": "13812341234"}],
     }
-    keep_masks_only(record)
+    apply_pii_policy(record, TAOBAO_PII_POLICY, "salt")
     assert record == {
         "receiver_name": None,
         "receiver_mobile": "138****1234",

@@ -9,9 +9,10 @@ import requests
 from tests.taps.youzan.kit import CLIENT_ID, CLIENT_SECRET, PII_SALT, SHOP
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
+from orderlayer.taps.common.pii import mask_name, mask_phone
 from orderlayer.taps.common.windows import Window
 from orderlayer.taps.youzan.client import WindowPlan, YouzanWindowPaginator
-from orderlayer.taps.youzan.streams import OrdersStream, mask_name, mask_phone
+from orderlayer.taps.youzan.streams import OrdersStream
 from orderlayer.taps.youzan.tap import TapYouzan
 
 
@@ -108,7 +109,7 @@ def test_paginator_abandons_a_window_for_its_halves() -> None:
 
 @pytest.mark.parametrize(
     ("value", "masked"),
-    [("13812345678", "138****5678"), ("138****5678", "138****5678"), ("12345", "*****"), (" 13912340000 ", "139****0000")],
+    [("13812345678", "138****5678"), ("138****5678", "138****5678"), ("12345", "****"), (" 13912340000 ", "139****0000")],
 )
 def test_mask_phone(value: str, masked: str) -> None:
     assert mask_phone(value) == masked
