@@ -156,6 +156,13 @@ class _WindowedPaginator(BaseAPIPaginator[Token | None]):
     def rescans(self) -> int:
         return self.guard.rescans
 
+    def summary(self) -> str:
+        """What the sync did, for its closing log line."""
+        return (
+            f"{self.windows_completed} window(s), {self.pages_accepted} page(s), {self.rescans} rescan(s) of a window "
+            "that changed while paging"
+        )
+
     def continue_if_empty(self, response: requests.Response) -> bool:  # noqa: ARG002
         # An empty window, a dropped page or rows held back are not the end: more pages or windows follow.
         return True
@@ -351,6 +358,9 @@ class BackwardWindowPaginator(_WindowedPaginator[BackwardPage]):
         #: Keys emitted at the closing second of the previous window (an inclusive end re-sends them).
         self._boundary: dict[str, int] = {}
         self.duplicates_dropped = 0
+
+    def summary(self) -> str:
+        return f"{super().summary()}, {self.duplicates_dropped} duplicate row(s) dropped"
 
     def expected_rows(self, total: int) -> int:
         """How many rows the current page must hold for ``total`` (fewer = a truncated page)."""

@@ -14,7 +14,7 @@ from orderlayer.taps.common.paging import WindowedPagePaginator, WindowPage
 from orderlayer.taps.common.pii import Mask, PiiPolicy, apply_pii_policy
 from orderlayer.taps.common.stream import bookmark_to_epoch
 from orderlayer.taps.common.timeutil import format_epoch
-from orderlayer.taps.common.windows import Window, sliding_windows
+from orderlayer.taps.common.windows import Window, log_window_plan, sliding_windows
 from orderlayer.taps.jd import protocol as p
 from orderlayer.taps.jd.client import JdStream
 
@@ -169,22 +169,10 @@ class OrdersStream(JdStream):
         start, end = self.incremental_bounds(context)
         window_seconds = int(self.config.get("window_seconds") or 86_400)
         self._windows = list(sliding_windows(start, end, window_seconds))
-        if self._windows:
-            self.logger.info(
-                "Syncing orders of shop %s modified %s .. %s in %d window(s) of <= %d s",
-                self.config["shop_id"], format_epoch(start), format_epoch(end), len(self._windows), window_seconds,
-            )
-        else:
-            self.logger.info("Nothing to sync: the bookmark %s is not before the end %s", format_epoch(start), format_epoch(end))
+        log_window_plan(self.logger, f"orders of shop {self.config['shop_id']} modified", start, end, self._windows, window_seconds)
         yield from super().get_records(context)
         if self._paginator is not None:
-            self.logger.info(
-                "Orders sync done: %d window(s) (%d split), %d page(s), %d rescan(s) after mid-window updates",
-                self._paginator.windows_completed,
-                self._paginator.windows_split,
-                self._paginator.pages_accepted,
-                self._paginator.rescans,
-            )
+            self.logger.info("Orders sync done: %s; %d window(s) split", self._paginator.summary(), self._paginator.windows_split)
 
     # ---- paging and requests
     def get_new_paginator(self) -> SplittingWindowPaginator:

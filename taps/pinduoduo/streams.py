@@ -11,7 +11,7 @@ from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.paging import BackwardPage, BackwardWindowPaginator
 from orderlayer.taps.common.stream import bookmark_to_epoch
 from orderlayer.taps.common.timeutil import format_epoch
-from orderlayer.taps.common.windows import Window, sliding_windows
+from orderlayer.taps.common.windows import Window, log_window_plan, sliding_windows
 from orderlayer.taps.pinduoduo import protocol as p
 from orderlayer.taps.pinduoduo.client import PinduoduoStream
 from orderlayer.taps.pinduoduo.privacy import scrub_order
@@ -100,26 +100,11 @@ class OrdersStream(PinduoduoStream):
         start, end = self.sync_range(context)
         window_seconds = int(self.config.get("window_seconds", p.MAX_WINDOW_SECONDS))
         self._windows = list(sliding_windows(start, end, window_seconds))
-        if self._windows:
-            self.logger.info(
-                "Syncing orders of shop %s updated %s .. %s in %d window(s) of <= %d s",
-                self.config["shop_id"],
-                format_epoch(start),
-                format_epoch(end),
-                len(self._windows),
-                window_seconds,
-            )
-        else:
-            self.logger.info("Nothing to sync: the start %s is not before the end %s", format_epoch(start), format_epoch(end))
+        log_window_plan(self.logger, f"orders of shop {self.config['shop_id']} updated", start, end, self._windows, window_seconds)
         yield from super().get_records(context)
         self._restore_bookmark(context)
         if self._paginator is not None:
-            self.logger.info(
-                "Orders sync done: %d window(s), %d page(s), %d rescan(s) after a window grew while paging",
-                self._paginator.windows_completed,
-                self._paginator.pages_accepted,
-                self._paginator.rescans,
-            )
+            self.logger.info("Orders sync done: %s", self._paginator.summary())
 
     def _restore_bookmark(self, context: Context | None) -> None:
         """Never end a run with the bookmark behind where it started: repeated quiet runs would walk it back."""

@@ -12,7 +12,7 @@ from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.paging import BackwardPage, BackwardWindowPaginator
 from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy, is_masked
 from orderlayer.taps.common.timeutil import format_epoch
-from orderlayer.taps.common.windows import Window, sliding_windows
+from orderlayer.taps.common.windows import Window, log_window_plan, sliding_windows
 from orderlayer.taps.taobao import protocol as p
 from orderlayer.taps.taobao.client import TaobaoStream
 
@@ -136,26 +136,11 @@ class OrdersStream(TaobaoStream):
                 p.HORIZON_DAYS,
             )
         self._windows = list(sliding_windows(start, end, window_seconds))
-        if self._windows:
-            self.logger.info(
-                "Syncing trades of shop %s modified %s .. %s (Beijing) in %d window(s) of <= %d s",
-                self.config["shop_id"],
-                p.format_time(start),
-                p.format_time(end),
-                len(self._windows),
-                window_seconds,
-            )
-        else:
-            self.logger.info("Nothing to sync: the bookmark %s is not before the end %s", format_epoch(start), format_epoch(end))
+        what = f"trades of shop {self.config['shop_id']} modified (Beijing)"
+        log_window_plan(self.logger, what, start, end, self._windows, window_seconds, show=p.format_time)
         yield from super().get_records(context)
         if self._paginator is not None:
-            self.logger.info(
-                "Trades sync done: %d window(s), %d page(s), %d rescan(s), %d duplicate row(s) dropped",
-                self._paginator.windows_completed,
-                self._paginator.pages_accepted,
-                self._paginator.rescans,
-                self._paginator.duplicates_dropped,
-            )
+            self.logger.info("Trades sync done: %s", self._paginator.summary())
 
     # ---- paging and requests
     def get_new_paginator(self) -> BackwardWindowPaginator:

@@ -140,12 +140,7 @@ class OrdersStream(TikTokShopStream):
         )
         yield from super().get_records(context)
         if self._paginator is not None:
-            self.logger.info(
-                "Orders sync done: %d window(s), %d page(s), %d rescan(s) after mid-window updates",
-                self._paginator.windows_completed,
-                self._paginator.pages_accepted,
-                self._paginator.rescans,
-            )
+            self.logger.info("Orders sync done: %s", self._paginator.summary())
 
     # ---- paging and requests
     def get_new_paginator(self) -> WindowedCursorPaginator:

@@ -88,12 +88,7 @@ class SalesOrdersStream(YonyouStream):
         )
         yield from super().get_records(context)
         if self._paginator is not None:
-            self.logger.info(
-                "Sales orders sync done: %d window(s), %d page(s), %d rescan(s) after mid-window changes",
-                self._paginator.windows_completed,
-                self._paginator.pages_accepted,
-                self._paginator.rescans,
-            )
+            self.logger.info("Sales orders sync done: %s", self._paginator.summary())
 
     # ---- requests
     def _row_epoch(self, row: dict) -> int | None:

@@ -11,8 +11,7 @@ from singer_sdk import SchemaDirectory, StreamSchema
 
 from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.pii import Mask, PiiPolicy, apply_pii_policy
-from orderlayer.taps.common.timeutil import format_epoch
-from orderlayer.taps.common.windows import Window, sliding_windows
+from orderlayer.taps.common.windows import Window, log_window_plan, sliding_windows
 from orderlayer.taps.youzan import protocol as p
 from orderlayer.taps.youzan.client import WindowPlan, YouzanStream, YouzanWindowPaginator
 
@@ -101,20 +100,12 @@ class OrdersStream(YouzanStream):
         window_seconds = int(self.config.get("window_seconds", 86_400))
         self._plan = WindowPlan(sliding_windows(start, end, window_seconds))
         self._buffer = []
-        if len(self._plan):
-            self.logger.info(
-                "Syncing orders of shop %s updated %s .. %s in %d window(s) of <= %d s",
-                self.config["kdt_id"], format_epoch(start), format_epoch(end), len(self._plan), window_seconds,
-            )
-        else:
-            self.logger.info("Nothing to sync: the bookmark %s is not before the end %s", format_epoch(start), format_epoch(end))
+        log_window_plan(self.logger, f"orders of shop {self.config['kdt_id']} updated", start, end, self._plan, window_seconds)
         yield from super().get_records(context)
         if self._paginator is not None:
             self.logger.info(
-                "Orders sync done: %d window(s) (%d split for the %d-row depth limit), %d page(s), %d rescan(s) "
-                "after mid-window updates",
-                self._paginator.windows_completed, self._plan.splits, self.max_page_no * self.page_size,
-                self._paginator.pages_accepted, self._paginator.rescans,
+                "Orders sync done: %s; %d window(s) split for the %d-row depth limit",
+                self._paginator.summary(), self._plan.splits, self.max_page_no * self.page_size,
             )
 
     # ---- paging and requests
