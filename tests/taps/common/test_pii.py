@@ -94,10 +94,10 @@ def test_within_rules_apply_only_inside_their_object_but_at_any_depth() -> None:
 
 
 def test_keep_only_if_drops_values_without_the_safe_shape_everywhere() -> None:
-    policy = PiiPolicy(keep_only_if={"receiver_mobile": is_masked})
-    record = {"receiver_mobile": "138****1234", "receiver_mobile_2": "x", "nested": [{"receiver_mobile": "13812341234"}, {"receiver_mobile": ""}]}
-    apply_pii_policy(record, policy, "pepper")
-    assert record == {"receiver_mobile": "138****1234", "receiver_mobile_2": "x", "nested": [{"receiver_mobile": None}, {"receiver_mobile": ""}]}
+    policy = PiiPolicy(keep_only_if={"tel": is_masked})
+    rows = [{"tel": "138****1234"}, {"tel": "13812341234"}, {"tel": ""}, {"tel": 13812341234}, {"tel_2": "x"}]
+    apply_pii_policy(rows, policy, "pepper")
+    assert rows == [{"tel": "138****1234"}, {"tel": None}, {"tel": ""}, {"tel": None}, {"tel_2": "x"}]
 
 
 def test_empty_values_are_not_hashed_and_a_salt_is_required() -> None:
