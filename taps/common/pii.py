@@ -13,8 +13,9 @@ as data; :func:`apply_pii_policy` applies it:
 
 Drop and hash apply at every nesting level (Douyin repeats the receiver fields on each sku order), so a field
 cannot slip through by moving one level down; ``within`` gives the rules for the fields of objects held under a
-key (a receiver's ``name``, a customer's ``id``), wherever such an object occurs. Masks are derived at the record's top level or in an object
-directly under it (where receivers live). Platform ciphertexts and masks are not plaintext and are kept.
+key (a receiver's ``name``, a customer's ``id``), wherever such an object occurs. Masks are derived at the
+record's top level or in an object directly under it (where receivers live). Platform ciphertexts and masks are
+not plaintext and are kept.
 
 **The masking rule** (one for every tap; docs/DECISIONS.md D-037). At least four digits of a phone number and
 all but the first character of each word of a name stay hidden:

@@ -102,8 +102,11 @@ class OrdersStream(TaobaoStream):
 
     Incremental on ``modified`` (naive Beijing time, the replication key and bookmark) over windows of at
     most one day (config ``window_seconds``, default 30 minutes as the docs recommend), each paged
-    backwards (see :class:`~orderlayer.taps.common.paging.BackwardWindowPaginator`) and emitted oldest first: the stream is sorted, and a killed sync resumes
-    from the last bookmark it committed (``>=``: that second is re-read, never skipped).
+    backwards (see :class:`~orderlayer.taps.common.paging.BackwardWindowPaginator`) and emitted oldest first: the
+    stream is sorted, and a killed sync resumes from the last bookmark it committed (``>=``: that second is re-read,
+    never skipped). TOP serves a window's trades by ``modified`` descending and its docs prescribe paging from the
+    last page; the last page is known only from ``total_results`` (hence ``use_has_next=false``). Whether a range's
+    end is inclusive is unconfirmed, so each window is buffered and de-duplicated by ``tid`` (``key_of``).
     """
 
     name = "orders"
