@@ -23,21 +23,18 @@ from orderlayer.taps.eleme import protocol as p
 from orderlayer.taps.eleme.client import ElemeListPaginator
 from orderlayer.taps.eleme.streams import ELEME_PII_POLICY
 from orderlayer.taps.eleme.tap import TapEleme
-from orderlayer.taps.meituan.pii import mask_name, mask_phone
 
 DAY = 86_400
 
 
 def as_emitted(sandbox, i: int) -> dict:
-    """Order ``i`` as the tap must emit it: keys copied up, partial refunds attached, masks derived, PII removed."""
+    """Order ``i`` as the tap must emit it: keys copied up, partial refunds attached, PII policy (masks included) applied."""
     data = p.loads(encode_json(sandbox.order(i)))
     order = data["order"]
     record = {"order_id": order["order_id"], "shop_id": SHOP, "create_time": int(order["create_time"]), **data}
     plan = sandbox.generator.plans[i]
     paid_open = order["pay_status"] == 2 and order["status"] != 10
     record["part_refunds"] = p.loads(encode_json(sandbox.generator.part_refunds_at(plan, sandbox.now_ts))) if paid_open else []
-    record["user"]["phone_masked"] = mask_phone(data["user"]["phone"])
-    record["user"]["name_masked"] = mask_name(data["user"]["name"])
     return apply_pii_policy(record, ELEME_PII_POLICY, PII_SALT)
 
 

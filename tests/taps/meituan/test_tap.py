@@ -21,7 +21,6 @@ from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.pii import apply_pii_policy, salted_hash
 from orderlayer.sandboxes.kit.server import encode_json
 from orderlayer.taps.meituan import protocol as p
-from orderlayer.taps.meituan.pii import mask_name, mask_phone
 from orderlayer.sandboxes.meituan.generator import beijing_day
 from orderlayer.taps.meituan.streams import MEITUAN_PII_POLICY, order_ids_from, scan_days
 from orderlayer.taps.meituan.tap import TapMeituan
@@ -30,13 +29,11 @@ BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
 def as_emitted(sandbox, i: int) -> dict:
-    """Order ``i`` as the tap must emit it: decoded exactly, refunds attached, masks derived, PII policy applied."""
+    """Order ``i`` as the tap must emit it: decoded exactly, refunds attached, PII policy (masks included) applied."""
     order = sandbox.order(i)
     record = p.loads(encode_json(order))
     plan = sandbox.generator.plans[i]
     record["refund_records"] = p.loads(encode_json(sandbox.generator.refund_records_at(plan, sandbox.now_ts)))
-    record["recipient_phone_masked"] = mask_phone(order["recipient_phone"])
-    record["recipient_name_masked"] = mask_name(order["recipient_name"])
     return apply_pii_policy(record, MEITUAN_PII_POLICY, PII_SALT)
 
 

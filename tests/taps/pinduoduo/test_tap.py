@@ -31,7 +31,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.pii import salted_hash
 from orderlayer.taps.pinduoduo import protocol as p
-from orderlayer.taps.pinduoduo.paging import BackwardWindowPaginator
+from orderlayer.taps.common.paging import BackwardWindowPaginator
 from orderlayer.taps.pinduoduo.privacy import scrub_order
 from orderlayer.sandboxes.pinduoduo.server import PinduoduoSandbox
 from orderlayer.taps.pinduoduo.streams import OrdersStream
@@ -194,7 +194,7 @@ def test_without_the_growth_check_an_order_is_lost(pdd_sandbox: Factory, monkeyp
     original = BackwardWindowPaginator.accept_page
 
     def never_notices(self: BackwardWindowPaginator, total: int, records: list[dict]) -> list[dict] | None:
-        self._min_total = None if self.current_value.probe else total  # noqa: SLF001
+        self.guard._baseline = None if self.current_value.probe else total  # noqa: SLF001
         return original(self, total, records)
 
     monkeypatch.setattr(BackwardWindowPaginator, "accept_page", never_notices)

@@ -32,7 +32,7 @@ from tests.taps.taobao.kit import (
 from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.pii import salted_hash
 from orderlayer.taps.taobao import protocol as p
-from orderlayer.taps.taobao.paging import BackwardWindowPaginator, TradePage
+from orderlayer.taps.common.paging import BackwardPage, BackwardWindowPaginator
 from orderlayer.sandboxes.kit.server import SandboxRequest, SandboxResponse
 from orderlayer.taps.taobao.streams import DEFAULT_FIELDS, OrdersStream
 from orderlayer.taps.taobao.tap import TapTaobao
@@ -156,12 +156,13 @@ def test_forward_offset_paging_would_lose_a_trade(taobao_sandbox: Factory, monke
     def forward(self: BackwardWindowPaginator, total: int, records: list[dict]) -> list[dict]:
         token = self.current_value
         self._buffer.extend(records)  # noqa: SLF001
-        if token.page_no * self.page_size >= total:
-            return self._complete(token)  # noqa: SLF001
-        self._next = TradePage(token.window_start, token.window_end, token.page_no + 1, backwards=True)  # noqa: SLF001
+        if token.page * self.page_size >= total:
+            self._next = None  # noqa: SLF001
+            return self._drain(token)  # noqa: SLF001
+        self._next = BackwardPage(token.window_start, token.window_end, token.page + 1, probe=False)  # noqa: SLF001
         return []
 
-    monkeypatch.setattr(BackwardWindowPaginator, "take_page", forward)
+    monkeypatch.setattr(BackwardWindowPaginator, "accept_page", forward)
     result = run_tap(tap_config(sandbox, page_size=5))
     moved = next(c for c in list_calls(sandbox) if c.get("fault") == "modify_during_paging")["moved"]
     lost = expected - {moved} - set(result.tids)

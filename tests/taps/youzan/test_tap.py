@@ -34,7 +34,7 @@ from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.pii import apply_pii_policy, salted_hash
 from orderlayer.taps.youzan import protocol as p
 from orderlayer.sandboxes.youzan.server import YouzanSandbox
-from orderlayer.taps.youzan.streams import YOUZAN_PII_POLICY, OrdersStream, mask_receiver
+from orderlayer.taps.youzan.streams import RECEIVER_POLICIES, OrdersStream
 from orderlayer.taps.youzan.tap import TapYouzan
 
 
@@ -47,8 +47,7 @@ def as_emitted(sandbox: YouzanSandbox, i: int, shop: str = SHOP) -> dict:
     order = sandbox.order(i)
     info = order["order_info"]
     record = {"kdt_id": shop, "tid": info["tid"], "update_time": info["update_time"], **order}
-    mask_receiver(record, "mask")
-    return apply_pii_policy(record, YOUZAN_PII_POLICY, PII_SALT)
+    return apply_pii_policy(record, RECEIVER_POLICIES["mask"], PII_SALT)
 
 
 def window_calls(sandbox: YouzanSandbox) -> dict[tuple[str, str], list[dict]]:
