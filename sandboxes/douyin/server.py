@@ -46,7 +46,7 @@ from urllib.parse import parse_qs, urlsplit
 from orderlayer.taps.common.ratelimit import TokenBucket
 from orderlayer.sandboxes.kit.server import InFlight, forward_to
 from orderlayer.sandboxes.kit.synth import OrderFact
-from orderlayer.taps.douyin import protocol as p
+from orderlayer.sandboxes.douyin import protocol as p
 from orderlayer.sandboxes.douyin import catalog
 from orderlayer.sandboxes.douyin.generator import OrderGenerator
 
@@ -471,7 +471,7 @@ class DouyinSandbox:
             param_json = body.decode("utf-8")
         except UnicodeDecodeError:
             raise _Reply(p.CODE_INVALID_PLATFORM_PARAM, "无效的平台参数", p.SUB_PARAMETER_INVALID, "body is not UTF-8") from None
-        expected = p.sign(
+        expected = p.expected_sign(
             app_key=self.app_key,
             app_secret=self.app_secret,
             method=method,

@@ -31,7 +31,7 @@ from urllib.parse import parse_qs
 
 from orderlayer.taps.common.ratelimit import TokenBucket
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
-from orderlayer.taps.eleme import protocol as p
+from orderlayer.sandboxes.eleme import protocol as p
 from orderlayer.sandboxes.eleme.generator import ElemeGenerator
 
 if t.TYPE_CHECKING:
@@ -220,7 +220,7 @@ class ElemeSandbox(SandboxServer):
             raise _Reply(p.SANDBOX_ERRNO_TIMESTAMP, "timestamp must be Unix seconds") from None
         if abs(self.wall_time() - ts) > self.timestamp_tolerance_seconds:
             raise _Reply(p.SANDBOX_ERRNO_TIMESTAMP, "timestamp expired")
-        expected = p.sign(form, self.secret, encode_values=self.sign_encode_values)
+        expected = p.expected_sign(form, self.secret, encode_values=self.sign_encode_values)
         if not hmac.compare_digest(expected, form["sign"]):
             raise _Reply(p.SANDBOX_ERRNO_SIGNATURE, "sign error")
         with self._lock:

@@ -47,7 +47,7 @@ from urllib.parse import parse_qsl
 from orderlayer.taps.common.ratelimit import TokenBucket
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
 from orderlayer.sandboxes.kit.synth import OrderFact
-from orderlayer.taps.jd import protocol as p
+from orderlayer.sandboxes.jd import protocol as p
 from orderlayer.sandboxes.jd.generator import AfterSale, Application, JdOrderGenerator
 
 ROUTER_PATH = "/routerjson"
@@ -418,7 +418,7 @@ class JdSandbox(SandboxServer):
             raise _Gateway(p.CODE_INVALID_TIMESTAMP, "format yyyy-MM-dd HH:mm:ss") from None
         if abs(self._wall() - sent_at) > self.timestamp_tolerance_seconds:
             raise _Gateway(p.CODE_INVALID_TIMESTAMP, "more than 6 minutes off")
-        if not hmac.compare_digest(p.sign(params, self.app_secret), params["sign"]):
+        if not hmac.compare_digest(p.expected_sign(params, self.app_secret), params["sign"]):
             raise _Gateway(p.CODE_INVALID_SIGNATURE)
         token_value = params.get("access_token")
         if not token_value:

@@ -26,7 +26,7 @@ from dataclasses import asdict
 
 from orderlayer.taps.common.ratelimit import TokenBucket
 from orderlayer.sandboxes.kit.server import SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
-from orderlayer.taps.meituan import protocol as p
+from orderlayer.sandboxes.meituan import protocol as p
 from orderlayer.sandboxes.meituan.generator import MeituanGenerator
 
 if t.TYPE_CHECKING:
@@ -198,7 +198,7 @@ class MeituanSandbox(SandboxServer):
             raise _Reply(p.SANDBOX_CODE_TIMESTAMP, "timestamp is too far from the server clock")
         # The platform signs the URL it was called at: scheme, Host header and path.
         url = f"http://{request.headers.get('host', '')}{request.path}"
-        expected = p.sign(url, query, self.app_secret, encode_values=self.sign_encode_values)
+        expected = p.expected_sig(url, query, self.app_secret, encode_values=self.sign_encode_values)
         if not hmac.compare_digest(expected, query["sig"]):
             raise _Reply(p.CODE_SIGNATURE)
         entry["verified"] = True

@@ -12,7 +12,7 @@ from __future__ import annotations
 import typing as t
 
 from orderlayer.sandboxes.kit.cli import run_sandbox, shop_list
-from orderlayer.taps.pinduoduo import protocol as p
+from orderlayer.sandboxes.pinduoduo import protocol as p
 from orderlayer.sandboxes.pinduoduo.server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, PinduoduoSandbox
 
 if t.TYPE_CHECKING:

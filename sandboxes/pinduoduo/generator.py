@@ -34,7 +34,7 @@ from decimal import Decimal
 from itertools import accumulate
 
 from orderlayer.sandboxes.kit.synth import SHANGHAI, OrderFact, digest, permuted_id
-from orderlayer.taps.pinduoduo.protocol import to_local_text
+from orderlayer.sandboxes.pinduoduo.protocol import to_local_text
 from orderlayer.sandboxes.pinduoduo import catalog
 
 DAY = 86_400

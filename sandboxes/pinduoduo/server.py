@@ -39,7 +39,7 @@ from urllib.parse import parse_qsl
 from orderlayer.taps.common.ratelimit import TokenBucket
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
 from orderlayer.sandboxes.kit.synth import OrderFact
-from orderlayer.taps.pinduoduo import protocol as p
+from orderlayer.sandboxes.pinduoduo import protocol as p
 from orderlayer.sandboxes.pinduoduo.generator import PddOrderGenerator
 
 DEFAULT_CLIENT_ID = "4c5e1a7b9d2f4e8aa1b2c3d4e5f60718"
@@ -356,7 +356,7 @@ class PinduoduoSandbox(SandboxServer):
         if abs(self.wall_time() - ts) > self.timestamp_tolerance_seconds:
             raise _Reply(p.CODE_COMMON_PARAMETER, "公共参数错误:timestamp", "timestamp differs from the platform time by more than 10 minutes")
         try:
-            expected = p.sign(params, self.client_secret)
+            expected = p.expected_sign(params, self.client_secret)
         except TypeError:
             raise _Reply(p.CODE_SIGNATURE, "签名校验失败", "a parameter cannot be signed") from None
         if not hmac.compare_digest(expected, str(params["sign"])):

@@ -30,7 +30,7 @@ from orderlayer.sandboxes.kit.erp import ErpSandbox
 from orderlayer.taps.common.ratelimit import TokenBucket
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.kit.synth import OrderFact
-from orderlayer.taps.sap import protocol as p
+from orderlayer.sandboxes.sap import protocol as p
 from orderlayer.sandboxes.sap.generator import SAP_FORMATS, last_change_ms, render_sales_order
 
 _SAFE = "$,'():"  # system options and literals unescaped, as the Gateway writes its links

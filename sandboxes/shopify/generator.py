@@ -26,7 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from orderlayer.sandboxes.kit.synth import OrderFact, choose, digest, unit
-from orderlayer.taps.shopify import protocol as p
+from orderlayer.sandboxes.shopify import protocol as p
 from orderlayer.sandboxes.shopify import catalog
 
 DAY = 86_400

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
-from orderlayer.taps.shopify import protocol as p
+from orderlayer.sandboxes.shopify import protocol as p
 from orderlayer.sandboxes.shopify.generator import ShopifyOrderGenerator
 
 if t.TYPE_CHECKING:

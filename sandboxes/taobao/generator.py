@@ -27,7 +27,7 @@ from decimal import ROUND_DOWN, Decimal
 from itertools import accumulate
 
 from orderlayer.sandboxes.kit.synth import OrderFact, digest
-from orderlayer.taps.taobao.protocol import format_time
+from orderlayer.sandboxes.taobao.protocol import format_time
 from orderlayer.sandboxes.taobao import catalog
 
 DAY = 86_400

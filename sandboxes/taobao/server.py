@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 from orderlayer.taps.common.ratelimit import TokenBucket
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
 from orderlayer.sandboxes.kit.synth import OrderFact, digest
-from orderlayer.taps.taobao import protocol as p
+from orderlayer.sandboxes.taobao import protocol as p
 from orderlayer.sandboxes.taobao import catalog
 from orderlayer.sandboxes.taobao.generator import DEFAULT_SEARCH_TYPES, TradeGenerator
 
@@ -283,7 +283,7 @@ class TaobaoSandbox(SandboxServer):
         sign_method = params.get("sign_method") or p.SIGN_METHOD_MD5
         if sign_method not in p.SIGN_METHODS:
             raise _Reply(p.CODE_INVALID_ARGUMENTS, p.SUB_INVALID_PARAMETER, f"unsupported sign_method {sign_method}")
-        expected = p.sign(params, self.app_secret, sign_method)
+        expected = p.expected_sign(params, self.app_secret, sign_method)
         if not hmac.compare_digest(expected, params["sign"]):
             raise _Reply(p.CODE_INVALID_SIGNATURE)
         if params["method"] != p.METHOD_INCREMENT:

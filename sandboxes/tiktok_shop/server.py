@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from orderlayer.taps.common.ratelimit import TokenBucket
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
 from orderlayer.sandboxes.kit.synth import OrderFact, digest
-from orderlayer.taps.tiktok_shop import protocol as p
+from orderlayer.sandboxes.tiktok_shop import protocol as p
 from orderlayer.sandboxes.tiktok_shop import catalog
 from orderlayer.sandboxes.tiktok_shop.generator import OrderGenerator
 
@@ -282,7 +282,7 @@ class TikTokShopSandbox(SandboxServer):
             raise _invalid("Missing credentials. The request does not include a required signature in the query.", 401)
         self._check_timestamp(query.get("timestamp"))
         body = b"" if "multipart/form-data" in request.headers.get("content-type", "") else request.body
-        expected = p.sign(self.app_secret, request.path, query, body)
+        expected = p.expected_sign(self.app_secret, request.path, query, body)
         if not hmac.compare_digest(expected, query["sign"]):
             raise _Reply(p.CODE_SIGN_INVALID, "Invalid credentials. The `sign` query parameter is invalid.", 401)
         shop_id = self._shop_for_token(request.headers.get(p.ACCESS_TOKEN_HEADER), entry)

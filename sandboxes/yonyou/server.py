@@ -31,7 +31,7 @@ from orderlayer.sandboxes.kit.erp import ErpSandbox
 from orderlayer.taps.common.ratelimit import TokenBucket
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse
 from orderlayer.sandboxes.kit.synth import OrderFact
-from orderlayer.taps.yonyou import protocol as p
+from orderlayer.sandboxes.yonyou import protocol as p
 from orderlayer.sandboxes.yonyou.generator import YONYOU_FORMATS, local_text, order_rows
 
 _FILTER_FIELDS = ("pubts", "vouchdate", "auditTime")
@@ -164,7 +164,7 @@ class YonyouSandbox(ErpSandbox):
             raise _Reply("999", "timestamp参数错误") from None
         if abs(stamp_ms / 1000 - self.wall_time()) > self.timestamp_tolerance_seconds:
             raise _Reply("999", "时间戳已过期，请检查服务器时间")
-        expected = p.sign(self.app_key, self.app_secret, stamp_ms)
+        expected = p.expected_signature(q, self.app_secret)
         if not hmac.compare_digest(q.get("signature", ""), expected):
             raise _Reply("999", "签名验证失败")
         with self._lock:

@@ -31,7 +31,7 @@ from decimal import Decimal
 from itertools import accumulate
 
 from orderlayer.sandboxes.kit.synth import SHANGHAI, OrderFact, digest, permuted_id
-from orderlayer.taps.youzan import protocol as p
+from orderlayer.sandboxes.youzan import protocol as p
 from orderlayer.sandboxes.youzan import catalog
 
 DAY = 86_400

@@ -31,7 +31,7 @@ import simplejson
 
 from orderlayer.taps.common.ratelimit import TokenBucket
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, forward_to
-from orderlayer.taps.youzan import protocol as p
+from orderlayer.sandboxes.youzan import protocol as p
 from orderlayer.sandboxes.youzan.generator import DAY, YouzanOrderGenerator
 
 if t.TYPE_CHECKING:
