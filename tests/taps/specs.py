@@ -14,6 +14,8 @@ from types import ModuleType
 
 #: Sources with a tap under singer-sdk's standard tests (every tap but the file source, which has no server).
 STANDARD_SOURCES = ("douyin", "eleme", "jd", "kingdee", "meituan", "pinduoduo", "sap", "shopify", "taobao", "tiktok_shop", "yonyou", "youzan")
+#: Sources under the shared protocol tests (retry hints).
+PROTOCOL_SOURCES = ("douyin", "eleme", "jd", "kingdee", "meituan", "pinduoduo", "sap", "shopify", "taobao", "tiktok_shop", "yonyou", "youzan")
 #: Channels proven against a third-party Singer target.
 THIRD_PARTY_SOURCES = ("douyin", "eleme", "jd", "meituan", "pinduoduo", "shopify", "taobao", "tiktok_shop", "youzan")
 
@@ -51,6 +53,25 @@ class ThirdPartySpec:
     id_key: str
     expected_ids: t.Callable[[t.Any], set]
     check: t.Callable[[t.Any, list[dict]], None]
+
+
+@dataclass(frozen=True)
+class ProtocolSpec:
+    """One source under the protocol tests every tap shares (``tests/taps/test_protocol_common.py``).
+
+    ``start(factory, hint)`` starts a sandbox (from the kit's factory fixture named ``fixture``) whose throttle
+    answer asks the client to wait ``hint`` seconds; ``sync(sandbox, **overrides)`` runs the tap's full sync against
+    it at test speed (raising ``TapFailed``); ``calls(sandbox)`` is the sandbox's log of the throttled endpoint, in
+    arrival order. ``throttle_codes`` are the answer codes (logged under ``code_key``) the first calls get when the
+    next call is throttled: the throttle, then success where the sandbox logs one.
+    """
+
+    fixture: str
+    start: t.Callable[[t.Any, float], t.Any]
+    sync: t.Callable[..., t.Any]
+    calls: t.Callable[[t.Any], list[dict]]
+    code_key: str
+    throttle_codes: tuple[t.Any, ...]
 
 
 def kit_of(source: str) -> ModuleType:

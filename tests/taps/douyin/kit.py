@@ -12,7 +12,7 @@ import typing as t
 from tests.support.singer_run import SyncResult as BaseSyncResult
 from tests.support.singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
 from tests.support.singer_run import run_tap as run_any_tap
-from tests.taps.specs import StandardSpec, ThirdPartySpec
+from tests.taps.specs import ProtocolSpec, StandardSpec, ThirdPartySpec
 
 from orderlayer.sandboxes.douyin.server import DouyinSandbox
 from orderlayer.taps.douyin.tap import TapDouyin
@@ -98,4 +98,14 @@ THIRD_PARTY = ThirdPartySpec(
     id_key="order_id",
     expected_ids=lambda sandbox: {sandbox.generator.order_id_of(i) for i in sandbox.generator.indexes_for_shop(SHOP)},
     check=_douyin_checks,
+)
+
+
+PROTOCOL = ProtocolSpec(
+    fixture="make_sandbox",
+    start=lambda make, hint: make(100, retry_after_seconds=hint),
+    sync=lambda sandbox, **overrides: run_tap(tap_config(sandbox, **overrides)),
+    calls=search_calls,
+    code_key="code",
+    throttle_codes=(60000, 10000),
 )

@@ -10,7 +10,7 @@ import typing as t
 
 import pytest
 from tests.taps.meituan.kit import AS_OF, SyncResult, TapFailed, fast, run_tap
-from tests.taps.specs import StandardSpec, ThirdPartySpec
+from tests.taps.specs import ProtocolSpec, StandardSpec, ThirdPartySpec
 
 from orderlayer.sandboxes.eleme.server import ElemeSandbox
 from orderlayer.taps.eleme.tap import TapEleme
@@ -94,4 +94,14 @@ THIRD_PARTY = ThirdPartySpec(
     id_key="order_id",
     expected_ids=visible_ids,
     check=_eleme_checks,
+)
+
+
+PROTOCOL = ProtocolSpec(
+    fixture="make_eleme",
+    start=lambda make, hint: make(20, retry_after_seconds=hint),
+    sync=lambda sandbox, **overrides: sync(sandbox, **overrides),
+    calls=lambda sandbox: list(sandbox.requests),
+    code_key="errno",
+    throttle_codes=(20002,),
 )

@@ -13,7 +13,7 @@ import pytest
 from tests.support.singer_run import SyncResult as BaseSyncResult
 from tests.support.singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
 from tests.support.singer_run import run_tap as run_any_tap
-from tests.taps.specs import StandardSpec, ThirdPartySpec
+from tests.taps.specs import ProtocolSpec, StandardSpec, ThirdPartySpec
 
 from orderlayer.taps.jd import protocol as p
 from orderlayer.sandboxes.jd.server import JdSandbox
@@ -156,4 +156,14 @@ THIRD_PARTY = ThirdPartySpec(
     id_key="orderId",
     expected_ids=lambda sandbox: sandbox.expected_ids(SHOP),
     check=_jd_checks,
+)
+
+
+PROTOCOL = ProtocolSpec(
+    fixture="jd_sandbox",
+    start=lambda make, hint: make(60, retry_after_seconds=hint),
+    sync=lambda sandbox, **overrides: run_tap(tap_config(sandbox, **overrides)),
+    calls=search_calls,
+    code_key="code",
+    throttle_codes=(p.CODE_CALL_LIMITED, p.CODE_OK),
 )

@@ -14,7 +14,7 @@ import pytest
 from tests.support.singer_run import SyncResult as BaseSyncResult
 from tests.support.singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
 from tests.support.singer_run import run_tap as run_any_tap
-from tests.taps.specs import StandardSpec, ThirdPartySpec
+from tests.taps.specs import ProtocolSpec, StandardSpec, ThirdPartySpec
 
 from orderlayer.sandboxes.meituan.server import MeituanSandbox
 from orderlayer.taps.meituan.tap import TapMeituan
@@ -121,4 +121,14 @@ THIRD_PARTY = ThirdPartySpec(
     id_key="wm_order_id_view",
     expected_ids=visible_view_ids,
     check=_meituan_checks,
+)
+
+
+PROTOCOL = ProtocolSpec(
+    fixture="make_meituan",
+    start=lambda make, hint: make(20, retry_after_seconds=hint),
+    sync=lambda sandbox, **overrides: sync(sandbox, **overrides),
+    calls=lambda sandbox: list(sandbox.requests),
+    code_key="code",
+    throttle_codes=(429,),
 )

@@ -15,7 +15,7 @@ import pytest
 from tests.support.singer_run import SyncResult as BaseSyncResult
 from tests.support.singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
 from tests.support.singer_run import run_tap as run_any_tap
-from tests.taps.specs import StandardSpec, ThirdPartySpec
+from tests.taps.specs import ProtocolSpec, StandardSpec, ThirdPartySpec
 
 from orderlayer.taps.pinduoduo import protocol as p
 from orderlayer.sandboxes.pinduoduo.server import PinduoduoSandbox
@@ -136,4 +136,17 @@ THIRD_PARTY = ThirdPartySpec(
     id_key="order_sn",
     expected_ids=lambda sandbox: sandbox.expected_order_sns(SHOP),
     check=_pinduoduo_checks,
+)
+
+
+#: Skip pdd.time.get (the local clock is years past the sandbox's, so the horizon check is widened too).
+NO_PLATFORM_CLOCK = {"use_platform_clock": False, "horizon_days": 36_500}
+
+PROTOCOL = ProtocolSpec(
+    fixture="pdd_sandbox",
+    start=lambda make, hint: make(40, retry_after_seconds=hint),
+    sync=lambda sandbox, **overrides: run_tap(tap_config(sandbox, **NO_PLATFORM_CLOCK, **overrides)),
+    calls=order_calls,
+    code_key="code",
+    throttle_codes=(52101, 0),
 )

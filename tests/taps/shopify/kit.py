@@ -14,7 +14,7 @@ import pytest
 from tests.support.singer_run import SyncResult as BaseSyncResult
 from tests.support.singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
 from tests.support.singer_run import run_tap as run_any_tap
-from tests.taps.specs import StandardSpec, ThirdPartySpec
+from tests.taps.specs import ProtocolSpec, StandardSpec, ThirdPartySpec
 
 from orderlayer.taps.shopify import protocol as p
 from orderlayer.taps.shopify.privacy import scrub_order
@@ -142,4 +142,14 @@ THIRD_PARTY = ThirdPartySpec(
     id_key="id",
     expected_ids=lambda sandbox: {sandbox.generator.plans[i].order_id for i in sandbox.generator.indexes_for_shop(US_SHOP)},
     check=_shopify_checks,
+)
+
+
+PROTOCOL = ProtocolSpec(
+    fixture="shopify_sandboxes",
+    start=lambda make, hint: make(20, retry_after_seconds=hint),
+    sync=lambda sandbox, **overrides: run_tap(tap_config(sandbox, AU_SHOP, **{"window_seconds": 30 * 86_400, **overrides})),
+    calls=order_calls,
+    code_key="http_status",
+    throttle_codes=(429, 200),
 )

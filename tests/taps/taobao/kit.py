@@ -13,7 +13,7 @@ import pytest
 from tests.support.singer_run import SyncResult as BaseSyncResult
 from tests.support.singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
 from tests.support.singer_run import run_tap as run_any_tap
-from tests.taps.specs import StandardSpec, ThirdPartySpec
+from tests.taps.specs import ProtocolSpec, StandardSpec, ThirdPartySpec
 
 from orderlayer.sandboxes.taobao import TaobaoSandbox
 from orderlayer.taps.taobao.tap import TapTaobao
@@ -138,4 +138,15 @@ THIRD_PARTY = ThirdPartySpec(
     id_key="tid",
     expected_ids=expected_tids,
     check=_taobao_checks,
+)
+
+
+PROTOCOL = ProtocolSpec(
+    fixture="taobao_sandbox",
+    # TOP's throttle names its ban in the message ("This ban will last for N more seconds"), not a header
+    start=lambda make, hint: make(60, ban_seconds=hint),
+    sync=lambda sandbox, **overrides: run_tap(tap_config(sandbox, **overrides)),
+    calls=list_calls,
+    code_key="code",
+    throttle_codes=(7,),
 )

@@ -13,7 +13,7 @@ import pytest
 from tests.support.singer_run import SyncResult as BaseSyncResult
 from tests.support.singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
 from tests.support.singer_run import run_tap as run_any_tap
-from tests.taps.specs import StandardSpec, ThirdPartySpec
+from tests.taps.specs import ProtocolSpec, StandardSpec, ThirdPartySpec
 
 from orderlayer.taps.tiktok_shop import protocol as p
 from orderlayer.sandboxes.tiktok_shop.server import TikTokShopSandbox
@@ -131,4 +131,14 @@ THIRD_PARTY = ThirdPartySpec(
     id_key="id",
     expected_ids=lambda sandbox: all_ids(sandbox, VN_SHOP),
     check=_tiktok_checks,
+)
+
+
+PROTOCOL = ProtocolSpec(
+    fixture="tts_sandbox",
+    start=lambda make, hint: make(30, retry_after_seconds=hint),
+    sync=lambda sandbox, **overrides: run_tap(tap_config(sandbox, **overrides)),
+    calls=search_calls,
+    code_key="code",
+    throttle_codes=(),
 )

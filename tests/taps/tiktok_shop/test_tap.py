@@ -136,21 +136,6 @@ def test_gives_up_after_max_tries_with_a_clear_message(tts_sandbox: Factory) -> 
     assert len(search_calls(sandbox)) == 3
 
 
-def test_retry_after_hint_is_honoured_and_a_long_one_fails_fast(tts_sandbox: Factory) -> None:
-    sandbox = tts_sandbox(30, retry_after_seconds=0.3)
-    sandbox.set_faults(rate_limit_next=1)
-    run_tap(tap_config(sandbox))
-    stamps = [e["at"] for e in search_calls(sandbox)[:2]]
-    assert stamps[1] - stamps[0] >= 0.3
-
-    slow = tts_sandbox(30, retry_after_seconds=120)
-    slow.set_faults(rate_limit_next=1)
-    started = time.monotonic()
-    with pytest.raises(TapFailed, match="120 s"):
-        run_tap(tap_config(slow, retry_max_wait_seconds=5))
-    assert time.monotonic() - started < 5
-
-
 def test_order_updated_while_paging_is_rescanned_and_nothing_is_lost(tts_sandbox: Factory) -> None:
     sandbox = tts_sandbox(150)
     expected = all_ids(sandbox)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.support.erp_tapkit import AS_OF, FAST, PII_SALT, SEED, channel_orders
-from tests.taps.specs import StandardSpec
+from tests.support.erp_tapkit import AS_OF, FAST, PII_SALT, SEED, channel_orders, run_tap
+from tests.taps.specs import ProtocolSpec, StandardSpec
 
 from orderlayer.sandboxes.yonyou import YonyouSandbox
 from orderlayer.taps.yonyou.tap import TapYonyou
@@ -31,4 +31,14 @@ STANDARD = StandardSpec(
     },
     start=_standard_sandbox,
     max_records_limit=100,
+)
+
+
+PROTOCOL = ProtocolSpec(
+    fixture="yonyou_sandbox",
+    start=lambda make, hint: make(30, retry_after_seconds=hint),
+    sync=lambda sandbox, **overrides: run_tap(TapYonyou, sandbox.tap_config(pii_salt=PII_SALT, **{**FAST, **overrides})),
+    calls=lambda sandbox: [e for e in sandbox.requests if e["path"].startswith("/yonbip/")],
+    code_key="http_status",
+    throttle_codes=(429, 200),
 )

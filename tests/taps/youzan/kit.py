@@ -14,7 +14,7 @@ import pytest
 from tests.support.singer_run import SyncResult as BaseSyncResult
 from tests.support.singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
 from tests.support.singer_run import run_tap as run_any_tap
-from tests.taps.specs import StandardSpec, ThirdPartySpec
+from tests.taps.specs import ProtocolSpec, StandardSpec, ThirdPartySpec
 
 from orderlayer.sandboxes.youzan.server import YouzanSandbox
 from orderlayer.taps.youzan.tap import TapYouzan
@@ -137,4 +137,14 @@ THIRD_PARTY = ThirdPartySpec(
     id_key="tid",
     expected_ids=lambda sandbox: sandbox.expected_tids(SHOP, sandbox.start_ts),
     check=_youzan_checks,
+)
+
+
+PROTOCOL = ProtocolSpec(
+    fixture="make_youzan",
+    start=lambda make, hint: make(50, retry_after_seconds=hint),
+    sync=lambda sandbox, **overrides: run_tap(tap_config(sandbox, **overrides)),
+    calls=api_calls,
+    code_key="code",
+    throttle_codes=(4101, 200),
 )
