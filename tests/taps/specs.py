@@ -63,7 +63,9 @@ class ProtocolSpec:
     answer asks the client to wait ``hint`` seconds; ``sync(sandbox, **overrides)`` runs the tap's full sync against
     it at test speed (raising ``TapFailed``); ``calls(sandbox)`` is the sandbox's log of the throttled endpoint, in
     arrival order. ``throttle_codes`` are the answer codes (logged under ``code_key``) the first calls get when the
-    next call is throttled: the throttle, then success where the sandbox logs one.
+    next call is throttled: the throttle, then success where the sandbox logs one. ``give_up_fault`` is the
+    sandbox fault that keeps the endpoint failing retriably, and ``give_up_names`` what the give-up message quotes
+    of the platform's answer.
     """
 
     fixture: str
@@ -72,6 +74,8 @@ class ProtocolSpec:
     calls: t.Callable[[t.Any], list[dict]]
     code_key: str
     throttle_codes: tuple[t.Any, ...]
+    give_up_names: str
+    give_up_fault: str = "rate_limit_next"
 
 
 def kit_of(source: str) -> ModuleType:

@@ -57,3 +57,17 @@ def test_a_retry_hint_above_the_cap_fails_at_once_naming_both(source: str, reque
     assert f"retry after {hint} s, more than the 5 s cap" in str(failed.value.cause)
     assert [wait for wait in asked_waits if wait >= 5] == []  # nothing slept off
     assert len(spec.calls(sandbox)) == 1
+
+
+@pytest.mark.parametrize("source", PROTOCOL_SOURCES)
+def test_a_call_still_failing_after_max_tries_ends_the_sync_with_advice(source: str, request: pytest.FixtureRequest) -> None:
+    spec = spec_of(source)
+    sandbox = spec.start(request.getfixturevalue(spec.fixture), 0)
+    sandbox.set_faults(**{spec.give_up_fault: 100})
+    with pytest.raises(TapFailed) as failed:
+        spec.sync(sandbox, max_tries=3)
+    message = str(failed.value.cause)
+    assert isinstance(failed.value.cause, SourceAPIError)
+    assert "still failing after 3 tries" in message and spec.give_up_names in message
+    assert "run the sync again later" in message and "max_requests_per_second" in message
+    assert len(spec.calls(sandbox)) == 3

@@ -108,4 +108,5 @@ PROTOCOL = ProtocolSpec(
     calls=search_calls,
     code_key="code",
     throttle_codes=(60000, 10000),
+    give_up_names="60000",
 )

@@ -104,4 +104,5 @@ PROTOCOL = ProtocolSpec(
     calls=lambda sandbox: list(sandbox.requests),
     code_key="errno",
     throttle_codes=(20002,),
+    give_up_names="errno 20002",
 )

@@ -170,16 +170,6 @@ def test_retries_outage_read_timeout_and_truncated_body(make_eleme) -> None:
     assert one["fault"] == "truncate" and one["params"] == two["params"] and "fault" not in two
 
 
-def test_gives_up_after_max_tries_with_clear_message(make_eleme) -> None:
-    sandbox = make_eleme(20)
-    sandbox.set_faults(rate_limit_next=100)
-    with pytest.raises(TapFailed) as info:
-        sync(sandbox, max_tries=3)
-    message = str(info.value.cause)
-    assert isinstance(info.value.cause, SourceAPIError) and "after 3 tries" in message and "errno 20002" in message
-    assert len(sandbox.requests) == 3
-
-
 def test_configured_errnos_decide_what_is_retried(make_eleme) -> None:
     sandbox = make_eleme(20)
     sandbox.set_faults(busy_next=1)

@@ -166,4 +166,6 @@ PROTOCOL = ProtocolSpec(
     calls=search_calls,
     code_key="code",
     throttle_codes=(p.CODE_CALL_LIMITED, p.CODE_OK),
+    give_up_names="code 66",
+    give_up_fault="busy_next",
 )

@@ -159,17 +159,6 @@ def test_retries_gateway_outage_and_read_timeouts(jd_sandbox: Factory) -> None:
     assert len(first_page) == 2 and first_page[0]["params"] == first_page[1]["params"]
 
 
-def test_gives_up_after_max_tries_with_clear_message(jd_sandbox: Factory) -> None:
-    sandbox = jd_sandbox(60)
-    sandbox.set_faults(busy_next=100)
-    with pytest.raises(TapFailed) as info:
-        run_tap(tap_config(sandbox, max_tries=3))
-    assert isinstance(info.value.cause, SourceAPIError)
-    message = str(info.value.cause)
-    assert "after 3 tries" in message and "code 66" in message and "run the sync again later" in message
-    assert len(search_calls(sandbox)) == 3
-
-
 def test_configured_codes_change_the_classification(jd_sandbox: Factory) -> None:
     sandbox = jd_sandbox(60)
     sandbox.set_faults(busy_next=1)

@@ -47,4 +47,6 @@ PROTOCOL = ProtocolSpec(
     calls=lambda sandbox: [e for e in sandbox.requests if e["path"].endswith("ExecuteBillQuery.common.kdsvc")],
     code_key="http_status",
     throttle_codes=(429, 200),
+    give_up_names="response_error body",
+    give_up_fault="busy_next",
 )

@@ -131,4 +131,5 @@ PROTOCOL = ProtocolSpec(
     calls=lambda sandbox: list(sandbox.requests),
     code_key="code",
     throttle_codes=(429,),
+    give_up_names="HTTP 429",
 )

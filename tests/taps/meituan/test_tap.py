@@ -157,17 +157,6 @@ def test_truncated_body_is_fetched_again(make_meituan) -> None:
     assert first["fault"] == "truncate" and "fault" not in second and first["params"] == second["params"]
 
 
-def test_gives_up_after_max_tries_with_clear_message(make_meituan) -> None:
-    sandbox = make_meituan(20)
-    sandbox.set_faults(rate_limit_next=100)
-    with pytest.raises(TapFailed) as info:
-        sync(sandbox, max_tries=3)
-    message = str(info.value.cause)
-    assert isinstance(info.value.cause, SourceAPIError)
-    assert "after 3 tries" in message and "HTTP 429" in message and "run the sync again later" in message
-    assert len(sandbox.requests) == 3
-
-
 def test_configured_codes_decide_what_is_retried(make_meituan) -> None:
     sandbox = make_meituan(20)
     sandbox.set_faults(busy_next=1)

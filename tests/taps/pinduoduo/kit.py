@@ -149,4 +149,5 @@ PROTOCOL = ProtocolSpec(
     calls=order_calls,
     code_key="code",
     throttle_codes=(52101, 0),
+    give_up_names="52101",
 )

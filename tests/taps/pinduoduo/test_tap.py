@@ -233,17 +233,6 @@ def test_retries_gateway_outage_and_read_timeouts(pdd_sandbox: Factory) -> None:
     assert any(e.get("fault") == "http_503" for e in sandbox.requests)
 
 
-def test_gives_up_after_max_tries_with_a_clear_message(pdd_sandbox: Factory) -> None:
-    sandbox = pdd_sandbox(40)
-    sandbox.set_faults(rate_limit_next=100)
-    with pytest.raises(TapFailed) as info:
-        run_tap(tap_config(sandbox, max_tries=3, start_date=sandbox.now.isoformat(), **NO_PLATFORM_CLOCK))
-    message = str(info.value.cause)
-    assert isinstance(info.value.cause, SourceAPIError)
-    assert "after 3 tries" in message and "52101" in message and "run the sync again later" in message
-    assert len(order_calls(sandbox)) == 3
-
-
 def test_expired_token_is_refreshed_once_and_the_sync_completes(pdd_sandbox: Factory) -> None:
     sandbox = pdd_sandbox(120)
     old = sandbox.access_token(SHOP)

@@ -40,4 +40,6 @@ PROTOCOL = ProtocolSpec(
     calls=lambda sandbox: list(sandbox.requests),
     code_key="http_status",
     throttle_codes=(429, 200),
+    give_up_names="HTTP 503",
+    give_up_fault="busy_next",
 )

@@ -152,4 +152,5 @@ PROTOCOL = ProtocolSpec(
     calls=order_calls,
     code_key="http_status",
     throttle_codes=(429, 200),
+    give_up_names="HTTP 429",
 )

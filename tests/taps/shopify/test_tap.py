@@ -152,17 +152,6 @@ def test_retries_throttling_busy_and_outages(shopify_sandboxes: Factory) -> None
     assert outcomes[:5] == [("http_503", 503), ("rate_limit", 429), ("rate_limit", 429), ("busy", 500), (None, 200)]
 
 
-def test_gives_up_after_max_tries_with_a_clear_message(shopify_sandboxes: Factory) -> None:
-    sandbox = shopify_sandboxes(20, retry_after_seconds=0.0)
-    sandbox.set_faults(rate_limit_next=50)
-    with pytest.raises(TapFailed) as info:
-        run_tap(tap_config(sandbox, AU_SHOP, max_tries=3))
-    message = str(info.value.cause)
-    assert isinstance(info.value.cause, SourceAPIError)
-    assert "after 3 tries" in message and "HTTP 429" in message and "run the sync again later" in message
-    assert len(order_calls(sandbox)) == 3
-
-
 def test_truncated_page_is_fetched_again(shopify_sandboxes: Factory) -> None:
     sandbox = shopify_sandboxes(60)
     sandbox.set_faults(truncate_next=1)

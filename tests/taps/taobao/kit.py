@@ -149,4 +149,5 @@ PROTOCOL = ProtocolSpec(
     calls=list_calls,
     code_key="code",
     throttle_codes=(7,),
+    give_up_names="error code 7",
 )

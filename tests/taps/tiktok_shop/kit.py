@@ -141,4 +141,5 @@ PROTOCOL = ProtocolSpec(
     calls=search_calls,
     code_key="code",
     throttle_codes=(),
+    give_up_names="code 36009002",
 )

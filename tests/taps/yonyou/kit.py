@@ -41,4 +41,6 @@ PROTOCOL = ProtocolSpec(
     calls=lambda sandbox: [e for e in sandbox.requests if e["path"].startswith("/yonbip/")],
     code_key="http_status",
     throttle_codes=(429, 200),
+    give_up_names="HTTP 503",
+    give_up_fault="busy_next",
 )

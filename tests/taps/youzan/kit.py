@@ -147,4 +147,5 @@ PROTOCOL = ProtocolSpec(
     calls=api_calls,
     code_key="code",
     throttle_codes=(4101, 200),
+    give_up_names="4101",
 )

@@ -162,17 +162,6 @@ def test_retries_gateway_outage_and_read_timeouts(make_youzan: Factory) -> None:
     assert "http_503" in faults
 
 
-def test_gives_up_after_max_tries_with_clear_message(make_youzan: Factory) -> None:
-    sandbox = make_youzan(50)
-    sandbox.set_faults(rate_limit_next=100)
-    with pytest.raises(TapFailed) as info:
-        run_tap(tap_config(sandbox, max_tries=3))
-    assert isinstance(info.value.cause, SourceAPIError)
-    message = str(info.value.cause)
-    assert "after 3 tries" in message and "4101" in message and "run the sync again later" in message
-    assert len(api_calls(sandbox)) == 3
-
-
 def test_truncated_page_is_fetched_again(make_youzan: Factory) -> None:
     sandbox = make_youzan(120)
     sandbox.set_faults(truncate_next=1)
