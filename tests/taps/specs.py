@@ -60,17 +60,17 @@ class ProtocolSpec:
     """One source under the protocol tests every tap shares (``tests/taps/test_protocol_common.py``).
 
     ``start(factory, hint)`` starts a sandbox (from the kit's factory fixture named ``fixture``) whose throttle
-    answer asks the client to wait ``hint`` seconds; ``sync(sandbox, **overrides)`` runs the tap's full sync against
-    it at test speed (raising ``TapFailed``); ``calls(sandbox)`` is the sandbox's log of the throttled endpoint, in
-    arrival order. ``throttle_codes`` are the answer codes (logged under ``code_key``) the first calls get when the
+    answer asks the client to wait ``hint`` seconds; ``config(sandbox, **overrides)`` is ``tap_class``'s config for
+    it at test speed; ``calls(sandbox)`` is the sandbox's log of the throttled endpoint, in arrival order. ``throttle_codes`` are the answer codes (logged under ``code_key``) the first calls get when the
     next call is throttled: the throttle, then success where the sandbox logs one. ``give_up_fault`` is the
     sandbox fault that keeps the endpoint failing retriably, and ``give_up_names`` what the give-up message quotes
     of the platform's answer.
     """
 
     fixture: str
+    tap_class: type
     start: t.Callable[[t.Any, float], t.Any]
-    sync: t.Callable[..., t.Any]
+    config: t.Callable[..., dict[str, t.Any]]
     calls: t.Callable[[t.Any], list[dict]]
     code_key: str
     throttle_codes: tuple[t.Any, ...]

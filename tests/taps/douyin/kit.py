@@ -103,8 +103,9 @@ THIRD_PARTY = ThirdPartySpec(
 
 PROTOCOL = ProtocolSpec(
     fixture="make_sandbox",
+    tap_class=TapDouyin,
     start=lambda make, hint: make(100, retry_after_seconds=hint),
-    sync=lambda sandbox, **overrides: run_tap(tap_config(sandbox, **overrides)),
+    config=tap_config,
     calls=search_calls,
     code_key="code",
     throttle_codes=(60000, 10000),

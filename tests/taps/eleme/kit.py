@@ -99,8 +99,9 @@ THIRD_PARTY = ThirdPartySpec(
 
 PROTOCOL = ProtocolSpec(
     fixture="make_eleme",
+    tap_class=TapEleme,
     start=lambda make, hint: make(20, retry_after_seconds=hint),
-    sync=lambda sandbox, **overrides: sync(sandbox, **overrides),
+    config=lambda sandbox, **overrides: fast(sandbox, SHOP, PII_SALT, **overrides),
     calls=lambda sandbox: list(sandbox.requests),
     code_key="errno",
     throttle_codes=(20002,),

@@ -161,8 +161,9 @@ THIRD_PARTY = ThirdPartySpec(
 
 PROTOCOL = ProtocolSpec(
     fixture="jd_sandbox",
+    tap_class=TapJd,
     start=lambda make, hint: make(60, retry_after_seconds=hint),
-    sync=lambda sandbox, **overrides: run_tap(tap_config(sandbox, **overrides)),
+    config=tap_config,
     calls=search_calls,
     code_key="code",
     throttle_codes=(p.CODE_CALL_LIMITED, p.CODE_OK),

@@ -126,8 +126,9 @@ THIRD_PARTY = ThirdPartySpec(
 
 PROTOCOL = ProtocolSpec(
     fixture="make_meituan",
+    tap_class=TapMeituan,
     start=lambda make, hint: make(20, retry_after_seconds=hint),
-    sync=lambda sandbox, **overrides: sync(sandbox, **overrides),
+    config=lambda sandbox, **overrides: fast(sandbox, POI, PII_SALT, **overrides),
     calls=lambda sandbox: list(sandbox.requests),
     code_key="code",
     throttle_codes=(429,),

@@ -144,8 +144,9 @@ NO_PLATFORM_CLOCK = {"use_platform_clock": False, "horizon_days": 36_500}
 
 PROTOCOL = ProtocolSpec(
     fixture="pdd_sandbox",
+    tap_class=TapPinduoduo,
     start=lambda make, hint: make(40, retry_after_seconds=hint),
-    sync=lambda sandbox, **overrides: run_tap(tap_config(sandbox, **NO_PLATFORM_CLOCK, **overrides)),
+    config=lambda sandbox, **overrides: tap_config(sandbox, **NO_PLATFORM_CLOCK, **overrides),
     calls=order_calls,
     code_key="code",
     throttle_codes=(52101, 0),

@@ -147,8 +147,9 @@ THIRD_PARTY = ThirdPartySpec(
 
 PROTOCOL = ProtocolSpec(
     fixture="shopify_sandboxes",
+    tap_class=TapShopify,
     start=lambda make, hint: make(20, retry_after_seconds=hint),
-    sync=lambda sandbox, **overrides: run_tap(tap_config(sandbox, AU_SHOP, **{"window_seconds": 30 * 86_400, **overrides})),
+    config=lambda sandbox, **overrides: tap_config(sandbox, AU_SHOP, **{"window_seconds": 30 * 86_400, **overrides}),
     calls=order_calls,
     code_key="http_status",
     throttle_codes=(429, 200),

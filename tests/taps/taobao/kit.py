@@ -143,9 +143,10 @@ THIRD_PARTY = ThirdPartySpec(
 
 PROTOCOL = ProtocolSpec(
     fixture="taobao_sandbox",
+    tap_class=TapTaobao,
     # TOP's throttle names its ban in the message ("This ban will last for N more seconds"), not a header
     start=lambda make, hint: make(60, ban_seconds=hint),
-    sync=lambda sandbox, **overrides: run_tap(tap_config(sandbox, **overrides)),
+    config=tap_config,
     calls=list_calls,
     code_key="code",
     throttle_codes=(7,),

@@ -136,8 +136,9 @@ THIRD_PARTY = ThirdPartySpec(
 
 PROTOCOL = ProtocolSpec(
     fixture="tts_sandbox",
+    tap_class=TapTikTokShop,
     start=lambda make, hint: make(30, retry_after_seconds=hint),
-    sync=lambda sandbox, **overrides: run_tap(tap_config(sandbox, **overrides)),
+    config=tap_config,
     calls=search_calls,
     code_key="code",
     throttle_codes=(),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.erp_tapkit import AS_OF, FAST, PII_SALT, SEED, channel_orders, run_tap
+from tests.support.erp_tapkit import AS_OF, FAST, PII_SALT, SEED, channel_orders
 from tests.taps.specs import ProtocolSpec, StandardSpec
 
 from orderlayer.sandboxes.yonyou import YonyouSandbox
@@ -36,8 +36,9 @@ STANDARD = StandardSpec(
 
 PROTOCOL = ProtocolSpec(
     fixture="yonyou_sandbox",
+    tap_class=TapYonyou,
     start=lambda make, hint: make(30, retry_after_seconds=hint),
-    sync=lambda sandbox, **overrides: run_tap(TapYonyou, sandbox.tap_config(pii_salt=PII_SALT, **{**FAST, **overrides})),
+    config=lambda sandbox, **overrides: sandbox.tap_config(pii_salt=PII_SALT, **{**FAST, **overrides}),
     calls=lambda sandbox: [e for e in sandbox.requests if e["path"].startswith("/yonbip/")],
     code_key="http_status",
     throttle_codes=(429, 200),

@@ -142,8 +142,9 @@ THIRD_PARTY = ThirdPartySpec(
 
 PROTOCOL = ProtocolSpec(
     fixture="make_youzan",
+    tap_class=TapYouzan,
     start=lambda make, hint: make(50, retry_after_seconds=hint),
-    sync=lambda sandbox, **overrides: run_tap(tap_config(sandbox, **overrides)),
+    config=tap_config,
     calls=api_calls,
     code_key="code",
     throttle_codes=(4101, 200),
