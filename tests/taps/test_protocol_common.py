@@ -41,7 +41,7 @@ def sync(spec: ProtocolSpec, sandbox: object, **overrides: object) -> SyncResult
 
 
 @pytest.mark.parametrize("source", PROTOCOL_SOURCES)
-def test_a_retry_hint_is_waited_before_the_same_call_is_sent_again(source: str, request: pytest.FixtureRequest, asked_waits: list[float]) -> None:
+def test_a_retry_hint_is_waited_before_the_retry(source: str, request: pytest.FixtureRequest, asked_waits: list[float]) -> None:
     spec = spec_of(source)
     sandbox = spec.start(request.getfixturevalue(spec.fixture), SHORT_HINT)
     sandbox.set_faults(rate_limit_next=1)
