@@ -167,30 +167,6 @@ def test_retries_outage_read_timeout_and_truncated_body(make_eleme) -> None:
     assert one["fault"] == "truncate" and one["params"] == two["params"] and "fault" not in two
 
 
-def test_gives_up_after_max_tries_with_clear_message(make_eleme) -> None:
-    sandbox = make_eleme(20)
-    sandbox.set_faults(rate_limit_next=100)
-    with pytest.raises(TapFailed) as info:
-        sync(sandbox, max_tries=3)
-    message = str(info.value.cause)
-    assert isinstance(info.value.cause, SourceAPIError) and "after 3 tries" in message and "errno 20002" in message
-    assert len(sandbox.requests) == 3
-
-
-def test_retry_after_hint_is_honoured_and_capped(make_eleme) -> None:
-    sandbox = make_eleme(20, retry_after_seconds=0.3)
-    sandbox.set_faults(rate_limit_next=1)
-    sync(sandbox)
-    one, two = sandbox.requests[:2]
-    assert one["errno"] == 20002 and two["at"] - one["at"] >= 0.2
-
-    capped = make_eleme(20, retry_after_seconds=90)
-    capped.set_faults(rate_limit_next=1)
-    with pytest.raises(TapFailed) as info:
-        sync(capped, retry_max_wait_seconds=5)
-    assert "retry after 90 s, more than the 5 s cap" in str(info.value.cause) and len(capped.requests) == 1
-
-
 def test_configured_errnos_decide_what_is_retried(make_eleme) -> None:
     sandbox = make_eleme(20)
     sandbox.set_faults(busy_next=1)
