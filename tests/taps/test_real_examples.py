@@ -100,7 +100,7 @@ def test_shopify_order_1001() -> None:
         (466157049, "199.00", 1), (518995019, "199.00", 1), (703073504, "199.00", 1)]
     # personal data: no plaintext email; the customer id pseudonymised; the address masked
     assert record["email"] is None and record["customer"]["id"] == DIGEST_OF_SHOPIFY_CUSTOMER
-    assert (record["shipping_address"]["phone"], record["shipping_address"]["name"]) == ("***-***-1199", "B** N*****")
+    assert (record["shipping_address"]["phone"], record["shipping_address"]["name"]) == ("****1199", "B** N*****")  # D-037: 8–10 digits → **** + last four
 
 
 def test_shopify_listed_orders_answer() -> None:
@@ -122,7 +122,7 @@ def test_eleme_order_get() -> None:
     # the sheet's redaction placeholder is what the tap saw: hashed and masked like any phone and name
     assert record["user"]["phone"] == DIGEST_OF_REDACTED
     assert (record["user"]["name"], record["user"]["address"], record["user"]["coord"]) == (None, None, None)
-    assert (record["user"]["phone_masked"], record["user"]["name_masked"]) == ("****", "<*********")
+    assert (record["user"]["phone_masked"], record["user"]["name_masked"]) == (None, "<*********")  # D-037: not a phone, no mask
 
 
 def test_meituan_order_detail() -> None:
@@ -133,7 +133,7 @@ def test_meituan_order_detail() -> None:
     assert record["refund_records"] == []
     assert record["recipient_phone"] == DIGEST_OF_REDACTED
     assert (record["recipient_name"], record["recipient_address"], record["latitude"], record["longitude"]) == (None, None, None, None)
-    assert (record["recipient_phone_masked"], record["recipient_name_masked"]) == ("****", "<*********")
+    assert (record["recipient_phone_masked"], record["recipient_name_masked"]) == (None, "<*********")  # D-037: not a phone, no mask
 
 
 #: What the SCHEMA check finds in an example as the sheet kept it: Douyin's abridged copy dropped the shop-level
