@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import hashlib
 import hmac
 import json
 import sys
@@ -43,9 +42,10 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from orderlayer.taps.common.ratelimit import TokenBucket
+from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.server import InFlight, forward_to
 from orderlayer.sandboxes.kit.synth import OrderFact
+from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
 from orderlayer.taps.douyin import protocol as p
 from orderlayer.sandboxes.douyin import catalog
 from orderlayer.sandboxes.douyin.generator import OrderGenerator
@@ -68,13 +68,6 @@ class Faults:
     #: The next N calls stall ``stall_seconds`` before answering (client read timeouts).
     stall_next: int = 0
     stall_seconds: float = 1.0
-
-
-@dataclass
-class _Token:
-    shop_id: str
-    expires_at: float
-    expired: bool = False
 
 
 @dataclass
@@ -150,10 +143,6 @@ class DouyinSandbox:
         self.generator = OrderGenerator(seed, as_of, n_orders, shop_ids, days)
         self.shop_ids = list(self.generator.shop_ids)
         self.qps = qps
-        self.token_ttl_seconds = token_ttl_seconds
-        #: Refresh tokens are single-use (the old one is rejected once a refresh returned a new one). Whether the
-        #: platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
-        self.rotate_refresh_tokens = rotate_refresh_tokens
         self.max_window_seconds = max_window_seconds
         self.window_end_inclusive = window_end_inclusive
         self.retry_after_seconds = retry_after_seconds
@@ -170,14 +159,17 @@ class DouyinSandbox:
         self._log: list[dict] = []
         self.in_flight = InFlight()
         self._log_seq = 0
-        self._bucket = TokenBucket(qps, qps) if qps else None
-        self._revoked: set[str] = set()
-        self._tokens: dict[str, _Token] = {}
-        self._refresh_tokens: dict[str, str] = {}  # refresh token -> shop id
-        self._current: dict[str, tuple[str, str]] = {}  # shop id -> (access, refresh)
-        self._issued = 0
+        self._budget = RequestBudget(qps)
+        # rotate_refresh_tokens: a refresh token is single-use. Whether the platform rotates is unconfirmed
+        # (docs/token-store.md): False keeps every issued refresh token valid.
+        self.tokens = TokenIssuer(
+            hashed_pair(self.generator.seed, self.app_key, length=40, prefixes=("at.", "rt.")),
+            clock=wall_clock,
+            ttl_seconds=token_ttl_seconds,
+            rotate_refresh=rotate_refresh_tokens,
+        )
         for shop in self.shop_ids:
-            self._issue(shop)
+            self.tokens.issue(shop)
         self._index: dict[str, _ShopIndex] = {}
         self._index_version = 0
         self._rebuild_index()
@@ -319,37 +311,23 @@ class DouyinSandbox:
             )
 
     # ------------------------------------------------------------------ tokens
-    def _issue(self, shop_id: str) -> tuple[str, str]:
-        self._issued += 1
-        material = f"{self.generator.seed}:{self.app_key}:{shop_id}:{self._issued}".encode()
-        access = "at." + hashlib.sha256(b"access:" + material).hexdigest()[:40]
-        refresh = "rt." + hashlib.sha256(b"refresh:" + material).hexdigest()[:40]
-        self._tokens[access] = _Token(shop_id, self._wall() + self.token_ttl_seconds)
-        old = self._current.get(shop_id)
-        if old and self.rotate_refresh_tokens:
-            self._refresh_tokens.pop(old[1], None)  # a refresh token is single-use
-        self._refresh_tokens[refresh] = shop_id
-        self._current[shop_id] = (access, refresh)
-        return access, refresh
-
     def access_token(self, shop_id: str) -> str:
         with self._lock:
-            return self._current[str(shop_id)][0]
+            return self.tokens.access_token(shop_id)
 
     def refresh_token(self, shop_id: str) -> str:
         with self._lock:
-            return self._current[str(shop_id)][1]
+            return self.tokens.refresh_token(shop_id)
 
     def expire_tokens(self) -> None:
         """Every access token issued so far is now expired (refresh to continue)."""
         with self._lock:
-            for token in self._tokens.values():
-                token.expired = True
+            self.tokens.expire_all()
 
     def revoke(self, shop_id: str) -> None:
         """The shop withdrew its authorisation of the app (-> 30001)."""
         with self._lock:
-            self._revoked.add(str(shop_id))
+            self.tokens.revoke(shop_id)
 
     def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:
         """A complete tap-douyin config for one shop of this sandbox (must be started).
@@ -490,7 +468,7 @@ class DouyinSandbox:
         entry["params"] = {k: ("***" if k == "refresh_token" else v) for k, v in params.items()}
 
         with self._lock:
-            if self._bucket is not None and not self._bucket.try_acquire():
+            if not self._budget.allows():
                 raise _Reply(p.CODE_RATE_LIMITED, "访问太频繁", "isv.request-limit", "app QPS budget exceeded")
             if self.faults.rate_limit_next > 0:
                 self.faults.rate_limit_next -= 1
@@ -502,8 +480,7 @@ class DouyinSandbox:
                 raise _Reply(p.CODE_SERVICE_UNAVAILABLE, "服务不可用", p.SUB_SERVICE_ERROR, "injected: service busy")
             if self.faults.expire_token:
                 self.faults.expire_token = False
-                for token in self._tokens.values():
-                    token.expired = True
+                self.tokens.expire_all()
         return route(query, params, entry)
 
     def _shop_for_token(self, query: dict[str, str], entry: dict) -> str:
@@ -511,13 +488,13 @@ class DouyinSandbox:
         if not token_value:
             raise _Reply(p.CODE_MISSING_PLATFORM_PARAM, "缺少平台参数", p.SUB_TOKEN_MISSING, "access_token is required")
         with self._lock:
-            token = self._tokens.get(token_value)
+            token = self.tokens.grant(token_value)
             if token is None:
                 raise _Reply(p.CODE_INVALID_PLATFORM_PARAM, "无效的平台参数", p.SUB_TOKEN_NOT_EXIST, "access_token does not exist")
             entry["shop_id"] = token.shop_id
-            if token.expired or self._wall() >= token.expires_at:
+            if not self.tokens.live(token_value):
                 raise _Reply(p.CODE_INVALID_PLATFORM_PARAM, "无效的平台参数", p.SUB_TOKEN_EXPIRED, "access_token has expired")
-            if token.shop_id in self._revoked:
+            if self.tokens.revoked(token.shop_id):
                 raise _Reply(p.CODE_PERMISSION, "权限不足", p.SUB_AUTHORIZATION_CLOSED, "the shop closed its authorisation of this app")
             return token.shop_id
 
@@ -528,16 +505,16 @@ class DouyinSandbox:
         if not refresh:
             raise _Reply(p.CODE_BUSINESS_FAILED, "业务处理失败", p.SUB_REFRESH_TOKEN_INVALID, "refresh_token is missing")
         with self._lock:
-            shop_id = self._refresh_tokens.get(refresh)
+            shop_id = self.tokens.holder(refresh)
             if shop_id is None:
                 raise _Reply(p.CODE_BUSINESS_FAILED, "业务处理失败", p.SUB_REFRESH_TOKEN_INVALID, "refresh_token is invalid or already used")
-            if shop_id in self._revoked:
+            if self.tokens.revoked(shop_id):
                 raise _Reply(p.CODE_PERMISSION, "权限不足", p.SUB_AUTHORIZATION_CLOSED, "the shop closed its authorisation of this app")
             entry["shop_id"] = shop_id
-            access, new_refresh = self._issue(shop_id)
+            access, new_refresh = self.tokens.issue(shop_id)
         return {
             "access_token": access,
-            "expires_in": self.token_ttl_seconds,
+            "expires_in": self.tokens.ttl_seconds,
             "refresh_token": new_refresh,
             "scope": "SCOPE",
             "shop_id": int(shop_id),

@@ -29,7 +29,7 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from urllib.parse import parse_qs
 
-from orderlayer.taps.common.ratelimit import TokenBucket
+from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
 from orderlayer.taps.eleme import protocol as p
 from orderlayer.sandboxes.eleme.generator import ElemeGenerator
@@ -101,7 +101,7 @@ class ElemeSandbox(SandboxServer):
         self.timestamp_tolerance_seconds = timestamp_tolerance_seconds
         self.retry_after_seconds = retry_after_seconds
         self.extra_fields = dict(extra_fields or {})
-        self._bucket = TokenBucket(qps, qps) if qps else None
+        self._budget = RequestBudget(qps)
         self._now = self.generator.as_of_ts
         self._revoked: set[str] = set()
         self._tickets: OrderedDict[str, None] = OrderedDict()
@@ -251,7 +251,7 @@ class ElemeSandbox(SandboxServer):
         return params
 
     def _throttle(self, entry: dict) -> None:
-        if self._bucket is not None and not self._bucket.try_acquire():
+        if not self._budget.allows():
             raise _Reply(p.SANDBOX_ERRNO_RATE_LIMITED, "调用频率超限")
         if self.take_fault("rate_limit_next"):
             entry["fault"] = "rate_limit"

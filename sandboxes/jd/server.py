@@ -44,9 +44,10 @@ import typing as t
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-from orderlayer.taps.common.ratelimit import TokenBucket
+from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
 from orderlayer.sandboxes.kit.synth import OrderFact
+from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
 from orderlayer.taps.jd import protocol as p
 from orderlayer.sandboxes.jd.generator import AfterSale, Application, JdOrderGenerator
 
@@ -60,13 +61,6 @@ class JdFaults(Faults):
     update_during_paging: int = 0
     #: After N more successful order calls, answer code 23 (API stopped) until cleared (None = never).
     offline_after: int | None = None
-
-
-@dataclass
-class _Token:
-    shop_id: str
-    expires_at: float
-    expired: bool = False
 
 
 @dataclass
@@ -147,10 +141,6 @@ class JdSandbox(SandboxServer):
         self.generator = JdOrderGenerator(seed, as_of, n_orders, shop_ids, days)
         self.shop_ids = list(self.generator.shop_ids)
         self.qps = qps
-        self.token_ttl_seconds = token_ttl_seconds
-        #: Refresh tokens are single-use (the old one is rejected once a refresh returned a new one). Whether the
-        #: platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
-        self.rotate_refresh_tokens = rotate_refresh_tokens
         self.max_page_size = max_page_size
         self.max_page = max_page
         #: None = JD's rule (the end at most one calendar month after the start); else a length in seconds.
@@ -177,16 +167,19 @@ class JdSandbox(SandboxServer):
         for services in self._after_sales.values():
             services.sort(key=lambda a: int(a.service_id))
         self.extra_fields = dict(extra_fields or {})
-        self._bucket = TokenBucket(qps, qps) if qps else None
+        self._budget = RequestBudget(qps)
         self._now = self.generator.as_of_ts
         self._bumps: dict[int, int] = {}  # order index -> modified forced by a fault
-        self._tokens: dict[str, _Token] = {}
-        self._refresh_tokens: dict[str, str] = {}  # refresh token -> shop id
-        self._current: dict[str, tuple[str, str]] = {}  # shop id -> (access, refresh)
-        self._revoked: set[str] = set()
-        self._issued = 0
+        # rotate_refresh_tokens: a refresh token is single-use. Whether the platform rotates is unconfirmed
+        # (docs/token-store.md): False keeps every issued refresh token valid.
+        self.tokens = TokenIssuer(
+            hashed_pair(self.generator.seed, self.app_key),
+            clock=wall_clock,
+            ttl_seconds=token_ttl_seconds,
+            rotate_refresh=rotate_refresh_tokens,
+        )
         for shop in self.shop_ids:
-            self._issue(shop)
+            self.tokens.issue(shop)
         self._index: dict[str, _ShopIndex] = {}
         self._rebuild_index()
 
@@ -278,37 +271,23 @@ class JdSandbox(SandboxServer):
             self._index[shop] = _ShopIndex([m for m, _, _ in items], [i for _, _, i in items])
 
     # ------------------------------------------------------------------ tokens
-    def _issue(self, shop_id: str) -> tuple[str, str]:
-        self._issued += 1
-        material = f"{self.generator.seed}:{self.app_key}:{shop_id}:{self._issued}".encode()
-        access = hashlib.sha256(b"access:" + material).hexdigest()[:32]
-        refresh = hashlib.sha256(b"refresh:" + material).hexdigest()[:32]
-        self._tokens[access] = _Token(shop_id, self._wall() + self.token_ttl_seconds)
-        old = self._current.get(shop_id)
-        if old and self.rotate_refresh_tokens:
-            self._refresh_tokens.pop(old[1], None)  # a refresh token is single-use
-        self._refresh_tokens[refresh] = shop_id
-        self._current[shop_id] = (access, refresh)
-        return access, refresh
-
     def access_token(self, shop_id: str) -> str:
         with self._lock:
-            return self._current[str(shop_id)][0]
+            return self.tokens.access_token(shop_id)
 
     def refresh_token(self, shop_id: str) -> str:
         with self._lock:
-            return self._current[str(shop_id)][1]
+            return self.tokens.refresh_token(shop_id)
 
     def expire_tokens(self) -> None:
         """Every access token issued so far is now expired (refresh to continue)."""
         with self._lock:
-            for token in self._tokens.values():
-                token.expired = True
+            self.tokens.expire_all()
 
     def revoke(self, shop_id: str) -> None:
         """The shop withdrew its authorisation: its tokens and refresh tokens stop working."""
         with self._lock:
-            self._revoked.add(str(shop_id))
+            self.tokens.revoke(shop_id)
 
     def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
         """A complete tap-jd config for one shop of this (started) sandbox.
@@ -431,19 +410,18 @@ class JdSandbox(SandboxServer):
             raise _Gateway(p.CODE_JSON_INVALID, "360buy_param_json must be an object")
         entry["params"] = business
         with self._lock:
-            token = self._tokens.get(token_value)
-            if token is None or token.shop_id in self._revoked:
+            token = self.tokens.grant(token_value)
+            if token is None or self.tokens.revoked(token.shop_id):
                 raise _Gateway(p.CODE_INVALID_TOKEN)
             entry["shop_id"] = token.shop_id
-            if token.expired or self._wall() >= token.expires_at or self.faults.expire_token:
+            if not self.tokens.live(token_value) or self.faults.expire_token:
                 if self.faults.expire_token:  # every token in use expires now
                     self.faults.expire_token = False
-                    for issued in self._tokens.values():
-                        issued.expired = True
+                    self.tokens.expire_all()
                 raise _Gateway(p.CODE_INVALID_TOKEN)
             if method not in self.allowed_methods:
                 raise _Gateway(p.CODE_NO_API_PERMISSION, method)
-            if self._bucket is not None and not self._bucket.try_acquire():
+            if not self._budget.allows():
                 raise _Gateway(p.CODE_CALL_LIMITED, "app QPS budget exceeded")
         if self.take_fault("rate_limit_next"):
             entry["fault"] = "rate_limit"
@@ -691,22 +669,22 @@ class JdSandbox(SandboxServer):
         if request.body:
             params.update(parse_qsl(request.body.decode("utf-8", errors="replace"), keep_blank_values=True))
         entry: dict[str, t.Any] = {"path": request.path, "method": "oauth2.refresh_token"}
-        request_id = hashlib.sha256(f"{self._wall()}:{self._issued}".encode()).hexdigest()[:16]
+        request_id = hashlib.sha256(f"{self._wall()}:{self.tokens.issued}".encode()).hexdigest()[:16]
         if params.get("app_key") != self.app_key or params.get("app_secret") != self.app_secret:
             body: dict = {"code": 401, "msg": "invalid app_key or app_secret", "requestId": request_id}
         elif params.get("grant_type") != "refresh_token":
             body = {"code": 400, "msg": "grant_type must be refresh_token", "requestId": request_id}
         else:
             with self._lock:
-                shop_id = self._refresh_tokens.get(params.get("refresh_token") or "")
-                if shop_id is None or shop_id in self._revoked:
+                shop_id = self.tokens.holder(params.get("refresh_token") or "")
+                if shop_id is None or self.tokens.revoked(shop_id):
                     body = {"code": 402, "msg": "refresh_token is invalid or expired", "requestId": request_id}
                 else:
-                    access, refresh = self._issue(shop_id)
+                    access, refresh = self.tokens.issue(shop_id)
                     entry["shop_id"] = shop_id
                     body = {
                         "access_token": access,
-                        "expires_in": self.token_ttl_seconds,
+                        "expires_in": self.tokens.ttl_seconds,
                         "refresh_token": refresh,
                         "scope": "snsapi_base",
                         "open_id": hashlib.sha256(f"vender:{shop_id}".encode()).hexdigest()[:24],

@@ -24,7 +24,7 @@ import threading
 import typing as t
 from dataclasses import asdict
 
-from orderlayer.taps.common.ratelimit import TokenBucket
+from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.server import SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
 from orderlayer.taps.meituan import protocol as p
 from orderlayer.sandboxes.meituan.generator import MeituanGenerator
@@ -91,7 +91,7 @@ class MeituanSandbox(SandboxServer):
         self.retry_after_seconds = retry_after_seconds
         self.lists_as_strings = lists_as_strings
         self.extra_fields = dict(extra_fields or {})
-        self._bucket = TokenBucket(qps, qps) if qps else None
+        self._budget = RequestBudget(qps)
         self._now = self.generator.as_of_ts
         self._revoked: set[str] = set()
         self._clock_lock = threading.Lock()
@@ -204,7 +204,7 @@ class MeituanSandbox(SandboxServer):
         entry["verified"] = True
 
     def _throttle(self, entry: dict) -> SandboxResponse | None:
-        limited = self._bucket is not None and not self._bucket.try_acquire()
+        limited = not self._budget.allows()
         if self.take_fault("rate_limit_next"):
             entry["fault"] = "rate_limit"
             limited = True

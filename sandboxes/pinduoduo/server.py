@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import hashlib
 import hmac
 import json
 import threading
@@ -36,9 +35,10 @@ import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from orderlayer.taps.common.ratelimit import TokenBucket
+from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
 from orderlayer.sandboxes.kit.synth import OrderFact
+from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
 from orderlayer.taps.pinduoduo import protocol as p
 from orderlayer.sandboxes.pinduoduo.generator import PddOrderGenerator
 
@@ -54,13 +54,6 @@ class PddFaults(Faults):
     update_during_paging: int = 0
     late_write_during_paging: int = 0
     offline_after: int | None = None
-
-
-@dataclass
-class _Token:
-    shop_id: str
-    expires_at: float
-    expired: bool = False
 
 
 class _Reply(Exception):  # noqa: N818 - control flow: an error_response to send
@@ -110,30 +103,30 @@ class PinduoduoSandbox(SandboxServer):
         self.client_id = client_id
         self.client_secret = client_secret
         self.qps = qps
-        self.token_ttl_seconds = token_ttl_seconds
-        #: Refresh tokens are single-use (the old one is rejected once a refresh returned a new one). Whether the
-        #: platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
-        self.rotate_refresh_tokens = rotate_refresh_tokens
         self.max_window_seconds = max_window_seconds
         self.window_end_inclusive = window_end_inclusive
         self.horizon_days = horizon_days
         self.retry_after_seconds = retry_after_seconds
         self.timestamp_tolerance_seconds = timestamp_tolerance_seconds
         self.extra_fields = dict(extra_fields or {})
-        self._bucket = TokenBucket(qps, qps) if qps else None
+        self._budget = RequestBudget(qps)
         self._now = self.generator.as_of_ts
         self._bumps: dict[int, int] = {}  # order index -> updated_at forced by a fault
         self._hidden: set[int] = set()  # orders a late-write fault keeps invisible for one call
         self._denied: set[str] = set()
-        self._tokens: dict[str, _Token] = {}
-        self._refresh_tokens: dict[str, str] = {}  # refresh token -> shop id
-        self._current: dict[str, tuple[str, str]] = {}  # shop id -> (access, refresh)
-        self._issued = 0
         self._state_lock = threading.RLock()
+        # rotate_refresh_tokens: a refresh token is single-use. Whether the platform rotates is unconfirmed
+        # (docs/token-store.md): False keeps every issued refresh token valid.
+        self.tokens = TokenIssuer(
+            hashed_pair(self.generator.seed, self.client_id),
+            clock=self.wall_time,
+            ttl_seconds=token_ttl_seconds,
+            rotate_refresh=rotate_refresh_tokens,
+        )
         # When each shop's authorisation of the app ends; a refresh does not extend it (fact sheet §1).
         self._auth_expires = {shop: self.wall_time() + token_ttl_seconds for shop in self.shop_ids}
         for shop in self.shop_ids:
-            self._issue(shop)
+            self.tokens.issue(shop, expires_at=self._auth_expires[shop])
         self._index: dict[str, tuple[list[int], list[int]]] = {}
         self._rebuild_index()
 
@@ -224,39 +217,23 @@ class PinduoduoSandbox(SandboxServer):
         return [i for i in reversed(members[lo:hi]) if i not in self._hidden]
 
     # ------------------------------------------------------------------ tokens and shops
-    def _issue(self, shop_id: str) -> tuple[str, str]:
-        self._issued += 1
-        material = f"{self.generator.seed}:{self.client_id}:{shop_id}:{self._issued}".encode()
-        access = hashlib.sha256(b"access:" + material).hexdigest()[:32]
-        refresh = hashlib.sha256(b"refresh:" + material).hexdigest()[:32]
-        self._tokens[access] = _Token(shop_id, self._auth_expires[shop_id])
-        old = self._current.get(shop_id)
-        if old and self.rotate_refresh_tokens:
-            self._refresh_tokens.pop(old[1], None)  # a refresh token is single-use
-        self._refresh_tokens[refresh] = shop_id
-        self._current[shop_id] = (access, refresh)
-        return access, refresh
-
     def access_token(self, shop_id: str) -> str:
         with self._state_lock:
-            return self._current[str(shop_id)][0]
+            return self.tokens.access_token(shop_id)
 
     def refresh_token(self, shop_id: str) -> str:
         with self._state_lock:
-            return self._current[str(shop_id)][1]
+            return self.tokens.refresh_token(shop_id)
 
     def expire_tokens(self) -> None:
         with self._state_lock:
-            for token in self._tokens.values():
-                token.expired = True
+            self.tokens.expire_all()
 
     def end_authorisation(self, shop_id: str) -> None:
         """The shop's authorisation of the app runs out now: tokens, refreshed ones included, are expired."""
         with self._state_lock:
             self._auth_expires[str(shop_id)] = self.wall_time()
-            for token in self._tokens.values():
-                if token.shop_id == str(shop_id):
-                    token.expires_at = self.wall_time()
+            self.tokens.end_at(str(shop_id), self.wall_time())
 
     def deny_permission(self, shop_id: str) -> None:
         """The app loses the order permission package for this shop (-> 20031)."""
@@ -362,7 +339,7 @@ class PinduoduoSandbox(SandboxServer):
         if not hmac.compare_digest(expected, str(params["sign"])):
             raise _Reply(p.CODE_SIGNATURE, "签名校验失败", "sign does not match the parameters")
         with self._state_lock:
-            if self._bucket is not None and not self._bucket.try_acquire():
+            if not self._budget.allows():
                 entry["fault"] = "qps"
                 raise _Reply(p.CODE_CALLED_TOO_OFTEN, "调用过于频繁", "app QPS budget exceeded")
         if self.take_fault("rate_limit_next"):
@@ -374,8 +351,7 @@ class PinduoduoSandbox(SandboxServer):
         with self._state_lock:
             if self.faults.expire_token:
                 self.faults.expire_token = False
-                for token in self._tokens.values():
-                    token.expired = True
+                self.tokens.expire_all()
         return method
 
     def _route(self, method: str, params: dict[str, t.Any], entry: dict) -> dict:
@@ -390,8 +366,8 @@ class PinduoduoSandbox(SandboxServer):
         if not value:
             raise _Reply(p.CODE_COMMON_PARAMETER, "公共参数错误:access_token", "access_token is required for this API")
         with self._state_lock:
-            token = self._tokens.get(str(value))
-            if token is None or token.expired or self.wall_time() >= token.expires_at:
+            token = self.tokens.grant(str(value))
+            if token is None or not self.tokens.live(str(value)):
                 raise _Reply(p.CODE_TOKEN_EXPIRED, "access_token已过期", "refresh the token or re-authorise the shop")
             entry["shop_id"] = token.shop_id
             if token.shop_id in self._denied:
@@ -401,12 +377,12 @@ class PinduoduoSandbox(SandboxServer):
     def _token_refresh(self, params: dict[str, t.Any], entry: dict) -> dict:
         refresh = str(params.get("refresh_token") or "")
         with self._state_lock:
-            shop_id = self._refresh_tokens.get(refresh)
+            shop_id = self.tokens.holder(refresh)
             if shop_id is None:
                 raise _Reply(p.CODE_TOKEN_EXPIRED, "refresh_token已过期", "refresh_token is invalid, expired or already used")
             entry["shop_id"] = shop_id
-            access, new_refresh = self._issue(shop_id)
-            expires_at = int(self._tokens[access].expires_at)
+            access, new_refresh = self.tokens.issue(shop_id, expires_at=self._auth_expires[shop_id])
+            expires_at = int(self.tokens.grant(access).expires_at)
         return {
             "access_token": access,
             "expires_at": expires_at,

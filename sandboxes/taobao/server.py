@@ -20,7 +20,7 @@ import typing as t
 from dataclasses import asdict, dataclass
 from urllib.parse import parse_qsl
 
-from orderlayer.taps.common.ratelimit import TokenBucket
+from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
 from orderlayer.sandboxes.kit.synth import OrderFact, digest
 from orderlayer.taps.taobao import protocol as p
@@ -99,7 +99,7 @@ class TaobaoSandbox(SandboxServer):
         #: platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
         self.rotate_refresh_tokens = rotate_refresh_tokens
         self.timestamp_tolerance_seconds = timestamp_tolerance_seconds
-        self._bucket = TokenBucket(qps, capacity=qps) if qps else None
+        self._budget = RequestBudget(qps)
         self._now = int(as_of.timestamp())
         self._bumps: dict[int, int] = {}
         self._sessions: dict[str, _Session] = {}
@@ -304,7 +304,7 @@ class TaobaoSandbox(SandboxServer):
                 raise _Reply(p.CODE_INVALID_SESSION, p.SUB_SESSION_EXPIRED, "session has expired")
         if self.faults.deny_permission:
             raise _Reply(p.CODE_INSUFFICIENT_ISV_PERMISSIONS, "isv.permission-api-package-limit", "the app has no permission for this API")
-        if self._bucket is not None and not self._bucket.try_acquire():
+        if not self._budget.allows():
             raise _Reply(p.CODE_APP_CALL_LIMITED, p.SUB_RATE_LIMITED, f"This ban will last for {self.ban_seconds:g} more seconds")
         if self.take_fault("rate_limit_next"):
             entry["fault"] = "rate_limit"

@@ -32,7 +32,7 @@ import json
 import typing as t
 from dataclasses import dataclass
 
-from orderlayer.taps.common.ratelimit import TokenBucket
+from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
 from orderlayer.sandboxes.kit.synth import OrderFact, digest
 from orderlayer.taps.tiktok_shop import protocol as p
@@ -124,7 +124,7 @@ class TikTokShopSandbox(SandboxServer):
         self._now = self.generator.as_of_ts
         self._bumps: dict[int, int] = {}  # order index -> update_time forced by a fault
         self._index: dict[int, list[tuple[int, str, int]]] = {}
-        self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        self._budgets: dict[tuple[str, str], RequestBudget] = {}  # per shop and API
         self._tokens: dict[str, _Token] = {}
         self._refresh_tokens: dict[str, tuple[str, float]] = {}  # refresh token -> (shop id, expiry)
         self._current: dict[str, tuple[str, str]] = {}  # shop id -> (access, refresh)
@@ -288,8 +288,8 @@ class TikTokShopSandbox(SandboxServer):
         shop_id = self._shop_for_token(request.headers.get(p.ACCESS_TOKEN_HEADER), entry)
         if self.qps:
             with self._lock:
-                bucket = self._buckets.setdefault((shop_id, request.path), TokenBucket(self.qps, self.qps))
-            if not bucket.try_acquire():
+                budget = self._budgets.setdefault((shop_id, request.path), RequestBudget(self.qps))
+            if not budget.allows():
                 raise _Reply(p.CODE_TOO_MANY_REQUESTS, "Too many requests. You've made too many requests in a short period of time.", 429)
         if self.take_fault("rate_limit_next"):
             entry["fault"] = "rate_limit"

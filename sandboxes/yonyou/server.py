@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import simplejson
 
 from orderlayer.sandboxes.kit.erp import ErpSandbox
-from orderlayer.taps.common.ratelimit import TokenBucket
+from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse
 from orderlayer.sandboxes.kit.synth import OrderFact
 from orderlayer.taps.yonyou import protocol as p
@@ -98,7 +98,7 @@ class YonyouSandbox(ErpSandbox):
         self.token_ttl_seconds = token_ttl_seconds
         self.timestamp_tolerance_seconds = timestamp_tolerance_seconds
         self.retry_after_seconds = retry_after_seconds
-        self._bucket = TokenBucket(calls_per_minute / 60.0, calls_per_minute) if calls_per_minute else None
+        self._budget = RequestBudget((calls_per_minute or 0) / 60.0, calls_per_minute)
         self.customer_names = {
             code: f"{_CHANNEL_NAMES.get(channel, channel)}店铺-{shop_id}" for (channel, shop_id), code in self.erp.customer_codes.items()
         }
@@ -185,7 +185,7 @@ class YonyouSandbox(ErpSandbox):
             raise _Reply("310036", "非法token")
         if expiry < self.wall_time():
             raise _Reply("310037", "token已过期")
-        if self.take_fault("rate_limit_next") or (self._bucket is not None and not self._bucket.try_acquire()):
+        if self.take_fault("rate_limit_next") or (not self._budget.allows()):
             self.record({"path": request.path, "outcome": "rate_limited", "http_status": 429})
             return SandboxResponse(429, {"code": "429", "message": "调用频率超出限制"}, {"Retry-After": f"{self.retry_after_seconds:g}"})
         if self.take_fault("busy_next"):

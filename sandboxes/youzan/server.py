@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 
 import simplejson
 
-from orderlayer.taps.common.ratelimit import TokenBucket
+from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, forward_to
 from orderlayer.taps.youzan import protocol as p
 from orderlayer.sandboxes.youzan.generator import DAY, YouzanOrderGenerator
@@ -131,7 +131,7 @@ class YouzanSandbox(SandboxServer):
         # fields the fact sheet does not list (a newer API version): the tap must pass them through
         self.extra_order_fields = json.dumps(dict(extra_order_fields or {}))
         self.extra_line_fields = json.dumps(dict(extra_line_fields or {}))
-        self._bucket = TokenBucket(qps, qps) if qps else None
+        self._budget = RequestBudget(qps)
         self._now = self.generator.as_of_ts
         self._bumps: dict[int, int] = {}  # order index -> update time forced by a fault
         self._tokens: dict[str, _Token] = {}
@@ -351,7 +351,7 @@ class YouzanSandbox(SandboxServer):
             entry["params"] = params  # logged even when a fault answers first
         shop = self._shop_for_token(request.query.get("access_token"), entry)
         with self._lock:
-            if self._bucket is not None and not self._bucket.try_acquire():
+            if not self._budget.allows():
                 raise _gateway(p.GW_RATE_LIMITED, "访问频繁", headers=self._retry_headers())
         if self.take_fault("rate_limit_next"):
             entry["fault"] = "rate_limit"
