@@ -83,8 +83,9 @@ class TokenIssuer:
         old = self._current.get(shop_id)
         if old and self.rotate_refresh:
             self._refresh.pop(old[1], None)
-        refresh_expiry = None if self.refresh_ttl_seconds is None else now + self.refresh_ttl_seconds
-        self._refresh[refresh] = (shop_id, refresh_expiry)
+        if refresh:  # a platform without refresh tokens mints ""
+            refresh_expiry = None if self.refresh_ttl_seconds is None else now + self.refresh_ttl_seconds
+            self._refresh[refresh] = (shop_id, refresh_expiry)
         self._current[shop_id] = (access, refresh)
         return access, refresh
 

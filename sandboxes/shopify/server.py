@@ -34,6 +34,7 @@ if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
     from orderlayer.sandboxes.kit.synth import OrderFact
+from orderlayer.sandboxes.kit.tokens import TokenIssuer
 
 _SHOP_ROUTE = re.compile(r"^/shops/(?P<shop>[^/]+)(?P<rest>/.*)$")
 _ORDERS_ROUTE = re.compile(r"^/admin/api/(?P<version>[^/]+)/orders\.json$")
@@ -50,11 +51,8 @@ class ShopifyFaults(Faults):
     update_during_paging: int = 0
 
 
-@dataclass
-class _Token:
-    shop: str
-    expires_at: float | None  # None = a custom app's static token
-    expired: bool = False
+def _mint(shop: str, serial: int) -> tuple[str, str]:  # noqa: ARG001 - Shopify tokens are random
+    return "shpat_" + secrets.token_hex(16), ""
 
 
 class _LeakyBucket:
@@ -128,8 +126,8 @@ class ShopifySandbox(SandboxServer):
         self.token_ttl_seconds = token_ttl_seconds
         self._now = self.generator.as_of_ts
         self._touched: dict[int, int] = {}  # order index -> extra update time (update during paging)
-        self._tokens: dict[str, _Token] = {}
-        self._static: dict[str, str] = {}
+        # A custom app's static token per shop (it never expires), and client-credentials grants that do.
+        self.tokens = TokenIssuer(_mint, clock=self.wall_time, ttl_seconds=None)
         self._buckets = {shop: _LeakyBucket(bucket_size, qps, self.wall_time) for shop in self.shop_ids}
         scopes = {"read_orders", "read_all_orders"} if read_all_orders else {"read_orders"}
         self._scopes = {shop: set(scopes) for shop in self.shop_ids}
@@ -137,7 +135,7 @@ class ShopifySandbox(SandboxServer):
                          for shop in self.shop_ids}
         self._request_seq = 0
         for shop in self.shop_ids:
-            self._static[shop] = self._issue(shop, ttl=None)
+            self.tokens.issue(shop)
 
     # ------------------------------------------------------------------ public interface
     @property
@@ -162,7 +160,7 @@ class ShopifySandbox(SandboxServer):
 
     def access_token(self, shop: str) -> str:
         """The shop's static Admin API token (a custom app's ``shpat_...``)."""
-        return self._static[shop]
+        return self.tokens.access_token(shop)
 
     def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
         """A complete tap-shopify config for one shop of this (started) sandbox.
@@ -170,7 +168,7 @@ class ShopifySandbox(SandboxServer):
         ``start_date`` is the earliest order's creation, ``end_date`` one second past the sandbox clock, so a
         sync covers every order as the sandbox shows it now.
         """
-        if shop_id not in self._static:
+        if shop_id not in self.shop_ids:
             msg = f"unknown shop {shop_id!r}; this sandbox serves {self.shop_ids}"
             raise KeyError(msg)
         config: dict[str, t.Any] = {
@@ -206,8 +204,7 @@ class ShopifySandbox(SandboxServer):
 
     def expire_tokens(self) -> None:
         with self._lock:
-            for token in self._tokens.values():
-                token.expired = True
+            self.tokens.expire_all()
 
     def revoke_scope(self, shop: str, scope: str = "read_orders") -> None:
         with self._lock:
@@ -221,7 +218,7 @@ class ShopifySandbox(SandboxServer):
         match = _SHOP_ROUTE.match(request.path)
         entry: dict[str, t.Any] = {"method": request.method, "path": request.path}
         try:
-            if match is None or match.group("shop") not in self._static:
+            if match is None or match.group("shop") not in self.shop_ids:
                 raise _Answer(404, {"errors": "Not Found"})
             shop, rest = match.group("shop"), match.group("rest")
             entry.update(shop=shop, path=rest)
@@ -242,12 +239,6 @@ class ShopifySandbox(SandboxServer):
         self.record(entry)
         return response
 
-    def _issue(self, shop: str, ttl: int | None) -> str:
-        token = "shpat_" + secrets.token_hex(16)
-        expires = None if ttl is None else self.wall_time() + ttl
-        self._tokens[token] = _Token(shop, expires)
-        return token
-
     def _token_grant(self, shop: str, request: SandboxRequest) -> SandboxResponse:
         content_type = request.headers.get("content-type", "")
         try:
@@ -259,7 +250,7 @@ class ShopifySandbox(SandboxServer):
         if body.get("client_id") != self.client_id or not secrets.compare_digest(str(body.get("client_secret", "")), self.client_secret):
             raise _Answer(401, {"error": "invalid_client", "error_description": "Client authentication failed"})
         with self._lock:
-            token = self._issue(shop, self.token_ttl_seconds)
+            token = self.tokens.issue_access(shop, ttl_seconds=self.token_ttl_seconds)
             scope = ",".join(sorted(self._scopes[shop]))
         return SandboxResponse(200, {"access_token": token, "scope": scope, "expires_in": self.token_ttl_seconds - 1})
 
@@ -268,11 +259,10 @@ class ShopifySandbox(SandboxServer):
         with self._lock:
             if self.faults.expire_token:
                 self.faults.expire_token = False
-                for token in self._tokens.values():
-                    token.expired = True
-            token = self._tokens.get(value or "")
-            expired = token is not None and (token.expired or (token.expires_at is not None and self.wall_time() >= token.expires_at))
-            if token is None or token.shop != shop or expired:
+                self.tokens.expire_all()
+            token = self.tokens.grant(value or "")
+            expired = token is not None and not self.tokens.live(value or "")
+            if token is None or token.shop_id != shop or expired:
                 raise _Answer(401, {"errors": UNAUTHORIZED}, fault="expired_token" if expired else None)
             if "read_orders" not in self._scopes[shop]:
                 raise _Answer(403, {"errors": FORBIDDEN})

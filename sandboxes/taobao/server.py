@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
 from orderlayer.sandboxes.kit.synth import OrderFact, digest
+from orderlayer.sandboxes.kit.tokens import TokenIssuer
 from orderlayer.taps.taobao import protocol as p
 from orderlayer.sandboxes.taobao import catalog
 from orderlayer.sandboxes.taobao.generator import DEFAULT_SEARCH_TYPES, TradeGenerator
@@ -46,13 +47,6 @@ class _Reply(Exception):  # noqa: N818 - control flow, not an error of the sandb
         self.code = code
         self.sub_code = sub_code
         self.sub_msg = sub_msg
-
-
-@dataclass
-class _Session:
-    shop_id: str
-    expires_at: float
-    expired: bool = False
 
 
 class TaobaoSandbox(SandboxServer):
@@ -94,22 +88,19 @@ class TaobaoSandbox(SandboxServer):
         self.max_window_seconds = max_window_seconds
         self.window_end_inclusive = window_end_inclusive
         self.ban_seconds = ban_seconds
-        self.session_ttl_seconds = session_ttl_seconds
-        #: Refresh tokens are single-use (the old one is rejected once a refresh returned a new one). Whether the
-        #: platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
-        self.rotate_refresh_tokens = rotate_refresh_tokens
         self.timestamp_tolerance_seconds = timestamp_tolerance_seconds
         self._budget = RequestBudget(qps)
         self._now = int(as_of.timestamp())
         self._bumps: dict[int, int] = {}
-        self._sessions: dict[str, _Session] = {}
-        self._refresh: dict[str, str] = {}
-        self._current: dict[str, tuple[str, str]] = {}
-        self._issued = 0
         self._calls = 0
         self._data_lock = threading.RLock()
+        # Sessions are the access tokens. rotate_refresh_tokens: a refresh token is single-use; whether the
+        # platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
+        self.tokens = TokenIssuer(
+            self._mint, clock=self.wall_time, ttl_seconds=session_ttl_seconds, rotate_refresh=rotate_refresh_tokens
+        )
         for shop in self.shop_ids:
-            self._issue(shop)
+            self.tokens.issue(shop)
         self._index: dict[str, tuple[list[int], list[int]]] = {}
         self._rebuild_index()
 
@@ -138,10 +129,10 @@ class TaobaoSandbox(SandboxServer):
             self._rebuild_index()
 
     def access_token(self, shop_id: str) -> str:
-        return self._current[str(shop_id)][0]
+        return self.tokens.access_token(shop_id)
 
     def refresh_token(self, shop_id: str) -> str:
-        return self._current[str(shop_id)][1]
+        return self.tokens.refresh_token(shop_id)
 
     def modified_of(self, i: int) -> int | None:
         """``modified`` of trade ``i`` as served now (late no-op modifications included)."""
@@ -181,22 +172,16 @@ class TaobaoSandbox(SandboxServer):
 
     def expire_tokens(self) -> None:
         with self._data_lock:
-            for session in self._sessions.values():
-                session.expired = True
+            self.tokens.expire_all()
 
     def state(self) -> dict:
         return {"now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids, "faults": asdict(self.faults)}
 
     # ------------------------------------------------------------------ internals
-    def _issue(self, shop_id: str) -> tuple[str, str]:
-        self._issued += 1
-        code = digest(self.generator.seed, f"{shop_id}:{self._issued}", b"tb-session")
-        access = f"6202{code % 10**40:040d}"[:44]
-        refresh = f"6201{(code >> 140) % 10**36:036d}"
-        self._sessions[access] = _Session(shop_id, self.wall_time() + self.session_ttl_seconds)
-        self._refresh[refresh] = shop_id
-        self._current[shop_id] = (access, refresh)
-        return access, refresh
+    def _mint(self, shop_id: str, serial: int) -> tuple[str, str]:
+        """A session key and refresh token in TOP's shape (digits after 6202 / 6201)."""
+        code = digest(self.generator.seed, f"{shop_id}:{serial}", b"tb-session")
+        return f"6202{code % 10**40:040d}"[:44], f"6201{(code >> 140) % 10**36:036d}"
 
     def _rebuild_index(self) -> None:
         """Per shop: trade indexes sorted by (modified, tid) ascending, with their modified times."""
@@ -294,13 +279,12 @@ class TaobaoSandbox(SandboxServer):
         with self._data_lock:
             if self.faults.expire_token:
                 self.faults.expire_token = False
-                for session in self._sessions.values():
-                    session.expired = True
-            session = self._sessions.get(token)
+                self.tokens.expire_all()
+            session = self.tokens.grant(token)
             if session is None:
                 raise _Reply(p.CODE_INVALID_SESSION, "invalid-sessionkey", "session does not exist")
             entry["shop_id"] = session.shop_id
-            if session.expired or self.wall_time() >= session.expires_at:
+            if not self.tokens.live(token):
                 raise _Reply(p.CODE_INVALID_SESSION, p.SUB_SESSION_EXPIRED, "session has expired")
         if self.faults.deny_permission:
             raise _Reply(p.CODE_INSUFFICIENT_ISV_PERMISSIONS, "isv.permission-api-package-limit", "the app has no permission for this API")
@@ -384,10 +368,10 @@ class TaobaoSandbox(SandboxServer):
             return fail(400, "unsupported_grant_type", "only refresh_token is served by this sandbox")
         with self._data_lock:
             used = form.get("refresh_token", "")
-            shop_id = self._refresh.pop(used, None) if self.rotate_refresh_tokens else self._refresh.get(used)
+            shop_id = self.tokens.holder(used)
             if shop_id is None:
                 return fail(400, "invalid_grant", "refresh_token is invalid or already used")
-            access, refresh = self._issue(shop_id)
+            access, refresh = self.tokens.issue(shop_id)
         self.record(entry | {"code": 200, "shop_id": shop_id})
         nick_index = self.shop_ids.index(shop_id)  # the generator names shop k's seller_nick the same way
         return SandboxResponse(
@@ -395,9 +379,9 @@ class TaobaoSandbox(SandboxServer):
             {
                 "access_token": access,
                 "token_type": "Bearer",
-                "expires_in": int(self.session_ttl_seconds),
+                "expires_in": int(self.tokens.ttl_seconds),
                 "refresh_token": refresh,
-                "re_expires_in": int(self.session_ttl_seconds) * 2,
+                "re_expires_in": int(self.tokens.ttl_seconds) * 2,
                 "taobao_user_id": shop_id,
                 "taobao_user_nick": catalog.SHOP_NICKS[nick_index % len(catalog.SHOP_NICKS)],
             },

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
 from orderlayer.sandboxes.kit.synth import OrderFact, digest
+from orderlayer.sandboxes.kit.tokens import TokenIssuer
 from orderlayer.taps.tiktok_shop import protocol as p
 from orderlayer.sandboxes.tiktok_shop import catalog
 from orderlayer.sandboxes.tiktok_shop.generator import OrderGenerator
@@ -49,13 +50,6 @@ _SECRET_QUERY_KEYS = frozenset({"sign", "access_token", "app_secret", "refresh_t
 class TikTokFaults(Faults):
     #: The next N later-page requests first update an order already served from that window.
     update_during_paging: int = 0
-
-
-@dataclass
-class _Token:
-    shop_id: str
-    expires_at: float
-    expired: bool = False
 
 
 class _Reply(Exception):  # noqa: N818 - control flow: an error envelope to send
@@ -113,10 +107,6 @@ class TikTokShopSandbox(SandboxServer):
         self.app_secret = str(app_secret)
         self.generator = OrderGenerator(seed, as_of, n_orders, shop_ids, days, shop_regions=shop_regions)
         self.qps = qps
-        self.token_ttl_seconds = token_ttl_seconds
-        #: Refresh tokens are single-use (the old one is rejected once a refresh returned a new one). Whether the
-        #: platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
-        self.rotate_refresh_tokens = rotate_refresh_tokens
         self.max_page_size = max_page_size
         self.max_window_seconds = max_window_seconds
         self.retry_after_seconds = retry_after_seconds
@@ -125,12 +115,17 @@ class TikTokShopSandbox(SandboxServer):
         self._bumps: dict[int, int] = {}  # order index -> update_time forced by a fault
         self._index: dict[int, list[tuple[int, str, int]]] = {}
         self._budgets: dict[tuple[str, str], RequestBudget] = {}  # per shop and API
-        self._tokens: dict[str, _Token] = {}
-        self._refresh_tokens: dict[str, tuple[str, float]] = {}  # refresh token -> (shop id, expiry)
-        self._current: dict[str, tuple[str, str]] = {}  # shop id -> (access, refresh)
-        self._issued = 0
+        # rotate_refresh_tokens: a refresh token is single-use. Whether the platform rotates is unconfirmed
+        # (docs/token-store.md): False keeps every issued refresh token valid. Refresh tokens live a year.
+        self.tokens = TokenIssuer(
+            self._mint,
+            clock=self.wall_time,
+            ttl_seconds=token_ttl_seconds,
+            refresh_ttl_seconds=365 * 86_400,
+            rotate_refresh=rotate_refresh_tokens,
+        )
         for shop in self.shop_ids:
-            self._issue(shop)
+            self.tokens.issue(shop)
 
     # ------------------------------------------------------------------ public interface
     @property
@@ -158,10 +153,12 @@ class TikTokShopSandbox(SandboxServer):
         return self.generator.regions[self.shop_ids.index(str(shop_id))].currency
 
     def access_token(self, shop_id: str) -> str:
-        return self._current[str(shop_id)][0]
+        with self._lock:
+            return self.tokens.access_token(shop_id)
 
     def refresh_token(self, shop_id: str) -> str:
-        return self._current[str(shop_id)][1]
+        with self._lock:
+            return self.tokens.refresh_token(shop_id)
 
     def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
         """A complete tap-tiktok-shop config for one shop: every order in range, end at the clock + 1 s."""
@@ -215,25 +212,10 @@ class TikTokShopSandbox(SandboxServer):
         return {**super().state(), "now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids}
 
     # ------------------------------------------------------------------ tokens
-    def _issue(self, shop_id: str) -> tuple[str, str]:
-        with self._lock:
-            self._issued += 1
-            raw = digest(self.generator.seed, f"{shop_id}:{self._issued}", b"tts-token").to_bytes(32, "little")
-            access = "TTP_" + base64.urlsafe_b64encode(raw[:24]).decode().rstrip("=")
-            refresh = "TTP_" + base64.urlsafe_b64encode(raw[8:]).decode().rstrip("=")
-            now = self.wall_time()
-            old = self._current.get(shop_id)
-            if old and self.rotate_refresh_tokens:
-                self._refresh_tokens.pop(old[1], None)  # the used refresh token stops working
-            self._tokens[access] = _Token(shop_id, now + self.token_ttl_seconds)
-            self._refresh_tokens[refresh] = (shop_id, now + 365 * 86_400)
-            self._current[shop_id] = (access, refresh)
-            return access, refresh
-
-    def _expire_all_tokens(self) -> None:
-        with self._lock:
-            for token in self._tokens.values():
-                token.expired = True
+    def _mint(self, shop_id: str, serial: int) -> tuple[str, str]:
+        raw = digest(self.generator.seed, f"{shop_id}:{serial}", b"tts-token").to_bytes(32, "little")
+        access, refresh = (base64.urlsafe_b64encode(part).decode().rstrip("=") for part in (raw[:24], raw[8:]))
+        return "TTP_" + access, "TTP_" + refresh
 
     # ------------------------------------------------------------------ protocol
     def handle(self, request: SandboxRequest) -> SandboxResponse:
@@ -316,12 +298,12 @@ class TikTokShopSandbox(SandboxServer):
         with self._lock:
             if self.faults.expire_token:
                 self.faults.expire_token = False
-                self._expire_all_tokens()
-            token = self._tokens.get(value or "")
+                self.tokens.expire_all()
+            token = self.tokens.grant(value or "")
             if token is None:
                 raise _invalid("Invalid credentials. The `x-tts-access-token` header is invalid.", 401)
             entry["shop_id"] = token.shop_id
-            if token.expired or self.wall_time() >= token.expires_at:
+            if not self.tokens.live(value or ""):
                 raise _Reply(p.CODE_TOKEN_EXPIRED, "Expired credentials. The `access_token` or `x-tts-access-token` header has expired.", 401)
             return token.shop_id
 
@@ -348,19 +330,19 @@ class TikTokShopSandbox(SandboxServer):
         if query.get("grant_type") != "refresh_token":
             raise _invalid("Invalid grant_type. Only `refresh_token` is accepted.")
         with self._lock:
-            known = self._refresh_tokens.get(query.get("refresh_token", ""))
-            if known is None or self.wall_time() >= known[1]:
+            shop_id = self.tokens.holder(query.get("refresh_token", ""))
+            if shop_id is None:
                 raise _invalid("Invalid credentials. The `refresh_token` is invalid or expired.", 401)
-            shop_id = known[0]
             entry["shop_id"] = shop_id
-            access, refresh = self._issue(shop_id)
-            token = self._tokens[access]
+            access, refresh = self.tokens.issue(shop_id)
+            token = self.tokens.grant(access)
+            refresh_expires_at = self.tokens.refresh_expires_at(refresh)
         region = self.generator.regions[self.shop_ids.index(shop_id)]
         return {
             "access_token": access,
             "access_token_expire_in": int(token.expires_at),
             "refresh_token": refresh,
-            "refresh_token_expire_in": int(self._refresh_tokens[refresh][1]),
+            "refresh_token_expire_in": int(refresh_expires_at),
             "open_id": f"open-{shop_id[-8:]}",
             "seller_name": catalog.SHOP_NAMES[self.shop_ids.index(shop_id) % len(catalog.SHOP_NAMES)],
             "seller_base_region": region.code,

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import hashlib
 import json
 import typing as t
 from dataclasses import asdict, dataclass
@@ -38,6 +37,7 @@ if t.TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     from orderlayer.sandboxes.kit.synth import OrderFact
+from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
 
 ORDER_BY = ("created_desc", "update_asc")
 
@@ -49,13 +49,6 @@ class YouzanFaults(Faults):
     #: After N more successful order calls, every order call fails (gateway 5002, not retriable): a sync
     #: killed half-way, to prove it resumes from its last state.
     offline_after: int | None = None
-
-
-@dataclass
-class _Token:
-    shop_id: str
-    expires_at: float
-    expired: bool = False
 
 
 class _Answer(Exception):  # noqa: N818 - control flow: an error answer to send
@@ -122,7 +115,6 @@ class YouzanSandbox(SandboxServer):
         self.shop_ids = list(self.generator.shop_ids)
         self.client_id = client_id
         self.client_secret = client_secret
-        self.token_ttl_seconds = token_ttl_seconds
         self.amounts_as = amounts_as
         self.line_refund_state = line_refund_state
         self.order_by = order_by
@@ -134,14 +126,14 @@ class YouzanSandbox(SandboxServer):
         self._budget = RequestBudget(qps)
         self._now = self.generator.as_of_ts
         self._bumps: dict[int, int] = {}  # order index -> update time forced by a fault
-        self._tokens: dict[str, _Token] = {}
-        self._current: dict[str, str] = {}
-        self._issued = 0
-        self._revoked: set[str] = set()
+        # Youzan grants access tokens only (a new grant replaces a refresh token).
+        self.tokens = TokenIssuer(
+            hashed_pair(self.generator.seed, self.client_id), clock=self.wall_time, ttl_seconds=token_ttl_seconds
+        )
         self._no_permission: set[str] = set()
         self.ip_blocked = False
         for shop in self.shop_ids:
-            self._issue(shop)
+            self.tokens.issue(shop)
         self._index: dict[str, tuple[list[int], list[int]]] = {}
         self._rebuild_index()
 
@@ -220,27 +212,18 @@ class YouzanSandbox(SandboxServer):
         return members[lo:hi]
 
     # ------------------------------------------------------------------ tokens and shops
-    def _issue(self, shop_id: str) -> str:
-        self._issued += 1
-        material = f"{self.generator.seed}:{self.client_id}:{shop_id}:{self._issued}".encode()
-        token = hashlib.sha256(b"access:" + material).hexdigest()[:32]
-        self._tokens[token] = _Token(shop_id, self._wall() + self.token_ttl_seconds)
-        self._current[shop_id] = token
-        return token
-
     def access_token(self, shop_id: str) -> str:
         with self._lock:
-            return self._current[str(shop_id)]
+            return self.tokens.access_token(shop_id)
 
     def expire_tokens(self) -> None:
         with self._lock:
-            for token in self._tokens.values():
-                token.expired = True
+            self.tokens.expire_all()
 
     def revoke(self, shop_id: str) -> None:
         """The shop closed its authorisation of the app (API -> 4201, token grant -> 1103)."""
         with self._lock:
-            self._revoked.add(str(shop_id))
+            self.tokens.revoke(shop_id)
 
     def deny_permission(self, shop_id: str) -> None:
         """The app lacks the order capability for this shop (API -> 4204)."""
@@ -317,13 +300,12 @@ class YouzanSandbox(SandboxServer):
             return refuse(1005, "authorize_type 不支持")
         shop = str(body.get("grant_id") or "")
         with self._lock:
-            if shop not in self.shop_ids or shop in self._revoked:
+            if shop not in self.shop_ids or self.tokens.revoked(shop):
                 return refuse(p.TOKEN_NO_CLIENT, "授权关系不存在")
             entry["shop_id"] = shop
-            current = self._tokens.get(self._current[shop])
-            reusable = current is not None and not current.expired and self._wall() < current.expires_at
-            token = self._current[shop] if reusable and body.get("refresh") is not True else self._issue(shop)
-            expires = self._tokens[token].expires_at
+            reusable = self.tokens.live(self.tokens.access_token(shop))
+            token = self.tokens.access_token(shop) if reusable and body.get("refresh") is not True else self.tokens.issue(shop)[0]
+            expires = self.tokens.grant(token).expires_at
         entry.update(code=p.CODE_OK, layer="token", http_status=200, refreshed=not reusable or body.get("refresh") is True)
         self.record(entry)
         data = {"access_token": token, "expires": int(expires * 1000), "scope": "trade shop item", "authority_id": shop}
@@ -372,16 +354,15 @@ class YouzanSandbox(SandboxServer):
         with self._lock:
             if self.faults.expire_token:
                 self.faults.expire_token = False
-                for token in self._tokens.values():
-                    token.expired = True
+                self.tokens.expire_all()
                 entry["fault"] = "expire_token"
-            token = self._tokens.get(token_value)
+            token = self.tokens.grant(token_value)
             if token is None:
                 raise _gateway(p.GW_TOKEN_NOT_FOUND, "Token 不存在")
             entry["shop_id"] = token.shop_id
-            if token.expired or self._wall() >= token.expires_at:
+            if not self.tokens.live(token_value):
                 raise _gateway(p.GW_TOKEN_EXPIRED, "请求凭证过期")
-            if token.shop_id in self._revoked:
+            if self.tokens.revoked(token.shop_id):
                 raise _gateway(p.GW_CREDENTIAL_INVALID, "非法的请求凭证")
             if token.shop_id in self._no_permission:
                 raise _gateway(p.GW_NO_PERMISSION, "无权限访问")
