@@ -9,44 +9,22 @@ Faults: POST /_sandbox/faults {"rate_limit_next": 3}; clock: POST /_sandbox/adva
 
 from __future__ import annotations
 
-import typing as t
-
-from orderlayer.sandboxes.kit.cli import run_sandbox, shop_list
+from orderlayer.sandboxes.kit.cli import Flag, Standalone
 from orderlayer.sandboxes.meituan.server import MeituanSandbox
 
-if t.TYPE_CHECKING:
-    import argparse
-    import datetime as dt
+
+STANDALONE = Standalone(
+    MeituanSandbox,
+    orders=500,
+    shops="mt_poi_1001",
+    shops_help="comma-separated app_poi_code values",
+    qps=50.0,
+    flags=(Flag("--sign-encode-values", action="store_true", help="verify signatures over URL-encoded values"),),
+)
 
 
 def main(argv: list[str] | None = None) -> int:
-    def flags(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--sign-encode-values", action="store_true", help="verify signatures over URL-encoded values")
-
-    def build(args: argparse.Namespace, as_of: dt.datetime) -> MeituanSandbox:
-        return MeituanSandbox(
-            args.seed,
-            as_of,
-            args.orders,
-            shop_list(args.shops),
-            days=args.days,
-            qps=args.qps or None,
-            sign_encode_values=args.sign_encode_values,
-            host=args.host,
-            port=args.port,
-        )
-
-    return run_sandbox(
-        argv,
-        prog="python -m orderlayer.sandboxes.meituan",
-        doc=__doc__,
-        build=build,
-        orders=500,
-        shops="mt_poi_1001",
-        shops_help="comma-separated app_poi_code values",
-        qps=50.0,
-        add_flags=flags,
-    )
+    return STANDALONE.run(argv, __doc__)
 
 
 if __name__ == "__main__":
