@@ -1,10 +1,7 @@
-"""Run a Douyin sandbox by hand.
+"""Run a Douyin sandbox by hand; it prints one tap config per shop (see ``orderlayer.sandboxes.kit.cli``).
 
     python -m orderlayer.sandboxes.douyin --port 8765 --orders 5000 --seed 7 \
         --as-of 2024-12-01T00:00:00+00:00 --shops 7784061,7784062
-
-Prints the base URL and one ready-to-use tap-douyin config per shop, then serves until
-Ctrl-C. Faults: POST /_sandbox/faults {"rate_limit_next": 3}; clock: POST /_sandbox/advance.
 """
 
 from __future__ import annotations

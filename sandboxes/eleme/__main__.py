@@ -1,10 +1,7 @@
-"""Run a Ele.me sandbox by hand.
+"""Run a Ele.me sandbox by hand; it prints one tap config per shop (see ``orderlayer.sandboxes.kit.cli``).
 
     python -m orderlayer.sandboxes.eleme --port 8767 --orders 500 --seed 7 \
         --as-of 2024-12-01T00:00:00+00:00 --shops el_shop_2001,el_shop_2002
-
-Prints the base URL and one ready-to-use tap-eleme config per shop, then serves until Ctrl-C.
-Faults: POST /_sandbox/faults {"rate_limit_next": 3}; clock: POST /_sandbox/advance.
 """
 
 from __future__ import annotations

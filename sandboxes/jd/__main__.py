@@ -1,10 +1,7 @@
-"""Run a JD sandbox by hand.
+"""Run a JD sandbox by hand; it prints one tap config per shop (see ``orderlayer.sandboxes.kit.cli``).
 
     python -m orderlayer.sandboxes.jd --port 8766 --orders 2000 --seed 7 \
         --as-of 2024-12-01T00:00:00+00:00 --shops 10086521,10086522
-
-Prints the base URL and one ready-to-use tap-jd config per shop, then serves until Ctrl-C. Faults:
-POST /_sandbox/faults {"rate_limit_next": 3}; clock: POST /_sandbox/advance {"as_of": "..."}.
 """
 
 from __future__ import annotations

@@ -24,6 +24,13 @@ if t.TYPE_CHECKING:
 __all__ = ["Flag", "Standalone", "shop_list"]
 
 
+_EPILOG = (
+    "Prints the base URL and ready-to-use tap config(s) as one JSON document, then serves until Ctrl-C. "
+    'Faults: POST /_sandbox/faults {"rate_limit_next": 3}; clock: POST /_sandbox/advance {"as_of": "..."}; '
+    "state: GET /_sandbox/state."
+)
+
+
 def shop_list(value: str) -> list[str]:
     """``--shops a,b`` -> ``["a", "b"]`` (blanks dropped)."""
     return [s.strip() for s in value.split(",") if s.strip()]
@@ -67,7 +74,7 @@ class Standalone:
         object.__setattr__(self, "prog", f"python -m {package}")
 
     def parser(self, doc: str | None) -> argparse.ArgumentParser:
-        parser = argparse.ArgumentParser(prog=self.prog, description=(doc or "").split("\n\n")[0])
+        parser = argparse.ArgumentParser(prog=self.prog, description=(doc or "").split("\n\n")[0], epilog=_EPILOG)
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
         orders_help = self.orders_help or (None if self.shops is not None else "channel orders the ERP is derived from")

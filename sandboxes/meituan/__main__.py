@@ -1,10 +1,7 @@
-"""Run a Meituan sandbox by hand.
+"""Run a Meituan sandbox by hand; it prints one tap config per shop (see ``orderlayer.sandboxes.kit.cli``).
 
     python -m orderlayer.sandboxes.meituan --port 8766 --orders 500 --seed 7 \
         --as-of 2024-12-01T00:00:00+00:00 --shops mt_poi_1001,mt_poi_1002
-
-Prints the base URL and one ready-to-use tap-meituan config per store, then serves until Ctrl-C.
-Faults: POST /_sandbox/faults {"rate_limit_next": 3}; clock: POST /_sandbox/advance.
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
-"""Run a Pinduoduo sandbox by hand.
+"""Run a Pinduoduo sandbox by hand; it prints one tap config per shop (see ``orderlayer.sandboxes.kit.cli``).
 
     python -m orderlayer.sandboxes.pinduoduo --port 8766 --orders 2000 --seed 7 \
         --as-of 2024-12-01T00:00:00+00:00 --shops 100200300,100200301
-
-Prints the router URL and one ready-to-use tap-pinduoduo config per shop, then serves until Ctrl-C.
-Faults: POST /_sandbox/faults {"rate_limit_next": 3}; clock: POST /_sandbox/advance {"as_of": "..."}.
 """
 
 from __future__ import annotations

@@ -1,10 +1,6 @@
-"""Run a Yonyou sandbox by hand.
+"""Run a Yonyou sandbox by hand; it prints its tap config (see ``orderlayer.sandboxes.kit.cli``).
 
     python -m orderlayer.sandboxes.yonyou --port 8768 --orders 2000 --seed 7 --as-of 2024-12-01T00:00:00+00:00
-
-Derives the ERP from stand-in channel orders (``erp_derive.sample_channel_orders``), prints the base URL and a
-ready-to-use tap-yonyou config, then serves until Ctrl-C. Faults: POST /_sandbox/faults {"rate_limit_next": 3};
-clock: POST /_sandbox/advance {"as_of": "..."}.
 """
 
 from __future__ import annotations
