@@ -43,9 +43,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
+from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
 from orderlayer.sandboxes.kit.server import InFlight, forward_to
 from orderlayer.sandboxes.kit.synth import OrderFact
-from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
 from orderlayer.taps.douyin import protocol as p
 from orderlayer.sandboxes.douyin import catalog
 from orderlayer.sandboxes.douyin.generator import OrderGenerator

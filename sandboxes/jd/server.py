@@ -45,9 +45,10 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
-from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
-from orderlayer.sandboxes.kit.synth import OrderFact
+from orderlayer.sandboxes.kit.channel import ChannelSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
+from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
+from orderlayer.sandboxes.kit.synth import OrderFact
 from orderlayer.taps.jd import protocol as p
 from orderlayer.sandboxes.jd.generator import AfterSale, Application, JdOrderGenerator
 
@@ -85,7 +86,7 @@ class _Business(Exception):  # noqa: N818 - control flow: apiResult.success = fa
         self.en = en
 
 
-class JdSandbox(SandboxServer):
+class JdSandbox(ChannelSandbox[JdOrderGenerator]):
     """One fake JD gateway serving several shops (venderIds) of one app.
 
     ``as_of`` is the sandbox clock for order state; request ``timestamp`` skew is checked against the real wall
@@ -132,14 +133,13 @@ class JdSandbox(SandboxServer):
         port: int = 0,
         wall_clock: t.Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(host=host, port=port, wall_clock=wall_clock)
         if truncate_style not in ("rows", "body"):
             msg = "truncate_style must be 'rows' or 'body'"
             raise ValueError(msg)
+        generator = JdOrderGenerator(seed, as_of, n_orders, shop_ids, days)
+        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
         self.app_key = str(app_key)
         self.app_secret = str(app_secret)
-        self.generator = JdOrderGenerator(seed, as_of, n_orders, shop_ids, days)
-        self.shop_ids = list(self.generator.shop_ids)
         self.qps = qps
         self.max_page_size = max_page_size
         self.max_page = max_page
@@ -168,41 +168,21 @@ class JdSandbox(SandboxServer):
             services.sort(key=lambda a: int(a.service_id))
         self.extra_fields = dict(extra_fields or {})
         self._budget = RequestBudget(qps)
-        self._now = self.generator.as_of_ts
         self._bumps: dict[int, int] = {}  # order index -> modified forced by a fault
         # rotate_refresh_tokens: a refresh token is single-use. Whether the platform rotates is unconfirmed
         # (docs/token-store.md): False keeps every issued refresh token valid.
         self.tokens = TokenIssuer(
             hashed_pair(self.generator.seed, self.app_key),
-            clock=wall_clock,
+            clock=self.wall_time,
             ttl_seconds=token_ttl_seconds,
             rotate_refresh=rotate_refresh_tokens,
         )
         for shop in self.shop_ids:
             self.tokens.issue(shop)
         self._index: dict[str, _ShopIndex] = {}
-        self._rebuild_index()
+        self._reindex()
 
     # ------------------------------------------------------------------ clock and data
-    @property
-    def start_ts(self) -> int:
-        """Epoch seconds of the earliest generated order."""
-        return self.generator.start_ts
-
-    @property
-    def now_ts(self) -> int:
-        return self._now
-
-    @property
-    def now(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
-
-    def advance(self, as_of: dt.datetime | int) -> None:
-        """Move the sandbox clock forward: later events (and newly paid orders) become visible."""
-        with self._lock:
-            self._now = forward_to(self._now, as_of)
-            self._rebuild_index()
-
     def modified_of(self, i: int) -> int:
         with self._lock:
             return max(self.generator.modified_at(i, self._now), self._bumps.get(i, 0))
@@ -258,7 +238,7 @@ class JdSandbox(SandboxServer):
             order.update(json.loads(json.dumps(self.extra_fields)))
         return order
 
-    def _rebuild_index(self) -> None:
+    def _reindex(self) -> None:
         gen, now = self.generator, self._now
         rows: dict[str, list[tuple[int, int, int]]] = {shop: [] for shop in self.shop_ids}
         for i in range(gen.n_orders):
@@ -269,20 +249,6 @@ class JdSandbox(SandboxServer):
         for shop, items in rows.items():
             items.sort()
             self._index[shop] = _ShopIndex([m for m, _, _ in items], [i for _, _, i in items])
-
-    # ------------------------------------------------------------------ tokens
-    def access_token(self, shop_id: str) -> str:
-        with self._lock:
-            return self.tokens.access_token(shop_id)
-
-    def refresh_token(self, shop_id: str) -> str:
-        with self._lock:
-            return self.tokens.refresh_token(shop_id)
-
-    def expire_tokens(self) -> None:
-        """Every access token issued so far is now expired (refresh to continue)."""
-        with self._lock:
-            self.tokens.expire_all()
 
     def revoke(self, shop_id: str) -> None:
         """The shop withdrew its authorisation: its tokens and refresh tokens stop working."""
@@ -310,9 +276,6 @@ class JdSandbox(SandboxServer):
         }
         config.update(overrides)
         return config
-
-    def state(self) -> dict:
-        return {**super().state(), "now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids}
 
     # ------------------------------------------------------------------ protocol
     def handle(self, request: SandboxRequest) -> SandboxResponse:
@@ -468,7 +431,7 @@ class JdSandbox(SandboxServer):
                 moved = members[0]
                 self._bumps[moved] = max(self._now, end) + 1
                 self._now = self._bumps[moved]
-                self._rebuild_index()
+                self._reindex()
                 members = self._members(shop_id, start, end, by_created)
             now, bumps = self._now, dict(self._bumps)
         gen = self.generator

@@ -25,6 +25,9 @@ class OrderWorld:
     ``shop_id_rule`` is the platform's id format as (check, the sentence a wrong id is refused with).
     """
 
+    #: Where a full sync starts: the generator's earliest order or its window start (set by the generator).
+    start_ts: int
+
     def __init__(
         self,
         seed: int,

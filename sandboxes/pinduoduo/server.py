@@ -30,15 +30,15 @@ import bisect
 import datetime as dt
 import hmac
 import json
-import threading
 import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
-from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
-from orderlayer.sandboxes.kit.synth import OrderFact
+from orderlayer.sandboxes.kit.channel import ChannelSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
+from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
+from orderlayer.sandboxes.kit.synth import OrderFact
 from orderlayer.taps.pinduoduo import protocol as p
 from orderlayer.sandboxes.pinduoduo.generator import PddOrderGenerator
 
@@ -66,7 +66,7 @@ class _Reply(Exception):  # noqa: N818 - control flow: an error_response to send
         self.status = status
 
 
-class PinduoduoSandbox(SandboxServer):
+class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
     """One fake Pinduoduo router serving several shops (malls) of one app."""
 
     server_name = "pinduoduo-sandbox"
@@ -97,9 +97,8 @@ class PinduoduoSandbox(SandboxServer):
         port: int = 0,
         wall_clock: t.Callable[[], float] | None = None,
     ) -> None:
-        super().__init__(host=host, port=port, **({"wall_clock": wall_clock} if wall_clock else {}))
-        self.generator = PddOrderGenerator(seed, as_of, n_orders, shop_ids, days)
-        self.shop_ids = list(self.generator.shop_ids)
+        generator = PddOrderGenerator(seed, as_of, n_orders, shop_ids, days)
+        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
         self.client_id = client_id
         self.client_secret = client_secret
         self.qps = qps
@@ -110,11 +109,10 @@ class PinduoduoSandbox(SandboxServer):
         self.timestamp_tolerance_seconds = timestamp_tolerance_seconds
         self.extra_fields = dict(extra_fields or {})
         self._budget = RequestBudget(qps)
-        self._now = self.generator.as_of_ts
         self._bumps: dict[int, int] = {}  # order index -> updated_at forced by a fault
         self._hidden: set[int] = set()  # orders a late-write fault keeps invisible for one call
         self._denied: set[str] = set()
-        self._state_lock = threading.RLock()
+        self._state_lock = self._lock  # the kit's clock and tokens are guarded by the same lock
         # rotate_refresh_tokens: a refresh token is single-use. Whether the platform rotates is unconfirmed
         # (docs/token-store.md): False keeps every issued refresh token valid.
         self.tokens = TokenIssuer(
@@ -128,27 +126,9 @@ class PinduoduoSandbox(SandboxServer):
         for shop in self.shop_ids:
             self.tokens.issue(shop, expires_at=self._auth_expires[shop])
         self._index: dict[str, tuple[list[int], list[int]]] = {}
-        self._rebuild_index()
+        self._reindex()
 
     # ------------------------------------------------------------------ clock and data
-    @property
-    def start_ts(self) -> int:
-        """Epoch of the earliest generated order."""
-        return self.generator.start_ts
-
-    @property
-    def now_ts(self) -> int:
-        return self._now
-
-    @property
-    def now(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
-
-    def advance(self, as_of: dt.datetime | int) -> None:
-        with self._state_lock:
-            self._now = forward_to(self._now, as_of)
-            self._rebuild_index()
-
     def updated_at_of(self, i: int) -> int:
         with self._state_lock:
             return max(self.generator.update_time_at(i, self._now), self._bumps.get(i, 0))
@@ -193,7 +173,7 @@ class PinduoduoSandbox(SandboxServer):
             order.update(json.loads(json.dumps(self.extra_fields)))  # a fresh copy per order
         return order
 
-    def _rebuild_index(self) -> None:
+    def _reindex(self) -> None:
         gen = self.generator
         horizon = self._now - self.horizon_days * 86_400
         per_shop: dict[str, list[tuple[int, str, int]]] = {s: [] for s in self.shop_ids}
@@ -217,18 +197,6 @@ class PinduoduoSandbox(SandboxServer):
         return [i for i in reversed(members[lo:hi]) if i not in self._hidden]
 
     # ------------------------------------------------------------------ tokens and shops
-    def access_token(self, shop_id: str) -> str:
-        with self._state_lock:
-            return self.tokens.access_token(shop_id)
-
-    def refresh_token(self, shop_id: str) -> str:
-        with self._state_lock:
-            return self.tokens.refresh_token(shop_id)
-
-    def expire_tokens(self) -> None:
-        with self._state_lock:
-            self.tokens.expire_all()
-
     def end_authorisation(self, shop_id: str) -> None:
         """The shop's authorisation of the app runs out now: tokens, refreshed ones included, are expired."""
         with self._state_lock:
@@ -261,9 +229,6 @@ class PinduoduoSandbox(SandboxServer):
             config["max_requests_per_second"] = self.qps
         config.update(overrides)
         return config
-
-    def state(self) -> dict:
-        return {**super().state(), "now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids}
 
     # ------------------------------------------------------------------ protocol
     def handle(self, request: SandboxRequest) -> SandboxResponse:
@@ -435,7 +400,7 @@ class PinduoduoSandbox(SandboxServer):
                 moved = members[0]
                 self._bumps[moved] = max(self._now, end) + 1
                 self._now = self._bumps[moved]
-                self._rebuild_index()
+                self._reindex()
                 members = self._window(shop_id, start, end)
                 entry["fault"] = "update_during_paging"
             now = self._now

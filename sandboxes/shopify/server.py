@@ -26,6 +26,8 @@ import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
+from orderlayer.sandboxes.kit.channel import ChannelSandbox
+from orderlayer.sandboxes.kit.tokens import TokenIssuer
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
 from orderlayer.taps.shopify import protocol as p
 from orderlayer.sandboxes.shopify.generator import ShopifyOrderGenerator
@@ -34,7 +36,6 @@ if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
     from orderlayer.sandboxes.kit.synth import OrderFact
-from orderlayer.sandboxes.kit.tokens import TokenIssuer
 
 _SHOP_ROUTE = re.compile(r"^/shops/(?P<shop>[^/]+)(?P<rest>/.*)$")
 _ORDERS_ROUTE = re.compile(r"^/admin/api/(?P<version>[^/]+)/orders\.json$")
@@ -86,7 +87,7 @@ class _Answer(Exception):  # noqa: N818 - control flow: a finished error respons
         self.fault = fault
 
 
-class ShopifySandbox(SandboxServer):
+class ShopifySandbox(ChannelSandbox[ShopifyOrderGenerator]):
     """Deterministic Shopify shops behind the real REST protocol (see module docstring)."""
 
     server_name = "ShopifySandbox"
@@ -115,16 +116,14 @@ class ShopifySandbox(SandboxServer):
         port: int = 0,
         wall_clock: Callable[[], float] | None = None,
     ) -> None:
-        kwargs = {} if wall_clock is None else {"wall_clock": wall_clock}
-        super().__init__(host=host, port=port, **kwargs)
-        self.generator = ShopifyOrderGenerator(seed, as_of, n_orders, shop_ids, days)
+        generator = ShopifyOrderGenerator(seed, as_of, n_orders, shop_ids, days)
+        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
         self.qps = qps
         self.bucket_size = bucket_size
         self.retry_after_seconds = retry_after_seconds
         self.client_id = client_id
         self.client_secret = client_secret
         self.token_ttl_seconds = token_ttl_seconds
-        self._now = self.generator.as_of_ts
         self._touched: dict[int, int] = {}  # order index -> extra update time (update during paging)
         # A custom app's static token per shop (it never expires), and client-credentials grants that do.
         self.tokens = TokenIssuer(_mint, clock=self.wall_time, ttl_seconds=None)
@@ -138,29 +137,8 @@ class ShopifySandbox(SandboxServer):
             self.tokens.issue(shop)
 
     # ------------------------------------------------------------------ public interface
-    @property
-    def shop_ids(self) -> list[str]:
-        return list(self.generator.shop_ids)
-
-    @property
-    def start_ts(self) -> int:
-        """Epoch of the earliest generated order."""
-        return self.generator.start_ts
-
-    @property
-    def now_ts(self) -> int:
-        return self._now
-
-    @property
-    def now(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
-
     def shop_base_url(self, shop: str) -> str:
         return f"{self.base_url}/shops/{shop}"
-
-    def access_token(self, shop: str) -> str:
-        """The shop's static Admin API token (a custom app's ``shpat_...``)."""
-        return self.tokens.access_token(shop)
 
     def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
         """A complete tap-shopify config for one shop of this (started) sandbox.
@@ -198,20 +176,9 @@ class ShopifySandbox(SandboxServer):
         """Every order's neutral facts at the sandbox clock (what ERP sandboxes derive their orders from)."""
         return self.generator.facts(self._now)
 
-    def advance(self, as_of: dt.datetime | int) -> None:
-        with self._lock:
-            self._now = forward_to(self._now, as_of)
-
-    def expire_tokens(self) -> None:
-        with self._lock:
-            self.tokens.expire_all()
-
     def revoke_scope(self, shop: str, scope: str = "read_orders") -> None:
         with self._lock:
             self._scopes[shop].discard(scope)
-
-    def state(self) -> dict:
-        return {**super().state(), "now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids}
 
     # ------------------------------------------------------------------ protocol
     def handle(self, request: SandboxRequest) -> SandboxResponse:

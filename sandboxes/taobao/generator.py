@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from itertools import accumulate
 
-from orderlayer.sandboxes.kit.synth import SHANGHAI, OrderFact, digest
 from orderlayer.sandboxes.kit.world import DAY, Draws, OrderWorld, local_midnight, shop_cuts
+from orderlayer.sandboxes.kit.synth import OrderFact, digest
 from orderlayer.taps.taobao.protocol import format_time
 from orderlayer.sandboxes.taobao import catalog
 
@@ -145,7 +145,7 @@ class TradeGenerator(OrderWorld):
         # Every other shop is a Tmall (B) shop unless told otherwise.
         self.tmall_shops = frozenset(tmall_shops if tmall_shops is not None else self.shop_ids[1::2])
         self._shop_cuts = shop_cuts(len(self.shop_ids))
-        self._midnight0 = local_midnight(self.window_start_ts, SHANGHAI)
+        self._midnight0 = local_midnight(self.window_start_ts, dt.timezone(dt.timedelta(hours=8)))
         self._timelines = [self._build(i) for i in range(self.n_orders)]
         self.start_ts = min((tl.created for tl in self._timelines), default=self.as_of_ts)
 

@@ -15,15 +15,15 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import hmac
-import threading
 import typing as t
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
-from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
-from orderlayer.sandboxes.kit.synth import OrderFact, digest
+from orderlayer.sandboxes.kit.channel import ChannelSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer
+from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
+from orderlayer.sandboxes.kit.synth import OrderFact, digest
 from orderlayer.taps.taobao import protocol as p
 from orderlayer.sandboxes.taobao import catalog
 from orderlayer.sandboxes.taobao.generator import DEFAULT_SEARCH_TYPES, TradeGenerator
@@ -49,7 +49,7 @@ class _Reply(Exception):  # noqa: N818 - control flow, not an error of the sandb
         self.sub_msg = sub_msg
 
 
-class TaobaoSandbox(SandboxServer):
+class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
     """A TOP gateway for ``shop_ids`` (one session per shop), trades from :class:`TradeGenerator`."""
 
     server_name = "TaobaoSandbox"
@@ -80,9 +80,8 @@ class TaobaoSandbox(SandboxServer):
         port: int = 0,
         wall_clock: t.Callable[[], float] | None = None,
     ) -> None:
-        kwargs = {"wall_clock": wall_clock} if wall_clock is not None else {}
-        super().__init__(host=host, port=port, **kwargs)
-        self.generator = TradeGenerator(seed, as_of, n_orders, shop_ids, days, tmall_shops=tmall_shops)
+        generator = TradeGenerator(seed, as_of, n_orders, shop_ids, days, tmall_shops=tmall_shops)
+        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
         self.app_key = app_key
         self.app_secret = app_secret
         self.max_window_seconds = max_window_seconds
@@ -90,10 +89,8 @@ class TaobaoSandbox(SandboxServer):
         self.ban_seconds = ban_seconds
         self.timestamp_tolerance_seconds = timestamp_tolerance_seconds
         self._budget = RequestBudget(qps)
-        self._now = int(as_of.timestamp())
         self._bumps: dict[int, int] = {}
         self._calls = 0
-        self._data_lock = threading.RLock()
         # Sessions are the access tokens. rotate_refresh_tokens: a refresh token is single-use; whether the
         # platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
         self.tokens = TokenIssuer(
@@ -102,47 +99,18 @@ class TaobaoSandbox(SandboxServer):
         for shop in self.shop_ids:
             self.tokens.issue(shop)
         self._index: dict[str, tuple[list[int], list[int]]] = {}
-        self._rebuild_index()
+        self._reindex()
 
     # ------------------------------------------------------------------ public helpers
-    @property
-    def shop_ids(self) -> list[str]:
-        return list(self.generator.shop_ids)
-
-    @property
-    def start_ts(self) -> int:
-        """Epoch of the earliest generated trade."""
-        return self.generator.start_ts
-
-    @property
-    def now_ts(self) -> int:
-        return self._now
-
-    @property
-    def now(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
-
-    def advance(self, as_of: dt.datetime | int) -> None:
-        """Move the sandbox clock forward: later lifecycle events become visible (late updates)."""
-        with self._data_lock:
-            self._now = forward_to(self._now, as_of)
-            self._rebuild_index()
-
-    def access_token(self, shop_id: str) -> str:
-        return self.tokens.access_token(shop_id)
-
-    def refresh_token(self, shop_id: str) -> str:
-        return self.tokens.refresh_token(shop_id)
-
     def modified_of(self, i: int) -> int | None:
         """``modified`` of trade ``i`` as served now (late no-op modifications included)."""
-        with self._data_lock:
+        with self._lock:
             natural = self.generator.modified_at(i, self._now)
             return None if natural is None else max(natural, self._bumps.get(i, 0))
 
     def trade(self, i: int) -> dict:
         """Trade ``i`` exactly as the gateway serves it now (all fields)."""
-        with self._data_lock:
+        with self._lock:
             return self.generator.trade(i, self._now, self._bumps.get(i))
 
     def order_facts(self) -> t.Iterator[OrderFact]:
@@ -170,20 +138,13 @@ class TaobaoSandbox(SandboxServer):
         config.update(overrides)
         return config
 
-    def expire_tokens(self) -> None:
-        with self._data_lock:
-            self.tokens.expire_all()
-
-    def state(self) -> dict:
-        return {"now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids, "faults": asdict(self.faults)}
-
     # ------------------------------------------------------------------ internals
     def _mint(self, shop_id: str, serial: int) -> tuple[str, str]:
         """A session key and refresh token in TOP's shape (digits after 6202 / 6201)."""
         code = digest(self.generator.seed, f"{shop_id}:{serial}", b"tb-session")
         return f"6202{code % 10**40:040d}"[:44], f"6201{(code >> 140) % 10**36:036d}"
 
-    def _rebuild_index(self) -> None:
+    def _reindex(self) -> None:
         """Per shop: trade indexes sorted by (modified, tid) ascending, with their modified times."""
         gen = self.generator
         index: dict[str, tuple[list[int], list[int]]] = {}
@@ -221,7 +182,7 @@ class TaobaoSandbox(SandboxServer):
         params = {**form, **request.query}
         business = {k: v for k, v in params.items() if k not in p.SYSTEM_PARAMS}
         entry: dict[str, t.Any] = {"path": request.path, "method": params.get("method"), "params": business}
-        with self._data_lock:
+        with self._lock:
             self._calls += 1
             request_id = f"{digest(0, self._calls, b'tb-request') % 16**12:012x}"
         try:
@@ -276,7 +237,7 @@ class TaobaoSandbox(SandboxServer):
         token = params.get("session")
         if not token:
             raise _Reply(p.CODE_MISSING_SESSION)
-        with self._data_lock:
+        with self._lock:
             if self.faults.expire_token:
                 self.faults.expire_token = False
                 self.tokens.expire_all()
@@ -323,14 +284,14 @@ class TaobaoSandbox(SandboxServer):
         entry |= {"start": start, "end": end, "page_no": page_no, "page_size": size}
 
         gen = self.generator
-        with self._data_lock:
+        with self._lock:
             members = [i for i in self._window(shop_id, start, end) if gen.timeline(i).trade_type in types]
             if page_no > 1 and members and self.take_fault("modify_during_paging"):
                 moved = members[-1]  # the newest trade: first on page 1
                 entry |= {"fault": "modify_during_paging", "moved": gen.tid_of(moved)}
                 self._bumps[moved] = max(self._now, end) + 1
                 self._now = self._bumps[moved]
-                self._rebuild_index()
+                self._reindex()
                 members = [i for i in self._window(shop_id, start, end) if gen.timeline(i).trade_type in types]
             members.reverse()  # TOP: modified descending
             total = len(members)
@@ -366,7 +327,7 @@ class TaobaoSandbox(SandboxServer):
             return fail(401, "invalid_client", "client_id or client_secret is wrong")
         if form.get("grant_type") != "refresh_token":
             return fail(400, "unsupported_grant_type", "only refresh_token is served by this sandbox")
-        with self._data_lock:
+        with self._lock:
             used = form.get("refresh_token", "")
             shop_id = self.tokens.holder(used)
             if shop_id is None:

@@ -33,9 +33,10 @@ import typing as t
 from dataclasses import dataclass
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
-from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
-from orderlayer.sandboxes.kit.synth import OrderFact, digest
+from orderlayer.sandboxes.kit.channel import ChannelSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer
+from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
+from orderlayer.sandboxes.kit.synth import OrderFact, digest
 from orderlayer.taps.tiktok_shop import protocol as p
 from orderlayer.sandboxes.tiktok_shop import catalog
 from orderlayer.sandboxes.tiktok_shop.generator import OrderGenerator
@@ -64,7 +65,7 @@ def _invalid(message: str, status: int = 400) -> _Reply:
     return _Reply(p.CODE_INVALID_PARAMETER, message, status)
 
 
-class TikTokShopSandbox(SandboxServer):
+class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
     """One fake TikTok Shop gateway (and auth host) serving several shops of one app.
 
     ``as_of`` is the clock of order state; ``timestamp`` and token expiry are checked against the
@@ -99,19 +100,15 @@ class TikTokShopSandbox(SandboxServer):
         port: int = 0,
         wall_clock: t.Callable[[], float] | None = None,
     ) -> None:
-        kwargs = {"host": host, "port": port}
-        if wall_clock is not None:
-            kwargs["wall_clock"] = wall_clock  # type: ignore[assignment]
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        generator = OrderGenerator(seed, as_of, n_orders, shop_ids, days, shop_regions=shop_regions)
+        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
         self.app_key = str(app_key)
         self.app_secret = str(app_secret)
-        self.generator = OrderGenerator(seed, as_of, n_orders, shop_ids, days, shop_regions=shop_regions)
         self.qps = qps
         self.max_page_size = max_page_size
         self.max_window_seconds = max_window_seconds
         self.retry_after_seconds = retry_after_seconds
         self.extra_fields = json.loads(json.dumps(dict(extra_fields or {})))
-        self._now = self.generator.as_of_ts
         self._bumps: dict[int, int] = {}  # order index -> update_time forced by a fault
         self._index: dict[int, list[tuple[int, str, int]]] = {}
         self._budgets: dict[tuple[str, str], RequestBudget] = {}  # per shop and API
@@ -128,37 +125,12 @@ class TikTokShopSandbox(SandboxServer):
             self.tokens.issue(shop)
 
     # ------------------------------------------------------------------ public interface
-    @property
-    def shop_ids(self) -> list[str]:
-        return list(self.generator.shop_ids)
-
-    @property
-    def start_ts(self) -> int:
-        """Epoch seconds of the earliest generated order."""
-        return self.generator.start_ts
-
-    @property
-    def now_ts(self) -> int:
-        return self._now
-
-    @property
-    def now(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
-
     def shop_cipher(self, shop_id: str) -> str:
         k = self.shop_ids.index(str(shop_id))
         return f"ROW_{base64.urlsafe_b64encode(digest(self.generator.seed, k, b'tts-cipher').to_bytes(32, 'little')).decode()[:27]}"
 
     def shop_currency(self, shop_id: str) -> str:
         return self.generator.regions[self.shop_ids.index(str(shop_id))].currency
-
-    def access_token(self, shop_id: str) -> str:
-        with self._lock:
-            return self.tokens.access_token(shop_id)
-
-    def refresh_token(self, shop_id: str) -> str:
-        with self._lock:
-            return self.tokens.refresh_token(shop_id)
 
     def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
         """A complete tap-tiktok-shop config for one shop: every order in range, end at the clock + 1 s."""
@@ -202,14 +174,8 @@ class TikTokShopSandbox(SandboxServer):
         hi = bisect.bisect_left(index, (end, "", -1))
         return {order_id for _, order_id, _ in index[lo:hi]}
 
-    def advance(self, as_of: dt.datetime | int) -> None:
-        """Move the sandbox clock forward: later lifecycle events become visible."""
-        with self._lock:
-            self._now = forward_to(self._now, as_of)
-            self._index.clear()
-
-    def state(self) -> dict:
-        return {**super().state(), "now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids}
+    def _reindex(self) -> None:
+        self._index.clear()  # rebuilt per shop on demand
 
     # ------------------------------------------------------------------ tokens
     def _mint(self, shop_id: str, serial: int) -> tuple[str, str]:

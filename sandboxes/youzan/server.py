@@ -24,11 +24,13 @@ import bisect
 import datetime as dt
 import json
 import typing as t
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import simplejson
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
+from orderlayer.sandboxes.kit.channel import ChannelSandbox
+from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, forward_to
 from orderlayer.taps.youzan import protocol as p
 from orderlayer.sandboxes.youzan.generator import DAY, YouzanOrderGenerator
@@ -37,7 +39,6 @@ if t.TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     from orderlayer.sandboxes.kit.synth import OrderFact
-from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
 
 ORDER_BY = ("created_desc", "update_asc")
 
@@ -68,7 +69,7 @@ def _business(code: int, message: str) -> _Answer:
     return _Answer(code, message, gateway=False)
 
 
-class YouzanSandbox(SandboxServer):
+class YouzanSandbox(ChannelSandbox[YouzanOrderGenerator]):
     """One fake youzanyun gateway for one self-use app authorised by several shops (kdt_id).
 
     ``as_of`` is the sandbox clock for order state; token expiry is checked against the wall clock.
@@ -103,16 +104,12 @@ class YouzanSandbox(SandboxServer):
         port: int = 0,
         wall_clock: t.Callable[[], float] | None = None,
     ) -> None:
-        kwargs: dict[str, t.Any] = {"host": host, "port": port}
-        if wall_clock is not None:
-            kwargs["wall_clock"] = wall_clock
-        super().__init__(**kwargs)
         if order_by not in ORDER_BY:
             msg = f"order_by must be one of {ORDER_BY}"
             raise ValueError(msg)
         extra = {} if plaintext_pii_per_10000 is None else {"plaintext_pii_per_10000": plaintext_pii_per_10000}
-        self.generator = YouzanOrderGenerator(seed, as_of, n_orders, shop_ids, days, **extra)
-        self.shop_ids = list(self.generator.shop_ids)
+        generator = YouzanOrderGenerator(seed, as_of, n_orders, shop_ids, days, **extra)
+        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
         self.client_id = client_id
         self.client_secret = client_secret
         self.amounts_as = amounts_as
@@ -124,7 +121,6 @@ class YouzanSandbox(SandboxServer):
         self.extra_order_fields = json.dumps(dict(extra_order_fields or {}))
         self.extra_line_fields = json.dumps(dict(extra_line_fields or {}))
         self._budget = RequestBudget(qps)
-        self._now = self.generator.as_of_ts
         self._bumps: dict[int, int] = {}  # order index -> update time forced by a fault
         # Youzan grants access tokens only (a new grant replaces a refresh token).
         self.tokens = TokenIssuer(
@@ -135,26 +131,13 @@ class YouzanSandbox(SandboxServer):
         for shop in self.shop_ids:
             self.tokens.issue(shop)
         self._index: dict[str, tuple[list[int], list[int]]] = {}
-        self._rebuild_index()
+        self._reindex()
 
     # ------------------------------------------------------------------ clock and data
-    @property
-    def now_ts(self) -> int:
-        return self._now
-
-    @property
-    def now(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
-
     @property
     def start_ts(self) -> int:
         """Epoch of the earliest generated order: a sync from here covers every order."""
         return self.generator.first_create_ts
-
-    def advance(self, as_of: dt.datetime | int) -> None:
-        with self._lock:
-            self._now = forward_to(self._now, as_of)
-            self._rebuild_index()
 
     def update_time_of(self, i: int) -> int:
         with self._lock:
@@ -192,7 +175,7 @@ class YouzanSandbox(SandboxServer):
         """Every order's neutral facts at the sandbox clock (for the ERP sandboxes)."""
         return self.generator.order_facts(self._now)
 
-    def _rebuild_index(self) -> None:
+    def _reindex(self) -> None:
         gen = self.generator
         index = {}
         for shop in self.shop_ids:
@@ -212,14 +195,6 @@ class YouzanSandbox(SandboxServer):
         return members[lo:hi]
 
     # ------------------------------------------------------------------ tokens and shops
-    def access_token(self, shop_id: str) -> str:
-        with self._lock:
-            return self.tokens.access_token(shop_id)
-
-    def expire_tokens(self) -> None:
-        with self._lock:
-            self.tokens.expire_all()
-
     def revoke(self, shop_id: str) -> None:
         """The shop closed its authorisation of the app (API -> 4201, token grant -> 1103)."""
         with self._lock:
@@ -247,9 +222,6 @@ class YouzanSandbox(SandboxServer):
         }
         config.update(overrides)
         return config
-
-    def state(self) -> dict:
-        return {"now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids, "faults": asdict(self.faults)}
 
     # ------------------------------------------------------------------ protocol
     def handle(self, request: SandboxRequest) -> SandboxResponse:
@@ -400,7 +372,7 @@ class YouzanSandbox(SandboxServer):
                 moved = self._ordered(members)[0]  # served on page 1
                 self._bumps[moved] = max(self._now, end if end is not None else self._now) + 1
                 self._now = max(self._now, self._bumps[moved])
-                self._rebuild_index()
+                self._reindex()
                 members = self._window(shop, start, end)
             now, bumps = self._now, dict(self._bumps)
         if c_start is not None:
