@@ -136,24 +136,17 @@ class ElemeSandbox(ChannelSandbox[ElemeGenerator]):
         with self._lock:
             self.tokens.revoke(shop_id)
 
-    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
-        """A complete tap-eleme config for one shop (the sandbox must be started).
-
-        ``end_date`` is one second past the sandbox clock; ``start_date`` is the earliest order.
-        """
+    def connection(self, shop_id: str) -> dict:
+        """tap-eleme's gateway, partner credentials, the shop and, for an ISV gateway, its access token."""
         config = {
             "base_url": self.base_url + "/",
             "source": self.source,
             "secret": self.secret,
             "shop_id": str(shop_id),
-            "start_date": dt.datetime.fromtimestamp(self.start_ts, dt.timezone.utc).isoformat(),
-            "end_date": (self.now + dt.timedelta(seconds=1)).isoformat(),
-            "pii_salt": pii_salt,
             "sign_encode_values": self.sign_encode_values,
         }
         if self.require_access_token:
             config["access_token"] = self.access_token(shop_id)
-        config.update(overrides)
         return config
 
     # ------------------------------------------------------------------ protocol

@@ -255,14 +255,9 @@ class JdSandbox(ChannelSandbox[JdOrderGenerator]):
         with self._lock:
             self.tokens.revoke(shop_id)
 
-    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
-        """A complete tap-jd config for one shop of this (started) sandbox.
-
-        ``end_date`` is one second past the sandbox clock, so a sync covers every order as served now whether the
-        window end is exclusive (the default) or inclusive.
-        """
-        start = dt.datetime.fromtimestamp(self.start_ts, dt.timezone.utc)
-        config = {
+    def connection(self, shop_id: str) -> dict:
+        """tap-jd's router and OAuth URLs, app credentials and the shop's tokens."""
+        return {
             "base_url": self.base_url + ROUTER_PATH,
             "oauth_url": self.base_url + OAUTH_PATH,
             "app_key": self.app_key,
@@ -270,12 +265,7 @@ class JdSandbox(ChannelSandbox[JdOrderGenerator]):
             "shop_id": str(shop_id),
             "access_token": self.access_token(shop_id),
             "refresh_token": self.refresh_token(shop_id),
-            "start_date": start.isoformat(),
-            "end_date": (self.now + dt.timedelta(seconds=1)).isoformat(),
-            "pii_salt": pii_salt,
         }
-        config.update(overrides)
-        return config
 
     # ------------------------------------------------------------------ protocol
     def handle(self, request: SandboxRequest) -> SandboxResponse:

@@ -8,6 +8,7 @@ signature check, envelopes, error codes, paging and quirks.
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import time
 import typing as t
@@ -71,6 +72,29 @@ class ChannelSandbox(SandboxServer, t.Generic[W]):
 
     def _reindex(self) -> None:
         """Recompute what the sandbox derives from the clock (its indexes); nothing by default."""
+
+    # ------------------------------------------------------------------ tap config
+    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
+        """A complete tap config for one shop of this (started) sandbox.
+
+        The platform's :meth:`connection` settings, then a sync window from :meth:`sync_start` to one second past
+        the sandbox clock — every order as served now, whether the tap treats the window end as exclusive or
+        inclusive — and the PII salt; ``overrides`` last.
+        """
+        config = self.connection(shop_id)
+        config["start_date"] = dt.datetime.fromtimestamp(self.sync_start(), dt.timezone.utc).isoformat()
+        config["end_date"] = dt.datetime.fromtimestamp(self._now + 1, dt.timezone.utc).isoformat()
+        config["pii_salt"] = pii_salt
+        config.update(overrides)
+        return config
+
+    @abc.abstractmethod
+    def connection(self, shop_id: str) -> dict:
+        """The tap's settings to reach one shop of this (started) sandbox: URLs, credentials, shop key."""
+
+    def sync_start(self) -> int:
+        """Where the config's window starts (epoch seconds): the earliest order."""
+        return self.start_ts
 
     def state(self) -> dict:
         return {**super().state(), "now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids}

@@ -111,24 +111,15 @@ class MeituanSandbox(ChannelSandbox[MeituanGenerator]):
         with self._lock:
             self._revoked.add(str(shop_id))
 
-    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
-        """A complete tap-meituan config for one store (the sandbox must be started).
-
-        ``end_date`` is one second past the sandbox clock, so a sync covers every order as the
-        generator renders it now; ``start_date`` is the earliest order's creation.
-        """
-        config = {
+    def connection(self, shop_id: str) -> dict:
+        """tap-meituan's API root, app credentials and the store (app_poi_code)."""
+        return {
             "base_url": self.base_url + API_PREFIX.rstrip("/"),
             "app_id": self.app_id,
             "app_secret": self.app_secret,
             "app_poi_code": str(shop_id),
-            "start_date": dt.datetime.fromtimestamp(self.start_ts, dt.timezone.utc).isoformat(),
-            "end_date": (self.now + dt.timedelta(seconds=1)).isoformat(),
-            "pii_salt": pii_salt,
             "sign_encode_values": self.sign_encode_values,
         }
-        config.update(overrides)
-        return config
 
     # ------------------------------------------------------------------ protocol
     def handle(self, request: SandboxRequest) -> SandboxResponse:

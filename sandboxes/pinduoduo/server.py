@@ -208,12 +208,9 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
         with self._state_lock:
             self._denied.add(str(shop_id))
 
-    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
-        """A complete tap-pinduoduo config for one shop of this (started) sandbox.
-
-        ``end_date`` is one second past the sandbox clock, so a sync covers every order as served now; the
-        client budget matches the sandbox's QPS (30-minute windows make a month ~1 500 calls per shop).
-        """
+    def connection(self, shop_id: str) -> dict:
+        """tap-pinduoduo's router URL, client credentials, the shop's tokens and, when the sandbox limits calls,
+        a client budget that matches it (30-minute windows make a month ~1 500 calls per shop)."""
         config = {
             "base_url": self.base_url + p.ROUTER_PATH,
             "client_id": self.client_id,
@@ -221,13 +218,9 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
             "shop_id": str(shop_id),
             "access_token": self.access_token(shop_id),
             "refresh_token": self.refresh_token(shop_id),
-            "start_date": dt.datetime.fromtimestamp(self.start_ts, dt.timezone.utc).isoformat(),
-            "end_date": (self.now + dt.timedelta(seconds=1)).isoformat(),
-            "pii_salt": pii_salt,
         }
         if self.qps:
             config["max_requests_per_second"] = self.qps
-        config.update(overrides)
         return config
 
     # ------------------------------------------------------------------ protocol

@@ -140,12 +140,8 @@ class ShopifySandbox(ChannelSandbox[ShopifyOrderGenerator]):
     def shop_base_url(self, shop: str) -> str:
         return f"{self.base_url}/shops/{shop}"
 
-    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
-        """A complete tap-shopify config for one shop of this (started) sandbox.
-
-        ``start_date`` is the earliest order's creation, ``end_date`` one second past the sandbox clock, so a
-        sync covers every order as the sandbox shows it now.
-        """
+    def connection(self, shop_id: str) -> dict:
+        """tap-shopify's shop URL, static token, client credentials, API version and a client budget."""
         if shop_id not in self.shop_ids:
             msg = f"unknown shop {shop_id!r}; this sandbox serves {self.shop_ids}"
             raise KeyError(msg)
@@ -156,13 +152,9 @@ class ShopifySandbox(ChannelSandbox[ShopifyOrderGenerator]):
             "client_id": self.client_id,
             "client_secret": self.client_secret,
             "api_version": p.DEFAULT_API_VERSION,
-            "start_date": dt.datetime.fromtimestamp(self.start_ts, dt.timezone.utc).isoformat(),
-            "end_date": (self.now + dt.timedelta(seconds=1)).isoformat(),
-            "pii_salt": pii_salt,
         }
         if self.qps is not None:
             config["max_requests_per_second"] = self.qps
-        config.update(overrides)
         return config
 
     def order(self, i: int) -> dict:

@@ -117,13 +117,9 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
         """Every trade's neutral facts at the sandbox clock (the ERP sandboxes derive their orders from these)."""
         return self.generator.facts(self._now)
 
-    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
-        """A complete tap-taobao config for one shop (the sandbox must be started).
-
-        ``end_date`` is one second past the sandbox clock, so a sync covers every trade as served now
-        whether the window end is exclusive (the default) or inclusive.
-        """
-        config = {
+    def connection(self, shop_id: str) -> dict:
+        """tap-taobao's gateway and token URLs, app credentials and the shop's session and refresh token."""
+        return {
             "base_url": self.base_url,
             "token_url": self.base_url + "/token",
             "app_key": self.app_key,
@@ -131,12 +127,7 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
             "access_token": self.access_token(shop_id),
             "refresh_token": self.refresh_token(shop_id),
             "shop_id": str(shop_id),
-            "start_date": dt.datetime.fromtimestamp(self.start_ts, dt.timezone.utc).isoformat(),
-            "end_date": dt.datetime.fromtimestamp(self._now + 1, dt.timezone.utc).isoformat(),
-            "pii_salt": pii_salt,
         }
-        config.update(overrides)
-        return config
 
     # ------------------------------------------------------------------ internals
     def _mint(self, shop_id: str, serial: int) -> tuple[str, str]:

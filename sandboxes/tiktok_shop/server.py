@@ -132,10 +132,10 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
     def shop_currency(self, shop_id: str) -> str:
         return self.generator.regions[self.shop_ids.index(str(shop_id))].currency
 
-    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
-        """A complete tap-tiktok-shop config for one shop: every order in range, end at the clock + 1 s."""
+    def connection(self, shop_id: str) -> dict:
+        """tap-tiktok-shop's API and auth hosts, app credentials, the shop's cipher and tokens."""
         shop_id = str(shop_id)
-        config = {
+        return {
             "base_url": self.base_url,
             "auth_base_url": self.base_url,
             "app_key": self.app_key,
@@ -144,12 +144,10 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
             "shop_cipher": self.shop_cipher(shop_id),
             "access_token": self.access_token(shop_id),
             "refresh_token": self.refresh_token(shop_id),
-            "start_date": dt.datetime.fromtimestamp(self.start_ts - 1, dt.timezone.utc).isoformat(),
-            "end_date": dt.datetime.fromtimestamp(self._now + 1, dt.timezone.utc).isoformat(),
-            "pii_salt": pii_salt,
         }
-        config.update(overrides)
-        return config
+
+    def sync_start(self) -> int:
+        return self.start_ts - 1  # a second early: the earliest order is well inside the first window
 
     def order(self, i: int) -> dict:
         """Order ``i`` exactly as the search serves it now (before any tap processing)."""

@@ -205,23 +205,15 @@ class YouzanSandbox(ChannelSandbox[YouzanOrderGenerator]):
         with self._lock:
             self._no_permission.add(str(shop_id))
 
-    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
-        """A complete tap-youzan config for one shop (the sandbox must be started).
-
-        ``end_date`` is one second past the sandbox clock, so a sync covers every order as served now.
-        """
-        config = {
+    def connection(self, shop_id: str) -> dict:
+        """tap-youzan's gateway, client credentials, the shop (kdt_id) and its access token."""
+        return {
             "base_url": self.base_url,
             "client_id": self.client_id,
             "client_secret": self.client_secret,
             "kdt_id": str(shop_id),
             "access_token": self.access_token(str(shop_id)),
-            "start_date": dt.datetime.fromtimestamp(self.start_ts, dt.timezone.utc).isoformat(),
-            "end_date": (self.now + dt.timedelta(seconds=1)).isoformat(),
-            "pii_salt": pii_salt,
         }
-        config.update(overrides)
-        return config
 
     # ------------------------------------------------------------------ protocol
     def handle(self, request: SandboxRequest) -> SandboxResponse:
