@@ -48,6 +48,7 @@ class SapFaults(Faults):
 class SapSandbox(ErpSandbox):
     """One S/4HANA system (one sales organisation) holding the sales orders of a company's channel shops."""
 
+    formats = SAP_FORMATS
     server_name = "sap-sandbox"
     faults_class = SapFaults
     faults: SapFaults
@@ -76,15 +77,7 @@ class SapSandbox(ErpSandbox):
         wall_clock: t.Callable[[], float] | None = None,
     ) -> None:
         super().__init__(
-            seed,
-            as_of,
-            channel_orders,
-            SAP_FORMATS,
-            customer_codes=customer_codes,
-            zone=system_zone,
-            host=host,
-            port=port,
-            wall_clock=wall_clock,
+            seed, as_of, channel_orders, customer_codes=customer_codes, zone=system_zone, host=host, port=port, wall_clock=wall_clock
         )
         self.username = username
         self.password = password

@@ -55,6 +55,7 @@ class _Reply(Exception):  # noqa: N818 - control flow: an error envelope
 class YonyouSandbox(ErpSandbox):
     """One YonBIP tenant holding the company's sales orders (token host and gateway on one server)."""
 
+    formats = YONYOU_FORMATS
     server_name = "yonyou-sandbox"
     faults_class = YonyouFaults
     faults: YonyouFaults
@@ -81,15 +82,7 @@ class YonyouSandbox(ErpSandbox):
         wall_clock: t.Callable[[], float] | None = None,
     ) -> None:
         super().__init__(
-            seed,
-            as_of,
-            channel_orders,
-            YONYOU_FORMATS,
-            customer_codes=customer_codes,
-            zone=tenant_zone,
-            host=host,
-            port=port,
-            wall_clock=wall_clock,
+            seed, as_of, channel_orders, customer_codes=customer_codes, zone=tenant_zone, host=host, port=port, wall_clock=wall_clock
         )
         self.app_key = app_key
         self.app_secret = app_secret
