@@ -108,17 +108,10 @@ class OrderGenerator(OrderWorld):
     accessors to reason about the universe without rendering payloads.
     """
 
-    def __init__(
-        self,
-        seed: int,
-        as_of: dt.datetime,
-        n_orders: int,
-        shop_ids: Sequence[str],
-        days: int = 30,
-    ) -> None:
-        super().__init__(
-            seed, as_of, n_orders, shop_ids, days, shop_id_rule=(str.isdigit, "Douyin shop ids are numeric")
-        )
+    shop_id_rule = (str.isdigit, "Douyin shop ids are numeric")
+
+    def __init__(self, seed: int, as_of: dt.datetime, n_orders: int, shop_ids: Sequence[str], days: int = 30) -> None:
+        super().__init__(seed, as_of, n_orders, shop_ids, days)
         self.start_ts = self.window_start_ts
         self._shop_cuts = shop_cuts(len(self.shop_ids))
         # Shanghai midnight on/before the window start: creation times follow local hours.

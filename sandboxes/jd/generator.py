@@ -185,8 +185,10 @@ def _opaque(seed: int, purpose: bytes, buyer: int) -> str:
 class JdOrderGenerator(OrderWorld):
     """Lazily renders the orders of one deterministic universe (see module docstring)."""
 
+    shop_id_rule = (str.isdigit, "JD venderIds are numeric")
+
     def __init__(self, seed: int, as_of: dt.datetime, n_orders: int, shop_ids: Sequence[str], days: int = 30) -> None:
-        super().__init__(seed, as_of, n_orders, shop_ids, days, shop_id_rule=(str.isdigit, "JD venderIds are numeric"))
+        super().__init__(seed, as_of, n_orders, shop_ids, days)
         self._shop_cuts = shop_cuts(len(self.shop_ids))
         self._create = array("q", bytes(8 * self.n_orders))
         self._offsets = array("i", bytes(4 * N_EVENTS * self.n_orders))

@@ -22,22 +22,15 @@ DAY = 86_400
 class OrderWorld:
     """``n_orders`` orders of ``shop_ids`` over the ``days`` before ``as_of``, drawn from ``seed``.
 
-    ``shop_id_rule`` is the platform's id format as (check, the sentence a wrong id is refused with).
+    A generator declares its platform's shop-id format in ``shop_id_rule``.
     """
 
+    #: The platform's shop-id format: (check, the sentence a wrong id is refused with); None: any id.
+    shop_id_rule: t.ClassVar[tuple[t.Callable[[str], bool], str] | None] = None
     #: Where a full sync starts: the generator's earliest order or its window start (set by the generator).
     start_ts: int
 
-    def __init__(
-        self,
-        seed: int,
-        as_of: dt.datetime,
-        n_orders: int,
-        shop_ids: t.Sequence[str],
-        days: int = 30,
-        *,
-        shop_id_rule: tuple[t.Callable[[str], bool], str] | None = None,
-    ) -> None:
+    def __init__(self, seed: int, as_of: dt.datetime, n_orders: int, shop_ids: t.Sequence[str], days: int = 30) -> None:
         if as_of.tzinfo is None:
             msg = "as_of must be timezone-aware (UTC recommended)"
             raise ValueError(msg)
@@ -47,8 +40,8 @@ class OrderWorld:
         if not shop_ids:
             msg = "at least one shop id is required"
             raise ValueError(msg)
-        if shop_id_rule is not None:
-            check, rule = shop_id_rule
+        if self.shop_id_rule is not None:
+            check, rule = self.shop_id_rule
             for shop in shop_ids:
                 if not check(str(shop)):
                     msg = f"{rule}; got {shop!r}"

@@ -120,10 +120,10 @@ def _money(fen: int) -> Decimal:
 class PddOrderGenerator(OrderWorld):
     """Lazily renders the orders of one deterministic universe (see module docstring)."""
 
+    shop_id_rule = (str.isdigit, "Pinduoduo mall ids are numeric")
+
     def __init__(self, seed: int, as_of: dt.datetime, n_orders: int, shop_ids: Sequence[str], days: int = 30) -> None:
-        super().__init__(
-            seed, as_of, n_orders, shop_ids, days, shop_id_rule=(str.isdigit, "Pinduoduo mall ids are numeric")
-        )
+        super().__init__(seed, as_of, n_orders, shop_ids, days)
         self.start_ts = self.window_start_ts
         self._shop_cuts = shop_cuts(len(self.shop_ids))
         self._midnight0 = local_midnight(self.start_ts, SHANGHAI)

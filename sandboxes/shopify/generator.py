@@ -129,9 +129,10 @@ def _is_subdomain(shop: str) -> bool:
 class ShopifyOrderGenerator(OrderWorld):
     """Plans a deterministic universe of orders and renders each at any clock ``now >= as_of``."""
 
+    shop_id_rule = (_is_subdomain, "a Shopify shop is a myshopify subdomain (lower-case letters, digits, hyphens)")
+
     def __init__(self, seed: int, as_of: dt.datetime, n_orders: int, shop_ids: Sequence[str], days: int = 30) -> None:
-        rule = "a Shopify shop is a myshopify subdomain (lower-case letters, digits, hyphens)"
-        super().__init__(seed, as_of, n_orders, shop_ids, days, shop_id_rule=(_is_subdomain, rule))
+        super().__init__(seed, as_of, n_orders, shop_ids, days)
         self.profiles = [catalog.SHOP_PROFILES[k % len(catalog.SHOP_PROFILES)] for k in range(len(self.shop_ids))]
         self.zones = [ZoneInfo(profile.zone) for profile in self.profiles]
         self.plans = self._plan_all()

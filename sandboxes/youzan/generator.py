@@ -107,6 +107,8 @@ def _money(value: Decimal) -> Decimal:
 class YouzanOrderGenerator(OrderWorld):
     """The deterministic order universe of one sandbox (see module docstring)."""
 
+    shop_id_rule = (str.isdigit, "Youzan shop ids (kdt_id) are numeric")
+
     def __init__(
         self,
         seed: int,
@@ -117,9 +119,7 @@ class YouzanOrderGenerator(OrderWorld):
         *,
         plaintext_pii_per_10000: int = PLAINTEXT_PII_PER_10000,
     ) -> None:
-        super().__init__(
-            seed, as_of, n_orders, shop_ids, days, shop_id_rule=(str.isdigit, "Youzan shop ids (kdt_id) are numeric")
-        )
+        super().__init__(seed, as_of, n_orders, shop_ids, days)
         self.start_ts = self.window_start_ts
         self.plaintext_pii_per_10000 = plaintext_pii_per_10000
         self._shop_cuts = shop_cuts(len(self.shop_ids))

@@ -24,12 +24,21 @@ def test_the_world_spans_days_before_its_clock() -> None:
         ((dt.datetime(2024, 12, 1), 1, ["1"]), {}, "timezone-aware"),  # noqa: DTZ001 - the naive clock refused
         ((AS_OF, -1, ["1"]), {}, "n_orders must be >= 0"),
         ((AS_OF, 1, []), {}, "at least one shop id"),
-        ((AS_OF, 1, ["1", "x"]), {"shop_id_rule": (str.isdigit, "ids are numeric")}, "ids are numeric; got 'x'"),
     ],
 )
-def test_bad_worlds_are_refused_with_the_rule(args: tuple, kwargs: dict, message: str) -> None:
+def test_bad_worlds_are_refused(args: tuple, kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         OrderWorld(7, *args, **kwargs)
+
+
+class NumericShops(OrderWorld):
+    shop_id_rule = (str.isdigit, "ids are numeric")
+
+
+def test_a_generator_declares_its_shop_id_format() -> None:
+    assert NumericShops(7, AS_OF, 1, ["1", "22"]).shop_ids == ["1", "22"]
+    with pytest.raises(ValueError, match="ids are numeric; got 'x'"):
+        NumericShops(7, AS_OF, 1, ["1", "x"])
 
 
 def test_shop_cuts_weigh_shops_1_half_third() -> None:
