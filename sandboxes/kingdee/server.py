@@ -65,6 +65,7 @@ def _normalise_time(text: str) -> str:
 class KingdeeSandbox(ErpSandbox):
     """One K3Cloud site (one data centre) holding the company's sales orders."""
 
+    formats = KINGDEE_FORMATS
     server_name = "kingdee-sandbox"
     faults_class = KingdeeFaults
     faults: KingdeeFaults
@@ -94,15 +95,7 @@ class KingdeeSandbox(ErpSandbox):
         wall_clock: t.Callable[[], float] | None = None,
     ) -> None:
         super().__init__(
-            seed,
-            as_of,
-            channel_orders,
-            KINGDEE_FORMATS,
-            customer_codes=customer_codes,
-            zone=site_zone,
-            host=host,
-            port=port,
-            wall_clock=wall_clock,
+            seed, as_of, channel_orders, customer_codes=customer_codes, zone=site_zone, host=host, port=port, wall_clock=wall_clock
         )
         self.acct_id = acct_id
         self.username = username

@@ -67,7 +67,6 @@ def test_no_sandbox_imports_a_tap() -> None:
     assert tap_imports == []
 
 
-@pytest.mark.xfail(strict=False, reason="A1's branch (sandboxes/kit) removes the sandboxes' orderlayer.taps.common imports; remove this marker once both branches are merged")
 def test_no_sandbox_imports_the_taps_common_package() -> None:
     assert imports_under("sandboxes", "orderlayer.taps.common") == []
 
