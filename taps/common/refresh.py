@@ -13,7 +13,7 @@ lives here:
 * handing the new pair to the keeper and counting refreshes.
 
 A platform subclass supplies what really differs: :meth:`fetch_tokens` (the refresh call and its answer),
-:meth:`answer_error` (its own error class and code fields), its wording (``token_noun``, ``refresh_noun``,
+its ``error_class`` where it has its own, its wording (``token_noun``, ``refresh_noun``,
 ``rejected_again_cause``) and, where its rule differs, :meth:`rejected_again`.
 """
 
@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 from singer_sdk.authenticators import APIAuthenticatorBase
 
+from orderlayer.taps.common.envelope import answer_error_fields
+from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.tokens import TokenKeeper
 
 if t.TYPE_CHECKING:
@@ -35,14 +37,16 @@ if t.TYPE_CHECKING:
 
     import requests
 
-    from orderlayer.taps.common.errors import SourceAPIError
     from orderlayer.taps.common.redact import SecretFilter
 
 __all__ = ["NewTokens", "RefreshingAuthenticator", "RejectedAnswer"]
 
 
 class RejectedAnswer(t.Protocol):
-    """A platform's error answer: each client's envelope/error class has this."""
+    """A platform's error answer (:class:`~orderlayer.taps.common.envelope.Answer`)."""
+
+    @property
+    def code(self) -> int | str | None: ...
 
     def describe(self, method: str) -> str: ...
 
@@ -174,6 +178,9 @@ class RefreshingAuthenticator(APIAuthenticatorBase, t.Generic[AnswerT], abc.ABC)
         """Call the platform's refresh with ``self._refresh_token``; raise the platform's retriable error for a
         transient failure and a fatal one (naming the fix) when the refresh token is rejected."""
 
-    @abc.abstractmethod
+    #: The fatal error this platform raises.
+    error_class: t.ClassVar[type[SourceAPIError]] = SourceAPIError
+
     def answer_error(self, answer: AnswerT, message: str) -> SourceAPIError:
-        """The platform's fatal error for ``answer`` (with its own code fields), carrying ``message``."""
+        """The platform's fatal error for ``answer`` (with the answer's code fields), carrying ``message``."""
+        return self.error_class(message, **answer_error_fields(answer))

@@ -1,9 +1,10 @@
 """`ResilientStream`: singer-sdk's REST stream with the retry, logging and sync-range rules every tap shares.
 
-A channel's client subclasses it and implements ``validate_response`` (its envelope and error codes mapped to
-:class:`SourceRetriableError`, :class:`TokenRefreshedError` or :class:`SourceAPIError`) plus its paging; a JSON
-client starts ``validate_response`` with :meth:`ResilientStream.http_answer`, the HTTP-level half every JSON
-channel shares, and keeps only its envelope.
+A channel's client subclasses it and implements ``validate_response`` plus its paging. A JSON client starts
+``validate_response`` with :meth:`ResilientStream.http_answer`, the HTTP-level half every JSON channel shares,
+judges the answer with its platform's :class:`~orderlayer.taps.common.envelope.ErrorTable` and hands the verdict
+to :meth:`ResilientStream.act_on`, which raises :class:`SourceRetriableError`, :class:`TokenRefreshedError`
+(after :meth:`ResilientStream.renew_rejected_token`) or :class:`SourceAPIError` the same way for every tap.
 What lives here is what must not differ between taps: a server's retry hint is honoured (and a hint above the
 cap fails fast instead of sleeping for an hour), a refreshed token is retried at once, nothing secret reaches a
 log line or an error message, an answer's numbers are read exactly, and a sync range is computed from the
@@ -26,6 +27,7 @@ from singer_sdk import RESTStream
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
+from orderlayer.taps.common.envelope import Action, answer_error_fields
 from orderlayer.taps.common.errors import RETRIABLE_EXCEPTIONS, SourceAPIError, SourceRetriableError, TokenRefreshedError
 from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.ratelimit import RetryHintTooLongError, RetryPolicy, backoff_wait_generator, parse_retry_after
@@ -37,6 +39,7 @@ if t.TYPE_CHECKING:
 
     from singer_sdk.helpers.types import Context
 
+    from orderlayer.taps.common.envelope import Answer, Verdict
     from orderlayer.taps.common.ratelimit import TokenBucket
 
 __all__ = ["DeferredAuthStream", "ResilientStream", "bookmark_to_epoch"]
@@ -143,6 +146,36 @@ class ResilientStream(RESTStream[t.Any]):
                 raise self.fatal_error(msg, code=status) from None
             msg = f"{method}: HTTP {status} with a body that is not {self.answer_noun}"
             raise self.retriable_error(msg, response) from None
+
+    #: What follows an answer's description once a rejected token was renewed.
+    token_renewed_note: str = "access token refreshed, retrying"
+
+    def token_sent(self, response: requests.Response) -> str | None:  # noqa: ARG002, PLR6301
+        """The token the answered request carried (where it travels is the platform's); None when unknown."""
+        return None
+
+    def renew_rejected_token(self, rejected: str | None, answer: Answer, method: str) -> None:
+        """Renew the token the platform rejected (or fail clearly when renewing cannot help)."""
+        self.authenticator.handle_token_rejected(rejected, answer, method)
+
+    def act_on(
+        self, response: requests.Response, answer: Answer, verdict: Verdict, *, retry_after: float | None = None
+    ) -> None:
+        """Raise what ``verdict`` calls for about ``answer``; an OK verdict returns. A retry waits ``retry_after``
+        (default: the response's ``Retry-After``)."""
+        method = self.api_method
+        if verdict.action is Action.OK:
+            return
+        described = answer.describe(method)
+        if verdict.action is Action.RETRY:
+            hint = parse_retry_after(response.headers) if retry_after is None else retry_after
+            raise self.retriable_error(described, response, retry_after=hint, code=answer.code)
+        if verdict.action is Action.REFRESH_TOKEN:
+            self.renew_rejected_token(self.token_sent(response), answer, method)
+            msg = f"{described}; {self.token_renewed_note}"
+            raise TokenRefreshedError(msg, response)
+        msg = f"{described}. {verdict.hint}"
+        raise self.fatal_error(msg, **answer_error_fields(answer))
 
     # ---- retries
     @functools.cached_property
