@@ -9,10 +9,11 @@ import pytest
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
+from orderlayer.taps.common.envelope import Action
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
 from orderlayer.taps.common.windows import Window
 from orderlayer.taps.tiktok_shop import protocol as p
-from orderlayer.taps.tiktok_shop.client import Action, Envelope, WindowCursor, WindowedCursorPaginator, classify
+from orderlayer.taps.tiktok_shop.client import Envelope, WindowCursor, WindowedCursorPaginator, judge
 from orderlayer.taps.tiktok_shop.streams import OrdersStream
 from orderlayer.taps.tiktok_shop.tap import TapTikTokShop
 
@@ -65,7 +66,7 @@ def envelope(code: int, message: str = "", data: object = None) -> dict:
     ],
 )
 def test_classify(code: int, http: int, action: Action) -> None:
-    assert classify(Envelope(code, "", "", None), http) is action
+    assert judge(Envelope(code, "", "", None), http).action is action
 
 
 @pytest.mark.parametrize(
