@@ -132,11 +132,11 @@ class ErrorTable:
     def hint(self, code: Code, **kwargs: t.Any) -> str:  # noqa: ANN401
         return self.judge(code, **kwargs).hint
 
-    def retrying(self, codes: Iterable[Code]) -> ErrorTable:
-        """This table with ``codes`` retried before any other rule (a configured list such as
+    def first(self, action: Action, codes: Iterable[Code]) -> ErrorTable:
+        """This table with ``codes`` given ``action`` before any other rule (a configured list such as
         ``retriable_error_codes``); an empty list leaves the table as it is."""
         listed = tuple(codes)
-        return self.ahead(rule(Action.RETRY, *listed)) if listed else self
+        return self.ahead(rule(action, *listed)) if listed else self
 
     def ahead(self, *rows: ErrorRule) -> ErrorTable:
         """This table with ``rows`` looked at first."""

@@ -193,7 +193,7 @@ class TapJd(SourceTap):
     @cached_property
     def jd_connection(self) -> JdConnection:
         """Shared by all streams: one request budget, signer and token per tap run."""
-        return JdConnection.from_config(self.config, self.logger, JdStream.secret_filter)
+        return JdConnection.from_config(self.config, self.logger)
 
     def discover_streams(self) -> list[Stream]:
         return [OrdersStream(self), RefundAppliesStream(self), ServiceRefundsStream(self)]
