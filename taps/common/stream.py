@@ -27,7 +27,7 @@ from singer_sdk import RESTStream
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
-from orderlayer.taps.common.envelope import Action, answer_error_fields
+from orderlayer.taps.common.envelope import Action, CodeAnswer, ErrorTable, answer_error_fields
 from orderlayer.taps.common.errors import RETRIABLE_EXCEPTIONS, SourceAPIError, SourceRetriableError, TokenRefreshedError
 from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.ratelimit import RetryHintTooLongError, RetryPolicy, backoff_wait_generator, parse_retry_after
@@ -35,14 +35,14 @@ from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
 from orderlayer.taps.common.timeutil import parse_aware_datetime, to_epoch_seconds
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from singer_sdk.helpers.types import Context
 
     from orderlayer.taps.common.envelope import Answer, Verdict
     from orderlayer.taps.common.ratelimit import TokenBucket
 
-__all__ = ["DeferredAuthStream", "ResilientStream", "bookmark_to_epoch"]
+__all__ = ["CallStream", "DeferredAuthStream", "ResilientStream", "bookmark_to_epoch"]
 
 _NAIVE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
 
@@ -268,3 +268,55 @@ class DeferredAuthStream(ResilientStream):
         request.headers.setdefault("User-Agent", self.user_agent)
         self.requests_session.auth = None
         return self.requests_session.prepare_request(request)
+
+
+class CallStream(ResilientStream):
+    """For platforms whose records each need several calls (Ele.me, Meituan): :meth:`send_call` sends one signed
+    request through singer-sdk's retry loop, and the stream assembles records itself (no paginator, no
+    ``parse_response``). The answer is a code: :attr:`errors` (the platform's table) judges it, with the codes
+    configured under ``retriable_error_codes`` retried first."""
+
+    #: The platform's error table and the codes it retries when the config names none.
+    errors: t.ClassVar[ErrorTable]
+    default_retriable_codes: t.ClassVar[tuple[int, ...]] = ()
+    #: How an answer names its code, e.g. "errno".
+    code_label: t.ClassVar[str] = "code"
+
+    def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
+        super().__init__(tap)
+        self._method = self.path or self.name
+        self._send: Callable[..., requests.Response] | None = None
+        #: Calls made per method, for the sync summary.
+        self.calls: dict[str, int] = {}
+
+    @property
+    def api_method(self) -> str:
+        return self._method
+
+    @functools.cached_property
+    def error_table(self) -> ErrorTable:
+        configured = self.config.get("retriable_error_codes")
+        codes = self.default_retriable_codes if configured is None else configured
+        return self.errors.first(Action.RETRY, (int(c) for c in codes))
+
+    def send_call(self, name: str, context: Context | None, **request: t.Any) -> requests.Response:  # noqa: ANN401
+        """Send ``request`` (``build_prepared_request`` arguments) as the platform's call ``name``, retried per policy."""
+        self._method = name
+        self.calls[name] = self.calls.get(name, 0) + 1
+        prepared = self.build_prepared_request(headers=self.http_headers, **request)
+        if self._send is None:
+            self._send = self.request_decorator(self._request)
+        return self._send(prepared, context)
+
+    def judge_code(self, response: requests.Response, code: int | None, text: str) -> None:
+        """Raise what a failure ``code`` calls for (retry or fatal with the table's hint)."""
+        answer = CodeAnswer(code, text, self.code_label)
+        verdict = self.error_table.judge(code)
+        self.act_on(response, answer, verdict)
+
+    def get_new_paginator(self) -> None:
+        return None
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:  # noqa: ARG002, PLR6301
+        # Records are assembled in get_records from several calls.
+        return iter(())

@@ -22,6 +22,7 @@ class TapEleme(SourceTap):
     """Singer tap for the Ele.me retail open platform (api-be.ele.me; one shop per config)."""
 
     name = "tap-eleme"
+    renamed_keys: t.ClassVar[dict[str, str]] = {"retriable_errnos": "retriable_error_codes"}
 
     config_jsonschema = th.PropertiesList(
         th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="Gateway URL; point it at a sandbox for tests."),
@@ -63,10 +64,10 @@ class TapEleme(SourceTap):
             description="URL-encode values (Java URLEncoder style) before hashing the signature (unconfirmed which the gateway expects).",
         ),
         th.Property(
-            "retriable_errnos",
+            "retriable_error_codes",
             th.ArrayType(th.IntegerType),
             default=list(p.DEFAULT_RETRIABLE_ERRNOS),
-            description="errno values retried with backoff. The platform's throttling/busy errnos are unconfirmed; the defaults are the sandbox's. HTTP 429/5xx are always retried.",
+            description="errno values retried with backoff (formerly retriable_errnos). The platform's throttling/busy errnos are unconfirmed; the defaults are the sandbox's. HTTP 429/5xx are always retried.",
         ),
         *source_properties(
             pii_subject="the buyer phone",

@@ -75,7 +75,7 @@ class KingdeeAuthenticator(APIAuthenticatorBase):
         self,
         *,
         mode: str,
-        server_url: str,
+        base_url: str,
         identity: p.SigningIdentity,
         password: str | None,
         login_body_style: str,
@@ -90,7 +90,7 @@ class KingdeeAuthenticator(APIAuthenticatorBase):
         self.identity = identity
         self._password = password or ""
         self._login_body_style = login_body_style
-        self._login_url = server_url.rstrip("/") + "/" + p.VALIDATE_USER + p.SERVICE_SUFFIX
+        self._login_url = base_url.rstrip("/") + "/" + p.VALIDATE_USER + p.SERVICE_SUFFIX
         self._timeout = timeout
         self._session = session
         self._clock = clock
@@ -160,7 +160,7 @@ class KingdeeAuthenticator(APIAuthenticatorBase):
         except ValueError:
             payload = None
         if response.status_code != 200 or not isinstance(payload, dict):
-            msg = f"ValidateUser answered HTTP {response.status_code} without a login result: check server_url (…/k3cloud/)"
+            msg = f"ValidateUser answered HTTP {response.status_code} without a login result: check base_url (…/k3cloud/)"
             raise SourceAPIError(msg, code=response.status_code)
         if payload.get("LoginResultType") != p.LOGIN_SUCCESS:
             msg = (
@@ -284,7 +284,7 @@ class KingdeeStream(DeferredAuthStream):
 
     @property
     def url_base(self) -> str:
-        return str(self.config["server_url"]).rstrip("/")
+        return str(self.config["base_url"]).rstrip("/")
 
     @property
     def http_headers(self) -> dict:
@@ -305,7 +305,7 @@ class KingdeeStream(DeferredAuthStream):
             msg = f"{method}: HTTP {status} {response.reason}"
             raise SourceRetriableError(msg, response, retry_after=parse_retry_after(response.headers), code=status)
         if status not in (200, 206):
-            msg = f"{method}: HTTP {status} {response.reason}; check server_url (the site root, e.g. https://host/k3cloud/)"
+            msg = f"{method}: HTTP {status} {response.reason}; check base_url (the site root, e.g. https://host/k3cloud/)"
             raise SourceAPIError(msg, code=status)
         self.authenticator.remember_cookies(response)
         if response.content.lstrip().startswith(b"response_error:"):

@@ -40,7 +40,7 @@ def _dedupe(keys: t.Iterable[str]) -> list[str]:
 
 
 class SalesOrdersStream(KingdeeStream):
-    """``SAL_SaleOrder`` incremental on ``FModifyDate`` (server-local time, no offset; zone ``site_timezone``).
+    """``SAL_SaleOrder`` incremental on ``FModifyDate`` (server-local time, no offset; zone ``source_timezone``).
 
     Windows ``[start, end)`` ascend from the bookmark (or ``start_date``); rows come sorted by
     (FModifyDate, FID, entry) and pages continue after the last received row, so bills are emitted in
@@ -80,7 +80,7 @@ class SalesOrdersStream(KingdeeStream):
 
     @property
     def source_zone(self) -> str:  # type: ignore[override]
-        return str(self.config.get("site_timezone", "Asia/Shanghai"))
+        return str(self.config.get("source_timezone", "Asia/Shanghai"))
 
     # ---- sync range
     def incremental_bounds(self, context: Context | None) -> tuple[int, int]:

@@ -162,7 +162,7 @@ class YonyouStream(DeferredAuthStream):
 
     @property
     def url_base(self) -> str:
-        return str(self.config["gateway_url"]).rstrip("/")
+        return str(self.config["base_url"]).rstrip("/")
 
     @property
     def http_headers(self) -> dict:
@@ -182,7 +182,7 @@ class YonyouStream(DeferredAuthStream):
             payload = load_payload(response)
         except (ValueError, UnicodeDecodeError):
             if status >= 400:
-                msg = f"{method}: HTTP {status} {response.reason} with a non-JSON body; check gateway_url"
+                msg = f"{method}: HTTP {status} {response.reason} with a non-JSON body; check base_url"
                 raise SourceAPIError(msg, code=status) from None
             msg = f"{method}: the body is not complete JSON (a cut response); fetching it again"
             raise SourceRetriableError(msg, response) from None
@@ -195,7 +195,7 @@ class YonyouStream(DeferredAuthStream):
             raise TokenRefreshedError(msg, response)
         if code != p.LIST_OK:
             msg = (
-                f"{method}: HTTP {status}, code {code}: {message or 'no message'}. Check gateway_url (the tenant's data "
+                f"{method}: HTTP {status}, code {code}: {message or 'no message'}. Check base_url (the tenant's data "
                 "centre), that the app is authorised for 销售订单列表查询, page_size (<= 500) and incremental_field"
             )
             raise SourceAPIError(msg, code=code)

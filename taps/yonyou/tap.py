@@ -26,9 +26,10 @@ class TapYonyou(ErpTap):
 
     name = "tap-yonyou"
     secret_keys = SECRET_KEYS
+    renamed_keys: t.ClassVar[dict[str, str]] = {"gateway_url": "base_url"}
 
     config_jsonschema = th.PropertiesList(
-        th.Property("gateway_url", th.StringType, required=True, description="The tenant's API gateway, e.g. https://c2.yonyoucloud.com/iuap-api-gateway (from getGatewayAddress)."),
+        th.Property("base_url", th.StringType, required=True, description="The tenant's API gateway, e.g. https://c2.yonyoucloud.com/iuap-api-gateway (from getGatewayAddress). Formerly gateway_url."),
         th.Property("token_url", th.StringType, required=True, description="The tenant's auth host, e.g. https://c2.yonyoucloud.com/iuap-api-auth."),
         th.Property("app_key", th.StringType, required=True, description="appKey of the self-built app (自建应用)."),
         th.Property("app_secret", th.StringType, required=True, secret=True, description="appSecret; signs the token request."),

@@ -12,7 +12,7 @@ from orderlayer.sandboxes.kingdee import KingdeeSandbox
 from orderlayer.taps.kingdee.tap import TapKingdee
 
 SANDBOX_CONFIG: dict[str, t.Any] = {
-    "server_url": "http://127.0.0.1:9/k3cloud/",  # replaced by the fixture below
+    "base_url": "http://127.0.0.1:9/k3cloud/",  # replaced by the fixture below
     "acct_id": "replaced-by-fixture",
     "username": "replaced-by-fixture",
     "app_id": "000000_replaced-by-fixture",
@@ -30,7 +30,7 @@ def kingdee_sandbox_module() -> t.Iterator[KingdeeSandbox]:
     sandbox = KingdeeSandbox(SEED, AS_OF, channel_orders(150))
     sandbox.start()
     SANDBOX_CONFIG.update(
-        server_url=f"{sandbox.base_url}/k3cloud/",
+        base_url=f"{sandbox.base_url}/k3cloud/",
         acct_id=sandbox.acct_id,
         username=sandbox.username,
         app_id=sandbox.app_id,

@@ -12,7 +12,7 @@ from orderlayer.sandboxes.yonyou import YonyouSandbox
 from orderlayer.taps.yonyou.tap import TapYonyou
 
 SANDBOX_CONFIG: dict[str, t.Any] = {
-    "gateway_url": "http://127.0.0.1:9",  # replaced by the fixture below
+    "base_url": "http://127.0.0.1:9",  # replaced by the fixture below
     "token_url": "http://127.0.0.1:9",
     "app_key": "replaced-by-fixture",
     "app_secret": "replaced-by-fixture",
@@ -28,7 +28,7 @@ SANDBOX_CONFIG: dict[str, t.Any] = {
 def yonyou_sandbox_module() -> t.Iterator[YonyouSandbox]:
     sandbox = YonyouSandbox(SEED, AS_OF, channel_orders(150))
     sandbox.start()
-    SANDBOX_CONFIG.update(gateway_url=sandbox.base_url, token_url=sandbox.base_url, app_key=sandbox.app_key, app_secret=sandbox.app_secret)
+    SANDBOX_CONFIG.update(base_url=sandbox.base_url, token_url=sandbox.base_url, app_key=sandbox.app_key, app_secret=sandbox.app_secret)
     yield sandbox
     sandbox.stop()
 
