@@ -17,6 +17,7 @@ keyset paging over FModifyDate windows, and entry rows grouped back into bills.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import http.cookiejar
 import threading
 import time
@@ -29,7 +30,8 @@ import simplejson
 from singer_sdk.authenticators import APIAuthenticatorBase
 from singer_sdk.pagination import BaseAPIPaginator
 
-from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
+from orderlayer.taps.common.envelope import Action, ErrorTable
+from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
 from orderlayer.taps.common.ratelimit import parse_retry_after
 from orderlayer.taps.common.stream import DeferredAuthStream
 from orderlayer.taps.kingdee import protocol as p
@@ -41,10 +43,6 @@ if t.TYPE_CHECKING:
     from orderlayer.taps.common.windows import Window
 
 __all__ = ["BillGrouper", "KeysetPaginator", "KdPage", "KingdeeAuthenticator", "KingdeeStream", "load_rows"]
-
-#: MsgCode of a server-side exception: retried (a lock or timeout on the customer's database is transient).
-RETRIABLE_MSG_CODES = frozenset({p.MSG_EXCEPTION})
-
 
 class _NoCookies(http.cookiejar.DefaultCookiePolicy):
     """The authenticator owns the session cookies (a retry must not re-send a stale one from the jar)."""
@@ -322,30 +320,20 @@ class KingdeeStream(DeferredAuthStream):
                 msg = f"{method}: expected an array of rows, got {type(payload).__name__}; retrying"
                 raise SourceRetriableError(msg, response)
             return
-        if error.msg_code in self.session_lost_codes:
-            used = response.request.headers.get("Cookie") if response.request is not None else None
-            self.authenticator.session_lost(used)
-            msg = f"{method}: {error.describe()}; session renewed, retrying"
-            raise TokenRefreshedError(msg, response)
-        if error.msg_code in RETRIABLE_MSG_CODES:
-            raise SourceRetriableError(f"{method}: {error.describe()}", response, code=error.msg_code)
-        raise SourceAPIError(f"{method}: {error.describe()}. {fatal_hint(error)}", code=error.msg_code)
+        self.act_on(response, error, self.errors.judge(error.msg_code))
 
+    @functools.cached_property
+    def errors(self) -> ErrorTable:
+        """The protocol's table behind the configured session-lost codes."""
+        return p.ERRORS.first(Action.REFRESH_TOKEN, self.session_lost_codes)
 
-def fatal_hint(error: p.ResponseStatus) -> str:
-    """The likely fix for a failed call, naming config keys."""
-    if error.msg_code == p.MSG_NO_PERMISSION:
-        return "The integration user lacks permission to view 销售订单 (SAL_SaleOrder): grant it to the user in config key 'username'"
-    if error.msg_code == p.MSG_FIELD_MISSING:
-        return "A field key does not exist on this site: check reference_field_key and extra_field_keys (custom F_ fields differ per site)"
-    if error.msg_code == p.MSG_VALIDATION_FAILED:
-        return (
-            "The signed login was refused: check app_id and app_secret (第三方系统登录授权), acct_id (data-centre id) and "
-            "username, and that this machine's clock is right"
-        )
-    if error.msg_code == p.MSG_PARAMETER_ERROR:
-        return "A query parameter was refused: check page_size (<= 2000) and filter_extra"
-    return "The site refused the query; see the message above"
+    token_renewed_note = "session renewed, retrying"
+
+    def token_sent(self, response: requests.Response) -> str | None:  # noqa: PLR6301
+        return response.request.headers.get("Cookie") if response.request is not None else None
+
+    def renew_rejected_token(self, rejected: str | None, answer: p.ResponseStatus, method: str) -> None:  # type: ignore[override]  # noqa: ARG002
+        self.authenticator.session_lost(rejected)
 
 
 def local_text(epoch: int, zone: dt.tzinfo) -> str:
