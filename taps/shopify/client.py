@@ -47,27 +47,8 @@ _FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-shopify", "tap-sh
 
 
 def fatal_hint(status: int, shop: str, api_version: str) -> str:
-    """What to fix after a non-retriable HTTP status, in operator terms (config keys by name)."""
-    if status == 401:
-        return (
-            f"the access token was rejected: check access_token is the Admin API token of an app installed on "
-            f"{p.shop_domain(shop)} (config key 'shop_id'), or set client_id and client_secret so the tap can obtain one"
-        )
-    if status == 402:
-        return f"the shop {p.shop_domain(shop)} is frozen (payment required): the store owner must settle the bill"
-    if status == 403:
-        return (
-            "the app lacks permission: grant the read_orders scope (and read_all_orders for orders older than "
-            "60 days) to the app whose access_token / client_id the config uses"
-        )
-    if status == 404:
-        return (
-            f"not found: check 'shop_id' (the myshopify subdomain, here {shop!r}) and 'api_version' "
-            f"(here {api_version!r}, a dated release such as {p.DEFAULT_API_VERSION})"
-        )
-    if status == 423:
-        return f"the shop {p.shop_domain(shop)} is locked by Shopify; it must be unlocked before it can be synced"
-    return "the request was rejected: check page_size (1-250) and api_version; otherwise report a tap bug"
+    """What to fix after a non-retriable HTTP status (:data:`protocol.STATUS_ERRORS`), naming config keys."""
+    return p.STATUS_ERRORS.hint(status, shop=shop, domain=p.shop_domain(shop), api_version=api_version)
 
 
 # --------------------------------------------------------------------------- auth
