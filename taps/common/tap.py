@@ -18,6 +18,7 @@ from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
+from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.ratelimit import TokenBucket
 from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
 from orderlayer.taps.common.timeutil import parse_aware_datetime, to_epoch_seconds
@@ -26,6 +27,11 @@ from orderlayer.taps.common.tokens import STORE_CONFIG_KEY
 if t.TYPE_CHECKING:
     import logging
     from collections.abc import Mapping
+
+    import requests
+    from singer_sdk.streams import Stream
+
+    from orderlayer.taps.common.http import Connection
 
 __all__ = ["ErpTap", "SourceTap", "date_range_errors", "rename_deprecated_keys", "source_properties"]
 
@@ -159,6 +165,21 @@ class SourceTap(Tap):
 
     #: Config keys this tap once spelled differently: old name -> the uniform name (see module docstring).
     renamed_keys: t.ClassVar[Mapping[str, str]] = {}
+    #: The tap's streams, in the order they sync.
+    stream_classes: t.ClassVar[tuple[type[Stream], ...]] = ()
+    #: What all streams of one run share (request budget, signer, token), for taps that have one.
+    connection_class: t.ClassVar[type[Connection] | None] = None
+
+    @cached_property
+    def connection(self) -> Connection:
+        """Shared by all streams: one request budget, signer and token per tap run."""
+        if self.connection_class is None:
+            msg = f"{self.name} declares no connection_class"
+            raise TypeError(msg)
+        return self.connection_class.from_config(self.config, self.logger)
+
+    def discover_streams(self) -> list[Stream]:
+        return [stream_class(self) for stream_class in self.stream_classes]
 
     #: Where the hook's errors stand in the joined message: most taps list them first; those that
     #: always listed them after the date checks set this, so their error texts stay as they were.
@@ -208,3 +229,13 @@ class ErpTap(SourceTap):
         # The schema's default, in case the config reaches us without defaults applied.
         default = self.config_jsonschema["properties"]["max_requests_per_second"]["default"]
         return TokenBucket(float(self.config.get("max_requests_per_second", default)))
+
+    def paced(self, session: requests.Session) -> requests.Session:
+        """``session`` sending through the run's request budget (the authenticator's and every stream's)."""
+        return mount_rate_limiter(session, self.request_bucket)
+
+    def discover_streams(self) -> list[Stream]:
+        streams = super().discover_streams()
+        for stream in streams:
+            self.paced(stream.requests_session)  # type: ignore[attr-defined]
+        return streams

@@ -269,7 +269,7 @@ class DouyinStream(ResilientStream):
 
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap, http_method="POST")
-        self._connection: DouyinConnection = tap.douyin_connection
+        self._connection: DouyinConnection = tap.connection
         self.share_budget(self._connection.bucket)
 
     @property

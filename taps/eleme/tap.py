@@ -13,8 +13,6 @@ from orderlayer.taps.eleme.client import connection_bucket
 from orderlayer.taps.eleme.streams import OrdersStream
 
 if t.TYPE_CHECKING:
-    from singer_sdk.streams import Stream
-
     from orderlayer.taps.common.ratelimit import TokenBucket
 
 
@@ -22,6 +20,7 @@ class TapEleme(SourceTap):
     """Singer tap for the Ele.me retail open platform (api-be.ele.me; one shop per config)."""
 
     name = "tap-eleme"
+    stream_classes = (OrdersStream,)
     renamed_keys: t.ClassVar[dict[str, str]] = {"retriable_errnos": "retriable_error_codes"}
 
     config_jsonschema = th.PropertiesList(
@@ -81,9 +80,6 @@ class TapEleme(SourceTap):
     def request_budget(self) -> TokenBucket:
         """Shared by all streams: one request budget per tap run (the platform counts per partner)."""
         return connection_bucket(self.config)
-
-    def discover_streams(self) -> list[Stream]:
-        return [OrdersStream(self)]
 
 
 if __name__ == "__main__":

@@ -216,7 +216,7 @@ class JdStream(ResilientStream):
 
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap)
-        self._connection: JdConnection = tap.jd_connection
+        self._connection: JdConnection = tap.connection
         self.share_budget(self._connection.bucket)
 
     @property

@@ -9,14 +9,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import requests
 from singer_sdk import typing as th
 
-from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.tap import ErpTap, source_properties
 from orderlayer.taps.kingdee import protocol as p
 from orderlayer.taps.kingdee.client import KingdeeAuthenticator, isolate_cookies
 from orderlayer.taps.kingdee.streams import SalesOrdersStream
-
-if t.TYPE_CHECKING:
-    from singer_sdk.streams import Stream
 
 SECRET_KEYS = ("app_secret", "password", "pii_salt")
 
@@ -25,6 +21,7 @@ class TapKingdee(ErpTap):
     """Singer tap for K3Cloud ``SAL_SaleOrder`` (one tap config = one site data centre)."""
 
     name = "tap-kingdee"
+    stream_classes = (SalesOrdersStream,)
     secret_keys = SECRET_KEYS
     renamed_keys: t.ClassVar[dict[str, str]] = {"server_url": "base_url", "auth_mode": "auth_method", "site_timezone": "source_timezone"}
 
@@ -94,6 +91,9 @@ class TapKingdee(ErpTap):
             errors.append(f"config key 'source_timezone': unknown IANA zone {self.config.get('source_timezone')!r}")
         return errors
 
+    def paced(self, session: requests.Session) -> requests.Session:
+        return isolate_cookies(super().paced(session))
+
     @cached_property
     def kingdee_authenticator(self) -> KingdeeAuthenticator:
         c = self.config
@@ -111,15 +111,10 @@ class TapKingdee(ErpTap):
             password=c.get("password"),
             login_body_style=c.get("login_body_style", "object"),
             timeout=float(c.get("request_timeout", 60)),
-            session=isolate_cookies(mount_rate_limiter(requests.Session(), self.request_bucket)),
+            session=self.paced(requests.Session()),
             logger=self.logger,
             on_secret=self.secret_filter.add,
         )
-
-    def discover_streams(self) -> list[Stream]:
-        stream = SalesOrdersStream(self)
-        isolate_cookies(mount_rate_limiter(stream.requests_session, self.request_bucket))
-        return [stream]
 
 
 if __name__ == "__main__":

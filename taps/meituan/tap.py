@@ -13,8 +13,6 @@ from orderlayer.taps.meituan.client import connection_bucket
 from orderlayer.taps.meituan.streams import OrdersStream
 
 if t.TYPE_CHECKING:
-    from singer_sdk.streams import Stream
-
     from orderlayer.taps.common.ratelimit import TokenBucket
 
 
@@ -22,6 +20,7 @@ class TapMeituan(SourceTap):
     """Singer tap for the Meituan Waimai open platform (one store per config)."""
 
     name = "tap-meituan"
+    stream_classes = (OrdersStream,)
 
     config_jsonschema = th.PropertiesList(
         th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="Gateway incl. /api/v1; point it at a sandbox for tests."),
@@ -75,9 +74,6 @@ class TapMeituan(SourceTap):
     def request_budget(self) -> TokenBucket:
         """Shared by all streams: one request budget per tap run (the platform counts per app)."""
         return connection_bucket(self.config)
-
-    def discover_streams(self) -> list[Stream]:
-        return [OrdersStream(self)]
 
 
 if __name__ == "__main__":

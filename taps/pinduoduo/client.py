@@ -261,7 +261,7 @@ class PinduoduoStream(ResilientStream):
 
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap, http_method="POST")
-        self._connection: PinduoduoConnection = tap.pinduoduo_connection
+        self._connection: PinduoduoConnection = tap.connection
         self.share_budget(self._connection.bucket)
 
     @property

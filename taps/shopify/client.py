@@ -284,7 +284,7 @@ class ShopifyStream(ResilientStream):
 
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap)
-        self._connection: ShopifyConnection = tap.shopify_connection
+        self._connection: ShopifyConnection = tap.connection
         mount_call_limit(self.requests_session, self._connection.bucket, self._connection.pacer)
         install_secret_filter(SECRET_FILTER, (self.logger.name,))
         self._version_warned = False

@@ -191,7 +191,7 @@ class TaobaoStream(ResilientStream):
 
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap, http_method="POST")
-        self._connection: TaobaoConnection = tap.taobao_connection
+        self._connection: TaobaoConnection = tap.connection
         self.share_budget(self._connection.bucket)
 
     @property

@@ -381,7 +381,7 @@ class TikTokShopStream(ResilientStream):
 
     def __init__(self, tap: t.Any, *, http_method: str = "POST") -> None:  # noqa: ANN401
         super().__init__(tap, http_method=http_method)
-        self._connection: TikTokShopConnection = tap.tiktok_connection
+        self._connection: TikTokShopConnection = tap.connection
         self.share_budget(self._connection.bucket)
 
     @property

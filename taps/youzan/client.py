@@ -248,7 +248,7 @@ class YouzanStream(ResilientStream):
 
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap, http_method="POST")
-        self._connection: YouzanConnection = tap.youzan_connection
+        self._connection: YouzanConnection = tap.connection
         self._authenticator = YouzanAuthenticator(self._connection.tokens)
         self.share_budget(self._connection.bucket)
 
