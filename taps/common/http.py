@@ -11,6 +11,7 @@ from requests.adapters import HTTPAdapter
 
 from orderlayer.taps.common.ratelimit import RetryPolicy, TokenBucket
 from orderlayer.taps.common.redact import guard_config_secrets
+from orderlayer.taps.common.refresh import TokenCalls
 from orderlayer.taps.common.tokens import TokenKeeper
 
 if t.TYPE_CHECKING:
@@ -80,6 +81,8 @@ class Connection(abc.ABC, t.Generic[AuthT]):
     secret_filter: t.ClassVar[SecretFilter]
     #: Config keys a stored token is tied to (``token_store_path``), for platforms that refresh tokens.
     identity_keys: t.ClassVar[tuple[str, ...]] = ()
+    #: Seconds per HTTP request when the config sets no ``request_timeout``.
+    default_timeout: t.ClassVar[float] = 30.0
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> t.Self:
@@ -94,8 +97,14 @@ class Connection(abc.ABC, t.Generic[AuthT]):
         """The platform's authenticator, sending through ``session`` (the paced one)."""
 
     @classmethod
-    def token_keeper(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> TokenKeeper:
-        """The access / refresh tokens from the config, or from ``token_store_path`` when it holds newer ones."""
-        return TokenKeeper.from_config(
+    def timeout(cls, config: Mapping[str, t.Any]) -> float:
+        return float(config.get("request_timeout", cls.default_timeout))
+
+    @classmethod
+    def token_calls(cls, config: Mapping[str, t.Any], session: requests.Session, logger: logging.Logger) -> TokenCalls:
+        """A refreshing authenticator's tokens (the config's, or ``token_store_path``'s when it holds newer ones),
+        its session and its timeout."""
+        tokens = TokenKeeper.from_config(
             config, platform=cls.platform, identity_keys=cls.identity_keys, secret_filter=cls.secret_filter, logger=logger
         )
+        return TokenCalls(tokens, session, cls.timeout(config), logger)

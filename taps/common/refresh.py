@@ -29,6 +29,7 @@ from singer_sdk.authenticators import APIAuthenticatorBase
 
 from orderlayer.taps.common.envelope import answer_error_fields
 from orderlayer.taps.common.errors import SourceAPIError
+from orderlayer.taps.common.redact import SecretFilter
 from orderlayer.taps.common.tokens import TokenKeeper
 
 if t.TYPE_CHECKING:
@@ -37,9 +38,7 @@ if t.TYPE_CHECKING:
 
     import requests
 
-    from orderlayer.taps.common.redact import SecretFilter
-
-__all__ = ["NewTokens", "RefreshingAuthenticator", "RejectedAnswer"]
+__all__ = ["NewTokens", "RefreshingAuthenticator", "RejectedAnswer", "TokenCalls"]
 
 
 class RejectedAnswer(t.Protocol):
@@ -76,6 +75,38 @@ class NewTokens:
         return cls(str(access_token), str(refresh_token) if refresh_token else None, access_expires_at, refresh_expires_at)
 
 
+@dataclass(frozen=True)
+class TokenCalls:
+    """What a refreshing authenticator works with besides its credentials: the tokens (and where refreshed ones
+    go), the session and timeout of its own calls (the refresh), its log and its clock."""
+
+    tokens: TokenKeeper
+    session: requests.Session
+    timeout: float
+    logger: logging.Logger
+    clock: Callable[[], float] = time.time
+
+    @classmethod
+    def in_memory(
+        cls,
+        access_token: str,
+        refresh_token: str | None,
+        *,
+        platform: str,
+        session: requests.Session,
+        timeout: float,
+        logger: logging.Logger,
+        clock: Callable[[], float] = time.time,
+        secret_filter: SecretFilter | None = None,
+    ) -> TokenCalls:
+        """Tokens that live only in this process (no token store)."""
+        keeper = TokenKeeper(
+            platform=platform, access_token=access_token, refresh_token=refresh_token, identity=(),
+            secret_filter=secret_filter or SecretFilter(), logger=logger, clock=clock,
+        )
+        return cls(keeper, session, timeout, logger, clock)
+
+
 class RefreshingAuthenticator(APIAuthenticatorBase, t.Generic[AnswerT], abc.ABC):
     """Base of a signing authenticator that owns a refreshable access token (see module docstring)."""
 
@@ -89,34 +120,20 @@ class RefreshingAuthenticator(APIAuthenticatorBase, t.Generic[AnswerT], abc.ABC)
     #: A rejection this soon after a successful refresh is not refreshed again (:meth:`rejected_again`).
     rerefresh_cooldown_seconds: t.ClassVar[float] = 60.0
 
-    def __init__(
-        self,
-        *,
-        access_token: str,
-        refresh_token: str | None,
-        session: requests.Session,
-        timeout: float,
-        secret_filter: SecretFilter,
-        logger: logging.Logger,
-        clock: Callable[[], float] = time.time,
-        tokens: TokenKeeper | None = None,
-    ) -> None:
+    def __init__(self, calls: TokenCalls) -> None:
         super().__init__()
         #: The HTTP session and timeout of the refresh call (the platform's :meth:`fetch_tokens`).
-        self._session = session
-        self._timeout = timeout
+        self._session = calls.session
+        self._timeout = calls.timeout
         #: Where refreshed tokens go (and, with a token store, come from); see taps/common/tokens.py.
-        self._tokens = tokens or TokenKeeper(
-            platform=self.platform, access_token=access_token, refresh_token=refresh_token, identity=(),
-            secret_filter=secret_filter, logger=logger, clock=clock,
-        )
-        self._access_token = access_token
-        self._refresh_token = refresh_token or None
-        self._clock = clock
+        self._tokens = calls.tokens
+        self._access_token = calls.tokens.access_token
+        self._refresh_token = calls.tokens.refresh_token or None
+        self._clock = calls.clock
         self._lock = threading.Lock()
         self._refreshed_at: float | None = None
         self.refresh_count = 0
-        self.logger = logger
+        self.logger = calls.logger
 
     @property
     def access_token(self) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import abc
 import logging
-import time
 import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -30,14 +29,14 @@ from orderlayer.taps.common.http import Connection
 from orderlayer.taps.common.paging import WindowedPagePaginator, WindowPage
 from orderlayer.taps.common.ratelimit import RetryPolicy, parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter
-from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
+from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator, TokenCalls
 from orderlayer.taps.common.stream import ResilientStream
-from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
+from orderlayer.taps.common.tokens import expiry_from
 from orderlayer.taps.douyin import protocol as p
 from orderlayer.taps.douyin.protocol import canonical_param_json, method_for_path, sign, signed_query
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
     from singer_sdk.helpers.types import Context
 
@@ -127,23 +126,14 @@ class DouyinAuthenticator(RefreshingAuthenticator[Envelope]):
 
     def __init__(
         self,
+        calls: TokenCalls,
         *,
         base_url: str,
         app_key: str,
         app_secret: str,
-        access_token: str,
-        refresh_token: str | None,
         sign_method: str,
-        timeout: float,
-        session: requests.Session,
-        logger: logging.Logger,
-        clock: Callable[[], float] = time.time,
-        tokens: TokenKeeper | None = None,
     ) -> None:
-        super().__init__(
-            access_token=access_token, refresh_token=refresh_token, session=session, timeout=timeout,
-            secret_filter=SECRET_FILTER, logger=logger, clock=clock, tokens=tokens,
-        )
+        super().__init__(calls)
         self._base_path = urlsplit(base_url).path.rstrip("/")
         self._base_url = base_url.rstrip("/")
         self._app_key = app_key
@@ -233,21 +223,16 @@ class DouyinConnection(Connection[DouyinAuthenticator]):
     secret_keys = ("app_secret", "access_token", "refresh_token", "pii_salt")
     secret_filter = SECRET_FILTER
     identity_keys = ("app_key", "shop_id")
+    default_timeout = 12
 
     @classmethod
     def authenticator_for(cls, config: Mapping[str, t.Any], session: requests.Session, logger: logging.Logger) -> DouyinAuthenticator:
-        tokens = cls.token_keeper(config, logger)
         return DouyinAuthenticator(
+            cls.token_calls(config, session, logger),
             base_url=config.get("base_url", p.DEFAULT_BASE_URL),
             app_key=str(config["app_key"]),
             app_secret=str(config["app_secret"]),
-            access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token,
-            tokens=tokens,
             sign_method=config.get("sign_method", p.SIGN_METHOD_HMAC_SHA256),
-            timeout=float(config.get("request_timeout", 12)),
-            session=session,
-            logger=logger,
         )
 
 

@@ -21,7 +21,6 @@ import decimal
 import functools
 import json
 import logging
-import time
 import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
@@ -33,13 +32,13 @@ from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
 from orderlayer.taps.common.http import Connection
 from orderlayer.taps.common.ratelimit import parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter
-from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
+from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator, TokenCalls
 from orderlayer.taps.common.stream import ResilientStream
-from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
+from orderlayer.taps.common.tokens import expiry_from
 from orderlayer.taps.jd import protocol as p
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
     from singer_sdk.helpers.types import Context
 
@@ -98,24 +97,14 @@ class JdAuthenticator(RefreshingAuthenticator[GatewayError]):
 
     def __init__(
         self,
+        calls: TokenCalls,
         *,
         app_key: str,
         app_secret: str,
-        access_token: str,
-        refresh_token: str | None,
         oauth_url: str,
         timestamp_format: str,
-        timeout: float,
-        session: requests.Session,
-        secret_filter: SecretFilter,
-        logger: logging.Logger,
-        clock: Callable[[], float] = time.time,
-        tokens: TokenKeeper | None = None,
     ) -> None:
-        super().__init__(
-            access_token=access_token, refresh_token=refresh_token, session=session, timeout=timeout,
-            secret_filter=secret_filter, logger=logger, clock=clock, tokens=tokens,
-        )
+        super().__init__(calls)
         self._app_key = app_key
         self._app_secret = app_secret
         self._oauth_url = oauth_url
@@ -180,22 +169,16 @@ class JdConnection(Connection[JdAuthenticator]):
     secret_keys = ("app_secret", "access_token", "refresh_token", "pii_salt")
     secret_filter = SECRET_FILTER
     identity_keys = ("app_key", "shop_id")
+    default_timeout = 15
 
     @classmethod
     def authenticator_for(cls, config: Mapping[str, t.Any], session: requests.Session, logger: logging.Logger) -> JdAuthenticator:
-        tokens = cls.token_keeper(config, logger)
         return JdAuthenticator(
+            cls.token_calls(config, session, logger),
             app_key=str(config["app_key"]),
             app_secret=str(config["app_secret"]),
-            access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token,
-            tokens=tokens,
             oauth_url=str(config.get("oauth_url") or p.DEFAULT_OAUTH_URL),
             timestamp_format=str(config.get("timestamp_format") or p.TIMESTAMP_PLAIN),
-            timeout=float(config.get("request_timeout", 15)),
-            session=session,
-            secret_filter=cls.secret_filter,
-            logger=logger,
         )
 
 

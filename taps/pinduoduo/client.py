@@ -26,13 +26,13 @@ from orderlayer.taps.common.errors import ErrorResponse, SourceAPIError, SourceR
 from orderlayer.taps.common.http import Connection
 from orderlayer.taps.common.ratelimit import RetryPolicy, parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter
-from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
+from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator, TokenCalls
 from orderlayer.taps.common.stream import ResilientStream, bookmark_to_epoch
-from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
+from orderlayer.taps.common.tokens import expiry_from
 from orderlayer.taps.pinduoduo import protocol as p
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
 #: One filter for this tap: urllib3/backoff/tap log records lose every secret value.
 SECRET_FILTER = SecretFilter()
@@ -70,23 +70,14 @@ class PinduoduoAuthenticator(RefreshingAuthenticator[PddError]):
 
     def __init__(
         self,
+        calls: TokenCalls,
         *,
         router_url: str,
         client_id: str,
         client_secret: str,
-        access_token: str,
-        refresh_token: str | None,
         shop_id: str,
-        session: requests.Session,
-        timeout: float,
-        logger: logging.Logger,
-        clock: Callable[[], float] = time.time,
-        tokens: TokenKeeper | None = None,
     ) -> None:
-        super().__init__(
-            access_token=access_token, refresh_token=refresh_token, session=session, timeout=timeout,
-            secret_filter=SECRET_FILTER, logger=logger, clock=clock, tokens=tokens,
-        )
+        super().__init__(calls)
         self.router_url = router_url
         self._client_id = client_id
         self._client_secret = client_secret
@@ -200,6 +191,7 @@ class PinduoduoConnection(Connection[PinduoduoAuthenticator]):
     secret_keys = ("client_secret", "access_token", "refresh_token", "pii_salt")
     secret_filter = SECRET_FILTER
     identity_keys = ("client_id", "shop_id")
+    default_timeout = 12
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> PinduoduoConnection:
@@ -208,18 +200,12 @@ class PinduoduoConnection(Connection[PinduoduoAuthenticator]):
 
     @classmethod
     def authenticator_for(cls, config: Mapping[str, t.Any], session: requests.Session, logger: logging.Logger) -> PinduoduoAuthenticator:
-        tokens = cls.token_keeper(config, logger)
         return PinduoduoAuthenticator(
+            cls.token_calls(config, session, logger),
             router_url=str(config.get("base_url", p.DEFAULT_BASE_URL)),
             client_id=str(config["client_id"]),
             client_secret=str(config["client_secret"]),
-            access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token,
-            tokens=tokens,
             shop_id=str(config["shop_id"]),
-            session=session,
-            timeout=float(config.get("request_timeout", 12)),
-            logger=logger,
         )
 
     def platform_now(self) -> int:

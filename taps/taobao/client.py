@@ -15,7 +15,6 @@ fresh ``timestamp`` and the current session after a renewal.
 from __future__ import annotations
 
 import logging
-import time
 import typing as t
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -26,13 +25,13 @@ from orderlayer.taps.common.errors import ErrorResponse, SourceAPIError, SourceR
 from orderlayer.taps.common.http import Connection
 from orderlayer.taps.common.ratelimit import parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter
-from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
+from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator, TokenCalls
 from orderlayer.taps.common.stream import ResilientStream
-from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
+from orderlayer.taps.common.tokens import expiry_from
 from orderlayer.taps.taobao import protocol as p
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
     from singer_sdk.helpers.types import Context
 
@@ -69,24 +68,15 @@ class TaobaoAuthenticator(RefreshingAuthenticator[TopError]):
 
     def __init__(
         self,
+        calls: TokenCalls,
         *,
         app_key: str,
         app_secret: str,
-        access_token: str,
-        refresh_token: str | None,
         token_url: str,
         sign_method: str,
         partner_id: str | None,
-        timeout: float,
-        session: requests.Session,
-        logger: logging.Logger,
-        clock: Callable[[], float] = time.time,
-        tokens: TokenKeeper | None = None,
     ) -> None:
-        super().__init__(
-            access_token=access_token, refresh_token=refresh_token, session=session, timeout=timeout,
-            secret_filter=SECRET_FILTER, logger=logger, clock=clock, tokens=tokens,
-        )
+        super().__init__(calls)
         self._app_key = app_key
         self._app_secret = app_secret
         self._token_url = token_url
@@ -159,22 +149,17 @@ class TaobaoConnection(Connection[TaobaoAuthenticator]):
     secret_keys = ("app_secret", "access_token", "refresh_token", "pii_salt")
     secret_filter = SECRET_FILTER
     identity_keys = ("app_key", "shop_id")
+    default_timeout = 20
 
     @classmethod
     def authenticator_for(cls, config: Mapping[str, t.Any], session: requests.Session, logger: logging.Logger) -> TaobaoAuthenticator:
-        tokens = cls.token_keeper(config, logger)
         return TaobaoAuthenticator(
+            cls.token_calls(config, session, logger),
             app_key=str(config["app_key"]),
             app_secret=str(config["app_secret"]),
-            access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token,
-            tokens=tokens,
             token_url=str(config.get("token_url") or p.DEFAULT_TOKEN_URL),
             sign_method=config.get("sign_method", p.SIGN_METHOD_MD5),
             partner_id=config.get("partner_id"),
-            timeout=float(config.get("request_timeout", 20)),
-            session=session,
-            logger=logger,
         )
 
 

@@ -18,7 +18,6 @@ import abc
 import decimal
 import json
 import logging
-import time
 import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -31,9 +30,9 @@ from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
 from orderlayer.taps.common.http import Connection
 from orderlayer.taps.common.ratelimit import parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter
-from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
+from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator, TokenCalls
 from orderlayer.taps.common.stream import ResilientStream
-from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
+from orderlayer.taps.common.tokens import expiry_from
 from orderlayer.taps.tiktok_shop import protocol as p
 
 if t.TYPE_CHECKING:
@@ -115,23 +114,14 @@ class TikTokShopAuthenticator(RefreshingAuthenticator[Envelope]):
 
     def __init__(
         self,
+        calls: TokenCalls,
         *,
         base_url: str,
         auth_base_url: str,
         app_key: str,
         app_secret: str,
-        access_token: str,
-        refresh_token: str | None,
-        timeout: float,
-        session: requests.Session,
-        logger: logging.Logger,
-        clock: Callable[[], float] = time.time,
-        tokens: TokenKeeper | None = None,
     ) -> None:
-        super().__init__(
-            access_token=access_token, refresh_token=refresh_token, session=session, timeout=timeout,
-            secret_filter=SECRET_FILTER, logger=logger, clock=clock, tokens=tokens,
-        )
+        super().__init__(calls)
         self._base_path = urlsplit(base_url).path.rstrip("/")
         self._auth_base_url = auth_base_url.rstrip("/")
         self._app_key = app_key
@@ -227,18 +217,12 @@ class TikTokShopConnection(Connection[TikTokShopAuthenticator]):
 
     @classmethod
     def authenticator_for(cls, config: Mapping[str, t.Any], session: requests.Session, logger: logging.Logger) -> TikTokShopAuthenticator:
-        tokens = cls.token_keeper(config, logger)
         return TikTokShopAuthenticator(
+            cls.token_calls(config, session, logger),
             base_url=str(config.get("base_url", p.DEFAULT_BASE_URL)),
             auth_base_url=str(config.get("auth_base_url", p.DEFAULT_AUTH_BASE_URL)),
             app_key=str(config["app_key"]),
             app_secret=str(config["app_secret"]),
-            access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token,
-            tokens=tokens,
-            timeout=float(config.get("request_timeout", 30)),
-            session=session,
-            logger=logger,
         )
 
 
