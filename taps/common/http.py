@@ -75,12 +75,12 @@ class Connection(abc.ABC, t.Generic[AuthT]):
     platform: t.ClassVar[str]
     #: Requests per second when the config sets no ``max_requests_per_second``.
     default_rate: t.ClassVar[float]
-    #: Config keys whose values never reach a log line or an error.
-    secret_keys: t.ClassVar[tuple[str, ...]]
+    #: Config keys whose values never reach a log line or an error (most platforms: an app secret and a token pair).
+    secret_keys: t.ClassVar[tuple[str, ...]] = ("app_secret", "access_token", "refresh_token", "pii_salt")
     #: The filter those values are registered on (a tap's streams redact with it too).
     secret_filter: t.ClassVar[SecretFilter]
     #: Config keys a stored token is tied to (``token_store_path``), for platforms that refresh tokens.
-    identity_keys: t.ClassVar[tuple[str, ...]] = ()
+    identity_keys: t.ClassVar[tuple[str, ...]] = ("app_key", "shop_id")
     #: Seconds per HTTP request when the config sets no ``request_timeout``.
     default_timeout: t.ClassVar[float] = 30.0
 

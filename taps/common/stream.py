@@ -98,6 +98,13 @@ class ResilientStream(RESTStream[t.Any]):
         # The SDK's default embeds the URL and body; a signed URL carries tokens.
         return f"{self.api_method}: HTTP {response.status_code} {response.reason}"
 
+    #: Seconds per HTTP request when the config sets no ``request_timeout`` (the tap schema's default).
+    default_timeout: t.ClassVar[float] = 30.0
+
+    @property
+    def timeout(self) -> float:  # type: ignore[override]
+        return float(self.config.get("request_timeout", self.default_timeout))
+
     # ---- connection
     def share_budget(self, bucket: TokenBucket, *, filtered_loggers: Iterable[str] = ()) -> None:
         """Join the tap's connection: every send of this stream takes from the app's shared request budget, and

@@ -220,9 +220,7 @@ class DouyinConnection(Connection[DouyinAuthenticator]):
 
     platform = "Douyin"
     default_rate = 10
-    secret_keys = ("app_secret", "access_token", "refresh_token", "pii_salt")
     secret_filter = SECRET_FILTER
-    identity_keys = ("app_key", "shop_id")
     default_timeout = 12
 
     @classmethod
@@ -249,6 +247,7 @@ def as_int(value: t.Any, name: str) -> int:  # noqa: ANN401
 class DouyinStream(ResilientStream):
     """Base for Douyin endpoints: POST, signed query, canonical JSON body, envelope."""
 
+    default_timeout = 12
     payload_as_json = False  # the body is the exact param_json bytes that were signed
     secret_filter = SECRET_FILTER
 
@@ -272,10 +271,6 @@ class DouyinStream(ResilientStream):
             "Content-Type": "application/json;charset=UTF-8",
             "Accept": "application/json",
         }
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 12))
 
     @property
     def authenticator(self) -> DouyinAuthenticator:

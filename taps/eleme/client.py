@@ -97,6 +97,7 @@ class ElemeListPaginator(WindowedPagePaginator):
 class ElemeStream(CallStream):
     """Base for Ele.me commands: signed form POSTs to one gateway, ``errno`` envelope."""
 
+    default_timeout = 12
     secret_filter = SECRET_FILTER
     errors = p.ERRORS
     default_retriable_codes = p.DEFAULT_RETRIABLE_ERRNOS
@@ -125,10 +126,6 @@ class ElemeStream(CallStream):
     @property
     def http_headers(self) -> dict:
         return {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"}
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 12))
 
     # ---- one call
     def call(self, cmd: str, params: Mapping[str, t.Any], context: Context | None = None) -> t.Any:  # noqa: ANN401

@@ -166,9 +166,7 @@ class JdConnection(Connection[JdAuthenticator]):
 
     platform = "JD"
     default_rate = 5
-    secret_keys = ("app_secret", "access_token", "refresh_token", "pii_salt")
     secret_filter = SECRET_FILTER
-    identity_keys = ("app_key", "shop_id")
     default_timeout = 15
 
     @classmethod
@@ -186,6 +184,7 @@ class JdConnection(Connection[JdAuthenticator]):
 class JdStream(ResilientStream):
     """Base for routerjson methods: POST form, signed by the authenticator, ``*_responce`` envelope."""
 
+    default_timeout = 15
     http_method = "POST"
     secret_filter = SECRET_FILTER
     payload_as_json = False  # form-encoded: method + 360buy_param_json (+ system params added per send)
@@ -209,10 +208,6 @@ class JdStream(ResilientStream):
     @property
     def http_headers(self) -> dict:
         return {"Accept": "application/json"}
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 15))
 
     @property
     def authenticator(self) -> JdAuthenticator:

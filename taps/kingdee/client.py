@@ -280,6 +280,8 @@ class BillGrouper:
 class KingdeeStream(DeferredAuthStream):
     """Base for WebAPI services: JSON POST, ResponseStatus errors, authentication, cookies."""
 
+    default_timeout = 60
+
     @property
     def url_base(self) -> str:
         return str(self.config["base_url"]).rstrip("/")
@@ -287,10 +289,6 @@ class KingdeeStream(DeferredAuthStream):
     @property
     def http_headers(self) -> dict:
         return {"Content-Type": "application/json", "Accept": "application/json"}
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 60))
 
     @property
     def session_lost_codes(self) -> frozenset[int]:

@@ -88,6 +88,7 @@ class MeituanSigner(APIAuthenticatorBase):
 class MeituanStream(CallStream):
     """Base for Meituan endpoints: signed GET calls, ``{"data": …}`` / ``{"error": {code, msg}}`` envelope."""
 
+    default_timeout = 12
     secret_filter = SECRET_FILTER
     errors = p.ERRORS
     default_retriable_codes = p.DEFAULT_RETRIABLE_CODES
@@ -114,10 +115,6 @@ class MeituanStream(CallStream):
     @property
     def http_headers(self) -> dict:
         return {"Accept": "application/json"}
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 12))
 
     # ---- one call
     def call(self, path: str, params: Mapping[str, t.Any], context: Context | None = None) -> t.Any:  # noqa: ANN401

@@ -239,6 +239,7 @@ class PinduoduoConnection(Connection[PinduoduoAuthenticator]):
 class PinduoduoStream(ResilientStream):
     """Base for Pinduoduo APIs: POST to the router, signed flat JSON body, ``error_response`` envelope."""
 
+    default_timeout = 12
     payload_as_json = False  # the body is built and signed by the authenticator
     path = ""  # one router URL for every API; the API is the body's ``type``
     secret_filter = SECRET_FILTER
@@ -261,10 +262,6 @@ class PinduoduoStream(ResilientStream):
     @property
     def http_headers(self) -> dict:
         return {"Content-Type": "application/json;charset=UTF-8", "Accept": "application/json"}
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 12))
 
     @property
     def authenticator(self) -> PinduoduoAuthenticator:

@@ -202,6 +202,8 @@ def ms_literal(epoch_ms: int) -> str:
 class SapStream(DeferredAuthStream):
     """Base for API_SALES_ORDER_SRV entity sets: JSON, Gateway errors, authentication."""
 
+    default_timeout = 60
+
     @property
     def url_base(self) -> str:
         return str(self.config["base_url"]).rstrip("/")
@@ -209,10 +211,6 @@ class SapStream(DeferredAuthStream):
     @property
     def http_headers(self) -> dict:
         return {"Accept": "application/json"}
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 60))
 
     def validate_response(self, response: requests.Response) -> None:
         method = self.api_method

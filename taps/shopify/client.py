@@ -279,6 +279,7 @@ def page_params(token: ParseResult | None) -> dict[str, str] | None:
 class ShopifyStream(ResilientStream):
     """Base for Shopify REST endpoints: token header, leaky-bucket pacing, status mapping, lossless JSON."""
 
+    default_timeout = 30
     secret_filter = SECRET_FILTER
     source_zone = "UTC"  # Shopify never sends naive times; bookmarks are stored in UTC
 
@@ -304,10 +305,6 @@ class ShopifyStream(ResilientStream):
     @property
     def http_headers(self) -> dict:
         return {"Accept": "application/json"}
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 30))
 
     @property
     def authenticator(self) -> ShopifyAuthenticator:

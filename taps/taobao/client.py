@@ -146,9 +146,7 @@ class TaobaoConnection(Connection[TaobaoAuthenticator]):
 
     platform = "Taobao"
     default_rate = 5
-    secret_keys = ("app_secret", "access_token", "refresh_token", "pii_salt")
     secret_filter = SECRET_FILTER
-    identity_keys = ("app_key", "shop_id")
     default_timeout = 20
 
     @classmethod
@@ -166,6 +164,8 @@ class TaobaoConnection(Connection[TaobaoAuthenticator]):
 # --------------------------------------------------------------------------- stream base
 class TaobaoStream(ResilientStream):
     """Base for TOP router calls: POST form, signed query, ``*_response`` / ``error_response`` bodies."""
+
+    default_timeout = 20
 
     #: The TOP API method this stream calls.
     top_method: str = ""
@@ -190,10 +190,6 @@ class TaobaoStream(ResilientStream):
     @property
     def http_headers(self) -> dict:
         return {"Accept": "application/json"}
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 20))
 
     @property
     def authenticator(self) -> TaobaoAuthenticator:

@@ -211,9 +211,7 @@ class TikTokShopConnection(Connection[TikTokShopAuthenticator]):
 
     platform = "TikTok Shop"
     default_rate = 20
-    secret_keys = ("app_secret", "access_token", "refresh_token", "pii_salt")
     secret_filter = SECRET_FILTER
-    identity_keys = ("app_key", "shop_id")
 
     @classmethod
     def authenticator_for(cls, config: Mapping[str, t.Any], session: requests.Session, logger: logging.Logger) -> TikTokShopAuthenticator:
@@ -358,6 +356,7 @@ def as_optional_int(value: t.Any, name: str) -> int | None:  # noqa: ANN401
 class TikTokShopStream(ResilientStream):
     """Base for TikTok Shop endpoints: signed query, ``x-tts-access-token`` header, JSON envelope."""
 
+    default_timeout = 30
     secret_filter = SECRET_FILTER
     #: TikTok timestamps are epoch seconds; naive strings never occur, UTC is the neutral reading.
     source_zone = "UTC"
@@ -375,10 +374,6 @@ class TikTokShopStream(ResilientStream):
     @property
     def http_headers(self) -> dict:
         return {"Content-Type": "application/json", "Accept": "application/json"}
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 30))
 
     @property
     def authenticator(self) -> TikTokShopAuthenticator:

@@ -160,6 +160,8 @@ class OrderGrouper:
 class YonyouStream(DeferredAuthStream):
     """Base for YonBIP gateway calls: ``{gateway}/yonbip/…?access_token=``, JSON, the envelope."""
 
+    default_timeout = 60
+
     @property
     def url_base(self) -> str:
         return str(self.config["base_url"]).rstrip("/")
@@ -167,10 +169,6 @@ class YonyouStream(DeferredAuthStream):
     @property
     def http_headers(self) -> dict:
         return {"Content-Type": "application/json;charset=UTF-8", "Accept": "application/json"}
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 60))
 
     def validate_response(self, response: requests.Response) -> None:
         method = self.api_method

@@ -241,6 +241,7 @@ class YouzanWindowPaginator(WindowedPagePaginator):
 class YouzanStream(ResilientStream):
     """Base for youzanyun APIs: POST with a JSON body, token in the query, three answer shapes."""
 
+    default_timeout = 15
     secret_filter = SECRET_FILTER
     source_zone = p.SOURCE_ZONE
     payload_as_json = False  # prepare_request_payload returns the exact JSON bytes
@@ -267,10 +268,6 @@ class YouzanStream(ResilientStream):
     @property
     def http_headers(self) -> dict:
         return {"Content-Type": "application/json;charset=UTF-8", "Accept": "application/json"}
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 15))
 
     @property
     def authenticator(self) -> YouzanAuthenticator:
