@@ -40,6 +40,7 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
     from orderlayer.taps.common.envelope import Answer, Verdict
+    from orderlayer.taps.common.http import Connection
     from orderlayer.taps.common.ratelimit import TokenBucket
 
 __all__ = ["CallStream", "DeferredAuthStream", "ResilientStream", "bookmark_to_epoch"]
@@ -280,8 +281,9 @@ class DeferredAuthStream(ResilientStream):
 class CallStream(ResilientStream):
     """For platforms whose records each need several calls (Ele.me, Meituan): :meth:`send_call` sends one signed
     request through singer-sdk's retry loop, and the stream assembles records itself (no paginator, no
-    ``parse_response``). The answer is a code: :attr:`errors` (the platform's table) judges it, with the codes
-    configured under ``retriable_error_codes`` retried first."""
+    ``parse_response``). The tap's connection holds the request budget and the signer. The answer is a code:
+    :attr:`errors` (the platform's table) judges it, with the codes configured under ``retriable_error_codes``
+    retried first."""
 
     #: The platform's error table and the codes it retries when the config names none.
     errors: t.ClassVar[ErrorTable]
@@ -291,6 +293,8 @@ class CallStream(ResilientStream):
 
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap)
+        self._connection: Connection[t.Any] = tap.connection
+        self.share_budget(self._connection.bucket)
         self._method = self.path or self.name
         self._send: Callable[..., requests.Response] | None = None
         #: Calls made per method, for the sync summary.
@@ -299,6 +303,10 @@ class CallStream(ResilientStream):
     @property
     def api_method(self) -> str:
         return self._method
+
+    @property
+    def authenticator(self) -> t.Any:  # noqa: ANN401
+        return self._connection.authenticator
 
     @functools.cached_property
     def error_table(self) -> ErrorTable:

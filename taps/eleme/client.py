@@ -19,20 +19,20 @@ from singer_sdk.authenticators import APIAuthenticatorBase
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
 from orderlayer.taps.common.paging import WindowedPagePaginator
-from orderlayer.taps.common.ratelimit import TokenBucket
-from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets
+from orderlayer.taps.common.http import Connection
+from orderlayer.taps.common.redact import SecretFilter
 from orderlayer.taps.common.stream import CallStream
 from orderlayer.taps.eleme import protocol as p
 
 if t.TYPE_CHECKING:
+    import logging
     from collections.abc import Callable, Mapping
 
     from singer_sdk.helpers.types import Context
 
-__all__ = ["ElemeListPaginator", "ElemeSigner", "ElemeStream"]
+__all__ = ["ElemeConnection", "ElemeListPaginator", "ElemeSigner", "ElemeStream"]
 
 SECRET_FILTER = SecretFilter()
-_FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-eleme", "tap-eleme.orders")
 
 
 class ElemeSigner(APIAuthenticatorBase):
@@ -75,6 +75,25 @@ class ElemeSigner(APIAuthenticatorBase):
         return request
 
 
+class ElemeConnection(Connection[ElemeSigner]):
+    """What all streams of one tap run share: the per-partner request budget and the signer."""
+
+    platform = "Ele.me"
+    default_rate = 10
+    default_timeout = 12
+    secret_keys = ("secret", "access_token", "pii_salt")
+    secret_filter = SECRET_FILTER
+
+    @classmethod
+    def authenticator_for(cls, config: Mapping[str, t.Any], session: requests.Session, logger: logging.Logger) -> ElemeSigner:  # noqa: ARG003
+        return ElemeSigner(
+            source=str(config["source"]),
+            secret=str(config["secret"]),
+            access_token=config.get("access_token"),
+            encode_values=bool(config.get("sign_encode_values", False)),
+        )
+
+
 class ElemeListPaginator(WindowedPagePaginator):
     """The common windowed paginator, told the page count by the answer itself.
 
@@ -105,23 +124,11 @@ class ElemeStream(CallStream):
 
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap)
-        self._bucket: TokenBucket = tap.request_budget
-        self.share_budget(self._bucket, filtered_loggers=_FILTERED_LOGGERS)
         self._method = p.CMD_ORDER_GET
-        self._signer = ElemeSigner(
-            source=str(self.config["source"]),
-            secret=str(self.config["secret"]),
-            access_token=self.config.get("access_token"),
-            encode_values=bool(self.config.get("sign_encode_values", False)),
-        )
 
     @property
     def url_base(self) -> str:
         return str(self.config.get("base_url", p.DEFAULT_BASE_URL))
-
-    @property
-    def authenticator(self) -> ElemeSigner:
-        return self._signer
 
     @property
     def http_headers(self) -> dict:
@@ -159,9 +166,3 @@ class ElemeStream(CallStream):
     def data_problem(self, cmd: str, data: t.Any) -> str | None:  # noqa: ANN401, ARG002, PLR6301
         """Why a successful answer's ``data`` cannot be used (None = fine); checked inside the retry loop."""
         return None
-
-
-def connection_bucket(config: Mapping[str, t.Any]) -> TokenBucket:
-    """The per-partner request budget shared by every stream of one tap run."""
-    guard_config_secrets(SECRET_FILTER, config, ("secret", "access_token", "pii_salt"), _FILTERED_LOGGERS)
-    return TokenBucket(float(config.get("max_requests_per_second", 10)))

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import typing as t
-from functools import cached_property
 
 from singer_sdk import typing as th
 
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.eleme import protocol as p
-from orderlayer.taps.eleme.client import connection_bucket
+from orderlayer.taps.eleme.client import ElemeConnection
 from orderlayer.taps.eleme.streams import OrdersStream
-
-if t.TYPE_CHECKING:
-    from orderlayer.taps.common.ratelimit import TokenBucket
 
 
 class TapEleme(SourceTap):
     """Singer tap for the Ele.me retail open platform (api-be.ele.me; one shop per config)."""
 
     name = "tap-eleme"
+    connection_class = ElemeConnection
     stream_classes = (OrdersStream,)
     renamed_keys: t.ClassVar[dict[str, str]] = {"retriable_errnos": "retriable_error_codes"}
 
@@ -75,11 +72,6 @@ class TapEleme(SourceTap):
             descriptions={"max_requests_per_second": "Client-side request budget for this partner (retries included)."},
         ),
     ).to_dict()
-
-    @cached_property
-    def request_budget(self) -> TokenBucket:
-        """Shared by all streams: one request budget per tap run (the platform counts per partner)."""
-        return connection_bucket(self.config)
 
 
 if __name__ == "__main__":

@@ -18,17 +18,18 @@ import requests
 from singer_sdk.authenticators import APIAuthenticatorBase
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
-from orderlayer.taps.common.ratelimit import TokenBucket
-from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets
+from orderlayer.taps.common.http import Connection
+from orderlayer.taps.common.redact import SecretFilter
 from orderlayer.taps.common.stream import CallStream
 from orderlayer.taps.meituan import protocol as p
 
 if t.TYPE_CHECKING:
+    import logging
     from collections.abc import Callable, Mapping
 
     from singer_sdk.helpers.types import Context
 
-__all__ = ["MeituanSecretFilter", "MeituanSigner", "MeituanStream"]
+__all__ = ["MeituanConnection", "MeituanSecretFilter", "MeituanSigner", "MeituanStream"]
 
 
 #: ``sig=<md5 hex>`` in a URL: a MAC of the secret, masked like ``sign=`` is by the common filter.
@@ -51,7 +52,6 @@ class MeituanSecretFilter(SecretFilter):
 
 
 SECRET_FILTER = MeituanSecretFilter()
-_FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-meituan", "tap-meituan.orders")
 
 
 class MeituanSigner(APIAuthenticatorBase):
@@ -85,6 +85,24 @@ class MeituanSigner(APIAuthenticatorBase):
         return request
 
 
+class MeituanConnection(Connection[MeituanSigner]):
+    """What all streams of one tap run share: the per-app request budget and the signer."""
+
+    platform = "Meituan"
+    default_rate = 10
+    default_timeout = 12
+    secret_keys = ("app_secret", "pii_salt")
+    secret_filter = SECRET_FILTER
+
+    @classmethod
+    def authenticator_for(cls, config: Mapping[str, t.Any], session: requests.Session, logger: logging.Logger) -> MeituanSigner:  # noqa: ARG003
+        return MeituanSigner(
+            app_id=str(config["app_id"]),
+            secret=str(config["app_secret"]),
+            encode_values=bool(config.get("sign_encode_values", False)),
+        )
+
+
 class MeituanStream(CallStream):
     """Base for Meituan endpoints: signed GET calls, ``{"data": …}`` / ``{"error": {code, msg}}`` envelope."""
 
@@ -94,23 +112,9 @@ class MeituanStream(CallStream):
     default_retriable_codes = p.DEFAULT_RETRIABLE_CODES
     code_label = "error code"
 
-    def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
-        super().__init__(tap)
-        self._bucket: TokenBucket = tap.request_budget
-        self.share_budget(self._bucket, filtered_loggers=_FILTERED_LOGGERS)
-        self._signer = MeituanSigner(
-            app_id=str(self.config["app_id"]),
-            secret=str(self.config["app_secret"]),
-            encode_values=bool(self.config.get("sign_encode_values", False)),
-        )
-
     @property
     def url_base(self) -> str:
         return str(self.config.get("base_url", p.DEFAULT_BASE_URL)).rstrip("/")
-
-    @property
-    def authenticator(self) -> MeituanSigner:
-        return self._signer
 
     @property
     def http_headers(self) -> dict:
@@ -149,10 +153,3 @@ def _as_int(value: t.Any) -> int | None:  # noqa: ANN401
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def connection_bucket(config: Mapping[str, t.Any]) -> TokenBucket:
-    """The per-app request budget shared by every stream of one tap run."""
-    guard_config_secrets(SECRET_FILTER, config, ("app_secret", "pii_salt"), _FILTERED_LOGGERS)
-    return TokenBucket(float(config.get("max_requests_per_second", 10)))
-
