@@ -43,7 +43,7 @@ if t.TYPE_CHECKING:
     from orderlayer.taps.common.http import Connection
     from orderlayer.taps.common.ratelimit import TokenBucket
 
-__all__ = ["CallStream", "DeferredAuthStream", "ResilientStream", "bookmark_to_epoch"]
+__all__ = ["CallStream", "DeferredAuthStream", "ResilientStream", "bookmark_to_epoch", "exact_json"]
 
 _NAIVE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
 
@@ -69,6 +69,16 @@ def bookmark_to_epoch(value: t.Any, *, zone: str, key: str = "bookmark") -> int:
             continue
         return to_epoch_seconds(naive.replace(tzinfo=ZoneInfo(zone)))
     return to_epoch_seconds(parse_aware_datetime(text, key=key))
+
+
+def exact_json(response: requests.Response) -> t.Any:  # noqa: ANN401
+    """The body's JSON, parsed once per response: integers stay exact (ids beyond 2^53) and every other number
+    becomes the :class:`~decimal.Decimal` written, never a float (amounts digit for digit)."""
+    cached = getattr(response, "_orderlayer_payload", None)
+    if cached is None:
+        cached = json.loads(response.content, parse_float=decimal.Decimal)
+        response._orderlayer_payload = cached  # type: ignore[attr-defined]
+    return cached
 
 
 class ResilientStream(RESTStream[t.Any]):
@@ -120,14 +130,9 @@ class ResilientStream(RESTStream[t.Any]):
     #: What a readable answer is, in the retriable error for a 2xx-4xx body that is not one ("a body that is not …").
     answer_noun: str = "complete JSON"
 
-    def payload(self, response: requests.Response) -> t.Any:  # noqa: ANN401
-        """The body's JSON, parsed once per response: integers stay exact (ids beyond 2^53) and every other
-        number becomes the :class:`~decimal.Decimal` written, never a float (amounts digit for digit)."""
-        cached = getattr(response, "_orderlayer_payload", None)
-        if cached is None:
-            cached = json.loads(response.content, parse_float=decimal.Decimal)
-            response._orderlayer_payload = cached  # type: ignore[attr-defined]
-        return cached
+    def payload(self, response: requests.Response) -> t.Any:  # noqa: ANN401, PLR6301
+        """The body's JSON (:func:`exact_json`)."""
+        return exact_json(response)
 
     def read_answer(self, payload: t.Any) -> t.Any:  # noqa: ANN401, PLR6301
         """The platform's answer object from the parsed body (the body itself by default); ValueError when the body

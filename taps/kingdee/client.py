@@ -26,14 +26,13 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
-import simplejson
 from singer_sdk.authenticators import APIAuthenticatorBase
 from singer_sdk.pagination import BaseAPIPaginator
 
 from orderlayer.taps.common.envelope import Action, ErrorTable
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
 from orderlayer.taps.common.ratelimit import parse_retry_after
-from orderlayer.taps.common.stream import DeferredAuthStream
+from orderlayer.taps.common.stream import DeferredAuthStream, exact_json
 from orderlayer.taps.kingdee import protocol as p
 
 if t.TYPE_CHECKING:
@@ -42,7 +41,7 @@ if t.TYPE_CHECKING:
 
     from orderlayer.taps.common.windows import Window
 
-__all__ = ["BillGrouper", "KeysetPaginator", "KdPage", "KingdeeAuthenticator", "KingdeeStream", "load_rows"]
+__all__ = ["BillGrouper", "KeysetPaginator", "KdPage", "KingdeeAuthenticator", "KingdeeStream"]
 
 class _NoCookies(http.cookiejar.DefaultCookiePolicy):
     """The authenticator owns the session cookies (a retry must not re-send a stale one from the jar)."""
@@ -54,15 +53,6 @@ class _NoCookies(http.cookiejar.DefaultCookiePolicy):
 def isolate_cookies(session: requests.Session) -> requests.Session:
     session.cookies.set_policy(_NoCookies())
     return session
-
-
-def load_rows(response: requests.Response) -> t.Any:  # noqa: ANN401
-    """The JSON answer with exact decimals and big integers, parsed once per response."""
-    cached = getattr(response, "_orderlayer_payload", None)
-    if cached is None:
-        cached = simplejson.loads(response.content.decode("utf-8"), use_decimal=True)
-        response._orderlayer_payload = cached  # type: ignore[attr-defined]
-    return cached
 
 
 # --------------------------------------------------------------------------- auth
@@ -308,7 +298,7 @@ class KingdeeStream(DeferredAuthStream):
             msg = f"{method}: the server answered a response_error body (busy or failing); retrying"
             raise SourceRetriableError(msg, response)
         try:
-            payload = load_rows(response)
+            payload = exact_json(response)
         except (ValueError, UnicodeDecodeError):
             msg = f"{method}: the body is not complete JSON (a cut response); fetching it again"
             raise SourceRetriableError(msg, response) from None

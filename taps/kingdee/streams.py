@@ -11,11 +11,11 @@ from singer_sdk import SchemaDirectory, StreamSchema
 
 from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy
-from orderlayer.taps.common.stream import bookmark_to_epoch
+from orderlayer.taps.common.stream import bookmark_to_epoch, exact_json
 from orderlayer.taps.common.timeutil import format_epoch
 from orderlayer.taps.common.windows import Window, sliding_windows
 from orderlayer.taps.kingdee import protocol as p
-from orderlayer.taps.kingdee.client import BillGrouper, KdPage, KeysetPaginator, KingdeeStream, load_rows, local_text
+from orderlayer.taps.kingdee.client import BillGrouper, KdPage, KeysetPaginator, KingdeeStream, local_text
 
 if t.TYPE_CHECKING:
     import requests
@@ -145,7 +145,7 @@ class SalesOrdersStream(KingdeeStream):
     # ---- records
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
         try:
-            rows = p.rows_to_records(self.field_keys, load_rows(response))
+            rows = p.rows_to_records(self.field_keys, exact_json(response))
         except ValueError as exc:
             msg = f"{self.api_method}: {exc}; the site answered other columns than asked for"
             raise SourceAPIError(msg) from None

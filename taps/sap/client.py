@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import decimal
 import json
 import threading
 import typing as t
@@ -26,7 +25,7 @@ from singer_sdk.pagination import BaseAPIPaginator
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
 from orderlayer.taps.common.ratelimit import parse_retry_after
-from orderlayer.taps.common.stream import DeferredAuthStream
+from orderlayer.taps.common.stream import DeferredAuthStream, exact_json
 from orderlayer.taps.sap import protocol as p
 
 if t.TYPE_CHECKING:
@@ -35,16 +34,7 @@ if t.TYPE_CHECKING:
 
     from orderlayer.taps.common.windows import Window
 
-__all__ = ["SapAuthenticator", "SapPage", "SapStream", "SeekPaginator", "load_payload"]
-
-
-def load_payload(response: requests.Response) -> t.Any:  # noqa: ANN401
-    """The JSON body, decimals exact (``parse_float=Decimal``), parsed once per response."""
-    cached = getattr(response, "_orderlayer_payload", None)
-    if cached is None:
-        cached = json.loads(response.content, parse_float=decimal.Decimal)
-        response._orderlayer_payload = cached  # type: ignore[attr-defined]
-    return cached
+__all__ = ["SapAuthenticator", "SapPage", "SapStream", "SeekPaginator"]
 
 
 # --------------------------------------------------------------------------- auth
@@ -245,7 +235,7 @@ class SapStream(DeferredAuthStream):
             )
             raise SourceAPIError(msg, code=status)
         try:
-            payload = load_payload(response)
+            payload = exact_json(response)
         except ValueError:
             msg = f"{method}: HTTP {status} with a body that is not complete JSON (a cut response); fetching it again"
             raise SourceRetriableError(msg, response) from None

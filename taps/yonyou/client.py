@@ -19,28 +19,18 @@ import typing as t
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
-import simplejson
 from singer_sdk.authenticators import APIAuthenticatorBase
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
 from orderlayer.taps.common.ratelimit import parse_retry_after
-from orderlayer.taps.common.stream import DeferredAuthStream
+from orderlayer.taps.common.stream import DeferredAuthStream, exact_json
 from orderlayer.taps.yonyou import protocol as p
 
 if t.TYPE_CHECKING:
     import logging
     from collections.abc import Iterable
 
-__all__ = ["OrderGrouper", "YonyouAuthenticator", "YonyouStream", "load_payload"]
-
-
-def load_payload(response: requests.Response) -> t.Any:  # noqa: ANN401
-    """The JSON body with exact decimals and big integers, parsed once per response."""
-    cached = getattr(response, "_orderlayer_payload", None)
-    if cached is None:
-        cached = simplejson.loads(response.content.decode("utf-8"), use_decimal=True)
-        response._orderlayer_payload = cached  # type: ignore[attr-defined]
-    return cached
+__all__ = ["OrderGrouper", "YonyouAuthenticator", "YonyouStream"]
 
 
 class YonyouAuthenticator(APIAuthenticatorBase):
@@ -177,7 +167,7 @@ class YonyouStream(DeferredAuthStream):
             msg = f"{method}: HTTP {status} {response.reason}{self._message(response)}"
             raise SourceRetriableError(msg, response, retry_after=parse_retry_after(response.headers), code=status)
         try:
-            payload = load_payload(response)
+            payload = exact_json(response)
         except (ValueError, UnicodeDecodeError):
             if status >= 400:
                 msg = f"{method}: HTTP {status} {response.reason} with a non-JSON body; check base_url"
