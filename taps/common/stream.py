@@ -274,6 +274,14 @@ class ResilientStream(RESTStream[t.Any]):
 class DeferredAuthStream(ResilientStream):
     """For authenticators that call the server themselves (an OAuth token fetch, a session login): the ERP taps."""
 
+    #: ERP calls (large pages on a customer's server) get a minute.
+    default_timeout = 60
+
+    @property
+    def url_base(self) -> str:
+        # Customer-hosted: no default host, base_url is required.
+        return str(self.config["base_url"]).rstrip("/")
+
     def build_prepared_request(self, *args: t.Any, **kwargs: t.Any) -> requests.PreparedRequest:  # noqa: ANN401
         """Prepare without authenticating: singer-sdk authenticates again in ``_request``, inside the retry loop,
         so a token fetch or login that fails transiently is retried instead of ending the sync."""

@@ -270,12 +270,6 @@ class BillGrouper:
 class KingdeeStream(DeferredAuthStream):
     """Base for WebAPI services: JSON POST, ResponseStatus errors, authentication, cookies."""
 
-    default_timeout = 60
-
-    @property
-    def url_base(self) -> str:
-        return str(self.config["base_url"]).rstrip("/")
-
     @property
     def http_headers(self) -> dict:
         return {"Content-Type": "application/json", "Accept": "application/json"}

@@ -192,12 +192,6 @@ def ms_literal(epoch_ms: int) -> str:
 class SapStream(DeferredAuthStream):
     """Base for API_SALES_ORDER_SRV entity sets: JSON, Gateway errors, authentication."""
 
-    default_timeout = 60
-
-    @property
-    def url_base(self) -> str:
-        return str(self.config["base_url"]).rstrip("/")
-
     @property
     def http_headers(self) -> dict:
         return {"Accept": "application/json"}

@@ -150,12 +150,6 @@ class OrderGrouper:
 class YonyouStream(DeferredAuthStream):
     """Base for YonBIP gateway calls: ``{gateway}/yonbip/…?access_token=``, JSON, the envelope."""
 
-    default_timeout = 60
-
-    @property
-    def url_base(self) -> str:
-        return str(self.config["base_url"]).rstrip("/")
-
     @property
     def http_headers(self) -> dict:
         return {"Content-Type": "application/json;charset=UTF-8", "Accept": "application/json"}
