@@ -19,7 +19,8 @@ if t.TYPE_CHECKING:
 
 __all__ = ["Action", "Answer", "CodeAnswer", "ErrorRule", "ErrorTable", "Verdict", "answer_error_fields", "fatal", "rule"]
 
-Code = t.Union[int, str, None]  # noqa: UP007 - evaluated at runtime in dataclass fields
+#: A platform's code: a number, a string ("0", "isv.…") or None when the answer had none readable.
+Code = int | str | None
 
 
 class Action(enum.Enum):
@@ -66,8 +67,8 @@ class ErrorRule:
 
     An empty ``codes`` covers every code; ``sub_codes`` / ``sub_code_prefix`` narrow by sub-code, ``says`` by a
     fragment of the answer's text (lower case), ``when`` by a fact the caller passes (e.g. the method is an
-    optional list). ``hint`` is what a fatal answer tells the operator to fix; it may name the facts as
-    ``{method}``-style fields.
+    optional list). ``hint`` is what a fatal answer tells the operator to fix, naming the config key; it may name
+    the caller's facts as ``{method}``-style fields (so a literal brace is written twice).
     """
 
     action: Action
