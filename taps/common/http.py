@@ -87,9 +87,14 @@ class Connection(abc.ABC, t.Generic[AuthT]):
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> t.Self:
         guard_config_secrets(cls.secret_filter, config, cls.secret_keys, (*THIRD_PARTY_LOGGERS, logger.name))
-        bucket, session = paced_session(config, default_rate=cls.default_rate)
+        bucket, session = cls.paced(config)
         authenticator = cls.authenticator_for(config, session, logger)
         return cls(bucket=bucket, session=session, authenticator=authenticator, retry_policy=RetryPolicy.from_config(config))
+
+    @classmethod
+    def paced(cls, config: Mapping[str, t.Any]) -> tuple[TokenBucket, requests.Session]:
+        """The request budget and the session it paces (a platform with its own pacing replaces this)."""
+        return paced_session(config, default_rate=cls.default_rate)
 
     @classmethod
     @abc.abstractmethod

@@ -14,14 +14,13 @@ import logging
 import threading
 import time
 import typing as t
-from dataclasses import dataclass
 
 import requests
 from singer_sdk.authenticators import APIAuthenticatorBase
 from singer_sdk.pagination import HeaderLinkPaginator
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
-from orderlayer.taps.common.http import RateLimitedAdapter
+from orderlayer.taps.common.http import Connection, RateLimitedAdapter
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
 from orderlayer.taps.common.stream import ResilientStream
@@ -43,7 +42,6 @@ __all__ = [
 
 #: One process-wide filter: records from urllib3/backoff/our loggers lose secret values.
 SECRET_FILTER = SecretFilter()
-_FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-shopify", "tap-shopify.orders")
 
 
 def fatal_hint(status: int, shop: str, api_version: str) -> str:
@@ -219,33 +217,37 @@ def mount_call_limit(session: requests.Session, bucket: TokenBucket, pacer: Call
 
 
 # --------------------------------------------------------------------------- shared per tap
-@dataclass
-class ShopifyConnection:
-    """What all streams of one tap share: the request budget, the pacer, the token."""
+class ShopifyConnection(Connection[ShopifyAuthenticator]):
+    """What all streams of one tap share: the request budget, the pacer (in the session's adapter), the token."""
 
-    bucket: TokenBucket
-    pacer: CallLimitPacer
-    session: requests.Session
-    authenticator: ShopifyAuthenticator
+    platform = "Shopify"
+    default_rate = p.STANDARD_LEAK_PER_SECOND
+    secret_keys = ("access_token", "client_secret", "pii_salt")
+    secret_filter = SECRET_FILTER
 
     @classmethod
-    def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> ShopifyConnection:
-        SECRET_FILTER.add(config.get("access_token"), config.get("client_secret"), config.get("pii_salt"))
-        install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
-        rate = float(config.get("max_requests_per_second", p.STANDARD_LEAK_PER_SECOND))
+    def paced(cls, config: Mapping[str, t.Any]) -> tuple[TokenBucket, requests.Session]:
+        rate = float(config.get("max_requests_per_second", cls.default_rate))
         bucket = TokenBucket(rate, float(config.get("burst_requests", p.STANDARD_BUCKET_SIZE // 2)))
         pacer = CallLimitPacer(reserve=int(config.get("call_limit_reserve", 4)), leak_per_second=rate)
-        session = mount_call_limit(requests.Session(), bucket, pacer)
-        authenticator = ShopifyAuthenticator(
+        return bucket, mount_call_limit(requests.Session(), bucket, pacer)
+
+    @classmethod
+    def authenticator_for(cls, config: Mapping[str, t.Any], session: requests.Session, logger: logging.Logger) -> ShopifyAuthenticator:
+        return ShopifyAuthenticator(
             base_url=base_url_of(config),
             access_token=config.get("access_token"),
             client_id=config.get("client_id"),
             client_secret=config.get("client_secret"),
-            timeout=float(config.get("request_timeout", 30)),
+            timeout=cls.timeout(config),
             session=session,
             logger=logger,
         )
-        return cls(bucket=bucket, pacer=pacer, session=session, authenticator=authenticator)
+
+    @property
+    def pacer(self) -> CallLimitPacer:
+        """The shop's leaky-bucket pacer every stream's session shares."""
+        return t.cast("CallLimitAdapter", self.session.get_adapter("https://")).pacer
 
 
 def base_url_of(config: Mapping[str, t.Any]) -> str:
@@ -287,7 +289,7 @@ class ShopifyStream(ResilientStream):
         super().__init__(tap)
         self._connection: ShopifyConnection = tap.connection
         mount_call_limit(self.requests_session, self._connection.bucket, self._connection.pacer)
-        install_secret_filter(SECRET_FILTER, (self.logger.name,))
+        install_secret_filter(self.secret_filter, (self.logger.name,))
         self._version_warned = False
 
     @property
