@@ -129,13 +129,13 @@ class KingdeeSandbox(ErpSandbox):
         start = dt.datetime.fromtimestamp(self.start_ts, dt.timezone.utc)
         end = dt.datetime.fromtimestamp(self._now + 1, dt.timezone.utc)
         config: dict[str, t.Any] = {
-            "server_url": f"{self.base_url}{self.base_path}/",
-            "auth_mode": auth_mode,
+            "base_url": f"{self.base_url}{self.base_path}/",
+            "auth_method": auth_mode,
             "acct_id": self.acct_id,
             "username": self.username,
             "start_date": start.isoformat(),
             "end_date": end.isoformat(),
-            "site_timezone": str(self.zone),
+            "source_timezone": str(self.zone),
             "reference_field_key": self.reference_field,
             "pii_salt": pii_salt,
         }

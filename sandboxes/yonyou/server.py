@@ -110,7 +110,7 @@ class YonyouSandbox(ErpSandbox):
         start = dt.datetime.fromtimestamp(self.start_ts, dt.timezone.utc)
         end = dt.datetime.fromtimestamp(self._now + 1, dt.timezone.utc)
         config: dict[str, t.Any] = {
-            "gateway_url": self.base_url,
+            "base_url": self.base_url,
             "token_url": self.base_url,
             "app_key": self.app_key,
             "app_secret": self.app_secret,

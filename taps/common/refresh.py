@@ -13,7 +13,7 @@ lives here:
 * handing the new pair to the keeper and counting refreshes.
 
 A platform subclass supplies what really differs: :meth:`fetch_tokens` (the refresh call and its answer),
-:meth:`answer_error` (its own error class and code fields), its wording (``token_noun``, ``refresh_noun``,
+its ``error_class`` where it has its own, its wording (``token_noun``, ``refresh_noun``,
 ``rejected_again_cause``) and, where its rule differs, :meth:`rejected_again`.
 """
 
@@ -27,6 +27,9 @@ from dataclasses import dataclass
 
 from singer_sdk.authenticators import APIAuthenticatorBase
 
+from orderlayer.taps.common.envelope import answer_error_fields
+from orderlayer.taps.common.errors import SourceAPIError
+from orderlayer.taps.common.redact import SecretFilter
 from orderlayer.taps.common.tokens import TokenKeeper
 
 if t.TYPE_CHECKING:
@@ -35,14 +38,14 @@ if t.TYPE_CHECKING:
 
     import requests
 
-    from orderlayer.taps.common.errors import SourceAPIError
-    from orderlayer.taps.common.redact import SecretFilter
-
-__all__ = ["NewTokens", "RefreshingAuthenticator", "RejectedAnswer"]
+__all__ = ["NewTokens", "RefreshingAuthenticator", "RejectedAnswer", "TokenCalls"]
 
 
 class RejectedAnswer(t.Protocol):
-    """A platform's error answer: each client's envelope/error class has this."""
+    """A platform's error answer (:class:`~orderlayer.taps.common.envelope.Answer`)."""
+
+    @property
+    def code(self) -> int | str | None: ...
 
     def describe(self, method: str) -> str: ...
 
@@ -72,6 +75,38 @@ class NewTokens:
         return cls(str(access_token), str(refresh_token) if refresh_token else None, access_expires_at, refresh_expires_at)
 
 
+@dataclass(frozen=True)
+class TokenCalls:
+    """What a refreshing authenticator works with besides its credentials: the tokens (and where refreshed ones
+    go), the session and timeout of its own calls (the refresh), its log and its clock."""
+
+    tokens: TokenKeeper
+    session: requests.Session
+    timeout: float
+    logger: logging.Logger
+    clock: Callable[[], float] = time.time
+
+    @classmethod
+    def in_memory(
+        cls,
+        access_token: str,
+        refresh_token: str | None,
+        *,
+        platform: str,
+        session: requests.Session,
+        timeout: float,
+        logger: logging.Logger,
+        clock: Callable[[], float] = time.time,
+        secret_filter: SecretFilter | None = None,
+    ) -> TokenCalls:
+        """Tokens that live only in this process (no token store)."""
+        keeper = TokenKeeper(
+            platform=platform, access_token=access_token, refresh_token=refresh_token, identity=(),
+            secret_filter=secret_filter or SecretFilter(), logger=logger, clock=clock,
+        )
+        return cls(keeper, session, timeout, logger, clock)
+
+
 class RefreshingAuthenticator(APIAuthenticatorBase, t.Generic[AnswerT], abc.ABC):
     """Base of a signing authenticator that owns a refreshable access token (see module docstring)."""
 
@@ -85,34 +120,20 @@ class RefreshingAuthenticator(APIAuthenticatorBase, t.Generic[AnswerT], abc.ABC)
     #: A rejection this soon after a successful refresh is not refreshed again (:meth:`rejected_again`).
     rerefresh_cooldown_seconds: t.ClassVar[float] = 60.0
 
-    def __init__(
-        self,
-        *,
-        access_token: str,
-        refresh_token: str | None,
-        session: requests.Session,
-        timeout: float,
-        secret_filter: SecretFilter,
-        logger: logging.Logger,
-        clock: Callable[[], float] = time.time,
-        tokens: TokenKeeper | None = None,
-    ) -> None:
+    def __init__(self, calls: TokenCalls) -> None:
         super().__init__()
         #: The HTTP session and timeout of the refresh call (the platform's :meth:`fetch_tokens`).
-        self._session = session
-        self._timeout = timeout
+        self._session = calls.session
+        self._timeout = calls.timeout
         #: Where refreshed tokens go (and, with a token store, come from); see taps/common/tokens.py.
-        self._tokens = tokens or TokenKeeper(
-            platform=self.platform, access_token=access_token, refresh_token=refresh_token, identity=(),
-            secret_filter=secret_filter, logger=logger, clock=clock,
-        )
-        self._access_token = access_token
-        self._refresh_token = refresh_token or None
-        self._clock = clock
+        self._tokens = calls.tokens
+        self._access_token = calls.tokens.access_token
+        self._refresh_token = calls.tokens.refresh_token or None
+        self._clock = calls.clock
         self._lock = threading.Lock()
         self._refreshed_at: float | None = None
         self.refresh_count = 0
-        self.logger = logger
+        self.logger = calls.logger
 
     @property
     def access_token(self) -> str:
@@ -174,6 +195,9 @@ class RefreshingAuthenticator(APIAuthenticatorBase, t.Generic[AnswerT], abc.ABC)
         """Call the platform's refresh with ``self._refresh_token``; raise the platform's retriable error for a
         transient failure and a fatal one (naming the fix) when the refresh token is rejected."""
 
-    @abc.abstractmethod
+    #: The fatal error this platform raises.
+    error_class: t.ClassVar[type[SourceAPIError]] = SourceAPIError
+
     def answer_error(self, answer: AnswerT, message: str) -> SourceAPIError:
-        """The platform's fatal error for ``answer`` (with its own code fields), carrying ``message``."""
+        """The platform's fatal error for ``answer`` (with the answer's code fields), carrying ``message``."""
+        return self.error_class(message, **answer_error_fields(answer))

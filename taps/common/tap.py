@@ -3,6 +3,10 @@
 Each ``taps/<source>/tap.py`` declares only its own connection and paging properties, adds
 :func:`source_properties` for the rest, and subclasses :class:`SourceTap` so the checks JSON Schema cannot
 express (offset-aware dates, end after start) run the same way everywhere.
+
+One setting has one name in every tap (``base_url``, ``retriable_error_codes``, ``source_timezone``,
+``auth_method``); a tap that used another name lists it in :attr:`SourceTap.renamed_keys`, and
+:func:`rename_deprecated_keys` still accepts it, with a warning naming the new key.
 """
 
 from __future__ import annotations
@@ -14,15 +18,22 @@ from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
+from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.ratelimit import TokenBucket
 from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
 from orderlayer.taps.common.timeutil import parse_aware_datetime, to_epoch_seconds
 from orderlayer.taps.common.tokens import STORE_CONFIG_KEY
 
 if t.TYPE_CHECKING:
+    import logging
     from collections.abc import Mapping
 
-__all__ = ["ErpTap", "SourceTap", "date_range_errors", "source_properties"]
+    import requests
+    from singer_sdk.streams import Stream
+
+    from orderlayer.taps.common.http import Connection
+
+__all__ = ["ErpTap", "SourceTap", "date_range_errors", "rename_deprecated_keys", "source_properties"]
 
 #: The wording most taps use; a tap replaces one through ``descriptions`` when its platform adds a fact.
 _DESCRIPTIONS: dict[str, str] = {
@@ -130,8 +141,45 @@ def date_range_errors(config: Mapping[str, t.Any], *, whole_seconds: bool = Fals
     return errors
 
 
+def rename_deprecated_keys(config: Mapping[str, t.Any], renamed: Mapping[str, str], logger: logging.Logger) -> dict[str, t.Any]:
+    """A copy of ``config`` with each deprecated key (``renamed``: old -> new) under its new name.
+
+    Each old key found is warned about once, by name only (never its value: it may be a secret). When both
+    names are set the new one wins and the old one is dropped.
+    """
+    result = dict(config)
+    for old, new in renamed.items():
+        if old not in result:
+            continue
+        value = result.pop(old)
+        if new in result:
+            logger.warning("config key '%s' is deprecated and ignored: '%s' is set too; remove '%s'", old, new, old)
+            continue
+        logger.warning("config key '%s' is deprecated: rename it to '%s' (the old name is still accepted)", old, new)
+        result[new] = value
+    return result
+
+
 class SourceTap(Tap):
     """A singer-sdk tap whose config validation adds the shared date checks and a tap-specific hook."""
+
+    #: Config keys this tap once spelled differently: old name -> the uniform name (see module docstring).
+    renamed_keys: t.ClassVar[Mapping[str, str]] = {}
+    #: The tap's streams, in the order they sync.
+    stream_classes: t.ClassVar[tuple[type[Stream], ...]] = ()
+    #: What all streams of one run share (request budget, signer, token), for taps that have one.
+    connection_class: t.ClassVar[type[Connection] | None] = None
+
+    @cached_property
+    def connection(self) -> Connection:
+        """Shared by all streams: one request budget, signer and token per tap run."""
+        if self.connection_class is None:
+            msg = f"{self.name} declares no connection_class"
+            raise TypeError(msg)
+        return self.connection_class.from_config(self.config, self.logger)
+
+    def discover_streams(self) -> list[Stream]:
+        return [stream_class(self) for stream_class in self.stream_classes]
 
     #: Where the hook's errors stand in the joined message: most taps list them first; those that
     #: always listed them after the date checks set this, so their error texts stay as they were.
@@ -150,6 +198,9 @@ class SourceTap(Tap):
         return [*ranges, *extra] if self.range_checks_first else [*extra, *ranges]
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        # singer-sdk validates right after reading the config: the old names become new ones first.
+        if self.renamed_keys:
+            self._config = rename_deprecated_keys(self._config, self.renamed_keys, self.logger)
         errors = super()._validate_config(raise_errors=raise_errors)
         if errors:
             return errors  # schema errors first: the semantic checks assume well-typed values
@@ -178,3 +229,13 @@ class ErpTap(SourceTap):
         # The schema's default, in case the config reaches us without defaults applied.
         default = self.config_jsonschema["properties"]["max_requests_per_second"]["default"]
         return TokenBucket(float(self.config.get("max_requests_per_second", default)))
+
+    def paced(self, session: requests.Session) -> requests.Session:
+        """``session`` sending through the run's request budget (the authenticator's and every stream's)."""
+        return mount_rate_limiter(session, self.request_bucket)
+
+    def discover_streams(self) -> list[Stream]:
+        streams = super().discover_streams()
+        for stream in streams:
+            self.paced(stream.requests_session)  # type: ignore[attr-defined]
+        return streams

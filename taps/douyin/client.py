@@ -1,8 +1,8 @@
 """Douyin shop REST client for singer-sdk: signing, auth, errors, retries, paging.
 
 Layout (MeltanoLabs style): :class:`DouyinAuthenticator` signs every HTTP send and owns
-the token refresh; :func:`classify_envelope` maps the gateway's ``code``/``sub_code`` to
-retry / refresh / fatal; :class:`DouyinStream` wires them into singer-sdk's hooks
+the token refresh; :func:`judge` looks the gateway's ``code``/``sub_code`` up in the
+protocol's error table (retry / refresh / fatal); :class:`DouyinStream` wires them into singer-sdk's hooks
 (``validate_response``, ``get_new_paginator``, ...). The retry loop is the shared
 :class:`~orderlayer.taps.common.stream.ResilientStream`'s and the sliding-window paging the
 shared :class:`~orderlayer.taps.common.paging.WindowedPagePaginator`.
@@ -16,28 +16,27 @@ than 10 minutes old) and the current ``access_token`` after a refresh.
 from __future__ import annotations
 
 import abc
-import enum
 import logging
-import time
 import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
-from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError, describe_answer
-from orderlayer.taps.common.http import paced_session
+from orderlayer.taps.common.envelope import Action, Verdict
+from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, describe_answer
+from orderlayer.taps.common.http import Connection
 from orderlayer.taps.common.paging import WindowedPagePaginator, WindowPage
-from orderlayer.taps.common.ratelimit import RetryPolicy, TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets
-from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
+from orderlayer.taps.common.ratelimit import RetryPolicy, parse_retry_after
+from orderlayer.taps.common.redact import SecretFilter
+from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator, TokenCalls
 from orderlayer.taps.common.stream import ResilientStream
-from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
+from orderlayer.taps.common.tokens import expiry_from
 from orderlayer.taps.douyin import protocol as p
 from orderlayer.taps.douyin.protocol import canonical_param_json, method_for_path, sign, signed_query
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
     from singer_sdk.helpers.types import Context
 
@@ -51,29 +50,22 @@ __all__ = [
     "WindowPage",
     "WindowedPagePaginator",
     "canonical_param_json",
-    "classify_envelope",
+    "judge",
     "sign",
 ]
 
 #: One process-wide filter: records from urllib3/backoff/our loggers lose secret values.
 SECRET_FILTER = SecretFilter()
-_FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-douyin", "tap-douyin.orders")
 
 
 # --------------------------------------------------------------------------- errors
 class DouyinAPIError(SourceAPIError):
     """A failure retrying cannot fix; the message names the cause and the likely fix."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: int | None = None,
-        sub_code: str | None = None,
-        log_id: str | None = None,
-    ) -> None:
-        super().__init__(message, code=code, sub_code=sub_code, request_id=log_id)
-        self.log_id = log_id
+    @property
+    def log_id(self) -> str | None:
+        """Douyin's name for the request id."""
+        return self.request_id
 
 
 class DouyinRetriableError(SourceRetriableError):
@@ -90,6 +82,10 @@ class Envelope:
     sub_msg: str
     log_id: str
     data: t.Any
+
+    @property
+    def request_id(self) -> str:
+        return self.log_id
 
     @classmethod
     def from_payload(cls, payload: t.Any) -> Envelope:  # noqa: ANN401
@@ -112,51 +108,9 @@ class Envelope:
         )
 
 
-class Action(enum.Enum):
-    OK = "ok"
-    RETRY = "retry"
-    REFRESH_TOKEN = "refresh_token"
-    FATAL = "fatal"
-
-
-def classify_envelope(envelope: Envelope) -> Action:
-    """Fact sheet §5: what to do about a gateway answer."""
-    if envelope.code == p.CODE_OK:
-        return Action.OK
-    if envelope.code in p.RETRIABLE_CODES:
-        return Action.RETRY
-    if envelope.code == p.CODE_INVALID_PLATFORM_PARAM and envelope.sub_code in p.TOKEN_REFRESH_SUB_CODES:
-        return Action.REFRESH_TOKEN
-    return Action.FATAL
-
-
-def fatal_hint(envelope: Envelope) -> str:
-    """The likely fix for a fatal answer, in operator terms (config keys by name)."""
-    code, sub = envelope.code, envelope.sub_code
-    if code == p.CODE_INVALID_PLATFORM_PARAM:
-        if sub == p.SUB_SIGNATURE_INVALID:
-            return "the request signature was rejected: check app_secret (and app_key / sign_method) in the tap config"
-        if sub == p.SUB_TIMESTAMP_INVALID:
-            return "the gateway rejected the request timestamp: this machine's clock is more than 10 minutes off; synchronise it (NTP)"
-        if sub == p.SUB_TOKEN_INVALID:
-            return "the access_token is not valid for this app: check access_token was issued to this app_key, or re-authorize the shop"
-        return "a platform parameter was rejected: check app_key and base_url in the tap config"
-    if code == p.CODE_MISSING_PLATFORM_PARAM:
-        return "a required platform parameter is missing: check app_key and access_token are set; if they are, report a tap bug"
-    if code in (p.CODE_MISSING_BUSINESS_PARAM, p.CODE_INVALID_BUSINESS_PARAM):
-        return "a request parameter was rejected: check page_size (<= 100) and window_seconds (the platform may cap the update_time range); otherwise report a tap bug"
-    if code == p.CODE_PERMISSION:
-        return (
-            "permission denied: the app lacks the order API permission, or the shop's authorisation of the app is "
-            "missing or closed; re-authorize the shop for this app and check shop_id / access_token belong together"
-        )
-    if code == p.CODE_IP_WHITELIST:
-        return "this machine's IP address is not in the app's IP whitelist: add it in the Douyin open-platform console"
-    if code == p.CODE_API_OFFLINE:
-        return "the API is offline or retired on the platform side; check Douyin open-platform announcements"
-    if code in (p.CODE_PLATFORM_FAILED, p.CODE_BUSINESS_FAILED):
-        return "the platform could not process the request; if it persists, contact Douyin support with the log_id"
-    return "the platform refused the request; see the code and sub_code above"
+def judge(envelope: Envelope) -> Verdict:
+    """Fact sheet §5: what to do about a gateway answer (:data:`protocol.ERRORS`)."""
+    return p.ERRORS.judge(envelope.code, sub_code=envelope.sub_code)
 
 
 # --------------------------------------------------------------------------- auth
@@ -168,26 +122,18 @@ class DouyinAuthenticator(RefreshingAuthenticator[Envelope]):
     """
 
     platform = "Douyin"
+    error_class = DouyinAPIError
 
     def __init__(
         self,
+        calls: TokenCalls,
         *,
         base_url: str,
         app_key: str,
         app_secret: str,
-        access_token: str,
-        refresh_token: str | None,
         sign_method: str,
-        timeout: float,
-        session: requests.Session,
-        logger: logging.Logger,
-        clock: Callable[[], float] = time.time,
-        tokens: TokenKeeper | None = None,
     ) -> None:
-        super().__init__(
-            access_token=access_token, refresh_token=refresh_token, session=session, timeout=timeout,
-            secret_filter=SECRET_FILTER, logger=logger, clock=clock, tokens=tokens,
-        )
+        super().__init__(calls)
         self._base_path = urlsplit(base_url).path.rstrip("/")
         self._base_url = base_url.rstrip("/")
         self._app_key = app_key
@@ -221,9 +167,6 @@ class DouyinAuthenticator(RefreshingAuthenticator[Envelope]):
         request.headers[p.NEW_ERROR_CODE_HEADER] = "1"
         return request
 
-    def answer_error(self, answer: Envelope, message: str) -> DouyinAPIError:  # noqa: PLR6301
-        return DouyinAPIError(message, code=answer.code, sub_code=answer.sub_code, log_id=answer.log_id)
-
     def fetch_tokens(self) -> NewTokens:
         method = "token.refresh"
         body = canonical_param_json({"grant_type": "refresh_token", "refresh_token": self._refresh_token})
@@ -251,7 +194,7 @@ class DouyinAuthenticator(RefreshingAuthenticator[Envelope]):
         except ValueError:
             msg = f"{method}: HTTP {response.status_code} with a body that is not a Douyin envelope"
             raise DouyinRetriableError(msg, response) from None
-        action = classify_envelope(envelope)
+        action = judge(envelope).action
         if action is Action.RETRY:
             raise DouyinRetriableError(envelope.describe(method), response, retry_after=parse_retry_after(response.headers), code=envelope.code)
         if action is not Action.OK:
@@ -265,42 +208,30 @@ class DouyinAuthenticator(RefreshingAuthenticator[Envelope]):
         new_access = data.get("access_token")
         if not new_access:
             msg = f"{method} succeeded but returned no access_token; re-authorize the shop"
-            raise DouyinAPIError(msg, code=envelope.code, log_id=envelope.log_id)
+            raise DouyinAPIError(msg, code=envelope.code, request_id=envelope.log_id)
         return NewTokens.from_answer(
             new_access, data.get("refresh_token"), access_expires_at=expiry_from(self._clock(), expires_in=data.get("expires_in"))
         )
 
 
 # --------------------------------------------------------------------------- shared per tap
-@dataclass
-class DouyinConnection:
+class DouyinConnection(Connection[DouyinAuthenticator]):
     """What all streams of one tap share: the QPS budget, the signer, the retry policy."""
 
-    bucket: TokenBucket
-    session: requests.Session
-    authenticator: DouyinAuthenticator
-    retry_policy: RetryPolicy
+    platform = "Douyin"
+    default_rate = 10
+    secret_filter = SECRET_FILTER
+    default_timeout = 12
 
     @classmethod
-    def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> DouyinConnection:
-        guard_config_secrets(SECRET_FILTER, config, ("app_secret", "access_token", "refresh_token", "pii_salt"), _FILTERED_LOGGERS)
-        tokens = TokenKeeper.from_config(
-            config, platform="Douyin", identity_keys=("app_key", "shop_id"), secret_filter=SECRET_FILTER, logger=logger
-        )
-        bucket, session = paced_session(config, default_rate=10)
-        authenticator = DouyinAuthenticator(
+    def authenticator_for(cls, config: Mapping[str, t.Any], session: requests.Session, logger: logging.Logger) -> DouyinAuthenticator:
+        return DouyinAuthenticator(
+            cls.token_calls(config, session, logger),
             base_url=config.get("base_url", p.DEFAULT_BASE_URL),
             app_key=str(config["app_key"]),
             app_secret=str(config["app_secret"]),
-            access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token,
-            tokens=tokens,
             sign_method=config.get("sign_method", p.SIGN_METHOD_HMAC_SHA256),
-            timeout=float(config.get("request_timeout", 12)),
-            session=session,
-            logger=logger,
         )
-        return cls(bucket=bucket, session=session, authenticator=authenticator, retry_policy=RetryPolicy.from_config(config))
 
 
 def as_int(value: t.Any, name: str) -> int:  # noqa: ANN401
@@ -316,12 +247,13 @@ def as_int(value: t.Any, name: str) -> int:  # noqa: ANN401
 class DouyinStream(ResilientStream):
     """Base for Douyin endpoints: POST, signed query, canonical JSON body, envelope."""
 
+    default_timeout = 12
     payload_as_json = False  # the body is the exact param_json bytes that were signed
     secret_filter = SECRET_FILTER
 
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap, http_method="POST")
-        self._connection: DouyinConnection = tap.douyin_connection
+        self._connection: DouyinConnection = tap.connection
         self.share_budget(self._connection.bucket)
 
     @property
@@ -341,10 +273,6 @@ class DouyinStream(ResilientStream):
         }
 
     @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 12))
-
-    @property
     def authenticator(self) -> DouyinAuthenticator:
         return self._connection.authenticator
 
@@ -359,30 +287,22 @@ class DouyinStream(ResilientStream):
     def envelope(self, response: requests.Response) -> Envelope:
         return Envelope.from_payload(self.payload(response))
 
+    def token_sent(self, response: requests.Response) -> str | None:  # noqa: PLR6301
+        return dict(parse_qsl(urlsplit(response.request.url or "").query)).get("access_token")
+
     def validate_response(self, response: requests.Response) -> None:
-        method = self.api_method
-        hint = parse_retry_after(response.headers)
         envelope = self.http_answer(response)
-        action = classify_envelope(envelope)
-        if action is Action.OK:
+        verdict = judge(envelope)
+        if verdict.action is Action.OK:
             if not isinstance(envelope.data, dict):
-                msg = f"{method}: success without a data object [log_id {envelope.log_id}]"
+                msg = f"{self.api_method}: success without a data object [log_id {envelope.log_id}]"
                 raise DouyinRetriableError(msg, response)
             problem = self.data_problem(envelope.data)
             if problem:
                 # Inside the retry loop: a truncated or malformed page is fetched again.
-                msg = f"{method}: {problem} [log_id {envelope.log_id}]"
+                msg = f"{self.api_method}: {problem} [log_id {envelope.log_id}]"
                 raise DouyinRetriableError(msg, response)
-            return
-        if action is Action.RETRY:
-            raise DouyinRetriableError(envelope.describe(method), response, retry_after=hint, code=envelope.code)
-        if action is Action.REFRESH_TOKEN:
-            used = dict(parse_qsl(urlsplit(response.request.url or "").query)).get("access_token")
-            self.authenticator.handle_token_rejected(used, envelope, method)
-            msg = f"{envelope.describe(method)}; access token refreshed, retrying"
-            raise TokenRefreshedError(msg, response)
-        msg = f"{envelope.describe(method)}. {fatal_hint(envelope)}"
-        raise DouyinAPIError(msg, code=envelope.code, sub_code=envelope.sub_code, log_id=envelope.log_id)
+        self.act_on(response, envelope, verdict)
 
     # ---- retries (the loop itself is ResilientStream's)
     @property

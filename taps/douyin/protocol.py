@@ -1,7 +1,6 @@
 """Douyin shop (抖店, jinritemai "fxg") open-API protocol: signing and error codes.
 
-Pure standard library, shared by the tap (``client.py``) and the sandbox so both sides
-compute the same signature from the same rules (shared/channels/douyin.md §1, §2, §5).
+The signing rules and the table of envelope codes (shared/channels/douyin.md §1, §2, §5).
 """
 
 from __future__ import annotations
@@ -10,6 +9,8 @@ import hashlib
 import hmac
 import json
 import typing as t
+
+from orderlayer.taps.common.envelope import Action, ErrorTable, fatal, rule
 
 DEFAULT_BASE_URL = "https://openapi-fxg.jinritemai.com"
 API_VERSION = "2"
@@ -60,6 +61,50 @@ SUB_REFRESH_TOKEN_INVALID = "isv.business-failed:31009"
 TOKEN_REFRESH_SUB_CODES = frozenset({SUB_TOKEN_EXPIRED, SUB_TOKEN_NOT_EXIST})
 #: Codes worth retrying with backoff.
 RETRIABLE_CODES = frozenset({CODE_PARTIAL_FAILURE, CODE_SERVICE_UNAVAILABLE, CODE_INTERNAL_TIMEOUT, CODE_RATE_LIMITED})
+
+#: Fact sheet §5: what to do about an envelope (``code`` and ``sub_code``), with the fix a fatal one names.
+ERRORS = ErrorTable(
+    ok_codes=frozenset({CODE_OK}),
+    rules=(
+        rule(Action.RETRY, *RETRIABLE_CODES),
+        rule(Action.REFRESH_TOKEN, CODE_INVALID_PLATFORM_PARAM, sub_codes=TOKEN_REFRESH_SUB_CODES),
+        fatal(
+            CODE_INVALID_PLATFORM_PARAM, sub_codes={SUB_SIGNATURE_INVALID},
+            hint="the request signature was rejected: check app_secret (and app_key / sign_method) in the tap config",
+        ),
+        fatal(
+            CODE_INVALID_PLATFORM_PARAM, sub_codes={SUB_TIMESTAMP_INVALID},
+            hint="the gateway rejected the request timestamp: this machine's clock is more than 10 minutes off; synchronise it (NTP)",
+        ),
+        fatal(
+            CODE_INVALID_PLATFORM_PARAM, sub_codes={SUB_TOKEN_INVALID},
+            hint="the access_token is not valid for this app: check access_token was issued to this app_key, or re-authorize the shop",
+        ),
+        fatal(CODE_INVALID_PLATFORM_PARAM, hint="a platform parameter was rejected: check app_key and base_url in the tap config"),
+        fatal(
+            CODE_MISSING_PLATFORM_PARAM,
+            hint="a required platform parameter is missing: check app_key and access_token are set; if they are, report a tap bug",
+        ),
+        fatal(
+            CODE_MISSING_BUSINESS_PARAM, CODE_INVALID_BUSINESS_PARAM,
+            hint="a request parameter was rejected: check page_size (<= 100) and window_seconds (the platform may cap the update_time range); otherwise report a tap bug",
+        ),
+        fatal(
+            CODE_PERMISSION,
+            hint=(
+                "permission denied: the app lacks the order API permission, or the shop's authorisation of the app is "
+                "missing or closed; re-authorize the shop for this app and check shop_id / access_token belong together"
+            ),
+        ),
+        fatal(CODE_IP_WHITELIST, hint="this machine's IP address is not in the app's IP whitelist: add it in the Douyin open-platform console"),
+        fatal(CODE_API_OFFLINE, hint="the API is offline or retired on the platform side; check Douyin open-platform announcements"),
+        fatal(
+            CODE_PLATFORM_FAILED, CODE_BUSINESS_FAILED,
+            hint="the platform could not process the request; if it persists, contact Douyin support with the log_id",
+        ),
+    ),
+    fallback_hint="the platform refused the request; see the code and sub_code above",
+)
 
 
 def canonical_param_json(params: t.Mapping[str, t.Any]) -> str:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import typing as t
-from functools import cached_property
-
 from singer_sdk import typing as th
 
 from orderlayer.taps.common.tap import SourceTap, source_properties
@@ -12,14 +9,13 @@ from orderlayer.taps.douyin import protocol as p
 from orderlayer.taps.douyin.client import DouyinConnection
 from orderlayer.taps.douyin.streams import OrdersStream
 
-if t.TYPE_CHECKING:
-    from singer_sdk.streams import Stream
-
 
 class TapDouyin(SourceTap):
     """Singer tap for the Douyin shop open platform (order.searchList)."""
 
     name = "tap-douyin"
+    connection_class = DouyinConnection
+    stream_classes = (OrdersStream,)
 
     config_jsonschema = th.PropertiesList(
         th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="Gateway URL; point it at a sandbox for tests."),
@@ -54,14 +50,6 @@ class TapDouyin(SourceTap):
         ),
         *source_properties(pii_subject="doudian_open_id", max_requests_per_second=10, request_timeout=12, token_store=True),
     ).to_dict()
-
-    @cached_property
-    def douyin_connection(self) -> DouyinConnection:
-        """Shared by all streams: one request budget, signer and token per tap run."""
-        return DouyinConnection.from_config(self.config, self.logger)
-
-    def discover_streams(self) -> list[Stream]:
-        return [OrdersStream(self)]
 
 
 if __name__ == "__main__":

@@ -19,20 +19,20 @@ from singer_sdk.authenticators import APIAuthenticatorBase
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
 from orderlayer.taps.common.paging import WindowedPagePaginator
-from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets
-from orderlayer.taps.common.stream import ResilientStream
+from orderlayer.taps.common.http import Connection
+from orderlayer.taps.common.redact import SecretFilter
+from orderlayer.taps.common.stream import CallStream
 from orderlayer.taps.eleme import protocol as p
 
 if t.TYPE_CHECKING:
+    import logging
     from collections.abc import Callable, Mapping
 
     from singer_sdk.helpers.types import Context
 
-__all__ = ["ElemeListPaginator", "ElemeSigner", "ElemeStream", "fatal_hint"]
+__all__ = ["ElemeConnection", "ElemeListPaginator", "ElemeSigner", "ElemeStream"]
 
 SECRET_FILTER = SecretFilter()
-_FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-eleme", "tap-eleme.orders")
 
 
 class ElemeSigner(APIAuthenticatorBase):
@@ -75,30 +75,23 @@ class ElemeSigner(APIAuthenticatorBase):
         return request
 
 
-def fatal_hint(errno: int) -> str:
-    """The likely fix for a non-retriable errno (sandbox-convention codes; see protocol.py)."""
-    hints = {
-        p.SANDBOX_ERRNO_SIGNATURE: (
-            "the request signature was rejected: check secret and source in the tap config; if both are right, "
-            "the gateway may hash URL-encoded values: try sign_encode_values=true"
-        ),
-        p.SANDBOX_ERRNO_SOURCE: "the gateway does not know this partner account: check source in the tap config",
-        p.SANDBOX_ERRNO_TIMESTAMP: "the gateway rejected the request timestamp: this machine's clock is off; synchronise it (NTP)",
-        p.SANDBOX_ERRNO_TOKEN_EXPIRED: (
-            "the access_token was rejected as expired: renew the shop's authorisation and set a new access_token "
-            "(this tap does not refresh Ele.me tokens: the refresh flow is unconfirmed)"
-        ),
-        p.SANDBOX_ERRNO_PERMISSION: (
-            "permission denied: the shop has not authorised this app for order commands, or shop_id is not one of "
-            "this partner's shops; check shop_id and the shop's authorisation"
-        ),
-        p.SANDBOX_ERRNO_PARAM: "a request parameter was rejected: lower window_seconds; otherwise report a tap bug",
-    }
-    return hints.get(
-        errno,
-        "the platform refused the request; if this errno means throttling or a busy system, add it to "
-        "retriable_errnos in the tap config",
-    )
+class ElemeConnection(Connection[ElemeSigner]):
+    """What all streams of one tap run share: the per-partner request budget and the signer."""
+
+    platform = "Ele.me"
+    default_rate = 10
+    default_timeout = 12
+    secret_keys = ("secret", "access_token", "pii_salt")
+    secret_filter = SECRET_FILTER
+
+    @classmethod
+    def authenticator_for(cls, config: Mapping[str, t.Any], session: requests.Session, logger: logging.Logger) -> ElemeSigner:  # noqa: ARG003
+        return ElemeSigner(
+            source=str(config["source"]),
+            secret=str(config["secret"]),
+            access_token=config.get("access_token"),
+            encode_values=bool(config.get("sign_encode_values", False)),
+        )
 
 
 class ElemeListPaginator(WindowedPagePaginator):
@@ -120,70 +113,36 @@ class ElemeListPaginator(WindowedPagePaginator):
         return True
 
 
-class ElemeStream(ResilientStream):
+class ElemeStream(CallStream):
     """Base for Ele.me commands: signed form POSTs to one gateway, ``errno`` envelope."""
 
+    default_timeout = 12
     secret_filter = SECRET_FILTER
+    errors = p.ERRORS
+    default_retriable_codes = p.DEFAULT_RETRIABLE_ERRNOS
+    code_label = "errno"
 
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap)
-        self._bucket: TokenBucket = tap.request_budget
-        self.share_budget(self._bucket, filtered_loggers=_FILTERED_LOGGERS)
-        self._cmd = p.CMD_ORDER_GET
-        self._send: Callable[..., requests.Response] | None = None
-        self._signer = ElemeSigner(
-            source=str(self.config["source"]),
-            secret=str(self.config["secret"]),
-            access_token=self.config.get("access_token"),
-            encode_values=bool(self.config.get("sign_encode_values", False)),
-        )
-        self.calls: dict[str, int] = {}
+        self._method = p.CMD_ORDER_GET
 
     @property
     def url_base(self) -> str:
         return str(self.config.get("base_url", p.DEFAULT_BASE_URL))
 
     @property
-    def api_method(self) -> str:
-        return self._cmd
-
-    @property
-    def authenticator(self) -> ElemeSigner:
-        return self._signer
-
-    @property
     def http_headers(self) -> dict:
         return {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"}
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 12))
-
-    @property
-    def retriable_errnos(self) -> frozenset[int]:
-        configured = self.config.get("retriable_errnos")
-        return frozenset(int(c) for c in (p.DEFAULT_RETRIABLE_ERRNOS if configured is None else configured))
 
     # ---- one call
     def call(self, cmd: str, params: Mapping[str, t.Any], context: Context | None = None) -> t.Any:  # noqa: ANN401
         """POST command ``cmd`` with business ``params`` (signed per send, retried per policy); ``body.data``."""
-        self._cmd = cmd
-        self.calls[cmd] = self.calls.get(cmd, 0) + 1
-        prepared = self.build_prepared_request(
-            method="POST",
-            url=self.url_base,
-            data={"cmd": cmd, "body": p.encode_body(params)},
-            headers=self.http_headers,
-        )
-        if self._send is None:
-            self._send = self.request_decorator(self._request)
-        response = self._send(prepared, context)
+        response = self.send_call(cmd, context, method="POST", url=self.url_base, data={"cmd": cmd, "body": p.encode_body(params)})
         return self.payload(response)["body"].get("data")
 
     # ---- responses
     def validate_response(self, response: requests.Response) -> None:
         cmd = self.api_method
-        hint = parse_retry_after(response.headers)
         payload = self.http_answer(response)
         body = payload.get("body") if isinstance(payload, dict) else None
         if not isinstance(body, dict) or "errno" not in body:
@@ -197,30 +156,13 @@ class ElemeStream(ResilientStream):
         except (TypeError, ValueError):
             msg = f"{cmd}: body.errno is not a number ({body['errno']!r})"
             raise SourceRetriableError(msg, response) from None
-        if errno == p.ERRNO_OK:
-            problem = self.data_problem(cmd, body.get("data"))
-            if problem:
-                msg = f"{cmd}: {problem}"
-                raise SourceRetriableError(msg, response)
-            return
-        described = f"{cmd} answered errno {errno} ({body.get('error') or ''})"
-        if errno in self.retriable_errnos:
-            raise SourceRetriableError(described, response, retry_after=hint, code=errno)
-        raise SourceAPIError(f"{described}. {fatal_hint(errno)}", code=errno)
+        if errno != p.ERRNO_OK:
+            self.judge_code(response, errno, str(body.get("error") or ""))
+        problem = self.data_problem(cmd, body.get("data"))
+        if problem:
+            msg = f"{cmd}: {problem}"
+            raise SourceRetriableError(msg, response)
 
     def data_problem(self, cmd: str, data: t.Any) -> str | None:  # noqa: ANN401, ARG002, PLR6301
         """Why a successful answer's ``data`` cannot be used (None = fine); checked inside the retry loop."""
         return None
-
-    def get_new_paginator(self) -> None:
-        return None
-
-    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:  # noqa: ARG002
-        # Records are assembled in get_records from several commands; see OrdersStream.
-        return iter(())
-
-
-def connection_bucket(config: Mapping[str, t.Any]) -> TokenBucket:
-    """The per-partner request budget shared by every stream of one tap run."""
-    guard_config_secrets(SECRET_FILTER, config, ("secret", "access_token", "pii_salt"), _FILTERED_LOGGERS)
-    return TokenBucket(float(config.get("max_requests_per_second", 10)))

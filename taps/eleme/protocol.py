@@ -24,6 +24,8 @@ import json
 import typing as t
 from urllib.parse import quote_plus
 
+from orderlayer.taps.common.envelope import ErrorTable, fatal
+
 DEFAULT_BASE_URL = "https://api-be.ele.me/"
 API_VERSION = "3"
 ENCRYPT_NONE = ""
@@ -48,8 +50,45 @@ SANDBOX_ERRNO_NOT_FOUND = 10008
 SANDBOX_ERRNO_BUSY = 20001
 SANDBOX_ERRNO_RATE_LIMITED = 20002
 
-#: errno values retried with backoff by default (config ``retriable_errnos`` replaces the list).
+#: errno values retried with backoff by default (config ``retriable_error_codes`` replaces the list).
 DEFAULT_RETRIABLE_ERRNOS: tuple[int, ...] = (SANDBOX_ERRNO_BUSY, SANDBOX_ERRNO_RATE_LIMITED)
+
+#: The fix a non-retriable errno names (sandbox-convention codes, see above).
+ERRORS = ErrorTable(
+    rules=(
+        fatal(
+            SANDBOX_ERRNO_SIGNATURE,
+            hint=(
+                "the request signature was rejected: check secret and source in the tap config; if both are right, "
+                "the gateway may hash URL-encoded values: try sign_encode_values=true"
+            ),
+        ),
+        fatal(SANDBOX_ERRNO_SOURCE, hint="the gateway does not know this partner account: check source in the tap config"),
+        fatal(
+            SANDBOX_ERRNO_TIMESTAMP,
+            hint="the gateway rejected the request timestamp: this machine's clock is off; synchronise it (NTP)",
+        ),
+        fatal(
+            SANDBOX_ERRNO_TOKEN_EXPIRED,
+            hint=(
+                "the access_token was rejected as expired: renew the shop's authorisation and set a new access_token "
+                "(this tap does not refresh Ele.me tokens: the refresh flow is unconfirmed)"
+            ),
+        ),
+        fatal(
+            SANDBOX_ERRNO_PERMISSION,
+            hint=(
+                "permission denied: the shop has not authorised this app for order commands, or shop_id is not one of "
+                "this partner's shops; check shop_id and the shop's authorisation"
+            ),
+        ),
+        fatal(SANDBOX_ERRNO_PARAM, hint="a request parameter was rejected: lower window_seconds; otherwise report a tap bug"),
+    ),
+    fallback_hint=(
+        "the platform refused the request; if this errno means throttling or a busy system, add it to "
+        "retriable_error_codes in the tap config"
+    ),
+)
 
 #: Order status (fact sheet §B3, S17).
 STATUS_AWAITING_CONFIRMATION = 1

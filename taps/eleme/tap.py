@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import typing as t
-from functools import cached_property
 
 from singer_sdk import typing as th
 
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.eleme import protocol as p
-from orderlayer.taps.eleme.client import connection_bucket
+from orderlayer.taps.eleme.client import ElemeConnection
 from orderlayer.taps.eleme.streams import OrdersStream
-
-if t.TYPE_CHECKING:
-    from singer_sdk.streams import Stream
-
-    from orderlayer.taps.common.ratelimit import TokenBucket
 
 
 class TapEleme(SourceTap):
     """Singer tap for the Ele.me retail open platform (api-be.ele.me; one shop per config)."""
 
     name = "tap-eleme"
+    connection_class = ElemeConnection
+    stream_classes = (OrdersStream,)
+    renamed_keys: t.ClassVar[dict[str, str]] = {"retriable_errnos": "retriable_error_codes"}
 
     config_jsonschema = th.PropertiesList(
         th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="Gateway URL; point it at a sandbox for tests."),
@@ -63,10 +60,10 @@ class TapEleme(SourceTap):
             description="URL-encode values (Java URLEncoder style) before hashing the signature (unconfirmed which the gateway expects).",
         ),
         th.Property(
-            "retriable_errnos",
+            "retriable_error_codes",
             th.ArrayType(th.IntegerType),
             default=list(p.DEFAULT_RETRIABLE_ERRNOS),
-            description="errno values retried with backoff. The platform's throttling/busy errnos are unconfirmed; the defaults are the sandbox's. HTTP 429/5xx are always retried.",
+            description="errno values retried with backoff (formerly retriable_errnos). The platform's throttling/busy errnos are unconfirmed; the defaults are the sandbox's. HTTP 429/5xx are always retried.",
         ),
         *source_properties(
             pii_subject="the buyer phone",
@@ -75,14 +72,6 @@ class TapEleme(SourceTap):
             descriptions={"max_requests_per_second": "Client-side request budget for this partner (retries included)."},
         ),
     ).to_dict()
-
-    @cached_property
-    def request_budget(self) -> TokenBucket:
-        """Shared by all streams: one request budget per tap run (the platform counts per partner)."""
-        return connection_bucket(self.config)
-
-    def discover_streams(self) -> list[Stream]:
-        return [OrdersStream(self)]
 
 
 if __name__ == "__main__":

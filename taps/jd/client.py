@@ -1,7 +1,8 @@
 """JD routerjson client for singer-sdk: signing, token refresh, the response envelope, error classification.
 
 Layout (MeltanoLabs style): :class:`JdAuthenticator` signs every HTTP send and owns the token refresh;
-:func:`classify` maps a gateway code to retry / refresh / fatal; :class:`JdStream` turns a routerjson answer
+:meth:`JdStream.errors` (the protocol's error table ahead of the configured retriable and token codes) maps a
+gateway code to retry / refresh / fatal; :class:`JdStream` turns a routerjson answer
 into records or the right exception (``validate_response``). Retry pacing, give-up messages and redaction come
 from :class:`~orderlayer.taps.common.stream.ResilientStream`.
 
@@ -17,34 +18,35 @@ from __future__ import annotations
 
 import abc
 import decimal
-import enum
+import functools
 import json
 import logging
-import time
 import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 import requests
 
-from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
-from orderlayer.taps.common.http import paced_session
-from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets
-from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
+from orderlayer.taps.common.envelope import Action, ErrorTable
+from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
+from orderlayer.taps.common.http import Connection
+from orderlayer.taps.common.ratelimit import parse_retry_after
+from orderlayer.taps.common.redact import SecretFilter
+from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator, TokenCalls
 from orderlayer.taps.common.stream import ResilientStream
-from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
+from orderlayer.taps.common.tokens import expiry_from
 from orderlayer.taps.jd import protocol as p
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Mapping
 
     from singer_sdk.helpers.types import Context
 
-__all__ = ["Action", "GatewayError", "JdAuthenticator", "JdConnection", "JdStream", "classify", "decode_json"]
+__all__ = ["GatewayError", "JdAuthenticator", "JdConnection", "JdStream", "decode_json"]
 
-#: Loggers we do not control that may print a URL (the OAuth refresh is a GET with secrets in its query).
-_THIRD_PARTY_LOGGERS = ("urllib3.connectionpool", "backoff")
+#: One filter for the tap: urllib3/backoff/tap log records (the OAuth refresh is a GET with secrets in its query)
+#: and error messages lose every secret value.
+SECRET_FILTER = SecretFilter()
 
 
 def decode_json(content: bytes) -> t.Any:  # noqa: ANN401
@@ -74,21 +76,6 @@ class GatewayError:
         return f"{text} ({desc})" if desc else text
 
 
-class Action(enum.Enum):
-    RETRY = "retry"
-    REFRESH_TOKEN = "refresh_token"
-    FATAL = "fatal"
-
-
-def classify(code: str, *, retriable: Iterable[str], token: Iterable[str]) -> Action:
-    """What to do about a gateway code (the code sets are configurable, see protocol docstring)."""
-    if code in set(token):
-        return Action.REFRESH_TOKEN
-    if code in set(retriable):
-        return Action.RETRY
-    return Action.FATAL
-
-
 def form_params(body: str | bytes | None) -> dict[str, str]:
     """The form parameters of a prepared request body."""
     if not body:
@@ -110,24 +97,14 @@ class JdAuthenticator(RefreshingAuthenticator[GatewayError]):
 
     def __init__(
         self,
+        calls: TokenCalls,
         *,
         app_key: str,
         app_secret: str,
-        access_token: str,
-        refresh_token: str | None,
         oauth_url: str,
         timestamp_format: str,
-        timeout: float,
-        session: requests.Session,
-        secret_filter: SecretFilter,
-        logger: logging.Logger,
-        clock: Callable[[], float] = time.time,
-        tokens: TokenKeeper | None = None,
     ) -> None:
-        super().__init__(
-            access_token=access_token, refresh_token=refresh_token, session=session, timeout=timeout,
-            secret_filter=secret_filter, logger=logger, clock=clock, tokens=tokens,
-        )
+        super().__init__(calls)
         self._app_key = app_key
         self._app_secret = app_secret
         self._oauth_url = oauth_url
@@ -150,9 +127,6 @@ class JdAuthenticator(RefreshingAuthenticator[GatewayError]):
         request.headers["Content-Length"] = str(len(body))
         request.headers["Content-Type"] = "application/x-www-form-urlencoded;charset=UTF-8"
         return request
-
-    def answer_error(self, answer: GatewayError, message: str) -> SourceAPIError:  # noqa: PLR6301
-        return SourceAPIError(message, code=answer.code)
 
     def fetch_tokens(self) -> NewTokens:
         query = {
@@ -187,44 +161,32 @@ class JdAuthenticator(RefreshingAuthenticator[GatewayError]):
 
 
 # --------------------------------------------------------------------------- shared per tap
-@dataclass
-class JdConnection:
+class JdConnection(Connection[JdAuthenticator]):
     """What all streams of one tap share: the request budget, the session, the signer."""
 
-    bucket: TokenBucket
-    session: requests.Session
-    authenticator: JdAuthenticator
+    platform = "JD"
+    default_rate = 5
+    secret_filter = SECRET_FILTER
+    default_timeout = 15
 
     @classmethod
-    def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger, secret_filter: SecretFilter) -> JdConnection:
-        guard_config_secrets(
-            secret_filter, config, ("app_secret", "access_token", "refresh_token", "pii_salt"), (*_THIRD_PARTY_LOGGERS, logger.name)
-        )
-        tokens = TokenKeeper.from_config(
-            config, platform="JD", identity_keys=("app_key", "shop_id"), secret_filter=secret_filter, logger=logger
-        )
-        bucket, session = paced_session(config, default_rate=5)
-        authenticator = JdAuthenticator(
+    def authenticator_for(cls, config: Mapping[str, t.Any], session: requests.Session, logger: logging.Logger) -> JdAuthenticator:
+        return JdAuthenticator(
+            cls.token_calls(config, session, logger),
             app_key=str(config["app_key"]),
             app_secret=str(config["app_secret"]),
-            access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token,
-            tokens=tokens,
             oauth_url=str(config.get("oauth_url") or p.DEFAULT_OAUTH_URL),
             timestamp_format=str(config.get("timestamp_format") or p.TIMESTAMP_PLAIN),
-            timeout=float(config.get("request_timeout", 15)),
-            session=session,
-            secret_filter=secret_filter,
-            logger=logger,
         )
-        return cls(bucket=bucket, session=session, authenticator=authenticator)
 
 
 # --------------------------------------------------------------------------- stream base
 class JdStream(ResilientStream):
     """Base for routerjson methods: POST form, signed by the authenticator, ``*_responce`` envelope."""
 
+    default_timeout = 15
     http_method = "POST"
+    secret_filter = SECRET_FILTER
     payload_as_json = False  # form-encoded: method + 360buy_param_json (+ system params added per send)
     path = ""  # routerjson dispatches on the ``method`` parameter, not the path
     #: Name of the result object inside ``<method>_responce``.
@@ -236,7 +198,7 @@ class JdStream(ResilientStream):
 
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap)
-        self._connection: JdConnection = tap.jd_connection
+        self._connection: JdConnection = tap.connection
         self.share_budget(self._connection.bucket)
 
     @property
@@ -246,10 +208,6 @@ class JdStream(ResilientStream):
     @property
     def http_headers(self) -> dict:
         return {"Accept": "application/json"}
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 15))
 
     @property
     def authenticator(self) -> JdAuthenticator:
@@ -263,19 +221,19 @@ class JdStream(ResilientStream):
     def token_codes(self) -> tuple[str, ...]:
         return tuple(str(c) for c in self.config.get("token_error_codes") or p.DEFAULT_TOKEN_CODES)
 
+    @functools.cached_property
+    def errors(self) -> ErrorTable:
+        """The protocol's table behind the configured token codes (checked first) and retriable codes."""
+        return p.ERRORS.first(Action.RETRY, self.retriable_codes).first(Action.REFRESH_TOKEN, self.token_codes)
+
     # ---- responses
-    def _gateway_failure(self, response: requests.Response, error: GatewayError, hint: float | None) -> t.NoReturn:
+    def token_sent(self, response: requests.Response) -> str | None:  # noqa: PLR6301
+        return form_params(response.request.body).get("access_token") if response.request is not None else None
+
+    def _gateway_failure(self, response: requests.Response, error: GatewayError) -> None:
+        """Raise what a failure answer calls for (the table has no OK code: it always raises)."""
         method = self.api_method
-        action = classify(error.code, retriable=self.retriable_codes, token=self.token_codes)
-        if action is Action.RETRY:
-            raise SourceRetriableError(error.describe(method), response, retry_after=hint, code=error.code)
-        if action is Action.REFRESH_TOKEN:
-            used = form_params(response.request.body).get("access_token") if response.request is not None else None
-            self.authenticator.handle_token_rejected(used, error, method)
-            msg = f"{error.describe(method)}; access token refreshed, retrying"
-            raise TokenRefreshedError(msg, response)
-        msg = f"{error.describe(method)}. {p.fatal_hint(error.code, method)}"
-        raise SourceAPIError(msg, code=error.code)
+        self.act_on(response, error, self.errors.judge(error.code, method=method, optional_switch=p.OPTIONAL_LISTS.get(method, "")))
 
     def validate_response(self, response: requests.Response) -> None:
         method = self.api_method
@@ -285,14 +243,14 @@ class JdStream(ResilientStream):
             msg = f"{method}: the answer is not a JSON object"
             raise SourceRetriableError(msg, response)
         if isinstance(payload.get("error_response"), dict):
-            self._gateway_failure(response, GatewayError.from_payload(payload["error_response"]), hint)
+            self._gateway_failure(response, GatewayError.from_payload(payload["error_response"]))
         envelope = payload.get(p.response_key(method))
         if not isinstance(envelope, dict):
             msg = f"{method}: the answer has no '{p.response_key(method)}' object; check base_url and order_api"
             raise SourceAPIError(msg)
         code = str(envelope.get("code", p.CODE_OK)).strip()
         if code != p.CODE_OK:
-            self._gateway_failure(response, GatewayError.from_payload(envelope), hint)
+            self._gateway_failure(response, GatewayError.from_payload(envelope))
         result = envelope.get(self.result_key)
         if not isinstance(result, dict):
             msg = f"{method}: success without a '{self.result_key}' object"

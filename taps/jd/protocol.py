@@ -17,6 +17,8 @@ import json
 import typing as t
 from zoneinfo import ZoneInfo
 
+from orderlayer.taps.common.envelope import ErrorTable, fatal
+
 DEFAULT_BASE_URL = "https://api.jd.com/routerjson"
 #: OAuth refresh endpoint (GET app_key, app_secret, grant_type=refresh_token, refresh_token), per JD integrations.
 DEFAULT_OAUTH_URL = "https://open-oauth.jd.com/oauth2/refresh_token"
@@ -213,44 +215,63 @@ DEFAULT_RETRIABLE_CODES = (
 DEFAULT_TOKEN_CODES = (CODE_INVALID_TOKEN,)
 
 
-def fatal_hint(code: str, method: str) -> str:
-    """The likely fix for a non-retriable gateway code, naming the config key."""
-    if code == CODE_INVALID_SIGNATURE:
-        return "the request signature was rejected: check app_secret (and app_key) in the tap config"
-    if code == CODE_INVALID_TIMESTAMP:
-        return (
-            "the gateway rejected the request timestamp: this machine's clock is more than 6 minutes off Beijing "
-            "time (synchronise it with NTP), or set timestamp_format to 'plain'"
-        )
-    if code in (CODE_INVALID_APP_KEY, CODE_APP_OFFLINE):
-        return "the app is unknown or not online: check app_key (a production app, not a sandbox one) and base_url"
-    if code == CODE_INVALID_TOKEN:
-        return (
-            "the access_token is expired or does not belong to this app: set a fresh 'access_token' (and "
-            "'refresh_token') from the shop's authorisation of this app_key"
-        )
-    if code in (CODE_NO_API_PERMISSION, CODE_MERCHANT_TYPE_DENIED, CODE_NOT_A_MERCHANT, CODE_FORBIDDEN) and method in OPTIONAL_LISTS:
-        return (
-            f"permission denied for {method}: the app lacks this API permission; apply for it in the JOS console "
-            f"and re-authorize the shop, or set {OPTIONAL_LISTS[method]} to false in the tap config"
-        )
-    if code in (CODE_NO_API_PERMISSION, CODE_MERCHANT_TYPE_DENIED, CODE_NOT_A_MERCHANT, CODE_FORBIDDEN):
-        return (
-            f"permission denied for {method}: the app lacks this API permission or the authorising account is not "
-            "the POP merchant; apply for the order API in the JOS console and re-authorize the shop "
-            "(check app_key, access_token and order_api)"
-        )
-    if code == CODE_API_STOPPED:
-        return f"{method} is stopped on the platform side; check JOS announcements or switch order_api"
-    if code in (CODE_PARAM_INVALID, CODE_PARAM_VALUE_INVALID, CODE_JSON_CONVERT, CODE_JSON_INVALID):
-        return (
-            "a request parameter was rejected: check page_size (<= 100), window_seconds (<= 28 days), "
-            "order_states and optional_fields; otherwise report a tap bug"
-        )
-    if code in (CODE_MISSING_VERSION, CODE_UNSUPPORTED_VERSION, CODE_MISSING_TIMESTAMP, CODE_MISSING_SIGNATURE,
-                CODE_MISSING_METHOD, CODE_INVALID_METHOD, CODE_MISSING_APP_KEY, CODE_MISSING_TOKEN):
-        return "a system parameter is missing or wrong: check base_url, app_key and access_token; otherwise report a tap bug"
-    return "the platform refused the request; see the code above"
+_PERMISSION_CODES = (CODE_NO_API_PERMISSION, CODE_MERCHANT_TYPE_DENIED, CODE_NOT_A_MERCHANT, CODE_FORBIDDEN)
+
+#: The fix a non-retriable gateway code names (which codes retry or refresh the token is configurable:
+#: ``retriable_error_codes``, ``token_error_codes``). Facts: ``method``, and ``optional_switch`` — the config key
+#: that turns an optional list off (:data:`OPTIONAL_LISTS`), empty for the order list.
+ERRORS = ErrorTable(
+    rules=(
+        fatal(CODE_INVALID_SIGNATURE, hint="the request signature was rejected: check app_secret (and app_key) in the tap config"),
+        fatal(
+            CODE_INVALID_TIMESTAMP,
+            hint=(
+                "the gateway rejected the request timestamp: this machine's clock is more than 6 minutes off Beijing "
+                "time (synchronise it with NTP), or set timestamp_format to 'plain'"
+            ),
+        ),
+        fatal(
+            CODE_INVALID_APP_KEY, CODE_APP_OFFLINE,
+            hint="the app is unknown or not online: check app_key (a production app, not a sandbox one) and base_url",
+        ),
+        fatal(
+            CODE_INVALID_TOKEN,
+            hint=(
+                "the access_token is expired or does not belong to this app: set a fresh 'access_token' (and "
+                "'refresh_token') from the shop's authorisation of this app_key"
+            ),
+        ),
+        fatal(
+            *_PERMISSION_CODES, when="optional_switch",
+            hint=(
+                "permission denied for {method}: the app lacks this API permission; apply for it in the JOS console "
+                "and re-authorize the shop, or set {optional_switch} to false in the tap config"
+            ),
+        ),
+        fatal(
+            *_PERMISSION_CODES,
+            hint=(
+                "permission denied for {method}: the app lacks this API permission or the authorising account is not "
+                "the POP merchant; apply for the order API in the JOS console and re-authorize the shop "
+                "(check app_key, access_token and order_api)"
+            ),
+        ),
+        fatal(CODE_API_STOPPED, hint="{method} is stopped on the platform side; check JOS announcements or switch order_api"),
+        fatal(
+            CODE_PARAM_INVALID, CODE_PARAM_VALUE_INVALID, CODE_JSON_CONVERT, CODE_JSON_INVALID,
+            hint=(
+                "a request parameter was rejected: check page_size (<= 100), window_seconds (<= 28 days), "
+                "order_states and optional_fields; otherwise report a tap bug"
+            ),
+        ),
+        fatal(
+            CODE_MISSING_VERSION, CODE_UNSUPPORTED_VERSION, CODE_MISSING_TIMESTAMP, CODE_MISSING_SIGNATURE,
+            CODE_MISSING_METHOD, CODE_INVALID_METHOD, CODE_MISSING_APP_KEY, CODE_MISSING_TOKEN,
+            hint="a system parameter is missing or wrong: check base_url, app_key and access_token; otherwise report a tap bug",
+        ),
+    ),
+    fallback_hint="the platform refused the request; see the code above",
+)
 
 
 # --- request building ------------------------------------------------------------------------------

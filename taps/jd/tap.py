@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import typing as t
-from functools import cached_property
-
 from singer_sdk import typing as th
 
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.jd import protocol as p
-from orderlayer.taps.jd.client import JdConnection, JdStream
+from orderlayer.taps.jd.client import JdConnection
 from orderlayer.taps.jd.streams import OrdersStream, RefundAppliesStream, ServiceRefundsStream
-
-if t.TYPE_CHECKING:
-    from singer_sdk.streams import Stream
 
 
 class TapJd(SourceTap):
     """Singer tap for the JD JOS open platform (jingdong.pop.order.search / enSearch, refund applications, after-sales)."""
 
     name = "tap-jd"
+    connection_class = JdConnection
+    stream_classes = (OrdersStream, RefundAppliesStream, ServiceRefundsStream)
 
     config_jsonschema = th.PropertiesList(
         th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="routerjson gateway URL; point it at a sandbox for tests."),
@@ -189,14 +185,6 @@ class TapJd(SourceTap):
                 "(or set sync_after_sales to false)"
             )
         return errors
-
-    @cached_property
-    def jd_connection(self) -> JdConnection:
-        """Shared by all streams: one request budget, signer and token per tap run."""
-        return JdConnection.from_config(self.config, self.logger, JdStream.secret_filter)
-
-    def discover_streams(self) -> list[Stream]:
-        return [OrdersStream(self), RefundAppliesStream(self), ServiceRefundsStream(self)]
 
 
 #: Console entry point (``tap-jd``).

@@ -17,6 +17,7 @@ keyset paging over FModifyDate windows, and entry rows grouped back into bills.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import http.cookiejar
 import threading
 import time
@@ -25,13 +26,13 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
-import simplejson
 from singer_sdk.authenticators import APIAuthenticatorBase
 from singer_sdk.pagination import BaseAPIPaginator
 
-from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
+from orderlayer.taps.common.envelope import Action, ErrorTable
+from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
 from orderlayer.taps.common.ratelimit import parse_retry_after
-from orderlayer.taps.common.stream import DeferredAuthStream
+from orderlayer.taps.common.stream import DeferredAuthStream, exact_json
 from orderlayer.taps.kingdee import protocol as p
 
 if t.TYPE_CHECKING:
@@ -40,11 +41,7 @@ if t.TYPE_CHECKING:
 
     from orderlayer.taps.common.windows import Window
 
-__all__ = ["BillGrouper", "KeysetPaginator", "KdPage", "KingdeeAuthenticator", "KingdeeStream", "load_rows"]
-
-#: MsgCode of a server-side exception: retried (a lock or timeout on the customer's database is transient).
-RETRIABLE_MSG_CODES = frozenset({p.MSG_EXCEPTION})
-
+__all__ = ["BillGrouper", "KeysetPaginator", "KdPage", "KingdeeAuthenticator", "KingdeeStream"]
 
 class _NoCookies(http.cookiejar.DefaultCookiePolicy):
     """The authenticator owns the session cookies (a retry must not re-send a stale one from the jar)."""
@@ -58,15 +55,6 @@ def isolate_cookies(session: requests.Session) -> requests.Session:
     return session
 
 
-def load_rows(response: requests.Response) -> t.Any:  # noqa: ANN401
-    """The JSON answer with exact decimals and big integers, parsed once per response."""
-    cached = getattr(response, "_orderlayer_payload", None)
-    if cached is None:
-        cached = simplejson.loads(response.content.decode("utf-8"), use_decimal=True)
-        response._orderlayer_payload = cached  # type: ignore[attr-defined]
-    return cached
-
-
 # --------------------------------------------------------------------------- auth
 class KingdeeAuthenticator(APIAuthenticatorBase):
     """Signed headers (``signed_headers``) or a ``ValidateUser`` session (``validate_user``); see module docstring."""
@@ -75,7 +63,7 @@ class KingdeeAuthenticator(APIAuthenticatorBase):
         self,
         *,
         mode: str,
-        server_url: str,
+        base_url: str,
         identity: p.SigningIdentity,
         password: str | None,
         login_body_style: str,
@@ -90,7 +78,7 @@ class KingdeeAuthenticator(APIAuthenticatorBase):
         self.identity = identity
         self._password = password or ""
         self._login_body_style = login_body_style
-        self._login_url = server_url.rstrip("/") + "/" + p.VALIDATE_USER + p.SERVICE_SUFFIX
+        self._login_url = base_url.rstrip("/") + "/" + p.VALIDATE_USER + p.SERVICE_SUFFIX
         self._timeout = timeout
         self._session = session
         self._clock = clock
@@ -160,7 +148,7 @@ class KingdeeAuthenticator(APIAuthenticatorBase):
         except ValueError:
             payload = None
         if response.status_code != 200 or not isinstance(payload, dict):
-            msg = f"ValidateUser answered HTTP {response.status_code} without a login result: check server_url (…/k3cloud/)"
+            msg = f"ValidateUser answered HTTP {response.status_code} without a login result: check base_url (…/k3cloud/)"
             raise SourceAPIError(msg, code=response.status_code)
         if payload.get("LoginResultType") != p.LOGIN_SUCCESS:
             msg = (
@@ -283,16 +271,8 @@ class KingdeeStream(DeferredAuthStream):
     """Base for WebAPI services: JSON POST, ResponseStatus errors, authentication, cookies."""
 
     @property
-    def url_base(self) -> str:
-        return str(self.config["server_url"]).rstrip("/")
-
-    @property
     def http_headers(self) -> dict:
         return {"Content-Type": "application/json", "Accept": "application/json"}
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 60))
 
     @property
     def session_lost_codes(self) -> frozenset[int]:
@@ -305,14 +285,14 @@ class KingdeeStream(DeferredAuthStream):
             msg = f"{method}: HTTP {status} {response.reason}"
             raise SourceRetriableError(msg, response, retry_after=parse_retry_after(response.headers), code=status)
         if status not in (200, 206):
-            msg = f"{method}: HTTP {status} {response.reason}; check server_url (the site root, e.g. https://host/k3cloud/)"
+            msg = f"{method}: HTTP {status} {response.reason}; check base_url (the site root, e.g. https://host/k3cloud/)"
             raise SourceAPIError(msg, code=status)
         self.authenticator.remember_cookies(response)
         if response.content.lstrip().startswith(b"response_error:"):
             msg = f"{method}: the server answered a response_error body (busy or failing); retrying"
             raise SourceRetriableError(msg, response)
         try:
-            payload = load_rows(response)
+            payload = exact_json(response)
         except (ValueError, UnicodeDecodeError):
             msg = f"{method}: the body is not complete JSON (a cut response); fetching it again"
             raise SourceRetriableError(msg, response) from None
@@ -322,30 +302,20 @@ class KingdeeStream(DeferredAuthStream):
                 msg = f"{method}: expected an array of rows, got {type(payload).__name__}; retrying"
                 raise SourceRetriableError(msg, response)
             return
-        if error.msg_code in self.session_lost_codes:
-            used = response.request.headers.get("Cookie") if response.request is not None else None
-            self.authenticator.session_lost(used)
-            msg = f"{method}: {error.describe()}; session renewed, retrying"
-            raise TokenRefreshedError(msg, response)
-        if error.msg_code in RETRIABLE_MSG_CODES:
-            raise SourceRetriableError(f"{method}: {error.describe()}", response, code=error.msg_code)
-        raise SourceAPIError(f"{method}: {error.describe()}. {fatal_hint(error)}", code=error.msg_code)
+        self.act_on(response, error, self.errors.judge(error.msg_code))
 
+    @functools.cached_property
+    def errors(self) -> ErrorTable:
+        """The protocol's table behind the configured session-lost codes."""
+        return p.ERRORS.first(Action.REFRESH_TOKEN, self.session_lost_codes)
 
-def fatal_hint(error: p.ResponseStatus) -> str:
-    """The likely fix for a failed call, naming config keys."""
-    if error.msg_code == p.MSG_NO_PERMISSION:
-        return "The integration user lacks permission to view 销售订单 (SAL_SaleOrder): grant it to the user in config key 'username'"
-    if error.msg_code == p.MSG_FIELD_MISSING:
-        return "A field key does not exist on this site: check reference_field_key and extra_field_keys (custom F_ fields differ per site)"
-    if error.msg_code == p.MSG_VALIDATION_FAILED:
-        return (
-            "The signed login was refused: check app_id and app_secret (第三方系统登录授权), acct_id (data-centre id) and "
-            "username, and that this machine's clock is right"
-        )
-    if error.msg_code == p.MSG_PARAMETER_ERROR:
-        return "A query parameter was refused: check page_size (<= 2000) and filter_extra"
-    return "The site refused the query; see the message above"
+    token_renewed_note = "session renewed, retrying"
+
+    def token_sent(self, response: requests.Response) -> str | None:  # noqa: PLR6301
+        return response.request.headers.get("Cookie") if response.request is not None else None
+
+    def renew_rejected_token(self, rejected: str | None, answer: p.ResponseStatus, method: str) -> None:  # type: ignore[override]  # noqa: ARG002
+        self.authenticator.session_lost(rejected)
 
 
 def local_text(epoch: int, zone: dt.tzinfo) -> str:

@@ -16,6 +16,8 @@ import typing as t
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from orderlayer.taps.common.envelope import Action, ErrorTable, fatal, rule
+
 SERVICE_SUFFIX = ".common.kdsvc"
 EXECUTE_BILL_QUERY = "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.ExecuteBillQuery"
 VALIDATE_USER = "Kingdee.BOS.WebApi.ServicesStub.AuthService.ValidateUser"
@@ -45,6 +47,32 @@ MSG_EXCEPTION = 4
 MSG_PARAMETER_ERROR = 8
 MSG_FIELD_MISSING = 9
 MSG_VALIDATION_FAILED = 11
+
+#: What to do about a ``ResponseStatus`` by ``MsgCode``, with the fix a fatal one names (the session-lost codes are
+#: configurable, ``session_lost_msg_codes``, and go first). A server-side exception (a lock or timeout on the
+#: customer's database) is transient.
+ERRORS = ErrorTable(
+    rules=(
+        rule(Action.RETRY, MSG_EXCEPTION),
+        fatal(
+            MSG_NO_PERMISSION,
+            hint="The integration user lacks permission to view 销售订单 (SAL_SaleOrder): grant it to the user in config key 'username'",
+        ),
+        fatal(
+            MSG_FIELD_MISSING,
+            hint="A field key does not exist on this site: check reference_field_key and extra_field_keys (custom F_ fields differ per site)",
+        ),
+        fatal(
+            MSG_VALIDATION_FAILED,
+            hint=(
+                "The signed login was refused: check app_id and app_secret (第三方系统登录授权), acct_id (data-centre id) and "
+                "username, and that this machine's clock is right"
+            ),
+        ),
+        fatal(MSG_PARAMETER_ERROR, hint="A query parameter was refused: check page_size (<= 2000) and filter_extra"),
+    ),
+    fallback_hint="The site refused the query; see the message above",
+)
 
 # ---- SAL_SaleOrder field keys, declared once: the query asks for them in this order and each answer row is
 # mapped back to names by the same order. Header keys repeat on every entry row.
@@ -230,9 +258,15 @@ class ResponseStatus:
     msg_code: int | None
     messages: tuple[str, ...]
 
-    def describe(self) -> str:
+    @property
+    def code(self) -> int | None:
+        """What decides the action (:data:`ERRORS`): the ``MsgCode``."""
+        return self.msg_code
+
+    def describe(self, method: str = "") -> str:
         text = "; ".join(m for m in self.messages if m) or "no message"
-        return f"ResponseStatus ErrorCode {self.error_code}, MsgCode {self.msg_code}: {text}"
+        where = f"{method}: " if method else ""
+        return f"{where}ResponseStatus ErrorCode {self.error_code}, MsgCode {self.msg_code}: {text}"
 
 
 def _status_of(obj: object) -> ResponseStatus | None:

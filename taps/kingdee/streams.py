@@ -11,11 +11,11 @@ from singer_sdk import SchemaDirectory, StreamSchema
 
 from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy
-from orderlayer.taps.common.stream import bookmark_to_epoch
+from orderlayer.taps.common.stream import bookmark_to_epoch, exact_json
 from orderlayer.taps.common.timeutil import format_epoch
 from orderlayer.taps.common.windows import Window, sliding_windows
 from orderlayer.taps.kingdee import protocol as p
-from orderlayer.taps.kingdee.client import BillGrouper, KdPage, KeysetPaginator, KingdeeStream, load_rows, local_text
+from orderlayer.taps.kingdee.client import BillGrouper, KdPage, KeysetPaginator, KingdeeStream, local_text
 
 if t.TYPE_CHECKING:
     import requests
@@ -40,7 +40,7 @@ def _dedupe(keys: t.Iterable[str]) -> list[str]:
 
 
 class SalesOrdersStream(KingdeeStream):
-    """``SAL_SaleOrder`` incremental on ``FModifyDate`` (server-local time, no offset; zone ``site_timezone``).
+    """``SAL_SaleOrder`` incremental on ``FModifyDate`` (server-local time, no offset; zone ``source_timezone``).
 
     Windows ``[start, end)`` ascend from the bookmark (or ``start_date``); rows come sorted by
     (FModifyDate, FID, entry) and pages continue after the last received row, so bills are emitted in
@@ -80,7 +80,7 @@ class SalesOrdersStream(KingdeeStream):
 
     @property
     def source_zone(self) -> str:  # type: ignore[override]
-        return str(self.config.get("site_timezone", "Asia/Shanghai"))
+        return str(self.config.get("source_timezone", "Asia/Shanghai"))
 
     # ---- sync range
     def incremental_bounds(self, context: Context | None) -> tuple[int, int]:
@@ -145,7 +145,7 @@ class SalesOrdersStream(KingdeeStream):
     # ---- records
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
         try:
-            rows = p.rows_to_records(self.field_keys, load_rows(response))
+            rows = p.rows_to_records(self.field_keys, exact_json(response))
         except ValueError as exc:
             msg = f"{self.api_method}: {exc}; the site answered other columns than asked for"
             raise SourceAPIError(msg) from None

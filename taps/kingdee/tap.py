@@ -9,14 +9,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import requests
 from singer_sdk import typing as th
 
-from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.tap import ErpTap, source_properties
 from orderlayer.taps.kingdee import protocol as p
 from orderlayer.taps.kingdee.client import KingdeeAuthenticator, isolate_cookies
 from orderlayer.taps.kingdee.streams import SalesOrdersStream
-
-if t.TYPE_CHECKING:
-    from singer_sdk.streams import Stream
 
 SECRET_KEYS = ("app_secret", "password", "pii_salt")
 
@@ -25,16 +21,18 @@ class TapKingdee(ErpTap):
     """Singer tap for K3Cloud ``SAL_SaleOrder`` (one tap config = one site data centre)."""
 
     name = "tap-kingdee"
+    stream_classes = (SalesOrdersStream,)
     secret_keys = SECRET_KEYS
+    renamed_keys: t.ClassVar[dict[str, str]] = {"server_url": "base_url", "auth_mode": "auth_method", "site_timezone": "source_timezone"}
 
     config_jsonschema = th.PropertiesList(
-        th.Property("server_url", th.StringType, required=True, description="Site root, e.g. https://erp.example.com/k3cloud/ (customer-hosted; no shared cloud host)."),
+        th.Property("base_url", th.StringType, required=True, description="Site root, e.g. https://erp.example.com/k3cloud/ (customer-hosted; no shared cloud host). Formerly server_url."),
         th.Property(
-            "auth_mode",
+            "auth_method",
             th.StringType,
             default=p.AUTH_SIGNED,
             allowed_values=list(p.AUTH_MODES),
-            description="signed_headers (the official SDK's per-request signature; recommended) or validate_user (session login).",
+            description="signed_headers (the official SDK's per-request signature; recommended) or validate_user (session login). Formerly auth_mode.",
         ),
         th.Property("acct_id", th.StringType, required=True, description="Data-centre id (not its name)."),
         th.Property("username", th.StringType, required=True, description="Integration user."),
@@ -50,7 +48,7 @@ class TapKingdee(ErpTap):
             allowed_values=["object", "array"],
             description="ValidateUser body: a JSON object (acctID, username, password, lcid) or a positional parameters array (unconfirmed which a site expects).",
         ),
-        th.Property("site_timezone", th.StringType, default="Asia/Shanghai", description="IANA zone of the site's server clock (FModifyDate has no offset)."),
+        th.Property("source_timezone", th.StringType, default="Asia/Shanghai", description="IANA zone of the site's server clock (FModifyDate has no offset). Formerly site_timezone."),
         th.Property(
             "reference_field_key",
             th.StringType,
@@ -79,26 +77,29 @@ class TapKingdee(ErpTap):
     def extra_config_errors(self) -> list[str]:
         """The credentials of the chosen auth mode, a well-formed AppID and a known site time zone."""
         errors: list[str] = []
-        mode = self.config.get("auth_mode", p.AUTH_SIGNED)
+        mode = self.config.get("auth_method", p.AUTH_SIGNED)
         needed = ("app_id", "app_secret") if mode == p.AUTH_SIGNED else ("password",)
-        errors.extend(f"config key '{key}' is required with auth_mode {mode}" for key in needed if not self.config.get(key))
+        errors.extend(f"config key '{key}' is required with auth_method {mode}" for key in needed if not self.config.get(key))
         if mode == p.AUTH_SIGNED and self.config.get("app_id"):
             try:
                 p.client_credentials(str(self.config["app_id"]))
             except ValueError as exc:
                 errors.append(f"config key 'app_id': {exc}")
         try:
-            ZoneInfo(str(self.config.get("site_timezone", "Asia/Shanghai")))
+            ZoneInfo(str(self.config.get("source_timezone", "Asia/Shanghai")))
         except (ZoneInfoNotFoundError, ValueError):
-            errors.append(f"config key 'site_timezone': unknown IANA zone {self.config.get('site_timezone')!r}")
+            errors.append(f"config key 'source_timezone': unknown IANA zone {self.config.get('source_timezone')!r}")
         return errors
+
+    def paced(self, session: requests.Session) -> requests.Session:
+        return isolate_cookies(super().paced(session))
 
     @cached_property
     def kingdee_authenticator(self) -> KingdeeAuthenticator:
         c = self.config
         return KingdeeAuthenticator(
-            mode=c.get("auth_mode", p.AUTH_SIGNED),
-            server_url=str(c["server_url"]),
+            mode=c.get("auth_method", p.AUTH_SIGNED),
+            base_url=str(c["base_url"]),
             identity=p.SigningIdentity(
                 app_id=str(c.get("app_id") or ""),
                 app_secret=str(c.get("app_secret") or ""),
@@ -110,15 +111,10 @@ class TapKingdee(ErpTap):
             password=c.get("password"),
             login_body_style=c.get("login_body_style", "object"),
             timeout=float(c.get("request_timeout", 60)),
-            session=isolate_cookies(mount_rate_limiter(requests.Session(), self.request_bucket)),
+            session=self.paced(requests.Session()),
             logger=self.logger,
             on_secret=self.secret_filter.add,
         )
-
-    def discover_streams(self) -> list[Stream]:
-        stream = SalesOrdersStream(self)
-        isolate_cookies(mount_rate_limiter(stream.requests_session, self.request_bucket))
-        return [stream]
 
 
 if __name__ == "__main__":

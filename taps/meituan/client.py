@@ -18,17 +18,18 @@ import requests
 from singer_sdk.authenticators import APIAuthenticatorBase
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
-from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets
-from orderlayer.taps.common.stream import ResilientStream
+from orderlayer.taps.common.http import Connection
+from orderlayer.taps.common.redact import SecretFilter
+from orderlayer.taps.common.stream import CallStream
 from orderlayer.taps.meituan import protocol as p
 
 if t.TYPE_CHECKING:
+    import logging
     from collections.abc import Callable, Mapping
 
     from singer_sdk.helpers.types import Context
 
-__all__ = ["MeituanSecretFilter", "MeituanSigner", "MeituanStream", "fatal_hint"]
+__all__ = ["MeituanConnection", "MeituanSecretFilter", "MeituanSigner", "MeituanStream"]
 
 
 #: ``sig=<md5 hex>`` in a URL: a MAC of the secret, masked like ``sign=`` is by the common filter.
@@ -51,7 +52,6 @@ class MeituanSecretFilter(SecretFilter):
 
 
 SECRET_FILTER = MeituanSecretFilter()
-_FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-meituan", "tap-meituan.orders")
 
 
 class MeituanSigner(APIAuthenticatorBase):
@@ -85,96 +85,52 @@ class MeituanSigner(APIAuthenticatorBase):
         return request
 
 
-def fatal_hint(code: int) -> str:
-    """The likely fix for a non-retriable code, naming the config key."""
-    hints = {
-        p.CODE_SIGNATURE: (
-            "the request signature was rejected: check app_secret (the consumer secret) and app_id in the tap "
-            "config; if both are right, the gateway may hash URL-encoded values: try sign_encode_values=true"
-        ),
-        p.CODE_APP_ID_NOT_FOUND: "Meituan does not know this app: check app_id in the tap config",
-        p.CODE_STORE_NOT_FOUND: (
-            "no store with this code: check app_poi_code (your app's store code, not Meituan's wm_poi_id) and "
-            "that the store is bound to this app"
-        ),
-        p.CODE_STORE_EXPIRED: (
-            "the store's authorisation of the app has expired: renew it in the Meituan developer console, "
-            "then run the sync again"
-        ),
-        p.CODE_MISSING_PARAMS: "a required parameter is missing: check app_poi_code is set; otherwise report a tap bug",
-        p.SANDBOX_CODE_TIMESTAMP: "the gateway rejected the request timestamp: this machine's clock is off; synchronise it (NTP)",
-        p.SANDBOX_CODE_PARAM_INVALID: "a parameter was rejected: lower day_seq_batch_size; otherwise report a tap bug",
-    }
-    return hints.get(
-        code,
-        "the platform refused the request; if the code means throttling or a busy system, add it to "
-        "retriable_error_codes in the tap config",
-    )
+class MeituanConnection(Connection[MeituanSigner]):
+    """What all streams of one tap run share: the per-app request budget and the signer."""
 
-
-class MeituanStream(ResilientStream):
-    """Base for Meituan endpoints: signed GET calls, ``{"data": …}`` / ``{"error": {code, msg}}`` envelope."""
-
+    platform = "Meituan"
+    default_rate = 10
+    default_timeout = 12
+    secret_keys = ("app_secret", "pii_salt")
     secret_filter = SECRET_FILTER
 
-    def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
-        super().__init__(tap)
-        self._bucket: TokenBucket = tap.request_budget
-        self.share_budget(self._bucket, filtered_loggers=_FILTERED_LOGGERS)
-        self._method = self.path or self.name
-        self._send: Callable[..., requests.Response] | None = None
-        self._signer = MeituanSigner(
-            app_id=str(self.config["app_id"]),
-            secret=str(self.config["app_secret"]),
-            encode_values=bool(self.config.get("sign_encode_values", False)),
+    @classmethod
+    def authenticator_for(cls, config: Mapping[str, t.Any], session: requests.Session, logger: logging.Logger) -> MeituanSigner:  # noqa: ARG003
+        return MeituanSigner(
+            app_id=str(config["app_id"]),
+            secret=str(config["app_secret"]),
+            encode_values=bool(config.get("sign_encode_values", False)),
         )
-        self.calls: dict[str, int] = {}
+
+
+class MeituanStream(CallStream):
+    """Base for Meituan endpoints: signed GET calls, ``{"data": …}`` / ``{"error": {code, msg}}`` envelope."""
+
+    default_timeout = 12
+    secret_filter = SECRET_FILTER
+    errors = p.ERRORS
+    default_retriable_codes = p.DEFAULT_RETRIABLE_CODES
+    code_label = "error code"
 
     @property
     def url_base(self) -> str:
         return str(self.config.get("base_url", p.DEFAULT_BASE_URL)).rstrip("/")
 
     @property
-    def api_method(self) -> str:
-        return self._method
-
-    @property
-    def authenticator(self) -> MeituanSigner:
-        return self._signer
-
-    @property
     def http_headers(self) -> dict:
         return {"Accept": "application/json"}
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 12))
-
-    @property
-    def retriable_codes(self) -> frozenset[int]:
-        configured = self.config.get("retriable_error_codes")
-        return frozenset(int(c) for c in (p.DEFAULT_RETRIABLE_CODES if configured is None else configured))
 
     # ---- one call
     def call(self, path: str, params: Mapping[str, t.Any], context: Context | None = None) -> t.Any:  # noqa: ANN401
         """GET ``path`` with business ``params`` (signed per send, retried per policy); the envelope's ``data``."""
-        self._method = path
-        self.calls[path] = self.calls.get(path, 0) + 1
-        prepared = self.build_prepared_request(
-            method="GET",
-            url=f"{self.url_base}/{path}",
-            params={k: str(v) for k, v in params.items()},
-            headers=self.http_headers,
+        response = self.send_call(
+            path, context, method="GET", url=f"{self.url_base}/{path}", params={k: str(v) for k, v in params.items()}
         )
-        if self._send is None:
-            self._send = self.request_decorator(self._request)
-        response = self._send(prepared, context)
         return self.payload(response)["data"]
 
     # ---- responses
     def validate_response(self, response: requests.Response) -> None:
         method = self.api_method
-        hint = parse_retry_after(response.headers)
         payload = self.http_answer(response)
         if not isinstance(payload, dict):
             msg = f"{method}: response is not a Meituan envelope (a JSON object with 'data')"
@@ -183,10 +139,7 @@ class MeituanStream(ResilientStream):
         if error:
             code = _as_int(error.get("code") if isinstance(error, dict) else None)
             text = str(error.get("msg") or "") if isinstance(error, dict) else str(error)
-            described = f"{method} answered error code {code} ({text})"
-            if code is not None and code in self.retriable_codes:
-                raise SourceRetriableError(described, response, retry_after=hint, code=code)
-            raise SourceAPIError(f"{described}. {fatal_hint(code or 0)}", code=code)
+            self.judge_code(response, code, text)
         if response.status_code >= 400:
             msg = f"{method}: HTTP {response.status_code} {response.reason}; check base_url"
             raise SourceAPIError(msg, code=response.status_code)
@@ -194,23 +147,9 @@ class MeituanStream(ResilientStream):
             msg = f"{method}: success envelope without 'data'"
             raise SourceRetriableError(msg, response)
 
-    def get_new_paginator(self) -> None:
-        return None
-
-    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:  # noqa: ARG002
-        # Records are assembled in get_records from several calls; see OrdersStream.
-        return iter(())
-
 
 def _as_int(value: t.Any) -> int | None:  # noqa: ANN401
     try:
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def connection_bucket(config: Mapping[str, t.Any]) -> TokenBucket:
-    """The per-app request budget shared by every stream of one tap run."""
-    guard_config_secrets(SECRET_FILTER, config, ("app_secret", "pii_salt"), _FILTERED_LOGGERS)
-    return TokenBucket(float(config.get("max_requests_per_second", 10)))
-

@@ -24,6 +24,8 @@ import json
 import typing as t
 from urllib.parse import quote
 
+from orderlayer.taps.common.envelope import ErrorTable, fatal
+
 DEFAULT_BASE_URL = "https://waimaiopen.meituan.com/api/v1"
 TEST_BASE_URL = "http://test.waimaiopen.meituan.com/api/v1"
 
@@ -53,6 +55,44 @@ SANDBOX_CODE_ORDER_NOT_FOUND = 806
 
 #: Codes retried with backoff by default (config ``retriable_error_codes`` replaces the list).
 DEFAULT_RETRIABLE_CODES: tuple[int, ...] = (CODE_INTERNAL,)
+
+#: The fix a non-retriable error code names.
+ERRORS = ErrorTable(
+    rules=(
+        fatal(
+            CODE_SIGNATURE,
+            hint=(
+                "the request signature was rejected: check app_secret (the consumer secret) and app_id in the tap "
+                "config; if both are right, the gateway may hash URL-encoded values: try sign_encode_values=true"
+            ),
+        ),
+        fatal(CODE_APP_ID_NOT_FOUND, hint="Meituan does not know this app: check app_id in the tap config"),
+        fatal(
+            CODE_STORE_NOT_FOUND,
+            hint=(
+                "no store with this code: check app_poi_code (your app's store code, not Meituan's wm_poi_id) and "
+                "that the store is bound to this app"
+            ),
+        ),
+        fatal(
+            CODE_STORE_EXPIRED,
+            hint=(
+                "the store's authorisation of the app has expired: renew it in the Meituan developer console, "
+                "then run the sync again"
+            ),
+        ),
+        fatal(CODE_MISSING_PARAMS, hint="a required parameter is missing: check app_poi_code is set; otherwise report a tap bug"),
+        fatal(
+            SANDBOX_CODE_TIMESTAMP,
+            hint="the gateway rejected the request timestamp: this machine's clock is off; synchronise it (NTP)",
+        ),
+        fatal(SANDBOX_CODE_PARAM_INVALID, hint="a parameter was rejected: lower day_seq_batch_size; otherwise report a tap bug"),
+    ),
+    fallback_hint=(
+        "the platform refused the request; if the code means throttling or a busy system, add it to "
+        "retriable_error_codes in the tap config"
+    ),
+)
 
 ERROR_MESSAGES = {
     CODE_INTERNAL: "内部错误",

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import typing as t
-from functools import cached_property
-
 from singer_sdk import typing as th
 
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.meituan import protocol as p
-from orderlayer.taps.meituan.client import connection_bucket
+from orderlayer.taps.meituan.client import MeituanConnection
 from orderlayer.taps.meituan.streams import OrdersStream
-
-if t.TYPE_CHECKING:
-    from singer_sdk.streams import Stream
-
-    from orderlayer.taps.common.ratelimit import TokenBucket
 
 
 class TapMeituan(SourceTap):
     """Singer tap for the Meituan Waimai open platform (one store per config)."""
 
     name = "tap-meituan"
+    connection_class = MeituanConnection
+    stream_classes = (OrdersStream,)
 
     config_jsonschema = th.PropertiesList(
         th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="Gateway incl. /api/v1; point it at a sandbox for tests."),
@@ -70,14 +64,6 @@ class TapMeituan(SourceTap):
             descriptions={"max_requests_per_second": "Client-side request budget for this app (retries included)."},
         ),
     ).to_dict()
-
-    @cached_property
-    def request_budget(self) -> TokenBucket:
-        """Shared by all streams: one request budget per tap run (the platform counts per app)."""
-        return connection_bucket(self.config)
-
-    def discover_streams(self) -> list[Stream]:
-        return [OrdersStream(self)]
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Pinduoduo REST client for singer-sdk: signing, token refresh, platform clock, error envelope.
 
 Layout (MeltanoLabs style): :class:`PinduoduoAuthenticator` signs every HTTP send and owns the token
-refresh; :func:`classify` maps an ``error_response`` to retry / refresh / fatal; :class:`PinduoduoConnection`
+refresh; :func:`judge` looks an ``error_response`` up in the protocol's error table (retry / refresh / fatal); :class:`PinduoduoConnection`
 is what all streams of one tap run share (request budget, signer, the platform clock);
 :class:`PinduoduoStream` wires them into :class:`~orderlayer.taps.common.stream.ResilientStream`.
 
@@ -13,7 +13,7 @@ try a fresh ``timestamp`` (the gateway rejects one more than 10 minutes off) and
 
 from __future__ import annotations
 
-import enum
+import dataclasses
 import logging
 import time
 import typing as t
@@ -21,21 +21,21 @@ from dataclasses import dataclass
 
 import requests
 
-from orderlayer.taps.common.errors import ErrorResponse, SourceAPIError, SourceRetriableError, TokenRefreshedError
-from orderlayer.taps.common.http import paced_session
-from orderlayer.taps.common.ratelimit import RetryPolicy, TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets
-from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
+from orderlayer.taps.common.envelope import Action, Verdict
+from orderlayer.taps.common.errors import ErrorResponse, SourceAPIError, SourceRetriableError
+from orderlayer.taps.common.http import Connection
+from orderlayer.taps.common.ratelimit import RetryPolicy, parse_retry_after
+from orderlayer.taps.common.redact import SecretFilter
+from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator, TokenCalls
 from orderlayer.taps.common.stream import ResilientStream, bookmark_to_epoch
-from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
+from orderlayer.taps.common.tokens import expiry_from
 from orderlayer.taps.pinduoduo import protocol as p
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
 #: One filter for this tap: urllib3/backoff/tap log records lose every secret value.
 SECRET_FILTER = SecretFilter()
-_FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-pinduoduo", "tap-pinduoduo.orders")
 
 
 # --------------------------------------------------------------------------- errors
@@ -47,54 +47,9 @@ class PddError(ErrorResponse):
     code_label = "error_code"
 
 
-class Action(enum.Enum):
-    RETRY = "retry"
-    REFRESH_TOKEN = "refresh_token"
-    FATAL = "fatal"
-
-
-def classify(error: PddError) -> Action:
-    """Fact sheet §4: what to do about an ``error_response``."""
-    if error.code in p.RETRIABLE_CODES:
-        return Action.RETRY
-    if error.code == p.CODE_TOKEN_EXPIRED:
-        return Action.REFRESH_TOKEN
-    return Action.FATAL
-
-
-def fatal_hint(error: PddError) -> str:
-    """The likely fix for a fatal answer, in operator terms (config keys by name)."""
-    code = error.code
-    text = f"{error.msg} {error.sub_msg}".lower()
-    if code == p.CODE_SIGNATURE:
-        return "the request signature was rejected: check client_secret (and client_id) in the tap config"
-    if code == p.CODE_COMMON_PARAMETER:
-        if "timestamp" in text:
-            return (
-                "the gateway rejected the request timestamp: this machine's clock is more than 10 minutes off "
-                "the platform's; synchronise it (NTP)"
-            )
-        if "client_id" in text:
-            return "the gateway does not know this app: check client_id (and base_url) in the tap config"
-        return "a common request parameter was rejected: check client_id and base_url in the tap config"
-    if code == p.CODE_PARAMETER:
-        return (
-            "a request parameter was rejected: check page_size (<= 100) and window_seconds (<= 1800); "
-            "otherwise report a tap bug"
-        )
-    if code == p.CODE_NO_PERMISSION:
-        return (
-            "permission denied: the app lacks the permission package for this API, or the shop has not authorised "
-            "it; apply for the order permission package in the Pinduoduo open-platform console and re-authorise the "
-            "shop (new access_token / refresh_token)"
-        )
-    if code == p.CODE_IP_WHITELIST:
-        return "this machine's IP address is not in the app's IP whitelist: add it in the Pinduoduo open-platform console"
-    if code in (p.CODE_FORBIDDEN, p.CODE_RISKY_USER, p.CODE_RISKY_APP):
-        return "the platform's risk control refused the call for this app or shop; contact Pinduoduo support with the request_id"
-    if code == p.CODE_TEST_QUOTA:
-        return "the app is in test state and used up its call quota; publish the app or wait for the quota to reset"
-    return "the platform refused the request; see error_code and sub_code above"
+def judge(error: PddError) -> Verdict:
+    """Fact sheet §4: what to do about an ``error_response`` (:data:`protocol.ERRORS`)."""
+    return p.ERRORS.judge(error.code, sub_code=error.sub_code, text=f"{error.msg} {error.sub_msg}")
 
 
 def parse_platform_time(value: t.Any) -> int:  # noqa: ANN401
@@ -115,23 +70,14 @@ class PinduoduoAuthenticator(RefreshingAuthenticator[PddError]):
 
     def __init__(
         self,
+        calls: TokenCalls,
         *,
         router_url: str,
         client_id: str,
         client_secret: str,
-        access_token: str,
-        refresh_token: str | None,
         shop_id: str,
-        session: requests.Session,
-        timeout: float,
-        logger: logging.Logger,
-        clock: Callable[[], float] = time.time,
-        tokens: TokenKeeper | None = None,
     ) -> None:
-        super().__init__(
-            access_token=access_token, refresh_token=refresh_token, session=session, timeout=timeout,
-            secret_filter=SECRET_FILTER, logger=logger, clock=clock, tokens=tokens,
-        )
+        super().__init__(calls)
         self.router_url = router_url
         self._client_id = client_id
         self._client_secret = client_secret
@@ -174,9 +120,6 @@ class PinduoduoAuthenticator(RefreshingAuthenticator[PddError]):
         means the shop's authorisation itself has ended (a refresh does not extend it; error 10019 either way)."""
         return "right after a successful token refresh" if self._access_token in self._unproven else None
 
-    def answer_error(self, answer: PddError, message: str) -> SourceAPIError:  # noqa: PLR6301
-        return SourceAPIError(message, code=answer.code, sub_code=answer.sub_code, request_id=answer.request_id)
-
     def fetch_tokens(self) -> NewTokens:
         data = self.call(p.TOKEN_REFRESH, {"refresh_token": self._refresh_token})
         access = str(data.get("access_token") or "")
@@ -217,9 +160,10 @@ class PinduoduoAuthenticator(RefreshingAuthenticator[PddError]):
             raise SourceAPIError(f"{msg}; check base_url (the router URL, e.g. {p.DEFAULT_BASE_URL})") from None
         error = PddError.from_payload(payload)
         if error is not None:
-            if classify(error) is Action.RETRY:
+            verdict = judge(error)
+            if verdict.action is Action.RETRY:
                 raise SourceRetriableError(error.describe(method), response, code=error.code)
-            msg = f"{error.describe(method)}. {fatal_hint(error)}"
+            msg = f"{error.describe(method)}. {verdict.hint}"
             if method == p.TOKEN_REFRESH:
                 msg = (
                     f"{error.describe(method)}. The refresh_token was rejected (expired, revoked or already used): "
@@ -235,38 +179,34 @@ class PinduoduoAuthenticator(RefreshingAuthenticator[PddError]):
 
 # --------------------------------------------------------------------------- shared per tap
 @dataclass
-class PinduoduoConnection:
+class PinduoduoConnection(Connection[PinduoduoAuthenticator]):
     """What all streams of one tap run share: the request budget, the signer and the platform clock."""
 
-    bucket: TokenBucket
-    session: requests.Session
-    authenticator: PinduoduoAuthenticator
-    retry_policy: RetryPolicy
-    use_platform_clock: bool
-    logger: logging.Logger
+    use_platform_clock: bool = True
+    logger: logging.Logger = logging.getLogger("tap-pinduoduo")  # noqa: RUF009 - a logger is shared, not state
     _platform_offset: float | None = None
+
+    platform = "Pinduoduo"
+    default_rate = 10
+    secret_keys = ("client_secret", "access_token", "refresh_token", "pii_salt")
+    secret_filter = SECRET_FILTER
+    identity_keys = ("client_id", "shop_id")
+    default_timeout = 12
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> PinduoduoConnection:
-        guard_config_secrets(SECRET_FILTER, config, ("client_secret", "access_token", "refresh_token", "pii_salt"), _FILTERED_LOGGERS)
-        tokens = TokenKeeper.from_config(
-            config, platform="Pinduoduo", identity_keys=("client_id", "shop_id"), secret_filter=SECRET_FILTER, logger=logger
-        )
-        bucket, session = paced_session(config, default_rate=10)
-        authenticator = PinduoduoAuthenticator(
+        connection = super().from_config(config, logger)
+        return dataclasses.replace(connection, use_platform_clock=bool(config.get("use_platform_clock", True)), logger=logger)
+
+    @classmethod
+    def authenticator_for(cls, config: Mapping[str, t.Any], session: requests.Session, logger: logging.Logger) -> PinduoduoAuthenticator:
+        return PinduoduoAuthenticator(
+            cls.token_calls(config, session, logger),
             router_url=str(config.get("base_url", p.DEFAULT_BASE_URL)),
             client_id=str(config["client_id"]),
             client_secret=str(config["client_secret"]),
-            access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token,
-            tokens=tokens,
             shop_id=str(config["shop_id"]),
-            session=session,
-            timeout=float(config.get("request_timeout", 12)),
-            logger=logger,
         )
-        policy = RetryPolicy.from_config(config)
-        return cls(bucket, session, authenticator, policy, bool(config.get("use_platform_clock", True)), logger)
 
     def platform_now(self) -> int:
         """The platform's clock (``pdd.time.get``), read once per run and then carried forward locally.
@@ -299,6 +239,7 @@ class PinduoduoConnection:
 class PinduoduoStream(ResilientStream):
     """Base for Pinduoduo APIs: POST to the router, signed flat JSON body, ``error_response`` envelope."""
 
+    default_timeout = 12
     payload_as_json = False  # the body is built and signed by the authenticator
     path = ""  # one router URL for every API; the API is the body's ``type``
     secret_filter = SECRET_FILTER
@@ -307,7 +248,7 @@ class PinduoduoStream(ResilientStream):
 
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap, http_method="POST")
-        self._connection: PinduoduoConnection = tap.pinduoduo_connection
+        self._connection: PinduoduoConnection = tap.connection
         self.share_budget(self._connection.bucket)
 
     @property
@@ -321,10 +262,6 @@ class PinduoduoStream(ResilientStream):
     @property
     def http_headers(self) -> dict:
         return {"Content-Type": "application/json;charset=UTF-8", "Accept": "application/json"}
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 12))
 
     @property
     def authenticator(self) -> PinduoduoAuthenticator:
@@ -344,9 +281,8 @@ class PinduoduoStream(ResilientStream):
 
     def validate_response(self, response: requests.Response) -> None:
         method = self.api_method
-        hint = parse_retry_after(response.headers)
         payload = self.http_answer(response)
-        used_token = self._token_sent(response)
+        used_token = self.token_sent(response)
         error = PddError.from_payload(payload)
         if error is None:
             body = payload.get(p.RESPONSE_KEYS.get(self.api_type, "")) if isinstance(payload, dict) else None
@@ -359,18 +295,9 @@ class PinduoduoStream(ResilientStream):
                 raise SourceRetriableError(msg, response)
             self.authenticator.confirm(used_token)
             return
-        action = classify(error)
-        if action is Action.RETRY:
-            raise SourceRetriableError(error.describe(method), response, retry_after=hint, code=error.code)
-        if action is Action.REFRESH_TOKEN:
-            self.authenticator.handle_token_rejected(used_token, error, method)
-            msg = f"{error.describe(method)}; access token refreshed, retrying"
-            raise TokenRefreshedError(msg, response)
-        msg = f"{error.describe(method)}. {fatal_hint(error)}"
-        raise SourceAPIError(msg, code=error.code, sub_code=error.sub_code, request_id=error.request_id)
+        self.act_on(response, error, judge(error))
 
-    @staticmethod
-    def _token_sent(response: requests.Response) -> str | None:
+    def token_sent(self, response: requests.Response) -> str | None:  # noqa: PLR6301
         try:
             return p.parse_json(response.request.body or b"{}").get("access_token")
         except (ValueError, AttributeError):

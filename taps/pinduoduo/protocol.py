@@ -19,6 +19,8 @@ import json
 import re
 import typing as t
 
+from orderlayer.taps.common.envelope import Action, ErrorTable, fatal, rule
+
 DEFAULT_BASE_URL = "https://gw-api.pinduoduo.com/api/router"
 ROUTER_PATH = "/api/router"
 DATA_TYPE_JSON = "JSON"
@@ -82,6 +84,53 @@ TRANSIENT_CODES = frozenset(
     {CODE_DEGRADED, CODE_MAINTENANCE, CODE_UNAVAILABLE, CODE_INTERNAL, CODE_INTERNAL_1, CODE_INTERNAL_2, CODE_BUSY, CODE_BUSY_2}
 )
 RETRIABLE_CODES = THROTTLE_CODES | TRANSIENT_CODES
+
+#: Fact sheet §4: what to do about an ``error_response``, with the fix a fatal one names (``says`` reads the
+#: lower-cased ``error_msg`` + ``sub_msg``).
+ERRORS = ErrorTable(
+    rules=(
+        rule(Action.RETRY, *RETRIABLE_CODES),
+        rule(Action.REFRESH_TOKEN, CODE_TOKEN_EXPIRED),
+        fatal(CODE_SIGNATURE, hint="the request signature was rejected: check client_secret (and client_id) in the tap config"),
+        fatal(
+            CODE_COMMON_PARAMETER, says="timestamp",
+            hint=(
+                "the gateway rejected the request timestamp: this machine's clock is more than 10 minutes off "
+                "the platform's; synchronise it (NTP)"
+            ),
+        ),
+        fatal(
+            CODE_COMMON_PARAMETER, says="client_id",
+            hint="the gateway does not know this app: check client_id (and base_url) in the tap config",
+        ),
+        fatal(CODE_COMMON_PARAMETER, hint="a common request parameter was rejected: check client_id and base_url in the tap config"),
+        fatal(
+            CODE_PARAMETER,
+            hint="a request parameter was rejected: check page_size (<= 100) and window_seconds (<= 1800); otherwise report a tap bug",
+        ),
+        fatal(
+            CODE_NO_PERMISSION,
+            hint=(
+                "permission denied: the app lacks the permission package for this API, or the shop has not authorised "
+                "it; apply for the order permission package in the Pinduoduo open-platform console and re-authorise the "
+                "shop (new access_token / refresh_token)"
+            ),
+        ),
+        fatal(
+            CODE_IP_WHITELIST,
+            hint="this machine's IP address is not in the app's IP whitelist: add it in the Pinduoduo open-platform console",
+        ),
+        fatal(
+            CODE_FORBIDDEN, CODE_RISKY_USER, CODE_RISKY_APP,
+            hint="the platform's risk control refused the call for this app or shop; contact Pinduoduo support with the request_id",
+        ),
+        fatal(
+            CODE_TEST_QUOTA,
+            hint="the app is in test state and used up its call quota; publish the app or wait for the quota to reset",
+        ),
+    ),
+    fallback_hint="the platform refused the request; see error_code and sub_code above",
+)
 
 #: ``YYMMDD-`` + digits (15 in every order seen; the digit count is not relied upon).
 ORDER_SN_PATTERN = re.compile(r"[0-9]{6}-[0-9]{6,30}")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import typing as t
-from functools import cached_property
-
 from singer_sdk import typing as th
 
 from orderlayer.taps.common.tap import SourceTap, source_properties
@@ -12,14 +9,13 @@ from orderlayer.taps.pinduoduo import protocol as p
 from orderlayer.taps.pinduoduo.client import PinduoduoConnection
 from orderlayer.taps.pinduoduo.streams import OrdersStream
 
-if t.TYPE_CHECKING:
-    from singer_sdk.streams import Stream
-
 
 class TapPinduoduo(SourceTap):
     """Singer tap for the Pinduoduo POP open platform (pdd.order.number.list.increment.get)."""
 
     name = "tap-pinduoduo"
+    connection_class = PinduoduoConnection
+    stream_classes = (OrdersStream,)
 
     config_jsonschema = th.PropertiesList(
         th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="Router URL; point it at a sandbox for tests."),
@@ -85,14 +81,6 @@ class TapPinduoduo(SourceTap):
             },
         ),
     ).to_dict()
-
-    @cached_property
-    def pinduoduo_connection(self) -> PinduoduoConnection:
-        """Shared by all streams: one request budget, signer, token and platform clock per tap run."""
-        return PinduoduoConnection.from_config(self.config, self.logger)
-
-    def discover_streams(self) -> list[Stream]:
-        return [OrdersStream(self)]
 
 
 if __name__ == "__main__":

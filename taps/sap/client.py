@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import decimal
 import json
 import threading
 import typing as t
@@ -26,7 +25,7 @@ from singer_sdk.pagination import BaseAPIPaginator
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
 from orderlayer.taps.common.ratelimit import parse_retry_after
-from orderlayer.taps.common.stream import DeferredAuthStream
+from orderlayer.taps.common.stream import DeferredAuthStream, exact_json
 from orderlayer.taps.sap import protocol as p
 
 if t.TYPE_CHECKING:
@@ -35,16 +34,7 @@ if t.TYPE_CHECKING:
 
     from orderlayer.taps.common.windows import Window
 
-__all__ = ["SapAuthenticator", "SapPage", "SapStream", "SeekPaginator", "load_payload"]
-
-
-def load_payload(response: requests.Response) -> t.Any:  # noqa: ANN401
-    """The JSON body, decimals exact (``parse_float=Decimal``), parsed once per response."""
-    cached = getattr(response, "_orderlayer_payload", None)
-    if cached is None:
-        cached = json.loads(response.content, parse_float=decimal.Decimal)
-        response._orderlayer_payload = cached  # type: ignore[attr-defined]
-    return cached
+__all__ = ["SapAuthenticator", "SapPage", "SapStream", "SeekPaginator"]
 
 
 # --------------------------------------------------------------------------- auth
@@ -203,16 +193,8 @@ class SapStream(DeferredAuthStream):
     """Base for API_SALES_ORDER_SRV entity sets: JSON, Gateway errors, authentication."""
 
     @property
-    def url_base(self) -> str:
-        return str(self.config["base_url"]).rstrip("/")
-
-    @property
     def http_headers(self) -> dict:
         return {"Accept": "application/json"}
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 60))
 
     def validate_response(self, response: requests.Response) -> None:
         method = self.api_method
@@ -247,7 +229,7 @@ class SapStream(DeferredAuthStream):
             )
             raise SourceAPIError(msg, code=status)
         try:
-            payload = load_payload(response)
+            payload = exact_json(response)
         except ValueError:
             msg = f"{method}: HTTP {status} with a body that is not complete JSON (a cut response); fetching it again"
             raise SourceRetriableError(msg, response) from None

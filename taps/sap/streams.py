@@ -12,10 +12,10 @@ from singer_sdk.streams.rest import HTTPRequest
 
 from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy
-from orderlayer.taps.common.stream import bookmark_to_epoch
+from orderlayer.taps.common.stream import bookmark_to_epoch, exact_json
 from orderlayer.taps.common.windows import Window, log_window_plan, sliding_windows
 from orderlayer.taps.sap import protocol as p
-from orderlayer.taps.sap.client import SapPage, SapStream, SeekPaginator, load_payload, ms_literal
+from orderlayer.taps.sap.client import SapPage, SapStream, SeekPaginator, ms_literal
 
 if t.TYPE_CHECKING:
     import requests
@@ -133,7 +133,7 @@ class SalesOrdersStream(SapStream):
 
     # ---- records
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
-        data = load_payload(response)["d"]
+        data = exact_json(response)["d"]
         records = data["results"]
         for record in records:
             try:

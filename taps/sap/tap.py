@@ -8,15 +8,11 @@ from functools import cached_property
 import requests
 from singer_sdk import typing as th
 
-from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.redact import SecretFilter
 from orderlayer.taps.common.tap import ErpTap, source_properties
 from orderlayer.taps.sap import protocol as p
 from orderlayer.taps.sap.client import SapAuthenticator
 from orderlayer.taps.sap.streams import SalesOrdersStream
-
-if t.TYPE_CHECKING:
-    from singer_sdk.streams import Stream
 
 #: Config keys whose values never reach a log line.
 SECRET_KEYS = ("password", "client_secret", "pii_salt")
@@ -26,6 +22,7 @@ class TapSap(ErpTap):
     """Singer tap for S/4HANA sales orders (one tap config = one system / communication arrangement)."""
 
     name = "tap-sap"
+    stream_classes = (SalesOrdersStream,)
     secret_keys = SECRET_KEYS
 
     config_jsonschema = th.PropertiesList(
@@ -77,15 +74,10 @@ class TapSap(ErpTap):
             client_secret=self.config.get("client_secret"),
             token_url=self.config.get("token_url") or base + p.OAUTH_TOKEN_PATH,
             timeout=float(self.config.get("request_timeout", 60)),
-            session=mount_rate_limiter(requests.Session(), self.request_bucket),
+            session=self.paced(requests.Session()),
             logger=self.logger,
             secret_filter=self.secret_filter,
         )
-
-    def discover_streams(self) -> list[Stream]:
-        stream = SalesOrdersStream(self)
-        mount_rate_limiter(stream.requests_session, self.request_bucket)
-        return [stream]
 
 
 class _RedactingAuthenticator(SapAuthenticator):

@@ -14,14 +14,13 @@ import logging
 import threading
 import time
 import typing as t
-from dataclasses import dataclass
 
 import requests
 from singer_sdk.authenticators import APIAuthenticatorBase
 from singer_sdk.pagination import HeaderLinkPaginator
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
-from orderlayer.taps.common.http import RateLimitedAdapter
+from orderlayer.taps.common.http import Connection, RateLimitedAdapter
 from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
 from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
 from orderlayer.taps.common.stream import ResilientStream
@@ -43,31 +42,11 @@ __all__ = [
 
 #: One process-wide filter: records from urllib3/backoff/our loggers lose secret values.
 SECRET_FILTER = SecretFilter()
-_FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-shopify", "tap-shopify.orders")
 
 
 def fatal_hint(status: int, shop: str, api_version: str) -> str:
-    """What to fix after a non-retriable HTTP status, in operator terms (config keys by name)."""
-    if status == 401:
-        return (
-            f"the access token was rejected: check access_token is the Admin API token of an app installed on "
-            f"{p.shop_domain(shop)} (config key 'shop_id'), or set client_id and client_secret so the tap can obtain one"
-        )
-    if status == 402:
-        return f"the shop {p.shop_domain(shop)} is frozen (payment required): the store owner must settle the bill"
-    if status == 403:
-        return (
-            "the app lacks permission: grant the read_orders scope (and read_all_orders for orders older than "
-            "60 days) to the app whose access_token / client_id the config uses"
-        )
-    if status == 404:
-        return (
-            f"not found: check 'shop_id' (the myshopify subdomain, here {shop!r}) and 'api_version' "
-            f"(here {api_version!r}, a dated release such as {p.DEFAULT_API_VERSION})"
-        )
-    if status == 423:
-        return f"the shop {p.shop_domain(shop)} is locked by Shopify; it must be unlocked before it can be synced"
-    return "the request was rejected: check page_size (1-250) and api_version; otherwise report a tap bug"
+    """What to fix after a non-retriable HTTP status (:data:`protocol.STATUS_ERRORS`), naming config keys."""
+    return p.STATUS_ERRORS.hint(status, shop=shop, domain=p.shop_domain(shop), api_version=api_version)
 
 
 # --------------------------------------------------------------------------- auth
@@ -238,33 +217,37 @@ def mount_call_limit(session: requests.Session, bucket: TokenBucket, pacer: Call
 
 
 # --------------------------------------------------------------------------- shared per tap
-@dataclass
-class ShopifyConnection:
-    """What all streams of one tap share: the request budget, the pacer, the token."""
+class ShopifyConnection(Connection[ShopifyAuthenticator]):
+    """What all streams of one tap share: the request budget, the pacer (in the session's adapter), the token."""
 
-    bucket: TokenBucket
-    pacer: CallLimitPacer
-    session: requests.Session
-    authenticator: ShopifyAuthenticator
+    platform = "Shopify"
+    default_rate = p.STANDARD_LEAK_PER_SECOND
+    secret_keys = ("access_token", "client_secret", "pii_salt")
+    secret_filter = SECRET_FILTER
 
     @classmethod
-    def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> ShopifyConnection:
-        SECRET_FILTER.add(config.get("access_token"), config.get("client_secret"), config.get("pii_salt"))
-        install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
-        rate = float(config.get("max_requests_per_second", p.STANDARD_LEAK_PER_SECOND))
+    def paced(cls, config: Mapping[str, t.Any]) -> tuple[TokenBucket, requests.Session]:
+        rate = float(config.get("max_requests_per_second", cls.default_rate))
         bucket = TokenBucket(rate, float(config.get("burst_requests", p.STANDARD_BUCKET_SIZE // 2)))
         pacer = CallLimitPacer(reserve=int(config.get("call_limit_reserve", 4)), leak_per_second=rate)
-        session = mount_call_limit(requests.Session(), bucket, pacer)
-        authenticator = ShopifyAuthenticator(
+        return bucket, mount_call_limit(requests.Session(), bucket, pacer)
+
+    @classmethod
+    def authenticator_for(cls, config: Mapping[str, t.Any], session: requests.Session, logger: logging.Logger) -> ShopifyAuthenticator:
+        return ShopifyAuthenticator(
             base_url=base_url_of(config),
             access_token=config.get("access_token"),
             client_id=config.get("client_id"),
             client_secret=config.get("client_secret"),
-            timeout=float(config.get("request_timeout", 30)),
+            timeout=cls.timeout(config),
             session=session,
             logger=logger,
         )
-        return cls(bucket=bucket, pacer=pacer, session=session, authenticator=authenticator)
+
+    @property
+    def pacer(self) -> CallLimitPacer:
+        """The shop's leaky-bucket pacer every stream's session shares."""
+        return t.cast("CallLimitAdapter", self.session.get_adapter("https://")).pacer
 
 
 def base_url_of(config: Mapping[str, t.Any]) -> str:
@@ -298,14 +281,15 @@ def page_params(token: ParseResult | None) -> dict[str, str] | None:
 class ShopifyStream(ResilientStream):
     """Base for Shopify REST endpoints: token header, leaky-bucket pacing, status mapping, lossless JSON."""
 
+    default_timeout = 30
     secret_filter = SECRET_FILTER
     source_zone = "UTC"  # Shopify never sends naive times; bookmarks are stored in UTC
 
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap)
-        self._connection: ShopifyConnection = tap.shopify_connection
+        self._connection: ShopifyConnection = tap.connection
         mount_call_limit(self.requests_session, self._connection.bucket, self._connection.pacer)
-        install_secret_filter(SECRET_FILTER, (self.logger.name,))
+        install_secret_filter(self.secret_filter, (self.logger.name,))
         self._version_warned = False
 
     @property
@@ -323,10 +307,6 @@ class ShopifyStream(ResilientStream):
     @property
     def http_headers(self) -> dict:
         return {"Accept": "application/json"}
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 30))
 
     @property
     def authenticator(self) -> ShopifyAuthenticator:

@@ -14,6 +14,8 @@ import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
+from orderlayer.taps.common.envelope import ErrorTable, fatal
+
 #: A dated release; every URL carries one (§1). Configurable per tap (``api_version``).
 DEFAULT_API_VERSION = "2026-07"
 #: Stable releases are quarterly (YYYY-01/04/07/10); ``unstable`` is the preview.
@@ -54,6 +56,38 @@ CANCEL_REASONS = ("customer", "fraud", "inventory", "declined", "staff", "other"
 
 def shop_domain(shop: str) -> str:
     return f"{shop}.myshopify.com"
+
+
+#: What to fix after a non-retriable HTTP status (429 / 5xx retry, a 401 renews when client credentials are set).
+#: Facts: ``shop`` (config ``shop_id``), ``domain`` (its myshopify domain) and ``api_version``.
+STATUS_ERRORS = ErrorTable(
+    rules=(
+        fatal(
+            401,
+            hint=(
+                "the access token was rejected: check access_token is the Admin API token of an app installed on "
+                "{domain} (config key 'shop_id'), or set client_id and client_secret so the tap can obtain one"
+            ),
+        ),
+        fatal(402, hint="the shop {domain} is frozen (payment required): the store owner must settle the bill"),
+        fatal(
+            403,
+            hint=(
+                "the app lacks permission: grant the read_orders scope (and read_all_orders for orders older than "
+                "60 days) to the app whose access_token / client_id the config uses"
+            ),
+        ),
+        fatal(
+            404,
+            hint=(
+                "not found: check 'shop_id' (the myshopify subdomain, here {shop!r}) and 'api_version' "
+                f"(here {{api_version!r}}, a dated release such as {DEFAULT_API_VERSION})"
+            ),
+        ),
+        fatal(423, hint="the shop {domain} is locked by Shopify; it must be unlocked before it can be synced"),
+    ),
+    fallback_hint="the request was rejected: check page_size (1-250) and api_version; otherwise report a tap bug",
+)
 
 
 def default_base_url(shop: str) -> str:

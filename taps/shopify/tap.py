@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import typing as t
-from functools import cached_property
-
 from singer_sdk import typing as th
 
 from orderlayer.taps.common.tap import SourceTap, source_properties
@@ -12,14 +9,13 @@ from orderlayer.taps.shopify import protocol as p
 from orderlayer.taps.shopify.client import ShopifyConnection
 from orderlayer.taps.shopify.streams import OrdersStream
 
-if t.TYPE_CHECKING:
-    from singer_sdk.streams import Stream
-
 
 class TapShopify(SourceTap):
     """Singer tap for the Shopify Admin REST API (orders.json)."""
 
     name = "tap-shopify"
+    connection_class = ShopifyConnection
+    stream_classes = (OrdersStream,)
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -93,14 +89,6 @@ class TapShopify(SourceTap):
         if bool(config.get("client_id")) != bool(config.get("client_secret")):
             errors.append("config keys 'client_id' and 'client_secret' go together")
         return errors
-
-    @cached_property
-    def shopify_connection(self) -> ShopifyConnection:
-        """Shared by all streams: one request budget, bucket pacer and token per tap run."""
-        return ShopifyConnection.from_config(self.config, self.logger)
-
-    def discover_streams(self) -> list[Stream]:
-        return [OrdersStream(self)]
 
 
 if __name__ == "__main__":

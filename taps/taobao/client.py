@@ -1,8 +1,8 @@
 """Taobao TOP REST client for singer-sdk: signing, session renewal, the error envelope, retries.
 
 Layout (MeltanoLabs style): :class:`TaobaoAuthenticator` signs every HTTP send and owns the session
-renewal; :func:`classify` maps TOP's ``error_response`` (``code`` / ``sub_code``) to retry / renew /
-fatal; :class:`TaobaoStream` wires them into singer-sdk's hooks. The retry loop is the shared
+renewal; :func:`judge` looks TOP's ``error_response`` (``code`` / ``sub_code``) up in the protocol's
+error table (retry / renew / fatal); :class:`TaobaoStream` wires them into singer-sdk's hooks. The retry loop is the shared
 :class:`~orderlayer.taps.common.stream.ResilientStream`'s.
 
 Wire format: POST to ``/router/rest``; the system parameters (``method``, ``app_key``, ``session``,
@@ -14,34 +14,31 @@ fresh ``timestamp`` and the current session after a renewal.
 
 from __future__ import annotations
 
-import enum
 import logging
-import time
 import typing as t
-from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
-from orderlayer.taps.common.errors import ErrorResponse, SourceAPIError, SourceRetriableError, TokenRefreshedError
-from orderlayer.taps.common.http import paced_session
-from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets
-from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
+from orderlayer.taps.common.envelope import Verdict
+from orderlayer.taps.common.errors import ErrorResponse, SourceAPIError, SourceRetriableError
+from orderlayer.taps.common.http import Connection
+from orderlayer.taps.common.ratelimit import parse_retry_after
+from orderlayer.taps.common.redact import SecretFilter
+from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator, TokenCalls
 from orderlayer.taps.common.stream import ResilientStream
-from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
+from orderlayer.taps.common.tokens import expiry_from
 from orderlayer.taps.taobao import protocol as p
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
     from singer_sdk.helpers.types import Context
 
-__all__ = ["Action", "TaobaoAuthenticator", "TaobaoConnection", "TaobaoStream", "TopError", "classify", "fatal_hint"]
+__all__ = ["TaobaoAuthenticator", "TaobaoConnection", "TaobaoStream", "TopError", "judge"]
 
 #: One process-wide filter: records from urllib3/backoff/our loggers lose secret values.
 SECRET_FILTER = SecretFilter()
-_FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-taobao", "tap-taobao.orders")
 
 
 # --------------------------------------------------------------------------- errors
@@ -51,52 +48,9 @@ class TopError(ErrorResponse):
     code_label = "error code"
 
 
-class Action(enum.Enum):
-    RETRY = "retry"
-    RENEW_SESSION = "renew_session"
-    FATAL = "fatal"
-
-
-def classify(error: TopError) -> Action:
-    """Fact sheet §4: what to do about an ``error_response``."""
-    if error.code in p.RETRIABLE_CODES or error.sub_code.startswith(p.SERVER_SIDE_SUB_PREFIX):
-        return Action.RETRY
-    if error.code in p.SESSION_REJECTED_CODES:
-        return Action.RENEW_SESSION
-    return Action.FATAL
-
-
-def fatal_hint(error: TopError) -> str:
-    """The likely fix for a fatal answer, in operator terms (config keys by name)."""
-    code = error.code
-    if code in (p.CODE_INVALID_SIGNATURE, p.CODE_MISSING_SIGNATURE):
-        return "the request signature was rejected: check app_secret (and app_key / sign_method) in the tap config"
-    if code in (p.CODE_MISSING_APP_KEY, p.CODE_INVALID_APP_KEY):
-        return "the app key is unknown to the gateway: check app_key (and base_url) in the tap config"
-    if code in (p.CODE_MISSING_TIMESTAMP, p.CODE_INVALID_TIMESTAMP):
-        return "the gateway rejected the request timestamp: this machine's clock is off; synchronise it (NTP)"
-    if code in (p.CODE_INSUFFICIENT_ISV_PERMISSIONS, p.CODE_INSUFFICIENT_PARTNER_PERMISSIONS):
-        return (
-            "the app lacks the permission package for this API (order read access is granted only to some app "
-            "types): apply for it in the TOP console, or use an app_key that has it"
-        )
-    if code in (p.CODE_INSUFFICIENT_USER_PERMISSIONS, p.CODE_INSUFFICIENT_SESSION_PERMISSIONS):
-        return (
-            "the seller's authorisation does not cover this API: re-authorize the shop for this app and put the "
-            "new session in config key 'access_token'"
-        )
-    if code == p.CODE_MISSING_SESSION:
-        return "no session was sent: set config key 'access_token' (the seller's TOP session)"
-    if code in p.SESSION_REJECTED_CODES:
-        return "re-authorize the shop and set a fresh 'access_token' (and 'refresh_token') in the config"
-    if code in (p.CODE_MISSING_ARGUMENTS, p.CODE_INVALID_ARGUMENTS):
-        return (
-            "a request parameter was rejected: check page_size (1-100), window_seconds (<= 86400), trade_types "
-            "and fields in the tap config; otherwise report a tap bug"
-        )
-    if code in (p.CODE_MISSING_METHOD, p.CODE_INVALID_METHOD):
-        return "the gateway does not know this API method: check base_url points at the TOP router (/router/rest)"
-    return "the platform refused the request; see the code and sub_code above"
+def judge(error: TopError) -> Verdict:
+    """Fact sheet §4: what to do about an ``error_response`` (:data:`protocol.ERRORS`)."""
+    return p.ERRORS.judge(error.code, sub_code=error.sub_code)
 
 
 # --------------------------------------------------------------------------- auth
@@ -114,24 +68,15 @@ class TaobaoAuthenticator(RefreshingAuthenticator[TopError]):
 
     def __init__(
         self,
+        calls: TokenCalls,
         *,
         app_key: str,
         app_secret: str,
-        access_token: str,
-        refresh_token: str | None,
         token_url: str,
         sign_method: str,
         partner_id: str | None,
-        timeout: float,
-        session: requests.Session,
-        logger: logging.Logger,
-        clock: Callable[[], float] = time.time,
-        tokens: TokenKeeper | None = None,
     ) -> None:
-        super().__init__(
-            access_token=access_token, refresh_token=refresh_token, session=session, timeout=timeout,
-            secret_filter=SECRET_FILTER, logger=logger, clock=clock, tokens=tokens,
-        )
+        super().__init__(calls)
         self._app_key = app_key
         self._app_secret = app_secret
         self._token_url = token_url
@@ -161,9 +106,6 @@ class TaobaoAuthenticator(RefreshingAuthenticator[TopError]):
         params["sign"] = p.sign({**business, **params}, self._app_secret, self._sign_method)
         request.url = urlunsplit(parts._replace(query=urlencode(params)))
         return request
-
-    def answer_error(self, answer: TopError, message: str) -> SourceAPIError:  # noqa: PLR6301
-        return SourceAPIError(message, code=answer.code, sub_code=answer.sub_code, request_id=answer.request_id)
 
     def fetch_tokens(self) -> NewTokens:
         form = {
@@ -199,40 +141,31 @@ class TaobaoAuthenticator(RefreshingAuthenticator[TopError]):
 
 
 # --------------------------------------------------------------------------- shared per tap
-@dataclass
-class TaobaoConnection:
+class TaobaoConnection(Connection[TaobaoAuthenticator]):
     """What all streams of one tap share: the request budget and the signer."""
 
-    bucket: TokenBucket
-    session: requests.Session
-    authenticator: TaobaoAuthenticator
+    platform = "Taobao"
+    default_rate = 5
+    secret_filter = SECRET_FILTER
+    default_timeout = 20
 
     @classmethod
-    def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> TaobaoConnection:
-        guard_config_secrets(SECRET_FILTER, config, ("app_secret", "access_token", "refresh_token", "pii_salt"), _FILTERED_LOGGERS)
-        tokens = TokenKeeper.from_config(
-            config, platform="Taobao", identity_keys=("app_key", "shop_id"), secret_filter=SECRET_FILTER, logger=logger
-        )
-        bucket, session = paced_session(config, default_rate=5)
-        authenticator = TaobaoAuthenticator(
+    def authenticator_for(cls, config: Mapping[str, t.Any], session: requests.Session, logger: logging.Logger) -> TaobaoAuthenticator:
+        return TaobaoAuthenticator(
+            cls.token_calls(config, session, logger),
             app_key=str(config["app_key"]),
             app_secret=str(config["app_secret"]),
-            access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token,
-            tokens=tokens,
             token_url=str(config.get("token_url") or p.DEFAULT_TOKEN_URL),
             sign_method=config.get("sign_method", p.SIGN_METHOD_MD5),
             partner_id=config.get("partner_id"),
-            timeout=float(config.get("request_timeout", 20)),
-            session=session,
-            logger=logger,
         )
-        return cls(bucket=bucket, session=session, authenticator=authenticator)
 
 
 # --------------------------------------------------------------------------- stream base
 class TaobaoStream(ResilientStream):
     """Base for TOP router calls: POST form, signed query, ``*_response`` / ``error_response`` bodies."""
+
+    default_timeout = 20
 
     #: The TOP API method this stream calls.
     top_method: str = ""
@@ -243,7 +176,7 @@ class TaobaoStream(ResilientStream):
 
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap, http_method="POST")
-        self._connection: TaobaoConnection = tap.taobao_connection
+        self._connection: TaobaoConnection = tap.connection
         self.share_budget(self._connection.bucket)
 
     @property
@@ -259,10 +192,6 @@ class TaobaoStream(ResilientStream):
         return {"Accept": "application/json"}
 
     @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 20))
-
-    @property
     def authenticator(self) -> TaobaoAuthenticator:
         return self._connection.authenticator
 
@@ -275,9 +204,14 @@ class TaobaoStream(ResilientStream):
         """The method's ``*_response`` object (validated before records are parsed)."""
         return self.payload(response)[p.response_key(self.top_method)]
 
+    #: TOP calls the access token the seller's "session".
+    token_renewed_note = "session renewed, retrying"
+
+    def token_sent(self, response: requests.Response) -> str | None:  # noqa: PLR6301
+        return dict(parse_qsl(urlsplit(response.request.url or "").query)).get("session")
+
     def validate_response(self, response: requests.Response) -> None:
         method = self.top_method
-        hint = parse_retry_after(response.headers)
         payload = self.http_answer(response)
         error = TopError.from_payload(payload)
         if error is None:
@@ -291,17 +225,8 @@ class TaobaoStream(ResilientStream):
                 msg = f"{method}: {problem} [request_id {body.get('request_id', '')}]"
                 raise SourceRetriableError(msg, response)
             return
-        action = classify(error)
-        if action is Action.RETRY:
-            ban = p.ban_seconds(error.sub_msg, error.msg)
-            raise SourceRetriableError(error.describe(method), response, retry_after=ban if ban is not None else hint, code=error.code)
-        if action is Action.RENEW_SESSION:
-            used = dict(parse_qsl(urlsplit(response.request.url or "").query)).get("session")
-            self.authenticator.handle_token_rejected(used, error, method)
-            msg = f"{error.describe(method)}; session renewed, retrying"
-            raise TokenRefreshedError(msg, response)
-        msg = f"{error.describe(method)}. {fatal_hint(error)}"
-        raise SourceAPIError(msg, code=error.code, sub_code=error.sub_code, request_id=error.request_id)
+        ban = p.ban_seconds(error.sub_msg, error.msg)
+        self.act_on(response, error, judge(error), retry_after=ban)
 
     def data_problem(self, body: dict) -> str | None:  # noqa: ARG002, PLR6301
         """Why a successful ``*_response`` object cannot be used (None = fine). Per endpoint."""

@@ -13,6 +13,8 @@ import re
 import typing as t
 from zoneinfo import ZoneInfo
 
+from orderlayer.taps.common.envelope import Action, ErrorTable, fatal, rule
+
 DEFAULT_BASE_URL = "https://gw.api.taobao.com"
 ROUTER_PATH = "/router/rest"
 #: OAuth token endpoint (authorization_code is confirmed; refresh_token on it is inferred).
@@ -94,6 +96,57 @@ RETRIABLE_CODES = frozenset({CODE_APP_CALL_LIMITED, CODE_SERVICE_UNAVAILABLE})
 SESSION_REJECTED_CODES = frozenset({CODE_INVALID_SESSION, CODE_INVALID_ACCESS_TOKEN})
 #: ``sub_code`` prefix of server-side problems: retry later (§4).
 SERVER_SIDE_SUB_PREFIX = "isp."
+
+#: Fact sheet §4: what to do about an ``error_response`` (``code`` / ``sub_code``), with the fix a fatal one names.
+ERRORS = ErrorTable(
+    rules=(
+        rule(Action.RETRY, *RETRIABLE_CODES),
+        rule(Action.RETRY, sub_code_prefix=SERVER_SIDE_SUB_PREFIX),
+        rule(
+            Action.REFRESH_TOKEN, *SESSION_REJECTED_CODES,
+            hint="re-authorize the shop and set a fresh 'access_token' (and 'refresh_token') in the config",
+        ),
+        fatal(
+            CODE_INVALID_SIGNATURE, CODE_MISSING_SIGNATURE,
+            hint="the request signature was rejected: check app_secret (and app_key / sign_method) in the tap config",
+        ),
+        fatal(
+            CODE_MISSING_APP_KEY, CODE_INVALID_APP_KEY,
+            hint="the app key is unknown to the gateway: check app_key (and base_url) in the tap config",
+        ),
+        fatal(
+            CODE_MISSING_TIMESTAMP, CODE_INVALID_TIMESTAMP,
+            hint="the gateway rejected the request timestamp: this machine's clock is off; synchronise it (NTP)",
+        ),
+        fatal(
+            CODE_INSUFFICIENT_ISV_PERMISSIONS, CODE_INSUFFICIENT_PARTNER_PERMISSIONS,
+            hint=(
+                "the app lacks the permission package for this API (order read access is granted only to some app "
+                "types): apply for it in the TOP console, or use an app_key that has it"
+            ),
+        ),
+        fatal(
+            CODE_INSUFFICIENT_USER_PERMISSIONS, CODE_INSUFFICIENT_SESSION_PERMISSIONS,
+            hint=(
+                "the seller's authorisation does not cover this API: re-authorize the shop for this app and put the "
+                "new session in config key 'access_token'"
+            ),
+        ),
+        fatal(CODE_MISSING_SESSION, hint="no session was sent: set config key 'access_token' (the seller's TOP session)"),
+        fatal(
+            CODE_MISSING_ARGUMENTS, CODE_INVALID_ARGUMENTS,
+            hint=(
+                "a request parameter was rejected: check page_size (1-100), window_seconds (<= 86400), trade_types "
+                "and fields in the tap config; otherwise report a tap bug"
+            ),
+        ),
+        fatal(
+            CODE_MISSING_METHOD, CODE_INVALID_METHOD,
+            hint="the gateway does not know this API method: check base_url points at the TOP router (/router/rest)",
+        ),
+    ),
+    fallback_hint="the platform refused the request; see the code and sub_code above",
+)
 
 SUB_SESSION_EXPIRED = "session-expired"  # [I] the sub_code TOP pairs with code 27
 SUB_RATE_LIMITED = "accesscontrol.limited-by-app-access-count"  # [I]

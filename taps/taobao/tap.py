@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import typing as t
-from functools import cached_property
-
 from singer_sdk import typing as th
 
 from orderlayer.taps.common.tap import SourceTap, source_properties
@@ -12,14 +9,13 @@ from orderlayer.taps.taobao import protocol as p
 from orderlayer.taps.taobao.client import TaobaoConnection
 from orderlayer.taps.taobao.streams import DEFAULT_FIELDS, DEFAULT_TRADE_TYPES, OrdersStream
 
-if t.TYPE_CHECKING:
-    from singer_sdk.streams import Stream
-
 
 class TapTaobao(SourceTap):
     """Singer tap for the Taobao open platform (taobao.trades.sold.increment.get)."""
 
     name = "tap-taobao"
+    connection_class = TaobaoConnection
+    stream_classes = (OrdersStream,)
 
     config_jsonschema = th.PropertiesList(
         th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="TOP gateway (the router path /router/rest is appended); point it at a sandbox for tests."),
@@ -93,14 +89,6 @@ class TapTaobao(SourceTap):
             },
         ),
     ).to_dict()
-
-    @cached_property
-    def taobao_connection(self) -> TaobaoConnection:
-        """Shared by all streams: one request budget and one signer/session per tap run."""
-        return TaobaoConnection.from_config(self.config, self.logger)
-
-    def discover_streams(self) -> list[Stream]:
-        return [OrdersStream(self)]
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 * :class:`TikTokShopAuthenticator` signs every HTTP send (fresh ``timestamp`` — the gateway accepts
   5 minutes back to 30 s ahead — and the current access token in ``x-tts-access-token``) and renews
   the token at the auth host when the gateway answers 105002.
-* :func:`classify` maps ``{code, message, request_id, data}`` to retry / refresh / fatal.
+* :func:`judge` looks ``{code, message, request_id, data}`` up in the protocol's error table (retry / refresh / fatal).
 * window paging is the shared :class:`~orderlayer.taps.common.paging.WindowedCursorPaginator`
   (``update_time`` windows ``[ge, lt)``, the ``page_token``/``next_page_token`` cursor inside each).
 * :class:`TikTokShopStream` wires them into :class:`~orderlayer.taps.common.stream.ResilientStream`.
@@ -16,41 +16,37 @@ from __future__ import annotations
 
 import abc
 import decimal
-import enum
 import json
 import logging
-import time
 import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
-from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
-from orderlayer.taps.common.http import mount_rate_limiter
-from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, install_secret_filter
-from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
+from orderlayer.taps.common.envelope import Action, Verdict
+from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
+from orderlayer.taps.common.http import Connection
+from orderlayer.taps.common.ratelimit import parse_retry_after
+from orderlayer.taps.common.redact import SecretFilter
+from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator, TokenCalls
 from orderlayer.taps.common.stream import ResilientStream
-from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
+from orderlayer.taps.common.tokens import expiry_from
 from orderlayer.taps.tiktok_shop import protocol as p
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
 __all__ = [
-    "Action",
     "Envelope",
     "TikTokShopAuthenticator",
     "TikTokShopConnection",
     "TikTokShopStream",
-    "classify",
-    "fatal_hint",
+    "judge",
 ]
 
 #: One filter for the tap's loggers and the libraries under it: secrets never reach a log line.
 SECRET_FILTER = SecretFilter()
-_FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-tiktok-shop", "tap-tiktok-shop.orders")
 
 
 # --------------------------------------------------------------------------- envelope
@@ -89,52 +85,14 @@ class Envelope:
         return text
 
 
-class Action(enum.Enum):
-    OK = "ok"
-    RETRY = "retry"
-    REFRESH_TOKEN = "refresh_token"
-    FATAL = "fatal"
-
-
-def classify(envelope: Envelope, http_status: int = 200) -> Action:
-    """What to do about an answer: throttling and gateway trouble retry, an expired token refreshes."""
-    if envelope.code == p.CODE_OK and http_status < 400:
-        return Action.OK
-    if envelope.code in p.RETRIABLE_CODES or http_status == 429 or http_status >= 500:
-        return Action.RETRY
-    if envelope.code == p.CODE_TOKEN_EXPIRED:
-        return Action.REFRESH_TOKEN
-    return Action.FATAL
-
-
-def fatal_hint(envelope: Envelope) -> str:
-    """The likely fix for a fatal answer, naming config keys (code 36009004 covers several causes)."""
-    code, message = envelope.code, envelope.message.lower()
-    if code == p.CODE_SIGN_INVALID:
-        return "the request signature was rejected: check 'app_secret' (and 'app_key') in the tap config"
-    if code == p.CODE_INVALID_PARAMETER:
-        if "timestamp" in message:
-            return "the gateway rejected the request timestamp: this machine's clock is off (allowed: 5 min behind to 30 s ahead); synchronise it (NTP)"
-        if "app_key" in message:
-            return "check 'app_key' in the tap config: the app is unknown, disabled or deleted"
-        if "token" in message:
-            return "the access token is not valid for this app: check 'access_token', or re-authorize the shop"
-        if "shop_cipher" in message or "shop_id" in message:
-            return "check 'shop_cipher' (from GET /authorization/202309/shops) and 'shop_id' in the tap config"
-        if "version" in message:
-            return "the API version was rejected; check 'base_url' points at the TikTok Shop Partner API"
-        return "a request parameter was rejected: check 'page_size' (<= 100) and 'window_seconds'; otherwise report a tap bug"
-    if code == p.CODE_SCOPE_DENIED:
-        return "access denied: the app or the token lacks the order scope (seller.order.info); enable it in Partner Center and re-authorize the shop"
-    if code == p.CODE_TOKEN_SHOP_MISMATCH:
-        return "the access token does not belong to the shop of 'shop_cipher': fix 'shop_cipher'/'shop_id' or 'access_token'"
-    if code == p.CODE_SHOP_CIPHER_MISSING:
-        return "the request had no shop_cipher: set 'shop_cipher' in the tap config (or leave it out to look it up by 'shop_id')"
-    if code == p.CODE_IP_NOT_ALLOWED:
-        return "this machine's IP address is not in the app's IP allow list: add it in Partner Center > App & Service"
-    if code in (p.CODE_INVALID_PATH, p.CODE_INVALID_METHOD):
-        return "the gateway does not know this call: check 'base_url' (https://open-api.tiktokglobalshop.com)"
-    return "the platform refused the request; see the code and message above"
+def judge(envelope: Envelope, http_status: int = 200) -> Verdict:
+    """What to do about an answer (:data:`protocol.ERRORS`): throttling and gateway trouble retry whatever the
+    code, an expired token refreshes, a failing HTTP status is never a success."""
+    if http_status == 429 or http_status >= 500:
+        return Verdict(Action.RETRY)
+    if http_status >= 400 and envelope.code == p.CODE_OK:
+        return Verdict(Action.FATAL, p.ERRORS.fallback_hint)
+    return p.ERRORS.judge(envelope.code, text=envelope.message)
 
 
 # --------------------------------------------------------------------------- auth
@@ -151,23 +109,14 @@ class TikTokShopAuthenticator(RefreshingAuthenticator[Envelope]):
 
     def __init__(
         self,
+        calls: TokenCalls,
         *,
         base_url: str,
         auth_base_url: str,
         app_key: str,
         app_secret: str,
-        access_token: str,
-        refresh_token: str | None,
-        timeout: float,
-        session: requests.Session,
-        logger: logging.Logger,
-        clock: Callable[[], float] = time.time,
-        tokens: TokenKeeper | None = None,
     ) -> None:
-        super().__init__(
-            access_token=access_token, refresh_token=refresh_token, session=session, timeout=timeout,
-            secret_filter=SECRET_FILTER, logger=logger, clock=clock, tokens=tokens,
-        )
+        super().__init__(calls)
         self._base_path = urlsplit(base_url).path.rstrip("/")
         self._auth_base_url = auth_base_url.rstrip("/")
         self._app_key = app_key
@@ -208,9 +157,6 @@ class TikTokShopAuthenticator(RefreshingAuthenticator[Envelope]):
             return "even after a token refresh"
         return None
 
-    def answer_error(self, answer: Envelope, message: str) -> SourceAPIError:  # noqa: PLR6301
-        return SourceAPIError(message, code=answer.code, request_id=answer.request_id)
-
     def fetch_tokens(self) -> NewTokens:
         """``GET {auth host}/api/v2/token/refresh`` (query: app_key, app_secret, refresh_token, grant_type)."""
         self._replaced.add(self._access_token)
@@ -234,7 +180,7 @@ class TikTokShopAuthenticator(RefreshingAuthenticator[Envelope]):
                 raise SourceRetriableError(msg, response, retry_after=parse_retry_after(response.headers)) from None
             msg = f"{call}: HTTP {response.status_code} with a body that is not a TikTok envelope; check 'auth_base_url'"
             raise SourceAPIError(msg) from None
-        action = classify(envelope, response.status_code)
+        action = judge(envelope, response.status_code).action
         if action is Action.RETRY:
             raise SourceRetriableError(envelope.describe(call), response, retry_after=parse_retry_after(response.headers), code=envelope.code)
         data = envelope.data if isinstance(envelope.data, dict) else {}
@@ -255,36 +201,22 @@ class TikTokShopAuthenticator(RefreshingAuthenticator[Envelope]):
 
 
 # --------------------------------------------------------------------------- shared per tap
-@dataclass
-class TikTokShopConnection:
+class TikTokShopConnection(Connection[TikTokShopAuthenticator]):
     """What all streams of one tap run share: one request budget, one signer and token."""
 
-    bucket: TokenBucket
-    session: requests.Session
-    authenticator: TikTokShopAuthenticator
+    platform = "TikTok Shop"
+    default_rate = 20
+    secret_filter = SECRET_FILTER
 
     @classmethod
-    def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> TikTokShopConnection:
-        SECRET_FILTER.add(config.get("app_secret"), config.get("access_token"), config.get("refresh_token"), config.get("pii_salt"))
-        install_secret_filter(SECRET_FILTER, _FILTERED_LOGGERS)
-        tokens = TokenKeeper.from_config(
-            config, platform="TikTok Shop", identity_keys=("app_key", "shop_id"), secret_filter=SECRET_FILTER, logger=logger
-        )
-        bucket = TokenBucket(float(config.get("max_requests_per_second", 20)))
-        session = mount_rate_limiter(requests.Session(), bucket)
-        authenticator = TikTokShopAuthenticator(
+    def authenticator_for(cls, config: Mapping[str, t.Any], session: requests.Session, logger: logging.Logger) -> TikTokShopAuthenticator:
+        return TikTokShopAuthenticator(
+            cls.token_calls(config, session, logger),
             base_url=str(config.get("base_url", p.DEFAULT_BASE_URL)),
             auth_base_url=str(config.get("auth_base_url", p.DEFAULT_AUTH_BASE_URL)),
             app_key=str(config["app_key"]),
             app_secret=str(config["app_secret"]),
-            access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token,
-            tokens=tokens,
-            timeout=float(config.get("request_timeout", 30)),
-            session=session,
-            logger=logger,
         )
-        return cls(bucket=bucket, session=session, authenticator=authenticator)
 
 
 # --------------------------------------------------------------------------- paging
@@ -303,6 +235,7 @@ def as_optional_int(value: t.Any, name: str) -> int | None:  # noqa: ANN401
 class TikTokShopStream(ResilientStream):
     """Base for TikTok Shop endpoints: signed query, ``x-tts-access-token`` header, JSON envelope."""
 
+    default_timeout = 30
     secret_filter = SECRET_FILTER
     #: TikTok timestamps are epoch seconds; naive strings never occur, UTC is the neutral reading.
     source_zone = "UTC"
@@ -310,9 +243,8 @@ class TikTokShopStream(ResilientStream):
 
     def __init__(self, tap: t.Any, *, http_method: str = "POST") -> None:  # noqa: ANN401
         super().__init__(tap, http_method=http_method)
-        self._connection: TikTokShopConnection = tap.tiktok_connection
-        mount_rate_limiter(self.requests_session, self._connection.bucket)
-        install_secret_filter(SECRET_FILTER, (self.logger.name,))
+        self._connection: TikTokShopConnection = tap.connection
+        self.share_budget(self._connection.bucket)
 
     @property
     def url_base(self) -> str:
@@ -321,10 +253,6 @@ class TikTokShopStream(ResilientStream):
     @property
     def http_headers(self) -> dict:
         return {"Content-Type": "application/json", "Accept": "application/json"}
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 30))
 
     @property
     def authenticator(self) -> TikTokShopAuthenticator:
@@ -353,8 +281,8 @@ class TikTokShopStream(ResilientStream):
             # A 200 whose body does not parse: a truncated transfer. Fetch the page again.
             msg = f"{call}: HTTP {response.status_code} with a truncated or non-JSON body"
             raise SourceRetriableError(msg, response) from None
-        action = classify(envelope, response.status_code)
-        if action is Action.OK:
+        verdict = judge(envelope, response.status_code)
+        if verdict.action is Action.OK:
             if not isinstance(envelope.data, dict):
                 msg = f"{call}: success without a data object [request_id {envelope.request_id}]"
                 raise SourceRetriableError(msg, response)
@@ -362,16 +290,10 @@ class TikTokShopStream(ResilientStream):
             if problem:
                 msg = f"{call}: {problem} [request_id {envelope.request_id}]"
                 raise SourceRetriableError(msg, response)
-            return
-        if action is Action.RETRY:
-            raise SourceRetriableError(envelope.describe(call), response, retry_after=hint, code=envelope.code)
-        if action is Action.REFRESH_TOKEN:
-            used = response.request.headers.get(p.ACCESS_TOKEN_HEADER) if response.request is not None else None
-            self.authenticator.handle_token_rejected(used, envelope, call)
-            msg = f"{envelope.describe(call)}; access token refreshed, retrying"
-            raise TokenRefreshedError(msg, response)
-        msg = f"{envelope.describe(call)}. {fatal_hint(envelope)}"
-        raise SourceAPIError(msg, code=envelope.code, request_id=envelope.request_id)
+        self.act_on(response, envelope, verdict, retry_after=hint)
+
+    def token_sent(self, response: requests.Response) -> str | None:  # noqa: PLR6301
+        return response.request.headers.get(p.ACCESS_TOKEN_HEADER) if response.request is not None else None
 
     # ---- records
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:

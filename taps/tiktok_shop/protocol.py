@@ -13,6 +13,8 @@ import hmac
 import json
 import typing as t
 
+from orderlayer.taps.common.envelope import Action, ErrorTable, fatal, rule
+
 DEFAULT_BASE_URL = "https://open-api.tiktokglobalshop.com"
 DEFAULT_AUTH_BASE_URL = "https://auth.tiktok-shops.com"
 API_VERSION = "202309"
@@ -49,6 +51,59 @@ CODE_SHOP_CIPHER_MISSING = 106013
 
 #: Codes a retry (with backoff) can fix.
 RETRIABLE_CODES = frozenset({CODE_TOO_MANY_REQUESTS, CODE_REQUEST_TIMEOUT})
+
+#: What to do about an envelope's ``code``, with the fix a fatal one names (code 36009004 covers several causes:
+#: ``says`` reads the lower-cased message). HTTP 429 / 5xx are retried whatever the code (client.judge).
+ERRORS = ErrorTable(
+    ok_codes=frozenset({CODE_OK}),
+    rules=(
+        rule(Action.RETRY, *RETRIABLE_CODES),
+        rule(Action.REFRESH_TOKEN, CODE_TOKEN_EXPIRED),
+        fatal(CODE_SIGN_INVALID, hint="the request signature was rejected: check 'app_secret' (and 'app_key') in the tap config"),
+        fatal(
+            CODE_INVALID_PARAMETER, says="timestamp",
+            hint="the gateway rejected the request timestamp: this machine's clock is off (allowed: 5 min behind to 30 s ahead); synchronise it (NTP)",
+        ),
+        fatal(CODE_INVALID_PARAMETER, says="app_key", hint="check 'app_key' in the tap config: the app is unknown, disabled or deleted"),
+        fatal(
+            CODE_INVALID_PARAMETER, says="token",
+            hint="the access token is not valid for this app: check 'access_token', or re-authorize the shop",
+        ),
+        fatal(
+            CODE_INVALID_PARAMETER, says=("shop_cipher", "shop_id"),
+            hint="check 'shop_cipher' (from GET /authorization/202309/shops) and 'shop_id' in the tap config",
+        ),
+        fatal(
+            CODE_INVALID_PARAMETER, says="version",
+            hint="the API version was rejected; check 'base_url' points at the TikTok Shop Partner API",
+        ),
+        fatal(
+            CODE_INVALID_PARAMETER,
+            hint="a request parameter was rejected: check 'page_size' (<= 100) and 'window_seconds'; otherwise report a tap bug",
+        ),
+        fatal(
+            CODE_SCOPE_DENIED,
+            hint="access denied: the app or the token lacks the order scope (seller.order.info); enable it in Partner Center and re-authorize the shop",
+        ),
+        fatal(
+            CODE_TOKEN_SHOP_MISMATCH,
+            hint="the access token does not belong to the shop of 'shop_cipher': fix 'shop_cipher'/'shop_id' or 'access_token'",
+        ),
+        fatal(
+            CODE_SHOP_CIPHER_MISSING,
+            hint="the request had no shop_cipher: set 'shop_cipher' in the tap config (or leave it out to look it up by 'shop_id')",
+        ),
+        fatal(
+            CODE_IP_NOT_ALLOWED,
+            hint="this machine's IP address is not in the app's IP allow list: add it in Partner Center > App & Service",
+        ),
+        fatal(
+            CODE_INVALID_PATH, CODE_INVALID_METHOD,
+            hint="the gateway does not know this call: check 'base_url' (https://open-api.tiktokglobalshop.com)",
+        ),
+    ),
+    fallback_hint="the platform refused the request; see the code and message above",
+)
 
 SORT_FIELDS = ("create_time", "update_time")
 SORT_ORDERS = ("ASC", "DESC")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import typing as t
-from functools import cached_property
-
 from singer_sdk import typing as th
 
 from orderlayer.taps.common.tap import SourceTap, source_properties
@@ -12,14 +9,13 @@ from orderlayer.taps.tiktok_shop import protocol as p
 from orderlayer.taps.tiktok_shop.client import TikTokShopConnection
 from orderlayer.taps.tiktok_shop.streams import OrdersStream
 
-if t.TYPE_CHECKING:
-    from singer_sdk.streams import Stream
-
 
 class TapTikTokShop(SourceTap):
     """Singer tap for one TikTok Shop shop (order search, API version 202309)."""
 
     name = "tap-tiktok-shop"
+    connection_class = TikTokShopConnection
+    stream_classes = (OrdersStream,)
 
     config_jsonschema = th.PropertiesList(
         th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="Partner API gateway; point it at a sandbox for tests."),
@@ -73,14 +69,6 @@ class TapTikTokShop(SourceTap):
             },
         ),
     ).to_dict()
-
-    @cached_property
-    def tiktok_connection(self) -> TikTokShopConnection:
-        """Shared by all streams: one request budget, signer and token per tap run."""
-        return TikTokShopConnection.from_config(self.config, self.logger)
-
-    def discover_streams(self) -> list[Stream]:
-        return [OrdersStream(self)]
 
 
 #: Console entry point (``tap-tiktok-shop``).

@@ -19,28 +19,18 @@ import typing as t
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
-import simplejson
 from singer_sdk.authenticators import APIAuthenticatorBase
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
 from orderlayer.taps.common.ratelimit import parse_retry_after
-from orderlayer.taps.common.stream import DeferredAuthStream
+from orderlayer.taps.common.stream import DeferredAuthStream, exact_json
 from orderlayer.taps.yonyou import protocol as p
 
 if t.TYPE_CHECKING:
     import logging
     from collections.abc import Iterable
 
-__all__ = ["OrderGrouper", "YonyouAuthenticator", "YonyouStream", "load_payload"]
-
-
-def load_payload(response: requests.Response) -> t.Any:  # noqa: ANN401
-    """The JSON body with exact decimals and big integers, parsed once per response."""
-    cached = getattr(response, "_orderlayer_payload", None)
-    if cached is None:
-        cached = simplejson.loads(response.content.decode("utf-8"), use_decimal=True)
-        response._orderlayer_payload = cached  # type: ignore[attr-defined]
-    return cached
+__all__ = ["OrderGrouper", "YonyouAuthenticator", "YonyouStream"]
 
 
 class YonyouAuthenticator(APIAuthenticatorBase):
@@ -161,16 +151,8 @@ class YonyouStream(DeferredAuthStream):
     """Base for YonBIP gateway calls: ``{gateway}/yonbip/…?access_token=``, JSON, the envelope."""
 
     @property
-    def url_base(self) -> str:
-        return str(self.config["gateway_url"]).rstrip("/")
-
-    @property
     def http_headers(self) -> dict:
         return {"Content-Type": "application/json;charset=UTF-8", "Accept": "application/json"}
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 60))
 
     def validate_response(self, response: requests.Response) -> None:
         method = self.api_method
@@ -179,10 +161,10 @@ class YonyouStream(DeferredAuthStream):
             msg = f"{method}: HTTP {status} {response.reason}{self._message(response)}"
             raise SourceRetriableError(msg, response, retry_after=parse_retry_after(response.headers), code=status)
         try:
-            payload = load_payload(response)
+            payload = exact_json(response)
         except (ValueError, UnicodeDecodeError):
             if status >= 400:
-                msg = f"{method}: HTTP {status} {response.reason} with a non-JSON body; check gateway_url"
+                msg = f"{method}: HTTP {status} {response.reason} with a non-JSON body; check base_url"
                 raise SourceAPIError(msg, code=status) from None
             msg = f"{method}: the body is not complete JSON (a cut response); fetching it again"
             raise SourceRetriableError(msg, response) from None
@@ -195,7 +177,7 @@ class YonyouStream(DeferredAuthStream):
             raise TokenRefreshedError(msg, response)
         if code != p.LIST_OK:
             msg = (
-                f"{method}: HTTP {status}, code {code}: {message or 'no message'}. Check gateway_url (the tenant's data "
+                f"{method}: HTTP {status}, code {code}: {message or 'no message'}. Check base_url (the tenant's data "
                 "centre), that the app is authorised for 销售订单列表查询, page_size (<= 500) and incremental_field"
             )
             raise SourceAPIError(msg, code=code)

@@ -12,11 +12,11 @@ from singer_sdk import SchemaDirectory, StreamSchema
 from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.paging import WindowedPagePaginator, WindowPage
 from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy
-from orderlayer.taps.common.stream import bookmark_to_epoch
+from orderlayer.taps.common.stream import bookmark_to_epoch, exact_json
 from orderlayer.taps.common.timeutil import format_epoch
 from orderlayer.taps.common.windows import Window, sliding_windows
 from orderlayer.taps.yonyou import protocol as p
-from orderlayer.taps.yonyou.client import OrderGrouper, YonyouStream, load_payload
+from orderlayer.taps.yonyou.client import OrderGrouper, YonyouStream
 
 if t.TYPE_CHECKING:
     import requests
@@ -113,7 +113,7 @@ class SalesOrdersStream(YonyouStream):
 
     # ---- records
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
-        data = load_payload(response)["data"]
+        data = exact_json(response)["data"]
         rows = data.get("recordList") or []
         try:
             total = int(data["recordCount"])

@@ -9,14 +9,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import requests
 from singer_sdk import typing as th
 
-from orderlayer.taps.common.http import mount_rate_limiter
 from orderlayer.taps.common.tap import ErpTap, source_properties
 from orderlayer.taps.yonyou import protocol as p
 from orderlayer.taps.yonyou.client import YonyouAuthenticator
 from orderlayer.taps.yonyou.streams import SalesOrdersStream
-
-if t.TYPE_CHECKING:
-    from singer_sdk.streams import Stream
 
 SECRET_KEYS = ("app_secret", "pii_salt")
 
@@ -25,10 +21,12 @@ class TapYonyou(ErpTap):
     """Singer tap for YonBIP sales orders (one tap config = one tenant / self-built app)."""
 
     name = "tap-yonyou"
+    stream_classes = (SalesOrdersStream,)
     secret_keys = SECRET_KEYS
+    renamed_keys: t.ClassVar[dict[str, str]] = {"gateway_url": "base_url"}
 
     config_jsonschema = th.PropertiesList(
-        th.Property("gateway_url", th.StringType, required=True, description="The tenant's API gateway, e.g. https://c2.yonyoucloud.com/iuap-api-gateway (from getGatewayAddress)."),
+        th.Property("base_url", th.StringType, required=True, description="The tenant's API gateway, e.g. https://c2.yonyoucloud.com/iuap-api-gateway (from getGatewayAddress). Formerly gateway_url."),
         th.Property("token_url", th.StringType, required=True, description="The tenant's auth host, e.g. https://c2.yonyoucloud.com/iuap-api-auth."),
         th.Property("app_key", th.StringType, required=True, description="appKey of the self-built app (自建应用)."),
         th.Property("app_secret", th.StringType, required=True, secret=True, description="appSecret; signs the token request."),
@@ -71,15 +69,10 @@ class TapYonyou(ErpTap):
             app_key=str(self.config["app_key"]),
             app_secret=str(self.config["app_secret"]),
             timeout=float(self.config.get("request_timeout", 60)),
-            session=mount_rate_limiter(requests.Session(), self.request_bucket),
+            session=self.paced(requests.Session()),
             logger=self.logger,
             on_secret=self.secret_filter.add,
         )
-
-    def discover_streams(self) -> list[Stream]:
-        stream = SalesOrdersStream(self)
-        mount_rate_limiter(stream.requests_session, self.request_bucket)
-        return [stream]
 
 
 if __name__ == "__main__":

@@ -19,17 +19,17 @@ import logging
 import threading
 import time
 import typing as t
-from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 from singer_sdk.authenticators import APIAuthenticatorBase
 
-from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
-from orderlayer.taps.common.http import paced_session
+from orderlayer.taps.common.envelope import Action
+from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
+from orderlayer.taps.common.http import Connection
 from orderlayer.taps.common.paging import WindowedPagePaginator
-from orderlayer.taps.common.ratelimit import TokenBucket, parse_retry_after
-from orderlayer.taps.common.redact import SecretFilter, guard_config_secrets
+from orderlayer.taps.common.ratelimit import parse_retry_after
+from orderlayer.taps.common.redact import SecretFilter
 from orderlayer.taps.common.stream import ResilientStream
 from orderlayer.taps.common.windows import Window
 from orderlayer.taps.youzan import protocol as p
@@ -49,7 +49,6 @@ __all__ = [
 
 #: One process-wide filter: youzan secrets (and tokens as they are issued) never reach a log line.
 SECRET_FILTER = SecretFilter()
-_FILTERED_LOGGERS = ("urllib3.connectionpool", "backoff", "tap-youzan", "tap-youzan.orders")
 #: A token obtained this recently and rejected again is not renewed a second time (the cause is elsewhere).
 _RENEW_GRACE_SECONDS = 60.0
 
@@ -134,7 +133,7 @@ class TokenManager:
             msg = f"auth.token: HTTP {response.status_code} with a body that is not a youzanyun answer; check base_url"
             raise SourceAPIError(msg) from None
         if not answer.ok:
-            msg = f"obtaining the access token failed: {answer.describe('auth.token')}. {p.token_fatal_hint(answer.code)}"
+            msg = f"obtaining the access token failed: {answer.describe('auth.token')}. {p.TOKEN_ERRORS.hint(answer.code)}"
             raise SourceAPIError(msg, code=answer.code, request_id=answer.trace_id)
         try:
             grant = p.TokenGrant.from_data(answer.data)
@@ -166,19 +165,22 @@ class YouzanAuthenticator(APIAuthenticatorBase):
         return request
 
 
-@dataclass
-class YouzanConnection:
-    """What all streams of one tap run share: the request budget and the token."""
+class YouzanConnection(Connection[TokenManager]):
+    """What all streams of one tap run share: the request budget and the token (its ``authenticator`` is the
+    :class:`TokenManager`; each stream wraps it in a :class:`YouzanAuthenticator`)."""
 
-    bucket: TokenBucket
-    session: requests.Session
-    tokens: TokenManager
+    platform = "youzanyun"
+    default_rate = 5
+    secret_keys = ("client_secret", "access_token", "pii_salt")
+    secret_filter = SECRET_FILTER
+
+    @property
+    def tokens(self) -> TokenManager:
+        return self.authenticator
 
     @classmethod
-    def from_config(cls, config: Mapping[str, t.Any], logger: logging.Logger) -> YouzanConnection:
-        guard_config_secrets(SECRET_FILTER, config, ("client_secret", "access_token", "pii_salt"), _FILTERED_LOGGERS)
-        bucket, session = paced_session(config, default_rate=5)
-        tokens = TokenManager(
+    def authenticator_for(cls, config: Mapping[str, t.Any], session: requests.Session, logger: logging.Logger) -> TokenManager:
+        return TokenManager(
             base_url=str(config.get("base_url", p.DEFAULT_BASE_URL)),
             client_id=str(config["client_id"]),
             client_secret=str(config["client_secret"]),
@@ -189,7 +191,6 @@ class YouzanConnection:
             session=session,
             logger=logger,
         )
-        return cls(bucket=bucket, session=session, tokens=tokens)
 
 
 # --------------------------------------------------------------------------- paging
@@ -240,6 +241,7 @@ class YouzanWindowPaginator(WindowedPagePaginator):
 class YouzanStream(ResilientStream):
     """Base for youzanyun APIs: POST with a JSON body, token in the query, three answer shapes."""
 
+    default_timeout = 15
     secret_filter = SECRET_FILTER
     source_zone = p.SOURCE_ZONE
     payload_as_json = False  # prepare_request_payload returns the exact JSON bytes
@@ -247,7 +249,7 @@ class YouzanStream(ResilientStream):
 
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap, http_method="POST")
-        self._connection: YouzanConnection = tap.youzan_connection
+        self._connection: YouzanConnection = tap.connection
         self._authenticator = YouzanAuthenticator(self._connection.tokens)
         self.share_budget(self._connection.bucket)
 
@@ -268,10 +270,6 @@ class YouzanStream(ResilientStream):
         return {"Content-Type": "application/json;charset=UTF-8", "Accept": "application/json"}
 
     @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 15))
-
-    @property
     def authenticator(self) -> YouzanAuthenticator:
         return self._authenticator
 
@@ -287,25 +285,23 @@ class YouzanStream(ResilientStream):
     def answer(self, response: requests.Response) -> p.Answer:
         return p.Answer.from_payload(self.payload(response))
 
+    token_renewed_note = "new access token obtained, retrying"
+
+    def token_sent(self, response: requests.Response) -> str | None:  # noqa: PLR6301
+        return dict(parse_qsl(urlsplit(response.request.url or "").query)).get("access_token")
+
+    def renew_rejected_token(self, rejected: str | None, answer: p.Answer, method: str) -> None:  # type: ignore[override]
+        self._connection.tokens.renew_after_rejection(rejected, answer, method)
+
     def validate_response(self, response: requests.Response) -> None:
-        method = self.api_method
-        hint = parse_retry_after(response.headers)
         answer = self.http_answer(response)
-        action = p.classify(answer)
-        if action is p.Action.OK:
+        verdict = p.judge(answer)
+        if verdict.action is Action.OK:
             problem = self.data_problem(answer.data, response)
             if problem:
                 # inside the retry loop: a truncated or malformed page is fetched again
-                raise SourceRetriableError(f"{method}: {problem} [trace_id {answer.trace_id}]", response)
-            return
-        if action is p.Action.RETRY:
-            raise SourceRetriableError(answer.describe(method), response, retry_after=hint, code=answer.code)
-        if action is p.Action.RENEW_TOKEN:
-            used = dict(parse_qsl(urlsplit(response.request.url or "").query)).get("access_token")
-            self._connection.tokens.renew_after_rejection(used, answer, method)
-            raise TokenRefreshedError(f"{answer.describe(method)}; new access token obtained, retrying", response)
-        msg = f"{answer.describe(method)}. {p.fatal_hint(answer)}"
-        raise SourceAPIError(msg, code=answer.code, request_id=answer.trace_id)
+                raise SourceRetriableError(f"{self.api_method}: {problem} [trace_id {answer.trace_id}]", response)
+        self.act_on(response, answer, verdict)
 
     def data_problem(self, data: t.Any, response: requests.Response) -> str | None:  # noqa: ANN401, ARG002
         """Why a successful answer's ``data`` cannot be used (None = fine). Per API."""

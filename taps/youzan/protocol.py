@@ -23,6 +23,8 @@ import typing as t
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from orderlayer.taps.common.envelope import Action, ErrorTable, Verdict, fatal, rule
+
 DEFAULT_BASE_URL = "https://open.youzanyun.com"
 TOKEN_PATH = "/auth/token"
 API_PREFIX = "/api"
@@ -185,6 +187,10 @@ class Answer:
             data=payload.get("data"),
         )
 
+    @property
+    def request_id(self) -> str:
+        return self.trace_id
+
     def describe(self, method: str) -> str:
         where = "gateway error" if self.layer is Layer.GATEWAY else "error"
         text = f"{method} answered {where} {self.code}"
@@ -202,59 +208,79 @@ def _as_code(value: t.Any) -> int | None:  # noqa: ANN401
         return None
 
 
-class Action(enum.Enum):
-    OK = "ok"
-    RETRY = "retry"
-    RENEW_TOKEN = "renew_token"
-    FATAL = "fatal"
-
-
-def classify(answer: Answer) -> Action:
-    """What to do about an answer (§2 codes; see docs/channels/youzan.md for the unconfirmed ones)."""
-    if answer.ok:
-        return Action.OK
-    if answer.layer is Layer.GATEWAY:
-        if answer.code in TOKEN_RENEW_CODES:
-            return Action.RENEW_TOKEN
-        if answer.code in RETRIABLE_GATEWAY_CODES:
-            return Action.RETRY
-        return Action.FATAL
-    if answer.code in RETRIABLE_BUSINESS_CODES:
-        return Action.RETRY
-    return Action.FATAL
-
-
-def fatal_hint(answer: Answer) -> str:
-    """The likely fix for a fatal answer, naming the config keys involved."""
-    code = answer.code
-    if answer.layer is Layer.GATEWAY:
-        if code == GW_CREDENTIAL_INVALID:
-            return (
+#: What to do about a gateway error (``gw_err_resp``), with the fix a fatal one names.
+GATEWAY_ERRORS = ErrorTable(
+    rules=(
+        rule(Action.REFRESH_TOKEN, *TOKEN_RENEW_CODES),
+        rule(Action.RETRY, *RETRIABLE_GATEWAY_CODES),
+        fatal(
+            GW_CREDENTIAL_INVALID,
+            hint=(
                 "the gateway did not accept the access token: the shop's authorisation of this app expired or was "
                 "closed, or the token belongs to another app; re-authorize the shop (kdt_id) for this client_id in "
                 "the youzanyun console, then remove 'access_token' from the config so the tap requests a new one"
-            )
-        if code == GW_NO_PERMISSION:
-            return (
+            ),
+        ),
+        fatal(
+            GW_NO_PERMISSION,
+            hint=(
                 "permission denied: the app has no capability package for youzan.trades.sold.get, or risk control "
                 "blocked it; subscribe the order capability for this client_id in the youzanyun console"
-            )
-        if code == GW_BAD_REQUEST:
-            return (
+            ),
+        ),
+        fatal(
+            GW_BAD_REQUEST,
+            hint=(
                 "the request was refused: this machine's IP address is not in the app's IP whitelist (add it in "
                 "the youzanyun console), or the method/content type is wrong (a tap bug)"
-            )
-        if code in (GW_BAD_ADDRESS, GW_BAD_API):
-            return "the API path or version is unknown: check 'base_url' and 'api_version' in the tap config"
-        if code == GW_SYSTEM_ERROR:
-            return (
+            ),
+        ),
+        fatal(
+            GW_BAD_ADDRESS, GW_BAD_API,
+            hint="the API path or version is unknown: check 'base_url' and 'api_version' in the tap config",
+        ),
+        fatal(
+            GW_SYSTEM_ERROR,
+            hint=(
                 "the gateway failed on a request parameter (usually a wrong type); check 'page_size' and the "
                 "date range, otherwise report a tap bug with the trace_id"
-            )
-        return "the gateway refused the request; see the code above and the youzanyun error-code table"
-    if code == BIZ_INVALID_PARAM:
-        return "a request parameter was rejected: check 'page_size' (<= 100), 'window_seconds' and the date range"
-    return "the platform could not process the request; if it persists, contact youzanyun support with the trace_id"
+            ),
+        ),
+    ),
+    fallback_hint="the gateway refused the request; see the code above and the youzanyun error-code table",
+)
+#: What to do about a business error (the API's own ``code``, or a 3.x ``error_response``).
+BUSINESS_ERRORS = ErrorTable(
+    rules=(
+        rule(Action.RETRY, *RETRIABLE_BUSINESS_CODES),
+        fatal(
+            BIZ_INVALID_PARAM,
+            hint="a request parameter was rejected: check 'page_size' (<= 100), 'window_seconds' and the date range",
+        ),
+    ),
+    fallback_hint="the platform could not process the request; if it persists, contact youzanyun support with the trace_id",
+)
+#: The fix a refused ``/auth/token`` request names.
+TOKEN_ERRORS = ErrorTable(
+    rules=(
+        fatal(TOKEN_BAD_SECRET, hint="the client_secret was rejected: check 'client_secret' (and 'client_id') in the tap config"),
+        fatal(
+            TOKEN_NO_CLIENT,
+            hint=(
+                "the client or its authorisation does not exist: check 'client_id', and that the shop 'kdt_id' has "
+                "authorized this self-use app in the youzanyun console"
+            ),
+        ),
+    ),
+    fallback_hint="the token request was refused: check 'client_id', 'client_secret' and 'kdt_id' in the tap config",
+)
+
+
+def judge(answer: Answer) -> Verdict:
+    """What to do about an answer (§2 codes; see docs/channels/youzan.md for the unconfirmed ones)."""
+    if answer.ok:
+        return Verdict(Action.OK)
+    return (GATEWAY_ERRORS if answer.layer is Layer.GATEWAY else BUSINESS_ERRORS).judge(answer.code)
 
 
 # ------------------------------------------------------------------------------------------ tokens
@@ -289,17 +315,6 @@ def silent_grant_body(client_id: str, client_secret: str, grant_id: str, *, refr
         "grant_id": grant_id,
         "refresh": refresh,
     }
-
-
-def token_fatal_hint(code: int | None) -> str:
-    if code == TOKEN_BAD_SECRET:
-        return "the client_secret was rejected: check 'client_secret' (and 'client_id') in the tap config"
-    if code == TOKEN_NO_CLIENT:
-        return (
-            "the client or its authorisation does not exist: check 'client_id', and that the shop 'kdt_id' has "
-            "authorized this self-use app in the youzanyun console"
-        )
-    return "the token request was refused: check 'client_id', 'client_secret' and 'kdt_id' in the tap config"
 
 
 # ------------------------------------------------------------------------------------------ push

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import time
-import typing as t
-from functools import cached_property
-
 from singer_sdk import typing as th
 
 from orderlayer.taps.common.tap import SourceTap, source_properties
@@ -14,14 +11,13 @@ from orderlayer.taps.youzan import protocol as p
 from orderlayer.taps.youzan.client import YouzanConnection
 from orderlayer.taps.youzan.streams import RECEIVER_MASKING, OrdersStream
 
-if t.TYPE_CHECKING:
-    from singer_sdk.streams import Stream
-
 
 class TapYouzan(SourceTap):
     """Singer tap for the youzanyun open platform (youzan.trades.sold.get), one shop (kdt_id) per config."""
 
     name = "tap-youzan"
+    connection_class = YouzanConnection
+    stream_classes = (OrdersStream,)
 
     config_jsonschema = th.PropertiesList(
         th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="Gateway URL; point it at a sandbox for tests."),
@@ -102,14 +98,6 @@ class TapYouzan(SourceTap):
         if end > time.time() + p.MAX_END_AHEAD_SECONDS:
             return ["config key 'end_date' is more than 7 days ahead; youzan.trades.sold.get rejects such an end"]
         return []
-
-    @cached_property
-    def youzan_connection(self) -> YouzanConnection:
-        """Shared by all streams: one request budget and one token per tap run."""
-        return YouzanConnection.from_config(self.config, self.logger)
-
-    def discover_streams(self) -> list[Stream]:
-        return [OrdersStream(self)]
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import requests
 
 from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.redact import SecretFilter
-from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator
+from orderlayer.taps.common.refresh import NewTokens, RefreshingAuthenticator, TokenCalls
 from orderlayer.taps.pinduoduo import protocol as pdd
 from orderlayer.taps.pinduoduo.client import PddError, PinduoduoAuthenticator
 from orderlayer.taps.tiktok_shop.client import Envelope, TikTokShopAuthenticator
@@ -42,8 +42,10 @@ class ExampleAuthenticator(RefreshingAuthenticator[Answer]):
 
     def __init__(self, clock: list[float], *, refresh_token: str | None = "rt.1", rotate: bool = True) -> None:
         super().__init__(
-            access_token="at.1", refresh_token=refresh_token, session=requests.Session(), timeout=1.0,
-            secret_filter=SecretFilter(), logger=LOGGER, clock=lambda: clock[0],
+            TokenCalls.in_memory(
+                "at.1", refresh_token, platform=self.platform, session=requests.Session(), timeout=1.0, logger=LOGGER,
+                clock=lambda: clock[0], secret_filter=SecretFilter(),
+            )
         )
         self.rotate = rotate
         self.fetched: list[str | None] = []  # the refresh token each refresh call spent
@@ -134,11 +136,11 @@ class Session:
 
 
 def tiktok(session: Session, clock: list[float]) -> TikTokShopAuthenticator:
-    return TikTokShopAuthenticator(
-        base_url="https://open-api.example", auth_base_url="https://auth.example", app_key="k", app_secret="s",
-        access_token="TTP_1", refresh_token="TTP_r1", timeout=1.0, session=session, logger=LOGGER,  # type: ignore[arg-type]
+    calls = TokenCalls.in_memory(
+        "TTP_1", "TTP_r1", platform="TikTok Shop", session=session, timeout=1.0, logger=LOGGER,  # type: ignore[arg-type]
         clock=lambda: clock[0],
     )
+    return TikTokShopAuthenticator(calls, base_url="https://open-api.example", auth_base_url="https://auth.example", app_key="k", app_secret="s")
 
 
 def tts_token(n: int) -> dict:
@@ -173,11 +175,11 @@ def test_tiktok_never_refreshes_twice_for_one_token() -> None:
 
 
 def pinduoduo(session: Session, clock: list[float]) -> PinduoduoAuthenticator:
-    return PinduoduoAuthenticator(
-        router_url="https://gw.example/api/router", client_id="c", client_secret="s", access_token="pdd.1",
-        refresh_token="pdd.r1", shop_id="1001", session=session, timeout=1.0, logger=LOGGER,  # type: ignore[arg-type]
+    calls = TokenCalls.in_memory(
+        "pdd.1", "pdd.r1", platform="Pinduoduo", session=session, timeout=1.0, logger=LOGGER,  # type: ignore[arg-type]
         clock=lambda: clock[0],
     )
+    return PinduoduoAuthenticator(calls, router_url="https://gw.example/api/router", client_id="c", client_secret="s", shop_id="1001")
 
 
 def pdd_token(n: int) -> dict:

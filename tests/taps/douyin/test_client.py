@@ -8,16 +8,16 @@ import pytest
 import requests
 from tests.taps.douyin.kit import APP_KEY, APP_SECRET, PII_SALT, SHOP
 
+from orderlayer.taps.common.envelope import Action
 from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.windows import Window
 from orderlayer.taps.douyin.client import (
-    Action,
     DouyinAPIError,
     DouyinRetriableError,
     Envelope,
     WindowedPagePaginator,
     WindowPage,
-    classify_envelope,
+    judge,
 )
 from orderlayer.taps.douyin.streams import OrdersStream
 from orderlayer.taps.douyin.tap import TapDouyin
@@ -67,8 +67,8 @@ def envelope(code: int, sub_code: str = "", data: object = None) -> dict:
         (70000, "isp.api-service-off", Action.FATAL),
     ],
 )
-def test_classify_envelope(code: int, sub_code: str, action: Action) -> None:
-    assert classify_envelope(Envelope.from_payload(envelope(code, sub_code))) is action
+def test_judge(code: int, sub_code: str, action: Action) -> None:
+    assert judge(Envelope.from_payload(envelope(code, sub_code))).action is action
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from orderlayer.taps.common.refresh import TokenCalls
 from orderlayer.taps.douyin.client import DouyinAuthenticator, sign
 from orderlayer.taps.douyin.protocol import canonical_param_json, method_for_path, signed_query
 
@@ -76,17 +77,13 @@ def test_method_for_path() -> None:
 
 
 def _authenticator(clock_value: float, token: str = "at.1") -> DouyinAuthenticator:
-    return DouyinAuthenticator(
-        base_url="https://gw.example/prefix",
-        app_key="1234567890123456789",
-        app_secret="test_app_secret",
-        access_token=token,
-        refresh_token=None,
-        sign_method="hmac-sha256",
-        timeout=5,
-        session=requests.Session(),
-        logger=logging.getLogger("test"),
+    calls = TokenCalls.in_memory(
+        token, None, platform="Douyin", session=requests.Session(), timeout=5, logger=logging.getLogger("test"),
         clock=lambda: clock_value,
+    )
+    return DouyinAuthenticator(
+        calls, base_url="https://gw.example/prefix", app_key="1234567890123456789", app_secret="test_app_secret",
+        sign_method="hmac-sha256",
     )
 
 

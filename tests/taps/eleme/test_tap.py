@@ -171,9 +171,19 @@ def test_configured_errnos_decide_what_is_retried(make_eleme) -> None:
     sandbox = make_eleme(20)
     sandbox.set_faults(busy_next=1)
     with pytest.raises(TapFailed) as info:
-        sync(sandbox, retriable_errnos=[])
-    assert "errno 20001" in str(info.value.cause) and "retriable_errnos" in str(info.value.cause)
+        sync(sandbox, retriable_error_codes=[])
+    assert "errno 20001" in str(info.value.cause) and "retriable_error_codes" in str(info.value.cause)
     assert len(sandbox.requests) == 1
+
+
+def test_the_old_key_retriable_errnos_still_decides_with_a_deprecation_warning(make_eleme, caplog: pytest.LogCaptureFixture) -> None:
+    sandbox = make_eleme(20)
+    sandbox.set_faults(busy_next=1)
+    with caplog.at_level(logging.WARNING, logger="tap-eleme"), pytest.raises(TapFailed) as info:
+        sync(sandbox, retriable_errnos=[])
+    assert "errno 20001" in str(info.value.cause) and len(sandbox.requests) == 1
+    warnings = [r.getMessage() for r in caplog.records if "retriable_errnos" in r.getMessage()]
+    assert warnings == ["config key 'retriable_errnos' is deprecated: rename it to 'retriable_error_codes' (the old name is still accepted)"]
 
 
 @pytest.mark.parametrize(

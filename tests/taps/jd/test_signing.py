@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from orderlayer.taps.common.redact import SecretFilter
+from orderlayer.taps.common.refresh import TokenCalls
 from orderlayer.taps.jd import protocol as p
 from orderlayer.taps.jd.client import JdAuthenticator
 
@@ -92,11 +93,12 @@ def test_response_key_uses_jds_spelling() -> None:
 
 
 def _authenticator(clock_value: list[float], token: str = "tok-1", fmt: str = p.TIMESTAMP_PLAIN) -> JdAuthenticator:
+    calls = TokenCalls.in_memory(
+        token, None, platform="JD", session=requests.Session(), timeout=1.0, logger=logging.getLogger("test"),
+        clock=lambda: clock_value[0], secret_filter=SecretFilter(),
+    )
     return JdAuthenticator(
-        app_key="k", app_secret="s3cret", access_token=token, refresh_token=None,
-        oauth_url="http://127.0.0.1:9/oauth2/refresh_token", timestamp_format=fmt, timeout=1.0,
-        session=requests.Session(), secret_filter=SecretFilter(), logger=logging.getLogger("test"),
-        clock=lambda: clock_value[0],
+        calls, app_key="k", app_secret="s3cret", oauth_url="http://127.0.0.1:9/oauth2/refresh_token", timestamp_format=fmt
     )
 
 

@@ -13,7 +13,7 @@ def _standard_sandbox() -> tuple[KingdeeSandbox, dict]:
     sandbox = KingdeeSandbox(SEED, AS_OF, channel_orders(150))
     sandbox.start()
     return sandbox, {
-        "server_url": f"{sandbox.base_url}/k3cloud/",
+        "base_url": f"{sandbox.base_url}/k3cloud/",
         "acct_id": sandbox.acct_id,
         "username": sandbox.username,
         "app_id": sandbox.app_id,
@@ -24,7 +24,7 @@ def _standard_sandbox() -> tuple[KingdeeSandbox, dict]:
 STANDARD = StandardSpec(
     tap_class=TapKingdee,
     config={
-        "server_url": "http://127.0.0.1:9/k3cloud/",  # this and the credentials: filled in once the sandbox started
+        "base_url": "http://127.0.0.1:9/k3cloud/",  # this and the credentials: filled in once the sandbox started
         "acct_id": "replaced-by-sandbox",
         "username": "replaced-by-sandbox",
         "app_id": "000000_replaced-by-sandbox",

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 import requests
 
+from orderlayer.taps.common.refresh import TokenCalls
 from orderlayer.taps.pinduoduo import protocol as p
 from orderlayer.taps.pinduoduo.client import PinduoduoAuthenticator
 
@@ -115,17 +116,12 @@ def test_local_time_round_trip_is_beijing() -> None:
 
 
 def _authenticator(clock: list[float], token: str = "tok-1") -> PinduoduoAuthenticator:
-    return PinduoduoAuthenticator(
-        router_url="http://127.0.0.1:9/api/router",
-        client_id="cid",
-        client_secret="sec",
-        access_token=token,
-        refresh_token=None,
-        shop_id="1",
-        session=requests.Session(),
-        timeout=1,
-        logger=logging.getLogger("test"),
+    calls = TokenCalls.in_memory(
+        token, None, platform="Pinduoduo", session=requests.Session(), timeout=1, logger=logging.getLogger("test"),
         clock=lambda: clock[0],
+    )
+    return PinduoduoAuthenticator(
+        calls, router_url="http://127.0.0.1:9/api/router", client_id="cid", client_secret="sec", shop_id="1"
     )
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from orderlayer.taps.common.envelope import Action
 from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.paging import BackwardPage, BackwardWindowPaginator
 from orderlayer.taps.common.pii import apply_pii_policy
 from orderlayer.taps.common.windows import Window
 from orderlayer.taps.taobao import protocol as p
-from orderlayer.taps.taobao.client import Action, TopError, classify, fatal_hint
+from orderlayer.taps.taobao.client import TopError, judge
 from orderlayer.taps.taobao.streams import TAOBAO_PII_POLICY, id_text, modified_epoch, trade_id, trades_of
 
 
@@ -27,15 +28,15 @@ def top_error(code: int, sub_code: str = "", sub_msg: str = "") -> TopError:
         (15, "isp.remote-service-timeout", Action.RETRY),
         (15, "isv.invalid-parameter", Action.FATAL),  # a business error: retrying cannot fix it
         (50, "isp.top-mapping-error", Action.RETRY),
-        (27, p.SUB_SESSION_EXPIRED, Action.RENEW_SESSION),
-        (44, "", Action.RENEW_SESSION),
+        (27, p.SUB_SESSION_EXPIRED, Action.REFRESH_TOKEN),
+        (44, "", Action.REFRESH_TOKEN),
         (25, "", Action.FATAL),
         (11, "", Action.FATAL),
         (41, p.SUB_INVALID_PARAMETER, Action.FATAL),
     ],
 )
 def test_classify(code: int, sub_code: str, action: Action) -> None:
-    assert classify(top_error(code, sub_code)) is action
+    assert judge(top_error(code, sub_code)).action is action
 
 
 @pytest.mark.parametrize(
@@ -43,7 +44,7 @@ def test_classify(code: int, sub_code: str, action: Action) -> None:
     [(25, "app_secret"), (29, "app_key"), (31, "NTP"), (11, "permission package"), (12, "'access_token'"), (41, "window_seconds"), (22, "base_url")],
 )
 def test_fatal_hints_name_the_fix(code: int, key: str) -> None:
-    assert key in fatal_hint(top_error(code))
+    assert key in judge(top_error(code)).hint
 
 
 def test_error_envelope_parsing_and_description() -> None:

@@ -11,6 +11,7 @@ import pytest
 import requests
 from tests.taps.taobao.kit import APP_KEY, APP_SECRET, SHOP, Factory, taobao_sandbox  # noqa: F401 - fixture
 
+from orderlayer.taps.common.refresh import TokenCalls
 from orderlayer.taps.taobao import protocol as p
 from orderlayer.taps.taobao.client import TaobaoAuthenticator
 
@@ -100,18 +101,13 @@ def test_ban_length_is_read_from_code_7_messages() -> None:
 
 
 def _authenticator(sign_method: str, clock: float = 1451620800.0) -> TaobaoAuthenticator:
-    return TaobaoAuthenticator(
-        app_key=APP_KEY,
-        app_secret=APP_SECRET,
-        access_token="session-abc",
-        refresh_token=None,
-        token_url="http://127.0.0.1:9/token",
-        sign_method=sign_method,
-        partner_id=None,
-        timeout=1,
-        session=requests.Session(),
-        logger=logging.getLogger("test"),
+    calls = TokenCalls.in_memory(
+        "session-abc", None, platform="Taobao", session=requests.Session(), timeout=1, logger=logging.getLogger("test"),
         clock=lambda: clock,
+    )
+    return TaobaoAuthenticator(
+        calls, app_key=APP_KEY, app_secret=APP_SECRET, token_url="http://127.0.0.1:9/token", sign_method=sign_method,
+        partner_id=None,
     )
 
 

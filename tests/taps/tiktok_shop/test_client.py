@@ -9,11 +9,12 @@ import pytest
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
+from orderlayer.taps.common.envelope import Action
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
 from orderlayer.taps.common.windows import Window
 from orderlayer.taps.tiktok_shop import protocol as p
 from orderlayer.taps.common.paging import WindowCursor, WindowedCursorPaginator
-from orderlayer.taps.tiktok_shop.client import Action, Envelope, classify
+from orderlayer.taps.tiktok_shop.client import Envelope, judge
 from orderlayer.taps.tiktok_shop.streams import OrdersStream
 from orderlayer.taps.tiktok_shop.tap import TapTikTokShop
 
@@ -66,7 +67,7 @@ def envelope(code: int, message: str = "", data: object = None) -> dict:
     ],
 )
 def test_classify(code: int, http: int, action: Action) -> None:
-    assert classify(Envelope(code, "", "", None), http) is action
+    assert judge(Envelope(code, "", "", None), http).action is action
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
+from orderlayer.taps.common.refresh import TokenCalls
 from orderlayer.taps.tiktok_shop import protocol as p
 from orderlayer.taps.tiktok_shop.client import TikTokShopAuthenticator
 
@@ -73,17 +74,12 @@ def test_signed_query_replaces_auth_params() -> None:
 
 
 def _authenticator(base_url: str, clock: list[float]) -> TikTokShopAuthenticator:
-    return TikTokShopAuthenticator(
-        base_url=base_url,
-        auth_base_url="https://auth.example",
-        app_key="29a39d",
-        app_secret="sec-ret-1234",
-        access_token="TTP_access",
-        refresh_token=None,
-        timeout=5,
-        session=requests.Session(),
-        logger=logging.getLogger("test"),
+    calls = TokenCalls.in_memory(
+        "TTP_access", None, platform="TikTok Shop", session=requests.Session(), timeout=5, logger=logging.getLogger("test"),
         clock=lambda: clock[0],
+    )
+    return TikTokShopAuthenticator(
+        calls, base_url=base_url, auth_base_url="https://auth.example", app_key="29a39d", app_secret="sec-ret-1234"
     )
 
 

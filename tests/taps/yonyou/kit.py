@@ -13,13 +13,13 @@ def _standard_sandbox() -> tuple[YonyouSandbox, dict]:
     sandbox = YonyouSandbox(SEED, AS_OF, channel_orders(150))
     sandbox.start()
     base_url = sandbox.base_url
-    return sandbox, {"gateway_url": base_url, "token_url": base_url, "app_key": sandbox.app_key, "app_secret": sandbox.app_secret}
+    return sandbox, {"base_url": base_url, "token_url": base_url, "app_key": sandbox.app_key, "app_secret": sandbox.app_secret}
 
 
 STANDARD = StandardSpec(
     tap_class=TapYonyou,
     config={
-        "gateway_url": "http://127.0.0.1:9",  # the URLs and app keys: filled in once the sandbox started
+        "base_url": "http://127.0.0.1:9",  # the URLs and app keys: filled in once the sandbox started
         "token_url": "http://127.0.0.1:9",
         "app_key": "replaced-by-sandbox",
         "app_secret": "replaced-by-sandbox",

@@ -11,6 +11,7 @@ import datetime as dt
 
 import pytest
 
+from orderlayer.taps.common.envelope import Action
 from orderlayer.taps.youzan import protocol as p
 
 
@@ -25,7 +26,7 @@ def test_push_signature_regression_vectors() -> None:
 
 def test_answer_success_shape() -> None:
     answer = p.Answer.from_payload({"trace_id": "t1", "code": 200, "success": True, "message": "successful", "data": {"x": 1}})
-    assert (answer.ok, answer.layer, answer.code, answer.data, p.classify(answer)) == (True, p.Layer.BUSINESS, 200, {"x": 1}, p.Action.OK)
+    assert (answer.ok, answer.layer, answer.code, answer.data, p.judge(answer).action) == (True, p.Layer.BUSINESS, 200, {"x": 1}, Action.OK)
 
 
 def test_gateway_error_has_no_top_level_code() -> None:
@@ -51,21 +52,21 @@ def test_business_error_and_legacy_shapes() -> None:
 @pytest.mark.parametrize(
     ("payload", "action"),
     [
-        ({"gw_err_resp": {"err_code": 4101, "err_msg": "访问频繁"}}, p.Action.RETRY),
-        ({"gw_err_resp": {"err_code": 4202, "err_msg": "请求凭证过期"}}, p.Action.RENEW_TOKEN),
-        ({"gw_err_resp": {"err_code": 4203, "err_msg": "Token 不存在"}}, p.Action.RENEW_TOKEN),
-        ({"gw_err_resp": {"err_code": 4201, "err_msg": "非法的请求凭证"}}, p.Action.FATAL),
-        ({"gw_err_resp": {"err_code": 4204, "err_msg": "无权限访问"}}, p.Action.FATAL),
-        ({"gw_err_resp": {"err_code": 4007, "err_msg": "源IP地址非法"}}, p.Action.FATAL),
-        ({"gw_err_resp": {"err_code": 5001, "err_msg": "系统异常"}}, p.Action.FATAL),
-        ({"code": 106000001, "success": False, "message": "请求超时"}, p.Action.RETRY),
-        ({"code": 500100004, "success": False, "message": "请求被限流"}, p.Action.RETRY),
-        ({"code": 123000042, "success": False, "message": "请求被限流"}, p.Action.RETRY),
-        ({"code": 5000, "success": False, "message": "开始时间不能大于结束时间"}, p.Action.FATAL),
+        ({"gw_err_resp": {"err_code": 4101, "err_msg": "访问频繁"}}, Action.RETRY),
+        ({"gw_err_resp": {"err_code": 4202, "err_msg": "请求凭证过期"}}, Action.REFRESH_TOKEN),
+        ({"gw_err_resp": {"err_code": 4203, "err_msg": "Token 不存在"}}, Action.REFRESH_TOKEN),
+        ({"gw_err_resp": {"err_code": 4201, "err_msg": "非法的请求凭证"}}, Action.FATAL),
+        ({"gw_err_resp": {"err_code": 4204, "err_msg": "无权限访问"}}, Action.FATAL),
+        ({"gw_err_resp": {"err_code": 4007, "err_msg": "源IP地址非法"}}, Action.FATAL),
+        ({"gw_err_resp": {"err_code": 5001, "err_msg": "系统异常"}}, Action.FATAL),
+        ({"code": 106000001, "success": False, "message": "请求超时"}, Action.RETRY),
+        ({"code": 500100004, "success": False, "message": "请求被限流"}, Action.RETRY),
+        ({"code": 123000042, "success": False, "message": "请求被限流"}, Action.RETRY),
+        ({"code": 5000, "success": False, "message": "开始时间不能大于结束时间"}, Action.FATAL),
     ],
 )
-def test_classify(payload: dict, action: p.Action) -> None:
-    assert p.classify(p.Answer.from_payload(payload)) is action
+def test_classify(payload: dict, action: Action) -> None:
+    assert p.judge(p.Answer.from_payload(payload)).action is action
 
 
 @pytest.mark.parametrize(
@@ -79,12 +80,12 @@ def test_classify(payload: dict, action: p.Action) -> None:
     ],
 )
 def test_fatal_hints_name_the_fix(payload: dict, fragment: str) -> None:
-    assert fragment in p.fatal_hint(p.Answer.from_payload(payload))
+    assert fragment in p.judge(p.Answer.from_payload(payload)).hint
 
 
 def test_token_hints_name_the_config_keys() -> None:
-    assert "'client_secret'" in p.token_fatal_hint(p.TOKEN_BAD_SECRET)
-    assert "'kdt_id'" in p.token_fatal_hint(p.TOKEN_NO_CLIENT) and "'client_id'" in p.token_fatal_hint(p.TOKEN_NO_CLIENT)
+    assert "'client_secret'" in p.TOKEN_ERRORS.hint(p.TOKEN_BAD_SECRET)
+    assert "'kdt_id'" in p.TOKEN_ERRORS.hint(p.TOKEN_NO_CLIENT) and "'client_id'" in p.TOKEN_ERRORS.hint(p.TOKEN_NO_CLIENT)
 
 
 def test_local_time_is_beijing_both_ways() -> None:
