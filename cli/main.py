@@ -43,6 +43,7 @@ DbOption = Annotated[
 ]
 ConfigOption = Annotated[Optional[Path], typer.Option("--config", help=f"Configuration file (default: ./{CONFIG_FILE})")]
 FormatOption = Annotated[Format, typer.Option("--format", help="Output format")]
+OutputOption = Annotated[Optional[Path], typer.Option("--output", help="Write to this file")]
 
 
 def _settings(config: Path | None, db: Path | None) -> Settings:
@@ -306,7 +307,7 @@ def metrics(
     by: Annotated[Optional[list[str]], typer.Option("--by", help="Dimension to group by (repeatable), e.g. channel")] = None,
     grain: Annotated[str, typer.Option("--grain", help="day, week, month, quarter, year or none")] = "day",
     fmt: FormatOption = Format.table,
-    output: Annotated[Optional[Path], typer.Option("--output", help="Write to this file")] = None,
+    output: OutputOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -325,7 +326,7 @@ def metrics(
 def sql(
     query: Annotated[str, typer.Argument(help="A read-only SQL query, e.g. \"select * from published.fct_orders\"")],
     fmt: FormatOption = Format.table,
-    output: Annotated[Optional[Path], typer.Option("--output", help="Write to this file")] = None,
+    output: OutputOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:

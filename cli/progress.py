@@ -37,7 +37,12 @@ class ProgressView:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self._bars.stop()
+        self._stop()
+
+    def _stop(self) -> None:
+        # Progress.stop() is not idempotent: off a terminal every call prints a blank line.
+        if self._bars.live.is_started:
+            self._bars.stop()
 
     def sync_started(self, connection: str) -> None:
         if not self._tasks:  # the bars appear with the first sync, not before a configuration error
@@ -51,7 +56,7 @@ class ProgressView:
         self._bars.update(self._tasks[result.connection], total=max(result.records_read, 1), completed=result.records_read)
 
     def syncs_finished(self, results: list[SyncResult]) -> None:
-        self._bars.stop()
+        self._stop()
         for r in results:
             style = "green" if r.status == "ok" else "red"
             self._err.print(

@@ -87,7 +87,7 @@ def sync_all(
             run_id=run_id,
             end_date=end_date,
             full_refresh=full_refresh,
-            on_records=lambda n, c=name: progress.records_read(c, n),  # type: ignore[misc]
+            on_records=lambda n, c=name: progress.records_read(c, n),
         )
         progress.sync_finished(result)
         results.append(result)

@@ -16,8 +16,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
-
 from orderlayer.core.warehouse import OPS, connect
 
 
