@@ -37,9 +37,9 @@ from collections.abc import Iterator, Sequence
 from itertools import accumulate
 
 from orderlayer.sandboxes.douyin import catalog
+from orderlayer.sandboxes.kit.synth import SHANGHAI, digest
+from orderlayer.sandboxes.kit.world import DAY, Draws, OrderWorld, local_midnight, shop_cuts
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
-DAY = 86_400
 HOUR = 3_600
 
 #: Orders (per 10 000) that carry plaintext receiver data besides the ciphertext.
@@ -90,11 +90,6 @@ assert math.gcd(_ID_MULTIPLIER, _ID_SPACE) == 1
 _HOUR_CUTS = tuple(accumulate(catalog.HOUR_WEIGHTS))
 
 
-def _digest(seed: int, i: int, purpose: bytes) -> int:
-    data = b"%d:%d" % (seed, i)
-    return int.from_bytes(hashlib.blake2b(data, digest_size=32, person=purpose).digest(), "little")
-
-
 def _permuted_id(prefix: int, seed: int, n: int) -> str:
     """A 19-digit id ``prefix`` + 18 digits, unique per (seed, n), scattered like real ids."""
     offset = (seed * 0x9E3779B97F4A7C15) % _ID_SPACE
@@ -105,7 +100,7 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii").rstrip("=")
 
 
-class OrderGenerator:
+class OrderGenerator(OrderWorld):
     """Lazily renders the orders of one deterministic universe.
 
     Iterating yields every order's state at ``as_of`` in index order. Use
@@ -113,44 +108,14 @@ class OrderGenerator:
     accessors to reason about the universe without rendering payloads.
     """
 
-    def __init__(
-        self,
-        seed: int,
-        as_of: dt.datetime,
-        n_orders: int,
-        shop_ids: Sequence[str],
-        days: int = 30,
-    ) -> None:
-        if as_of.tzinfo is None:
-            msg = "as_of must be timezone-aware (UTC recommended)"
-            raise ValueError(msg)
-        if n_orders < 0 or days < 1:
-            msg = "n_orders must be >= 0 and days >= 1"
-            raise ValueError(msg)
-        if not shop_ids:
-            msg = "at least one shop id is required"
-            raise ValueError(msg)
-        for shop in shop_ids:
-            if not str(shop).isdigit():
-                msg = f"Douyin shop ids are numeric; got {shop!r}"
-                raise ValueError(msg)
-        self.seed = int(seed)
-        self.as_of = as_of
-        self.as_of_ts = int(as_of.timestamp())
-        self.n_orders = int(n_orders)
-        self.shop_ids = [str(s) for s in shop_ids]
-        self.days = int(days)
-        self.start_ts = self.as_of_ts - self.days * DAY
+    shop_id_rule = (str.isdigit, "Douyin shop ids are numeric")
 
-        # Shops differ in size (weights 1, 1/2, 1/3, ...), as real portfolios do.
-        weights = [1.0 / (k + 1) for k in range(len(self.shop_ids))]
-        total = sum(weights)
-        self._shop_cuts = [round(10_000 * c / total) for c in accumulate(weights)]
-        self._shop_cuts[-1] = 10_000
-
+    def __init__(self, seed: int, as_of: dt.datetime, n_orders: int, shop_ids: Sequence[str], days: int = 30) -> None:
+        super().__init__(seed, as_of, n_orders, shop_ids, days)
+        self.start_ts = self.window_start_ts
+        self._shop_cuts = shop_cuts(len(self.shop_ids))
         # Shanghai midnight on/before the window start: creation times follow local hours.
-        local_start = dt.datetime.fromtimestamp(self.start_ts, SHANGHAI)
-        self._midnight0 = int(local_start.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
+        self._midnight0 = local_midnight(self.start_ts, SHANGHAI)
         self._create = array("q", bytes(8 * self.n_orders))
         self._offsets = array("i", bytes(4 * N_EVENTS * self.n_orders))
         self._flags = bytearray(self.n_orders)  # scenario(3b) | n_skus-1 (2b) | partial | pii
@@ -160,12 +125,7 @@ class OrderGenerator:
 
     # ------------------------------------------------------------------ timeline
     def _build_timeline(self, i: int) -> None:
-        r = _digest(self.seed, i, b"ol-timeline")
-
-        def take(mod: int) -> int:
-            nonlocal r
-            r, value = divmod(r, mod)
-            return value
+        take = Draws(self.seed, i, b"ol-timeline").take
 
         span = self.days * DAY
         hour = bisect.bisect_right(_HOUR_CUTS, take(_HOUR_CUTS[-1]))
@@ -328,7 +288,7 @@ class OrderGenerator:
         if now < self.as_of_ts:
             msg = "orders can only be rendered at or after as_of"
             raise ValueError(msg)
-        rng = random.Random(_digest(self.seed, i, b"ol-details"))
+        rng = random.Random(digest(self.seed, i, b"ol-details"))
         ev = self.event_times(i)
         create = self._create[i]
         scenario = self.scenario_of(i)
@@ -380,7 +340,7 @@ class OrderGenerator:
 
         # ---- buyer (repeat buyers share identity), receiver and address
         buyer = i if (i == 0 or rng.random() < 0.6) else rng.randrange(i)
-        brng = random.Random(_digest(self.seed, buyer, b"ol-buyer"))
+        brng = random.Random(digest(self.seed, buyer, b"ol-buyer"))
         surname = brng.choice(catalog.SURNAMES)
         name = surname + brng.choice(catalog.GIVEN_NAMES)
         mobile = f"{brng.choice(catalog.MOBILE_PREFIXES)}{brng.randrange(10**8):08d}"

@@ -28,25 +28,22 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import hashlib
 import hmac
 import json
-import sys
-import threading
 import time
 import typing as t
 from array import array
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
-from orderlayer.taps.common.ratelimit import TokenBucket
-from orderlayer.sandboxes.kit.server import InFlight, forward_to
+from orderlayer.sandboxes.kit.budget import RequestBudget
+from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
+from orderlayer.sandboxes.kit.channel import ChannelSandbox
+from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse
 from orderlayer.sandboxes.kit.synth import OrderFact
-from orderlayer.taps.douyin import protocol as p
+from orderlayer.sandboxes.douyin import protocol as p
 from orderlayer.sandboxes.douyin import catalog
 from orderlayer.sandboxes.douyin.generator import OrderGenerator
 
@@ -55,26 +52,11 @@ _CENT = Decimal("0.01")
 
 
 @dataclass
-class Faults:
-    """Switchable failure modes (see module docstring)."""
+class DouyinFaults(Faults):
+    """The kit's faults and Douyin's own (see module docstring)."""
 
-    rate_limit_next: int = 0
-    busy_next: int = 0
-    expire_token: bool = False
     update_during_paging: int = 0
     offline_after: int | None = None
-    #: The next N calls answer HTTP 503 with an HTML body (a gateway outage).
-    http_503_next: int = 0
-    #: The next N calls stall ``stall_seconds`` before answering (client read timeouts).
-    stall_next: int = 0
-    stall_seconds: float = 1.0
-
-
-@dataclass
-class _Token:
-    shop_id: str
-    expires_at: float
-    expired: bool = False
 
 
 @dataclass
@@ -115,12 +97,16 @@ class _Reply(Exception):  # noqa: N818 - control flow: an error envelope to send
         self.status = status
 
 
-class DouyinSandbox:
+class DouyinSandbox(ChannelSandbox[OrderGenerator]):
     """One fake Douyin gateway serving several shops of one app.
 
     ``as_of`` is the sandbox clock for order state (what has happened by then); request
     ``timestamp`` staleness is checked against the real wall clock, as the platform does.
     """
+
+    server_name = "douyin-sandbox"
+    faults_class = DouyinFaults
+    faults: DouyinFaults
 
     def __init__(
         self,
@@ -145,111 +131,50 @@ class DouyinSandbox:
         port: int = 0,
         wall_clock: t.Callable[[], float] = time.time,
     ) -> None:
+        generator = OrderGenerator(seed, as_of, n_orders, shop_ids, days)
+        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
         self.app_key = str(app_key)
         self.app_secret = str(app_secret)
-        self.generator = OrderGenerator(seed, as_of, n_orders, shop_ids, days)
-        self.shop_ids = list(self.generator.shop_ids)
         self.qps = qps
-        self.token_ttl_seconds = token_ttl_seconds
-        #: Refresh tokens are single-use (the old one is rejected once a refresh returned a new one). Whether the
-        #: platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
-        self.rotate_refresh_tokens = rotate_refresh_tokens
         self.max_window_seconds = max_window_seconds
         self.window_end_inclusive = window_end_inclusive
         self.retry_after_seconds = retry_after_seconds
         self.timestamp_tolerance_seconds = timestamp_tolerance_seconds
         self.extra_fields = dict(extra_fields or {})
         self.extra_sku_fields = dict(extra_sku_fields or {})
-        self.faults = Faults()
-        self._host = host
-        self._port = port
-        self._wall = wall_clock
-        self._lock = threading.RLock()
-        self._now = self.generator.as_of_ts
         self._bumps: dict[int, int] = {}  # order index -> update_time forced by a fault
-        self._log: list[dict] = []
-        self.in_flight = InFlight()
-        self._log_seq = 0
-        self._bucket = TokenBucket(qps, qps) if qps else None
-        self._revoked: set[str] = set()
-        self._tokens: dict[str, _Token] = {}
-        self._refresh_tokens: dict[str, str] = {}  # refresh token -> shop id
-        self._current: dict[str, tuple[str, str]] = {}  # shop id -> (access, refresh)
-        self._issued = 0
+        self._budget = RequestBudget(qps)
+        # rotate_refresh_tokens: a refresh token is single-use. Whether the platform rotates is unconfirmed
+        # (docs/token-store.md): False keeps every issued refresh token valid.
+        self.tokens = TokenIssuer(
+            hashed_pair(self.generator.seed, self.app_key, length=40, prefixes=("at.", "rt.")),
+            clock=self.wall_time,
+            ttl_seconds=token_ttl_seconds,
+            rotate_refresh=rotate_refresh_tokens,
+        )
         for shop in self.shop_ids:
-            self._issue(shop)
+            self.tokens.issue(shop)
         self._index: dict[str, _ShopIndex] = {}
         self._index_version = 0
-        self._rebuild_index()
+        self._reindex()
         # Next-page prefetch: while the tap digests page p, page p+1 is rendered here.
         self._prefetch_pool: ThreadPoolExecutor | None = None
         self._prefetched: OrderedDict[tuple, Future[str]] = OrderedDict()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> str:
-        """Bind (port 0 = ephemeral), serve in a background thread, return the base URL."""
-        if self._server is not None:
-            return self.base_url
-        handler = type("DouyinSandboxHandler", (_Handler,), {"sandbox": self})
-        self._prefetch_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="douyin-sandbox-prefetch")
-        self._server = _QuietServer((self._host, self._port), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},  # stop() returns quickly
-            name="douyin-sandbox",
-            daemon=True,
-        )
-        self._thread.start()
-        return self.base_url
+        if self._prefetch_pool is None:
+            self._prefetch_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="douyin-sandbox-prefetch")
+        return super().start()
 
     def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        super().stop()
         if self._prefetch_pool is not None:
             self._prefetch_pool.shutdown(wait=True, cancel_futures=True)
         self._prefetched.clear()
-        self._server = None
-        self._thread = None
         self._prefetch_pool = None
 
-    def __enter__(self) -> DouyinSandbox:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            msg = "sandbox is not started"
-            raise RuntimeError(msg)
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
     # ------------------------------------------------------------------ clock and data
-    @property
-    def now_ts(self) -> int:
-        """The sandbox clock (epoch seconds) at which orders are served."""
-        return self._now
-
-    @property
-    def now(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
-
-    def advance(self, as_of: dt.datetime | int) -> None:
-        """Move the sandbox clock forward: later lifecycle events become visible."""
-        with self._lock:
-            self._now = forward_to(self._now, as_of)
-            self._rebuild_index()
-
     def update_time_of(self, i: int) -> int:
         with self._lock:
             return max(self.generator.update_time_at(i, self._now), self._bumps.get(i, 0))
@@ -276,7 +201,7 @@ class DouyinSandbox:
                 sku.update(json.loads(json.dumps(self.extra_sku_fields)))
         return order
 
-    def _rebuild_index(self) -> None:
+    def _reindex(self) -> None:
         gen = self.generator
         now = self._now
         uts = gen.update_times_at(now)
@@ -319,97 +244,37 @@ class DouyinSandbox:
             )
 
     # ------------------------------------------------------------------ tokens
-    def _issue(self, shop_id: str) -> tuple[str, str]:
-        self._issued += 1
-        material = f"{self.generator.seed}:{self.app_key}:{shop_id}:{self._issued}".encode()
-        access = "at." + hashlib.sha256(b"access:" + material).hexdigest()[:40]
-        refresh = "rt." + hashlib.sha256(b"refresh:" + material).hexdigest()[:40]
-        self._tokens[access] = _Token(shop_id, self._wall() + self.token_ttl_seconds)
-        old = self._current.get(shop_id)
-        if old and self.rotate_refresh_tokens:
-            self._refresh_tokens.pop(old[1], None)  # a refresh token is single-use
-        self._refresh_tokens[refresh] = shop_id
-        self._current[shop_id] = (access, refresh)
-        return access, refresh
-
-    def access_token(self, shop_id: str) -> str:
-        with self._lock:
-            return self._current[str(shop_id)][0]
-
-    def refresh_token(self, shop_id: str) -> str:
-        with self._lock:
-            return self._current[str(shop_id)][1]
-
-    def expire_tokens(self) -> None:
-        """Every access token issued so far is now expired (refresh to continue)."""
-        with self._lock:
-            for token in self._tokens.values():
-                token.expired = True
-
     def revoke(self, shop_id: str) -> None:
         """The shop withdrew its authorisation of the app (-> 30001)."""
         with self._lock:
-            self._revoked.add(str(shop_id))
+            self.tokens.revoke(shop_id)
 
-    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:
-        """A complete tap-douyin config for one shop of this sandbox (must be started).
-
-        ``end_date`` is one second past the sandbox clock: a sync then covers every order as
-        the generator renders it at ``now`` (update_time <= now), whether the window end is
-        treated as exclusive (the default) or inclusive.
-        """
-        start = dt.datetime.fromtimestamp(self.generator.start_ts, dt.timezone.utc)
-        config = {
+    def connection(self, shop_id: str) -> dict:
+        """tap-douyin's app credentials and the shop's tokens."""
+        return {
             "base_url": self.base_url,
             "app_key": self.app_key,
             "app_secret": self.app_secret,
             "shop_id": str(shop_id),
             "access_token": self.access_token(shop_id),
             "refresh_token": self.refresh_token(shop_id),
-            "start_date": start.isoformat(),
-            "end_date": (self.now + dt.timedelta(seconds=1)).isoformat(),
-            "pii_salt": pii_salt,
         }
-        config.update(overrides)
-        return config
 
-    # ------------------------------------------------------------------ faults and log
-    def set_faults(self, **changes: t.Any) -> Faults:
-        with self._lock:
-            for key, value in changes.items():
-                if not hasattr(self.faults, key):
-                    msg = f"unknown fault {key!r}; known: {sorted(asdict(self.faults))}"
-                    raise ValueError(msg)
-                setattr(self.faults, key, value)
-            return Faults(**asdict(self.faults))
-
-    def settle(self, timeout: float = 30.0) -> None:
-        """Wait until every request has been answered and logged (see :class:`InFlight`)."""
-        self.in_flight.settle(timeout)
-
-    @property
-    def requests(self) -> list[dict]:
-        """Copy of the request log (oldest first)."""
-        with self._lock:
-            return [dict(entry) for entry in self._log]
-
-    def clear_log(self) -> None:
-        with self._lock:
-            self._log.clear()
-
-    def _record(self, entry: dict) -> None:
-        with self._lock:
-            self._log_seq += 1
-            entry["seq"] = self._log_seq
-            self._log.append(entry)
-
+    # ------------------------------------------------------------------ log
     def _log_id(self) -> str:
         stamp = dt.datetime.fromtimestamp(self._wall(), dt.timezone.utc).strftime("%Y%m%d%H%M%S")
         return f"{stamp}{self._log_seq:012d}"
 
     # ------------------------------------------------------------------ protocol
-    def handle(self, path: str, query: dict[str, str], body: bytes) -> tuple[int, dict | bytes, dict[str, str]]:
-        """Process one API call: returns (HTTP status, envelope or raw body, extra headers)."""
+    def dispatch(self, request: SandboxRequest) -> SandboxResponse:
+        # Douyin's calls are POSTs; its transport faults (one per call, stalls logged) are in handle().
+        if request.method != "POST":
+            return SandboxResponse(405, {"code": p.CODE_INVALID_PLATFORM_PARAM, "msg": "use POST"})
+        return self.handle(request)
+
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
+        """Process one API call: the envelope (pages spliced in already serialised), or a gateway's 503 page."""
+        path, query, body = request.path, request.query, request.body
         entry: dict[str, t.Any] = {"at": self._wall(), "path": path, "method": query.get("method")}
         headers: dict[str, str] = {}
         with self._lock:
@@ -424,8 +289,10 @@ class DouyinSandbox:
             time.sleep(stall)
         if outage:
             entry.update(fault="http_503", code=None, sub_code=None, http_status=503)
-            self._record(entry)
-            return 503, b"<html><body>503 Service Temporarily Unavailable</body></html>", {"Content-Type": "text/html"}
+            self.record(entry)
+            return SandboxResponse(
+                503, b"<html><body>503 Service Temporarily Unavailable</body></html>", {"Content-Type": "text/html"}
+            )
         try:
             data = self._dispatch(path, query, body, entry)
             envelope = {"code": p.CODE_OK, "msg": "success", "sub_code": "", "sub_msg": "", "data": data}
@@ -438,9 +305,9 @@ class DouyinSandbox:
         entry["code"] = envelope["code"]
         entry["sub_code"] = envelope["sub_code"]
         entry["http_status"] = status
-        self._record(entry)
+        self.record(entry)
         envelope["log_id"] = self._log_id()
-        return status, envelope, headers
+        return SandboxResponse(status, encode_json(envelope), headers)
 
     def _dispatch(self, path: str, query: dict[str, str], body: bytes, entry: dict) -> dict:
         routes = {p.ORDER_SEARCH_LIST_PATH: self._search_list, p.TOKEN_REFRESH_PATH: self._token_refresh}
@@ -471,7 +338,7 @@ class DouyinSandbox:
             param_json = body.decode("utf-8")
         except UnicodeDecodeError:
             raise _Reply(p.CODE_INVALID_PLATFORM_PARAM, "无效的平台参数", p.SUB_PARAMETER_INVALID, "body is not UTF-8") from None
-        expected = p.sign(
+        expected = p.expected_sign(
             app_key=self.app_key,
             app_secret=self.app_secret,
             method=method,
@@ -490,7 +357,7 @@ class DouyinSandbox:
         entry["params"] = {k: ("***" if k == "refresh_token" else v) for k, v in params.items()}
 
         with self._lock:
-            if self._bucket is not None and not self._bucket.try_acquire():
+            if not self._budget.allows():
                 raise _Reply(p.CODE_RATE_LIMITED, "访问太频繁", "isv.request-limit", "app QPS budget exceeded")
             if self.faults.rate_limit_next > 0:
                 self.faults.rate_limit_next -= 1
@@ -502,8 +369,7 @@ class DouyinSandbox:
                 raise _Reply(p.CODE_SERVICE_UNAVAILABLE, "服务不可用", p.SUB_SERVICE_ERROR, "injected: service busy")
             if self.faults.expire_token:
                 self.faults.expire_token = False
-                for token in self._tokens.values():
-                    token.expired = True
+                self.tokens.expire_all()
         return route(query, params, entry)
 
     def _shop_for_token(self, query: dict[str, str], entry: dict) -> str:
@@ -511,13 +377,13 @@ class DouyinSandbox:
         if not token_value:
             raise _Reply(p.CODE_MISSING_PLATFORM_PARAM, "缺少平台参数", p.SUB_TOKEN_MISSING, "access_token is required")
         with self._lock:
-            token = self._tokens.get(token_value)
+            token = self.tokens.grant(token_value)
             if token is None:
                 raise _Reply(p.CODE_INVALID_PLATFORM_PARAM, "无效的平台参数", p.SUB_TOKEN_NOT_EXIST, "access_token does not exist")
             entry["shop_id"] = token.shop_id
-            if token.expired or self._wall() >= token.expires_at:
+            if not self.tokens.live(token_value):
                 raise _Reply(p.CODE_INVALID_PLATFORM_PARAM, "无效的平台参数", p.SUB_TOKEN_EXPIRED, "access_token has expired")
-            if token.shop_id in self._revoked:
+            if self.tokens.revoked(token.shop_id):
                 raise _Reply(p.CODE_PERMISSION, "权限不足", p.SUB_AUTHORIZATION_CLOSED, "the shop closed its authorisation of this app")
             return token.shop_id
 
@@ -528,16 +394,16 @@ class DouyinSandbox:
         if not refresh:
             raise _Reply(p.CODE_BUSINESS_FAILED, "业务处理失败", p.SUB_REFRESH_TOKEN_INVALID, "refresh_token is missing")
         with self._lock:
-            shop_id = self._refresh_tokens.get(refresh)
+            shop_id = self.tokens.holder(refresh)
             if shop_id is None:
                 raise _Reply(p.CODE_BUSINESS_FAILED, "业务处理失败", p.SUB_REFRESH_TOKEN_INVALID, "refresh_token is invalid or already used")
-            if shop_id in self._revoked:
+            if self.tokens.revoked(shop_id):
                 raise _Reply(p.CODE_PERMISSION, "权限不足", p.SUB_AUTHORIZATION_CLOSED, "the shop closed its authorisation of this app")
             entry["shop_id"] = shop_id
-            access, new_refresh = self._issue(shop_id)
+            access, new_refresh = self.tokens.issue(shop_id)
         return {
             "access_token": access,
-            "expires_in": self.token_ttl_seconds,
+            "expires_in": self.tokens.ttl_seconds,
             "refresh_token": new_refresh,
             "scope": "SCOPE",
             "shop_id": int(shop_id),
@@ -584,7 +450,7 @@ class DouyinSandbox:
                 moved = members[0]
                 self._bumps[moved] = max(self._now, end if end is not None else self._now) + 1
                 self._now = max(self._now, self._bumps[moved])
-                self._rebuild_index()
+                self._reindex()
                 members = self._window(shop_id, start, end)
             now = self._now
             bumps = dict(self._bumps)
@@ -647,23 +513,6 @@ class DouyinSandbox:
             hi = bisect.bisect_left(idx.update_times, end)
         return idx.orders[lo:hi]
 
-    # ------------------------------------------------------------------ control endpoints
-    def control(self, path: str, payload: dict) -> dict:
-        if path == "/_sandbox/faults":
-            return asdict(self.set_faults(**payload))
-        if path == "/_sandbox/advance":
-            value = payload.get("as_of")
-            if not isinstance(value, str):
-                msg = 'advance needs {"as_of": "<ISO-8601 with offset>"}'
-                raise ValueError(msg)
-            self.advance(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
-            return {"now": self.now.isoformat()}
-        if path == "/_sandbox/expire_tokens":
-            self.expire_tokens()
-            return {"expired": True}
-        msg = f"unknown sandbox control path {path}"
-        raise KeyError(msg)
-
 
 def _int_param(params: dict, name: str, default: int | None) -> int | None:
     value = params.get(name, default)
@@ -675,63 +524,3 @@ def _int_param(params: dict, name: str, default: int | None) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         raise _Reply(p.CODE_INVALID_BUSINESS_PARAM, "无效的业务参数", p.SUB_PARAMETER_INVALID, f"{name} must be an integer") from None
-
-
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request: t.Any, client_address: t.Any) -> None:  # noqa: ANN401
-        # A client that timed out and hung up is expected in fault tests; stay quiet.
-        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    sandbox: DouyinSandbox
-    protocol_version = "HTTP/1.1"  # keep-alive: the tap reuses one connection
-    # Headers and body in one segment, no Nagle: otherwise every response waits ~40 ms
-    # for the client's delayed ACK.
-    wbufsize = -1
-    disable_nagle_algorithm = True
-    server_version = "DouyinSandbox/1"
-
-    def do_POST(self) -> None:  # noqa: N802
-        with self.sandbox.in_flight.track():
-            self._answer_post()
-
-    def _answer_post(self) -> None:
-        parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        if parts.path.startswith("/_sandbox/"):
-            try:
-                payload = json.loads(body or b"{}")
-                result = self.sandbox.control(parts.path, payload)
-                self._send(200, result, {})
-            except KeyError as exc:
-                self._send(404, {"error": str(exc)}, {})
-            except (ValueError, TypeError) as exc:
-                self._send(400, {"error": str(exc)}, {})
-            return
-        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        status, envelope, headers = self.sandbox.handle(parts.path, query, body)
-        self._send(status, envelope, headers)
-
-    def do_GET(self) -> None:  # noqa: N802
-        if urlsplit(self.path).path == "/_sandbox/state":
-            sb = self.sandbox
-            self._send(200, {"now": sb.now.isoformat(), "n_orders": sb.generator.n_orders, "shop_ids": sb.shop_ids, "faults": asdict(sb.faults)}, {})
-            return
-        self._send(405, {"code": p.CODE_INVALID_PLATFORM_PARAM, "msg": "use POST"}, {})
-
-    def _send(self, status: int, payload: dict | bytes, headers: dict[str, str]) -> None:
-        data = payload if isinstance(payload, bytes) else encode_json(payload)
-        headers = {"Content-Type": "application/json;charset=UTF-8", **headers}
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(data)))
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: t.Any) -> None:  # noqa: A002
-        # The request line carries access_token and sign: never print it.
-        return

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from orderlayer.sandboxes.kit.synth import SHANGHAI, OrderFact, choose, digest, permuted_id
+from orderlayer.sandboxes.kit.world import DAY, OrderWorld
 
-DAY = 86_400
 PLAINTEXT_PII_PER_100 = 6
 
 NORMAL = "normal"
@@ -120,21 +120,11 @@ class Plan:
         return self.products[0]
 
 
-class ElemeGenerator:
+class ElemeGenerator(OrderWorld):
     """Plans orders once, renders them at any clock (see module docstring)."""
 
     def __init__(self, seed: int, as_of: dt.datetime, n_orders: int, shop_ids: Sequence[str], days: int = 30) -> None:
-        if as_of.tzinfo is None:
-            msg = "as_of needs a timezone"
-            raise ValueError(msg)
-        if not shop_ids:
-            msg = "at least one shop id is required"
-            raise ValueError(msg)
-        self.seed = int(seed)
-        self.as_of_ts = int(as_of.timestamp())
-        self.n_orders = int(n_orders)
-        self.shop_ids = [str(s) for s in shop_ids]
-        self.days = int(days)
+        super().__init__(seed, as_of, n_orders, shop_ids, days)
         self.plans = [self._plan(i) for i in range(self.n_orders)]
         self.start_ts = min((pl.ctime for pl in self.plans), default=self.as_of_ts)
         self._by_id = {pl.order_id: pl.index for pl in self.plans}

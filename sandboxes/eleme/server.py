@@ -23,15 +23,16 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import threading
 import typing as t
 from collections import OrderedDict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from orderlayer.taps.common.ratelimit import TokenBucket
-from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
-from orderlayer.taps.eleme import protocol as p
+from orderlayer.sandboxes.kit.budget import RequestBudget
+from orderlayer.sandboxes.kit.channel import ChannelSandbox
+from orderlayer.sandboxes.kit.tokens import TokenIssuer
+from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
+from orderlayer.sandboxes.eleme import protocol as p
 from orderlayer.sandboxes.eleme.generator import ElemeGenerator
 
 if t.TYPE_CHECKING:
@@ -55,7 +56,7 @@ class _Reply(Exception):  # noqa: N818 - control flow: an error answer to send
         self.error = error
 
 
-class ElemeSandbox(SandboxServer):
+class ElemeSandbox(ChannelSandbox[ElemeGenerator]):
     """One fake Ele.me retail gateway serving several shops of one partner (see module docstring)."""
 
     server_name = "eleme-sandbox"
@@ -85,12 +86,9 @@ class ElemeSandbox(SandboxServer):
         port: int = 0,
         wall_clock: t.Callable[[], float] | None = None,
     ) -> None:
-        kwargs = {"host": host, "port": port} | ({"wall_clock": wall_clock} if wall_clock else {})
-        super().__init__(**kwargs)
+        generator = ElemeGenerator(seed, as_of, n_orders, shop_ids, days)
+        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
         self.faults: ElemeFaults
-        self.generator = ElemeGenerator(seed, as_of, n_orders, shop_ids, days)
-        self.shop_ids = list(self.generator.shop_ids)
-        self.start_ts = self.generator.start_ts
         material = f"eleme:{seed}".encode()
         self.source = source or str(60000 + int.from_bytes(hashlib.sha256(material).digest()[:2], "big") % 9000)
         self.secret = secret or "el-secret-" + hashlib.sha256(b"secret:" + material).hexdigest()[:24]
@@ -101,27 +99,19 @@ class ElemeSandbox(SandboxServer):
         self.timestamp_tolerance_seconds = timestamp_tolerance_seconds
         self.retry_after_seconds = retry_after_seconds
         self.extra_fields = dict(extra_fields or {})
-        self._bucket = TokenBucket(qps, qps) if qps else None
-        self._now = self.generator.as_of_ts
-        self._revoked: set[str] = set()
+        self._budget = RequestBudget(qps)
         self._tickets: OrderedDict[str, None] = OrderedDict()
-        self._tokens = {shop: [f"el.at.{hashlib.sha256(material + shop.encode()).hexdigest()[:32]}", False] for shop in self.shop_ids}
+        # One access token per shop, for an ISV gateway (require_access_token); it lives until expired.
+        self.tokens = TokenIssuer(
+            lambda shop, _: (f"el.at.{hashlib.sha256(material + shop.encode()).hexdigest()[:32]}", ""),
+            clock=self.wall_time,
+            ttl_seconds=None,
+        )
+        for shop in self.shop_ids:
+            self.tokens.issue(shop)
         self._hidden: set[int] = set()  # orders held back until a paging fault reveals them
-        self._clock_lock = threading.Lock()
 
     # ------------------------------------------------------------------ clock and data
-    @property
-    def now_ts(self) -> int:
-        return self._now
-
-    @property
-    def now(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
-
-    def advance(self, as_of: dt.datetime | int) -> None:
-        with self._clock_lock:
-            self._now = forward_to(self._now, as_of)
-
     def order(self, i: int) -> dict:
         """``order.get`` data of order ``i`` exactly as served now (before any tap processing)."""
         data = self.generator.order(i, self._now)
@@ -141,40 +131,22 @@ class ElemeSandbox(SandboxServer):
         """Every visible order in neutral terms, at the sandbox clock (for the ERP sandboxes)."""
         return self.generator.facts(self._now)
 
-    def access_token(self, shop_id: str) -> str:
-        return self._tokens[str(shop_id)][0]
-
-    def expire_tokens(self) -> None:
-        with self._lock:
-            for token in self._tokens.values():
-                token[1] = True
-
     def revoke(self, shop_id: str) -> None:
         """The shop withdrew the partner's order permission."""
         with self._lock:
-            self._revoked.add(str(shop_id))
+            self.tokens.revoke(shop_id)
 
-    def state(self) -> dict:
-        return {"now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids, "faults": asdict(self.faults)}
-
-    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
-        """A complete tap-eleme config for one shop (the sandbox must be started).
-
-        ``end_date`` is one second past the sandbox clock; ``start_date`` is the earliest order.
-        """
+    def connection(self, shop_id: str) -> dict:
+        """tap-eleme's gateway, partner credentials, the shop and, for an ISV gateway, its access token."""
         config = {
             "base_url": self.base_url + "/",
             "source": self.source,
             "secret": self.secret,
             "shop_id": str(shop_id),
-            "start_date": dt.datetime.fromtimestamp(self.start_ts, dt.timezone.utc).isoformat(),
-            "end_date": (self.now + dt.timedelta(seconds=1)).isoformat(),
-            "pii_salt": pii_salt,
             "sign_encode_values": self.sign_encode_values,
         }
         if self.require_access_token:
             config["access_token"] = self.access_token(shop_id)
-        config.update(overrides)
         return config
 
     # ------------------------------------------------------------------ protocol
@@ -220,7 +192,7 @@ class ElemeSandbox(SandboxServer):
             raise _Reply(p.SANDBOX_ERRNO_TIMESTAMP, "timestamp must be Unix seconds") from None
         if abs(self.wall_time() - ts) > self.timestamp_tolerance_seconds:
             raise _Reply(p.SANDBOX_ERRNO_TIMESTAMP, "timestamp expired")
-        expected = p.sign(form, self.secret, encode_values=self.sign_encode_values)
+        expected = p.expected_sign(form, self.secret, encode_values=self.sign_encode_values)
         if not hmac.compare_digest(expected, form["sign"]):
             raise _Reply(p.SANDBOX_ERRNO_SIGNATURE, "sign error")
         with self._lock:
@@ -239,19 +211,18 @@ class ElemeSandbox(SandboxServer):
         with self._lock:
             if self.faults.expire_token:
                 self.faults.expire_token = False
-                for token in self._tokens.values():
-                    token[1] = True
+                self.tokens.expire_all()
             if self.require_access_token:
-                shop = next((s for s, (value, _e) in self._tokens.items() if value == form.get("access_token")), None)
-                if shop is None:
+                token = self.tokens.grant(form.get("access_token") or "")
+                if token is None:
                     raise _Reply(p.SANDBOX_ERRNO_PERMISSION, "access_token invalid")
-                if self._tokens[shop][1]:
+                if not self.tokens.live(form.get("access_token") or ""):
                     raise _Reply(p.SANDBOX_ERRNO_TOKEN_EXPIRED, "access_token expired")
-                entry["token_shop"] = shop
+                entry["token_shop"] = token.shop_id
         return params
 
     def _throttle(self, entry: dict) -> None:
-        if self._bucket is not None and not self._bucket.try_acquire():
+        if not self._budget.allows():
             raise _Reply(p.SANDBOX_ERRNO_RATE_LIMITED, "调用频率超限")
         if self.take_fault("rate_limit_next"):
             entry["fault"] = "rate_limit"
@@ -264,7 +235,7 @@ class ElemeSandbox(SandboxServer):
         shop = str(shop_id or "")
         if shop not in self.shop_ids:
             raise _Reply(p.SANDBOX_ERRNO_PERMISSION, f"shop {shop} is not authorised for this partner")
-        if shop in self._revoked or entry.get("token_shop", shop) != shop:
+        if self.tokens.revoked(shop) or entry.get("token_shop", shop) != shop:
             raise _Reply(p.SANDBOX_ERRNO_PERMISSION, "no permission for this shop")
         entry["shop_id"] = shop
         return shop

@@ -45,8 +45,8 @@ from itertools import accumulate
 
 from orderlayer.sandboxes.kit.synth import SHANGHAI, OrderFact, digest, permuted_id
 from orderlayer.sandboxes.jd import catalog
+from orderlayer.sandboxes.kit.world import DAY, Draws, OrderWorld, shop_cuts
 
-DAY = 86_400
 HOUR = 3_600
 
 #: enSearch orders (per 10 000) that still carry a plaintext originalConsigneeInfo.
@@ -182,31 +182,14 @@ def _opaque(seed: int, purpose: bytes, buyer: int) -> str:
     return base64.b64encode(raw).decode("ascii").rstrip("=") + "=="
 
 
-class JdOrderGenerator:
+class JdOrderGenerator(OrderWorld):
     """Lazily renders the orders of one deterministic universe (see module docstring)."""
 
+    shop_id_rule = (str.isdigit, "JD venderIds are numeric")
+
     def __init__(self, seed: int, as_of: dt.datetime, n_orders: int, shop_ids: Sequence[str], days: int = 30) -> None:
-        if as_of.tzinfo is None:
-            msg = "as_of must be timezone-aware (UTC recommended)"
-            raise ValueError(msg)
-        if n_orders < 0 or days < 1:
-            msg = "n_orders must be >= 0 and days >= 1"
-            raise ValueError(msg)
-        if not shop_ids or any(not str(s).isdigit() for s in shop_ids):
-            msg = f"JD venderIds are numeric; got {list(shop_ids)!r}"
-            raise ValueError(msg)
-        self.seed = int(seed)
-        self.as_of = as_of
-        self.as_of_ts = int(as_of.timestamp())
-        self.n_orders = int(n_orders)
-        self.shop_ids = [str(s) for s in shop_ids]
-        self.days = int(days)
-        self.window_start_ts = self.as_of_ts - self.days * DAY
-        # Shops differ in size (weights 1, 1/2, 1/3, ...), as real portfolios do.
-        weights = [1.0 / (k + 1) for k in range(len(self.shop_ids))]
-        cuts = [round(10_000 * c / sum(weights)) for c in accumulate(weights)]
-        cuts[-1] = 10_000
-        self._shop_cuts = cuts
+        super().__init__(seed, as_of, n_orders, shop_ids, days)
+        self._shop_cuts = shop_cuts(len(self.shop_ids))
         self._create = array("q", bytes(8 * self.n_orders))
         self._offsets = array("i", bytes(4 * N_EVENTS * self.n_orders))
         self._scenario = bytearray(self.n_orders)
@@ -217,12 +200,7 @@ class JdOrderGenerator:
 
     # ------------------------------------------------------------------ timeline
     def _build_timeline(self, i: int) -> None:
-        r = digest(self.seed, i, b"jd-timeline")
-
-        def take(mod: int) -> int:
-            nonlocal r
-            r, value = divmod(r, mod)
-            return value
+        take = Draws(self.seed, i, b"jd-timeline").take
 
         create = self.window_start_ts + take(self.days * DAY)
         scenario = bisect.bisect_right(_SCENARIO_CUTS, take(10_000))
@@ -464,12 +442,7 @@ class JdOrderGenerator:
         scenario = self._scenario[i]
         ev = self.event_times(i)
         payment = self.amounts_fen(i)["payment"]
-        r = digest(self.seed, i, b"jd-refunds")
-
-        def take(mod: int) -> int:
-            nonlocal r
-            r, value = divmod(r, mod)
-            return value
+        take = Draws(self.seed, i, b"jd-refunds").take
 
         def app(k: int, apply: int, amount: int, check: int, status: str, finance: int = 0) -> Application:
             app_id = permuted_id(self.seed, 2 * i + k, 17, leading=5)
@@ -499,12 +472,7 @@ class JdOrderGenerator:
         ev = self.event_times(i)
         if not ev[SHIP]:
             return []
-        r = digest(self.seed, i, b"jd-after-sales")
-
-        def take(mod: int) -> int:
-            nonlocal r
-            r, value = divmod(r, mod)
-            return value
+        take = Draws(self.seed, i, b"jd-after-sales").take
 
         if take(10_000) >= AFTER_SALE_PER_10000:
             return []

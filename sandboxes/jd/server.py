@@ -44,10 +44,12 @@ import typing as t
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-from orderlayer.taps.common.ratelimit import TokenBucket
-from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
+from orderlayer.sandboxes.kit.budget import RequestBudget
+from orderlayer.sandboxes.kit.channel import ChannelSandbox
+from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
+from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.kit.synth import OrderFact
-from orderlayer.taps.jd import protocol as p
+from orderlayer.sandboxes.jd import protocol as p
 from orderlayer.sandboxes.jd.generator import AfterSale, Application, JdOrderGenerator
 
 ROUTER_PATH = "/routerjson"
@@ -60,13 +62,6 @@ class JdFaults(Faults):
     update_during_paging: int = 0
     #: After N more successful order calls, answer code 23 (API stopped) until cleared (None = never).
     offline_after: int | None = None
-
-
-@dataclass
-class _Token:
-    shop_id: str
-    expires_at: float
-    expired: bool = False
 
 
 @dataclass
@@ -91,7 +86,7 @@ class _Business(Exception):  # noqa: N818 - control flow: apiResult.success = fa
         self.en = en
 
 
-class JdSandbox(SandboxServer):
+class JdSandbox(ChannelSandbox[JdOrderGenerator]):
     """One fake JD gateway serving several shops (venderIds) of one app.
 
     ``as_of`` is the sandbox clock for order state; request ``timestamp`` skew is checked against the real wall
@@ -138,19 +133,14 @@ class JdSandbox(SandboxServer):
         port: int = 0,
         wall_clock: t.Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(host=host, port=port, wall_clock=wall_clock)
         if truncate_style not in ("rows", "body"):
             msg = "truncate_style must be 'rows' or 'body'"
             raise ValueError(msg)
+        generator = JdOrderGenerator(seed, as_of, n_orders, shop_ids, days)
+        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
         self.app_key = str(app_key)
         self.app_secret = str(app_secret)
-        self.generator = JdOrderGenerator(seed, as_of, n_orders, shop_ids, days)
-        self.shop_ids = list(self.generator.shop_ids)
         self.qps = qps
-        self.token_ttl_seconds = token_ttl_seconds
-        #: Refresh tokens are single-use (the old one is rejected once a refresh returned a new one). Whether the
-        #: platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
-        self.rotate_refresh_tokens = rotate_refresh_tokens
         self.max_page_size = max_page_size
         self.max_page = max_page
         #: None = JD's rule (the end at most one calendar month after the start); else a length in seconds.
@@ -177,39 +167,22 @@ class JdSandbox(SandboxServer):
         for services in self._after_sales.values():
             services.sort(key=lambda a: int(a.service_id))
         self.extra_fields = dict(extra_fields or {})
-        self._bucket = TokenBucket(qps, qps) if qps else None
-        self._now = self.generator.as_of_ts
+        self._budget = RequestBudget(qps)
         self._bumps: dict[int, int] = {}  # order index -> modified forced by a fault
-        self._tokens: dict[str, _Token] = {}
-        self._refresh_tokens: dict[str, str] = {}  # refresh token -> shop id
-        self._current: dict[str, tuple[str, str]] = {}  # shop id -> (access, refresh)
-        self._revoked: set[str] = set()
-        self._issued = 0
+        # rotate_refresh_tokens: a refresh token is single-use. Whether the platform rotates is unconfirmed
+        # (docs/token-store.md): False keeps every issued refresh token valid.
+        self.tokens = TokenIssuer(
+            hashed_pair(self.generator.seed, self.app_key),
+            clock=self.wall_time,
+            ttl_seconds=token_ttl_seconds,
+            rotate_refresh=rotate_refresh_tokens,
+        )
         for shop in self.shop_ids:
-            self._issue(shop)
+            self.tokens.issue(shop)
         self._index: dict[str, _ShopIndex] = {}
-        self._rebuild_index()
+        self._reindex()
 
     # ------------------------------------------------------------------ clock and data
-    @property
-    def start_ts(self) -> int:
-        """Epoch seconds of the earliest generated order."""
-        return self.generator.start_ts
-
-    @property
-    def now_ts(self) -> int:
-        return self._now
-
-    @property
-    def now(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
-
-    def advance(self, as_of: dt.datetime | int) -> None:
-        """Move the sandbox clock forward: later events (and newly paid orders) become visible."""
-        with self._lock:
-            self._now = forward_to(self._now, as_of)
-            self._rebuild_index()
-
     def modified_of(self, i: int) -> int:
         with self._lock:
             return max(self.generator.modified_at(i, self._now), self._bumps.get(i, 0))
@@ -265,7 +238,7 @@ class JdSandbox(SandboxServer):
             order.update(json.loads(json.dumps(self.extra_fields)))
         return order
 
-    def _rebuild_index(self) -> None:
+    def _reindex(self) -> None:
         gen, now = self.generator, self._now
         rows: dict[str, list[tuple[int, int, int]]] = {shop: [] for shop in self.shop_ids}
         for i in range(gen.n_orders):
@@ -277,47 +250,14 @@ class JdSandbox(SandboxServer):
             items.sort()
             self._index[shop] = _ShopIndex([m for m, _, _ in items], [i for _, _, i in items])
 
-    # ------------------------------------------------------------------ tokens
-    def _issue(self, shop_id: str) -> tuple[str, str]:
-        self._issued += 1
-        material = f"{self.generator.seed}:{self.app_key}:{shop_id}:{self._issued}".encode()
-        access = hashlib.sha256(b"access:" + material).hexdigest()[:32]
-        refresh = hashlib.sha256(b"refresh:" + material).hexdigest()[:32]
-        self._tokens[access] = _Token(shop_id, self._wall() + self.token_ttl_seconds)
-        old = self._current.get(shop_id)
-        if old and self.rotate_refresh_tokens:
-            self._refresh_tokens.pop(old[1], None)  # a refresh token is single-use
-        self._refresh_tokens[refresh] = shop_id
-        self._current[shop_id] = (access, refresh)
-        return access, refresh
-
-    def access_token(self, shop_id: str) -> str:
-        with self._lock:
-            return self._current[str(shop_id)][0]
-
-    def refresh_token(self, shop_id: str) -> str:
-        with self._lock:
-            return self._current[str(shop_id)][1]
-
-    def expire_tokens(self) -> None:
-        """Every access token issued so far is now expired (refresh to continue)."""
-        with self._lock:
-            for token in self._tokens.values():
-                token.expired = True
-
     def revoke(self, shop_id: str) -> None:
         """The shop withdrew its authorisation: its tokens and refresh tokens stop working."""
         with self._lock:
-            self._revoked.add(str(shop_id))
+            self.tokens.revoke(shop_id)
 
-    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
-        """A complete tap-jd config for one shop of this (started) sandbox.
-
-        ``end_date`` is one second past the sandbox clock, so a sync covers every order as served now whether the
-        window end is exclusive (the default) or inclusive.
-        """
-        start = dt.datetime.fromtimestamp(self.start_ts, dt.timezone.utc)
-        config = {
+    def connection(self, shop_id: str) -> dict:
+        """tap-jd's router and OAuth URLs, app credentials and the shop's tokens."""
+        return {
             "base_url": self.base_url + ROUTER_PATH,
             "oauth_url": self.base_url + OAUTH_PATH,
             "app_key": self.app_key,
@@ -325,15 +265,7 @@ class JdSandbox(SandboxServer):
             "shop_id": str(shop_id),
             "access_token": self.access_token(shop_id),
             "refresh_token": self.refresh_token(shop_id),
-            "start_date": start.isoformat(),
-            "end_date": (self.now + dt.timedelta(seconds=1)).isoformat(),
-            "pii_salt": pii_salt,
         }
-        config.update(overrides)
-        return config
-
-    def state(self) -> dict:
-        return {**super().state(), "now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids}
 
     # ------------------------------------------------------------------ protocol
     def handle(self, request: SandboxRequest) -> SandboxResponse:
@@ -418,7 +350,7 @@ class JdSandbox(SandboxServer):
             raise _Gateway(p.CODE_INVALID_TIMESTAMP, "format yyyy-MM-dd HH:mm:ss") from None
         if abs(self._wall() - sent_at) > self.timestamp_tolerance_seconds:
             raise _Gateway(p.CODE_INVALID_TIMESTAMP, "more than 6 minutes off")
-        if not hmac.compare_digest(p.sign(params, self.app_secret), params["sign"]):
+        if not hmac.compare_digest(p.expected_sign(params, self.app_secret), params["sign"]):
             raise _Gateway(p.CODE_INVALID_SIGNATURE)
         token_value = params.get("access_token")
         if not token_value:
@@ -431,19 +363,18 @@ class JdSandbox(SandboxServer):
             raise _Gateway(p.CODE_JSON_INVALID, "360buy_param_json must be an object")
         entry["params"] = business
         with self._lock:
-            token = self._tokens.get(token_value)
-            if token is None or token.shop_id in self._revoked:
+            token = self.tokens.grant(token_value)
+            if token is None or self.tokens.revoked(token.shop_id):
                 raise _Gateway(p.CODE_INVALID_TOKEN)
             entry["shop_id"] = token.shop_id
-            if token.expired or self._wall() >= token.expires_at or self.faults.expire_token:
+            if not self.tokens.live(token_value) or self.faults.expire_token:
                 if self.faults.expire_token:  # every token in use expires now
                     self.faults.expire_token = False
-                    for issued in self._tokens.values():
-                        issued.expired = True
+                    self.tokens.expire_all()
                 raise _Gateway(p.CODE_INVALID_TOKEN)
             if method not in self.allowed_methods:
                 raise _Gateway(p.CODE_NO_API_PERMISSION, method)
-            if self._bucket is not None and not self._bucket.try_acquire():
+            if not self._budget.allows():
                 raise _Gateway(p.CODE_CALL_LIMITED, "app QPS budget exceeded")
         if self.take_fault("rate_limit_next"):
             entry["fault"] = "rate_limit"
@@ -490,7 +421,7 @@ class JdSandbox(SandboxServer):
                 moved = members[0]
                 self._bumps[moved] = max(self._now, end) + 1
                 self._now = self._bumps[moved]
-                self._rebuild_index()
+                self._reindex()
                 members = self._members(shop_id, start, end, by_created)
             now, bumps = self._now, dict(self._bumps)
         gen = self.generator
@@ -691,22 +622,22 @@ class JdSandbox(SandboxServer):
         if request.body:
             params.update(parse_qsl(request.body.decode("utf-8", errors="replace"), keep_blank_values=True))
         entry: dict[str, t.Any] = {"path": request.path, "method": "oauth2.refresh_token"}
-        request_id = hashlib.sha256(f"{self._wall()}:{self._issued}".encode()).hexdigest()[:16]
+        request_id = hashlib.sha256(f"{self._wall()}:{self.tokens.issued}".encode()).hexdigest()[:16]
         if params.get("app_key") != self.app_key or params.get("app_secret") != self.app_secret:
             body: dict = {"code": 401, "msg": "invalid app_key or app_secret", "requestId": request_id}
         elif params.get("grant_type") != "refresh_token":
             body = {"code": 400, "msg": "grant_type must be refresh_token", "requestId": request_id}
         else:
             with self._lock:
-                shop_id = self._refresh_tokens.get(params.get("refresh_token") or "")
-                if shop_id is None or shop_id in self._revoked:
+                shop_id = self.tokens.holder(params.get("refresh_token") or "")
+                if shop_id is None or self.tokens.revoked(shop_id):
                     body = {"code": 402, "msg": "refresh_token is invalid or expired", "requestId": request_id}
                 else:
-                    access, refresh = self._issue(shop_id)
+                    access, refresh = self.tokens.issue(shop_id)
                     entry["shop_id"] = shop_id
                     body = {
                         "access_token": access,
-                        "expires_in": self.token_ttl_seconds,
+                        "expires_in": self.tokens.ttl_seconds,
                         "refresh_token": refresh,
                         "scope": "snsapi_base",
                         "open_id": hashlib.sha256(f"vender:{shop_id}".encode()).hexdigest()[:24],

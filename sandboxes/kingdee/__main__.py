@@ -1,48 +1,23 @@
-"""Run a Kingdee sandbox by hand.
+"""Run a Kingdee sandbox by hand; it prints its tap config (see ``orderlayer.sandboxes.kit.cli``).
 
     python -m orderlayer.sandboxes.kingdee --port 8767 --orders 2000 --seed 7 --as-of 2024-12-01T00:00:00+00:00
-
-Derives the ERP from stand-in channel orders (``erp_derive.sample_channel_orders``), prints the base URL and a
-ready-to-use tap-kingdee config, then serves until Ctrl-C. Faults: POST /_sandbox/faults {"rate_limit_next": 3};
-clock: POST /_sandbox/advance {"as_of": "..."}.
 """
 
 from __future__ import annotations
 
-import typing as t
-
-from orderlayer.sandboxes.kit.erp_derive import sample_channel_orders
-from orderlayer.sandboxes.kit.cli import run_sandbox
+from orderlayer.sandboxes.kit.cli import Flag, Standalone
 from orderlayer.sandboxes.kingdee.server import KingdeeSandbox
 
-if t.TYPE_CHECKING:
-    import argparse
-    import datetime as dt
+
+STANDALONE = Standalone(
+    KingdeeSandbox,
+    orders=2000,
+    flags=(Flag("--max-limit", type=int, default=2000, help="largest Limit the site accepts"),),
+)
 
 
 def main(argv: list[str] | None = None) -> int:
-    def flags(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--max-limit", type=int, default=2000, help="largest Limit the site accepts")
-
-    def build(args: argparse.Namespace, as_of: dt.datetime) -> KingdeeSandbox:
-        return KingdeeSandbox(
-            args.seed,
-            as_of,
-            sample_channel_orders(args.seed, as_of, args.orders),
-            max_limit=args.max_limit,
-            host=args.host,
-            port=args.port,
-        )
-
-    return run_sandbox(
-        argv,
-        prog="python -m orderlayer.sandboxes.kingdee",
-        doc=__doc__,
-        build=build,
-        orders=2000,
-        orders_help="channel orders the ERP is derived from",
-        add_flags=flags,
-    )
+    return STANDALONE.run(argv, __doc__)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ import simplejson
 from orderlayer.sandboxes.kit.erp import ErpSandbox
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse
 from orderlayer.sandboxes.kit.synth import OrderFact
-from orderlayer.taps.kingdee import protocol as p
+from orderlayer.sandboxes.kingdee import protocol as p
 from orderlayer.sandboxes.kingdee.generator import KINGDEE_FORMATS, PII_FIELD_KEYS, bill_rows, local_text
 
 _TOKEN = re.compile(r"\s*(\(|\)|>=|<=|<>|=|>|<|'(?:[^']|'')*'|-?\d+(?:\.\d+)?|[A-Za-z_][A-Za-z0-9_.]*)")
@@ -65,6 +65,7 @@ def _normalise_time(text: str) -> str:
 class KingdeeSandbox(ErpSandbox):
     """One K3Cloud site (one data centre) holding the company's sales orders."""
 
+    formats = KINGDEE_FORMATS
     server_name = "kingdee-sandbox"
     faults_class = KingdeeFaults
     faults: KingdeeFaults
@@ -94,15 +95,7 @@ class KingdeeSandbox(ErpSandbox):
         wall_clock: t.Callable[[], float] | None = None,
     ) -> None:
         super().__init__(
-            seed,
-            as_of,
-            channel_orders,
-            KINGDEE_FORMATS,
-            customer_codes=customer_codes,
-            zone=site_zone,
-            host=host,
-            port=port,
-            wall_clock=wall_clock,
+            seed, as_of, channel_orders, customer_codes=customer_codes, zone=site_zone, host=host, port=port, wall_clock=wall_clock
         )
         self.acct_id = acct_id
         self.username = username
@@ -243,8 +236,7 @@ class KingdeeSandbox(ErpSandbox):
             stamp //= 1000
         if abs(stamp - self.wall_time()) > self.timestamp_tolerance_seconds:
             raise _Reply(p.MSG_VALIDATION_FAILED, "X-Api-TimeStamp is invalid")
-        _, client_sec = p.client_credentials(self.app_id)
-        expected_api = p.hmac_hex_b64(client_sec, p.api_sign_string(path, timestamp, nonce))
+        expected_api = p.expected_api_signature(self.app_id, path, timestamp, nonce)
         if not hmac.compare_digest(h.get("x-api-signature", ""), expected_api):
             raise _Reply(p.MSG_VALIDATION_FAILED, "签名校验失败：X-Api-Signature 不正确")
         expected_data = p.app_data(self.acct_id, self.username, p.DEFAULT_LCID, 0)
@@ -254,7 +246,7 @@ class KingdeeSandbox(ErpSandbox):
             sent_data = ""
         if sent_data.split(",")[:2] != expected_data.split(",")[:2]:
             raise _Reply(p.MSG_VALIDATION_FAILED, "第三方系统登录授权校验失败：数据中心或用户不匹配")
-        if not hmac.compare_digest(h.get("x-kd-signature", ""), p.hmac_hex_b64(self.app_secret, self.app_id + sent_data)):
+        if not hmac.compare_digest(h.get("x-kd-signature", ""), p.expected_kd_signature(self.app_id, self.app_secret, sent_data)):
             raise _Reply(p.MSG_VALIDATION_FAILED, "签名校验失败：X-Kd-Signature 不正确")
 
     def _authenticate(self, request: SandboxRequest, path: str) -> str | None:

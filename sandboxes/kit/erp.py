@@ -7,6 +7,7 @@ the truth tests compare against (:meth:`ErpSandbox.derivation`) and the forward-
 from __future__ import annotations
 
 import datetime as dt
+import time
 import typing as t
 from zoneinfo import ZoneInfo
 
@@ -24,12 +25,14 @@ __all__ = ["ErpSandbox"]
 class ErpSandbox(SandboxServer):
     """One ERP system holding the sales orders of a company's channel shops (see module docstring)."""
 
+    #: How this system spells numbers, customers and channel references.
+    formats: t.ClassVar[ErpFormats]
+
     def __init__(
         self,
         seed: int,
         as_of: dt.datetime,
         channel_orders: Iterable[OrderFact],
-        formats: ErpFormats,
         *,
         customer_codes: Mapping[tuple[str, str], str] | None,
         zone: str,
@@ -37,12 +40,9 @@ class ErpSandbox(SandboxServer):
         port: int,
         wall_clock: Callable[[], float] | None,
     ) -> None:
-        kwargs: dict[str, t.Any] = {"host": host, "port": port}
-        if wall_clock is not None:  # else the base class's default clock
-            kwargs["wall_clock"] = wall_clock
-        super().__init__(**kwargs)
+        super().__init__(host=host, port=port, wall_clock=wall_clock or time.time)
         self.seed = int(seed)
-        self.erp = ErpDerivation(seed, as_of, channel_orders, formats, customer_codes=customer_codes)
+        self.erp = ErpDerivation(seed, as_of, channel_orders, self.formats, customer_codes=customer_codes)
         #: The system's zone: it writes local times without an offset.
         self.zone = ZoneInfo(zone)
         self._now = int(as_of.timestamp())

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from orderlayer.sandboxes.kit.synth import SHANGHAI, OrderFact, choose, digest, permuted_id
+from orderlayer.sandboxes.kit.world import DAY, OrderWorld
 
-DAY = 86_400
 CENT = Decimal("0.01")
 PLAINTEXT_PII_PER_100 = 6
 #: First order id; ids step by 7, so the sandbox's ids straddle 2^53 (9007199254740992).
@@ -123,21 +123,11 @@ class Plan:
         return self.events["paid"]
 
 
-class MeituanGenerator:
+class MeituanGenerator(OrderWorld):
     """Plans orders once, renders them at any clock (see module docstring)."""
 
     def __init__(self, seed: int, as_of: dt.datetime, n_orders: int, shop_ids: Sequence[str], days: int = 30) -> None:
-        if as_of.tzinfo is None:
-            msg = "as_of needs a timezone"
-            raise ValueError(msg)
-        if not shop_ids:
-            msg = "at least one shop id is required"
-            raise ValueError(msg)
-        self.seed = int(seed)
-        self.as_of_ts = int(as_of.timestamp())
-        self.n_orders = int(n_orders)
-        self.shop_ids = [str(s) for s in shop_ids]
-        self.days = int(days)
+        super().__init__(seed, as_of, n_orders, shop_ids, days)
         self.plans = [self._plan(i) for i in range(self.n_orders)]
         self.start_ts = min((p.ctime for p in self.plans), default=self.as_of_ts)
         # day_seq: per store and Beijing day of the push, in push order (the store's daily push number)

@@ -20,13 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import threading
 import typing as t
-from dataclasses import asdict
 
-from orderlayer.taps.common.ratelimit import TokenBucket
-from orderlayer.sandboxes.kit.server import SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
-from orderlayer.taps.meituan import protocol as p
+from orderlayer.sandboxes.kit.budget import RequestBudget
+from orderlayer.sandboxes.kit.channel import ChannelSandbox
+from orderlayer.sandboxes.kit.server import SandboxRequest, SandboxResponse, encode_json
+from orderlayer.sandboxes.meituan import protocol as p
 from orderlayer.sandboxes.meituan.generator import MeituanGenerator
 
 if t.TYPE_CHECKING:
@@ -45,7 +44,7 @@ class _Reply(Exception):  # noqa: N818 - control flow: an error envelope to send
         self.status = status
 
 
-class MeituanSandbox(SandboxServer):
+class MeituanSandbox(ChannelSandbox[MeituanGenerator]):
     """One fake Meituan gateway serving several stores of one app (see module docstring).
 
     ``as_of`` is the sandbox clock for order state; request ``timestamp`` freshness is checked
@@ -77,11 +76,8 @@ class MeituanSandbox(SandboxServer):
         port: int = 0,
         wall_clock: t.Callable[[], float] | None = None,
     ) -> None:
-        kwargs = {"host": host, "port": port} | ({"wall_clock": wall_clock} if wall_clock else {})
-        super().__init__(**kwargs)
-        self.generator = MeituanGenerator(seed, as_of, n_orders, shop_ids, days)
-        self.shop_ids = list(self.generator.shop_ids)
-        self.start_ts = self.generator.start_ts
+        generator = MeituanGenerator(seed, as_of, n_orders, shop_ids, days)
+        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
         material = f"meituan:{seed}".encode()
         self.app_id = app_id or str(4000 + int.from_bytes(hashlib.sha256(material).digest()[:2], "big") % 5000)
         self.app_secret = app_secret or "mt-secret-" + hashlib.sha256(b"secret:" + material).hexdigest()[:24]
@@ -91,24 +87,10 @@ class MeituanSandbox(SandboxServer):
         self.retry_after_seconds = retry_after_seconds
         self.lists_as_strings = lists_as_strings
         self.extra_fields = dict(extra_fields or {})
-        self._bucket = TokenBucket(qps, qps) if qps else None
-        self._now = self.generator.as_of_ts
-        self._revoked: set[str] = set()
-        self._clock_lock = threading.Lock()
+        self._budget = RequestBudget(qps)
+        self._revoked: set[str] = set()  # Meituan has no tokens: an app's authorisation is per store
 
     # ------------------------------------------------------------------ clock and data
-    @property
-    def now_ts(self) -> int:
-        return self._now
-
-    @property
-    def now(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
-
-    def advance(self, as_of: dt.datetime | int) -> None:
-        with self._clock_lock:
-            self._now = forward_to(self._now, as_of)
-
     def order(self, i: int) -> dict:
         """Order ``i`` exactly as the sandbox serves it now (before any tap processing)."""
         record = self.generator.order(i, self._now, lists_as_strings=self.lists_as_strings)
@@ -129,27 +111,15 @@ class MeituanSandbox(SandboxServer):
         with self._lock:
             self._revoked.add(str(shop_id))
 
-    def state(self) -> dict:
-        return {"now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids, "faults": asdict(self.faults)}
-
-    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
-        """A complete tap-meituan config for one store (the sandbox must be started).
-
-        ``end_date`` is one second past the sandbox clock, so a sync covers every order as the
-        generator renders it now; ``start_date`` is the earliest order's creation.
-        """
-        config = {
+    def connection(self, shop_id: str) -> dict:
+        """tap-meituan's API root, app credentials and the store (app_poi_code)."""
+        return {
             "base_url": self.base_url + API_PREFIX.rstrip("/"),
             "app_id": self.app_id,
             "app_secret": self.app_secret,
             "app_poi_code": str(shop_id),
-            "start_date": dt.datetime.fromtimestamp(self.start_ts, dt.timezone.utc).isoformat(),
-            "end_date": (self.now + dt.timedelta(seconds=1)).isoformat(),
-            "pii_salt": pii_salt,
             "sign_encode_values": self.sign_encode_values,
         }
-        config.update(overrides)
-        return config
 
     # ------------------------------------------------------------------ protocol
     def handle(self, request: SandboxRequest) -> SandboxResponse:
@@ -198,13 +168,13 @@ class MeituanSandbox(SandboxServer):
             raise _Reply(p.SANDBOX_CODE_TIMESTAMP, "timestamp is too far from the server clock")
         # The platform signs the URL it was called at: scheme, Host header and path.
         url = f"http://{request.headers.get('host', '')}{request.path}"
-        expected = p.sign(url, query, self.app_secret, encode_values=self.sign_encode_values)
+        expected = p.expected_sig(url, query, self.app_secret, encode_values=self.sign_encode_values)
         if not hmac.compare_digest(expected, query["sig"]):
             raise _Reply(p.CODE_SIGNATURE)
         entry["verified"] = True
 
     def _throttle(self, entry: dict) -> SandboxResponse | None:
-        limited = self._bucket is not None and not self._bucket.try_acquire()
+        limited = not self._budget.allows()
         if self.take_fault("rate_limit_next"):
             entry["fault"] = "rate_limit"
             limited = True

@@ -34,10 +34,10 @@ from decimal import Decimal
 from itertools import accumulate
 
 from orderlayer.sandboxes.kit.synth import SHANGHAI, OrderFact, digest, permuted_id
-from orderlayer.taps.pinduoduo.protocol import to_local_text
+from orderlayer.sandboxes.pinduoduo.protocol import to_local_text
 from orderlayer.sandboxes.pinduoduo import catalog
+from orderlayer.sandboxes.kit.world import DAY, Draws, OrderWorld, local_midnight, shop_cuts
 
-DAY = 86_400
 HOUR = 3_600
 PLAINTEXT_PII_PER_1000 = 25
 
@@ -117,45 +117,21 @@ def _money(fen: int) -> Decimal:
     return (Decimal(fen) / 100).quantize(Decimal("0.01"))
 
 
-class PddOrderGenerator:
+class PddOrderGenerator(OrderWorld):
     """Lazily renders the orders of one deterministic universe (see module docstring)."""
 
+    shop_id_rule = (str.isdigit, "Pinduoduo mall ids are numeric")
+
     def __init__(self, seed: int, as_of: dt.datetime, n_orders: int, shop_ids: Sequence[str], days: int = 30) -> None:
-        if as_of.tzinfo is None:
-            msg = "as_of must be timezone-aware (UTC recommended)"
-            raise ValueError(msg)
-        if n_orders < 0 or days < 1:
-            msg = "n_orders must be >= 0 and days >= 1"
-            raise ValueError(msg)
-        if not shop_ids:
-            msg = "at least one shop id is required"
-            raise ValueError(msg)
-        for shop in shop_ids:
-            if not str(shop).isdigit():
-                msg = f"Pinduoduo mall ids are numeric; got {shop!r}"
-                raise ValueError(msg)
-        self.seed = int(seed)
-        self.as_of_ts = int(as_of.timestamp())
-        self.n_orders = int(n_orders)
-        self.shop_ids = [str(s) for s in shop_ids]
-        self.days = int(days)
-        self.start_ts = self.as_of_ts - self.days * DAY
-        # Shops differ in size (weights 1, 1/2, 1/3, ...), as real portfolios do.
-        weights = [1.0 / (k + 1) for k in range(len(self.shop_ids))]
-        self._shop_cuts = [round(10_000 * c / sum(weights)) for c in accumulate(weights)]
-        self._shop_cuts[-1] = 10_000
-        local_start = dt.datetime.fromtimestamp(self.start_ts, SHANGHAI)
-        self._midnight0 = int(local_start.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
+        super().__init__(seed, as_of, n_orders, shop_ids, days)
+        self.start_ts = self.window_start_ts
+        self._shop_cuts = shop_cuts(len(self.shop_ids))
+        self._midnight0 = local_midnight(self.start_ts, SHANGHAI)
         self._orders = [self._build(i) for i in range(self.n_orders)]
 
     # ------------------------------------------------------------------ timeline
     def _build(self, i: int) -> _Order:
-        r = digest(self.seed, i, b"pdd-timeline")
-
-        def take(mod: int) -> int:
-            nonlocal r
-            r, value = divmod(r, mod)
-            return value
+        take = Draws(self.seed, i, b"pdd-timeline").take
 
         hour = bisect.bisect_right(_HOUR_CUTS, take(_HOUR_CUTS[-1]))
         moment = self._midnight0 + take(self.days) * DAY + hour * HOUR + take(HOUR)

@@ -28,18 +28,18 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import hashlib
 import hmac
 import json
-import threading
 import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from orderlayer.taps.common.ratelimit import TokenBucket
-from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
+from orderlayer.sandboxes.kit.budget import RequestBudget
+from orderlayer.sandboxes.kit.channel import ChannelSandbox
+from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
+from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.kit.synth import OrderFact
-from orderlayer.taps.pinduoduo import protocol as p
+from orderlayer.sandboxes.pinduoduo import protocol as p
 from orderlayer.sandboxes.pinduoduo.generator import PddOrderGenerator
 
 DEFAULT_CLIENT_ID = "4c5e1a7b9d2f4e8aa1b2c3d4e5f60718"
@@ -56,13 +56,6 @@ class PddFaults(Faults):
     offline_after: int | None = None
 
 
-@dataclass
-class _Token:
-    shop_id: str
-    expires_at: float
-    expired: bool = False
-
-
 class _Reply(Exception):  # noqa: N818 - control flow: an error_response to send
     def __init__(self, code: int, msg: str, sub_msg: str = "", sub_code: str | None = None, status: int = 200) -> None:
         super().__init__(f"{code} {msg}")
@@ -73,7 +66,7 @@ class _Reply(Exception):  # noqa: N818 - control flow: an error_response to send
         self.status = status
 
 
-class PinduoduoSandbox(SandboxServer):
+class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
     """One fake Pinduoduo router serving several shops (malls) of one app."""
 
     server_name = "pinduoduo-sandbox"
@@ -104,58 +97,38 @@ class PinduoduoSandbox(SandboxServer):
         port: int = 0,
         wall_clock: t.Callable[[], float] | None = None,
     ) -> None:
-        super().__init__(host=host, port=port, **({"wall_clock": wall_clock} if wall_clock else {}))
-        self.generator = PddOrderGenerator(seed, as_of, n_orders, shop_ids, days)
-        self.shop_ids = list(self.generator.shop_ids)
+        generator = PddOrderGenerator(seed, as_of, n_orders, shop_ids, days)
+        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
         self.client_id = client_id
         self.client_secret = client_secret
         self.qps = qps
-        self.token_ttl_seconds = token_ttl_seconds
-        #: Refresh tokens are single-use (the old one is rejected once a refresh returned a new one). Whether the
-        #: platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
-        self.rotate_refresh_tokens = rotate_refresh_tokens
         self.max_window_seconds = max_window_seconds
         self.window_end_inclusive = window_end_inclusive
         self.horizon_days = horizon_days
         self.retry_after_seconds = retry_after_seconds
         self.timestamp_tolerance_seconds = timestamp_tolerance_seconds
         self.extra_fields = dict(extra_fields or {})
-        self._bucket = TokenBucket(qps, qps) if qps else None
-        self._now = self.generator.as_of_ts
+        self._budget = RequestBudget(qps)
         self._bumps: dict[int, int] = {}  # order index -> updated_at forced by a fault
         self._hidden: set[int] = set()  # orders a late-write fault keeps invisible for one call
         self._denied: set[str] = set()
-        self._tokens: dict[str, _Token] = {}
-        self._refresh_tokens: dict[str, str] = {}  # refresh token -> shop id
-        self._current: dict[str, tuple[str, str]] = {}  # shop id -> (access, refresh)
-        self._issued = 0
-        self._state_lock = threading.RLock()
+        self._state_lock = self._lock  # the kit's clock and tokens are guarded by the same lock
+        # rotate_refresh_tokens: a refresh token is single-use. Whether the platform rotates is unconfirmed
+        # (docs/token-store.md): False keeps every issued refresh token valid.
+        self.tokens = TokenIssuer(
+            hashed_pair(self.generator.seed, self.client_id),
+            clock=self.wall_time,
+            ttl_seconds=token_ttl_seconds,
+            rotate_refresh=rotate_refresh_tokens,
+        )
         # When each shop's authorisation of the app ends; a refresh does not extend it (fact sheet §1).
         self._auth_expires = {shop: self.wall_time() + token_ttl_seconds for shop in self.shop_ids}
         for shop in self.shop_ids:
-            self._issue(shop)
+            self.tokens.issue(shop, expires_at=self._auth_expires[shop])
         self._index: dict[str, tuple[list[int], list[int]]] = {}
-        self._rebuild_index()
+        self._reindex()
 
     # ------------------------------------------------------------------ clock and data
-    @property
-    def start_ts(self) -> int:
-        """Epoch of the earliest generated order."""
-        return self.generator.start_ts
-
-    @property
-    def now_ts(self) -> int:
-        return self._now
-
-    @property
-    def now(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
-
-    def advance(self, as_of: dt.datetime | int) -> None:
-        with self._state_lock:
-            self._now = forward_to(self._now, as_of)
-            self._rebuild_index()
-
     def updated_at_of(self, i: int) -> int:
         with self._state_lock:
             return max(self.generator.update_time_at(i, self._now), self._bumps.get(i, 0))
@@ -200,7 +173,7 @@ class PinduoduoSandbox(SandboxServer):
             order.update(json.loads(json.dumps(self.extra_fields)))  # a fresh copy per order
         return order
 
-    def _rebuild_index(self) -> None:
+    def _reindex(self) -> None:
         gen = self.generator
         horizon = self._now - self.horizon_days * 86_400
         per_shop: dict[str, list[tuple[int, str, int]]] = {s: [] for s in self.shop_ids}
@@ -224,51 +197,20 @@ class PinduoduoSandbox(SandboxServer):
         return [i for i in reversed(members[lo:hi]) if i not in self._hidden]
 
     # ------------------------------------------------------------------ tokens and shops
-    def _issue(self, shop_id: str) -> tuple[str, str]:
-        self._issued += 1
-        material = f"{self.generator.seed}:{self.client_id}:{shop_id}:{self._issued}".encode()
-        access = hashlib.sha256(b"access:" + material).hexdigest()[:32]
-        refresh = hashlib.sha256(b"refresh:" + material).hexdigest()[:32]
-        self._tokens[access] = _Token(shop_id, self._auth_expires[shop_id])
-        old = self._current.get(shop_id)
-        if old and self.rotate_refresh_tokens:
-            self._refresh_tokens.pop(old[1], None)  # a refresh token is single-use
-        self._refresh_tokens[refresh] = shop_id
-        self._current[shop_id] = (access, refresh)
-        return access, refresh
-
-    def access_token(self, shop_id: str) -> str:
-        with self._state_lock:
-            return self._current[str(shop_id)][0]
-
-    def refresh_token(self, shop_id: str) -> str:
-        with self._state_lock:
-            return self._current[str(shop_id)][1]
-
-    def expire_tokens(self) -> None:
-        with self._state_lock:
-            for token in self._tokens.values():
-                token.expired = True
-
     def end_authorisation(self, shop_id: str) -> None:
         """The shop's authorisation of the app runs out now: tokens, refreshed ones included, are expired."""
         with self._state_lock:
             self._auth_expires[str(shop_id)] = self.wall_time()
-            for token in self._tokens.values():
-                if token.shop_id == str(shop_id):
-                    token.expires_at = self.wall_time()
+            self.tokens.end_at(str(shop_id), self.wall_time())
 
     def deny_permission(self, shop_id: str) -> None:
         """The app loses the order permission package for this shop (-> 20031)."""
         with self._state_lock:
             self._denied.add(str(shop_id))
 
-    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
-        """A complete tap-pinduoduo config for one shop of this (started) sandbox.
-
-        ``end_date`` is one second past the sandbox clock, so a sync covers every order as served now; the
-        client budget matches the sandbox's QPS (30-minute windows make a month ~1 500 calls per shop).
-        """
+    def connection(self, shop_id: str) -> dict:
+        """tap-pinduoduo's router URL, client credentials, the shop's tokens and, when the sandbox limits calls,
+        a client budget that matches it (30-minute windows make a month ~1 500 calls per shop)."""
         config = {
             "base_url": self.base_url + p.ROUTER_PATH,
             "client_id": self.client_id,
@@ -276,17 +218,10 @@ class PinduoduoSandbox(SandboxServer):
             "shop_id": str(shop_id),
             "access_token": self.access_token(shop_id),
             "refresh_token": self.refresh_token(shop_id),
-            "start_date": dt.datetime.fromtimestamp(self.start_ts, dt.timezone.utc).isoformat(),
-            "end_date": (self.now + dt.timedelta(seconds=1)).isoformat(),
-            "pii_salt": pii_salt,
         }
         if self.qps:
             config["max_requests_per_second"] = self.qps
-        config.update(overrides)
         return config
-
-    def state(self) -> dict:
-        return {**super().state(), "now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids}
 
     # ------------------------------------------------------------------ protocol
     def handle(self, request: SandboxRequest) -> SandboxResponse:
@@ -356,13 +291,13 @@ class PinduoduoSandbox(SandboxServer):
         if abs(self.wall_time() - ts) > self.timestamp_tolerance_seconds:
             raise _Reply(p.CODE_COMMON_PARAMETER, "公共参数错误:timestamp", "timestamp differs from the platform time by more than 10 minutes")
         try:
-            expected = p.sign(params, self.client_secret)
+            expected = p.expected_sign(params, self.client_secret)
         except TypeError:
             raise _Reply(p.CODE_SIGNATURE, "签名校验失败", "a parameter cannot be signed") from None
         if not hmac.compare_digest(expected, str(params["sign"])):
             raise _Reply(p.CODE_SIGNATURE, "签名校验失败", "sign does not match the parameters")
         with self._state_lock:
-            if self._bucket is not None and not self._bucket.try_acquire():
+            if not self._budget.allows():
                 entry["fault"] = "qps"
                 raise _Reply(p.CODE_CALLED_TOO_OFTEN, "调用过于频繁", "app QPS budget exceeded")
         if self.take_fault("rate_limit_next"):
@@ -374,8 +309,7 @@ class PinduoduoSandbox(SandboxServer):
         with self._state_lock:
             if self.faults.expire_token:
                 self.faults.expire_token = False
-                for token in self._tokens.values():
-                    token.expired = True
+                self.tokens.expire_all()
         return method
 
     def _route(self, method: str, params: dict[str, t.Any], entry: dict) -> dict:
@@ -390,8 +324,8 @@ class PinduoduoSandbox(SandboxServer):
         if not value:
             raise _Reply(p.CODE_COMMON_PARAMETER, "公共参数错误:access_token", "access_token is required for this API")
         with self._state_lock:
-            token = self._tokens.get(str(value))
-            if token is None or token.expired or self.wall_time() >= token.expires_at:
+            token = self.tokens.grant(str(value))
+            if token is None or not self.tokens.live(str(value)):
                 raise _Reply(p.CODE_TOKEN_EXPIRED, "access_token已过期", "refresh the token or re-authorise the shop")
             entry["shop_id"] = token.shop_id
             if token.shop_id in self._denied:
@@ -401,12 +335,12 @@ class PinduoduoSandbox(SandboxServer):
     def _token_refresh(self, params: dict[str, t.Any], entry: dict) -> dict:
         refresh = str(params.get("refresh_token") or "")
         with self._state_lock:
-            shop_id = self._refresh_tokens.get(refresh)
+            shop_id = self.tokens.holder(refresh)
             if shop_id is None:
                 raise _Reply(p.CODE_TOKEN_EXPIRED, "refresh_token已过期", "refresh_token is invalid, expired or already used")
             entry["shop_id"] = shop_id
-            access, new_refresh = self._issue(shop_id)
-            expires_at = int(self._tokens[access].expires_at)
+            access, new_refresh = self.tokens.issue(shop_id, expires_at=self._auth_expires[shop_id])
+            expires_at = int(self.tokens.grant(access).expires_at)
         return {
             "access_token": access,
             "expires_at": expires_at,
@@ -459,7 +393,7 @@ class PinduoduoSandbox(SandboxServer):
                 moved = members[0]
                 self._bumps[moved] = max(self._now, end) + 1
                 self._now = self._bumps[moved]
-                self._rebuild_index()
+                self._reindex()
                 members = self._window(shop_id, start, end)
                 entry["fault"] = "update_during_paging"
             now = self._now

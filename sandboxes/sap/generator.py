@@ -13,7 +13,7 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from orderlayer.sandboxes.kit.erp_derive import ErpFormats, ErpOrder
-from orderlayer.taps.sap import protocol as p
+from orderlayer.sandboxes.sap import protocol as p
 
 SALES_ORGANIZATION = "1710"
 DISTRIBUTION_CHANNEL = "10"

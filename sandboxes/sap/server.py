@@ -27,10 +27,10 @@ from urllib.parse import parse_qs, quote
 
 from orderlayer.sandboxes.kit.erp_derive import ErpOrder
 from orderlayer.sandboxes.kit.erp import ErpSandbox
-from orderlayer.taps.common.ratelimit import TokenBucket
+from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.kit.synth import OrderFact
-from orderlayer.taps.sap import protocol as p
+from orderlayer.sandboxes.sap import protocol as p
 from orderlayer.sandboxes.sap.generator import SAP_FORMATS, last_change_ms, render_sales_order
 
 _SAFE = "$,'():"  # system options and literals unescaped, as the Gateway writes its links
@@ -48,6 +48,7 @@ class SapFaults(Faults):
 class SapSandbox(ErpSandbox):
     """One S/4HANA system (one sales organisation) holding the sales orders of a company's channel shops."""
 
+    formats = SAP_FORMATS
     server_name = "sap-sandbox"
     faults_class = SapFaults
     faults: SapFaults
@@ -76,15 +77,7 @@ class SapSandbox(ErpSandbox):
         wall_clock: t.Callable[[], float] | None = None,
     ) -> None:
         super().__init__(
-            seed,
-            as_of,
-            channel_orders,
-            SAP_FORMATS,
-            customer_codes=customer_codes,
-            zone=system_zone,
-            host=host,
-            port=port,
-            wall_clock=wall_clock,
+            seed, as_of, channel_orders, customer_codes=customer_codes, zone=system_zone, host=host, port=port, wall_clock=wall_clock
         )
         self.username = username
         self.password = password
@@ -94,7 +87,7 @@ class SapSandbox(ErpSandbox):
         self.token_ttl_seconds = token_ttl_seconds
         self.server_page_size = server_page_size
         self.max_top = max_top
-        self._bucket = TokenBucket(qps, qps) if qps else None
+        self._budget = RequestBudget(qps)
         self._tokens: dict[str, float] = {}  # bearer token -> wall-clock expiry
         self._issued = 0
         self._bumps: dict[str, int] = {}  # order key -> LastChangeDateTime ms forced by a fault
@@ -210,7 +203,7 @@ class SapSandbox(ErpSandbox):
         if self.take_fault("forbid_next"):
             self.record({**entry, "outcome": "forbidden", "http_status": 403})
             return self._error(403, "/IWFND/CM_CONSUMER/101", f"No authorization to access Service 'API_SALES_ORDER_SRV_0001' (user {self.username})")
-        if self.take_fault("rate_limit_next") or (self._bucket is not None and not self._bucket.try_acquire()):
+        if self.take_fault("rate_limit_next") or (not self._budget.allows()):
             self.record({**entry, "outcome": "rate_limited", "http_status": 429})
             return SandboxResponse(429, {"error": {"code": "429", "message": {"lang": "en", "value": "Too Many Requests"}}}, {**_JSON, "Retry-After": f"{self.retry_after_seconds:g}"})
         if self.take_fault("busy_next"):

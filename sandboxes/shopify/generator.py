@@ -26,10 +26,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from orderlayer.sandboxes.kit.synth import OrderFact, choose, digest, unit
-from orderlayer.taps.shopify import protocol as p
+from orderlayer.sandboxes.shopify import protocol as p
 from orderlayer.sandboxes.shopify import catalog
+from orderlayer.sandboxes.kit.world import DAY, OrderWorld
 
-DAY = 86_400
 HOUR = 3_600
 ID_CENTRE = 2**53  # order ids run from 2**53 - n/2 upwards
 
@@ -122,30 +122,17 @@ class OrderPlan:
         return sum(line.tax for line in self.lines)
 
 
-class ShopifyOrderGenerator:
+def _is_subdomain(shop: str) -> bool:
+    return p.SHOP_PATTERN.match(shop) is not None
+
+
+class ShopifyOrderGenerator(OrderWorld):
     """Plans a deterministic universe of orders and renders each at any clock ``now >= as_of``."""
 
+    shop_id_rule = (_is_subdomain, "a Shopify shop is a myshopify subdomain (lower-case letters, digits, hyphens)")
+
     def __init__(self, seed: int, as_of: dt.datetime, n_orders: int, shop_ids: Sequence[str], days: int = 30) -> None:
-        if as_of.tzinfo is None:
-            msg = "as_of must be timezone-aware (UTC recommended)"
-            raise ValueError(msg)
-        if n_orders < 0 or days < 1:
-            msg = "n_orders must be >= 0 and days >= 1"
-            raise ValueError(msg)
-        if not shop_ids:
-            msg = "at least one shop is required"
-            raise ValueError(msg)
-        for shop in shop_ids:
-            if not p.SHOP_PATTERN.match(str(shop)):
-                msg = f"a Shopify shop is a myshopify subdomain (lower-case letters, digits, hyphens); got {shop!r}"
-                raise ValueError(msg)
-        self.seed = int(seed)
-        self.as_of = as_of
-        self.as_of_ts = int(as_of.timestamp())
-        self.n_orders = int(n_orders)
-        self.shop_ids = [str(s) for s in shop_ids]
-        self.days = int(days)
-        self.window_start_ts = self.as_of_ts - self.days * DAY
+        super().__init__(seed, as_of, n_orders, shop_ids, days)
         self.profiles = [catalog.SHOP_PROFILES[k % len(catalog.SHOP_PROFILES)] for k in range(len(self.shop_ids))]
         self.zones = [ZoneInfo(profile.zone) for profile in self.profiles]
         self.plans = self._plan_all()

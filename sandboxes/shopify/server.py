@@ -26,8 +26,10 @@ import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
-from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
-from orderlayer.taps.shopify import protocol as p
+from orderlayer.sandboxes.kit.channel import ChannelSandbox
+from orderlayer.sandboxes.kit.tokens import TokenIssuer
+from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
+from orderlayer.sandboxes.shopify import protocol as p
 from orderlayer.sandboxes.shopify.generator import ShopifyOrderGenerator
 
 if t.TYPE_CHECKING:
@@ -50,11 +52,8 @@ class ShopifyFaults(Faults):
     update_during_paging: int = 0
 
 
-@dataclass
-class _Token:
-    shop: str
-    expires_at: float | None  # None = a custom app's static token
-    expired: bool = False
+def _mint(shop: str, serial: int) -> tuple[str, str]:  # noqa: ARG001 - Shopify tokens are random
+    return "shpat_" + secrets.token_hex(16), ""
 
 
 class _LeakyBucket:
@@ -88,7 +87,7 @@ class _Answer(Exception):  # noqa: N818 - control flow: a finished error respons
         self.fault = fault
 
 
-class ShopifySandbox(SandboxServer):
+class ShopifySandbox(ChannelSandbox[ShopifyOrderGenerator]):
     """Deterministic Shopify shops behind the real REST protocol (see module docstring)."""
 
     server_name = "ShopifySandbox"
@@ -117,19 +116,17 @@ class ShopifySandbox(SandboxServer):
         port: int = 0,
         wall_clock: Callable[[], float] | None = None,
     ) -> None:
-        kwargs = {} if wall_clock is None else {"wall_clock": wall_clock}
-        super().__init__(host=host, port=port, **kwargs)
-        self.generator = ShopifyOrderGenerator(seed, as_of, n_orders, shop_ids, days)
+        generator = ShopifyOrderGenerator(seed, as_of, n_orders, shop_ids, days)
+        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
         self.qps = qps
         self.bucket_size = bucket_size
         self.retry_after_seconds = retry_after_seconds
         self.client_id = client_id
         self.client_secret = client_secret
         self.token_ttl_seconds = token_ttl_seconds
-        self._now = self.generator.as_of_ts
         self._touched: dict[int, int] = {}  # order index -> extra update time (update during paging)
-        self._tokens: dict[str, _Token] = {}
-        self._static: dict[str, str] = {}
+        # A custom app's static token per shop (it never expires), and client-credentials grants that do.
+        self.tokens = TokenIssuer(_mint, clock=self.wall_time, ttl_seconds=None)
         self._buckets = {shop: _LeakyBucket(bucket_size, qps, self.wall_time) for shop in self.shop_ids}
         scopes = {"read_orders", "read_all_orders"} if read_all_orders else {"read_orders"}
         self._scopes = {shop: set(scopes) for shop in self.shop_ids}
@@ -137,40 +134,15 @@ class ShopifySandbox(SandboxServer):
                          for shop in self.shop_ids}
         self._request_seq = 0
         for shop in self.shop_ids:
-            self._static[shop] = self._issue(shop, ttl=None)
+            self.tokens.issue(shop)
 
     # ------------------------------------------------------------------ public interface
-    @property
-    def shop_ids(self) -> list[str]:
-        return list(self.generator.shop_ids)
-
-    @property
-    def start_ts(self) -> int:
-        """Epoch of the earliest generated order."""
-        return self.generator.start_ts
-
-    @property
-    def now_ts(self) -> int:
-        return self._now
-
-    @property
-    def now(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
-
     def shop_base_url(self, shop: str) -> str:
         return f"{self.base_url}/shops/{shop}"
 
-    def access_token(self, shop: str) -> str:
-        """The shop's static Admin API token (a custom app's ``shpat_...``)."""
-        return self._static[shop]
-
-    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
-        """A complete tap-shopify config for one shop of this (started) sandbox.
-
-        ``start_date`` is the earliest order's creation, ``end_date`` one second past the sandbox clock, so a
-        sync covers every order as the sandbox shows it now.
-        """
-        if shop_id not in self._static:
+    def connection(self, shop_id: str) -> dict:
+        """tap-shopify's shop URL, static token, client credentials, API version and a client budget."""
+        if shop_id not in self.shop_ids:
             msg = f"unknown shop {shop_id!r}; this sandbox serves {self.shop_ids}"
             raise KeyError(msg)
         config: dict[str, t.Any] = {
@@ -180,13 +152,9 @@ class ShopifySandbox(SandboxServer):
             "client_id": self.client_id,
             "client_secret": self.client_secret,
             "api_version": p.DEFAULT_API_VERSION,
-            "start_date": dt.datetime.fromtimestamp(self.start_ts, dt.timezone.utc).isoformat(),
-            "end_date": (self.now + dt.timedelta(seconds=1)).isoformat(),
-            "pii_salt": pii_salt,
         }
         if self.qps is not None:
             config["max_requests_per_second"] = self.qps
-        config.update(overrides)
         return config
 
     def order(self, i: int) -> dict:
@@ -200,28 +168,16 @@ class ShopifySandbox(SandboxServer):
         """Every order's neutral facts at the sandbox clock (what ERP sandboxes derive their orders from)."""
         return self.generator.facts(self._now)
 
-    def advance(self, as_of: dt.datetime | int) -> None:
-        with self._lock:
-            self._now = forward_to(self._now, as_of)
-
-    def expire_tokens(self) -> None:
-        with self._lock:
-            for token in self._tokens.values():
-                token.expired = True
-
     def revoke_scope(self, shop: str, scope: str = "read_orders") -> None:
         with self._lock:
             self._scopes[shop].discard(scope)
-
-    def state(self) -> dict:
-        return {**super().state(), "now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids}
 
     # ------------------------------------------------------------------ protocol
     def handle(self, request: SandboxRequest) -> SandboxResponse:
         match = _SHOP_ROUTE.match(request.path)
         entry: dict[str, t.Any] = {"method": request.method, "path": request.path}
         try:
-            if match is None or match.group("shop") not in self._static:
+            if match is None or match.group("shop") not in self.shop_ids:
                 raise _Answer(404, {"errors": "Not Found"})
             shop, rest = match.group("shop"), match.group("rest")
             entry.update(shop=shop, path=rest)
@@ -242,12 +198,6 @@ class ShopifySandbox(SandboxServer):
         self.record(entry)
         return response
 
-    def _issue(self, shop: str, ttl: int | None) -> str:
-        token = "shpat_" + secrets.token_hex(16)
-        expires = None if ttl is None else self.wall_time() + ttl
-        self._tokens[token] = _Token(shop, expires)
-        return token
-
     def _token_grant(self, shop: str, request: SandboxRequest) -> SandboxResponse:
         content_type = request.headers.get("content-type", "")
         try:
@@ -259,7 +209,7 @@ class ShopifySandbox(SandboxServer):
         if body.get("client_id") != self.client_id or not secrets.compare_digest(str(body.get("client_secret", "")), self.client_secret):
             raise _Answer(401, {"error": "invalid_client", "error_description": "Client authentication failed"})
         with self._lock:
-            token = self._issue(shop, self.token_ttl_seconds)
+            token = self.tokens.issue_access(shop, ttl_seconds=self.token_ttl_seconds)
             scope = ",".join(sorted(self._scopes[shop]))
         return SandboxResponse(200, {"access_token": token, "scope": scope, "expires_in": self.token_ttl_seconds - 1})
 
@@ -268,11 +218,10 @@ class ShopifySandbox(SandboxServer):
         with self._lock:
             if self.faults.expire_token:
                 self.faults.expire_token = False
-                for token in self._tokens.values():
-                    token.expired = True
-            token = self._tokens.get(value or "")
-            expired = token is not None and (token.expired or (token.expires_at is not None and self.wall_time() >= token.expires_at))
-            if token is None or token.shop != shop or expired:
+                self.tokens.expire_all()
+            token = self.tokens.grant(value or "")
+            expired = token is not None and not self.tokens.live(value or "")
+            if token is None or token.shop_id != shop or expired:
                 raise _Answer(401, {"errors": UNAUTHORIZED}, fault="expired_token" if expired else None)
             if "read_orders" not in self._scopes[shop]:
                 raise _Answer(403, {"errors": FORBIDDEN})

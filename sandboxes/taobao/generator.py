@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from itertools import accumulate
 
+from orderlayer.sandboxes.kit.world import DAY, Draws, OrderWorld, local_midnight, shop_cuts
 from orderlayer.sandboxes.kit.synth import OrderFact, digest
-from orderlayer.taps.taobao.protocol import format_time
+from orderlayer.sandboxes.taobao.protocol import format_time
 from orderlayer.sandboxes.taobao import catalog
 
-DAY = 86_400
 HOUR = 3_600
 MINUTE = 60
 CENT = Decimal("0.01")
@@ -128,7 +128,7 @@ def _money(value: Decimal) -> str:
     return str(value.quantize(CENT))
 
 
-class TradeGenerator:
+class TradeGenerator(OrderWorld):
     """Lazily renders the trades of one deterministic universe (see module docstring)."""
 
     def __init__(
@@ -141,36 +141,17 @@ class TradeGenerator:
         *,
         tmall_shops: Sequence[str] | None = None,
     ) -> None:
-        if as_of.tzinfo is None:
-            msg = "as_of must be timezone-aware"
-            raise ValueError(msg)
-        if n_orders < 0 or days < 1 or not shop_ids:
-            msg = "n_orders must be >= 0, days >= 1, and at least one shop id is required"
-            raise ValueError(msg)
-        self.seed = int(seed)
-        self.as_of_ts = int(as_of.timestamp())
-        self.n_orders = int(n_orders)
-        self.shop_ids = [str(s) for s in shop_ids]
-        self.days = int(days)
-        self.window_start_ts = self.as_of_ts - self.days * DAY
+        super().__init__(seed, as_of, n_orders, shop_ids, days)
         # Every other shop is a Tmall (B) shop unless told otherwise.
         self.tmall_shops = frozenset(tmall_shops if tmall_shops is not None else self.shop_ids[1::2])
-        weights = [1.0 / (k + 1) for k in range(len(self.shop_ids))]
-        self._shop_cuts = [round(10_000 * c / sum(weights)) for c in accumulate(weights)]
-        self._shop_cuts[-1] = 10_000
-        local = dt.datetime.fromtimestamp(self.window_start_ts, dt.timezone(dt.timedelta(hours=8)))
-        self._midnight0 = int(local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
+        self._shop_cuts = shop_cuts(len(self.shop_ids))
+        self._midnight0 = local_midnight(self.window_start_ts, dt.timezone(dt.timedelta(hours=8)))
         self._timelines = [self._build(i) for i in range(self.n_orders)]
         self.start_ts = min((tl.created for tl in self._timelines), default=self.as_of_ts)
 
     # ------------------------------------------------------------------ timelines
     def _build(self, i: int) -> Timeline:  # noqa: PLR0915 - one linear recipe per scenario
-        r = digest(self.seed, i, b"tb-timeline")
-
-        def take(mod: int) -> int:
-            nonlocal r
-            r, value = divmod(r, mod)
-            return value
+        take = Draws(self.seed, i, b"tb-timeline").take
 
         span = self.days * DAY
         hour = bisect.bisect_right(_HOUR_CUTS, take(_HOUR_CUTS[-1]))

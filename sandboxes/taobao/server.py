@@ -15,15 +15,16 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import hmac
-import threading
 import typing as t
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from orderlayer.taps.common.ratelimit import TokenBucket
-from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
+from orderlayer.sandboxes.kit.budget import RequestBudget
+from orderlayer.sandboxes.kit.channel import ChannelSandbox
+from orderlayer.sandboxes.kit.tokens import TokenIssuer
+from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.kit.synth import OrderFact, digest
-from orderlayer.taps.taobao import protocol as p
+from orderlayer.sandboxes.taobao import protocol as p
 from orderlayer.sandboxes.taobao import catalog
 from orderlayer.sandboxes.taobao.generator import DEFAULT_SEARCH_TYPES, TradeGenerator
 
@@ -48,14 +49,7 @@ class _Reply(Exception):  # noqa: N818 - control flow, not an error of the sandb
         self.sub_msg = sub_msg
 
 
-@dataclass
-class _Session:
-    shop_id: str
-    expires_at: float
-    expired: bool = False
-
-
-class TaobaoSandbox(SandboxServer):
+class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
     """A TOP gateway for ``shop_ids`` (one session per shop), trades from :class:`TradeGenerator`."""
 
     server_name = "TaobaoSandbox"
@@ -86,85 +80,46 @@ class TaobaoSandbox(SandboxServer):
         port: int = 0,
         wall_clock: t.Callable[[], float] | None = None,
     ) -> None:
-        kwargs = {"wall_clock": wall_clock} if wall_clock is not None else {}
-        super().__init__(host=host, port=port, **kwargs)
-        self.generator = TradeGenerator(seed, as_of, n_orders, shop_ids, days, tmall_shops=tmall_shops)
+        generator = TradeGenerator(seed, as_of, n_orders, shop_ids, days, tmall_shops=tmall_shops)
+        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
         self.app_key = app_key
         self.app_secret = app_secret
         self.max_window_seconds = max_window_seconds
         self.window_end_inclusive = window_end_inclusive
         self.ban_seconds = ban_seconds
-        self.session_ttl_seconds = session_ttl_seconds
-        #: Refresh tokens are single-use (the old one is rejected once a refresh returned a new one). Whether the
-        #: platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
-        self.rotate_refresh_tokens = rotate_refresh_tokens
         self.timestamp_tolerance_seconds = timestamp_tolerance_seconds
-        self._bucket = TokenBucket(qps, capacity=qps) if qps else None
-        self._now = int(as_of.timestamp())
+        self._budget = RequestBudget(qps)
         self._bumps: dict[int, int] = {}
-        self._sessions: dict[str, _Session] = {}
-        self._refresh: dict[str, str] = {}
-        self._current: dict[str, tuple[str, str]] = {}
-        self._issued = 0
         self._calls = 0
-        self._data_lock = threading.RLock()
+        # Sessions are the access tokens. rotate_refresh_tokens: a refresh token is single-use; whether the
+        # platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
+        self.tokens = TokenIssuer(
+            self._mint, clock=self.wall_time, ttl_seconds=session_ttl_seconds, rotate_refresh=rotate_refresh_tokens
+        )
         for shop in self.shop_ids:
-            self._issue(shop)
+            self.tokens.issue(shop)
         self._index: dict[str, tuple[list[int], list[int]]] = {}
-        self._rebuild_index()
+        self._reindex()
 
     # ------------------------------------------------------------------ public helpers
-    @property
-    def shop_ids(self) -> list[str]:
-        return list(self.generator.shop_ids)
-
-    @property
-    def start_ts(self) -> int:
-        """Epoch of the earliest generated trade."""
-        return self.generator.start_ts
-
-    @property
-    def now_ts(self) -> int:
-        return self._now
-
-    @property
-    def now(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
-
-    def advance(self, as_of: dt.datetime | int) -> None:
-        """Move the sandbox clock forward: later lifecycle events become visible (late updates)."""
-        with self._data_lock:
-            self._now = forward_to(self._now, as_of)
-            self._rebuild_index()
-
-    def access_token(self, shop_id: str) -> str:
-        return self._current[str(shop_id)][0]
-
-    def refresh_token(self, shop_id: str) -> str:
-        return self._current[str(shop_id)][1]
-
     def modified_of(self, i: int) -> int | None:
         """``modified`` of trade ``i`` as served now (late no-op modifications included)."""
-        with self._data_lock:
+        with self._lock:
             natural = self.generator.modified_at(i, self._now)
             return None if natural is None else max(natural, self._bumps.get(i, 0))
 
     def trade(self, i: int) -> dict:
         """Trade ``i`` exactly as the gateway serves it now (all fields)."""
-        with self._data_lock:
+        with self._lock:
             return self.generator.trade(i, self._now, self._bumps.get(i))
 
     def order_facts(self) -> t.Iterator[OrderFact]:
         """Every trade's neutral facts at the sandbox clock (the ERP sandboxes derive their orders from these)."""
         return self.generator.facts(self._now)
 
-    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
-        """A complete tap-taobao config for one shop (the sandbox must be started).
-
-        ``end_date`` is one second past the sandbox clock, so a sync covers every trade as served now
-        whether the window end is exclusive (the default) or inclusive.
-        """
-        config = {
+    def connection(self, shop_id: str) -> dict:
+        """tap-taobao's gateway and token URLs, app credentials and the shop's session and refresh token."""
+        return {
             "base_url": self.base_url,
             "token_url": self.base_url + "/token",
             "app_key": self.app_key,
@@ -172,33 +127,15 @@ class TaobaoSandbox(SandboxServer):
             "access_token": self.access_token(shop_id),
             "refresh_token": self.refresh_token(shop_id),
             "shop_id": str(shop_id),
-            "start_date": dt.datetime.fromtimestamp(self.start_ts, dt.timezone.utc).isoformat(),
-            "end_date": dt.datetime.fromtimestamp(self._now + 1, dt.timezone.utc).isoformat(),
-            "pii_salt": pii_salt,
         }
-        config.update(overrides)
-        return config
-
-    def expire_tokens(self) -> None:
-        with self._data_lock:
-            for session in self._sessions.values():
-                session.expired = True
-
-    def state(self) -> dict:
-        return {"now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids, "faults": asdict(self.faults)}
 
     # ------------------------------------------------------------------ internals
-    def _issue(self, shop_id: str) -> tuple[str, str]:
-        self._issued += 1
-        code = digest(self.generator.seed, f"{shop_id}:{self._issued}", b"tb-session")
-        access = f"6202{code % 10**40:040d}"[:44]
-        refresh = f"6201{(code >> 140) % 10**36:036d}"
-        self._sessions[access] = _Session(shop_id, self.wall_time() + self.session_ttl_seconds)
-        self._refresh[refresh] = shop_id
-        self._current[shop_id] = (access, refresh)
-        return access, refresh
+    def _mint(self, shop_id: str, serial: int) -> tuple[str, str]:
+        """A session key and refresh token in TOP's shape (digits after 6202 / 6201)."""
+        code = digest(self.generator.seed, f"{shop_id}:{serial}", b"tb-session")
+        return f"6202{code % 10**40:040d}"[:44], f"6201{(code >> 140) % 10**36:036d}"
 
-    def _rebuild_index(self) -> None:
+    def _reindex(self) -> None:
         """Per shop: trade indexes sorted by (modified, tid) ascending, with their modified times."""
         gen = self.generator
         index: dict[str, tuple[list[int], list[int]]] = {}
@@ -236,7 +173,7 @@ class TaobaoSandbox(SandboxServer):
         params = {**form, **request.query}
         business = {k: v for k, v in params.items() if k not in p.SYSTEM_PARAMS}
         entry: dict[str, t.Any] = {"path": request.path, "method": params.get("method"), "params": business}
-        with self._data_lock:
+        with self._lock:
             self._calls += 1
             request_id = f"{digest(0, self._calls, b'tb-request') % 16**12:012x}"
         try:
@@ -283,7 +220,7 @@ class TaobaoSandbox(SandboxServer):
         sign_method = params.get("sign_method") or p.SIGN_METHOD_MD5
         if sign_method not in p.SIGN_METHODS:
             raise _Reply(p.CODE_INVALID_ARGUMENTS, p.SUB_INVALID_PARAMETER, f"unsupported sign_method {sign_method}")
-        expected = p.sign(params, self.app_secret, sign_method)
+        expected = p.expected_sign(params, self.app_secret, sign_method)
         if not hmac.compare_digest(expected, params["sign"]):
             raise _Reply(p.CODE_INVALID_SIGNATURE)
         if params["method"] != p.METHOD_INCREMENT:
@@ -291,20 +228,19 @@ class TaobaoSandbox(SandboxServer):
         token = params.get("session")
         if not token:
             raise _Reply(p.CODE_MISSING_SESSION)
-        with self._data_lock:
+        with self._lock:
             if self.faults.expire_token:
                 self.faults.expire_token = False
-                for session in self._sessions.values():
-                    session.expired = True
-            session = self._sessions.get(token)
+                self.tokens.expire_all()
+            session = self.tokens.grant(token)
             if session is None:
                 raise _Reply(p.CODE_INVALID_SESSION, "invalid-sessionkey", "session does not exist")
             entry["shop_id"] = session.shop_id
-            if session.expired or self.wall_time() >= session.expires_at:
+            if not self.tokens.live(token):
                 raise _Reply(p.CODE_INVALID_SESSION, p.SUB_SESSION_EXPIRED, "session has expired")
         if self.faults.deny_permission:
             raise _Reply(p.CODE_INSUFFICIENT_ISV_PERMISSIONS, "isv.permission-api-package-limit", "the app has no permission for this API")
-        if self._bucket is not None and not self._bucket.try_acquire():
+        if not self._budget.allows():
             raise _Reply(p.CODE_APP_CALL_LIMITED, p.SUB_RATE_LIMITED, f"This ban will last for {self.ban_seconds:g} more seconds")
         if self.take_fault("rate_limit_next"):
             entry["fault"] = "rate_limit"
@@ -339,14 +275,14 @@ class TaobaoSandbox(SandboxServer):
         entry |= {"start": start, "end": end, "page_no": page_no, "page_size": size}
 
         gen = self.generator
-        with self._data_lock:
+        with self._lock:
             members = [i for i in self._window(shop_id, start, end) if gen.timeline(i).trade_type in types]
             if page_no > 1 and members and self.take_fault("modify_during_paging"):
                 moved = members[-1]  # the newest trade: first on page 1
                 entry |= {"fault": "modify_during_paging", "moved": gen.tid_of(moved)}
                 self._bumps[moved] = max(self._now, end) + 1
                 self._now = self._bumps[moved]
-                self._rebuild_index()
+                self._reindex()
                 members = [i for i in self._window(shop_id, start, end) if gen.timeline(i).trade_type in types]
             members.reverse()  # TOP: modified descending
             total = len(members)
@@ -382,12 +318,12 @@ class TaobaoSandbox(SandboxServer):
             return fail(401, "invalid_client", "client_id or client_secret is wrong")
         if form.get("grant_type") != "refresh_token":
             return fail(400, "unsupported_grant_type", "only refresh_token is served by this sandbox")
-        with self._data_lock:
+        with self._lock:
             used = form.get("refresh_token", "")
-            shop_id = self._refresh.pop(used, None) if self.rotate_refresh_tokens else self._refresh.get(used)
+            shop_id = self.tokens.holder(used)
             if shop_id is None:
                 return fail(400, "invalid_grant", "refresh_token is invalid or already used")
-            access, refresh = self._issue(shop_id)
+            access, refresh = self.tokens.issue(shop_id)
         self.record(entry | {"code": 200, "shop_id": shop_id})
         nick_index = self.shop_ids.index(shop_id)  # the generator names shop k's seller_nick the same way
         return SandboxResponse(
@@ -395,9 +331,9 @@ class TaobaoSandbox(SandboxServer):
             {
                 "access_token": access,
                 "token_type": "Bearer",
-                "expires_in": int(self.session_ttl_seconds),
+                "expires_in": int(self.tokens.ttl_seconds),
                 "refresh_token": refresh,
-                "re_expires_in": int(self.session_ttl_seconds) * 2,
+                "re_expires_in": int(self.tokens.ttl_seconds) * 2,
                 "taobao_user_id": shop_id,
                 "taobao_user_nick": catalog.SHOP_NICKS[nick_index % len(catalog.SHOP_NICKS)],
             },

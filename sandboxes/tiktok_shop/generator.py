@@ -30,8 +30,8 @@ from itertools import accumulate
 
 from orderlayer.sandboxes.kit.synth import OrderFact, digest, permuted_id
 from orderlayer.sandboxes.tiktok_shop import catalog
+from orderlayer.sandboxes.kit.world import DAY, Draws, OrderWorld, shop_cuts
 
-DAY = 86_400
 HOUR = 3_600
 #: An unpaid order is cancelled by the platform after this long ([I]; the real window varies by payment method).
 UNPAID_TIMEOUT_SECONDS = DAY
@@ -107,7 +107,7 @@ def _b32(data: int, length: int) -> str:
     return base64.b32encode(data.to_bytes(32, "little")).decode("ascii").rstrip("=")[:length]
 
 
-class OrderGenerator:
+class OrderGenerator(OrderWorld):
     """The orders of one deterministic universe (see module docstring)."""
 
     def __init__(
@@ -120,38 +120,19 @@ class OrderGenerator:
         *,
         shop_regions: Sequence[str] | None = None,
     ) -> None:
-        if as_of.tzinfo is None:
-            msg = "as_of must be timezone-aware (UTC recommended)"
-            raise ValueError(msg)
-        if n_orders < 0 or days < 1 or not shop_ids:
-            msg = "n_orders must be >= 0, days >= 1, and at least one shop id is required"
-            raise ValueError(msg)
-        self.seed = int(seed)
-        self.as_of = as_of
-        self.as_of_ts = int(as_of.timestamp())
-        self.n_orders = int(n_orders)
-        self.shop_ids = [str(s) for s in shop_ids]
-        self.days = int(days)
+        super().__init__(seed, as_of, n_orders, shop_ids, days)
         codes = list(shop_regions) if shop_regions else [catalog.REGION_CYCLE[k % len(catalog.REGION_CYCLE)] for k in range(len(self.shop_ids))]
         if len(codes) != len(self.shop_ids) or any(c not in catalog.REGIONS for c in codes):
             msg = f"shop_regions must name one of {sorted(catalog.REGIONS)} per shop"
             raise ValueError(msg)
         self.regions = [catalog.REGIONS[c] for c in codes]
-        # Shops differ in size (weights 1, 1/2, 1/3, ...), as real portfolios do.
-        weights = [1.0 / (k + 1) for k in range(len(self.shop_ids))]
-        self._shop_cuts = [round(10_000 * c / sum(weights)) for c in accumulate(weights)]
-        self._shop_cuts[-1] = 10_000
+        self._shop_cuts = shop_cuts(len(self.shop_ids))
         self.timelines = [self._timeline(i) for i in range(self.n_orders)]
         self.start_ts = min((tl.events["create"] for tl in self.timelines), default=self.as_of_ts)
 
     # ------------------------------------------------------------------ universe
     def _timeline(self, i: int) -> Timeline:
-        r = digest(self.seed, i, b"tts-timeline")
-
-        def take(mod: int) -> int:
-            nonlocal r
-            r, value = divmod(r, mod)
-            return value
+        take = Draws(self.seed, i, b"tts-timeline").take
 
         create = self.as_of_ts - self.days * DAY + take(self.days * DAY)
         scenario = SCENARIOS[bisect.bisect_right(_SCENARIO_CUTS, take(10_000))]

@@ -32,10 +32,12 @@ import json
 import typing as t
 from dataclasses import dataclass
 
-from orderlayer.taps.common.ratelimit import TokenBucket
-from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, encode_json, forward_to
+from orderlayer.sandboxes.kit.budget import RequestBudget
+from orderlayer.sandboxes.kit.channel import ChannelSandbox
+from orderlayer.sandboxes.kit.tokens import TokenIssuer
+from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.kit.synth import OrderFact, digest
-from orderlayer.taps.tiktok_shop import protocol as p
+from orderlayer.sandboxes.tiktok_shop import protocol as p
 from orderlayer.sandboxes.tiktok_shop import catalog
 from orderlayer.sandboxes.tiktok_shop.generator import OrderGenerator
 
@@ -51,13 +53,6 @@ class TikTokFaults(Faults):
     update_during_paging: int = 0
 
 
-@dataclass
-class _Token:
-    shop_id: str
-    expires_at: float
-    expired: bool = False
-
-
 class _Reply(Exception):  # noqa: N818 - control flow: an error envelope to send
     def __init__(self, code: int, message: str, status: int = 200) -> None:
         super().__init__(message)
@@ -70,7 +65,7 @@ def _invalid(message: str, status: int = 400) -> _Reply:
     return _Reply(p.CODE_INVALID_PARAMETER, message, status)
 
 
-class TikTokShopSandbox(SandboxServer):
+class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
     """One fake TikTok Shop gateway (and auth host) serving several shops of one app.
 
     ``as_of`` is the clock of order state; ``timestamp`` and token expiry are checked against the
@@ -105,51 +100,31 @@ class TikTokShopSandbox(SandboxServer):
         port: int = 0,
         wall_clock: t.Callable[[], float] | None = None,
     ) -> None:
-        kwargs = {"host": host, "port": port}
-        if wall_clock is not None:
-            kwargs["wall_clock"] = wall_clock  # type: ignore[assignment]
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        generator = OrderGenerator(seed, as_of, n_orders, shop_ids, days, shop_regions=shop_regions)
+        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
         self.app_key = str(app_key)
         self.app_secret = str(app_secret)
-        self.generator = OrderGenerator(seed, as_of, n_orders, shop_ids, days, shop_regions=shop_regions)
         self.qps = qps
-        self.token_ttl_seconds = token_ttl_seconds
-        #: Refresh tokens are single-use (the old one is rejected once a refresh returned a new one). Whether the
-        #: platform rotates is unconfirmed (docs/token-store.md): False keeps every issued refresh token valid.
-        self.rotate_refresh_tokens = rotate_refresh_tokens
         self.max_page_size = max_page_size
         self.max_window_seconds = max_window_seconds
         self.retry_after_seconds = retry_after_seconds
         self.extra_fields = json.loads(json.dumps(dict(extra_fields or {})))
-        self._now = self.generator.as_of_ts
         self._bumps: dict[int, int] = {}  # order index -> update_time forced by a fault
         self._index: dict[int, list[tuple[int, str, int]]] = {}
-        self._buckets: dict[tuple[str, str], TokenBucket] = {}
-        self._tokens: dict[str, _Token] = {}
-        self._refresh_tokens: dict[str, tuple[str, float]] = {}  # refresh token -> (shop id, expiry)
-        self._current: dict[str, tuple[str, str]] = {}  # shop id -> (access, refresh)
-        self._issued = 0
+        self._budgets: dict[tuple[str, str], RequestBudget] = {}  # per shop and API
+        # rotate_refresh_tokens: a refresh token is single-use. Whether the platform rotates is unconfirmed
+        # (docs/token-store.md): False keeps every issued refresh token valid. Refresh tokens live a year.
+        self.tokens = TokenIssuer(
+            self._mint,
+            clock=self.wall_time,
+            ttl_seconds=token_ttl_seconds,
+            refresh_ttl_seconds=365 * 86_400,
+            rotate_refresh=rotate_refresh_tokens,
+        )
         for shop in self.shop_ids:
-            self._issue(shop)
+            self.tokens.issue(shop)
 
     # ------------------------------------------------------------------ public interface
-    @property
-    def shop_ids(self) -> list[str]:
-        return list(self.generator.shop_ids)
-
-    @property
-    def start_ts(self) -> int:
-        """Epoch seconds of the earliest generated order."""
-        return self.generator.start_ts
-
-    @property
-    def now_ts(self) -> int:
-        return self._now
-
-    @property
-    def now(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
-
     def shop_cipher(self, shop_id: str) -> str:
         k = self.shop_ids.index(str(shop_id))
         return f"ROW_{base64.urlsafe_b64encode(digest(self.generator.seed, k, b'tts-cipher').to_bytes(32, 'little')).decode()[:27]}"
@@ -157,16 +132,10 @@ class TikTokShopSandbox(SandboxServer):
     def shop_currency(self, shop_id: str) -> str:
         return self.generator.regions[self.shop_ids.index(str(shop_id))].currency
 
-    def access_token(self, shop_id: str) -> str:
-        return self._current[str(shop_id)][0]
-
-    def refresh_token(self, shop_id: str) -> str:
-        return self._current[str(shop_id)][1]
-
-    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
-        """A complete tap-tiktok-shop config for one shop: every order in range, end at the clock + 1 s."""
+    def connection(self, shop_id: str) -> dict:
+        """tap-tiktok-shop's API and auth hosts, app credentials, the shop's cipher and tokens."""
         shop_id = str(shop_id)
-        config = {
+        return {
             "base_url": self.base_url,
             "auth_base_url": self.base_url,
             "app_key": self.app_key,
@@ -175,12 +144,10 @@ class TikTokShopSandbox(SandboxServer):
             "shop_cipher": self.shop_cipher(shop_id),
             "access_token": self.access_token(shop_id),
             "refresh_token": self.refresh_token(shop_id),
-            "start_date": dt.datetime.fromtimestamp(self.start_ts - 1, dt.timezone.utc).isoformat(),
-            "end_date": dt.datetime.fromtimestamp(self._now + 1, dt.timezone.utc).isoformat(),
-            "pii_salt": pii_salt,
         }
-        config.update(overrides)
-        return config
+
+    def sync_start(self) -> int:
+        return self.start_ts - 1  # a second early: the earliest order is well inside the first window
 
     def order(self, i: int) -> dict:
         """Order ``i`` exactly as the search serves it now (before any tap processing)."""
@@ -205,35 +172,14 @@ class TikTokShopSandbox(SandboxServer):
         hi = bisect.bisect_left(index, (end, "", -1))
         return {order_id for _, order_id, _ in index[lo:hi]}
 
-    def advance(self, as_of: dt.datetime | int) -> None:
-        """Move the sandbox clock forward: later lifecycle events become visible."""
-        with self._lock:
-            self._now = forward_to(self._now, as_of)
-            self._index.clear()
-
-    def state(self) -> dict:
-        return {**super().state(), "now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids}
+    def _reindex(self) -> None:
+        self._index.clear()  # rebuilt per shop on demand
 
     # ------------------------------------------------------------------ tokens
-    def _issue(self, shop_id: str) -> tuple[str, str]:
-        with self._lock:
-            self._issued += 1
-            raw = digest(self.generator.seed, f"{shop_id}:{self._issued}", b"tts-token").to_bytes(32, "little")
-            access = "TTP_" + base64.urlsafe_b64encode(raw[:24]).decode().rstrip("=")
-            refresh = "TTP_" + base64.urlsafe_b64encode(raw[8:]).decode().rstrip("=")
-            now = self.wall_time()
-            old = self._current.get(shop_id)
-            if old and self.rotate_refresh_tokens:
-                self._refresh_tokens.pop(old[1], None)  # the used refresh token stops working
-            self._tokens[access] = _Token(shop_id, now + self.token_ttl_seconds)
-            self._refresh_tokens[refresh] = (shop_id, now + 365 * 86_400)
-            self._current[shop_id] = (access, refresh)
-            return access, refresh
-
-    def _expire_all_tokens(self) -> None:
-        with self._lock:
-            for token in self._tokens.values():
-                token.expired = True
+    def _mint(self, shop_id: str, serial: int) -> tuple[str, str]:
+        raw = digest(self.generator.seed, f"{shop_id}:{serial}", b"tts-token").to_bytes(32, "little")
+        access, refresh = (base64.urlsafe_b64encode(part).decode().rstrip("=") for part in (raw[:24], raw[8:]))
+        return "TTP_" + access, "TTP_" + refresh
 
     # ------------------------------------------------------------------ protocol
     def handle(self, request: SandboxRequest) -> SandboxResponse:
@@ -282,14 +228,14 @@ class TikTokShopSandbox(SandboxServer):
             raise _invalid("Missing credentials. The request does not include a required signature in the query.", 401)
         self._check_timestamp(query.get("timestamp"))
         body = b"" if "multipart/form-data" in request.headers.get("content-type", "") else request.body
-        expected = p.sign(self.app_secret, request.path, query, body)
+        expected = p.expected_sign(self.app_secret, request.path, query, body)
         if not hmac.compare_digest(expected, query["sign"]):
             raise _Reply(p.CODE_SIGN_INVALID, "Invalid credentials. The `sign` query parameter is invalid.", 401)
         shop_id = self._shop_for_token(request.headers.get(p.ACCESS_TOKEN_HEADER), entry)
         if self.qps:
             with self._lock:
-                bucket = self._buckets.setdefault((shop_id, request.path), TokenBucket(self.qps, self.qps))
-            if not bucket.try_acquire():
+                budget = self._budgets.setdefault((shop_id, request.path), RequestBudget(self.qps))
+            if not budget.allows():
                 raise _Reply(p.CODE_TOO_MANY_REQUESTS, "Too many requests. You've made too many requests in a short period of time.", 429)
         if self.take_fault("rate_limit_next"):
             entry["fault"] = "rate_limit"
@@ -316,12 +262,12 @@ class TikTokShopSandbox(SandboxServer):
         with self._lock:
             if self.faults.expire_token:
                 self.faults.expire_token = False
-                self._expire_all_tokens()
-            token = self._tokens.get(value or "")
+                self.tokens.expire_all()
+            token = self.tokens.grant(value or "")
             if token is None:
                 raise _invalid("Invalid credentials. The `x-tts-access-token` header is invalid.", 401)
             entry["shop_id"] = token.shop_id
-            if token.expired or self.wall_time() >= token.expires_at:
+            if not self.tokens.live(value or ""):
                 raise _Reply(p.CODE_TOKEN_EXPIRED, "Expired credentials. The `access_token` or `x-tts-access-token` header has expired.", 401)
             return token.shop_id
 
@@ -348,19 +294,19 @@ class TikTokShopSandbox(SandboxServer):
         if query.get("grant_type") != "refresh_token":
             raise _invalid("Invalid grant_type. Only `refresh_token` is accepted.")
         with self._lock:
-            known = self._refresh_tokens.get(query.get("refresh_token", ""))
-            if known is None or self.wall_time() >= known[1]:
+            shop_id = self.tokens.holder(query.get("refresh_token", ""))
+            if shop_id is None:
                 raise _invalid("Invalid credentials. The `refresh_token` is invalid or expired.", 401)
-            shop_id = known[0]
             entry["shop_id"] = shop_id
-            access, refresh = self._issue(shop_id)
-            token = self._tokens[access]
+            access, refresh = self.tokens.issue(shop_id)
+            token = self.tokens.grant(access)
+            refresh_expires_at = self.tokens.refresh_expires_at(refresh)
         region = self.generator.regions[self.shop_ids.index(shop_id)]
         return {
             "access_token": access,
             "access_token_expire_in": int(token.expires_at),
             "refresh_token": refresh,
-            "refresh_token_expire_in": int(self._refresh_tokens[refresh][1]),
+            "refresh_token_expire_in": int(refresh_expires_at),
             "open_id": f"open-{shop_id[-8:]}",
             "seller_name": catalog.SHOP_NAMES[self.shop_ids.index(shop_id) % len(catalog.SHOP_NAMES)],
             "seller_base_region": region.code,

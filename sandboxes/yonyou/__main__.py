@@ -1,48 +1,23 @@
-"""Run a Yonyou sandbox by hand.
+"""Run a Yonyou sandbox by hand; it prints its tap config (see ``orderlayer.sandboxes.kit.cli``).
 
     python -m orderlayer.sandboxes.yonyou --port 8768 --orders 2000 --seed 7 --as-of 2024-12-01T00:00:00+00:00
-
-Derives the ERP from stand-in channel orders (``erp_derive.sample_channel_orders``), prints the base URL and a
-ready-to-use tap-yonyou config, then serves until Ctrl-C. Faults: POST /_sandbox/faults {"rate_limit_next": 3};
-clock: POST /_sandbox/advance {"as_of": "..."}.
 """
 
 from __future__ import annotations
 
-import typing as t
-
-from orderlayer.sandboxes.kit.erp_derive import sample_channel_orders
-from orderlayer.sandboxes.kit.cli import run_sandbox
+from orderlayer.sandboxes.kit.cli import Flag, Standalone
 from orderlayer.sandboxes.yonyou.server import YonyouSandbox
 
-if t.TYPE_CHECKING:
-    import argparse
-    import datetime as dt
+
+STANDALONE = Standalone(
+    YonyouSandbox,
+    orders=2000,
+    flags=(Flag("--calls-per-minute", type=float, default=0.0, help="list budget (60 documented); 0 disables it"),),
+)
 
 
 def main(argv: list[str] | None = None) -> int:
-    def flags(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--calls-per-minute", type=float, default=0.0, help="list budget (60 documented); 0 disables it")
-
-    def build(args: argparse.Namespace, as_of: dt.datetime) -> YonyouSandbox:
-        return YonyouSandbox(
-            args.seed,
-            as_of,
-            sample_channel_orders(args.seed, as_of, args.orders),
-            calls_per_minute=args.calls_per_minute or None,
-            host=args.host,
-            port=args.port,
-        )
-
-    return run_sandbox(
-        argv,
-        prog="python -m orderlayer.sandboxes.yonyou",
-        doc=__doc__,
-        build=build,
-        orders=2000,
-        orders_help="channel orders the ERP is derived from",
-        add_flags=flags,
-    )
+    return STANDALONE.run(argv, __doc__)
 
 
 if __name__ == "__main__":

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 import simplejson
 
 from orderlayer.sandboxes.kit.erp import ErpSandbox
-from orderlayer.taps.common.ratelimit import TokenBucket
+from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse
 from orderlayer.sandboxes.kit.synth import OrderFact
-from orderlayer.taps.yonyou import protocol as p
+from orderlayer.sandboxes.yonyou import protocol as p
 from orderlayer.sandboxes.yonyou.generator import YONYOU_FORMATS, local_text, order_rows
 
 _FILTER_FIELDS = ("pubts", "vouchdate", "auditTime")
@@ -55,6 +55,7 @@ class _Reply(Exception):  # noqa: N818 - control flow: an error envelope
 class YonyouSandbox(ErpSandbox):
     """One YonBIP tenant holding the company's sales orders (token host and gateway on one server)."""
 
+    formats = YONYOU_FORMATS
     server_name = "yonyou-sandbox"
     faults_class = YonyouFaults
     faults: YonyouFaults
@@ -81,15 +82,7 @@ class YonyouSandbox(ErpSandbox):
         wall_clock: t.Callable[[], float] | None = None,
     ) -> None:
         super().__init__(
-            seed,
-            as_of,
-            channel_orders,
-            YONYOU_FORMATS,
-            customer_codes=customer_codes,
-            zone=tenant_zone,
-            host=host,
-            port=port,
-            wall_clock=wall_clock,
+            seed, as_of, channel_orders, customer_codes=customer_codes, zone=tenant_zone, host=host, port=port, wall_clock=wall_clock
         )
         self.app_key = app_key
         self.app_secret = app_secret
@@ -98,7 +91,7 @@ class YonyouSandbox(ErpSandbox):
         self.token_ttl_seconds = token_ttl_seconds
         self.timestamp_tolerance_seconds = timestamp_tolerance_seconds
         self.retry_after_seconds = retry_after_seconds
-        self._bucket = TokenBucket(calls_per_minute / 60.0, calls_per_minute) if calls_per_minute else None
+        self._budget = RequestBudget((calls_per_minute or 0) / 60.0, calls_per_minute)
         self.customer_names = {
             code: f"{_CHANNEL_NAMES.get(channel, channel)}店铺-{shop_id}" for (channel, shop_id), code in self.erp.customer_codes.items()
         }
@@ -164,7 +157,7 @@ class YonyouSandbox(ErpSandbox):
             raise _Reply("999", "timestamp参数错误") from None
         if abs(stamp_ms / 1000 - self.wall_time()) > self.timestamp_tolerance_seconds:
             raise _Reply("999", "时间戳已过期，请检查服务器时间")
-        expected = p.sign(self.app_key, self.app_secret, stamp_ms)
+        expected = p.expected_signature(q, self.app_secret)
         if not hmac.compare_digest(q.get("signature", ""), expected):
             raise _Reply("999", "签名验证失败")
         with self._lock:
@@ -185,7 +178,7 @@ class YonyouSandbox(ErpSandbox):
             raise _Reply("310036", "非法token")
         if expiry < self.wall_time():
             raise _Reply("310037", "token已过期")
-        if self.take_fault("rate_limit_next") or (self._bucket is not None and not self._bucket.try_acquire()):
+        if self.take_fault("rate_limit_next") or (not self._budget.allows()):
             self.record({"path": request.path, "outcome": "rate_limited", "http_status": 429})
             return SandboxResponse(429, {"code": "429", "message": "调用频率超出限制"}, {"Retry-After": f"{self.retry_after_seconds:g}"})
         if self.take_fault("busy_next"):

@@ -31,10 +31,10 @@ from decimal import Decimal
 from itertools import accumulate
 
 from orderlayer.sandboxes.kit.synth import SHANGHAI, OrderFact, digest, permuted_id
-from orderlayer.taps.youzan import protocol as p
+from orderlayer.sandboxes.youzan import protocol as p
 from orderlayer.sandboxes.youzan import catalog
+from orderlayer.sandboxes.kit.world import DAY, Draws, OrderWorld, local_midnight, shop_cuts
 
-DAY = 86_400
 HOUR = 3_600
 CENT = Decimal("0.01")
 
@@ -104,8 +104,10 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT)
 
 
-class YouzanOrderGenerator:
+class YouzanOrderGenerator(OrderWorld):
     """The deterministic order universe of one sandbox (see module docstring)."""
+
+    shop_id_rule = (str.isdigit, "Youzan shop ids (kdt_id) are numeric")
 
     def __init__(
         self,
@@ -117,40 +119,18 @@ class YouzanOrderGenerator:
         *,
         plaintext_pii_per_10000: int = PLAINTEXT_PII_PER_10000,
     ) -> None:
-        if as_of.tzinfo is None:
-            msg = "as_of must be timezone-aware"
-            raise ValueError(msg)
-        if n_orders < 0 or days < 1:
-            msg = "n_orders must be >= 0 and days >= 1"
-            raise ValueError(msg)
-        if not shop_ids or any(not str(s).isdigit() for s in shop_ids):
-            msg = f"Youzan shop ids (kdt_id) are numeric; got {list(shop_ids)!r}"
-            raise ValueError(msg)
-        self.seed = int(seed)
-        self.as_of_ts = int(as_of.timestamp())
-        self.n_orders = int(n_orders)
-        self.shop_ids = [str(s) for s in shop_ids]
-        self.days = int(days)
-        self.start_ts = self.as_of_ts - self.days * DAY
+        super().__init__(seed, as_of, n_orders, shop_ids, days)
+        self.start_ts = self.window_start_ts
         self.plaintext_pii_per_10000 = plaintext_pii_per_10000
-        # Shops differ in size (weights 1, 1/2, 1/3, ...).
-        weights = [1.0 / (k + 1) for k in range(len(self.shop_ids))]
-        self._shop_cuts = [round(10_000 * c / sum(weights)) for c in accumulate(weights)]
-        self._shop_cuts[-1] = 10_000
-        local_start = dt.datetime.fromtimestamp(self.start_ts, SHANGHAI)
-        self._midnight0 = int(local_start.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
+        self._shop_cuts = shop_cuts(len(self.shop_ids))
+        self._midnight0 = local_midnight(self.start_ts, SHANGHAI)
         self.timelines = [self._timeline(i) for i in range(self.n_orders)]
         # Creation times are unique-ish but not sorted; the earliest order bounds a full sync.
         self.first_create_ts = min((tl.create for tl in self.timelines), default=self.start_ts)
 
     # ------------------------------------------------------------------ timelines
     def _timeline(self, i: int) -> Timeline:
-        r = digest(self.seed, i, b"yz-timeline")
-
-        def take(mod: int) -> int:
-            nonlocal r
-            r, value = divmod(r, mod)
-            return value
+        take = Draws(self.seed, i, b"yz-timeline").take
 
         hour = bisect.bisect_right(_HOUR_CUTS, take(_HOUR_CUTS[-1]))
         t = self._midnight0 + take(self.days) * DAY + hour * HOUR + take(HOUR)

@@ -22,16 +22,17 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import hashlib
 import json
 import typing as t
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import simplejson
 
-from orderlayer.taps.common.ratelimit import TokenBucket
-from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, SandboxServer, forward_to
-from orderlayer.taps.youzan import protocol as p
+from orderlayer.sandboxes.kit.budget import RequestBudget
+from orderlayer.sandboxes.kit.channel import ChannelSandbox
+from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
+from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse
+from orderlayer.sandboxes.youzan import protocol as p
 from orderlayer.sandboxes.youzan.generator import DAY, YouzanOrderGenerator
 
 if t.TYPE_CHECKING:
@@ -51,13 +52,6 @@ class YouzanFaults(Faults):
     offline_after: int | None = None
 
 
-@dataclass
-class _Token:
-    shop_id: str
-    expires_at: float
-    expired: bool = False
-
-
 class _Answer(Exception):  # noqa: N818 - control flow: an error answer to send
     def __init__(self, code: int, message: str, *, gateway: bool, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
@@ -75,7 +69,7 @@ def _business(code: int, message: str) -> _Answer:
     return _Answer(code, message, gateway=False)
 
 
-class YouzanSandbox(SandboxServer):
+class YouzanSandbox(ChannelSandbox[YouzanOrderGenerator]):
     """One fake youzanyun gateway for one self-use app authorised by several shops (kdt_id).
 
     ``as_of`` is the sandbox clock for order state; token expiry is checked against the wall clock.
@@ -110,19 +104,14 @@ class YouzanSandbox(SandboxServer):
         port: int = 0,
         wall_clock: t.Callable[[], float] | None = None,
     ) -> None:
-        kwargs: dict[str, t.Any] = {"host": host, "port": port}
-        if wall_clock is not None:
-            kwargs["wall_clock"] = wall_clock
-        super().__init__(**kwargs)
         if order_by not in ORDER_BY:
             msg = f"order_by must be one of {ORDER_BY}"
             raise ValueError(msg)
         extra = {} if plaintext_pii_per_10000 is None else {"plaintext_pii_per_10000": plaintext_pii_per_10000}
-        self.generator = YouzanOrderGenerator(seed, as_of, n_orders, shop_ids, days, **extra)
-        self.shop_ids = list(self.generator.shop_ids)
+        generator = YouzanOrderGenerator(seed, as_of, n_orders, shop_ids, days, **extra)
+        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
         self.client_id = client_id
         self.client_secret = client_secret
-        self.token_ttl_seconds = token_ttl_seconds
         self.amounts_as = amounts_as
         self.line_refund_state = line_refund_state
         self.order_by = order_by
@@ -131,38 +120,24 @@ class YouzanSandbox(SandboxServer):
         # fields the fact sheet does not list (a newer API version): the tap must pass them through
         self.extra_order_fields = json.dumps(dict(extra_order_fields or {}))
         self.extra_line_fields = json.dumps(dict(extra_line_fields or {}))
-        self._bucket = TokenBucket(qps, qps) if qps else None
-        self._now = self.generator.as_of_ts
+        self._budget = RequestBudget(qps)
         self._bumps: dict[int, int] = {}  # order index -> update time forced by a fault
-        self._tokens: dict[str, _Token] = {}
-        self._current: dict[str, str] = {}
-        self._issued = 0
-        self._revoked: set[str] = set()
+        # Youzan grants access tokens only (a new grant replaces a refresh token).
+        self.tokens = TokenIssuer(
+            hashed_pair(self.generator.seed, self.client_id), clock=self.wall_time, ttl_seconds=token_ttl_seconds
+        )
         self._no_permission: set[str] = set()
         self.ip_blocked = False
         for shop in self.shop_ids:
-            self._issue(shop)
+            self.tokens.issue(shop)
         self._index: dict[str, tuple[list[int], list[int]]] = {}
-        self._rebuild_index()
+        self._reindex()
 
     # ------------------------------------------------------------------ clock and data
-    @property
-    def now_ts(self) -> int:
-        return self._now
-
-    @property
-    def now(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
-
     @property
     def start_ts(self) -> int:
         """Epoch of the earliest generated order: a sync from here covers every order."""
         return self.generator.first_create_ts
-
-    def advance(self, as_of: dt.datetime | int) -> None:
-        with self._lock:
-            self._now = forward_to(self._now, as_of)
-            self._rebuild_index()
 
     def update_time_of(self, i: int) -> int:
         with self._lock:
@@ -200,7 +175,7 @@ class YouzanSandbox(SandboxServer):
         """Every order's neutral facts at the sandbox clock (for the ERP sandboxes)."""
         return self.generator.order_facts(self._now)
 
-    def _rebuild_index(self) -> None:
+    def _reindex(self) -> None:
         gen = self.generator
         index = {}
         for shop in self.shop_ids:
@@ -220,53 +195,25 @@ class YouzanSandbox(SandboxServer):
         return members[lo:hi]
 
     # ------------------------------------------------------------------ tokens and shops
-    def _issue(self, shop_id: str) -> str:
-        self._issued += 1
-        material = f"{self.generator.seed}:{self.client_id}:{shop_id}:{self._issued}".encode()
-        token = hashlib.sha256(b"access:" + material).hexdigest()[:32]
-        self._tokens[token] = _Token(shop_id, self._wall() + self.token_ttl_seconds)
-        self._current[shop_id] = token
-        return token
-
-    def access_token(self, shop_id: str) -> str:
-        with self._lock:
-            return self._current[str(shop_id)]
-
-    def expire_tokens(self) -> None:
-        with self._lock:
-            for token in self._tokens.values():
-                token.expired = True
-
     def revoke(self, shop_id: str) -> None:
         """The shop closed its authorisation of the app (API -> 4201, token grant -> 1103)."""
         with self._lock:
-            self._revoked.add(str(shop_id))
+            self.tokens.revoke(shop_id)
 
     def deny_permission(self, shop_id: str) -> None:
         """The app lacks the order capability for this shop (API -> 4204)."""
         with self._lock:
             self._no_permission.add(str(shop_id))
 
-    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
-        """A complete tap-youzan config for one shop (the sandbox must be started).
-
-        ``end_date`` is one second past the sandbox clock, so a sync covers every order as served now.
-        """
-        config = {
+    def connection(self, shop_id: str) -> dict:
+        """tap-youzan's gateway, client credentials, the shop (kdt_id) and its access token."""
+        return {
             "base_url": self.base_url,
             "client_id": self.client_id,
             "client_secret": self.client_secret,
             "kdt_id": str(shop_id),
             "access_token": self.access_token(str(shop_id)),
-            "start_date": dt.datetime.fromtimestamp(self.start_ts, dt.timezone.utc).isoformat(),
-            "end_date": (self.now + dt.timedelta(seconds=1)).isoformat(),
-            "pii_salt": pii_salt,
         }
-        config.update(overrides)
-        return config
-
-    def state(self) -> dict:
-        return {"now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids, "faults": asdict(self.faults)}
 
     # ------------------------------------------------------------------ protocol
     def handle(self, request: SandboxRequest) -> SandboxResponse:
@@ -317,13 +264,12 @@ class YouzanSandbox(SandboxServer):
             return refuse(1005, "authorize_type 不支持")
         shop = str(body.get("grant_id") or "")
         with self._lock:
-            if shop not in self.shop_ids or shop in self._revoked:
+            if shop not in self.shop_ids or self.tokens.revoked(shop):
                 return refuse(p.TOKEN_NO_CLIENT, "授权关系不存在")
             entry["shop_id"] = shop
-            current = self._tokens.get(self._current[shop])
-            reusable = current is not None and not current.expired and self._wall() < current.expires_at
-            token = self._current[shop] if reusable and body.get("refresh") is not True else self._issue(shop)
-            expires = self._tokens[token].expires_at
+            reusable = self.tokens.live(self.tokens.access_token(shop))
+            token = self.tokens.access_token(shop) if reusable and body.get("refresh") is not True else self.tokens.issue(shop)[0]
+            expires = self.tokens.grant(token).expires_at
         entry.update(code=p.CODE_OK, layer="token", http_status=200, refreshed=not reusable or body.get("refresh") is True)
         self.record(entry)
         data = {"access_token": token, "expires": int(expires * 1000), "scope": "trade shop item", "authority_id": shop}
@@ -351,7 +297,7 @@ class YouzanSandbox(SandboxServer):
             entry["params"] = params  # logged even when a fault answers first
         shop = self._shop_for_token(request.query.get("access_token"), entry)
         with self._lock:
-            if self._bucket is not None and not self._bucket.try_acquire():
+            if not self._budget.allows():
                 raise _gateway(p.GW_RATE_LIMITED, "访问频繁", headers=self._retry_headers())
         if self.take_fault("rate_limit_next"):
             entry["fault"] = "rate_limit"
@@ -372,16 +318,15 @@ class YouzanSandbox(SandboxServer):
         with self._lock:
             if self.faults.expire_token:
                 self.faults.expire_token = False
-                for token in self._tokens.values():
-                    token.expired = True
+                self.tokens.expire_all()
                 entry["fault"] = "expire_token"
-            token = self._tokens.get(token_value)
+            token = self.tokens.grant(token_value)
             if token is None:
                 raise _gateway(p.GW_TOKEN_NOT_FOUND, "Token 不存在")
             entry["shop_id"] = token.shop_id
-            if token.expired or self._wall() >= token.expires_at:
+            if not self.tokens.live(token_value):
                 raise _gateway(p.GW_TOKEN_EXPIRED, "请求凭证过期")
-            if token.shop_id in self._revoked:
+            if self.tokens.revoked(token.shop_id):
                 raise _gateway(p.GW_CREDENTIAL_INVALID, "非法的请求凭证")
             if token.shop_id in self._no_permission:
                 raise _gateway(p.GW_NO_PERMISSION, "无权限访问")
@@ -419,7 +364,7 @@ class YouzanSandbox(SandboxServer):
                 moved = self._ordered(members)[0]  # served on page 1
                 self._bumps[moved] = max(self._now, end if end is not None else self._now) + 1
                 self._now = max(self._now, self._bumps[moved])
-                self._rebuild_index()
+                self._reindex()
                 members = self._window(shop, start, end)
             now, bumps = self._now, dict(self._bumps)
         if c_start is not None:

@@ -13,8 +13,11 @@ Duplicates are deduplicated downstream; losses could never be repaired.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator, Sized
 from dataclasses import dataclass
+
+from orderlayer.taps.common.timeutil import format_epoch
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +53,21 @@ def count_windows(start: int, end: int, size_seconds: int) -> int:
     if start >= end:
         return 0
     return -(-(end - start) // size_seconds)
+
+
+def log_window_plan(
+    logger: logging.Logger,
+    what: str,
+    start: int,
+    end: int,
+    windows: Sized,
+    window_seconds: int,
+    *,
+    show: Callable[[int], str] = format_epoch,
+) -> None:
+    """One line saying what range a sync reads in how many windows (``what``: "orders of shop 7 updated"),
+    or that there is nothing to read."""
+    if len(windows):
+        logger.info("Syncing %s %s .. %s in %d window(s) of <= %d s", what, show(start), show(end), len(windows), window_seconds)
+    else:
+        logger.info("Nothing to sync: the start %s is not before the end %s", format_epoch(start), format_epoch(end))

@@ -8,8 +8,7 @@ import typing as t
 from singer_sdk import SchemaDirectory, StreamSchema
 
 from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy
-from orderlayer.taps.common.timeutil import format_epoch
-from orderlayer.taps.common.windows import Window, sliding_windows
+from orderlayer.taps.common.windows import Window, log_window_plan, sliding_windows
 from orderlayer.taps.douyin import protocol as p
 from orderlayer.taps.douyin.client import (
     DouyinAPIError,
@@ -29,8 +28,8 @@ SCHEMAS = SchemaDirectory(importlib.resources.files("orderlayer.taps.douyin") / 
 #: and identity-card data are nulled at every level; the buyer id is pseudonymised;
 #: ciphertexts (encrypt_*) and masks (mask_*) are kept as sent.
 DOUYIN_PII_POLICY = PiiPolicy(
-    null_keys=frozenset({"post_receiver", "post_tel", "user_id_info"}),
-    null_subkeys={"post_addr": frozenset({"detail"})},
+    drop_keys=frozenset({"post_receiver", "post_tel", "user_id_info"}),
+    within={"post_addr": PiiPolicy(drop_keys=frozenset({"detail"}))},
     hash_keys=frozenset({"doudian_open_id"}),
 )
 
@@ -67,25 +66,10 @@ class OrdersStream(DouyinStream):
         start, end = self.sync_range(context)
         window_seconds = int(self.config.get("window_seconds", 21_600))
         self._windows = list(sliding_windows(start, end, window_seconds))
-        if self._windows:
-            self.logger.info(
-                "Syncing orders of shop %s updated %s .. %s in %d window(s) of <= %d s",
-                self.config["shop_id"],
-                format_epoch(start),
-                format_epoch(end),
-                len(self._windows),
-                window_seconds,
-            )
-        else:
-            self.logger.info("Nothing to sync: the bookmark %s is not before the end %s", format_epoch(start), format_epoch(end))
+        log_window_plan(self.logger, f"orders of shop {self.config['shop_id']} updated", start, end, self._windows, window_seconds)
         yield from super().get_records(context)
         if self._paginator is not None:
-            self.logger.info(
-                "Orders sync done: %d window(s), %d page(s), %d rescan(s) after mid-window updates",
-                self._paginator.windows_completed,
-                self._paginator.pages_accepted,
-                self._paginator.rescans,
-            )
+            self.logger.info("Orders sync done: %s", self._paginator.summary())
 
     # ---- paging and requests
     def get_new_paginator(self) -> WindowedPagePaginator:

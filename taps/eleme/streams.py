@@ -17,12 +17,11 @@ import typing as t
 from singer_sdk import SchemaDirectory, StreamSchema
 
 from orderlayer.taps.common.errors import SourceAPIError
-from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy
+from orderlayer.taps.common.pii import Mask, PiiPolicy, apply_pii_policy
 from orderlayer.taps.common.timeutil import format_epoch
 from orderlayer.taps.common.windows import sliding_windows
 from orderlayer.taps.eleme import protocol as p
 from orderlayer.taps.eleme.client import ElemeListPaginator, ElemeStream
-from orderlayer.taps.meituan.pii import mask_name, mask_phone
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -33,11 +32,15 @@ DAY = 86_400
 #: Principle 6 for Ele.me (fact sheet §B3 "PII"): the buyer's name, street address and exact location,
 #: the rider's phone and the invoice tax id are nulled; the buyer phone (a privacy number when
 #: ``is_private`` = 1) is salted-hashed — the only buyer identifier the order carries. Masks are derived
-#: first (``user.name_masked`` / ``user.phone_masked``).
+#: first (``user.name_masked`` / ``user.phone_masked``, by the one masking rule of ``taps/common/pii.py``).
 ELEME_PII_POLICY = PiiPolicy(
-    null_keys=frozenset({"delivery_phone", "taxer_id"}),
-    null_subkeys={"user": frozenset({"name", "address", "coord"})},
+    drop_keys=frozenset({"delivery_phone", "taxer_id"}),
+    within={"user": PiiPolicy(drop_keys=frozenset({"name", "address", "coord"}))},
     hash_keys=frozenset({"phone"}),
+    masks=(
+        Mask("phone", ("phone",), "phone_masked", within="user"),
+        Mask("name", ("name",), "name_masked", within="user"),
+    ),
 )
 
 
@@ -149,10 +152,6 @@ class OrdersStream(ElemeStream):
                 "fix shop_id (one tap config reads one shop)"
             )
             raise SourceAPIError(msg)
-        user = row.get("user")
-        if isinstance(user, dict):
-            user["phone_masked"] = mask_phone(user.get("phone"))
-            user["name_masked"] = mask_name(user.get("name"))
         return apply_pii_policy(row, ELEME_PII_POLICY, str(self.config["pii_salt"]))
 
 

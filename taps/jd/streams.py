@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.resources
 import json
-import re
 import typing as t
 from collections import deque
 
@@ -12,10 +11,10 @@ from singer_sdk import SchemaDirectory, StreamSchema
 
 from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.paging import WindowedPagePaginator, WindowPage
-from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy
+from orderlayer.taps.common.pii import Mask, PiiPolicy, apply_pii_policy
 from orderlayer.taps.common.stream import bookmark_to_epoch
 from orderlayer.taps.common.timeutil import format_epoch
-from orderlayer.taps.common.windows import Window, sliding_windows
+from orderlayer.taps.common.windows import Window, log_window_plan, sliding_windows
 from orderlayer.taps.jd import protocol as p
 from orderlayer.taps.jd.client import JdStream
 
@@ -35,46 +34,30 @@ RECEIVER_PLAINTEXT = frozenset({"fullname", "mobile", "telephone", "fullAddress"
 #: Architecture principle 6 for JD (fact sheet §4 "Receiver"): ``search`` returns the receiver in plaintext and
 #: ``enSearch`` encrypted in the same keys, so name, phones and street address are nulled either way (region
 #: names are kept); VAT invoice details (company phone, bank account) are nulled; buyer ids are pseudonymised.
-JD_PII_POLICY = PiiPolicy(
-    null_keys=frozenset({"vatInfo"}),
-    null_subkeys={name: RECEIVER_PLAINTEXT for name in RECEIVER_OBJECTS},
-    hash_keys=frozenset({"pin", "realPin", "open_id_buyer", "xid_buyer"}),
-)
-
-#: Keys the tap adds to a receiver object before nulling it: masks in the platforms' usual style.
+#: Keys the tap adds to a receiver object before nulling it: masks by the one rule of ``taps/common/pii.py``.
 MASKED_NAME_KEY = "ol_masked_fullname"
 MASKED_PHONE_KEY = "ol_masked_mobile"
-_PLAIN_PHONE = re.compile(r"\+?[0-9][0-9 \-]{5,19}")
-_MAX_PLAIN_NAME = 16  # longer values are ciphertexts (enSearch), not names
+_MAX_PLAIN_NAME = 16  # longer values are ciphertexts (enSearch), not names: a mask of a ciphertext means nothing
 
 
-def mask_phone(value: str) -> str:
-    """``13812345678`` -> ``138****5678``; short numbers keep only their last two digits."""
-    digits = value.strip()
-    return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 8 else "****" + digits[-2:]
+def _plain_name(value: str) -> bool:
+    return len(value.strip()) <= _MAX_PLAIN_NAME
 
 
-def mask_name(value: str) -> str:
-    """``张三丰`` -> ``张**``: the surname stays, as on platform masks."""
-    name = value.strip()
-    return name[:1] + "*" * max(1, len(name) - 1)
-
-
-def add_receiver_masks(record: dict) -> None:
-    """Derive masks from plaintext receiver values (``search``) before the PII policy nulls them.
-
-    Ciphertexts (``enSearch``) are not masked: a mask of a ciphertext means nothing.
-    """
-    for key in RECEIVER_OBJECTS:
-        receiver = record.get(key)
-        if not isinstance(receiver, dict):
-            continue
-        phone = receiver.get("mobile") or receiver.get("telephone")
-        if isinstance(phone, str) and _PLAIN_PHONE.fullmatch(phone.strip()):
-            receiver[MASKED_PHONE_KEY] = mask_phone(phone)
-        name = receiver.get("fullname")
-        if isinstance(name, str) and 0 < len(name.strip()) <= _MAX_PLAIN_NAME:
-            receiver[MASKED_NAME_KEY] = mask_name(name)
+JD_PII_POLICY = PiiPolicy(
+    drop_keys=frozenset({"vatInfo"}),
+    within={name: PiiPolicy(drop_keys=RECEIVER_PLAINTEXT) for name in RECEIVER_OBJECTS},
+    hash_keys=frozenset({"pin", "realPin", "open_id_buyer", "xid_buyer"}),
+    # Derived from the plaintext (``search``) before it is nulled; a phone ciphertext (``enSearch``) gives None.
+    masks=tuple(
+        mask
+        for receiver in RECEIVER_OBJECTS
+        for mask in (
+            Mask("phone", ("mobile", "telephone"), MASKED_PHONE_KEY, within=receiver),
+            Mask("name", ("fullname",), MASKED_NAME_KEY, within=receiver, plaintext=_plain_name),
+        )
+    ),
+)
 
 
 class _WindowQueue:
@@ -186,22 +169,10 @@ class OrdersStream(JdStream):
         start, end = self.incremental_bounds(context)
         window_seconds = int(self.config.get("window_seconds") or 86_400)
         self._windows = list(sliding_windows(start, end, window_seconds))
-        if self._windows:
-            self.logger.info(
-                "Syncing orders of shop %s modified %s .. %s in %d window(s) of <= %d s",
-                self.config["shop_id"], format_epoch(start), format_epoch(end), len(self._windows), window_seconds,
-            )
-        else:
-            self.logger.info("Nothing to sync: the bookmark %s is not before the end %s", format_epoch(start), format_epoch(end))
+        log_window_plan(self.logger, f"orders of shop {self.config['shop_id']} modified", start, end, self._windows, window_seconds)
         yield from super().get_records(context)
         if self._paginator is not None:
-            self.logger.info(
-                "Orders sync done: %d window(s) (%d split), %d page(s), %d rescan(s) after mid-window updates",
-                self._paginator.windows_completed,
-                self._paginator.windows_split,
-                self._paginator.pages_accepted,
-                self._paginator.rescans,
-            )
+            self.logger.info("Orders sync done: %s; %d window(s) split", self._paginator.summary(), self._paginator.windows_split)
 
     # ---- paging and requests
     def get_new_paginator(self) -> SplittingWindowPaginator:
@@ -279,14 +250,13 @@ class OrdersStream(JdStream):
                 "the access_token belongs to another shop; fix shop_id or access_token"
             )
             raise SourceAPIError(msg)
-        add_receiver_masks(row)
         return apply_pii_policy(row, JD_PII_POLICY, str(self.config["pii_salt"]))
 
 
 #: Buyer identity in refund applications: account ids pseudonymised, the buyer's name nulled; the reviewer's
 #: account (a shop employee) pseudonymised too, so reviews can still be counted per reviewer.
 JD_REFUND_PII_POLICY = PiiPolicy(
-    null_keys=frozenset({"buyerName"}),
+    drop_keys=frozenset({"buyerName"}),
     hash_keys=frozenset({"buyerId", "buyerPin", "open_id_buyer", "xid_buyer", "checkUserName", "checkUsername"}),
 )
 #: Tap-added: the application's latest known change (later of applyTime, checkTime, modified), the bookmark field.
@@ -499,7 +469,7 @@ def changed_at(row: Mapping[str, t.Any]) -> str | None:
 #: Buyer identity in after-sale services: account ids pseudonymised; the reviewer's name (a shop employee)
 #: pseudonymised; the buyer's problem description (free text that may hold a phone number or address) nulled.
 JD_AFTER_SALE_PII_POLICY = PiiPolicy(
-    null_keys=frozenset({"questionDesc", "customerName", "customerMobilePhone", "customerTel", "customerEmail"}),
+    drop_keys=frozenset({"questionDesc", "customerName", "customerMobilePhone", "customerTel", "customerEmail"}),
     hash_keys=frozenset({"customerPin", "openIdBuyer", "xidBuyer", "approveName", "approvePin", "open_id_buyer", "xid_buyer"}),
 )
 SERVICE_BILL_KEY = "sameOrderServiceBill"

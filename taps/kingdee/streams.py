@@ -24,7 +24,7 @@ if t.TYPE_CHECKING:
 SCHEMAS = SchemaDirectory(importlib.resources.files("orderlayer.taps.kingdee") / "schemas")
 
 #: Receiver contact fields of a sales order (personal data): nulled when a query asks for them.
-KINGDEE_PII_POLICY = PiiPolicy(null_keys=frozenset({"FLinkMan", "FLinkPhone", "FReceiveAddress", "FReceiverPhone", "FReceiverAddress"}))
+KINGDEE_PII_POLICY = PiiPolicy(drop_keys=frozenset({"FLinkMan", "FLinkPhone", "FReceiveAddress", "FReceiverPhone", "FReceiverAddress"}))
 
 
 def split_extra_keys(keys: t.Iterable[str]) -> tuple[list[str], list[str]]:

@@ -19,11 +19,10 @@ import typing as t
 from singer_sdk import SchemaDirectory, StreamSchema
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
-from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy
+from orderlayer.taps.common.pii import Mask, PiiPolicy, apply_pii_policy
 from orderlayer.taps.common.timeutil import format_epoch
 from orderlayer.taps.meituan import protocol as p
 from orderlayer.taps.meituan.client import MeituanStream
-from orderlayer.taps.meituan.pii import mask_name, mask_phone
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -39,7 +38,7 @@ DAY = 86_400
 #: and backup contacts are nulled; the receiver phone (often a privacy relay number) is salted-hashed —
 #: it is the only buyer identifier the order carries. Masks are derived first (see ``pii.py``).
 MEITUAN_PII_POLICY = PiiPolicy(
-    null_keys=frozenset(
+    drop_keys=frozenset(
         {
             "recipient_name",
             "recipient_address",
@@ -56,6 +55,10 @@ MEITUAN_PII_POLICY = PiiPolicy(
         }
     ),
     hash_keys=frozenset({"recipient_phone"}),
+    masks=(
+        Mask("phone", ("recipient_phone",), "recipient_phone_masked"),
+        Mask("name", ("recipient_name",), "recipient_name_masked"),
+    ),
 )
 
 
@@ -212,8 +215,6 @@ class OrdersStream(MeituanStream):
                 f"{self.app_poi_code}: fix app_poi_code (one tap config reads one store)"
             )
             raise SourceAPIError(msg)
-        row["recipient_phone_masked"] = mask_phone(row.get("recipient_phone"))
-        row["recipient_name_masked"] = mask_name(row.get("recipient_name"))
         return apply_pii_policy(row, MEITUAN_PII_POLICY, str(self.config["pii_salt"]))
 
 

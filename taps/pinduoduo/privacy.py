@@ -32,12 +32,6 @@ CIPHERTEXT_ONLY_FIELDS = frozenset(
     }
 )
 
-#: Plaintext by nature, always nulled; identifiers salted-hashed.
-PINDUODUO_PII_POLICY = PiiPolicy(
-    null_keys=frozenset({"phone_number_chosen_by_user"}),
-    hash_keys=frozenset({"open_address_id", "open_address_id_2"}),
-)
-
 # ``~<base64>~<version>~~`` or ``$<search index>$<base64>$<version>$$``: a separator-wrapped run of base64
 # characters and separators, ending in a doubled separator.
 _CIPHERTEXT = re.compile(r"([~$])[A-Za-z0-9+/=]{4,}\1[A-Za-z0-9+/=~$]*\1\1")
@@ -47,22 +41,14 @@ def is_ciphertext(value: t.Any) -> bool:  # noqa: ANN401
     return isinstance(value, str) and _CIPHERTEXT.fullmatch(value) is not None
 
 
+#: Plaintext by nature, always nulled; identifiers salted-hashed; receiver data kept only as ciphertext.
+PINDUODUO_PII_POLICY = PiiPolicy(
+    drop_keys=frozenset({"phone_number_chosen_by_user"}),
+    hash_keys=frozenset({"open_address_id", "open_address_id_2"}),
+    keep_only_if=dict.fromkeys(CIPHERTEXT_ONLY_FIELDS, is_ciphertext),
+)
+
+
 def scrub_order(record: dict, salt: str) -> dict:
-    """Null non-ciphertext receiver data, then apply :data:`PINDUODUO_PII_POLICY` (in place)."""
-    _null_plaintext(record)
+    """Apply :data:`PINDUODUO_PII_POLICY` (in place)."""
     return apply_pii_policy(record, PINDUODUO_PII_POLICY, salt)
-
-
-def _null_plaintext(obj: t.Any) -> None:  # noqa: ANN401
-    if type(obj) is dict:
-        for key in CIPHERTEXT_ONLY_FIELDS & obj.keys():
-            value = obj[key]
-            if value not in (None, "") and not is_ciphertext(value):
-                obj[key] = None
-        for value in obj.values():
-            if type(value) is dict or type(value) is list:
-                _null_plaintext(value)
-    elif type(obj) is list:
-        for item in obj:
-            if type(item) is dict or type(item) is list:
-                _null_plaintext(item)

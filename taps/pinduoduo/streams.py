@@ -8,12 +8,12 @@ import typing as t
 from singer_sdk import SchemaDirectory, StreamSchema
 
 from orderlayer.taps.common.errors import SourceAPIError
+from orderlayer.taps.common.paging import BackwardPage, BackwardWindowPaginator
 from orderlayer.taps.common.stream import bookmark_to_epoch
 from orderlayer.taps.common.timeutil import format_epoch
-from orderlayer.taps.common.windows import Window, sliding_windows
+from orderlayer.taps.common.windows import Window, log_window_plan, sliding_windows
 from orderlayer.taps.pinduoduo import protocol as p
 from orderlayer.taps.pinduoduo.client import PinduoduoStream
-from orderlayer.taps.pinduoduo.paging import BackwardPage, BackwardWindowPaginator, expected_rows
 from orderlayer.taps.pinduoduo.privacy import scrub_order
 
 if t.TYPE_CHECKING:
@@ -33,7 +33,7 @@ class OrdersStream(PinduoduoStream):
 
     Incremental on ``updated_at`` (naive Beijing time, the platform's own field) over ≤ 30-minute windows
     from the bookmark (or ``start_date``) to ``end_date`` (or the platform clock minus ``safety_lag_seconds``),
-    each paged backwards (``paging.py``). Windows share their boundary second and ascend, and each window is
+    each paged backwards (:class:`~orderlayer.taps.common.paging.BackwardWindowPaginator`). Windows share their boundary second and ascend, and each window is
     emitted oldest first, so the stream is sorted and a killed sync resumes from the last committed bookmark.
     """
 
@@ -100,26 +100,11 @@ class OrdersStream(PinduoduoStream):
         start, end = self.sync_range(context)
         window_seconds = int(self.config.get("window_seconds", p.MAX_WINDOW_SECONDS))
         self._windows = list(sliding_windows(start, end, window_seconds))
-        if self._windows:
-            self.logger.info(
-                "Syncing orders of shop %s updated %s .. %s in %d window(s) of <= %d s",
-                self.config["shop_id"],
-                format_epoch(start),
-                format_epoch(end),
-                len(self._windows),
-                window_seconds,
-            )
-        else:
-            self.logger.info("Nothing to sync: the start %s is not before the end %s", format_epoch(start), format_epoch(end))
+        log_window_plan(self.logger, f"orders of shop {self.config['shop_id']} updated", start, end, self._windows, window_seconds)
         yield from super().get_records(context)
         self._restore_bookmark(context)
         if self._paginator is not None:
-            self.logger.info(
-                "Orders sync done: %d window(s), %d page(s), %d rescan(s) after a window grew while paging",
-                self._paginator.windows_completed,
-                self._paginator.pages_accepted,
-                self._paginator.rescans,
-            )
+            self.logger.info("Orders sync done: %s", self._paginator.summary())
 
     def _restore_bookmark(self, context: Context | None) -> None:
         """Never end a run with the bookmark behind where it started: repeated quiet runs would walk it back."""
@@ -133,7 +118,11 @@ class OrdersStream(PinduoduoStream):
     # ---- paging and requests
     def get_new_paginator(self) -> BackwardWindowPaginator:
         self._paginator = BackwardWindowPaginator(
-            self._windows, self.page_size, replication_value=updated_at_epoch, logger=self.logger
+            self._windows,
+            self.page_size,
+            replication_value=updated_at_epoch,
+            stall_hint="lower 'page_size', or raise 'safety_lag_seconds' so windows end further behind the platform clock",
+            logger=self.logger,
         )
         return self._paginator
 
@@ -167,7 +156,7 @@ class OrdersStream(PinduoduoStream):
             return "response 'order_sn_list' is not a list"
         token = self._paginator.current_value if self._paginator is not None else None
         if token is not None:
-            expected = expected_rows(total, token.page, self.page_size)
+            expected = self._paginator.expected_rows(total)
             if len(records) != expected:
                 return (
                     f"page {token.page} holds {len(records)} order(s) but total_count {total} implies {expected} "

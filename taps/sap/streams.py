@@ -13,8 +13,7 @@ from singer_sdk.streams.rest import HTTPRequest
 from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy
 from orderlayer.taps.common.stream import bookmark_to_epoch
-from orderlayer.taps.common.timeutil import format_epoch
-from orderlayer.taps.common.windows import Window, sliding_windows
+from orderlayer.taps.common.windows import Window, log_window_plan, sliding_windows
 from orderlayer.taps.sap import protocol as p
 from orderlayer.taps.sap.client import SapPage, SapStream, SeekPaginator, load_payload, ms_literal
 
@@ -91,16 +90,7 @@ class SalesOrdersStream(SapStream):
         start, end = self.incremental_bounds(context)
         window_seconds = int(self.config.get("window_seconds", 7 * 86_400))
         self._windows = list(sliding_windows(start, end, window_seconds))
-        if self._windows:
-            self.logger.info(
-                "Syncing sales orders changed %s .. %s in %d window(s) of <= %d s",
-                format_epoch(start),
-                format_epoch(end),
-                len(self._windows),
-                window_seconds,
-            )
-        else:
-            self.logger.info("Nothing to sync: the bookmark %s is not before the end %s", format_epoch(start), format_epoch(end))
+        log_window_plan(self.logger, "sales orders changed", start, end, self._windows, window_seconds)
         yield from super().get_records(context)
         if self._paginator is not None:
             self.logger.info(

@@ -9,12 +9,12 @@ import typing as t
 from singer_sdk import SchemaDirectory, StreamSchema
 
 from orderlayer.taps.common.errors import SourceAPIError
-from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy
+from orderlayer.taps.common.paging import BackwardPage, BackwardWindowPaginator
+from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy, is_masked
 from orderlayer.taps.common.timeutil import format_epoch
-from orderlayer.taps.common.windows import Window, sliding_windows
+from orderlayer.taps.common.windows import Window, log_window_plan, sliding_windows
 from orderlayer.taps.taobao import protocol as p
 from orderlayer.taps.taobao.client import TaobaoStream
-from orderlayer.taps.taobao.paging import BackwardWindowPaginator, TradePage
 
 if t.TYPE_CHECKING:
     import requests
@@ -43,30 +43,17 @@ DEFAULT_TRADE_TYPES: tuple[str, ...] = (
     "external_trade", "o2o_offlinetrade", "nopaid", "pre_auth_type", "tmall_i18n",
 )  # fmt: skip
 
-#: Architecture principle 6 for Taobao (fact sheet §5 "PII"): buyer identifiers are pseudonymised
-#: (salted hash); receiver fields are kept only as the platform's masks (see ``MASK_OR_NULL``).
-TAOBAO_PII_POLICY = PiiPolicy(
-    null_keys=frozenset({"buyer_email", "buyer_alipay_no", "receiver_id_card", "id_card_no"}),
-    hash_keys=frozenset({"buyer_nick", "buyer_open_uid", "donee_nick", "donee_open_uid"}),
-)
 #: Receiver fields that are masked in list answers (``张**``, ``138****1234``) but plaintext for apps with
 #: decrypt rights: a value without ``*`` is plaintext and is nulled; the OAID (an opaque id) is kept.
 MASK_OR_NULL = frozenset({"receiver_name", "receiver_mobile", "receiver_phone", "receiver_address"})
 
-
-def keep_masks_only(obj: t.Any) -> None:  # noqa: ANN401
-    """Null every ``MASK_OR_NULL`` value that is not a mask, at any nesting level (in place)."""
-    if isinstance(obj, dict):
-        for key in MASK_OR_NULL & obj.keys():
-            value = obj[key]
-            if value is not None and not (isinstance(value, str) and "*" in value):
-                obj[key] = None
-        for value in obj.values():
-            if isinstance(value, (dict, list)):
-                keep_masks_only(value)
-    elif isinstance(obj, list):
-        for item in obj:
-            keep_masks_only(item)
+#: Architecture principle 6 for Taobao (fact sheet §5 "PII"): buyer identifiers are pseudonymised
+#: (salted hash); receiver fields are kept only as the platform's masks (see ``MASK_OR_NULL``).
+TAOBAO_PII_POLICY = PiiPolicy(
+    drop_keys=frozenset({"buyer_email", "buyer_alipay_no", "receiver_id_card", "id_card_no"}),
+    hash_keys=frozenset({"buyer_nick", "buyer_open_uid", "donee_nick", "donee_open_uid"}),
+    keep_only_if=dict.fromkeys(MASK_OR_NULL, is_masked),
+)
 
 
 def trades_of(body: dict) -> t.Any:  # noqa: ANN401
@@ -115,8 +102,11 @@ class OrdersStream(TaobaoStream):
 
     Incremental on ``modified`` (naive Beijing time, the replication key and bookmark) over windows of at
     most one day (config ``window_seconds``, default 30 minutes as the docs recommend), each paged
-    backwards (see ``paging.py``) and emitted oldest first: the stream is sorted, and a killed sync resumes
-    from the last bookmark it committed (``>=``: that second is re-read, never skipped).
+    backwards (see :class:`~orderlayer.taps.common.paging.BackwardWindowPaginator`) and emitted oldest first: the
+    stream is sorted, and a killed sync resumes from the last bookmark it committed (``>=``: that second is re-read,
+    never skipped). TOP serves a window's trades by ``modified`` descending and its docs prescribe paging from the
+    last page; the last page is known only from ``total_results`` (hence ``use_has_next=false``). Whether a range's
+    end is inclusive is unconfirmed, so each window is buffered and de-duplicated by ``tid`` (``key_of``).
     """
 
     name = "orders"
@@ -149,39 +139,26 @@ class OrdersStream(TaobaoStream):
                 p.HORIZON_DAYS,
             )
         self._windows = list(sliding_windows(start, end, window_seconds))
-        if self._windows:
-            self.logger.info(
-                "Syncing trades of shop %s modified %s .. %s (Beijing) in %d window(s) of <= %d s",
-                self.config["shop_id"],
-                p.format_time(start),
-                p.format_time(end),
-                len(self._windows),
-                window_seconds,
-            )
-        else:
-            self.logger.info("Nothing to sync: the bookmark %s is not before the end %s", format_epoch(start), format_epoch(end))
+        what = f"trades of shop {self.config['shop_id']} modified (Beijing)"
+        log_window_plan(self.logger, what, start, end, self._windows, window_seconds, show=p.format_time)
         yield from super().get_records(context)
         if self._paginator is not None:
-            self.logger.info(
-                "Trades sync done: %d window(s), %d page(s), %d rescan(s), %d duplicate row(s) dropped",
-                self._paginator.windows_completed,
-                self._paginator.pages_fetched,
-                self._paginator.rescans,
-                self._paginator.duplicates_dropped,
-            )
+            self.logger.info("Trades sync done: %s", self._paginator.summary())
 
     # ---- paging and requests
     def get_new_paginator(self) -> BackwardWindowPaginator:
         self._paginator = BackwardWindowPaginator(
             self._windows,
             self.page_size,
-            modified_of=modified_epoch,
+            replication_value=modified_epoch,
             key_of=lambda trade: str(trade_id(trade)),
+            max_stalled_rescans=5,
+            stall_hint="the window reaches the present: raise 'safety_lag_seconds' or set an 'end_date' in the past, and retry",
             logger=self.logger,
         )
         return self._paginator
 
-    def prepare_request_payload(self, context: Context | None, next_page_token: TradePage | None) -> dict[str, t.Any]:  # noqa: ARG002
+    def prepare_request_payload(self, context: Context | None, next_page_token: BackwardPage | None) -> dict[str, t.Any]:  # noqa: ARG002
         if next_page_token is None:
             msg = f"{self.top_method} needs a window; the paginator yielded none"
             raise RuntimeError(msg)
@@ -189,7 +166,7 @@ class OrdersStream(TaobaoStream):
             "fields": ",".join(self.config.get("fields") or DEFAULT_FIELDS),
             "start_modified": p.format_time(next_page_token.window_start),
             "end_modified": p.format_time(next_page_token.window_end),
-            "page_no": next_page_token.page_no,
+            "page_no": next_page_token.page,
             "page_size": self.page_size,
             # The total is needed to start from the last page (has_next paging only goes forward).
             "use_has_next": "false",
@@ -223,7 +200,7 @@ class OrdersStream(TaobaoStream):
         total = int(body.get("total_results") or 0)
         if self._paginator is None:
             return trades
-        return self._paginator.take_page(total, trades)
+        return self._paginator.accept_page(total, trades) or []
 
     # ---- per record
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:  # noqa: ARG002
@@ -242,7 +219,6 @@ class OrdersStream(TaobaoStream):
             )
             raise SourceAPIError(msg)
         row["shop_id"] = str(self.config["shop_id"])
-        keep_masks_only(row)
         return apply_pii_policy(row, TAOBAO_PII_POLICY, str(self.config["pii_salt"]))
 
     def _increment_stream_state(self, latest_record: dict, *, context: Context | None = None) -> None:

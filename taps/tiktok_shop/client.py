@@ -4,8 +4,8 @@
   5 minutes back to 30 s ahead — and the current access token in ``x-tts-access-token``) and renews
   the token at the auth host when the gateway answers 105002.
 * :func:`classify` maps ``{code, message, request_id, data}`` to retry / refresh / fatal.
-* :class:`WindowedCursorPaginator` walks ``update_time`` windows ``[ge, lt)`` and, inside each, the
-  ``page_token``/``next_page_token`` cursor to its end.
+* window paging is the shared :class:`~orderlayer.taps.common.paging.WindowedCursorPaginator`
+  (``update_time`` windows ``[ge, lt)``, the ``page_token``/``next_page_token`` cursor inside each).
 * :class:`TikTokShopStream` wires them into :class:`~orderlayer.taps.common.stream.ResilientStream`.
 
 Signing lives in the authenticator because singer-sdk prepares a request once per page and re-sends
@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
-from singer_sdk.pagination import BaseAPIPaginator
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError, TokenRefreshedError
 from orderlayer.taps.common.http import mount_rate_limiter
@@ -37,9 +36,7 @@ from orderlayer.taps.common.tokens import TokenKeeper, expiry_from
 from orderlayer.taps.tiktok_shop import protocol as p
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
-
-    from orderlayer.taps.common.windows import Window
+    from collections.abc import Callable, Mapping
 
 __all__ = [
     "Action",
@@ -47,8 +44,6 @@ __all__ = [
     "TikTokShopAuthenticator",
     "TikTokShopConnection",
     "TikTokShopStream",
-    "WindowCursor",
-    "WindowedCursorPaginator",
     "classify",
     "fatal_hint",
 ]
@@ -293,122 +288,6 @@ class TikTokShopConnection:
 
 
 # --------------------------------------------------------------------------- paging
-@dataclass(frozen=True)
-class WindowCursor:
-    """Pagination token: the window ``[start, end)`` (epoch s), the cursor in it, the page and scan number."""
-
-    window_start: int
-    window_end: int
-    page_token: str = ""
-    page: int = 0
-    scan: int = 0
-
-
-class WindowedCursorPaginator(BaseAPIPaginator[WindowCursor | None]):
-    """Walks ``windows`` ascending; inside each, follows ``next_page_token`` until it is empty or missing.
-
-    A cursor may be an offset in disguise: when an order of the window is updated while we page, it
-    leaves the window and the next page would skip a row. The window's ``total_count`` changes then;
-    :meth:`accept_page` rejects that page before its records are emitted and :meth:`get_next` rescans
-    the window from the ``update_time`` of the last record already emitted (rows at that second are
-    re-sent; the loader and staging drop duplicates). Without a ``total_count`` no drift is detected.
-    """
-
-    def __init__(
-        self,
-        windows: Iterable[Window],
-        *,
-        replication_value: Callable[[dict], int | None],
-        detect_drift: bool = True,
-        max_stalled_rescans: int = 10,
-        logger: logging.Logger | None = None,
-    ) -> None:
-        self._windows = iter(windows)
-        first = next(self._windows, None)
-        super().__init__(None if first is None else WindowCursor(first.start, first.end))
-        if first is None:
-            self._finished = True
-        self.replication_value = replication_value
-        self.detect_drift = detect_drift
-        self.max_stalled_rescans = max_stalled_rescans
-        self.logger = logger or logging.getLogger(__name__)
-        self._baseline_total: int | None = None
-        self._next_token = ""
-        self._last_emitted: int | None = None
-        self._drifted = False
-        self._stalled = 0
-        self.pages_accepted = 0
-        self.rescans = 0
-        self.windows_completed = 0
-
-    def accept_page(self, total: int | None, next_page_token: str, records: list[dict]) -> bool:
-        """Check a page before its records are emitted; False = drop it (the window is rescanned)."""
-        cursor = self.current_value
-        if cursor is None:
-            return False
-        if self.detect_drift and total is not None:
-            if cursor.page == 0 or self._baseline_total is None:
-                self._baseline_total = total
-            elif total != self._baseline_total:
-                self._drifted = True
-                self.logger.warning(
-                    "Window [%d, %d) changed while paging (total_count %d -> %d at page %d); rescanning it from the "
-                    "last emitted update_time so no order is skipped",
-                    cursor.window_start,
-                    cursor.window_end,
-                    self._baseline_total,
-                    total,
-                    cursor.page,
-                )
-                return False
-        if next_page_token and next_page_token == cursor.page_token:
-            msg = "the order search returned the page_token it was given: paging would loop; report it to TikTok with the request_id"
-            raise SourceAPIError(msg)
-        self._next_token = next_page_token
-        if records:
-            try:
-                self._last_emitted = self.replication_value(records[-1])
-            except (KeyError, TypeError, ValueError):
-                self._last_emitted = None  # cannot narrow; a rescan starts at the window start
-        self.pages_accepted += 1
-        return True
-
-    def continue_if_empty(self, response: requests.Response) -> bool:  # noqa: ARG002
-        # An empty window (or a dropped page) is not the end: more windows may follow.
-        return True
-
-    def get_next(self, response: requests.Response) -> WindowCursor | None:  # noqa: ARG002
-        cursor = self.current_value
-        if cursor is None:
-            return None
-        if self._drifted:
-            self._drifted = False
-            restart = cursor.window_start
-            if self._last_emitted is not None and self._last_emitted > cursor.window_start:
-                restart = min(self._last_emitted, cursor.window_end)
-                self._stalled = 0
-            else:
-                self._stalled += 1
-                if self._stalled > self.max_stalled_rescans:
-                    msg = (
-                        f"window [{cursor.window_start}, {cursor.window_end}) kept changing while paging "
-                        f"({self._stalled} rescans without progress); lower 'window_seconds' or 'page_size' and retry"
-                    )
-                    raise SourceAPIError(msg)
-            self.rescans += 1
-            self._baseline_total = None
-            return WindowCursor(restart, cursor.window_end, "", 0, cursor.scan + 1)
-        if self._next_token:
-            token, self._next_token = self._next_token, ""
-            return WindowCursor(cursor.window_start, cursor.window_end, token, cursor.page + 1, cursor.scan)
-        self.windows_completed += 1
-        self._baseline_total = None
-        self._last_emitted = None
-        self._stalled = 0
-        window = next(self._windows, None)
-        return None if window is None else WindowCursor(window.start, window.end)
-
-
 def as_optional_int(value: t.Any, name: str) -> int | None:  # noqa: ANN401
     """``total_count`` may be missing; when present it must be an integer (some proxies send strings)."""
     if value is None:

@@ -8,11 +8,12 @@ import typing as t
 from singer_sdk import SchemaDirectory, StreamSchema
 
 from orderlayer.taps.common.errors import SourceAPIError
-from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy
+from orderlayer.taps.common.paging import WindowCursor, WindowedCursorPaginator
+from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy, is_masked
 from orderlayer.taps.common.timeutil import format_epoch
 from orderlayer.taps.common.windows import Window, sliding_windows
 from orderlayer.taps.tiktok_shop import protocol as p
-from orderlayer.taps.tiktok_shop.client import TikTokShopStream, WindowCursor, WindowedCursorPaginator, as_optional_int
+from orderlayer.taps.tiktok_shop.client import TikTokShopStream, as_optional_int
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -22,31 +23,25 @@ SCHEMAS = SchemaDirectory(importlib.resources.files("orderlayer.taps.tiktok_shop
 #: Architecture principle 6 for TikTok Shop (sheet §7 "Buyer and PII"): address lines, names and
 #: post codes are nulled, free text from the buyer and Brazil's CPF too; buyer ids are pseudonymised.
 TIKTOK_PII_POLICY = PiiPolicy(
-    null_keys=frozenset({"buyer_message", "cpf", "cpf_name"}),
-    null_subkeys={
-        "recipient_address": frozenset({
-            "full_address", "address_detail", "address_line1", "address_line2", "address_line3", "address_line4",
-            "address_line_list", "first_name", "last_name", "first_name_local_script", "last_name_local_script",
-            "zipcode", "postal_code", "delivery_preferences",
-        }),
+    drop_keys=frozenset({"buyer_message", "cpf", "cpf_name"}),
+    within={
+        "recipient_address": PiiPolicy(
+            drop_keys=frozenset({
+                "full_address", "address_detail", "address_line1", "address_line2", "address_line3", "address_line4",
+                "address_line_list", "first_name", "last_name", "first_name_local_script", "last_name_local_script",
+                "zipcode", "postal_code", "delivery_preferences",
+            }),
+            # TikTok sends these masked (``(+1)213*****34``, ``J***n``): kept only while they carry a mask.
+            keep_only_if={"name": is_masked, "phone": is_masked},
+        ),
     },
     hash_keys=frozenset({"user_id", "buyer_email"}),
 )
-#: Receiver fields TikTok sends masked (``(+1)213*****34``, ``J***n``): kept only while they carry a mask.
-MASKED_RECIPIENT_FIELDS = ("name", "phone")
-MASK_CHARACTER = "*"
 
 
 def scrub_order(order: dict, salt: str) -> dict:
-    """Apply :data:`TIKTOK_PII_POLICY`, then drop any receiver name/phone that is not a mask."""
-    apply_pii_policy(order, TIKTOK_PII_POLICY, salt)
-    address = order.get("recipient_address")
-    if isinstance(address, dict):
-        for key in MASKED_RECIPIENT_FIELDS:
-            value = address.get(key)
-            if value is not None and MASK_CHARACTER not in str(value):
-                address[key] = None  # unmasked: plaintext personal data never leaves the tap
-    return order
+    """Apply :data:`TIKTOK_PII_POLICY` (in place)."""
+    return apply_pii_policy(order, TIKTOK_PII_POLICY, salt)
 
 
 class AuthorizedShopsStream(TikTokShopStream):
@@ -145,12 +140,7 @@ class OrdersStream(TikTokShopStream):
         )
         yield from super().get_records(context)
         if self._paginator is not None:
-            self.logger.info(
-                "Orders sync done: %d window(s), %d page(s), %d rescan(s) after mid-window updates",
-                self._paginator.windows_completed,
-                self._paginator.pages_accepted,
-                self._paginator.rescans,
-            )
+            self.logger.info("Orders sync done: %s", self._paginator.summary())
 
     # ---- paging and requests
     def get_new_paginator(self) -> WindowedCursorPaginator:

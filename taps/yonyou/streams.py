@@ -26,7 +26,7 @@ SCHEMAS = SchemaDirectory(importlib.resources.files("orderlayer.taps.yonyou") / 
 
 #: Receiver contact fields are nulled; the salesperson's name (an employee) is pseudonymised.
 YONYOU_PII_POLICY = PiiPolicy(
-    null_keys=frozenset({"receiver", "receiveMobile", "receiveAddress", "receiveTelePhone", "receiveContacter", "receiveContacterPhone"}),
+    drop_keys=frozenset({"receiver", "receiveMobile", "receiveAddress", "receiveTelePhone", "receiveContacter", "receiveContacterPhone"}),
     hash_keys=frozenset({"corpContactUserName"}),
 )
 
@@ -88,12 +88,7 @@ class SalesOrdersStream(YonyouStream):
         )
         yield from super().get_records(context)
         if self._paginator is not None:
-            self.logger.info(
-                "Sales orders sync done: %d window(s), %d page(s), %d rescan(s) after mid-window changes",
-                self._paginator.windows_completed,
-                self._paginator.pages_accepted,
-                self._paginator.rescans,
-            )
+            self.logger.info("Sales orders sync done: %s", self._paginator.summary())
 
     # ---- requests
     def _row_epoch(self, row: dict) -> int | None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import importlib.resources
 import json
 import typing as t
+from dataclasses import replace
 
 from singer_sdk import SchemaDirectory, StreamSchema
 
 from orderlayer.taps.common.errors import SourceAPIError
-from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy
-from orderlayer.taps.common.timeutil import format_epoch
-from orderlayer.taps.common.windows import Window, sliding_windows
+from orderlayer.taps.common.pii import Mask, PiiPolicy, apply_pii_policy
+from orderlayer.taps.common.windows import Window, log_window_plan, sliding_windows
 from orderlayer.taps.youzan import protocol as p
 from orderlayer.taps.youzan.client import WindowPlan, YouzanStream, YouzanWindowPaginator
 
@@ -24,9 +24,9 @@ SCHEMAS = SchemaDirectory(importlib.resources.files("orderlayer.taps.youzan") / 
 #: Architecture principle 6 for Youzan (fact sheet §3 "PII"): the full street address, the address extras
 #: (coordinates, id-card number), buyer phone and nicknames, id-card numbers and gift receivers' contact data
 #: are nulled at every level; buyer identifiers are pseudonymised. Receiver name and phone are kept only as
-#: masks (see :func:`mask_receiver`).
+#: masks (see :data:`RECEIVER_POLICIES`).
 YOUZAN_PII_POLICY = PiiPolicy(
-    null_keys=frozenset(
+    drop_keys=frozenset(
         {
             "delivery_address",
             "address_extra",
@@ -42,34 +42,20 @@ YOUZAN_PII_POLICY = PiiPolicy(
     ),
     hash_keys=frozenset({"buyer_id", "fans_id", "outer_user_id", "yz_open_id", "union_id", "unionid"}),
 )
-RECEIVER_MASKING = ("mask", "null")
-
-
-def mask_phone(value: str) -> str:
-    """``13812345678`` -> ``138****5678``; a value that already carries ``*`` is the platform's mask, kept."""
-    if "*" in value:
-        return value
-    digits = value.strip()
-    return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 8 else "*" * len(digits)
-
-
-def mask_name(value: str) -> str:
-    """``张三丰`` -> ``张**``; a value that already carries ``*`` is kept."""
-    if "*" in value:
-        return value
-    name = value.strip()
-    return name[:1] + "*" * (len(name) - 1) if len(name) > 1 else "*" * len(name)
-
-
-def mask_receiver(order: dict, mode: str) -> None:
-    """Receiver name and phone become masks (``mode="mask"``) or null (``"null"``), in place."""
-    address = order.get("address_info")
-    if not isinstance(address, dict):
-        return
-    for key, masker in (("receiver_name", mask_name), ("receiver_tel", mask_phone)):
-        value = address.get(key)
-        if isinstance(value, str) and value:
-            address[key] = masker(value) if mode == "mask" else None
+#: Config ``receiver_masking``: the receiver's name and phone (``address_info``) kept as masks, or dropped.
+RECEIVER_POLICIES = {
+    "mask": replace(
+        YOUZAN_PII_POLICY,
+        masks=(
+            Mask("name", ("receiver_name",), "receiver_name", within="address_info"),
+            Mask("phone", ("receiver_tel",), "receiver_tel", within="address_info"),
+        ),
+    ),
+    "null": replace(
+        YOUZAN_PII_POLICY, within={"address_info": PiiPolicy(drop_keys=frozenset({"receiver_name", "receiver_tel"}))}
+    ),
+}
+RECEIVER_MASKING = tuple(RECEIVER_POLICIES)
 
 
 class OrdersStream(YouzanStream):
@@ -114,20 +100,12 @@ class OrdersStream(YouzanStream):
         window_seconds = int(self.config.get("window_seconds", 86_400))
         self._plan = WindowPlan(sliding_windows(start, end, window_seconds))
         self._buffer = []
-        if len(self._plan):
-            self.logger.info(
-                "Syncing orders of shop %s updated %s .. %s in %d window(s) of <= %d s",
-                self.config["kdt_id"], format_epoch(start), format_epoch(end), len(self._plan), window_seconds,
-            )
-        else:
-            self.logger.info("Nothing to sync: the bookmark %s is not before the end %s", format_epoch(start), format_epoch(end))
+        log_window_plan(self.logger, f"orders of shop {self.config['kdt_id']} updated", start, end, self._plan, window_seconds)
         yield from super().get_records(context)
         if self._paginator is not None:
             self.logger.info(
-                "Orders sync done: %d window(s) (%d split for the %d-row depth limit), %d page(s), %d rescan(s) "
-                "after mid-window updates",
-                self._paginator.windows_completed, self._plan.splits, self.max_page_no * self.page_size,
-                self._paginator.pages_accepted, self._paginator.rescans,
+                "Orders sync done: %s; %d window(s) split for the %d-row depth limit",
+                self._paginator.summary(), self._plan.splits, self.max_page_no * self.page_size,
             )
 
     # ---- paging and requests
@@ -228,8 +206,8 @@ class OrdersStream(YouzanStream):
 
     # ---- per record
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:  # noqa: ARG002
-        mask_receiver(row, str(self.config.get("receiver_masking", "mask")))
-        return apply_pii_policy(row, YOUZAN_PII_POLICY, str(self.config["pii_salt"]))
+        policy = RECEIVER_POLICIES[str(self.config.get("receiver_masking", "mask"))]
+        return apply_pii_policy(row, policy, str(self.config["pii_salt"]))
 
 
 def _total(data: dict) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import typing as t
 
 import pytest
@@ -33,3 +34,23 @@ def target_jsonl() -> t.Any:  # noqa: ANN401
     from tests.support.thirdparty import TargetJsonl, ensure_target_jsonl
 
     return TargetJsonl(ensure_target_jsonl())
+
+
+@pytest.fixture
+def asked_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every ``time.sleep`` of this test (the retry loop's waits among them), in seconds, in order.
+
+    A test then checks what the code asked for rather than how long this machine took. Waits under a second are
+    slept (the sandboxes' timing stays real); longer ones are only recorded, so a tap that wrongly sleeps off a
+    long hint fails the test at once instead of hanging it.
+    """
+    real_sleep = time.sleep
+    asked: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        asked.append(seconds)
+        if seconds < 1:
+            real_sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    return asked

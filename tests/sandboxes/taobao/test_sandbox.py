@@ -125,7 +125,7 @@ def test_expiry_rate_limit_busy_and_permission_faults(taobao_sandbox: Factory) -
     sandbox.expire_tokens()
     assert error(call(sandbox, window(sandbox))) == (27, p.SUB_SESSION_EXPIRED)
     sandbox.set_faults(rate_limit_next=1, busy_next=1)
-    fresh = sandbox._issue(SHOP)[0]  # noqa: SLF001 - a new session (the old one stays expired)
+    fresh = sandbox.tokens.issue(SHOP)[0]  # a new session (the old one stays expired)
     limited = call(sandbox, window(sandbox), session=fresh)["error_response"]
     assert limited["code"] == 7 and p.ban_seconds(limited["sub_msg"]) == 7
     assert error(call(sandbox, window(sandbox), session=fresh)) == (15, p.SUB_SERVICE_BUSY)

@@ -162,8 +162,8 @@ def test_secret_filter_rewrites_records(caplog: pytest.LogCaptureFixture) -> Non
 # --------------------------------------------------------------------------- PII
 def test_pii_policy_nulls_nested_and_hashes() -> None:
     policy = PiiPolicy(
-        null_keys=frozenset({"post_tel", "user_id_info"}),
-        null_subkeys={"post_addr": frozenset({"detail"})},
+        drop_keys=frozenset({"post_tel", "user_id_info"}),
+        within={"post_addr": PiiPolicy(drop_keys=frozenset({"detail"}))},
         hash_keys=frozenset({"buyer_id"}),
     )
     record = {

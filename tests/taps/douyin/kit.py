@@ -12,6 +12,7 @@ import typing as t
 from tests.support.singer_run import SyncResult as BaseSyncResult
 from tests.support.singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
 from tests.support.singer_run import run_tap as run_any_tap
+from tests.taps.specs import ProtocolSpec, StandardSpec, ThirdPartySpec
 
 from orderlayer.sandboxes.douyin.server import DouyinSandbox
 from orderlayer.taps.douyin.tap import TapDouyin
@@ -50,3 +51,63 @@ def tap_config(sandbox: DouyinSandbox, shop: str = SHOP, **overrides: t.Any) -> 
 
 def search_calls(sandbox: DouyinSandbox) -> list[dict]:
     return [e for e in sandbox.requests if e["path"] == "/order/searchList"]
+
+
+def _standard_sandbox() -> tuple[DouyinSandbox, dict]:
+    sandbox = DouyinSandbox(APP_KEY, APP_SECRET, 5, AS_OF, 300, [SHOP], days=10, qps=None)
+    base_url = sandbox.start()
+    return sandbox, {"base_url": base_url, "access_token": sandbox.access_token(SHOP), "refresh_token": sandbox.refresh_token(SHOP)}
+
+
+STANDARD = StandardSpec(
+    tap_class=TapDouyin,
+    config={
+        "base_url": "http://127.0.0.1:9",  # this and the tokens: filled in once the sandbox started
+        "app_key": APP_KEY,
+        "app_secret": APP_SECRET,
+        "shop_id": SHOP,
+        "access_token": "replaced-by-sandbox",
+        "refresh_token": "replaced-by-sandbox",
+        "start_date": "2024-11-21T04:00:00+00:00",
+        "end_date": AS_OF.isoformat(),
+        "pii_salt": PII_SALT,
+        "max_requests_per_second": 1000,
+        "retry_base_seconds": 0.001,
+        # One window over the whole range: a full sync has no boundary duplicates, which the suite's
+        # primary-key uniqueness test would (rightly, for it) count as a failure.
+        "window_seconds": 30 * 86_400,
+    },
+    start=_standard_sandbox,
+    max_records_limit=120,
+)
+
+
+def _douyin_checks(sandbox: DouyinSandbox, rows: list[dict]) -> None:
+    assert all(isinstance(row["order_id"], str) and len(row["order_id"]) == 19 for row in rows)  # ids as text, digit for digit
+
+
+def _third_party_sandbox(make: t.Callable[..., DouyinSandbox]) -> tuple[DouyinSandbox, dict]:
+    sandbox = make(60)
+    return sandbox, sandbox.tap_config(SHOP)
+
+
+THIRD_PARTY = ThirdPartySpec(
+    tap_class=TapDouyin,
+    fixture="make_sandbox",
+    start=_third_party_sandbox,
+    id_key="order_id",
+    expected_ids=lambda sandbox: {sandbox.generator.order_id_of(i) for i in sandbox.generator.indexes_for_shop(SHOP)},
+    check=_douyin_checks,
+)
+
+
+PROTOCOL = ProtocolSpec(
+    fixture="make_sandbox",
+    tap_class=TapDouyin,
+    start=lambda make, hint: make(100, retry_after_seconds=hint),
+    config=tap_config,
+    calls=search_calls,
+    code_key="code",
+    throttle_codes=(60000, 10000),
+    give_up_names="60000",
+)

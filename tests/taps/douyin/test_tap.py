@@ -18,7 +18,6 @@ from tests.taps.douyin.kit import APP_SECRET, OTHER_SHOP, PII_SALT, SHOP, TapFai
 from singer_sdk.exceptions import ConfigValidationError
 
 from orderlayer.taps.common.pii import apply_pii_policy, salted_hash
-from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.douyin.client import DouyinAPIError, WindowedPagePaginator
 from orderlayer.sandboxes.douyin.server import DouyinSandbox
 from orderlayer.taps.douyin.streams import DOUYIN_PII_POLICY, OrdersStream
@@ -129,37 +128,6 @@ def test_retries_gateway_outage_and_read_timeouts(make_sandbox: Factory) -> None
     arrivals = sorted(search_calls(sandbox), key=lambda e: e["at"])
     assert [e.get("fault") for e in arrivals[:3]] == ["stall", "http_503", None]  # timed out, 503, served
     assert arrivals[0]["params"] == arrivals[2]["params"]  # the same page, retried
-
-
-def test_gives_up_after_max_tries_with_clear_message(make_sandbox: Factory) -> None:
-    sandbox = make_sandbox(100)
-    sandbox.set_faults(rate_limit_next=100)
-    with pytest.raises(TapFailed) as info:
-        run_tap(tap_config(sandbox, max_tries=3))
-    assert isinstance(info.value.cause, SourceAPIError)
-    message = str(info.value.cause)
-    assert "after 3 tries" in message and "60000" in message and "run the sync again later" in message
-    assert len(search_calls(sandbox)) == 3
-
-
-def test_retry_after_hint_is_honoured(make_sandbox: Factory) -> None:
-    sandbox = make_sandbox(100, retry_after_seconds=0.4)
-    sandbox.set_faults(rate_limit_next=1)
-    run_tap(tap_config(sandbox))
-    calls = search_calls(sandbox)
-    assert calls[0]["code"] == 60000 and calls[1]["code"] == 10000
-    assert calls[1]["at"] - calls[0]["at"] >= 0.3  # the hint asks 0.4 s; backoff alone would wait ~1 ms here
-
-
-def test_retry_after_above_cap_fails_fast(make_sandbox: Factory) -> None:
-    sandbox = make_sandbox(100, retry_after_seconds=300)
-    sandbox.set_faults(rate_limit_next=1)
-    started = time.monotonic()
-    with pytest.raises(TapFailed) as info:
-        run_tap(tap_config(sandbox, retry_max_wait_seconds=5))
-    assert time.monotonic() - started < 5
-    assert "retry after 300 s, more than the 5 s cap" in str(info.value.cause)
-    assert len(search_calls(sandbox)) == 1
 
 
 def test_expired_token_is_refreshed_once_and_sync_completes(make_sandbox: Factory) -> None:

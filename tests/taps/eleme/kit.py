@@ -10,6 +10,7 @@ import typing as t
 
 import pytest
 from tests.taps.meituan.kit import AS_OF, SyncResult, TapFailed, fast, run_tap
+from tests.taps.specs import ProtocolSpec, StandardSpec, ThirdPartySpec
 
 from orderlayer.sandboxes.eleme.server import ElemeSandbox
 from orderlayer.taps.eleme.tap import TapEleme
@@ -48,3 +49,61 @@ def make_eleme() -> t.Iterator[t.Callable[..., ElemeSandbox]]:
     yield factory
     for sandbox in started:
         sandbox.stop()
+
+
+def _standard_sandbox() -> tuple[ElemeSandbox, dict]:
+    sandbox = ElemeSandbox(5, AS_OF, 80, [SHOP], days=10, qps=None)
+    sandbox.start()
+    config = sandbox.tap_config(SHOP)
+    return sandbox, {key: config[key] for key in ("base_url", "source", "secret")}
+
+
+STANDARD = StandardSpec(
+    tap_class=TapEleme,
+    config={
+        "base_url": "http://127.0.0.1:9/",  # this and the partner credentials: filled in once the sandbox started
+        "source": "replaced-by-sandbox",
+        "secret": "replaced-by-sandbox",
+        "shop_id": SHOP,
+        "start_date": "2024-11-21T04:00:00+00:00",
+        "end_date": AS_OF.isoformat(),
+        "pii_salt": PII_SALT,
+        "max_requests_per_second": 1000,
+        "retry_base_seconds": 0.001,
+    },
+    start=_standard_sandbox,
+    max_records_limit=60,
+)
+
+
+def _eleme_checks(sandbox: ElemeSandbox, rows: list[dict]) -> None:
+    # ids travel as text, digit for digit: 14-digit order ids, 19-digit Ele.me ids beyond 2^53
+    assert all(len(row["order_id"]) == 14 and len(row["order"]["eleme_order_id"]) == 19 for row in rows)
+    assert all(isinstance(row["order"]["eleme_order_id"], str) for row in rows)
+
+
+def _third_party_sandbox(make: t.Callable[..., ElemeSandbox]) -> tuple[ElemeSandbox, dict]:
+    sandbox = make(50)
+    return sandbox, sandbox.tap_config(SHOP)
+
+
+THIRD_PARTY = ThirdPartySpec(
+    tap_class=TapEleme,
+    fixture="make_eleme",
+    start=_third_party_sandbox,
+    id_key="order_id",
+    expected_ids=visible_ids,
+    check=_eleme_checks,
+)
+
+
+PROTOCOL = ProtocolSpec(
+    fixture="make_eleme",
+    tap_class=TapEleme,
+    start=lambda make, hint: make(20, retry_after_seconds=hint),
+    config=lambda sandbox, **overrides: fast(sandbox, SHOP, PII_SALT, **overrides),
+    calls=lambda sandbox: list(sandbox.requests),
+    code_key="errno",
+    throttle_codes=(20002,),
+    give_up_names="errno 20002",
+)

@@ -14,6 +14,7 @@ import pytest
 from tests.support.singer_run import SyncResult as BaseSyncResult
 from tests.support.singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
 from tests.support.singer_run import run_tap as run_any_tap
+from tests.taps.specs import ProtocolSpec, StandardSpec, ThirdPartySpec
 
 from orderlayer.sandboxes.meituan.server import MeituanSandbox
 from orderlayer.taps.meituan.tap import TapMeituan
@@ -75,3 +76,61 @@ def make_meituan() -> t.Iterator[t.Callable[..., MeituanSandbox]]:
     yield factory
     for sandbox in started:
         sandbox.stop()
+
+
+def _standard_sandbox() -> tuple[MeituanSandbox, dict]:
+    sandbox = MeituanSandbox(5, AS_OF, 80, [POI], days=10, qps=None)
+    sandbox.start()
+    config = sandbox.tap_config(POI)
+    return sandbox, {key: config[key] for key in ("base_url", "app_id", "app_secret")}
+
+
+STANDARD = StandardSpec(
+    tap_class=TapMeituan,
+    config={
+        "base_url": "http://127.0.0.1:9/api/v1",  # this and the app credentials: filled in once the sandbox started
+        "app_id": "replaced-by-sandbox",
+        "app_secret": "replaced-by-sandbox",
+        "app_poi_code": POI,
+        "start_date": "2024-11-21T04:00:00+00:00",
+        "end_date": AS_OF.isoformat(),
+        "pii_salt": PII_SALT,
+        "max_requests_per_second": 1000,
+        "retry_base_seconds": 0.001,
+    },
+    start=_standard_sandbox,
+    max_records_limit=60,
+)
+
+
+def _meituan_checks(sandbox: MeituanSandbox, rows: list[dict]) -> None:
+    # ids travel as sent: the display id as 17-digit text, the numeric id as an exact integer
+    assert all(isinstance(row["wm_order_id_view"], str) and len(row["wm_order_id_view"]) == 17 for row in rows)
+    assert {row["order_id"] for row in rows} == {sandbox.generator.plans[i].order_id for i in sandbox.visible_indexes(POI)}
+
+
+def _third_party_sandbox(make: t.Callable[..., MeituanSandbox]) -> tuple[MeituanSandbox, dict]:
+    sandbox = make(50)
+    return sandbox, sandbox.tap_config(POI)
+
+
+THIRD_PARTY = ThirdPartySpec(
+    tap_class=TapMeituan,
+    fixture="make_meituan",
+    start=_third_party_sandbox,
+    id_key="wm_order_id_view",
+    expected_ids=visible_view_ids,
+    check=_meituan_checks,
+)
+
+
+PROTOCOL = ProtocolSpec(
+    fixture="make_meituan",
+    tap_class=TapMeituan,
+    start=lambda make, hint: make(20, retry_after_seconds=hint),
+    config=lambda sandbox, **overrides: fast(sandbox, POI, PII_SALT, **overrides),
+    calls=lambda sandbox: list(sandbox.requests),
+    code_key="code",
+    throttle_codes=(429,),
+    give_up_names="HTTP 429",
+)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from decimal import Decimal
 import typing as t
 
 import pytest
 from tests.support.singer_run import SyncResult as BaseSyncResult
 from tests.support.singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
 from tests.support.singer_run import run_tap as run_any_tap
+from tests.taps.specs import ProtocolSpec, StandardSpec, ThirdPartySpec
 
 from orderlayer.taps.pinduoduo import protocol as p
 from orderlayer.sandboxes.pinduoduo.server import PinduoduoSandbox
@@ -86,3 +88,67 @@ def pdd_sandbox() -> t.Iterator[Factory]:
     for sandbox in started:
         with contextlib.suppress(Exception):
             sandbox.stop()
+
+
+def _standard_sandbox() -> tuple[PinduoduoSandbox, dict]:
+    sandbox = PinduoduoSandbox(5, AS_OF, 150, [SHOP], days=1, qps=None, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+    base_url = sandbox.start() + p.ROUTER_PATH
+    return sandbox, {"base_url": base_url, "access_token": sandbox.access_token(SHOP), "refresh_token": sandbox.refresh_token(SHOP)}
+
+
+STANDARD = StandardSpec(
+    tap_class=TapPinduoduo,
+    config={
+        "base_url": "http://127.0.0.1:9/api/router",  # this and the tokens: filled in once the sandbox started
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "shop_id": SHOP,
+        "access_token": "replaced-by-sandbox",
+        "refresh_token": "replaced-by-sandbox",
+        "start_date": "2024-11-30T04:00:00+00:00",
+        "end_date": AS_OF.isoformat(),
+        "pii_salt": PII_SALT,
+        "max_requests_per_second": 1000,
+        "retry_base_seconds": 0.001,
+    },
+    start=_standard_sandbox,
+    max_records_limit=120,
+)
+
+
+def _pinduoduo_checks(sandbox: PinduoduoSandbox, rows: list[dict]) -> None:
+    for row in rows:
+        served = sandbox.order(sandbox.index_of(row["order_sn"]))
+        assert isinstance(row["order_sn"], str) and row["shop_id"] == SHOP  # ids travel as text
+        assert Decimal(str(row["pay_amount"])) == Decimal(repr(served["pay_amount"]))  # yuan amounts survive
+        assert [item["sku_id"] for item in row["item_list"]] == [item["sku_id"] for item in served["item_list"]]
+
+
+def _third_party_sandbox(make: t.Callable[..., PinduoduoSandbox]) -> tuple[PinduoduoSandbox, dict]:
+    sandbox = make(80)
+    return sandbox, tap_config(sandbox)
+
+
+THIRD_PARTY = ThirdPartySpec(
+    tap_class=TapPinduoduo,
+    fixture="pdd_sandbox",
+    start=_third_party_sandbox,
+    id_key="order_sn",
+    expected_ids=lambda sandbox: sandbox.expected_order_sns(SHOP),
+    check=_pinduoduo_checks,
+)
+
+
+#: Skip pdd.time.get (the local clock is years past the sandbox's, so the horizon check is widened too).
+NO_PLATFORM_CLOCK = {"use_platform_clock": False, "horizon_days": 36_500}
+
+PROTOCOL = ProtocolSpec(
+    fixture="pdd_sandbox",
+    tap_class=TapPinduoduo,
+    start=lambda make, hint: make(40, retry_after_seconds=hint),
+    config=lambda sandbox, **overrides: tap_config(sandbox, **NO_PLATFORM_CLOCK, **overrides),
+    calls=order_calls,
+    code_key="code",
+    throttle_codes=(52101, 0),
+    give_up_names="52101",
+)

@@ -83,22 +83,6 @@ def test_transient_faults_are_retried(sap_sandbox, fault: str) -> None:
     assert getattr(sandbox.faults, fault) == 0
 
 
-def test_retry_after_above_the_cap_fails_fast_with_advice(sap_sandbox) -> None:
-    sandbox = sap_sandbox(30, retry_after_seconds=30)
-    sandbox.set_faults(rate_limit_next=1)
-    with pytest.raises(TapFailed) as failed:
-        run_tap(TapSap, config(sandbox))
-    assert "30 s" in str(failed.value) and "cap" in str(failed.value)
-
-
-def test_persistent_outage_ends_with_a_clear_message(sap_sandbox) -> None:
-    sandbox = sap_sandbox(30)
-    sandbox.set_faults(busy_next=10)
-    with pytest.raises(TapFailed) as failed:
-        run_tap(TapSap, config(sandbox, max_tries=3))
-    assert "still failing after 3 tries" in str(failed.value) and "run the sync again later" in str(failed.value)
-
-
 def test_oauth_token_is_renewed_when_it_expires(sap_sandbox) -> None:
     sandbox = sap_sandbox(120)
     sandbox.set_faults(expire_token=True)

@@ -14,6 +14,7 @@ import pytest
 from tests.support.singer_run import SyncResult as BaseSyncResult
 from tests.support.singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
 from tests.support.singer_run import run_tap as run_any_tap
+from tests.taps.specs import ProtocolSpec, StandardSpec, ThirdPartySpec
 
 from orderlayer.taps.shopify import protocol as p
 from orderlayer.taps.shopify.privacy import scrub_order
@@ -93,3 +94,64 @@ def served(sandbox: ShopifySandbox, shop: str) -> dict[int, dict]:
 
 def utc_instant(value: str) -> dt.datetime:
     return p.parse_time(value).astimezone(dt.timezone.utc)
+
+
+def _standard_sandbox() -> tuple[ShopifySandbox, dict]:
+    sandbox = ShopifySandbox(5, AS_OF, 150, list(SHOPS), days=10, qps=None)
+    sandbox.start()
+    return sandbox, {"base_url": sandbox.shop_base_url(EU_SHOP), "access_token": sandbox.access_token(EU_SHOP)}
+
+
+STANDARD = StandardSpec(
+    tap_class=TapShopify,
+    config={
+        "shop_id": EU_SHOP,
+        "base_url": "http://127.0.0.1:9",  # this and the shop's token: filled in once the sandbox started
+        "access_token": "replaced-by-sandbox",
+        "start_date": "2024-10-31T04:00:00+00:00",
+        "end_date": AS_OF.isoformat(),
+        "pii_salt": PII_SALT,
+        "max_requests_per_second": 1000,
+        "burst_requests": 1000,
+        "retry_base_seconds": 0.001,
+        # One window over the whole range: a full sync has no boundary duplicates, which the suite's
+        # primary-key uniqueness test would (rightly, for it) count as a failure.
+        "window_seconds": 30 * 86_400,
+    },
+    start=_standard_sandbox,
+    max_records_limit=60,
+)
+
+
+def _shopify_checks(sandbox: ShopifySandbox, rows: list[dict]) -> None:
+    # 64-bit ids straddling 2**53 arrive digit for digit, and no plaintext email travels
+    assert any(float(row["id"]) != row["id"] for row in rows)
+    assert all(row["email"] is None and row["shop_id"] == US_SHOP for row in rows)
+    assert all(str(row["customer"]["id"]).startswith("sha256:") for row in rows if row["customer"])
+
+
+def _third_party_sandbox(make: t.Callable[..., ShopifySandbox]) -> tuple[ShopifySandbox, dict]:
+    sandbox = make(80)
+    return sandbox, tap_config(sandbox, US_SHOP, window_seconds=30 * 86_400)
+
+
+THIRD_PARTY = ThirdPartySpec(
+    tap_class=TapShopify,
+    fixture="shopify_sandboxes",
+    start=_third_party_sandbox,
+    id_key="id",
+    expected_ids=lambda sandbox: {sandbox.generator.plans[i].order_id for i in sandbox.generator.indexes_for_shop(US_SHOP)},
+    check=_shopify_checks,
+)
+
+
+PROTOCOL = ProtocolSpec(
+    fixture="shopify_sandboxes",
+    tap_class=TapShopify,
+    start=lambda make, hint: make(20, retry_after_seconds=hint),
+    config=lambda sandbox, **overrides: tap_config(sandbox, AU_SHOP, **{"window_seconds": 30 * 86_400, **overrides}),
+    calls=order_calls,
+    code_key="http_status",
+    throttle_codes=(429, 200),
+    give_up_names="HTTP 429",
+)

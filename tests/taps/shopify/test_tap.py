@@ -9,7 +9,6 @@ import logging
 import re
 import subprocess
 import sys
-import time
 import typing as t
 from pathlib import Path
 
@@ -151,36 +150,6 @@ def test_retries_throttling_busy_and_outages(shopify_sandboxes: Factory) -> None
     assert set(result.ids) == visible_ids(sandbox, AU_SHOP)
     outcomes = [(e.get("fault"), e["http_status"]) for e in sandbox.requests]
     assert outcomes[:5] == [("http_503", 503), ("rate_limit", 429), ("rate_limit", 429), ("busy", 500), (None, 200)]
-
-
-def test_retry_after_is_honoured(shopify_sandboxes: Factory) -> None:
-    sandbox = shopify_sandboxes(20, retry_after_seconds=0.4)
-    sandbox.set_faults(rate_limit_next=1)
-    run_tap(tap_config(sandbox, AU_SHOP, window_seconds=30 * 86_400))
-    calls = order_calls(sandbox)
-    assert calls[0]["http_status"] == 429 and calls[1]["http_status"] == 200
-    assert calls[1]["at"] - calls[0]["at"] >= 0.3  # Retry-After asks 0.4 s; the policy alone would wait ~1 ms
-
-
-def test_retry_after_above_the_cap_fails_fast(shopify_sandboxes: Factory) -> None:
-    sandbox = shopify_sandboxes(20, retry_after_seconds=120.0)
-    sandbox.set_faults(rate_limit_next=1)
-    started = time.monotonic()
-    with pytest.raises(TapFailed) as info:
-        run_tap(tap_config(sandbox, AU_SHOP, retry_max_wait_seconds=5))
-    assert time.monotonic() - started < 5
-    assert isinstance(info.value.cause, SourceAPIError) and "120 s" in str(info.value.cause)
-
-
-def test_gives_up_after_max_tries_with_a_clear_message(shopify_sandboxes: Factory) -> None:
-    sandbox = shopify_sandboxes(20, retry_after_seconds=0.0)
-    sandbox.set_faults(rate_limit_next=50)
-    with pytest.raises(TapFailed) as info:
-        run_tap(tap_config(sandbox, AU_SHOP, max_tries=3))
-    message = str(info.value.cause)
-    assert isinstance(info.value.cause, SourceAPIError)
-    assert "after 3 tries" in message and "HTTP 429" in message and "run the sync again later" in message
-    assert len(order_calls(sandbox)) == 3
 
 
 def test_truncated_page_is_fetched_again(shopify_sandboxes: Factory) -> None:

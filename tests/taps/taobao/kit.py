@@ -13,6 +13,7 @@ import pytest
 from tests.support.singer_run import SyncResult as BaseSyncResult
 from tests.support.singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
 from tests.support.singer_run import run_tap as run_any_tap
+from tests.taps.specs import ProtocolSpec, StandardSpec, ThirdPartySpec
 
 from orderlayer.sandboxes.taobao import TaobaoSandbox
 from orderlayer.taps.taobao.tap import TapTaobao
@@ -84,3 +85,70 @@ def expected_tids(sandbox: TaobaoSandbox, shop: str = SHOP, start: int | None = 
 def index_by_tid(sandbox: TaobaoSandbox, shop: str = SHOP) -> dict[str, int]:
     gen = sandbox.generator
     return {gen.tid_of(i): i for i in gen.indexes_for_shop(shop)}
+
+
+def _standard_sandbox() -> tuple[TaobaoSandbox, dict]:
+    sandbox = TaobaoSandbox(5, AS_OF, 150, [SHOP], app_key=APP_KEY, app_secret=APP_SECRET, days=10, qps=None)
+    base_url = sandbox.start()
+    return sandbox, {
+        "base_url": base_url,
+        "token_url": base_url + "/token",
+        "access_token": sandbox.access_token(SHOP),
+        "refresh_token": sandbox.refresh_token(SHOP),
+    }
+
+
+STANDARD = StandardSpec(
+    tap_class=TapTaobao,
+    config={
+        "base_url": "http://127.0.0.1:9",  # the URLs and the session: filled in once the sandbox started
+        "token_url": "http://127.0.0.1:9/token",
+        "app_key": APP_KEY,
+        "app_secret": APP_SECRET,
+        "shop_id": SHOP,
+        "access_token": "replaced-by-sandbox",
+        "refresh_token": "replaced-by-sandbox",
+        "start_date": "2024-11-21T04:00:00+00:00",
+        "end_date": AS_OF.isoformat(),
+        "pii_salt": PII_SALT,
+        "max_requests_per_second": 1000,
+        "retry_base_seconds": 0.001,
+        "window_seconds": 86_400,
+    },
+    start=_standard_sandbox,
+    max_records_limit=120,
+)
+
+
+def _taobao_checks(sandbox: TaobaoSandbox, rows: list[dict]) -> None:
+    # ids travel as text, digit for digit, also those TOP sent as JSON numbers beyond 2**53
+    assert all(isinstance(row["tid"], str) and row["tid"].isdigit() for row in rows)
+    assert all(isinstance(sub["oid"], str) for row in rows for sub in row["orders"]["order"])
+
+
+def _third_party_sandbox(make: t.Callable[..., TaobaoSandbox]) -> tuple[TaobaoSandbox, dict]:
+    sandbox = make(60)
+    return sandbox, sandbox.tap_config(SHOP, pii_salt=PII_SALT, window_seconds=86_400, max_requests_per_second=1000)
+
+
+THIRD_PARTY = ThirdPartySpec(
+    tap_class=TapTaobao,
+    fixture="taobao_sandbox",
+    start=_third_party_sandbox,
+    id_key="tid",
+    expected_ids=expected_tids,
+    check=_taobao_checks,
+)
+
+
+PROTOCOL = ProtocolSpec(
+    fixture="taobao_sandbox",
+    tap_class=TapTaobao,
+    # TOP's throttle names its ban in the message ("This ban will last for N more seconds"), not a header
+    start=lambda make, hint: make(60, ban_seconds=hint),
+    config=tap_config,
+    calls=list_calls,
+    code_key="code",
+    throttle_codes=(7,),
+    give_up_names="error code 7",
+)

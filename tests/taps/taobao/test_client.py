@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from orderlayer.taps.common.errors import SourceAPIError
+from orderlayer.taps.common.paging import BackwardPage, BackwardWindowPaginator
+from orderlayer.taps.common.pii import apply_pii_policy
 from orderlayer.taps.common.windows import Window
 from orderlayer.taps.taobao import protocol as p
 from orderlayer.taps.taobao.client import Action, TopError, classify, fatal_hint
-from orderlayer.taps.taobao.paging import BackwardWindowPaginator, TradePage
-from orderlayer.taps.taobao.streams import id_text, keep_masks_only, modified_epoch, trade_id, trades_of
+from orderlayer.taps.taobao.streams import TAOBAO_PII_POLICY, id_text, modified_epoch, trade_id, trades_of
 
 
 def top_error(code: int, sub_code: str = "", sub_msg: str = "") -> TopError:
@@ -58,67 +59,67 @@ def trade(tid: str, modified: str) -> dict:
     return {"tid": tid, "modified": modified}
 
 
-def paginator(size: int = 2, windows: tuple[Window, ...] = (Window(100, 200), Window(200, 300))) -> BackwardWindowPaginator:
-    return BackwardWindowPaginator(list(windows), size, modified_of=lambda r: int(r["modified"]), key_of=lambda r: r["tid"])
+def paginator(size: int = 2, windows: tuple[Window, ...] = (Window(100, 200), Window(200, 300)), **kwargs: int) -> BackwardWindowPaginator:
+    return BackwardWindowPaginator(list(windows), size, replication_value=lambda r: int(r["modified"]), key_of=lambda r: r["tid"], **kwargs)
 
 
-def advance(pg: BackwardWindowPaginator) -> TradePage | None:
+def advance(pg: BackwardWindowPaginator) -> BackwardPage | None:
     pg.advance(None)  # type: ignore[arg-type]
     return pg.current_value
 
 
 def test_single_page_window_is_emitted_at_once_oldest_first() -> None:
     pg = paginator(size=5)
-    out = pg.take_page(2, [trade("b", "150"), trade("a", "120")])
+    out = pg.accept_page(2, [trade("b", "150"), trade("a", "120")])
     assert [r["tid"] for r in out] == ["a", "b"]
-    assert advance(pg) == TradePage(200, 300)
+    assert advance(pg) == BackwardPage(200, 300)
 
 
 def test_multi_page_window_reads_page_one_then_last_to_first() -> None:
     pg = paginator(size=2)
-    assert pg.take_page(5, [trade("e", "190"), trade("d", "180")]) == []  # opening page 1: dropped
-    assert advance(pg) == TradePage(100, 200, 3, backwards=True)
+    assert pg.accept_page(5, [trade("e", "190"), trade("d", "180")]) == []  # opening page 1: dropped
+    assert advance(pg) == BackwardPage(100, 200, 3, probe=False)
     assert pg.expected_rows(5) == 1
-    assert pg.take_page(5, [trade("a", "110")]) == []
-    assert advance(pg) == TradePage(100, 200, 2, backwards=True)
+    assert pg.accept_page(5, [trade("a", "110")]) == []
+    assert advance(pg) == BackwardPage(100, 200, 2, probe=False)
     # a trade left the window meanwhile (total 5 -> 4): rows moved toward page 1, "b" is read twice
-    assert pg.take_page(4, [trade("b", "120"), trade("b", "120")]) == []
-    assert advance(pg) == TradePage(100, 200, 1, backwards=True)
-    out = pg.take_page(4, [trade("d", "180"), trade("c", "130")])
+    assert pg.accept_page(4, [trade("b", "120"), trade("b", "120")]) == []
+    assert advance(pg) == BackwardPage(100, 200, 1, probe=False)
+    out = pg.accept_page(4, [trade("d", "180"), trade("c", "130")])
     assert [r["tid"] for r in out] == ["a", "b", "c", "d"]
+    assert advance(pg) == BackwardPage(200, 300)
     assert pg.duplicates_dropped == 1 and pg.windows_completed == 1
 
 
 def test_growing_total_rescans_the_window_and_keeps_the_newest_copy() -> None:
     pg = paginator(size=2)
-    pg.take_page(3, [trade("c", "190"), trade("b", "150")])
+    pg.accept_page(3, [trade("c", "190"), trade("b", "150")])
     advance(pg)
-    assert pg.take_page(3, [trade("a", "110")]) == []
+    assert pg.accept_page(3, [trade("a", "110")]) == []
     advance(pg)
-    assert pg.take_page(4, [trade("b", "150"), trade("a", "110")]) == []  # grew: rows were inserted
-    assert advance(pg) == TradePage(100, 200, 1, backwards=False, scan=1) and pg.rescans == 1
-    out = pg.take_page(2, [trade("c", "195"), trade("x", "170")])
+    assert pg.accept_page(4, [trade("b", "150"), trade("a", "110")]) is None  # grew: rows were inserted, page dropped
+    assert advance(pg) == BackwardPage(100, 200, 1, scan=1) and pg.rescans == 1
+    out = pg.accept_page(2, [trade("c", "195"), trade("x", "170")])
     assert [(r["tid"], r["modified"]) for r in out] == [("a", "110"), ("x", "170"), ("c", "195")]
 
 
 def test_window_that_keeps_growing_fails_with_the_fix() -> None:
-    pg = paginator(size=1)
-    pg.max_stalled_rescans = 2
+    pg = paginator(size=1, max_stalled_rescans=2)
     total = 2
     with pytest.raises(SourceAPIError, match="safety_lag_seconds"):
         for _ in range(10):
-            pg.take_page(total, [trade("a", "150")])
+            pg.accept_page(total, [trade("a", "150")])
             advance(pg)
             total += 1
-            pg.take_page(total, [trade("b", "140")])
+            pg.accept_page(total, [trade("b", "140")])
             advance(pg)
 
 
 def test_boundary_trade_of_an_inclusive_end_is_emitted_once() -> None:
     pg = paginator(size=5)
-    assert [r["tid"] for r in pg.take_page(2, [trade("z", "200"), trade("a", "150")])] == ["a", "z"]
+    assert [r["tid"] for r in pg.accept_page(2, [trade("z", "200"), trade("a", "150")])] == ["a", "z"]
     advance(pg)
-    assert [r["tid"] for r in pg.take_page(2, [trade("y", "250"), trade("z", "200")])] == ["y"]
+    assert [r["tid"] for r in pg.accept_page(2, [trade("y", "250"), trade("z", "200")])] == ["y"]
     advance(pg)
     assert pg.finished  # no window left
 
@@ -142,7 +143,7 @@ def test_receiver_fields_are_kept_only_as_masks() -> None:
         "receiver_state": "浙江省",
         "nested": [{"receiver_mobile": "13812341234"}],
     }
-    keep_masks_only(record)
+    apply_pii_policy(record, TAOBAO_PII_POLICY, "salt")
     assert record == {
         "receiver_name": None,
         "receiver_mobile": "138****1234",

@@ -13,6 +13,7 @@ import pytest
 from tests.support.singer_run import SyncResult as BaseSyncResult
 from tests.support.singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
 from tests.support.singer_run import run_tap as run_any_tap
+from tests.taps.specs import ProtocolSpec, StandardSpec, ThirdPartySpec
 
 from orderlayer.taps.tiktok_shop import protocol as p
 from orderlayer.sandboxes.tiktok_shop.server import TikTokShopSandbox
@@ -78,3 +79,68 @@ def all_ids(sandbox: TikTokShopSandbox, shop: str = US_SHOP) -> set[str]:
 def index_by_id(sandbox: TikTokShopSandbox, shop: str = US_SHOP) -> dict[str, int]:
     gen = sandbox.generator
     return {gen.timelines[i].order_id: i for i in gen.indexes_for_shop(shop)}
+
+
+def _standard_sandbox() -> tuple[TikTokShopSandbox, dict]:
+    sandbox = TikTokShopSandbox(5, AS_OF, 150, days=10, qps=None)
+    sandbox.start()
+    config = sandbox.tap_config(US_SHOP, pii_salt=PII_SALT)
+    keys = ("base_url", "auth_base_url", "app_key", "app_secret", "shop_cipher", "access_token", "refresh_token")
+    return sandbox, {key: config[key] for key in keys}
+
+
+STANDARD = StandardSpec(
+    tap_class=TapTikTokShop,
+    config={
+        "base_url": "http://127.0.0.1:9",  # this, the app keys and tokens: filled in once the sandbox started
+        "app_key": "replaced-by-sandbox",
+        "app_secret": "replaced-by-sandbox",
+        "shop_id": US_SHOP,
+        "access_token": "replaced-by-sandbox",
+        "start_date": "2024-11-01T00:00:00+00:00",
+        "end_date": AS_OF.isoformat(),
+        "pii_salt": PII_SALT,
+        "max_requests_per_second": 1000,
+        "retry_base_seconds": 0.001,
+        "page_size": 25,
+        # Windows are half-open [ge, lt): several windows still give every order once (the suite checks
+        # primary keys are unique within a sync).
+        "window_seconds": 4 * 86_400,
+    },
+    start=_standard_sandbox,
+    max_records_limit=60,
+)
+
+
+def _tiktok_checks(sandbox: TikTokShopSandbox, rows: list[dict]) -> None:
+    # ids and amounts travel as text, digit for digit; the target validated every record against the SCHEMA
+    assert all(isinstance(row["id"], str) and len(row["id"]) == 18 for row in rows)
+    assert all(row["payment"]["currency"] == "VND" and "." not in row["payment"]["total_amount"] for row in rows)
+    assert all(row["shop_id"] == VN_SHOP for row in rows)
+
+
+def _third_party_sandbox(make: t.Callable[..., TikTokShopSandbox]) -> tuple[TikTokShopSandbox, dict]:
+    sandbox = make(90)
+    return sandbox, tap_config(sandbox, VN_SHOP)
+
+
+THIRD_PARTY = ThirdPartySpec(
+    tap_class=TapTikTokShop,
+    fixture="tts_sandbox",
+    start=_third_party_sandbox,
+    id_key="id",
+    expected_ids=lambda sandbox: all_ids(sandbox, VN_SHOP),
+    check=_tiktok_checks,
+)
+
+
+PROTOCOL = ProtocolSpec(
+    fixture="tts_sandbox",
+    tap_class=TapTikTokShop,
+    start=lambda make, hint: make(30, retry_after_seconds=hint),
+    config=tap_config,
+    calls=search_calls,
+    code_key="code",
+    throttle_codes=(),
+    give_up_names="code 36009002",
+)

@@ -12,7 +12,8 @@ from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
 from orderlayer.taps.common.windows import Window
 from orderlayer.taps.tiktok_shop import protocol as p
-from orderlayer.taps.tiktok_shop.client import Action, Envelope, WindowCursor, WindowedCursorPaginator, classify
+from orderlayer.taps.common.paging import WindowCursor, WindowedCursorPaginator
+from orderlayer.taps.tiktok_shop.client import Action, Envelope, classify
 from orderlayer.taps.tiktok_shop.streams import OrdersStream
 from orderlayer.taps.tiktok_shop.tap import TapTikTokShop
 

@@ -26,7 +26,6 @@ from tests.taps.tiktok_shop.kit import (  # noqa: F401 - tts_sandbox is a fixtur
     tts_sandbox,
 )
 
-from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.pii import salted_hash
 from orderlayer.taps.tiktok_shop import protocol as p
 from orderlayer.taps.tiktok_shop.streams import OrdersStream, scrub_order
@@ -124,31 +123,6 @@ def test_read_timeout_is_retried(tts_sandbox: Factory) -> None:
     sandbox.set_faults(stall_next=1, stall_seconds=0.6)
     result = run_tap(tap_config(sandbox, request_timeout=0.2))
     assert set(result.order_ids) == all_ids(sandbox)
-
-
-def test_gives_up_after_max_tries_with_a_clear_message(tts_sandbox: Factory) -> None:
-    sandbox = tts_sandbox(40)
-    sandbox.set_faults(rate_limit_next=10)
-    with pytest.raises(TapFailed) as info:
-        run_tap(tap_config(sandbox, max_tries=3))
-    assert isinstance(info.value.cause, SourceAPIError)
-    assert "still failing after 3 tries" in str(info.value.cause) and "max_requests_per_second" in str(info.value.cause)
-    assert len(search_calls(sandbox)) == 3
-
-
-def test_retry_after_hint_is_honoured_and_a_long_one_fails_fast(tts_sandbox: Factory) -> None:
-    sandbox = tts_sandbox(30, retry_after_seconds=0.3)
-    sandbox.set_faults(rate_limit_next=1)
-    run_tap(tap_config(sandbox))
-    stamps = [e["at"] for e in search_calls(sandbox)[:2]]
-    assert stamps[1] - stamps[0] >= 0.3
-
-    slow = tts_sandbox(30, retry_after_seconds=120)
-    slow.set_faults(rate_limit_next=1)
-    started = time.monotonic()
-    with pytest.raises(TapFailed, match="120 s"):
-        run_tap(tap_config(slow, retry_max_wait_seconds=5))
-    assert time.monotonic() - started < 5
 
 
 def test_order_updated_while_paging_is_rescanned_and_nothing_is_lost(tts_sandbox: Factory) -> None:

@@ -14,6 +14,7 @@ import pytest
 from tests.support.singer_run import SyncResult as BaseSyncResult
 from tests.support.singer_run import TapFailed  # noqa: F401 - re-exported: one class for every kit's pytest.raises
 from tests.support.singer_run import run_tap as run_any_tap
+from tests.taps.specs import ProtocolSpec, StandardSpec, ThirdPartySpec
 
 from orderlayer.sandboxes.youzan.server import YouzanSandbox
 from orderlayer.taps.youzan.tap import TapYouzan
@@ -86,3 +87,66 @@ def make_youzan() -> t.Iterator[Factory]:
     for sandbox in started:
         with contextlib.suppress(Exception):
             sandbox.stop()
+
+
+def _standard_sandbox() -> tuple[YouzanSandbox, dict]:
+    sandbox = YouzanSandbox(5, AS_OF, 150, [SHOP], days=10, qps=None, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+    base_url = sandbox.start()
+    return sandbox, {"base_url": base_url, "access_token": sandbox.access_token(SHOP)}
+
+
+STANDARD = StandardSpec(
+    tap_class=TapYouzan,
+    config={
+        "base_url": "http://127.0.0.1:9",  # this and the token: filled in once the sandbox started
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "kdt_id": SHOP,
+        "access_token": "replaced-by-sandbox",
+        "start_date": "2024-11-21T04:00:00+00:00",
+        "end_date": AS_OF.isoformat(),
+        "pii_salt": PII_SALT,
+        "max_requests_per_second": 1000,
+        "retry_base_seconds": 0.001,
+        # One window over the whole range: a full sync has no boundary duplicates, which the suite's
+        # primary-key uniqueness test would (rightly, for it) count as a failure.
+        "window_seconds": 30 * 86_400,
+    },
+    start=_standard_sandbox,
+    max_records_limit=80,
+)
+
+
+def _youzan_checks(sandbox: YouzanSandbox, rows: list[dict]) -> None:
+    for row in rows:
+        assert isinstance(row["tid"], str) and row["kdt_id"] == SHOP
+        assert all(isinstance(line["oid"], str) for line in row["orders"])  # ids travel as text
+        assert row["buyer_info"]["buyer_id"].startswith("sha256:")
+
+
+def _third_party_sandbox(make: t.Callable[..., YouzanSandbox]) -> tuple[YouzanSandbox, dict]:
+    # JSON-number amounts must validate against the SCHEMA too
+    sandbox = make(60, amounts_as="number")
+    return sandbox, sandbox.tap_config(SHOP, pii_salt=PII_SALT, window_seconds=30 * 86_400)
+
+
+THIRD_PARTY = ThirdPartySpec(
+    tap_class=TapYouzan,
+    fixture="make_youzan",
+    start=_third_party_sandbox,
+    id_key="tid",
+    expected_ids=lambda sandbox: sandbox.expected_tids(SHOP, sandbox.start_ts),
+    check=_youzan_checks,
+)
+
+
+PROTOCOL = ProtocolSpec(
+    fixture="make_youzan",
+    tap_class=TapYouzan,
+    start=lambda make, hint: make(50, retry_after_seconds=hint),
+    config=tap_config,
+    calls=api_calls,
+    code_key="code",
+    throttle_codes=(4101, 200),
+    give_up_names="4101",
+)

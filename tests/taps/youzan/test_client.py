@@ -11,7 +11,7 @@ from tests.taps.youzan.kit import CLIENT_ID, CLIENT_SECRET, PII_SALT, SHOP
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
 from orderlayer.taps.common.windows import Window
 from orderlayer.taps.youzan.client import WindowPlan, YouzanWindowPaginator
-from orderlayer.taps.youzan.streams import OrdersStream, mask_name, mask_phone
+from orderlayer.taps.youzan.streams import OrdersStream
 from orderlayer.taps.youzan.tap import TapYouzan
 
 
@@ -104,16 +104,3 @@ def test_paginator_abandons_a_window_for_its_halves() -> None:
     assert not paginator.accept_page(14, [{}] * 4)  # total changed while paging: dropped, window read again
     paginator.advance(requests.Response())
     assert (paginator.current_value.window_start, paginator.current_value.page, paginator.current_value.scan) == (0, 1, 1)
-
-
-@pytest.mark.parametrize(
-    ("value", "masked"),
-    [("13812345678", "138****5678"), ("138****5678", "138****5678"), ("12345", "*****"), (" 13912340000 ", "139****0000")],
-)
-def test_mask_phone(value: str, masked: str) -> None:
-    assert mask_phone(value) == masked
-
-
-@pytest.mark.parametrize(("value", "masked"), [("张三", "张*"), ("欧阳娜娜", "欧***"), ("林", "*"), ("张*", "张*")])
-def test_mask_name(value: str, masked: str) -> None:
-    assert mask_name(value) == masked

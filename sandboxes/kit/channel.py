@@ -1,0 +1,114 @@
+"""`ChannelSandbox`: what every channel sandbox is besides its wire format — the shops of one app, their orders
+from a generator (an :class:`~orderlayer.sandboxes.kit.world.OrderWorld`), a sandbox clock that only moves
+forward, and the tokens the shops granted (:class:`~orderlayer.sandboxes.kit.tokens.TokenIssuer`).
+
+A platform's sandbox subclasses it, sets ``self.tokens`` when the platform has tokens, and keeps its protocol:
+signature check, envelopes, error codes, paging and quirks.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+import time
+import typing as t
+
+from orderlayer.sandboxes.kit.server import SandboxServer, forward_to
+
+if t.TYPE_CHECKING:
+    from orderlayer.sandboxes.kit.tokens import TokenIssuer
+    from orderlayer.sandboxes.kit.world import OrderWorld
+
+__all__ = ["ChannelSandbox"]
+
+W = t.TypeVar("W", bound="OrderWorld")
+
+
+class ChannelSandbox(SandboxServer, t.Generic[W]):
+    """A channel platform's gateway for the shops of ``generator`` (see module docstring).
+
+    ``as_of`` of the generator is the sandbox clock for order state (what has happened by then); request
+    timestamps and token lifetimes are checked against the wall clock, as the platforms do.
+    """
+
+    tokens: TokenIssuer
+
+    def __init__(
+        self,
+        generator: W,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        wall_clock: t.Callable[[], float] | None = None,
+    ) -> None:
+        super().__init__(host=host, port=port, wall_clock=wall_clock or time.time)
+        self.generator = generator
+        self._now = generator.as_of_ts
+
+    # ------------------------------------------------------------------ clock and data
+    @property
+    def shop_ids(self) -> list[str]:
+        return list(self.generator.shop_ids)
+
+    @property
+    def start_ts(self) -> int:
+        """Epoch seconds where a full sync starts (the generator's earliest order or window start)."""
+        return self.generator.start_ts
+
+    @property
+    def now_ts(self) -> int:
+        """The sandbox clock (epoch seconds) at which orders are served."""
+        return self._now
+
+    @property
+    def now(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
+
+    def advance(self, as_of: dt.datetime | int) -> None:  # type: ignore[override]
+        """Move the sandbox clock forward: later lifecycle events become visible."""
+        with self._lock:
+            self._now = forward_to(self._now, as_of)
+            self._reindex()
+
+    def _reindex(self) -> None:
+        """Recompute what the sandbox derives from the clock (its indexes); nothing by default."""
+
+    # ------------------------------------------------------------------ tap config
+    def tap_config(self, shop_id: str, *, pii_salt: str = "sandbox-pii-salt", **overrides: t.Any) -> dict:  # noqa: ANN401
+        """A complete tap config for one shop of this (started) sandbox.
+
+        The platform's :meth:`connection` settings, then a sync window from :meth:`sync_start` to one second past
+        the sandbox clock — every order as served now, whether the tap treats the window end as exclusive or
+        inclusive — and the PII salt; ``overrides`` last.
+        """
+        config = self.connection(shop_id)
+        config["start_date"] = dt.datetime.fromtimestamp(self.sync_start(), dt.timezone.utc).isoformat()
+        config["end_date"] = dt.datetime.fromtimestamp(self._now + 1, dt.timezone.utc).isoformat()
+        config["pii_salt"] = pii_salt
+        config.update(overrides)
+        return config
+
+    @abc.abstractmethod
+    def connection(self, shop_id: str) -> dict:
+        """The tap's settings to reach one shop of this (started) sandbox: URLs, credentials, shop key."""
+
+    def sync_start(self) -> int:
+        """Where the config's window starts (epoch seconds): the earliest order."""
+        return self.start_ts
+
+    def state(self) -> dict:
+        return {**super().state(), "now": self.now.isoformat(), "n_orders": self.generator.n_orders, "shop_ids": self.shop_ids}
+
+    # ------------------------------------------------------------------ tokens
+    def access_token(self, shop_id: str) -> str:
+        with self._lock:
+            return self.tokens.access_token(shop_id)
+
+    def refresh_token(self, shop_id: str) -> str:
+        with self._lock:
+            return self.tokens.refresh_token(shop_id)
+
+    def expire_tokens(self) -> None:
+        """Every access token issued so far is now expired (refresh to continue)."""
+        with self._lock:
+            self.tokens.expire_all()
