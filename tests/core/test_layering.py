@@ -20,8 +20,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "expectations": ("expectations", "core.config", "core.warehouse"),
     "loader": ("loader", "core.warehouse"),
     "taps": ("taps",),
-    # Sandboxes still verify signatures with the taps' code; issue 11 item 1 takes that arrow away.
-    "sandboxes": ("sandboxes", "taps"),
+    # Each sandbox checks signatures with its own code, so tap and sandbox test each other (issue 11 item 1).
+    "sandboxes": ("sandboxes",),
 }
 
 
