@@ -24,7 +24,7 @@ from orderlayer.core.config import GateSettings, Settings
 from orderlayer.expectations import run_gates
 from orderlayer.expectations.gates import catalogue
 from orderlayer.expectations.inputs import GateContext, raw_order_tables
-from orderlayer.core.warehouse import ensure_ops_tables
+from orderlayer.core.warehouse import GATE_TABLES, ensure_ops
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -196,7 +196,7 @@ def time_inputs(path: Path) -> None:
     conn = duckdb.connect(str(path))
     try:
         conn.execute("SET TimeZone = 'UTC'")
-        ensure_ops_tables(conn)
+        ensure_ops(conn, *GATE_TABLES)
         gates = catalogue(GateSettings(), NOW, GateContext(), "bench-inputs", raw_order_tables(conn))
         inputs = {g.input.name: g.input for g in gates if g.input is not None}
         for name, gate_input in inputs.items():

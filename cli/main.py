@@ -1,4 +1,5 @@
-"""`orderlayer`: the command-line entry point. Commands are thin; each stage lives in its own module.
+"""`orderlayer`: the command-line entry point. Commands parse arguments and render; every stage lives in
+`orderlayer.core` (the CLI imports core, never the other way round).
 
 Exit codes: 0 ok (green or yellow), 1 red gate or failure, 2 usage or configuration error.
 """
@@ -6,25 +7,24 @@ Exit codes: 0 ok (green or yellow), 1 red gate or failure, 2 usage or configurat
 from __future__ import annotations
 
 import json
-import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Optional
 
-import duckdb
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from orderlayer.core import ops
-from orderlayer.core.config import CONFIG_FILE, STARTER, ConfigError, Settings, load_settings
-from orderlayer.core.metrics import MetricsError, query_metrics
-from orderlayer.cli.output import Format, render
-from orderlayer.core.pipeline import CheckResult, StageError, build, check, publish_checked
-from orderlayer.core.dbt import semantic_manifest
-from orderlayer.core.sync import SyncResult, sync_connection, tap_env
+from orderlayer.cli.output import Format, print_check, render
+from orderlayer.cli.progress import ProgressView
 from orderlayer.cli.teardown import quiet_native_teardown
+from orderlayer.core import pipeline
+from orderlayer.core.config import CONFIG_FILE, STARTER, ConfigError, Settings, load_settings
+from orderlayer.core.dbt import semantic_manifest
+from orderlayer.core.metrics import MetricsError, query_metrics
+from orderlayer.core.ops import new_run_id
+from orderlayer.core.pipeline import StageError, build, check, publish_checked
+from orderlayer.core.sync import sync_all
+from orderlayer.core.warehouse import QueryError, read_query
 
 quiet_native_teardown()
 
@@ -43,6 +43,7 @@ DbOption = Annotated[
 ]
 ConfigOption = Annotated[Optional[Path], typer.Option("--config", help=f"Configuration file (default: ./{CONFIG_FILE})")]
 FormatOption = Annotated[Format, typer.Option("--format", help="Output format")]
+OutputOption = Annotated[Optional[Path], typer.Option("--output", help="Write to this file")]
 
 
 def _settings(config: Path | None, db: Path | None) -> Settings:
@@ -56,10 +57,6 @@ def _settings(config: Path | None, db: Path | None) -> Settings:
 def _fail(message: str, code: int = 1) -> typer.Exit:
     err.print(f"[bold red]error[/]: {message}")
     return typer.Exit(code)
-
-
-def _run_id() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
 
 
 @app.command()
@@ -80,67 +77,6 @@ def init(
 # --- sync -------------------------------------------------------------------------------------------
 
 
-def run_sync(
-    settings: Settings,
-    names: list[str],
-    run_id: str,
-    end_date: datetime | None = None,
-    full_refresh: bool = False,
-) -> list[SyncResult]:
-    unknown = [n for n in names if n not in settings.connections]
-    if unknown:
-        raise ConfigError(
-            f"connections: {', '.join(unknown)} not in the configuration; known: {', '.join(settings.connections) or 'none'}"
-        )
-    selected = names or list(settings.connections)
-    for name in selected:  # every credential and the PII salt resolve before anything starts
-        tap_env(name, settings.connections[name], settings)
-    results = []
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,} records"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=False,
-    ) as progress:
-        for name in selected:
-            task = progress.add_task(f"sync {name}", total=None)
-            result = sync_connection(
-                name,
-                settings,
-                settings.database,
-                run_id=run_id,
-                end_date=end_date,
-                full_refresh=full_refresh,
-                on_records=lambda n, t=task: progress.advance(t, n),
-            )
-            progress.update(task, total=max(result.records_read, 1), completed=result.records_read)
-            results.append(result)
-    for r in results:
-        before = _bookmark_text(r.bookmark_before)
-        after = _bookmark_text(r.bookmark_after)
-        style = "green" if r.status == "ok" else "red"
-        err.print(
-            f"[{style}]{r.connection}: {r.status}[/] — {r.records_read:,} records read, {r.rows_added:,} new raw rows; "
-            f"bookmark {before} → {after}" + (f"\n  {r.error}\n  log: {r.log_path}" if r.error else "")
-        )
-    return results
-
-
-def _bookmark_text(state: dict | None) -> str:
-    if not state:
-        return "none"
-    values = []
-    for stream, entry in (state.get("bookmarks") or {}).items():
-        value = entry.get("replication_key_value") if isinstance(entry, dict) else None
-        if isinstance(value, int) and value > 10**8:
-            value = datetime.fromtimestamp(value, timezone.utc).isoformat()
-        values.append(f"{stream}={value}")
-    return ", ".join(values) or "none"
-
-
 @app.command()
 def sync(
     connections: Annotated[Optional[list[str]], typer.Argument(help="Connection names (default: all)")] = None,
@@ -153,7 +89,8 @@ def sync(
     if not settings.connections:
         raise _fail(f"no connections in {config or CONFIG_FILE}; run `orderlayer init` and add one", 2)
     try:
-        results = run_sync(settings, connections or [], _run_id(), full_refresh=full_refresh)
+        with ProgressView(console, err) as view:
+            results = sync_all(settings, connections or [], new_run_id(), view, full_refresh=full_refresh)
     except ConfigError as exc:
         raise _fail(str(exc), 2) from exc
     if any(r.status != "ok" for r in results):
@@ -175,21 +112,6 @@ def build_cmd(db: DbOption = None, config: ConfigOption = None) -> None:
     console.print(f"[green]built[/] audit marts in {settings.database}")
 
 
-def _print_check(result: CheckResult, fmt: Format) -> None:
-    if fmt is Format.json:
-        console.file.write(json.dumps(result.to_dict(), indent=2, default=str, ensure_ascii=False) + "\n")
-        return
-    rows = [
-        (g.gate_id, g.colour, g.channel or "(all)", g.failing_count, ", ".join(g.examples[:3]), g.description)
-        for g in result.gates.results
-    ]
-    rows += [("dbt", t["colour"], "(all)", t["failures"] or 0, "", t["test"]) for t in result.dbt_tests if t["colour"] != "green"]
-    render(["gate", "light", "channel", "failing", "examples", "what"], rows, fmt, console, title="Gates")
-    colour = {"green": "green", "yellow": "yellow", "red": "red"}[result.verdict]
-    passed = sum(1 for t in result.dbt_tests if t["colour"] == "green")
-    console.print(f"dbt tests: {passed}/{len(result.dbt_tests)} passed · verdict: [bold {colour}]{result.verdict.upper()}[/]")
-
-
 def _verdict_exit(verdict: str, fail_on: str) -> None:
     if verdict == "red" or (fail_on == "yellow" and verdict == "yellow"):
         raise typer.Exit(1)
@@ -206,12 +128,12 @@ def check_cmd(
     if fail_on not in ("red", "yellow"):
         raise _fail("--fail-on takes red or yellow", 2)
     settings = _settings(config, db)
-    run_id = _run_id()
+    run_id = new_run_id()
     try:
         result = check(settings, settings.database, run_id)
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc)) from exc
-    _print_check(result, fmt)
+    print_check(result, fmt, console)
     _verdict_exit(result.verdict, fail_on)
 
 
@@ -219,10 +141,10 @@ def check_cmd(
 def publish_cmd(db: DbOption = None, config: ConfigOption = None) -> None:
     """Re-judge `audit` and, unless a red gate fails, replace `published` with it atomically."""
     settings = _settings(config, db)
-    run_id = _run_id()
+    run_id = new_run_id()
     try:
         result = check(settings, settings.database, run_id)
-        _print_check(result, Format.table)
+        print_check(result, Format.table, console)
         if result.verdict == "red":
             raise _fail("red gate failed: published is unchanged")
         published = publish_checked(settings.database, run_id, result)
@@ -241,47 +163,22 @@ def run_cmd(
     settings = _settings(config, db)
     if not settings.connections:
         raise _fail(f"no connections in {config or CONFIG_FILE}; run `orderlayer init` and add one", 2)
-    outcome = run_pipeline(settings)
+    outcome = _run(settings)
     _verdict_exit(outcome.verdict, fail_on)
 
 
-@dataclass
-class RunOutcome:
-    run_id: str
-    verdict: str
-    check: dict
-    published_version: int | None
-
-
-def run_pipeline(settings: Settings, end_date: datetime | None = None, now: datetime | None = None) -> RunOutcome:
-    """sync → build → check → publish. Raises typer.Exit on failure (not on a red verdict)."""
-    db = settings.database
-    run_id = _run_id()
-    ops.start_run(db, run_id, "run")
-    detail: dict = {}
+def _run(settings: Settings, end_date: datetime | None = None, now: datetime | None = None) -> pipeline.RunResult:
+    """`core.pipeline.run`, drawn. Raises typer.Exit on failure (not on a red verdict)."""
     try:
-        syncs = run_sync(settings, [], run_id, end_date=end_date)
-        detail["syncs"] = [{"connection": s.connection, "status": s.status, "records": s.records_read} for s in syncs]
-        if any(s.status != "ok" for s in syncs):
-            raise StageError("a sync failed; nothing was built or published (raw keeps what was committed)")
-        with console.status("dbt build"):
-            build(settings, db)
-        with console.status("checking gates"):
-            result = check(settings, db, run_id, now=now)
-        _print_check(result, Format.table)
-        detail["check"] = result.to_dict()
-        if result.verdict == "red":
-            ops.finish_run(db, run_id, "blocked", result.verdict, detail)
-            err.print("[bold red]red gate failed[/]: published is unchanged")
-            return RunOutcome(run_id, result.verdict, detail["check"], None)
-        published = publish_checked(db, run_id, result)
-        detail["published_version"] = published.version
-        ops.finish_run(db, run_id, "published", result.verdict, detail)
-        console.print(f"[green]published[/] version {published.version} ({result.verdict})")
-        return RunOutcome(run_id, result.verdict, detail["check"], published.version)
+        with ProgressView(console, err) as view:
+            outcome = pipeline.run(settings, view, end_date=end_date, now=now)
     except (StageError, ConfigError) as exc:
-        ops.finish_run(db, run_id, "failed", None, {**detail, "error": str(exc)})
         raise _fail(str(exc), 2 if isinstance(exc, ConfigError) else 1) from exc
+    if outcome.published_version is None:
+        err.print("[bold red]red gate failed[/]: published is unchanged")
+    else:
+        console.print(f"[green]published[/] version {outcome.published_version} ({outcome.verdict})")
+    return outcome
 
 
 @app.command()
@@ -312,7 +209,7 @@ def demo(
         render(["source", "shops", "orders"], world.summary(), Format.table, err,
                title=f"Sandboxes: seed {seed}, as of {when.isoformat()}, 30 days")
         # the platforms' window ends are exclusive: +1 s syncs everything updated up to and including as_of
-        outcome = run_pipeline(settings, end_date=when + timedelta(seconds=1), now=max(when, datetime.now(timezone.utc)))
+        outcome = _run(settings, end_date=when + timedelta(seconds=1), now=max(when, datetime.now(timezone.utc)))
     if outcome.published_version is None:
         raise typer.Exit(1)
     result = query_metrics(db, semantic_manifest(db), ["orders_placed", "valid_orders", "gmv", "paid_amount"], ["channel", "shop_id"], None)
@@ -410,7 +307,7 @@ def metrics(
     by: Annotated[Optional[list[str]], typer.Option("--by", help="Dimension to group by (repeatable), e.g. channel")] = None,
     grain: Annotated[str, typer.Option("--grain", help="day, week, month, quarter, year or none")] = "day",
     fmt: FormatOption = Format.table,
-    output: Annotated[Optional[Path], typer.Option("--output", help="Write to this file")] = None,
+    output: OutputOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -429,29 +326,17 @@ def metrics(
 def sql(
     query: Annotated[str, typer.Argument(help="A read-only SQL query, e.g. \"select * from published.fct_orders\"")],
     fmt: FormatOption = Format.table,
-    output: Annotated[Optional[Path], typer.Option("--output", help="Write to this file")] = None,
+    output: OutputOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Run a read-only query against the database."""
     settings = _settings(config, db)
-    if not settings.database.exists():
-        raise _fail(f"database {settings.database} not found; run `orderlayer demo` or `orderlayer run` first", 2)
-    # Read-only, and no file access: a query can neither change the warehouse nor write elsewhere (COPY, ATTACH).
-    con = duckdb.connect(str(settings.database), read_only=True, config={"enable_external_access": False})
     try:
-        con.execute("set TimeZone = 'UTC'")
-        cursor = con.execute(query)
-        if cursor.description is None:
-            raise _fail("the statement returned no rows (only queries are allowed)", 2)
-        columns = [d[0] for d in cursor.description]
-        render(columns, cursor.fetchall(), fmt, console, output=output)
-    except duckdb.Error as exc:
-        raise _fail(f"query failed: {exc}", 2) from exc
-    except ValueError as exc:
+        columns, rows = read_query(settings.database, query)
+        render(columns, rows, fmt, console, output=output)
+    except (QueryError, ValueError) as exc:
         raise _fail(str(exc), 2) from exc
-    finally:
-        con.close()
 
 
 @app.command()

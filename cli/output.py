@@ -1,4 +1,4 @@
-"""Rendering query results as a rich table, CSV, JSON or Parquet."""
+"""Rendering query results as a rich table, CSV, JSON or Parquet, and a check's verdict."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from orderlayer.core.pipeline import CheckResult
 
 
 class Format(str, Enum):
@@ -89,3 +92,19 @@ def _numeric(rows: Sequence[Sequence[Any]], index: int) -> bool:
         if value is not None:
             return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
     return False
+
+
+def print_check(result: CheckResult, fmt: Format, console: Console) -> None:
+    """A check's verdict: the gate lights and the failing dbt tests as a table (or the whole result as JSON)."""
+    if fmt is Format.json:
+        console.file.write(json.dumps(result.to_dict(), indent=2, default=str, ensure_ascii=False) + "\n")
+        return
+    rows = [
+        (g.gate_id, g.colour, g.channel or "(all)", g.failing_count, ", ".join(g.examples[:3]), g.description)
+        for g in result.gates.results
+    ]
+    rows += [("dbt", t["colour"], "(all)", t["failures"] or 0, "", t["test"]) for t in result.dbt_tests if t["colour"] != "green"]
+    render(["gate", "light", "channel", "failing", "examples", "what"], rows, fmt, console, title="Gates")
+    colour = {"green": "green", "yellow": "yellow", "red": "red"}[result.verdict]
+    passed = sum(1 for t in result.dbt_tests if t["colour"] == "green")
+    console.print(f"dbt tests: {passed}/{len(result.dbt_tests)} passed · verdict: [bold {colour}]{result.verdict.upper()}[/]")

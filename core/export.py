@@ -15,7 +15,8 @@ from pathlib import Path
 
 import duckdb
 
-PUBLISHED = "published"
+from orderlayer.core.warehouse import PUBLISHED, connect
+
 MANIFEST = "_export.json"
 
 
@@ -46,9 +47,8 @@ def export_published(db_path: Path, directory: Path) -> ExportResult:
     """Write `<directory>/<relation>.parquet` for every relation in `published`, plus `_export.json`."""
     if not db_path.is_file():
         raise ExportError(f"database {db_path} not found; run `orderlayer run` or `orderlayer demo` first")
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = connect(db_path, read_only=True)
     try:
-        con.execute("SET TimeZone = 'UTC'")
         con.execute("BEGIN TRANSACTION")  # one snapshot for every file
         relations = con.execute(
             """SELECT table_name, CASE WHEN table_type = 'VIEW' THEN 'view' ELSE 'table' END

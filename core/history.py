@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from orderlayer.core.warehouse import table_exists
+from orderlayer.core.warehouse import connect, table_exists
 
 #: Gate metrics drawn as trends, in order, with a label and whether they are shares (shown in %).
 TREND_METRICS: tuple[tuple[str, str, bool], ...] = (
@@ -107,9 +107,8 @@ def load_report(db: Path, run_id: str | None = None, runs: int = 30, days: int =
     """Everything the report shows for `run_id` (default: the latest recorded run) and the `runs` before it."""
     if not db.is_file():
         raise FileNotFoundError(f"database {db} not found; run `orderlayer run` or `orderlayer demo` first")
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect(db, read_only=True)
     try:
-        con.execute("SET TimeZone = 'UTC'")
         if not table_exists(con, "ops", "gate_results"):
             raise NoRunsError(f"{db} has no gate runs yet; run `orderlayer check` or `orderlayer run` first")
         history = _runs(con, runs, run_id)

@@ -26,7 +26,8 @@ from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifest
 from metricflow_semantics.sql.sql_bind_parameters import SqlBindParameterSet
 from metricflow_semantic_interfaces.protocols.semantic_manifest import SemanticManifest
 
-PUBLISHED = "published"
+from orderlayer.core.warehouse import PUBLISHED, connect
+
 GRAINS = ("day", "week", "month", "quarter", "year")
 #: Dimension names users type (`--by channel`) → the semantic model's entity-qualified names.
 ENTITY = "order"
@@ -139,8 +140,7 @@ def query_metrics(
         raise MetricsError(f"--grain {grain}: use one of {', '.join(GRAINS)}")
     if not db_path.exists():
         raise MetricsError(f"database {db_path} not found; run `orderlayer run` or `orderlayer demo` first")
-    con = duckdb.connect(str(db_path), read_only=True)
-    con.execute("set TimeZone = 'UTC'")
+    con = connect(db_path, read_only=True)
     try:
         present = con.execute(
             "select count(*) from information_schema.tables where table_schema = ? and table_name = 'fct_orders'",

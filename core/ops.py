@@ -1,57 +1,34 @@
-"""The `ops` schema: a record of every run and sync, so `report` can show today and the trend."""
+"""The record of runs, syncs and checks in `ops`, so `report` can show today and the trend.
+
+The tables are defined in `core/warehouse.py` (OPS_TABLES); this module writes their rows.
+"""
 
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from orderlayer.loader.raw_store import connect
-
-
-def ensure(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create schema if not exists ops")
-    con.execute(
-        """create table if not exists ops.runs (
-            run_id VARCHAR PRIMARY KEY,
-            command VARCHAR NOT NULL,
-            started_at TIMESTAMPTZ NOT NULL,
-            finished_at TIMESTAMPTZ,
-            status VARCHAR,
-            verdict VARCHAR,
-            detail JSON
-        )"""
-    )
-    con.execute(
-        """create table if not exists ops.sync_runs (
-            sync_id VARCHAR PRIMARY KEY,
-            run_id VARCHAR,
-            connection VARCHAR NOT NULL,
-            started_at TIMESTAMPTZ NOT NULL,
-            finished_at TIMESTAMPTZ,
-            status VARCHAR NOT NULL,
-            records_read BIGINT,
-            rows_added BIGINT,
-            bookmark_before JSON,
-            bookmark_after JSON,
-            error VARCHAR
-        )"""
-    )
+from orderlayer.core.warehouse import OPS, connect, ensure_ops
 
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def new_run_id() -> str:
+    """Sortable by start time, unique across concurrent commands."""
+    return now().strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+
+
 def start_run(db: Path, run_id: str, command: str) -> None:
-    con = connect(db)
+    con = connect(db, create=True)
     try:
-        ensure(con)
+        ensure_ops(con, "runs")
         con.execute(
-            "insert into ops.runs (run_id, command, started_at, status) values (?, ?, ?, 'running')",
+            f"insert into {OPS}.runs (run_id, command, started_at, status) values (?, ?, ?, 'running')",
             [run_id, command, now()],
         )
     finally:
@@ -59,11 +36,11 @@ def start_run(db: Path, run_id: str, command: str) -> None:
 
 
 def finish_run(db: Path, run_id: str, status: str, verdict: str | None, detail: dict[str, Any]) -> None:
-    con = connect(db)
+    con = connect(db, create=True)
     try:
-        ensure(con)
+        ensure_ops(con, "runs")
         con.execute(
-            "update ops.runs set finished_at = ?, status = ?, verdict = ?, detail = ? where run_id = ?",
+            f"update {OPS}.runs set finished_at = ?, status = ?, verdict = ?, detail = ? where run_id = ?",
             [now(), status, verdict, json.dumps(detail, default=str), run_id],
         )
     finally:
@@ -71,15 +48,37 @@ def finish_run(db: Path, run_id: str, status: str, verdict: str | None, detail: 
 
 
 def record_sync(db: Path, row: dict[str, Any]) -> None:
-    con = connect(db)
+    con = connect(db, create=True)
     try:
-        ensure(con)
+        ensure_ops(con, "sync_runs")
         con.execute(
-            """insert or replace into ops.sync_runs (sync_id, run_id, connection, started_at, finished_at, status,
+            f"""insert or replace into {OPS}.sync_runs (sync_id, run_id, connection, started_at, finished_at, status,
                 records_read, rows_added, bookmark_before, bookmark_after, error)
             values ($sync_id, $run_id, $connection, $started_at, $finished_at, $status,
                 $records_read, $rows_added, $bookmark_before, $bookmark_after, $error)""",
             {k: (json.dumps(v) if k.startswith("bookmark") and v is not None else v) for k, v in row.items()},
         )
+    finally:
+        con.close()
+
+
+def record_check(
+    db: Path, run_id: str, checked_at: datetime, verdict: str, gates_verdict: str, dbt_tests: list[dict[str, Any]]
+) -> None:
+    """One row per `check`: the overall verdict the report shows (gate rows are in ops.gate_results)."""
+    con = connect(db)
+    try:
+        ensure_ops(con, "check_runs")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(f"DELETE FROM {OPS}.check_runs WHERE run_id = ?", [run_id])
+            con.execute(
+                f"INSERT INTO {OPS}.check_runs VALUES (?, ?, ?, ?, ?)",
+                [run_id, checked_at, verdict, gates_verdict, json.dumps(dbt_tests, default=str)],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
     finally:
         con.close()

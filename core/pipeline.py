@@ -1,14 +1,18 @@
-"""The stages `run` chains: build (dbt into audit), check (dbt tests + GX gates → one verdict), publish."""
+"""The stages `run` chains — sync, build (dbt into audit), check (dbt tests + GX gates → one verdict),
+publish — and `run` itself."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from orderlayer.core.config import Settings
+from orderlayer.core import ops
+from orderlayer.core.config import ConfigError, Settings
 from orderlayer.core.dbt import DbtResult, run_dbt
+from orderlayer.core.sync import SyncProgress, SyncResult, sync_all
 
 if TYPE_CHECKING:  # Great Expectations is imported only when gates run (it takes seconds to import)
     from orderlayer.expectations import GateReport
@@ -90,7 +94,7 @@ def check(settings: Settings, db: Path, run_id: str, now: datetime | None = None
     ]
     dbt_verdict = _worst("green", *(i["colour"] for i in dbt_items))
     from orderlayer.expectations import GateRunError, run_gates
-    from orderlayer.core.quality import FreshnessError, gate_context, record_check, source_freshness
+    from orderlayer.core.quality import FreshnessError, gate_context, source_freshness
 
     try:
         # Y1 (freshness) is dbt's judgement of the sources; the runner folds it into the gate verdict.
@@ -99,7 +103,7 @@ def check(settings: Settings, db: Path, run_id: str, now: datetime | None = None
     except (FreshnessError, GateRunError) as exc:
         raise StageError(str(exc)) from exc
     verdict = _worst(dbt_verdict, gates.verdict)
-    record_check(db, run_id, gates.checked_at, verdict, gates.verdict, dbt_items)
+    ops.record_check(db, run_id, gates.checked_at, verdict, gates.verdict, dbt_items)
     return CheckResult(verdict=verdict, gates=gates, dbt_tests=dbt_items)
 
 
@@ -112,3 +116,57 @@ def publish_checked(db: Path, run_id: str, result: CheckResult) -> PublishResult
     published = publish(db, run_id, result.gates, MARTS)
     create_views(db)  # saved-query views change only here, right after a publish (core/views.py)
     return published
+
+
+class RunProgress(SyncProgress, Protocol):
+    """What `run` tells as it goes, beyond the syncs: which stage is busy, and the check's result as soon
+    as it is known (before publish, so it is shown even when publish fails)."""
+
+    def stage(self, name: str) -> AbstractContextManager[object]: ...
+
+    def checked(self, result: CheckResult) -> None: ...
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    syncs: list[SyncResult]
+    check: CheckResult
+    #: None when a red verdict blocked publish.
+    published_version: int | None
+
+    @property
+    def verdict(self) -> str:
+        return self.check.verdict
+
+
+def run(
+    settings: Settings, progress: RunProgress, end_date: datetime | None = None, now: datetime | None = None
+) -> RunResult:
+    """sync → build → check → publish, recorded in ops.runs. A red verdict is a result (published unchanged);
+    a stage that could not run raises StageError (ConfigError for configuration), recorded as failed."""
+    db = settings.database
+    run_id = ops.new_run_id()
+    ops.start_run(db, run_id, "run")
+    detail: dict[str, Any] = {}
+    try:
+        syncs = sync_all(settings, [], run_id, progress, end_date=end_date)
+        detail["syncs"] = [{"connection": s.connection, "status": s.status, "records": s.records_read} for s in syncs]
+        if any(s.status != "ok" for s in syncs):
+            raise StageError("a sync failed; nothing was built or published (raw keeps what was committed)")
+        with progress.stage("dbt build"):
+            build(settings, db)
+        with progress.stage("checking gates"):
+            result = check(settings, db, run_id, now=now)
+        progress.checked(result)
+        detail["check"] = result.to_dict()
+        if result.verdict == "red":
+            ops.finish_run(db, run_id, "blocked", result.verdict, detail)
+            return RunResult(run_id, syncs, result, None)
+        published = publish_checked(db, run_id, result)
+        detail["published_version"] = published.version
+        ops.finish_run(db, run_id, "published", result.verdict, detail)
+        return RunResult(run_id, syncs, result, published.version)
+    except (StageError, ConfigError) as exc:
+        ops.finish_run(db, run_id, "failed", None, {**detail, "error": str(exc)})
+        raise

@@ -1,4 +1,4 @@
-"""`orderlayer sync`: run each connection's Singer tap into target-orderlayer.
+"""Sync: run each connection's Singer tap into target-orderlayer, reporting progress to whoever draws it.
 
 Secrets reach the tap only through its environment (singer-sdk `--config ENV`), never a file or a log.
 Tokens a tap refreshes are kept in its connection's token store (`<database dir>/tokens/<connection>.json`,
@@ -22,11 +22,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 from orderlayer.core import ops
 from orderlayer.core.config import ConfigError, Connection, Settings
 from orderlayer.core.registry import source
+from orderlayer.core.warehouse import RAW, connect, table_exists
 from orderlayer.loader import raw_store as store
 
 
@@ -43,6 +44,55 @@ class SyncResult:
     log_path: Path | None = None
     extra: dict = field(default_factory=dict)
 
+
+
+class SyncProgress(Protocol):
+    """What the sync loop tells as it goes; the CLI draws it (rich bars), core knows nothing of terminals."""
+
+    def sync_started(self, connection: str) -> None: ...
+
+    def records_read(self, connection: str, count: int) -> None: ...
+
+    def sync_finished(self, result: SyncResult) -> None: ...
+
+    def syncs_finished(self, results: list[SyncResult]) -> None: ...
+
+
+def sync_all(
+    settings: Settings,
+    names: list[str],
+    run_id: str,
+    progress: SyncProgress,
+    end_date: datetime | None = None,
+    full_refresh: bool = False,
+) -> list[SyncResult]:
+    """Sync the named connections (default: all) one after another; a failed sync is a result, not an error.
+
+    Raises ConfigError, before any sync starts, for an unknown name or a credential that does not resolve."""
+    unknown = [n for n in names if n not in settings.connections]
+    if unknown:
+        raise ConfigError(
+            f"connections: {', '.join(unknown)} not in the configuration; known: {', '.join(settings.connections) or 'none'}"
+        )
+    selected = names or list(settings.connections)
+    for name in selected:  # every credential and the PII salt resolve before anything starts
+        tap_env(name, settings.connections[name], settings)
+    results = []
+    for name in selected:
+        progress.sync_started(name)
+        result = sync_connection(
+            name,
+            settings,
+            settings.database,
+            run_id=run_id,
+            end_date=end_date,
+            full_refresh=full_refresh,
+            on_records=lambda n, c=name: progress.records_read(c, n),
+        )
+        progress.sync_finished(result)
+        results.append(result)
+    progress.syncs_finished(results)
+    return results
 
 def _executable(name: str) -> str:
     beside = Path(sys.executable).with_name(name)
@@ -113,10 +163,8 @@ def sync_connection(
     sync_id = str(uuid.uuid4())
     env = tap_env(name, conn, settings)
 
-    con = store.connect(db_path)
+    con = connect(db_path, create=True)
     try:
-        store.ensure_ops(con)
-        ops.ensure(con)
         if full_refresh:
             store.clear_state(con, name)
         state = store.read_state(con, name)
@@ -182,16 +230,13 @@ def sync_connection(
             reader.join(timeout=10)
 
     result.records_read = records
-    con = store.connect(db_path)
+    con = connect(db_path)
     try:
         result.bookmark_after = store.read_state(con, name)
         added = 0
         for table in spec.stream_tables(conn.channel):
-            exists = con.execute(
-                "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = ?", [table]
-            ).fetchone()[0]
-            if exists:
-                added += con.execute(f"select count(*) from raw.{table} where _sync_id = ?", [sync_id]).fetchone()[0]
+            if table_exists(con, RAW, table):
+                added += con.execute(f"select count(*) from {RAW}.{table} where _sync_id = ?", [sync_id]).fetchone()[0]
         result.rows_added = added
     finally:
         con.close()

@@ -13,9 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
-PUBLISHED = "published"
+from orderlayer.core.warehouse import PUBLISHED, connect
 
 
 @dataclass(frozen=True)
@@ -119,7 +117,7 @@ def create_views(db_path: Path, views: tuple[SavedView, ...] = VIEWS) -> list[st
     """Replace the saved-query views in `published` in one transaction; drop views no longer defined.
 
     Only views are dropped, never tables: the marts in `published` belong to the publish step."""
-    con = duckdb.connect(str(db_path))
+    con = connect(db_path)
     try:
         con.execute("BEGIN TRANSACTION")
         try:

@@ -1,4 +1,10 @@
-"""DuckDB connections and the `ops` tables the gate runner and publish step write."""
+"""The warehouse: schema names, the one way to open it, and the definition of every `ops` table.
+
+Every module that reads or writes the DuckDB file opens it with `connect`, so the session is always UTC
+and a read-only command can never write. The `ops` tables are defined here and only here; each writer
+creates the ones it writes (`ensure_ops`), so a warehouse gains a table only when something is recorded
+in it (`report` tells "no runs yet" from an absent `ops.gate_results`).
+"""
 
 from __future__ import annotations
 
@@ -18,78 +24,145 @@ GATES = "gates"
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
-_OPS_DDL = (
-    f"CREATE SCHEMA IF NOT EXISTS {OPS}",
-    f"""CREATE TABLE IF NOT EXISTS {OPS}.gate_results (
-        run_id VARCHAR NOT NULL,
-        checked_at TIMESTAMPTZ NOT NULL,
-        verdict VARCHAR NOT NULL,
-        gate_id VARCHAR NOT NULL,
-        model VARCHAR NOT NULL,
-        colour VARCHAR NOT NULL,
-        severity VARCHAR NOT NULL,
-        channel VARCHAR,
-        failing_count BIGINT NOT NULL,
-        examples JSON NOT NULL,
-        checks JSON NOT NULL
-    )""",
-    # Columns added after the first release: a warehouse written by it gains them (NULL for old runs).
-    f"ALTER TABLE {OPS}.gate_results ADD COLUMN IF NOT EXISTS example_key VARCHAR",
-    f"ALTER TABLE {OPS}.gate_results ADD COLUMN IF NOT EXISTS note VARCHAR",
-    f"ALTER TABLE {OPS}.gate_results ADD COLUMN IF NOT EXISTS description VARCHAR",
+#: Every `ops` table: its CREATE statement, then the columns added after the first release (a warehouse
+#: written by an older release gains them, NULL for its old rows).
+OPS_TABLES: dict[str, tuple[str, ...]] = {
+    # The loader's committed Singer state per connection: the bookmark the next sync resumes from.
+    "singer_state": (
+        f"""CREATE TABLE IF NOT EXISTS {OPS}.singer_state (
+            state_key VARCHAR PRIMARY KEY,
+            state JSON NOT NULL,
+            sync_id VARCHAR,
+            updated_at TIMESTAMPTZ NOT NULL
+        )""",
+    ),
+    # One row per `run` (and per `demo`): its status, verdict and what each stage reported.
+    "runs": (
+        f"""CREATE TABLE IF NOT EXISTS {OPS}.runs (
+            run_id VARCHAR PRIMARY KEY,
+            command VARCHAR NOT NULL,
+            started_at TIMESTAMPTZ NOT NULL,
+            finished_at TIMESTAMPTZ,
+            status VARCHAR,
+            verdict VARCHAR,
+            detail JSON
+        )""",
+    ),
+    "sync_runs": (
+        f"""CREATE TABLE IF NOT EXISTS {OPS}.sync_runs (
+            sync_id VARCHAR PRIMARY KEY,
+            run_id VARCHAR,
+            connection VARCHAR NOT NULL,
+            started_at TIMESTAMPTZ NOT NULL,
+            finished_at TIMESTAMPTZ,
+            status VARCHAR NOT NULL,
+            records_read BIGINT,
+            rows_added BIGINT,
+            bookmark_before JSON,
+            bookmark_after JSON,
+            error VARCHAR
+        )""",
+    ),
+    # One row per `check`: the overall verdict (dbt tests + gates) the report shows.
+    "check_runs": (
+        f"""CREATE TABLE IF NOT EXISTS {OPS}.check_runs (
+            run_id VARCHAR NOT NULL,
+            checked_at TIMESTAMPTZ NOT NULL,
+            verdict VARCHAR NOT NULL,
+            gates_verdict VARCHAR NOT NULL,
+            dbt_tests JSON NOT NULL
+        )""",
+    ),
+    "gate_results": (
+        f"""CREATE TABLE IF NOT EXISTS {OPS}.gate_results (
+            run_id VARCHAR NOT NULL,
+            checked_at TIMESTAMPTZ NOT NULL,
+            verdict VARCHAR NOT NULL,
+            gate_id VARCHAR NOT NULL,
+            model VARCHAR NOT NULL,
+            colour VARCHAR NOT NULL,
+            severity VARCHAR NOT NULL,
+            channel VARCHAR,
+            failing_count BIGINT NOT NULL,
+            examples JSON NOT NULL,
+            checks JSON NOT NULL
+        )""",
+        f"ALTER TABLE {OPS}.gate_results ADD COLUMN IF NOT EXISTS example_key VARCHAR",
+        f"ALTER TABLE {OPS}.gate_results ADD COLUMN IF NOT EXISTS note VARCHAR",
+        f"ALTER TABLE {OPS}.gate_results ADD COLUMN IF NOT EXISTS description VARCHAR",
+    ),
     # Per-channel figures of every run: R5/Y3 read their trailing values here, the report its trends.
-    f"""CREATE TABLE IF NOT EXISTS {OPS}.gate_metrics (
-        run_id VARCHAR NOT NULL,
-        checked_at TIMESTAMPTZ NOT NULL,
-        verdict VARCHAR NOT NULL,
-        channel VARCHAR,
-        metric VARCHAR NOT NULL,
-        value DOUBLE
-    )""",
-    f"""CREATE TABLE IF NOT EXISTS {OPS}.source_freshness (
-        run_id VARCHAR NOT NULL,
-        checked_at TIMESTAMPTZ NOT NULL,
-        source VARCHAR NOT NULL,
-        channel VARCHAR,
-        status VARCHAR NOT NULL,
-        colour VARCHAR NOT NULL,
-        max_loaded_at TIMESTAMPTZ,
-        snapshotted_at TIMESTAMPTZ,
-        age_seconds DOUBLE,
-        warn_after_minutes DOUBLE,
-        error_after_minutes DOUBLE,
-        error VARCHAR
-    )""",
+    "gate_metrics": (
+        f"""CREATE TABLE IF NOT EXISTS {OPS}.gate_metrics (
+            run_id VARCHAR NOT NULL,
+            checked_at TIMESTAMPTZ NOT NULL,
+            verdict VARCHAR NOT NULL,
+            channel VARCHAR,
+            metric VARCHAR NOT NULL,
+            value DOUBLE
+        )""",
+    ),
+    "source_freshness": (
+        f"""CREATE TABLE IF NOT EXISTS {OPS}.source_freshness (
+            run_id VARCHAR NOT NULL,
+            checked_at TIMESTAMPTZ NOT NULL,
+            source VARCHAR NOT NULL,
+            channel VARCHAR,
+            status VARCHAR NOT NULL,
+            colour VARCHAR NOT NULL,
+            max_loaded_at TIMESTAMPTZ,
+            snapshotted_at TIMESTAMPTZ,
+            age_seconds DOUBLE,
+            warn_after_minutes DOUBLE,
+            error_after_minutes DOUBLE,
+            error VARCHAR
+        )""",
+    ),
     # GX's own suite and validation result per validated table, for Data Docs (`orderlayer report`).
-    f"""CREATE TABLE IF NOT EXISTS {OPS}.gate_validations (
-        run_id VARCHAR NOT NULL,
-        checked_at TIMESTAMPTZ NOT NULL,
-        table_name VARCHAR NOT NULL,
-        suite JSON NOT NULL,
-        result JSON NOT NULL
-    )""",
-    f"""CREATE TABLE IF NOT EXISTS {OPS}.publish_log (
-        run_id VARCHAR NOT NULL,
-        published_at TIMESTAMPTZ NOT NULL,
-        version BIGINT NOT NULL,
-        verdict VARCHAR NOT NULL,
-        marts JSON NOT NULL,
-        row_counts JSON NOT NULL
-    )""",
-)
+    "gate_validations": (
+        f"""CREATE TABLE IF NOT EXISTS {OPS}.gate_validations (
+            run_id VARCHAR NOT NULL,
+            checked_at TIMESTAMPTZ NOT NULL,
+            table_name VARCHAR NOT NULL,
+            suite JSON NOT NULL,
+            result JSON NOT NULL
+        )""",
+    ),
+    "publish_log": (
+        f"""CREATE TABLE IF NOT EXISTS {OPS}.publish_log (
+            run_id VARCHAR NOT NULL,
+            published_at TIMESTAMPTZ NOT NULL,
+            version BIGINT NOT NULL,
+            verdict VARCHAR NOT NULL,
+            marts JSON NOT NULL,
+            row_counts JSON NOT NULL
+        )""",
+    ),
+}
+#: What the gate runner and the publish step record (and R5/Y3 read back).
+GATE_TABLES = ("gate_results", "gate_metrics", "source_freshness", "gate_validations", "publish_log")
 
 
-def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse read-write with the session in UTC.
+def connect(
+    db_path: Path | str, *, read_only: bool = False, create: bool = False, external_access: bool = True
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse with the session in UTC.
 
-    The file must exist: gates and publish judge what dbt built, so a missing file is a wrong path,
-    not an empty warehouse. No connection config is passed, so this connection can live beside any
-    other plain `duckdb.connect(path)` in the same process (DuckDB refuses a second connection to one
-    file with a different config).
+    ``create``: make the file (and its directory) if missing — the loader and the first run record do;
+    everything else judges or reads what was built, so a missing file is a wrong path, not an empty
+    warehouse. ``external_access=False`` also forbids file access (COPY, ATTACH) for user-typed SQL.
+    DuckDB refuses a second connection to one file with a different configuration in one process, so
+    read-write connections carry none: they can live beside each other and beside the target's.
     """
-    if not db_path.is_file():
-        raise FileNotFoundError(f"warehouse {db_path} does not exist; run `orderlayer build` first")
-    conn = duckdb.connect(str(db_path))
+    path = Path(db_path)
+    if create:
+        if read_only:
+            raise ValueError("a read-only connection cannot create the warehouse")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.is_file():
+        raise FileNotFoundError(f"warehouse {path} does not exist; run `orderlayer build` first")
+    config = {} if external_access else {"enable_external_access": False}
+    conn = duckdb.connect(str(path), read_only=read_only, config=config)
     try:
         set_utc(conn)
     except BaseException:
@@ -103,9 +176,15 @@ def set_utc(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("SET TimeZone = 'UTC'")
 
 
-def ensure_ops_tables(conn: duckdb.DuckDBPyConnection) -> None:
-    for statement in _OPS_DDL:
-        conn.execute(statement)
+def ensure_ops(conn: duckdb.DuckDBPyConnection, *tables: str) -> None:
+    """Create the named `ops` tables (see OPS_TABLES) if they do not exist yet, with every later column."""
+    unknown = [t for t in tables if t not in OPS_TABLES]
+    if unknown or not tables:
+        raise ValueError(f"ops tables {unknown or '(none)'}: name some of {', '.join(OPS_TABLES)}")
+    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {OPS}")
+    for table in tables:
+        for statement in OPS_TABLES[table]:
+            conn.execute(statement)
 
 
 def table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -121,3 +200,25 @@ def check_identifier(name: str) -> str:
     if not _IDENTIFIER.fullmatch(name):
         raise ValueError(f"'{name}' is not a plain identifier (lower-case letters, digits, _)")
     return name
+
+
+class QueryError(Exception):
+    """A user-typed query that could not run; the message says why."""
+
+
+def read_query(db_path: Path, query: str) -> tuple[list[str], list[tuple]]:
+    """Column names and rows of one user-typed query (`orderlayer sql`).
+
+    Read-only, and no file access: a query can neither change the warehouse nor write elsewhere (COPY, ATTACH)."""
+    if not db_path.exists():
+        raise QueryError(f"database {db_path} not found; run `orderlayer demo` or `orderlayer run` first")
+    conn = connect(db_path, read_only=True, external_access=False)
+    try:
+        cursor = conn.execute(query)
+        if cursor.description is None:
+            raise QueryError("the statement returned no rows (only queries are allowed)")
+        return [d[0] for d in cursor.description], cursor.fetchall()
+    except duckdb.Error as exc:
+        raise QueryError(f"query failed: {exc}") from exc
+    finally:
+        conn.close()

@@ -16,9 +16,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
-
-from orderlayer.core.warehouse import OPS
+from orderlayer.core.warehouse import OPS, connect
 
 
 def docs_root(db: Path) -> Path:
@@ -32,7 +30,7 @@ def docs_index(db: Path) -> Path:
 def build_data_docs(db: Path, run_ids: list[str]) -> Path | None:
     """Render Data Docs for `run_ids` (their stored validations); returns the site's index, or None
     when none of those runs stored a validation (e.g. a warehouse from before validations were kept)."""
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect(db, read_only=True)
     try:
         exists = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'gate_validations'",

@@ -50,7 +50,7 @@ DEFAULT_RAW_ORDER_KEY = RawOrderKey()
 
 @dataclass(frozen=True)
 class GateContext:
-    """What the gates need to know beyond thresholds, taken from orderlayer.yml by the CLI."""
+    """What the gates need to know beyond thresholds, taken from orderlayer.yml by `core/quality.py: gate_context`."""
 
     #: (channel, shop_id) → IANA zone, for Y3's local hour
     shop_zones: dict[tuple[str, str], str] = field(default_factory=dict)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from orderlayer.expectations.report import GateReport, Verdict
-from orderlayer.core.warehouse import AUDIT, OPS, PUBLISHED, check_identifier, connect, ensure_ops_tables
+from orderlayer.core.warehouse import AUDIT, OPS, PUBLISHED, GATE_TABLES, check_identifier, connect, ensure_ops
 
 
 class PublishRefused(RuntimeError):
@@ -57,7 +57,7 @@ def publish(db_path: Path, run_id: str, report: GateReport, marts: list[str]) ->
             for mart in names:
                 conn.execute(f"CREATE OR REPLACE TABLE {PUBLISHED}.{mart} AS SELECT * FROM {AUDIT}.{mart}")
                 row_counts[mart] = conn.execute(f"SELECT count(*) FROM {PUBLISHED}.{mart}").fetchone()[0]
-            ensure_ops_tables(conn)
+            ensure_ops(conn, *GATE_TABLES)
             version = conn.execute(f"SELECT coalesce(max(version), 0) + 1 FROM {OPS}.publish_log").fetchone()[0]
             conn.execute(
                 f"INSERT INTO {OPS}.publish_log VALUES (?, ?, ?, ?, ?, ?)",

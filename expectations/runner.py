@@ -35,11 +35,12 @@ from orderlayer.expectations.report import (
 )
 from orderlayer.core.warehouse import (
     AUDIT,
+    GATE_TABLES,
     GATES,
     OPS,
     check_identifier,
     connect,
-    ensure_ops_tables,
+    ensure_ops,
     table_exists,
 )
 
@@ -71,7 +72,7 @@ def run_gates(
     checked_at = (now or datetime.now(UTC)).astimezone(UTC)
     conn = connect(db_path)
     try:
-        ensure_ops_tables(conn)  # R5/Y3 read their trailing values from ops.gate_metrics
+        ensure_ops(conn, *GATE_TABLES)  # R5/Y3 read their trailing values from ops.gate_metrics
         gates = catalogue(settings, checked_at, context, run_id, raw_order_tables(conn))
         _require_tables(conn, gates)
         inputs = _build_inputs(conn, gates)

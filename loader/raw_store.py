@@ -11,12 +11,13 @@ import json
 import re
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Iterable, Iterator, NamedTuple
 
 import duckdb
 import pyarrow as pa
 import simplejson
+
+from orderlayer.core.warehouse import ensure_ops
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -36,15 +37,6 @@ def check_identifier(value: str, key: str) -> str:
     return value
 
 
-def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    # The warehouse session is UTC so no result depends on the machine's zone (rule T5).
-    con.execute("set TimeZone = 'UTC'")
-    return con
-
-
 RAW_COLUMNS = """
     _record_hash VARCHAR NOT NULL,
     _stream VARCHAR NOT NULL,
@@ -56,18 +48,6 @@ RAW_COLUMNS = """
     _synced_at TIMESTAMPTZ NOT NULL,
     _sync_id VARCHAR NOT NULL
 """
-
-
-def ensure_ops(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create schema if not exists ops")
-    con.execute(
-        """create table if not exists ops.singer_state (
-            state_key VARCHAR PRIMARY KEY,
-            state JSON NOT NULL,
-            sync_id VARCHAR,
-            updated_at TIMESTAMPTZ NOT NULL
-        )"""
-    )
 
 
 class RawRow(NamedTuple):
@@ -105,7 +85,7 @@ class RawStore:
         self.sync_id = sync_id
         self._in_transaction = False
         con.execute(f"create schema if not exists {self.schema}")
-        ensure_ops(con)
+        ensure_ops(con, "singer_state")
 
     def table(self, stream: str) -> str:
         name = re.sub(r"[^a-z0-9_]", "_", stream.lower())
@@ -221,7 +201,7 @@ def regressions(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 
 def read_state(con: duckdb.DuckDBPyConnection, state_key: str) -> dict[str, Any] | None:
-    ensure_ops(con)
+    ensure_ops(con, "singer_state")
     row = con.execute("select state from ops.singer_state where state_key = ?", [state_key]).fetchone()
     return json.loads(row[0]) if row else None
 
@@ -243,5 +223,5 @@ def write_state(con: duckdb.DuckDBPyConnection, state_key: str, state: dict[str,
 
 
 def clear_state(con: duckdb.DuckDBPyConnection, state_key: str) -> bool:
-    ensure_ops(con)
+    ensure_ops(con, "singer_state")
     return bool(con.execute("delete from ops.singer_state where state_key = ? returning 1", [state_key]).fetchall())

@@ -21,6 +21,7 @@ from singer_sdk import typing as th
 from singer_sdk.sinks import BatchSink
 from singer_sdk.target_base import Target
 
+from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
 
 
@@ -119,7 +120,7 @@ class TargetOrderlayer(Target):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sync_id = self.config.get("sync_id") or str(uuid.uuid4())
-        self._con = store.connect(self.config["database"])
+        self._con = connect(self.config["database"], create=True)
         for setting, default in (("memory_limit", "256MB"), ("checkpoint_threshold", "1GB")):
             self._con.execute(f"set {setting} = '{_size(setting, self.config.get(setting, default))}'")
         self.raw_store = store.RawStore(

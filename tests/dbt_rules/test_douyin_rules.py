@@ -17,6 +17,7 @@ import pytest
 from orderlayer.core.config import Connection, Settings
 from orderlayer.core.pipeline import build
 from orderlayer.core.dbt import run_dbt
+from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
 
 SHOP = "7784061"
@@ -175,7 +176,7 @@ RECORDS = [
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("rules") / "rules.duckdb"
-    con = store.connect(db)
+    con = connect(db, create=True)
     raw = store.RawStore(con, "raw", "douyin", "test", "sync-1")
     raw.append("orders", [copy.deepcopy(r) for r in RECORDS], ["shop_id", "order_id"], "update_time")
     raw.sync_id = "sync-2"

@@ -22,6 +22,7 @@ import pytest
 
 from orderlayer.core.config import Settings
 from orderlayer.core.dbt import dbt_vars, project_dir
+from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
 
 SHOP = "test_781544_62863"
@@ -131,7 +132,7 @@ def dbt_build(db: Path, channels: list[str], select: str, tmp: Path) -> subproce
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("eleme_rules")
     db = tmp / "rules.duckdb"
-    con = store.connect(db)
+    con = connect(db, create=True)
     raw = store.RawStore(con, "raw", "eleme", "test", "sync-1")
     raw.append("orders", [copy.deepcopy(r) for r in RECORDS], PK, "create_time")
     raw.sync_id = "sync-2"

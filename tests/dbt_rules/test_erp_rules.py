@@ -20,6 +20,7 @@ import duckdb
 import pytest
 
 from orderlayer.core.dbt import project_dir
+from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
 
 D = Decimal
@@ -210,7 +211,7 @@ MODELS = ["stg_sap__sales_orders", "stg_kingdee__sales_orders", "stg_yonyou__sal
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("erp_rules")
     db = tmp / "erp.duckdb"
-    con = store.connect(db)
+    con = connect(db, create=True)
     for erp, records, keys, rk in (
         ("sap", SAP_RECORDS, ["SalesOrder"], "LastChangeDateTime"),
         ("kingdee", KD_RECORDS, ["FID"], "FModifyDate"),

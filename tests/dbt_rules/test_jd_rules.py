@@ -22,6 +22,7 @@ import duckdb
 import pytest
 
 from orderlayer.core.dbt import project_dir
+from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
 
 SHOP = "10086521"
@@ -201,7 +202,7 @@ DBT_VARS = {
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("jd_rules")
     db = work / "rules.duckdb"
-    con = store.connect(db)
+    con = connect(db, create=True)
     raw = store.RawStore(con, "raw", "jd", "test", "sync-1")
     raw.append("orders", [copy.deepcopy(r) for r in SYNC_1], ["venderId", "orderId"], "modified")
     raw.sync_id = "sync-2"

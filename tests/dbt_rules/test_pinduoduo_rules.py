@@ -22,6 +22,7 @@ import pytest
 
 from orderlayer.core.config import Settings
 from orderlayer.core.dbt import dbt_vars, project_dir
+from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
 
 SHOP = "100200300"
@@ -176,7 +177,7 @@ def run_dbt(args: list[str], db: Path, work: Path) -> subprocess.CompletedProces
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("pdd_rules")
     db = work / "rules.duckdb"
-    con = store.connect(db)
+    con = connect(db, create=True)
     raw = store.RawStore(con, "raw", "pinduoduo", "test", "sync-1")
     raw.append("orders", [copy.deepcopy(r) for r in RECORDS], ["shop_id", "order_sn"], "updated_at")
     raw.sync_id = "sync-2"

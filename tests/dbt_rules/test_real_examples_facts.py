@@ -26,6 +26,7 @@ from tests.taps import real_examples as ex
 
 from orderlayer.core.config import Settings
 from orderlayer.core.dbt import dbt_vars, project_dir
+from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
 
 #: Each channel's orders stream: its primary key and replication key, as the tap declares them.
@@ -48,7 +49,7 @@ SHOPS = [
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("real_examples")
     db = work / "examples.duckdb"
-    con = store.connect(db)
+    con = connect(db, create=True)
     for channel, (keys, replication_key) in LANDING.items():
         records = ex.REPLAYS[channel]()
         store.RawStore(con, "raw", channel, "examples", "sync-1").append("orders", records, keys, replication_key)

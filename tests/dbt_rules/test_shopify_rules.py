@@ -26,6 +26,7 @@ from orderlayer.core.dbt import project_dir
 from orderlayer.taps.shopify.privacy import scrub_order
 from orderlayer.sandboxes.shopify.server import ShopifySandbox
 from orderlayer.taps.shopify.tap import TapShopify
+from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "shopify"
@@ -214,7 +215,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, sandbox: ShopifySandbox) -> 
     """The warehouse after one `dbt build` (seeds, models and their tests), and dbt's failed results."""
     work = tmp_path_factory.mktemp("shopify_rules")
     db = work / "rules.duckdb"
-    con = store.connect(db)
+    con = connect(db, create=True)
     raw = store.RawStore(con, "raw", "shopify", "shopify_test", "sync-1")
     listed, single = fixture_versions()
     raw.append("orders", [copy.deepcopy(r) for r in [*SYNC_1, listed]], ["shop_id", "id"], "updated_at")

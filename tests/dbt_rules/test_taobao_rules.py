@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
 
 ROOT = Path(os.environ.get("ORDERLAYER_PROJECT_DIR") or Path(__file__).resolve().parents[2])
@@ -195,7 +196,7 @@ def dbt(args: list[str], db: Path, work: Path) -> subprocess.CompletedProcess:
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("taobao_rules")
     db = work / "rules.duckdb"
-    con = store.connect(db)
+    con = connect(db, create=True)
     raw = store.RawStore(con, "raw", "taobao", "test", "sync-1")
     raw.append("orders", [copy.deepcopy(r) for r in RECORDS], ["shop_id", "tid"], "modified")
     raw.sync_id = "sync-2"

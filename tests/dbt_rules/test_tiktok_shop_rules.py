@@ -20,6 +20,7 @@ import duckdb
 import pytest
 
 from orderlayer.core.dbt import project_dir
+from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
 
 US_SHOP = "7494105515082810525"  # configured: America/Los_Angeles, USD
@@ -190,7 +191,7 @@ def dbt(args: list[str], db: Path, tmp: Path) -> subprocess.CompletedProcess[str
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("tiktok_rules")
     db = tmp / "rules.duckdb"
-    con = store.connect(db)
+    con = connect(db, create=True)
     raw = store.RawStore(con, "raw", "tiktok_shop", "test", "sync-1")
     raw.append("orders", land(RECORDS), ["shop_id", "id"], "update_time")
     raw.sync_id = "sync-2"

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,7 +155,7 @@ def dbt_build(db: Path, work: Path, dbt_vars: dict, select: tuple[str, ...] = ("
 
 
 def land(db: Path, records: list[dict], *, late: list[dict] = ()) -> None:
-    con = store.connect(db)
+    con = connect(db, create=True)
     raw = store.RawStore(con, "raw", "youzan", "test", "sync-1")
     raw.append("orders", [copy.deepcopy(r) for r in records], ["kdt_id", "tid"], "update_time")
     if late:

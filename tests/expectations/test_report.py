@@ -26,7 +26,7 @@ from orderlayer.core.charts import PALETTE, line_chart
 from orderlayer.core.config import GateSettings
 from orderlayer.expectations import SourceFreshness, publish, run_gates
 from orderlayer.cli.main import app
-from orderlayer.core.quality import record_check
+from orderlayer.core.ops import record_check
 from orderlayer.core.report import LIGHT_COLOURS
 
 from .conftest import NOW

@@ -21,6 +21,7 @@ import yaml
 
 from orderlayer.core.filesource import render
 from orderlayer.taps.files.mapping import load_mapping
+from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +69,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (staging / name).write_text(text, encoding="utf-8")
 
     db = work / "wh.duckdb"
-    con = store.connect(db)
+    con = connect(db, create=True)
     store.RawStore(con, "raw", "wechat_shop", "wechat", "sync-1").append("orders", ROWS, ["shop_id", "order_id"], "modified_at")
     con.close()
     variables = {"orderlayer_channels": ["douyin", "wechat_shop"], "orderlayer_file_channels": ["wechat_shop"],

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orderlayer.core.warehouse import connect, ensure_ops
 from orderlayer.loader import raw_store as store
 
 TARGET = str(Path(sys.executable).with_name("target-orderlayer"))
@@ -105,14 +106,14 @@ def test_state_is_emitted_and_persisted_only_after_commit(tmp_path: Path) -> Non
     out = run_target(target_config(tmp_path, db), messages(0, 100))
     emitted = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
     assert emitted[-1]["bookmarks"]["orders"]["replication_key_value"] == 1700000099
-    con = store.connect(db)
+    con = connect(db, create=True)
     assert store.read_state(con, "main") == emitted[-1]
     con.close()
 
 
 def test_empty_or_regressing_state_is_refused(tmp_path: Path) -> None:
-    con = store.connect(tmp_path / "w.duckdb")
-    store.ensure_ops(con)
+    con = connect(tmp_path / "w.duckdb", create=True)
+    ensure_ops(con, "singer_state")
     good = {"bookmarks": {"orders": {"replication_key_value": 200}}}
     assert store.write_state(con, "k", good, "s1") == []
     assert store.write_state(con, "k", {}, "s2") == ["empty state would replace existing bookmarks"]
@@ -152,7 +153,7 @@ def test_kill_mid_stream_then_resume_loses_and_duplicates_nothing(tmp_path: Path
             break
     proc.wait()
 
-    con = store.connect(db)
+    con = connect(db, create=True)
     state = store.read_state(con, "main")
     con.close()
     assert state is not None, "a checkpoint should have been committed before the kill"
@@ -174,7 +175,7 @@ def test_records_and_state_commit_in_one_transaction(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     cfg = target_config(tmp_path, db)
     run_target(cfg, messages(0, 50))  # one checkpoint: 50 rows, bookmark 1700000049
-    con = store.connect(db)
+    con = connect(db, create=True)
     # make the next state write fail inside the loader's transaction
     con.execute("drop table ops.singer_state")
     con.execute("create table ops.singer_state (state_key VARCHAR PRIMARY KEY, state JSON NOT NULL, "

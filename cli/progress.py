@@ -1,0 +1,85 @@
+"""How a sync or a run looks in the terminal: a rich bar per connection, a spinner per stage, a summary."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import datetime, timezone
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
+from orderlayer.cli.output import Format, print_check
+from orderlayer.core.pipeline import CheckResult
+from orderlayer.core.sync import SyncResult
+
+
+class ProgressView:
+    """Draws what `core.sync.sync_all` and `core.pipeline.run` report (their SyncProgress / RunProgress).
+
+    Use as a context manager: the bars are stopped however the sync ends."""
+
+    def __init__(self, out: Console, err: Console) -> None:
+        self._out = out
+        self._err = err
+        self._bars = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,} records"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
+        )
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> ProgressView:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
+        # Progress.stop() is not idempotent: off a terminal every call prints a blank line.
+        if self._bars.live.is_started:
+            self._bars.stop()
+
+    def sync_started(self, connection: str) -> None:
+        if not self._tasks:  # the bars appear with the first sync, not before a configuration error
+            self._bars.start()
+        self._tasks[connection] = self._bars.add_task(f"sync {connection}", total=None)
+
+    def records_read(self, connection: str, count: int) -> None:
+        self._bars.advance(self._tasks[connection], count)
+
+    def sync_finished(self, result: SyncResult) -> None:
+        self._bars.update(self._tasks[result.connection], total=max(result.records_read, 1), completed=result.records_read)
+
+    def syncs_finished(self, results: list[SyncResult]) -> None:
+        self._stop()
+        for r in results:
+            style = "green" if r.status == "ok" else "red"
+            self._err.print(
+                f"[{style}]{r.connection}: {r.status}[/] — {r.records_read:,} records read, {r.rows_added:,} new raw rows; "
+                f"bookmark {bookmark_text(r.bookmark_before)} → {bookmark_text(r.bookmark_after)}"
+                + (f"\n  {r.error}\n  log: {r.log_path}" if r.error else "")
+            )
+
+    def stage(self, name: str) -> AbstractContextManager[object]:
+        return self._out.status(name)
+
+    def checked(self, result: CheckResult) -> None:
+        print_check(result, Format.table, self._out)
+
+
+def bookmark_text(state: dict | None) -> str:
+    """A Singer state as `stream=value, …`; epoch-second bookmarks shown as UTC timestamps."""
+    if not state:
+        return "none"
+    values = []
+    for stream, entry in (state.get("bookmarks") or {}).items():
+        value = entry.get("replication_key_value") if isinstance(entry, dict) else None
+        if isinstance(value, int) and value > 10**8:
+            value = datetime.fromtimestamp(value, timezone.utc).isoformat()
+        values.append(f"{stream}={value}")
+    return ", ".join(values) or "none"
