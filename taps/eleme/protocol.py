@@ -160,13 +160,3 @@ def loads(content: bytes | str) -> t.Any:  # noqa: ANN401
     return json.loads(content, parse_float=decimal.Decimal)
 
 
-def response_envelope(cmd: str, errno: int, error: str, data: t.Any, *, source: str, ticket: str, timestamp: int, secret: str) -> dict:  # noqa: ANN401
-    """The answer's shape (B4): ``{"body": {errno, error, data}, "cmd": "resp.<cmd>", …, "sign"}``.
-
-    The sandbox signs the answer like a request, over the compact JSON of ``body``; the tap does not
-    verify it (how the platform signs responses is unconfirmed).
-    """
-    body = {"errno": errno, "error": error, "data": data}
-    head = {"cmd": f"resp.{cmd}", "encrypt": ENCRYPT_NONE, "source": source, "ticket": ticket, "timestamp": timestamp, "version": API_VERSION}
-    signature = sign({**head, "body": json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)}, secret)
-    return {"body": body, **head, "sign": signature}

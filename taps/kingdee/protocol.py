@@ -297,18 +297,6 @@ def query_error(payload: object) -> ResponseStatus | None:
     return None
 
 
-def error_payload(msg_code: int, message: str, *, error_code: int = 500) -> list:
-    """Sandbox side: the nested-array error answer of ExecuteBillQuery."""
-    return [[{"Result": {"ResponseStatus": {
-        "ErrorCode": error_code,
-        "IsSuccess": False,
-        "Errors": [{"FieldName": None, "Message": message, "DIndex": 0}],
-        "SuccessEntitys": [],
-        "SuccessMessages": [],
-        "MsgCode": msg_code,
-    }}}]]
-
-
 def rows_to_records(field_keys: t.Sequence[str], rows: t.Sequence[t.Sequence[t.Any]]) -> list[dict]:
     """Name each positional row by ``field_keys`` (the order the query asked for)."""
     out = []

@@ -164,6 +164,3 @@ def loads(content: bytes | str) -> t.Any:  # noqa: ANN401
     return json.loads(content, parse_float=decimal.Decimal)
 
 
-def error_body(code: int, msg: str | None = None) -> dict:
-    """The error envelope (S10): ``{"data": "ng", "error": {"code": …, "msg": …}}``."""
-    return {"data": "ng", "error": {"code": code, "msg": msg or ERROR_MESSAGES.get(code, "error")}}

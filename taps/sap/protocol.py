@@ -31,10 +31,6 @@ AUTH_OAUTH2 = "oauth2_client_credentials"
 AUTH_METHODS = (AUTH_BASIC, AUTH_OAUTH2)
 
 _DATE = re.compile(r"^/Date\((-?\d+)(?:([+-])(\d{4}))?\)/$")
-_DTO_LITERAL = r"datetimeoffset'(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?)(Z|[+-]\d{2}:\d{2})'"
-_FILTER = re.compile(
-    rf"^\s*{REPLICATION_PROPERTY}\s+ge\s+{_DTO_LITERAL}\s+and\s+{REPLICATION_PROPERTY}\s+lt\s+{_DTO_LITERAL}\s*$"
-)
 
 
 @dataclass(frozen=True)
@@ -68,17 +64,6 @@ def parse_odata_date(value: str) -> ODataDate:
     return ODataDate(int(ms), minutes)
 
 
-def format_odata_date(epoch_ms: int, *, offset: bool = False) -> str:
-    """``/Date(ms)/`` for Edm.DateTime, ``/Date(ms+0000)/`` for Edm.DateTimeOffset (UTC)."""
-    return f"/Date({epoch_ms}+0000)/" if offset else f"/Date({epoch_ms})/"
-
-
-def date_only_ms(epoch_seconds: int, zone: dt.tzinfo) -> int:
-    """An Edm.DateTime date-only value (CreationDate…): midnight UTC of the calendar date in the system's zone."""
-    day = dt.datetime.fromtimestamp(epoch_seconds, zone).date()
-    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp()) * 1000
-
-
 def datetimeoffset_literal(epoch_seconds: int) -> str:
     """The V2 filter literal for a DateTimeOffset: ``datetimeoffset'2024-05-01T00:00:00Z'`` (never ``datetime'…'``)."""
     value = dt.datetime.fromtimestamp(epoch_seconds, dt.timezone.utc)
@@ -93,48 +78,9 @@ def window_filter(start: int, end: int) -> str:
     )
 
 
-def _literal_to_ms(stamp: str, zone: str) -> int:
-    text = stamp + ("" if stamp.count(":") >= 2 else ":00")
-    main, _, fraction = text.partition(".")
-    value = dt.datetime.fromisoformat(main + ("+00:00" if zone == "Z" else zone))
-    return int(value.timestamp()) * 1000 + int((fraction or "0").ljust(7, "0")[:3])
-
-
-def parse_window_filter(text: str) -> tuple[int, int]:
-    """Sandbox side: ``[start_ms, end_ms)`` of a ``window_filter`` expression; ValueError when it is not one."""
-    match = _FILTER.match(text)
-    if match is None:
-        msg = f"unsupported $filter: {text!r}"
-        raise ValueError(msg)
-    start_stamp, start_zone, end_stamp, end_zone = match.groups()
-    return _literal_to_ms(start_stamp, start_zone), _literal_to_ms(end_stamp, end_zone)
-
-
 def basic_authorization(username: str, password: str) -> str:
     """The ``Authorization`` header value of HTTP Basic (communication user of SAP_COM_0109)."""
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
-
-
-def odata_error(code: str, message: str, *, transaction_id: str = "", severity: str = "error") -> dict:
-    """A SAP Gateway JSON error body (sheet §7)."""
-    return {
-        "error": {
-            "code": code,
-            "message": {"lang": "en", "value": message},
-            "innererror": {
-                "application": {
-                    "component_id": "SD-SLS-API",
-                    "service_namespace": "/SAP/",
-                    "service_id": "API_SALES_ORDER_SRV",
-                    "service_version": "0001",
-                },
-                "transactionid": transaction_id,
-                "timestamp": "",
-                "Error_Resolution": {"SAP_Transaction": "", "SAP_Note": ""},
-                "errordetails": [{"code": code, "message": message, "propertyref": "", "severity": severity, "target": ""}],
-            },
-        }
-    }
 
 
 def error_text(payload: object) -> tuple[str, str] | None:

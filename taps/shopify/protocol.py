@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
@@ -134,10 +133,6 @@ def parse_link_header(value: str | None) -> dict[str, str]:
     if not value:
         return {}
     return {m.group("rel").lower(): m.group("url") for m in _LINK_PART.finditer(value)}
-
-
-def format_link_header(links: t.Mapping[str, str]) -> str:
-    return ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())
 
 
 def cursor_params(url: str) -> dict[str, str]:

@@ -95,15 +95,6 @@ ORDER_STATUSES = (
     "TRADE_SUCCESS",
     "TRADE_CLOSED",
 )
-STATUS_DESC = {
-    "WAIT_BUYER_PAY": "等待买家付款",
-    "TRADE_PAID": "订单已支付",
-    "WAIT_CONFIRM": "待确认",
-    "WAIT_SELLER_SEND_GOODS": "等待卖家发货",
-    "WAIT_BUYER_CONFIRM_GOODS": "等待买家确认收货",
-    "TRADE_SUCCESS": "交易成功",
-    "TRADE_CLOSED": "交易关闭",
-}
 #: ``order_info.refund_state``: 0 none, 1 partial refund in progress, 2 partially refunded,
 #: 11 full refund in progress, 12 fully refunded.
 REFUND_NONE, REFUND_PARTIAL_OPEN, REFUND_PARTIAL_DONE, REFUND_FULL_OPEN, REFUND_FULL_DONE = 0, 1, 2, 11, 12
@@ -112,14 +103,6 @@ REFUND_NONE, REFUND_PARTIAL_OPEN, REFUND_PARTIAL_DONE, REFUND_FULL_OPEN, REFUND_
 def api_path(method: str, version: str) -> str:
     """``/api/youzan.trades.sold.get/4.0.4``: the gateway routes on name and version."""
     return f"{API_PREFIX}/{method}/{version}"
-
-
-def split_api_path(path: str) -> tuple[str, str] | None:
-    """``(method, version)`` of an ``/api/...`` path, or None when it has not that form."""
-    parts = path.strip("/").split("/")
-    if len(parts) != 3 or f"/{parts[0]}" != API_PREFIX or not parts[1] or not parts[2]:
-        return None
-    return parts[1], parts[2]
 
 
 # ------------------------------------------------------------------------------------------ time

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 import requests
 
 from orderlayer.taps.eleme import protocol as p
+from orderlayer.sandboxes.eleme import protocol as sp
 from orderlayer.taps.eleme.client import ElemeSigner
 
 SECRET = "test-secret"
@@ -77,7 +78,7 @@ def test_signer_uses_a_new_ticket_and_clock_for_every_send() -> None:
 
 
 def test_response_envelope_shape_and_exact_decoding() -> None:
-    answer = p.response_envelope("order.get", 0, "success", {"order": {}}, source="62863", ticket="T", timestamp=1, secret=SECRET)
+    answer = sp.response_envelope("order.get", 0, "success", {"order": {}}, source="62863", ticket="T", timestamp=1, secret=SECRET)
     assert answer["cmd"] == "resp.order.get" and answer["body"] == {"errno": 0, "error": "success", "data": {"order": {}}}
     assert len(answer["sign"]) == 32 and answer["sign"].isupper()
     decoded = p.loads(b'{"body":{"errno":0,"data":{"eleme_order_id":2100170426395197452,"x":1.10}}}')

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from orderlayer.taps.kingdee import protocol as p
+from orderlayer.sandboxes.kingdee import protocol as sp
 
 APP_ID = "123456_AAECAwQFBgcICQoLDA0ODxAREhMUFRYX"
 APP_SECRET = "0123456789abcdef0123456789abcdef"
@@ -60,7 +61,7 @@ def test_query_error_detects_the_sheets_fixture() -> None:
     error = p.query_error(fixture)
     assert error == p.ResponseStatus(500, 9, ("元数据中标识为FIssueType的字段不存在",))
     assert "MsgCode 9" in error.describe()
-    assert p.error_payload(9, "元数据中标识为FIssueType的字段不存在") == fixture
+    assert sp.error_payload(9, "元数据中标识为FIssueType的字段不存在") == fixture
     # success: a bare array of arrays (the sheet's real-instance example)
     assert p.query_error([["XSDD000019", "2021-11-09"], ["XSDD000025", "2021-11-10"]]) is None
     assert p.query_error([]) is None

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 
 from orderlayer.taps.meituan import protocol as p
+from orderlayer.sandboxes.meituan import protocol as sp
 from orderlayer.taps.meituan.client import MeituanSecretFilter, MeituanSigner
 
 DETAIL_URL = "https://waimaiopen.meituan.com/api/v1/order/getOrderDetail"
@@ -77,7 +78,7 @@ def test_signer_signs_each_send_with_the_current_clock() -> None:
 
 
 def test_error_envelope_and_exact_decoding() -> None:
-    assert p.error_body(703) == {"data": "ng", "error": {"code": 703, "msg": "签名验证错误"}}
+    assert sp.error_body(703) == {"data": "ng", "error": {"code": 703, "msg": "签名验证错误"}}
     decoded = p.loads(b'{"data":{"order_id":9007199254740993,"total":8.01,"price":0.1}}')
     assert decoded["data"]["order_id"] == 9007199254740993  # beyond 2^53, not rounded
     assert str(decoded["data"]["total"]) == "8.01" and str(decoded["data"]["price"]) == "0.1"

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from orderlayer.taps.sap import protocol as p
+from orderlayer.sandboxes.sap import protocol as sp
 from orderlayer.taps.sap.client import ms_literal
 
 
@@ -35,8 +36,8 @@ def test_anything_else_is_refused(bad: object) -> None:
 
 
 def test_format_round_trips() -> None:
-    assert p.format_odata_date(1546992000000) == "/Date(1546992000000)/"
-    assert p.format_odata_date(1683923430388, offset=True) == "/Date(1683923430388+0000)/"
+    assert sp.format_odata_date(1546992000000) == "/Date(1546992000000)/"
+    assert sp.format_odata_date(1683923430388, offset=True) == "/Date(1683923430388+0000)/"
 
 
 def test_date_only_uses_the_systems_local_calendar_date() -> None:
@@ -44,8 +45,8 @@ def test_date_only_uses_the_systems_local_calendar_date() -> None:
     shanghai = dt.timezone(dt.timedelta(hours=8))
     late = int(dt.datetime(2024, 5, 1, 23, 30, tzinfo=shanghai).timestamp())
     early = int(dt.datetime(2024, 5, 2, 0, 30, tzinfo=shanghai).timestamp())
-    assert p.date_only_ms(late, shanghai) == 1714521600000  # 2024-05-01T00:00:00Z
-    assert p.date_only_ms(early, shanghai) == 1714608000000  # 2024-05-02T00:00:00Z
+    assert sp.date_only_ms(late, shanghai) == 1714521600000  # 2024-05-01T00:00:00Z
+    assert sp.date_only_ms(early, shanghai) == 1714608000000  # 2024-05-02T00:00:00Z
 
 
 def test_filter_uses_datetimeoffset_literals_never_datetime() -> None:
@@ -56,22 +57,22 @@ def test_filter_uses_datetimeoffset_literals_never_datetime() -> None:
         "LastChangeDateTime lt datetimeoffset'2024-05-02T00:00:00Z'"
     )
     assert "datetime'" not in text.replace("datetimeoffset'", "")
-    assert p.parse_window_filter(text) == (1714521600000, 1714608000000)
+    assert sp.parse_window_filter(text) == (1714521600000, 1714608000000)
 
 
 def test_seek_literal_carries_milliseconds_and_parses_back() -> None:
     literal = ms_literal(1683923430388)
     assert literal == "datetimeoffset'2023-05-12T20:30:30.388Z'"
     text = f"LastChangeDateTime ge {literal} and LastChangeDateTime lt datetimeoffset'2023-05-13T00:00:00Z'"
-    assert p.parse_window_filter(text) == (1683923430388, 1683936000000)
+    assert sp.parse_window_filter(text) == (1683923430388, 1683936000000)
     # the sheet's 7-digit example literal is accepted too
     seven = "LastChangeDateTime ge datetimeoffset'2016-05-03T10:09:19.6938540Z' and LastChangeDateTime lt datetimeoffset'2016-05-04T00:00:00Z'"
-    assert p.parse_window_filter(seven)[0] == 1462270159693
+    assert sp.parse_window_filter(seven)[0] == 1462270159693
 
 
 def test_parse_window_filter_refuses_other_expressions() -> None:
     with pytest.raises(ValueError, match="unsupported"):
-        p.parse_window_filter("LastChangeDateTime ge datetime'2024-05-01T00:00:00' and LastChangeDateTime lt datetime'2024-05-02T00:00:00'")
+        sp.parse_window_filter("LastChangeDateTime ge datetime'2024-05-01T00:00:00' and LastChangeDateTime lt datetime'2024-05-02T00:00:00'")
 
 
 def test_basic_authorization_header() -> None:
@@ -79,7 +80,7 @@ def test_basic_authorization_header() -> None:
 
 
 def test_gateway_error_body_round_trip() -> None:
-    body = p.odata_error("/IWBEP/CM_MGW_RT/022", "Invalid token detected at position 22")
+    body = sp.odata_error("/IWBEP/CM_MGW_RT/022", "Invalid token detected at position 22")
     assert set(body["error"]) == {"code", "message", "innererror"}
     assert body["error"]["innererror"]["application"]["service_id"] == "API_SALES_ORDER_SRV"
     assert p.error_text(body) == ("/IWBEP/CM_MGW_RT/022", "Invalid token detected at position 22")

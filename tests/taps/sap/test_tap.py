@@ -11,6 +11,7 @@ from tests.support.thirdparty import tap_messages
 
 from orderlayer.taps.common.pii import HASH_PREFIX
 from orderlayer.taps.sap import protocol as p
+from orderlayer.sandboxes.sap import protocol as sp
 from orderlayer.taps.sap.tap import TapSap
 
 
@@ -54,7 +55,7 @@ def test_increment_resumes_from_the_bookmark_and_picks_up_late_orders(sap_sandbo
     # only orders changed at or after the bookmark's second come again
     assert all(p.parse_odata_date(r["LastChangeDateTime"]).epoch_ms >= bookmark_ms // 1000 * 1000 for r in second.records)
     filters = [e["filter"] for e in sandbox.requests if e.get("filter")]
-    assert filters and all(p.parse_window_filter(f)[0] >= bookmark_ms // 1000 * 1000 for f in filters)
+    assert filters and all(sp.parse_window_filter(f)[0] >= bookmark_ms // 1000 * 1000 for f in filters)
 
 
 def test_small_pages_and_server_paging_reach_the_end(sap_sandbox) -> None:

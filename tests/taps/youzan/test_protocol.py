@@ -13,6 +13,7 @@ import pytest
 
 from orderlayer.taps.common.envelope import Action
 from orderlayer.taps.youzan import protocol as p
+from orderlayer.sandboxes.youzan import protocol as sp
 
 
 def test_push_signature_regression_vectors() -> None:
@@ -100,9 +101,9 @@ def test_local_time_is_beijing_both_ways() -> None:
 
 def test_api_paths() -> None:
     assert p.api_path(p.TRADES_SOLD_GET, "4.0.4") == "/api/youzan.trades.sold.get/4.0.4"
-    assert p.split_api_path("/api/youzan.trades.sold.get/4.0.4") == ("youzan.trades.sold.get", "4.0.4")
-    assert p.split_api_path("/api/youzan.trades.sold.get") is None
-    assert p.split_api_path("/auth/token") is None
+    assert sp.split_api_path("/api/youzan.trades.sold.get/4.0.4") == ("youzan.trades.sold.get", "4.0.4")
+    assert sp.split_api_path("/api/youzan.trades.sold.get") is None
+    assert sp.split_api_path("/auth/token") is None
 
 
 def test_token_grant_expiry_is_milliseconds() -> None:
