@@ -44,6 +44,8 @@ class DemoChannel:
     shops: tuple[str, ...]
     #: place among the demo's channels (banner, connections); numbers leave room between sandboxes
     position: int
+    #: the ERP sandbox whose company books this channel's orders (None: no ERP holds them)
+    erp: str | None
     #: the shops' zones and currencies, one each or one for all
     timezones: tuple[str, ...] = ("Asia/Shanghai",)
     currencies: tuple[str, ...] = ("CNY",)
@@ -74,6 +76,8 @@ class DemoFileSource:
     #: write(folder, seed, as_of, n_orders) -> an export with `.facts`
     write: Callable[..., Any]
     position: int
+    #: the ERP sandbox whose company books this shop's orders (None: no ERP holds them)
+    erp: str | None
     share: float = 0.25
     minimum: int = 60
 
@@ -84,12 +88,11 @@ class DemoFileSource:
 
 @dataclass(frozen=True)
 class DemoErp:
-    """One bundled ERP sandbox and the channels whose orders its company books (one ERP per business unit)."""
+    """One bundled ERP sandbox; the channels whose orders its company books name it (one ERP per business unit)."""
 
     source: str
     sandbox: type  # started as sandbox(seed, as_of, channel_orders)
     company: str  # the connection's shop_id: company code / organisation / tenant
-    channels: tuple[str, ...]
     position: int
     options: dict[str, Any] = field(default_factory=lambda: {"max_requests_per_second": 40})
 
@@ -103,8 +106,17 @@ def declarations() -> list[DemoChannel | DemoFileSource | DemoErp]:
         module = f"{sandboxes.__name__}.{folder.name}.{DECLARATION}"
         if folder.ispkg and importlib.util.find_spec(module) is not None:
             found.append(importlib.import_module(module).DEMO)
+    check_bookings(found)
     kinds = (DemoChannel, DemoFileSource, DemoErp)
     return sorted(found, key=lambda spec: (kinds.index(type(spec)), spec.position))
+
+
+def check_bookings(specs: list[DemoChannel | DemoFileSource | DemoErp]) -> None:
+    """A channel's `erp` must name a declared ERP sandbox (else its orders would silently be in no ERP)."""
+    erps = sorted(s.source for s in specs if isinstance(s, DemoErp))
+    for spec in specs:
+        if not isinstance(spec, DemoErp) and spec.erp is not None and spec.erp not in erps:
+            raise ValueError(f"sandboxes/{spec.source}/demo.py: erp {spec.erp!r}; use one of {', '.join(erps)} or None")
 
 
 @dataclass
@@ -118,6 +130,11 @@ class DemoWorld:
     files: list[tuple[DemoFileSource, Path, list]] = field(default_factory=list)
     #: (spec, started sandbox, matching rules for orderlayer.yml `erp_matching`)
     erps: list[tuple[DemoErp, Any, dict]] = field(default_factory=list)
+
+    def booked_by(self, erp: str) -> tuple[str, ...]:
+        """The channels (file sources by their mapping's name) whose orders the company on ``erp`` books."""
+        channels = [spec.source for spec, _ in self.channels if spec.erp == erp]
+        return (*channels, *(spec.name for spec, _, _ in self.files if spec.erp == erp))
 
     def order_facts(self) -> list:
         facts = [f for _, sandbox in self.channels for f in sandbox.order_facts()]
@@ -156,22 +173,23 @@ def start_sandboxes(seed: int, as_of: datetime, orders: int, shops: int, work: P
             world.files.append((spec, mapping, facts))
         facts = world.order_facts()
         for spec in (s for s in specs if isinstance(s, DemoErp)):
-            sandbox = spec.sandbox(seed, as_of, [f for f in facts if f.channel in spec.channels])
+            channels = world.booked_by(spec.source)
+            sandbox = spec.sandbox(seed, as_of, [f for f in facts if f.channel in channels])
             sandbox.start()
             stack.callback(sandbox.stop)
-            world.erps.append((spec, sandbox, _matching(spec, sandbox)))
+            world.erps.append((spec, sandbox, _matching(channels, sandbox)))
             world.orders[spec.source] = sum(1 for d in sandbox.derivation() if d.erp_order_id)
         yield world
 
 
-def _matching(spec: DemoErp, sandbox: Any) -> dict:  # noqa: ANN401
-    """The matching rules a company would configure for this ERP: the prefixes and suffix its integrations
-    write around channel order ids, and which ERP customer stands for which shop."""
+def _matching(channels: tuple[str, ...], sandbox: Any) -> dict:  # noqa: ANN401
+    """The matching rules a company would configure for an ERP booking `channels`: the prefixes and suffix its
+    integrations write around channel order ids, and which ERP customer stands for which shop."""
     from orderlayer.sandboxes.kit.erp_derive import reference_prefix
 
     return {
         # the same spelling rule the derivation uses
-        "strip_prefixes": sorted({reference_prefix(c) for c in spec.channels}),
+        "strip_prefixes": sorted({reference_prefix(c) for c in channels}),
         "strip_suffixes": ["-01"],
         "customers": {code: f"{channel}:{shop}" for (channel, shop), code in sorted(sandbox.customer_codes.items())},
     }

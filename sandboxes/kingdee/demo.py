@@ -3,4 +3,4 @@
 from orderlayer.core.demo import DemoErp
 from orderlayer.sandboxes.kingdee.server import KingdeeSandbox
 
-DEMO = DemoErp("kingdee", KingdeeSandbox, "100", ("pinduoduo", "youzan", "meituan", "eleme", "wechat_shop"), position=20)
+DEMO = DemoErp("kingdee", KingdeeSandbox, "100", position=20)

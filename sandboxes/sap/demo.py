@@ -3,4 +3,4 @@
 from orderlayer.core.demo import DemoErp
 from orderlayer.sandboxes.sap.server import SapSandbox
 
-DEMO = DemoErp("sap", SapSandbox, "1710", ("douyin", "jd", "taobao"), position=10)
+DEMO = DemoErp("sap", SapSandbox, "1710", position=10)

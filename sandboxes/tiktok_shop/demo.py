@@ -3,5 +3,5 @@
 from orderlayer.core.demo import DemoChannel
 from orderlayer.sandboxes.tiktok_shop.server import TikTokShopSandbox
 
-DEMO = DemoChannel("tiktok_shop", TikTokShopSandbox, ("7494105515082810525",), position=80,
+DEMO = DemoChannel("tiktok_shop", TikTokShopSandbox, ("7494105515082810525",), position=80, erp="yonyou",
                    timezones=("America/Los_Angeles",), currencies=("USD",))

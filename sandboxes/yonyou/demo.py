@@ -3,4 +3,4 @@
 from orderlayer.core.demo import DemoErp
 from orderlayer.sandboxes.yonyou.server import YonyouSandbox
 
-DEMO = DemoErp("yonyou", YonyouSandbox, "overseas", ("shopify", "tiktok_shop"), position=30)
+DEMO = DemoErp("yonyou", YonyouSandbox, "overseas", position=30)

@@ -3,4 +3,5 @@
 from orderlayer.core.demo import DemoChannel
 from orderlayer.sandboxes.youzan.server import YouzanSandbox
 
-DEMO = DemoChannel("youzan", YouzanSandbox, ("45200117",), position=50, options={"max_requests_per_second": 40})
+DEMO = DemoChannel("youzan", YouzanSandbox, ("45200117",), position=50, erp="kingdee",
+                   options={"max_requests_per_second": 40})

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import inspect
 
-from orderlayer.core.demo import DemoChannel, DemoErp, DemoFileSource, declarations
+import pytest
+
+from orderlayer.core.demo import DemoChannel, DemoErp, DemoFileSource, check_bookings, declarations
 from orderlayer.core.registry import CHANNELS, ERPS, source
 from orderlayer.sandboxes.kit.erp_derive import channel_reference_prefixes, reference_prefix
 
@@ -23,8 +25,12 @@ def test_every_shipped_source_has_its_sandboxs_demo_declaration_in_its_own_folde
     assert source(files[0].source).kind == "file"
     for spec in [*channels, *erps]:
         assert inspect.getmodule(spec.sandbox).__name__ == f"orderlayer.sandboxes.{spec.source}.server"
-    booked = [c for erp in erps for c in erp.channels]
-    assert sorted(booked) == sorted([*CHANNELS, *(f.name for f in files)]), "each channel is booked by one ERP"
+    # which ERP's company books which channel, as before the declarations moved to the channel sandboxes
+    assert {s.source if isinstance(s, DemoChannel) else s.name: s.erp for s in [*channels, *files]} == {
+        "douyin": "sap", "jd": "sap", "taobao": "sap",
+        "pinduoduo": "kingdee", "youzan": "kingdee", "meituan": "kingdee", "eleme": "kingdee", "wechat_shop": "kingdee",
+        "shopify": "yonyou", "tiktok_shop": "yonyou",
+    }
 
 
 def test_reference_prefixes_come_from_the_channel_sandboxes() -> None:
@@ -33,3 +39,10 @@ def test_reference_prefixes_come_from_the_channel_sandboxes() -> None:
         "eleme": "ele_", "shopify": "SHOPIFY-", "tiktok_shop": "TTS-",
     }
     assert reference_prefix("wechat_shop") == "WECHAT_SHOP-"  # a channel without a sandbox
+
+
+def test_a_channel_booked_by_an_undeclared_erp_is_an_error() -> None:
+    erp = DemoErp("sap", object, "1710", position=10)
+    check_bookings([DemoChannel("jd", object, ("1",), position=20, erp="sap"), erp])
+    with pytest.raises(ValueError, match="sandboxes/jd/demo.py: erp 'spa'; use one of sap or None"):
+        check_bookings([DemoChannel("jd", object, ("1",), position=20, erp="spa"), erp])
