@@ -3,10 +3,11 @@
 Every folder `taps/<name>/` that holds a `source.toml` is one source called `<name>`: a connection in
 `orderlayer.yml` names it as its `source`. The declaration says which kind of system it is (a sales channel feeds
 the order facts, an ERP the ERP side of reconciliation, a file source reads exports under a mapping), which tap runs
-it, what a connection's `shop_id` means and which tap setting receives it, and which raw tables it fills. What the
-tap's config schema already says is read from there, not declared again: which settings are secrets (`secret=True`;
-a connection's `credentials` maps them to environment variables), which of them are required, and the default base
-URL. `setup.py` reads the same files for the `tap-<name>` console scripts, so adding a source edits no shared file.
+it, what a connection's `shop_id` means and which tap setting receives it, which settings name the app or user
+(`identity_keys`: not secret, but kept beside the secrets), and which raw tables it fills. What the tap's config
+schema already says is read from there, not declared again: which settings are secrets (`secret=True`), which
+settings are required, and the default base URL. A connection's `credentials` map the secrets and identity keys to
+environment variables. `setup.py` reads the same files for the `tap-<name>` console scripts, so adding a source edits no shared file.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ class Source:
     executable: str
     #: "module:Class" of the tap inside the source's package, e.g. "tap:TapJd"
     tap: str
+    #: Settings that name the app or user (app key, client id, user name): not secrets in the tap's schema, but
+    #: read from the environment with them.
+    identity_keys: tuple[str, ...] = ()
     #: What a connection's `shop_id` means for this source (for error messages and docs).
     account_label: str = "shop id"
     #: The tap config key that receives the connection's `shop_id` (None: the tap has no such key).
@@ -69,10 +73,13 @@ class Source:
 
     @property
     def secret_keys(self) -> tuple[str, ...]:
-        """Tap config keys that are secrets (`secret=True` in the tap's schema); `credentials` maps them to
-        environment variables."""
+        """Tap config keys a connection's `credentials` map to environment variables: the identity keys and the
+        settings the tap's schema marks `secret=True` (but the salt, which orderlayer passes itself)."""
         properties = self.config_schema.get("properties", {})
-        return tuple(key for key, prop in properties.items() if prop.get("secret") and key not in RUN_SECRETS)
+        return tuple(
+            key for key, prop in properties.items()
+            if key in self.identity_keys or (prop.get("secret") and key not in RUN_SECRETS)
+        )
 
     @property
     def required_secrets(self) -> tuple[str, ...]:
@@ -130,8 +137,9 @@ def read_declaration(path: Path) -> dict[str, Any]:
     if "shop_key" in data:
         # TOML has no null: an empty shop_key declares a tap without one
         data["shop_key"] = data["shop_key"] or None
-    if "streams" in data:
-        data["streams"] = tuple(data["streams"])
+    for key in ("streams", "identity_keys"):
+        if key in data:
+            data[key] = tuple(data[key])
     return data
 
 

@@ -23,7 +23,7 @@ class TapDouyin(SourceTap):
 
     config_jsonschema = th.PropertiesList(
         th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="Gateway URL; point it at a sandbox for tests."),
-        th.Property("app_key", th.StringType, required=True, secret=True, description="App key of the Douyin open-platform app."),
+        th.Property("app_key", th.StringType, required=True, description="App key of the Douyin open-platform app."),
         th.Property("app_secret", th.StringType, required=True, secret=True, description="App secret; signs every request."),
         th.Property("shop_id", th.StringType(pattern=r"^[0-9]+$"), required=True, description="Numeric id of the authorised shop (one tap run per shop)."),
         th.Property("access_token", th.StringType, required=True, secret=True, description="Shop access token (valid 7 days)."),

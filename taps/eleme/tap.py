@@ -25,7 +25,7 @@ class TapEleme(SourceTap):
 
     config_jsonschema = th.PropertiesList(
         th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="Gateway URL; point it at a sandbox for tests."),
-        th.Property("source", th.StringType, required=True, secret=True, description="Partner account (合作方账号, the 'source' parameter)."),
+        th.Property("source", th.StringType, required=True, description="Partner account (合作方账号, the 'source' parameter)."),
         th.Property("secret", th.StringType, required=True, secret=True, description="Partner secret; signs every request, never sent."),
         th.Property(
             "access_token",

@@ -24,7 +24,7 @@ class TapJd(SourceTap):
     config_jsonschema = th.PropertiesList(
         th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="routerjson gateway URL; point it at a sandbox for tests."),
         th.Property("oauth_url", th.StringType, default=p.DEFAULT_OAUTH_URL, description="JD OAuth refresh_token endpoint."),
-        th.Property("app_key", th.StringType, required=True, secret=True, description="App key of the JOS app."),
+        th.Property("app_key", th.StringType, required=True, description="App key of the JOS app."),
         th.Property("app_secret", th.StringType, required=True, secret=True, description="App secret; signs every request."),
         th.Property("shop_id", th.StringType(pattern=r"^[0-9]+$"), required=True, description="The shop's JD venderId (one tap run per shop)."),
         th.Property("access_token", th.StringType, required=True, secret=True, description="The shop's access token for this app."),

@@ -25,7 +25,7 @@ class TapMeituan(SourceTap):
 
     config_jsonschema = th.PropertiesList(
         th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="Gateway incl. /api/v1; point it at a sandbox for tests."),
-        th.Property("app_id", th.StringType, required=True, secret=True, description="Developer app_id of the Meituan open-platform app."),
+        th.Property("app_id", th.StringType, required=True, description="Developer app_id of the Meituan open-platform app."),
         th.Property("app_secret", th.StringType, required=True, secret=True, description="The app's consumer secret; signs every request (sig)."),
         th.Property(
             "app_poi_code",

@@ -23,7 +23,7 @@ class TapPinduoduo(SourceTap):
 
     config_jsonschema = th.PropertiesList(
         th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="Router URL; point it at a sandbox for tests."),
-        th.Property("client_id", th.StringType, required=True, secret=True, description="client_id of the Pinduoduo open-platform app."),
+        th.Property("client_id", th.StringType, required=True, description="client_id of the Pinduoduo open-platform app."),
         th.Property("client_secret", th.StringType, required=True, secret=True, description="client_secret; signs every request."),
         th.Property(
             "shop_id",

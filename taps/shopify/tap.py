@@ -34,7 +34,7 @@ class TapShopify(SourceTap):
             secret=True,
             description="Admin API access token (a custom app's shpat_... token). Needs read_orders (and read_all_orders beyond 60 days).",
         ),
-        th.Property("client_id", th.StringType, secret=True, description="Client id of an app of your organisation (client credentials grant)."),
+        th.Property("client_id", th.StringType, description="Client id of an app of your organisation (client credentials grant)."),
         th.Property(
             "client_secret",
             th.StringType,

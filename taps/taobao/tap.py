@@ -24,7 +24,7 @@ class TapTaobao(SourceTap):
     config_jsonschema = th.PropertiesList(
         th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="TOP gateway (the router path /router/rest is appended); point it at a sandbox for tests."),
         th.Property("token_url", th.StringType, default=p.DEFAULT_TOKEN_URL, description="OAuth token endpoint used to renew the session with refresh_token."),
-        th.Property("app_key", th.StringType, required=True, secret=True, description="App key of the TOP app."),
+        th.Property("app_key", th.StringType, required=True, description="App key of the TOP app."),
         th.Property("app_secret", th.StringType, required=True, secret=True, description="App secret; signs every request."),
         th.Property("access_token", th.StringType, required=True, secret=True, description="The seller's session (OAuth access token), sent as TOP's `session` parameter."),
         th.Property(

@@ -24,7 +24,7 @@ class TapTikTokShop(SourceTap):
     config_jsonschema = th.PropertiesList(
         th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="Partner API gateway; point it at a sandbox for tests."),
         th.Property("auth_base_url", th.StringType, default=p.DEFAULT_AUTH_BASE_URL, description="Auth host for the token refresh."),
-        th.Property("app_key", th.StringType, required=True, secret=True, description="App key from Partner Center."),
+        th.Property("app_key", th.StringType, required=True, description="App key from Partner Center."),
         th.Property("app_secret", th.StringType, required=True, secret=True, description="App secret; signs every request."),
         th.Property("shop_id", th.StringType(pattern=r"^[0-9A-Za-z_-]+$"), required=True, description="The shop's id as GET /authorization/202309/shops lists it (one tap run per shop); stamped on every record."),
         th.Property(

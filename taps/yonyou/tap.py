@@ -30,7 +30,7 @@ class TapYonyou(ErpTap):
     config_jsonschema = th.PropertiesList(
         th.Property("gateway_url", th.StringType, required=True, description="The tenant's API gateway, e.g. https://c2.yonyoucloud.com/iuap-api-gateway (from getGatewayAddress)."),
         th.Property("token_url", th.StringType, required=True, description="The tenant's auth host, e.g. https://c2.yonyoucloud.com/iuap-api-auth."),
-        th.Property("app_key", th.StringType, required=True, secret=True, description="appKey of the self-built app (自建应用)."),
+        th.Property("app_key", th.StringType, required=True, description="appKey of the self-built app (自建应用)."),
         th.Property("app_secret", th.StringType, required=True, secret=True, description="appSecret; signs the token request."),
         th.Property("source_timezone", th.StringType, default="Asia/Shanghai", description="IANA zone of the tenant's naive times (pubts, vouchdate)."),
         th.Property(

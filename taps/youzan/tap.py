@@ -31,7 +31,7 @@ class TapYouzan(SourceTap):
             default=p.DEFAULT_API_VERSION,
             description="Version of youzan.trades.sold.get (4.0.0, 4.0.1 and 4.0.4 answer with the same structure).",
         ),
-        th.Property("client_id", th.StringType(min_length=1), required=True, secret=True, description="client_id of the self-use (自用型) youzanyun app."),
+        th.Property("client_id", th.StringType(min_length=1), required=True, description="client_id of the self-use (自用型) youzanyun app."),
         th.Property("client_secret", th.StringType(min_length=1), required=True, secret=True, description="client_secret of the app; obtains access tokens."),
         th.Property("kdt_id", th.StringType(pattern=r"^[0-9]+$"), required=True, description="The shop's kdt_id (the token grant_id); one tap run per shop."),
         th.Property(

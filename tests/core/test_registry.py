@@ -84,8 +84,10 @@ def test_secrets_and_required_secrets_are_the_tap_schemas() -> None:
     for spec in SOURCES.values():
         schema = spec.tap_class().config_jsonschema
         secrets = {key for key, prop in schema["properties"].items() if prop.get("secret")} - {"pii_salt"}
-        assert set(spec.secret_keys) == secrets
-        assert set(spec.required_secrets) == secrets & set(schema.get("required", ()))
+        # an identity key is a setting of the tap that its schema does not already call secret
+        assert all(key in schema["properties"] and key not in secrets for key in spec.identity_keys), spec.name
+        assert set(spec.secret_keys) == secrets | set(spec.identity_keys)
+        assert set(spec.required_secrets) == set(spec.secret_keys) & set(schema.get("required", ()))
         assert (set(spec.secret_keys), set(spec.required_secrets)) == BEFORE[spec.name], spec.name
 
 
@@ -133,7 +135,7 @@ def test_a_new_tap_folder_is_a_new_source(tmp_path: Path) -> None:
         ('kind = "channel"\nexecutable = "tap-x"\n', "tap missing"),
         ('kind = "shop"\nexecutable = "tap-x"\ntap = "tap:TapX"\n', "kind 'shop'; use one of channel, erp, file"),
         ('kind = "erp"\nexecutable = "tap-x"\ntap = "TapX"\n', "tap 'TapX'; use 'module:Class'"),
-        ('kind = "erp"\nexecutable = "tap-x"\ntap = "tap:TapX"\nsecret_keys = ["a"]\n', "unknown key secret_keys"),
+        ('kind = "erp"\nexecutable = "tap-x"\ntap = "tap:TapX"\nsecret_keys = ["a"]\n', "unknown key secret_keys; use account_label"),
         ('kind = "erp"\nexecutable = ', "Invalid value"),
     ],
 )
