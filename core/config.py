@@ -97,8 +97,18 @@ class Connection(_Strict):
             )
         return self
 
+    @model_validator(mode="after")
+    def _source_url(self) -> Connection:
+        if self.base_url is None and _SOURCE_REGISTRY[self.source].needs_base_url:
+            raise ValueError(
+                f"base_url: {self.source} has no shared gateway (each company runs its own); "
+                "set this connection's base_url to its system's URL"
+            )
+        return self
+
     @property
-    def gateway(self) -> str:
+    def gateway(self) -> str | None:
+        """The URL the tap calls: `base_url`, else the tap's default (None: the tap derives it, e.g. from the shop)."""
         return self.base_url or _SOURCE_REGISTRY[self.source].default_base_url
 
     @property

@@ -11,14 +11,17 @@ each connection's `credentials`.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
+import pkgutil
 import re
 import shutil
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from orderlayer.core.config import Connection, Credentials, ErpMatching, Settings
 from orderlayer.core.dbt import project_dir
@@ -26,10 +29,10 @@ from orderlayer.core.registry import source
 from orderlayer.core.sync import token_store_path
 
 DEMO_SALT = "orderlayer-demo-salt"
-#: Demo Douyin shop ids (real ones are 7–8 digit numbers); `--shops` picks how many.
-SHOP_IDS = ("7784061", "7784062", "7784063", "7784064", "7784065", "7784066", "7784067", "7784068", "7784069")
 #: Tap config keys that are not connection options (they have their own fields or come from the run).
 _RESERVED = {"base_url", "start_date", "end_date", "pii_salt"}
+#: The module in a sandbox folder that declares its part of the demo as `DEMO`.
+DECLARATION = "demo"
 
 
 @dataclass(frozen=True)
@@ -37,13 +40,20 @@ class DemoChannel:
     """One bundled channel sandbox: which class, which shops, and the connection settings a user would write."""
 
     source: str
-    sandbox: str  # "module:Class"
+    sandbox: type  # started as sandbox(*leading, seed, as_of, n_orders, shop_ids, **kwargs)
     shops: tuple[str, ...]
+    #: place among the demo's channels (banner, connections); numbers leave room between sandboxes
+    position: int
+    #: the ERP sandbox whose company books this channel's orders (None: no ERP holds them)
+    erp: str | None
     #: the shops' zones and currencies, one each or one for all
     timezones: tuple[str, ...] = ("Asia/Shanghai",)
     currencies: tuple[str, ...] = ("CNY",)
-    #: share of --orders this channel generates (Douyin: all of them)
+    #: share of --orders this channel generates (Douyin: all of them), at least `minimum`
     share: float = 0.25
+    minimum: int = 40
+    #: whether --shops picks how many of `shops` start (else all of them)
+    scales_with_shops: bool = False
     #: tap options of every connection
     options: dict[str, Any] = field(default_factory=dict)
     #: positional arguments before (seed, as_of, n_orders, shop_ids), and keyword arguments
@@ -55,51 +65,58 @@ class DemoChannel:
         return self.timezones[k % len(self.timezones)], self.currencies[k % len(self.currencies)]
 
 
-CHANNELS: tuple[DemoChannel, ...] = (
-    DemoChannel("douyin", "orderlayer.sandboxes.douyin.server:DouyinSandbox", SHOP_IDS, share=1.0,
-                # the sandbox allows 50 requests/s per app; one-day windows: 30 per shop
-                options={"window_seconds": 86400, "max_requests_per_second": 40},
-                leading=("7301234567890123456", "orderlayer-demo-app-secret")),
-    # the local sandboxes answer at 50 requests/s; the taps' defaults are kept for the real platforms
-    DemoChannel("jd", "orderlayer.sandboxes.jd.server:JdSandbox", ("10086001", "10086002"), options={"max_requests_per_second": 40}),
-    # TOP allows one-day `modified` windows (1800 s is only its recommendation)
-    DemoChannel("taobao", "orderlayer.sandboxes.taobao.server:TaobaoSandbox", ("2207712345",),
-                options={"window_seconds": 86400, "max_requests_per_second": 40}),
-    # PDD's windows are at most 30 minutes: 1,440 calls for 30 days; the local sandbox needs no throttle
-    DemoChannel("pinduoduo", "orderlayer.sandboxes.pinduoduo.server:PinduoduoSandbox", ("938475",),
-                options={"max_requests_per_second": 400}, kwargs={"qps": None}),
-    DemoChannel("youzan", "orderlayer.sandboxes.youzan.server:YouzanSandbox", ("45200117",), options={"max_requests_per_second": 40}),
-    # Meituan and Ele.me read order details call by call: the local sandboxes run unthrottled
-    DemoChannel("meituan", "orderlayer.sandboxes.meituan.server:MeituanSandbox", ("mt_poi_1001",),
-                options={"max_requests_per_second": 400}, kwargs={"qps": None}),
-    DemoChannel("eleme", "orderlayer.sandboxes.eleme.server:ElemeSandbox", ("el_shop_2001",),
-                options={"max_requests_per_second": 400}, kwargs={"qps": None}),
-    DemoChannel("tiktok_shop", "orderlayer.sandboxes.tiktok_shop.server:TikTokShopSandbox",
-                ("7494105515082810525",), timezones=("America/Los_Angeles",), currencies=("USD",)),
-    # shop k of the Shopify sandbox has profile k: New York / USD, Berlin / EUR
-    DemoChannel("shopify", "orderlayer.sandboxes.shopify.server:ShopifySandbox", ("acme-tea-us", "acme-tea-de"),
-                timezones=("America/New_York", "Europe/Berlin"), currencies=("USD", "EUR"), kwargs={"qps": None},
-                options={"max_requests_per_second": 40}),
-)
+@dataclass(frozen=True)
+class DemoFileSource:
+    """One bundled file source: its mapping (relative to the checkout; its name is the channel and the
+    connection name) and what writes the exports it reads."""
+
+    source: str
+    mapping: str
+    shop: str
+    #: write(folder, seed, as_of, n_orders) -> an export with `.facts`
+    write: Callable[..., Any]
+    position: int
+    #: the ERP sandbox whose company books this shop's orders (None: no ERP holds them)
+    erp: str | None
+    share: float = 0.25
+    minimum: int = 60
+
+    @property
+    def name(self) -> str:
+        return Path(self.mapping).stem
 
 
 @dataclass(frozen=True)
 class DemoErp:
-    """One bundled ERP sandbox and the channels whose orders its company books (one ERP per business unit)."""
+    """One bundled ERP sandbox; the channels whose orders its company books name it (one ERP per business unit)."""
 
     source: str
-    sandbox: str  # "module:Class"
+    sandbox: type  # started as sandbox(seed, as_of, channel_orders)
     company: str  # the connection's shop_id: company code / organisation / tenant
-    channels: tuple[str, ...]
+    position: int
     options: dict[str, Any] = field(default_factory=lambda: {"max_requests_per_second": 40})
 
 
-ERPS: tuple[DemoErp, ...] = (
-    DemoErp("sap", "orderlayer.sandboxes.sap.server:SapSandbox", "1710", ("douyin", "jd", "taobao")),
-    DemoErp("kingdee", "orderlayer.sandboxes.kingdee.server:KingdeeSandbox", "100",
-            ("pinduoduo", "youzan", "meituan", "eleme", "wechat_shop")),
-    DemoErp("yonyou", "orderlayer.sandboxes.yonyou.server:YonyouSandbox", "overseas", ("shopify", "tiktok_shop")),
-)
+def declarations() -> list[DemoChannel | DemoFileSource | DemoErp]:
+    """Every sandbox folder's `DEMO`, in position order within channels, file sources, ERPs."""
+    import orderlayer.sandboxes as sandboxes
+
+    found = []
+    for folder in pkgutil.iter_modules(sandboxes.__path__):
+        module = f"{sandboxes.__name__}.{folder.name}.{DECLARATION}"
+        if folder.ispkg and importlib.util.find_spec(module) is not None:
+            found.append(importlib.import_module(module).DEMO)
+    check_bookings(found)
+    kinds = (DemoChannel, DemoFileSource, DemoErp)
+    return sorted(found, key=lambda spec: (kinds.index(type(spec)), spec.position))
+
+
+def check_bookings(specs: list[DemoChannel | DemoFileSource | DemoErp]) -> None:
+    """A channel's `erp` must name a declared ERP sandbox (else its orders would silently be in no ERP)."""
+    erps = sorted(s.source for s in specs if isinstance(s, DemoErp))
+    for spec in specs:
+        if not isinstance(spec, DemoErp) and spec.erp is not None and spec.erp not in erps:
+            raise ValueError(f"sandboxes/{spec.source}/demo.py: erp {spec.erp!r}; use one of {', '.join(erps)} or None")
 
 
 @dataclass
@@ -109,79 +126,81 @@ class DemoWorld:
     as_of: datetime
     channels: list[tuple[DemoChannel, Any]]
     orders: dict[str, int] = field(default_factory=dict)
-    file_mapping: Path | None = None
-    file_facts: list = field(default_factory=list)
+    #: (spec, its mapping in the demo's folder, the order facts of its exports)
+    files: list[tuple[DemoFileSource, Path, list]] = field(default_factory=list)
     #: (spec, started sandbox, matching rules for orderlayer.yml `erp_matching`)
     erps: list[tuple[DemoErp, Any, dict]] = field(default_factory=list)
 
+    def booked_by(self, erp: str) -> tuple[str, ...]:
+        """The channels (file sources by their mapping's name) whose orders the company on ``erp`` books."""
+        channels = [spec.source for spec, _ in self.channels if spec.erp == erp]
+        return (*channels, *(spec.name for spec, _, _ in self.files if spec.erp == erp))
+
     def order_facts(self) -> list:
         facts = [f for _, sandbox in self.channels for f in sandbox.order_facts()]
-        return facts + list(self.file_facts)
+        return facts + [f for _, _, file_facts in self.files for f in file_facts]
 
     def summary(self) -> list[tuple[str, str, int]]:
         """(source, shops, orders) per started sandbox, for the demo's banner."""
         rows = [(spec.source, ", ".join(sandbox.shop_ids), self.orders[spec.source]) for spec, sandbox in self.channels]
-        if self.file_mapping is not None:
-            rows.append(("files (wechat_shop)", "wx-shop-01", len(self.file_facts)))
+        rows += [(f"{spec.source} ({spec.name})", spec.shop, len(facts)) for spec, _, facts in self.files]
         for spec, _, _ in self.erps:
             rows.append((f"{spec.source} (ERP)", spec.company, self.orders[spec.source]))
         return rows
 
 
-def _class(path: str) -> Any:  # noqa: ANN401
-    module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)
-
-
 @contextmanager
 def start_sandboxes(seed: int, as_of: datetime, orders: int, shops: int, work: Path) -> Iterator[DemoWorld]:
-    """Start every channel sandbox (Douyin with `shops` shops and `orders` orders), write the file source's
-    exports under `work`, and yield the world; everything stops on exit."""
+    """Start every channel sandbox (those that scale with shops with `shops` shops), write the file sources'
+    exports under `work`, start the ERP sandboxes on the channels' orders, and yield the world; everything
+    stops on exit."""
+    specs = declarations()
     with ExitStack() as stack:
         world = DemoWorld(as_of=as_of, channels=[])
-        for spec in CHANNELS:
-            n_shops = shops if spec.source == "douyin" else len(spec.shops)
-            n_orders = max(40, int(orders * spec.share))
-            sandbox = _class(spec.sandbox)(*spec.leading, seed, as_of, n_orders, list(spec.shops[:n_shops]), **spec.kwargs)
+        for spec in (s for s in specs if isinstance(s, DemoChannel)):
+            n_shops = shops if spec.scales_with_shops else len(spec.shops)
+            n_orders = max(spec.minimum, int(orders * spec.share))
+            sandbox = spec.sandbox(*spec.leading, seed, as_of, n_orders, list(spec.shops[:n_shops]), **spec.kwargs)
             sandbox.start()
             stack.callback(sandbox.stop)
             world.channels.append((spec, sandbox))
             world.orders[spec.source] = n_orders
-        world.file_mapping, world.file_facts = _write_file_source(seed, as_of, max(60, orders // 4), work)
+        folder = work / "file_sources"
+        if folder.exists():
+            shutil.rmtree(folder)
+        for spec in (s for s in specs if isinstance(s, DemoFileSource)):
+            mapping, facts = _write_file_source(spec, seed, as_of, max(spec.minimum, int(orders * spec.share)), folder)
+            world.files.append((spec, mapping, facts))
         facts = world.order_facts()
-        for spec in ERPS:
-            sandbox = _class(spec.sandbox)(seed, as_of, [f for f in facts if f.channel in spec.channels])
+        for spec in (s for s in specs if isinstance(s, DemoErp)):
+            channels = world.booked_by(spec.source)
+            sandbox = spec.sandbox(seed, as_of, [f for f in facts if f.channel in channels])
             sandbox.start()
             stack.callback(sandbox.stop)
-            world.erps.append((spec, sandbox, _matching(spec, sandbox)))
+            world.erps.append((spec, sandbox, _matching(channels, sandbox)))
             world.orders[spec.source] = sum(1 for d in sandbox.derivation() if d.erp_order_id)
         yield world
 
 
-def _matching(spec: DemoErp, sandbox: Any) -> dict:  # noqa: ANN401
-    """The matching rules a company would configure for this ERP: the prefixes and suffix its integrations
-    write around channel order ids, and which ERP customer stands for which shop."""
-    from orderlayer.sandboxes.kit.erp_derive import CHANNEL_REFERENCE_PREFIXES
+def _matching(channels: tuple[str, ...], sandbox: Any) -> dict:  # noqa: ANN401
+    """The matching rules a company would configure for an ERP booking `channels`: the prefixes and suffix its
+    integrations write around channel order ids, and which ERP customer stands for which shop."""
+    from orderlayer.sandboxes.kit.erp_derive import reference_prefix
 
     return {
-        # the same spelling rule the derivation uses: a known prefix, else CHANNEL-
-        "strip_prefixes": sorted({CHANNEL_REFERENCE_PREFIXES.get(c, c.upper() + "-") for c in spec.channels}),
+        # the same spelling rule the derivation uses
+        "strip_prefixes": sorted({reference_prefix(c) for c in channels}),
         "strip_suffixes": ["-01"],
         "customers": {code: f"{channel}:{shop}" for (channel, shop), code in sorted(sandbox.customer_codes.items())},
     }
 
 
-def _write_file_source(seed: int, as_of: datetime, orders: int, work: Path) -> tuple[Path, list]:
-    """The WeChat shop's exports and mapping in `work/file_sources/` (the mapping is the documented example)."""
-    from orderlayer.sandboxes.files.exports import write_exports
-
-    folder = work / "file_sources"
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    mapping = folder / "wechat_shop.yml"
-    shutil.copyfile(project_dir() / "docs" / "examples" / "file-source" / "wechat_shop.yml", mapping)
-    export = write_exports(folder / "exports", seed, as_of, orders)
+def _write_file_source(spec: DemoFileSource, seed: int, as_of: datetime, orders: int, folder: Path) -> tuple[Path, list]:
+    """A file source's mapping and exports in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    mapping = folder / Path(spec.mapping).name
+    shutil.copyfile(project_dir() / spec.mapping, mapping)
+    export = spec.write(folder / "exports", seed, as_of, orders)
     return mapping, export.facts
 
 
@@ -225,10 +244,8 @@ def demo_settings(world: DemoWorld, db: Path, base: Settings | None = None) -> S
             connections[f"{spec.source}_{shop}"] = _connection(
                 spec.source, shop, sandbox.tap_config(shop), zone, currency, spec.options
             )
-    if world.file_mapping is not None:
-        connections["wechat_shop"] = Connection(
-            source="files", shop_id="wx-shop-01", options={"mapping": str(world.file_mapping)}
-        )
+    for spec, mapping, _ in world.files:
+        connections[spec.name] = Connection(source=spec.source, shop_id=spec.shop, options={"mapping": str(mapping)})
     erp_matching: dict[str, ErpMatching] = {}
     for spec, sandbox, matching in world.erps:
         connections[f"{spec.source}_{spec.company}"] = _connection(

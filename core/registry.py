@@ -1,15 +1,35 @@
-"""The source systems orderlayer ships a tap for: one declarative entry each.
+"""The source systems orderlayer ships a tap for, discovered from the tap folders.
 
-A connection in `orderlayer.yml` names one of these as its `source`. The entry says which tap runs it, which
-raw tables it fills, its production base URL, which tap config keys are secrets (they reach the tap only through
-its environment), and whether it is a sales channel (feeds the order facts) or an ERP (feeds the ERP side of
-reconciliation).
+Every folder `taps/<name>/` that holds a `source.toml` is one source called `<name>`: a connection in
+`orderlayer.yml` names it as its `source`. The declaration says which kind of system it is (a sales channel feeds
+the order facts, an ERP the ERP side of reconciliation, a file source reads exports under a mapping), which tap runs
+it, what a connection's `shop_id` means and which tap setting receives it, which settings name the app or user
+(`identity_keys`: not secret, but kept beside the secrets), and which raw tables it fills. What the tap's config
+schema already says is read from there, not declared again: which settings are secrets (`secret=True`), which
+settings are required, and the default base URL. A connection's `credentials` map the secrets and identity keys to
+environment variables. `setup.py` reads the same files for the `tap-<name>` console scripts, so adding a source edits no shared file.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+import importlib
+import tomllib
+from dataclasses import dataclass, fields
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import orderlayer.taps
+
+#: The file in a tap folder that declares its source.
+DECLARATION = "source.toml"
+KINDS = ("channel", "erp", "file")
+#: Secrets orderlayer gives every tap itself (the salt comes from `pii_salt_env`), never a connection's credentials.
+RUN_SECRETS = frozenset({"pii_salt"})
+
+
+class DeclarationError(ValueError):
+    """A tap folder's `source.toml` is malformed; the message names the file, the key and the fix."""
 
 
 @dataclass(frozen=True)
@@ -19,11 +39,11 @@ class Source:
     #: the channel name of its orders, docs/file-sources.md)
     kind: Literal["channel", "erp", "file"]
     executable: str
-    default_base_url: str
-    #: Tap config keys that are secrets; `credentials` maps them to environment variables.
-    secret_keys: tuple[str, ...]
-    #: The secret keys a sync cannot run without.
-    required_secrets: tuple[str, ...]
+    #: "module:Class" of the tap inside the source's package, e.g. "tap:TapJd"
+    tap: str
+    #: Settings that name the app or user (app key, client id, user name): not secrets in the tap's schema, but
+    #: read from the environment with them.
+    identity_keys: tuple[str, ...] = ()
     #: What a connection's `shop_id` means for this source (for error messages and docs).
     account_label: str = "shop id"
     #: The tap config key that receives the connection's `shop_id` (None: the tap has no such key).
@@ -32,6 +52,50 @@ class Source:
     url_key: str = "base_url"
     #: The tap's streams, each landing in `<prefix>__<stream>` (None: the kind's default streams).
     streams: tuple[str, ...] | None = None
+
+    @property
+    def package(self) -> str:
+        return f"{orderlayer.taps.__name__}.{self.name}"
+
+    @property
+    def entry_point(self) -> str:
+        """The console script's target, e.g. `orderlayer.taps.jd.tap:TapJd.cli`."""
+        return entry_point(self.package, self.tap)
+
+    def tap_class(self) -> Any:  # noqa: ANN401 - a singer_sdk.Tap subclass; importing it needs the tap's dependencies
+        module, _, name = self.tap.partition(":")
+        return getattr(importlib.import_module(f"{self.package}.{module}"), name)
+
+    @cached_property
+    def config_schema(self) -> dict[str, Any]:
+        """The tap's config JSON schema (imports the tap on first use)."""
+        return self.tap_class().config_jsonschema
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """Tap config keys a connection's `credentials` map to environment variables: the identity keys and the
+        settings the tap's schema marks `secret=True` (but the salt, which orderlayer passes itself)."""
+        properties = self.config_schema.get("properties", {})
+        return tuple(
+            key for key, prop in properties.items()
+            if key in self.identity_keys or (prop.get("secret") and key not in RUN_SECRETS)
+        )
+
+    @property
+    def required_secrets(self) -> tuple[str, ...]:
+        """The secret keys a sync cannot run without (the schema's `required`)."""
+        required = set(self.config_schema.get("required", ()))
+        return tuple(key for key in self.secret_keys if key in required)
+
+    @property
+    def default_base_url(self) -> str | None:
+        """The tap's default for `url_key` (None: every connection sets its own, e.g. a company's ERP host)."""
+        return self.config_schema.get("properties", {}).get(self.url_key, {}).get("default")
+
+    @property
+    def needs_base_url(self) -> bool:
+        """Whether a connection must set `base_url`: the tap requires the URL and has no default for it."""
+        return self.url_key in self.config_schema.get("required", ()) and self.default_base_url is None
 
     @property
     def env_prefix(self) -> str:
@@ -48,67 +112,49 @@ class Source:
         return (f"{prefix}__orders",)
 
 
-_SOURCES: tuple[Source, ...] = (
-    Source(
-        "douyin", "channel", "tap-douyin", "https://openapi-fxg.jinritemai.com",
-        ("app_key", "app_secret", "access_token", "refresh_token"), ("app_key", "app_secret", "access_token"),
-    ),
-    Source(
-        "jd", "channel", "tap-jd", "https://api.jd.com/routerjson",
-        ("app_key", "app_secret", "access_token", "refresh_token"), ("app_key", "app_secret", "access_token"),
-        account_label="venderId", streams=("orders", "refund_applies", "service_refunds"),
-    ),
-    Source(
-        "taobao", "channel", "tap-taobao", "https://gw.api.taobao.com",
-        ("app_key", "app_secret", "access_token", "refresh_token"), ("app_key", "app_secret", "access_token"),
-        account_label="seller (shop) id",
-    ),
-    Source(
-        "youzan", "channel", "tap-youzan", "https://open.youzanyun.com",
-        ("client_id", "client_secret", "access_token"), ("client_id", "client_secret"),
-        account_label="kdt_id", shop_key="kdt_id",
-    ),
-    Source(
-        "tiktok_shop", "channel", "tap-tiktok-shop", "https://open-api.tiktokglobalshop.com",
-        ("app_key", "app_secret", "access_token", "refresh_token"), ("app_key", "app_secret", "access_token"),
-    ),
-    Source(
-        "pinduoduo", "channel", "tap-pinduoduo", "https://gw-api.pinduoduo.com/api/router",
-        ("client_id", "client_secret", "access_token", "refresh_token"), ("client_id", "client_secret", "access_token"),
-        account_label="mall id",
-    ),
-    Source(
-        "shopify", "channel", "tap-shopify", "https://{shop}.myshopify.com",
-        ("access_token", "client_id", "client_secret"), (),
-        account_label="myshopify subdomain",
-    ),
-    Source(
-        "meituan", "channel", "tap-meituan", "https://waimaiopen.meituan.com/api/v1",
-        ("app_id", "app_secret"), ("app_id", "app_secret"), account_label="app_poi_code (store)", shop_key="app_poi_code",
-    ),
-    Source(
-        "eleme", "channel", "tap-eleme", "https://api-be.ele.me/",
-        ("source", "secret", "access_token"), ("source", "secret"), account_label="shop_id (store)",
-    ),
-    Source(
-        "sap", "erp", "tap-sap", "https://my-s4.example.com",
-        ("username", "password", "client_id", "client_secret"), (), account_label="company code", shop_key=None,
-    ),
-    Source(
-        "kingdee", "erp", "tap-kingdee", "https://my-k3cloud.example.com/k3cloud",
-        ("acct_id", "username", "password", "app_id", "app_secret"), ("acct_id", "username"),
-        account_label="organisation", shop_key=None, url_key="server_url",
-    ),
-    Source(
-        "yonyou", "erp", "tap-yonyou", "https://api.diwork.com",
-        ("app_key", "app_secret"), ("app_key", "app_secret"), account_label="tenant", shop_key=None, url_key="gateway_url",
-    ),
-    Source("files", "file", "tap-files", "", (), (), account_label="shop id (informational; the mapping names the shop)"),
-)
+def entry_point(package: str, tap: str) -> str:
+    module, _, name = tap.partition(":")
+    return f"{package}.{module}:{name}.cli"
 
-SOURCES: dict[str, Source] = {source.name: source for source in _SOURCES}
-CHANNELS: tuple[str, ...] = tuple(s.name for s in _SOURCES if s.kind == "channel")
-ERPS: tuple[str, ...] = tuple(s.name for s in _SOURCES if s.kind == "erp")
+
+def read_declaration(path: Path) -> dict[str, Any]:
+    """A `source.toml` as Source keyword arguments (also used by setup.py, which cannot import the taps)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise DeclarationError(f"{path}: {exc}") from None
+    allowed = {f.name for f in fields(Source)} - {"name"}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise DeclarationError(f"{path}: unknown key {', '.join(unknown)}; use {', '.join(sorted(allowed))}")
+    missing = [key for key in ("kind", "executable", "tap") if key not in data]
+    if missing:
+        raise DeclarationError(f"{path}: {', '.join(missing)} missing")
+    if data["kind"] not in KINDS:
+        raise DeclarationError(f"{path}: kind {data['kind']!r}; use one of {', '.join(KINDS)}")
+    if ":" not in data["tap"]:
+        raise DeclarationError(f"{path}: tap {data['tap']!r}; use 'module:Class', e.g. 'tap:TapJd'")
+    if "shop_key" in data:
+        # TOML has no null: an empty shop_key declares a tap without one
+        data["shop_key"] = data["shop_key"] or None
+    for key in ("streams", "identity_keys"):
+        if key in data:
+            data[key] = tuple(data[key])
+    return data
+
+
+def declarations(root: Path) -> dict[str, Path]:
+    """Source name -> its `source.toml`, for every tap folder under ``root``, in name order."""
+    return {path.parent.name: path for path in sorted(root.glob(f"*/{DECLARATION}"))}
+
+
+def discover(root: Path) -> dict[str, Source]:
+    return {name: Source(name=name, **read_declaration(path)) for name, path in declarations(root).items()}
+
+
+SOURCES: dict[str, Source] = discover(Path(next(iter(orderlayer.taps.__path__))))
+CHANNELS: tuple[str, ...] = tuple(name for name, s in SOURCES.items() if s.kind == "channel")
+ERPS: tuple[str, ...] = tuple(name for name, s in SOURCES.items() if s.kind == "erp")
 
 
 def source(name: str) -> Source:

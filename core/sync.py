@@ -116,7 +116,9 @@ def tap_config(conn: Connection, end_date: datetime | None = None, token_store: 
     """The non-secret part of a tap's config. ``token_store``: the file for refreshed tokens, for sources that
     refresh them (an explicit ``options.token_store_path`` wins)."""
     spec = source(conn.source)
-    config: dict[str, object] = {spec.url_key: conn.gateway, **conn.options}
+    # a tap without a default URL of its own derives it (Shopify: from the shop); options may still set it
+    config: dict[str, object] = {} if conn.gateway is None else {spec.url_key: conn.gateway}
+    config.update(conn.options)
     chosen = conn.options.get("token_store_path") or token_store
     if chosen and "refresh_token" in spec.secret_keys:
         # Absolute: the tap runs in a temporary directory.

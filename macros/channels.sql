@@ -1,8 +1,13 @@
-{#- The channels whose staging models feed the marts. Adding a channel = a tap, a staging folder
-    with stg_<channel>__orders / stg_<channel>__order_lines, seed rows, and its name here (the default for a bare
-    `dbt build`; the CLI passes `orderlayer_channels` = every shipped channel + the configured file sources). -#}
+{#- The channels whose staging models feed the marts. The CLI passes `orderlayer_channels` = every shipped channel
+    + the configured file sources. A bare `dbt build` stages every channel of the project: each defines
+    `<channel>_order_shape()` (macros/<channel>/order_shape.sql; an ERP's is `<erp>_sales_order_shape()`), found
+    among the project's macros because dbt resolves refs while parsing, before its graph of models exists. -#}
 {% macro staged_channels() -%}
-    {{ return(var('orderlayer_channels', ['douyin', 'jd', 'taobao', 'pinduoduo', 'youzan', 'meituan', 'eleme', 'tiktok_shop', 'shopify', 'wechat_shop'])) }}
+    {%- set shaped = [] -%}
+    {%- for name in orderlayer if name.endswith('_order_shape') and not name.endswith('_sales_order_shape') -%}
+        {%- do shaped.append(name[:-('_order_shape' | length)]) -%}
+    {%- endfor -%}
+    {{ return(var('orderlayer_channels', (shaped | sort) + file_channels())) }}
 {%- endmacro %}
 
 {#- Union of one staging entity across every channel, column lists aligned by name. -#}

@@ -33,7 +33,10 @@ the ERP): that change, and the late creations, are the updates an incremental ER
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import importlib
+import pkgutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -41,13 +44,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from orderlayer.sandboxes.kit.synth import OrderFact
 
 __all__ = [
-    "CHANNEL_REFERENCE_PREFIXES",
     "OUTCOMES",
     "Derivation",
     "ErpDerivation",
     "ErpFormats",
     "ErpLine",
     "ErpOrder",
+    "channel_reference_prefixes",
+    "reference_prefix",
     "sample_channel_orders",
 ]
 
@@ -63,18 +67,25 @@ ERP_ONLY_PER_10000 = 200
 #: Reference spellings of present orders, per 10 000 (the rest are the exact channel order id).
 REFERENCE_SHARES: Mapping[str, int] = {"prefix": 1200, "suffix": 300, "padded": 100}
 
-#: Prefixes integrations put before the channel order id.
-CHANNEL_REFERENCE_PREFIXES: Mapping[str, str] = {
-    "douyin": "DY",
-    "jd": "JD-",
-    "taobao": "TB",
-    "pinduoduo": "PDD-",
-    "youzan": "YZ",
-    "meituan": "meituan_",
-    "eleme": "ele_",
-    "shopify": "SHOPIFY-",
-    "tiktok_shop": "TTS-",
-}
+@functools.cache
+def channel_reference_prefixes() -> Mapping[str, str]:
+    """Channel -> the prefix integrations put before its order ids: each channel sandbox's ``REFERENCE_PREFIX``
+    (read on first use: the ERP sandboxes import this module while the sandbox packages load)."""
+    import orderlayer.sandboxes as sandboxes
+
+    prefixes = {}
+    for folder in pkgutil.iter_modules(sandboxes.__path__):
+        if folder.ispkg:
+            prefix = getattr(importlib.import_module(f"{sandboxes.__name__}.{folder.name}"), "REFERENCE_PREFIX", None)
+            if prefix is not None:
+                prefixes[folder.name] = prefix
+    return prefixes
+
+
+def reference_prefix(channel: str) -> str:
+    """The prefix integrations put before ``channel``'s order ids (a channel without a sandbox: ``CHANNEL-``)."""
+    return channel_reference_prefixes().get(channel, channel.upper() + "-")
+
 
 #: (material number, description) the ERP books channel sales against.
 MATERIALS: tuple[tuple[str, str], ...] = (
@@ -346,7 +357,7 @@ class ErpDerivation:
     @staticmethod
     def _spell_reference(channel: str, order_id: str, reference_format: str) -> str:
         if reference_format == "prefix":
-            return CHANNEL_REFERENCE_PREFIXES.get(channel, channel.upper() + "-") + order_id
+            return reference_prefix(channel) + order_id
         if reference_format == "suffix":
             return order_id + "-01"  # a re-entered or split order
         if reference_format == "padded":

@@ -4,3 +4,7 @@
 from orderlayer.sandboxes.taobao.server import TaobaoFaults, TaobaoSandbox
 
 __all__ = ["TaobaoFaults", "TaobaoSandbox"]
+
+#: What an integration puts before this channel's order id in an ERP reference (the ERP sandboxes spell
+#: some references so; a company's `erp_matching.strip_prefixes` removes it).
+REFERENCE_PREFIX = "TB"

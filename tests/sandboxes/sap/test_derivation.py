@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from tests.support.erp_tapkit import AS_OF, SHOPS
 
-from orderlayer.sandboxes.kit.erp_derive import CHANNEL_REFERENCE_PREFIXES, ErpDerivation, sample_channel_orders
+from orderlayer.sandboxes.kit.erp_derive import ErpDerivation, reference_prefix, sample_channel_orders
 from orderlayer.sandboxes.kingdee.generator import KINGDEE_FORMATS
 from orderlayer.sandboxes.sap.generator import SAP_FORMATS
 from orderlayer.sandboxes.yonyou.generator import YONYOU_FORMATS
@@ -73,7 +73,7 @@ def test_references_exact_or_spelled_as_integrations_do(erp: ErpDerivation) -> N
         if d.reference_format == "exact":
             assert d.reference == d.channel_order_id
         elif d.reference_format == "prefix":
-            assert d.reference == CHANNEL_REFERENCE_PREFIXES[d.channel] + d.channel_order_id
+            assert d.reference == reference_prefix(d.channel) + d.channel_order_id
         elif d.reference_format == "suffix":
             assert d.reference == d.channel_order_id + "-01"
         else:
