@@ -25,7 +25,7 @@ from typing import Any
 
 from orderlayer.core.config import Connection, Credentials, ErpMatching, Settings
 from orderlayer.core.dbt import project_dir
-from orderlayer.core.registry import source
+from orderlayer.core.registry import URL_KEY, source
 from orderlayer.core.sync import token_store_path
 
 DEMO_SALT = "orderlayer-demo-salt"
@@ -217,14 +217,14 @@ def _connection(spec_source: str, shop: str, config: dict, zone: str, currency: 
             env = _env_name(spec_source, shop, key)
             os.environ[env] = str(config[key])
             credentials[key] = env
-    reserved = _RESERVED | set(src.secret_keys) | {src.shop_key, src.url_key}
+    reserved = _RESERVED | set(src.secret_keys) | {src.shop_key, URL_KEY}
     rest = {k: v for k, v in config.items() if k not in reserved}
     return Connection(
         source=spec_source,
         shop_id=str(shop),
         timezone=zone,
         currency=currency,
-        base_url=config[src.url_key],
+        base_url=config[URL_KEY],
         start_date=datetime.fromisoformat(str(config["start_date"]).replace("Z", "+00:00")),
         options={**rest, **options},
         credentials=Credentials(credentials),

@@ -32,6 +32,10 @@ class DeclarationError(ValueError):
     """A tap folder's `source.toml` is malformed; the message names the file, the key and the fix."""
 
 
+#: Every tap takes its gateway as `base_url` (taps/common/tap.py accepts older names with a deprecation warning).
+URL_KEY = "base_url"
+
+
 @dataclass(frozen=True)
 class Source:
     name: str
@@ -48,8 +52,6 @@ class Source:
     account_label: str = "shop id"
     #: The tap config key that receives the connection's `shop_id` (None: the tap has no such key).
     shop_key: str | None = "shop_id"
-    #: The tap config key that receives the connection's `base_url`.
-    url_key: str = "base_url"
     #: The tap's streams, each landing in `<prefix>__<stream>` (None: the kind's default streams).
     streams: tuple[str, ...] | None = None
 
@@ -89,13 +91,13 @@ class Source:
 
     @property
     def default_base_url(self) -> str | None:
-        """The tap's default for `url_key` (None: every connection sets its own, e.g. a company's ERP host)."""
-        return self.config_schema.get("properties", {}).get(self.url_key, {}).get("default")
+        """The tap's default `base_url` (None: every connection sets its own, e.g. a company's ERP host)."""
+        return self.config_schema.get("properties", {}).get(URL_KEY, {}).get("default")
 
     @property
     def needs_base_url(self) -> bool:
         """Whether a connection must set `base_url`: the tap requires the URL and has no default for it."""
-        return self.url_key in self.config_schema.get("required", ()) and self.default_base_url is None
+        return URL_KEY in self.config_schema.get("required", ()) and self.default_base_url is None
 
     @property
     def env_prefix(self) -> str:

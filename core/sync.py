@@ -26,7 +26,7 @@ from typing import Callable, Protocol
 
 from orderlayer.core import ops
 from orderlayer.core.config import ConfigError, Connection, Settings
-from orderlayer.core.registry import source
+from orderlayer.core.registry import URL_KEY, source
 from orderlayer.core.warehouse import RAW, connect, table_exists
 from orderlayer.loader import raw_store as store
 
@@ -117,7 +117,7 @@ def tap_config(conn: Connection, end_date: datetime | None = None, token_store: 
     refresh them (an explicit ``options.token_store_path`` wins)."""
     spec = source(conn.source)
     # a tap without a default URL of its own derives it (Shopify: from the shop); options may still set it
-    config: dict[str, object] = {} if conn.gateway is None else {spec.url_key: conn.gateway}
+    config: dict[str, object] = {} if conn.gateway is None else {URL_KEY: conn.gateway}
     config.update(conn.options)
     chosen = conn.options.get("token_store_path") or token_store
     if chosen and "refresh_token" in spec.secret_keys:
