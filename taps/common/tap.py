@@ -1,7 +1,7 @@
 """What every source tap's config shares: the sync range and request settings, and their validation.
 
-Each ``taps/<source>/tap.py`` declares only its own connection and paging properties, adds
-:func:`source_properties` for the rest, and subclasses :class:`SourceTap` so the checks JSON Schema cannot
+Each ``taps/<source>/tap.py`` declares only its own connection and paging properties (built with
+:mod:`~orderlayer.taps.common.options` where they are the common ones), adds :func:`source_properties` for the rest, and subclasses :class:`SourceTap` so the checks JSON Schema cannot
 express (offset-aware dates, end after start) run the same way everywhere.
 
 One setting has one name in every tap (``base_url``, ``retriable_error_codes``, ``source_timezone``,
