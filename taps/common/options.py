@@ -11,7 +11,7 @@ import typing as t
 
 from singer_sdk import typing as th
 
-__all__ = ["app_credentials", "base_url", "bounded_int", "tokens", "windowed_pass"]
+__all__ = ["app_credentials", "base_url", "bounded_int", "choice", "list_option", "tokens", "windowed_pass"]
 
 SANDBOX_NOTE = "point it at a sandbox for tests."
 
@@ -79,3 +79,13 @@ def windowed_pass(
         bounded_int(f"{prefix}_page_size", max_page_size, page_size_note, maximum=max_page_size),
         bounded_int(f"{prefix}_max_pages_per_window", max_pages, max_pages_note),
     ]
+
+
+def choice(name: str, default: str, values: t.Iterable[str], note: str) -> th.Property:
+    """A string option that takes one of ``values`` (sign methods, auth methods, API variants)."""
+    return th.Property(name, th.StringType, default=default, allowed_values=list(values), description=note)
+
+
+def list_option(name: str, default: t.Iterable[str | int], note: str, *, numeric: bool = False) -> th.Property:
+    """A list-valued option with its default list: error codes treated alike, fields or types to request."""
+    return th.Property(name, th.ArrayType(th.IntegerType if numeric else th.StringType), default=list(default), description=note)

@@ -28,12 +28,11 @@ class TapDouyin(SourceTap):
         ),
         opt.bounded_int("window_seconds", 21_600, "Length of one update_time query window; the platform's maximum is unconfirmed."),
         opt.bounded_int("page_size", p.MAX_PAGE_SIZE, "Orders per page; Douyin accepts at most 100.", maximum=p.MAX_PAGE_SIZE),
-        th.Property(
+        opt.choice(
             "sign_method",
-            th.StringType,
-            default=p.SIGN_METHOD_HMAC_SHA256,
-            allowed_values=list(p.SIGN_METHODS),
-            description="hmac-sha256 (default) or the legacy md5.",
+            p.SIGN_METHOD_HMAC_SHA256,
+            p.SIGN_METHODS,
+            "hmac-sha256 (default) or the legacy md5.",
         ),
         *source_properties(pii_subject="doudian_open_id", max_requests_per_second=10, request_timeout=12, token_store=True),
     ).to_dict()

@@ -57,11 +57,11 @@ class TapEleme(SourceTap):
             default=False,
             description="URL-encode values (Java URLEncoder style) before hashing the signature (unconfirmed which the gateway expects).",
         ),
-        th.Property(
+        opt.list_option(
             "retriable_error_codes",
-            th.ArrayType(th.IntegerType),
-            default=list(p.DEFAULT_RETRIABLE_ERRNOS),
-            description="errno values retried with backoff (formerly retriable_errnos). The platform's throttling/busy errnos are unconfirmed; the defaults are the sandbox's. HTTP 429/5xx are always retried.",
+            p.DEFAULT_RETRIABLE_ERRNOS,
+            "errno values retried with backoff (formerly retriable_errnos). The platform's throttling/busy errnos are unconfirmed; the defaults are the sandbox's. HTTP 429/5xx are always retried.",
+            numeric=True,
         ),
         *source_properties(
             pii_subject="the buyer phone",

@@ -44,12 +44,11 @@ class TapJd(SourceTap):
             p.DEFAULT_MAX_PAGES,
             "Deepest page the gateway serves (unconfirmed; 300 per an integration); deeper windows are split.",
         ),
-        th.Property(
+        opt.choice(
             "order_api",
-            th.StringType,
-            default="search",
-            allowed_values=list(p.ORDER_METHODS),
-            description="search = jingdong.pop.order.search; enSearch = receiver data encrypted.",
+            "search",
+            p.ORDER_METHODS,
+            "search = jingdong.pop.order.search; enSearch = receiver data encrypted.",
         ),
         th.Property(
             "order_states",
@@ -57,30 +56,26 @@ class TapJd(SourceTap):
             default=list(p.ORDER_STATES),
             description="orderState values to read (order_state is required by the API); default all.",
         ),
-        th.Property(
+        opt.list_option(
             "optional_fields",
-            th.ArrayType(th.StringType),
-            default=list(p.ORDER_FIELDS),
-            description="orderInfo fields to request; orderId, venderId and modified are always added.",
+            p.ORDER_FIELDS,
+            "orderInfo fields to request; orderId, venderId and modified are always added.",
         ),
-        th.Property(
+        opt.choice(
             "timestamp_format",
-            th.StringType,
-            default=p.TIMESTAMP_PLAIN,
-            allowed_values=list(p.TIMESTAMP_FORMATS),
-            description="plain = yyyy-MM-dd HH:mm:ss Beijing (JD's error-code doc); offset_ms = the sign vector's form.",
+            p.TIMESTAMP_PLAIN,
+            p.TIMESTAMP_FORMATS,
+            "plain = yyyy-MM-dd HH:mm:ss Beijing (JD's error-code doc); offset_ms = the sign vector's form.",
         ),
-        th.Property(
+        opt.list_option(
             "retriable_error_codes",
-            th.ArrayType(th.StringType),
-            default=list(p.DEFAULT_RETRIABLE_CODES),
-            description="Gateway codes retried with backoff (the numeric codes are unconfirmed).",
+            p.DEFAULT_RETRIABLE_CODES,
+            "Gateway codes retried with backoff (the numeric codes are unconfirmed).",
         ),
-        th.Property(
+        opt.list_option(
             "token_error_codes",
-            th.ArrayType(th.StringType),
-            default=list(p.DEFAULT_TOKEN_CODES),
-            description="Gateway codes answered by one token refresh.",
+            p.DEFAULT_TOKEN_CODES,
+            "Gateway codes answered by one token refresh.",
         ),
         th.Property(
             "trust_sort_order",

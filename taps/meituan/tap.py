@@ -55,11 +55,11 @@ class TapMeituan(SourceTap):
             default=False,
             description="URL-encode parameter values before hashing the signature (unconfirmed which the gateway expects).",
         ),
-        th.Property(
+        opt.list_option(
             "retriable_error_codes",
-            th.ArrayType(th.IntegerType),
-            default=list(p.DEFAULT_RETRIABLE_CODES),
-            description="Envelope error codes retried with backoff (600 internal error; add the throttling code once known). HTTP 429/5xx are always retried.",
+            p.DEFAULT_RETRIABLE_CODES,
+            "Envelope error codes retried with backoff (600 internal error; add the throttling code once known). HTTP 429/5xx are always retried.",
+            numeric=True,
         ),
         *source_properties(
             pii_subject="the receiver phone",

@@ -44,24 +44,21 @@ class TapTaobao(SourceTap):
             "Trades per page (1-100; the docs suggest 40-50 for the increment call).",
             maximum=p.MAX_PAGE_SIZE,
         ),
-        th.Property(
+        opt.list_option(
             "trade_types",
-            th.ArrayType(th.StringType),
-            default=list(DEFAULT_TRADE_TYPES),
-            description="Sent as `type`. Empty list = omit it (TOP then searches only guarantee_trade, auto_delivery, ec, cod, step).",
+            DEFAULT_TRADE_TYPES,
+            "Sent as `type`. Empty list = omit it (TOP then searches only guarantee_trade, auto_delivery, ec, cod, step).",
         ),
-        th.Property(
+        opt.list_option(
             "fields",
-            th.ArrayType(th.StringType),
-            default=list(DEFAULT_FIELDS),
-            description="Trade fields requested (TOP `fields`); `orders` returns every sub-order field.",
+            DEFAULT_FIELDS,
+            "Trade fields requested (TOP `fields`); `orders` returns every sub-order field.",
         ),
-        th.Property(
+        opt.choice(
             "sign_method",
-            th.StringType,
-            default=p.SIGN_METHOD_MD5,
-            allowed_values=list(p.SIGN_METHODS),
-            description="md5 (default; the scheme with an official test vector), hmac (HMAC-MD5) or hmac-sha256.",
+            p.SIGN_METHOD_MD5,
+            p.SIGN_METHODS,
+            "md5 (default; the scheme with an official test vector), hmac (HMAC-MD5) or hmac-sha256.",
         ),
         th.Property("partner_id", th.StringType, description="Optional TOP partner_id system parameter."),
         *source_properties(

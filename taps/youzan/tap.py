@@ -59,12 +59,11 @@ class TapYouzan(SourceTap):
             "Deepest page the platform serves (100); a window with more orders than max_page_no x page_size is split.",
             maximum=p.MAX_PAGE_NO,
         ),
-        th.Property(
+        opt.choice(
             "receiver_masking",
-            th.StringType,
-            default="mask",
-            allowed_values=list(RECEIVER_MASKING),
-            description="Plaintext receiver name/phone become masks (张*, 138****5678) or null; platform masks are kept.",
+            "mask",
+            RECEIVER_MASKING,
+            "Plaintext receiver name/phone become masks (张*, 138****5678) or null; platform masks are kept.",
         ),
         *source_properties(
             pii_subject="buyer ids",
