@@ -40,7 +40,7 @@ from decimal import Decimal
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
-from orderlayer.sandboxes.kit.channel import ChannelSandbox
+from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse
 from orderlayer.sandboxes.kit.synth import OrderFact
 from orderlayer.sandboxes.douyin import protocol as p
@@ -107,17 +107,13 @@ class DouyinSandbox(ChannelSandbox[OrderGenerator]):
     server_name = "douyin-sandbox"
     faults_class = DouyinFaults
     faults: DouyinFaults
+    generator_class = OrderGenerator
 
     def __init__(
         self,
         app_key: str,
         app_secret: str,
-        seed: int,
-        as_of: dt.datetime,
-        n_orders: int,
-        shop_ids: t.Sequence[str],
-        *,
-        days: int = 30,
+        *world: t.Any,
         qps: float | None = 50.0,
         token_ttl_seconds: int = 7 * 86_400,
         rotate_refresh_tokens: bool = True,
@@ -127,12 +123,9 @@ class DouyinSandbox(ChannelSandbox[OrderGenerator]):
         timestamp_tolerance_seconds: int = 600,
         extra_fields: t.Mapping[str, t.Any] | None = None,
         extra_sku_fields: t.Mapping[str, t.Any] | None = None,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        wall_clock: t.Callable[[], float] = time.time,
+        **common: t.Unpack[ChannelArgs],
     ) -> None:
-        generator = OrderGenerator(seed, as_of, n_orders, shop_ids, days)
-        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
+        super().__init__(*world, **common)
         self.app_key = str(app_key)
         self.app_secret = str(app_secret)
         self.qps = qps

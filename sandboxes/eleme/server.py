@@ -19,7 +19,6 @@ a secret, ticket or sign.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import json
@@ -29,14 +28,14 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
-from orderlayer.sandboxes.kit.channel import ChannelSandbox
+from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.eleme import protocol as p
 from orderlayer.sandboxes.eleme.generator import ElemeGenerator
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Iterator, Mapping
 
     from orderlayer.sandboxes.kit.synth import OrderFact
 
@@ -63,15 +62,11 @@ class ElemeSandbox(ChannelSandbox[ElemeGenerator]):
     faults_class = ElemeFaults
     #: Tap config keys that hold secrets (the demo and the ERP sandboxes redact them).
     SECRET_CONFIG_KEYS: t.ClassVar[tuple[str, ...]] = ("secret", "access_token", "pii_salt")
+    generator_class = ElemeGenerator
 
     def __init__(
         self,
-        seed: int,
-        as_of: dt.datetime,
-        n_orders: int,
-        shop_ids: Sequence[str],
-        *,
-        days: int = 30,
+        *world: t.Any,
         qps: float | None = 50.0,
         source: str | None = None,
         secret: str | None = None,
@@ -82,14 +77,11 @@ class ElemeSandbox(ChannelSandbox[ElemeGenerator]):
         timestamp_tolerance_seconds: int = 600,
         retry_after_seconds: float | None = None,
         extra_fields: Mapping[str, t.Any] | None = None,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        wall_clock: t.Callable[[], float] | None = None,
+        **common: t.Unpack[ChannelArgs],
     ) -> None:
-        generator = ElemeGenerator(seed, as_of, n_orders, shop_ids, days)
-        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
+        super().__init__(*world, **common)
         self.faults: ElemeFaults
-        material = f"eleme:{seed}".encode()
+        material = f"eleme:{self.generator.seed}".encode()
         self.source = source or str(60000 + int.from_bytes(hashlib.sha256(material).digest()[:2], "big") % 9000)
         self.secret = secret or "el-secret-" + hashlib.sha256(b"secret:" + material).hexdigest()[:24]
         self.require_access_token = require_access_token

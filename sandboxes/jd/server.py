@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
-from orderlayer.sandboxes.kit.channel import ChannelSandbox
+from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.kit.synth import OrderFact
@@ -98,18 +98,14 @@ class JdSandbox(ChannelSandbox[JdOrderGenerator]):
     faults: JdFaults
     #: The tap config keys that carry secrets.
     SECRET_CONFIG_KEYS: t.ClassVar[tuple[str, ...]] = ("app_secret", "access_token", "refresh_token", "pii_salt")
+    generator_class = JdOrderGenerator
 
     def __init__(
         self,
-        seed: int,
-        as_of: dt.datetime,
-        n_orders: int,
-        shop_ids: t.Sequence[str],
-        *,
+        *world: t.Any,
         qps: float | None = 50.0,
         app_key: str = "sandbox-jd-app-key",
         app_secret: str = "sandbox-jd-app-secret",
-        days: int = 30,
         token_ttl_seconds: int = 365 * 86_400,
         rotate_refresh_tokens: bool = True,
         max_page_size: int = p.MAX_PAGE_SIZE,
@@ -129,15 +125,12 @@ class JdSandbox(ChannelSandbox[JdOrderGenerator]):
         after_sale_ids_as_numbers: bool = False,
         after_sale_times_as_epoch_ms: bool = False,
         extra_fields: t.Mapping[str, t.Any] | None = None,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        wall_clock: t.Callable[[], float] = time.time,
+        **common: t.Unpack[ChannelArgs],
     ) -> None:
         if truncate_style not in ("rows", "body"):
             msg = "truncate_style must be 'rows' or 'body'"
             raise ValueError(msg)
-        generator = JdOrderGenerator(seed, as_of, n_orders, shop_ids, days)
-        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
+        super().__init__(*world, **common)
         self.app_key = str(app_key)
         self.app_secret = str(app_secret)
         self.qps = qps

@@ -2,8 +2,12 @@
 from a generator (an :class:`~orderlayer.sandboxes.kit.world.OrderWorld`), a sandbox clock that only moves
 forward, and the tokens the shops granted (:class:`~orderlayer.sandboxes.kit.tokens.TokenIssuer`).
 
-A platform's sandbox subclasses it, sets ``self.tokens`` when the platform has tokens, and keeps its protocol:
-signature check, envelopes, error codes, paging and quirks.
+A platform's sandbox subclasses it, names its ``generator_class``, sets ``self.tokens`` when the platform has tokens,
+and keeps its protocol: signature check, envelopes, error codes, paging and quirks. The arguments every channel
+sandbox takes (the world's ``seed, as_of, n_orders, shop_ids, days`` and the server's ``host, port, wall_clock``)
+are declared once, here: a subclass's constructor takes its own options by keyword and passes the rest on
+(``def __init__(self, *world, qps=..., **common)`` -> ``super().__init__(*world, **common)``), so every sandbox is
+called the same way, positionally or by keyword.
 """
 
 from __future__ import annotations
@@ -16,12 +20,27 @@ import typing as t
 from orderlayer.sandboxes.kit.server import SandboxServer, forward_to
 
 if t.TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from orderlayer.sandboxes.kit.tokens import TokenIssuer
     from orderlayer.sandboxes.kit.world import OrderWorld
 
-__all__ = ["ChannelSandbox"]
+__all__ = ["ChannelArgs", "ChannelSandbox"]
 
 W = t.TypeVar("W", bound="OrderWorld")
+
+
+class ChannelArgs(t.TypedDict, total=False):
+    """The keyword arguments every channel sandbox passes on to :class:`ChannelSandbox` (see module docstring)."""
+
+    seed: int
+    as_of: dt.datetime
+    n_orders: int
+    shop_ids: Sequence[str]
+    days: int
+    host: str
+    port: int
+    wall_clock: t.Callable[[], float] | None
 
 
 class ChannelSandbox(SandboxServer, t.Generic[W]):
@@ -32,18 +51,28 @@ class ChannelSandbox(SandboxServer, t.Generic[W]):
     """
 
     tokens: TokenIssuer
+    #: Renders this platform's orders; built from the constructor's world arguments.
+    generator_class: type[W]
+    #: The shops served when the caller names none (``None``: the caller must name them).
+    default_shop_ids: t.ClassVar[tuple[str, ...] | None] = None
 
     def __init__(
         self,
-        generator: W,
+        seed: int,
+        as_of: dt.datetime,
+        n_orders: int,
+        shop_ids: Sequence[str] | None = None,
         *,
+        days: int = 30,
         host: str = "127.0.0.1",
         port: int = 0,
         wall_clock: t.Callable[[], float] | None = None,
+        **world_options: t.Any,  # noqa: ANN401 - the generator's own keyword arguments
     ) -> None:
         super().__init__(host=host, port=port, wall_clock=wall_clock or time.time)
-        self.generator = generator
-        self._now = generator.as_of_ts
+        shops = shop_ids if shop_ids is not None else self.default_shop_ids or ()
+        self.generator: W = self.generator_class(seed, as_of, n_orders, shops, days, **world_options)
+        self._now = self.generator.as_of_ts
 
     # ------------------------------------------------------------------ clock and data
     @property

@@ -17,19 +17,18 @@ authorisation instead. ``requests`` logs each call (path, business params, code)
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import typing as t
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
-from orderlayer.sandboxes.kit.channel import ChannelSandbox
+from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
 from orderlayer.sandboxes.kit.server import SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.meituan import protocol as p
 from orderlayer.sandboxes.meituan.generator import MeituanGenerator
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Iterator, Mapping
 
     from orderlayer.sandboxes.kit.synth import OrderFact
 
@@ -54,15 +53,11 @@ class MeituanSandbox(ChannelSandbox[MeituanGenerator]):
     server_name = "meituan-sandbox"
     #: Tap config keys that hold secrets (the demo and the ERP sandboxes redact them).
     SECRET_CONFIG_KEYS: t.ClassVar[tuple[str, ...]] = ("app_secret", "pii_salt")
+    generator_class = MeituanGenerator
 
     def __init__(
         self,
-        seed: int,
-        as_of: dt.datetime,
-        n_orders: int,
-        shop_ids: Sequence[str],
-        *,
-        days: int = 30,
+        *world: t.Any,
         qps: float | None = 50.0,
         app_id: str | None = None,
         app_secret: str | None = None,
@@ -72,13 +67,10 @@ class MeituanSandbox(ChannelSandbox[MeituanGenerator]):
         retry_after_seconds: float | None = None,
         lists_as_strings: bool = True,
         extra_fields: Mapping[str, t.Any] | None = None,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        wall_clock: t.Callable[[], float] | None = None,
+        **common: t.Unpack[ChannelArgs],
     ) -> None:
-        generator = MeituanGenerator(seed, as_of, n_orders, shop_ids, days)
-        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
-        material = f"meituan:{seed}".encode()
+        super().__init__(*world, **common)
+        material = f"meituan:{self.generator.seed}".encode()
         self.app_id = app_id or str(4000 + int.from_bytes(hashlib.sha256(material).digest()[:2], "big") % 5000)
         self.app_secret = app_secret or "mt-secret-" + hashlib.sha256(b"secret:" + material).hexdigest()[:24]
         self.sign_encode_values = sign_encode_values

@@ -27,7 +27,6 @@ write would) and ``offline_after`` (after N more order calls, answer 52103 "unde
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import hmac
 import json
 import typing as t
@@ -35,7 +34,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
-from orderlayer.sandboxes.kit.channel import ChannelSandbox
+from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.kit.synth import OrderFact
@@ -73,15 +72,11 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
     faults_class = PddFaults
     faults: PddFaults
     SECRET_CONFIG_KEYS: t.ClassVar[tuple[str, ...]] = ("client_secret", "access_token", "refresh_token", "pii_salt")
+    generator_class = PddOrderGenerator
 
     def __init__(
         self,
-        seed: int,
-        as_of: dt.datetime,
-        n_orders: int,
-        shop_ids: t.Sequence[str],
-        *,
-        days: int = 30,
+        *world: t.Any,
         qps: float | None = 50.0,
         client_id: str = DEFAULT_CLIENT_ID,
         client_secret: str = DEFAULT_CLIENT_SECRET,
@@ -93,12 +88,9 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
         retry_after_seconds: float | None = None,
         timestamp_tolerance_seconds: int = p.TIMESTAMP_TOLERANCE_SECONDS,
         extra_fields: t.Mapping[str, t.Any] | None = None,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        wall_clock: t.Callable[[], float] | None = None,
+        **common: t.Unpack[ChannelArgs],
     ) -> None:
-        generator = PddOrderGenerator(seed, as_of, n_orders, shop_ids, days)
-        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
+        super().__init__(*world, **common)
         self.client_id = client_id
         self.client_secret = client_secret
         self.qps = qps

@@ -26,14 +26,14 @@ import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
-from orderlayer.sandboxes.kit.channel import ChannelSandbox
+from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.shopify import protocol as p
 from orderlayer.sandboxes.shopify.generator import ShopifyOrderGenerator
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Iterator
 
     from orderlayer.sandboxes.kit.synth import OrderFact
 
@@ -96,15 +96,11 @@ class ShopifySandbox(ChannelSandbox[ShopifyOrderGenerator]):
     #: Tap config keys that hold secrets (the demo puts them in environment variables, not files).
     SECRET_CONFIG_KEYS: t.ClassVar[tuple[str, ...]] = ("access_token", "client_secret", "pii_salt")
     SUPPORTED_VERSIONS: t.ClassVar[tuple[str, ...]] = ("2025-10", "2026-01", "2026-04", "2026-07", "2026-10")
+    generator_class = ShopifyOrderGenerator
 
     def __init__(
         self,
-        seed: int,
-        as_of: dt.datetime,
-        n_orders: int,
-        shop_ids: Sequence[str],
-        *,
-        days: int = 30,
+        *world: t.Any,
         qps: float | None = p.STANDARD_LEAK_PER_SECOND,
         bucket_size: int = p.STANDARD_BUCKET_SIZE,
         retry_after_seconds: float = 2.0,
@@ -112,12 +108,9 @@ class ShopifySandbox(ChannelSandbox[ShopifyOrderGenerator]):
         client_secret: str = "sandbox-client-secret",
         token_ttl_seconds: int = 86_400,
         read_all_orders: bool = True,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        wall_clock: Callable[[], float] | None = None,
+        **common: t.Unpack[ChannelArgs],
     ) -> None:
-        generator = ShopifyOrderGenerator(seed, as_of, n_orders, shop_ids, days)
-        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
+        super().__init__(*world, **common)
         self.qps = qps
         self.bucket_size = bucket_size
         self.retry_after_seconds = retry_after_seconds

@@ -13,14 +13,13 @@ ban length), busy (code 15 / ``isp.*``), expired sessions (code 27), truncated b
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import hmac
 import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
-from orderlayer.sandboxes.kit.channel import ChannelSandbox
+from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.kit.synth import OrderFact, digest
@@ -57,18 +56,14 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
     faults: TaobaoFaults
     #: Tap config keys that hold credentials.
     SECRET_CONFIG_KEYS: t.ClassVar[tuple[str, ...]] = ("app_key", "app_secret", "access_token", "refresh_token")
+    generator_class = TradeGenerator
 
     def __init__(
         self,
-        seed: int,
-        as_of: dt.datetime,
-        n_orders: int,
-        shop_ids: t.Sequence[str],
-        *,
+        *world: t.Any,
         qps: float | None = 50.0,
         app_key: str = "23456789",
         app_secret: str = "sandbox-app-secret-top",
-        days: int = 30,
         max_window_seconds: int = p.MAX_WINDOW_SECONDS,
         window_end_inclusive: bool = False,
         ban_seconds: float = 1.0,
@@ -76,12 +71,9 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
         rotate_refresh_tokens: bool = True,
         timestamp_tolerance_seconds: float = 600,
         tmall_shops: t.Sequence[str] | None = None,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        wall_clock: t.Callable[[], float] | None = None,
+        **common: t.Unpack[ChannelArgs],
     ) -> None:
-        generator = TradeGenerator(seed, as_of, n_orders, shop_ids, days, tmall_shops=tmall_shops)
-        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
+        super().__init__(*world, tmall_shops=tmall_shops, **common)
         self.app_key = app_key
         self.app_secret = app_secret
         self.max_window_seconds = max_window_seconds

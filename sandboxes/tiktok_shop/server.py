@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import bisect
-import datetime as dt
 import hashlib
 import hmac
 import json
@@ -33,7 +32,7 @@ import typing as t
 from dataclasses import dataclass
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
-from orderlayer.sandboxes.kit.channel import ChannelSandbox
+from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.kit.synth import OrderFact, digest
@@ -77,16 +76,13 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
     faults: TikTokFaults
     #: Tap config keys that hold secrets.
     SECRET_CONFIG_KEYS: t.ClassVar[tuple[str, ...]] = ("app_secret", "access_token", "refresh_token", "pii_salt")
+    generator_class = OrderGenerator
+    default_shop_ids = DEFAULT_SHOP_IDS
 
     def __init__(
         self,
-        seed: int,
-        as_of: dt.datetime,
-        n_orders: int,
-        shop_ids: t.Sequence[str] = DEFAULT_SHOP_IDS,
-        *,
+        *world: t.Any,
         qps: float | None = 50.0,
-        days: int = 30,
         app_key: str = DEFAULT_APP_KEY,
         app_secret: str = DEFAULT_APP_SECRET,
         shop_regions: t.Sequence[str] | None = None,
@@ -96,12 +92,9 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
         max_window_seconds: int | None = None,
         retry_after_seconds: float | None = None,
         extra_fields: t.Mapping[str, t.Any] | None = None,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        wall_clock: t.Callable[[], float] | None = None,
+        **common: t.Unpack[ChannelArgs],
     ) -> None:
-        generator = OrderGenerator(seed, as_of, n_orders, shop_ids, days, shop_regions=shop_regions)
-        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
+        super().__init__(*world, shop_regions=shop_regions, **common)
         self.app_key = str(app_key)
         self.app_secret = str(app_secret)
         self.qps = qps

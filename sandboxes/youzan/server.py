@@ -29,14 +29,14 @@ from dataclasses import dataclass
 import simplejson
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
-from orderlayer.sandboxes.kit.channel import ChannelSandbox
+from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse
 from orderlayer.sandboxes.youzan import protocol as p
 from orderlayer.sandboxes.youzan.generator import DAY, YouzanOrderGenerator
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterator
 
     from orderlayer.sandboxes.kit.synth import OrderFact
 
@@ -79,15 +79,11 @@ class YouzanSandbox(ChannelSandbox[YouzanOrderGenerator]):
     faults_class = YouzanFaults
     #: Tap config keys holding secrets (the demo and tests keep them out of logs and reports).
     SECRET_CONFIG_KEYS: tuple[str, ...] = ("client_secret", "access_token", "pii_salt")
+    generator_class = YouzanOrderGenerator
 
     def __init__(
         self,
-        seed: int,
-        as_of: dt.datetime,
-        n_orders: int,
-        shop_ids: Sequence[str],
-        *,
-        days: int = 30,
+        *world: t.Any,
         qps: float | None = 20.0,
         client_id: str = "yzsandboxclient0001",
         client_secret: str = "yz-sandbox-client-secret",
@@ -100,16 +96,13 @@ class YouzanSandbox(ChannelSandbox[YouzanOrderGenerator]):
         plaintext_pii_per_10000: int | None = None,
         extra_order_fields: t.Mapping[str, t.Any] | None = None,
         extra_line_fields: t.Mapping[str, t.Any] | None = None,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        wall_clock: t.Callable[[], float] | None = None,
+        **common: t.Unpack[ChannelArgs],
     ) -> None:
         if order_by not in ORDER_BY:
             msg = f"order_by must be one of {ORDER_BY}"
             raise ValueError(msg)
         extra = {} if plaintext_pii_per_10000 is None else {"plaintext_pii_per_10000": plaintext_pii_per_10000}
-        generator = YouzanOrderGenerator(seed, as_of, n_orders, shop_ids, days, **extra)
-        super().__init__(generator, host=host, port=port, wall_clock=wall_clock)
+        super().__init__(*world, **extra, **common)
         self.client_id = client_id
         self.client_secret = client_secret
         self.amounts_as = amounts_as

@@ -1,7 +1,7 @@
 """What every source tap's config shares: the sync range and request settings, and their validation.
 
-Each ``taps/<source>/tap.py`` declares only its own connection and paging properties, adds
-:func:`source_properties` for the rest, and subclasses :class:`SourceTap` so the checks JSON Schema cannot
+Each ``taps/<source>/tap.py`` declares only its own connection and paging properties (built with
+:mod:`~orderlayer.taps.common.options` where they are the common ones), adds :func:`source_properties` for the rest, and subclasses :class:`SourceTap` so the checks JSON Schema cannot
 express (offset-aware dates, end after start) run the same way everywhere.
 
 One setting has one name in every tap (``base_url``, ``retriable_error_codes``, ``source_timezone``,
@@ -79,41 +79,21 @@ def source_properties(
     optional = (
         [th.Property(STORE_CONFIG_KEY, th.StringType(min_length=1), description=text[STORE_CONFIG_KEY])] if token_store else []
     )
+
+    def tuned(name: str, kind: th.JSONTypeHelper, default: float) -> th.Property:
+        """A setting whose default the platform decides."""
+        return th.Property(name, kind, default=default, description=text[name])
+
     return [
         th.Property("start_date", th.DateTimeType, required=True, description=text["start_date"]),
         th.Property("end_date", th.DateTimeType, description=text["end_date"]),
-        th.Property(
-            "safety_lag_seconds",
-            th.IntegerType(minimum=0),
-            default=safety_lag_seconds,
-            description=text["safety_lag_seconds"],
-        ),
-        th.Property(
-            "max_requests_per_second",
-            th.NumberType(exclusive_minimum=0),
-            default=max_requests_per_second,
-            description=text["max_requests_per_second"],
-        ),
+        tuned("safety_lag_seconds", th.IntegerType(minimum=0), safety_lag_seconds),
+        tuned("max_requests_per_second", th.NumberType(exclusive_minimum=0), max_requests_per_second),
         th.Property("pii_salt", th.StringType(min_length=1), required=True, secret=True, description=text["pii_salt"]),
-        th.Property(
-            "request_timeout",
-            th.NumberType(exclusive_minimum=0),
-            default=request_timeout,
-            description=text["request_timeout"],
-        ),
-        th.Property("max_tries", th.IntegerType(minimum=1), default=6, description=text["max_tries"]),
-        th.Property(
-            "retry_base_seconds",
-            th.NumberType(minimum=0),
-            default=retry_base_seconds,
-            description=text["retry_base_seconds"],
-        ),
-        th.Property(
-            "retry_max_wait_seconds",
-            th.NumberType(minimum=0),
-            default=retry_max_wait_seconds,
-            description=text["retry_max_wait_seconds"],
-        ),
+        tuned("request_timeout", th.NumberType(exclusive_minimum=0), request_timeout),
+        tuned("max_tries", th.IntegerType(minimum=1), 6),
+        tuned("retry_base_seconds", th.NumberType(minimum=0), retry_base_seconds),
+        tuned("retry_max_wait_seconds", th.NumberType(minimum=0), retry_max_wait_seconds),
         *optional,
     ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from singer_sdk import typing as th
 
+from orderlayer.taps.common import options as opt
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.douyin import protocol as p
 from orderlayer.taps.douyin.client import DouyinConnection
@@ -18,35 +19,20 @@ class TapDouyin(SourceTap):
     stream_classes = (OrdersStream,)
 
     config_jsonschema = th.PropertiesList(
-        th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="Gateway URL; point it at a sandbox for tests."),
-        th.Property("app_key", th.StringType, required=True, description="App key of the Douyin open-platform app."),
-        th.Property("app_secret", th.StringType, required=True, secret=True, description="App secret; signs every request."),
+        opt.base_url(p.DEFAULT_BASE_URL),
+        *opt.app_credentials("app_key", "App key of the Douyin open-platform app.", "app_secret"),
         th.Property("shop_id", th.StringType(pattern=r"^[0-9]+$"), required=True, description="Numeric id of the authorised shop (one tap run per shop)."),
-        th.Property("access_token", th.StringType, required=True, secret=True, description="Shop access token (valid 7 days)."),
-        th.Property(
-            "refresh_token",
-            th.StringType,
-            secret=True,
-            description="Refresh token (valid 14 days); used once when the access token is rejected as expired.",
+        *opt.tokens(
+            "Shop access token (valid 7 days).",
+            "Refresh token (valid 14 days); used once when the access token is rejected as expired.",
         ),
-        th.Property(
-            "window_seconds",
-            th.IntegerType(minimum=1),
-            default=21_600,
-            description="Length of one update_time query window; the platform's maximum is unconfirmed.",
-        ),
-        th.Property(
-            "page_size",
-            th.IntegerType(minimum=1, maximum=p.MAX_PAGE_SIZE),
-            default=p.MAX_PAGE_SIZE,
-            description="Orders per page; Douyin accepts at most 100.",
-        ),
-        th.Property(
+        opt.bounded_int("window_seconds", 21_600, "Length of one update_time query window; the platform's maximum is unconfirmed."),
+        opt.bounded_int("page_size", p.MAX_PAGE_SIZE, "Orders per page; Douyin accepts at most 100.", maximum=p.MAX_PAGE_SIZE),
+        opt.choice(
             "sign_method",
-            th.StringType,
-            default=p.SIGN_METHOD_HMAC_SHA256,
-            allowed_values=list(p.SIGN_METHODS),
-            description="hmac-sha256 (default) or the legacy md5.",
+            p.SIGN_METHOD_HMAC_SHA256,
+            p.SIGN_METHODS,
+            "hmac-sha256 (default) or the legacy md5.",
         ),
         *source_properties(pii_subject="doudian_open_id", max_requests_per_second=10, request_timeout=12, token_store=True),
     ).to_dict()

@@ -6,6 +6,7 @@ import typing as t
 
 from singer_sdk import typing as th
 
+from orderlayer.taps.common import options as opt
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.eleme import protocol as p
 from orderlayer.taps.eleme.client import ElemeConnection
@@ -21,36 +22,33 @@ class TapEleme(SourceTap):
     renamed_keys: t.ClassVar[dict[str, str]] = {"retriable_errnos": "retriable_error_codes"}
 
     config_jsonschema = th.PropertiesList(
-        th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="Gateway URL; point it at a sandbox for tests."),
-        th.Property("source", th.StringType, required=True, description="Partner account (合作方账号, the 'source' parameter)."),
-        th.Property("secret", th.StringType, required=True, secret=True, description="Partner secret; signs every request, never sent."),
-        th.Property(
-            "access_token",
-            th.StringType,
-            secret=True,
-            description="Only when calling as an ISV on behalf of the shop; not refreshed by the tap (the refresh flow is unconfirmed).",
+        opt.base_url(p.DEFAULT_BASE_URL),
+        *opt.app_credentials(
+            "source", "Partner account (合作方账号, the 'source' parameter).", "secret", "Partner secret; signs every request, never sent."
+        ),
+        *opt.tokens(
+            "Only when calling as an ISV on behalf of the shop; not refreshed by the tap (the refresh flow is unconfirmed).",
+            access_required=False,
         ),
         th.Property("shop_id", th.StringType(min_length=1), required=True, description="The partner's shop id (合作方门店ID, order shop.id): one tap run reads one shop."),
-        th.Property(
+        opt.bounded_int(
             "lookback_days",
-            th.IntegerType(minimum=0, maximum=30),
-            default=3,
-            description=(
-                "order.get has no update time: each sync lists orders again from the bookmark minus this many days. "
-                "A change (e.g. a refund) to an older order is not seen. 3 days is the safe default."
-            ),
+            3,
+            "order.get has no update time: each sync lists orders again from the bookmark minus this many days. "
+            "A change (e.g. a refund) to an older order is not seen. 3 days is the safe default.",
+            minimum=0,
+            maximum=30,
         ),
-        th.Property(
+        opt.bounded_int(
             "window_seconds",
-            th.IntegerType(minimum=60),
-            default=86_400,
-            description="Length of one order.list start_time..end_time window (platform maximum unconfirmed).",
+            86_400,
+            "Length of one order.list start_time..end_time window (platform maximum unconfirmed).",
+            minimum=60,
         ),
-        th.Property(
+        opt.bounded_int(
             "page_size",
-            th.IntegerType(minimum=1),
-            default=20,
-            description="order.list page size, used only when an answer lacks 'pages' (the platform fixes the size; unconfirmed).",
+            20,
+            "order.list page size, used only when an answer lacks 'pages' (the platform fixes the size; unconfirmed).",
         ),
         th.Property("include_part_refunds", th.BooleanType, default=True, description="Attach each paid order's partial refunds (order.partrefund.get; one extra call per order)."),
         th.Property(
@@ -59,11 +57,11 @@ class TapEleme(SourceTap):
             default=False,
             description="URL-encode values (Java URLEncoder style) before hashing the signature (unconfirmed which the gateway expects).",
         ),
-        th.Property(
+        opt.list_option(
             "retriable_error_codes",
-            th.ArrayType(th.IntegerType),
-            default=list(p.DEFAULT_RETRIABLE_ERRNOS),
-            description="errno values retried with backoff (formerly retriable_errnos). The platform's throttling/busy errnos are unconfirmed; the defaults are the sandbox's. HTTP 429/5xx are always retried.",
+            p.DEFAULT_RETRIABLE_ERRNOS,
+            "errno values retried with backoff (formerly retriable_errnos). The platform's throttling/busy errnos are unconfirmed; the defaults are the sandbox's. HTTP 429/5xx are always retried.",
+            numeric=True,
         ),
         *source_properties(
             pii_subject="the buyer phone",

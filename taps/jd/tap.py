@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from singer_sdk import typing as th
 
+from orderlayer.taps.common import options as opt
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.jd import protocol as p
 from orderlayer.taps.jd.client import JdConnection
@@ -18,42 +19,36 @@ class TapJd(SourceTap):
     stream_classes = (OrdersStream, RefundAppliesStream, ServiceRefundsStream)
 
     config_jsonschema = th.PropertiesList(
-        th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="routerjson gateway URL; point it at a sandbox for tests."),
+        opt.base_url(p.DEFAULT_BASE_URL, "routerjson gateway URL"),
         th.Property("oauth_url", th.StringType, default=p.DEFAULT_OAUTH_URL, description="JD OAuth refresh_token endpoint."),
-        th.Property("app_key", th.StringType, required=True, description="App key of the JOS app."),
-        th.Property("app_secret", th.StringType, required=True, secret=True, description="App secret; signs every request."),
+        *opt.app_credentials("app_key", "App key of the JOS app.", "app_secret"),
         th.Property("shop_id", th.StringType(pattern=r"^[0-9]+$"), required=True, description="The shop's JD venderId (one tap run per shop)."),
-        th.Property("access_token", th.StringType, required=True, secret=True, description="The shop's access token for this app."),
-        th.Property(
-            "refresh_token",
-            th.StringType,
-            secret=True,
-            description="Refresh token; used once when the gateway rejects the access token (code 19).",
+        *opt.tokens(
+            "The shop's access token for this app.",
+            "Refresh token; used once when the gateway rejects the access token (code 19).",
         ),
-        th.Property(
+        opt.bounded_int(
             "window_seconds",
-            th.IntegerType(minimum=1, maximum=p.MAX_WINDOW_SECONDS),
-            default=86_400,
-            description="Length of one `modified` query window; JD allows at most one month (28 days is always within it).",
+            86_400,
+            "Length of one `modified` query window; JD allows at most one month (28 days is always within it).",
+            maximum=p.MAX_WINDOW_SECONDS,
         ),
-        th.Property(
+        opt.bounded_int(
             "page_size",
-            th.IntegerType(minimum=1, maximum=p.MAX_PAGE_SIZE),
-            default=p.DEFAULT_PAGE_SIZE,
-            description="Orders per page: the enSearch doc allows 100, proxy docs of search 50 (the default).",
+            p.DEFAULT_PAGE_SIZE,
+            "Orders per page: the enSearch doc allows 100, proxy docs of search 50 (the default).",
+            maximum=p.MAX_PAGE_SIZE,
         ),
-        th.Property(
+        opt.bounded_int(
             "max_pages_per_window",
-            th.IntegerType(minimum=1),
-            default=p.DEFAULT_MAX_PAGES,
-            description="Deepest page the gateway serves (unconfirmed; 300 per an integration); deeper windows are split.",
+            p.DEFAULT_MAX_PAGES,
+            "Deepest page the gateway serves (unconfirmed; 300 per an integration); deeper windows are split.",
         ),
-        th.Property(
+        opt.choice(
             "order_api",
-            th.StringType,
-            default="search",
-            allowed_values=list(p.ORDER_METHODS),
-            description="search = jingdong.pop.order.search; enSearch = receiver data encrypted.",
+            "search",
+            p.ORDER_METHODS,
+            "search = jingdong.pop.order.search; enSearch = receiver data encrypted.",
         ),
         th.Property(
             "order_states",
@@ -61,30 +56,26 @@ class TapJd(SourceTap):
             default=list(p.ORDER_STATES),
             description="orderState values to read (order_state is required by the API); default all.",
         ),
-        th.Property(
+        opt.list_option(
             "optional_fields",
-            th.ArrayType(th.StringType),
-            default=list(p.ORDER_FIELDS),
-            description="orderInfo fields to request; orderId, venderId and modified are always added.",
+            p.ORDER_FIELDS,
+            "orderInfo fields to request; orderId, venderId and modified are always added.",
         ),
-        th.Property(
+        opt.choice(
             "timestamp_format",
-            th.StringType,
-            default=p.TIMESTAMP_PLAIN,
-            allowed_values=list(p.TIMESTAMP_FORMATS),
-            description="plain = yyyy-MM-dd HH:mm:ss Beijing (JD's error-code doc); offset_ms = the sign vector's form.",
+            p.TIMESTAMP_PLAIN,
+            p.TIMESTAMP_FORMATS,
+            "plain = yyyy-MM-dd HH:mm:ss Beijing (JD's error-code doc); offset_ms = the sign vector's form.",
         ),
-        th.Property(
+        opt.list_option(
             "retriable_error_codes",
-            th.ArrayType(th.StringType),
-            default=list(p.DEFAULT_RETRIABLE_CODES),
-            description="Gateway codes retried with backoff (the numeric codes are unconfirmed).",
+            p.DEFAULT_RETRIABLE_CODES,
+            "Gateway codes retried with backoff (the numeric codes are unconfirmed).",
         ),
-        th.Property(
+        opt.list_option(
             "token_error_codes",
-            th.ArrayType(th.StringType),
-            default=list(p.DEFAULT_TOKEN_CODES),
-            description="Gateway codes answered by one token refresh.",
+            p.DEFAULT_TOKEN_CODES,
+            "Gateway codes answered by one token refresh.",
         ),
         th.Property(
             "trust_sort_order",
@@ -92,65 +83,31 @@ class TapJd(SourceTap):
             default=True,
             description="Bookmark as records arrive (ascending by modified). false: only after a complete sync.",
         ),
-        th.Property(
-            "sync_refund_applies",
-            th.BooleanType,
-            default=True,
-            description="Also read refund applications (jingdong.pop.afs.soa.refundapply.queryPageList); false if the app lacks the permission.",
+        *opt.windowed_pass(
+            "refund",
+            switch="sync_refund_applies",
+            switch_note="Also read refund applications (jingdong.pop.afs.soa.refundapply.queryPageList); false if the app lacks the permission.",
+            filters=p.REFUND_TIME_FILTERS,
+            filters_note="Refund passes, one bookmark each: applyTime finds new applications, checkTime finds reviews.",
+            lookback_seconds=p.REFUND_DEFAULT_LOOKBACK_SECONDS,
+            lookback_note="Each refund pass re-reads this much before its bookmark (status changes that move neither time).",
+            max_page_size=p.REFUND_MAX_PAGE_SIZE,
+            page_size_note="Refund applications per page (pageSize 1-50).",
+            max_pages=p.REFUND_DEFAULT_MAX_PAGES,
+            max_pages_note="Deepest refund page the gateway serves (pageIndex 1-100 per the doc notes); deeper windows are split.",
         ),
-        th.Property(
-            "refund_time_filters",
-            th.ArrayType(th.StringType(allowed_values=list(p.REFUND_TIME_FILTERS))),
-            default=list(p.REFUND_TIME_FILTERS),
-            description="Refund passes, one bookmark each: applyTime finds new applications, checkTime finds reviews.",
-        ),
-        th.Property(
-            "refund_lookback_seconds",
-            th.IntegerType(minimum=0),
-            default=p.REFUND_DEFAULT_LOOKBACK_SECONDS,
-            description="Each refund pass re-reads this much before its bookmark (status changes that move neither time).",
-        ),
-        th.Property(
-            "refund_page_size",
-            th.IntegerType(minimum=1, maximum=p.REFUND_MAX_PAGE_SIZE),
-            default=p.REFUND_MAX_PAGE_SIZE,
-            description="Refund applications per page (pageSize 1-50).",
-        ),
-        th.Property(
-            "refund_max_pages_per_window",
-            th.IntegerType(minimum=1),
-            default=p.REFUND_DEFAULT_MAX_PAGES,
-            description="Deepest refund page the gateway serves (pageIndex 1-100 per the doc notes); deeper windows are split.",
-        ),
-        th.Property(
-            "sync_after_sales",
-            th.BooleanType,
-            default=True,
-            description="Also read after-sale services and their refunds (jingdong.asc.serviceAndRefund.view); false if the app lacks the permission.",
-        ),
-        th.Property(
-            "after_sale_time_filters",
-            th.ArrayType(th.StringType(allowed_values=list(p.AFTER_SALE_TIME_FILTERS))),
-            default=list(p.AFTER_SALE_TIME_FILTERS),
-            description="After-sale passes over the same range: applyTime (<= 7-day windows) finds new services, approveTime (<= 10 days) reviews.",
-        ),
-        th.Property(
-            "after_sale_lookback_seconds",
-            th.IntegerType(minimum=0),
-            default=p.AFTER_SALE_DEFAULT_LOOKBACK_SECONDS,
-            description="Each after-sale sync re-reads this much before its bookmark (a refund completing after the review moves neither filter time).",
-        ),
-        th.Property(
-            "after_sale_page_size",
-            th.IntegerType(minimum=1, maximum=p.AFTER_SALE_MAX_PAGE_SIZE),
-            default=p.AFTER_SALE_MAX_PAGE_SIZE,
-            description="After-sale services per page (pageSize 1-50).",
-        ),
-        th.Property(
-            "after_sale_max_pages_per_window",
-            th.IntegerType(minimum=1),
-            default=p.AFTER_SALE_DEFAULT_MAX_PAGES,
-            description="Deepest after-sale page read per window (undocumented); deeper windows are split.",
+        *opt.windowed_pass(
+            "after_sale",
+            switch="sync_after_sales",
+            switch_note="Also read after-sale services and their refunds (jingdong.asc.serviceAndRefund.view); false if the app lacks the permission.",
+            filters=p.AFTER_SALE_TIME_FILTERS,
+            filters_note="After-sale passes over the same range: applyTime (<= 7-day windows) finds new services, approveTime (<= 10 days) reviews.",
+            lookback_seconds=p.AFTER_SALE_DEFAULT_LOOKBACK_SECONDS,
+            lookback_note="Each after-sale sync re-reads this much before its bookmark (a refund completing after the review moves neither filter time).",
+            max_page_size=p.AFTER_SALE_MAX_PAGE_SIZE,
+            page_size_note="After-sale services per page (pageSize 1-50).",
+            max_pages=p.AFTER_SALE_DEFAULT_MAX_PAGES,
+            max_pages_note="Deepest after-sale page read per window (undocumented); deeper windows are split.",
         ),
         *source_properties(
             pii_subject="buyer ids pin/open_id_buyer, refund buyerId and after-sale customerPin",

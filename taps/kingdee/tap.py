@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import requests
 from singer_sdk import typing as th
 
+from orderlayer.taps.common import options as opt
 from orderlayer.taps.common.tap import ErpTap, source_properties
 from orderlayer.taps.kingdee import protocol as p
 from orderlayer.taps.kingdee.client import KingdeeAuthenticator, isolate_cookies
@@ -27,12 +28,11 @@ class TapKingdee(ErpTap):
 
     config_jsonschema = th.PropertiesList(
         th.Property("base_url", th.StringType, required=True, description="Site root, e.g. https://erp.example.com/k3cloud/ (customer-hosted; no shared cloud host). Formerly server_url."),
-        th.Property(
+        opt.choice(
             "auth_method",
-            th.StringType,
-            default=p.AUTH_SIGNED,
-            allowed_values=list(p.AUTH_MODES),
-            description="signed_headers (the official SDK's per-request signature; recommended) or validate_user (session login). Formerly auth_mode.",
+            p.AUTH_SIGNED,
+            p.AUTH_MODES,
+            "signed_headers (the official SDK's per-request signature; recommended) or validate_user (session login). Formerly auth_mode.",
         ),
         th.Property("acct_id", th.StringType, required=True, description="Data-centre id (not its name)."),
         th.Property("username", th.StringType, required=True, description="Integration user."),
@@ -41,12 +41,11 @@ class TapKingdee(ErpTap):
         th.Property("password", th.StringType, secret=True, description="The user's password; validate_user."),
         th.Property("lcid", th.IntegerType, default=p.DEFAULT_LCID, description="Locale id (2052 = zh-CN)."),
         th.Property("org_num", th.StringType, default="0", description="Organisation number signed into X-Kd-Appdata (0 = default)."),
-        th.Property(
+        opt.choice(
             "login_body_style",
-            th.StringType,
-            default="object",
-            allowed_values=["object", "array"],
-            description="ValidateUser body: a JSON object (acctID, username, password, lcid) or a positional parameters array (unconfirmed which a site expects).",
+            "object",
+            ["object", "array"],
+            "ValidateUser body: a JSON object (acctID, username, password, lcid) or a positional parameters array (unconfirmed which a site expects).",
         ),
         th.Property("source_timezone", th.StringType, default="Asia/Shanghai", description="IANA zone of the site's server clock (FModifyDate has no offset). Formerly site_timezone."),
         th.Property(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from singer_sdk import typing as th
 
+from orderlayer.taps.common import options as opt
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.meituan import protocol as p
 from orderlayer.taps.meituan.client import MeituanConnection
@@ -18,30 +19,33 @@ class TapMeituan(SourceTap):
     stream_classes = (OrdersStream,)
 
     config_jsonschema = th.PropertiesList(
-        th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="Gateway incl. /api/v1; point it at a sandbox for tests."),
-        th.Property("app_id", th.StringType, required=True, description="Developer app_id of the Meituan open-platform app."),
-        th.Property("app_secret", th.StringType, required=True, secret=True, description="The app's consumer secret; signs every request (sig)."),
+        opt.base_url(p.DEFAULT_BASE_URL, "Gateway incl. /api/v1"),
+        *opt.app_credentials(
+            "app_id",
+            "Developer app_id of the Meituan open-platform app.",
+            "app_secret",
+            "The app's consumer secret; signs every request (sig).",
+        ),
         th.Property(
             "app_poi_code",
             th.StringType(min_length=1),
             required=True,
             description="The store's code in your app (app_poi_code): one tap run reads one store.",
         ),
-        th.Property(
+        opt.bounded_int(
             "lookback_days",
-            th.IntegerType(minimum=0, maximum=30),
-            default=3,
-            description=(
-                "Meituan has no time-range order list: each sync re-reads the store days from the bookmark's day minus "
-                "this many days. A change (e.g. a refund) to an order older than that is not seen. Unconfirmed how late "
-                "refunds may arrive; 3 days is the safe default."
-            ),
+            3,
+            "Meituan has no time-range order list: each sync re-reads the store days from the bookmark's day minus "
+            "this many days. A change (e.g. a refund) to an order older than that is not seen. Unconfirmed how late "
+            "refunds may arrive; 3 days is the safe default.",
+            minimum=0,
+            maximum=30,
         ),
-        th.Property(
+        opt.bounded_int(
             "day_seq_batch_size",
-            th.IntegerType(minimum=1, maximum=p.MAX_DAY_SEQ_SPAN),
-            default=p.MAX_DAY_SEQ_SPAN,
-            description="Day-sequence numbers per getOrderIdByDaySeq call (platform maximum unconfirmed).",
+            p.MAX_DAY_SEQ_SPAN,
+            "Day-sequence numbers per getOrderIdByDaySeq call (platform maximum unconfirmed).",
+            maximum=p.MAX_DAY_SEQ_SPAN,
         ),
         th.Property("include_refunds", th.BooleanType, default=True, description="Attach each paid order's refund records (one extra call per order)."),
         th.Property("is_mt_logistics", th.BooleanType, default=True, description="Ask for Meituan-delivery details (rider pick-up and delivery times)."),
@@ -51,11 +55,11 @@ class TapMeituan(SourceTap):
             default=False,
             description="URL-encode parameter values before hashing the signature (unconfirmed which the gateway expects).",
         ),
-        th.Property(
+        opt.list_option(
             "retriable_error_codes",
-            th.ArrayType(th.IntegerType),
-            default=list(p.DEFAULT_RETRIABLE_CODES),
-            description="Envelope error codes retried with backoff (600 internal error; add the throttling code once known). HTTP 429/5xx are always retried.",
+            p.DEFAULT_RETRIABLE_CODES,
+            "Envelope error codes retried with backoff (600 internal error; add the throttling code once known). HTTP 429/5xx are always retried.",
+            numeric=True,
         ),
         *source_properties(
             pii_subject="the receiver phone",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from singer_sdk import typing as th
 
+from orderlayer.taps.common import options as opt
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.pinduoduo import protocol as p
 from orderlayer.taps.pinduoduo.client import PinduoduoConnection
@@ -18,45 +19,34 @@ class TapPinduoduo(SourceTap):
     stream_classes = (OrdersStream,)
 
     config_jsonschema = th.PropertiesList(
-        th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="Router URL; point it at a sandbox for tests."),
-        th.Property("client_id", th.StringType, required=True, description="client_id of the Pinduoduo open-platform app."),
-        th.Property("client_secret", th.StringType, required=True, secret=True, description="client_secret; signs every request."),
+        opt.base_url(p.DEFAULT_BASE_URL, "Router URL"),
+        *opt.app_credentials(
+            "client_id", "client_id of the Pinduoduo open-platform app.", "client_secret", "client_secret; signs every request."
+        ),
         th.Property(
             "shop_id",
             th.StringType(pattern=r"^[0-9]+$"),
             required=True,
             description="Numeric mall id of the authorised shop (the token's owner_id); one tap run per shop.",
         ),
-        th.Property("access_token", th.StringType, required=True, secret=True, description="Shop access token."),
-        th.Property(
-            "refresh_token",
-            th.StringType,
-            secret=True,
-            description="Refresh token; used when the gateway answers 10019 (access token expired).",
-        ),
-        th.Property(
+        *opt.tokens("Shop access token.", "Refresh token; used when the gateway answers 10019 (access token expired)."),
+        opt.bounded_int(
             "overlap_seconds",
-            th.IntegerType(minimum=0),
-            default=300,
-            description="A resumed sync starts this far before its bookmark (the docs advise a few minutes).",
+            300,
+            "A resumed sync starts this far before its bookmark (the docs advise a few minutes).",
+            minimum=0,
         ),
-        th.Property(
+        opt.bounded_int(
             "window_seconds",
-            th.IntegerType(minimum=1, maximum=p.MAX_WINDOW_SECONDS),
-            default=p.MAX_WINDOW_SECONDS,
-            description="Length of one updated_at query window; the platform allows at most 1800 s.",
+            p.MAX_WINDOW_SECONDS,
+            "Length of one updated_at query window; the platform allows at most 1800 s.",
+            maximum=p.MAX_WINDOW_SECONDS,
         ),
-        th.Property(
-            "page_size",
-            th.IntegerType(minimum=1, maximum=p.MAX_PAGE_SIZE),
-            default=p.MAX_PAGE_SIZE,
-            description="Orders per page; the platform accepts at most 100.",
-        ),
-        th.Property(
+        opt.bounded_int("page_size", p.MAX_PAGE_SIZE, "Orders per page; the platform accepts at most 100.", maximum=p.MAX_PAGE_SIZE),
+        opt.bounded_int(
             "horizon_days",
-            th.IntegerType(minimum=1),
-            default=p.HORIZON_DAYS,
-            description="Orders dealt longer ago than this are not returned; an older start_date fails the sync.",
+            p.HORIZON_DAYS,
+            "Orders dealt longer ago than this are not returned; an older start_date fails the sync.",
         ),
         th.Property(
             "use_platform_clock",

@@ -9,6 +9,7 @@ import requests
 from singer_sdk import typing as th
 
 from orderlayer.taps.common.redact import SecretFilter
+from orderlayer.taps.common import options as opt
 from orderlayer.taps.common.tap import ErpTap, source_properties
 from orderlayer.taps.sap import protocol as p
 from orderlayer.taps.sap.client import SapAuthenticator
@@ -27,12 +28,11 @@ class TapSap(ErpTap):
 
     config_jsonschema = th.PropertiesList(
         th.Property("base_url", th.StringType, required=True, description="System root, e.g. https://my123456-api.s4hana.cloud.sap (the -api host); the service path is appended."),
-        th.Property(
+        opt.choice(
             "auth_method",
-            th.StringType,
-            default=p.AUTH_BASIC,
-            allowed_values=list(p.AUTH_METHODS),
-            description="basic (communication user) or oauth2_client_credentials (OAuth client of the arrangement; unconfirmed for this API).",
+            p.AUTH_BASIC,
+            p.AUTH_METHODS,
+            "basic (communication user) or oauth2_client_credentials (OAuth client of the arrangement; unconfirmed for this API).",
         ),
         th.Property("username", th.StringType, description="Communication user (auth_method basic)."),
         th.Property("password", th.StringType, secret=True, description="Communication user's password (auth_method basic)."),

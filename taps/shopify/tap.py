@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from singer_sdk import typing as th
 
+from orderlayer.taps.common import options as opt
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.shopify import protocol as p
 from orderlayer.taps.shopify.client import ShopifyConnection
@@ -24,18 +25,16 @@ class TapShopify(SourceTap):
             required=True,
             description="The shop's myshopify subdomain (acme-store for acme-store.myshopify.com); the records' shop_id.",
         ),
-        th.Property(
-            "access_token",
-            th.StringType,
-            secret=True,
-            description="Admin API access token (a custom app's shpat_... token). Needs read_orders (and read_all_orders beyond 60 days).",
+        *opt.tokens(
+            "Admin API access token (a custom app's shpat_... token). Needs read_orders (and read_all_orders beyond 60 days).",
+            access_required=False,
         ),
-        th.Property("client_id", th.StringType, description="Client id of an app of your organisation (client credentials grant)."),
-        th.Property(
+        *opt.app_credentials(
+            "client_id",
+            "Client id of an app of your organisation (client credentials grant).",
             "client_secret",
-            th.StringType,
-            secret=True,
-            description="Client secret; with client_id the tap obtains 24-hour tokens itself and renews a rejected one.",
+            "Client secret; with client_id the tap obtains 24-hour tokens itself and renews a rejected one.",
+            required=False,
         ),
         th.Property(
             "api_version",
@@ -43,31 +42,21 @@ class TapShopify(SourceTap):
             default=p.DEFAULT_API_VERSION,
             description="Dated Admin API release, e.g. 2026-07. An unsupported one is answered by the oldest supported (logged).",
         ),
-        th.Property("base_url", th.StringType, description="Default https://{shop}.myshopify.com ({shop} = shop_id); point it at a sandbox for tests."),
-        th.Property(
+        opt.base_url(None, "Default https://{shop}.myshopify.com ({shop} = shop_id)"),
+        opt.bounded_int(
             "lookback_seconds",
-            th.IntegerType(minimum=0),
-            default=300,
-            description="An incremental sync starts this far before the bookmark (late-committed updates; duplicates are removed downstream).",
+            300,
+            "An incremental sync starts this far before the bookmark (late-committed updates; duplicates are removed downstream).",
+            minimum=0,
         ),
-        th.Property(
-            "window_seconds",
-            th.IntegerType(minimum=1),
-            default=86_400,
-            description="Length of one updated_at window; a window's orders are held in memory to be sorted.",
-        ),
-        th.Property(
-            "page_size",
-            th.IntegerType(minimum=1, maximum=p.MAX_LIMIT),
-            default=p.MAX_LIMIT,
-            description="Orders per page (limit); Shopify allows at most 250.",
-        ),
+        opt.bounded_int("window_seconds", 86_400, "Length of one updated_at window; a window's orders are held in memory to be sorted."),
+        opt.bounded_int("page_size", p.MAX_LIMIT, "Orders per page (limit); Shopify allows at most 250.", maximum=p.MAX_LIMIT),
         th.Property("burst_requests", th.NumberType(minimum=1), default=20, description="Calls we may send at once (bucket size 40 on standard plans)."),
-        th.Property(
+        opt.bounded_int(
             "call_limit_reserve",
-            th.IntegerType(minimum=0),
-            default=4,
-            description="Slow down when X-Shopify-Shop-Api-Call-Limit shows fewer free slots than this.",
+            4,
+            "Slow down when X-Shopify-Shop-Api-Call-Limit shows fewer free slots than this.",
+            minimum=0,
         ),
         *source_properties(
             pii_subject="customer ids",

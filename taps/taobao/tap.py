@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from singer_sdk import typing as th
 
+from orderlayer.taps.common import options as opt
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.taobao import protocol as p
 from orderlayer.taps.taobao.client import TaobaoConnection
@@ -18,16 +19,12 @@ class TapTaobao(SourceTap):
     stream_classes = (OrdersStream,)
 
     config_jsonschema = th.PropertiesList(
-        th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="TOP gateway (the router path /router/rest is appended); point it at a sandbox for tests."),
+        opt.base_url(p.DEFAULT_BASE_URL, "TOP gateway (the router path /router/rest is appended)"),
         th.Property("token_url", th.StringType, default=p.DEFAULT_TOKEN_URL, description="OAuth token endpoint used to renew the session with refresh_token."),
-        th.Property("app_key", th.StringType, required=True, description="App key of the TOP app."),
-        th.Property("app_secret", th.StringType, required=True, secret=True, description="App secret; signs every request."),
-        th.Property("access_token", th.StringType, required=True, secret=True, description="The seller's session (OAuth access token), sent as TOP's `session` parameter."),
-        th.Property(
-            "refresh_token",
-            th.StringType,
-            secret=True,
-            description="OAuth refresh token; used once to renew the session when TOP rejects it (codes 27/44).",
+        *opt.app_credentials("app_key", "App key of the TOP app.", "app_secret"),
+        *opt.tokens(
+            "The seller's session (OAuth access token), sent as TOP's `session` parameter.",
+            "OAuth refresh token; used once to renew the session when TOP rejects it (codes 27/44).",
         ),
         th.Property("shop_id", th.StringType(min_length=1), required=True, description="The shop's id as orderlayer knows it (written into every record as `shop_id`)."),
         th.Property(
@@ -35,36 +32,33 @@ class TapTaobao(SourceTap):
             th.StringType,
             description="If set, every trade's seller_nick must equal it (guards against a session of another shop).",
         ),
-        th.Property(
+        opt.bounded_int(
             "window_seconds",
-            th.IntegerType(minimum=1, maximum=p.MAX_WINDOW_SECONDS),
-            default=p.RECOMMENDED_WINDOW_SECONDS,
-            description="Length of one `modified` window; TOP allows at most 86400 and recommends <= 1800.",
+            p.RECOMMENDED_WINDOW_SECONDS,
+            "Length of one `modified` window; TOP allows at most 86400 and recommends <= 1800.",
+            maximum=p.MAX_WINDOW_SECONDS,
         ),
-        th.Property(
+        opt.bounded_int(
             "page_size",
-            th.IntegerType(minimum=1, maximum=p.MAX_PAGE_SIZE),
-            default=p.DEFAULT_PAGE_SIZE,
-            description="Trades per page (1-100; the docs suggest 40-50 for the increment call).",
+            p.DEFAULT_PAGE_SIZE,
+            "Trades per page (1-100; the docs suggest 40-50 for the increment call).",
+            maximum=p.MAX_PAGE_SIZE,
         ),
-        th.Property(
+        opt.list_option(
             "trade_types",
-            th.ArrayType(th.StringType),
-            default=list(DEFAULT_TRADE_TYPES),
-            description="Sent as `type`. Empty list = omit it (TOP then searches only guarantee_trade, auto_delivery, ec, cod, step).",
+            DEFAULT_TRADE_TYPES,
+            "Sent as `type`. Empty list = omit it (TOP then searches only guarantee_trade, auto_delivery, ec, cod, step).",
         ),
-        th.Property(
+        opt.list_option(
             "fields",
-            th.ArrayType(th.StringType),
-            default=list(DEFAULT_FIELDS),
-            description="Trade fields requested (TOP `fields`); `orders` returns every sub-order field.",
+            DEFAULT_FIELDS,
+            "Trade fields requested (TOP `fields`); `orders` returns every sub-order field.",
         ),
-        th.Property(
+        opt.choice(
             "sign_method",
-            th.StringType,
-            default=p.SIGN_METHOD_MD5,
-            allowed_values=list(p.SIGN_METHODS),
-            description="md5 (default; the scheme with an official test vector), hmac (HMAC-MD5) or hmac-sha256.",
+            p.SIGN_METHOD_MD5,
+            p.SIGN_METHODS,
+            "md5 (default; the scheme with an official test vector), hmac (HMAC-MD5) or hmac-sha256.",
         ),
         th.Property("partner_id", th.StringType, description="Optional TOP partner_id system parameter."),
         *source_properties(

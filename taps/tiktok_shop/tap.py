@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from singer_sdk import typing as th
 
+from orderlayer.taps.common import options as opt
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.tiktok_shop import protocol as p
 from orderlayer.taps.tiktok_shop.client import TikTokShopConnection
@@ -18,41 +19,27 @@ class TapTikTokShop(SourceTap):
     stream_classes = (OrdersStream,)
 
     config_jsonschema = th.PropertiesList(
-        th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="Partner API gateway; point it at a sandbox for tests."),
+        opt.base_url(p.DEFAULT_BASE_URL, "Partner API gateway"),
         th.Property("auth_base_url", th.StringType, default=p.DEFAULT_AUTH_BASE_URL, description="Auth host for the token refresh."),
-        th.Property("app_key", th.StringType, required=True, description="App key from Partner Center."),
-        th.Property("app_secret", th.StringType, required=True, secret=True, description="App secret; signs every request."),
+        *opt.app_credentials("app_key", "App key from Partner Center.", "app_secret"),
         th.Property("shop_id", th.StringType(pattern=r"^[0-9A-Za-z_-]+$"), required=True, description="The shop's id as GET /authorization/202309/shops lists it (one tap run per shop); stamped on every record."),
         th.Property(
             "shop_cipher",
             th.StringType,
             description="The shop's cipher; when absent it is looked up once by shop_id.",
         ),
-        th.Property("access_token", th.StringType, required=True, secret=True, description="Seller access token (sent in x-tts-access-token)."),
-        th.Property(
-            "refresh_token",
-            th.StringType,
-            secret=True,
-            description="Refresh token; used when the gateway answers 105002 (expired credentials).",
+        *opt.tokens(
+            "Seller access token (sent in x-tts-access-token).",
+            "Refresh token; used when the gateway answers 105002 (expired credentials).",
         ),
-        th.Property(
+        opt.bounded_int(
             "lookback_seconds",
-            th.IntegerType(minimum=0),
-            default=300,
-            description="An incremental run starts this much before the bookmark (orders indexed late are not missed; duplicates are dropped downstream).",
+            300,
+            "An incremental run starts this much before the bookmark (orders indexed late are not missed; duplicates are dropped downstream).",
+            minimum=0,
         ),
-        th.Property(
-            "window_seconds",
-            th.IntegerType(minimum=1),
-            default=86_400,
-            description="Length of one update_time window; TikTok's maximum is unconfirmed, keep it modest.",
-        ),
-        th.Property(
-            "page_size",
-            th.IntegerType(minimum=1, maximum=p.MAX_PAGE_SIZE),
-            default=50,
-            description="Orders per page (the search accepts at most 100).",
-        ),
+        opt.bounded_int("window_seconds", 86_400, "Length of one update_time window; TikTok's maximum is unconfirmed, keep it modest."),
+        opt.bounded_int("page_size", 50, "Orders per page (the search accepts at most 100).", maximum=p.MAX_PAGE_SIZE),
         th.Property(
             "rescan_on_total_change",
             th.BooleanType,

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import requests
 from singer_sdk import typing as th
 
+from orderlayer.taps.common import options as opt
 from orderlayer.taps.common.tap import ErpTap, source_properties
 from orderlayer.taps.yonyou import protocol as p
 from orderlayer.taps.yonyou.client import YonyouAuthenticator
@@ -31,12 +32,11 @@ class TapYonyou(ErpTap):
         th.Property("app_key", th.StringType, required=True, description="appKey of the self-built app (自建应用)."),
         th.Property("app_secret", th.StringType, required=True, secret=True, description="appSecret; signs the token request."),
         th.Property("source_timezone", th.StringType, default="Asia/Shanghai", description="IANA zone of the tenant's naive times (pubts, vouchdate)."),
-        th.Property(
+        opt.choice(
             "incremental_field",
-            th.StringType,
-            default=p.DEFAULT_INCREMENTAL_FIELD,
-            allowed_values=["pubts", "auditTime", "vouchdate"],
-            description="simpleVOs field the sync windows filter and sort on (pubts, the last-modified time; unconfirmed that the list accepts it).",
+            p.DEFAULT_INCREMENTAL_FIELD,
+            ["pubts", "auditTime", "vouchdate"],
+            "simpleVOs field the sync windows filter and sort on (pubts, the last-modified time; unconfirmed that the list accepts it).",
         ),
         th.Property("window_seconds", th.IntegerType(minimum=60), default=86_400, description="Length of one query window."),
         th.Property("page_size", th.IntegerType(minimum=1, maximum=p.MAX_PAGE_SIZE), default=p.DEFAULT_PAGE_SIZE, description="pageSize (rows, one per order line); <= 500."),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from singer_sdk import typing as th
 
+from orderlayer.taps.common import options as opt
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.common.timeutil import parse_aware_datetime, to_epoch_seconds
 from orderlayer.taps.youzan import protocol as p
@@ -20,52 +21,49 @@ class TapYouzan(SourceTap):
     stream_classes = (OrdersStream,)
 
     config_jsonschema = th.PropertiesList(
-        th.Property("base_url", th.StringType, default=p.DEFAULT_BASE_URL, description="Gateway URL; point it at a sandbox for tests."),
+        opt.base_url(p.DEFAULT_BASE_URL),
         th.Property(
             "api_version",
             th.StringType(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$"),
             default=p.DEFAULT_API_VERSION,
             description="Version of youzan.trades.sold.get (4.0.0, 4.0.1 and 4.0.4 answer with the same structure).",
         ),
-        th.Property("client_id", th.StringType(min_length=1), required=True, description="client_id of the self-use (自用型) youzanyun app."),
-        th.Property("client_secret", th.StringType(min_length=1), required=True, secret=True, description="client_secret of the app; obtains access tokens."),
+        *opt.app_credentials(
+            "client_id",
+            "client_id of the self-use (自用型) youzanyun app.",
+            "client_secret",
+            "client_secret of the app; obtains access tokens.",
+            min_length=1,
+        ),
         th.Property("kdt_id", th.StringType(pattern=r"^[0-9]+$"), required=True, description="The shop's kdt_id (the token grant_id); one tap run per shop."),
-        th.Property(
-            "access_token",
-            th.StringType,
-            secret=True,
-            description="Optional token to start with; without it (or once it expires) the tap obtains one from /auth/token.",
+        *opt.tokens(
+            "Optional token to start with; without it (or once it expires) the tap obtains one from /auth/token.",
+            access_required=False,
         ),
-        th.Property(
+        opt.bounded_int(
             "token_renew_margin_seconds",
-            th.IntegerType(minimum=0),
-            default=600,
-            description="A token the tap obtained is renewed this long before its expiry.",
+            600,
+            "A token the tap obtained is renewed this long before its expiry.",
+            minimum=0,
         ),
-        th.Property(
+        opt.bounded_int(
             "window_seconds",
-            th.IntegerType(minimum=1, maximum=p.MAX_WINDOW_SECONDS),
-            default=86_400,
-            description="Length of one update_time query window; the platform allows at most 3 months (89 days here).",
+            86_400,
+            "Length of one update_time query window; the platform allows at most 3 months (89 days here).",
+            maximum=p.MAX_WINDOW_SECONDS,
         ),
-        th.Property(
-            "page_size",
-            th.IntegerType(minimum=1, maximum=p.MAX_PAGE_SIZE),
-            default=p.MAX_PAGE_SIZE,
-            description="Orders per page; the platform accepts at most 100.",
-        ),
-        th.Property(
+        opt.bounded_int("page_size", p.MAX_PAGE_SIZE, "Orders per page; the platform accepts at most 100.", maximum=p.MAX_PAGE_SIZE),
+        opt.bounded_int(
             "max_page_no",
-            th.IntegerType(minimum=1, maximum=p.MAX_PAGE_NO),
-            default=p.MAX_PAGE_NO,
-            description="Deepest page the platform serves (100); a window with more orders than max_page_no x page_size is split.",
+            p.MAX_PAGE_NO,
+            "Deepest page the platform serves (100); a window with more orders than max_page_no x page_size is split.",
+            maximum=p.MAX_PAGE_NO,
         ),
-        th.Property(
+        opt.choice(
             "receiver_masking",
-            th.StringType,
-            default="mask",
-            allowed_values=list(RECEIVER_MASKING),
-            description="Plaintext receiver name/phone become masks (张*, 138****5678) or null; platform masks are kept.",
+            "mask",
+            RECEIVER_MASKING,
+            "Plaintext receiver name/phone become masks (张*, 138****5678) or null; platform masks are kept.",
         ),
         *source_properties(
             pii_subject="buyer ids",

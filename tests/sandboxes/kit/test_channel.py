@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import typing as t
 
 import pytest
 
@@ -15,14 +16,16 @@ AS_OF = dt.datetime(2024, 12, 1, tzinfo=dt.timezone.utc)  # 1_733_011_200
 
 
 class World(OrderWorld):
-    def __init__(self) -> None:
-        super().__init__(7, AS_OF, 3, ["s1", "s2"], days=2)
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:  # noqa: ANN401
+        super().__init__(*args, **kwargs)
         self.start_ts = self.window_start_ts + 60  # the earliest order
 
 
 class Sandbox(ChannelSandbox[World]):
+    generator_class = World
+
     def __init__(self) -> None:
-        super().__init__(World(), wall_clock=lambda: 5_000.0)
+        super().__init__(7, AS_OF, 3, ["s1", "s2"], days=2, wall_clock=lambda: 5_000.0)
         self.reindexed = 0
         self.tokens = TokenIssuer(hashed_pair(7, "app"), clock=self.wall_time, ttl_seconds=100)
         for shop in self.shop_ids:
@@ -67,3 +70,33 @@ def test_expire_tokens_expires_every_issued_token() -> None:
     sandbox.expire_tokens()
     assert not sandbox.tokens.live(token)
     assert sandbox.refresh_token("s1") == sandbox.tokens.refresh_token("s1")
+
+
+class Plain(ChannelSandbox[World]):
+    """A sandbox that declares no constructor of its own: the world and server arguments are the base's."""
+
+    generator_class = World
+    default_shop_ids = ("d1",)
+
+    def connection(self, shop_id: str) -> dict:
+        return {"shop_id": shop_id}
+
+    def handle(self, request: SandboxRequest) -> SandboxResponse:  # noqa: ARG002 - not served here
+        return SandboxResponse(404, {})
+
+
+def test_the_world_arguments_are_taken_positionally_or_by_keyword() -> None:
+    by_position = Plain(7, AS_OF, 3, ["s1"], days=2)
+    by_keyword = Plain(seed=7, as_of=AS_OF, n_orders=3, shop_ids=["s1"], days=2)
+    for sandbox in (by_position, by_keyword):
+        world = sandbox.generator
+        assert (world.seed, world.as_of, world.n_orders, world.shop_ids, world.days) == (7, AS_OF, 3, ["s1"], 2)
+    assert Plain(7, AS_OF, 3).shop_ids == ["d1"]  # the platform's default shops
+
+
+def test_a_sandbox_without_default_shops_needs_them_named() -> None:
+    class NoDefault(Plain):
+        default_shop_ids = None
+
+    with pytest.raises(ValueError, match="at least one shop id is required"):
+        NoDefault(7, AS_OF, 3)
