@@ -16,7 +16,7 @@ import os
 import pkgutil
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,74 +27,13 @@ from orderlayer.core.config import Connection, Credentials, ErpMatching, Setting
 from orderlayer.core.dbt import project_dir
 from orderlayer.core.registry import URL_KEY, source
 from orderlayer.core.sync import token_store_path
+from orderlayer.sandboxes.kit.demo_spec import DemoChannel, DemoErp, DemoFileSource
 
 DEMO_SALT = "orderlayer-demo-salt"
 #: Tap config keys that are not connection options (they have their own fields or come from the run).
 _RESERVED = {"base_url", "start_date", "end_date", "pii_salt"}
 #: The module in a sandbox folder that declares its part of the demo as `DEMO`.
 DECLARATION = "demo"
-
-
-@dataclass(frozen=True)
-class DemoChannel:
-    """One bundled channel sandbox: which class, which shops, and the connection settings a user would write."""
-
-    source: str
-    sandbox: type  # started as sandbox(*leading, seed, as_of, n_orders, shop_ids, **kwargs)
-    shops: tuple[str, ...]
-    #: place among the demo's channels (banner, connections); numbers leave room between sandboxes
-    position: int
-    #: the ERP sandbox whose company books this channel's orders (None: no ERP holds them)
-    erp: str | None
-    #: the shops' zones and currencies, one each or one for all
-    timezones: tuple[str, ...] = ("Asia/Shanghai",)
-    currencies: tuple[str, ...] = ("CNY",)
-    #: share of --orders this channel generates (Douyin: all of them), at least `minimum`
-    share: float = 0.25
-    minimum: int = 40
-    #: whether --shops picks how many of `shops` start (else all of them)
-    scales_with_shops: bool = False
-    #: tap options of every connection
-    options: dict[str, Any] = field(default_factory=dict)
-    #: positional arguments before (seed, as_of, n_orders, shop_ids), and keyword arguments
-    leading: tuple[Any, ...] = ()
-    kwargs: dict[str, Any] = field(default_factory=dict)
-
-    def shop_settings(self, shop: str) -> tuple[str, str]:
-        k = self.shops.index(shop)
-        return self.timezones[k % len(self.timezones)], self.currencies[k % len(self.currencies)]
-
-
-@dataclass(frozen=True)
-class DemoFileSource:
-    """One bundled file source: its mapping (relative to the checkout; its name is the channel and the
-    connection name) and what writes the exports it reads."""
-
-    source: str
-    mapping: str
-    shop: str
-    #: write(folder, seed, as_of, n_orders) -> an export with `.facts`
-    write: Callable[..., Any]
-    position: int
-    #: the ERP sandbox whose company books this shop's orders (None: no ERP holds them)
-    erp: str | None
-    share: float = 0.25
-    minimum: int = 60
-
-    @property
-    def name(self) -> str:
-        return Path(self.mapping).stem
-
-
-@dataclass(frozen=True)
-class DemoErp:
-    """One bundled ERP sandbox; the channels whose orders its company books name it (one ERP per business unit)."""
-
-    source: str
-    sandbox: type  # started as sandbox(seed, as_of, channel_orders)
-    company: str  # the connection's shop_id: company code / organisation / tenant
-    position: int
-    options: dict[str, Any] = field(default_factory=lambda: {"max_requests_per_second": 40})
 
 
 def declarations() -> list[DemoChannel | DemoFileSource | DemoErp]:

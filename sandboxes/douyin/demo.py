@@ -1,6 +1,6 @@
 """The Douyin sandbox in the demo: what `orderlayer demo` starts (core/demo.py discovers this declaration)."""
 
-from orderlayer.core.demo import DemoChannel
+from orderlayer.sandboxes.kit.demo_spec import DemoChannel
 from orderlayer.sandboxes.douyin.server import DouyinSandbox
 
 DEMO = DemoChannel(

@@ -1,6 +1,6 @@
 """The Ele.me sandbox in the demo: what `orderlayer demo` starts (core/demo.py discovers this declaration)."""
 
-from orderlayer.core.demo import DemoChannel
+from orderlayer.sandboxes.kit.demo_spec import DemoChannel
 from orderlayer.sandboxes.eleme.server import ElemeSandbox
 
 # Ele.me reads order details call by call: the local sandbox runs unthrottled

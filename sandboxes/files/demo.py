@@ -1,6 +1,6 @@
 """The file source in the demo: a WeChat mini-program shop's exports (core/demo.py discovers this declaration)."""
 
-from orderlayer.core.demo import DemoFileSource
+from orderlayer.sandboxes.kit.demo_spec import DemoFileSource
 from orderlayer.sandboxes.files.exports import write_exports
 
 #: the mapping is the documented example (docs/file-sources.md)

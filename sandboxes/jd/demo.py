@@ -1,6 +1,6 @@
 """The JD sandbox in the demo: what `orderlayer demo` starts (core/demo.py discovers this declaration)."""
 
-from orderlayer.core.demo import DemoChannel
+from orderlayer.sandboxes.kit.demo_spec import DemoChannel
 from orderlayer.sandboxes.jd.server import JdSandbox
 
 # the local sandboxes answer at 50 requests/s; the taps' defaults are kept for the real platforms

@@ -1,6 +1,6 @@
 """The Meituan sandbox in the demo: what `orderlayer demo` starts (core/demo.py discovers this declaration)."""
 
-from orderlayer.core.demo import DemoChannel
+from orderlayer.sandboxes.kit.demo_spec import DemoChannel
 from orderlayer.sandboxes.meituan.server import MeituanSandbox
 
 # Meituan reads order details call by call: the local sandbox runs unthrottled

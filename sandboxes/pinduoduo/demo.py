@@ -1,6 +1,6 @@
 """The Pinduoduo sandbox in the demo: what `orderlayer demo` starts (core/demo.py discovers this declaration)."""
 
-from orderlayer.core.demo import DemoChannel
+from orderlayer.sandboxes.kit.demo_spec import DemoChannel
 from orderlayer.sandboxes.pinduoduo.server import PinduoduoSandbox
 
 # PDD's windows are at most 30 minutes: 1,440 calls for 30 days; the local sandbox needs no throttle

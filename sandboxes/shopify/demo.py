@@ -1,6 +1,6 @@
 """The Shopify sandbox in the demo: what `orderlayer demo` starts (core/demo.py discovers this declaration)."""
 
-from orderlayer.core.demo import DemoChannel
+from orderlayer.sandboxes.kit.demo_spec import DemoChannel
 from orderlayer.sandboxes.shopify.server import ShopifySandbox
 
 # shop k of the Shopify sandbox has profile k: New York / USD, Berlin / EUR

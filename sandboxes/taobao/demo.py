@@ -1,6 +1,6 @@
 """The Taobao sandbox in the demo: what `orderlayer demo` starts (core/demo.py discovers this declaration)."""
 
-from orderlayer.core.demo import DemoChannel
+from orderlayer.sandboxes.kit.demo_spec import DemoChannel
 from orderlayer.sandboxes.taobao.server import TaobaoSandbox
 
 # TOP allows one-day `modified` windows (1800 s is only its recommendation)

@@ -1,6 +1,6 @@
 """The Youzan sandbox in the demo: what `orderlayer demo` starts (core/demo.py discovers this declaration)."""
 
-from orderlayer.core.demo import DemoChannel
+from orderlayer.sandboxes.kit.demo_spec import DemoChannel
 from orderlayer.sandboxes.youzan.server import YouzanSandbox
 
 DEMO = DemoChannel("youzan", YouzanSandbox, ("45200117",), position=50, erp="kingdee",

@@ -6,7 +6,8 @@ import inspect
 
 import pytest
 
-from orderlayer.core.demo import DemoChannel, DemoErp, DemoFileSource, check_bookings, declarations
+from orderlayer.core.demo import check_bookings, declarations
+from orderlayer.sandboxes.kit.demo_spec import DemoChannel, DemoErp, DemoFileSource
 from orderlayer.core.registry import CHANNELS, ERPS, source
 from orderlayer.sandboxes.kit.erp_derive import channel_reference_prefixes, reference_prefix
 
