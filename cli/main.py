@@ -21,7 +21,7 @@ from orderlayer import ops
 from orderlayer.config import CONFIG_FILE, STARTER, ConfigError, Settings, load_settings
 from orderlayer.metrics import MetricsError, query_metrics
 from orderlayer.output import Format, render
-from orderlayer.pipeline import CheckResult, StageError, build, check, publish_checked
+from orderlayer.pipeline import CheckResult, StageError, build, check, publish_checked, published_line, rollback_published
 from orderlayer.project import semantic_manifest
 from orderlayer.sync import SyncResult, sync_connection, tap_env
 from orderlayer.teardown import quiet_native_teardown
@@ -164,14 +164,20 @@ def sync(
 
 
 @app.command("build")
-def build_cmd(db: DbOption = None, config: ConfigOption = None) -> None:
-    """Build the canonical marts into the `audit` schema with dbt (contracts enforced)."""
+def build_cmd(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild every model from raw, not incrementally")] = False,
+) -> None:
+    """Build the canonical marts into the `audit` schema with dbt (contracts enforced), incrementally: only
+    what landed since the last build, unless a seed, var or model changed (docs/incremental.md)."""
     settings = _settings(config, db)
     try:
         with console.status("dbt build"):
-            build(settings, settings.database)
+            outcome = build(settings, settings.database, full_refresh=full_refresh)
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc)) from exc
+    console.print(outcome.reason)
     console.print(f"[green]built[/] audit marts in {settings.database}")
 
 
@@ -216,19 +222,29 @@ def check_cmd(
 
 
 @app.command("publish")
-def publish_cmd(db: DbOption = None, config: ConfigOption = None) -> None:
-    """Re-judge `audit` and, unless a red gate fails, replace `published` with it atomically."""
+def publish_cmd(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    rollback: Annotated[bool, typer.Option("--rollback", help="Restore the version published before the latest one")] = False,
+) -> None:
+    """Re-judge `audit` and, unless a red gate fails, bring `published` to it atomically (only what changed)."""
     settings = _settings(config, db)
+    if rollback:
+        try:
+            console.print(rollback_published(settings.database))
+        except StageError as exc:
+            raise _fail(str(exc)) from exc
+        return
     run_id = _run_id()
     try:
         result = check(settings, settings.database, run_id)
         _print_check(result, Format.table)
         if result.verdict == "red":
             raise _fail("red gate failed: published is unchanged")
-        published = publish_checked(settings.database, run_id, result)
+        published = publish_checked(settings.database, run_id, result, settings.publish.keep_versions)
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc)) from exc
-    console.print(f"[green]published[/] version {published.version}")
+    console.print(published_line(published))
 
 
 @app.command("run")
@@ -265,7 +281,8 @@ def run_pipeline(settings: Settings, end_date: datetime | None = None, now: date
         if any(s.status != "ok" for s in syncs):
             raise StageError("a sync failed; nothing was built or published (raw keeps what was committed)")
         with console.status("dbt build"):
-            build(settings, db)
+            built = build(settings, db)
+        console.print(built.reason)
         with console.status("checking gates"):
             result = check(settings, db, run_id, now=now)
         _print_check(result, Format.table)
@@ -274,10 +291,10 @@ def run_pipeline(settings: Settings, end_date: datetime | None = None, now: date
             ops.finish_run(db, run_id, "blocked", result.verdict, detail)
             err.print("[bold red]red gate failed[/]: published is unchanged")
             return RunOutcome(run_id, result.verdict, detail["check"], None)
-        published = publish_checked(db, run_id, result)
+        published = publish_checked(db, run_id, result, settings.publish.keep_versions)
         detail["published_version"] = published.version
-        ops.finish_run(db, run_id, "published", result.verdict, detail)
-        console.print(f"[green]published[/] version {published.version} ({result.verdict})")
+        ops.finish_run(db, run_id, "published" if published.new else "unchanged", result.verdict, detail)
+        console.print(f"{published_line(published)} ({result.verdict})")
         return RunOutcome(run_id, result.verdict, detail["check"], published.version)
     except (StageError, ConfigError) as exc:
         ops.finish_run(db, run_id, "failed", None, {**detail, "error": str(exc)})

@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING, Any
 from orderlayer.config import Settings
 from orderlayer.project import DbtResult, run_dbt
 
+if TYPE_CHECKING:
+    from orderlayer.incremental import BuildOutcome
+
 if TYPE_CHECKING:  # Great Expectations is imported only when gates run (it takes seconds to import)
     from orderlayer.expectations import GateReport
     from orderlayer.expectations.publish import PublishResult
@@ -32,8 +35,9 @@ class StageError(Exception):
     """A stage that could not run (as opposed to data that failed a gate)."""
 
 
-def build(settings: Settings, db: Path) -> DbtResult:
-    """Seeds and models into staging/audit/quarantine; tests run in `check`.
+def build(settings: Settings, db: Path, full_refresh: bool = False) -> BuildOutcome:
+    """Seeds and models into staging/audit/quarantine, incrementally where it can (cli/incremental.py); tests
+    run in `check`. The outcome's `reason` is the one line saying what was rebuilt and why.
 
     File sources' staging models are (re)generated from their mappings first, so an edited mapping takes
     effect on the next build."""
@@ -47,11 +51,13 @@ def build(settings: Settings, db: Path) -> DbtResult:
                 generate(conn.mapping_path, project_dir())
             except MappingError as exc:
                 raise StageError(f"connections.{name}.options.mapping: {exc}") from exc
-    result = run_dbt(["build", "--resource-type", "seed", "--resource-type", "model"], settings, db)
-    if not result.ok:
-        failed = "; ".join(f"{r['unique_id']}: {r['message']}" for r in result.failures()) or result.log_tail
-        raise StageError(f"dbt build failed: {failed}")
-    return result
+    from orderlayer.incremental import BuildFailed
+    from orderlayer.incremental import build as incremental_build
+
+    try:
+        return incremental_build(settings, db, full_refresh=full_refresh)
+    except BuildFailed as exc:
+        raise StageError(str(exc)) from exc
 
 
 @dataclass
@@ -103,12 +109,36 @@ def check(settings: Settings, db: Path, run_id: str, now: datetime | None = None
     return CheckResult(verdict=verdict, gates=gates, dbt_tests=dbt_items)
 
 
-def publish_checked(db: Path, run_id: str, result: CheckResult) -> PublishResult:
+def publish_checked(db: Path, run_id: str, result: CheckResult, keep_versions: int = 3) -> PublishResult:
+    """Publish a checked build: only what changed since the last publish (expectations/publish.py); with no build
+    since, nothing (`result.new` is false)."""
     if result.verdict == "red":
         raise StageError("red verdict: published is left unchanged")
     from orderlayer.expectations.publish import publish
     from orderlayer.views import create_views
 
-    published = publish(db, run_id, result.gates, MARTS)
-    create_views(db)  # saved-query views change only here, right after a publish (cli/views.py)
+    published = publish(db, run_id, result.gates, MARTS, keep_versions=keep_versions)
+    if published.new:
+        create_views(db)  # saved-query views change only here, right after a publish (cli/views.py)
     return published
+
+
+def published_line(published: PublishResult) -> str:
+    if not published.new:
+        return f"nothing new since published version {published.version}: no new version"
+    how = "changed orders only" if published.mode == "delta" else "every mart copied"
+    return f"[green]published[/] version {published.version} ({how})"
+
+
+def rollback_published(db: Path) -> str:
+    """`publish --rollback`: restore the previously published version; returns the line to print."""
+    from orderlayer.expectations.publish import RollbackRefused, rollback
+    from orderlayer.views import create_views
+
+    try:
+        result = rollback(db)
+    except RollbackRefused as exc:
+        raise StageError(str(exc)) from exc
+    create_views(db)
+    return f"rolled back version {result.rolled_back}: published is version {result.version} again"
+
