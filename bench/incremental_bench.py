@@ -145,7 +145,7 @@ def main() -> int:
     config = work / "orderlayer.yml"
     config.write_text(
         yaml.safe_dump({"database": str(db), "connections": {f"douyin_{shop}": connection},
-                        "gates": {"freshness_error_hours": 24 * 3650, "freshness_warn_minutes": 60 * 24 * 3650}}),
+                        "gates": {"freshness_error_hours": 24 * 3650, "freshness_warn_minutes": 60 * 24 * 3000}}),
         encoding="utf-8",
     )
     cli = str(Path(sys.executable).with_name("orderlayer"))

@@ -111,3 +111,12 @@
     {{ versions }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The `index`-th (0-based) element, as text, of a JSON array stored as text (a raw row's `_primary_key`). -#}
+{% macro json_array_text(expr, index) -%}
+    {{ return(adapter.dispatch('json_array_text', 'orderlayer')(expr, index)) }}
+{%- endmacro %}
+
+{% macro default__json_array_text(expr, index) -%}
+    json_extract_string({{ expr }}, '$[{{ index }}]')
+{%- endmacro %}

@@ -24,7 +24,7 @@ touched as (
     {%- if lines is not none %}
     union all
     -- a file source's line rows are keyed [shop_id, order_id, file, line] (tap-files)
-    select '{{ channel }}', json_extract_string(_primary_key, '$[0]'), json_extract_string(_primary_key, '$[1]')
+    select '{{ channel }}', {{ json_array_text('_primary_key', 0) }}, {{ json_array_text('_primary_key', 1) }}
     from {{ lines }}
     where {{ in_landing_window() }}
     {%- endif %}
