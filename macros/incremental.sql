@@ -66,10 +66,13 @@
     {%- endfor %}
 {%- endmacro %}
 
-{#- Raw filter of an incremental staging model: every version of each record (its primary key) that has a version
-    in the window, so a staging model's per-record logic (latest version, first time seen shipped, ...) sees all
-    of the record's versions, exactly as a full build does. Rows of a record are rewritten whole (delete+insert on
-    raw_record_id); a raw row is never deleted, so a staging row never has to disappear. -#}
+{#- Raw filter of an incremental staging model. By default the rows landed in the window: a staging row depends on
+    its raw row only, and the window's rows are the newest, so the scan skips the rest of the table by its zone
+    maps. A model whose rows depend on the record's other versions (latest version, first time seen shipped,
+    presale phases: stg_taobao__orders, stg_tiktok_shop__orders) sets `restage_all_versions=true` and gets every
+    version of each record (its `_primary_key`) that has a version in the window, exactly as a full build sees
+    them. Rows of a record are rewritten whole (delete+insert on raw_record_id); a raw row is never deleted, so a
+    staging row never has to disappear. -#}
 {% macro restage_filter(src) -%}
     {%- set through = landing_window()[1] -%}
     _landed_seq <= {{ through if through is not none else '_landed_seq' }}

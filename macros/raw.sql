@@ -7,8 +7,13 @@
     {%- if rel is not none -%}
     select _record_hash, _connection, _record, _synced_at from {{ src }}
     {%- if is_incremental() and not all_versions %}
-    -- incremental: every version of the records that have a version landed in this build (macros/incremental.sql)
+    {%- if config.get('restage_all_versions', false) %}
+    -- incremental, a model with per-record logic: every version of the records with a version landed in this build
     where {{ restage_filter(src) }}
+    {%- else %}
+    -- incremental: the rows landed in this build (macros/incremental.sql)
+    where {{ in_landing_window() }}
+    {%- endif %}
     {%- endif %}
     {%- else -%}
     select cast(null as varchar) as _record_hash, cast(null as varchar) as _connection,
