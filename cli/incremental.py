@@ -194,12 +194,20 @@ def build(settings: Settings, db: Path, full_refresh: bool = False) -> BuildOutc
     finally:
         con.close()
     results = []
-    for args in plan.steps():
-        result = run_dbt(args, settings, db)
-        results.append(result)
-        if not result.ok:
-            failed = "; ".join(f"{r['unique_id']}: {r['message']}" for r in result.failures()) or result.log_tail
-            raise BuildFailed(f"dbt build failed ({plan.reason}): {failed}")
+    try:
+        for args in plan.steps():
+            result = run_dbt(args, settings, db)
+            results.append(result)
+            if not result.ok:
+                failed = "; ".join(f"{r['unique_id']}: {r['message']}" for r in result.failures()) or result.log_tail
+                raise BuildFailed(f"dbt build failed ({plan.reason}): {failed}")
+    finally:
+        # the window is this build's only: a bare `dbt build` later must not reuse it (it takes every row instead)
+        con = _connect(db)
+        try:
+            con.execute("drop table if exists ops.build_window")
+        finally:
+            con.close()
     if plan.mode != "none":
         con = _connect(db)
         try:
