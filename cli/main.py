@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from orderlayer.cli.output import Format, print_check, render
+from orderlayer.cli.output import Format, print_check, published_line, render
 from orderlayer.cli.progress import ProgressView
 from orderlayer.cli.teardown import quiet_native_teardown
 from orderlayer.core import pipeline
@@ -22,7 +22,7 @@ from orderlayer.core.config import CONFIG_FILE, STARTER, ConfigError, Settings, 
 from orderlayer.core.dbt import semantic_manifest
 from orderlayer.core.metrics import MetricsError, query_metrics
 from orderlayer.core.ops import new_run_id
-from orderlayer.core.pipeline import StageError, build, check, publish_checked
+from orderlayer.core.pipeline import StageError, build, check, publish_checked, rollback_published
 from orderlayer.core.sync import sync_all
 from orderlayer.core.warehouse import QueryError, read_query
 
@@ -101,14 +101,20 @@ def sync(
 
 
 @app.command("build")
-def build_cmd(db: DbOption = None, config: ConfigOption = None) -> None:
-    """Build the canonical marts into the `audit` schema with dbt (contracts enforced)."""
+def build_cmd(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild every model from raw, not incrementally")] = False,
+) -> None:
+    """Build the canonical marts into the `audit` schema with dbt (contracts enforced), incrementally: only
+    what landed since the last build, unless a seed, var or model changed (docs/incremental.md)."""
     settings = _settings(config, db)
     try:
         with console.status("dbt build"):
-            build(settings, settings.database)
+            outcome = build(settings, settings.database, full_refresh=full_refresh)
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc)) from exc
+    console.print(outcome.reason)
     console.print(f"[green]built[/] audit marts in {settings.database}")
 
 
@@ -138,19 +144,29 @@ def check_cmd(
 
 
 @app.command("publish")
-def publish_cmd(db: DbOption = None, config: ConfigOption = None) -> None:
-    """Re-judge `audit` and, unless a red gate fails, replace `published` with it atomically."""
+def publish_cmd(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    rollback: Annotated[bool, typer.Option("--rollback", help="Restore the version published before the latest one")] = False,
+) -> None:
+    """Re-judge `audit` and, unless a red gate fails, bring `published` to it atomically (only what changed)."""
     settings = _settings(config, db)
+    if rollback:
+        try:
+            console.print(rollback_published(settings.database))
+        except StageError as exc:
+            raise _fail(str(exc)) from exc
+        return
     run_id = new_run_id()
     try:
         result = check(settings, settings.database, run_id)
         print_check(result, Format.table, console)
         if result.verdict == "red":
             raise _fail("red gate failed: published is unchanged")
-        published = publish_checked(settings.database, run_id, result)
+        published = publish_checked(settings.database, run_id, result, settings.publish.keep_versions)
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc)) from exc
-    console.print(f"[green]published[/] version {published.version}")
+    console.print(published_line(published))
 
 
 @app.command("run")
@@ -177,7 +193,7 @@ def _run(settings: Settings, end_date: datetime | None = None, now: datetime | N
     if outcome.published_version is None:
         err.print("[bold red]red gate failed[/]: published is unchanged")
     else:
-        console.print(f"[green]published[/] version {outcome.published_version} ({outcome.verdict})")
+        console.print(f"{published_line(outcome.published)} ({outcome.verdict})")
     return outcome
 
 

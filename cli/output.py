@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from orderlayer.expectations.publish import PublishResult
     from orderlayer.core.pipeline import CheckResult
 
 
@@ -108,3 +109,11 @@ def print_check(result: CheckResult, fmt: Format, console: Console) -> None:
     colour = {"green": "green", "yellow": "yellow", "red": "red"}[result.verdict]
     passed = sum(1 for t in result.dbt_tests if t["colour"] == "green")
     console.print(f"dbt tests: {passed}/{len(result.dbt_tests)} passed · verdict: [bold {colour}]{result.verdict.upper()}[/]")
+
+
+def published_line(published: PublishResult) -> str:
+    """One line for what publish did (nothing new: no new version)."""
+    if not published.new:
+        return f"nothing new since published version {published.version}: no new version"
+    how = "changed orders only" if published.mode == "delta" else "every mart copied"
+    return f"[green]published[/] version {published.version} ({how})"

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from orderlayer.cli.output import Format, print_check
+from orderlayer.core.incremental import BuildOutcome
 from orderlayer.core.pipeline import CheckResult
 from orderlayer.core.sync import SyncResult
 
@@ -67,6 +68,9 @@ class ProgressView:
 
     def stage(self, name: str) -> AbstractContextManager[object]:
         return self._out.status(name)
+
+    def built(self, outcome: BuildOutcome) -> None:
+        self._out.print(outcome.reason)
 
     def checked(self, result: CheckResult) -> None:
         print_check(result, Format.table, self._out)

@@ -214,6 +214,12 @@ class Reconciliation(_Strict):
     count_tolerance: int = Field(default=0, ge=0, description="order-count difference per shop and day still within tolerance")
 
 
+class PublishSettings(_Strict):
+    """Write-audit-publish (docs/incremental.md): how many earlier published versions `publish --rollback` can restore."""
+
+    keep_versions: int = Field(default=3, ge=1, le=100, description="published versions kept for publish --rollback")
+
+
 class Settings(_Strict):
     database: Path = DEFAULT_DB
     reporting_timezone: Zone = "Asia/Shanghai"
@@ -225,6 +231,7 @@ class Settings(_Strict):
     #: Per ERP source name: matching rules.
     erp_matching: dict[str, ErpMatching] = Field(default_factory=dict)
     reconciliation: Reconciliation = Reconciliation()
+    publish: PublishSettings = PublishSettings()
 
     _zone = field_validator("reporting_timezone")(_check_zone)
 
@@ -337,6 +344,9 @@ reconciliation:
   amount_tolerance: 0.01              # an order's ERP amount may differ by this much and still agree
   amount_tolerance_share: 0.0         # daily rows: plus this share of the channel amount
   count_tolerance: 0                  # daily rows: order-count difference still within tolerance
+
+publish:
+  keep_versions: 3                    # earlier published versions kept; `orderlayer publish --rollback` restores them
 
 gates:                                # the catalogue's defaults; red blocks publish, yellow warns
   future_skew_minutes: 10             # R3: ordered_at may be at most this far ahead of the run's clock

@@ -204,6 +204,7 @@ select * from typed
 _LINES = _ENV.from_string('''{#- [[ header ]]
     Lines of channel `[[ m.name ]]` from the lines export, joined to their order by channel_order_id. When an order
     appears in several line exports, the lines of the newest export are its lines. -#}
+{{ config(materialized='table') }}
 
 with raw as (
     {{ raw_records('[[ m.name ]]', 'lines') }}
@@ -250,6 +251,7 @@ inner join orders as o on o.channel_order_id = l.channel_order_id
 
 _STATUS = _ENV.from_string('''{#- [[ header ]]
     Status rules S1–S3 for channel `[[ m.name ]]`: native value in the file -> canonical status and flags. -#}
+{{ config(materialized='table') }}
 [% if rules %]
 select * from (values
 [% for native, r in rules.items() %]

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from orderlayer.core import ops
 from orderlayer.core.config import ConfigError, Settings
-from orderlayer.core.dbt import DbtResult, run_dbt
+from orderlayer.core.dbt import run_dbt
 from orderlayer.core.sync import SyncProgress, SyncResult, sync_all
 
 if TYPE_CHECKING:  # Great Expectations is imported only when gates run (it takes seconds to import)
+    from orderlayer.core.incremental import BuildOutcome
     from orderlayer.expectations import GateReport
     from orderlayer.expectations.publish import PublishResult
 
@@ -36,8 +37,9 @@ class StageError(Exception):
     """A stage that could not run (as opposed to data that failed a gate)."""
 
 
-def build(settings: Settings, db: Path) -> DbtResult:
-    """Seeds and models into staging/audit/quarantine; tests run in `check`.
+def build(settings: Settings, db: Path, full_refresh: bool = False) -> BuildOutcome:
+    """Seeds and models into staging/audit/quarantine, incrementally where it can (core/incremental.py); tests
+    run in `check`. The outcome's `reason` is the one line saying what was rebuilt and why.
 
     File sources' staging models are (re)generated from their mappings first, so an edited mapping takes
     effect on the next build."""
@@ -51,11 +53,13 @@ def build(settings: Settings, db: Path) -> DbtResult:
                 generate(conn.mapping_path, project_dir())
             except MappingError as exc:
                 raise StageError(f"connections.{name}.options.mapping: {exc}") from exc
-    result = run_dbt(["build", "--resource-type", "seed", "--resource-type", "model"], settings, db)
-    if not result.ok:
-        failed = "; ".join(f"{r['unique_id']}: {r['message']}" for r in result.failures()) or result.log_tail
-        raise StageError(f"dbt build failed: {failed}")
-    return result
+    from orderlayer.core.incremental import BuildFailed
+    from orderlayer.core.incremental import build as incremental_build
+
+    try:
+        return incremental_build(settings, db, full_refresh=full_refresh)
+    except BuildFailed as exc:
+        raise StageError(str(exc)) from exc
 
 
 @dataclass
@@ -107,15 +111,31 @@ def check(settings: Settings, db: Path, run_id: str, now: datetime | None = None
     return CheckResult(verdict=verdict, gates=gates, dbt_tests=dbt_items)
 
 
-def publish_checked(db: Path, run_id: str, result: CheckResult) -> PublishResult:
+def publish_checked(db: Path, run_id: str, result: CheckResult, keep_versions: int = 3) -> PublishResult:
+    """Publish a checked build: only what changed since the last publish (expectations/publish.py); with no build
+    since, nothing (`result.new` is false)."""
     if result.verdict == "red":
         raise StageError("red verdict: published is left unchanged")
     from orderlayer.expectations.publish import publish
     from orderlayer.core.views import create_views
 
-    published = publish(db, run_id, result.gates, MARTS)
-    create_views(db)  # saved-query views change only here, right after a publish (core/views.py)
+    published = publish(db, run_id, result.gates, MARTS, keep_versions=keep_versions)
+    if published.new:
+        create_views(db)  # saved-query views change only here, right after a publish (core/views.py)
     return published
+
+
+def rollback_published(db: Path) -> str:
+    """`publish --rollback`: restore the previously published version; returns the line to print."""
+    from orderlayer.expectations.publish import RollbackRefused, rollback
+    from orderlayer.core.views import create_views
+
+    try:
+        result = rollback(db)
+    except RollbackRefused as exc:
+        raise StageError(str(exc)) from exc
+    create_views(db)
+    return f"rolled back version {result.rolled_back}: published is version {result.version} again"
 
 
 class RunProgress(SyncProgress, Protocol):
@@ -126,6 +146,8 @@ class RunProgress(SyncProgress, Protocol):
 
     def checked(self, result: CheckResult) -> None: ...
 
+    def built(self, outcome: BuildOutcome) -> None: ...
+
 
 @dataclass
 class RunResult:
@@ -134,6 +156,8 @@ class RunResult:
     check: CheckResult
     #: None when a red verdict blocked publish.
     published_version: int | None
+    #: what publish did (None when a red verdict blocked it): `new` is false when nothing changed since the last one
+    published: PublishResult | None = None
 
     @property
     def verdict(self) -> str:
@@ -155,7 +179,9 @@ def run(
         if any(s.status != "ok" for s in syncs):
             raise StageError("a sync failed; nothing was built or published (raw keeps what was committed)")
         with progress.stage("dbt build"):
-            build(settings, db)
+            built = build(settings, db)
+        progress.built(built)
+        detail["build"] = built.reason
         with progress.stage("checking gates"):
             result = check(settings, db, run_id, now=now)
         progress.checked(result)
@@ -163,10 +189,10 @@ def run(
         if result.verdict == "red":
             ops.finish_run(db, run_id, "blocked", result.verdict, detail)
             return RunResult(run_id, syncs, result, None)
-        published = publish_checked(db, run_id, result)
+        published = publish_checked(db, run_id, result, settings.publish.keep_versions)
         detail["published_version"] = published.version
-        ops.finish_run(db, run_id, "published", result.verdict, detail)
-        return RunResult(run_id, syncs, result, published.version)
+        ops.finish_run(db, run_id, "published" if published.new else "unchanged", result.verdict, detail)
+        return RunResult(run_id, syncs, result, published.version, published)
     except (StageError, ConfigError) as exc:
         ops.finish_run(db, run_id, "failed", None, {**detail, "error": str(exc)})
         raise

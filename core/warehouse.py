@@ -24,7 +24,7 @@ GATES = "gates"
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
-#: Every `ops` table: its CREATE statement, then the columns added after the first release (a warehouse
+#: Every `ops` table (and the landing sequence): its CREATE statement, then the columns added after the first release (a warehouse
 #: written by an older release gains them, NULL for its old rows).
 OPS_TABLES: dict[str, tuple[str, ...]] = {
     # The loader's committed Singer state per connection: the bookmark the next sync resumes from.
@@ -128,6 +128,26 @@ OPS_TABLES: dict[str, tuple[str, ...]] = {
             result JSON NOT NULL
         )""",
     ),
+    # Numbers every raw row in the order it landed: the incremental build's watermark (loader/raw_store.py).
+    "raw_landed_seq": (f"CREATE SEQUENCE IF NOT EXISTS {OPS}.raw_landed_seq",),
+    # What each successful build used (fingerprint) and the landing window it covered (core/incremental.py).
+    "build_state": (
+        f"""CREATE TABLE IF NOT EXISTS {OPS}.build_state (
+            built_at TIMESTAMPTZ NOT NULL,
+            mode VARCHAR NOT NULL,
+            reason VARCHAR NOT NULL,
+            landed_after BIGINT,
+            landed_through BIGINT NOT NULL,
+            fingerprint JSON NOT NULL
+        )""",
+    ),
+    # Builds not yet published (mode: incremental, partial, full, rollback) and the orders they recomputed, per
+    # scope (expectations/publish.py ORDER_SCOPES): what the next publish brings to `published`.
+    "unpublished_builds": (f"CREATE TABLE IF NOT EXISTS {OPS}.unpublished_builds (built_at TIMESTAMPTZ NOT NULL, mode VARCHAR NOT NULL)",),
+    "unpublished_keys": (f"CREATE TABLE IF NOT EXISTS {OPS}.unpublished_keys (scope VARCHAR NOT NULL, order_key VARCHAR NOT NULL)",),
+    "publish_rollbacks": (
+        f"CREATE TABLE IF NOT EXISTS {OPS}.publish_rollbacks (version BIGINT NOT NULL, rolled_back_at TIMESTAMPTZ NOT NULL, log JSON NOT NULL)",
+    ),
     "publish_log": (
         f"""CREATE TABLE IF NOT EXISTS {OPS}.publish_log (
             run_id VARCHAR NOT NULL,
@@ -140,6 +160,8 @@ OPS_TABLES: dict[str, tuple[str, ...]] = {
     ),
 }
 #: What the gate runner and the publish step record (and R5/Y3 read back).
+#: What publish must bring to `published`: unpublished builds, the orders they recomputed, rollbacks.
+PENDING_TABLES = ("unpublished_builds", "unpublished_keys", "publish_rollbacks")
 GATE_TABLES = ("gate_results", "gate_metrics", "source_freshness", "gate_validations", "publish_log")
 
 

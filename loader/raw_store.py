@@ -46,8 +46,15 @@ RAW_COLUMNS = """
     _record JSON NOT NULL,
     _extracted_at TIMESTAMPTZ,
     _synced_at TIMESTAMPTZ NOT NULL,
-    _sync_id VARCHAR NOT NULL
+    _sync_id VARCHAR NOT NULL,
+    _landed_seq BIGINT DEFAULT nextval('ops.raw_landed_seq')
 """
+
+#: One sequence numbers every raw row of the warehouse in the order it landed: the incremental build's
+#: watermark (docs/incremental.md). Taken at insert, inside the inserting transaction; DuckDB lets one process
+#: write the file at a time, so while a build holds the file every row with a number at or below the highest
+#: one it sees is committed, and every row committed later gets a higher number.
+LANDED_SEQUENCE = "ops.raw_landed_seq"
 
 
 class RawRow(NamedTuple):
@@ -84,8 +91,9 @@ class RawStore:
         self.connection = connection
         self.sync_id = sync_id
         self._in_transaction = False
+        self._ready: set[str] = set()
         con.execute(f"create schema if not exists {self.schema}")
-        ensure_ops(con, "singer_state")
+        ensure_ops(con, "singer_state", "raw_landed_seq")
 
     def table(self, stream: str) -> str:
         name = re.sub(r"[^a-z0-9_]", "_", stream.lower())
@@ -93,7 +101,11 @@ class RawStore:
 
     def ensure_table(self, stream: str) -> str:
         table = self.table(stream)
+        if table in self._ready:
+            return table
         self.con.execute(f"create table if not exists {table} ({RAW_COLUMNS})")
+        migrate_landed_seq(self.con, self.schema, table.split(".", 1)[1])
+        self._ready.add(table)
         return table
 
     @property
@@ -160,7 +172,7 @@ class RawStore:
                 # the stored hashes past it; `NOT IN (subquery)` built it on the whole table on every batch.
                 added = self.con.execute(
                     f"""insert into {table}
-                    select h, ?, ?, pk, rv, rec::JSON, ext, ?, ?
+                    select h, ?, ?, pk, rv, rec::JSON, ext, ?, ?, nextval('{LANDED_SEQUENCE}')
                     from _incoming i
                     where not exists (select 1 from {table} t where t._record_hash = i.h)""",
                     [stream, self.connection, synced_at, self.sync_id],
@@ -168,6 +180,35 @@ class RawStore:
         finally:
             self.con.unregister("_incoming")
         return int(added)
+
+
+def migrate_landed_seq(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    """Give a raw table written before landing sequences existed its `_landed_seq` column; returns True if added.
+
+    Existing rows are numbered in one statement (their order among themselves does not matter: the first build
+    after the migration is a full one, as no build state exists yet) and new rows default to the sequence."""
+    ensure_ops(con, "raw_landed_seq")
+    present = con.execute(
+        "select count(*) from information_schema.columns where table_schema = ? and table_name = ? "
+        "and column_name = '_landed_seq'",
+        [schema, name],
+    ).fetchone()[0]
+    if present:
+        return False
+    con.execute(f"alter table {schema}.{name} add column _landed_seq BIGINT default nextval('{LANDED_SEQUENCE}')")
+    return True
+
+
+def migrate_raw(con: duckdb.DuckDBPyConnection, schema: str = "raw") -> list[str]:
+    """Migrate every table of the raw schema (see migrate_landed_seq); returns the tables migrated."""
+    names = [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = ? and table_type = 'BASE TABLE'",
+            [schema],
+        ).fetchall()
+    ]
+    return [f"{schema}.{n}" for n in names if migrate_landed_seq(con, schema, n)]
 
 
 def _bookmarks(state: dict[str, Any]) -> dict[str, Any]:

@@ -41,7 +41,7 @@
             as channel_reference
     )
     from {{ ref('stg_' ~ erp ~ '__sales_orders') }} as s
-    left join ({{ raw_records(erp, 'sales_orders') }}) as r on r._record_hash = s.raw_record_id
+    left join ({{ raw_records(erp, 'sales_orders', all_versions=true) }}) as r on r._record_hash = s.raw_record_id
     {%- else -%}
     select * from {{ ref('stg_' ~ erp ~ '__sales_orders') }}
     {%- endif -%}

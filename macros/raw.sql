@@ -1,11 +1,20 @@
 {#- The raw landing table of a source stream, or an empty relation of the same shape when that
     source has never been synced (Fivetran's "empty model" idea), so a bare `dbt build` always works.
     `source()` is still called so lineage and freshness stay in the DAG. -#}
-{% macro raw_records(source_name, table_name) -%}
+{% macro raw_records(source_name, table_name, all_versions=false) -%}
     {%- set src = source(source_name, table_name) -%}
     {%- set rel = adapter.get_relation(database=src.database, schema=src.schema, identifier=src.identifier) if execute else none -%}
     {%- if rel is not none -%}
     select _record_hash, _connection, _record, _synced_at from {{ src }}
+    {%- if is_incremental() and not all_versions %}
+    {%- if config.get('restage_all_versions', false) %}
+    -- incremental, a model with per-record logic: every version of the records with a version landed in this build
+    where {{ restage_filter(src) }}
+    {%- else %}
+    -- incremental: the rows landed in this build (macros/incremental.sql)
+    where {{ in_landing_window() }}
+    {%- endif %}
+    {%- endif %}
     {%- else -%}
     select cast(null as varchar) as _record_hash, cast(null as varchar) as _connection,
            cast(null as json) as _record, cast(null as timestamptz) as _synced_at

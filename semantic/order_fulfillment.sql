@@ -1,9 +1,14 @@
 -- Per-order facts the fulfilment and ERP metrics count, derived from fct_orders (one row per order).
 -- They need more than the order's own row — the shop's as-of time, whether any ERP is linked — so they
 -- are computed once here, published with the marts and joined by MetricFlow through the `order` entity.
+-- Incremental: the orders in order_fulfillment__scope (every order of a shop with a changed order, or all of
+-- them when the first ERP orders landed) are replaced.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_key',
+          on_schema_change='fail') }}
 
 with orders as (
-    select * from {{ ref('fct_orders') }}
+    select o.* from {{ ref('fct_orders') }} as o
+    where {{ in_scope('o.order_key', 'order_fulfillment__scope') }}
 ),
 
 as_of as (

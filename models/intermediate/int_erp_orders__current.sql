@@ -2,9 +2,20 @@
 -- time, then raw id: deterministic), with its reference normalised by the ERP's configured rules and the
 -- channel shop its ERP customer stands for (orderlayer.yml `erp_matching.<erp>.customers`).
 
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['erp_system', 'erp_order_id'],
+          on_schema_change='fail') }}
+-- depends_on: {{ ref('int_erp_orders__changed') }}
+
 with versions as (
     select * from ({{ union_erps() }}) as v
     where quarantine_reason is null
+    {%- if is_incremental() %}
+      -- incremental: every version of the ERP orders with a version landed in this build
+      and exists (
+        select 1 from {{ ref('int_erp_orders__changed') }} as c
+        where c.erp_system = v.erp_system and c.erp_order_id = v.erp_order_id
+      )
+    {%- endif %}
 ),
 
 ranked as (

@@ -1,5 +1,8 @@
 -- Rules D1/D2: the current row of an order is its latest version by source_updated_at, ties broken
 -- by source_synced_at (then the raw id, so the choice is deterministic). A late older version never wins.
+-- Incremental: the orders this build recomputes, from all their versions.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_key',
+          on_schema_change='fail') }}
 with ranked as (
     select
         *,
@@ -9,6 +12,7 @@ with ranked as (
         ) as version_rank,
         count(*) over (partition by order_key) as version_count
     from {{ ref('int_orders__versions') }}
+    where {{ in_scope('order_key', 'int_orders__changed') }}
 )
 
 select * exclude (version_rank)

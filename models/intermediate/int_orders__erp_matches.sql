@@ -4,6 +4,11 @@
 -- the ERP customer is mapped to a shop, only that shop's orders are candidates. A link is a `conflict` when the
 -- amounts differ beyond the tolerance, the currencies differ, one side is cancelled and the other is not, the
 -- channel order is referenced by several ERP orders, or the reference fits several channel orders.
+-- Incremental: the orders in int_orders__affected, from every ERP order whose reference fits one of them (with
+-- all of that ERP order's candidates, so its fit count is whole); their old rows are deleted first (a match can
+-- end).
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_key',
+          on_schema_change='fail', pre_hook="{{ delete_keys_in_scope('order_key', 'int_orders__affected') }}") }}
 
 with orders as (
     select
@@ -23,6 +28,10 @@ with orders as (
 erp as (
     select * from {{ ref('int_erp_orders__current') }}
     where channel_reference is not null
+    {%- if is_incremental() %}
+      and (channel_reference in (select o.channel_order_id from orders as o where {{ in_scope('o.order_key', 'int_orders__affected') }})
+        or reference_normalized in (select o.channel_order_id from orders as o where {{ in_scope('o.order_key', 'int_orders__affected') }}))
+    {%- endif %}
 ),
 
 candidates as (
@@ -56,6 +65,7 @@ per_order as (
         arg_min(erp_order_id, (priority, erp_system, erp_order_id)) as erp_order_id,
         arg_min(match_method, (priority, erp_system, erp_order_id)) as match_method
     from best
+    where {{ in_scope('order_key', 'int_orders__affected') }}
     group by order_key
 ),
 

@@ -1,6 +1,10 @@
 -- Every typed version of every order across channels (quarantined versions excluded), with the
 -- canonical status and flags that version shows (rules S1–S3, P1). fct_orders takes the latest version;
 -- fct_order_events compares consecutive ones.
+-- Incremental: every version of the orders this build recomputes (int_orders__changed) is replaced by raw_record_id.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='raw_record_id',
+          on_schema_change='fail') }}
+-- depends_on: {{ ref('int_orders__changed') }}
 
 with versions as (
     select
@@ -8,6 +12,12 @@ with versions as (
         *
     from ({{ union_channels('orders') }}) as v
     where quarantine_reason is null
+    {%- if is_incremental() %}
+      and exists (
+        select 1 from {{ ref('int_orders__changed') }} as c
+        where c.channel = v.channel and c.shop_id = v.shop_id and c.channel_order_id = v.channel_order_id
+      )
+    {%- endif %}
 ),
 
 statuses as (

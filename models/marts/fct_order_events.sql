@@ -4,6 +4,9 @@
 -- cancel time, else the first version seen cancelled: D-009, D-033); status changes and after-sale
 -- changes carry the update time of the first version that showed them. A late, older version is
 -- placed by its own update time, so it cannot rewrite history (rule D2).
+-- Incremental: the events of the orders in int_orders__affected are deleted and rebuilt from all their versions.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_key',
+          on_schema_change='fail', pre_hook="{{ delete_keys_in_scope('order_key', 'int_orders__affected') }}") }}
 
 with versions as (
     select
@@ -12,6 +15,7 @@ with versions as (
             partition by order_key order by source_updated_at, source_synced_at, raw_record_id
         ) as version_number
     from {{ ref('int_orders__versions') }}
+    where {{ in_scope('order_key', 'int_orders__affected') }}
 ),
 
 sequenced as (
@@ -26,7 +30,7 @@ sequenced as (
 ),
 
 cancellations as (
-    {{ order_cancellations(ref('int_orders__versions')) }}
+    {{ order_cancellations(scoped_versions('int_orders__affected')) }}
 ),
 
 milestone_candidates as (

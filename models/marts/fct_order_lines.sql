@@ -1,5 +1,8 @@
 -- One row per order line (SKU) of each order's current version. Discounts and the paid amount are
 -- allocated to lines in proportion to line_goods_amount, so the lines sum exactly to the order.
+-- Incremental: the lines of the orders in int_orders__affected are deleted and rebuilt.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_key',
+          on_schema_change='fail', pre_hook="{{ delete_keys_in_scope('order_key', 'int_orders__affected') }}") }}
 
 with lines as (
     select
@@ -9,6 +12,7 @@ with lines as (
         coalesce(o.shop_discount_amount, 0) + coalesce(o.platform_discount_amount, 0) as order_discount_amount
     from {{ ref('int_order_lines__current') }} as l
     inner join {{ ref('fct_orders') }} as o on o.order_key = l.order_key
+    where {{ in_scope('l.order_key', 'int_orders__affected') }}
 ),
 
 allocated as (

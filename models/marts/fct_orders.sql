@@ -1,8 +1,12 @@
 -- One row per order as the buyer placed it on one channel: grain (channel, shop_id, channel_order_id),
 -- at its latest version (rules D1/D2). Status and flags come per version from int_orders__versions.
+-- Incremental: the orders in int_orders__affected (changed, or their ERP match may have) are replaced.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_key',
+          on_schema_change='fail') }}
 
 with orders as (
     select * from {{ ref('int_orders__current') }}
+    where {{ in_scope('order_key', 'int_orders__affected') }}
 ),
 
 channels as (
@@ -15,7 +19,7 @@ shops as (
 
 cancellations as (
     -- the platform's cancel time, else the first version observed cancelled (DECISIONS D-009, D-033)
-    {{ order_cancellations(ref('int_orders__versions')) }}
+    {{ order_cancellations(scoped_versions('int_orders__affected')) }}
 ),
 
 located as (

@@ -1,5 +1,8 @@
 -- One order across systems: each channel order with its ERP counterpart and its parcels' tracking numbers.
 -- Matching rules: int_orders__erp_matches (docs/erp-reconciliation.md). No counterpart = `unmatched`.
+-- Incremental: the orders in int_orders__affected are replaced.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_key',
+          on_schema_change='fail') }}
 select
     o.order_key::varchar as order_key,
     o.channel::varchar as channel,
@@ -15,3 +18,4 @@ select
     m.erp_currency::varchar as erp_currency
 from {{ ref('int_orders__current') }} as o
 left join {{ ref('int_orders__erp_matches') }} as m on m.order_key = o.order_key
+where {{ in_scope('o.order_key', 'int_orders__affected') }}

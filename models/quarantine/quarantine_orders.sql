@@ -1,5 +1,9 @@
 -- Rule D3: every raw version that cannot be made canonical, with the reason and its raw pointer.
 -- `has_valid_version` tells whether the order still reached fct_orders through another version.
+-- Incremental: the versions landed in this build and every version of the orders it recomputes are replaced.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='raw_record_id',
+          on_schema_change='fail') }}
+-- depends_on: {{ ref('int_orders__changed') }}
 with versions as (
     select * from ({{ union_channels('orders') }}) as v
 )
@@ -20,3 +24,12 @@ select
     ) as has_valid_version
 from versions as bad
 where bad.quarantine_reason is not null
+{%- if is_incremental() %}
+  and (
+    bad.raw_record_id in (select _record_hash from ({{ landed_record_ids() }}) as landed)
+    or exists (
+        select 1 from {{ ref('int_orders__changed') }} as c
+        where c.channel = bad.channel and c.shop_id = bad.shop_id and c.channel_order_id = bad.channel_order_id
+    )
+  )
+{%- endif %}

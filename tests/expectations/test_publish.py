@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -150,3 +151,97 @@ def test_gates_then_publish(make_warehouse: WarehouseFactory) -> None:
         assert conn.execute("SELECT paid_amount FROM published.fct_orders").fetchall() == [(90,)]
     finally:
         conn.close()
+
+
+# ---------------------------------------------------------------- versions and rollback (docs/incremental.md)
+def published_rows(path: Path, mart: str = "fct_orders") -> list[tuple]:
+    conn = duckdb.connect(str(path))
+    try:
+        return conn.execute(f"SELECT * FROM published.{mart} ORDER BY ALL").fetchall()
+    finally:
+        conn.close()
+
+
+def paid(path: Path) -> dict[str, Decimal]:
+    conn = duckdb.connect(str(path))
+    try:
+        return dict(conn.execute("SELECT order_key, paid_amount FROM published.fct_orders").fetchall())
+    finally:
+        conn.close()
+
+
+def pending_incremental_build(path: Path, *order_keys: str) -> None:
+    """What `orderlayer build` records after an incremental build that recomputed these orders."""
+    from orderlayer.core.warehouse import PENDING_TABLES, ensure_ops
+
+    conn = duckdb.connect(str(path))
+    try:
+        ensure_ops(conn, "build_state", *PENDING_TABLES)  # the warehouse's builds are tracked
+        conn.execute("INSERT INTO ops.unpublished_builds VALUES (now(), 'incremental')")
+        for key in order_keys:
+            conn.execute("INSERT INTO ops.unpublished_keys VALUES ('orders', ?)", [key])
+    finally:
+        conn.close()
+
+
+def test_rollback_restores_the_previous_version_and_versions_are_never_reused(warehouse: Path) -> None:
+    from orderlayer.expectations.publish import RollbackRefused, rollback
+
+    assert publish(warehouse, "run-1", report("green"), MARTS).version == 1
+    v1 = snapshot(warehouse)
+    execute(warehouse, "DELETE FROM audit.fct_orders WHERE order_key = 'jd:3'", "UPDATE audit.fct_order_lines SET sku_id = 'X'")
+    assert publish(warehouse, "run-2", report("green", "run-2"), MARTS).version == 2
+    assert len(published_rows(warehouse)) == 2
+    result = rollback(warehouse)
+    assert (result.rolled_back, result.version) == (2, 1)
+    assert snapshot(warehouse) == v1  # rows and the log, byte for byte as version 1 left them
+    with pytest.raises(RollbackRefused, match="oldest one kept"):
+        rollback(warehouse)
+    third = publish(warehouse, "run-3", report("green", "run-3"), MARTS)
+    assert third.version == 3 and len(published_rows(warehouse)) == 2  # audit again; 2 is not reused
+
+
+def test_after_incremental_builds_publish_replaces_only_the_recomputed_orders(warehouse: Path) -> None:
+    from orderlayer.expectations.publish import rollback
+
+    assert publish(warehouse, "run-1", report("green"), MARTS).mode == "full"
+    before = published_rows(warehouse)
+    execute(warehouse, "UPDATE audit.fct_orders SET paid_amount = 80 WHERE order_key IN ('douyin:1', 'douyin:2')")
+    pending_incremental_build(warehouse, "douyin:1")  # the build recomputed douyin:1 only
+    second = publish(warehouse, "run-2", report("green", "run-2"), MARTS)
+    assert (second.version, second.mode, second.row_counts["fct_orders"]) == (2, "delta", 3)
+    # only the pending order is replaced: the untracked edit of douyin:2 is proof that nothing else was copied
+    assert paid(warehouse) == {"douyin:1": Decimal("80.00"), "douyin:2": Decimal("90.00"), "jd:3": Decimal("90.00")}
+    # nothing built since: no new version, and it says so
+    third = publish(warehouse, "run-3", report("green", "run-3"), MARTS)
+    assert (third.mode, third.new, third.version) == ("none", False, 2)
+    assert [row[2] for row in snapshot(warehouse)["ops.publish_log"]] == [1, 2]
+    # roll back: version 1's rows again; the next publish re-applies the rolled-back orders
+    assert rollback(warehouse).version == 1
+    assert published_rows(warehouse) == before
+    again = publish(warehouse, "run-4", report("green", "run-4"), MARTS)
+    assert (again.version, again.mode) == (3, "delta")
+    assert paid(warehouse)["douyin:1"] == Decimal("80.00")
+
+
+def test_only_keep_versions_versions_can_be_rolled_back(warehouse: Path) -> None:
+    from orderlayer.expectations.publish import RollbackRefused, rollback
+
+    for i in range(1, 5):
+        execute(warehouse, f"UPDATE audit.fct_orders SET paid_amount = {i}")
+        publish(warehouse, f"run-{i}", report("green", f"run-{i}"), MARTS, keep_versions=2)
+    assert rollback(warehouse).version == 3
+    assert rollback(warehouse).version == 2
+    assert set(paid(warehouse).values()) == {Decimal(2)}
+    with pytest.raises(RollbackRefused):
+        rollback(warehouse)
+
+
+def test_keep_versions_is_validated() -> None:
+    from pydantic import ValidationError
+
+    from orderlayer.core.config import Settings
+
+    assert Settings().publish.keep_versions == 3
+    with pytest.raises(ValidationError, match="keep_versions"):
+        Settings.model_validate({"publish": {"keep_versions": 0}})

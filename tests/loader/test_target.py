@@ -205,3 +205,37 @@ def test_duckdb_settings_are_applied(tmp_path: Path) -> None:
         "select current_setting('memory_limit'), current_setting('checkpoint_threshold')").fetchone()
     target._con.close()
     assert (limit, threshold) == ("286.1 MiB", "61.0 MiB")  # DuckDB shows 300 * 10^6 and 64 * 10^6 bytes in MiB
+
+
+def test_every_landed_row_gets_the_next_landing_number(tmp_path: Path) -> None:
+    """The incremental build's watermark: one sequence across raw tables, in landing order, none for a re-sent row."""
+    con = connect(tmp_path / "w.duckdb", create=True)
+    raw = store.RawStore(con, "raw", "douyin", "main", "sync-1")
+    assert raw.append("orders", [record(1), record(2)], ["shop_id", "order_id"], "update_time") == 2
+    assert raw.append("refunds", [{"id": "r1"}], ["id"], None) == 1
+    assert raw.append("orders", [record(2), record(3)], ["shop_id", "order_id"], "update_time") == 1  # 2 is re-sent
+    orders = con.execute("select _replication_value, _landed_seq from raw.douyin__orders order by _landed_seq").fetchall()
+    refunds = con.execute("select _landed_seq from raw.douyin__refunds").fetchall()
+    assert [v for v, _ in orders] == ["1700000001", "1700000002", "1700000003"]
+    seqs = sorted([s for _, s in orders] + [s for (s,) in refunds])
+    assert seqs == list(range(seqs[0], seqs[0] + 4))  # no gaps, no repeats across tables
+    assert refunds[0][0] == orders[1][1] + 1 and orders[2][1] == refunds[0][0] + 1  # landing order across tables
+
+
+def test_a_raw_table_from_before_landing_numbers_is_migrated_on_first_open(tmp_path: Path) -> None:
+    db = tmp_path / "old.duckdb"
+    con = connect(db, create=True)
+    con.execute("create schema raw")
+    old_columns = store.RAW_COLUMNS.rsplit(",", 1)[0]  # the layout before _landed_seq
+    con.execute(f"create table raw.douyin__orders ({old_columns})")
+    con.execute(
+        "insert into raw.douyin__orders values ('h1', 'orders', 'main', null, null, '{}', null, now(), 's0'), "
+        "('h2', 'orders', 'main', null, null, '{\"a\":1}', null, now(), 's0')"
+    )
+    raw = store.RawStore(con, "raw", "douyin", "main", "sync-1")
+    raw.append("orders", [record(7)], ["shop_id", "order_id"], "update_time")
+    rows = con.execute("select _record_hash, _landed_seq from raw.douyin__orders order by _landed_seq").fetchall()
+    assert [h for h, _ in rows][:2] in (["h1", "h2"], ["h2", "h1"]) and len(rows) == 3
+    assert all(s is not None for _, s in rows) and len({s for _, s in rows}) == 3
+    assert rows[2][1] > max(rows[0][1], rows[1][1])  # the new row lands after every backfilled one
+    assert store.migrate_raw(con) == []  # idempotent

@@ -1,5 +1,7 @@
 {#- JD order lines (itemInfoList), one row per item per raw version of its order. JD has no line id: a line is
     keyed by (orderId, skuId, position). Fields read: macros/jd/order_shape.sql. -#}
+{#- A table, not incremental: a line's refund comes from its order's version (stg_jd__orders). -#}
+{{ config(materialized='table') }}
 
 with raw as (
     {{ raw_records('jd', 'orders') }}

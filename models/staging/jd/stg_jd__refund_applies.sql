@@ -3,6 +3,9 @@
     (rule D1). Platform facts and what is unconfirmed: docs/channels/jd.md "Refund applications". Options are dbt
     vars: jd_refund_apply_amount_unit ('fen', the doc's unit, or 'yuan'), jd_refund_apply_refunded_statuses
     (status codes whose amount counts as refunded) and jd_refund_apply_open_statuses (awaiting review). -#}
+{#- A table, not incremental: one row per record, its latest version, so a new version replaces a row with another
+    raw_record_id. -#}
+{{ config(materialized='table') }}
 
 {%- set shape = {
     "id": "VARCHAR", "venderId": "VARCHAR", "orderId": "VARCHAR", "status": "VARCHAR",

@@ -5,6 +5,9 @@
     as BigDecimal and integrations read it as yuan; or 'fen'), jd_after_sale_refunded_statuses (['13']: refund
     succeeded) and jd_after_sale_closed_statuses (['14']: refund failed or service refused); any other status is
     an open service. -#}
+{#- A table, not incremental: one row per record, its latest version, so a new version replaces a row with another
+    raw_record_id. -#}
+{{ config(materialized='table') }}
 
 {%- set shape = {
     "serviceId": "VARCHAR", "venderId": "VARCHAR", "orderId": "VARCHAR", "afsRefundId": "VARCHAR",

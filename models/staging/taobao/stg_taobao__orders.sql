@@ -2,6 +2,8 @@
     Platform facts: shared/channels/taobao.md §5 — naive Beijing-time strings, yuan strings, 18-digit text ids,
     sub-orders under orders.order[]. Fields read: macros/taobao/order_shape.sql. Tmall and Taobao shops are
     one channel, `taobao` (the shop type is in stg_taobao__shops). -#}
+{#- Per-record windows below (over the order's versions): re-stage every version of a changed order. -#}
+{{ config(restage_all_versions=true) }}
 
 with raw as (
     {{ raw_records('taobao', 'orders') }}

@@ -2,6 +2,7 @@
     sub-orders' `seller_type` (B = Tmall 商城 seller, C = Taobao seller) of the shop's latest synced trade.
     Tmall is not a separate channel: fct_orders has `channel = 'taobao'` for both (the canonical model's
     channel codes); join this model on (channel, shop_id) to split them. -#}
+{{ config(materialized='table') }}  {#- one row per shop over every trade -#}
 
 with raw as (
     {{ raw_records('taobao', 'orders') }}

@@ -2,6 +2,8 @@
     canonical names. Platform facts: shared/channels/tiktok_shop.md §7 — epoch seconds (UTC), amounts as
     decimal strings in major units of payment.currency, ids as numeric strings, one line item per unit.
     Fields read: macros/tiktok_shop/order_shape.sql; mapping table: docs/channels/tiktok_shop.md. -#}
+{#- Per-record windows below (over the order's versions): re-stage every version of a changed order. -#}
+{{ config(restage_all_versions=true) }}
 
 with raw as (
     {{ raw_records('tiktok_shop', 'orders') }}

@@ -1,0 +1,201 @@
+"""Incremental builds: what a build must rebuild, and the build state in the warehouse that decides it.
+
+A build processes the raw rows landed since the last successful build (the landing window, by `_landed_seq`:
+docs/incremental.md) with dbt's incremental models. What a build *used* — a sha256 of every model, macro, seed
+and project file, and the vars models read — is stored in `ops.build_state` with the window's end. The next
+build compares:
+
+- nothing stored, or ``--full-refresh``: every model is rebuilt from raw;
+- a macro, the project file or a model properties file changed, or a var models read: everything is rebuilt
+  (they can change any model);
+- a seed or a model changed (or is new): ``dbt build --full-refresh --select <it>+`` rebuilds it and what
+  depends on it, after an incremental build of everything else;
+- otherwise: one incremental build, or none at all when nothing landed either.
+
+One line says which, and why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from orderlayer.core.config import Settings
+from orderlayer.core.dbt import DbtResult, dbt_vars, project_dir, run_dbt
+from orderlayer.core.warehouse import PENDING_TABLES, connect, ensure_ops
+
+#: vars that no model reads (dbt source freshness, gate Y1): changing them rebuilds nothing
+NOT_MODEL_VARS = frozenset({"orderlayer_freshness_warn_minutes", "orderlayer_freshness_error_minutes"})
+BUILD_ARGS = ["build", "--resource-type", "seed", "--resource-type", "model"]
+
+
+def record_build(conn, mode: str, built_at: datetime) -> None:  # noqa: ANN001
+    """Note a successful build for the next publish; an incremental one with the orders it recomputed."""
+    ensure_ops(conn, *PENDING_TABLES)
+    conn.execute("INSERT INTO ops.unpublished_builds VALUES (?, ?)", [built_at, mode])
+    if mode == "incremental":
+        conn.execute("INSERT INTO ops.unpublished_keys SELECT 'orders', order_key FROM staging.int_orders__affected")
+        conn.execute(
+            "INSERT INTO ops.unpublished_keys SELECT 'order_fulfillment', order_key FROM staging.order_fulfillment__scope"
+        )
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def fingerprint(settings: Settings, root: Path | None = None) -> dict:
+    """What a build uses: file hashes per seed and model, one hash over macros and properties, the model vars."""
+    root = root or project_dir()
+    seeds = {p.stem: _sha(p) for p in sorted((root / "seeds").glob("*.csv"))}
+    models = {p.stem: _sha(p) for folder in ("models", "semantic") for p in sorted((root / folder).rglob("*.sql"))}
+    shared = hashlib.sha256()
+    shared_files = [root / "dbt_project.yml", *sorted((root / "macros").rglob("*.sql"))]
+    shared_files += [p for folder in ("models", "semantic", "seeds") for p in sorted((root / folder).rglob("*.yml"))]
+    for p in shared_files:
+        shared.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
+    variables = {k: v for k, v in dbt_vars(settings).items() if k not in NOT_MODEL_VARS}
+    return {"seeds": seeds, "models": models, "shared": shared.hexdigest(), "vars": variables}
+
+
+@dataclass
+class Plan:
+    mode: str  # "full", "partial", "incremental", "none"
+    reason: str
+    landed_after: int | None
+    landed_through: int
+    refresh: list[str] = field(default_factory=list)  # seeds/models rebuilt in full with their dependents
+
+    def steps(self) -> list[list[str]]:
+        if self.mode == "none":
+            return []
+        if self.mode == "full":
+            return [[*BUILD_ARGS, "--full-refresh"]]
+        if self.mode == "incremental":
+            return [BUILD_ARGS]
+        selection = [f"{name}+" for name in self.refresh]
+        return [[*BUILD_ARGS, "--exclude", *selection], [*BUILD_ARGS, "--full-refresh", "--select", *selection]]
+
+
+def _changed(old: dict, new: dict) -> list[str]:
+    return sorted(k for k in new if old.get(k) != new[k])
+
+
+def decide(previous: dict | None, current: dict, landed_through: int, full_refresh: bool) -> Plan:
+    """The build a warehouse needs, from the stored state of its last successful build (or None)."""
+    if full_refresh:
+        return Plan("full", "full rebuild from raw: --full-refresh", None, landed_through)
+    if previous is None:
+        return Plan("full", "full build: no previous build recorded in ops.build_state", None, landed_through)
+    before, after = previous["fingerprint"], current
+    if before.get("shared") != after["shared"]:
+        return Plan("full", "full rebuild: a macro, dbt_project.yml or a properties file changed", None, landed_through)
+    changed_vars = _changed(before.get("vars", {}), after["vars"])
+    changed_vars += sorted(k for k in before.get("vars", {}) if k not in after["vars"])
+    if changed_vars:
+        return Plan("full", f"full rebuild: var {', '.join(changed_vars)} changed", None, landed_through)
+    seeds = _changed(before.get("seeds", {}), after["seeds"])
+    models = _changed(before.get("models", {}), after["models"])
+    since = int(previous["landed_through"])
+    new_rows = landed_through - since
+    if seeds or models:
+        what = [f"seed {s}" for s in seeds] + [f"model {m}" for m in models]
+        return Plan(
+            "partial",
+            f"rebuilding {', '.join(what)} and what depends on it from raw (changed since the last build); "
+            f"the rest incrementally ({new_rows} raw rows landed)",
+            since,
+            landed_through,
+            refresh=seeds + models,
+        )
+    if new_rows <= 0:
+        return Plan("none", f"nothing new: no raw row landed since the last build (#{since}); audit unchanged", since, since)
+    return Plan("incremental", f"incremental build: {new_rows} raw rows landed since the last build (#{since})", since, landed_through)
+
+
+def _connect(db: Path):  # noqa: ANN202
+    from orderlayer.loader.raw_store import migrate_raw
+
+    con = connect(db, create=True)
+    migrate_raw(con)  # raw tables from before landing numbers get theirs
+    ensure_ops(con, "build_state")
+    return con
+
+
+def max_landed(con) -> int:  # noqa: ANN001
+    """The highest landing number of any raw row (-1 when raw is empty)."""
+    tables = con.execute(
+        "select table_name from information_schema.columns where table_schema = 'raw' and column_name = '_landed_seq'"
+    ).fetchall()
+    if not tables:
+        return -1
+    union = " union all ".join(f"select max(_landed_seq) as m from raw.{t}" for (t,) in tables)
+    return int(con.execute(f"select coalesce(max(m), -1) from ({union})").fetchone()[0])
+
+
+def last_build(con) -> dict | None:  # noqa: ANN001
+    row = con.execute(
+        "select landed_through, fingerprint from ops.build_state order by built_at desc limit 1"
+    ).fetchone()
+    return None if row is None else {"landed_through": row[0], "fingerprint": json.loads(row[1])}
+
+
+@dataclass
+class BuildOutcome:
+    plan: Plan
+    results: list[DbtResult]
+
+    @property
+    def reason(self) -> str:
+        return self.plan.reason
+
+
+class BuildFailed(RuntimeError):
+    pass
+
+
+def build(settings: Settings, db: Path, full_refresh: bool = False) -> BuildOutcome:
+    """Plan the build, run dbt for it, and record what it used once every step succeeded."""
+    current = fingerprint(settings)
+    con = _connect(db)
+    try:
+        through = max_landed(con)
+        plan = decide(last_build(con), current, through, full_refresh)
+        # the window the models read (macros/incremental.sql); a full rebuild reads everything, and an empty
+        # window keeps the change tables it rebuilds empty
+        after = plan.landed_through if plan.mode == "full" else plan.landed_after
+        con.execute("create or replace table ops.build_window (landed_after BIGINT, landed_through BIGINT)")
+        con.execute("insert into ops.build_window values (?, ?)", [after if after is not None else -1, plan.landed_through])
+    finally:
+        con.close()
+    results = []
+    try:
+        for args in plan.steps():
+            result = run_dbt(args, settings, db)
+            results.append(result)
+            if not result.ok:
+                failed = "; ".join(f"{r['unique_id']}: {r['message']}" for r in result.failures()) or result.log_tail
+                raise BuildFailed(f"dbt build failed ({plan.reason}): {failed}")
+    finally:
+        # the window is this build's only: a bare `dbt build` later must not reuse it (it takes every row instead)
+        con = _connect(db)
+        try:
+            con.execute("drop table if exists ops.build_window")
+        finally:
+            con.close()
+    if plan.mode != "none":
+        con = _connect(db)
+        try:
+            con.execute("begin transaction")
+            con.execute(
+                "insert into ops.build_state values (?, ?, ?, ?, ?, ?)",
+                [datetime.now(UTC), plan.mode, plan.reason, plan.landed_after, plan.landed_through, json.dumps(current)],
+            )
+            record_build(con, plan.mode, datetime.now(UTC))
+            con.execute("commit")
+        finally:
+            con.close()
+    return BuildOutcome(plan, results)

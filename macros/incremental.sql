@@ -1,0 +1,125 @@
+{#- Incremental builds (docs/incremental.md, DECISIONS D-038). Every raw row carries `_landed_seq`, a number the
+    loader takes from one sequence when it inserts the row. A build processes the raw rows whose number lies in
+    its landing window (after, through]: after = the highest number the last successful build saw, through = the
+    highest number now. `orderlayer build` writes the window to `ops.build_window` before it runs dbt, and the
+    models read it there at run time (not as --vars: a var that changes every build would make dbt re-parse the
+    whole project every time). The vars orderlayer_landed_after / _through override it; with neither, every raw
+    row is in the window (correct, only slower). On a first build or with --full-refresh dbt's own
+    `is_incremental()` is false and no model looks at the window. -#}
+
+{% macro landing_window() -%}
+    {%- if var('orderlayer_landed_after', none) is not none or var('orderlayer_landed_through', none) is not none -%}
+        {{ return([var('orderlayer_landed_after', none), var('orderlayer_landed_through', none)]) }}
+    {%- endif -%}
+    {%- if execute -%}
+        {%- set rel = adapter.get_relation(database=target.database, schema='ops', identifier='build_window') -%}
+        {%- if rel is not none -%}
+            {%- set rows = run_query('select landed_after, landed_through from ' ~ rel).rows -%}
+            {%- if rows | length == 1 -%}
+                {{ return([rows[0][0], rows[0][1]]) }}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return([none, none]) }}
+{%- endmacro %}
+
+{% macro landed_after() -%}
+    {{ return(landing_window()[0]) }}
+{%- endmacro %}
+
+{% macro landed_through() -%}
+    {{ return(landing_window()[1]) }}
+{%- endmacro %}
+
+{#- True for a raw row landed inside this build's window. -#}
+{% macro in_landing_window(column='_landed_seq') -%}
+    {%- set window = landing_window() -%}
+    {%- set after, through = window[0], window[1] -%}
+    ({{ column }} > {{ after if after is not none else -1 }}
+    {%- if through is not none %} and {{ column }} <= {{ through }}{% endif %})
+{%- endmacro %}
+
+{#- Every raw table the project declares as a source and that exists (a never-synced source has none). -#}
+{% macro landed_tables() -%}
+    {%- set tables = [] -%}
+    {%- if execute -%}
+        {%- for node in graph.sources.values() | sort(attribute='unique_id') -%}
+            {%- set rel = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.identifier) -%}
+            {%- if rel is not none and rel not in tables -%}
+                {%- do tables.append(rel) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(tables) }}
+{%- endmacro %}
+
+{#- The record hashes (= raw_record_id downstream) of every raw row landed in this build's window, all sources. -#}
+{% macro landed_record_ids() -%}
+    {%- set tables = landed_tables() -%}
+    {%- for rel in tables %}
+    select _record_hash from {{ rel }} where {{ in_landing_window() }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- else %}
+    select cast(null as varchar) as _record_hash where false
+    {%- endfor %}
+{%- endmacro %}
+
+{#- Raw filter of an incremental staging model. By default the rows landed in the window: a staging row depends on
+    its raw row only, and the window's rows are the newest, so the scan skips the rest of the table by its zone
+    maps. A model whose rows depend on the record's other versions (latest version, first time seen shipped,
+    presale phases: stg_taobao__orders, stg_tiktok_shop__orders) sets `restage_all_versions=true` and gets every
+    version of each record (its `_primary_key`) that has a version in the window, exactly as a full build sees
+    them. Rows of a record are rewritten whole (delete+insert on raw_record_id); a raw row is never deleted, so a
+    staging row never has to disappear. -#}
+{% macro restage_filter(src) -%}
+    {%- set through = landing_window()[1] -%}
+    _landed_seq <= {{ through if through is not none else '_landed_seq' }}
+    and (
+        {{ in_landing_window() }}
+        or _primary_key in (select _primary_key from {{ src }} where {{ in_landing_window() }} and _primary_key is not null)
+    )
+{%- endmacro %}
+
+{#- `where` of an incremental model: only rows whose key is in `scope_model` (a table of the keys this build
+    recomputes); nothing on a full build. -#}
+{% macro in_scope(key, scope_model, scope_key=none) -%}
+    {%- set scope = ref(scope_model) -%}  {#- always, so dbt's parse records the dependency -#}
+    {%- if is_incremental() -%}
+    {{ key }} in (select {{ scope_key or key.split('.')[-1] }} from {{ scope }})
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- pre_hook of an incremental model whose rows for a key may disappear when the key is recomputed (an order's
+    current version with fewer lines, a match that no longer holds): delete:+insert replaces only the keys the new
+    batch contains, so the rows of every key in scope are removed first. Runs inside the model's transaction. -#}
+{% macro delete_keys_in_scope(key, scope_model) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} where {{ key }} in (select {{ key }} from {{ ref(scope_model) }})
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- int_orders__versions limited to the orders of `scope_model` on an incremental build (for macros that take a
+    relation, e.g. order_cancellations). -#}
+{% macro scoped_versions(scope_model) -%}
+    {%- set versions = ref('int_orders__versions') -%}
+    {%- if is_incremental() -%}
+    (select * from {{ versions }} where {{ in_scope('order_key', scope_model) }}) as scoped_versions
+    {%- else -%}
+    {{ versions }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The `index`-th (0-based) element, as text, of a JSON array stored as text (a raw row's `_primary_key`). -#}
+{% macro json_array_text(expr, index) -%}
+    {{ return(adapter.dispatch('json_array_text', 'orderlayer')(expr, index)) }}
+{%- endmacro %}
+
+{% macro default__json_array_text(expr, index) -%}
+    json_extract_string({{ expr }}, '$[{{ index }}]')
+{%- endmacro %}

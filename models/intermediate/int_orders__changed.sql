@@ -1,0 +1,41 @@
+{#- The channel orders this build recomputes (docs/incremental.md): every order with a raw version landed in the
+    build's window, an order whose JD refund application or after-sale service landed, and an order of a file
+    source whose line export landed. Rebuilt on every build; small (what changed, not history). -#}
+{{ config(materialized='table') }}
+
+with landed as (
+    {{ landed_record_ids() }}
+),
+
+touched as (
+    select channel, shop_id, channel_order_id
+    from ({{ union_channels('orders') }}) as v
+    where raw_record_id in (select _record_hash from landed)
+    {%- if 'jd' in staged_channels() %}
+    {%- for model in ['stg_jd__refund_applies', 'stg_jd__service_refunds'] %}
+    union all
+    select 'jd', shop_id, channel_order_id from {{ ref(model) }}
+    where raw_record_id in (select _record_hash from landed)
+    {%- endfor %}
+    {%- endif %}
+    {%- for channel in file_channels() if channel in staged_channels() %}
+    {%- for node in graph.sources.values() if node.source_name == channel and node.name == 'lines' %}
+    {%- set lines = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.identifier) %}
+    {%- if lines is not none %}
+    union all
+    -- a file source's line rows are keyed [shop_id, order_id, file, line] (tap-files)
+    select '{{ channel }}', {{ json_array_text('_primary_key', 0) }}, {{ json_array_text('_primary_key', 1) }}
+    from {{ lines }}
+    where {{ in_landing_window() }}
+    {%- endif %}
+    {%- endfor %}
+    {%- endfor %}
+)
+
+select distinct
+    {{ order_key('channel', 'shop_id', 'channel_order_id') }} as order_key,
+    channel,
+    shop_id,
+    channel_order_id
+from touched
+where shop_id is not null and channel_order_id is not null
