@@ -1,4 +1,4 @@
-"""Incremental builds equal full rebuilds (docs/incremental.md, D-037).
+"""Incremental builds equal full rebuilds (docs/incremental.md, D-038).
 
 Several cycles on the bundled sandboxes (Douyin, JD with its refunds, Shopify, the WeChat file source, SAP as the
 ERP), with an incremental build after each: new orders, later updates (the sandboxes' clocks move), a late OLDER
