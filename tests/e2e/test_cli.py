@@ -212,6 +212,8 @@ def test_yellow_gate_publishes_and_fail_on_yellow_exits_1(demo: Path, tmp_path: 
     con = duckdb.connect(str(db))
     con.execute("update audit.fct_orders set status = 'unknown', status_native = '999' where order_key = "
                 "(select min(order_key) from audit.fct_orders where channel = 'douyin')")
+    # an edit outside a build: record it as one, or publish finds nothing new since the demo's publish
+    con.execute("insert into ops.unpublished_builds values (now(), 'full')")
     con.close()
     check = cli("check", "--format", "json", "--db", str(db), cwd=tmp_path)
     assert check.returncode == 0, check.stdout + check.stderr

@@ -164,7 +164,8 @@ def without_erp_orders(demo_db: Path, db: Path) -> Path:
         con.execute("DELETE FROM staging.int_erp_orders__current")
     finally:
         con.close()
-    rebuilt = run_dbt(["run", "--select", "int_orders__erp_matches+"], Settings(), db)
+    # --full-refresh: the edit above is not a landed raw row, so an incremental run would not see it
+    rebuilt = run_dbt(["run", "--full-refresh", "--select", "int_orders__erp_matches+"], Settings(), db)
     assert rebuilt.ok, rebuilt.log_tail
     publish_audit(db)
     return db
@@ -183,7 +184,7 @@ def enriched(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Enriche
         boundary = _boundary_orders(con)
     finally:
         con.close()
-    rebuilt = run_dbt(["run", "--select", "order_fulfillment"], Settings(), db)
+    rebuilt = run_dbt(["run", "--full-refresh", "--select", "order_fulfillment"], Settings(), db)
     assert rebuilt.ok, rebuilt.log_tail
     after_build = view_rows(db, "daily_channel_kpis")
     publish_audit(db)
