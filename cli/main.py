@@ -190,7 +190,7 @@ def _run(settings: Settings, end_date: datetime | None = None, now: datetime | N
             outcome = pipeline.run(settings, view, end_date=end_date, now=now)
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc), 2 if isinstance(exc, ConfigError) else 1) from exc
-    if outcome.published_version is None:
+    if outcome.published is None:
         err.print("[bold red]red gate failed[/]: published is unchanged")
     else:
         console.print(f"{published_line(outcome.published)} ({outcome.verdict})")

@@ -154,14 +154,16 @@ class RunResult:
     run_id: str
     syncs: list[SyncResult]
     check: CheckResult
-    #: None when a red verdict blocked publish.
-    published_version: int | None
     #: what publish did (None when a red verdict blocked it): `new` is false when nothing changed since the last one
-    published: PublishResult | None = None
+    published: PublishResult | None
 
     @property
     def verdict(self) -> str:
         return self.check.verdict
+
+    @property
+    def published_version(self) -> int | None:
+        return None if self.published is None else self.published.version
 
 
 def run(
@@ -192,7 +194,7 @@ def run(
         published = publish_checked(db, run_id, result, settings.publish.keep_versions)
         detail["published_version"] = published.version
         ops.finish_run(db, run_id, "published" if published.new else "unchanged", result.verdict, detail)
-        return RunResult(run_id, syncs, result, published.version, published)
+        return RunResult(run_id, syncs, result, published)
     except (StageError, ConfigError) as exc:
         ops.finish_run(db, run_id, "failed", None, {**detail, "error": str(exc)})
         raise
