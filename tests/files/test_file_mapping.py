@@ -71,7 +71,7 @@ def test_a_mapped_cancel_time_is_kept_only_on_cancelled_rows(tmp_path: Path) -> 
         ({"columns": {"channel_order_id": "a", "ordered_at": "b", "paid_amount": "c", "paid_ammount": "d"}},
          "paid_ammount is not a canonical order field"),
         ({"timezone": "CST"}, "timezone: Value error, 'CST' is not an IANA zone name"),
-        ({"amount_unit": "jiao"}, "amount_unit: Input should be 'yuan' or 'fen'"),
+        ({"amount_unit": "jiao"}, "amount_unit: Input should be 'major', 'minor', 'yuan' or 'fen'"),
         ({"statuses": {"已发货": "sent"}}, "'sent' is not a canonical status"),
         ({"shop_id": None}, "set shop_id (one shop for every row) or map columns.shop_id"),
         ({"name": "WeChat Shop"}, "name: Value error, use lower-case letters"),
