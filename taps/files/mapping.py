@@ -267,6 +267,10 @@ class FileMapping(_Strict):
             self._check_field(f"columns.{field}", ORDER_FIELDS[field], spec, own_file="orders")
         if self.order_fields()["channel_order_id"].column is None:
             raise ValueError("columns.channel_order_id must be a column of the orders file (the order id)")
+        shop = self.order_fields().get("shop_id")
+        if shop is not None and (shop.expr is not None or shop.file is not None):
+            # the tap keys every row of every file by its shop: a column of each file, or one constant
+            raise ValueError("columns.shop_id must be a column or a constant (value:); or set shop_id at the top level")
         if self.line_columns:
             if "lines" not in self.files:
                 raise ValueError("line_columns needs files.lines (the line file)")

@@ -75,6 +75,7 @@ class FileRowsStream(Stream):
         id_column = self._order_id_column()
         shop = self.mapping.order_fields().get("shop_id")
         shop_column = shop.column if shop else None
+        shop_id = shop.constant if shop and shop.constant is not None else self.mapping.shop_id
         files = matching_files(spec, self.base_dir)
         if not files:
             self.logger.warning("No file matches files.%s.path %r (relative to %s)", self.file_kind, spec.path, self.base_dir)
@@ -89,7 +90,7 @@ class FileRowsStream(Stream):
                 if self._scrub:
                     values = {k: (self._scrub[k](v) if k in self._scrub and v else v) for k, v in values.items()}
                 yield {
-                    "shop_id": self.mapping.shop_id if shop_column is None else values.get(shop_column),
+                    "shop_id": shop_id if shop_column is None else values.get(shop_column),
                     "order_id": values.get(id_column),
                     "file": row.file,
                     "line": row.line,

@@ -118,3 +118,16 @@ def test_the_salt_is_needed_only_for_personal_data_to_hash(tmp_path: Path, monke
     with pytest.raises(ConfigError, match="ORDERLAYER_PII_SALT is not set"):
         tap_env("mp", settings.connections["mp"], settings)
     assert isinstance(settings.connections["mp"], Connection)
+
+
+def test_a_sync_refuses_a_mapping_that_does_not_fit_before_anything_lands(tmp_path: Path) -> None:
+    path = example(tmp_path, {"columns": columns(paid_at="order_aproved_at")})
+    (tmp_path / "orderlayer.yml").write_text(
+        f"database: wh.duckdb\nconnections:\n  mp:\n    source: files\n    shop_id: mp-seller-01\n"
+        f"    options:\n      mapping: {path.name}\n", encoding="utf-8")
+    result = subprocess.run([ORDERLAYER, "sync"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "ORDERLAYER_PII_SALT": "s", "COLUMNS": "200"})
+    assert result.returncode == 2
+    assert "connections.mp: marketplace.yml does not fit its files; nothing was synced" in result.stderr
+    assert "did you mean 'order_approved_at'?" in result.stderr
+    assert not (tmp_path / "wh.duckdb").exists()

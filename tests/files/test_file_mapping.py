@@ -125,6 +125,7 @@ def market(tmp_path: Path, replace: tuple[str, ...] = (), **changes: object) -> 
          "payments.order_id is required: the column of payments holding the order id"),
         ({"files": {"vouchers": {"path": "v.csv", "order_id": "order_id"}}}, "files.vouchers feeds no field"),
         ({"currency": "KWD"}, "currency KWD has three decimals"),
+        ({"columns": {"shop_id": {"expr": "[seller_id] || 'x'"}}}, "columns.shop_id must be a column or a constant"),
         ({"amount_unit": "cents"}, "amount_unit: Input should be 'major', 'minor', 'yuan' or 'fen'"),
     ],
 )

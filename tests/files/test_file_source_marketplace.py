@@ -1,7 +1,9 @@
 """A marketplace export over four CSV files, end to end through the CLI (docs/examples/file-source/marketplace.yml):
 orders + items as lines + payments summed per order + refunds, goods_amount derived from the lines, a constant
 quantity, a line id built by an expression, a buyer id hashed with the salt, and cancellations with no cancel
-time dated at the row's own latest event time (D-039). Every expected value is computed by hand from the CSVs.
+time dated at the row's own latest event time (D-039). Then a corrected payments export lands and an incremental
+build brings in the order it had quarantined (docs/incremental.md). Every expected value is computed by hand from
+the CSVs and the export written here.
 """
 
 from __future__ import annotations
@@ -9,34 +11,13 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
-import sys
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "docs" / "examples" / "file-source"
-ORDERLAYER = str(Path(sys.executable).with_name("orderlayer"))
-SALT = "marketplace-test-salt"
-
-
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    # build generates the mapping's staging models into the dbt project: a copy here, never the checkout
-    env = {**os.environ, "ORDERLAYER_PII_SALT": SALT, "ORDERLAYER_PROJECT_DIR": str(cwd / "project")}
-    return subprocess.run([ORDERLAYER, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
-
-
-def query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+from tests.files.marketplace import SALT, cli, query, synced_and_built
 
 
 def utc(*args: int) -> datetime:
@@ -44,24 +25,25 @@ def utc(*args: int) -> datetime:
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    """(the warehouse after the first build, after the second, the second build's output)."""
     work = tmp_path_factory.mktemp("marketplace")
-    (work / "project").mkdir()
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(ROOT / name, work / "project" / name)
-    for folder in ("models", "macros", "seeds", "semantic", "docs"):
-        shutil.copytree(ROOT / folder, work / "project" / folder)
-    shutil.copy(EXAMPLES / "marketplace.yml", work / "marketplace.yml")
-    shutil.copytree(EXAMPLES / "marketplace", work / "marketplace")
-    (work / "orderlayer.yml").write_text(
-        "database: wh.duckdb\nconnections:\n  mp:\n    source: files\n    shop_id: mp-seller-01\n"
-        "    timezone: America/Sao_Paulo\n    currency: BRL\n    options:\n      mapping: marketplace.yml\n",
-        encoding="utf-8",
-    )
-    for step in (("sync",), ("build",)):
-        result = cli(*step, cwd=work)
-        assert result.returncode == 0, result.stdout + result.stderr
-    return work / "wh.duckdb"
+    first = synced_and_built(work)
+    shutil.copy(first, work / "first.duckdb")
+    # the seller exports the payments again, mp-o-0004's now readable; the orders file is untouched
+    payments = work / "marketplace" / "order_payments.csv"
+    payments.write_text(payments.read_text(encoding="utf-8").replace('"28,00"', "28.00"), encoding="utf-8")
+    stat = payments.stat()
+    os.utime(payments, ns=(stat.st_atime_ns, stat.st_mtime_ns + 60_000_000_000))  # a later export
+    assert cli("sync", cwd=work).returncode == 0
+    build = cli("build", cwd=work)
+    assert build.returncode == 0, build.stdout + build.stderr
+    return work / "first.duckdb", first, build.stdout
+
+
+@pytest.fixture(scope="module")
+def warehouse(runs: tuple[Path, Path, str]) -> Path:
+    return runs[0]
 
 
 def test_orders_join_payments_lines_and_refunds(warehouse: Path) -> None:
@@ -117,3 +99,23 @@ def test_the_buyer_id_lands_only_as_its_salted_hash(warehouse: Path) -> None:
                                where channel_order_id in ('mp-o-0001', 'mp-o-0003')""") == [(expected,)]
     landed = query(warehouse, "select string_agg(_record::varchar, '') from raw.marketplace__orders")[0][0]
     assert "cust-7f3a" not in landed and "cust-91c2" not in landed
+
+
+def test_the_second_build_is_incremental(runs: tuple[Path, Path, str]) -> None:
+    output = runs[2]
+    assert "incremental build: 5 raw rows landed since the last build" in output
+
+
+def test_an_order_whose_payment_became_readable_reaches_the_marts(runs: tuple[Path, Path, str]) -> None:
+    db = runs[1]
+    assert query(db, """select channel_order_id, status, goods_amount, freight_amount, paid_amount from audit.fct_orders
+                        order by 1""") == [
+        ("mp-o-0001", "delivered", Decimal("69.90"), Decimal("24.70"), Decimal("94.60")),
+        ("mp-o-0002", "cancelled", Decimal("120.00"), Decimal("18.00"), Decimal("138.00")),
+        ("mp-o-0003", "shipped", Decimal("99.80"), Decimal("20.00"), Decimal("119.80")),
+        # 20.00 goods + 8.00 freight, paid 28.00 from the corrected export
+        ("mp-o-0004", "paid", Decimal("20.00"), Decimal("8.00"), Decimal("28.00")),
+    ]
+    # re-exported payments of the other orders are not counted twice: each order's payments come from the newest
+    # export holding it
+    assert query(db, "select count(*) from raw.marketplace__payments") == [(10,)]
