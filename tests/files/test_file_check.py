@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from orderlayer.core.config import ConfigError, Connection, Settings
+from orderlayer.core.config import ConfigError, Settings
 from orderlayer.core.sync import tap_env
 from orderlayer.taps.files.check import check_files
 from orderlayer.taps.files.mapping import load_mapping
@@ -117,7 +117,6 @@ def test_the_salt_is_needed_only_for_personal_data_to_hash(tmp_path: Path, monke
     assert not any(key.endswith("PII_SALT") for key in env)
     with pytest.raises(ConfigError, match="ORDERLAYER_PII_SALT is not set"):
         tap_env("mp", settings.connections["mp"], settings)
-    assert isinstance(settings.connections["mp"], Connection)
 
 
 def test_a_sync_refuses_a_mapping_that_does_not_fit_before_anything_lands(tmp_path: Path) -> None:
@@ -131,3 +130,25 @@ def test_a_sync_refuses_a_mapping_that_does_not_fit_before_anything_lands(tmp_pa
     assert "connections.mp: marketplace.yml does not fit its files; nothing was synced" in result.stderr
     assert "did you mean 'order_approved_at'?" in result.stderr
     assert not (tmp_path / "wh.duckdb").exists()
+
+
+def test_an_excel_lines_sheet_is_checked_by_its_header_row(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "itens"
+    book.active.append(["pedido", "sku", "qtd", "preco"])
+    book.active.append(["mp-o-0001", "prod-a1", 1, 49.9])
+    book.save(tmp_path / "items.xlsx")
+    data = yaml.safe_load((EXAMPLES / "marketplace.yml").read_text(encoding="utf-8"))
+    data["files"]["lines"] = {"path": "items.xlsx", "format": "xlsx", "sheet": "itens"}
+    data["line_columns"] = {"channel_order_id": "pedido", "sku_id": "sku", "quantity": "qtd", "unit_price": "preço"}
+    del data["columns"]["freight_amount"]  # read from the example's items, which this sheet replaces
+    shutil.copytree(EXAMPLES / "marketplace", tmp_path / "marketplace")
+    path = tmp_path / "m.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = check_files(load_mapping(path), tmp_path)
+    assert result.errors == [
+        "line_columns.unit_price: column 'preço' is not in the header of items.xlsx (lines); did you mean 'preco'?",
+    ]
+    assert ("lines", "items.xlsx", 1) in result.files
