@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.files.marketplace import SALT, cli, query, synced_and_built
+from tests.files.support import SALT, cli, query, synced_and_built
 
 
 def utc(*args: int) -> datetime:

@@ -1,5 +1,5 @@
-"""The marketplace file-source example (docs/examples/file-source/marketplace.yml) run through the CLI, shared by
-the tests that build it."""
+"""Helpers of the file-source tests: reading a warehouse, and the marketplace example
+(docs/examples/file-source/marketplace.yml) synced and built through the CLI."""
 
 from __future__ import annotations
 
