@@ -170,3 +170,15 @@
     select 1
     {%- endif -%}
 {%- endmacro %}
+
+{#- pre_hook of a model keyed by raw version whose rows name their order by (channel, shop_id, channel_order_id):
+    every row of the orders in scope is removed first (a restaged version can stop being quarantined). -#}
+{% macro delete_orders_in_scope(scope_model) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as t
+    where exists (select 1 from {{ ref(scope_model) }} as s
+                  where s.channel = t.channel and s.shop_id = t.shop_id and s.channel_order_id = t.channel_order_id)
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}

@@ -119,3 +119,5 @@ def test_an_order_whose_payment_became_readable_reaches_the_marts(runs: tuple[Pa
     # re-exported payments of the other orders are not counted twice: each order's payments come from the newest
     # export holding it
     assert query(db, "select count(*) from raw.marketplace__payments") == [(10,)]
+    # its version is no longer quarantined: the quarantine row goes with the incremental build, as a full one has none
+    assert query(db, "select count(*) from quarantine.quarantine_orders where channel_order_id = 'mp-o-0004'") == [(0,)]
