@@ -110,8 +110,8 @@ def build_cmd(
     what landed since the last build, unless a seed, var or model changed (docs/incremental.md)."""
     settings = _settings(config, db)
     try:
-        with console.status("dbt build"):
-            outcome = build(settings, settings.database, full_refresh=full_refresh)
+        with ProgressView(console, err) as view, view.stage("dbt build"):
+            outcome = build(settings, settings.database, full_refresh=full_refresh, on_node=view.dbt_node)
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc)) from exc
     console.print(outcome.reason)
@@ -136,7 +136,8 @@ def check_cmd(
     settings = _settings(config, db)
     run_id = new_run_id()
     try:
-        result = check(settings, settings.database, run_id)
+        with ProgressView(console, err) as view, view.stage("checking"):
+            result = check(settings, settings.database, run_id, on_node=view.dbt_node)
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc)) from exc
     print_check(result, fmt, console)
@@ -159,7 +160,8 @@ def publish_cmd(
         return
     run_id = new_run_id()
     try:
-        result = check(settings, settings.database, run_id)
+        with ProgressView(console, err) as view, view.stage("checking"):
+            result = check(settings, settings.database, run_id, on_node=view.dbt_node)
         print_check(result, Format.table, console)
         if result.verdict == "red":
             raise _fail("red gate failed: published is unchanged")
@@ -294,7 +296,8 @@ def report_cmd(
 ) -> None:
     """Data-quality report: lights per gate and channel, freshness, quarantine, trends over runs."""
     from orderlayer.core.history import NoRunsError
-    from orderlayer.core.report import build_report, default_output, print_summary, write_html
+    from orderlayer.cli.output import print_report_summary
+    from orderlayer.core.report import build_report, default_output, write_html
 
     if fmt not in ("html", "json"):
         raise _fail("--format takes html or json", 2)
@@ -311,7 +314,7 @@ def report_cmd(
             console.file.write(text)
         return
     path = write_html(data, output or default_output(settings.database, data.run_id))
-    print_summary(data, console, path)
+    print_report_summary(data, console, path)
 
 
 # --- consumers ------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Rendering query results as a rich table, CSV, JSON or Parquet, and a check's verdict."""
+"""Rendering query results as a rich table, CSV, JSON or Parquet, and a check's or a report's summary:
+compact in a pipe (tens of lines whatever the channel count), a table fitted to the width on a terminal."""
 
 from __future__ import annotations
 
@@ -9,15 +10,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from collections import Counter
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
     from orderlayer.expectations.publish import PublishResult
+    from orderlayer.core.history import ReportData
     from orderlayer.core.pipeline import CheckResult
 
 
@@ -95,20 +100,118 @@ def _numeric(rows: Sequence[Sequence[Any]], index: int) -> bool:
     return False
 
 
+class LightLike(Protocol):
+    """A gate's light for one channel: the gate runner's GateResult and the report's Light both are one."""
+
+    gate_id: str
+    channel: str | None
+    colour: str
+    failing_count: int
+    examples: list[str]
+    description: str
+
+
+#: at most this many non-green lights are listed one per line (the rest: --format json, or the report)
+LIGHT_LINES = 20
+_STYLE = {"green": "green", "yellow": "yellow", "red": "red"}
+
+
+def print_lights(
+    lights: Sequence[LightLike], console: Console, examples: Callable[[LightLike], list[str]] | None = None
+) -> None:
+    """The gates, grouped: one count line; on a terminal a table of one row per gate (its worst light and
+    which channels are not green); then each non-green light on one line (at most LIGHT_LINES).
+
+    Off a terminal nothing is drawn as a table: a pipe or a log gets lines that never wrap into each other."""
+    counts = Counter(li.colour for li in lights)
+    gates = sorted({li.gate_id for li in lights}, key=_gate_order)
+    channels = {li.channel for li in lights}
+    console.print(
+        f"gates: {len(gates)} gates x {len(channels)} channel(s) · "
+        + ", ".join(f"[{_STYLE[c]}]{counts[c]:,} {c}[/]" for c in ("green", "yellow", "red")),
+        highlight=False,
+    )
+    if console.is_terminal:
+        table = Table(title=None, show_lines=False, expand=False)
+        for column, justify in (("gate", "left"), ("light", "left"), ("green", "right"), ("not green (failing)", "left"), ("what", "left")):
+            table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        for gate in gates:
+            of_gate = [li for li in lights if li.gate_id == gate]
+            worst = max((li.colour for li in of_gate), key=("green", "yellow", "red").index)
+            bad = [li for li in of_gate if li.colour != "green"]
+            table.add_row(
+                gate,
+                f"[{_STYLE[worst]}]● {worst}[/]",
+                str(len(of_gate) - len(bad)),
+                ", ".join(f"[{_STYLE[li.colour]}]{escape(li.channel or '(none)')}[/] {li.failing_count:,}" for li in bad),
+                escape(of_gate[0].description),
+            )
+        console.print(table)
+    bad = [li for li in lights if li.colour != "green"]
+    for light in bad[:LIGHT_LINES]:
+        shown = (examples or (lambda li: li.examples))(light)[:3]
+        console.print(
+            f"[{_STYLE[light.colour]}]{light.gate_id} {escape(light.channel or '(none)')}[/]: {light.colour}, "
+            f"{light.failing_count:,} failing" + (f" · e.g. {escape(', '.join(shown))}" if shown else ""),
+            highlight=False,
+            soft_wrap=True,
+        )
+    if len(bad) > LIGHT_LINES:
+        console.print(f"… {len(bad) - LIGHT_LINES} more non-green light(s): see the report or --format json", highlight=False)
+
+
+def _gate_order(gate_id: str) -> tuple[int, int]:
+    return (0 if gate_id.startswith("R") else 1, int(gate_id[1:]) if gate_id[1:].isdigit() else 99)
+
+
 def print_check(result: CheckResult, fmt: Format, console: Console) -> None:
-    """A check's verdict: the gate lights and the failing dbt tests as a table (or the whole result as JSON)."""
+    """A check's verdict: the gates grouped, the non-green ones and the failing dbt tests (or everything as JSON)."""
     if fmt is Format.json:
         console.file.write(json.dumps(result.to_dict(), indent=2, default=str, ensure_ascii=False) + "\n")
         return
-    rows = [
-        (g.gate_id, g.colour, g.channel or "(all)", g.failing_count, ", ".join(g.examples[:3]), g.description)
-        for g in result.gates.results
-    ]
-    rows += [("dbt", t["colour"], "(all)", t["failures"] or 0, "", t["test"]) for t in result.dbt_tests if t["colour"] != "green"]
-    render(["gate", "light", "channel", "failing", "examples", "what"], rows, fmt, console, title="Gates")
-    colour = {"green": "green", "yellow": "yellow", "red": "red"}[result.verdict]
-    passed = sum(1 for t in result.dbt_tests if t["colour"] == "green")
-    console.print(f"dbt tests: {passed}/{len(result.dbt_tests)} passed · verdict: [bold {colour}]{result.verdict.upper()}[/]")
+    print_lights(result.gates.results, console)
+    failing = [t for t in result.dbt_tests if t["colour"] != "green"]
+    passed = len(result.dbt_tests) - len(failing)
+    console.print(f"dbt tests: {passed:,}/{len(result.dbt_tests):,} passed", highlight=False)
+    for t in failing[:LIGHT_LINES]:
+        console.print(f"[{_STYLE[t['colour']]}]dbt {escape(t['test'])}[/]: {t['status']}, {t['failures'] or 0:,} failing", highlight=False, soft_wrap=True)
+    if len(failing) > LIGHT_LINES:
+        console.print(f"… {len(failing) - LIGHT_LINES} more dbt test(s) not passing: --format json lists them", highlight=False)
+    console.print(f"verdict: [bold {_STYLE[result.verdict]}]{result.verdict.upper()}[/]", highlight=False)
+
+
+def example_ids(light: LightLike) -> list[str]:
+    """A light's examples as the platform names them (shop/order id) where the report found them, else its keys."""
+    ids = getattr(light, "order_ids", None) or []
+    return [f"{o['shop_id']}/{o['order_id']}" if o.get("order_id") else o["key"] for o in ids] or light.examples
+
+
+def print_report_summary(data: ReportData, console: Console, path: Path | None = None) -> None:
+    """The terminal version of the report: the gates grouped, freshness and quarantine in a line each, the
+    verdict, and where the page is."""
+    console.print(f"run {data.run_id} · checked {data.checked_at.strftime('%Y-%m-%d %H:%M:%S UTC')}", highlight=False)
+    print_lights(data.lights, console, examples=example_ids)
+    stale = [f for f in data.freshness if f["colour"] != "green"]
+    if data.freshness:
+        console.print(
+            f"freshness: {len(data.freshness) - len(stale)} of {len(data.freshness)} source(s) fresh"
+            + "".join(f"; [{_STYLE[f['colour']]}]{escape(f['source'])} {f['status']}[/]" for f in stale[:5]),
+            highlight=False,
+            soft_wrap=True,
+        )
+    quarantined = sum(q["records"] for q in data.quarantine)
+    console.print(
+        f"quarantine: {quarantined:,} record(s)" + (f", top reason: {escape(data.quarantine[0]['reason'])}" if data.quarantine else ""),
+        highlight=False,
+        soft_wrap=True,
+    )
+    published = f"published version {data.published['version']}" if data.published else "nothing published yet"
+    console.print(f"verdict: [bold {_STYLE[data.verdict]}]{data.verdict.upper()}[/] · {published}", highlight=False)
+    # paths on one line, however narrow the terminal: a wrapped path cannot be copied or clicked
+    if path is not None:
+        console.print(f"report: {path}", soft_wrap=True, highlight=False)
+    if data.data_docs:
+        console.print(f"GX Data Docs: {data.data_docs}", soft_wrap=True, highlight=False)
 
 
 def published_line(published: PublishResult) -> str:

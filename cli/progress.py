@@ -1,15 +1,20 @@
-"""How a sync or a run looks in the terminal: a rich bar per connection, a spinner per stage, a summary."""
+"""How a sync or a run looks: on a terminal a rich bar per connection and a spinner per stage counting dbt's
+nodes; in a pipe or a log, one line per connection and per stage. Progress goes to stderr, results to stdout."""
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from types import TracebackType
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.status import Status
 
 from orderlayer.cli.output import Format, print_check
+from orderlayer.core.dbt import DbtNode
 from orderlayer.core.incremental import BuildOutcome
 from orderlayer.core.pipeline import CheckResult
 from orderlayer.core.sync import SyncResult
@@ -31,8 +36,12 @@ class ProgressView:
             TimeElapsedColumn(),
             console=err,
             transient=False,
+            disable=not err.is_terminal,  # off a terminal syncs_finished's one line per connection says it all
         )
         self._tasks: dict[str, TaskID] = {}
+        self._status: Status | None = None
+        self._stage = ""
+        self._nodes = 0
 
     def __enter__(self) -> ProgressView:
         return self
@@ -66,8 +75,29 @@ class ProgressView:
                 + (f"\n  {r.error}\n  log: {r.log_path}" if r.error else "")
             )
 
-    def stage(self, name: str) -> AbstractContextManager[object]:
-        return self._out.status(name)
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """A spinner while the stage runs (on a terminal), then one line: how long, how many dbt nodes."""
+        self._stage, self._nodes = name, 0
+        started = time.monotonic()
+        try:
+            if self._err.is_terminal:
+                with self._err.status(name) as status:
+                    self._status = status
+                    yield
+            else:
+                yield
+        finally:
+            self._status = None
+        nodes = f", {self._nodes:,} dbt nodes" if self._nodes else ""
+        self._err.print(f"{name}: done in {time.monotonic() - started:.0f} s{nodes}", highlight=False)
+
+    def dbt_node(self, node: DbtNode) -> None:
+        """dbt's node events during a stage: the spinner shows dbt's own "i of n" and the node's name."""
+        if node.status is not None:
+            self._nodes += 1
+        if self._status is not None:
+            self._status.update(f"{self._stage} · {node.index:,} of {node.total:,} · {node.name}")
 
     def built(self, outcome: BuildOutcome) -> None:
         self._out.print(outcome.reason)

@@ -3,6 +3,7 @@ publish — and `run` itself."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from orderlayer.core import ops
 from orderlayer.core.config import ConfigError, Settings
-from orderlayer.core.dbt import run_dbt
+from orderlayer.core.dbt import DbtNode, run_dbt
 from orderlayer.core.sync import SyncProgress, SyncResult, sync_all
 
 if TYPE_CHECKING:  # Great Expectations is imported only when gates run (it takes seconds to import)
@@ -37,7 +38,9 @@ class StageError(Exception):
     """A stage that could not run (as opposed to data that failed a gate)."""
 
 
-def build(settings: Settings, db: Path, full_refresh: bool = False) -> BuildOutcome:
+def build(
+    settings: Settings, db: Path, full_refresh: bool = False, on_node: Callable[[DbtNode], None] | None = None
+) -> BuildOutcome:
     """Seeds and models into staging/audit/quarantine, incrementally where it can (core/incremental.py); tests
     run in `check`. The outcome's `reason` is the one line saying what was rebuilt and why.
 
@@ -57,7 +60,7 @@ def build(settings: Settings, db: Path, full_refresh: bool = False) -> BuildOutc
     from orderlayer.core.incremental import build as incremental_build
 
     try:
-        return incremental_build(settings, db, full_refresh=full_refresh)
+        return incremental_build(settings, db, full_refresh=full_refresh, on_node=on_node)
     except BuildFailed as exc:
         raise StageError(str(exc)) from exc
 
@@ -80,11 +83,17 @@ def _worst(*verdicts: str) -> str:
     return max(verdicts, key=VERDICTS.index)
 
 
-def check(settings: Settings, db: Path, run_id: str, now: datetime | None = None) -> CheckResult:
+def check(
+    settings: Settings,
+    db: Path,
+    run_id: str,
+    now: datetime | None = None,
+    on_node: Callable[[DbtNode], None] | None = None,
+) -> CheckResult:
     """Judge audit as it stands: dbt's data tests (error = red, warn = yellow), dbt source freshness (Y1)
     and the GX gates; one verdict, recorded in ops.check_runs."""
     # unit tests prove the model logic on fixed inputs (the test suite runs them); check judges the data
-    tests = run_dbt(["test", "--exclude-resource-type", "unit_test"], settings, db)
+    tests = run_dbt(["test", "--exclude-resource-type", "unit_test"], settings, db, on_node=on_node)
     if not tests.results and not tests.ok:
         raise StageError(f"dbt test could not run: {tests.log_tail}")
     dbt_items = [
@@ -148,6 +157,8 @@ class RunProgress(SyncProgress, Protocol):
 
     def built(self, outcome: BuildOutcome) -> None: ...
 
+    def dbt_node(self, node: DbtNode) -> None: ...
+
 
 @dataclass
 class RunResult:
@@ -181,11 +192,11 @@ def run(
         if any(s.status != "ok" for s in syncs):
             raise StageError("a sync failed; nothing was built or published (raw keeps what was committed)")
         with progress.stage("dbt build"):
-            built = build(settings, db)
+            built = build(settings, db, on_node=progress.dbt_node)
         progress.built(built)
         detail["build"] = built.reason
         with progress.stage("checking gates"):
-            result = check(settings, db, run_id, now=now)
+            result = check(settings, db, run_id, now=now, on_node=progress.dbt_node)
         progress.checked(result)
         detail["check"] = result.to_dict()
         if result.verdict == "red":

@@ -19,9 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, select_autoescape
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from orderlayer.core.charts import channel_colours as colours_of, line_chart, stacked_bars, write_plotly_js
 from orderlayer.core.history import TREND_METRICS, Light, ReportData, load_report
@@ -182,44 +179,3 @@ def write_report(
     path = write_html(data, out_dir / f"report-{data.run_id}.html")
     write_html(data, out_dir / "latest.html")
     return path
-
-
-def print_summary(data: ReportData, console: Console, path: Path | None = None) -> None:
-    """The terminal version: a light per gate and channel, what needs attention, where the page is."""
-    console.print(f"run {data.run_id} · checked {data.checked_at.strftime('%Y-%m-%d %H:%M:%S UTC')}")
-    table = Table(title="Gates", caption="● light · failing count", show_lines=False)
-    table.add_column("gate")
-    for channel in data.channels:
-        table.add_column(channel or "(no channel)", justify="right")
-    for gate in data.gates:
-        cells = []
-        for channel in data.channels:
-            light = data.light(gate["id"], channel)
-            # the colour's name too where it matters: logs and pipes carry no colour
-            label = "" if light is None or light.colour == "green" else f" {light.colour}"
-            cells.append("" if light is None else f"[{_rich(light.colour)}]●{label}[/] {light.failing_count:,}")
-        table.add_row(gate["id"], *cells)
-    console.print(table)
-    for light in data.lights:
-        if light.colour != "green":
-            examples = ", ".join(light.examples[:3])
-            console.print(
-                f"[{_rich(light.colour)}]{light.gate_id} {light.channel or ''}[/]: {light.failing_count:,} failing"
-                + (f" · {light.example_key} e.g. {examples}" if examples else "")
-                + (f" · {light.note}" if light.note else "")
-            )
-    for f in data.freshness:
-        console.print(f"freshness {f['source']}: [{_rich(f['colour'])}]{f['status']}[/] ({_minutes(f['age_seconds'])} old)")
-    quarantined = sum(q["records"] for q in data.quarantine)
-    console.print(f"quarantine: {quarantined:,} record(s)" + (f", top reason: {data.quarantine[0]['reason']}" if data.quarantine else ""))
-    published = f"published version {data.published['version']}" if data.published else "nothing published yet"
-    console.print(f"verdict: [bold {_rich(data.verdict)}]{data.verdict.upper()}[/] · {published}")
-    # paths on one line, however narrow the terminal: a wrapped path cannot be copied or clicked
-    if path is not None:
-        console.print(f"report: {path}", soft_wrap=True)
-    if data.data_docs:
-        console.print(f"GX Data Docs: {data.data_docs}", soft_wrap=True)
-
-
-def _rich(colour: str) -> str:
-    return {"green": "green", "yellow": "yellow", "red": "red"}.get(colour, "white")
