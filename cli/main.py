@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from orderlayer.cli.output import Format, print_check, published_line, render
+from orderlayer.cli.output import Format, print_check, print_run_json, published_line, render
 from orderlayer.cli.progress import ProgressView
 from orderlayer.cli.teardown import quiet_native_teardown
 from orderlayer.core import pipeline
@@ -176,23 +176,30 @@ def run_cmd(
     db: DbOption = None,
     config: ConfigOption = None,
     fail_on: Annotated[str, typer.Option("--fail-on", help="red (default) or yellow")] = "red",
+    fmt: Annotated[Format, typer.Option("--format", help="table (a summary) or json (everything, on stdout)")] = Format.table,
 ) -> None:
     """The main job: sync → build → check → publish."""
+    if fmt not in (Format.table, Format.json):
+        raise _fail("--format takes table or json", 2)
     settings = _settings(config, db)
     if not settings.connections:
         raise _fail(f"no connections in {config or CONFIG_FILE}; run `orderlayer init` and add one", 2)
-    outcome = _run(settings)
+    outcome = _run(settings, fmt=fmt)
     _verdict_exit(outcome.verdict, fail_on)
 
 
-def _run(settings: Settings, end_date: datetime | None = None, now: datetime | None = None) -> pipeline.RunResult:
+def _run(
+    settings: Settings, end_date: datetime | None = None, now: datetime | None = None, fmt: Format = Format.table
+) -> pipeline.RunResult:
     """`core.pipeline.run`, drawn. Raises typer.Exit on failure (not on a red verdict)."""
     try:
-        with ProgressView(console, err) as view:
+        with ProgressView(console, err, results=fmt is not Format.json) as view:
             outcome = pipeline.run(settings, view, end_date=end_date, now=now)
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc), 2 if isinstance(exc, ConfigError) else 1) from exc
-    if outcome.published is None:
+    if fmt is Format.json:
+        print_run_json(outcome, console)
+    elif outcome.published is None:
         err.print("[bold red]red gate failed[/]: published is unchanged")
     else:
         console.print(f"{published_line(outcome.published)} ({outcome.verdict})")

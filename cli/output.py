@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -20,10 +21,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from orderlayer.core.history import gate_order
+
 if TYPE_CHECKING:
     from orderlayer.expectations.publish import PublishResult
     from orderlayer.core.history import ReportData
-    from orderlayer.core.pipeline import CheckResult
+    from orderlayer.core.pipeline import CheckResult, RunResult
 
 
 class Format(str, Enum):
@@ -124,7 +127,7 @@ def print_lights(
 
     Off a terminal nothing is drawn as a table: a pipe or a log gets lines that never wrap into each other."""
     counts = Counter(li.colour for li in lights)
-    gates = sorted({li.gate_id for li in lights}, key=_gate_order)
+    gates = sorted({li.gate_id for li in lights}, key=gate_order)
     channels = {li.channel for li in lights}
     console.print(
         f"gates: {len(gates)} gates x {len(channels)} channel(s) · "
@@ -158,10 +161,6 @@ def print_lights(
         )
     if len(bad) > LIGHT_LINES:
         console.print(f"… {len(bad) - LIGHT_LINES} more non-green light(s): see the report or --format json", highlight=False)
-
-
-def _gate_order(gate_id: str) -> tuple[int, int]:
-    return (0 if gate_id.startswith("R") else 1, int(gate_id[1:]) if gate_id[1:].isdigit() else 99)
 
 
 def print_check(result: CheckResult, fmt: Format, console: Console) -> None:
@@ -212,6 +211,18 @@ def print_report_summary(data: ReportData, console: Console, path: Path | None =
         console.print(f"report: {path}", soft_wrap=True, highlight=False)
     if data.data_docs:
         console.print(f"GX Data Docs: {data.data_docs}", soft_wrap=True, highlight=False)
+
+
+def print_run_json(outcome: RunResult, console: Console) -> None:
+    """`run --format json`: the syncs, the whole check and what publish did, as one document."""
+    document = {
+        "run_id": outcome.run_id,
+        "verdict": outcome.verdict,
+        "syncs": [asdict(s) for s in outcome.syncs],
+        "check": outcome.check.to_dict(),
+        "published": None if outcome.published is None else asdict(outcome.published),
+    }
+    console.file.write(json.dumps(document, indent=2, default=str, ensure_ascii=False) + "\n")
 
 
 def published_line(published: PublishResult) -> str:

@@ -25,8 +25,10 @@ class ProgressView:
 
     Use as a context manager: the bars are stopped however the sync ends."""
 
-    def __init__(self, out: Console, err: Console) -> None:
+    def __init__(self, out: Console, err: Console, results: bool = True) -> None:
+        """`results`: print the check's summary when it is known (off for --format json: one document)."""
         self._out = out
+        self._results = results
         self._err = err
         self._bars = Progress(
             SpinnerColumn(),
@@ -64,16 +66,23 @@ class ProgressView:
 
     def sync_finished(self, result: SyncResult) -> None:
         self._bars.update(self._tasks[result.connection], total=max(result.records_read, 1), completed=result.records_read)
+        if not self._err.is_terminal:  # a log gets each connection's line as it finishes
+            self._sync_line(result)
 
     def syncs_finished(self, results: list[SyncResult]) -> None:
         self._stop()
-        for r in results:
-            style = "green" if r.status == "ok" else "red"
-            self._err.print(
-                f"[{style}]{r.connection}: {r.status}[/] — {r.records_read:,} records read, {r.rows_added:,} new raw rows; "
-                f"bookmark {bookmark_text(r.bookmark_before)} → {bookmark_text(r.bookmark_after)}"
-                + (f"\n  {r.error}\n  log: {r.log_path}" if r.error else "")
-            )
+        if self._err.is_terminal:  # below the bars, once they stop
+            for r in results:
+                self._sync_line(r)
+
+    def _sync_line(self, r: SyncResult) -> None:
+        style = "green" if r.status == "ok" else "red"
+        self._err.print(
+            f"[{style}]{r.connection}: {r.status}[/] — {r.records_read:,} records read, {r.rows_added:,} new raw rows; "
+            f"bookmark {bookmark_text(r.bookmark_before)} → {bookmark_text(r.bookmark_after)}"
+            + (f"\n  {r.error}\n  log: {r.log_path}" if r.error else ""),
+            soft_wrap=True,
+        )
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -103,7 +112,8 @@ class ProgressView:
         self._out.print(outcome.reason)
 
     def checked(self, result: CheckResult) -> None:
-        print_check(result, Format.table, self._out)
+        if self._results:
+            print_check(result, Format.table, self._out)
 
 
 def bookmark_text(state: dict | None) -> str:
