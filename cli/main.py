@@ -137,7 +137,7 @@ def check_cmd(
     run_id = new_run_id()
     try:
         with ProgressView(console, err) as view, view.stage("checking"):
-            result = check(settings, settings.database, run_id, on_node=view.dbt_node)
+            result = check(settings, settings.database, run_id, on_node=view.dbt_node, on_step=view.step)
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc)) from exc
     print_check(result, fmt, console)
@@ -161,7 +161,7 @@ def publish_cmd(
     run_id = new_run_id()
     try:
         with ProgressView(console, err) as view, view.stage("checking"):
-            result = check(settings, settings.database, run_id, on_node=view.dbt_node)
+            result = check(settings, settings.database, run_id, on_node=view.dbt_node, on_step=view.step)
         print_check(result, Format.table, console)
         if result.verdict == "red":
             raise _fail("red gate failed: published is unchanged")

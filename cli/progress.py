@@ -101,6 +101,11 @@ class ProgressView:
         nodes = f", {self._nodes:,} dbt nodes" if self._nodes else ""
         self._err.print(f"{name}: done in {time.monotonic() - started:.0f} s{nodes}", highlight=False)
 
+    def step(self, text: str) -> None:
+        """A named part of the stage (dbt source freshness, GX gates) on the spinner."""
+        if self._status is not None:
+            self._status.update(f"{self._stage} · {text}")
+
     def dbt_node(self, node: DbtNode) -> None:
         """dbt's node events during a stage: the spinner shows dbt's own "i of n" and the node's name."""
         if node.status is not None:

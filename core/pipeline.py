@@ -89,10 +89,13 @@ def check(
     run_id: str,
     now: datetime | None = None,
     on_node: Callable[[DbtNode], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> CheckResult:
     """Judge audit as it stands: dbt's data tests (error = red, warn = yellow), dbt source freshness (Y1)
     and the GX gates; one verdict, recorded in ops.check_runs."""
     # unit tests prove the model logic on fixed inputs (the test suite runs them); check judges the data
+    step = on_step or (lambda _: None)  # what the progress shows: dbt tests, freshness, GX gates
+    step("dbt tests")
     tests = run_dbt(["test", "--exclude-resource-type", "unit_test"], settings, db, on_node=on_node)
     if not tests.results and not tests.ok:
         raise StageError(f"dbt test could not run: {tests.log_tail}")
@@ -111,7 +114,9 @@ def check(
 
     try:
         # Y1 (freshness) is dbt's judgement of the sources; the runner folds it into the gate verdict.
+        step("dbt source freshness")
         freshness = source_freshness(settings, db)
+        step("GX gates")
         gates = run_gates(db, settings.gates, run_id, now=now, context=gate_context(settings), freshness=freshness)
     except (FreshnessError, GateRunError) as exc:
         raise StageError(str(exc)) from exc
@@ -159,6 +164,8 @@ class RunProgress(SyncProgress, Protocol):
 
     def dbt_node(self, node: DbtNode) -> None: ...
 
+    def step(self, text: str) -> None: ...
+
 
 @dataclass
 class RunResult:
@@ -196,7 +203,7 @@ def run(
         progress.built(built)
         detail["build"] = built.reason
         with progress.stage("checking gates"):
-            result = check(settings, db, run_id, now=now, on_node=progress.dbt_node)
+            result = check(settings, db, run_id, now=now, on_node=progress.dbt_node, on_step=progress.step)
         progress.checked(result)
         detail["check"] = result.to_dict()
         if result.verdict == "red":
