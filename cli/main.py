@@ -140,7 +140,7 @@ def check_cmd(
             result = check(settings, settings.database, run_id, on_node=view.dbt_node, on_step=view.step)
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc)) from exc
-    print_check(result, fmt, console)
+    print_check(result, fmt, console, settings.database)
     _verdict_exit(result.verdict, fail_on)
 
 
@@ -162,7 +162,7 @@ def publish_cmd(
     try:
         with ProgressView(console, err) as view, view.stage("checking"):
             result = check(settings, settings.database, run_id, on_node=view.dbt_node, on_step=view.step)
-        print_check(result, Format.table, console)
+        print_check(result, Format.table, console, settings.database)
         if result.verdict == "red":
             raise _fail("red gate failed: published is unchanged")
         published = publish_checked(settings.database, run_id, result, settings.publish.keep_versions)
@@ -193,7 +193,7 @@ def _run(
 ) -> pipeline.RunResult:
     """`core.pipeline.run`, drawn. Raises typer.Exit on failure (not on a red verdict)."""
     try:
-        with ProgressView(console, err, results=fmt is not Format.json) as view:
+        with ProgressView(console, err, results=fmt is not Format.json, db=settings.database) as view:
             outcome = pipeline.run(settings, view, end_date=end_date, now=now)
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc), 2 if isinstance(exc, ConfigError) else 1) from exc

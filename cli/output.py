@@ -19,9 +19,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 
-from orderlayer.core.history import gate_order
+from orderlayer.core.history import ORDER_KEYS, gate_order, platform_ids
 
 if TYPE_CHECKING:
     from orderlayer.expectations.publish import PublishResult
@@ -78,7 +79,11 @@ def render(
             rich_table.add_column(column, justify="right" if _numeric(rows, columns.index(column)) else "left")
         for row in rows:
             rich_table.add_row(*(_text(v) for v in row))
-        console.print(rich_table)
+        if console.is_terminal:
+            console.print(rich_table)
+        else:  # a pipe or a log has no width to fit: print each column whole, never "orders_…"
+            natural = Measurement.get(console, console.options.update(width=10_000), rich_table).maximum
+            Console(file=console.file, width=max(natural, console.width), no_color=console.no_color).print(rich_table)
         return
     if fmt is Format.csv:
         buffer = io.StringIO()
@@ -163,12 +168,21 @@ def print_lights(
         console.print(f"… {len(bad) - LIGHT_LINES} more non-green light(s): see the report or --format json", highlight=False)
 
 
-def print_check(result: CheckResult, fmt: Format, console: Console) -> None:
-    """A check's verdict: the gates grouped, the non-green ones and the failing dbt tests (or everything as JSON)."""
+def print_check(result: CheckResult, fmt: Format, console: Console, db: Path | None = None) -> None:
+    """A check's verdict: the gates grouped, the non-green ones and the failing dbt tests (or everything as JSON).
+    With `db`, examples are shown by the platform's shop/order id (the JSON keeps the keys, as recorded)."""
     if fmt is Format.json:
         console.file.write(json.dumps(result.to_dict(), indent=2, default=str, ensure_ascii=False) + "\n")
         return
-    print_lights(result.gates.results, console)
+    examples = None
+    if db is not None:
+        bad = [r for r in result.gates.results if r.colour != "green" and r.example_key in ORDER_KEYS]
+        found = platform_ids(db, sorted({e for r in bad for e in r.examples}))
+
+        def examples(light: LightLike) -> list[str]:
+            return [f"{found[e][0]}/{found[e][1]}" if e in found else e for e in light.examples]
+
+    print_lights(result.gates.results, console, examples=examples)
     failing = [t for t in result.dbt_tests if t["colour"] != "green"]
     passed = len(result.dbt_tests) - len(failing)
     console.print(f"dbt tests: {passed:,}/{len(result.dbt_tests):,} passed", highlight=False)

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from pathlib import Path
 from types import TracebackType
 
 from rich.console import Console
@@ -25,10 +26,12 @@ class ProgressView:
 
     Use as a context manager: the bars are stopped however the sync ends."""
 
-    def __init__(self, out: Console, err: Console, results: bool = True) -> None:
-        """`results`: print the check's summary when it is known (off for --format json: one document)."""
+    def __init__(self, out: Console, err: Console, results: bool = True, db: Path | None = None) -> None:
+        """`results`: print the check's summary when it is known (off for --format json: one document);
+        `db`: the warehouse its examples' order ids are looked up in."""
         self._out = out
         self._results = results
+        self._db = db
         self._err = err
         self._bars = Progress(
             SpinnerColumn(),
@@ -118,7 +121,7 @@ class ProgressView:
 
     def checked(self, result: CheckResult) -> None:
         if self._results:
-            print_check(result, Format.table, self._out)
+            print_check(result, Format.table, self._out, self._db)
 
 
 def bookmark_text(state: dict | None) -> str:

@@ -110,11 +110,12 @@ OnNode = Callable[[DbtNode], None]
 def _node_event(event: dict) -> DbtNode | None:
     """dbt's start line and result events (LogStartLine, LogModelResult, LogTestResult, …) of one node."""
     data, name = event.get("data") or {}, (event.get("info") or {}).get("name", "")
-    if "index" not in data or "total" not in data or not (name == "LogStartLine" or name.endswith("Result")):
+    total = data.get("total", data.get("num_models"))  # LogTestResult calls the total num_models
+    if "index" not in data or total is None or not (name == "LogStartLine" or name.endswith("Result")):
         return None
     node = data.get("node_info") or {}
     status = None if name == "LogStartLine" else str(data.get("status") or node.get("node_status") or "done")
-    return DbtNode(int(data["index"]), int(data["total"]), node.get("node_name") or data.get("description", ""), status)
+    return DbtNode(int(data["index"]), int(total), node.get("node_name") or data.get("description", ""), status)
 
 
 def run_dbt(args: list[str], settings: Settings, db_path: Path, on_node: OnNode | None = None) -> DbtResult:

@@ -350,13 +350,24 @@ def _gate_history(
 
 
 #: example keys that stand for an order (Y4's days and Y1's sources do not)
-_ORDER_KEYS = ("order_key", "raw_record_id")
+ORDER_KEYS = ("order_key", "raw_record_id")
+
+
+def platform_ids(db: Path, keys: list[str]) -> dict[str, tuple[str, str]]:
+    """order_key or raw record hash → (shop_id, the platform's order id), for the keys still in `db`."""
+    if not keys:
+        return {}
+    con = connect(db, read_only=True)
+    try:
+        return _order_ids(con, keys)
+    finally:
+        con.close()
 
 
 def _with_order_ids(con: duckdb.DuckDBPyConnection, lights: list[Light]) -> list[Light]:
     """Each light's examples with the platform's own shop and order id beside the (hash) key, looked up
     in the marts, quarantine and raw as they stand now."""
-    keys = sorted({e for li in lights if li.example_key in _ORDER_KEYS for e in li.examples})
+    keys = sorted({e for li in lights if li.example_key in ORDER_KEYS for e in li.examples})
     found = _order_ids(con, keys) if keys else {}
     return [
         replace(
@@ -366,7 +377,7 @@ def _with_order_ids(con: duckdb.DuckDBPyConnection, lights: list[Light]) -> list
                 for e in li.examples
             ],
         )
-        if li.example_key in _ORDER_KEYS
+        if li.example_key in ORDER_KEYS
         else li
         for li in lights
     ]

@@ -7,6 +7,7 @@ import io
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 from rich.console import Console
 
 from orderlayer.cli.output import LIGHT_LINES, Format, print_check
@@ -53,6 +54,21 @@ def test_a_check_of_30_channels_is_a_few_lines_in_a_pipe() -> None:
     ]
 
 
+def test_examples_read_as_the_platforms_order_ids_when_the_warehouse_has_them(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE SCHEMA audit")
+    con.execute("CREATE TABLE audit.fct_orders (order_key VARCHAR, shop_id VARCHAR, channel_order_id VARCHAR, raw_record_id VARCHAR)")
+    con.execute("INSERT INTO audit.fct_orders VALUES ('key-R1-4', '7784061', '6931234567', 'raw-1')")
+    con.close()
+    result = _check(30, {("R1", 4): "red", ("Y2", 5): "yellow"})
+    console, buffer = _console(terminal=False)
+    print_check(result, Format.table, console, db)
+    lines = buffer.getvalue().splitlines()
+    # found: shop/order id; not in the warehouse (any more): the key as recorded
+    assert lines[1:3] == ["R1 channel_04: red, 3 failing · e.g. 7784061/6931234567", "Y2 channel_05: yellow, 3 failing · e.g. key-Y2-5"]
+
+
 def test_many_non_green_lights_are_capped() -> None:
     bad = {(gate, c): "yellow" for gate in ("Y2", "Y3") for c in range(30)}
     console, buffer = _console(terminal=False)
@@ -89,7 +105,10 @@ def test_dbt_node_events_are_read_from_dbts_json_log() -> None:
     start = {"info": {"name": "LogStartLine"}, "data": {"index": 3, "total": 9, "node_info": {"node_name": "fct_orders"}}}
     done = {"info": {"name": "LogModelResult"}, "data": {"index": 3, "total": 9, "status": "success",
                                                           "node_info": {"node_name": "fct_orders"}}}  # fmt: skip
+    test = {"info": {"name": "LogTestResult"}, "data": {"index": 7, "num_models": 118, "status": "fail",
+                                                         "node_info": {"node_name": "unique_fct_orders_order_key"}}}  # fmt: skip
     other = {"info": {"name": "FoundStats"}, "data": {"stat_line": "9 models"}}
+    assert _node_event(test) == DbtNode(7, 118, "unique_fct_orders_order_key", "fail")
     assert _node_event(start) == DbtNode(3, 9, "fct_orders", None)
     assert _node_event(done) == DbtNode(3, 9, "fct_orders", "success")
     assert _node_event(other) is None
@@ -103,4 +122,5 @@ def test_the_demo_prints_tens_of_lines(shared_demo: Path) -> None:
     assert len(lines) < 120, len(lines)
     assert any(line.startswith("gates: 13 gates x ") for line in stdout.splitlines())
     assert any(line.startswith("dbt build: done in ") and "dbt nodes" in line for line in stderr.splitlines())
+    assert any(line.startswith("checking gates: done in ") and "dbt nodes" in line for line in stderr.splitlines())
     assert any(line.startswith("report: ") for line in stdout.splitlines())
