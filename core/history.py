@@ -143,7 +143,7 @@ def load_report(db: Path, run_id: str | None = None, runs: int = 30, days: int =
             gate_history=_gate_history(con, history),
             daily_orders=_daily_orders(con, days),
             reconciliation=_reconciliation(con),
-            reconciliation_exceptions=_reconciliation_exceptions(con),
+            reconciliation_exceptions=_with_platform_examples(con, _reconciliation_exceptions(con)),
         )
     finally:
         con.close()
@@ -383,30 +383,35 @@ def _with_order_ids(con: duckdb.DuckDBPyConnection, lights: list[Light]) -> list
     ]
 
 
+def _with_platform_examples(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Reconciliation examples by shop/order id where they are channel orders (ERP ones already read erp:id)."""
+    found = _order_ids(con, sorted({k for row in rows for k in row["examples"]})) if rows else {}
+    return [{**row, "examples": [f"{found[k][0]}/{found[k][1]}" if k in found else k for k in row["examples"]]} for row in rows]
+
+
 def _order_ids(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, tuple[str, str]]:
-    """order_key or raw record hash → (shop_id, channel_order_id)."""
-    lookups = []
+    """order_key or raw record hash → (shop_id, channel_order_id): the marts first, then quarantine, then raw."""
+    lookups = []  # (key column, shop column, order id column, relation), each filtered on the keys
     if table_exists(con, "audit", "fct_orders"):
-        lookups += [
-            "SELECT order_key, shop_id, channel_order_id FROM audit.fct_orders",
-            "SELECT raw_record_id, shop_id, channel_order_id FROM audit.fct_orders",
-        ]
+        lookups += [("order_key", "shop_id", "channel_order_id", "audit.fct_orders"),
+                    ("raw_record_id", "shop_id", "channel_order_id", "audit.fct_orders")]  # fmt: skip
     if table_exists(con, "quarantine", "quarantine_orders"):
-        lookups.append("SELECT raw_record_id, shop_id, channel_order_id FROM quarantine.quarantine_orders")
+        lookups.append(("raw_record_id", "shop_id", "channel_order_id", "quarantine.quarantine_orders"))
     # a channel's orders stream keys its raw records on the platform's [shop, order id] (taps/<x>/streams.py)
     for (table,) in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw' AND ends_with(table_name, '__orders')"
     ).fetchall():
-        lookups.append(
-            f"SELECT _record_hash, json_extract_string(_primary_key, '$[0]'), json_extract_string(_primary_key, '$[1]') "
-            f'FROM raw."{table}" WHERE json_array_length(_primary_key) = 2'
-        )
-    if not lookups:
-        return {}
-    union = " UNION ALL ".join(f"SELECT * FROM ({q}) AS l(k, shop_id, order_id)" for q in lookups)
-    rows = con.execute(
-        f"""SELECT k, any_value(shop_id), any_value(order_id) FROM ({union})
-            WHERE k IN (SELECT unnest(?::VARCHAR[])) AND order_id IS NOT NULL GROUP BY k""",
-        [keys],
-    ).fetchall()
-    return {k: (shop, order) for k, shop, order in rows}
+        lookups.append(("_record_hash", "json_extract_string(_primary_key, '$[0]')",
+                        "json_extract_string(_primary_key, '$[1]')", f'raw."{table}"'))  # fmt: skip
+    found: dict[str, tuple[str, str]] = {}
+    for key, shop, order, relation in lookups:
+        missing = [k for k in keys if k not in found]
+        if not missing:
+            break
+        rows = con.execute(
+            f"SELECT {key}, any_value({shop}), any_value({order}) FROM {relation} "
+            f"WHERE {key} IN (SELECT unnest(?::VARCHAR[])) GROUP BY {key}",
+            [missing],
+        ).fetchall()
+        found |= {k: (s, o) for k, s, o in rows if o is not None}
+    return found
