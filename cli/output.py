@@ -191,6 +191,12 @@ def print_check(result: CheckResult, fmt: Format, console: Console, db: Path | N
     if len(failing) > LIGHT_LINES:
         console.print(f"… {len(failing) - LIGHT_LINES} more dbt test(s) not passing: --format json lists them", highlight=False)
     console.print(f"verdict: [bold {_STYLE[result.verdict]}]{result.verdict.upper()}[/]", highlight=False)
+    if result.reused_from:
+        console.print(
+            f"nothing built since run {result.reused_from}: its verdict still holds "
+            "(R3 and source freshness re-evaluated at this time), so nothing was checked again",
+            highlight=False,
+        )
 
 
 def example_ids(light: LightLike) -> list[str]:
