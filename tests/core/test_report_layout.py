@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from orderlayer.core.charts import PALETTE, channel_colours, colour_for
@@ -67,11 +68,18 @@ def build_history(path: Path, channels: int) -> None:
                         orders += [(k, name, f"shop-{c}", f"{9_000_000 + c * 100 + n}", f"raw-{k}", date(2026, 3, 1))
                                    for n, k in enumerate(keys)]  # fmt: skip
                 metrics.append((f"run-{run}", at, verdict, name, "fct_orders", 100.0 + 10 * c + run))
-        con.executemany("INSERT INTO ops.gate_results (run_id, checked_at, verdict, gate_id, model, colour, severity, "
-                        "channel, failing_count, examples, checks, example_key, note, description) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", results)  # fmt: skip
-        con.executemany("INSERT INTO ops.gate_metrics VALUES (?, ?, ?, ?, ?, ?)", metrics)
-        con.executemany("INSERT INTO audit.fct_orders VALUES (?, ?, ?, ?, ?, ?)", orders)
+        # one insert per table from Arrow (row-by-row executemany takes seconds)
+        columns = {
+            "ops.gate_results": ("run_id", "checked_at", "verdict", "gate_id", "model", "colour", "severity", "channel",
+                                 "failing_count", "examples", "checks", "example_key", "note", "description"),
+            "ops.gate_metrics": ("run_id", "checked_at", "verdict", "channel", "metric", "value"),
+            "audit.fct_orders": ("order_key", "channel", "shop_id", "channel_order_id", "raw_record_id", "business_date"),
+        }  # fmt: skip
+        for table, rows in (("ops.gate_results", results), ("ops.gate_metrics", metrics), ("audit.fct_orders", orders)):
+            arrow = pa.Table.from_pylist([dict(zip(columns[table], row)) for row in rows])
+            con.register("incoming", arrow)
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+            con.unregister("incoming")
     finally:
         con.close()
 
