@@ -4,16 +4,19 @@ lines per stage from dbt's node events, and the demo's whole output in tens of l
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 from rich.console import Console
 
-from orderlayer.cli.output import LIGHT_LINES, Format, print_check
+from orderlayer.cli.output import LIGHT_LINES, Format, print_check, print_run_json
 from orderlayer.cli.progress import ProgressView
 from orderlayer.core.dbt import DbtNode, _node_event
-from orderlayer.core.pipeline import CheckResult
+from orderlayer.core.pipeline import CheckResult, RunResult
+from orderlayer.core.sync import SyncResult
+from orderlayer.expectations.publish import PublishResult
 from orderlayer.expectations.report import GateReport, GateResult
 
 GATES = ["R1", "R2", "R3", "R4", "R5", "R6", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7"]
@@ -88,6 +91,19 @@ def test_on_a_terminal_the_gates_are_one_table_row_each_within_the_width() -> No
         # one row per gate however many channels: 13 gate rows (some wrap onto a second line), not 13 x 30
         assert sum(1 for line in lines if line.startswith("│ R") or line.startswith("│ Y")) == 13
         assert len(lines) < 80
+
+
+def test_run_as_json_is_one_document_with_everything() -> None:
+    check = _check(2, {("Y2", 1): "yellow"})
+    sync = SyncResult(connection="douyin_1", sync_id="s-1", status="ok", records_read=12, rows_added=12,
+                      bookmark_after={"bookmarks": {"orders": {"replication_key_value": 1772366400}}})  # fmt: skip
+    published = PublishResult("run-1", 3, datetime(2026, 3, 1, tzinfo=UTC), "yellow", {"fct_orders": 12}, mode="delta")
+    console, buffer = _console(terminal=False)
+    print_run_json(RunResult("run-1", [sync], check, published), console)
+    document = json.loads(buffer.getvalue())
+    assert (document["run_id"], document["verdict"], document["published"]["version"]) == ("run-1", "yellow", 3)
+    assert document["syncs"][0]["records_read"] == 12 and len(document["check"]["gates"]["results"]) == 26
+    assert [r["channel"] for r in document["check"]["gates"]["results"] if r["colour"] != "green"] == ["channel_01"]
 
 
 def test_progress_lines_per_stage_with_dbt_nodes_off_a_terminal() -> None:
