@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from orderlayer.cli.output import Format, print_check, published_line, render
+from orderlayer.cli.output import Format, print_check, print_run_json, published_line, render
 from orderlayer.cli.progress import ProgressView
 from orderlayer.cli.teardown import quiet_native_teardown
 from orderlayer.core import pipeline
@@ -110,8 +110,8 @@ def build_cmd(
     what landed since the last build, unless a seed, var or model changed (docs/incremental.md)."""
     settings = _settings(config, db)
     try:
-        with console.status("dbt build"):
-            outcome = build(settings, settings.database, full_refresh=full_refresh)
+        with ProgressView(console, err) as view, view.stage("dbt build"):
+            outcome = build(settings, settings.database, full_refresh=full_refresh, on_node=view.dbt_node)
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc)) from exc
     console.print(outcome.reason)
@@ -136,10 +136,11 @@ def check_cmd(
     settings = _settings(config, db)
     run_id = new_run_id()
     try:
-        result = check(settings, settings.database, run_id)
+        with ProgressView(console, err) as view, view.stage("checking"):
+            result = check(settings, settings.database, run_id, on_node=view.dbt_node, on_step=view.step)
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc)) from exc
-    print_check(result, fmt, console)
+    print_check(result, fmt, console, settings.database)
     _verdict_exit(result.verdict, fail_on)
 
 
@@ -159,8 +160,9 @@ def publish_cmd(
         return
     run_id = new_run_id()
     try:
-        result = check(settings, settings.database, run_id)
-        print_check(result, Format.table, console)
+        with ProgressView(console, err) as view, view.stage("checking"):
+            result = check(settings, settings.database, run_id, on_node=view.dbt_node, on_step=view.step)
+        print_check(result, Format.table, console, settings.database)
         if result.verdict == "red":
             raise _fail("red gate failed: published is unchanged")
         published = publish_checked(settings.database, run_id, result, settings.publish.keep_versions)
@@ -174,23 +176,30 @@ def run_cmd(
     db: DbOption = None,
     config: ConfigOption = None,
     fail_on: Annotated[str, typer.Option("--fail-on", help="red (default) or yellow")] = "red",
+    fmt: Annotated[Format, typer.Option("--format", help="table (a summary) or json (everything, on stdout)")] = Format.table,
 ) -> None:
     """The main job: sync → build → check → publish."""
+    if fmt not in (Format.table, Format.json):
+        raise _fail("--format takes table or json", 2)
     settings = _settings(config, db)
     if not settings.connections:
         raise _fail(f"no connections in {config or CONFIG_FILE}; run `orderlayer init` and add one", 2)
-    outcome = _run(settings)
+    outcome = _run(settings, fmt=fmt)
     _verdict_exit(outcome.verdict, fail_on)
 
 
-def _run(settings: Settings, end_date: datetime | None = None, now: datetime | None = None) -> pipeline.RunResult:
+def _run(
+    settings: Settings, end_date: datetime | None = None, now: datetime | None = None, fmt: Format = Format.table
+) -> pipeline.RunResult:
     """`core.pipeline.run`, drawn. Raises typer.Exit on failure (not on a red verdict)."""
     try:
-        with ProgressView(console, err) as view:
+        with ProgressView(console, err, results=fmt is not Format.json, db=settings.database) as view:
             outcome = pipeline.run(settings, view, end_date=end_date, now=now)
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc), 2 if isinstance(exc, ConfigError) else 1) from exc
-    if outcome.published is None:
+    if fmt is Format.json:
+        print_run_json(outcome, console)
+    elif outcome.published is None:
         err.print("[bold red]red gate failed[/]: published is unchanged")
     else:
         console.print(f"{published_line(outcome.published)} ({outcome.verdict})")
@@ -301,7 +310,8 @@ def report_cmd(
 ) -> None:
     """Data-quality report: lights per gate and channel, freshness, quarantine, trends over runs."""
     from orderlayer.core.history import NoRunsError
-    from orderlayer.core.report import build_report, default_output, print_summary, write_html
+    from orderlayer.cli.output import print_report_summary
+    from orderlayer.core.report import build_report, default_output, write_html
 
     if fmt not in ("html", "json"):
         raise _fail("--format takes html or json", 2)
@@ -318,7 +328,7 @@ def report_cmd(
             console.file.write(text)
         return
     path = write_html(data, output or default_output(settings.database, data.run_id))
-    print_summary(data, console, path)
+    print_report_summary(data, console, path)
 
 
 # --- consumers ------------------------------------------------------------------------------------------
