@@ -8,7 +8,10 @@ in it (`report` tells "no runs yet" from an absent `ops.gate_results`).
 
 from __future__ import annotations
 
+import math
 import re
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -246,3 +249,20 @@ def read_query(db_path: Path, query: str) -> tuple[list[str], list[tuple]]:
         raise QueryError(f"query failed: {exc}") from exc
     finally:
         conn.close()
+
+
+def sql_literal(value: object) -> str:
+    """A Python value as a SQL literal (gate bounds, keys in generated SQL): strings quoted, datetimes with offset."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, Decimal)) or (isinstance(value, float) and math.isfinite(value)):
+        return str(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value}: gate bounds must carry a UTC offset")
+        return f"TIMESTAMPTZ '{value.isoformat()}'"
+    if isinstance(value, date):
+        return f"DATE '{value.isoformat()}'"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {type(value).__name__} {value!r}")

@@ -22,8 +22,7 @@ from datetime import datetime
 import duckdb
 
 from orderlayer.core.config import GateSettings
-from orderlayer.expectations.checks import sql_literal
-from orderlayer.core.warehouse import AUDIT, OPS, PUBLISHED, QUARANTINE, RAW, check_identifier
+from orderlayer.core.warehouse import AUDIT, OPS, PUBLISHED, QUARANTINE, RAW, check_identifier, sql_literal
 
 #: Local hours [start, end) that count as "night" for Y3.
 NIGHT_HOURS = (0, 6)
