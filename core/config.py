@@ -168,6 +168,9 @@ class GateSettings(_Strict):
     erp_consistency_target: float = Field(default=0.98, ge=0, le=1, description="Y5: erp_consistency_rate below this is yellow")
     erp_grace_hours: int = Field(default=24, ge=0, description="Y5: orders paid more recently are not expected in the ERP yet")
     promise_missing_max_share: float = Field(default=0.05, ge=0, le=1, description="Y7: share of paid orders without promised_ship_by")
+    status_time_missing_max_share: float = Field(
+        default=0.5, ge=0, le=1, description="Y8: share of a channel's orders in a status lacking the time it requires"
+    )
 
     @model_validator(mode="after")
     def _ordered_bounds(self) -> GateSettings:
@@ -371,4 +374,6 @@ gates:                                # the catalogue's defaults; red blocks pub
   erp_consistency_target: 0.98        # Y5: yellow below this (not applicable until an ERP connection exists)
   erp_grace_hours: 24                 # Y5: orders paid more recently are not yet expected in the ERP
   promise_missing_max_share: 0.05     # Y7: yellow when more paid orders than this lack promised_ship_by
+  status_time_missing_max_share: 0.5  # Y8: yellow when more of a channel's paid (shipped, completed) orders than this
+                                      #     lack paid_at (shipped_at, completed_at)
 """

@@ -112,8 +112,8 @@ def test_report_json_has_todays_lights_and_the_trend(history: Path) -> None:
         ("Y2", "douyin", "yellow", 3),
         ("Y6", "jd", "yellow", 1),
     ]
-    # 13 gates (Y1 included: this run checked freshness) x 2 channels
-    assert len(data["lights"]) == 26 and [g["id"] for g in data["gates"]][:3] == ["R1", "R2", "R3"]
+    # 14 gates (Y1 included: this run checked freshness) x 2 channels
+    assert len(data["lights"]) == 28 and [g["id"] for g in data["gates"]][:3] == ["R1", "R2", "R3"]
     assert [(r["run_id"], r["verdict"], r["red"], r["yellow"], r["published_version"]) for r in data["runs"]] == [
         ("run-0", "green", 0, 0, 1),
         ("run-1", "yellow", 0, 1, 2),
@@ -141,7 +141,7 @@ def test_report_page_and_terminal_summary(history: Path, tmp_path: Path) -> None
     assert re.search(r"R1 douyin: 2 failing · order_key e\.g\. douyin:005, douyin:005-copy", out)
     html = page.read_text(encoding="utf-8")
     assert html.count('<svg class="chart"') >= 6  # lights per run, 4+ metrics over runs, daily orders
-    assert html.count('data-gate="') == 26
+    assert html.count('data-gate="') == 28
     assert PERSONAL not in html
     # self-contained: nothing is fetched (the SVG namespace is an identifier, not a download)
     assert not re.search(r"""(src|href)=["']?https?://""", html) and "<script" not in html
@@ -204,7 +204,7 @@ def test_report_renders_in_headless_chromium(history: Path, tmp_path: Path) -> N
     dom = subprocess.run([chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr[-2000:]
     # Chromium parsed the page into the lights table and the charts
-    assert dom.stdout.count('data-gate="') == 26 and dom.stdout.count('class="chart"') >= 6
+    assert dom.stdout.count('data-gate="') == 28 and dom.stdout.count('class="chart"') >= 6
     image = read_png(shot)
     assert image.shape[1] == 1280
     # The lights show in their colours (a light is ~15 px across: ~150 px each; the trend bars add more),
