@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, field_validator, model_validator
 
+from orderlayer.core.alerts.settings import AlertSettings
 from orderlayer.core.registry import SOURCES as _SOURCE_REGISTRY
 
 DEFAULT_DB = Path("warehouse/orderlayer.duckdb")
@@ -235,6 +236,7 @@ class Settings(_Strict):
     erp_matching: dict[str, ErpMatching] = Field(default_factory=dict)
     reconciliation: Reconciliation = Reconciliation()
     publish: PublishSettings = PublishSettings()
+    alerts: AlertSettings = AlertSettings()
 
     _zone = field_validator("reporting_timezone")(_check_zone)
 
@@ -350,6 +352,19 @@ reconciliation:
 
 publish:
   keep_versions: 3                    # earlier published versions kept; `orderlayer publish --rollback` restores them
+
+alerts:                               # gate lights to their owners when they change (docs/alerts.md)
+  destinations: {}
+#  data_team:                         # DingTalk custom robot; secrets come from the named environment variables
+#    kind: dingtalk
+#    webhook_env: DINGTALK_WEBHOOK    # https://oapi.dingtalk.com/robot/send?access_token=...
+#    secret_env: DINGTALK_SECRET      # the robot's signing secret (SEC...), if it signs
+#  jd_ops: {kind: wecom, webhook_env: WECOM_WEBHOOK, channels: [jd]}             # only jd's lights
+#  finance: {kind: slack, webhook_env: SLACK_WEBHOOK, gates: [R2, R5, Y5]}      # only these gates
+#  oncall: {kind: email, host: smtp.example.com, port: 587, security: starttls, username_env: SMTP_USER,
+#           password_env: SMTP_PASSWORD, sender: orderlayer@example.com, to: [oncall@example.com]}
+  timeout_seconds: 5                  # a destination slower than this is logged and skipped
+  # report_url: https://reports.example.com/orderlayer   # where reports/report-<run>.html are served
 
 gates:                                # the catalogue's defaults; red blocks publish, yellow warns
   future_skew_minutes: 10             # R3: ordered_at may be at most this far ahead of the run's clock

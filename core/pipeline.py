@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from orderlayer.core import ops
+from orderlayer.core.alerts.dispatch import notify
 from orderlayer.core.config import ConfigError, Settings
 from orderlayer.core.dbt import run_dbt
 from orderlayer.core.sync import SyncProgress, SyncResult, sync_all
@@ -187,6 +188,7 @@ def run(
         with progress.stage("checking gates"):
             result = check(settings, db, run_id, now=now)
         progress.checked(result)
+        detail["alerts"] = [d.to_dict() for d in notify(settings.alerts, db, result.gates)]
         detail["check"] = result.to_dict()
         if result.verdict == "red":
             ops.finish_run(db, run_id, "blocked", result.verdict, detail)
