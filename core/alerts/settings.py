@@ -8,15 +8,33 @@ destination gets the lights of those channels and gates only (empty: all), so ea
 from __future__ import annotations
 
 import os
+import re
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-#: An environment variable's name; a pasted URL or secret fails this pattern, so it is never stored in the file.
+def _matching(pattern: str, what: str) -> AfterValidator:
+    def check(value: str) -> str:
+        # the message never repeats the value: it may be a pasted secret
+        if not re.fullmatch(pattern, value):
+            raise ValueError(what)
+        return value
+
+    return AfterValidator(check)
+
+
+#: An environment variable's name; a pasted URL or secret fails it, so none is ever kept in the file.
 EnvName = Annotated[
     str,
-    Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="name of an environment variable, e.g. DINGTALK_WEBHOOK"),
+    _matching(
+        r"[A-Za-z_][A-Za-z0-9_]*",
+        "must be the name of an environment variable (letters, digits, _), e.g. DINGTALK_WEBHOOK; "
+        "put the URL or secret itself in that variable, never in this file",
+    ),
 ]
+ChannelName = Annotated[str, _matching(r"[a-z][a-z0-9_]{1,40}", "must be a channel name such as douyin or jd")]
+Address = Annotated[str, _matching(r"[^@\s]+@[^@\s]+", "must be an e-mail address such as dq@example.com")]
+GateId = Annotated[str, _matching(r"[RY][0-9]{1,2}", "must be a gate id such as R6 or Y2")]
 
 
 class SecretMissing(Exception):
@@ -29,9 +47,9 @@ class _Strict(BaseModel):
 
 class _Destination(_Strict):
     #: Owners: only these channels' lights (empty: every channel).
-    channels: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")]] = Field(default_factory=list)
+    channels: list[ChannelName] = Field(default_factory=list)
     #: Only these gates' lights, e.g. [R6, Y6] (empty: every gate).
-    gates: list[Annotated[str, Field(pattern=r"^[RY][0-9]{1,2}$")]] = Field(default_factory=list)
+    gates: list[GateId] = Field(default_factory=list)
 
     def routes(self, gate_id: str, channel: str | None) -> bool:
         return (not self.gates or gate_id in self.gates) and (not self.channels or channel in self.channels)
@@ -69,8 +87,8 @@ class Email(_Destination):
     security: Literal["starttls", "ssl", "none"] = "starttls"
     username_env: EnvName | None = None
     password_env: EnvName | None = None
-    sender: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
-    to: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = Field(min_length=1)
+    sender: Address
+    to: list[Address] = Field(min_length=1)
 
 
 Destination = Annotated[Union[DingTalk, WeCom, Slack, Email], Field(discriminator="kind")]
@@ -81,7 +99,7 @@ class AlertSettings(_Strict):
     #: Seconds a destination may take to answer; a slow one is logged and skipped, never waited for long.
     timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     #: Where the HTML reports are served (their file names are appended); default: the local path.
-    report_url: str | None = Field(default=None, pattern=r"^https?://")
+    report_url: Annotated[str, _matching(r"https?://\S+", "must be an http(s) URL")] | None = None
 
 
 def secret(env_name: str, key: str) -> str:
