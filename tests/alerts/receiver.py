@@ -3,13 +3,17 @@ SMTP server (aiosmtpd), each keeping what it received."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -75,13 +79,57 @@ class Mailbox:
     messages: list = field(default_factory=list)
 
 
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key (PEM files), for STARTTLS on localhost."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "smtp-cert.pem", directory / "smtp-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
 @contextmanager
-def smtp_server() -> Iterator[Mailbox]:
+def smtp_server(tls: tuple[Path, Path] | None = None, login: tuple[str, str] | None = None) -> Iterator[Mailbox]:
+    """`tls`: certificate and key → STARTTLS offered and required; `login`: the only user and password accepted."""
     from email import message_from_bytes, policy
 
     from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
 
     box = Mailbox(port=0)
+    options: dict[str, object] = {}
+    if tls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*tls)
+        options.update(tls_context=context, require_starttls=True)
+    if login:
+
+        def authenticate(server: object, session: object, envelope: object, mechanism: str, data: object) -> AuthResult:
+            user, password = (getattr(data, "login", b""), getattr(data, "password", b""))
+            return AuthResult(success=(user.decode(), password.decode()) == login)
+
+        options.update(authenticator=authenticate, auth_required=True)
 
     class Handler:
         async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
@@ -93,7 +141,7 @@ def smtp_server() -> Iterator[Mailbox]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         box.port = probe.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=box.port)
+    controller = Controller(Handler(), hostname="127.0.0.1", port=box.port, **options)
     controller.start()
     try:
         yield box

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import unquote_plus
 
 import pytest
@@ -16,7 +17,7 @@ from orderlayer.core.alerts.dispatch import deliver
 from orderlayer.core.alerts.message import Alert, Light, render
 from orderlayer.core.alerts.settings import AlertSettings
 
-from .receiver import smtp_server, webhook
+from .receiver import self_signed, smtp_server, webhook
 
 ALERT = Alert(
     run_id="20260301T120000Z-abc123",
@@ -121,6 +122,22 @@ def test_email_over_smtp(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (mail_from, rcpt) == ("orderlayer@example.com", ["dq@example.com", "ops@example.com"])
     assert mail["Subject"] == ALERT.title
     assert mail.get_content().replace("\r\n", "\n") == TEXT  # SMTP carries CRLF line ends
+
+
+def test_email_with_starttls_and_login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cert, key = self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the sender verifies the server as it would any other
+    monkeypatch.setenv("TEST_SMTP_USER", "dq-robot")
+    monkeypatch.setenv("TEST_SMTP_PASSWORD", "s3cret")
+    dest = dict(kind="email", host="127.0.0.1", security="starttls", username_env="TEST_SMTP_USER",
+                password_env="TEST_SMTP_PASSWORD", sender="orderlayer@example.com", to=["dq@example.com"])
+    # the server accepts mail only after STARTTLS and this login
+    with smtp_server(tls=(cert, key), login=("dq-robot", "s3cret")) as box:
+        assert deliver("team", settings(**dest, port=box.port), ALERT).status == "sent"
+        plain = deliver("team", settings(**{**dest, "security": "none"}, port=box.port), ALERT)
+    assert len(box.messages) == 1
+    assert plain.status == "failed" and plain.detail.startswith(f"SMTP 127.0.0.1:{box.port}: ")
+    assert "s3cret" not in plain.detail
 
 
 @pytest.mark.parametrize(
