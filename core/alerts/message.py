@@ -114,10 +114,10 @@ def sample(report: str = "") -> Alert:
         test=True,
         report=report,
         changed=[
-            Light("R6", "douyin", "red", "green", "quarantine share above 0.50% of a channel's orders", 2,
+            Light("R6", "sample_channel_a", "red", "green", "quarantine share above 0.50% of a channel's orders", 2,
                   ("4921873460012", "4921873460013"), note="2 of 212 orders have a quarantined version (0.94%)"),
-            Light("Y8", "jd", "yellow", "green", "a status's required time is present on most orders", 40,
+            Light("Y8", "sample_channel_b", "yellow", "green", "a status's required time is present on most orders", 40,
                   ("301245566001",), note="paid_at missing on 40 of 40 paid orders (100.0%)"),
-            Light("Y2", "taobao", "green", "yellow", "native status codes without a mapping"),
+            Light("Y2", "sample_channel_c", "green", "yellow", "native status codes without a mapping"),
         ],
     )

@@ -32,7 +32,7 @@ EnvName = Annotated[
         "put the URL or secret itself in that variable, never in this file",
     ),
 ]
-ChannelName = Annotated[str, _matching(r"[a-z][a-z0-9_]{1,40}", "must be a channel name such as douyin or jd")]
+ChannelName = Annotated[str, _matching(r"[a-z][a-z0-9_]{1,40}", "must be a channel name (lower-case letters, digits, _), as the report shows it")]
 Address = Annotated[str, _matching(r"[^@\s]+@[^@\s]+", "must be an e-mail address such as dq@example.com")]
 GateId = Annotated[str, _matching(r"[RY][0-9]{1,2}", "must be a gate id such as R6 or Y2")]
 

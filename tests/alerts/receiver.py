@@ -147,3 +147,8 @@ def smtp_server(tls: tuple[Path, Path] | None = None, login: tuple[str, str] | N
         yield box
     finally:
         controller.stop()
+
+
+def alert_lines(caplog: object) -> list[str]:
+    """What the alerts logged (other libraries' records, e.g. GX's, left out)."""
+    return [r.getMessage() for r in caplog.records if r.name == "orderlayer.alerts"]  # type: ignore[attr-defined]

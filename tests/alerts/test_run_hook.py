@@ -16,7 +16,7 @@ from orderlayer.core.alerts.settings import AlertSettings
 from orderlayer.core.config import Settings
 from orderlayer.expectations import GateReport, GateResult
 
-from .receiver import webhook
+from .receiver import alert_lines, webhook
 
 
 class Quiet:
@@ -47,7 +47,7 @@ def test_a_failing_alert_endpoint_never_fails_the_run(
         result = pipeline.run(settings, Quiet())  # type: ignore[arg-type]
     assert (result.verdict, result.published) == ("red", None)
     assert len(hook.received) == 1
-    assert any(m.startswith("alert to dq (wecom) not sent: ") for m in caplog.messages)
+    assert any(m.startswith("alert to dq (wecom) not sent: ") for m in alert_lines(caplog))
     conn = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     try:
         status, detail = conn.execute("SELECT status, detail FROM ops.runs").fetchone()

@@ -17,7 +17,7 @@ from orderlayer.core.alerts.dispatch import deliver
 from orderlayer.core.alerts.message import Alert, Light, render
 from orderlayer.core.alerts.settings import AlertSettings
 
-from .receiver import self_signed, smtp_server, webhook
+from .receiver import alert_lines, self_signed, smtp_server, webhook
 
 ALERT = Alert(
     run_id="20260301T120000Z-abc123",
@@ -156,7 +156,7 @@ def test_a_refusal_is_a_failed_delivery_never_an_exception(
         monkeypatch.setenv("TEST_URL", hook.url)
         delivery = deliver("team", settings(kind=kind, webhook_env="TEST_URL"), ALERT)
     assert (delivery.status, delivery.detail) == ("failed", detail)
-    (line,) = caplog.messages
+    (line,) = alert_lines(caplog)
     assert line == f"alert to team ({kind}) not sent: {detail}" and "tok123" not in line
 
 
