@@ -227,7 +227,7 @@ def _quarantine_note() -> str:
     # Corrected orders are history (quarantine.quarantine_orders keeps them): named, never counted.
     return """any_value(format('{} of {} orders have a quarantined version ({:.2f}%)', quarantined_orders, raw_orders, 100 * quarantine_share)
         || CASE WHEN corrected_orders > 0
-                THEN format('; {} more were corrected by a later valid version', corrected_orders) ELSE '' END)"""
+                THEN format('; {} corrected by a later valid version', corrected_orders) ELSE '' END)"""
 
 
 def r6_quarantine(settings: GateSettings, accounting: GateInput) -> Gate:

@@ -75,7 +75,7 @@ def notify(settings: AlertSettings, db: Path, report: GateReport) -> list[Delive
             ids = _platform_ids(conn, [r for r in report.results if r.colour != "green"])
         finally:
             conn.close()
-    except duckdb.Error as exc:
+    except (duckdb.Error, OSError) as exc:
         log.warning("alerts not sent: the warehouse could not be read (%s)", type(exc).__name__)
         return [Delivery(name, dest.kind, "failed", "warehouse not readable") for name, dest in settings.destinations.items()]
     plans = {name: _plan(name, settings, report, previous.get(name, {}), ids) for name in settings.destinations}
@@ -88,13 +88,21 @@ def notify(settings: AlertSettings, db: Path, report: GateReport) -> list[Delive
         alert = replace(alert, report=location)
         delivery = deliver(name, settings, alert)
         if delivery.status == "sent":
-            conn = connect(db)
-            try:
-                remember(conn, name, colours, report.run_id, datetime.now(UTC))
-            finally:
-                conn.close()
+            _remember(db, name, colours, report.run_id)
         deliveries.append(delivery)
     return deliveries
+
+
+def _remember(db: Path, name: str, colours: dict[LightKey, str], run_id: str) -> None:
+    try:
+        conn = connect(db)
+        try:
+            remember(conn, name, colours, run_id, datetime.now(UTC))
+        finally:
+            conn.close()
+    except (duckdb.Error, OSError) as exc:
+        # sent but not recorded: the next run repeats this alert rather than fail this one
+        log.warning("alert to %s sent but not recorded in ops.alert_state (%s)", name, type(exc).__name__)
 
 
 def _plan(
@@ -159,13 +167,12 @@ def _platform_ids(conn: duckdb.DuckDBPyConnection, results: list[GateResult]) ->
 
 def _report_location(settings: AlertSettings, db: Path, run_id: str) -> str:
     """Write the run's HTML report (what the alert points to) and return its URL or path."""
-    from orderlayer.core.history import NoRunsError
     from orderlayer.core.report import build_report, default_output, write_html
 
     path = default_output(db, run_id)
     try:
         write_html(build_report(db, run_id, data_docs=False), path)
-    except (OSError, NoRunsError, duckdb.Error) as exc:
+    except Exception as exc:  # noqa: BLE001 - the alert goes out without its page rather than not at all
         log.warning("alert report not written (%s); the alert names where `orderlayer report` writes it", type(exc).__name__)
     if settings.report_url:
         return f"{settings.report_url.rstrip('/')}/{path.name}"

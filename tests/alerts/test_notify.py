@@ -113,3 +113,16 @@ def test_no_destinations_sends_nothing_and_touches_nothing(make_warehouse: Wareh
         assert conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'alert_state'").fetchone() == (0,)
     finally:
         conn.close()
+
+
+def test_an_unreadable_warehouse_is_logged_not_raised(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from datetime import UTC, datetime
+
+    from orderlayer.expectations import GateReport, GateResult
+
+    light = GateResult("R2", "fct_orders", "money", "douyin", "red", "critical", 1, ["9f1c2a"])
+    report = GateReport("run-1", datetime(2026, 3, 1, tzinfo=UTC), "red", [light], [])
+    alerts = AlertSettings(destinations={"dq": {"kind": "wecom", "webhook_env": "NEVER_READ"}})
+    deliveries = notify(alerts, tmp_path / "missing.duckdb", report)
+    assert [(d.destination, d.status, d.detail) for d in deliveries] == [("dq", "failed", "warehouse not readable")]
+    assert alert_lines(caplog) == ["alerts not sent: the warehouse could not be read (FileNotFoundError)"]

@@ -44,7 +44,7 @@ def test_a_quarantined_version_replaced_by_a_later_valid_one_no_longer_counts(ma
     assert report.verdict == "green"
     assert (r6.colour, y6.colour, y6.failing_count) == ("green", "green", 0)
     # history stays visible: 2 orders received, none quarantined now, order 1 was corrected
-    assert r6.note == "0 of 2 orders have a quarantined version (0.00%); 1 more were corrected by a later valid version"
+    assert r6.note == "0 of 2 orders have a quarantined version (0.00%); 1 corrected by a later valid version"
 
 
 def test_a_quarantined_version_newer_than_the_valid_one_counts(make_warehouse: WarehouseFactory) -> None:
@@ -80,7 +80,7 @@ def test_a_corrected_re_export_clears_r6(make_warehouse: WarehouseFactory) -> No
     )
     after = run(second)
     assert after.verdict == "green"
-    assert light(after, "R6", "douyin").note.endswith("; 1 more were corrected by a later valid version")
+    assert light(after, "R6", "douyin").note.endswith("; 1 corrected by a later valid version")
 
 
 def _status_orders() -> list[dict[str, object]]:

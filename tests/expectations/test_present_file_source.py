@@ -64,7 +64,7 @@ def test_a_corrected_re_export_clears_r6_and_y8(tmp_path: Path) -> None:
     after = sync_build_check(tmp_path)
     r6, y6, y8 = after["R6", "wechat_shop"], after["Y6", "wechat_shop"], after["Y8", "wechat_shop"]
     assert (r6["colour"], y6["colour"], y8["colour"]) == ("green", "green", "green")
-    assert r6["note"] == "0 of 4 orders have a quarantined version (0.00%); 1 more were corrected by a later valid version"
+    assert r6["note"] == "0 of 4 orders have a quarantined version (0.00%); 1 corrected by a later valid version"
     assert y8["note"] == "every status has its time"
     # history: the quarantined version is still there
     con = duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True)
