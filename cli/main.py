@@ -264,20 +264,27 @@ def files_generate(
 def files_check(
     mapping: Annotated[list[Path], typer.Argument(help="Mapping YAML file(s)", exists=True, dir_okay=False)],
 ) -> None:
-    """Validate mappings and list the files each one would read (row counts included)."""
-    from orderlayer.taps.files.mapping import MappingError, load_mapping
-    from orderlayer.taps.files.reader import matching_files, read_rows
+    """Validate mappings against the files they would read: every mapped header exists, every time and amount
+    column is readable. Lists the files (row counts included); exit 2 on any problem."""
+    from rich.markup import escape
 
-    rows = []
+    from orderlayer.taps.files.check import check_files
+    from orderlayer.taps.files.mapping import MappingError, load_mapping
+
+    rows, problems = [], []
     for path in mapping:
         try:
             parsed = load_mapping(path)
         except MappingError as exc:
             raise _fail(str(exc), 2) from exc
-        for kind, spec in parsed.files.items():
-            for found in matching_files(spec, path.resolve().parent):
-                rows.append((parsed.name, kind, found.name, sum(1 for _ in read_rows(found, spec))))
+        result = check_files(parsed, path.resolve().parent)
+        rows += [(parsed.name, kind, name, count) for kind, name, count in result.files]
+        for note in result.notes:
+            console.print(f"[yellow]{escape(path.name)}[/]: {escape(note)}", soft_wrap=True)
+        problems += [f"{path.name}: {error}" for error in result.errors]
     render(["mapping", "kind", "file", "rows"], rows, Format.table, console, title="File sources")
+    if problems:
+        raise _fail(escape("\n".join(problems)), 2)
 
 
 # --- alerts ---------------------------------------------------------------------------------------------

@@ -109,6 +109,11 @@ def print_check(result: CheckResult, fmt: Format, console: Console) -> None:
     colour = {"green": "green", "yellow": "yellow", "red": "red"}[result.verdict]
     passed = sum(1 for t in result.dbt_tests if t["colour"] == "green")
     console.print(f"dbt tests: {passed}/{len(result.dbt_tests)} passed · verdict: [bold {colour}]{result.verdict.upper()}[/]")
+    if result.reused_from:
+        console.print(
+            f"nothing built since run {result.reused_from}: its verdict still holds "
+            "(R3 and source freshness re-evaluated at this time), so nothing was checked again"
+        )
 
 
 def published_line(published: PublishResult) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from orderlayer.core import ops
 from orderlayer.core.alerts.dispatch import notify
+from orderlayer.core.check_reuse import reusable_check
 from orderlayer.core.config import ConfigError, Settings
 from orderlayer.core.dbt import run_dbt
 from orderlayer.core.sync import SyncProgress, SyncResult, sync_all
@@ -68,12 +69,15 @@ class CheckResult:
     verdict: str
     gates: GateReport
     dbt_tests: list[dict[str, Any]] = field(default_factory=list)
+    #: the run whose check this verdict re-uses (nothing built since and it still holds: core/check_reuse.py)
+    reused_from: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "verdict": self.verdict,
             "gates": self.gates.to_dict(),
             "dbt_tests": self.dbt_tests,
+            "reused_from": self.reused_from,
         }
 
 
@@ -84,6 +88,9 @@ def _worst(*verdicts: str) -> str:
 def check(settings: Settings, db: Path, run_id: str, now: datetime | None = None) -> CheckResult:
     """Judge audit as it stands: dbt's data tests (error = red, warn = yellow), dbt source freshness (Y1)
     and the GX gates; one verdict, recorded in ops.check_runs."""
+    from orderlayer.core.check_reuse import check_basis
+
+    basis = check_basis(settings, db)
     # unit tests prove the model logic on fixed inputs (the test suite runs them); check judges the data
     tests = run_dbt(["test", "--exclude-resource-type", "unit_test"], settings, db)
     if not tests.results and not tests.ok:
@@ -108,7 +115,7 @@ def check(settings: Settings, db: Path, run_id: str, now: datetime | None = None
     except (FreshnessError, GateRunError) as exc:
         raise StageError(str(exc)) from exc
     verdict = _worst(dbt_verdict, gates.verdict)
-    ops.record_check(db, run_id, gates.checked_at, verdict, gates.verdict, dbt_items)
+    ops.record_check(db, run_id, gates.checked_at, verdict, gates.verdict, dbt_items, basis)
     return CheckResult(verdict=verdict, gates=gates, dbt_tests=dbt_items)
 
 
@@ -185,15 +192,19 @@ def run(
             built = build(settings, db)
         progress.built(built)
         detail["build"] = built.reason
-        with progress.stage("checking gates"):
-            result = check(settings, db, run_id, now=now)
+        # nothing built: the last check of this build may still hold (core/check_reuse.py)
+        result = reusable_check(settings, db, datetime.now(UTC)) if built.plan.mode == "none" else None
+        if result is None:
+            with progress.stage("checking gates"):
+                result = check(settings, db, run_id, now=now)
         progress.checked(result)
         detail["alerts"] = [d.to_dict() for d in notify(settings.alerts, db, result.gates)]
         detail["check"] = result.to_dict()
         if result.verdict == "red":
             ops.finish_run(db, run_id, "blocked", result.verdict, detail)
             return RunResult(run_id, syncs, result, None)
-        published = publish_checked(db, run_id, result, settings.publish.keep_versions)
+        # a re-used verdict publishes under the run that judged the build (trailing gate values follow it)
+        published = publish_checked(db, result.gates.run_id, result, settings.publish.keep_versions)
         detail["published_version"] = published.version
         ops.finish_run(db, run_id, "published" if published.new else "unchanged", result.verdict, detail)
         return RunResult(run_id, syncs, result, published)

@@ -72,6 +72,8 @@ OPS_TABLES: dict[str, tuple[str, ...]] = {
             gates_verdict VARCHAR NOT NULL,
             dbt_tests JSON NOT NULL
         )""",
+        # what the verdict depends on besides the clock (core/check_reuse.py)
+        f"ALTER TABLE {OPS}.check_runs ADD COLUMN IF NOT EXISTS basis VARCHAR",
     ),
     "gate_results": (
         f"""CREATE TABLE IF NOT EXISTS {OPS}.gate_results (

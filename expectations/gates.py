@@ -69,12 +69,14 @@ def catalogue(
     context: GateContext | None = None,
     run_id: str = "",
     raw_tables: dict[str, str] | None = None,
+    published_baseline: bool = False,
 ) -> list[Gate]:
     """The gates of one run.
 
     `now` fixes the run's clock (R3's "future" bound, Y5's grace period); `run_id` is left out of the
     trailing history so re-checking a run never compares it with itself; `raw_tables` (channel → raw
-    orders table, see `inputs.raw_order_tables`) are what R4 counts as received.
+    orders table, see `inputs.raw_order_tables`) are what R4 counts as received; `published_baseline`
+    (a published fct_orders exists) gives Y4 its history days from `published`.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware (UTC)")
@@ -91,7 +93,7 @@ def catalogue(
         y1_freshness(settings),
         y2_unmapped_status(),
         y3_night_share(settings, profile),
-        y4_daily_volume(settings),
+        y4_daily_volume(settings, published_baseline),
         y5_erp_consistency(settings, context, profile),
         y6_quarantine(settings, accounting),
         y7_promised_dates(settings, profile),
@@ -430,9 +432,9 @@ def y2_unmapped_status() -> Gate:
     )
 
 
-def y4_daily_volume(settings: GateSettings) -> Gate:
+def y4_daily_volume(settings: GateSettings, published_baseline: bool = False) -> Gate:
     s = settings
-    volume = daily_volume(settings)
+    volume = daily_volume(settings, published_baseline)
     band = f"between {s.volume_band_low:g} AND {s.volume_band_high:g}"
     return Gate(
         id="Y4",

@@ -8,9 +8,10 @@ expectations and severities. The heavy lifting is a few GROUP BYs inside DuckDB;
 handful of rows (anchors §2 row 28: keep GX on small, pre-aggregated gate tables).
 
 "Trailing" (R5, Y3) is the median of the channel's value recorded in `ops.gate_metrics` by the last
-`trailing_runs` earlier runs in which that gate was green for the channel (a value the gate flagged
-never becomes the norm, so a defect that persists stays flagged); with no such run the ratio is NULL,
-which GX's between-expectations skip: green, "no history yet".
+`trailing_runs` earlier *published* runs in which that gate was green for the channel (a value the gate
+flagged never becomes the norm, so a defect that persists stays flagged; a check-only, red or rolled-back
+run never sets it); with no such run the ratio is NULL, which GX's between-expectations skip: green, "no
+history yet". Y4's history days come from `published` (see `daily_volume`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import duckdb
 
 from orderlayer.core.config import GateSettings
 from orderlayer.expectations.checks import sql_literal
-from orderlayer.core.warehouse import AUDIT, OPS, QUARANTINE, RAW, check_identifier
+from orderlayer.core.warehouse import AUDIT, OPS, PUBLISHED, QUARANTINE, RAW, check_identifier
 
 #: Local hours [start, end) that count as "night" for Y3.
 NIGHT_HOURS = (0, 6)
@@ -210,8 +211,9 @@ has replaced (see _QUARANTINE_NOW); `corrected_orders` those whose every quarant
 
 
 def _trailing(metric: str, gate_id: str, run_id: str, now: datetime, runs: int) -> str:
-    """Median of the channel's `metric` over the last `runs` earlier runs in which `gate_id` was green for
-    that channel: only values the gate accepted set the norm, so a persisting defect stays flagged."""
+    """Median of the channel's `metric` over the last `runs` earlier published runs in which `gate_id` was
+    green for that channel: only values the gate accepted and a publish kept set the norm, so a persisting
+    defect stays flagged and a check-only run (or one rolled back: it leaves publish_log) never counts."""
     return f"""SELECT channel, median(value) AS trailing, count(*) AS runs
         FROM (
             SELECT m.channel, m.value,
@@ -220,6 +222,7 @@ def _trailing(metric: str, gate_id: str, run_id: str, now: datetime, runs: int) 
             JOIN {OPS}.gate_results AS g
               ON g.run_id = m.run_id AND g.channel = m.channel AND g.gate_id = {sql_literal(gate_id)} AND g.colour = 'green'
             WHERE m.metric = {sql_literal(metric)} AND m.value IS NOT NULL
+              AND m.run_id IN (SELECT run_id FROM {OPS}.publish_log)
               AND m.run_id <> {sql_literal(run_id)} AND m.checked_at <= {sql_literal(now)}
         )
         WHERE recency <= {int(runs)}
@@ -349,26 +352,49 @@ def _status_times(settings: GateSettings) -> tuple[str, str]:
     return ",\n               ".join(counts), ",\n           ".join(judged)
 
 
-def daily_volume(settings: GateSettings) -> GateInput:
+def daily_volume(settings: GateSettings, published_baseline: bool = False) -> GateInput:
     """Y4: orders per channel and business_date for the judged days, with the trailing median of the
     `volume_trailing_days` days before each (days without orders count as 0 from the channel's first day).
 
     The latest business_date in fct_orders is the run's current day and usually incomplete, so it is
     not judged; the `volume_days_judged` days before it are. A channel missing a whole day shows as 0.
+
+    The judged days are always counted in `audit` (the build being checked). With `published_baseline`
+    the history days before them come from `published` up to the channel's last published day (which
+    was still partial when published), so a build that rewrites history is compared with what was
+    accepted, never with itself; days after that, and channels never published, have only `audit`.
     """
     s = settings
+    first_judged = (
+        f"(SELECT max(business_date) FROM {AUDIT}.fct_orders WHERE channel IS NOT NULL) - {int(s.volume_days_judged)}"
+    )
     judged = (
         f"day < last_day AND day >= last_day - {int(s.volume_days_judged)} "
         f"AND history_days >= {int(s.volume_min_history_days)} "
         f"AND trailing_median >= {float(s.volume_min_median_orders)} AND trailing_median > 0"
     )
-    sql = f"""
-    WITH daily AS (
-        SELECT channel, business_date AS day, count(*) AS orders
-        FROM {AUDIT}.fct_orders
+    counted = """SELECT channel, business_date AS day, count(*) AS orders
+        FROM {table}
         WHERE channel IS NOT NULL AND business_date IS NOT NULL
-        GROUP BY ALL
-    ),
+        GROUP BY ALL"""
+    if published_baseline:
+        daily = f"""audit_daily AS ({counted.format(table=f"{AUDIT}.fct_orders")}),
+    published_daily AS ({counted.format(table=f"{PUBLISHED}.fct_orders")}),
+    published_last AS (SELECT channel, max(day) AS last_published FROM published_daily GROUP BY channel),
+    daily AS (
+        SELECT a.channel, a.day, a.orders
+        FROM audit_daily AS a LEFT JOIN published_last AS p ON p.channel = a.channel
+        WHERE a.day >= {first_judged} OR p.last_published IS NULL OR a.day >= p.last_published
+        UNION ALL
+        SELECT d.channel, d.day, d.orders
+        FROM published_daily AS d JOIN published_last AS p ON p.channel = d.channel
+        WHERE d.day < {first_judged} AND d.day < p.last_published
+          AND d.channel IN (SELECT channel FROM audit_daily)
+    ),"""
+    else:
+        daily = f"daily AS ({counted.format(table=f'{AUDIT}.fct_orders')}),"
+    sql = f"""
+    WITH {daily}
     bounds AS (SELECT max(day) AS last_day FROM daily),
     spine AS (
         SELECT c.channel,

@@ -36,7 +36,7 @@ def test_a_failing_alert_endpoint_never_fails_the_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, answer: dict
 ) -> None:
     monkeypatch.setattr(pipeline, "sync_all", lambda *args, **kwargs: [])
-    monkeypatch.setattr(pipeline, "build", lambda *args, **kwargs: SimpleNamespace(reason="stub build"))
+    monkeypatch.setattr(pipeline, "build", lambda *args, **kwargs: SimpleNamespace(reason="stub build", plan=SimpleNamespace(mode="full")))
     monkeypatch.setattr(pipeline, "check", _red_check)
     with webhook(**answer) as hook:
         monkeypatch.setenv("TEST_URL", hook.url)
