@@ -296,6 +296,35 @@ def files_check(
         raise _fail(escape("\n".join(problems)), 2)
 
 
+# --- alerts ---------------------------------------------------------------------------------------------
+
+alert_app = typer.Typer(help="Gate alerts to DingTalk, WeCom, Slack and e-mail (docs/alerts.md).", no_args_is_help=True)
+app.add_typer(alert_app, name="alert")
+
+
+@alert_app.command("test")
+def alert_test(
+    to: Annotated[Optional[str], typer.Option("--to", help="Only this destination (a name under alerts.destinations)")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Send a sample alert (titled as a test) to every configured destination, or one; exits 1 if one failed."""
+    from orderlayer.core.alerts.dispatch import deliver
+    from orderlayer.core.alerts.message import sample
+
+    settings = _settings(config, db)
+    names = list(settings.alerts.destinations)
+    if not names:
+        raise _fail(f"no alerts.destinations in {config or CONFIG_FILE}; add one (docs/alerts.md)", 2)
+    if to is not None and to not in names:
+        raise _fail(f"--to {to}: no such destination; configured: {', '.join(names)}", 2)
+    alert = sample(settings.alerts.report_url or "")
+    rows = [(d.destination, d.kind, d.status, d.detail) for d in (deliver(n, settings.alerts, alert) for n in ([to] if to else names))]
+    render(["destination", "kind", "status", "detail"], rows, Format.table, console, title="Test alert")
+    if any(status == "failed" for _, _, status, _ in rows):
+        raise typer.Exit(1)
+
+
 # --- report ---------------------------------------------------------------------------------------------
 
 

@@ -163,6 +163,18 @@ OPS_TABLES: dict[str, tuple[str, ...]] = {
             row_counts JSON NOT NULL
         )""",
     ),
+    # Per alert destination, the colour of each (gate, channel) light it was last told about (core/alerts): an
+    # alert goes out when a light differs from it; green lights have no row.
+    "alert_state": (
+        f"""CREATE TABLE IF NOT EXISTS {OPS}.alert_state (
+            destination VARCHAR NOT NULL,
+            gate_id VARCHAR NOT NULL,
+            channel VARCHAR,
+            colour VARCHAR NOT NULL,
+            run_id VARCHAR NOT NULL,
+            notified_at TIMESTAMPTZ NOT NULL
+        )""",
+    ),
 }
 #: What the gate runner and the publish step record (and R5/Y3 read back).
 #: What publish must bring to `published`: unpublished builds, the orders they recomputed, rollbacks.
