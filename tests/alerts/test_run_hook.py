@@ -26,7 +26,9 @@ class Quiet:
         return (lambda *args: nullcontext()) if name == "stage" else (lambda *args: None)
 
 
-def _red_check(settings: Settings, db: Path, run_id: str, now: datetime | None = None) -> pipeline.CheckResult:
+def _red_check(
+    settings: Settings, db: Path, run_id: str, now: datetime | None = None, **progress: object
+) -> pipeline.CheckResult:
     light = GateResult("R2", "fct_orders", "money", "douyin", "red", "critical", 1, ["9f1c2a"])
     return pipeline.CheckResult("red", GateReport(run_id, datetime(2026, 3, 1, tzinfo=UTC), "red", [light], []))
 
