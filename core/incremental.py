@@ -27,6 +27,11 @@ from orderlayer.core.config import Settings
 from orderlayer.core.dbt import DbtResult, OnNode, dbt_vars, project_dir, run_dbt
 from orderlayer.core.warehouse import PENDING_TABLES, connect, ensure_ops
 
+#: what each build recomputes (docs/incremental.md): always rebuilt, so none keeps an earlier build's changes
+CHANGE_SETS = (
+    "int_orders__changed", "int_erp_orders__changed", "int_orders__affected", "order_fulfillment__scope",
+    "int_erp_orders__affected", "int_reconciliation_days__affected",
+)
 #: vars that no model reads (dbt source freshness, gate Y1): changing them rebuilds nothing
 NOT_MODEL_VARS = frozenset({"orderlayer_freshness_warn_minutes", "orderlayer_freshness_error_minutes"})
 BUILD_ARGS = ["build", "--resource-type", "seed", "--resource-type", "model"]
@@ -68,6 +73,9 @@ class Plan:
     landed_after: int | None
     landed_through: int
     refresh: list[str] = field(default_factory=list)  # seeds/models rebuilt in full with their dependents
+    #: incremental: the dbt sources with rows in the window; only they and what depends on them are built (every
+    #: other model's inputs are unchanged), plus the change sets. Empty: everything.
+    sources: list[str] = field(default_factory=list)
 
     def steps(self) -> list[list[str]]:
         if self.mode == "none":
@@ -75,7 +83,9 @@ class Plan:
         if self.mode == "full":
             return [[*BUILD_ARGS, "--full-refresh"]]
         if self.mode == "incremental":
-            return [BUILD_ARGS]
+            if not self.sources:
+                return [BUILD_ARGS]
+            return [[*BUILD_ARGS, "--select", *(f"source:{name}+" for name in self.sources), *CHANGE_SETS]]
         selection = [f"{name}+" for name in self.refresh]
         return [[*BUILD_ARGS, "--exclude", *selection], [*BUILD_ARGS, "--full-refresh", "--select", *selection]]
 
@@ -136,6 +146,22 @@ def max_landed(con) -> int:  # noqa: ANN001
     return int(con.execute(f"select coalesce(max(m), -1) from ({union})").fetchone()[0])
 
 
+def landed_sources(con, after: int, through: int) -> list[str]:  # noqa: ANN001
+    """The sources (`raw.<source>__<stream>`) with a row landed in the window (after, through]."""
+    tables = con.execute(
+        "select table_name from information_schema.columns where table_schema = 'raw' and column_name = '_landed_seq'"
+        " order by 1"
+    ).fetchall()
+    landed = set()
+    for (table,) in tables:
+        source = table.split("__", 1)[0]
+        if source not in landed and con.execute(
+            f"select 1 from raw.{table} where _landed_seq > ? and _landed_seq <= ? limit 1", [after, through]
+        ).fetchone():
+            landed.add(source)
+    return sorted(landed)
+
+
 def last_build(con) -> dict | None:  # noqa: ANN001
     row = con.execute(
         "select landed_through, fingerprint from ops.build_state order by built_at desc limit 1"
@@ -165,6 +191,8 @@ def build(settings: Settings, db: Path, full_refresh: bool = False, on_node: OnN
     try:
         through = max_landed(con)
         plan = decide(last_build(con), current, through, full_refresh)
+        if plan.mode == "incremental":
+            plan.sources = landed_sources(con, plan.landed_after, plan.landed_through)
         # the window the models read (macros/incremental.sql); a full rebuild reads everything, and an empty
         # window keeps the change tables it rebuilds empty
         after = plan.landed_through if plan.mode == "full" else plan.landed_after
