@@ -16,6 +16,7 @@ from singer_sdk import SchemaDirectory, Stream, StreamSchema, Tap
 from singer_sdk import typing as th
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
+from orderlayer.taps.common.tap import DISTRIBUTION
 from orderlayer.taps.files.mapping import FileMapping, MappingError, load_mapping
 from orderlayer.taps.files.reader import matching_files, read_rows
 
@@ -87,6 +88,7 @@ class LinesStream(FileRowsStream):
 
 class TapFiles(Tap):
     name = "tap-files"
+    package_name = DISTRIBUTION
     config_jsonschema = th.PropertiesList(
         th.Property("mapping", th.StringType, required=True, description="Path of the file-source mapping (YAML)."),
         th.Property("shop_id", th.StringType, description="Set by orderlayer from the connection; informational."),
