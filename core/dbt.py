@@ -15,6 +15,8 @@ from orderlayer.core.config import ConfigError, Settings
 from orderlayer.core.registry import CHANNELS, source
 
 
+#: the dbt project name of orderlayer's own project (dbt_project.yml), the package name in a user project
+PACKAGE_NAME = "orderlayer"
 #: where a wheel keeps the dbt project (packaging/layout.py DBT_PACKAGE): site-packages/orderlayer/dbt_package/
 _INSTALLED = Path(__file__).resolve().parent.parent / "dbt_package"
 
@@ -36,12 +38,17 @@ def project_dir() -> Path:
 
 def user_project(folder: Path | None = None) -> Path | None:
     """The user's dbt project orderlayer runs in (`orderlayer init` writes one): the current folder when it holds a
-    dbt_project.yml other than orderlayer's own. None in orderlayer's checkout or a folder without one, where
-    orderlayer runs its own project directly."""
+    dbt project other than orderlayer's own (a checkout or a copy of it, whose project is named `orderlayer`).
+    None elsewhere: orderlayer then runs its own project directly."""
     folder = (folder or Path.cwd()).resolve()
-    if not (folder / "dbt_project.yml").exists() or folder == project_dir().resolve():
+    path = folder / "dbt_project.yml"
+    if not path.exists():
         return None
-    return folder
+    try:
+        name = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("name")
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc}); fix the syntax") from exc
+    return None if name == PACKAGE_NAME else folder
 
 
 def models_root() -> Path:

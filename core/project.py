@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from orderlayer.core.config import CONFIG_FILE, STARTER, ConfigError, load_settings
-from orderlayer.core.dbt import install_package, project_dir, write_vars
+from orderlayer.core.dbt import PACKAGE_NAME, install_package, project_dir, write_vars
 
 #: what `init` writes besides orderlayer.yml, relative to the project folder
 FILES = ("dbt_project.yml", "packages.yml", "profiles.yml", ".gitignore", "models/README.md", "file_sources/README.md")
@@ -84,7 +84,7 @@ def _dbt_name(folder: Path) -> str:
     """A dbt project name from the folder name (letters, digits and underscores, not starting with a digit)."""
     name = re.sub(r"[^a-z0-9_]+", "_", folder.resolve().name.lower()).strip("_") or "orders"
     name = name if not name[0].isdigit() else f"project_{name}"
-    return "orders_project" if name == "orderlayer" else name
+    return "orders_project" if name == PACKAGE_NAME else name
 
 
 def _staging_config() -> str:
