@@ -175,7 +175,7 @@ def _dbt_executable() -> Path:
 
 def install_package(project: Path, env: dict[str, str] | None = None) -> None:
     """`dbt deps` in a user project whose dbt_packages/ lacks orderlayer (after `orderlayer init`, or a clean)."""
-    if (project / "dbt_packages" / "orderlayer" / "dbt_project.yml").exists():
+    if (project / "dbt_packages" / PACKAGE_NAME / "dbt_project.yml").exists():
         return
     proc = subprocess.run(
         [str(_dbt_executable()), "deps"], cwd=project, env=env or dict(os.environ), capture_output=True, text=True
