@@ -40,7 +40,8 @@ def test_the_taps_install_alone_and_small(taps: Venv, tmp_path: Path) -> None:
     installed = {p["name"].lower() for p in json.loads(listed.stdout)}
     assert "orderlayer-taps" in installed and "singer-sdk" in installed
     assert installed & WAREHOUSE == set()
-    assert taps.size_mb() < 100
+    # singer-sdk brings SQLAlchemy (29 MB) along; the whole is about 65 MB (docs/install.md)
+    assert taps.installed_mb() < 100
 
 
 def test_about_reports_the_version(taps: Venv, tmp_path: Path) -> None:

@@ -32,11 +32,18 @@ def build_wheels(wheelhouse: Path) -> list[Path]:
     return sorted(wheelhouse.glob("*.whl"))
 
 
+def _site_mb(venv: Path) -> float:
+    site = next(venv.glob("lib/python*/site-packages"))
+    return sum(p.stat().st_size for p in site.rglob("*") if p.is_file() and not p.is_symlink()) / 1e6
+
+
 @dataclass
 class Venv:
     path: Path
     #: seconds the install took
     install_seconds: float
+    #: MB of site-packages before the install (the venv's own pip and setuptools)
+    baseline_mb: float
 
     @property
     def bin(self) -> Path:
@@ -54,19 +61,19 @@ class Venv:
             list(args), cwd=cwd, env={**self.env(), **env}, capture_output=True, text=True, timeout=timeout, check=False
         )
 
-    def size_mb(self) -> float:
-        """Installed size of the venv's site-packages, in MB."""
-        site = next(self.path.glob("lib/python*/site-packages"))
-        return sum(p.stat().st_size for p in site.rglob("*") if p.is_file() and not p.is_symlink()) / 1e6
+    def installed_mb(self) -> float:
+        """MB the install added to site-packages (the distribution and its dependencies)."""
+        return _site_mb(self.path) - self.baseline_mb
 
 
 def make_venv(path: Path, wheelhouse: Path, requirement: str) -> Venv:
     """A new venv at `path` with `requirement` installed from `wheelhouse` (plus the index for dependencies)."""
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
+    baseline = _site_mb(path)
     proc = subprocess.run(
         [str(path / "bin" / "python"), "-m", "pip", "install", "--quiet", "--find-links", str(wheelhouse), requirement],
         capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return Venv(path, time.perf_counter() - started)
+    return Venv(path, time.perf_counter() - started, baseline)
