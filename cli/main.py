@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from orderlayer.cli.output import Format, print_check, published_line, render
+from orderlayer.cli.output import Format, print_check, print_run_json, published_line, render
 from orderlayer.cli.progress import ProgressView
 from orderlayer.cli.teardown import quiet_native_teardown
 from orderlayer.core import pipeline
@@ -116,8 +116,8 @@ def build_cmd(
     what landed since the last build, unless a seed, var or model changed (docs/incremental.md)."""
     settings = _settings(config, db)
     try:
-        with console.status("dbt build"):
-            outcome = build(settings, settings.database, full_refresh=full_refresh)
+        with ProgressView(console, err) as view, view.stage("dbt build"):
+            outcome = build(settings, settings.database, full_refresh=full_refresh, on_node=view.dbt_node)
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc)) from exc
     console.print(outcome.reason)
@@ -142,10 +142,11 @@ def check_cmd(
     settings = _settings(config, db)
     run_id = new_run_id()
     try:
-        result = check(settings, settings.database, run_id)
+        with ProgressView(console, err) as view, view.stage("checking"):
+            result = check(settings, settings.database, run_id, on_node=view.dbt_node, on_step=view.step)
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc)) from exc
-    print_check(result, fmt, console)
+    print_check(result, fmt, console, settings.database)
     _verdict_exit(result.verdict, fail_on)
 
 
@@ -165,8 +166,9 @@ def publish_cmd(
         return
     run_id = new_run_id()
     try:
-        result = check(settings, settings.database, run_id)
-        print_check(result, Format.table, console)
+        with ProgressView(console, err) as view, view.stage("checking"):
+            result = check(settings, settings.database, run_id, on_node=view.dbt_node, on_step=view.step)
+        print_check(result, Format.table, console, settings.database)
         if result.verdict == "red":
             raise _fail("red gate failed: published is unchanged")
         published = publish_checked(settings.database, run_id, result, settings.publish.keep_versions)
@@ -180,23 +182,30 @@ def run_cmd(
     db: DbOption = None,
     config: ConfigOption = None,
     fail_on: Annotated[str, typer.Option("--fail-on", help="red (default) or yellow")] = "red",
+    fmt: Annotated[Format, typer.Option("--format", help="table (a summary) or json (everything, on stdout)")] = Format.table,
 ) -> None:
     """The main job: sync → build → check → publish."""
+    if fmt not in (Format.table, Format.json):
+        raise _fail("--format takes table or json", 2)
     settings = _settings(config, db)
     if not settings.connections:
         raise _fail(f"no connections in {config or CONFIG_FILE}; run `orderlayer init` and add one", 2)
-    outcome = _run(settings)
+    outcome = _run(settings, fmt=fmt)
     _verdict_exit(outcome.verdict, fail_on)
 
 
-def _run(settings: Settings, end_date: datetime | None = None, now: datetime | None = None) -> pipeline.RunResult:
+def _run(
+    settings: Settings, end_date: datetime | None = None, now: datetime | None = None, fmt: Format = Format.table
+) -> pipeline.RunResult:
     """`core.pipeline.run`, drawn. Raises typer.Exit on failure (not on a red verdict)."""
     try:
-        with ProgressView(console, err) as view:
+        with ProgressView(console, err, results=fmt is not Format.json, db=settings.database) as view:
             outcome = pipeline.run(settings, view, end_date=end_date, now=now)
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc), 2 if isinstance(exc, ConfigError) else 1) from exc
-    if outcome.published is None:
+    if fmt is Format.json:
+        print_run_json(outcome, console)
+    elif outcome.published is None:
         err.print("[bold red]red gate failed[/]: published is unchanged")
     else:
         console.print(f"{published_line(outcome.published)} ({outcome.verdict})")
@@ -271,20 +280,56 @@ def files_generate(
 def files_check(
     mapping: Annotated[list[Path], typer.Argument(help="Mapping YAML file(s)", exists=True, dir_okay=False)],
 ) -> None:
-    """Validate mappings and list the files each one would read (row counts included)."""
-    from orderlayer.taps.files.mapping import MappingError, load_mapping
-    from orderlayer.taps.files.reader import matching_files, read_rows
+    """Validate mappings against the files they would read: every mapped header exists, every time and amount
+    column is readable. Lists the files (row counts included); exit 2 on any problem."""
+    from rich.markup import escape
 
-    rows = []
+    from orderlayer.taps.files.check import check_files
+    from orderlayer.taps.files.mapping import MappingError, load_mapping
+
+    rows, problems = [], []
     for path in mapping:
         try:
             parsed = load_mapping(path)
         except MappingError as exc:
             raise _fail(str(exc), 2) from exc
-        for kind, spec in parsed.files.items():
-            for found in matching_files(spec, path.resolve().parent):
-                rows.append((parsed.name, kind, found.name, sum(1 for _ in read_rows(found, spec))))
+        result = check_files(parsed, path.resolve().parent)
+        rows += [(parsed.name, kind, name, count) for kind, name, count in result.files]
+        for note in result.notes:
+            console.print(f"[yellow]{escape(path.name)}[/]: {escape(note)}", soft_wrap=True)
+        problems += [f"{path.name}: {error}" for error in result.errors]
     render(["mapping", "kind", "file", "rows"], rows, Format.table, console, title="File sources")
+    if problems:
+        raise _fail(escape("\n".join(problems)), 2)
+
+
+# --- alerts ---------------------------------------------------------------------------------------------
+
+alert_app = typer.Typer(help="Gate alerts to DingTalk, WeCom, Slack and e-mail (docs/alerts.md).", no_args_is_help=True)
+app.add_typer(alert_app, name="alert")
+
+
+@alert_app.command("test")
+def alert_test(
+    to: Annotated[Optional[str], typer.Option("--to", help="Only this destination (a name under alerts.destinations)")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Send a sample alert (titled as a test) to every configured destination, or one; exits 1 if one failed."""
+    from orderlayer.core.alerts.dispatch import deliver
+    from orderlayer.core.alerts.message import sample
+
+    settings = _settings(config, db)
+    names = list(settings.alerts.destinations)
+    if not names:
+        raise _fail(f"no alerts.destinations in {config or CONFIG_FILE}; add one (docs/alerts.md)", 2)
+    if to is not None and to not in names:
+        raise _fail(f"--to {to}: no such destination; configured: {', '.join(names)}", 2)
+    alert = sample(settings.alerts.report_url or "")
+    rows = [(d.destination, d.kind, d.status, d.detail) for d in (deliver(n, settings.alerts, alert) for n in ([to] if to else names))]
+    render(["destination", "kind", "status", "detail"], rows, Format.table, console, title="Test alert")
+    if any(status == "failed" for _, _, status, _ in rows):
+        raise typer.Exit(1)
 
 
 # --- report ---------------------------------------------------------------------------------------------
@@ -301,7 +346,8 @@ def report_cmd(
 ) -> None:
     """Data-quality report: lights per gate and channel, freshness, quarantine, trends over runs."""
     from orderlayer.core.history import NoRunsError
-    from orderlayer.core.report import build_report, default_output, print_summary, write_html
+    from orderlayer.cli.output import print_report_summary
+    from orderlayer.core.report import build_report, default_output, write_html
 
     if fmt not in ("html", "json"):
         raise _fail("--format takes html or json", 2)
@@ -318,7 +364,7 @@ def report_cmd(
             console.file.write(text)
         return
     path = write_html(data, output or default_output(settings.database, data.run_id))
-    print_summary(data, console, path)
+    print_report_summary(data, console, path)
 
 
 # --- consumers ------------------------------------------------------------------------------------------

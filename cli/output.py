@@ -1,24 +1,33 @@
-"""Rendering query results as a rich table, CSV, JSON or Parquet, and a check's verdict."""
+"""Rendering query results as a rich table, CSV, JSON or Parquet, and a check's or a report's summary:
+compact in a pipe (tens of lines whatever the channel count), a table fitted to the width on a terminal."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from collections import Counter
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from rich.console import Console
+from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
+
+from orderlayer.core.history import ORDER_KEYS, gate_order, platform_ids
 
 if TYPE_CHECKING:
     from orderlayer.expectations.publish import PublishResult
-    from orderlayer.core.pipeline import CheckResult
+    from orderlayer.core.history import ReportData
+    from orderlayer.core.pipeline import CheckResult, RunResult
 
 
 class Format(str, Enum):
@@ -70,7 +79,11 @@ def render(
             rich_table.add_column(column, justify="right" if _numeric(rows, columns.index(column)) else "left")
         for row in rows:
             rich_table.add_row(*(_text(v) for v in row))
-        console.print(rich_table)
+        if console.is_terminal:
+            console.print(rich_table)
+        else:  # a pipe or a log has no width to fit: print each column whole, never "orders_…"
+            natural = Measurement.get(console, console.options.update(width=10_000), rich_table).maximum
+            Console(file=console.file, width=max(natural, console.width), no_color=console.no_color).print(rich_table)
         return
     if fmt is Format.csv:
         buffer = io.StringIO()
@@ -95,20 +108,141 @@ def _numeric(rows: Sequence[Sequence[Any]], index: int) -> bool:
     return False
 
 
-def print_check(result: CheckResult, fmt: Format, console: Console) -> None:
-    """A check's verdict: the gate lights and the failing dbt tests as a table (or the whole result as JSON)."""
+class LightLike(Protocol):
+    """A gate's light for one channel: the gate runner's GateResult and the report's Light both are one."""
+
+    gate_id: str
+    channel: str | None
+    colour: str
+    failing_count: int
+    examples: list[str]
+    description: str
+
+
+#: at most this many non-green lights are listed one per line (the rest: --format json, or the report)
+LIGHT_LINES = 20
+_STYLE = {"green": "green", "yellow": "yellow", "red": "red"}
+
+
+def print_lights(
+    lights: Sequence[LightLike], console: Console, examples: Callable[[LightLike], list[str]] | None = None
+) -> None:
+    """The gates, grouped: one count line; on a terminal a table of one row per gate (its worst light and
+    which channels are not green); then each non-green light on one line (at most LIGHT_LINES).
+
+    Off a terminal nothing is drawn as a table: a pipe or a log gets lines that never wrap into each other."""
+    counts = Counter(li.colour for li in lights)
+    gates = sorted({li.gate_id for li in lights}, key=gate_order)
+    channels = {li.channel for li in lights}
+    console.print(
+        f"gates: {len(gates)} gates x {len(channels)} channel(s) · "
+        + ", ".join(f"[{_STYLE[c]}]{counts[c]:,} {c}[/]" for c in ("green", "yellow", "red")),
+        highlight=False,
+    )
+    if console.is_terminal:
+        table = Table(title=None, show_lines=False, expand=False)
+        for column, justify in (("gate", "left"), ("light", "left"), ("green", "right"), ("not green (failing)", "left"), ("what", "left")):
+            table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        for gate in gates:
+            of_gate = [li for li in lights if li.gate_id == gate]
+            worst = max((li.colour for li in of_gate), key=("green", "yellow", "red").index)
+            bad = [li for li in of_gate if li.colour != "green"]
+            table.add_row(
+                gate,
+                f"[{_STYLE[worst]}]● {worst}[/]",
+                str(len(of_gate) - len(bad)),
+                ", ".join(f"[{_STYLE[li.colour]}]{escape(li.channel or '(none)')}[/] {li.failing_count:,}" for li in bad),
+                escape(of_gate[0].description),
+            )
+        console.print(table)
+    bad = [li for li in lights if li.colour != "green"]
+    for light in bad[:LIGHT_LINES]:
+        shown = (examples or (lambda li: li.examples))(light)[:3]
+        console.print(
+            f"[{_STYLE[light.colour]}]{light.gate_id} {escape(light.channel or '(none)')}[/]: {light.colour}, "
+            f"{light.failing_count:,} failing" + (f" · e.g. {escape(', '.join(shown))}" if shown else ""),
+            highlight=False,
+            soft_wrap=True,
+        )
+    if len(bad) > LIGHT_LINES:
+        console.print(f"… {len(bad) - LIGHT_LINES} more non-green light(s): see the report or --format json", highlight=False)
+
+
+def print_check(result: CheckResult, fmt: Format, console: Console, db: Path | None = None) -> None:
+    """A check's verdict: the gates grouped, the non-green ones and the failing dbt tests (or everything as JSON).
+    With `db`, examples are shown by the platform's shop/order id (the JSON keeps the keys, as recorded)."""
     if fmt is Format.json:
         console.file.write(json.dumps(result.to_dict(), indent=2, default=str, ensure_ascii=False) + "\n")
         return
-    rows = [
-        (g.gate_id, g.colour, g.channel or "(all)", g.failing_count, ", ".join(g.examples[:3]), g.description)
-        for g in result.gates.results
-    ]
-    rows += [("dbt", t["colour"], "(all)", t["failures"] or 0, "", t["test"]) for t in result.dbt_tests if t["colour"] != "green"]
-    render(["gate", "light", "channel", "failing", "examples", "what"], rows, fmt, console, title="Gates")
-    colour = {"green": "green", "yellow": "yellow", "red": "red"}[result.verdict]
-    passed = sum(1 for t in result.dbt_tests if t["colour"] == "green")
-    console.print(f"dbt tests: {passed}/{len(result.dbt_tests)} passed · verdict: [bold {colour}]{result.verdict.upper()}[/]")
+    examples = None
+    if db is not None:
+        bad = [r for r in result.gates.results if r.colour != "green" and r.example_key in ORDER_KEYS]
+        found = platform_ids(db, sorted({e for r in bad for e in r.examples}))
+
+        def examples(light: LightLike) -> list[str]:
+            return [f"{found[e][0]}/{found[e][1]}" if e in found else e for e in light.examples]
+
+    print_lights(result.gates.results, console, examples=examples)
+    failing = [t for t in result.dbt_tests if t["colour"] != "green"]
+    passed = len(result.dbt_tests) - len(failing)
+    console.print(f"dbt tests: {passed:,}/{len(result.dbt_tests):,} passed", highlight=False)
+    for t in failing[:LIGHT_LINES]:
+        console.print(f"[{_STYLE[t['colour']]}]dbt {escape(t['test'])}[/]: {t['status']}, {t['failures'] or 0:,} failing", highlight=False, soft_wrap=True)
+    if len(failing) > LIGHT_LINES:
+        console.print(f"… {len(failing) - LIGHT_LINES} more dbt test(s) not passing: --format json lists them", highlight=False)
+    console.print(f"verdict: [bold {_STYLE[result.verdict]}]{result.verdict.upper()}[/]", highlight=False)
+    if result.reused_from:
+        console.print(
+            f"nothing built since run {result.reused_from}: its verdict still holds "
+            "(R3 and source freshness re-evaluated at this time), so nothing was checked again",
+            highlight=False,
+        )
+
+
+def example_ids(light: LightLike) -> list[str]:
+    """A light's examples as the platform names them (shop/order id) where the report found them, else its keys."""
+    ids = getattr(light, "order_ids", None) or []
+    return [f"{o['shop_id']}/{o['order_id']}" if o.get("order_id") else o["key"] for o in ids] or light.examples
+
+
+def print_report_summary(data: ReportData, console: Console, path: Path | None = None) -> None:
+    """The terminal version of the report: the gates grouped, freshness and quarantine in a line each, the
+    verdict, and where the page is."""
+    console.print(f"run {data.run_id} · checked {data.checked_at.strftime('%Y-%m-%d %H:%M:%S UTC')}", highlight=False)
+    print_lights(data.lights, console, examples=example_ids)
+    stale = [f for f in data.freshness if f["colour"] != "green"]
+    if data.freshness:
+        console.print(
+            f"freshness: {len(data.freshness) - len(stale)} of {len(data.freshness)} source(s) fresh"
+            + "".join(f"; [{_STYLE[f['colour']]}]{escape(f['source'])} {f['status']}[/]" for f in stale[:5]),
+            highlight=False,
+            soft_wrap=True,
+        )
+    quarantined = sum(q["records"] for q in data.quarantine)
+    console.print(
+        f"quarantine: {quarantined:,} record(s)" + (f", top reason: {escape(data.quarantine[0]['reason'])}" if data.quarantine else ""),
+        highlight=False,
+        soft_wrap=True,
+    )
+    published = f"published version {data.published['version']}" if data.published else "nothing published yet"
+    console.print(f"verdict: [bold {_STYLE[data.verdict]}]{data.verdict.upper()}[/] · {published}", highlight=False)
+    # paths on one line, however narrow the terminal: a wrapped path cannot be copied or clicked
+    if path is not None:
+        console.print(f"report: {path}", soft_wrap=True, highlight=False)
+    if data.data_docs:
+        console.print(f"GX Data Docs: {data.data_docs}", soft_wrap=True, highlight=False)
+
+
+def print_run_json(outcome: RunResult, console: Console) -> None:
+    """`run --format json`: the syncs, the whole check and what publish did, as one document."""
+    document = {
+        "run_id": outcome.run_id,
+        "verdict": outcome.verdict,
+        "syncs": [asdict(s) for s in outcome.syncs],
+        "check": outcome.check.to_dict(),
+        "published": None if outcome.published is None else asdict(outcome.published),
+    }
+    console.file.write(json.dumps(document, indent=2, default=str, ensure_ascii=False) + "\n")
 
 
 def published_line(published: PublishResult) -> str:

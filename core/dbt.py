@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -185,11 +186,38 @@ def install_package(project: Path, env: dict[str, str] | None = None) -> None:
         raise ConfigError(f"{project / 'packages.yml'}: `dbt deps` failed; check the orderlayer entry's path:\n{tail}")
 
 
-def run_dbt(args: list[str], settings: Settings, db_path: Path) -> DbtResult:
+@dataclass(frozen=True)
+class DbtNode:
+    """One node of a running dbt command, as dbt's own events tell it: started, or finished with a status."""
+
+    index: int
+    total: int
+    name: str
+    #: None when the node started; dbt's status ("success", "pass", "warn", "error", …) when it finished
+    status: str | None = None
+
+
+OnNode = Callable[[DbtNode], None]
+
+
+def _node_event(event: dict) -> DbtNode | None:
+    """dbt's start line and result events (LogStartLine, LogModelResult, LogTestResult, …) of one node."""
+    data, name = event.get("data") or {}, (event.get("info") or {}).get("name", "")
+    total = data.get("total", data.get("num_models"))  # LogTestResult calls the total num_models
+    if "index" not in data or total is None or not (name == "LogStartLine" or name.endswith("Result")):
+        return None
+    node = data.get("node_info") or {}
+    status = None if name == "LogStartLine" else str(data.get("status") or node.get("node_status") or "done")
+    return DbtNode(int(data["index"]), int(total), node.get("node_name") or data.get("description", ""), status)
+
+
+def run_dbt(args: list[str], settings: Settings, db_path: Path, on_node: OnNode | None = None) -> DbtResult:
     """Run one dbt command on `db_path` in a subprocess (so DuckDB's file lock is released after it).
 
     In a user project the vars are written into its dbt_project.yml first and dbt reads them there, as a bare
-    `dbt build` in that folder does; in orderlayer's own checkout they are passed with --vars."""
+    `dbt build` in that folder does; in orderlayer's own checkout they are passed with --vars. With `on_node`,
+    dbt writes its structured events (`--log-format json`, the same events dbt's Python API hands its callbacks)
+    and each node's start and finish is passed on as it happens."""
     user = user_project()
     root = user or project_dir()
     env = dict(os.environ)
@@ -205,10 +233,16 @@ def run_dbt(args: list[str], settings: Settings, db_path: Path) -> DbtResult:
     else:
         write_vars(user, settings)
         install_package(user, env)
+    if on_node is not None:
+        cmd[1:1] = ["--log-format", "json", "--no-use-colors"]
     db_path.parent.mkdir(parents=True, exist_ok=True)
     run_results = target / "run_results.json"
     run_results.unlink(missing_ok=True)  # never read a previous command's results
-    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+    if on_node is None:
+        proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+        returncode, output = proc.returncode, proc.stdout + proc.stderr
+    else:
+        returncode, output = _streamed(cmd, root, env, on_node)
     results: list[dict] = []
     if run_results.exists() and args and args[0] in ("build", "run", "test", "seed"):
         data = json.loads(run_results.read_text(encoding="utf-8"))
@@ -221,5 +255,24 @@ def run_dbt(args: list[str], settings: Settings, db_path: Path) -> DbtResult:
             }
             for r in data.get("results", [])
         ]
-    tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
-    return DbtResult(command=" ".join(args), returncode=proc.returncode, results=results, log_tail=tail)
+    tail = "\n".join(output.strip().splitlines()[-25:])
+    return DbtResult(command=" ".join(args), returncode=returncode, results=results, log_tail=tail)
+
+
+def _streamed(cmd: list[str], cwd: Path, env: dict[str, str], on_node: OnNode) -> tuple[int, str]:
+    """Run dbt, passing node events to `on_node` as they come; the output is the events' messages (as dbt
+    prints them in text), with any other line (stderr included: one pipe, so neither can fill up) as is."""
+    lines: list[str] = []
+    with subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            try:
+                event = json.loads(line)
+            except ValueError:  # not an event (a crash before dbt's logging starts): keep it as text
+                lines.append(line.rstrip("\n"))
+                continue
+            lines.append((event.get("info") or {}).get("msg", ""))
+            node = _node_event(event)
+            if node is not None:
+                on_node(node)
+    return proc.returncode, "\n".join(lines)

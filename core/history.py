@@ -9,7 +9,7 @@ Only keys, counts and figures are read: never a personal column.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,9 @@ class Light:
     note: str
     description: str
     checks: dict[str, int]
+    #: the examples as the platform names them: {"key", "shop_id", "order_id"} (order_id None where the key
+    #: no longer leads to an order, e.g. a run older than the marts); days and sources have none
+    order_ids: list[dict[str, str | None]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ class ReportData:
     reconciliation: list[dict[str, Any]] = field(default_factory=list)
     #: the orders behind the differences: exception type and reason -> count, with example keys
     reconciliation_exceptions: list[dict[str, Any]] = field(default_factory=list)
+    #: gate → channel → (colour, failing count) per run aligned with `runs` (None: no light that run)
+    gate_history: dict[str, dict[str, list[tuple[str, int] | None]]] = field(default_factory=dict)
     data_docs: str | None = None
     metric_table: dict[str, Any] | None = field(default=None)
 
@@ -113,7 +118,7 @@ def load_report(db: Path, run_id: str | None = None, runs: int = 30, days: int =
             raise NoRunsError(f"{db} has no gate runs yet; run `orderlayer check` or `orderlayer run` first")
         history = _runs(con, runs, run_id)
         current = history[-1]
-        lights = _lights(con, current.run_id)
+        lights = _with_order_ids(con, _lights(con, current.run_id))
         channels = sorted({light.channel for light in lights}, key=lambda c: (c is None, c or ""))
         gates = {}
         for light in sorted(lights, key=lambda li: gate_order(li.gate_id)):
@@ -135,9 +140,10 @@ def load_report(db: Path, run_id: str | None = None, runs: int = 30, days: int =
             dbt_tests=check["dbt_tests"] if check else [],
             runs=history,
             metric_trend=_metric_trend(con, history),
+            gate_history=_gate_history(con, history),
             daily_orders=_daily_orders(con, days),
             reconciliation=_reconciliation(con),
-            reconciliation_exceptions=_reconciliation_exceptions(con),
+            reconciliation_exceptions=_with_platform_examples(con, _reconciliation_exceptions(con)),
         )
     finally:
         con.close()
@@ -324,3 +330,88 @@ def _daily_orders(con: duckdb.DuckDBPyConnection, days: int) -> dict[str, list[t
     for channel, day, n in rows:
         out.setdefault(channel, []).append((day, int(n)))
     return out
+
+
+def _gate_history(
+    con: duckdb.DuckDBPyConnection, runs: list[RunSummary]
+) -> dict[str, dict[str, list[tuple[str, int] | None]]]:
+    ids = [r.run_id for r in runs]
+    rows = con.execute(
+        """SELECT gate_id, coalesce(channel, '(none)'), run_id, colour, failing_count FROM ops.gate_results
+           WHERE run_id IN (SELECT unnest(?::VARCHAR[]))""",
+        [ids],
+    ).fetchall()
+    position = {run_id: i for i, run_id in enumerate(ids)}
+    history: dict[str, dict[str, list[tuple[str, int] | None]]] = {}
+    for gate_id, channel, run_id, colour, failing in sorted(rows, key=lambda r: (gate_order(r[0]), r[1])):
+        series = history.setdefault(gate_id, {}).setdefault(channel, [None] * len(ids))
+        series[position[run_id]] = (colour, int(failing))
+    return history
+
+
+#: example keys that stand for an order (Y4's days and Y1's sources do not)
+ORDER_KEYS = ("order_key", "raw_record_id")
+
+
+def platform_ids(db: Path, keys: list[str]) -> dict[str, tuple[str, str]]:
+    """order_key or raw record hash → (shop_id, the platform's order id), for the keys still in `db`."""
+    if not keys:
+        return {}
+    con = connect(db, read_only=True)
+    try:
+        return _order_ids(con, keys)
+    finally:
+        con.close()
+
+
+def _with_order_ids(con: duckdb.DuckDBPyConnection, lights: list[Light]) -> list[Light]:
+    """Each light's examples with the platform's own shop and order id beside the (hash) key, looked up
+    in the marts, quarantine and raw as they stand now."""
+    keys = sorted({e for li in lights if li.example_key in ORDER_KEYS for e in li.examples})
+    found = _order_ids(con, keys) if keys else {}
+    return [
+        replace(
+            li,
+            order_ids=[
+                {"key": e, "shop_id": found.get(e, (None, None))[0], "order_id": found.get(e, (None, None))[1]}
+                for e in li.examples
+            ],
+        )
+        if li.example_key in ORDER_KEYS
+        else li
+        for li in lights
+    ]
+
+
+def _with_platform_examples(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Reconciliation examples by shop/order id where they are channel orders (ERP ones already read erp:id)."""
+    found = _order_ids(con, sorted({k for row in rows for k in row["examples"]})) if rows else {}
+    return [{**row, "examples": [f"{found[k][0]}/{found[k][1]}" if k in found else k for k in row["examples"]]} for row in rows]
+
+
+def _order_ids(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, tuple[str, str]]:
+    """order_key or raw record hash → (shop_id, channel_order_id): the marts first, then quarantine, then raw."""
+    lookups = []  # (key column, shop column, order id column, relation), each filtered on the keys
+    if table_exists(con, "audit", "fct_orders"):
+        lookups += [("order_key", "shop_id", "channel_order_id", "audit.fct_orders"),
+                    ("raw_record_id", "shop_id", "channel_order_id", "audit.fct_orders")]  # fmt: skip
+    if table_exists(con, "quarantine", "quarantine_orders"):
+        lookups.append(("raw_record_id", "shop_id", "channel_order_id", "quarantine.quarantine_orders"))
+    # a channel's orders stream keys its raw records on the platform's [shop, order id] (taps/<x>/streams.py)
+    for (table,) in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw' AND ends_with(table_name, '__orders')"
+    ).fetchall():
+        lookups.append(("_record_hash", "json_extract_string(_primary_key, '$[0]')",
+                        "json_extract_string(_primary_key, '$[1]')", f'raw."{table}"'))  # fmt: skip
+    found: dict[str, tuple[str, str]] = {}
+    for key, shop, order, relation in lookups:
+        missing = [k for k in keys if k not in found]
+        if not missing:
+            break
+        rows = con.execute(
+            f"SELECT {key}, any_value({shop}), any_value({order}) FROM {relation} "
+            f"WHERE {key} IN (SELECT unnest(?::VARCHAR[])) GROUP BY {key}",
+            [missing],
+        ).fetchall()
+        found |= {k: (s, o) for k, s, o in rows if o is not None}
+    return found

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from orderlayer.core.config import Settings
-from orderlayer.core.dbt import DbtResult, dbt_vars, project_dir, run_dbt, user_project, without_vars_block
+from orderlayer.core.dbt import DbtResult, OnNode, dbt_vars, project_dir, run_dbt, user_project, without_vars_block
 from orderlayer.core.warehouse import PENDING_TABLES, connect, ensure_ops
 
 #: vars that no model reads (dbt source freshness, gate Y1): changing them rebuilds nothing
@@ -161,8 +161,9 @@ class BuildFailed(RuntimeError):
     pass
 
 
-def build(settings: Settings, db: Path, full_refresh: bool = False) -> BuildOutcome:
-    """Plan the build, run dbt for it, and record what it used once every step succeeded."""
+def build(settings: Settings, db: Path, full_refresh: bool = False, on_node: OnNode | None = None) -> BuildOutcome:
+    """Plan the build, run dbt for it, and record what it used once every step succeeded (`on_node`: dbt's
+    node events, for progress)."""
     current = fingerprint(settings)
     con = _connect(db)
     try:
@@ -178,7 +179,7 @@ def build(settings: Settings, db: Path, full_refresh: bool = False) -> BuildOutc
     results = []
     try:
         for args in plan.steps():
-            result = run_dbt(args, settings, db)
+            result = run_dbt(args, settings, db, on_node=on_node)
             results.append(result)
             if not result.ok:
                 failed = "; ".join(f"{r['unique_id']}: {r['message']}" for r in result.failures()) or result.log_tail

@@ -63,9 +63,16 @@ def record_sync(db: Path, row: dict[str, Any]) -> None:
 
 
 def record_check(
-    db: Path, run_id: str, checked_at: datetime, verdict: str, gates_verdict: str, dbt_tests: list[dict[str, Any]]
+    db: Path,
+    run_id: str,
+    checked_at: datetime,
+    verdict: str,
+    gates_verdict: str,
+    dbt_tests: list[dict[str, Any]],
+    basis: str | None = None,
 ) -> None:
-    """One row per `check`: the overall verdict the report shows (gate rows are in ops.gate_results)."""
+    """One row per `check`: the overall verdict the report shows (gate rows are in ops.gate_results) and its
+    basis (core/check_reuse.py)."""
     con = connect(db)
     try:
         ensure_ops(con, "check_runs")
@@ -73,8 +80,9 @@ def record_check(
         try:
             con.execute(f"DELETE FROM {OPS}.check_runs WHERE run_id = ?", [run_id])
             con.execute(
-                f"INSERT INTO {OPS}.check_runs VALUES (?, ?, ?, ?, ?)",
-                [run_id, checked_at, verdict, gates_verdict, json.dumps(dbt_tests, default=str)],
+                f"""INSERT INTO {OPS}.check_runs (run_id, checked_at, verdict, gates_verdict, dbt_tests, basis)
+                    VALUES (?, ?, ?, ?, ?, ?)""",
+                [run_id, checked_at, verdict, gates_verdict, json.dumps(dbt_tests, default=str), basis],
             )
             con.execute("COMMIT")
         except BaseException:

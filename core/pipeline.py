@@ -3,15 +3,18 @@ publish — and `run` itself."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from orderlayer.core import ops
+from orderlayer.core.alerts.dispatch import notify
+from orderlayer.core.check_reuse import reusable_check
 from orderlayer.core.config import ConfigError, Settings
-from orderlayer.core.dbt import run_dbt
+from orderlayer.core.dbt import DbtNode, run_dbt
 from orderlayer.core.sync import SyncProgress, SyncResult, sync_all
 
 if TYPE_CHECKING:  # Great Expectations is imported only when gates run (it takes seconds to import)
@@ -37,7 +40,9 @@ class StageError(Exception):
     """A stage that could not run (as opposed to data that failed a gate)."""
 
 
-def build(settings: Settings, db: Path, full_refresh: bool = False) -> BuildOutcome:
+def build(
+    settings: Settings, db: Path, full_refresh: bool = False, on_node: Callable[[DbtNode], None] | None = None
+) -> BuildOutcome:
     """Seeds and models into staging/audit/quarantine, incrementally where it can (core/incremental.py); tests
     run in `check`. The outcome's `reason` is the one line saying what was rebuilt and why.
 
@@ -57,7 +62,7 @@ def build(settings: Settings, db: Path, full_refresh: bool = False) -> BuildOutc
     from orderlayer.core.incremental import build as incremental_build
 
     try:
-        return incremental_build(settings, db, full_refresh=full_refresh)
+        return incremental_build(settings, db, full_refresh=full_refresh, on_node=on_node)
     except BuildFailed as exc:
         raise StageError(str(exc)) from exc
 
@@ -67,12 +72,15 @@ class CheckResult:
     verdict: str
     gates: GateReport
     dbt_tests: list[dict[str, Any]] = field(default_factory=list)
+    #: the run whose check this verdict re-uses (nothing built since and it still holds: core/check_reuse.py)
+    reused_from: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "verdict": self.verdict,
             "gates": self.gates.to_dict(),
             "dbt_tests": self.dbt_tests,
+            "reused_from": self.reused_from,
         }
 
 
@@ -80,11 +88,23 @@ def _worst(*verdicts: str) -> str:
     return max(verdicts, key=VERDICTS.index)
 
 
-def check(settings: Settings, db: Path, run_id: str, now: datetime | None = None) -> CheckResult:
+def check(
+    settings: Settings,
+    db: Path,
+    run_id: str,
+    now: datetime | None = None,
+    on_node: Callable[[DbtNode], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> CheckResult:
     """Judge audit as it stands: dbt's data tests (error = red, warn = yellow), dbt source freshness (Y1)
     and the GX gates; one verdict, recorded in ops.check_runs."""
+    from orderlayer.core.check_reuse import check_basis
+
+    basis = check_basis(settings, db)
     # unit tests prove the model logic on fixed inputs (the test suite runs them); check judges the data
-    tests = run_dbt(["test", "--exclude-resource-type", "unit_test"], settings, db)
+    step = on_step or (lambda _: None)  # what the progress shows: dbt tests, freshness, GX gates
+    step("dbt tests")
+    tests = run_dbt(["test", "--exclude-resource-type", "unit_test"], settings, db, on_node=on_node)
     if not tests.results and not tests.ok:
         raise StageError(f"dbt test could not run: {tests.log_tail}")
     dbt_items = [
@@ -102,12 +122,14 @@ def check(settings: Settings, db: Path, run_id: str, now: datetime | None = None
 
     try:
         # Y1 (freshness) is dbt's judgement of the sources; the runner folds it into the gate verdict.
+        step("dbt source freshness")
         freshness = source_freshness(settings, db)
+        step("GX gates")
         gates = run_gates(db, settings.gates, run_id, now=now, context=gate_context(settings), freshness=freshness)
     except (FreshnessError, GateRunError) as exc:
         raise StageError(str(exc)) from exc
     verdict = _worst(dbt_verdict, gates.verdict)
-    ops.record_check(db, run_id, gates.checked_at, verdict, gates.verdict, dbt_items)
+    ops.record_check(db, run_id, gates.checked_at, verdict, gates.verdict, dbt_items, basis)
     return CheckResult(verdict=verdict, gates=gates, dbt_tests=dbt_items)
 
 
@@ -148,6 +170,10 @@ class RunProgress(SyncProgress, Protocol):
 
     def built(self, outcome: BuildOutcome) -> None: ...
 
+    def dbt_node(self, node: DbtNode) -> None: ...
+
+    def step(self, text: str) -> None: ...
+
 
 @dataclass
 class RunResult:
@@ -181,17 +207,22 @@ def run(
         if any(s.status != "ok" for s in syncs):
             raise StageError("a sync failed; nothing was built or published (raw keeps what was committed)")
         with progress.stage("dbt build"):
-            built = build(settings, db)
+            built = build(settings, db, on_node=progress.dbt_node)
         progress.built(built)
         detail["build"] = built.reason
-        with progress.stage("checking gates"):
-            result = check(settings, db, run_id, now=now)
+        # nothing built: the last check of this build may still hold (core/check_reuse.py)
+        result = reusable_check(settings, db, datetime.now(UTC)) if built.plan.mode == "none" else None
+        if result is None:
+            with progress.stage("checking gates"):
+                result = check(settings, db, run_id, now=now, on_node=progress.dbt_node, on_step=progress.step)
         progress.checked(result)
+        detail["alerts"] = [d.to_dict() for d in notify(settings.alerts, db, result.gates)]
         detail["check"] = result.to_dict()
         if result.verdict == "red":
             ops.finish_run(db, run_id, "blocked", result.verdict, detail)
             return RunResult(run_id, syncs, result, None)
-        published = publish_checked(db, run_id, result, settings.publish.keep_versions)
+        # a re-used verdict publishes under the run that judged the build (trailing gate values follow it)
+        published = publish_checked(db, result.gates.run_id, result, settings.publish.keep_versions)
         detail["published_version"] = published.version
         ops.finish_run(db, run_id, "published" if published.new else "unchanged", result.verdict, detail)
         return RunResult(run_id, syncs, result, published)

@@ -26,6 +26,7 @@ from typing import Callable, Protocol
 
 from orderlayer.core import ops
 from orderlayer.core.config import ConfigError, Connection, Settings
+from orderlayer.core.filesource import check_source, source_mapping
 from orderlayer.core.registry import URL_KEY, source
 from orderlayer.core.warehouse import RAW, connect, table_exists
 from orderlayer.loader import raw_store as store
@@ -77,6 +78,8 @@ def sync_all(
     selected = names or list(settings.connections)
     for name in selected:  # every credential and the PII salt resolve before anything starts
         tap_env(name, settings.connections[name], settings)
+        if settings.connections[name].mapping_path is not None:  # a file source's mapping fits its files
+            check_source(name, settings.connections[name].mapping_path)
     results = []
     for name in selected:
         progress.sync_started(name)
@@ -144,7 +147,8 @@ def tap_env(name: str, conn: Connection, settings: Settings) -> dict[str, str]:
             f"connections.{name}.credentials: {', '.join(missing)} missing; map each to the environment variable "
             f"that holds it, e.g. `{missing[0]}: {conn.source.upper()}_{missing[0].upper()}`"
         )
-    secrets["pii_salt"] = settings.pii_salt()
+    if conn.mapping_path is None or source_mapping(name, conn.mapping_path).has_personal_data():
+        secrets["pii_salt"] = settings.pii_salt()  # a file source without a buyer id to hash needs none
     for key, value in secrets.items():
         env[spec.env_prefix + key.upper()] = value
     return env

@@ -38,6 +38,7 @@ from orderlayer.core.warehouse import (
     GATE_TABLES,
     GATES,
     OPS,
+    PUBLISHED,
     check_identifier,
     connect,
     ensure_ops,
@@ -73,7 +74,9 @@ def run_gates(
     conn = connect(db_path)
     try:
         ensure_ops(conn, *GATE_TABLES)  # R5/Y3 read their trailing values from ops.gate_metrics
-        gates = catalogue(settings, checked_at, context, run_id, raw_order_tables(conn))
+        gates = catalogue(
+            settings, checked_at, context, run_id, raw_order_tables(conn), table_exists(conn, PUBLISHED, "fct_orders")
+        )
         _require_tables(conn, gates)
         inputs = _build_inputs(conn, gates)
         validations = _validate(conn, db_path, gates)

@@ -123,3 +123,62 @@
 {% macro default__json_array_text(expr, index) -%}
     json_extract_string({{ expr }}, '$[{{ index }}]')
 {%- endmacro %}
+
+{#- True (a SQL boolean) when the warehouse's first ERP orders landed in this build: an ERP order is current now and
+    none of the typed ERP versions landed before this build's window. Until then nothing is reconciled and no
+    channel order is expected in an ERP, so models that depend on "an ERP exists" recompute everything once. -#}
+{% macro first_erp_orders_landed() -%}
+    (exists (select 1 from {{ ref('int_erp_orders__current') }})
+     and not exists (
+        select 1 from ({{ union_erps() }}) as v
+        where v.quarantine_reason is null
+          and v.raw_record_id not in (select _record_hash from ({{ landed_record_ids() }}) as landed)
+    ))
+{%- endmacro %}
+
+{#- A (channel, shop_id, business_date) in a scope of shop-days on an incremental build (channel and shop may be
+    NULL: ERP orders of a customer mapped to no shop), true otherwise. -#}
+{% macro day_in_scope(channel, shop_id, business_date, scope_model) -%}
+    {%- set scope = ref(scope_model) -%}
+    {%- if is_incremental() -%}
+    exists (select 1 from {{ scope }} as s
+            where s.channel is not distinct from {{ channel }} and s.shop_id is not distinct from {{ shop_id }}
+              and s.business_date = {{ business_date }})
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- pre_hook of a model keyed by shop-day: the rows of every shop-day in scope are removed first (a shop-day can
+    lose all its orders, or its currency). -#}
+{% macro delete_days_in_scope(scope_model) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as t where {{ day_in_scope('t.channel', 't.shop_id', 't.business_date', scope_model) }}
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- pre_hook of fct_reconciliation_exceptions: its ERP-only rows (no order_key) of the ERP orders in scope. -#}
+{% macro delete_erp_orders_in_scope(scope_model) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as t
+    where t.order_key is null
+      and exists (select 1 from {{ ref(scope_model) }} as s
+                  where s.erp_system = t.erp_system and s.erp_order_id = t.erp_order_id)
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- pre_hook of a model keyed by raw version whose rows name their order by (channel, shop_id, channel_order_id):
+    every row of the orders in scope is removed first (a restaged version can stop being quarantined). -#}
+{% macro delete_orders_in_scope(scope_model) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as t
+    where exists (select 1 from {{ ref(scope_model) }} as s
+                  where s.channel = t.channel and s.shop_id = t.shop_id and s.channel_order_id = t.channel_order_id)
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}

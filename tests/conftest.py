@@ -37,4 +37,7 @@ def shared_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cwd=work, env=dict(os.environ), capture_output=True, text=True, timeout=900, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    # what a pipe or a log gets (tests/e2e/test_output.py)
+    (work / "demo.stdout").write_text(result.stdout, encoding="utf-8")
+    (work / "demo.stderr").write_text(result.stderr, encoding="utf-8")
     return work

@@ -1,6 +1,6 @@
 {#- The channel orders this build recomputes (docs/incremental.md): every order with a raw version landed in the
     build's window, an order whose JD refund application or after-sale service landed, and an order of a file
-    source whose line export landed. Rebuilt on every build; small (what changed, not history). -#}
+    source whose line (or other joined) export landed. Rebuilt on every build; small (what changed, not history). -#}
 {{ config(materialized='table') }}
 
 with landed as (
@@ -19,11 +19,11 @@ touched as (
     {%- endfor %}
     {%- endif %}
     {%- for channel in file_channels() if channel in staged_channels() %}
-    {%- for node in graph.sources.values() if node.source_name == channel and node.name == 'lines' %}
+    {%- for node in graph.sources.values() if node.source_name == channel and node.name != 'orders' %}
     {%- set lines = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.identifier) %}
     {%- if lines is not none %}
     union all
-    -- a file source's line rows are keyed [shop_id, order_id, file, line] (tap-files)
+    -- a file source's line, payment, refund… rows are keyed [shop_id, order_id, file, line] (tap-files)
     select '{{ channel }}', {{ json_array_text('_primary_key', 0) }}, {{ json_array_text('_primary_key', 1) }}
     from {{ lines }}
     where {{ in_landing_window() }}

@@ -2,12 +2,18 @@
 -- the differences, and whether they are within the configured tolerances (orderlayer.yml `reconciliation:`).
 -- Channel side: paid, non-test, not cancelled orders. ERP side: the non-cancelled ERP orders linked to those
 -- orders (any match status), plus ERP-only orders of the shop (by its ERP customer) on their own local date.
+-- Incremental: the shop-days in int_reconciliation_days__affected are deleted and recomputed from all their orders.
+{{ config(materialized='incremental', incremental_strategy='delete+insert',
+          unique_key=['channel', 'shop_id', 'business_date', 'currency'], on_schema_change='fail',
+          pre_hook="{{ delete_days_in_scope('int_reconciliation_days__affected') }}") }}
 
 with orders as (
-    select o.*, m.erp_system, m.erp_order_id
+    -- the match's ERP order (fct_orders carries erp_order_id too: name the columns, never two of one name)
+    select o.order_key, o.channel, o.shop_id, o.business_date, o.currency, o.paid_amount, o.refund_amount,
+           m.erp_system, m.erp_order_id
     from {{ ref('fct_orders') }} as o
     left join {{ ref('map_order_ids') }} as m on m.order_key = o.order_key
-    where o.is_valid
+    where o.is_valid and {{ day_in_scope('o.channel', 'o.shop_id', 'o.business_date', 'int_reconciliation_days__affected') }}
 ),
 
 erp as (
@@ -42,6 +48,8 @@ erp_side as (
            e.erp_system, e.erp_order_id, e.order_amount, e.refund_amount, true
     from erp as e
     anti join linked as l on l.erp_system = e.erp_system and l.erp_order_id = e.erp_order_id
+    where {{ day_in_scope('e.customer_channel', 'e.customer_shop_id',
+                         local_date('e.ordered_at', reporting_timezone()), 'int_reconciliation_days__affected') }}
 ),
 
 erp_totals as (

@@ -1,12 +1,19 @@
 -- The orders behind reconciliation differences, one row each: channel orders due in the ERP but not found
 -- there, channel orders whose ERP counterpart disagrees (`conflict`, with the reasons), and ERP orders that no
 -- channel order accounts for. Never personal data: keys, amounts and reasons only.
+-- Incremental: the rows of the orders in order_fulfillment__scope (their match or their "due in the ERP" flag may
+-- have changed) and of the ERP orders in int_erp_orders__affected are deleted and recomputed.
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
+          pre_hook=["{{ delete_keys_in_scope('order_key', 'order_fulfillment__scope') }}",
+                    "{{ delete_erp_orders_in_scope('int_erp_orders__affected') }}"]) }}
+-- depends_on: {{ ref('int_erp_orders__affected') }}
 
 with orders as (
     select o.order_key, o.channel, o.shop_id, o.channel_order_id, o.business_date, o.currency, o.paid_amount,
            f.is_erp_expected
     from {{ ref('fct_orders') }} as o
     inner join {{ ref('order_fulfillment') }} as f on f.order_key = o.order_key
+    where {{ in_scope('o.order_key', 'order_fulfillment__scope') }}
 ),
 
 channel_exceptions as (
@@ -37,6 +44,10 @@ erp_only as (
     anti join {{ ref('int_orders__erp_matches') }} as m
         on m.erp_system = e.erp_system and m.erp_order_id = e.erp_order_id
     where e.status <> 'cancelled'
+    {%- if is_incremental() %}
+      and exists (select 1 from {{ ref('int_erp_orders__affected') }} as a
+                  where a.erp_system = e.erp_system and a.erp_order_id = e.erp_order_id)
+    {%- endif %}
 )
 
 select

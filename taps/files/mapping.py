@@ -14,11 +14,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-#: Canonical order fields a file column may feed (the staging contract's names).
+from orderlayer.taps.files.expressions import ExpressionError, check, parse
+
+#: Canonical order fields a mapping may feed (the staging contract's names) and the kind of value each holds.
 ORDER_FIELDS = {
     "channel_order_id": "text",
     "shop_id": "text",
     "status_native": "text",
+    "status_detail_native": "text",
     "ordered_at": "time",
     "paid_at": "time",
     "shipped_at": "time",
@@ -26,6 +29,8 @@ ORDER_FIELDS = {
     "completed_at": "time",
     "cancelled_at": "time",
     "promised_ship_by": "time",
+    "promised_delivery_by": "time",
+    "deposit_paid_at": "time",
     "source_updated_at": "time",
     "goods_amount": "amount",
     "shop_discount_amount": "amount",
@@ -39,10 +44,14 @@ ORDER_FIELDS = {
     "currency": "text",
     "receiver_province": "text",
     "receiver_city": "text",
+    # personal data: the tap masks (phone, name) or salt-hashes (buyer id) the cell before it lands
+    "receiver_phone_masked": "pii_phone",
+    "receiver_name_masked": "pii_name",
+    "customer_key": "pii_hash",
     "tracking_numbers": "list",
     "is_test": "bool",
 }
-#: Canonical line fields a line-file column may feed.
+#: Canonical line fields a line-file column may feed. `product_id` is the SKU when no `sku_id` is mapped.
 LINE_FIELDS = {
     "channel_order_id": "text",
     "channel_line_id": "text",
@@ -52,13 +61,26 @@ LINE_FIELDS = {
     "quantity": "integer",
     "unit_price": "amount",
     "line_goods_amount": "amount",
-    "line_discount_amount": "amount",
-    "line_paid_amount": "amount",
     "line_refund_amount": "amount",
 }
+#: Line fields orderlayer derives, never reads: what to map instead.
+DERIVED_LINE_FIELDS = {
+    "line_discount_amount": "allocated from the order's discounts; to take them from the lines, map "
+                            "columns.shop_discount_amount: {file: lines, agg: sum, column: <discount column>}",
+    "line_paid_amount": "allocated from the order's paid_amount; to take it from the lines, map "
+                        "columns.paid_amount: {file: lines, agg: sum, column: <paid column>}",
+}
+PII_KINDS = frozenset({"pii_phone", "pii_name", "pii_hash"})
 REQUIRED_ORDER_FIELDS = ("channel_order_id", "ordered_at", "paid_amount")
 CANONICAL_STATUSES = ("pending_payment", "paid", "shipped", "delivered", "completed", "cancelled")
+#: ISO 4217 currencies without minor units: an amount in minor units is already in major units.
+ZERO_DECIMAL_CURRENCIES = ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV",
+                           "XAF", "XOF", "XPF")
+#: Currencies with three decimals: money is kept with two (DECIMAL(18,2)), so they cannot be loaded exactly.
+THREE_DECIMAL_CURRENCIES = ("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+_KIND_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+_AMOUNT_UNITS = {"major": "major", "minor": "minor", "yuan": "major", "fen": "minor"}
 
 
 class MappingError(ValueError):
@@ -79,6 +101,61 @@ class FileSpec(_Strict):
     sheet: str | None = None
     #: 1-based row holding the column headers; data starts on the next row.
     header_row: int = Field(default=1, ge=1)
+    #: A joined file (not orders, not lines): its column holding the order id its rows belong to.
+    order_id: str | None = None
+
+
+class FieldSpec(_Strict):
+    """Where one canonical field comes from: exactly one of `column`, `value` (a constant) or `expr`; with `file`
+    and `agg`, from the rows of another file that belong to the order (payments summed per order, …)."""
+
+    column: str | None = None
+    value: bool | int | float | str | None = None
+    expr: str | None = None
+    #: another `files:` entry, joined to the order by its order id
+    file: str | None = None
+    #: how that file's rows of one order become one value
+    agg: Literal["sum", "min", "max"] | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FieldSpec:
+        given = [k for k in ("column", "value", "expr") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of column (a header), value (a constant) or expr (an expression)")
+        if (self.file is None) != (self.agg is None):
+            raise ValueError("file and agg go together: {file: payments, agg: sum, column: payment_value}")
+        if self.expr is not None:
+            parse(self.expr)  # raises ExpressionError (a ValueError) naming the problem
+        return self
+
+    @property
+    def constant(self) -> str | None:
+        """The constant as the text a cell would hold."""
+        if self.value is None:
+            return None
+        if isinstance(self.value, bool):
+            return "true" if self.value else "false"
+        return str(self.value)
+
+    def columns(self) -> list[str]:
+        """The headers this field reads."""
+        if self.column is not None:
+            return [self.column]
+        return parse(self.expr).columns() if self.expr is not None else []
+
+    def describe(self) -> str:
+        """How the generated SQL names where the value comes from."""
+        if self.column is not None:
+            what = self.column
+        elif self.expr is not None:
+            what = self.expr
+        else:
+            what = f"constant {self.constant}"
+        return f"{self.agg} of {self.file}.{what}" if self.file else what
+
+
+def _field(value: str | FieldSpec) -> FieldSpec:
+    return FieldSpec(column=value) if isinstance(value, str) else value
 
 
 class StatusRule(_Strict):
@@ -112,17 +189,20 @@ class FileMapping(_Strict):
     timezone: str = "Asia/Shanghai"
     #: strptime-style format of time cells; ISO-8601 with an offset is always accepted too.
     time_format: str = "%Y-%m-%d %H:%M:%S"
-    #: Unit of amount cells: `yuan` (major units, decimal text) or `fen` (integer minor units).
-    amount_unit: Literal["yuan", "fen"] = "yuan"
+    #: Unit of amount cells: `major` (decimal text, e.g. 12.30) or `minor` (integer minor units, e.g. 1230 cents);
+    #: `yuan` and `fen` are the same two under their Chinese names. Any currency: minor units follow its exponent.
+    amount_unit: Literal["major", "minor", "yuan", "fen"] = "major"
     #: Currency of every amount, unless `columns.currency` names a column.
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     #: Separator between several tracking numbers in one cell.
     list_separator: str = ","
-    files: dict[Literal["orders", "lines"], FileSpec]
-    #: Canonical field -> column header in the orders file.
-    columns: dict[str, str]
-    #: Canonical line field -> column header in the lines file (needs `files.lines`).
-    line_columns: dict[str, str] = Field(default_factory=dict)
+    #: `orders` (one row per order, required), `lines` (one row per item) and any other file whose rows belong to
+    #: an order (payments, refunds: named as you like), joined by its `order_id` column.
+    files: dict[str, FileSpec]
+    #: Canonical field -> a column header of the orders file, or {column | value | expr, file, agg}.
+    columns: dict[str, str | FieldSpec]
+    #: Canonical line field -> a column header of the lines file, or {column | value | expr} (needs `files.lines`).
+    line_columns: dict[str, str | FieldSpec] = Field(default_factory=dict)
     #: Native status value (as in the file) -> canonical status (+ optional flags).
     statuses: dict[str, StatusRule | str] = Field(default_factory=dict)
     #: Values of `columns.is_test` meaning "test order".
@@ -154,10 +234,22 @@ class FileMapping(_Strict):
                 raise ValueError(f"{native}: '{rule}' is not a canonical status; use one of {', '.join(CANONICAL_STATUSES)}")
         return value
 
+    @field_validator("files")
+    @classmethod
+    def _files(cls, value: dict[str, FileSpec]) -> dict[str, FileSpec]:
+        if "orders" not in value:
+            raise ValueError("files.orders is required: the file(s) with one row per order")
+        for kind, spec in value.items():
+            if not _KIND_NAME.match(kind):
+                raise ValueError(f"{kind}: name a file kind with lower-case letters, digits and _ (e.g. payments)")
+            if kind not in ("orders", "lines") and not spec.order_id:
+                raise ValueError(f"{kind}.order_id is required: the column of {kind} holding the order id its rows belong to")
+            if kind in ("orders", "lines") and spec.order_id:
+                raise ValueError(f"{kind}.order_id: not used here; the order id is columns/line_columns.channel_order_id")
+        return value
+
     @model_validator(mode="after")
     def _fields(self) -> FileMapping:
-        if "orders" not in self.files:
-            raise ValueError("files.orders is required: the file(s) with one row per order")
         unknown = sorted(set(self.columns) - set(ORDER_FIELDS))
         if unknown:
             raise ValueError(f"columns: {', '.join(unknown)} is not a canonical order field; use one of {', '.join(ORDER_FIELDS)}")
@@ -168,16 +260,37 @@ class FileMapping(_Strict):
             raise ValueError("set shop_id (one shop for every row) or map columns.shop_id to a column")
         if self.currency is None and "currency" not in self.columns:
             raise ValueError("set currency (e.g. CNY) or map columns.currency to a column")
+        if self.currency in THREE_DECIMAL_CURRENCIES:
+            raise ValueError(f"currency {self.currency} has three decimals; orderlayer keeps money with two, so it "
+                             "cannot load it exactly")
+        for field, spec in self.order_fields().items():
+            self._check_field(f"columns.{field}", ORDER_FIELDS[field], spec, own_file="orders")
+        if self.order_fields()["channel_order_id"].column is None:
+            raise ValueError("columns.channel_order_id must be a column of the orders file (the order id)")
+        shop = self.order_fields().get("shop_id")
+        if shop is not None and (shop.expr is not None or shop.file is not None):
+            # the tap keys every row of every file by its shop: a column of each file, or one constant
+            raise ValueError("columns.shop_id must be a column or a constant (value:); or set shop_id at the top level")
         if self.line_columns:
             if "lines" not in self.files:
                 raise ValueError("line_columns needs files.lines (the line file)")
+            for field, why in DERIVED_LINE_FIELDS.items():
+                if field in self.line_columns:
+                    raise ValueError(f"line_columns.{field}: {why}")
             unknown = sorted(set(self.line_columns) - set(LINE_FIELDS))
             if unknown:
                 raise ValueError(f"line_columns: {', '.join(unknown)} is not a canonical line field; use one of {', '.join(LINE_FIELDS)}")
-            if "channel_order_id" not in self.line_columns:
+            for field, spec in self.line_fields().items():
+                if spec.file is not None:
+                    raise ValueError(f"line_columns.{field}: a line field comes from the lines file itself (no file/agg)")
+                self._check_field(f"line_columns.{field}", LINE_FIELDS[field], spec, own_file="lines")
+            if self.line_fields().get("channel_order_id", FieldSpec(value="")).column is None:
                 raise ValueError("line_columns.channel_order_id is required: the column that joins a line to its order")
         elif "lines" in self.files:
             raise ValueError("files.lines is set but line_columns is empty: map at least channel_order_id")
+        unused = sorted(set(self.files) - {"orders", "lines"} - {s.file for s in self.order_fields().values()})
+        if unused:
+            raise ValueError(f"files.{unused[0]} feeds no field; map one, e.g. paid_amount: {{file: {unused[0]}, agg: sum, column: …}}")
         if "cancelled_at" in self.columns and (
             "status_native" not in self.columns or not self.cancelled_statuses()
         ):
@@ -185,6 +298,73 @@ class FileMapping(_Strict):
             raise ValueError("columns.cancelled_at needs columns.status_native and at least one statuses value that is "
                              "cancelled (e.g. 已取消: cancelled)")
         return self
+
+    def _check_field(self, key: str, kind: str, spec: FieldSpec, own_file: str) -> None:
+        if kind in PII_KINDS and (spec.column is None or spec.file is not None):
+            raise ValueError(f"{key}: personal data comes from one column of the {own_file} file (the tap masks or "
+                             "hashes it before it lands)")
+        if spec.file is not None:
+            if spec.file == own_file or spec.file not in self.files:
+                others = sorted(set(self.files) - {own_file})
+                raise ValueError(f"{key}: file {spec.file!r} is not another files: entry; use one of {', '.join(others) or '(none: add one under files:)'}")
+            if spec.agg == "sum" and kind not in ("amount", "integer"):
+                raise ValueError(f"{key}: sum adds amounts; this field holds {kind} (use min or max)")
+            if kind in ("list", "bool"):
+                raise ValueError(f"{key}: a {kind} field comes from the {own_file} file")
+        if spec.expr is not None:
+            try:
+                check(parse(spec.expr), kind, spec.expr)
+            except ExpressionError as exc:
+                raise ValueError(f"{key}.expr: {exc}") from None
+            if kind in {"list", "bool"} | PII_KINDS:
+                raise ValueError(f"{key}: a {kind} field reads one column, not an expression")
+        if spec.constant is not None:
+            problem = constant_problem(spec.constant, kind, self)
+            if problem:
+                raise ValueError(f"{key}.value: {problem}")
+
+    @property
+    def unit(self) -> Literal["major", "minor"]:
+        """`major` or `minor`, whichever name the mapping used."""
+        return _AMOUNT_UNITS[self.amount_unit]  # type: ignore[return-value]
+
+    def order_fields(self) -> dict[str, FieldSpec]:
+        return {field: _field(value) for field, value in self.columns.items()}
+
+    def line_fields(self) -> dict[str, FieldSpec]:
+        return {field: _field(value) for field, value in self.line_columns.items()}
+
+    def joined_files(self) -> list[str]:
+        """Files other than orders whose rows feed order fields, in mapping order (incl. an implied `lines`)."""
+        files = [s.file for s in self.order_fields().values() if s.file]
+        if self.derives_goods_amount():
+            files.append("lines")
+        return list(dict.fromkeys(files))
+
+    def derives_goods_amount(self) -> bool:
+        """An unmapped goods_amount is the sum of the lines' goods amounts, when the lines carry one."""
+        lines = self.line_columns
+        return "goods_amount" not in self.columns and (
+            "line_goods_amount" in lines or ("unit_price" in lines and "quantity" in lines)
+        )
+
+    def has_personal_data(self) -> bool:
+        """Whether a mapped field needs the PII salt (a buyer id to hash)."""
+        return any(ORDER_FIELDS[f] == "pii_hash" for f in self.columns)
+
+    def used_columns(self) -> dict[str, dict[str, list[str]]]:
+        """file kind -> header -> the mapping keys reading it (for checking the mapping against real headers)."""
+        used: dict[str, dict[str, list[str]]] = {kind: {} for kind in self.files}
+        for field, spec in self.order_fields().items():
+            for column in spec.columns():
+                used[spec.file or "orders"].setdefault(column, []).append(f"columns.{field}")
+        for field, spec in self.line_fields().items():
+            for column in spec.columns():
+                used["lines"].setdefault(column, []).append(f"line_columns.{field}")
+        for kind, spec in self.files.items():
+            if spec.order_id:
+                used[kind].setdefault(spec.order_id, []).append(f"files.{kind}.order_id")
+        return used
 
     def cancelled_statuses(self) -> list[str]:
         """Native status values whose rule sets is_cancelled, in mapping order."""
@@ -200,6 +380,17 @@ class FileMapping(_Strict):
             flags.update({k: v for k, v in rule.model_dump(include=set(flags)).items() if v is not None})
             out[native] = {"status": rule.status, **flags, "description": rule.description or native}
         return out
+
+
+def constant_problem(text: str, kind: str, mapping: FileMapping) -> str | None:
+    """Why a constant cannot be a value of ``kind`` (None when it can), read as a cell would be."""
+    from orderlayer.taps.files.parsing import parses
+
+    if kind in PII_KINDS or kind == "list":
+        return f"a {kind} field cannot be a constant"
+    if kind in ("time", "amount", "integer") and not parses(text, kind, mapping):
+        return f"{text!r} is not a valid {kind} here (see time_format / amount_unit)"
+    return None
 
 
 def load_mapping(path: Path) -> FileMapping:

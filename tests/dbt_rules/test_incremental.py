@@ -25,6 +25,7 @@ import pytest
 
 from orderlayer.core.config import Settings
 from orderlayer.core.demo import demo_settings, start_sandboxes
+from orderlayer.core.check_reuse import reusable_check
 from orderlayer.core.incremental import decide, fingerprint
 from orderlayer.expectations.publish import publish
 from orderlayer.expectations.report import GateReport
@@ -37,7 +38,10 @@ from orderlayer.loader import raw_store as store
 AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
 KEEP = ("douyin_7784061", "jd_", "shopify_acme-tea-us", "wechat_shop", "sap_")
 #: what a build recomputes (empty after a full rebuild, by design): not compared
-CHANGE_SETS = ("int_orders__changed", "int_erp_orders__changed", "int_orders__affected", "order_fulfillment__scope")
+CHANGE_SETS = (
+    "int_orders__changed", "int_erp_orders__changed", "int_orders__affected", "order_fulfillment__scope",
+    "int_erp_orders__affected", "int_reconciliation_days__affected",
+)
 PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "semantic", "docs", "tests/dbt")
 
 
@@ -201,6 +205,8 @@ def test_incremental_builds_equal_full_rebuilds(tmp_path: Path, project_copy: Pa
                 except ValueError:  # a sandbox without a clock (none of the kept ones, but be tolerant)
                     pass
 
+        last_check = {}
+
         def build_and_compare(expect_mode: str, then: str | None) -> None:
             """Build incrementally, full-refresh a copy, compare; then "check" both (gates compared) and publish
             both, or only "publish" both (no gates), or nothing (the next publish catches up)."""
@@ -224,6 +230,7 @@ def test_incremental_builds_equal_full_rebuilds(tmp_path: Path, project_copy: Pa
                 checked_full = check(settings, full, f"full-{cycle}", now=now)
                 assert gate_summary(checked) == gate_summary(checked_full), f"cycle {cycle}: gates differ"
                 assert checked.verdict != "red", [g for g in gate_summary(checked) if g[2] != "green"]
+                last_check["result"] = checked
                 published = publish_checked(db, f"inc-{cycle}", checked)
                 publish_checked(full, f"full-{cycle}", checked_full)
             elif then == "publish":
@@ -284,6 +291,14 @@ def test_incremental_builds_equal_full_rebuilds(tmp_path: Path, project_copy: Pa
         # 4. nothing new: no dbt run at all, and nothing new to publish
         outcome = build(settings, db)
         assert outcome.plan.mode == "none" and outcome.results == [] and "nothing new" in outcome.reason
+        #    and the check of cycle 3 still holds a few minutes later (same build, settings, freshness): re-used
+        #    (freshness is dbt's, on the wall clock: judged again at the moment dbt took its snapshot)
+        snapshot = max(f.snapshotted_at for f in last_check["result"].gates.freshness)
+        reused = reusable_check(settings, db, snapshot)
+        assert reused is not None and reused.reused_from == f"inc-{cycle}"
+        assert gate_summary(reused) == gate_summary(last_check["result"])
+        # three days later every source is past the error threshold: dbt's freshness would differ, check again
+        assert reusable_check(settings, db, snapshot + timedelta(days=3)) is None
 
         # 5. a seed edit: a USD rate; only fx_rates and what depends on it are rebuilt in full
         fx = project_copy / "seeds" / "fx_rates.csv"

@@ -197,6 +197,22 @@ def test_missing_channel_day_is_yellow_y4(warehouse: Path) -> None:
     assert y4.note == "2026-02-24: 0 orders vs trailing median 14"
 
 
+def test_y4_history_days_come_from_published(warehouse: Path) -> None:
+    # A build that lost jd's history before the judged days (02-14 … 02-20) from audit: judged on audit
+    # alone, 02-21 would have no history and Y4 would say "not judged". The history comes from `published`
+    # (run-0: 14 a day), so the 7 judged days 02-21 … 02-27 (14 each, from audit) are judged and in the band.
+    sql(
+        warehouse,
+        "DELETE FROM audit.fct_orders WHERE channel = 'jd' AND business_date < DATE '2026-02-21'",
+    )
+    report = run_gates(warehouse, GateSettings(), "run-1", NOW)
+    assert light(report, "Y4", "jd").note == "7 days within the band"
+    # Without a published fct_orders the same audit has too little history for jd.
+    sql(warehouse, "DROP TABLE published.fct_orders")
+    report = run_gates(warehouse, GateSettings(), "run-2", NOW)
+    assert light(report, "Y4", "jd").note == "not judged: too little history or volume"
+
+
 def test_stale_source_is_yellow_then_red_y1(warehouse: Path) -> None:
     """dbt source freshness on the raw tables: douyin's synced 2 h ago, jd's just now."""
     sql(warehouse, "UPDATE raw.douyin__orders SET _synced_at = now() - INTERVAL 2 HOUR")

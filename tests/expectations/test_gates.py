@@ -13,12 +13,12 @@ from great_expectations.core import ExpectationValidationResult
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
 from orderlayer.core.config import GateSettings
-from orderlayer.expectations import GateReport, GateResult, GateRunError, run_gates, verdict_of
+from orderlayer.expectations import GateReport, GateResult, GateRunError, PublishRefused, publish, run_gates, verdict_of
 
 from .conftest import NOW, WarehouseFactory, lines_for, order
 
 #: The gates with lights when dbt source freshness (Y1) is not part of the run, in catalogue order.
-GATES = ["R1", "R2", "R3", "R4", "R5", "R6", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7"]
+GATES = ["R1", "R2", "R3", "R4", "R5", "R6", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7", "Y8"]
 ROW_GATES = {"R1", "R2", "R3", "Y2"}
 
 
@@ -211,20 +211,51 @@ def test_r3_paid_before_ordered(make_warehouse: WarehouseFactory) -> None:
 # Trailing values (R5, Y3) -----------------------------------------------------------------------
 
 
-def test_r5_trailing_is_the_median_of_earlier_green_runs(make_warehouse: WarehouseFactory) -> None:
+def run_and_publish(path: Path, run_id: str, **settings: object) -> GateReport:
+    report = run(path, run_id, **settings)
+    publish(path, run_id, report, ["fct_orders", "fct_order_lines"])
+    return report
+
+
+def test_r5_trailing_is_the_median_of_earlier_green_published_runs(make_warehouse: WarehouseFactory) -> None:
     path = make_warehouse([order("douyin:1"), order("douyin:2")])  # paid 90.00 each
-    assert light(run(path, "run-a"), "R5", "douyin").note == "median 90.00; no history yet"
+    assert light(run_and_publish(path, "run-a"), "R5", "douyin").note == "median 90.00; no history yet"
     conn = duckdb.connect(str(path))
     conn.execute("UPDATE audit.fct_orders SET paid_amount = 100")
     conn.close()
-    assert light(run(path, "run-b"), "R5", "douyin").note == "median 100.00 vs trailing 90.00 over 1 runs (1.11x)"
+    assert light(run_and_publish(path, "run-b"), "R5", "douyin").note == (
+        "median 100.00 vs trailing 90.00 over 1 runs (1.11x)"
+    )
     # median of 90 and 100; with a window of one run, only the latest (run-b's 100)
-    assert light(run(path, "run-c"), "R5", "douyin").note == "median 100.00 vs trailing 95.00 over 2 runs (1.05x)"
+    assert light(run_and_publish(path, "run-c"), "R5", "douyin").note == (
+        "median 100.00 vs trailing 95.00 over 2 runs (1.05x)"
+    )
     assert light(run(path, "run-d", trailing_runs=1), "R5", "douyin").note == (
         "median 100.00 vs trailing 100.00 over 1 runs (1.00x)"
     )
     # re-checking run-a compares it with the others, never with itself
-    assert light(run(path, "run-a"), "R5", "douyin").note == "median 100.00 vs trailing 100.00 over 3 runs (1.00x)"
+    assert light(run(path, "run-a"), "R5", "douyin").note == "median 100.00 vs trailing 100.00 over 2 runs (1.00x)"
+
+
+def test_trailing_values_come_from_published_runs_only(make_warehouse: WarehouseFactory) -> None:
+    # run-a (90.00) is published; run-b (1000.00, R5 green only because its band is widened) is checked and
+    # never published; run-c (red: 10 000.00 against the default band) cannot be published. Only run-a sets
+    # the norm: run-d still compares with 90.00 over 1 run.
+    path = make_warehouse([order("douyin:1"), order("douyin:2")])
+    run_and_publish(path, "run-a")
+    conn = duckdb.connect(str(path))
+    conn.execute("UPDATE audit.fct_orders SET paid_amount = 1000, paid_amount_reporting = 1000")
+    conn.close()
+    check_only = run(path, "run-b", order_value_ratio_max=20)
+    assert light(check_only, "R5", "douyin").colour == "green"
+    conn = duckdb.connect(str(path))
+    conn.execute("UPDATE audit.fct_orders SET paid_amount = 10000, paid_amount_reporting = 10000")
+    conn.close()
+    red = run(path, "run-c")
+    assert light(red, "R5", "douyin").colour == "red"
+    with pytest.raises(PublishRefused):
+        publish(path, "run-c", red, ["fct_orders", "fct_order_lines"])
+    assert light(run(path, "run-d"), "R5", "douyin").note == "median 10000.00 vs trailing 90.00 over 1 runs (111.11x)"
 
 
 # Y2 and the verdict ------------------------------------------------------------------------------

@@ -11,10 +11,7 @@ History (the two-channel warehouse of scenario.py, 210 orders per channel):
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,7 +19,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from orderlayer.core.charts import PALETTE, line_chart
+from orderlayer.core.charts import PALETTE, line_chart, plotly_js_name
 from orderlayer.core.config import GateSettings
 from orderlayer.expectations import SourceFreshness, publish, run_gates
 from orderlayer.cli.main import app
@@ -32,6 +29,7 @@ from orderlayer.core.report import LIGHT_COLOURS
 from .conftest import NOW
 from .pngread import count_colour, read_png
 from .scenario import build_two_channels
+from tests.support.chromium import chromium, dom, screenshot
 
 MARTS = ["fct_orders", "fct_order_lines"]
 PERSONAL = "138****0000"  # the masked phone every scenario order carries: never in a report
@@ -112,8 +110,8 @@ def test_report_json_has_todays_lights_and_the_trend(history: Path) -> None:
         ("Y2", "douyin", "yellow", 3),
         ("Y6", "jd", "yellow", 1),
     ]
-    # 13 gates (Y1 included: this run checked freshness) x 2 channels
-    assert len(data["lights"]) == 26 and [g["id"] for g in data["gates"]][:3] == ["R1", "R2", "R3"]
+    # 14 gates (Y1 included: this run checked freshness) x 2 channels
+    assert len(data["lights"]) == 28 and [g["id"] for g in data["gates"]][:3] == ["R1", "R2", "R3"]
     assert [(r["run_id"], r["verdict"], r["red"], r["yellow"], r["published_version"]) for r in data["runs"]] == [
         ("run-0", "green", 0, 0, 1),
         ("run-1", "yellow", 0, 1, 2),
@@ -130,6 +128,19 @@ def test_report_json_has_todays_lights_and_the_trend(history: Path) -> None:
     assert [(f["source"], f["status"], f["colour"]) for f in data["freshness"]] == [("douyin.orders", "warn", "yellow")]
     assert [t["status"] for t in data["dbt_tests"]] == ["pass", "warn"]
     assert [d for d in data["daily_orders"]["douyin"]][:2] == [["2026-02-14", 15], ["2026-02-15", 14]]
+    # examples as the platform names them: douyin:005 and its copy are both shop1's order 5 (what R1 found);
+    # the raw pointer of Y6 is JD's order 7 in quarantine; Y1's example is a source, not an order
+    lights = {(li["gate_id"], li["channel"]): li for li in data["lights"]}
+    assert lights[("R1", "douyin")]["order_ids"] == [
+        {"key": "douyin:005", "shop_id": "shop1", "order_id": "5"},
+        {"key": "douyin:005-copy", "shop_id": "shop1", "order_id": "5"},
+    ]
+    assert lights[("Y6", "jd")]["order_ids"] == [{"key": "raw:jd:007:v2", "shop_id": "shop1", "order_id": "7"}]
+    assert lights[("Y1", "douyin")]["order_ids"] == []
+    # each gate's history over the runs, per channel
+    assert data["gate_history"]["R1"] == {"douyin": [["green", 0], ["green", 0], ["red", 2]], "jd": [["green", 0]] * 3}
+    assert data["gate_history"]["Y2"]["douyin"] == [["green", 0], ["yellow", 3], ["yellow", 3]]
+    assert data["gate_history"]["Y1"] == {"douyin": [None, None, ["yellow", 1]], "jd": [None, None, ["green", 0]]}
     assert PERSONAL not in out
 
 
@@ -138,19 +149,30 @@ def test_report_page_and_terminal_summary(history: Path, tmp_path: Path) -> None
     code, out = _invoke("report", "--db", str(history), "--output", str(page))
     assert code == 0, out
     assert "verdict: RED" in out and "published version 2" in out and str(page) in out
-    assert re.search(r"R1 douyin: 2 failing · order_key e\.g\. douyin:005, douyin:005-copy", out)
+    # grouped (a line of counts), then one line per non-green light with the platform's order ids
+    assert "gates: 14 gates x 2 channel(s) · 23 green, 3 yellow, 2 red" in out
+    assert "R1 douyin: red, 2 failing · e.g. shop1/5, shop1/5" in out and "Y6 jd: yellow, 1 failing · e.g. shop1/7" in out
+    assert len(out.splitlines()) < 20
     html = page.read_text(encoding="utf-8")
-    assert html.count('<svg class="chart"') >= 6  # lights per run, 4+ metrics over runs, daily orders
-    assert html.count('data-gate="') == 26
+    assert html.count('data-figure="') >= 6  # lights per run, 4+ metrics over runs, daily orders
+    assert html.count('data-gate="') == 28
     assert PERSONAL not in html
-    # self-contained: nothing is fetched (the SVG namespace is an identifier, not a download)
-    assert not re.search(r"""(src|href)=["']?https?://""", html) and "<script" not in html
+    # offline: the only script loaded is plotly.js, written beside the page; nothing is fetched
+    assert not re.search(r"""(src|href)=["']?https?://""", html)
+    assert re.findall(r'<script src="([^"]+)"', html) == [plotly_js_name()] and (page.parent / plotly_js_name()).is_file()
     # the Data Docs link is relative to the page and points at GX's rendered site
     link = re.search(r'<a href="([^"]+)" id="data-docs">', html)
     assert link and not link.group(1).startswith("/")
     index = (page.parent / link.group(1)).resolve()
     assert index.name == "index.html" and index.is_file()
     assert "orderlayer_order_accounting" in "".join(p.name for p in (index.parent / "validations").iterdir())
+    # GX's pages load nothing from the network: their styles and scripts are the vendored copies beside them
+    pages = list(index.parent.rglob("*.html"))
+    assert len(pages) > 5
+    for gx_page in pages:
+        text = gx_page.read_text(encoding="utf-8")
+        assert not re.search(r"""<(link|script|img)\b[^>]*\b(src|href)=["']https?://""", text), gx_page
+    assert (index.parent / "static" / "vendor" / "bootstrap-table.min.js").is_file()
 
 
 def test_report_of_an_earlier_run_and_without_data_docs(history: Path, tmp_path: Path) -> None:
@@ -171,46 +193,36 @@ def test_report_needs_a_recorded_run(tmp_path: Path) -> None:
 
 
 def test_line_chart_breaks_at_missing_values() -> None:
-    svg = line_chart("t", ["a", "b", "c", "d"], {"x": [1.0, None, 3.0, 4.0]})
-    # one segment (c-d) is a line; a lone point (a) is only a dot
-    assert svg.count("<polyline") == 1 and svg.count("<circle") == 3
-    assert 'aria-label="t"' in svg and line_chart("<&>", ["a"], {"s": [0.5]}, percent=True).count("&lt;&amp;&gt;") == 3  # label, title, heading
-
-
-def _chromium() -> str | None:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None and os.environ.get("CI"):
-        pytest.fail("CI is set but chromium is not installed: .ci/run installs Debian's chromium package")
-    return found
+    figure = line_chart("t", ["a", "b", "c", "d"], {"x": [1.0, None, 3.0, 4.0], "y": [2, 2, 2, 2]}, {"x": "#123456"})
+    x, y = figure["data"]
+    # a run without the value is a gap in the line, not a zero or a bridge
+    assert list(x["y"]) == [1.0, None, 3.0, 4.0] and x["connectgaps"] is False
+    # each trace is its channel (meta, for the page's filter) in the channel's colour (unknown: grey)
+    assert (x["meta"], x["line"]["color"], y["meta"], y["line"]["color"]) == ("x", "#123456", "y", "#51606f")
+    assert figure["layout"]["title"]["text"] == "t" and figure["layout"]["showlegend"] is False
+    assert line_chart("s", ["a"], {"s": [0.5]}, {}, percent=True)["layout"]["yaxis"]["tickformat"] == ".1%"
 
 
 def test_report_renders_in_headless_chromium(history: Path, tmp_path: Path) -> None:
-    chromium = _chromium()
-    if chromium is None:
-        pytest.skip("chromium is not installed (apt-get install chromium); CI installs it and runs this test")
+    chromium()
     page = tmp_path / "report.html"
-    code, out = _invoke("report", "--db", str(history), "--output", str(page), "--no-data-docs")
+    code, out = _invoke("report", "--db", str(history), "--output", str(page))
     assert code == 0, out
-    shot = tmp_path / "report.png"
-    flags = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars", "--window-size=1280,4200",
-    ]  # fmt: skip
-    run = subprocess.run(
-        [chromium, *flags, f"--screenshot={shot}", page.as_uri()], capture_output=True, text=True, timeout=120
-    )
-    assert run.returncode == 0 and shot.is_file(), run.stderr[-2000:]
-    dom = subprocess.run([chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
-    assert dom.returncode == 0, dom.stderr[-2000:]
-    # Chromium parsed the page into the lights table and the charts
-    assert dom.stdout.count('data-gate="') == 26 and dom.stdout.count('class="chart"') >= 6
+    shot = screenshot(page, tmp_path / "report.png")
+    rendered = dom(page, tmp_path / "profile")
+    # Chromium parsed the page into the lights table, and Plotly drew every chart (one SVG root each at least)
+    assert rendered.count('data-gate="') == 28 and rendered.count('class="main-svg"') >= 8
     image = read_png(shot)
     assert image.shape[1] == 1280
-    # The lights show in their colours (a light is ~15 px across: ~150 px each; the trend bars add more),
-    # and the charts' lines and dots in the first series colour.
+    # The lights show in their colours (a light is ~15 px across: ~150 px each; the gate history adds more),
+    # and douyin's lines, dots and swatch in its colour.
     for colour in ("green", "yellow", "red"):
         assert count_colour(image, LIGHT_COLOURS[colour]) > 500, colour
-    assert count_colour(image, PALETTE[0]) > 1000
+    assert count_colour(image, PALETTE[0]) > 300
+    # GX Data Docs offline: the index's table is filled by bootstrap-table from the vendored copy
+    index = re.search(r'<a href="([^"]+)" id="data-docs">', page.read_text(encoding="utf-8"))
+    assert index
+    docs = dom((page.parent / index.group(1)).resolve(), tmp_path / "profile-docs")
+    assert docs.count("run-2") >= 4 and "fa-check-circle" in docs and "fa-times" in docs
     # keep the picture for a human to look at (pytest's tmp dirs are kept for the last runs)
     print(f"screenshot: {shot}")

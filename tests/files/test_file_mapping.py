@@ -71,7 +71,7 @@ def test_a_mapped_cancel_time_is_kept_only_on_cancelled_rows(tmp_path: Path) -> 
         ({"columns": {"channel_order_id": "a", "ordered_at": "b", "paid_amount": "c", "paid_ammount": "d"}},
          "paid_ammount is not a canonical order field"),
         ({"timezone": "CST"}, "timezone: Value error, 'CST' is not an IANA zone name"),
-        ({"amount_unit": "jiao"}, "amount_unit: Input should be 'yuan' or 'fen'"),
+        ({"amount_unit": "jiao"}, "amount_unit: Input should be 'major', 'minor', 'yuan' or 'fen'"),
         ({"statuses": {"已发货": "sent"}}, "'sent' is not a canonical status"),
         ({"shop_id": None}, "set shop_id (one shop for every row) or map columns.shop_id"),
         ({"name": "WeChat Shop"}, "name: Value error, use lower-case letters"),
@@ -87,3 +87,91 @@ def test_a_bad_mapping_names_the_key_and_the_fix(tmp_path: Path, changes: dict, 
     with pytest.raises(MappingError) as info:
         load_mapping(write(tmp_path, **changes))
     assert message in str(info.value)
+
+
+MARKETPLACE = ROOT / "docs" / "examples" / "file-source" / "marketplace.yml"
+
+
+def market(tmp_path: Path, replace: tuple[str, ...] = (), **changes: object) -> Path:
+    """The marketplace example with ``changes``: a dict is merged into the key's dict unless the key is in ``replace``."""
+    data = yaml.safe_load(MARKETPLACE.read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict) and key not in replace:
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    path = tmp_path / "marketplace.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"columns": {"paid_amount": {"file": "payments", "column": "payment_value"}}}, "file and agg go together"),
+        ({"columns": {"paid_amount": {"column": "a", "value": 1}}}, "give exactly one of column"),
+        ({"columns": {"paid_amount": {"file": "payouts", "agg": "sum", "column": "v"}}},
+         "columns.paid_amount: file 'payouts' is not another files: entry; use one of lines, payments, refunds"),
+        ({"columns": {"paid_at": {"file": "payments", "agg": "sum", "column": "payment_date"}}},
+         "columns.paid_at: sum adds amounts; this field holds time (use min or max)"),
+        ({"columns": {"freight_amount": {"expr": "[freight] || 'x'"}}}, "|| joins text; this field holds amount"),
+        ({"columns": {"paid_amount": {"expr": "[a] + ; drop"}}}, "cannot read '; drop'"),
+        ({"columns": {"freight_amount": {"value": "12,00"}}}, "columns.freight_amount.value: '12,00' is not a valid amount"),
+        ({"columns": {"customer_key": {"value": "anyone"}}}, "columns.customer_key: personal data comes from one column"),
+        ({"line_columns": {"line_paid_amount": "paid"}},
+         "line_columns.line_paid_amount: allocated from the order's paid_amount; to take it from the lines, map "
+         "columns.paid_amount: {file: lines, agg: sum"),
+        ({"files": {"payments": {"path": "marketplace/order_payments.csv"}}},
+         "payments.order_id is required: the column of payments holding the order id"),
+        ({"files": {"vouchers": {"path": "v.csv", "order_id": "order_id"}}}, "files.vouchers feeds no field"),
+        ({"currency": "KWD"}, "currency KWD has three decimals"),
+        ({"columns": {"shop_id": {"expr": "[seller_id] || 'x'"}}}, "columns.shop_id must be a column or a constant"),
+        ({"amount_unit": "cents"}, "amount_unit: Input should be 'major', 'minor', 'yuan' or 'fen'"),
+    ],
+)
+def test_a_bad_multi_file_mapping_names_the_key_and_the_fix(tmp_path: Path, changes: dict, message: str) -> None:
+    with pytest.raises(MappingError) as info:
+        load_mapping(market(tmp_path, **changes))
+    assert message in str(info.value)
+
+
+def test_yuan_and_fen_are_major_and_minor_units(tmp_path: Path) -> None:
+    assert [load_mapping(market(tmp_path, amount_unit=u)).unit for u in ("yuan", "major", "fen", "minor")] == [
+        "major", "major", "minor", "minor"]
+
+
+def test_the_example_is_incremental_safe_and_needs_the_salt_only_for_its_buyer_id(tmp_path: Path) -> None:
+    mapping = load_mapping(MARKETPLACE)
+    assert (mapping.joined_files(), mapping.derives_goods_amount(), mapping.has_personal_data()) == (
+        ["payments", "lines", "refunds"], True, True)
+    orders = render(mapping, "marketplace.yml")["stg_marketplace__orders.sql"]
+    # it reads other files, so it is rebuilt whole: an incremental model would keep a paid amount from before a
+    # later payments export landed
+    assert "{{ config(materialized='table') }}" in orders
+    # the example with its own orders file only stays incremental (no config line: dbt_project.yml's default)
+    assert "materialized" not in render(load_mapping(EXAMPLE), EXAMPLE.name)["stg_wechat_shop__orders.sql"]
+    without_buyer = {k: v for k, v in yaml.safe_load(MARKETPLACE.read_text(encoding="utf-8"))["columns"].items()
+                     if k != "customer_key"}
+    assert not load_mapping(market(tmp_path, replace=("columns",), columns=without_buyer)).has_personal_data()
+
+
+def test_minor_units_of_a_currency_without_decimals_are_major_units(tmp_path: Path) -> None:
+    yen = render(load_mapping(market(tmp_path, currency="JPY", amount_unit="minor")), "m.yml")["stg_marketplace__orders.sql"]
+    # 1500 in the file: minor_units_to_amount reads 15.00, × 100 = 1500 yen (JPY has no minor unit)
+    assert "(coalesce(paid_amount, 0) * 100) as paid_amount," in yen
+    reais = render(load_mapping(market(tmp_path, currency="BRL", amount_unit="minor")), "m.yml")["stg_marketplace__orders.sql"]
+    assert "coalesce(paid_amount, 0) as paid_amount," in reais and "* 100" not in reais
+
+
+def test_goods_amount_derives_from_unit_price_times_quantity_without_a_line_total(tmp_path: Path) -> None:
+    lines = {"channel_order_id": "order_id", "unit_price": "price", "quantity": "qty"}
+    orders = render(load_mapping(market(tmp_path, replace=("line_columns",), line_columns=lines)), "m.yml")["stg_marketplace__orders.sql"]
+    assert ("sum(cast(round(({{ major_units_to_amount('goods_amount__1') }} * try_cast(trim(goods_amount__2) as "
+            "decimal(38, 6))), 2) as {{ money_type() }})) as goods_amount") in orders
+
+
+def test_a_mapped_cancel_time_without_an_update_time_falls_back_to_the_rows_latest_event(tmp_path: Path) -> None:
+    path = market(tmp_path, columns={"cancelled_at": "order_canceled_at"})
+    orders = render(load_mapping(path), "m.yml")["stg_marketplace__orders.sql"]
+    cancel = orders.split("then coalesce(coalesce({{ to_utc('cancelled_at', 'iso') }}")[1].split(" end as cancelled_at")[0]
+    assert cancel.count("greatest(") == 1 and "file_modified_at" not in cancel

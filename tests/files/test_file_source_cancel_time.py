@@ -15,7 +15,6 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 
@@ -23,6 +22,7 @@ from orderlayer.core.filesource import render
 from orderlayer.taps.files.mapping import load_mapping
 from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
+from tests.files.support import query
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "file-source" / "wechat_shop.yml"
@@ -81,15 +81,6 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     built = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, check=False)
     assert built.returncode == 0, built.stdout[-4000:]
     return db
-
-
-def query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        con.execute("set TimeZone = 'UTC'")
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def utc(*args: int) -> datetime:

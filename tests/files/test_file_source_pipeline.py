@@ -13,9 +13,10 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 from openpyxl import Workbook
+
+from tests.files.support import query
 
 ROOT = Path(__file__).resolve().parents[2]
 ORDERLAYER = str(Path(sys.executable).with_name("orderlayer"))
@@ -52,15 +53,6 @@ ITEMS = [["订单号", "商品编码", "商品名称", "数量", "单价", "小�
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "ORDERLAYER_PII_SALT": "file-source-test-salt"}
     return subprocess.run([ORDERLAYER, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
-
-
-def query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The vars block orderlayer writes into a user project's dbt_project.yml (core/dbt.py `write_vars`, D-040)."""
+"""The vars block orderlayer writes into a user project's dbt_project.yml (core/dbt.py `write_vars`, D-048)."""
 
 from __future__ import annotations
 
