@@ -18,7 +18,7 @@ from orderlayer.cli.output import Format, print_check, print_run_json, published
 from orderlayer.cli.progress import ProgressView
 from orderlayer.cli.teardown import quiet_native_teardown
 from orderlayer.core import pipeline
-from orderlayer.core.config import CONFIG_FILE, STARTER, ConfigError, Settings, load_settings
+from orderlayer.core.config import CONFIG_FILE, ConfigError, Settings, load_settings
 from orderlayer.core.dbt import semantic_manifest
 from orderlayer.core.metrics import MetricsError, query_metrics
 from orderlayer.core.ops import new_run_id
@@ -61,17 +61,23 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 @app.command()
 def init(
-    config: Annotated[Path, typer.Option("--config", help="Where to write the starter file")] = Path(CONFIG_FILE),
-    db: Annotated[Optional[Path], typer.Option("--db", help="The `database` the starter file names")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file")] = False,
+    folder: Annotated[Path, typer.Argument(help="The project folder to create (default: the current folder)")] = Path("."),
+    db: Annotated[Optional[Path], typer.Option("--db", help="The `database` orderlayer.yml names")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the files of an existing project")] = False,
 ) -> None:
-    """Write a starter orderlayer.yml."""
-    if config.exists() and not force:
-        raise _fail(f"{config} exists; pass --force to overwrite it", 2)
-    text = STARTER if db is None else STARTER.replace("database: warehouse/orderlayer.duckdb", f"database: {db}")
-    config.write_text(text, encoding="utf-8")
-    load_settings(config)  # the starter must itself be valid
-    console.print(f"wrote {config}; set the credential environment variables it names, then `orderlayer run`")
+    """Create a project: orderlayer.yml, your dbt project using orderlayer's models as a dbt package, file_sources/."""
+    from orderlayer.core.project import init_project
+
+    try:
+        init_project(folder, db, force)
+    except ConfigError as exc:
+        raise _fail(str(exc), 2) from exc
+    console.print(
+        f"created {folder}: orderlayer.yml (set the credential environment variables it names), dbt_project.yml "
+        "(your models; orderlayer's are the `orderlayer` package), file_sources/; then `orderlayer run` or "
+        "`orderlayer demo` in it",
+        soft_wrap=True,
+    )
 
 
 # --- sync -------------------------------------------------------------------------------------------
@@ -258,15 +264,16 @@ def files_generate(
 ) -> None:
     """Write (or refresh) the staging models a mapping describes into the dbt project."""
     from orderlayer.core.filesource import generate
-    from orderlayer.core.dbt import project_dir
+    from orderlayer.core.dbt import models_root
     from orderlayer.taps.files.mapping import MappingError
 
     for path in mapping:
         try:
-            parsed, written = generate(path, project_dir())
+            root = models_root()
+            parsed, written = generate(path, root)
         except (MappingError, ConfigError) as exc:
             raise _fail(str(exc), 2) from exc
-        console.print(f"[green]{parsed.name}[/]: " + ", ".join(str(w.relative_to(project_dir())) for w in written))
+        console.print(f"[green]{parsed.name}[/]: " + ", ".join(str(w.relative_to(root)) for w in written))
 
 
 @files_app.command("check")

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from orderlayer.core.config import Settings
-from orderlayer.core.dbt import DbtResult, OnNode, dbt_vars, project_dir, run_dbt
+from orderlayer.core.dbt import DbtResult, OnNode, dbt_vars, project_dir, run_dbt, user_project, without_vars_block
 from orderlayer.core.warehouse import PENDING_TABLES, connect, ensure_ops
 
 #: what each build recomputes (docs/incremental.md): always rebuilt, so none keeps an earlier build's changes
@@ -53,15 +53,19 @@ def _sha(path: Path) -> str:
 
 
 def fingerprint(settings: Settings, root: Path | None = None) -> dict:
-    """What a build uses: file hashes per seed and model, one hash over macros and properties, the model vars."""
-    root = root or project_dir()
-    seeds = {p.stem: _sha(p) for p in sorted((root / "seeds").glob("*.csv"))}
-    models = {p.stem: _sha(p) for folder in ("models", "semantic") for p in sorted((root / folder).rglob("*.sql"))}
+    """What a build uses: file hashes per seed and model, one hash over macros and properties, the model vars.
+    In a user project (`orderlayer init`) its own files count too; its dbt_project.yml without the vars block,
+    whose model vars are compared on their own."""
+    roots = [root or project_dir(), *filter(None, [user_project()])]
+    seeds = {p.stem: _sha(p) for r in roots for p in sorted((r / "seeds").glob("*.csv"))}
+    models = {p.stem: _sha(p) for r in roots for folder in ("models", "semantic") for p in sorted((r / folder).rglob("*.sql"))}
     shared = hashlib.sha256()
-    shared_files = [root / "dbt_project.yml", *sorted((root / "macros").rglob("*.sql"))]
-    shared_files += [p for folder in ("models", "semantic", "seeds") for p in sorted((root / folder).rglob("*.yml"))]
-    for p in shared_files:
-        shared.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
+    for r in roots:
+        shared_files = [r / "dbt_project.yml", *sorted((r / "macros").rglob("*.sql"))]
+        shared_files += [p for folder in ("models", "semantic", "seeds") for p in sorted((r / folder).rglob("*.yml"))]
+        for p in shared_files:
+            text = without_vars_block(p.read_text(encoding="utf-8")).encode() if p.name == "dbt_project.yml" else p.read_bytes()
+            shared.update(str(p.relative_to(r)).encode() + b"\0" + text + b"\0")
     variables = {k: v for k, v in dbt_vars(settings).items() if k not in NOT_MODEL_VARS}
     return {"seeds": seeds, "models": models, "shared": shared.hexdigest(), "vars": variables}
 

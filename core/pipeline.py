@@ -49,13 +49,13 @@ def build(
     File sources' staging models are (re)generated from their mappings first, so an edited mapping takes
     effect on the next build."""
     from orderlayer.core.filesource import generate
-    from orderlayer.core.dbt import project_dir
+    from orderlayer.core.dbt import models_root
     from orderlayer.taps.files.mapping import MappingError
 
     for name, conn in settings.connections.items():
         if conn.mapping_path is not None:
             try:
-                generate(conn.mapping_path, project_dir())
+                generate(conn.mapping_path, models_root())
             except MappingError as exc:
                 raise StageError(f"connections.{name}.options.mapping: {exc}") from exc
     from orderlayer.core.incremental import BuildFailed
