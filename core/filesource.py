@@ -45,7 +45,8 @@ def _jinja_lit(text: str) -> str:
 
 
 def _cell(column: str) -> str:
-    return f"nullif(trim(_record -> 'row' ->> {_lit(column)}), '')"
+    # a byte-order mark (an export's first cell, or a pasted id) is not part of the value
+    return f"nullif(trim(replace(_record -> 'row' ->> {_lit(column)}, chr(65279), '')), '')"
 
 
 def _time(expr: str, m: FileMapping) -> str:
@@ -67,7 +68,11 @@ def _amount_invalid(expr: str, m: FileMapping) -> str:
 
 
 def _time_invalid(expr: str, m: FileMapping) -> str:
-    return f"(({expr}) is not null and not {{{{ time_is_sentinel('{expr}') }}}} and ({_time(expr, m)}) is null)"
+    # unreadable both as ISO-8601 with an offset and as the declared naive format (a sentinel is not invalid)
+    return (
+        f"({{{{ time_is_invalid('{expr}', 'iso') }}}} and "
+        f"{{{{ time_is_invalid('{expr}', 'local', {_jinja_lit(m.timezone)}, {_jinja_lit(m.time_format)}) }}}})"
+    )
 
 
 _ORDERS = _ENV.from_string('''{#- [[ header ]]
@@ -90,6 +95,7 @@ cells as (
         _record ->> 'modified_at' as file_modified_at,
         coalesce(try_cast(_record ->> 'extra_cells' as integer), 0) as extra_cells,
         coalesce(cast(_record -> 'numeric_cells' as varchar[]), []::varchar[]) as numeric_cells,
+        coalesce(cast(_record -> 'read_problems' as varchar[]), []::varchar[]) as read_problems,
 [% if m.shop_id is not none and 'shop_id' not in m.columns %]
         [[ lit(m.shop_id) ]] as shop_id,  -- mapping: shop_id
 [% endif %]
@@ -175,25 +181,34 @@ typed as (
 
         -- rule D3: why this row cannot be made canonical (NULL when it can), with its file and line
         case
+            when len(read_problems) > 0
+                then format('{} line {}: {}', source_file, source_line, array_to_string(read_problems, '; '))
             when extra_cells > 0
                 then format('{} line {}: {} cell(s) beyond the header (a shifted row)', source_file, source_line, extra_cells)
-            when channel_order_id is null
-                then format('{} line {}: missing channel_order_id ([[ m.columns['channel_order_id'] | replace("'", "''") ]])', source_file, source_line)
+            when {{ id_is_placeholder('channel_order_id') }}
+                then format('{} line {}: missing or placeholder channel_order_id ([[ m.columns['channel_order_id'] | replace("'", "''") ]] = {})', source_file, source_line, channel_order_id)
             when list_contains(numeric_cells, [[ lit(m.columns['channel_order_id']) ]])
                 then format('{} line {}: [[ m.columns['channel_order_id'] | replace("'", "''") ]] is an Excel number with more than 15 digits, so its last digits are lost; format the column as text and export again', source_file, source_line)
-            when shop_id is null then format('{} line {}: missing shop_id', source_file, source_line)
+            when {{ id_is_placeholder('shop_id') }} then format('{} line {}: missing or placeholder shop_id ({})', source_file, source_line, shop_id)
             when currency is null or not regexp_full_match(currency, '[A-Z]{3}')
                 then format('{} line {}: missing or malformed currency {}', source_file, source_line, currency)
-            when ordered_at is null then format('{} line {}: missing ordered_at ([[ m.columns['ordered_at'] | replace("'", "''") ]])', source_file, source_line)
 [% for field in time_fields %]
             when [[ time_invalid(field) ]]
                 then format('{} line {}: unparseable [[ field ]] ([[ m.columns[field] | replace("'", "''") ]] = {})', source_file, source_line, [[ field ]])
+[% endfor %]
+            when [[ time('ordered_at') ]] is null
+                then format('{} line {}: missing or sentinel ordered_at ([[ m.columns['ordered_at'] | replace("'", "''") ]] = {})', source_file, source_line, ordered_at)
+[% for field in ['receiver_province', 'receiver_city'] if field in m.columns %]
+            when {{ text_is_not_a_place('[[ field ]]') }}
+                then format('{} line {}: [[ field ]] ([[ m.columns[field] | replace("'", "''") ]] = {}) is not a place name (a shifted row?)', source_file, source_line, [[ field ]])
 [% endfor %]
 [% for field in amount_fields %]
             when [[ amount_invalid(field) ]]
                 then format('{} line {}: not an amount in [[ m.amount_unit ]]: [[ field ]] ([[ m.columns[field] | replace("'", "''") ]] = {})', source_file, source_line, [[ field ]])
 [% endfor %]
             when paid_amount is null then format('{} line {}: missing paid_amount ([[ m.columns['paid_amount'] | replace("'", "''") ]])', source_file, source_line)
+            when {{ amount_problem([[ amount_macro ]]('paid_amount'), 'currency', 'paid_amount') }} is not null
+                then format('{} line {}: {}', source_file, source_line, {{ amount_problem([[ amount_macro ]]('paid_amount'), 'currency', 'paid_amount') }})
         end as quarantine_reason
     from cells
 )
@@ -367,6 +382,7 @@ def render(mapping: FileMapping, source: str) -> dict[str, str]:
         "is_test": is_test,
         "time_invalid": lambda f: _time_invalid(f, m),
         "amount_invalid": lambda f: _amount_invalid(f, m),
+        "amount_macro": "minor_units_to_amount" if m.amount_unit == "fen" else "major_units_to_amount",
         "time_fields": [f for f, kind in ORDER_FIELDS.items() if kind == "time" and f in cols],
         "amount_fields": [f for f, kind in ORDER_FIELDS.items() if kind == "amount" and f in cols],
         "rules": m.status_rules(),

@@ -1,4 +1,5 @@
--- Every typed version of every order across channels (quarantined versions excluded), with the
+-- Every typed version of every order across channels (quarantined versions excluded: typing rules in staging,
+-- suspicion and conflicting-version rules in macros/quarantine.sql), with `landed_seq` and the
 -- canonical status and flags that version shows (rules S1–S3, P1). fct_orders takes the latest version;
 -- fct_order_events compares consecutive ones.
 -- Incremental: every version of the orders this build recomputes (int_orders__changed) is replaced by raw_record_id.
@@ -10,7 +11,7 @@ with versions as (
     select
         {{ order_key('channel', 'shop_id', 'channel_order_id') }} as order_key,
         *
-    from ({{ union_channels('orders') }}) as v
+    from ({{ order_versions() }}) as v
     where quarantine_reason is null
     {%- if is_incremental() %}
       and exists (

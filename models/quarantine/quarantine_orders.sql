@@ -1,11 +1,12 @@
--- Rule D3: every raw version that cannot be made canonical, with the reason and its raw pointer.
+-- Rule D3: every raw version that cannot be made canonical or is suspicious (macros/quarantine.sql), with the
+-- reason and its raw pointer.
 -- `has_valid_version` tells whether the order still reached fct_orders through another version.
 -- Incremental: the versions landed in this build and every version of the orders it recomputes are replaced.
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='raw_record_id',
           on_schema_change='fail') }}
 -- depends_on: {{ ref('int_orders__changed') }}
 with versions as (
-    select * from ({{ union_channels('orders') }}) as v
+    select * from ({{ order_versions() }}) as v
 )
 
 select

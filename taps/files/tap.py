@@ -67,6 +67,7 @@ class FileRowsStream(Stream):
                     "row": row.values,
                     "extra_cells": row.extra_cells,
                     "numeric_cells": list(row.numeric_cells),
+                    "read_problems": list(row.problems),
                 }
             self.logger.info("Read %d row(s) from %s", rows, path.name)
 
