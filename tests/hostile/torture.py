@@ -206,7 +206,7 @@ def fault_run(source: str, work: Path, orders: int, blocking: bool) -> FaultRun:
             problems.append(f"{accounting.duplicated} duplicated row(s)")
         if not accounting.landed:
             problems.append("nothing landed")
-        names = sorted(arm)
+        names = sorted(k for k in arm if k != "stall_seconds")
         if blocking:
             before = bookmark(work / "wh.duckdb")
             for name, value in armed(faults, BLOCKING).items():
