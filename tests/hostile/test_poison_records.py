@@ -5,15 +5,20 @@ One file source warehouse, built once through the CLI (`sync` + `build`), from t
   hand-written reason. On main, line 3 (an order time of `0`) failed the build with
   `NOT NULL constraint failed: fct_orders__dbt_tmp.ordered_at` and line 7's bad byte ended the file with a
   UnicodeDecodeError naming no file or line.
+- four Douyin API records landed beside them: an order id `0`, a negative payment, an order time of epoch 0 and
+  one of epoch + 1 day (1970-01-02, before the sentinel floor) — an API record's reason names the channel, the
+  order id and the raw record id.
 - `wechat_orders_fuzz.csv`: 2,400 generated rows, a third of them hostile (tests/hostile/hostile_rows.py), checked
   by accounting: rows in = facts + quarantined + skipped blank, every quarantine reason naming its file and line.
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +28,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orderlayer.core.warehouse import connect
+from orderlayer.loader import raw_store as store
+from tests.dbt_rules.test_douyin_rules import order as douyin_order
 from tests.hostile.hostile_rows import HEADER, Expected, write_export
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,6 +77,14 @@ POISON = {
 }
 
 
+DOUYIN = [
+    douyin_order("0"),
+    douyin_order("6936476692437479001", pay_amount=-500),
+    douyin_order("6936476692437479002", create_time=0),
+    douyin_order("6936476692437479003", create_time=86400),
+]
+
+
 def _poison_export(path: Path) -> None:
     lines = {2: _row("A1"), 13: _row("\ufeffA1"), 19: _row("A15")}  # a BOM-prefixed id is the same order A1
     lines.update({n: row for n, (row, _) in POISON.items()})
@@ -106,9 +122,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Expected]:
         "    options:\n      mapping: wechat_shop.yml\n",
         encoding="utf-8",
     )
-    for step in (("sync",), ("build",)):
-        result = _cli(*step, cwd=work)
-        assert result.returncode == 0, result.stdout + result.stderr
+    synced = _cli("sync", cwd=work)
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    con = connect(work / "wh.duckdb")
+    raw = store.RawStore(con, "raw", "douyin", "douyin_api", "sync-api")
+    raw.append("orders", [copy.deepcopy(r) for r in DOUYIN], ["shop_id", "order_id"], "update_time")
+    con.close()
+    built = _cli("build", cwd=work)
+    assert built.returncode == 0, built.stdout + built.stderr
     return work / "wh.duckdb", expected
 
 
@@ -148,3 +169,18 @@ def test_fuzzed_rows_are_all_accounted_for(built: tuple[Path, Expected]) -> None
     assert raw == [(expected.rows,)]
     assert expected.rows_in == len(facts) + len(lines) + expected.blank
     assert len(lines) > FUZZ_ROWS // 4  # about a third is hostile: the fuzz really is hostile
+
+
+def test_api_records_name_channel_order_id_and_raw_record(built: tuple[Path, Expected]) -> None:
+    db, _ = built
+    found = dict(_query(db, """
+        select q.channel_order_id, q.quarantine_reason from quarantine.quarantine_orders q
+        join raw.douyin__orders r on r._record_hash = q.raw_record_id where r._connection = 'douyin_api'"""))
+    assert set(found) == {"0", "6936476692437479001", "6936476692437479002", "6936476692437479003"}
+    assert re.fullmatch(r'douyin order "0" \(raw record [0-9a-f]{64}\): placeholder channel_order_id', found["0"])
+    assert re.fullmatch(r'douyin order "6936476692437479001" \(raw record [0-9a-f]{64}\): negative paid_amount -5.00',
+                        found["6936476692437479001"])
+    # the order time is typed in staging: its reason names the platform field; epoch 0 and epoch + 1 day are both
+    # sentinels, so neither reaches fct_orders with a 1970 order time
+    assert found["6936476692437479002"] == found["6936476692437479003"] == "missing or unparseable create_time"
+    assert _query(db, "select count(*) from audit.fct_orders where ordered_at < timestamptz '1971-01-01 00:00:00+00'") == [(0,)]
