@@ -53,7 +53,8 @@ def bench_faults(work: Path, names: list[str], orders: int) -> dict:
         folder.mkdir(parents=True, exist_ok=True)
         started_at = time.perf_counter()
         run = fault_run(source, folder, orders, blocking=True)
-        results[source] = {"faults": run.faults, "rode_out": run.first_exit == 0, "problems": run.problems,
+        results[source] = {"faults": run.faults, "rode_out": run.first_exit == 0,
+                           "needed_next_sync": run.follow_up, "problems": run.problems,
                            "seconds": round(time.perf_counter() - started_at, 1)}
     return results
 

@@ -29,7 +29,15 @@ def test_random_kills_lose_and_duplicate_nothing(tmp_path: Path) -> None:
 @pytest.mark.parametrize("source", families())
 def test_every_transient_fault_of_every_family(source: str, tmp_path: Path) -> None:
     """Every transient fault of the family's sandbox armed at once: the sync rides them out, or fails without a
-    traceback and the next sync completes; nothing lost, nothing twice. (Blocking faults: bench/torture_bench.py.)"""
+    traceback and the next sync completes; after it (and one more sync when a record was updated past the window
+    during paging) nothing is lost and nothing landed twice. (Blocking faults: bench/torture_bench.py.)"""
     run = fault_run(source, tmp_path, orders=30, blocking=False)
     assert run.problems == [], run
     assert run.faults, "the family's sandbox must offer faults"
+
+
+@pytest.mark.xfail(strict=True, reason="known loss (reported, issue 14): the Pinduoduo tap's bookmark passes an order a "
+                                       "late write hid from its probe call; this test turns green when the tap is fixed")
+def test_pinduoduo_late_write_during_paging_loses_nothing(tmp_path: Path) -> None:
+    run = fault_run("pinduoduo", tmp_path, orders=30, blocking=False, only=("late_write_during_paging",))
+    assert run.problems == [], run
