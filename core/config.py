@@ -237,8 +237,21 @@ class Settings(_Strict):
     reconciliation: Reconciliation = Reconciliation()
     publish: PublishSettings = PublishSettings()
     alerts: AlertSettings = AlertSettings()
+    #: Per currency code (or `default`): the most one order may be paid, in whole major units, before it is
+    #: quarantined as absurd; merged over the defaults in macros/amounts.sql (docs/canonical-order-model.md A5).
+    amount_ceilings: dict[str, int] = Field(default_factory=dict)
 
     _zone = field_validator("reporting_timezone")(_check_zone)
+
+    @field_validator("amount_ceilings")
+    @classmethod
+    def _ceilings(cls, value: dict[str, int]) -> dict[str, int]:
+        for code, ceiling in value.items():
+            if code != "default" and not re.fullmatch(r"[A-Z]{3}", code):
+                raise ValueError(f"amount_ceilings: key {code!r} is not a currency code like CNY or 'default'")
+            if ceiling <= 0:
+                raise ValueError(f"amount_ceilings.{code}: {ceiling} must be a positive amount in major units")
+        return value
 
     @model_validator(mode="after")
     def _unique_shops(self) -> Settings:

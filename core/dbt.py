@@ -81,6 +81,8 @@ def dbt_vars(settings: Settings) -> dict[str, object]:
     return {
         "orderlayer_reporting_timezone": settings.reporting_timezone,
         "orderlayer_reporting_currency": settings.reporting_currency,
+        # rule A5: per-currency ceilings of one order's paid amount (macros/amounts.sql merges them over its defaults)
+        "orderlayer_amount_ceilings": settings.amount_ceilings,
         "orderlayer_shops": [
             {"channel": c.channel, "shop_id": c.shop_id, "timezone": c.timezone, "currency": c.currency}
             for c in settings.connections.values()

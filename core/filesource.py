@@ -13,6 +13,8 @@ canonical keep a `quarantine_reason` that starts with the file name and line num
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,8 +61,15 @@ def _jinja_lit(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def _as_jinja(sql: str) -> str:
+    """Generated SQL that may hold `{{ macro(...) }}` calls, as one Jinja string expression (to pass it to a macro)."""
+    parts = re.split(r"\{\{\s*(.*?)\s*\}\}", sql)
+    return " ~ ".join(_jinja_lit(part) if i % 2 == 0 else f"({part})" for i, part in enumerate(parts) if part)
+
+
 def _cell(column: str, record: str = "_record") -> str:
-    return f"nullif(trim({record} -> 'row' ->> {_lit(column)}), '')"
+    # a byte-order mark (an export's first cell, or a pasted id) is not part of the value
+    return f"nullif(trim(replace({record} -> 'row' ->> {_lit(column)}, chr(65279), '')), '')"
 
 
 def _time(expr: str, m: FileMapping) -> str:
@@ -81,7 +90,11 @@ def _amount_invalid(expr: str, m: FileMapping) -> str:
 
 
 def _time_invalid(expr: str, m: FileMapping) -> str:
-    return f"(({expr}) is not null and not {{{{ time_is_sentinel('{expr}') }}}} and ({_time(expr, m)}) is null)"
+    # unreadable both as ISO-8601 with an offset and as the declared naive format (a sentinel is not invalid)
+    return (
+        f"({{{{ time_is_invalid('{expr}', 'iso') }}}} and "
+        f"{{{{ time_is_invalid('{expr}', 'local', {_jinja_lit(m.timezone)}, {_jinja_lit(m.time_format)}) }}}})"
+    )
 
 
 def _convert(alias: str, kind: str, m: FileMapping) -> str:
@@ -269,6 +282,7 @@ cells as (
         _record ->> 'modified_at' as file_modified_at,
         coalesce(try_cast(_record ->> 'extra_cells' as integer), 0) as extra_cells,
         coalesce(cast(_record -> 'numeric_cells' as varchar[]), []::varchar[]) as numeric_cells,
+        coalesce(cast(_record -> 'read_problems' as varchar[]), []::varchar[]) as read_problems,
 [% if m.shop_id is not none and 'shop_id' not in m.columns %]
         [[ lit(m.shop_id) ]] as shop_id,  -- mapping: shop_id
 [% endif %]
@@ -367,21 +381,35 @@ typed as (
 
         -- rule D3: why this row cannot be made canonical (NULL when it can), with its file and line
         case
+            when len(read_problems) > 0
+                then format('{} line {}: {}', source_file, source_line, array_to_string(read_problems, '; '))
             when extra_cells > 0
                 then format('{} line {}: {} cell(s) beyond the header (a shifted row)', source_file, source_line, extra_cells)
-            when channel_order_id is null
-                then format('{} line {}: missing channel_order_id ([[ describe('channel_order_id') ]])', source_file, source_line)
+            when {{ id_is_placeholder('channel_order_id') }}
+                then format('{} line {}: missing or placeholder channel_order_id ([[ describe('channel_order_id') ]] = {})', source_file, source_line, channel_order_id)
             when list_contains(numeric_cells, [[ lit(order_id_column) ]])
                 then format('{} line {}: [[ describe('channel_order_id') ]] is an Excel number with more than 15 digits, so its last digits are lost; format the column as text and export again', source_file, source_line)
-            when shop_id is null then format('{} line {}: missing shop_id', source_file, source_line)
+            when {{ id_is_placeholder('shop_id') }} then format('{} line {}: missing or placeholder shop_id ({})', source_file, source_line, shop_id)
             when currency is null or not regexp_full_match(currency, '[A-Z]{3}')
                 then format('{} line {}: missing or malformed currency {}', source_file, source_line, currency)
             when [[ missing('ordered_at') ]] then format('{} line {}: missing ordered_at ([[ describe('ordered_at') ]])', source_file, source_line)
-[% for condition, reason in invalid %]
+[% for condition, reason in invalid if 'unparseable' in reason %]
+            when [[ condition ]]
+                then [[ reason ]]
+[% endfor %]
+            when [[ value('ordered_at') ]] is null
+                then format('{} line {}: missing or sentinel ordered_at ([[ describe('ordered_at') ]] = {})', source_file, source_line, [[ shown('ordered_at') ]])
+[% for field in ['receiver_province', 'receiver_city'] if field in places %]
+            when {{ text_is_not_a_place('[[ field ]]') }}
+                then format('{} line {}: [[ field ]] ([[ describe(field) ]] = {}) is not a place name (a shifted row?)', source_file, source_line, [[ field ]])
+[% endfor %]
+[% for condition, reason in invalid if 'unparseable' not in reason %]
             when [[ condition ]]
                 then [[ reason ]]
 [% endfor %]
             when [[ missing('paid_amount') ]] then format('{} line {}: missing paid_amount ([[ describe('paid_amount') ]])', source_file, source_line)
+            when {{ amount_problem([[ as_jinja(value('paid_amount')) ]], 'currency', 'paid_amount') }} is not null
+                then format('{} line {}: {}', source_file, source_line, {{ amount_problem([[ as_jinja(value('paid_amount')) ]], 'currency', 'paid_amount') }})
         end as quarantine_reason
     from [[ 'joined' if joined else 'cells' ]]
 )
@@ -569,6 +597,10 @@ def render(mapping: FileMapping, source: str) -> dict[str, str]:
     def describe(name: str) -> str:
         return fields[name].describe().replace("'", "''")
 
+    def shown(name: str) -> str:
+        """The text cell behind a field, for a reason (a single column: its cell; else the typed value)."""
+        return name if fields[name].column is not None and not fields[name].file else value(name)
+
     cells = [(f"{sql} as {alias}", comment) for c in compiled.values() for alias, sql, comment in c.cells]
     invalid = [check for c in compiled.values() for check in c.invalid] + joined_checks
     # time checks before amount checks, in contract order, as the reasons read best
@@ -648,6 +680,9 @@ def render(mapping: FileMapping, source: str) -> dict[str, str]:
         "cancel_time": cancel_time,
         "cancel_comment": cancel_comment,
         "cancel_description": cancel_description,
+        "shown": shown,
+        "as_jinja": _as_jinja,
+        "places": [f for f in ("receiver_province", "receiver_city") if f in fields and fields[f].column is not None],
         "rules": m.status_rules(),
         "cancelled_statuses": ", ".join(_lit(v) for v in m.cancelled_statuses()),
         "lines": bool(m.line_columns),

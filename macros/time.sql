@@ -5,18 +5,27 @@
       'epoch_s'  unix seconds          'epoch_ms' unix milliseconds
       'local'    naive local time in `source_zone`, written as `time_format` (default 'YYYY-MM-DD HH:MI:SS')
       'iso'      ISO-8601 with an explicit offset (Z or ±hh:mm)
-    Sentinels (0, '', 0000-00-00 00:00:00, 1970-01-01 08:00:00) and unparseable values give NULL;
-    `time_is_invalid` tells the two apart. -#}
+    Sentinels give NULL: an all-zero value ('', '0', '0000-00-00 00:00:00', …) and any instant before
+    `time_floor()` — the epoch day written in any zone ('1970-01-01 08:00:00' Beijing, '1970-01-01T00:00:00Z',
+    epoch 0 …). Unparseable values give NULL too; `time_is_invalid` tells the two apart. -#}
 {% macro to_utc(expr, format, source_zone='Asia/Shanghai', time_format='%Y-%m-%d %H:%M:%S') -%}
+    nullif(greatest({{ parse_time(expr, format, source_zone, time_format) }}, {{ time_floor() }}), {{ time_floor() }})
+{%- endmacro %}
+
+{#- The earliest real instant: 1970-01-01 in the furthest zone (UTC-12) ends at 1970-01-02 12:00 UTC, so every
+    instant before this floor is the epoch sentinel written in some zone (a real order never predates it). -#}
+{% macro time_floor() -%}
+    timestamptz '1970-01-03 00:00:00+00'
+{%- endmacro %}
+
+{#- The instant `expr` reads as under `format`, sentinels included (NULL only when unreadable). -#}
+{% macro parse_time(expr, format, source_zone='Asia/Shanghai', time_format='%Y-%m-%d %H:%M:%S') -%}
     {%- if format == 'epoch_s' -%}
-    case when regexp_full_match(trim({{ expr }}), '[0-9]{1,12}') and cast(trim({{ expr }}) as bigint) > 86400
-         then to_timestamp(cast(trim({{ expr }}) as bigint)) end
+    case when regexp_full_match(trim({{ expr }}), '[0-9]{1,12}') then to_timestamp(cast(trim({{ expr }}) as bigint)) end
     {%- elif format == 'epoch_ms' -%}
-    case when regexp_full_match(trim({{ expr }}), '[0-9]{1,15}') and cast(trim({{ expr }}) as bigint) > 86400000
-         then make_timestamptz(cast(trim({{ expr }}) as bigint) * 1000) end
+    case when regexp_full_match(trim({{ expr }}), '[0-9]{1,15}') then make_timestamptz(cast(trim({{ expr }}) as bigint) * 1000) end
     {%- elif format == 'local' -%}
-    case when trim({{ expr }}) not in ('', '0000-00-00 00:00:00', '1970-01-01 08:00:00', '1970-01-01 00:00:00')
-         then timezone('{{ source_zone }}', try_strptime(trim({{ expr }}), '{{ time_format }}')) end
+    timezone('{{ source_zone }}', try_strptime(trim({{ expr }}), '{{ time_format }}'))
     {%- elif format == 'iso' -%}
     case when regexp_matches(trim({{ expr }}), '(Z|[+-][0-9]{2}:?[0-9]{2})$')
          then try_cast(trim({{ expr }}) as timestamptz) end
@@ -28,13 +37,15 @@
 {#- True when `expr` carries a value that is neither a sentinel nor readable as `format` (→ quarantine). -#}
 {% macro time_is_invalid(expr, format, source_zone='Asia/Shanghai', time_format='%Y-%m-%d %H:%M:%S') -%}
     ({{ expr }} is not null
-     and trim({{ expr }}) not in ('', '0', '0000-00-00 00:00:00', '1970-01-01 08:00:00', '1970-01-01 00:00:00')
-     and ({{ to_utc(expr, format, source_zone, time_format) }}) is null)
+     and not {{ time_is_sentinel(expr) }}
+     and ({{ parse_time(expr, format, source_zone, time_format) }}) is null)
 {%- endmacro %}
 
-{#- True when `expr` holds a sentinel that stands for "no date" (T2: NULL, and flagged). -#}
+{#- True when `expr` is written as a sentinel that stands for "no date" (T2: NULL, and flagged): empty or
+    all zeros ('0', '0000-00-00 00:00:00', '0000/00/00'), or a date on 1970-01-01 in any notation. A parsed
+    instant before time_floor() is a sentinel too (to_utc). -#}
 {% macro time_is_sentinel(expr) -%}
-    (trim({{ expr }}) in ('', '0', '0000-00-00 00:00:00', '1970-01-01 08:00:00', '1970-01-01 00:00:00'))
+    (regexp_full_match(trim({{ expr }}), '[0 :/.T+-]*') or regexp_matches(trim({{ expr }}), '^1970[-/.]0?1[-/.]0?1([^0-9]|$)'))
 {%- endmacro %}
 
 {#- T3: the calendar date of a UTC instant in an IANA zone (a literal or a column). The instant itself

@@ -1,16 +1,18 @@
--- Every typed version of every order across channels (quarantined versions excluded), with the
+-- Every typed version of every order across channels (quarantined versions excluded: typing rules in staging,
+-- suspicion and conflicting-version rules in macros/quarantine.sql), with `landed_seq` and the
 -- canonical status and flags that version shows (rules S1–S3, P1). fct_orders takes the latest version;
 -- fct_order_events compares consecutive ones.
--- Incremental: every version of the orders this build recomputes (int_orders__changed) is replaced by raw_record_id.
+-- Incremental: every version of the orders this build recomputes (int_orders__changed) is replaced; their rows are
+-- deleted first (a version a later conflicting one displaced is quarantined now, D-051).
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='raw_record_id',
-          on_schema_change='fail') }}
+          on_schema_change='fail', pre_hook="{{ delete_keys_in_scope('order_key', 'int_orders__changed') }}") }}
 -- depends_on: {{ ref('int_orders__changed') }}
 
 with versions as (
     select
         {{ order_key('channel', 'shop_id', 'channel_order_id') }} as order_key,
         *
-    from ({{ union_channels('orders') }}) as v
+    from ({{ order_versions() }}) as v
     where quarantine_reason is null
     {%- if is_incremental() %}
       and exists (

@@ -1,4 +1,5 @@
--- Rule D3: every raw version that cannot be made canonical, with the reason and its raw pointer.
+-- Rule D3: every raw version that cannot be made canonical or is suspicious (macros/quarantine.sql), with the
+-- reason and its raw pointer.
 -- `has_valid_version` tells whether the order still reached fct_orders through another version.
 -- Incremental: the versions landed in this build and every version of the orders it recomputes are replaced; the
 -- changed orders' rows are deleted first (a version restaged with a joined file corrected is no longer quarantined).
@@ -6,7 +7,7 @@
           on_schema_change='fail', pre_hook="{{ delete_orders_in_scope('int_orders__changed') }}") }}
 -- depends_on: {{ ref('int_orders__changed') }}
 with versions as (
-    select * from ({{ union_channels('orders') }}) as v
+    select * from ({{ order_versions() }}) as v
 )
 
 select

@@ -6,10 +6,16 @@ text. Dates are written ``YYYY-MM-DD HH:MM:SS`` (naive, as displayed; the mappin
 numbers without ``.0``, and a number with more than 15 significant digits is reported in ``numeric_cells``
 because Excel stored it as a float and its last digits are already lost (a 19-digit order id typed as a
 number) — the staging model quarantines such an id instead of matching the wrong order.
+
+No single row stops a file (issue 14): a byte the declared encoding cannot decode, a cell longer than
+``MAX_CELL_CHARS`` and a row with fewer cells than the header are reported in the row's ``problems`` (naming
+the line and the column), and the staging model quarantines that row with its file and line; the rows after
+it are read as usual.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import decimal
@@ -33,6 +39,15 @@ class Row:
     extra_cells: int = 0
     #: headers whose Excel cell was a number too long to be exact
     numeric_cells: tuple[str, ...] = field(default=())
+    #: why the row cannot be trusted as read (undecodable bytes, an oversize cell, missing cells); each names the column
+    problems: tuple[str, ...] = field(default=())
+
+
+#: The longest cell kept (Python's csv default field limit). A longer cell is no order data: the row is
+#: quarantined and the cell is not stored.
+MAX_CELL_CHARS = 131_072
+#: The reader itself accepts any cell length, so one oversize cell never ends the file.
+_READ_LIMIT = 2**31 - 1
 
 
 def matching_files(spec: FileSpec, base_dir: Path) -> list[Path]:
@@ -49,8 +64,18 @@ def read_rows(path: Path, spec: FileSpec) -> Iterator[Row]:
         yield from _csv_rows(path, spec)
 
 
+@contextlib.contextmanager
+def _field_limit(limit: int) -> Iterator[None]:
+    previous = csv.field_size_limit(limit)  # the csv module's limit is process-wide: restored after the file
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
 def _csv_rows(path: Path, spec: FileSpec) -> Iterator[Row]:
-    with path.open(encoding=spec.encoding, newline="") as handle:
+    # surrogateescape: an undecodable byte becomes a marker the row reports, instead of ending the file
+    with path.open(encoding=spec.encoding, errors="surrogateescape", newline="") as handle, _field_limit(_READ_LIMIT):
         reader = csv.reader(handle, delimiter=spec.delimiter)
         header: list[str] | None = None
         line = reader.line_num
@@ -58,11 +83,38 @@ def _csv_rows(path: Path, spec: FileSpec) -> Iterator[Row]:
             start, line = line + 1, reader.line_num  # a quoted cell may span lines: report the row's first line
             if header is None:
                 if start >= spec.header_row:
-                    header = [c.strip() for c in cells]
+                    header = [_decoded(c)[0].strip() for c in cells]
                 continue
             if not any(c.strip() for c in cells):
                 continue
-            yield _row(path.name, start, header, list(cells))
+            texts, problems = _checked_cells(header, cells, spec.encoding)
+            if len(cells) < len(header):
+                problems.append(f"{len(header) - len(cells)} cell(s) fewer than the header (a shifted or cut row)")
+            yield _row(path.name, start, header, texts, problems=tuple(problems))
+
+
+def _decoded(cell: str) -> tuple[str, list[str]]:
+    """(text with each undecodable byte as U+FFFD, the bytes as hex) of a cell read with surrogateescape."""
+    bad = [f"0x{ord(ch) - 0xDC00:02X}" for ch in cell if 0xDC80 <= ord(ch) <= 0xDCFF]
+    if not bad:
+        return cell, bad
+    return "".join("\ufffd" if 0xDC80 <= ord(ch) <= 0xDCFF else ch for ch in cell), bad
+
+
+def _checked_cells(header: list[str], cells: list[str], encoding: str) -> tuple[list[str | None], list[str]]:
+    """The cells as stored (decoded; an oversize cell dropped) and what is wrong with them, column by column."""
+    texts: list[str | None] = []
+    problems: list[str] = []
+    for i, cell in enumerate(cells):
+        column = header[i] if i < len(header) and header[i] else f"cell {i + 1}"
+        text, bad = _decoded(cell)
+        if bad:
+            problems.append(f"bytes {' '.join(bad)} are not {encoding} in column {column}")
+        if len(text) > MAX_CELL_CHARS:
+            problems.append(f"column {column} holds {len(text):,} characters, over the {MAX_CELL_CHARS:,} limit")
+            text = None
+        texts.append(text)
+    return texts, problems
 
 
 def _xlsx_rows(path: Path, spec: FileSpec) -> Iterator[Row]:
@@ -86,7 +138,13 @@ def _xlsx_rows(path: Path, spec: FileSpec) -> Iterator[Row]:
                     inexact.append(name)
             if not any(t and t.strip() for t in texts):
                 continue
-            yield _row(path.name, number, header, texts, tuple(inexact))
+            problems = [
+                f"column {name or i + 1} holds {len(text):,} characters, over the {MAX_CELL_CHARS:,} limit"
+                for i, (name, text) in enumerate(zip(header, texts))
+                if text is not None and len(text) > MAX_CELL_CHARS
+            ]
+            texts = [None if text is not None and len(text) > MAX_CELL_CHARS else text for text in texts]
+            yield _row(path.name, number, header, texts, tuple(inexact), tuple(problems))
     finally:
         book.close()
 
@@ -111,7 +169,14 @@ def _cell_text(value: object) -> tuple[str | None, bool]:
     return str(value), True
 
 
-def _row(file: str, line: int, header: list[str], cells: list[str | None], inexact: tuple[str, ...] = ()) -> Row:
+def _row(
+    file: str,
+    line: int,
+    header: list[str],
+    cells: list[str | None],
+    inexact: tuple[str, ...] = (),
+    problems: tuple[str, ...] = (),
+) -> Row:
     values: dict[str, str | None] = {}
     for i, name in enumerate(header):
         if not name:
@@ -119,4 +184,4 @@ def _row(file: str, line: int, header: list[str], cells: list[str | None], inexa
         cell = cells[i] if i < len(cells) else None
         values[name] = None if cell is None or cell == "" else cell
     extra = sum(1 for c in cells[len(header):] if c not in (None, ""))
-    return Row(file=file, line=line, values=values, extra_cells=extra, numeric_cells=inexact)
+    return Row(file=file, line=line, values=values, extra_cells=extra, numeric_cells=inexact, problems=problems)

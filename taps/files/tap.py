@@ -99,6 +99,7 @@ class FileRowsStream(Stream):
                     "row": values,
                     "extra_cells": row.extra_cells,
                     "numeric_cells": list(row.numeric_cells),
+                    "read_problems": list(row.problems),
                 }
             self.logger.info("Read %d row(s) from %s", rows, path.name)
 

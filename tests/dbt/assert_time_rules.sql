@@ -13,6 +13,13 @@ with cases (case_name, actual, expected) as (
     union all select 'sentinel 0000-00-00', {{ to_utc("'0000-00-00 00:00:00'", 'local') }}, null
     union all select 'sentinel 1970-01-01 08:00:00', {{ to_utc("'1970-01-01 08:00:00'", 'local') }}, null
     union all select 'sentinel empty', {{ to_utc("''", 'local') }}, null
+    union all select 'sentinel epoch in UTC, ISO', {{ to_utc("'1970-01-01T00:00:00Z'", 'iso') }}, null
+    union all select 'sentinel epoch in New York, ISO', {{ to_utc("'1969-12-31T19:00:00-05:00'", 'iso') }}, null
+    union all select 'sentinel epoch day in Beijing, slashes', {{ to_utc("'1970/01/01 08:00:00'", 'local', 'Asia/Shanghai', '%Y/%m/%d %H:%M:%S') }}, null
+    union all select 'sentinel epoch + 1 day in seconds', {{ to_utc("'86400'", 'epoch_s') }}, null
+    union all select 'sentinel epoch ms', {{ to_utc("'0'", 'epoch_ms') }}, null
+    union all select 'the floor itself is a sentinel', {{ to_utc("'172800'", 'epoch_s') }}, null
+    union all select 'one second after the floor', {{ to_utc("'172801'", 'epoch_s') }}, timestamptz '1970-01-03 00:00:01+00'
     union all select 'T4 date + time', {{ local_date_and_time_to_utc("'2024-11-20'", "'14:00:00'") }}, timestamptz '2024-11-20 06:00:00+00'
     union all select 'T4 date only = end of local day', {{ local_date_and_time_to_utc("'2024-11-20'", "null") }}, timestamptz '2024-11-20 15:59:59+00'
 )
@@ -34,6 +41,16 @@ union all
 
 select 'sentinel is not invalid', 'flagged', 'not flagged'
 where {{ time_is_invalid("'0'", 'epoch_s') }}
+
+union all
+
+select 'ISO epoch is a sentinel, not invalid', 'flagged', 'not flagged'
+where {{ time_is_invalid("'1970-01-01T00:00:00Z'", 'iso') }}
+
+union all
+
+select 'all-zero slashes are a sentinel, not invalid', 'flagged', 'not flagged'
+where {{ time_is_invalid("'0000/00/00 00:00:00'", 'local') }}
 
 union all
 

@@ -194,6 +194,7 @@ SYNC_2 = [V_FINISHED, V_STOCK_OUT, ORDER_A, V_DELIVERED]  # ORDER_A re-sent unch
 
 DBT_VARS = {
     "orderlayer_channels": ["douyin", "jd"],
+    "orderlayer_amount_ceilings": {"default": 100_000_000_000},  # the big-amount orders test exactness above the default ceiling (A5)
     "jd_presale_order_types": [PRESALE_TYPE],
 }
 

@@ -158,6 +158,7 @@ def run_dbt(args: list[str], db: Path, work: Path) -> subprocess.CompletedProces
     """dbt on ``db`` with Pinduoduo among the staged channels and the NY shop's zone configured."""
     dbt_vars_ = dbt_vars(Settings(database=db)) | {
         "orderlayer_channels": ["douyin", "pinduoduo"],
+        "orderlayer_amount_ceilings": {"default": 100_000_000_000},  # the big-amount orders test exactness above the default ceiling (A5)
         "orderlayer_shops": [{"channel": "pinduoduo", "shop_id": NY_SHOP, "timezone": "America/New_York", "currency": "CNY"}],
     }
     env = {

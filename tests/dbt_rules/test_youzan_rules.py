@@ -25,7 +25,8 @@ from orderlayer.loader import raw_store as store
 ROOT = Path(__file__).resolve().parents[2]
 SHOP = "42971327"
 NY_SHOP = "42979999"  # configured with the America/New_York zone
-CHANNELS = {"orderlayer_channels": ["douyin", "youzan"]}
+# the big-amount orders test exactness above the default ceiling (A5)
+CHANNELS = {"orderlayer_channels": ["douyin", "youzan"], "orderlayer_amount_ceilings": {"default": 100_000_000_000}}
 
 
 def line(oid: str, price: str | Decimal, num: int, payment: str | Decimal, **extra: object) -> dict:

@@ -14,12 +14,12 @@ cells as (
         _record ->> 'file' as source_file,
         try_cast(_record ->> 'line' as integer) as source_line,
         _record ->> 'modified_at' as file_modified_at,
-        nullif(trim(_record -> 'row' ->> '订单号'), '') as channel_order_id,  -- 订单号
-        nullif(trim(_record -> 'row' ->> '商品编码'), '') as sku_id,  -- 商品编码
-        nullif(trim(_record -> 'row' ->> '商品名称'), '') as product_name,  -- 商品名称
-        nullif(trim(_record -> 'row' ->> '数量'), '') as quantity,  -- 数量
-        nullif(trim(_record -> 'row' ->> '单价'), '') as unit_price,  -- 单价
-        nullif(trim(_record -> 'row' ->> '小计'), '') as line_goods_amount  -- 小计
+        nullif(trim(replace(_record -> 'row' ->> '订单号', chr(65279), '')), '') as channel_order_id,  -- 订单号
+        nullif(trim(replace(_record -> 'row' ->> '商品编码', chr(65279), '')), '') as sku_id,  -- 商品编码
+        nullif(trim(replace(_record -> 'row' ->> '商品名称', chr(65279), '')), '') as product_name,  -- 商品名称
+        nullif(trim(replace(_record -> 'row' ->> '数量', chr(65279), '')), '') as quantity,  -- 数量
+        nullif(trim(replace(_record -> 'row' ->> '单价', chr(65279), '')), '') as unit_price,  -- 单价
+        nullif(trim(replace(_record -> 'row' ->> '小计', chr(65279), '')), '') as line_goods_amount  -- 小计
     from raw
 ),
 

@@ -18,24 +18,25 @@ cells as (
         _record ->> 'modified_at' as file_modified_at,
         coalesce(try_cast(_record ->> 'extra_cells' as integer), 0) as extra_cells,
         coalesce(cast(_record -> 'numeric_cells' as varchar[]), []::varchar[]) as numeric_cells,
+        coalesce(cast(_record -> 'read_problems' as varchar[]), []::varchar[]) as read_problems,
         'wx-shop-01' as shop_id,  -- mapping: shop_id
         'CNY' as currency,  -- mapping: currency
-        nullif(trim(_record -> 'row' ->> '订单号'), '') as channel_order_id,  -- 订单号
-        nullif(trim(_record -> 'row' ->> '订单状态'), '') as status_native,  -- 订单状态
-        nullif(trim(_record -> 'row' ->> '下单时间'), '') as ordered_at,  -- 下单时间
-        nullif(trim(_record -> 'row' ->> '支付时间'), '') as paid_at,  -- 支付时间
-        nullif(trim(_record -> 'row' ->> '发货时间'), '') as shipped_at,  -- 发货时间
-        nullif(trim(_record -> 'row' ->> '完成时间'), '') as completed_at,  -- 完成时间
-        nullif(trim(_record -> 'row' ->> '更新时间'), '') as source_updated_at,  -- 更新时间
-        nullif(trim(_record -> 'row' ->> '商品总额'), '') as goods_amount,  -- 商品总额
-        nullif(trim(_record -> 'row' ->> '店铺优惠'), '') as shop_discount_amount,  -- 店铺优惠
-        nullif(trim(_record -> 'row' ->> '运费'), '') as freight_amount,  -- 运费
-        nullif(trim(_record -> 'row' ->> '实付金额'), '') as paid_amount,  -- 实付金额
-        nullif(trim(_record -> 'row' ->> '退款金额'), '') as refund_amount,  -- 退款金额
-        nullif(trim(_record -> 'row' ->> '收货省份'), '') as receiver_province,  -- 收货省份
-        nullif(trim(_record -> 'row' ->> '收货城市'), '') as receiver_city,  -- 收货城市
-        nullif(trim(_record -> 'row' ->> '快递单号'), '') as tracking_numbers,  -- 快递单号
-        nullif(trim(_record -> 'row' ->> '测试订单'), '') as is_test  -- 测试订单
+        nullif(trim(replace(_record -> 'row' ->> '订单号', chr(65279), '')), '') as channel_order_id,  -- 订单号
+        nullif(trim(replace(_record -> 'row' ->> '订单状态', chr(65279), '')), '') as status_native,  -- 订单状态
+        nullif(trim(replace(_record -> 'row' ->> '下单时间', chr(65279), '')), '') as ordered_at,  -- 下单时间
+        nullif(trim(replace(_record -> 'row' ->> '支付时间', chr(65279), '')), '') as paid_at,  -- 支付时间
+        nullif(trim(replace(_record -> 'row' ->> '发货时间', chr(65279), '')), '') as shipped_at,  -- 发货时间
+        nullif(trim(replace(_record -> 'row' ->> '完成时间', chr(65279), '')), '') as completed_at,  -- 完成时间
+        nullif(trim(replace(_record -> 'row' ->> '更新时间', chr(65279), '')), '') as source_updated_at,  -- 更新时间
+        nullif(trim(replace(_record -> 'row' ->> '商品总额', chr(65279), '')), '') as goods_amount,  -- 商品总额
+        nullif(trim(replace(_record -> 'row' ->> '店铺优惠', chr(65279), '')), '') as shop_discount_amount,  -- 店铺优惠
+        nullif(trim(replace(_record -> 'row' ->> '运费', chr(65279), '')), '') as freight_amount,  -- 运费
+        nullif(trim(replace(_record -> 'row' ->> '实付金额', chr(65279), '')), '') as paid_amount,  -- 实付金额
+        nullif(trim(replace(_record -> 'row' ->> '退款金额', chr(65279), '')), '') as refund_amount,  -- 退款金额
+        nullif(trim(replace(_record -> 'row' ->> '收货省份', chr(65279), '')), '') as receiver_province,  -- 收货省份
+        nullif(trim(replace(_record -> 'row' ->> '收货城市', chr(65279), '')), '') as receiver_city,  -- 收货城市
+        nullif(trim(replace(_record -> 'row' ->> '快递单号', chr(65279), '')), '') as tracking_numbers,  -- 快递单号
+        nullif(trim(replace(_record -> 'row' ->> '测试订单', chr(65279), '')), '') as is_test  -- 测试订单
     from raw
 ),
 
@@ -89,26 +90,34 @@ typed as (
 
         -- rule D3: why this row cannot be made canonical (NULL when it can), with its file and line
         case
+            when len(read_problems) > 0
+                then format('{} line {}: {}', source_file, source_line, array_to_string(read_problems, '; '))
             when extra_cells > 0
                 then format('{} line {}: {} cell(s) beyond the header (a shifted row)', source_file, source_line, extra_cells)
-            when channel_order_id is null
-                then format('{} line {}: missing channel_order_id (订单号)', source_file, source_line)
+            when {{ id_is_placeholder('channel_order_id') }}
+                then format('{} line {}: missing or placeholder channel_order_id (订单号 = {})', source_file, source_line, channel_order_id)
             when list_contains(numeric_cells, '订单号')
                 then format('{} line {}: 订单号 is an Excel number with more than 15 digits, so its last digits are lost; format the column as text and export again', source_file, source_line)
-            when shop_id is null then format('{} line {}: missing shop_id', source_file, source_line)
+            when {{ id_is_placeholder('shop_id') }} then format('{} line {}: missing or placeholder shop_id ({})', source_file, source_line, shop_id)
             when currency is null or not regexp_full_match(currency, '[A-Z]{3}')
                 then format('{} line {}: missing or malformed currency {}', source_file, source_line, currency)
             when ordered_at is null then format('{} line {}: missing ordered_at (下单时间)', source_file, source_line)
-            when ((ordered_at) is not null and not {{ time_is_sentinel('ordered_at') }} and (coalesce({{ to_utc('ordered_at', 'iso') }}, {{ to_utc('ordered_at', 'local', 'Asia/Shanghai', '%Y/%m/%d %H:%M:%S') }})) is null)
+            when ({{ time_is_invalid('ordered_at', 'iso') }} and {{ time_is_invalid('ordered_at', 'local', 'Asia/Shanghai', '%Y/%m/%d %H:%M:%S') }})
                 then format('{} line {}: unparseable ordered_at (下单时间 = {})', source_file, source_line, ordered_at)
-            when ((paid_at) is not null and not {{ time_is_sentinel('paid_at') }} and (coalesce({{ to_utc('paid_at', 'iso') }}, {{ to_utc('paid_at', 'local', 'Asia/Shanghai', '%Y/%m/%d %H:%M:%S') }})) is null)
+            when ({{ time_is_invalid('paid_at', 'iso') }} and {{ time_is_invalid('paid_at', 'local', 'Asia/Shanghai', '%Y/%m/%d %H:%M:%S') }})
                 then format('{} line {}: unparseable paid_at (支付时间 = {})', source_file, source_line, paid_at)
-            when ((shipped_at) is not null and not {{ time_is_sentinel('shipped_at') }} and (coalesce({{ to_utc('shipped_at', 'iso') }}, {{ to_utc('shipped_at', 'local', 'Asia/Shanghai', '%Y/%m/%d %H:%M:%S') }})) is null)
+            when ({{ time_is_invalid('shipped_at', 'iso') }} and {{ time_is_invalid('shipped_at', 'local', 'Asia/Shanghai', '%Y/%m/%d %H:%M:%S') }})
                 then format('{} line {}: unparseable shipped_at (发货时间 = {})', source_file, source_line, shipped_at)
-            when ((completed_at) is not null and not {{ time_is_sentinel('completed_at') }} and (coalesce({{ to_utc('completed_at', 'iso') }}, {{ to_utc('completed_at', 'local', 'Asia/Shanghai', '%Y/%m/%d %H:%M:%S') }})) is null)
+            when ({{ time_is_invalid('completed_at', 'iso') }} and {{ time_is_invalid('completed_at', 'local', 'Asia/Shanghai', '%Y/%m/%d %H:%M:%S') }})
                 then format('{} line {}: unparseable completed_at (完成时间 = {})', source_file, source_line, completed_at)
-            when ((source_updated_at) is not null and not {{ time_is_sentinel('source_updated_at') }} and (coalesce({{ to_utc('source_updated_at', 'iso') }}, {{ to_utc('source_updated_at', 'local', 'Asia/Shanghai', '%Y/%m/%d %H:%M:%S') }})) is null)
+            when ({{ time_is_invalid('source_updated_at', 'iso') }} and {{ time_is_invalid('source_updated_at', 'local', 'Asia/Shanghai', '%Y/%m/%d %H:%M:%S') }})
                 then format('{} line {}: unparseable source_updated_at (更新时间 = {})', source_file, source_line, source_updated_at)
+            when coalesce({{ to_utc('ordered_at', 'iso') }}, {{ to_utc('ordered_at', 'local', 'Asia/Shanghai', '%Y/%m/%d %H:%M:%S') }}) is null
+                then format('{} line {}: missing or sentinel ordered_at (下单时间 = {})', source_file, source_line, ordered_at)
+            when {{ text_is_not_a_place('receiver_province') }}
+                then format('{} line {}: receiver_province (收货省份 = {}) is not a place name (a shifted row?)', source_file, source_line, receiver_province)
+            when {{ text_is_not_a_place('receiver_city') }}
+                then format('{} line {}: receiver_city (收货城市 = {}) is not a place name (a shifted row?)', source_file, source_line, receiver_city)
             when {{ amount_is_invalid('goods_amount', 'major') }}
                 then format('{} line {}: not an amount in yuan: goods_amount (商品总额 = {})', source_file, source_line, goods_amount)
             when {{ amount_is_invalid('shop_discount_amount', 'major') }}
@@ -120,6 +129,8 @@ typed as (
             when {{ amount_is_invalid('refund_amount', 'major') }}
                 then format('{} line {}: not an amount in yuan: refund_amount (退款金额 = {})', source_file, source_line, refund_amount)
             when paid_amount is null then format('{} line {}: missing paid_amount (实付金额)', source_file, source_line)
+            when {{ amount_problem((major_units_to_amount('paid_amount')), 'currency', 'paid_amount') }} is not null
+                then format('{} line {}: {}', source_file, source_line, {{ amount_problem((major_units_to_amount('paid_amount')), 'currency', 'paid_amount') }})
         end as quarantine_reason
     from cells
 )

@@ -1,0 +1,97 @@
+{#- Rule D3 beyond typing: a version every staging model typed can still be suspicious (docs/canonical-order-model.md,
+    "Suspicious is not silent"). The rules live here once; file sources apply them in their generated staging model
+    (the reason starts with file and line), every channel gets them again on the union below (the reason starts with
+    the channel and the API record id), so a file row is judged once and an API record the same way. -#}
+
+{#- Every staged order version across channels, with `landed_seq` (when its raw row landed, D-051) and the
+    suspicion rules applied to `quarantine_reason`:
+      - placeholder ids, negative or absurd paid amounts (suspicious_order_reason);
+      - conflicting versions (D-051): same order and source_updated_at, different content — the later landing
+        wins, every earlier one is quarantined naming the winner. Never a hash.
+    Read by int_orders__versions (the clean versions) and quarantine_orders (the rest). -#}
+{% macro order_versions() -%}
+    select * from (
+        with staged as (
+            select v.*, s._landed_seq as landed_seq,
+                   -- where the record came from: file and line, else the channel's order id and the raw record
+                   coalesce(s.locator, format('{} order {} (raw record {})', v.channel,
+                            coalesce('"' || v.channel_order_id || '"', 'NULL'), v.raw_record_id)) as record_locator
+            from ({{ union_channels('orders') }}) as v
+            left join ({{ landed_order_seqs() }}) as s on s._record_hash = v.raw_record_id
+        ),
+
+        judged as (
+            select * replace (coalesce(quarantine_reason, {{ suspicious_order_reason() }}) as quarantine_reason)
+            from staged
+        ),
+
+        fingerprinted as (
+            select
+                *,
+                -- what the version says, without where and when it landed
+                md5(json_merge_patch(to_json(judged), '{"raw_record_id": null, "connection_name": null,
+                    "source_synced_at": null, "landed_seq": null, "record_locator": null,
+                    "quarantine_reason": null}')::varchar) as content_hash
+            from judged
+        ),
+
+        tied as (
+            select
+                *,
+                -- the version landed last among the clean versions with this update time
+                arg_max(record_locator, landed_seq) over same_time as tie_winner,
+                arg_max(content_hash, landed_seq) over same_time as tie_winner_content
+            from fingerprinted
+            where quarantine_reason is null
+            window same_time as (partition by channel, shop_id, channel_order_id, source_updated_at)
+        )
+
+        select * exclude (content_hash, tie_winner, tie_winner_content, record_locator) replace (
+            case when content_hash <> tie_winner_content
+                 then format('{}: conflicting version of order {} — same source_updated_at {} as {}, different content; the later landing wins (D-051)',
+                             record_locator, channel_order_id, strftime(source_updated_at, '%Y-%m-%dT%H:%M:%SZ'), tie_winner)
+            end as quarantine_reason
+        )
+        from tied
+        union all by name
+        select * exclude (content_hash, record_locator) from fingerprinted where quarantine_reason is not null
+    ) as order_versions
+{%- endmacro %}
+
+{#- Why a typed order version is suspicious, or NULL (on a relation with the staging contract's columns).
+    The channel and the API record id lead the reason; a file source already quarantined the same rows with
+    file and line in its staging model. -#}
+{% macro suspicious_order_reason() -%}
+    case
+        when {{ id_is_placeholder('channel_order_id') }} then record_locator || ': placeholder channel_order_id'
+        when {{ id_is_placeholder('shop_id') }} then format('{}: placeholder shop_id "{}"', record_locator, shop_id)
+        when {{ amount_problem('paid_amount', 'currency', 'paid_amount') }} is not null
+            then record_locator || ': ' || {{ amount_problem('paid_amount', 'currency', 'paid_amount') }}
+    end
+{%- endmacro %}
+
+{#- (_record_hash, _landed_seq, locator) of every landed raw order row of the staged channels; `locator` is
+    '<file> line <n>' for a file source's row. -#}
+{% macro landed_order_seqs() -%}
+    {%- set parts = [] -%}
+    {%- for channel in staged_channels() -%}
+        {%- set src = source(channel, 'orders') -%}
+        {%- set rel = adapter.get_relation(database=src.database, schema=src.schema, identifier=src.identifier) if execute else none -%}
+        {%- if rel is not none -%}{%- do parts.append((channel, src)) -%}{%- endif -%}
+    {%- endfor -%}
+    {%- for channel, src in parts %}
+    select _record_hash, _landed_seq,
+           {% if channel in file_channels() %}format('{} line {}', _record ->> 'file', _record ->> 'line'){% else %}cast(null as varchar){% endif %} as locator
+    from {{ src }}
+    {%- if not loop.last %} union all{% endif %}
+    {%- else %}
+    select cast(null as varchar) as _record_hash, cast(null as bigint) as _landed_seq, cast(null as varchar) as locator
+    where false
+    {%- endfor %}
+{%- endmacro %}
+
+{#- A shifted row's tell in a place column (province, city): a value that is a code, not a name — a run of five or
+    more digits (a tracking or phone number, a postcode) or no letter at all (a time, an amount). -#}
+{% macro text_is_not_a_place(expr) -%}
+    ({{ expr }} is not null and (regexp_matches({{ expr }}, '[0-9]{5,}') or not regexp_matches({{ expr }}, '[[:alpha:]]|[^\x00-\x7F]')))
+{%- endmacro %}
