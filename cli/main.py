@@ -66,7 +66,7 @@ def _settings(config: Path | None, db: Path | None) -> Settings:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error[/]: {escape(message)}")
+    err.print(f"[bold red]error[/]: {escape(message)}", soft_wrap=True)  # one line, however narrow the terminal
     return typer.Exit(code)
 
 
@@ -76,7 +76,7 @@ def _writing(settings: Settings, command: str) -> Iterator[None]:
     behind for readers (core/snapshot.py), whatever the outcome. A busy warehouse is one line and exit 1."""
     db = settings.database
     try:
-        with writer_lock(db, command, settings.warehouse.lock_wait_seconds, tell=lambda line: err.print(escape(line))) as held:
+        with writer_lock(db, command, settings.warehouse.lock_wait_seconds, tell=lambda line: err.print(escape(line), soft_wrap=True)) as held:
             if settings.warehouse.private_files:
                 tighten(db)
             if held.abandoned:

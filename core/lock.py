@@ -90,7 +90,7 @@ def writer_lock(
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     deadline = time.monotonic() + wait_seconds
     try:
-        _wait(fd, deadline, wait_seconds, tell, lambda: _busy_line(db, read_holder(path)))
+        _until(lambda: _take(fd, db), deadline, wait_seconds, tell)
         died = read_holder(path)  # a clean release empties the record: one left here belonged to a writer that died
         me = Holder(os.getpid(), socket.gethostname(), command, datetime.now(timezone.utc).isoformat(timespec="seconds"))
         os.ftruncate(fd, 0)
@@ -98,7 +98,7 @@ def writer_lock(
         os.fsync(fd)
         try:
             # closing what a dead writer left is also the first open of the file: it waits for a program holding it
-            abandoned = _wait_for_file(db, deadline, wait_seconds, tell, lambda: close_abandoned(db, died)) if db.exists() else []
+            abandoned = _until(lambda: close_abandoned(db, died), deadline, wait_seconds, tell) if db.exists() else []
             yield WriterLock(db, me, died, abandoned)
         finally:
             os.ftruncate(fd, 0)  # released cleanly: no holder record left
@@ -107,29 +107,19 @@ def writer_lock(
         os.close(fd)
 
 
-def _wait(fd: int, deadline: float, wait_seconds: float, tell: Callable[[str], None], line: Callable[[], str]) -> None:
+def _take(fd: int, db: Path) -> None:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise WarehouseBusy(_busy_line(db, read_holder(lock_path(db)))) from None
+
+
+def _until(attempt: Callable[[], T], deadline: float, wait_seconds: float, tell: Callable[[str], None]) -> T:
+    """Call ``attempt`` until it no longer raises WarehouseBusy: tell its line once, give up with it at the deadline."""
     told = False
     while True:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                raise WarehouseBusy(f"{line()}; gave up after {wait_seconds:g} s (warehouse.lock_wait_seconds)") from None
-            if not told:
-                tell(f"{line()}; waiting up to {wait_seconds:g} s")
-                told = True
-            time.sleep(POLL_SECONDS)
-
-
-def _wait_for_file(
-    db: Path, deadline: float, wait_seconds: float, tell: Callable[[str], None], first_write: Callable[[], T]
-) -> T:
-    """Run ``first_write`` once no other program (a notebook, a BI tool) holds the database file itself."""
-    told = False
-    while True:
-        try:
-            return first_write()
+            return attempt()
         except WarehouseBusy as exc:
             if time.monotonic() >= deadline:
                 raise WarehouseBusy(f"{exc}; gave up after {wait_seconds:g} s (warehouse.lock_wait_seconds)") from None
