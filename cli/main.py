@@ -27,9 +27,9 @@ from orderlayer.core.metrics import MetricsError, query_metrics
 from orderlayer.core.ops import new_run_id
 from orderlayer.core.pipeline import StageError, build, check, publish_checked, rollback_published
 from orderlayer.core.private import tighten, use_private_umask
-from orderlayer.core.snapshot import reader_path, refresh_snapshot
+from orderlayer.core.snapshot import refresh_snapshot
 from orderlayer.core.sync import sync_all
-from orderlayer.core.warehouse import QueryError, WarehouseBusy, read_query
+from orderlayer.core.warehouse import QueryError, WarehouseBusy, read_query, reader_path
 
 quiet_native_teardown()
 
@@ -101,7 +101,7 @@ def init(
     text = STARTER if db is None else STARTER.replace("database: warehouse/orderlayer.duckdb", f"database: {db}")
     config.write_text(text, encoding="utf-8")
     load_settings(config)  # the starter must itself be valid
-    console.print(f"wrote {config}; set the credential environment variables it names, then `orderlayer run`")
+    console.print(f"wrote {escape(config)}; set the credential environment variables it names, then `orderlayer run`")
 
 
 # --- sync -------------------------------------------------------------------------------------------
@@ -145,7 +145,7 @@ def build_cmd(
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc)) from exc
     console.print(escape(outcome.reason))
-    console.print(f"[green]built[/] audit marts in {settings.database}")
+    console.print(f"[green]built[/] audit marts in {escape(settings.database)}")
 
 
 def _verdict_exit(verdict: str, fail_on: str) -> None:
@@ -279,8 +279,8 @@ def _demo(db: Path, orders: int, seed: int, as_of: datetime | None, shops: int, 
     from orderlayer.core.report import write_report
 
     path = write_report(db, db.parent / "reports", outcome.run_id, metric_table=(result.columns, result.rows))
-    console.print(f"report: {path}", soft_wrap=True)
-    console.print(f"try: orderlayer metrics valid_orders gmv --by channel --grain day --db {db}", soft_wrap=True)
+    console.print(f"report: {escape(path)}", soft_wrap=True)
+    console.print(f"try: orderlayer metrics valid_orders gmv --by channel --grain day --db {escape(db)}", soft_wrap=True)
 
 
 # --- file sources ---------------------------------------------------------------------------------------
@@ -303,7 +303,7 @@ def files_generate(
             parsed, written = generate(path, project_dir())
         except (MappingError, ConfigError) as exc:
             raise _fail(str(exc), 2) from exc
-        console.print(f"[green]{parsed.name}[/]: " + ", ".join(str(w.relative_to(project_dir())) for w in written))
+        console.print(f"[green]{escape(parsed.name)}[/]: " + escape(", ".join(str(w.relative_to(project_dir())) for w in written)))
 
 
 @files_app.command("check")
@@ -436,7 +436,7 @@ def export(
         raise _fail(str(exc)) from exc
     rows = [(r.name, r.kind, r.rows, r.file) for r in result.relations]
     render(["relation", "kind", "rows", "file"], rows, Format.table, console, title=f"Exported to {result.directory}")
-    console.print(f"published version {result.published_version}; manifest {result.directory / '_export.json'}")
+    console.print(f"published version {result.published_version}; manifest {escape(result.directory / '_export.json')}")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -110,7 +110,7 @@ def render(
         console.print(f"wrote {len(rows)} rows to {output}")
         return
     if fmt is Format.table:
-        rich_table = Table(title=title, show_lines=False)
+        rich_table = Table(title=None if title is None else literal(title), show_lines=False)
         for column in columns:
             rich_table.add_column(literal(column), justify="right" if _numeric(rows, columns.index(column)) else "left")
         for row in rows:

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from orderlayer.core.snapshot import reader_path
-from orderlayer.core.warehouse import PUBLISHED, connect
+from orderlayer.core.warehouse import PUBLISHED, connect, reader_path
 
 MANIFEST = "_export.json"
 

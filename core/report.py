@@ -23,7 +23,7 @@ from jinja2 import Environment, select_autoescape
 from orderlayer.core.charts import channel_colours as colours_of, line_chart, stacked_bars, write_plotly_js
 from orderlayer.core.history import TREND_METRICS, Light, ReportData, load_report
 from orderlayer.core.report_page import SCRIPT, STYLE, TEMPLATE
-from orderlayer.core.snapshot import reader_path
+from orderlayer.core.warehouse import reader_path
 
 LIGHT_COLOURS = {"green": "#2e9d4c", "yellow": "#e3a008", "red": "#d0312d"}
 NO_CHANNEL = "(none)"

@@ -15,22 +15,11 @@ from pathlib import Path
 
 import duckdb
 
-from orderlayer.core.warehouse import AUDIT, OPS, PUBLISHED, QUARANTINE, connect
+from orderlayer.core.warehouse import AUDIT, OPS, PUBLISHED, QUARANTINE, connect, snapshot_path
 
 #: The schemas readers use; everything else stays in the warehouse only.
 SNAPSHOT_SCHEMAS = (PUBLISHED, AUDIT, QUARANTINE, OPS)
 _ALIAS = "snapshot"
-
-
-def snapshot_path(db: Path) -> Path:
-    return db.with_name(f"{db.stem}.snapshot{db.suffix or '.duckdb'}")
-
-
-def reader_path(db: Path) -> Path:
-    """What a reader opens: the snapshot, or the warehouse itself while none exists yet (written before this
-    release, or not written to since)."""
-    snapshot = snapshot_path(db)
-    return snapshot if snapshot.is_file() else db
 
 
 def _quote(text: str) -> str:

@@ -291,7 +291,7 @@ def sync_connection(
 
 def sync_temp_root(db_path: Path) -> Path:
     """Where syncs keep their temporary folders (tap and target config, state): beside the database."""
-    return db_path.parent / ".sync-tmp"
+    return db_path.resolve().parent / ".sync-tmp"  # absolute: the tap runs inside it
 
 
 def remove_dead_temp(root: Path) -> list[Path]:

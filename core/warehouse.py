@@ -218,6 +218,18 @@ def foreign_lock_line(path: Path, exc: BaseException) -> str:
     )
 
 
+def snapshot_path(db: Path) -> Path:
+    """The read snapshot beside the warehouse (core/snapshot.py writes it)."""
+    return db.with_name(f"{db.stem}.snapshot{db.suffix or '.duckdb'}")
+
+
+def reader_path(db: Path) -> Path:
+    """What a reader opens: the read snapshot, or the warehouse itself while none exists yet (a warehouse no
+    writer of this release has finished with)."""
+    snapshot = snapshot_path(db)
+    return snapshot if snapshot.is_file() else db
+
+
 def set_utc(conn: duckdb.DuckDBPyConnection) -> None:
     # Session scope: results must not depend on the machine's zone, and other connections keep theirs.
     conn.execute("SET TimeZone = 'UTC'")

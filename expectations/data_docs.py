@@ -23,8 +23,7 @@ import re
 import shutil
 from pathlib import Path
 
-from orderlayer.core.snapshot import reader_path
-from orderlayer.core.warehouse import OPS, connect
+from orderlayer.core.warehouse import OPS, connect, reader_path
 
 
 def docs_root(db: Path) -> Path:

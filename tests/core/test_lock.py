@@ -17,9 +17,9 @@ import pytest
 from orderlayer.core.lock import Holder, lock_path, writer_lock
 from orderlayer.core.ops import record_sync, start_run
 from orderlayer.core.private import tighten
-from orderlayer.core.snapshot import reader_path, refresh_snapshot, snapshot_path
+from orderlayer.core.snapshot import refresh_snapshot
 from orderlayer.core.sync import remove_dead_temp
-from orderlayer.core.warehouse import WarehouseBusy, connect, read_query
+from orderlayer.core.warehouse import WarehouseBusy, connect, read_query, reader_path, snapshot_path
 from tests.support import lock_workers
 
 

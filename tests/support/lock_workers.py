@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 from orderlayer.core.lock import writer_lock
-from orderlayer.core.snapshot import reader_path, refresh_snapshot
-from orderlayer.core.warehouse import connect, read_query
+from orderlayer.core.snapshot import refresh_snapshot
+from orderlayer.core.warehouse import connect, read_query, reader_path
 
 
 def writer(db: str, writer: int, rounds: int, barrier, errors) -> None:  # type: ignore[no-untyped-def]
