@@ -27,13 +27,15 @@ def _quote(text: str) -> str:
 
 
 def refresh_snapshot(db: Path) -> Path | None:
-    """Rewrite the snapshot from the warehouse (the caller holds the writer lock); None without a warehouse.
+    """Rewrite the snapshot from the warehouse (the caller holds the writer lock); without a warehouse, remove it
+    and return None.
 
     Views are recreated from their own SQL; one whose tables are not in the snapshot (an audit view over
     staging) is left out, as it could not be read there."""
-    if not db.is_file():
-        return None
     target = snapshot_path(db)
+    if not db.is_file():  # removed (a demo starting afresh): no copy of a warehouse that is gone
+        target.unlink(missing_ok=True)
+        return None
     partial = target.with_name(f".{target.name}.partial")
     for leftover in (partial, partial.with_name(partial.name + ".wal")):
         leftover.unlink(missing_ok=True)
