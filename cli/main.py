@@ -278,6 +278,7 @@ def _demo(db: Path, orders: int, seed: int, as_of: datetime | None, shops: int, 
     render(result.columns, result.rows, Format.table, console, title="Metrics from published")
     from orderlayer.core.report import write_report
 
+    refresh_snapshot(db)  # the report reads the snapshot: bring it to this run before the lock is released
     path = write_report(db, db.parent / "reports", outcome.run_id, metric_table=(result.columns, result.rows))
     console.print(f"report: {escape(path)}", soft_wrap=True)
     console.print(f"try: orderlayer metrics valid_orders gmv --by channel --grain day --db {escape(db)}", soft_wrap=True)
