@@ -63,16 +63,17 @@ def main() -> int:
     started = time.monotonic()
     for round_ in range(args.rounds):
         t0 = time.monotonic()
-        writers = [
-            subprocess.Popen([ORDERLAYER, "check"], cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for _ in range(2)
-        ]
+        logs = [work / f"round{round_}-writer{w}.log" for w in (1, 2)]
+        writers = []
+        for log in logs:  # output to files: a writer blocked on a full pipe would never finish
+            with log.open("w") as handle:
+                writers.append(subprocess.Popen([ORDERLAYER, "check"], cwd=work, stdout=handle, stderr=subprocess.STDOUT))
         reads, reader_problems = _poll(db, work, writers)
         problems += reader_problems
-        for w in writers:
-            out, err = w.communicate()
-            if w.returncode not in (0, 1) or "Traceback" in out + err:
-                problems.append(f"round {round_}: writer exit {w.returncode}: {err.strip()[-300:]}")
+        for w, log in zip(writers, logs):
+            text = log.read_text(encoding="utf-8", errors="replace")
+            if w.wait() not in (0, 1) or "Traceback" in text:
+                problems.append(f"round {round_}: writer exit {w.returncode}: {text.strip()[-300:]}")
         print(f"round {round_ + 1}/{args.rounds}: {time.monotonic() - t0:.1f} s, {reads} reads", flush=True)
 
     con = duckdb.connect(str(db), read_only=True)

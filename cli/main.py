@@ -29,7 +29,7 @@ from orderlayer.core.pipeline import StageError, build, check, publish_checked, 
 from orderlayer.core.private import tighten, use_private_umask
 from orderlayer.core.snapshot import refresh_snapshot
 from orderlayer.core.sync import sync_all
-from orderlayer.core.warehouse import QueryError, WarehouseBusy, read_query, reader_path
+from orderlayer.core.warehouse import QueryError, WarehouseBusy, read_query, reader_path, snapshot_path
 
 quiet_native_teardown()
 
@@ -81,6 +81,8 @@ def _writing(settings: Settings, command: str) -> Iterator[None]:
                 tighten(db)
             if held.abandoned:
                 err.print(f"closed as abandoned (their command died): {escape(', '.join(held.abandoned))}")
+            if not snapshot_path(db).exists():  # readers never have to read the warehouse itself while this runs
+                refresh_snapshot(db)
             try:
                 yield
             finally:

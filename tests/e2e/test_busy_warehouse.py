@@ -85,3 +85,19 @@ def test_a_bad_lock_wait_names_the_key_and_exits_2(tmp_path: Path) -> None:
     out = _cli("check", cwd=tmp_path)
     assert out.returncode == 2
     assert "warehouse.lock_wait_seconds" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_writer_leaves_a_snapshot_before_its_work_when_there_is_none(tmp_path: Path) -> None:
+    """Upgrading: the first writer of this release copies the snapshot first, so readers never have to open the
+    warehouse it is writing."""
+    from orderlayer.cli.main import _writing
+    from orderlayer.core.config import Settings
+    from orderlayer.core.warehouse import read_query, reader_path, snapshot_path
+
+    db = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create schema published; create table published.fct_orders as select 'o1' as order_key")
+    con.close()
+    with _writing(Settings(database=db), "test"):
+        assert reader_path(db) == snapshot_path(db)
+        assert read_query(reader_path(db), "select order_key from published.fct_orders")[1] == [("o1",)]
