@@ -168,11 +168,12 @@ def check_cmd(
     settings = _settings(config, db)
     run_id = new_run_id()
     try:
-        with _writing(settings, "check"), ProgressView(console, err) as view, view.stage("checking"):
-            result = check(settings, settings.database, run_id, on_node=view.dbt_node, on_step=view.step)
+        with _writing(settings, "check"):
+            with ProgressView(console, err) as view, view.stage("checking"):
+                result = check(settings, settings.database, run_id, on_node=view.dbt_node, on_step=view.step)
+            print_check(result, fmt, console, settings.database)  # reads the warehouse: while this command holds it
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc)) from exc
-    print_check(result, fmt, console, settings.database)
     _verdict_exit(result.verdict, fail_on)
 
 
