@@ -22,7 +22,7 @@ from orderlayer.cli.teardown import quiet_native_teardown
 from orderlayer.core import pipeline
 from orderlayer.core.config import CONFIG_FILE, STARTER, ConfigError, Settings, load_settings
 from orderlayer.core.dbt import semantic_manifest
-from orderlayer.core.lock import writer_lock
+from orderlayer.core.lock import reader_busy_line, writer_lock
 from orderlayer.core.metrics import MetricsError, query_metrics
 from orderlayer.core.ops import new_run_id
 from orderlayer.core.pipeline import StageError, build, check, publish_checked, rollback_published
@@ -362,7 +362,7 @@ def report_cmd(
     except (FileNotFoundError, NoRunsError) as exc:
         raise _fail(str(exc), 2) from exc
     except WarehouseBusy as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(reader_busy_line(settings.database, exc)) from exc
     if fmt == "json":
         text = json.dumps(data.to_dict(), indent=2, default=str, ensure_ascii=False) + "\n"
         if output:
@@ -398,7 +398,7 @@ def metrics(
     except (MetricsError, ConfigError, ValueError) as exc:
         raise _fail(str(exc), 2) from exc
     except WarehouseBusy as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(reader_busy_line(settings.database, exc)) from exc
 
 
 @app.command()
@@ -419,7 +419,7 @@ def sql(
     except (QueryError, ValueError) as exc:
         raise _fail(str(exc), 2) from exc
     except WarehouseBusy as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(reader_busy_line(settings.database, exc)) from exc
 
 
 @app.command()
@@ -437,7 +437,7 @@ def export(
     except ExportError as exc:
         raise _fail(str(exc), 2) from exc
     except WarehouseBusy as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(reader_busy_line(settings.database, exc)) from exc
     rows = [(r.name, r.kind, r.rows, r.file) for r in result.relations]
     render(["relation", "kind", "rows", "file"], rows, Format.table, console, title=f"Exported to {result.directory}")
     console.print(f"published version {result.published_version}; manifest {escape(result.directory / '_export.json')}")

@@ -65,6 +65,16 @@ def _busy_line(db: Path, holder: Holder | None) -> str:
     return f"warehouse {db} is busy: {who} is writing to it"
 
 
+def reader_busy_line(db: Path, exc: WarehouseBusy) -> str:
+    """The line for a reader refused by the warehouse itself: that happens only while there is no read snapshot
+    yet, so when an orderlayer writer holds the lock, say so (it writes the snapshot first) rather than blame a
+    notebook."""
+    holder = read_holder(lock_path(db))
+    if holder is None:
+        return str(exc)
+    return f"{_busy_line(db, holder)} and there is no read snapshot yet; it writes one before its work: retry in a moment"
+
+
 @dataclass
 class WriterLock:
     """The held lock: who we are, and the holder record a writer that died left behind (if any)."""

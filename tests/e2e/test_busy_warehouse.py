@@ -101,3 +101,17 @@ def test_a_writer_leaves_a_snapshot_before_its_work_when_there_is_none(tmp_path:
     with _writing(Settings(database=db), "test"):
         assert reader_path(db) == snapshot_path(db)
         assert read_query(reader_path(db), "select order_key from published.fct_orders")[1] == [("o1",)]
+
+
+def test_a_reader_before_the_first_snapshot_is_told_a_writer_is_making_it(warehouse: Path) -> None:
+    from orderlayer.core.warehouse import snapshot_path
+
+    snapshot_path(warehouse).unlink()  # a warehouse from an earlier release, its first writer copying it now
+    holder = _hold(HOLD_LOCK.replace('print("held"', 'con = __import__("duckdb").connect(sys.argv[1]); print("held"'), warehouse)
+    try:
+        out = _cli("sql", "select 1", cwd=warehouse.parent)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert f"`orderlayer run` (pid {holder.pid} on " in out.stderr and "no read snapshot yet" in out.stderr
