@@ -6,10 +6,13 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: demo test bench bench-gates clean
 
-$(STAMP): pyproject.toml
+# Two distributions from one checkout (docs/install.md): the taps (packaging/taps/) and orderlayer, both editable.
+$(STAMP): pyproject.toml packaging/taps/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ./packaging/taps -e ".[test]"
+	@# once more alone: in a venv from before the split, replacing the old orderlayer removed its tap-<x> scripts
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall -e ./packaging/taps
 	@touch $(STAMP)
 
 demo: $(STAMP)

@@ -79,6 +79,8 @@ SELECT
     TRUE AS is_paid, FALSE AS is_cancelled, TRUE AS is_shipped, TRUE AS is_delivered,
     i % 50 = 0 AS is_refunded, FALSE AS has_open_after_sale, i % 20 = 0 AS is_presale,
     FALSE AS is_test, TRUE AS is_valid,
+    -- Y8 reads the row flags; one order in 1000 lacks its ship time (too few to fail the gate)
+    CASE WHEN i % 1000 = 7 THEN ['shipped_without_shipped_at'] ELSE []::VARCHAR[] END AS quality_flags,
     ch AS source_system,
     t0 + INTERVAL 62 HOUR AS source_synced_at,
     md5(i::VARCHAR) AS raw_record_id

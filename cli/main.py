@@ -20,7 +20,7 @@ from orderlayer.cli.output import Format, escape, print_check, print_run_json, p
 from orderlayer.cli.progress import ProgressView
 from orderlayer.cli.teardown import quiet_native_teardown
 from orderlayer.core import pipeline
-from orderlayer.core.config import CONFIG_FILE, STARTER, ConfigError, Settings, load_settings
+from orderlayer.core.config import CONFIG_FILE, ConfigError, Settings, load_settings
 from orderlayer.core.dbt import semantic_manifest
 from orderlayer.core.lock import reader_busy_line, writer_lock
 from orderlayer.core.metrics import MetricsError, query_metrics
@@ -93,17 +93,23 @@ def _writing(settings: Settings, command: str) -> Iterator[None]:
 
 @app.command()
 def init(
-    config: Annotated[Path, typer.Option("--config", help="Where to write the starter file")] = Path(CONFIG_FILE),
-    db: Annotated[Optional[Path], typer.Option("--db", help="The `database` the starter file names")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file")] = False,
+    folder: Annotated[Path, typer.Argument(help="The project folder to create (default: the current folder)")] = Path("."),
+    db: Annotated[Optional[Path], typer.Option("--db", help="The `database` orderlayer.yml names")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the files of an existing project")] = False,
 ) -> None:
-    """Write a starter orderlayer.yml."""
-    if config.exists() and not force:
-        raise _fail(f"{config} exists; pass --force to overwrite it", 2)
-    text = STARTER if db is None else STARTER.replace("database: warehouse/orderlayer.duckdb", f"database: {db}")
-    config.write_text(text, encoding="utf-8")
-    load_settings(config)  # the starter must itself be valid
-    console.print(f"wrote {escape(config)}; set the credential environment variables it names, then `orderlayer run`")
+    """Create a project: orderlayer.yml, your dbt project using orderlayer's models as a dbt package, file_sources/."""
+    from orderlayer.core.project import init_project
+
+    try:
+        init_project(folder, db, force)
+    except ConfigError as exc:
+        raise _fail(str(exc), 2) from exc
+    console.print(
+        f"created {escape(folder)}: orderlayer.yml (set the credential environment variables it names), dbt_project.yml "
+        "(your models; orderlayer's are the `orderlayer` package), file_sources/; then `orderlayer run` or "
+        "`orderlayer demo` in it",
+        soft_wrap=True,
+    )
 
 
 # --- sync -------------------------------------------------------------------------------------------
@@ -299,15 +305,16 @@ def files_generate(
 ) -> None:
     """Write (or refresh) the staging models a mapping describes into the dbt project."""
     from orderlayer.core.filesource import generate
-    from orderlayer.core.dbt import project_dir
+    from orderlayer.core.dbt import models_root
     from orderlayer.taps.files.mapping import MappingError
 
     for path in mapping:
         try:
-            parsed, written = generate(path, project_dir())
+            root = models_root()
+            parsed, written = generate(path, root)
         except (MappingError, ConfigError) as exc:
             raise _fail(str(exc), 2) from exc
-        console.print(f"[green]{escape(parsed.name)}[/]: " + escape(", ".join(str(w.relative_to(project_dir())) for w in written)))
+        console.print(f"[green]{escape(parsed.name)}[/]: " + escape(", ".join(str(w.relative_to(root)) for w in written)))
 
 
 @files_app.command("check")
@@ -335,6 +342,35 @@ def files_check(
     render(["mapping", "kind", "file", "rows"], rows, Format.table, console, title="File sources")
     if problems:
         raise _fail(escape("\n".join(problems)), 2)
+
+
+# --- alerts ---------------------------------------------------------------------------------------------
+
+alert_app = typer.Typer(help="Gate alerts to DingTalk, WeCom, Slack and e-mail (docs/alerts.md).", no_args_is_help=True)
+app.add_typer(alert_app, name="alert")
+
+
+@alert_app.command("test")
+def alert_test(
+    to: Annotated[Optional[str], typer.Option("--to", help="Only this destination (a name under alerts.destinations)")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Send a sample alert (titled as a test) to every configured destination, or one; exits 1 if one failed."""
+    from orderlayer.core.alerts.dispatch import deliver
+    from orderlayer.core.alerts.message import sample
+
+    settings = _settings(config, db)
+    names = list(settings.alerts.destinations)
+    if not names:
+        raise _fail(f"no alerts.destinations in {config or CONFIG_FILE}; add one (docs/alerts.md)", 2)
+    if to is not None and to not in names:
+        raise _fail(f"--to {to}: no such destination; configured: {', '.join(names)}", 2)
+    alert = sample(settings.alerts.report_url or "")
+    rows = [(d.destination, d.kind, d.status, d.detail) for d in (deliver(n, settings.alerts, alert) for n in ([to] if to else names))]
+    render(["destination", "kind", "status", "detail"], rows, Format.table, console, title="Test alert")
+    if any(status == "failed" for _, _, status, _ in rows):
+        raise typer.Exit(1)
 
 
 # --- report ---------------------------------------------------------------------------------------------

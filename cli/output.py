@@ -3,7 +3,7 @@ compact in a pipe (tens of lines whatever the channel count), a table fitted to 
 
 Values are data, never instructions: a table shows them as literal text (`literal`; Rich markup such as
 `[link=…]` in a value is printed, not obeyed), messages that quote values escape them (`escape`), and CSV
-cells a spreadsheet would run as a formula are neutralised (`csv_cell`, OWASP "CSV injection"; D-045).
+cells a spreadsheet would run as a formula are neutralised (`csv_cell`, OWASP "CSV injection"; D-051).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, field_validator, model_validator
 
+from orderlayer.core.alerts.settings import AlertSettings
 from orderlayer.core.registry import SOURCES as _SOURCE_REGISTRY
 
 DEFAULT_DB = Path("warehouse/orderlayer.duckdb")
@@ -168,6 +169,9 @@ class GateSettings(_Strict):
     erp_consistency_target: float = Field(default=0.98, ge=0, le=1, description="Y5: erp_consistency_rate below this is yellow")
     erp_grace_hours: int = Field(default=24, ge=0, description="Y5: orders paid more recently are not expected in the ERP yet")
     promise_missing_max_share: float = Field(default=0.05, ge=0, le=1, description="Y7: share of paid orders without promised_ship_by")
+    status_time_missing_max_share: float = Field(
+        default=0.5, ge=0, le=1, description="Y8: share of a channel's orders in a status lacking the time it requires"
+    )
 
     @model_validator(mode="after")
     def _ordered_bounds(self) -> GateSettings:
@@ -240,6 +244,7 @@ class Settings(_Strict):
     reconciliation: Reconciliation = Reconciliation()
     publish: PublishSettings = PublishSettings()
     warehouse: WarehouseSettings = WarehouseSettings()
+    alerts: AlertSettings = AlertSettings()
 
     _zone = field_validator("reporting_timezone")(_check_zone)
 
@@ -360,6 +365,19 @@ warehouse:                            # docs/operations.md
   lock_wait_seconds: 60               # a writer (sync, run, …) waits this long for another one, then exits 1
   private_files: true                 # database, logs, reports, exports created 0600 (directories 0700)
 
+alerts:                               # gate lights to their owners when they change (docs/alerts.md)
+  destinations: {}
+#  data_team:                         # DingTalk custom robot; secrets come from the named environment variables
+#    kind: dingtalk
+#    webhook_env: DINGTALK_WEBHOOK    # https://oapi.dingtalk.com/robot/send?access_token=...
+#    secret_env: DINGTALK_SECRET      # the robot's signing secret (SEC...), if it signs
+#  jd_ops: {kind: wecom, webhook_env: WECOM_WEBHOOK, channels: [jd]}             # only jd's lights
+#  finance: {kind: slack, webhook_env: SLACK_WEBHOOK, gates: [R2, R5, Y5]}      # only these gates
+#  oncall: {kind: email, host: smtp.example.com, port: 587, security: starttls, username_env: SMTP_USER,
+#           password_env: SMTP_PASSWORD, sender: orderlayer@example.com, to: [oncall@example.com]}
+  timeout_seconds: 5                  # a destination slower than this is logged and skipped
+  # report_url: https://reports.example.com/orderlayer   # where reports/report-<run>.html are served
+
 gates:                                # the catalogue's defaults; red blocks publish, yellow warns
   future_skew_minutes: 10             # R3: ordered_at may be at most this far ahead of the run's clock
   earliest_order_date: "2000-01-01"   # R3: ordered_at before this is an error
@@ -383,4 +401,6 @@ gates:                                # the catalogue's defaults; red blocks pub
   erp_consistency_target: 0.98        # Y5: yellow below this (not applicable until an ERP connection exists)
   erp_grace_hours: 24                 # Y5: orders paid more recently are not yet expected in the ERP
   promise_missing_max_share: 0.05     # Y7: yellow when more paid orders than this lack promised_ship_by
+  status_time_missing_max_share: 0.5  # Y8: yellow when more of a channel's paid (shipped, completed) orders than this
+                                      #     lack paid_at (shipped_at, completed_at)
 """

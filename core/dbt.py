@@ -10,20 +10,54 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from orderlayer.core.config import ConfigError, Settings
 from orderlayer.core.registry import CHANNELS, source
 
 
+#: the dbt project name of orderlayer's own project (dbt_project.yml), the package name in a user project
+PACKAGE_NAME = "orderlayer"
+#: where a wheel keeps the dbt project (packaging/layout.py DBT_PACKAGE): site-packages/orderlayer/dbt_package/
+_INSTALLED = Path(__file__).resolve().parent.parent / "dbt_package"
+
+
 def project_dir() -> Path:
-    """The orderlayer checkout that holds dbt_project.yml (the package is installed editable from it)."""
+    """orderlayer's own dbt project: the checkout it is installed editable from, else the copy inside the
+    installed wheel (`orderlayer/dbt_package/`). A user project uses it as a dbt package (`orderlayer init`)."""
     override = os.environ.get("ORDERLAYER_PROJECT_DIR")
-    root = Path(override) if override else Path(__file__).resolve().parent.parent
-    if not (root / "dbt_project.yml").exists():
-        raise ConfigError(
-            f"ORDERLAYER_PROJECT_DIR: no dbt_project.yml in {root}; install orderlayer editable from its checkout "
-            "(`make demo` does) or point ORDERLAYER_PROJECT_DIR at the checkout"
-        )
-    return root
+    checkout = Path(__file__).resolve().parent.parent
+    candidates = [Path(override)] if override else [checkout, _INSTALLED]
+    for root in candidates:
+        if (root / "dbt_project.yml").exists():
+            return root
+    raise ConfigError(
+        f"no dbt_project.yml in {' or '.join(map(str, candidates))}: the orderlayer installation is incomplete; "
+        "reinstall it (`pip install orderlayer`, or `make demo` in a checkout), or point ORDERLAYER_PROJECT_DIR at a checkout"
+    )
+
+
+def user_project(folder: Path | None = None) -> Path | None:
+    """The user's dbt project orderlayer runs in (`orderlayer init` writes one): the current folder when it holds a
+    dbt project other than orderlayer's own (a checkout or a copy of it, whose project is named `orderlayer`).
+    None elsewhere: orderlayer then runs its own project directly."""
+    folder = (folder or Path.cwd()).resolve()
+    path = folder / "dbt_project.yml"
+    if not path.exists():
+        return None
+    try:
+        name = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("name")
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc}); fix the syntax") from exc
+    return None if name == PACKAGE_NAME else folder
+
+
+def models_root() -> Path:
+    """Where generated models (file-source staging models) go: the user project, when orderlayer is installed.
+    Run from a checkout (development), they go into the checkout, beside the demo's generated models a user
+    project would otherwise define twice (the wheel ships none: packaging/layout.py)."""
+    user, package = user_project(), project_dir()
+    return user if user is not None and package == _INSTALLED else package
 
 
 def dbt_artifacts(db_path: Path) -> tuple[Path, Path]:
@@ -93,6 +127,65 @@ class DbtResult:
         return [r for r in self.results if r.get("status") == "warn"]
 
 
+#: the lines around the vars block orderlayer writes into a user project's dbt_project.yml
+VARS_BEGIN = "# >>> orderlayer vars: written from orderlayer.yml by every orderlayer build; edit orderlayer.yml, not these lines"
+VARS_END = "# <<< orderlayer vars"
+
+
+def without_vars_block(text: str) -> str:
+    """A user project's dbt_project.yml without the generated vars block (what the user wrote)."""
+    if VARS_BEGIN not in text:
+        return text
+    head, _, rest = text.partition(VARS_BEGIN)
+    _, _, tail = rest.partition(VARS_END)
+    return head.rstrip("\n") + "\n" + tail.lstrip("\n")
+
+
+def write_vars(project: Path, settings: Settings) -> None:
+    """Write `dbt_vars(settings)` into the user project's dbt_project.yml, the one file both `orderlayer build` and
+    a bare `dbt build` read them from. Keys of the block not named `orderlayer_*` are the user's and are kept."""
+    path = project / "dbt_project.yml"
+    text = path.read_text(encoding="utf-8")
+    own = without_vars_block(text)
+    try:
+        parsed = yaml.safe_load(own) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc}); fix the syntax") from exc
+    if "vars" in parsed:
+        raise ConfigError(
+            f"{path}: a `vars:` key outside the block between '{VARS_BEGIN[:20]}…' and '{VARS_END}'; move your vars "
+            "into that block (orderlayer keeps every key there not named orderlayer_*)"
+        )
+    previous = {}
+    if VARS_BEGIN in text:
+        block = text.partition(VARS_BEGIN)[2].partition(VARS_END)[0]
+        previous = (yaml.safe_load(block) or {}).get("vars") or {}
+    kept = {k: v for k, v in previous.items() if not str(k).startswith("orderlayer_")}
+    block = yaml.safe_dump({"vars": {**kept, **dbt_vars(settings)}}, sort_keys=False, allow_unicode=True, width=1000)
+    updated = f"{own.rstrip()}\n\n{VARS_BEGIN}\n{block}{VARS_END}\n"
+    if updated != text:
+        path.write_text(updated, encoding="utf-8")
+
+
+def _dbt_executable() -> Path:
+    dbt = Path(sys.executable).with_name("dbt")
+    if not dbt.exists():
+        raise ConfigError(f"dbt is not installed beside {sys.executable}; reinstall orderlayer (`pip install orderlayer`)")
+    return dbt
+
+
+def install_package(project: Path, env: dict[str, str] | None = None) -> None:
+    """`dbt deps` in a user project whose dbt_packages/ lacks orderlayer (after `orderlayer init`, or a clean)."""
+    if (project / "dbt_packages" / PACKAGE_NAME / "dbt_project.yml").exists():
+        return
+    proc = subprocess.run(
+        [str(_dbt_executable()), "deps"], cwd=project, env=env or dict(os.environ), capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-10:])
+        raise ConfigError(f"{project / 'packages.yml'}: `dbt deps` failed; check the orderlayer entry's path:\n{tail}")
+
+
 @dataclass(frozen=True)
 class DbtNode:
     """One node of a running dbt command, as dbt's own events tell it: started, or finished with a status."""
@@ -121,9 +214,12 @@ def _node_event(event: dict) -> DbtNode | None:
 def run_dbt(args: list[str], settings: Settings, db_path: Path, on_node: OnNode | None = None) -> DbtResult:
     """Run one dbt command on `db_path` in a subprocess (so DuckDB's file lock is released after it).
 
-    With `on_node`, dbt writes its structured events (`--log-format json`, the same events dbt's Python API
-    hands its callbacks) and each node's start and finish is passed on as it happens."""
-    root = project_dir()
+    In a user project the vars are written into its dbt_project.yml first and dbt reads them there, as a bare
+    `dbt build` in that folder does; in orderlayer's own checkout they are passed with --vars. With `on_node`,
+    dbt writes its structured events (`--log-format json`, the same events dbt's Python API hands its callbacks)
+    and each node's start and finish is passed on as it happens."""
+    user = user_project()
+    root = user or project_dir()
     env = dict(os.environ)
     env["ORDERLAYER_DB"] = str(db_path.resolve())
     env["DBT_PROFILES_DIR"] = str(root)
@@ -131,10 +227,12 @@ def run_dbt(args: list[str], settings: Settings, db_path: Path, on_node: OnNode 
     target, logs = dbt_artifacts(db_path)
     env["DBT_TARGET_PATH"] = str(target)
     env["DBT_LOG_PATH"] = str(logs)
-    dbt = Path(sys.executable).with_name("dbt")
-    if not dbt.exists():
-        raise ConfigError(f"dbt is not installed beside {sys.executable}; run `pip install -e .` in the checkout")
-    cmd = [str(dbt), *args, "--vars", json.dumps(dbt_vars(settings))]
+    cmd = [str(_dbt_executable()), *args]
+    if user is None:
+        cmd += ["--vars", json.dumps(dbt_vars(settings))]
+    else:
+        write_vars(user, settings)
+        install_package(user, env)
     if on_node is not None:
         cmd[1:1] = ["--log-format", "json", "--no-use-colors"]
     db_path.parent.mkdir(parents=True, exist_ok=True)

@@ -24,9 +24,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from orderlayer.core.config import Settings
-from orderlayer.core.dbt import DbtResult, OnNode, dbt_vars, project_dir, run_dbt
+from orderlayer.core.dbt import DbtResult, OnNode, dbt_vars, project_dir, run_dbt, user_project, without_vars_block
 from orderlayer.core.warehouse import PENDING_TABLES, connect, ensure_ops
 
+#: what each build recomputes (docs/incremental.md): always rebuilt, so none keeps an earlier build's changes
+CHANGE_SETS = (
+    "int_orders__changed", "int_erp_orders__changed", "int_orders__affected", "order_fulfillment__scope",
+    "int_erp_orders__affected", "int_reconciliation_days__affected",
+)
 #: vars that no model reads (dbt source freshness, gate Y1): changing them rebuilds nothing
 NOT_MODEL_VARS = frozenset({"orderlayer_freshness_warn_minutes", "orderlayer_freshness_error_minutes"})
 BUILD_ARGS = ["build", "--resource-type", "seed", "--resource-type", "model"]
@@ -48,15 +53,19 @@ def _sha(path: Path) -> str:
 
 
 def fingerprint(settings: Settings, root: Path | None = None) -> dict:
-    """What a build uses: file hashes per seed and model, one hash over macros and properties, the model vars."""
-    root = root or project_dir()
-    seeds = {p.stem: _sha(p) for p in sorted((root / "seeds").glob("*.csv"))}
-    models = {p.stem: _sha(p) for folder in ("models", "semantic") for p in sorted((root / folder).rglob("*.sql"))}
+    """What a build uses: file hashes per seed and model, one hash over macros and properties, the model vars.
+    In a user project (`orderlayer init`) its own files count too; its dbt_project.yml without the vars block,
+    whose model vars are compared on their own."""
+    roots = [root or project_dir(), *filter(None, [user_project()])]
+    seeds = {p.stem: _sha(p) for r in roots for p in sorted((r / "seeds").glob("*.csv"))}
+    models = {p.stem: _sha(p) for r in roots for folder in ("models", "semantic") for p in sorted((r / folder).rglob("*.sql"))}
     shared = hashlib.sha256()
-    shared_files = [root / "dbt_project.yml", *sorted((root / "macros").rglob("*.sql"))]
-    shared_files += [p for folder in ("models", "semantic", "seeds") for p in sorted((root / folder).rglob("*.yml"))]
-    for p in shared_files:
-        shared.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
+    for r in roots:
+        shared_files = [r / "dbt_project.yml", *sorted((r / "macros").rglob("*.sql"))]
+        shared_files += [p for folder in ("models", "semantic", "seeds") for p in sorted((r / folder).rglob("*.yml"))]
+        for p in shared_files:
+            text = without_vars_block(p.read_text(encoding="utf-8")).encode() if p.name == "dbt_project.yml" else p.read_bytes()
+            shared.update(str(p.relative_to(r)).encode() + b"\0" + text + b"\0")
     variables = {k: v for k, v in dbt_vars(settings).items() if k not in NOT_MODEL_VARS}
     return {"seeds": seeds, "models": models, "shared": shared.hexdigest(), "vars": variables}
 
@@ -68,6 +77,9 @@ class Plan:
     landed_after: int | None
     landed_through: int
     refresh: list[str] = field(default_factory=list)  # seeds/models rebuilt in full with their dependents
+    #: incremental: the dbt sources with rows in the window; only they and what depends on them are built (every
+    #: other model's inputs are unchanged), plus the change sets. Empty: everything.
+    sources: list[str] = field(default_factory=list)
 
     def steps(self) -> list[list[str]]:
         if self.mode == "none":
@@ -75,7 +87,9 @@ class Plan:
         if self.mode == "full":
             return [[*BUILD_ARGS, "--full-refresh"]]
         if self.mode == "incremental":
-            return [BUILD_ARGS]
+            if not self.sources:
+                return [BUILD_ARGS]
+            return [[*BUILD_ARGS, "--select", *(f"source:{name}+" for name in self.sources), *CHANGE_SETS]]
         selection = [f"{name}+" for name in self.refresh]
         return [[*BUILD_ARGS, "--exclude", *selection], [*BUILD_ARGS, "--full-refresh", "--select", *selection]]
 
@@ -136,6 +150,22 @@ def max_landed(con) -> int:  # noqa: ANN001
     return int(con.execute(f"select coalesce(max(m), -1) from ({union})").fetchone()[0])
 
 
+def landed_sources(con, after: int, through: int) -> list[str]:  # noqa: ANN001
+    """The sources (`raw.<source>__<stream>`) with a row landed in the window (after, through]."""
+    tables = con.execute(
+        "select table_name from information_schema.columns where table_schema = 'raw' and column_name = '_landed_seq'"
+        " order by 1"
+    ).fetchall()
+    landed = set()
+    for (table,) in tables:
+        source = table.split("__", 1)[0]
+        if source not in landed and con.execute(
+            f"select 1 from raw.{table} where _landed_seq > ? and _landed_seq <= ? limit 1", [after, through]
+        ).fetchone():
+            landed.add(source)
+    return sorted(landed)
+
+
 def last_build(con) -> dict | None:  # noqa: ANN001
     row = con.execute(
         "select landed_through, fingerprint from ops.build_state order by built_at desc limit 1"
@@ -165,6 +195,8 @@ def build(settings: Settings, db: Path, full_refresh: bool = False, on_node: OnN
     try:
         through = max_landed(con)
         plan = decide(last_build(con), current, through, full_refresh)
+        if plan.mode == "incremental":
+            plan.sources = landed_sources(con, plan.landed_after, plan.landed_through)
         # the window the models read (macros/incremental.sql); a full rebuild reads everything, and an empty
         # window keeps the change tables it rebuilds empty
         after = plan.landed_through if plan.mode == "full" else plan.landed_after

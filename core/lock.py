@@ -1,4 +1,4 @@
-"""One writer at a time: the warehouse lock every writing command takes (docs/operations.md, D-046).
+"""One writer at a time: the warehouse lock every writing command takes (docs/operations.md, D-052).
 
 DuckDB lets one process write a file and refuses a second one at once ("Could not set lock"). Writers
 (`sync`, `build`, `check`, `publish`, `run`, `demo`) therefore queue on a lock file beside the database

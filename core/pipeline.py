@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from orderlayer.core import ops
+from orderlayer.core.alerts.dispatch import notify
 from orderlayer.core.check_reuse import reusable_check
 from orderlayer.core.config import ConfigError, Settings
 from orderlayer.core.dbt import DbtNode, run_dbt
@@ -48,13 +49,13 @@ def build(
     File sources' staging models are (re)generated from their mappings first, so an edited mapping takes
     effect on the next build."""
     from orderlayer.core.filesource import generate
-    from orderlayer.core.dbt import project_dir
+    from orderlayer.core.dbt import models_root
     from orderlayer.taps.files.mapping import MappingError
 
     for name, conn in settings.connections.items():
         if conn.mapping_path is not None:
             try:
-                generate(conn.mapping_path, project_dir())
+                generate(conn.mapping_path, models_root())
             except MappingError as exc:
                 raise StageError(f"connections.{name}.options.mapping: {exc}") from exc
     from orderlayer.core.incremental import BuildFailed
@@ -215,6 +216,7 @@ def run(
             with progress.stage("checking gates"):
                 result = check(settings, db, run_id, now=now, on_node=progress.dbt_node, on_step=progress.step)
         progress.checked(result)
+        detail["alerts"] = [d.to_dict() for d in notify(settings.alerts, db, result.gates)]
         detail["check"] = result.to_dict()
         if result.verdict == "red":
             ops.finish_run(db, run_id, "blocked", result.verdict, detail)

@@ -3,7 +3,7 @@
 DuckDB lets one process write a file or many read it, never both, so a reader of the warehouse itself would
 block a run or be refused by one. Every writer therefore leaves, when it releases the lock, a copy of what
 readers use — `published` (tables and views), `audit`, `quarantine` and `ops` — in a side file
-`<name>.snapshot.duckdb` beside the database (docs/operations.md, D-046). It is written under a temporary name
+`<name>.snapshot.duckdb` beside the database (docs/operations.md, D-052). It is written under a temporary name
 and renamed into place, so a reader opens either the old or the new copy, whole, and a reader holding the old
 one open blocks nobody. `raw` and staging (the bulk of the file) are not copied.
 """

@@ -8,7 +8,10 @@ in it (`report` tells "no runs yet" from an absent `ops.gate_results`).
 
 from __future__ import annotations
 
+import math
 import re
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -160,6 +163,18 @@ OPS_TABLES: dict[str, tuple[str, ...]] = {
             row_counts JSON NOT NULL
         )""",
     ),
+    # Per alert destination, the colour of each (gate, channel) light it was last told about (core/alerts): an
+    # alert goes out when a light differs from it; green lights have no row.
+    "alert_state": (
+        f"""CREATE TABLE IF NOT EXISTS {OPS}.alert_state (
+            destination VARCHAR NOT NULL,
+            gate_id VARCHAR NOT NULL,
+            channel VARCHAR,
+            colour VARCHAR NOT NULL,
+            run_id VARCHAR NOT NULL,
+            notified_at TIMESTAMPTZ NOT NULL
+        )""",
+    ),
 }
 #: What the gate runner and the publish step record (and R5/Y3 read back).
 #: What publish must bring to `published`: unpublished builds, the orders they recomputed, rollbacks.
@@ -281,3 +296,20 @@ def read_query(db_path: Path, query: str) -> tuple[list[str], list[tuple]]:
         raise QueryError(f"query failed: {exc}") from exc
     finally:
         conn.close()
+
+
+def sql_literal(value: object) -> str:
+    """A Python value as a SQL literal (gate bounds, keys in generated SQL): strings quoted, datetimes with offset."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, Decimal)) or (isinstance(value, float) and math.isfinite(value)):
+        return str(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value}: gate bounds must carry a UTC offset")
+        return f"TIMESTAMPTZ '{value.isoformat()}'"
+    if isinstance(value, date):
+        return f"DATE '{value.isoformat()}'"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {type(value).__name__} {value!r}")

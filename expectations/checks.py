@@ -12,10 +12,7 @@ are unqualified; `{model}` stands for the model's table where a predicate needs 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Literal, Sequence
 
 import great_expectations.expectations as gxe
@@ -27,7 +24,7 @@ from great_expectations.expectations.row_conditions import (
     NullityCondition,
 )
 
-from orderlayer.core.warehouse import check_identifier
+from orderlayer.core.warehouse import check_identifier, sql_literal
 
 Severity = Literal["critical", "warning"]
 
@@ -131,22 +128,6 @@ def rows(name: str, predicate: str, severity: Severity, description: str) -> Che
         gxe.UnexpectedRowsExpectation(unexpected_rows_query=query, description=description, severity=severity),
         predicate,
     )
-
-
-def sql_literal(value: object) -> str:
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, Decimal)) or (isinstance(value, float) and math.isfinite(value)):
-        return str(value)
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value}: gate bounds must carry a UTC offset")
-        return f"TIMESTAMPTZ '{value.isoformat()}'"
-    if isinstance(value, date):
-        return f"DATE '{value.isoformat()}'"
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    raise TypeError(f"no SQL literal for {type(value).__name__} {value!r}")
 
 
 def condition_sql(condition: Condition) -> str:

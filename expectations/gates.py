@@ -17,7 +17,7 @@ from great_expectations.expectations.row_conditions import Column
 
 from orderlayer.core.config import GateSettings
 from orderlayer.expectations.checks import Check, Severity, between, not_in_set, not_null, pair_equal, rows, sql_literal, unique
-from orderlayer.expectations.inputs import NIGHT_HOURS, GateContext, GateInput, channel_profile, daily_volume, order_accounting
+from orderlayer.expectations.inputs import NIGHT_HOURS, STATUS_TIMES, GateContext, GateInput, channel_profile, daily_volume, order_accounting
 from orderlayer.core.warehouse import AUDIT, GATES, QUARANTINE
 
 GateColour = Literal["red", "yellow"]
@@ -97,6 +97,7 @@ def catalogue(
         y5_erp_consistency(settings, context, profile),
         y6_quarantine(settings, accounting),
         y7_promised_dates(settings, profile),
+        y8_status_times(settings, profile),
     ]
     ids = [g.id for g in gates]
     if len(ids) != len(set(ids)):
@@ -225,7 +226,10 @@ def r4_nothing_lost(accounting: GateInput) -> Gate:
 
 
 def _quarantine_note() -> str:
-    return "any_value(format('{} of {} orders have a quarantined version ({:.2f}%)', quarantined_orders, raw_orders, 100 * quarantine_share))"
+    # Corrected orders are history (quarantine.quarantine_orders keeps them): named, never counted.
+    return """any_value(format('{} of {} orders have a quarantined version ({:.2f}%)', quarantined_orders, raw_orders, 100 * quarantine_share)
+        || CASE WHEN corrected_orders > 0
+                THEN format('; {} corrected by a later valid version', corrected_orders) ELSE '' END)"""
 
 
 def r6_quarantine(settings: GateSettings, accounting: GateInput) -> Gate:
@@ -233,7 +237,7 @@ def r6_quarantine(settings: GateSettings, accounting: GateInput) -> Gate:
     return Gate(
         id="R6",
         colour="red",
-        description=f"quarantine share above {limit:.2%} of a channel's orders",
+        description=f"quarantine share above {limit:.2%} of a channel's orders (versions current now)",
         model=accounting.name,
         schema=GATES,
         input=accounting,
@@ -369,6 +373,33 @@ def y7_promised_dates(settings: GateSettings, profile: GateInput) -> Gate:
         note="""any_value(CASE WHEN paid_orders = 0 THEN 'no paid orders'
             ELSE format('{} of {} paid orders lack promised_ship_by ({:.1f}%)', promise_missing_orders, paid_orders,
                         100 * promise_missing_share) END)""",
+    )
+
+
+def y8_status_times(settings: GateSettings, profile: GateInput) -> Gate:
+    limit = settings.status_time_missing_max_share
+    statuses = ", ".join(f"{status} without {column}" for status, column, _ in STATUS_TIMES)
+    parts = " || ".join(
+        f"""CASE WHEN {status}_time_missing > 0
+            THEN format('{column} missing on {{}} of {{}} {status} orders ({{:.1f}}%); ', {status}_time_missing,
+                        {status}_time_orders, 100 * {status}_time_missing / {status}_time_orders) ELSE '' END"""
+        for status, column, _ in STATUS_TIMES
+    )
+    return Gate(
+        id="Y8",
+        colour="yellow",
+        description=(
+            f"a status's required time is present on most orders: at most {limit:.0%} of a channel's orders in a "
+            f"status lack its time ({statuses})"
+        ),
+        model=profile.name,
+        schema=GATES,
+        input=profile,
+        reads=(f"{AUDIT}.{ORDERS}",),
+        checks=(between("status_times_mostly_present", "status_time_missing_share", "warning", max_value=limit),),
+        count_column="status_time_failing",
+        examples_column="status_time_examples",
+        note=f"any_value(coalesce(nullif(rtrim({parts}, '; '), ''), 'every status has its time'))",
     )
 
 

@@ -22,11 +22,17 @@ from datetime import datetime
 import duckdb
 
 from orderlayer.core.config import GateSettings
-from orderlayer.expectations.checks import sql_literal
-from orderlayer.core.warehouse import AUDIT, OPS, PUBLISHED, QUARANTINE, RAW, check_identifier
+from orderlayer.core.warehouse import AUDIT, OPS, PUBLISHED, QUARANTINE, RAW, check_identifier, sql_literal
 
 #: Local hours [start, end) that count as "night" for Y3.
 NIGHT_HOURS = (0, 6)
+
+#: Y8: the time each status requires, and the fct_orders.quality_flags entry that says it is missing (rule T2).
+STATUS_TIMES = (
+    ("paid", "paid_at", "paid_without_paid_at"),
+    ("shipped", "shipped_at", "shipped_without_shipped_at"),
+    ("completed", "completed_at", "completed_without_completed_at"),
+)
 
 
 @dataclass(frozen=True)
@@ -95,8 +101,22 @@ def _examples(expression: str, condition: str, n: int) -> str:
     return f"coalesce(min({expression}, {int(n)}) FILTER (WHERE {condition}), []::VARCHAR[])"
 
 
+#: Every quarantined order version, and whether it is history: `superseded` when the order's current version in
+#: fct_orders was synced after it (a corrected re-export, or a later good update). R6/Y6 count only the rest —
+#: what is wrong *now* — while quarantine.quarantine_orders keeps every version for the report.
+_QUARANTINE_NOW = f"""SELECT q.*, EXISTS (
+        SELECT 1 FROM {AUDIT}.fct_orders AS f
+        WHERE f.channel = q.channel AND f.shop_id = q.shop_id AND f.channel_order_id = q.channel_order_id
+          AND f.source_synced_at > q.source_synced_at
+    ) AS superseded
+    FROM {QUARANTINE}.quarantine_orders AS q"""
+
+
 def order_accounting(raw_tables: dict[str, str], settings: GateSettings) -> GateInput:
     """R4, R6, Y6: every order identity in raw, fct_orders and quarantine, balanced per channel.
+
+R6/Y6 judge the present: `quarantined_orders` counts orders with a quarantined version no later valid version
+has replaced (see _QUARANTINE_NOW); `corrected_orders` those whose every quarantined version was replaced.
 
     An identity is (channel, shop_id, order_id); a raw record without either id is its own identity,
     keyed by its record hash. It balances when (1 if in raw) = (rows in fct_orders) + (1 if quarantined
@@ -112,19 +132,19 @@ def order_accounting(raw_tables: dict[str, str], settings: GateSettings) -> Gate
         raw_parts.append(
             f"""SELECT {sql_literal(channel)} AS channel, ids[1] AS shop_id, ids[2] AS order_id,
                    CASE WHEN ids[1] IS NULL OR ids[2] IS NULL THEN _record_hash END AS anon_id,
-                   1 AS in_raw, 0 AS fct_rows, FALSE AS quarantined, FALSE AS lost, _record_hash AS raw_id
+                   1 AS in_raw, 0 AS fct_rows, FALSE AS quarantined, FALSE AS corrected, FALSE AS lost, _record_hash AS raw_id
             FROM (SELECT _record_hash, json_extract_string({column}, {paths}) AS ids
                   FROM {RAW}.{check_identifier(table)})"""
         )
     entries = raw_parts + [
         f"""SELECT channel, shop_id, channel_order_id AS order_id, NULL::VARCHAR AS anon_id,
-               0 AS in_raw, 1 AS fct_rows, FALSE AS quarantined, FALSE AS lost, raw_record_id AS raw_id
+               0 AS in_raw, 1 AS fct_rows, FALSE AS quarantined, FALSE AS corrected, FALSE AS lost, raw_record_id AS raw_id
         FROM {AUDIT}.fct_orders""",
         f"""SELECT channel, shop_id, channel_order_id AS order_id,
                CASE WHEN shop_id IS NULL OR channel_order_id IS NULL THEN raw_record_id END AS anon_id,
-               0 AS in_raw, 0 AS fct_rows, TRUE AS quarantined, NOT coalesce(has_valid_version, FALSE) AS lost,
-               raw_record_id AS raw_id
-        FROM {QUARANTINE}.quarantine_orders""",
+               0 AS in_raw, 0 AS fct_rows, NOT superseded AS quarantined, superseded AS corrected,
+               NOT coalesce(has_valid_version, FALSE) AS lost, raw_record_id AS raw_id
+        FROM ({_QUARANTINE_NOW})""",
     ]
     union = "\n        UNION ALL\n        ".join(entries)
     same_identity = " AND ".join(f"e.{c} IS NOT DISTINCT FROM u.{c}" for c in ("channel", "shop_id", "order_id", "anon_id"))
@@ -140,6 +160,7 @@ def order_accounting(raw_tables: dict[str, str], settings: GateSettings) -> Gate
                (count(*) FILTER (WHERE in_raw = 1) > 0)::INTEGER AS in_raw,
                count(*) FILTER (WHERE fct_rows = 1) AS fct_rows,
                bool_or(quarantined) AS quarantined,
+               bool_or(corrected) AND NOT bool_or(quarantined) AS corrected,
                bool_or(lost) AS lost
         FROM entries
         GROUP BY channel, shop_id, order_id, anon_id
@@ -159,7 +180,8 @@ def order_accounting(raw_tables: dict[str, str], settings: GateSettings) -> Gate
                sum(fct_rows)::BIGINT AS fct_orders,
                count(*) FILTER (WHERE lost) AS quarantined_lost,
                count(*) FILTER (WHERE in_raw <> fct_rows + lost::INTEGER) AS unbalanced_orders,
-               count(*) FILTER (WHERE quarantined) AS quarantined_orders
+               count(*) FILTER (WHERE quarantined) AS quarantined_orders,
+               count(*) FILTER (WHERE corrected) AS corrected_orders
         FROM identities
         GROUP BY channel
     ),
@@ -167,13 +189,13 @@ def order_accounting(raw_tables: dict[str, str], settings: GateSettings) -> Gate
         SELECT channel, {_examples("raw_record_id", "TRUE", n)} AS unbalanced_examples FROM pointers GROUP BY channel
     ),
     quarantined_examples AS (
-        SELECT channel, {_examples("raw_record_id", "TRUE", n)} AS quarantined_examples
-        FROM {QUARANTINE}.quarantine_orders GROUP BY channel
+        SELECT channel, {_examples("raw_record_id", "NOT superseded", n)} AS quarantined_examples
+        FROM ({_QUARANTINE_NOW}) GROUP BY channel
     )
     SELECT c.channel, raw_orders, fct_orders, quarantined_lost,
            fct_orders + quarantined_lost AS accounted_orders,
            unbalanced_orders, coalesce(u.unbalanced_examples, []::VARCHAR[]) AS unbalanced_examples,
-           quarantined_orders, coalesce(q.quarantined_examples, []::VARCHAR[]) AS quarantined_examples,
+           quarantined_orders, coalesce(q.quarantined_examples, []::VARCHAR[]) AS quarantined_examples, corrected_orders,
            -- quarantined orders can only come from raw; greatest() keeps an impossible 0/0 defined
            quarantined_orders::DOUBLE / greatest(raw_orders, 1) AS quarantine_share
     FROM counted AS c
@@ -207,7 +229,7 @@ def _trailing(metric: str, gate_id: str, run_id: str, now: datetime, runs: int) 
 
 
 def channel_profile(settings: GateSettings, context: GateContext, run_id: str, now: datetime) -> GateInput:
-    """R5, Y3, Y5, Y7: per channel, one pass over fct_orders plus the trailing values from `ops`."""
+    """R5, Y3, Y5, Y7, Y8: per channel, one pass over fct_orders plus the trailing values from `ops`."""
     n = settings.example_keys
     zones = [
         f"({sql_literal(channel)}, {sql_literal(shop)}, {sql_literal(zone)})"
@@ -235,10 +257,12 @@ def channel_profile(settings: GateSettings, context: GateContext, run_id: str, n
         if context.erp_configured
         else "NULL::DOUBLE"
     )
+    status_time_counts, status_time_judged = _status_times(settings)
     sql = f"""
     WITH zones AS ({zone_rows}),
     orders AS (
         SELECT o.channel, o.order_key, o.is_valid, o.is_paid, o.paid_amount, o.paid_at,
+               o.shipped_at, o.completed_at, coalesce(o.quality_flags, []::VARCHAR[]) AS quality_flags,
                o.promised_ship_by, coalesce(f.is_erp_expected, false) AS is_erp_expected,
                coalesce(f.is_erp_consistent, false) AS is_erp_consistent,
                hour(timezone(coalesce(z.zone, {sql_literal(context.default_zone)}), o.ordered_at))
@@ -260,7 +284,8 @@ def channel_profile(settings: GateSettings, context: GateContext, run_id: str, n
                {_examples("order_key", promise_missing, n)} AS promise_missing_examples,
                count(*) FILTER (WHERE {erp_expected}) AS erp_expected_orders,
                count(*) FILTER (WHERE {erp_unmatched}) AS erp_unmatched_orders,
-               {_examples("order_key", erp_unmatched, n)} AS erp_unmatched_examples
+               {_examples("order_key", erp_unmatched, n)} AS erp_unmatched_examples,
+               {status_time_counts}
         FROM orders
         GROUP BY channel
     ),
@@ -278,7 +303,8 @@ def channel_profile(settings: GateSettings, context: GateContext, run_id: str, n
                 THEN (c.night_orders::DOUBLE / c.orders) / greatest(h.trailing, {float(settings.night_share_floor)})
            END AS night_share_ratio,
            c.promise_missing_orders::DOUBLE / nullif(c.paid_orders, 0) AS promise_missing_share,
-           {erp_rate} AS erp_consistency_rate
+           {erp_rate} AS erp_consistency_rate,
+           {status_time_judged}
     FROM current AS c
     LEFT JOIN value_history AS v ON v.channel = c.channel
     LEFT JOIN night_history AS h ON h.channel = c.channel
@@ -293,8 +319,36 @@ def channel_profile(settings: GateSettings, context: GateContext, run_id: str, n
             "night_share",
             "promise_missing_share",
             "erp_consistency_rate",
+            "status_time_missing_share",
         ),
     )
+
+
+def _status_times(settings: GateSettings) -> tuple[str, str]:
+    """Y8's columns: per status in STATUS_TIMES, the orders it requires a time of (those with the time, plus
+    those flagged for lacking it) and the flagged ones; then, over the statuses whose missing share is above
+    `status_time_missing_max_share`, the missing count (an order lacking two times counts twice) and examples."""
+    n = settings.example_keys
+    limit = float(settings.status_time_missing_max_share)
+    counts, failing, examples = [], [], []
+    for status, column, flag in STATUS_TIMES:
+        missing = f"list_contains(quality_flags, {sql_literal(flag)})"
+        counts += [
+            f"count(*) FILTER (WHERE {check_identifier(column)} IS NOT NULL OR {missing}) AS {status}_time_orders",
+            f"count(*) FILTER (WHERE {missing}) AS {status}_time_missing",
+            f"{_examples('order_key', missing, n)} AS {status}_time_examples",
+        ]
+        share = f"c.{status}_time_missing::DOUBLE / nullif(c.{status}_time_orders, 0)"
+        failing.append(f"CASE WHEN {share} > {limit} THEN c.{status}_time_missing ELSE 0 END")
+        examples.append(f"CASE WHEN {share} > {limit} THEN c.{status}_time_examples ELSE []::VARCHAR[] END")
+    shares = ", ".join(f"c.{s}_time_missing::DOUBLE / nullif(c.{s}_time_orders, 0)" for s, _, _ in STATUS_TIMES)
+    judged = [
+        # greatest() skips NULLs: a channel with no order in any of these statuses has a NULL share (green)
+        f"greatest({shares}) AS status_time_missing_share",
+        f"{' + '.join(failing)} AS status_time_failing",
+        f"list_sort(list_distinct(flatten([{', '.join(examples)}])))[1:{int(n)}] AS status_time_examples",
+    ]
+    return ",\n               ".join(counts), ",\n           ".join(judged)
 
 
 def daily_volume(settings: GateSettings, published_baseline: bool = False) -> GateInput:

@@ -7,23 +7,25 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from great_expectations.core import ExpectationValidationResult
-from great_expectations.expectations.metadata_types import FailureSeverity
+from typing import TYPE_CHECKING
 
 from orderlayer.expectations.freshness import SourceFreshness
+
+if TYPE_CHECKING:  # GX is imported where expectations are validated, not where a verdict is only read
+    from great_expectations.core import ExpectationValidationResult
+    from great_expectations.expectations.metadata_types import FailureSeverity
 
 Verdict = Literal["green", "yellow", "red"]
 Colour = Literal["green", "yellow", "red"]
 
-_COLOUR_OF_SEVERITY: dict[FailureSeverity, Colour] = {
-    FailureSeverity.CRITICAL: "red",
-    FailureSeverity.WARNING: "yellow",
-    FailureSeverity.INFO: "green",  # informational: reported, never blocks or warns
-}
+#: GX's FailureSeverity values → lights (info: reported, never blocks or warns)
+_COLOUR_OF_SEVERITY: dict[str, Colour] = {"critical": "red", "warning": "yellow", "info": "green"}
 
 
 def colour_of(severity: str | FailureSeverity) -> Colour:
-    return _COLOUR_OF_SEVERITY[FailureSeverity(severity)]
+    from great_expectations.expectations.metadata_types import FailureSeverity
+
+    return _COLOUR_OF_SEVERITY[FailureSeverity(severity).value]
 
 
 _RANK: dict[str, int] = {"green": 0, "yellow": 1, "red": 2}
@@ -39,6 +41,8 @@ def verdict_of(results: Iterable[ExpectationValidationResult]) -> Verdict:
     GX's own `success` is "every expectation passed" whatever its severity (severity only routes
     notifications), so the verdict is computed here from each failed expectation's severity.
     """
+    from great_expectations.expectations.metadata_types import FailureSeverity
+
     failed = [FailureSeverity(r.expectation_config.severity) for r in results if not r.success]
     if FailureSeverity.CRITICAL in failed:
         return "red"

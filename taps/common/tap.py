@@ -140,8 +140,15 @@ def rename_deprecated_keys(config: Mapping[str, t.Any], renamed: Mapping[str, st
     return result
 
 
+#: The distribution every tap ships in (packaging/taps/): `--about` reports its version. singer-sdk looks up a
+#: distribution named like the tap (`tap-jd`) otherwise, which does not exist.
+DISTRIBUTION = "orderlayer-taps"
+
+
 class SourceTap(Tap):
     """A singer-sdk tap whose config validation adds the shared date checks and a tap-specific hook."""
+
+    package_name = DISTRIBUTION
 
     #: Config keys this tap once spelled differently: old name -> the uniform name (see module docstring).
     renamed_keys: t.ClassVar[Mapping[str, str]] = {}

@@ -19,6 +19,7 @@ from singer_sdk import typing as th
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from orderlayer.taps.common.pii import mask_name, mask_phone, salted_hash
+from orderlayer.taps.common.tap import DISTRIBUTION
 from orderlayer.taps.files.mapping import ORDER_FIELDS, FileMapping, MappingError, load_mapping
 from orderlayer.taps.files.reader import matching_files, read_rows
 
@@ -104,6 +105,7 @@ class FileRowsStream(Stream):
 
 class TapFiles(Tap):
     name = "tap-files"
+    package_name = DISTRIBUTION
     config_jsonschema = th.PropertiesList(
         th.Property("mapping", th.StringType, required=True, description="Path of the file-source mapping (YAML)."),
         th.Property("shop_id", th.StringType, description="Set by orderlayer from the connection; informational."),

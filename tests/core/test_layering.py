@@ -59,11 +59,21 @@ def modules() -> list[tuple[str, str, Path]]:
 
 
 def installed_roots() -> set[str]:
-    """setup.py's ROOTS: the top-level folders installed as `orderlayer.<folder>`."""
-    for node in ast.parse((ROOT / "setup.py").read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "ROOTS" for t in node.targets):
-            return set(ast.literal_eval(node.value))
-    raise AssertionError("setup.py no longer names ROOTS")
+    """packaging/layout.py's CORE_ROOTS and TAP_ROOTS: the top-level folders installed as `orderlayer.<folder>`
+    by the two distributions."""
+    roots: set[str] = set()
+    for node in ast.parse((ROOT / "packaging" / "layout.py").read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in ("CORE_ROOTS", "TAP_ROOTS") for t in node.targets):
+            roots |= set(ast.literal_eval(node.value))
+    assert roots, "packaging/layout.py no longer names CORE_ROOTS and TAP_ROOTS"
+    return roots
+
+
+def test_the_taps_distribution_needs_nothing_of_the_rest() -> None:
+    """orderlayer-taps installs without orderlayer (docs/install.md): its packages import only each other."""
+    taps_distribution = {"taps", "sandboxes"}
+    for package in taps_distribution:
+        assert {ok.split(".")[0] for ok in ALLOWED[package]} <= taps_distribution
 
 
 def test_every_installed_package_has_its_arrows() -> None:

@@ -70,8 +70,14 @@ def test_the_registry_is_the_tap_folders() -> None:
 
 
 def test_every_tap_executable_is_an_installed_console_script_of_its_tap() -> None:
-    scripts = {ep.name: ep for ep in importlib.metadata.distribution("orderlayer").entry_points if ep.group == "console_scripts"}
-    assert set(scripts) == {s.executable for s in SOURCES.values()} | {"orderlayer", "target-orderlayer"}
+    # the taps are the orderlayer-taps distribution (packaging/taps/), the rest orderlayer
+    def scripts_of(distribution: str) -> dict:
+        entry_points = importlib.metadata.distribution(distribution).entry_points
+        return {ep.name: ep for ep in entry_points if ep.group == "console_scripts"}
+
+    assert set(scripts_of("orderlayer")) == {"orderlayer", "target-orderlayer"}
+    scripts = scripts_of("orderlayer-taps")
+    assert set(scripts) == {s.executable for s in SOURCES.values()}
     for spec in SOURCES.values():
         tap = spec.tap_class()
         assert tap.name == spec.executable

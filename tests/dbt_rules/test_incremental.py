@@ -26,7 +26,7 @@ import pytest
 from orderlayer.core.config import Settings
 from orderlayer.core.demo import demo_settings, start_sandboxes
 from orderlayer.core.check_reuse import reusable_check
-from orderlayer.core.incremental import decide, fingerprint
+from orderlayer.core.incremental import BUILD_ARGS, CHANGE_SETS, decide, fingerprint
 from orderlayer.expectations.publish import publish
 from orderlayer.expectations.report import GateReport
 from orderlayer.core.pipeline import MARTS, build, check, publish_checked
@@ -37,11 +37,7 @@ from orderlayer.loader import raw_store as store
 
 AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
 KEEP = ("douyin_7784061", "jd_", "shopify_acme-tea-us", "wechat_shop", "sap_")
-#: what a build recomputes (empty after a full rebuild, by design): not compared
-CHANGE_SETS = (
-    "int_orders__changed", "int_erp_orders__changed", "int_orders__affected", "order_fulfillment__scope",
-    "int_erp_orders__affected", "int_reconciliation_days__affected",
-)
+#: what a build recomputes (empty after a full rebuild, by design) — incremental.CHANGE_SETS — is not compared
 PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "semantic", "docs", "tests/dbt")
 
 
@@ -60,6 +56,10 @@ def test_what_forces_a_rebuild() -> None:
     assert decide(previous, _fp(), 10, False).mode == "none"
     plan = decide(previous, _fp(), 14, False)
     assert (plan.mode, plan.landed_after, plan.landed_through) == ("incremental", 10, 14)
+    assert plan.steps() == [BUILD_ARGS]  # no landed sources known: everything
+    plan.sources = ["douyin", "sap"]
+    (step,) = plan.steps()
+    assert step[step.index("--select") + 1 :] == ["source:douyin+", "source:sap+", *CHANGE_SETS]
     assert "4 raw rows" in plan.reason
     plan = decide(previous, _fp(seeds={"fx_rates": "x", "status_map": "b"}), 14, False)
     assert (plan.mode, plan.refresh) == ("partial", ["fx_rates"])
@@ -207,13 +207,15 @@ def test_incremental_builds_equal_full_rebuilds(tmp_path: Path, project_copy: Pa
 
         last_check = {}
 
-        def build_and_compare(expect_mode: str, then: str | None) -> None:
+        def build_and_compare(expect_mode: str, then: str | None, sources: list[str] | None = None) -> None:
             """Build incrementally, full-refresh a copy, compare; then "check" both (gates compared) and publish
             both, or only "publish" both (no gates), or nothing (the next publish catches up)."""
             nonlocal cycle
             cycle += 1
             outcome = build(settings, db)
             assert outcome.plan.mode == expect_mode, outcome.reason
+            if sources is not None:
+                assert outcome.plan.sources == sources, outcome.plan.sources
             assert outcome.reason and "\n" not in outcome.reason
             full = work / "full" / "full.duckdb"  # one name: dbt's artifacts (partial parse) are reused
             full.parent.mkdir(exist_ok=True)
@@ -299,6 +301,12 @@ def test_incremental_builds_equal_full_rebuilds(tmp_path: Path, project_copy: Pa
         assert gate_summary(reused) == gate_summary(last_check["result"])
         # three days later every source is past the error threshold: dbt's freshness would differ, check again
         assert reusable_check(settings, db, snapshot + timedelta(days=3)) is None
+
+        # 4b. only Douyin lands (a later version of one order): only its source, what depends on it and the change
+        #     sets are built; everything else must still equal a full rebuild
+        newer = {**copy.deepcopy(target), "update_time": int(target["update_time"]) + 7200}
+        assert land_douyin(db, [newer], "manual-3") == 1
+        build_and_compare("incremental", None, sources=["douyin"])
 
         # 5. a seed edit: a USD rate; only fx_rates and what depends on it are rebuilt in full
         fx = project_copy / "seeds" / "fx_rates.csv"

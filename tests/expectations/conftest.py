@@ -65,6 +65,7 @@ ORDER_COLUMNS = {
     "is_test": "BOOLEAN",
     "is_valid": "BOOLEAN",
     "source_system": "VARCHAR",
+    "quality_flags": "VARCHAR[]",
     "source_synced_at": "TIMESTAMPTZ",
     "raw_record_id": "VARCHAR",
 }
