@@ -7,6 +7,8 @@ Exit codes: 0 ok (green or yellow), 1 red gate or failure, 2 usage or configurat
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Optional
@@ -14,17 +16,20 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from orderlayer.cli.output import Format, print_check, print_run_json, published_line, render
+from orderlayer.cli.output import Format, escape, print_check, print_run_json, published_line, render
 from orderlayer.cli.progress import ProgressView
 from orderlayer.cli.teardown import quiet_native_teardown
 from orderlayer.core import pipeline
 from orderlayer.core.config import CONFIG_FILE, ConfigError, Settings, load_settings
 from orderlayer.core.dbt import semantic_manifest
+from orderlayer.core.lock import reader_busy_line, writer_lock
 from orderlayer.core.metrics import MetricsError, query_metrics
 from orderlayer.core.ops import new_run_id
 from orderlayer.core.pipeline import StageError, build, check, publish_checked, rollback_published
+from orderlayer.core.private import tighten, use_private_umask
+from orderlayer.core.snapshot import refresh_snapshot
 from orderlayer.core.sync import sync_all
-from orderlayer.core.warehouse import QueryError, read_query
+from orderlayer.core.warehouse import QueryError, WarehouseBusy, read_query, reader_path, snapshot_path
 
 quiet_native_teardown()
 
@@ -44,19 +49,46 @@ DbOption = Annotated[
 ConfigOption = Annotated[Optional[Path], typer.Option("--config", help=f"Configuration file (default: ./{CONFIG_FILE})")]
 FormatOption = Annotated[Format, typer.Option("--format", help="Output format")]
 OutputOption = Annotated[Optional[Path], typer.Option("--output", help="Write to this file")]
+RawCsvOption = Annotated[
+    bool, typer.Option("--raw-csv", help="CSV cells exactly as stored: no ' before a cell a spreadsheet would run as a formula")
+]
 
 
 def _settings(config: Path | None, db: Path | None) -> Settings:
     try:
-        return load_settings(config, db)
+        settings = load_settings(config, db)
     except ConfigError as exc:
-        err.print(f"[bold red]configuration error[/]: {exc}")
+        err.print(f"[bold red]configuration error[/]: {escape(exc)}")
         raise typer.Exit(2) from exc
+    if settings.warehouse.private_files:
+        use_private_umask()
+    return settings
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error[/]: {message}")
+    err.print(f"[bold red]error[/]: {escape(message)}", soft_wrap=True)  # one line, however narrow the terminal
     return typer.Exit(code)
+
+
+@contextmanager
+def _writing(settings: Settings, command: str) -> Iterator[None]:
+    """Run a writing command under the warehouse's writer lock (core/lock.py), then leave the read snapshot
+    behind for readers (core/snapshot.py), whatever the outcome. A busy warehouse is one line and exit 1."""
+    db = settings.database
+    try:
+        with writer_lock(db, command, settings.warehouse.lock_wait_seconds, tell=lambda line: err.print(escape(line), soft_wrap=True)) as held:
+            if settings.warehouse.private_files:
+                tighten(db)
+            if held.abandoned:
+                err.print(f"closed as abandoned (their command died): {escape(', '.join(held.abandoned))}")
+            if not snapshot_path(db).exists():  # readers never have to read the warehouse itself while this runs
+                refresh_snapshot(db)
+            try:
+                yield
+            finally:
+                refresh_snapshot(db)
+    except WarehouseBusy as exc:
+        raise _fail(str(exc)) from exc
 
 
 @app.command()
@@ -73,7 +105,7 @@ def init(
     except ConfigError as exc:
         raise _fail(str(exc), 2) from exc
     console.print(
-        f"created {folder}: orderlayer.yml (set the credential environment variables it names), dbt_project.yml "
+        f"created {escape(folder)}: orderlayer.yml (set the credential environment variables it names), dbt_project.yml "
         "(your models; orderlayer's are the `orderlayer` package), file_sources/; then `orderlayer run` or "
         "`orderlayer demo` in it",
         soft_wrap=True,
@@ -95,7 +127,7 @@ def sync(
     if not settings.connections:
         raise _fail(f"no connections in {config or CONFIG_FILE}; run `orderlayer init` and add one", 2)
     try:
-        with ProgressView(console, err) as view:
+        with _writing(settings, "sync"), ProgressView(console, err) as view:
             results = sync_all(settings, connections or [], new_run_id(), view, full_refresh=full_refresh)
     except ConfigError as exc:
         raise _fail(str(exc), 2) from exc
@@ -116,12 +148,12 @@ def build_cmd(
     what landed since the last build, unless a seed, var or model changed (docs/incremental.md)."""
     settings = _settings(config, db)
     try:
-        with ProgressView(console, err) as view, view.stage("dbt build"):
+        with _writing(settings, "build"), ProgressView(console, err) as view, view.stage("dbt build"):
             outcome = build(settings, settings.database, full_refresh=full_refresh, on_node=view.dbt_node)
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc)) from exc
-    console.print(outcome.reason)
-    console.print(f"[green]built[/] audit marts in {settings.database}")
+    console.print(escape(outcome.reason))
+    console.print(f"[green]built[/] audit marts in {escape(settings.database)}")
 
 
 def _verdict_exit(verdict: str, fail_on: str) -> None:
@@ -142,11 +174,12 @@ def check_cmd(
     settings = _settings(config, db)
     run_id = new_run_id()
     try:
-        with ProgressView(console, err) as view, view.stage("checking"):
-            result = check(settings, settings.database, run_id, on_node=view.dbt_node, on_step=view.step)
+        with _writing(settings, "check"):
+            with ProgressView(console, err) as view, view.stage("checking"):
+                result = check(settings, settings.database, run_id, on_node=view.dbt_node, on_step=view.step)
+            print_check(result, fmt, console, settings.database)  # reads the warehouse: while this command holds it
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc)) from exc
-    print_check(result, fmt, console, settings.database)
     _verdict_exit(result.verdict, fail_on)
 
 
@@ -160,18 +193,20 @@ def publish_cmd(
     settings = _settings(config, db)
     if rollback:
         try:
-            console.print(rollback_published(settings.database))
+            with _writing(settings, "publish --rollback"):
+                console.print(escape(rollback_published(settings.database)))
         except StageError as exc:
             raise _fail(str(exc)) from exc
         return
     run_id = new_run_id()
     try:
-        with ProgressView(console, err) as view, view.stage("checking"):
-            result = check(settings, settings.database, run_id, on_node=view.dbt_node, on_step=view.step)
-        print_check(result, Format.table, console, settings.database)
-        if result.verdict == "red":
-            raise _fail("red gate failed: published is unchanged")
-        published = publish_checked(settings.database, run_id, result, settings.publish.keep_versions)
+        with _writing(settings, "publish"):
+            with ProgressView(console, err) as view, view.stage("checking"):
+                result = check(settings, settings.database, run_id, on_node=view.dbt_node, on_step=view.step)
+            print_check(result, Format.table, console, settings.database)
+            if result.verdict == "red":
+                raise _fail("red gate failed: published is unchanged")
+            published = publish_checked(settings.database, run_id, result, settings.publish.keep_versions)
     except (StageError, ConfigError) as exc:
         raise _fail(str(exc)) from exc
     console.print(published_line(published))
@@ -190,7 +225,8 @@ def run_cmd(
     settings = _settings(config, db)
     if not settings.connections:
         raise _fail(f"no connections in {config or CONFIG_FILE}; run `orderlayer init` and add one", 2)
-    outcome = _run(settings, fmt=fmt)
+    with _writing(settings, "run"):
+        outcome = _run(settings, fmt=fmt)
     _verdict_exit(outcome.verdict, fail_on)
 
 
@@ -228,9 +264,13 @@ def demo(
 
     With --config, the file's reporting zone, currency and gate thresholds apply; its connections are
     replaced by the sandboxes' shops."""
-    from orderlayer.core.demo import demo_settings, start_sandboxes
-
     base = _settings(config, db)
+    with _writing(base.model_copy(update={"database": db}), "demo"):
+        _demo(db, orders, seed, as_of, shops, base)
+
+
+def _demo(db: Path, orders: int, seed: int, as_of: datetime | None, shops: int, base: Settings) -> None:
+    from orderlayer.core.demo import demo_settings, start_sandboxes
 
     when = (as_of or datetime.now(timezone.utc)).replace(microsecond=0)
     if when.tzinfo is None:
@@ -247,9 +287,10 @@ def demo(
     render(result.columns, result.rows, Format.table, console, title="Metrics from published")
     from orderlayer.core.report import write_report
 
+    refresh_snapshot(db)  # the report reads the snapshot: bring it to this run before the lock is released
     path = write_report(db, db.parent / "reports", outcome.run_id, metric_table=(result.columns, result.rows))
-    console.print(f"report: {path}", soft_wrap=True)
-    console.print(f"try: orderlayer metrics valid_orders gmv --by channel --grain day --db {db}", soft_wrap=True)
+    console.print(f"report: {escape(path)}", soft_wrap=True)
+    console.print(f"try: orderlayer metrics valid_orders gmv --by channel --grain day --db {escape(db)}", soft_wrap=True)
 
 
 # --- file sources ---------------------------------------------------------------------------------------
@@ -273,7 +314,7 @@ def files_generate(
             parsed, written = generate(path, root)
         except (MappingError, ConfigError) as exc:
             raise _fail(str(exc), 2) from exc
-        console.print(f"[green]{parsed.name}[/]: " + ", ".join(str(w.relative_to(root)) for w in written))
+        console.print(f"[green]{escape(parsed.name)}[/]: " + escape(", ".join(str(w.relative_to(root)) for w in written)))
 
 
 @files_app.command("check")
@@ -356,6 +397,8 @@ def report_cmd(
         data = build_report(settings.database, run, data_docs=data_docs and fmt == "html")
     except (FileNotFoundError, NoRunsError) as exc:
         raise _fail(str(exc), 2) from exc
+    except WarehouseBusy as exc:
+        raise _fail(reader_busy_line(settings.database, exc)) from exc
     if fmt == "json":
         text = json.dumps(data.to_dict(), indent=2, default=str, ensure_ascii=False) + "\n"
         if output:
@@ -377,18 +420,21 @@ def metrics(
     grain: Annotated[str, typer.Option("--grain", help="day, week, month, quarter, year or none")] = "day",
     fmt: FormatOption = Format.table,
     output: OutputOption = None,
+    raw_csv: RawCsvOption = False,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Answer metrics (MetricFlow) from the published facts."""
+    """Answer metrics (MetricFlow) from the published facts (the read snapshot: never waits for a run)."""
     settings = _settings(config, db)
     try:
         result = query_metrics(
-            settings.database, semantic_manifest(settings.database), names, by or [], None if grain == "none" else grain
+            reader_path(settings.database), semantic_manifest(settings.database), names, by or [], None if grain == "none" else grain
         )
-        render(result.columns, result.rows, fmt, console, output=output, title="Metrics (published)")
+        render(result.columns, result.rows, fmt, console, output=output, title="Metrics (published)", raw_csv=raw_csv)
     except (MetricsError, ConfigError, ValueError) as exc:
         raise _fail(str(exc), 2) from exc
+    except WarehouseBusy as exc:
+        raise _fail(reader_busy_line(settings.database, exc)) from exc
 
 
 @app.command()
@@ -396,16 +442,20 @@ def sql(
     query: Annotated[str, typer.Argument(help="A read-only SQL query, e.g. \"select * from published.fct_orders\"")],
     fmt: FormatOption = Format.table,
     output: OutputOption = None,
+    raw_csv: RawCsvOption = False,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Run a read-only query against the database."""
+    """Run a read-only query against the read snapshot (published, audit, quarantine, ops as of the last
+    command that wrote: never waits for a run, docs/operations.md)."""
     settings = _settings(config, db)
     try:
-        columns, rows = read_query(settings.database, query)
-        render(columns, rows, fmt, console, output=output)
+        columns, rows = read_query(reader_path(settings.database), query)
+        render(columns, rows, fmt, console, output=output, raw_csv=raw_csv)
     except (QueryError, ValueError) as exc:
         raise _fail(str(exc), 2) from exc
+    except WarehouseBusy as exc:
+        raise _fail(reader_busy_line(settings.database, exc)) from exc
 
 
 @app.command()
@@ -422,9 +472,11 @@ def export(
         result = export_published(settings.database, to)
     except ExportError as exc:
         raise _fail(str(exc), 2) from exc
+    except WarehouseBusy as exc:
+        raise _fail(reader_busy_line(settings.database, exc)) from exc
     rows = [(r.name, r.kind, r.rows, r.file) for r in result.relations]
     render(["relation", "kind", "rows", "file"], rows, Format.table, console, title=f"Exported to {result.directory}")
-    console.print(f"published version {result.published_version}; manifest {result.directory / '_export.json'}")
+    console.print(f"published version {result.published_version}; manifest {escape(result.directory / '_export.json')}")
 
 
 def main() -> None:  # pragma: no cover - console entry

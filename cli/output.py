@@ -1,5 +1,10 @@
 """Rendering query results as a rich table, CSV, JSON or Parquet, and a check's or a report's summary:
-compact in a pipe (tens of lines whatever the channel count), a table fitted to the width on a terminal."""
+compact in a pipe (tens of lines whatever the channel count), a table fitted to the width on a terminal.
+
+Values are data, never instructions: a table shows them as literal text (`literal`; Rich markup such as
+`[link=…]` in a value is printed, not obeyed), messages that quote values escape them (`escape`), and CSV
+cells a spreadsheet would run as a formula are neutralised (`csv_cell`, OWASP "CSV injection"; D-053).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import csv
 import io
 import json
 from dataclasses import asdict
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -18,9 +24,10 @@ from typing import TYPE_CHECKING, Any, Protocol, Sequence
 import pyarrow as pa
 import pyarrow.parquet as pq
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _escape_markup
 from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from orderlayer.core.history import ORDER_KEYS, gate_order, platform_ids
 
@@ -47,6 +54,33 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def literal(value: Any) -> Text:
+    """A value as a table cell or header: plain text that Rich never parses as markup."""
+    return Text(_text(value))
+
+
+def escape(value: Any) -> str:
+    """A value to splice into a message that Rich prints with markup (`[bold red]error[/]: …`)."""
+    return _escape_markup(_text(value))
+
+
+#: First characters that make a spreadsheet evaluate a cell (OWASP: =, +, -, @, tab, carriage return).
+_FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell a spreadsheet shows as text, never runs: a cell starting with a formula character gets a
+    leading `'` — except a plain number (`-12.50`, `+3`), which stays a number. Numbers typed as numbers
+    (int, Decimal, float) are never touched."""
+    text = _text(value)
+    if isinstance(value, (int, float, Decimal)) or not text.startswith(_FORMULA_LEADS):
+        return text
+    if _PLAIN_NUMBER.fullmatch(text):
+        return text
+    return "'" + text
+
+
 def _json_value(value: Any) -> Any:
     # Decimals are written as strings so no JSON reader turns money into a float.
     if isinstance(value, Decimal):
@@ -63,7 +97,9 @@ def render(
     console: Console,
     output: Path | None = None,
     title: str | None = None,
+    raw_csv: bool = False,
 ) -> None:
+    """Show or write query results. ``raw_csv``: write CSV cells exactly as stored (formula-leading cells too)."""
     if fmt is Format.parquet:
         if output is None:
             raise ValueError("--format parquet needs --output FILE")
@@ -74,11 +110,11 @@ def render(
         console.print(f"wrote {len(rows)} rows to {output}")
         return
     if fmt is Format.table:
-        rich_table = Table(title=title, show_lines=False)
+        rich_table = Table(title=None if title is None else literal(title), show_lines=False)
         for column in columns:
-            rich_table.add_column(column, justify="right" if _numeric(rows, columns.index(column)) else "left")
+            rich_table.add_column(literal(column), justify="right" if _numeric(rows, columns.index(column)) else "left")
         for row in rows:
-            rich_table.add_row(*(_text(v) for v in row))
+            rich_table.add_row(*(literal(v) for v in row))
         if console.is_terminal:
             console.print(rich_table)
         else:  # a pipe or a log has no width to fit: print each column whole, never "orders_…"
@@ -88,9 +124,10 @@ def render(
     if fmt is Format.csv:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(columns)
+        cell = _text if raw_csv else csv_cell
+        writer.writerow([cell(c) for c in columns])
         for row in rows:
-            writer.writerow([_text(v) for v in row])
+            writer.writerow([cell(v) for v in row])
         text = buffer.getvalue()
     else:
         text = json.dumps([{c: _json_value(v) for c, v in zip(columns, row)} for row in rows], ensure_ascii=False, indent=2)

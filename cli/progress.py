@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.status import Status
 
-from orderlayer.cli.output import Format, print_check
+from orderlayer.cli.output import Format, escape, print_check
 from orderlayer.core.dbt import DbtNode
 from orderlayer.core.incremental import BuildOutcome
 from orderlayer.core.pipeline import CheckResult
@@ -83,7 +83,7 @@ class ProgressView:
         self._err.print(
             f"[{style}]{r.connection}: {r.status}[/] — {r.records_read:,} records read, {r.rows_added:,} new raw rows; "
             f"bookmark {bookmark_text(r.bookmark_before)} → {bookmark_text(r.bookmark_after)}"
-            + (f"\n  {r.error}\n  log: {r.log_path}" if r.error else ""),
+            + (f"\n  {escape(r.error)}\n  log: {escape(r.log_path)}" if r.error else ""),
             soft_wrap=True,
         )
 
@@ -117,7 +117,7 @@ class ProgressView:
             self._status.update(f"{self._stage} · {node.index:,} of {node.total:,} · {node.name}")
 
     def built(self, outcome: BuildOutcome) -> None:
-        self._out.print(outcome.reason)
+        self._out.print(escape(outcome.reason))
 
     def checked(self, result: CheckResult) -> None:
         if self._results:

@@ -224,6 +224,13 @@ class PublishSettings(_Strict):
     keep_versions: int = Field(default=3, ge=1, le=100, description="published versions kept for publish --rollback")
 
 
+class WarehouseSettings(_Strict):
+    """Sharing the warehouse file (docs/operations.md): the writer lock and file permissions."""
+
+    lock_wait_seconds: float = Field(default=60, ge=0, le=86400, description="how long a writer waits for another one to finish")
+    private_files: bool = Field(default=True, description="create the database, logs, reports and exports 0600 (directories 0700)")
+
+
 class Settings(_Strict):
     database: Path = DEFAULT_DB
     reporting_timezone: Zone = "Asia/Shanghai"
@@ -236,6 +243,7 @@ class Settings(_Strict):
     erp_matching: dict[str, ErpMatching] = Field(default_factory=dict)
     reconciliation: Reconciliation = Reconciliation()
     publish: PublishSettings = PublishSettings()
+    warehouse: WarehouseSettings = WarehouseSettings()
     alerts: AlertSettings = AlertSettings()
     #: Per currency code (or `default`): the most one order may be paid, in whole major units, before it is
     #: quarantined as absurd; merged over the defaults in macros/amounts.sql (docs/canonical-order-model.md A5).
@@ -365,6 +373,10 @@ reconciliation:
 
 publish:
   keep_versions: 3                    # earlier published versions kept; `orderlayer publish --rollback` restores them
+
+warehouse:                            # docs/operations.md
+  lock_wait_seconds: 60               # a writer (sync, run, …) waits this long for another one, then exits 1
+  private_files: true                 # database, logs, reports, exports created 0600 (directories 0700)
 
 alerts:                               # gate lights to their owners when they change (docs/alerts.md)
   destinations: {}

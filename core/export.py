@@ -1,8 +1,9 @@
 """`orderlayer export`: every table and view of `published` to Parquet, one file each, for tools that read files.
 
 DuckDB writes the files itself (COPY … (FORMAT parquet)), so DECIMAL amounts stay DECIMAL, instants stay
-UTC timestamps and id columns stay text. All files come from one read-only snapshot of the database, so
-they belong to the same published version even if a publish runs meanwhile; `_export.json` names it.
+UTC timestamps and id columns stay text. All files come from the read snapshot (core/snapshot.py), read in one
+transaction, so they belong to the same published version and a run neither waits for the export nor stops
+it; `_export.json` names the version.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from orderlayer.core.warehouse import PUBLISHED, connect
+from orderlayer.core.warehouse import PUBLISHED, connect, reader_path
 
 MANIFEST = "_export.json"
 
@@ -47,7 +48,7 @@ def export_published(db_path: Path, directory: Path) -> ExportResult:
     """Write `<directory>/<relation>.parquet` for every relation in `published`, plus `_export.json`."""
     if not db_path.is_file():
         raise ExportError(f"database {db_path} not found; run `orderlayer run` or `orderlayer demo` first")
-    con = connect(db_path, read_only=True)
+    con = connect(reader_path(db_path), read_only=True)
     try:
         con.execute("BEGIN TRANSACTION")  # one snapshot for every file
         relations = con.execute(

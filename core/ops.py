@@ -9,9 +9,12 @@ import json
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from orderlayer.core.warehouse import OPS, connect, ensure_ops
+from orderlayer.core.warehouse import OPS, RAW, connect, ensure_ops, table_exists
+
+if TYPE_CHECKING:
+    from orderlayer.core.lock import Holder  # the lock imports this module
 
 
 def now() -> datetime:
@@ -88,5 +91,50 @@ def record_check(
         except BaseException:
             con.execute("ROLLBACK")
             raise
+    finally:
+        con.close()
+
+
+def close_abandoned(db: Path, died: Holder | None) -> list[str]:
+    """Close the run and sync records left `running` as `abandoned`; returns their ids.
+
+    Called by a writer that holds the warehouse lock (core/lock.py), so nothing else is running: a `running`
+    record belongs to a command that died. An abandoned sync's `rows_added` counts the raw rows it committed
+    before it died, so every raw row stays traceable to its sync record (`_sync_id`)."""
+    note = f"abandoned: {died.describe()} died without finishing" if died else "abandoned: its command died without finishing"
+    con = connect(db)
+    try:
+        closed: list[str] = []
+        if table_exists(con, OPS, "runs"):
+            closed += [
+                r[0]
+                for r in con.execute(
+                    f"""update {OPS}.runs set status = 'abandoned', finished_at = ?,
+                        detail = json_merge_patch(coalesce(detail, '{{}}'), json_object('error', ?::VARCHAR))
+                    where status = 'running' returning run_id""",
+                    [now(), note],
+                ).fetchall()
+            ]
+        if table_exists(con, OPS, "sync_runs"):
+            syncs = [r[0] for r in con.execute(f"select sync_id from {OPS}.sync_runs where status = 'running'").fetchall()]
+            raw_tables = [
+                r[0]
+                for r in con.execute(
+                    "select table_name from information_schema.tables where table_schema = ? and table_type = 'BASE TABLE'",
+                    [RAW],
+                ).fetchall()
+            ]
+            for sync_id in syncs:
+                landed = sum(
+                    con.execute(f'select count(*) from {RAW}."{t}" where _sync_id = ?', [sync_id]).fetchone()[0]
+                    for t in raw_tables
+                )
+                con.execute(
+                    f"""update {OPS}.sync_runs set status = 'abandoned', finished_at = ?, rows_added = ?, error = ?
+                    where sync_id = ?""",
+                    [now(), landed, note, sync_id],
+                )
+            closed += syncs
+        return closed
     finally:
         con.close()

@@ -23,6 +23,7 @@ from jinja2 import Environment, select_autoescape
 from orderlayer.core.charts import channel_colours as colours_of, line_chart, stacked_bars, write_plotly_js
 from orderlayer.core.history import TREND_METRICS, Light, ReportData, load_report
 from orderlayer.core.report_page import SCRIPT, STYLE, TEMPLATE
+from orderlayer.core.warehouse import reader_path
 
 LIGHT_COLOURS = {"green": "#2e9d4c", "yellow": "#e3a008", "red": "#d0312d"}
 NO_CHANNEL = "(none)"
@@ -143,7 +144,7 @@ def build_report(
     metric_table: tuple[Sequence[str], Sequence[Sequence[Any]]] | None = None,
 ) -> ReportData:
     """Read the run (default: the latest) and its history; render GX Data Docs for the runs shown."""
-    data = load_report(db, run_id)
+    data = load_report(reader_path(db), run_id)  # the read snapshot: a report never waits for a run
     if data_docs:
         from orderlayer.expectations.data_docs import build_data_docs
 

@@ -5,6 +5,10 @@ Tokens a tap refreshes are kept in its connection's token store (`<database dir>
 docs/token-store.md), so a platform that rotates refresh tokens does not break the next sync.
 The target commits records before it persists the bookmark that covers them, so a sync killed at any
 moment resumes from the last committed bookmark without loss or duplicates.
+A sync is recorded in `ops.sync_runs` as `running` before anything lands, so every raw row (`_sync_id`) has its
+sync record even if the sync is killed (the next writer closes it as `abandoned`, core/ops.py). Its
+temporary folder lives beside the database and is named for its process; the next sync removes the folders
+of processes that no longer exist.
 """
 
 from __future__ import annotations
@@ -182,8 +186,25 @@ def sync_connection(
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"sync-{name}-{sync_id[:8]}.log"
     result = SyncResult(connection=name, sync_id=sync_id, status="running", bookmark_before=state, log_path=log_path)
+    record = {
+        "sync_id": sync_id,
+        "run_id": run_id,
+        "connection": name,
+        "started_at": started,
+        "finished_at": None,
+        "status": "running",
+        "records_read": None,
+        "rows_added": None,
+        "bookmark_before": state,
+        "bookmark_after": None,
+        "error": None,
+    }
+    ops.record_sync(db_path, record)  # before anything lands: no raw row without its sync record
+    temp_root = sync_temp_root(db_path)
+    remove_dead_temp(temp_root)
+    temp_root.mkdir(parents=True, exist_ok=True)
 
-    with tempfile.TemporaryDirectory(prefix="orderlayer-sync-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"sync-{os.getpid()}-", dir=temp_root) as tmp:
         tap_cfg = Path(tmp) / "tap.json"
         tap_cfg.write_text(json.dumps(tap_config(conn, end_date, token_store_path(db_path, name))), encoding="utf-8")
         target_cfg = Path(tmp) / "target.json"
@@ -256,20 +277,42 @@ def sync_connection(
     ops.record_sync(
         db_path,
         {
-            "sync_id": sync_id,
-            "run_id": run_id,
-            "connection": name,
-            "started_at": started,
+            **record,
             "finished_at": ops.now(),
             "status": result.status,
             "records_read": result.records_read,
             "rows_added": result.rows_added,
-            "bookmark_before": result.bookmark_before,
             "bookmark_after": result.bookmark_after,
             "error": result.error,
         },
     )
     return result
+
+
+def sync_temp_root(db_path: Path) -> Path:
+    """Where syncs keep their temporary folders (tap and target config, state): beside the database."""
+    return db_path.resolve().parent / ".sync-tmp"  # absolute: the tap runs inside it
+
+
+def remove_dead_temp(root: Path) -> list[Path]:
+    """Remove the temporary folders of syncs whose process is gone (killed); returns them."""
+    removed = []
+    for folder in sorted(root.glob("sync-*")) if root.is_dir() else []:
+        pid = folder.name.split("-")[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def _last_error(log_path: Path) -> str:

@@ -201,13 +201,48 @@ def connect(
     elif not path.is_file():
         raise FileNotFoundError(f"warehouse {path} does not exist; run `orderlayer build` first")
     config = {} if external_access else {"enable_external_access": False}
-    conn = duckdb.connect(str(path), read_only=read_only, config=config)
+    try:
+        conn = duckdb.connect(str(path), read_only=read_only, config=config)
+    except duckdb.IOException as exc:
+        if LOCK_CONFLICT not in str(exc):
+            raise
+        raise WarehouseBusy(foreign_lock_line(path, exc)) from exc
     try:
         set_utc(conn)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+#: How DuckDB words a file another process holds ("Could not set lock on file …: Conflicting lock is held in …").
+LOCK_CONFLICT = "Could not set lock"
+
+
+class WarehouseBusy(Exception):
+    """Another process holds the warehouse; the message is the one line saying who (core/lock.py)."""
+
+
+def foreign_lock_line(path: Path, exc: BaseException) -> str:
+    """The line for a file held by a program that is not an orderlayer writer (a notebook, a BI tool)."""
+    held = re.search(r"Conflicting lock is held in (.+?) \(PID (\d+)\)", str(exc))
+    who = f"{held.group(1)} (pid {held.group(2)})" if held else "another program"
+    return (
+        f"warehouse {path} is open in {who}; close that connection (a notebook or BI tool should read the "
+        "published snapshot instead, docs/operations.md) and retry"
+    )
+
+
+def snapshot_path(db: Path) -> Path:
+    """The read snapshot beside the warehouse (core/snapshot.py writes it)."""
+    return db.with_name(f"{db.stem}.snapshot{db.suffix or '.duckdb'}")
+
+
+def reader_path(db: Path) -> Path:
+    """What a reader opens: the read snapshot, or the warehouse itself while none exists yet (a warehouse no
+    writer of this release has finished with)."""
+    snapshot = snapshot_path(db)
+    return snapshot if snapshot.is_file() else db
 
 
 def set_utc(conn: duckdb.DuckDBPyConnection) -> None:

@@ -23,7 +23,7 @@ import re
 import shutil
 from pathlib import Path
 
-from orderlayer.core.warehouse import OPS, connect
+from orderlayer.core.warehouse import OPS, connect, reader_path
 
 
 def docs_root(db: Path) -> Path:
@@ -37,7 +37,7 @@ def docs_index(db: Path) -> Path:
 def build_data_docs(db: Path, run_ids: list[str]) -> Path | None:
     """Render Data Docs for `run_ids` (their stored validations); returns the site's index, or None
     when none of those runs stored a validation (e.g. a warehouse from before validations were kept)."""
-    con = connect(db, read_only=True)
+    con = connect(reader_path(db), read_only=True)  # the read snapshot: never waits for a run
     try:
         exists = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'gate_validations'",
