@@ -180,10 +180,20 @@ class Connection(_Strict):
             return self._channel
         if _SOURCE_REGISTRY[self.source].kind != "file":
             return self.source
+        return self._mapping().name
+
+    @property
+    def local_timezone(self) -> str | None:
+        """The shop's zone: the connection's, else a file source's mapping's (None: an ERP's, which dates no shop)."""
+        if self.timezone is not None or self._channel is not None or _SOURCE_REGISTRY[self.source].kind != "file":
+            return self.timezone
+        return self._mapping().timezone
+
+    def _mapping(self):  # noqa: ANN202 - orderlayer.taps.files.mapping.Mapping
         from orderlayer.taps.files.mapping import MappingError, load_mapping
 
         try:
-            return load_mapping(self.mapping_path).name  # type: ignore[arg-type]
+            return load_mapping(self.mapping_path)  # type: ignore[arg-type]
         except MappingError as exc:
             raise ConfigError(f"options.mapping: {exc}") from None
 

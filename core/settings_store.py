@@ -36,7 +36,7 @@ def snapshot(settings: Settings) -> dict[str, Any]:
             "source": conn.source,
             "shop_id": conn.shop_id,
             "channel": conn.channel,
-            "timezone": conn.timezone,
+            "timezone": conn.local_timezone,
             "currency": conn.currency,
         }
         if conn.base_url is not None:

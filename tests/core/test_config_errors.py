@@ -61,9 +61,13 @@ def test_what_a_source_states_is_not_required() -> None:
     assert (douyin.timezone, douyin.currency) == ("Asia/Shanghai", "CNY")
     # what the connection says wins over the platform's declaration
     assert Connection(source="jd", shop_id="1", currency="HKD").currency == "HKD"
-    # a file source's mapping states both
-    files = Connection(source="files", shop_id="w", options={"mapping": "m.yml"})
-    assert (files.timezone, files.currency) == (None, None)
+    # a file source's mapping states both: the shop's zone is the mapping's
+    mapping = Path(__file__).resolve().parents[2] / "docs" / "examples" / "file-source" / "wechat_shop.yml"
+    files = Connection(source="files", shop_id="w", options={"mapping": str(mapping)})
+    assert (files.timezone, files.currency, files.local_timezone) == (None, None, "Asia/Shanghai")
+    assert Connection(source="files", shop_id="w", timezone="UTC", options={"mapping": str(mapping)}).local_timezone == "UTC"
+    # an ERP's documents date no shop
+    assert Connection(source="sap", shop_id="1710", base_url="https://s4.example.com").local_timezone is None
 
 
 @pytest.mark.parametrize(
