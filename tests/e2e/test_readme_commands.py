@@ -18,7 +18,6 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import pyarrow.parquet as pq
 import pytest
 from openpyxl import Workbook
@@ -26,6 +25,7 @@ from openpyxl import Workbook
 from orderlayer.core.config import STARTER
 from tests.demo_settings import ORDERLAYER
 from tests.files.test_file_source_pipeline import HEADER, ITEMS, ROWS
+from tests.support.warehouse import query
 
 pytestmark = pytest.mark.e2e
 
@@ -57,15 +57,6 @@ def cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.
 
 def flat(result: subprocess.CompletedProcess) -> str:
     return " ".join((result.stdout + result.stderr).split())
-
-
-def query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        con.execute("set TimeZone = 'UTC'")
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def write_exports(work: Path) -> None:
@@ -237,12 +228,12 @@ def test_publish_then_sql_as_json_and_parquet(journey: dict) -> None:
     assert journey["publish"].returncode == 0, flat(journey["publish"])
     result = journey["sql json"]
     assert result.returncode == 0, flat(result)
-    # paid amounts as the export wrote them (WX010 came with the later export)
+    # paid amounts as the export wrote them, exact (decimals as text); WX010 came with the later export
     assert json.loads(result.stdout) == [
-        {"channel_order_id": "WX001", "paid_amount": 197.9, "currency": "CNY"},
-        {"channel_order_id": "WX002", "paid_amount": 50.0, "currency": "CNY"},
-        {"channel_order_id": "WX003", "paid_amount": 0.1, "currency": "CNY"},
-        {"channel_order_id": "WX010", "paid_amount": 17.9, "currency": "CNY"},
+        {"channel_order_id": "WX001", "paid_amount": "197.90", "currency": "CNY"},
+        {"channel_order_id": "WX002", "paid_amount": "50.00", "currency": "CNY"},
+        {"channel_order_id": "WX003", "paid_amount": "0.10", "currency": "CNY"},
+        {"channel_order_id": "WX010", "paid_amount": "17.90", "currency": "CNY"},
     ]
     parquet = journey["sql parquet"]
     assert parquet.returncode == 0, flat(parquet)
