@@ -364,13 +364,28 @@ class Settings(_Strict):
         return salt
 
 
+def _keys_at(loc: tuple) -> list[str]:
+    """The keys the model at ``loc`` (a path into Settings, through mappings of models) accepts."""
+    model: type[BaseModel] = Settings
+    for part in loc:
+        if part not in model.model_fields:  # a mapping's key (a connection or ERP name)
+            continue
+        annotation = model.model_fields[part].annotation
+        inner = getattr(annotation, "__args__", (annotation,))[-1]  # dict[str, X] -> X
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            return []
+        model = inner
+    return list(model.model_fields)
+
+
 def _format_error(exc: ValidationError, source: str) -> str:
     lines = [f"{source} is not valid:"]
     for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"]) or "(top level)"
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
-            msg = "unknown key; check its spelling against `orderlayer init`'s starter file"
+            allowed = _keys_at(err["loc"][:-1])
+            msg = f"unknown key{closest(str(err['loc'][-1]), allowed)}; the keys here are: {', '.join(allowed)}"
         elif err["type"] == "missing":
             msg = "required key is missing; add it"
         elif err["type"] == "value_error":

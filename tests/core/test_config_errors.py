@@ -118,3 +118,22 @@ def test_metrics_help_lists_every_metric() -> None:
     assert code == 0
     for name in ("gmv", "valid_orders", "orders_placed", "erp_consistency_rate", "on_time_ship_rate"):
         assert f"{name}:" in output
+
+
+def test_an_unknown_key_anywhere_gets_the_closest_and_the_keys_there(tmp_path: Path) -> None:
+    path = tmp_path / "orderlayer.yml"
+    path.write_text(
+        'reporting_timezon: UTC\ngates: {night_min_order: 3}\nconnections:\n  d: {source: douyin, shop_id: "1", shopid: 2}\n'
+        "erp_matching:\n  sap: {strip_prefix: [DY]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    lines = str(caught.value).splitlines()
+    assert "  reporting_timezon: unknown key (did you mean reporting_timezone?); the keys here are: database, " \
+           "reporting_timezone, reporting_currency, pii_salt_env, connections, gates, erp_matching, reconciliation, publish" in lines
+    assert "  connections.d.shopid: unknown key (did you mean shop_id?); the keys here are: source, shop_id, timezone, " \
+           "currency, base_url, start_date, credentials, options" in lines
+    assert "  erp_matching.sap.strip_prefix: unknown key (did you mean strip_prefixes?); the keys here are: " \
+           "reference_field, strip_prefixes, strip_suffixes, customers" in lines
+    assert any(line.startswith("  gates.night_min_order: unknown key (did you mean night_min_orders?)") for line in lines)
