@@ -24,8 +24,8 @@ from openpyxl import Workbook
 
 from orderlayer.core.config import STARTER
 from tests.demo_settings import ORDERLAYER
+from tests.files.support import query
 from tests.files.test_file_source_pipeline import HEADER, ITEMS, ROWS
-from tests.support.warehouse import query
 
 pytestmark = pytest.mark.e2e
 
@@ -84,9 +84,20 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.Co
     work = tmp_path_factory.mktemp("readme")
     write_exports(work)
     (work / "orderlayer.yml").write_text(CONFIG, encoding="utf-8")
+    # build generates the mapping's staging models into the dbt project: a copy, never the checkout
+    project = work / "project"
+    project.mkdir()
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(ROOT / name, project / name)
+    for folder in ("models", "macros", "seeds", "semantic", "docs"):
+        shutil.copytree(ROOT / folder, project / folder)
+
+    def step(*args: str) -> subprocess.CompletedProcess:
+        return cli(*args, cwd=work, env={"ORDERLAYER_PROJECT_DIR": str(project)})
+
     steps: dict[str, subprocess.CompletedProcess | Path] = {"work": work}
-    steps["files check"] = cli("files", "check", "wechat_shop.yml", cwd=work)
-    steps["sync"] = cli("sync", cwd=work)
+    steps["files check"] = step("files", "check", "wechat_shop.yml")
+    steps["sync"] = step("sync")
     (work / "raw-1.json").write_text(json.dumps(query(work / "wh.duckdb", "select count(*) from raw.wechat_shop__orders")))
     # a later export with one more order: the orders bookmark moves, the lines bookmark stays
     more = work / "exports" / "wechat_orders_more.csv"
@@ -96,25 +107,24 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.Co
         writer.writerow(["WX010", "待发货", "2026/10/13 12:00:00", "2026/10/13 12:00:30", "", "", "", "9.90", "0.00",
                          "8.00", "17.90", "0.00", "上海市", "上海市", "", "否"])
     os.utime(more, (MORE_MTIME.timestamp(), MORE_MTIME.timestamp()))
-    steps["sync again"] = cli("sync", cwd=work)
-    steps["sync --full-refresh"] = cli("sync", "--full-refresh", cwd=work)
+    steps["sync again"] = step("sync")
+    steps["sync --full-refresh"] = step("sync", "--full-refresh")
     (work / "red.yml").write_text(RED, encoding="utf-8")
-    steps["run red"] = cli("run", "--config", "red.yml", cwd=work)
+    steps["run red"] = step("run", "--config", "red.yml")
     published = query(work / "wh.duckdb", "select count(*) from information_schema.tables where table_schema = 'published'")
     (work / "published-after-red.json").write_text(json.dumps(published))
-    steps["check with the default gates"] = cli("check", cwd=work)
-    steps["build"] = cli("build", cwd=work)
-    steps["check"] = cli("check", "--format", "json", cwd=work)
-    steps["publish"] = cli("publish", cwd=work)
-    steps["sql json"] = cli(
-        "sql", "select channel_order_id, paid_amount, currency from published.fct_orders order by 1", "--format", "json",
-        cwd=work,
+    steps["check with the default gates"] = step("check")
+    steps["build"] = step("build")
+    steps["check"] = step("check", "--format", "json")
+    steps["publish"] = step("publish")
+    steps["sql json"] = step(
+        "sql", "select channel_order_id, paid_amount, currency from published.fct_orders order by 1", "--format", "json"
     )
-    steps["sql parquet"] = cli(
+    steps["sql parquet"] = step(
         "sql", "select channel_order_id, paid_amount from published.fct_orders order by 1", "--format", "parquet",
-        "--output", "orders.parquet", cwd=work,
+        "--output", "orders.parquet"
     )
-    steps["sql parquet without output"] = cli("sql", "select 1", "--format", "parquet", cwd=work)
+    steps["sql parquet without output"] = step("sql", "select 1", "--format", "parquet")
     return steps
 
 
