@@ -146,6 +146,10 @@ class Connection(_Strict):
                     f"options.{key}: a secret never goes in the file; export it in an environment variable and name "
                     f"that variable under credentials instead, e.g. `credentials: {{{key}: {env}}}` with {env} exported"
                 )
+            if key in spec.connection_keys:
+                target = spec.connection_keys[key]
+                where = "the top-level `pii_salt_env`" if target == "pii_salt_env" else f"the connection's own `{target}` key"
+                raise ValueError(f"options.{key}: orderlayer sets it from {where}; move it there")
             if key not in allowed:
                 raise ValueError(
                     f"options.{key}: not a setting of the {self.source} tap{closest(key, allowed)}; "

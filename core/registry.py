@@ -65,12 +65,18 @@ class Source:
     timezone: str | None = None
 
     @property
+    def connection_keys(self) -> dict[str, str]:
+        """Tap settings orderlayer sets from a connection's own keys (or the run's salt): tap key -> where it goes."""
+        keys = {URL_KEY: "base_url", "start_date": "start_date", **{key: "pii_salt_env" for key in RUN_SECRETS}}
+        return {**keys, self.shop_key: "shop_id"} if self.shop_key else keys
+
+    @property
     def option_keys(self) -> tuple[str, ...]:
         """Tap settings a connection may put under `options`: the schema's settings but the secrets and identity
-        keys (they come from `credentials`) and those orderlayer sets from the connection itself."""
+        keys (they come from `credentials`) and those orderlayer sets from the connection's own keys."""
         properties = self.config_schema.get("properties", {})
-        own = {URL_KEY, "start_date", "end_date", *RUN_SECRETS, *self.secret_keys, *({self.shop_key} - {None})}
-        return tuple(sorted(key for key in properties if key not in own))
+        taken = {*self.connection_keys, *self.secret_keys}
+        return tuple(sorted(key for key in properties if key not in taken))
 
     @property
     def package(self) -> str:

@@ -26,15 +26,20 @@ def test_an_unknown_option_names_the_key_the_allowed_keys_and_the_closest(tmp_pa
     message = load(tmp_path, '  d: {source: douyin, shop_id: "1", options: {window_secnds: 600}}\n')
     assert (
         "connections.d: options.window_secnds: not a setting of the douyin tap (did you mean window_seconds?); "
-        "its options are: max_requests_per_second, max_tries, page_size, request_timeout, retry_base_seconds, "
+        "its options are: end_date, max_requests_per_second, max_tries, page_size, request_timeout, retry_base_seconds, "
         "retry_max_wait_seconds, safety_lag_seconds, sign_method, token_store_path, window_seconds"
     ) in message
 
 
-def test_options_cannot_set_what_orderlayer_sets_from_the_connection() -> None:
-    # the shop, the gateway and the sync window come from the connection's own keys and the run
-    assert {"shop_id", "base_url", "start_date", "end_date", "pii_salt"}.isdisjoint(source("douyin").option_keys)
-    assert source("files").option_keys == ("mapping",)
+def test_options_cannot_set_what_orderlayer_sets_from_the_connection(tmp_path: Path) -> None:
+    # the shop, the gateway, the first sync's start and the salt come from the connection's own keys
+    assert {"shop_id", "base_url", "start_date", "pii_salt"}.isdisjoint(source("douyin").option_keys)
+    assert "end_date" in source("douyin").option_keys  # a fixed window end is the tap's own setting
+    assert source("files").option_keys == ("end_date", "mapping")
+    message = load(tmp_path, '  d: {source: douyin, shop_id: "1", options: {base_url: "https://x.example.com"}}\n')
+    assert "connections.d: options.base_url: orderlayer sets it from the connection's own `base_url` key; move it there" in message
+    message = load(tmp_path, '  d: {source: douyin, shop_id: "1", options: {pii_salt: x}}\n')
+    assert "options.pii_salt: orderlayer sets it from the top-level `pii_salt_env`; move it there" in message
 
 
 def test_a_secret_in_options_is_refused_with_the_variable_to_use(tmp_path: Path) -> None:
