@@ -24,7 +24,7 @@ from openpyxl import Workbook
 
 from orderlayer.core.config import STARTER
 from tests.demo_settings import ORDERLAYER
-from tests.files.support import query
+from tests.files.support import dbt_project_copy, query
 from tests.files.test_file_source_pipeline import HEADER, ITEMS, ROWS
 
 pytestmark = pytest.mark.e2e
@@ -85,12 +85,7 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.Co
     write_exports(work)
     (work / "orderlayer.yml").write_text(CONFIG, encoding="utf-8")
     # build generates the mapping's staging models into the dbt project: a copy, never the checkout
-    project = work / "project"
-    project.mkdir()
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(ROOT / name, project / name)
-    for folder in ("models", "macros", "seeds", "semantic", "docs"):
-        shutil.copytree(ROOT / folder, project / folder)
+    project = dbt_project_copy(work)
 
     def step(*args: str) -> subprocess.CompletedProcess:
         return cli(*args, cwd=work, env={"ORDERLAYER_PROJECT_DIR": str(project)})
