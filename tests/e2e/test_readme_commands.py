@@ -123,19 +123,19 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.Co
     return steps
 
 
-def test_init_writes_a_starter_that_names_its_credentials(tmp_path: Path) -> None:
-    first = cli("init", cwd=tmp_path)
+def test_init_writes_a_project_whose_starter_names_its_credentials(tmp_path: Path) -> None:
+    first = cli("init", "proj", cwd=tmp_path)
     assert first.returncode == 0, flat(first)
-    assert (tmp_path / "orderlayer.yml").read_text(encoding="utf-8") == STARTER
-    assert "wrote orderlayer.yml" in flat(first)
-    again = cli("init", cwd=tmp_path)
+    assert (tmp_path / "proj" / "orderlayer.yml").read_text(encoding="utf-8") == STARTER
+    assert "created proj" in flat(first)
+    again = cli("init", "proj", cwd=tmp_path)
     assert again.returncode == 2
-    assert "orderlayer.yml exists; pass --force to overwrite it" in flat(again)
-    forced = cli("init", "--force", "--db", "other.duckdb", cwd=tmp_path)
-    assert forced.returncode == 0
-    assert "database: other.duckdb\n" in (tmp_path / "orderlayer.yml").read_text(encoding="utf-8")
+    assert "exist; pass --force to overwrite them" in flat(again)
+    forced = cli("init", "proj", "--force", "--db", "other.duckdb", cwd=tmp_path)
+    assert forced.returncode == 0, flat(forced)
+    assert "database: other.duckdb\n" in (tmp_path / "proj" / "orderlayer.yml").read_text(encoding="utf-8")
     # the starter's Douyin connection reads its secrets from variables not set here: a sync says which
-    sync = cli("sync", cwd=tmp_path, env={"DOUYIN_APP_KEY": "k"})
+    sync = cli("sync", cwd=tmp_path / "proj", env={"DOUYIN_APP_KEY": "k"})
     assert sync.returncode == 2, flat(sync)
     assert "connections.douyin_main.credentials.app_secret: environment variable DOUYIN_APP_SECRET is not set" in flat(sync)
 
