@@ -1,6 +1,6 @@
 """The settings a warehouse was built with, kept in the warehouse itself.
 
-A build stores what it used (zones, currencies, shops, ERP rules, tolerances, gate thresholds; never a secret or
+A build stores what it used (zones, currencies, shops, ERP rules, tolerances, amount ceilings, gate thresholds; never a secret or
 an environment variable's value) with its fingerprint in `ops.build_state` (core/incremental.py). Whatever judges
 or reads that build — `check`, `publish`, `report`, `metrics` — goes through `settings_for`:
 
@@ -51,6 +51,7 @@ def snapshot(settings: Settings) -> dict[str, Any]:
         "gates": settings.gates.model_dump(mode="json"),
         "erp_matching": {name: rule.model_dump(mode="json") for name, rule in settings.erp_matching.items()},
         "reconciliation": settings.reconciliation.model_dump(mode="json"),
+        "amount_ceilings": dict(settings.amount_ceilings),
     }
 
 

@@ -67,7 +67,9 @@ def test_snapshot_keeps_what_the_data_means_and_no_secret(tmp_path: Path) -> Non
     assert stored["gates"]["night_min_orders"] == 20
     assert stored["erp_matching"]["sap"]["customers"] == {"1000231": "douyin:7784061"}
     assert "SAP_USER" not in json.dumps(stored) and "credentials" not in json.dumps(stored)
-    assert set(stored) == {"reporting_timezone", "reporting_currency", "connections", "gates", "erp_matching", "reconciliation"}
+    assert set(stored) == {
+        "reporting_timezone", "reporting_currency", "connections", "gates", "erp_matching", "reconciliation", "amount_ceilings",
+    }
 
 
 def test_a_disagreeing_config_is_refused_naming_each_key(built: tuple[Path, Settings], tmp_path: Path) -> None:
@@ -124,10 +126,12 @@ def test_restore_needs_no_mapping_file(tmp_path: Path) -> None:
         "gates": {},
         "erp_matching": {},
         "reconciliation": {},
+        "amount_ceilings": {"CNY": 1000000},
     }
     restored = restore(stored, Settings(database=tmp_path / "x.duckdb"))
     assert restored.connections["wx"].channel == "wechat_shop"
     assert restored.reporting_currency == "USD"
+    assert restored.amount_ceilings == {"CNY": 1000000}
     assert restored.database == tmp_path / "x.duckdb"
 
 
