@@ -21,10 +21,11 @@ from orderlayer.cli.progress import ProgressView
 from orderlayer.cli.teardown import quiet_native_teardown
 from orderlayer.core import pipeline
 from orderlayer.core.config import CONFIG_FILE, ConfigError, Settings, load_settings
-from orderlayer.core.dbt import semantic_manifest
+from orderlayer.core.dbt import project_dir, semantic_manifest
 from orderlayer.core.lock import reader_busy_line, writer_lock
 from orderlayer.core.metrics import MetricsError, query_metrics
 from orderlayer.core.ops import new_run_id
+from orderlayer.core.settings_store import settings_for
 from orderlayer.core.pipeline import StageError, build, check, publish_checked, rollback_published
 from orderlayer.core.private import tighten, use_private_umask
 from orderlayer.core.snapshot import refresh_snapshot
@@ -33,15 +34,48 @@ from orderlayer.core.warehouse import QueryError, WarehouseBusy, read_query, rea
 
 quiet_native_teardown()
 
+#: `-h` beside `--help` on every command (click hands the setting down to each subcommand's context).
+HELP = {"help_option_names": ["-h", "--help"]}
+
 app = typer.Typer(
     name="orderlayer",
     help="Orders from every channel → one canonical, gated order fact layer with metrics.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings=HELP,
 )
 console = Console()
 err = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        console.print(f"orderlayer {version('orderlayer')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit")
+    ] = False,
+) -> None:
+    """Orders from every channel → one canonical, gated order fact layer with metrics."""
+
+
+def _metrics_help() -> str:
+    """`metrics --help`: the command, then every metric the project defines with its description."""
+    from orderlayer.core.metrics import metric_catalogue
+
+    try:
+        catalogue = metric_catalogue(project_dir() / "semantic")
+    except ConfigError:
+        catalogue = []
+    listed = "\n\n".join(f"[bold]{name}[/]: {text}" for name, text in catalogue) or "(none found: is the dbt project installed?)"
+    return f"Answer metrics (MetricFlow) from the published facts.\n\nMetrics:\n\n{listed}"
 
 DbOption = Annotated[
     Optional[Path], typer.Option("--db", help="DuckDB file (default: orderlayer.yml `database`, else warehouse/orderlayer.duckdb)")
@@ -89,6 +123,20 @@ def _writing(settings: Settings, command: str) -> Iterator[None]:
                 refresh_snapshot(db)
     except WarehouseBusy as exc:
         raise _fail(str(exc)) from exc
+
+
+def _code(exc: Exception) -> int:
+    """A configuration problem exits 2, a stage that failed 1."""
+    return 2 if isinstance(exc, ConfigError) else 1
+
+
+def _built_with(settings: Settings) -> Settings:
+    """The settings the warehouse was built with (a disagreeing config exits 2: core/settings_store.py), read
+    from the read snapshot like everything a reader reads (it never waits for a writer)."""
+    try:
+        return settings_for(settings, reader_path(settings.database)).model_copy(update={"database": settings.database})
+    except ConfigError as exc:
+        raise _fail(str(exc), 2) from exc
 
 
 @app.command()
@@ -179,7 +227,7 @@ def check_cmd(
                 result = check(settings, settings.database, run_id, on_node=view.dbt_node, on_step=view.step)
             print_check(result, fmt, console, settings.database)  # reads the warehouse: while this command holds it
     except (StageError, ConfigError) as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(str(exc), _code(exc)) from exc
     _verdict_exit(result.verdict, fail_on)
 
 
@@ -208,7 +256,7 @@ def publish_cmd(
                 raise _fail("red gate failed: published is unchanged")
             published = publish_checked(settings.database, run_id, result, settings.publish.keep_versions)
     except (StageError, ConfigError) as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(str(exc), _code(exc)) from exc
     console.print(published_line(published))
 
 
@@ -238,7 +286,7 @@ def _run(
         with ProgressView(console, err, results=fmt is not Format.json, db=settings.database) as view:
             outcome = pipeline.run(settings, view, end_date=end_date, now=now)
     except (StageError, ConfigError) as exc:
-        raise _fail(str(exc), 2 if isinstance(exc, ConfigError) else 1) from exc
+        raise _fail(str(exc), _code(exc)) from exc
     if fmt is Format.json:
         print_run_json(outcome, console)
     elif outcome.published is None:
@@ -295,7 +343,11 @@ def _demo(db: Path, orders: int, seed: int, as_of: datetime | None, shops: int, 
 
 # --- file sources ---------------------------------------------------------------------------------------
 
-files_app = typer.Typer(help="File sources: CSV/Excel exports under a declarative mapping (docs/file-sources.md).", no_args_is_help=True)
+files_app = typer.Typer(
+    help="File sources: CSV/Excel exports under a declarative mapping (docs/file-sources.md).",
+    no_args_is_help=True,
+    context_settings=HELP,
+)
 app.add_typer(files_app, name="files")
 
 
@@ -392,7 +444,7 @@ def report_cmd(
 
     if fmt not in ("html", "json"):
         raise _fail("--format takes html or json", 2)
-    settings = _settings(config, db)
+    settings = _built_with(_settings(config, db))
     try:
         data = build_report(settings.database, run, data_docs=data_docs and fmt == "html")
     except (FileNotFoundError, NoRunsError) as exc:
@@ -413,7 +465,7 @@ def report_cmd(
 # --- consumers ------------------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(help=_metrics_help())
 def metrics(
     names: Annotated[list[str], typer.Argument(help="Metric names, e.g. valid_orders gmv")],
     by: Annotated[Optional[list[str]], typer.Option("--by", help="Dimension to group by (repeatable), e.g. channel")] = None,
@@ -425,7 +477,7 @@ def metrics(
     config: ConfigOption = None,
 ) -> None:
     """Answer metrics (MetricFlow) from the published facts (the read snapshot: never waits for a run)."""
-    settings = _settings(config, db)
+    settings = _built_with(_settings(config, db))
     try:
         result = query_metrics(
             reader_path(settings.database), semantic_manifest(settings.database), names, by or [], None if grain == "none" else grain

@@ -6,6 +6,7 @@ Every validation error names the key and the fix (see `ConfigError`).
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from datetime import datetime
@@ -14,10 +15,20 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    RootModel,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from orderlayer.core.alerts.settings import AlertSettings
 from orderlayer.core.registry import SOURCES as _SOURCE_REGISTRY
+from orderlayer.core.registry import STATED_BY_SOURCE
 
 DEFAULT_DB = Path("warehouse/orderlayer.duckdb")
 CONFIG_FILE = "orderlayer.yml"
@@ -30,7 +41,9 @@ class ConfigError(Exception):
     """A configuration problem the user must fix; the message names the key and the fix."""
 
 
-def _check_zone(value: str) -> str:
+def _check_zone(value: str | None) -> str | None:
+    if value is None:
+        return value
     # Zone abbreviations such as CST are ambiguous (China vs US Central) and never accepted.
     if "/" not in value and value != "UTC":
         raise ValueError(f"'{value}' is not an IANA zone name; use e.g. 'Asia/Shanghai' or 'UTC'")
@@ -66,11 +79,18 @@ class Credentials(RootModel[dict[str, str]]):
         return values
 
 
+def closest(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """' (did you mean x?)' for the choice closest to a misspelt ``word``, or ''."""
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean {match[0]}?)" if match else ""
+
+
 class Connection(_Strict):
     source: str = Field(description="one of orderlayer.core.registry.SOURCES")
     shop_id: str = Field(min_length=1)
-    timezone: Zone = "Asia/Shanghai"
-    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    #: The shop's zone and currency; required unless the source states them (its source.toml `timezone`/`currency`).
+    timezone: Zone | None = None
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     #: Default: the source's production gateway.
     base_url: str | None = None
     start_date: datetime | None = None
@@ -79,6 +99,8 @@ class Connection(_Strict):
     options: dict[str, object] = Field(default_factory=dict)
 
     _zone = field_validator("timezone")(_check_zone)
+    #: The channel a stored build used (core/settings_store.py), so judging it needs no mapping file.
+    _channel: str | None = PrivateAttr(default=None)
 
     @field_validator("source")
     @classmethod
@@ -96,6 +118,43 @@ class Connection(_Strict):
                 f"credentials: {', '.join(unknown)} is not a secret of {self.source}; "
                 f"its secrets are: {', '.join(spec.secret_keys)}"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _stated(self) -> Connection:
+        spec = _SOURCE_REGISTRY[self.source]
+        for key, example in (("timezone", "Asia/Shanghai"), ("currency", "CNY")):
+            stated = getattr(spec, key)
+            if getattr(self, key) is not None or stated == STATED_BY_SOURCE:
+                continue
+            if stated is None:
+                raise ValueError(
+                    f"{key}: required for a {self.source} connection ({self.source} does not state it); "
+                    f"add e.g. `{key}: {example}`"
+                )
+            setattr(self, key, stated)  # the platform's only zone or currency (its source.toml)
+        return self
+
+    @model_validator(mode="after")
+    def _options(self) -> Connection:
+        spec = _SOURCE_REGISTRY[self.source]
+        allowed = spec.option_keys
+        for key in self.options:
+            if key in spec.secret_keys:
+                env = f"{self.source}_{key}".upper()
+                raise ValueError(
+                    f"options.{key}: a secret never goes in the file; export it in an environment variable and name "
+                    f"that variable under credentials instead, e.g. `credentials: {{{key}: {env}}}` with {env} exported"
+                )
+            if key in spec.connection_keys:
+                target = spec.connection_keys[key]
+                where = "the top-level `pii_salt_env`" if target == "pii_salt_env" else f"the connection's own `{target}` key"
+                raise ValueError(f"options.{key}: orderlayer sets it from {where}; move it there")
+            if key not in allowed:
+                raise ValueError(
+                    f"options.{key}: not a setting of the {self.source} tap{closest(key, allowed)}; "
+                    f"its options are: {', '.join(allowed) or '(none)'}"
+                )
         return self
 
     @model_validator(mode="after")
@@ -121,12 +180,24 @@ class Connection(_Strict):
     @property
     def channel(self) -> str:
         """The channel name this connection's orders carry: the source, or a file source's mapping name."""
+        if self._channel is not None:
+            return self._channel
         if _SOURCE_REGISTRY[self.source].kind != "file":
             return self.source
+        return self._mapping().name
+
+    @property
+    def local_timezone(self) -> str | None:
+        """The shop's zone: the connection's, else a file source's mapping's (None: an ERP's, which dates no shop)."""
+        if self.timezone is not None or self._channel is not None or _SOURCE_REGISTRY[self.source].kind != "file":
+            return self.timezone
+        return self._mapping().timezone
+
+    def _mapping(self):  # noqa: ANN202 - orderlayer.taps.files.mapping.Mapping
         from orderlayer.taps.files.mapping import MappingError, load_mapping
 
         try:
-            return load_mapping(self.mapping_path).name  # type: ignore[arg-type]
+            return load_mapping(self.mapping_path)  # type: ignore[arg-type]
         except MappingError as exc:
             raise ConfigError(f"options.mapping: {exc}") from None
 
@@ -250,6 +321,19 @@ class Settings(_Strict):
     amount_ceilings: dict[str, int] = Field(default_factory=dict)
 
     _zone = field_validator("reporting_timezone")(_check_zone)
+    #: Where these settings came from: the file read, or None when no file was (every value a default).
+    _file: Path | None = PrivateAttr(default=None)
+    _defaults_only: bool = PrivateAttr(default=False)
+
+    @property
+    def origin(self) -> str:
+        """What to call these settings in a message: the file they were read from."""
+        return str(self._file) if self._file else CONFIG_FILE
+
+    @property
+    def defaults_only(self) -> bool:
+        """No configuration file was found: nothing here was chosen by the user."""
+        return self._defaults_only
 
     @field_validator("amount_ceilings")
     @classmethod
@@ -292,15 +376,32 @@ class Settings(_Strict):
         return salt
 
 
+def _keys_at(loc: tuple) -> list[str]:
+    """The keys the model at ``loc`` (a path into Settings, through mappings of models) accepts."""
+    model: type[BaseModel] = Settings
+    for part in loc:
+        if part not in model.model_fields:  # a mapping's key (a connection or ERP name)
+            continue
+        annotation = model.model_fields[part].annotation
+        inner = getattr(annotation, "__args__", (annotation,))[-1]  # dict[str, X] -> X
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            return []
+        model = inner
+    return list(model.model_fields)
+
+
 def _format_error(exc: ValidationError, source: str) -> str:
     lines = [f"{source} is not valid:"]
     for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"]) or "(top level)"
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
-            msg = "unknown key; check its spelling against `orderlayer init`'s starter file"
+            allowed = _keys_at(err["loc"][:-1])
+            msg = f"unknown key{closest(str(err['loc'][-1]), allowed)}; the keys here are: {', '.join(allowed)}"
         elif err["type"] == "missing":
             msg = "required key is missing; add it"
+        elif err["type"] == "value_error":
+            msg = msg.removeprefix("Value error, ")
         lines.append(f"  {key}: {msg}")
     return "\n".join(lines)
 
@@ -325,6 +426,8 @@ def load_settings(path: Path | None = None, db: Path | None = None) -> Settings:
         raise ConfigError(_format_error(exc, source)) from exc
     if db is not None:
         settings = settings.model_copy(update={"database": db})
+    settings._file = candidate if candidate.exists() else None
+    settings._defaults_only = not candidate.exists()
     return settings
 
 

@@ -84,7 +84,7 @@ def dbt_vars(settings: Settings) -> dict[str, object]:
         # rule A5: per-currency ceilings of one order's paid amount (macros/amounts.sql merges them over its defaults)
         "orderlayer_amount_ceilings": settings.amount_ceilings,
         "orderlayer_shops": [
-            {"channel": c.channel, "shop_id": c.shop_id, "timezone": c.timezone, "currency": c.currency}
+            {"channel": c.channel, "shop_id": c.shop_id, "timezone": c.local_timezone, "currency": c.currency}
             for c in settings.connections.values()
         ],
         # gate Y1: the sources' freshness thresholds (dbt source freshness)

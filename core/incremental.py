@@ -25,6 +25,7 @@ from pathlib import Path
 
 from orderlayer.core.config import Settings
 from orderlayer.core.dbt import DbtResult, OnNode, dbt_vars, project_dir, run_dbt, user_project, without_vars_block
+from orderlayer.core.settings_store import snapshot
 from orderlayer.core.warehouse import PENDING_TABLES, connect, ensure_ops
 
 #: what each build recomputes (docs/incremental.md): always rebuilt, so none keeps an earlier build's changes
@@ -67,7 +68,8 @@ def fingerprint(settings: Settings, root: Path | None = None) -> dict:
             text = without_vars_block(p.read_text(encoding="utf-8")).encode() if p.name == "dbt_project.yml" else p.read_bytes()
             shared.update(str(p.relative_to(r)).encode() + b"\0" + text + b"\0")
     variables = {k: v for k, v in dbt_vars(settings).items() if k not in NOT_MODEL_VARS}
-    return {"seeds": seeds, "models": models, "shared": shared.hexdigest(), "vars": variables}
+    # the settings themselves, which check, publish, report and metrics use (core/settings_store.py)
+    return {"seeds": seeds, "models": models, "shared": shared.hexdigest(), "vars": variables, "settings": snapshot(settings)}
 
 
 @dataclass
@@ -194,9 +196,14 @@ def build(settings: Settings, db: Path, full_refresh: bool = False, on_node: OnN
     con = _connect(db)
     try:
         through = max_landed(con)
-        plan = decide(last_build(con), current, through, full_refresh)
+        previous = last_build(con)
+        plan = decide(previous, current, through, full_refresh)
         if plan.mode == "incremental":
             plan.sources = landed_sources(con, plan.landed_after, plan.landed_through)
+        # settings no model reads (gate thresholds) changed: nothing to rebuild, but the new ones are recorded
+        new_settings = previous is not None and previous["fingerprint"].get("settings") != current["settings"]
+        if plan.mode == "none" and new_settings:
+            plan.reason += "; recorded the changed settings check and publish use"
         # the window the models read (macros/incremental.sql); a full rebuild reads everything, and an empty
         # window keeps the change tables it rebuilds empty
         after = plan.landed_through if plan.mode == "full" else plan.landed_after
@@ -219,7 +226,7 @@ def build(settings: Settings, db: Path, full_refresh: bool = False, on_node: OnN
             con.execute("drop table if exists ops.build_window")
         finally:
             con.close()
-    if plan.mode != "none":
+    if plan.mode != "none" or new_settings:
         con = _connect(db)
         try:
             con.execute("begin transaction")
@@ -227,7 +234,8 @@ def build(settings: Settings, db: Path, full_refresh: bool = False, on_node: OnN
                 "insert into ops.build_state values (?, ?, ?, ?, ?, ?)",
                 [datetime.now(UTC), plan.mode, plan.reason, plan.landed_after, plan.landed_through, json.dumps(current)],
             )
-            record_build(con, plan.mode, datetime.now(UTC))
+            if plan.mode != "none":
+                record_build(con, plan.mode, datetime.now(UTC))
             con.execute("commit")
         finally:
             con.close()

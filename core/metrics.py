@@ -26,6 +26,7 @@ from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifest
 from metricflow_semantics.sql.sql_bind_parameters import SqlBindParameterSet
 from metricflow_semantic_interfaces.protocols.semantic_manifest import SemanticManifest
 
+from orderlayer.core.config import closest
 from orderlayer.core.warehouse import PUBLISHED, connect
 
 GRAINS = ("day", "week", "month", "quarter", "year")
@@ -110,6 +111,18 @@ class MetricResult:
         return [dict(zip(self.columns, row)) for row in self.rows]
 
 
+def metric_catalogue(semantic_dir: Path) -> list[tuple[str, str]]:
+    """(name, description) of every metric the project's semantic YAML defines, by name; read without dbt, for
+    `orderlayer metrics --help` (answering a query uses the manifest dbt wrote)."""
+    import yaml
+
+    found: dict[str, str] = {}
+    for path in sorted(semantic_dir.glob("*.yml")):
+        for metric in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("metrics") or []:
+            found[metric["name"]] = " ".join(str(metric.get("description") or metric.get("label") or "").split())
+    return sorted(found.items())
+
+
 def _group_by_name(dimension: str) -> str:
     return dimension if "__" in dimension else f"{ENTITY}__{dimension}"
 
@@ -152,10 +165,11 @@ def query_metrics(
         catalog = con.execute("select current_database()").fetchone()[0]
         manifest = parse_manifest_from_dbt_generated_manifest(published_manifest(manifest_path, catalog))
         engine = MetricFlowEngine(SemanticManifestLookup(manifest), DuckDBSqlClient(con))
-        known = {m.name for m in manifest.metrics}
+        known = sorted(m.name for m in manifest.metrics)
         unknown = [m for m in metrics if m not in known]
         if unknown:
-            raise MetricsError(f"unknown metric(s) {', '.join(unknown)}; available: {', '.join(sorted(known))}")
+            named = ", ".join(f"{m}{closest(m, known)}" for m in unknown)
+            raise MetricsError(f"unknown metric {named}; available: {', '.join(known)}")
         group_by = ([f"metric_time__{grain}"] if grain else []) + [_group_by_name(d) for d in by]
         # Amounts are never summed across currencies (D-020): a money metric is always split by currency.
         if amount_metrics(manifest, metrics) and CURRENCY not in group_by:

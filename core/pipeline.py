@@ -15,6 +15,7 @@ from orderlayer.core.alerts.dispatch import notify
 from orderlayer.core.check_reuse import reusable_check
 from orderlayer.core.config import ConfigError, Settings
 from orderlayer.core.dbt import DbtNode, run_dbt
+from orderlayer.core.settings_store import settings_for
 from orderlayer.core.sync import SyncProgress, SyncResult, sync_all
 
 if TYPE_CHECKING:  # Great Expectations is imported only when gates run (it takes seconds to import)
@@ -98,6 +99,8 @@ def check(
 ) -> CheckResult:
     """Judge audit as it stands: dbt's data tests (error = red, warn = yellow), dbt source freshness (Y1)
     and the GX gates; one verdict, recorded in ops.check_runs."""
+    # with the settings the build used; a disagreeing config is refused (core/settings_store.py)
+    settings = settings_for(settings, db)
     from orderlayer.core.check_reuse import check_basis
 
     basis = check_basis(settings, db)

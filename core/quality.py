@@ -20,7 +20,8 @@ class FreshnessError(RuntimeError):
 
 def gate_context(settings: Settings) -> GateContext:
     return GateContext(
-        shop_zones={(c.channel, c.shop_id): c.timezone for c in settings.connections.values()},
+        # an ERP connection dates no shop: no zone of its own
+        shop_zones={(c.channel, c.shop_id): c.local_timezone for c in settings.connections.values() if c.local_timezone},
         default_zone=settings.reporting_timezone,
         # Y5 compares channel orders with the ERPs: "not applicable" until an ERP connection exists.
         erp_configured=any(c.source in ERPS for c in settings.connections.values()),

@@ -13,6 +13,7 @@ environment variables. `setup.py` reads the same files for the `tap-<name>` cons
 from __future__ import annotations
 
 import importlib
+import re
 import tomllib
 from dataclasses import dataclass, fields
 from functools import cached_property
@@ -26,6 +27,8 @@ DECLARATION = "source.toml"
 KINDS = ("channel", "erp", "file")
 #: Secrets orderlayer gives every tap itself (the salt comes from `pii_salt_env`), never a connection's credentials.
 RUN_SECRETS = frozenset({"pii_salt"})
+#: The `currency`/`timezone` declaration of a source that states them itself (per record or in a mapping).
+STATED_BY_SOURCE = "source"
 
 
 class DeclarationError(ValueError):
@@ -54,6 +57,26 @@ class Source:
     shop_key: str | None = "shop_id"
     #: The tap's streams, each landing in `<prefix>__<stream>` (None: the kind's default streams).
     streams: tuple[str, ...] | None = None
+    #: What the source itself states, so a connection need not: `currency` is the one ISO code the platform
+    #: trades in, or "source" (each record carries its own, or a file source's mapping states it); `timezone`
+    #: the one IANA zone all its shops keep, or "source" (the mapping states it, or an ERP whose documents give
+    #: no shop a local date). None: every connection must set it.
+    currency: str | None = None
+    timezone: str | None = None
+
+    @property
+    def connection_keys(self) -> dict[str, str]:
+        """Tap settings orderlayer sets from a connection's own keys (or the run's salt): tap key -> where it goes."""
+        keys = {URL_KEY: "base_url", "start_date": "start_date", **{key: "pii_salt_env" for key in RUN_SECRETS}}
+        return {**keys, self.shop_key: "shop_id"} if self.shop_key else keys
+
+    @property
+    def option_keys(self) -> tuple[str, ...]:
+        """Tap settings a connection may put under `options`: the schema's settings but the secrets and identity
+        keys (they come from `credentials`) and those orderlayer sets from the connection's own keys."""
+        properties = self.config_schema.get("properties", {})
+        taken = {*self.connection_keys, *self.secret_keys}
+        return tuple(sorted(key for key in properties if key not in taken))
 
     @property
     def package(self) -> str:
@@ -142,6 +165,12 @@ def read_declaration(path: Path) -> dict[str, Any]:
     for key in ("streams", "identity_keys"):
         if key in data:
             data[key] = tuple(data[key])
+    currency = data.get("currency")
+    if currency is not None and currency != STATED_BY_SOURCE and not re.fullmatch(r"[A-Z]{3}", str(currency)):
+        raise DeclarationError(f"{path}: currency {currency!r}; use an ISO code such as 'CNY' or '{STATED_BY_SOURCE}'")
+    zone = data.get("timezone")
+    if zone is not None and zone != STATED_BY_SOURCE and "/" not in str(zone) and zone != "UTC":
+        raise DeclarationError(f"{path}: timezone {zone!r}; use an IANA zone such as 'Asia/Shanghai' or '{STATED_BY_SOURCE}'")
     return data
 
 

@@ -1,5 +1,5 @@
 {#- Per-shop settings from orderlayer.yml (passed by the CLI as the var `orderlayer_shops`)
-    as a relation: channel, shop_id, timezone, currency. -#}
+    as a relation: channel, shop_id, timezone, currency (null where the source states it itself). -#}
 {% macro shop_settings() -%}
     {%- set shops = var('orderlayer_shops', []) -%}
     {%- if shops | length == 0 -%}
@@ -9,10 +9,14 @@
     {%- else -%}
     select * from (values
         {%- for s in shops %}
-        ('{{ s.channel }}', '{{ s.shop_id }}', '{{ s.timezone }}', '{{ s.currency }}'){{ "," if not loop.last }}
+        ('{{ s.channel }}', '{{ s.shop_id }}', {{ shop_setting_literal(s.timezone) }}, {{ shop_setting_literal(s.currency) }}){{ "," if not loop.last }}
         {%- endfor %}
     ) as shops (channel, shop_id, timezone, currency)
     {%- endif -%}
+{%- endmacro %}
+
+{% macro shop_setting_literal(value) -%}
+    {%- if value is none -%}cast(null as varchar){%- else -%}'{{ value }}'{%- endif -%}
 {%- endmacro %}
 
 {% macro reporting_timezone() -%}'{{ var("orderlayer_reporting_timezone", "Asia/Shanghai") }}'{%- endmacro %}

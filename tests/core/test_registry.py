@@ -113,7 +113,7 @@ def test_a_connection_validates_against_its_sources_schema() -> None:
         Connection(source="douyin", shop_id="1", credentials={"shop_id": "X"})
     with pytest.raises(ValueError, match="base_url: sap has no shared gateway"):
         Connection(source="sap", shop_id="1710")
-    assert Connection(source="shopify", shop_id="acme").gateway is None
+    assert Connection(source="shopify", shop_id="acme", timezone="America/New_York").gateway is None
     with pytest.raises(ValueError, match="unknown source 'acme'; use one of: douyin"):
         Connection(source="acme", shop_id="1")
 

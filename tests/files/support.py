@@ -32,13 +32,20 @@ def query(db: Path, sql: str) -> list[tuple]:
         con.close()
 
 
+def dbt_project_copy(work: Path) -> Path:
+    """A copy of the dbt project at ``work / "project"``, for builds that generate file-source models into it."""
+    project = work / "project"
+    project.mkdir()
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(ROOT / name, project / name)
+    for folder in ("models", "macros", "seeds", "semantic", "docs"):
+        shutil.copytree(ROOT / folder, project / folder)
+    return project
+
+
 def synced_and_built(work: Path) -> Path:
     """The marketplace example synced and built in ``work`` (with its own copy of the dbt project); the database."""
-    (work / "project").mkdir()
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(ROOT / name, work / "project" / name)
-    for folder in ("models", "macros", "seeds", "semantic", "docs"):
-        shutil.copytree(ROOT / folder, work / "project" / folder)
+    dbt_project_copy(work)
     shutil.copy(EXAMPLES / "marketplace.yml", work / "marketplace.yml")
     shutil.copytree(EXAMPLES / "marketplace", work / "marketplace")
     (work / "orderlayer.yml").write_text(
