@@ -92,7 +92,7 @@ def _settings(config: Path | None, db: Path | None) -> Settings:
     try:
         settings = load_settings(config, db)
     except ConfigError as exc:
-        err.print(f"[bold red]configuration error[/]: {escape(exc)}")
+        err.print(f"[bold red]configuration error[/]: {escape(exc)}", soft_wrap=True)  # never broken mid-path
         raise typer.Exit(2) from exc
     if settings.warehouse.private_files:
         use_private_umask()

@@ -93,8 +93,17 @@ class Source:
 
     @cached_property
     def config_schema(self) -> dict[str, Any]:
-        """The tap's config JSON schema (imports the tap on first use)."""
-        return self.tap_class().config_jsonschema
+        """The tap's own config JSON schema (imports the tap on first use), without singer-sdk's built-in settings:
+        the SDK adds those (stream maps, flattening, batch) to the class's schema in place once a tap object exists,
+        so reading them would depend on what ran before; and orderlayer lands records as the platform sent them, so
+        they are not connection options."""
+        from singer_sdk.helpers.capabilities import BATCH_CONFIG, FLATTENING_CONFIG, STREAM_MAPS_CONFIG
+
+        schema = dict(self.tap_class().config_jsonschema)
+        builtin = {key for config in (BATCH_CONFIG, FLATTENING_CONFIG, STREAM_MAPS_CONFIG) for key in config["properties"]}
+        schema["properties"] = {k: v for k, v in schema.get("properties", {}).items() if k not in builtin}
+        schema["required"] = [k for k in schema.get("required", ()) if k not in builtin]
+        return schema
 
     @property
     def secret_keys(self) -> tuple[str, ...]:

@@ -19,10 +19,15 @@ quiet_native_teardown()
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Groups for pytest-xdist's `--dist loadgroup` (`make test`): a test file stays on one worker, so its
     module-scoped warehouse is built once, and every file that reads the shared demo joins one group, so the
-    demo runs once. Without xdist the markers do nothing."""
+    demo runs once; the packaging tests form one group, so the wheels are built once. Without xdist the markers do
+    nothing."""
     demo_files = {item.path for item in items if "shared_demo" in getattr(item, "fixturenames", ())}
     for item in items:
-        group = "shared_demo" if item.path in demo_files else str(item.path)
+        group = (
+            "shared_demo" if item.path in demo_files
+            else "packaging" if item.path.parent.name == "packaging"
+            else str(item.path)
+        )
         item.add_marker(pytest.mark.xdist_group(group))
 
 

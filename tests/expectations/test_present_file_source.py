@@ -64,12 +64,16 @@ def test_a_corrected_re_export_clears_r6_and_y8(tmp_path: Path) -> None:
     after = sync_build_check(tmp_path)
     r6, y6, y8 = after["R6", "wechat_shop"], after["Y6", "wechat_shop"], after["Y8", "wechat_shop"]
     assert (r6["colour"], y6["colour"], y8["colour"]) == ("green", "green", "green")
-    assert r6["note"] == "0 of 4 orders have a quarantined version (0.00%); 1 corrected by a later valid version"
+    # 3 corrected: the bad row, and the two rows whose paid_at the re-export fills in under the same update time —
+    # conflicting versions (D-051): the later landing wins, the earlier one is quarantined as history
+    assert r6["note"] == "0 of 4 orders have a quarantined version (0.00%); 3 corrected by a later valid version"
     assert y8["note"] == "every status has its time"
     # history: the quarantined version is still there
     con = duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True)
     try:
-        kept = con.execute("SELECT channel_order_id, has_valid_version FROM quarantine.quarantine_orders").fetchall()
+        kept = con.execute(
+            "SELECT channel_order_id, has_valid_version FROM quarantine.quarantine_orders ORDER BY 1"
+        ).fetchall()
     finally:
         con.close()
-    assert kept == [("WX101", True)]
+    assert kept == [("WX101", True), ("WX102", True), ("WX103", True)]  # the bad row and the two displaced versions
