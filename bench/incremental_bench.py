@@ -37,6 +37,11 @@ APP_KEY, APP_SECRET = "7301234567890123456", "bench-app-secret"
 TABLE = "raw.douyin__orders"
 
 
+def raw_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """Orders and versions in the raw table."""
+    return con.execute(f"select count(distinct _primary_key), count(*) from {TABLE}").fetchone()
+
+
 def amplify(db: Path, orders: int) -> tuple[int, int]:
     """Copy the synced orders until raw holds `orders` distinct orders; returns (orders, raw rows)."""
     con = duckdb.connect(str(db))
@@ -60,10 +65,7 @@ def amplify(db: Path, orders: int) -> tuple[int, int]:
                 )"""
             )
         con.execute("checkpoint")
-        return (
-            con.execute(f"select count(distinct _primary_key) from {TABLE}").fetchone()[0],
-            con.execute(f"select count(*) from {TABLE}").fetchone()[0],
-        )
+        return raw_counts(con)
     finally:
         con.close()
 
@@ -80,10 +82,7 @@ def reset_to_raw(db: Path) -> tuple[int, int]:
         ).fetchall():
             con.execute(f"drop table ops.{table[0]}")
         con.execute("checkpoint")
-        return (
-            con.execute(f"select count(distinct _primary_key) from {TABLE}").fetchone()[0],
-            con.execute(f"select count(*) from {TABLE}").fetchone()[0],
-        )
+        return raw_counts(con)
     finally:
         con.close()
 

@@ -104,7 +104,7 @@ def _convert(alias: str, kind: str, m: FileMapping) -> str:
     if kind == "amount":
         return _amount(alias, m)
     if kind == "integer":
-        return f"try_cast(trim({alias}) as integer)"
+        return f"{{{{ text_as_integer('{alias}') }}}}"
     return alias
 
 
@@ -282,7 +282,7 @@ cells as (
         _record ->> 'modified_at' as file_modified_at,
         coalesce(try_cast(_record ->> 'extra_cells' as integer), 0) as extra_cells,
         coalesce(cast(_record -> 'numeric_cells' as varchar[]), []::varchar[]) as numeric_cells,
-        coalesce(cast(_record -> 'read_problems' as varchar[]), []::varchar[]) as read_problems,
+        {{ json_text_list('_record', 'read_problems') }} as read_problems,
 [% if m.shop_id is not none and 'shop_id' not in m.columns %]
         [[ lit(m.shop_id) ]] as shop_id,  -- mapping: shop_id
 [% endif %]

@@ -21,3 +21,21 @@
     where false
     {%- endif -%}
 {%- endmacro %}
+
+{#- A text cell read as a whole number, NULL when it is not one (a file source's quantity). -#}
+{% macro text_as_integer(expr) -%}
+    {{ return(adapter.dispatch('text_as_integer', 'orderlayer')(expr)) }}
+{%- endmacro %}
+
+{% macro default__text_as_integer(expr) -%}
+    try_cast(trim({{ expr }}) as integer)
+{%- endmacro %}
+
+{#- A list of texts under `key` in a landed JSON record, empty when absent (a file row's read problems). -#}
+{% macro json_text_list(record, key) -%}
+    {{ return(adapter.dispatch('json_text_list', 'orderlayer')(record, key)) }}
+{%- endmacro %}
+
+{% macro default__json_text_list(record, key) -%}
+    coalesce(cast({{ record }} -> '{{ key }}' as varchar[]), []::varchar[])
+{%- endmacro %}

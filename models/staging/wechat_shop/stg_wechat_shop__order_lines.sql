@@ -41,7 +41,7 @@ select
     (l.source_file || ':' || l.source_line) as channel_line_id,  -- file:line when the export has no line id
     l.sku_id as sku_id,
     l.product_name as sku_name,
-    try_cast(trim(l.quantity) as integer) as quantity,
+    {{ text_as_integer('l.quantity') }} as quantity,
     {{ major_units_to_amount('l.unit_price') }} as unit_price,
     {{ major_units_to_amount('l.line_goods_amount') }} as line_goods_amount,
     0.00::{{ money_type() }} as refund_amount

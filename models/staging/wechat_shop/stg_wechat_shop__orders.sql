@@ -18,7 +18,7 @@ cells as (
         _record ->> 'modified_at' as file_modified_at,
         coalesce(try_cast(_record ->> 'extra_cells' as integer), 0) as extra_cells,
         coalesce(cast(_record -> 'numeric_cells' as varchar[]), []::varchar[]) as numeric_cells,
-        coalesce(cast(_record -> 'read_problems' as varchar[]), []::varchar[]) as read_problems,
+        {{ json_text_list('_record', 'read_problems') }} as read_problems,
         'wx-shop-01' as shop_id,  -- mapping: shop_id
         'CNY' as currency,  -- mapping: currency
         nullif(trim(replace(_record -> 'row' ->> '订单号', chr(65279), '')), '') as channel_order_id,  -- 订单号
