@@ -18,13 +18,13 @@ $(STAMP): pyproject.toml packaging/taps/pyproject.toml
 demo: $(STAMP)
 	$(BIN)/orderlayer demo
 
-# The whole suite, then the time rules again under a non-UTC machine zone (rule T5). Two pytest-xdist workers:
-# a test file stays on one worker and the files that read the shared demo form one group (tests/conftest.py).
+# The whole suite in one pass; the rule tests run in a non-UTC machine zone (rule T5, tests/dbt_rules/conftest.py).
+# Two pytest-xdist workers: a test file stays on one worker and the files that read the shared demo form one group
+# (tests/conftest.py).
 PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 test: $(STAMP)
 	$(PYTEST)
-	TZ=America/New_York $(PYTEST) tests/dbt_rules
 
 bench: $(STAMP)
 	$(BIN)/python bench/pipeline_bench.py --orders $(or $(ORDERS),1000000)

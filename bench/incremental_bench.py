@@ -185,8 +185,11 @@ def main() -> int:
     rows: list[tuple[str, float, int, int]] = []
 
     def stage(label: str, *command: str) -> bool:
-        print(f"[{time.strftime('%H:%M:%S')}] {label} (load {load_average()})", flush=True)
-        seconds, peak, rc = run_stage(label, [cli, *command, "--config", str(config)], work, env)
+        # what the CLI printed (its own per-step lines) is kept beside the warehouse, one file per stage
+        out = work / f"stage-{len(rows) + 1}-{command[0]}.out"
+        print(f"[{time.strftime('%H:%M:%S')}] {label} (load {load_average()}) → {out.name}", flush=True)
+        with out.open("wb") as sink:
+            seconds, peak, rc = run_stage(label, [cli, *command, "--config", str(config)], work, env, stdout=sink)
         rows.append((label, seconds, peak, rc))
         return rc == 0
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Optional
@@ -104,8 +105,17 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+@dataclass
+class _Written:
+    """What a writing command tells `_writing` when it is done."""
+
+    #: nothing readers read changed (a run with nothing new that re-used its verdict and published nothing): the
+    #: snapshot stays as it is, so such a run costs no copy of what readers read (docs/operations.md)
+    readers_unchanged: bool = False
+
+
 @contextmanager
-def _writing(settings: Settings, command: str) -> Iterator[None]:
+def _writing(settings: Settings, command: str) -> Iterator[_Written]:
     """Run a writing command under the warehouse's writer lock (core/lock.py), then leave the read snapshot
     behind for readers (core/snapshot.py), whatever the outcome. A busy warehouse is one line and exit 1."""
     db = settings.database
@@ -117,10 +127,12 @@ def _writing(settings: Settings, command: str) -> Iterator[None]:
                 err.print(f"closed as abandoned (their command died): {escape(', '.join(held.abandoned))}")
             if not snapshot_path(db).exists():  # readers never have to read the warehouse itself while this runs
                 refresh_snapshot(db)
+            written = _Written()
             try:
-                yield
+                yield written
             finally:
-                refresh_snapshot(db)
+                if not written.readers_unchanged:
+                    refresh_snapshot(db)
     except WarehouseBusy as exc:
         raise _fail(str(exc)) from exc
 
@@ -273,8 +285,9 @@ def run_cmd(
     settings = _settings(config, db)
     if not settings.connections:
         raise _fail(f"no connections in {config or CONFIG_FILE}; run `orderlayer init` and add one", 2)
-    with _writing(settings, "run"):
+    with _writing(settings, "run") as written:
         outcome = _run(settings, fmt=fmt)
+        written.readers_unchanged = outcome.changed_nothing
     _verdict_exit(outcome.verdict, fail_on)
 
 

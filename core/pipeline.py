@@ -194,6 +194,12 @@ class RunResult:
     def published_version(self) -> int | None:
         return None if self.published is None else self.published.version
 
+    @property
+    def changed_nothing(self) -> bool:
+        """Nothing built (the verdict of the build's last check was re-used) and no new version published: what
+        readers read is as it was (the run's own records are in ops)."""
+        return self.check.reused_from is not None and self.published is not None and not self.published.new
+
 
 def run(
     settings: Settings, progress: RunProgress, end_date: datetime | None = None, now: datetime | None = None

@@ -8,8 +8,11 @@
       - placeholder ids, negative or absurd paid amounts (suspicious_order_reason);
       - conflicting versions (D-051): same order and source_updated_at, different content — the later landing
         wins, every earlier one is quarantined naming the winner. Never a hash.
-    Read by int_orders__versions (the clean versions) and quarantine_orders (the rest). -#}
-{% macro order_versions() -%}
+    Read by int_orders__versions (the clean versions) and quarantine_orders (the rest).
+    `changed` (an incremental build: int_orders__changed) limits the work to the versions landed in this build and
+    every version of the orders it recomputes, before the content hash and the window: both rules judge one order's
+    versions together, so the result for those orders is the full build's, at the cost of what changed. -#}
+{% macro order_versions(changed=none) -%}
     select * from (
         with staged as (
             select v.*, s._landed_seq as landed_seq,
@@ -18,6 +21,13 @@
                             coalesce('"' || v.channel_order_id || '"', 'NULL'), v.raw_record_id)) as record_locator
             from ({{ union_channels('orders') }}) as v
             left join ({{ landed_order_seqs() }}) as s on s._record_hash = v.raw_record_id
+            {%- if changed is not none %}
+            where v.raw_record_id in (select _record_hash from ({{ landed_record_ids() }}) as landed)
+               or exists (
+                   select 1 from {{ changed }} as c
+                   where c.channel = v.channel and c.shop_id = v.shop_id and c.channel_order_id = v.channel_order_id
+               )
+            {%- endif %}
         ),
 
         judged as (

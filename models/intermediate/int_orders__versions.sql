@@ -12,14 +12,9 @@ with versions as (
     select
         {{ order_key('channel', 'shop_id', 'channel_order_id') }} as order_key,
         *
-    from ({{ order_versions() }}) as v
+    -- incremental: the versions of the orders this build recomputes (a clean landed version's order is one of them)
+    from ({{ order_versions(ref('int_orders__changed') if is_incremental() else none) }}) as v
     where quarantine_reason is null
-    {%- if is_incremental() %}
-      and exists (
-        select 1 from {{ ref('int_orders__changed') }} as c
-        where c.channel = v.channel and c.shop_id = v.shop_id and c.channel_order_id = v.channel_order_id
-      )
-    {%- endif %}
 ),
 
 statuses as (

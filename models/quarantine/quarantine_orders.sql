@@ -7,7 +7,8 @@
           on_schema_change='fail', pre_hook="{{ delete_orders_in_scope('int_orders__changed') }}") }}
 -- depends_on: {{ ref('int_orders__changed') }}
 with versions as (
-    select * from ({{ order_versions() }}) as v
+    -- incremental: the versions landed in this build and every version of the orders it recomputes
+    select * from ({{ order_versions(ref('int_orders__changed') if is_incremental() else none) }}) as v
 )
 
 select
@@ -26,12 +27,3 @@ select
     ) as has_valid_version
 from versions as bad
 where bad.quarantine_reason is not null
-{%- if is_incremental() %}
-  and (
-    bad.raw_record_id in (select _record_hash from ({{ landed_record_ids() }}) as landed)
-    or exists (
-        select 1 from {{ ref('int_orders__changed') }} as c
-        where c.channel = bad.channel and c.shop_id = bad.shop_id and c.channel_order_id = bad.channel_order_id
-    )
-  )
-{%- endif %}

@@ -7,8 +7,8 @@ a seed edit, one shop's timezone changed. After every cycle the warehouse file i
 ``--full-refresh``; every staging, audit and quarantine table must hold the same rows, values included, the gates
 must give the same verdict and counts, and the published tables must be equal after publishing both.
 
-The dbt project is a copy (ORDERLAYER_PROJECT_DIR), so the seed edit does not touch the checkout. The Makefile
-runs tests/dbt_rules a second time under TZ=America/New_York, so this test runs there too.
+The dbt project is a copy (ORDERLAYER_PROJECT_DIR), so the seed edit does not touch the checkout. The test runs
+twice: with the machine in UTC and in America/New_York (rule T5; tests/dbt_rules/conftest.py).
 """
 
 from __future__ import annotations
@@ -174,7 +174,11 @@ def land_douyin(db: Path, records: list[dict], sync_id: str) -> int:
         con.close()
 
 
-def test_incremental_builds_equal_full_rebuilds(tmp_path: Path, project_copy: Path) -> None:
+@pytest.mark.parametrize("machine_zone", ["UTC", "America/New_York"])
+def test_incremental_builds_equal_full_rebuilds(
+    machine_zone: str, tmp_path: Path, project_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", machine_zone)
     work = tmp_path / "work"
     work.mkdir()
     db = work / "inc.duckdb"

@@ -1,8 +1,10 @@
 """`orderlayer run` twice against a Douyin sandbox: the second run finds nothing new, builds nothing, re-uses the
-first run's verdict (core/check_reuse.py) and publishes no new version."""
+first run's verdict (core/check_reuse.py), publishes no new version and leaves the readers' snapshot untouched
+(no copy of what readers read: docs/operations.md)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -49,6 +51,8 @@ def test_a_run_with_nothing_new_reuses_the_verdict_and_publishes_nothing(tmp_pat
 
         first = orderlayer("run")
         assert "published" in first.stdout and "nothing built since" not in first.stdout
+        snapshot = tmp_path / "w.snapshot.duckdb"
+        written = snapshot.stat()
         second = orderlayer("run")
         out = " ".join(second.stdout.split())  # rich wraps long lines
         assert "nothing new" in out
@@ -57,11 +61,17 @@ def test_a_run_with_nothing_new_reuses_the_verdict_and_publishes_nothing(tmp_pat
             (first_run,) = con.execute("select run_id from ops.check_runs").fetchone()
             runs = con.execute("select status from ops.runs order by started_at").fetchall()
             versions = con.execute("select count(*) from ops.publish_log").fetchone()[0]
+            published_orders = con.execute("select count(*) from published.fct_orders").fetchone()[0]
         finally:
             con.close()
         assert f"nothing built since run {first_run}: its verdict still holds" in out
         assert runs == [("published",), ("unchanged",)]
         assert versions == 1  # the second run published no new version
+        # the second run changed nothing readers read: the snapshot file is the first run's, not a new copy
+        assert (snapshot.stat().st_ino, snapshot.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+        # readers still read it, and see the first run's published orders
+        shown = orderlayer("sql", "select count(*) as n from published.fct_orders", "--format", "json", "--db", str(db))
+        assert json.loads(shown.stdout) == [{"n": published_orders}] and published_orders > 0
 
     finally:
         sandbox.stop()
