@@ -8,7 +8,7 @@
       - placeholder ids, negative or absurd paid amounts (suspicious_order_reason);
       - conflicting versions (D-051): same order and source_updated_at, different content — the later landing
         wins, every earlier one is quarantined naming the winner. Never a hash.
-    Read by int_orders__versions (the clean versions) and quarantine_orders (the rest).
+    Materialised once as int_orders__judged; int_orders__versions reads the clean versions, quarantine_orders the rest.
     `changed` (an incremental build: int_orders__changed) limits the work to the versions landed in this build and
     every version of the orders it recomputes, before the content hash and the window: both rules judge one order's
     versions together, so the result for those orders is the full build's, at the cost of what changed. -#}
@@ -22,11 +22,7 @@
             from ({{ union_channels('orders') }}) as v
             left join ({{ landed_order_seqs() }}) as s on s._record_hash = v.raw_record_id
             {%- if changed is not none %}
-            where v.raw_record_id in (select _record_hash from ({{ landed_record_ids() }}) as landed)
-               or exists (
-                   select 1 from {{ changed }} as c
-                   where c.channel = v.channel and c.shop_id = v.shop_id and c.channel_order_id = v.channel_order_id
-               )
+            where {{ landed_or_changed_version('v', changed) }}
             {%- endif %}
         ),
 
@@ -66,6 +62,16 @@
         union all by name
         select * exclude (content_hash, record_locator) from fingerprinted where quarantine_reason is not null
     ) as order_versions
+{%- endmacro %}
+
+{#- A staged order version (relation alias `v`) an incremental build judges again: landed in this build, or a version
+    of an order it recomputes (`changed`: int_orders__changed). -#}
+{% macro landed_or_changed_version(v, changed) -%}
+    ({{ v }}.raw_record_id in (select _record_hash from ({{ landed_record_ids() }}) as landed)
+     or exists (
+         select 1 from {{ changed }} as c
+         where c.channel = {{ v }}.channel and c.shop_id = {{ v }}.shop_id and c.channel_order_id = {{ v }}.channel_order_id
+     ))
 {%- endmacro %}
 
 {#- Why a typed order version is suspicious, or NULL (on a relation with the staging contract's columns).

@@ -1,5 +1,5 @@
 -- Every typed version of every order across channels (quarantined versions excluded: typing rules in staging,
--- suspicion and conflicting-version rules in macros/quarantine.sql), with `landed_seq` and the
+-- suspicion and conflicting-version rules in macros/quarantine.sql, judged in int_orders__judged), with `landed_seq` and the
 -- canonical status and flags that version shows (rules S1–S3, P1). fct_orders takes the latest version;
 -- fct_order_events compares consecutive ones.
 -- Incremental: every version of the orders this build recomputes (int_orders__changed) is replaced; their rows are
@@ -12,9 +12,12 @@ with versions as (
     select
         {{ order_key('channel', 'shop_id', 'channel_order_id') }} as order_key,
         *
-    -- incremental: the versions of the orders this build recomputes (a clean landed version's order is one of them)
-    from ({{ order_versions(ref('int_orders__changed') if is_incremental() else none) }}) as v
+    from {{ ref('int_orders__judged') }} as v
     where quarantine_reason is null
+    {%- if is_incremental() %}
+      -- the versions of the orders this build recomputes (a clean landed version's order is one of them)
+      and {{ landed_or_changed_version('v', ref('int_orders__changed')) }}
+    {%- endif %}
 ),
 
 statuses as (

@@ -1,4 +1,4 @@
--- Rule D3: every raw version that cannot be made canonical or is suspicious (macros/quarantine.sql), with the
+-- Rule D3: every raw version that cannot be made canonical or is suspicious (int_orders__judged), with the
 -- reason and its raw pointer.
 -- `has_valid_version` tells whether the order still reached fct_orders through another version.
 -- Incremental: the versions landed in this build and every version of the orders it recomputes are replaced; the
@@ -7,8 +7,11 @@
           on_schema_change='fail', pre_hook="{{ delete_orders_in_scope('int_orders__changed') }}") }}
 -- depends_on: {{ ref('int_orders__changed') }}
 with versions as (
-    -- incremental: the versions landed in this build and every version of the orders it recomputes
-    select * from ({{ order_versions(ref('int_orders__changed') if is_incremental() else none) }}) as v
+    select * from {{ ref('int_orders__judged') }} as v
+    {%- if is_incremental() %}
+    -- the versions landed in this build and every version of the orders it recomputes
+    where {{ landed_or_changed_version('v', ref('int_orders__changed')) }}
+    {%- endif %}
 )
 
 select
