@@ -84,6 +84,10 @@ CANCEL_REQUEST_PER_10000 = 1_000
 AFTER_SALE_PER_10000 = 1_200
 #: After-sale refund status at a clock: the sandbox's own in-progress codes, then JD's 13 (refunded) / 14.
 AFTER_SALE_PENDING, AFTER_SALE_APPROVED, AFTER_SALE_REFUNDED, AFTER_SALE_CLOSED = "0", "1", "13", "14"
+#: Services (per 10) where the buyer sends the goods back (customerExpect 10, 退货); the others are refunds only
+#: and carry no customerExpect (docs/channels/jd.md "After-sale records as refunds").
+RETURN_PER_10 = 6
+RETURN_EXPECT = "10"
 #: Application statuses that mean the money is (being) refunded; the rest are pending (0) or refused.
 REFUNDED_STATUSES = frozenset({"1", "3", "5", "6", "7", "9"})
 REFUND_REASONS = ("不想要了", "商品降价", "地址填写错误", "质量问题", "少件/漏发", "与描述不符")
@@ -516,11 +520,16 @@ class JdOrderGenerator(OrderWorld):
                 "approveName": "售后专员王芳" if reviewed else None,
                 "approveNotes": ("同意退款" if a.approved else "不符合退货条件") if reviewed else None,
                 "applyReason": a.reason,
+                **({"customerExpect": RETURN_EXPECT} if self.is_return(a) else {}),
                 "questionDesc": f"{a.reason}，请联系我 1{(buyer * 7919) % 10**10:010d}",
                 "customerPin": "jd_" + hashlib.sha256(b"pin:%d:%d" % (self.seed, buyer)).hexdigest()[:12],
                 "openIdBuyer": base64.urlsafe_b64encode(hashlib.sha256(b"open:%d:%d" % (self.seed, buyer)).digest()[:18]).decode(),
             },
         }
+
+    def is_return(self, a: AfterSale) -> bool:
+        """Whether service ``a`` sends goods back (its own draw stream: the order and its refunds are unchanged)."""
+        return Draws(self.seed, a.order_index, b"jd-after-sale-expect").take(10) < RETURN_PER_10
 
     def buyer_of(self, i: int) -> int:
         """The buyer of order ``i`` (repeat buyers share identity): the first draw :meth:`order` makes."""

@@ -488,6 +488,10 @@ def test_after_sales_cover_the_cases_and_change_with_the_clock() -> None:
     record = gen.after_sale_record(rejected, now)
     assert record["status"] == "14" and record["refoundAmount"] is None
     assert len({a.service_id for a in services}) == len(services)
+    # returns (customerExpect 10) and refunds only (no customerExpect), the same at every clock
+    expects = [gen.after_sale_record(a, now)["sameOrderServiceBill"].get("customerExpect") for a in services]
+    assert set(expects) == {"10", None} and 0.45 < expects.count("10") / len(expects) < 0.75
+    assert expects == [gen.after_sale_record(a, a.apply_time)["sameOrderServiceBill"].get("customerExpect") for a in services]
 
 
 def test_refund_applications_cover_the_cases_and_change_with_the_clock() -> None:
