@@ -116,21 +116,17 @@ services as (
     where s.customer_expect is null or s.customer_expect not in ('{{ exchange_expects | join("','") }}')
 )
 
+{#- JD's lists carry no return parcel, receipt or restock (see above): those contract columns are NULL -#}
+{%- set columns = refund_contract_columns() %}
+{%- set absent = {'return_tracking_number': 'varchar', 'return_carrier': 'varchar', 'return_received_at': 'timestamptz',
+                  'is_restocked': 'boolean'} %}
+{%- for part in ['applications', 'services'] %}
 select
-    raw_record_id, connection_name, source_synced_at, channel, shop_id, refund_id, channel_order_id, channel_line_id,
-    refund_type, status, status_native, refund_amount, currency, requested_at, refunded_at, source_updated_at,
-    reason_code, reason_text,
-    cast(null as varchar) as return_tracking_number,
-    cast(null as varchar) as return_carrier,
-    cast(null as timestamptz) as return_received_at,
-    cast(null as boolean) as is_restocked,
-    quarantine_reason
-from applications
+    {%- for column in columns %}
+    {% if column in absent %}cast(null as {{ absent[column] }}) as {{ column }}{% else %}{{ column }}{% endif %}{{ "," if not loop.last }}
+    {%- endfor %}
+from {{ part }}
+{%- if not loop.last %}
 union all
-select
-    raw_record_id, connection_name, source_synced_at, channel, shop_id, refund_id, channel_order_id, channel_line_id,
-    refund_type, status, status_native, refund_amount, currency, requested_at, refunded_at, source_updated_at,
-    reason_code, reason_text,
-    cast(null as varchar), cast(null as varchar), cast(null as timestamptz), cast(null as boolean),
-    quarantine_reason
-from services
+{%- endif %}
+{%- endfor %}
