@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from orderlayer.core.report_refunds import daily_refunds, refund_summary
+from orderlayer.core.report_refunds import daily_refunds, per_channel_days, refund_summary
 from orderlayer.core.warehouse import connect, table_exists
 
 #: Gate metrics drawn as trends, in order, with a label and whether they are shares (shown in %).
@@ -336,10 +336,7 @@ def _daily_orders(con: duckdb.DuckDBPyConnection, days: int) -> dict[str, list[t
            GROUP BY ALL ORDER BY 1, 2""",
         [days],
     ).fetchall()
-    out: dict[str, list[tuple[date, int]]] = {}
-    for channel, day, n in rows:
-        out.setdefault(channel, []).append((day, int(n)))
-    return out
+    return per_channel_days(rows)
 
 
 def _gate_history(

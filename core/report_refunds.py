@@ -64,6 +64,11 @@ def daily_refunds(con: duckdb.DuckDBPyConnection, days: int) -> dict[str, list[t
            GROUP BY ALL ORDER BY 1, 2""",
         [days],
     ).fetchall()
+    return per_channel_days(rows)
+
+
+def per_channel_days(rows: list[tuple[str, date, int]]) -> dict[str, list[tuple[date, int]]]:
+    """(channel, day, count) rows → channel → [(day, count)] (the report's per-day charts)."""
     out: dict[str, list[tuple[date, int]]] = {}
     for channel, day, n in rows:
         out.setdefault(channel, []).append((day, int(n)))
