@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from orderlayer.core.report_refunds import daily_refunds, per_channel_days, refund_summary
 from orderlayer.core.warehouse import connect, table_exists
 
 #: Gate metrics drawn as trends, in order, with a label and whether they are shares (shown in %).
@@ -88,6 +89,9 @@ class ReportData:
     gate_history: dict[str, dict[str, list[tuple[str, int] | None]]] = field(default_factory=dict)
     data_docs: str | None = None
     metric_table: dict[str, Any] | None = field(default=None)
+    #: refunds by refund date per channel and currency, and per refund day (core/report_refunds.py)
+    refunds: list[dict[str, Any]] = field(default_factory=list)
+    daily_refunds: dict[str, list[tuple[date, int]]] = field(default_factory=dict)
 
     def light(self, gate_id: str, channel: str | None) -> Light | None:
         for light in self.lights:
@@ -100,6 +104,10 @@ class ReportData:
         out["checked_at"] = self.checked_at.isoformat()
         out["runs"] = [{**asdict(r), "checked_at": r.checked_at.isoformat()} for r in self.runs]
         out["daily_orders"] = {c: [[d.isoformat(), n] for d, n in v] for c, v in self.daily_orders.items()}
+        out["daily_refunds"] = {c: [[d.isoformat(), n] for d, n in v] for c, v in self.daily_refunds.items()}
+        out["refunds"] = [
+            {**r, **{k: r[k].isoformat() for k in ("first_day", "last_day") if r.get(k) is not None}} for r in self.refunds
+        ]
         return out
 
 
@@ -144,6 +152,8 @@ def load_report(db: Path, run_id: str | None = None, runs: int = 30, days: int =
             daily_orders=_daily_orders(con, days),
             reconciliation=_reconciliation(con),
             reconciliation_exceptions=_with_platform_examples(con, _reconciliation_exceptions(con)),
+            refunds=refund_summary(con, days),
+            daily_refunds=daily_refunds(con, days),
         )
     finally:
         con.close()
@@ -326,10 +336,7 @@ def _daily_orders(con: duckdb.DuckDBPyConnection, days: int) -> dict[str, list[t
            GROUP BY ALL ORDER BY 1, 2""",
         [days],
     ).fetchall()
-    out: dict[str, list[tuple[date, int]]] = {}
-    for channel, day, n in rows:
-        out.setdefault(channel, []).append((day, int(n)))
-    return out
+    return per_channel_days(rows)
 
 
 def _gate_history(

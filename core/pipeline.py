@@ -28,6 +28,8 @@ MARTS = [
     "fct_orders",
     "fct_order_lines",
     "fct_order_events",
+    "fct_refunds",
+    "fct_returns",
     "map_order_ids",
     "fct_reconciliation_daily",
     "fct_reconciliation_exceptions",

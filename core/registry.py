@@ -57,6 +57,9 @@ class Source:
     shop_key: str | None = "shop_id"
     #: The tap's streams, each landing in `<prefix>__<stream>` (None: the kind's default streams).
     streams: tuple[str, ...] | None = None
+    #: The streams among them that read the platform's after-sale API (docs/refunds.md): gate R4 balances their
+    #: records against fct_refunds + quarantine_refunds, the demo and the report name them.
+    after_sale_streams: tuple[str, ...] = ()
     #: What the source itself states, so a connection need not: `currency` is the one ISO code the platform
     #: trades in, or "source" (each record carries its own, or a file source's mapping states it); `timezone`
     #: the one IANA zone all its shops keep, or "source" (the mapping states it, or an ERP whose documents give
@@ -171,9 +174,12 @@ def read_declaration(path: Path) -> dict[str, Any]:
     if "shop_key" in data:
         # TOML has no null: an empty shop_key declares a tap without one
         data["shop_key"] = data["shop_key"] or None
-    for key in ("streams", "identity_keys"):
+    for key in ("streams", "identity_keys", "after_sale_streams"):
         if key in data:
             data[key] = tuple(data[key])
+    undeclared = sorted(set(data.get("after_sale_streams", ())) - set(data.get("streams") or ()))
+    if undeclared:
+        raise DeclarationError(f"{path}: after_sale_streams {', '.join(undeclared)} not in streams; list them in streams too")
     currency = data.get("currency")
     if currency is not None and currency != STATED_BY_SOURCE and not re.fullmatch(r"[A-Z]{3}", str(currency)):
         raise DeclarationError(f"{path}: currency {currency!r}; use an ISO code such as 'CNY' or '{STATED_BY_SOURCE}'")

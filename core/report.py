@@ -64,22 +64,31 @@ def trend_charts(data: ReportData) -> dict[str, dict[str, Any]]:
 
 def channel_colours(data: ReportData) -> dict[str, str]:
     """One colour per channel for every chart and legend of the page."""
-    return colours_of([c or NO_CHANNEL for c in data.channels] + list(data.daily_orders))
+    return colours_of([c or NO_CHANNEL for c in data.channels] + list(data.daily_orders) + list(data.daily_refunds))
 
 
-def daily_chart(data: ReportData) -> dict[str, Any] | None:
-    days = sorted({day for values in data.daily_orders.values() for day, _ in values})
+def _per_day_chart(title: str, per_channel: dict[str, list[tuple[Any, int]]], colours: dict[str, str]) -> dict[str, Any] | None:
+    days = sorted({day for values in per_channel.values() for day, _ in values})
     if not days:
         return None
     position = {day: i for i, day in enumerate(days)}
     series: dict[str, list[float | None]] = {}
-    for channel, values in sorted(data.daily_orders.items()):
-        points: list[float | None] = [0.0] * len(days)  # a day without orders is a 0, not a gap (Y4)
+    for channel, values in sorted(per_channel.items()):
+        points: list[float | None] = [0.0] * len(days)  # a day without any is a 0, not a gap (Y4)
         for day, n in values:
             points[position[day]] = float(n)
         series[channel] = points
     labels = [d.strftime("%m-%d") for d in days]
-    return line_chart("Orders per business day (audit)", labels, series, channel_colours(data))
+    return line_chart(title, labels, series, colours)
+
+
+def daily_chart(data: ReportData) -> dict[str, Any] | None:
+    return _per_day_chart("Orders per business day (audit)", data.daily_orders, channel_colours(data))
+
+
+def refunds_chart(data: ReportData) -> dict[str, Any] | None:
+    """Refunds per refund day and channel (the report's refunds section, core/report_refunds.py)."""
+    return _per_day_chart("Refunds per refund day (audit)", data.daily_refunds, channel_colours(data))
 
 
 def _anchor(light: Light) -> str:
@@ -98,6 +107,9 @@ def render_html(data: ReportData, path: Path, plotly_js: str) -> str:
     daily = daily_chart(data)
     if daily is not None:
         figures["daily-orders"] = daily
+    refunds = refunds_chart(data)
+    if refunds is not None:
+        figures["daily-refunds"] = refunds
     row_colours = {
         c or NO_CHANNEL: " ".join(sorted({li.colour for li in data.lights if li.channel == c})) for c in data.channels
     }
@@ -128,8 +140,9 @@ def render_html(data: ReportData, path: Path, plotly_js: str) -> str:
             anchor=_anchor,
             dbt_passed=len(data.dbt_tests) - len(dbt_failed),
             dbt_failed=dbt_failed,
-            trend_ids=[k for k in figures if k != "daily-orders"],
+            trend_ids=[k for k in figures if k not in ("daily-orders", "daily-refunds")],
             has_daily=daily is not None,
+            has_daily_refunds=refunds is not None,
             data_docs=docs_link,
             minutes=_minutes,
             minutes_of=_minutes_of,

@@ -127,6 +127,18 @@ in <code>fct_reconciliation_daily</code>; a day is out of tolerance beyond order
 </table></div>{% endif %}
 {% else %}<p class="muted">No ERP orders in the warehouse: nothing to reconcile (configure an ERP connection).</p>{% endif %}
 
+<h2>Refunds</h2>
+{% if d.refunds %}<p class="small muted">After-sale records in <code>fct_refunds</code> (docs/refunds.md): refunds whose money went back in the last
+refund days shown, by refund date, per channel and currency; open and rejected records and returns whatever their date.</p>
+<div class="scroll"><table id="refunds"><tr><th>channel</th><th>currency</th><th>refund days</th><th class="num">refunds</th><th class="num">refunded</th>
+<th class="num">open</th><th class="num">rejected</th><th class="num">returns</th><th>top reasons</th></tr>
+{% for r in d.refunds %}<tr data-channel="{{ r.channel or no_channel }}"><td>{{ r.channel }}</td><td>{{ r.currency }}</td>
+<td class="nowrap">{{ r.first_day or "—" }} … {{ r.last_day or "—" }}</td><td class="num">{{ r.refunds }}</td><td class="num">{{ r.refunded_amount }}</td>
+<td class="num">{{ r.open }}</td><td class="num">{{ r.rejected }}</td><td class="num">{{ r.returns }}</td><td>{{ r.top_reasons | join(", ") }}</td></tr>{% endfor %}
+</table></div>
+{% if has_daily_refunds %}<div class="charts" id="refund-days"><div class="chart wide" id="daily-refunds" data-figure="daily-refunds"></div></div>{% endif %}
+{% else %}<p class="muted">No after-sale records (no channel with an after-sale stream synced).</p>{% endif %}
+
 <h2>dbt tests</h2>
 {% if d.dbt_tests %}<p>{{ dbt_passed }} of {{ d.dbt_tests|length }} passed{% if dbt_failed %}; not passing:
 {% for t in dbt_failed %}<span class="light {{ t.colour }}"></span><code>{{ t.test }}</code> ({{ t.status }}, {{ t.failures or 0 }}){{ ", " if not loop.last }}{% endfor %}{% endif %}.</p>

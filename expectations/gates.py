@@ -70,18 +70,20 @@ def catalogue(
     run_id: str = "",
     raw_tables: dict[str, str] | None = None,
     published_baseline: bool = False,
+    refund_tables: dict[str, tuple[str, ...]] | None = None,
 ) -> list[Gate]:
     """The gates of one run.
 
     `now` fixes the run's clock (R3's "future" bound, Y5's grace period); `run_id` is left out of the
     trailing history so re-checking a run never compares it with itself; `raw_tables` (channel → raw
     orders table, see `inputs.raw_order_tables`) are what R4 counts as received; `published_baseline`
-    (a published fct_orders exists) gives Y4 its history days from `published`.
+    (a published fct_orders exists) gives Y4 its history days from `published`; `refund_tables` (channel → its
+    after-sale raw tables, `inputs.raw_refund_tables`) are the after-sale records R4 counts as received.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware (UTC)")
     context = context or GateContext()
-    accounting = order_accounting(raw_tables or {}, settings)
+    accounting = order_accounting(raw_tables or {}, settings, refund_tables)
     profile = channel_profile(settings, context, run_id, now)
     gates = [
         r1_keys(),
@@ -206,7 +208,7 @@ def r4_nothing_lost(accounting: GateInput) -> Gate:
         colour="red",
         description=(
             "nothing lost: distinct orders in raw = rows in fct_orders + orders quarantined without a valid "
-            "version, per channel and per order"
+            "version, per channel and per order; after-sale records in raw = fct_refunds + quarantine_refunds"
         ),
         model=accounting.name,
         schema=GATES,
@@ -215,13 +217,18 @@ def r4_nothing_lost(accounting: GateInput) -> Gate:
         checks=(
             pair_equal("raw_equals_accounted", "raw_orders", "accounted_orders", sev),
             between("every_order_balances", "unbalanced_orders", sev, max_value=0),
+            pair_equal("refunds_balance", "raw_refunds", "accounted_refunds", sev),
         ),
-        count_column="unbalanced_orders",
+        count_column="unbalanced_records",
         examples_column="unbalanced_examples",
         example_key="raw_record_id",
         note="""any_value(format('raw {} {} fct_orders {} + quarantined without a valid version {}',
             raw_orders, CASE WHEN raw_orders = accounted_orders THEN '=' ELSE '≠' END, fct_orders, quarantined_lost)
-            || CASE WHEN unbalanced_orders > 0 THEN format('; orders that do not balance: {}', unbalanced_orders) ELSE '' END)""",
+            || CASE WHEN unbalanced_orders > 0 THEN format('; orders that do not balance: {}', unbalanced_orders) ELSE '' END
+            || CASE WHEN raw_refunds + accounted_refunds > 0
+                    THEN format('; after-sale records: raw {} {} fct_refunds {} + quarantined {}', raw_refunds,
+                                CASE WHEN raw_refunds = accounted_refunds THEN '=' ELSE '≠' END, fct_refunds, quarantined_refunds)
+                    ELSE '' END)""",
     )
 
 

@@ -65,6 +65,8 @@ class GateContext:
     default_zone: str = "Asia/Shanghai"
     #: whether any ERP connection is configured (Y5 is not applicable otherwise)
     erp_configured: bool = False
+    #: source → its after-sale streams (`after_sale_streams` in its source.toml): what R4 counts as after-sale records
+    after_sale_streams: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,45 @@ def raw_order_tables(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
         [RAW],
     ).fetchall()
     return {name.removesuffix("__orders"): name for (name,) in rows if _is_identifier(name)}
+
+
+def raw_refund_tables(
+    conn: duckdb.DuckDBPyConnection, after_sale_streams: dict[str, tuple[str, ...]]
+) -> dict[str, tuple[str, ...]]:
+    """channel → raw tables of its after-sale streams (`GateContext.after_sale_streams`), as found."""
+    found = {
+        name
+        for (name,) in conn.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [RAW]).fetchall()
+    }
+    tables = {
+        channel: tuple(f"{channel}__{stream}" for stream in streams if f"{channel}__{stream}" in found)
+        for channel, streams in after_sale_streams.items()
+    }
+    return {channel: names for channel, names in tables.items() if names and _is_identifier(channel)}
+
+
+def _refund_counts(refund_tables: dict[str, tuple[str, ...]] | None) -> str:
+    """R4 for after-sale records: per channel, distinct records in its after-sale raw tables (by the stream's key,
+    `_primary_key`; one row per record whatever its versions) and the rows of fct_refunds and quarantine_refunds.
+    None: the warehouse has no refund facts (built before they existed), nothing to count."""
+    if refund_tables is None:
+        return """SELECT NULL::VARCHAR AS channel, 0::BIGINT AS raw_refunds, 0::BIGINT AS fct_refunds,
+               0::BIGINT AS quarantined_refunds WHERE FALSE"""
+    parts = [
+        f"""SELECT {sql_literal(channel)} AS channel, count(DISTINCT coalesce(_primary_key, _record_hash)) AS raw_refunds,
+               0 AS fct_refunds, 0 AS quarantined_refunds
+        FROM {RAW}.{check_identifier(table)}"""
+        for channel, tables in sorted(refund_tables.items())
+        for table in tables
+    ]
+    parts += [
+        f"SELECT channel, 0, count(*), 0 FROM {AUDIT}.fct_refunds GROUP BY channel",
+        f"SELECT channel, 0, 0, count(*) FROM {QUARANTINE}.quarantine_refunds GROUP BY channel",
+    ]
+    union = "\n        UNION ALL\n        ".join(parts)
+    return f"""SELECT channel, sum(raw_refunds)::BIGINT AS raw_refunds, sum(fct_refunds)::BIGINT AS fct_refunds,
+               sum(quarantined_refunds)::BIGINT AS quarantined_refunds
+        FROM ({union}) GROUP BY channel"""
 
 
 def _is_identifier(name: str) -> bool:
@@ -112,8 +153,12 @@ _QUARANTINE_NOW = f"""SELECT q.*, EXISTS (
     FROM {QUARANTINE}.quarantine_orders AS q"""
 
 
-def order_accounting(raw_tables: dict[str, str], settings: GateSettings) -> GateInput:
-    """R4, R6, Y6: every order identity in raw, fct_orders and quarantine, balanced per channel.
+def order_accounting(
+    raw_tables: dict[str, str], settings: GateSettings, refund_tables: dict[str, tuple[str, ...]] | None = None
+) -> GateInput:
+    """R4, R6, Y6: every order identity in raw, fct_orders and quarantine, balanced per channel; and R4's
+    after-sale records: raw after-sale records = fct_refunds + quarantine_refunds per channel (`refund_tables`,
+    channel → its after-sale raw tables, see `raw_refund_tables`; None when the warehouse has no refund facts).
 
 R6/Y6 judge the present: `quarantined_orders` counts orders with a quarantined version no later valid version
 has replaced (see _QUARANTINE_NOW); `corrected_orders` those whose every quarantined version was replaced.
@@ -191,21 +236,32 @@ has replaced (see _QUARANTINE_NOW); `corrected_orders` those whose every quarant
     quarantined_examples AS (
         SELECT channel, {_examples("raw_record_id", "NOT superseded", n)} AS quarantined_examples
         FROM ({_QUARANTINE_NOW}) GROUP BY channel
+    ),
+    refunds AS (
+        {_refund_counts(refund_tables)}
     )
     SELECT c.channel, raw_orders, fct_orders, quarantined_lost,
            fct_orders + quarantined_lost AS accounted_orders,
            unbalanced_orders, coalesce(u.unbalanced_examples, []::VARCHAR[]) AS unbalanced_examples,
            quarantined_orders, coalesce(q.quarantined_examples, []::VARCHAR[]) AS quarantined_examples, corrected_orders,
            -- quarantined orders can only come from raw; greatest() keeps an impossible 0/0 defined
-           quarantined_orders::DOUBLE / greatest(raw_orders, 1) AS quarantine_share
+           quarantined_orders::DOUBLE / greatest(raw_orders, 1) AS quarantine_share,
+           -- after-sale records (0 where a channel has none)
+           coalesce(r.raw_refunds, 0) AS raw_refunds, coalesce(r.fct_refunds, 0) AS fct_refunds,
+           coalesce(r.quarantined_refunds, 0) AS quarantined_refunds,
+           coalesce(r.fct_refunds + r.quarantined_refunds, 0) AS accounted_refunds,
+           -- R4's failing count: orders that do not balance + after-sale records missing (or extra)
+           unbalanced_orders + abs(coalesce(r.raw_refunds - r.fct_refunds - r.quarantined_refunds, 0)) AS unbalanced_records
     FROM counted AS c
     LEFT JOIN unbalanced_examples AS u ON u.channel IS NOT DISTINCT FROM c.channel
     LEFT JOIN quarantined_examples AS q ON q.channel IS NOT DISTINCT FROM c.channel
+    LEFT JOIN refunds AS r ON r.channel IS NOT DISTINCT FROM c.channel
     """
     return GateInput(
         "order_accounting",
         sql,
-        metrics=("raw_orders", "fct_orders", "quarantined_orders", "quarantine_share", "unbalanced_orders"),
+        metrics=("raw_orders", "fct_orders", "quarantined_orders", "quarantine_share", "unbalanced_orders", "raw_refunds",
+                 "accounted_refunds"),
     )
 
 

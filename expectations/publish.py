@@ -33,6 +33,8 @@ ORDER_SCOPES = {
     "fct_orders": "orders",
     "fct_order_lines": "orders",
     "fct_order_events": "orders",
+    "fct_refunds": "orders",
+    "fct_returns": "orders",
     "map_order_ids": "orders",
     "order_fulfillment": "order_fulfillment",
 }

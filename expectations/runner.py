@@ -23,7 +23,7 @@ from orderlayer.expectations.checks import Check
 from orderlayer.expectations.freshness import SourceFreshness
 from orderlayer.expectations.gates import Gate, catalogue
 from orderlayer.expectations.gx_duckdb import evaluation_error, validate_models
-from orderlayer.expectations.inputs import GateContext, GateInput, raw_order_tables
+from orderlayer.expectations.inputs import GateContext, GateInput, raw_order_tables, raw_refund_tables
 from orderlayer.expectations.report import (
     Colour,
     ExpectationOutcome,
@@ -39,6 +39,7 @@ from orderlayer.core.warehouse import (
     GATES,
     OPS,
     PUBLISHED,
+    QUARANTINE,
     check_identifier,
     connect,
     ensure_ops,
@@ -75,7 +76,11 @@ def run_gates(
     try:
         ensure_ops(conn, *GATE_TABLES)  # R5/Y3 read their trailing values from ops.gate_metrics
         gates = catalogue(
-            settings, checked_at, context, run_id, raw_order_tables(conn), table_exists(conn, PUBLISHED, "fct_orders")
+            settings, checked_at, context, run_id, raw_order_tables(conn), table_exists(conn, PUBLISHED, "fct_orders"),
+            # R4's after-sale records, once the build made the refund facts
+            raw_refund_tables(conn, (context or GateContext()).after_sale_streams)
+            if table_exists(conn, AUDIT, "fct_refunds") and table_exists(conn, QUARANTINE, "quarantine_refunds")
+            else None,
         )
         _require_tables(conn, gates)
         inputs = _build_inputs(conn, gates)

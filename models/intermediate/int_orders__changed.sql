@@ -1,5 +1,5 @@
 {#- The channel orders this build recomputes (docs/incremental.md): every order with a raw version landed in the
-    build's window, an order whose JD refund application or after-sale service landed, and an order of a file
+    build's window, an order whose after-sale record landed (every refund_sources() model), and an order of a file
     source whose line (or other joined) export landed. Rebuilt on every build; small (what changed, not history). -#}
 {{ config(materialized='table') }}
 
@@ -11,13 +11,12 @@ touched as (
     select channel, shop_id, channel_order_id
     from ({{ union_channels('orders') }}) as v
     where raw_record_id in (select _record_hash from landed)
-    {%- if 'jd' in staged_channels() %}
-    {%- for model in ['stg_jd__refund_applies', 'stg_jd__service_refunds'] %}
+    {%- for channel, model in refund_sources() %}
     union all
-    select 'jd', shop_id, channel_order_id from {{ ref(model) }}
+    -- an after-sale record landed: its order's refund facts and refund fields are re-derived
+    select channel, shop_id, channel_order_id from {{ ref(model) }}
     where raw_record_id in (select _record_hash from landed)
     {%- endfor %}
-    {%- endif %}
     {%- for channel in file_channels() if channel in staged_channels() %}
     {%- for node in graph.sources.values() if node.source_name == channel and node.name != 'orders' %}
     {%- set lines = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.identifier) %}

@@ -2,7 +2,8 @@
 -- (complete across syncs, auditable). Milestones (created, paid, shipped, delivered, completed)
 -- carry the platform's own timestamp; `cancelled` carries fct_orders.cancelled_at (the platform's
 -- cancel time, else the first version seen cancelled: D-009, D-033); status changes and after-sale
--- changes carry the update time of the first version that showed them. A late, older version is
+-- changes carry the update time of the first version that showed them — except an order with after-sale records
+-- (fct_refunds), whose refund events carry each record's own request and refund times. A late, older version is
 -- placed by its own update time, so it cannot rewrite history (rule D2).
 -- Incremental: the events of the orders in int_orders__affected are deleted and rebuilt from all their versions.
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_key',
@@ -31,6 +32,15 @@ sequenced as (
 
 cancellations as (
     {{ order_cancellations(scoped_versions('int_orders__affected')) }}
+),
+
+refund_records as (
+    -- an order with after-sale records (fct_refunds) takes its refund events from them, at the record's own times;
+    -- the version-derived refund events below stay for orders without any (docs/refunds.md)
+    select order_key, channel, requested_at, refunded_at, status, source_synced_at
+    from {{ ref('fct_refunds') }}
+    where {{ in_scope('order_key', 'int_orders__affected') }}
+      and order_key in (select order_key from versions)
 ),
 
 milestone_candidates as (
@@ -85,12 +95,29 @@ changes as (
     select order_key, 'refund_requested', source_updated_at, previous_status, status, source_system, source_synced_at
     from sequenced
     where has_open_after_sale and not previously_open_after_sale
+      and order_key not in (select order_key from refund_records)
 
     union all
 
     select order_key, 'refunded', source_updated_at, previous_status, status, source_system, source_synced_at
     from sequenced
     where is_refunded and not previously_refunded
+      and order_key not in (select order_key from refund_records)
+
+    union all
+
+    -- one event per instant: refunds requested (or refunded) in the same second are one change of the order
+    select order_key, 'refund_requested', requested_at, null, null, any_value(channel), min(source_synced_at)
+    from refund_records
+    where requested_at is not null
+    group by order_key, requested_at
+
+    union all
+
+    select order_key, 'refunded', refunded_at, null, null, any_value(channel), min(source_synced_at)
+    from refund_records
+    where status = 'refunded' and refunded_at is not null
+    group by order_key, refunded_at
 )
 
 select

@@ -34,6 +34,19 @@ located as (
     left join shops as sh on sh.channel = o.channel and sh.shop_id = o.shop_id
 ),
 
+refund_records as (
+    -- the order's after-sale records (fct_refunds): where any was refunded they win over the order payload's
+    -- refund figure (docs/refunds.md, DECISIONS "after-sale records win")
+    select
+        order_key,
+        coalesce(sum(refund_amount) filter (where status = 'refunded'), 0) as refunded_amount,
+        bool_or(status = 'refunded') as any_refunded,
+        bool_or(status in ('requested', 'approved')) as any_open
+    from {{ ref('fct_refunds') }}
+    where {{ in_scope('order_key', 'int_orders__affected') }}
+    group by order_key
+),
+
 converted as (
     select
         l.*,
@@ -67,7 +80,9 @@ select
     f.tax_amount::{{ money_type() }} as tax_amount,
     f.paid_amount::{{ money_type() }} as paid_amount,
     cast(null as {{ money_type() }}) as platform_commission_amount,
-    f.refund_amount::{{ money_type() }} as refund_amount,
+    -- rule A3: never more than paid
+    (case when rr.any_refunded then least(rr.refunded_amount, f.paid_amount) else f.refund_amount end)::{{ money_type() }}
+        as refund_amount,
     f.deposit_amount::{{ money_type() }} as deposit_amount,
     f.balance_amount::{{ money_type() }} as balance_amount,
     f.paid_amount_in_reporting::{{ money_type() }} as paid_amount_reporting,
@@ -94,8 +109,8 @@ select
     f.is_cancelled::boolean as is_cancelled,
     f.is_shipped::boolean as is_shipped,
     f.is_delivered::boolean as is_delivered,
-    f.is_refunded::boolean as is_refunded,
-    f.has_open_after_sale::boolean as has_open_after_sale,
+    (f.is_refunded or coalesce(rr.any_refunded, false))::boolean as is_refunded,
+    (f.has_open_after_sale or coalesce(rr.any_open, false))::boolean as has_open_after_sale,
     f.is_presale::boolean as is_presale,
     f.is_test::boolean as is_test,
     f.is_valid::boolean as is_valid,
@@ -108,3 +123,4 @@ select
 from converted as f
 left join cancellations as x on x.order_key = f.order_key
 left join {{ ref('int_orders__erp_matches') }} as m on m.order_key = f.order_key
+left join refund_records as rr on rr.order_key = f.order_key

@@ -84,6 +84,13 @@ CANCEL_REQUEST_PER_10000 = 1_000
 AFTER_SALE_PER_10000 = 1_200
 #: After-sale refund status at a clock: the sandbox's own in-progress codes, then JD's 13 (refunded) / 14.
 AFTER_SALE_PENDING, AFTER_SALE_APPROVED, AFTER_SALE_REFUNDED, AFTER_SALE_CLOSED = "0", "1", "13", "14"
+#: Finished orders (per 100) with a second after-sale service months later (a quality claim 60–119 days after the
+#: order finished: the order itself changed long before, beyond its own sync window; visible after `advance()`).
+LATE_AFTER_SALE_PER_100 = 3
+#: Services (per 10) where the buyer sends the goods back (customerExpect 10, 退货); the others are refunds only
+#: and carry no customerExpect (docs/channels/jd.md "After-sale records as refunds").
+RETURN_PER_10 = 6
+RETURN_EXPECT = "10"
 #: Application statuses that mean the money is (being) refunded; the rest are pending (0) or refused.
 REFUNDED_STATUSES = frozenset({"1", "3", "5", "6", "7", "9"})
 REFUND_REASONS = ("不想要了", "商品降价", "地址填写错误", "质量问题", "少件/漏发", "与描述不符")
@@ -475,7 +482,7 @@ class JdOrderGenerator(OrderWorld):
         take = Draws(self.seed, i, b"jd-after-sales").take
 
         if take(10_000) >= AFTER_SALE_PER_10000:
-            return []
+            return self._late_after_sales(i)
         payment = self.amounts_fen(i)["payment"]
         apply = ev[SHIP] + HOUR + take(6 * DAY)
         amount = payment if take(10) < 3 else max(1, payment * (5 + take(80)) // 100)
@@ -486,7 +493,21 @@ class JdOrderGenerator(OrderWorld):
         service_id = permuted_id(self.seed, i, 10, leading=4)
         refund_id = permuted_id(self.seed, i, 12, leading=7)
         return [AfterSale(service_id, refund_id, i, apply, amount, approve, approved, complete,
-                          REFUND_REASONS[take(len(REFUND_REASONS))])]
+                          REFUND_REASONS[take(len(REFUND_REASONS))])] + self._late_after_sales(i)
+
+    def _late_after_sales(self, i: int) -> list[AfterSale]:
+        """A partial refund months after the order finished (its own draws: the other services are unchanged)."""
+        ev = self.event_times(i)
+        take = Draws(self.seed, i, b"jd-late-after-sale").take
+        if not ev[FINISH] or take(100) >= LATE_AFTER_SALE_PER_100:
+            return []
+        payment = self.amounts_fen(i)["payment"]
+        apply = ev[FINISH] + (60 + take(60)) * DAY + take(DAY)
+        approve = apply + HOUR + take(DAY)
+        complete = approve + HOUR + take(3 * DAY)
+        amount = max(1, payment * (10 + take(40)) // 100)
+        return [AfterSale(permuted_id(self.seed, i, 10, leading=5), permuted_id(self.seed, i, 12, leading=8), i, apply,
+                          amount, approve, True, complete, REFUND_REASONS[take(len(REFUND_REASONS))])]
 
     def after_sale_record(self, a: AfterSale, now: int, *, epoch_ms: bool = False) -> dict:
         """Service ``a`` as the after-sale list returns it at ``now`` (all fields, before any tap processing)."""
@@ -516,11 +537,16 @@ class JdOrderGenerator(OrderWorld):
                 "approveName": "售后专员王芳" if reviewed else None,
                 "approveNotes": ("同意退款" if a.approved else "不符合退货条件") if reviewed else None,
                 "applyReason": a.reason,
+                **({"customerExpect": RETURN_EXPECT} if self.is_return(a) else {}),
                 "questionDesc": f"{a.reason}，请联系我 1{(buyer * 7919) % 10**10:010d}",
                 "customerPin": "jd_" + hashlib.sha256(b"pin:%d:%d" % (self.seed, buyer)).hexdigest()[:12],
                 "openIdBuyer": base64.urlsafe_b64encode(hashlib.sha256(b"open:%d:%d" % (self.seed, buyer)).digest()[:18]).decode(),
             },
         }
+
+    def is_return(self, a: AfterSale) -> bool:
+        """Whether service ``a`` sends goods back (its own draw stream: the order and its refunds are unchanged)."""
+        return Draws(self.seed, a.order_index, b"jd-after-sale-expect").take(10) < RETURN_PER_10
 
     def buyer_of(self, i: int) -> int:
         """The buyer of order ``i`` (repeat buyers share identity): the first draw :meth:`order` makes."""

@@ -174,13 +174,18 @@ def service(service_id: str, order_id: str, status: str, apply_time: str, approv
 
 AS_DELIVERED = service("4000000021", ORDER_AS_DELIVERED["orderId"], "13", "2024-11-23 09:00:00", "2024-11-24 09:00:00",
                        "23.45", "2024-11-26 09:00:00")
+AS_DELIVERED["sameOrderServiceBill"]["customerExpect"] = "10"  # 退货: goods come back
+# AS_EXCHANGE: an exchange (customerExpect 20) JD lists as "refunded" 9.99: no money back, not a refund anywhere
+AS_EXCHANGE = service("4000000026", ORDER_AS_REJECTED["orderId"], "13", "2024-11-21 09:00:00", "2024-11-21 12:00:00",
+                      "9.99", "2024-11-22 09:00:00")
+AS_EXCHANGE["sameOrderServiceBill"]["customerExpect"] = "20"
 AS_OPEN = service("4000000022", ORDER_AS_OPEN["orderId"], "0", "2024-11-21 09:00:00")
 AS_REJECTED = service("4000000023", ORDER_AS_REJECTED["orderId"], "14", "2024-11-21 09:00:00", "2024-11-21 12:00:00")
 AS_LATER_1 = service("4000000024", ORDER_AS_LATER["orderId"], "1", "2024-11-25 09:00:00", "2024-11-25 12:00:00")
 AS_LATER_2 = service("4000000024", ORDER_AS_LATER["orderId"], "13", "2024-11-25 09:00:00", "2024-11-25 12:00:00",
                      "7.00", "2024-11-27 12:00:00")
 AS_BAD = service("4000000025", ORDER_B2["orderId"], "13", "2024-11-21 09:00:00", "2024-11-21 12:00:00", "7.001", "2024-11-22 09:00:00")
-SERVICES_1 = [AS_DELIVERED, AS_OPEN, AS_REJECTED, AS_LATER_1, AS_BAD]
+SERVICES_1 = [AS_DELIVERED, AS_OPEN, AS_REJECTED, AS_LATER_1, AS_BAD, AS_EXCHANGE]
 SERVICES_2 = [AS_LATER_2]
 APP_AS_LATER = application("50000000000000024", ORDER_AS_LATER["orderId"], "1", "200", "2024-11-18 16:00:00", "2024-11-18 17:00:00")
 
@@ -220,7 +225,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = project_dir()
     env = {**os.environ, "ORDERLAYER_DB": str(db), "DBT_PROFILES_DIR": str(root), "TZ": "America/New_York",
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    cmd = [str(Path(sys.executable).with_name("dbt")), "build", "--select", "@stg_jd__orders", "quarantine_refunds",
+    cmd = [str(Path(sys.executable).with_name("dbt")), "build", "--select", "@stg_jd__orders", "quarantine_refunds", "assert_refunds_consistent",
            "--vars", json.dumps(DBT_VARS), "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
     proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout[-4000:]
@@ -381,7 +386,9 @@ def test_partial_refund_approved_after_the_last_order_change(warehouse: Path) ->
     events = rows(warehouse, """select e.event_type, e.event_at from audit.fct_order_events e join audit.fct_orders o
         using (order_key) where o.channel_order_id = ? and e.event_type in ('refund_requested', 'refunded')
         order by e.event_at""", [V_DELIVERED["orderId"]])
-    assert events == [("refund_requested", utc("2024-11-21 04:00:00")), ("refunded", utc("2024-11-22 02:00:00"))]
+    # the application's own times (docs/refunds.md): applied 11-21 08:00 and approved 11-23 10:00 Beijing — not the
+    # updates of the order versions that first showed them (11-21 12:00, 11-22 10:00)
+    assert events == [("refund_requested", utc("2024-11-21 00:00:00")), ("refunded", utc("2024-11-23 02:00:00"))]
     assert rows(warehouse, """select l.refund_amount from audit.fct_order_lines l join audit.fct_orders o using (order_key)
         where o.channel_order_id = ?""", [V_DELIVERED["orderId"]]) == [(None,)]  # no per-line split from JD
 
@@ -455,6 +462,59 @@ def test_untypable_refund_records_reach_quarantine(warehouse: Path) -> None:
     # the two refund records left out above are listed in quarantine with their order, id and reason (rule D3)
     assert sorted(rows(warehouse, "select channel, channel_order_id, record_type, record_id, quarantine_reason "
                                   "from quarantine.quarantine_refunds")) == sorted([
-        ("jd", ORDER_B["orderId"], "refund_application", APP_BAD["id"], "non-numeric applyRefundSum"),
-        ("jd", ORDER_B2["orderId"], "after_sale_refund", AS_BAD["serviceId"], "non-numeric refoundAmount"),
+        ("jd", ORDER_B["orderId"], "cancel_refund", APP_BAD["id"], "non-numeric applyRefundSum"),
+        ("jd", ORDER_B2["orderId"], "refund_only", AS_BAD["serviceId"], "non-numeric refoundAmount"),
     ])
+
+
+# --------------------------------------------------------------------------- the after-sale contract (docs/refunds.md)
+REFUND_FACT = ("select refund_type, status, status_native, refund_amount, currency, requested_at, refunded_at, refund_date, "
+               "channel_line_id, line_number, reason_text from audit.fct_refunds where refund_id = ?")
+
+
+def test_refund_applications_become_cancel_refunds(warehouse: Path) -> None:
+    # 1234 fen → 12.34; approved (status 1) 2024-11-23 10:00 Beijing = 02:00 UTC, refund date the Beijing day
+    assert rows(warehouse, REFUND_FACT, [APP_PARTIAL["id"]]) == [
+        ("cancel_refund", "refunded", "1", Decimal("12.34"), "CNY", utc("2024-11-21 00:00:00"), utc("2024-11-23 02:00:00"),
+         date(2024, 11, 23), None, None, "不想要了")]
+    # rejected (2): the amount applied for, never refunded; pending (0): requested
+    assert rows(warehouse, REFUND_FACT, [APP_REJECTED["id"]])[0][:4] == ("cancel_refund", "rejected", "2", Decimal("10.00"))
+    assert rows(warehouse, REFUND_FACT, [APP_PENDING["id"]])[0][:4] == ("cancel_refund", "requested", "0", Decimal("10.00"))
+    # a finance approval (3) and a manual one (5) count as refunded
+    assert rows(warehouse, REFUND_FACT, [APP_OVER_2["id"]])[0][:4] == ("cancel_refund", "refunded", "5", Decimal("7.00"))
+
+
+def test_after_sale_services_become_returns_or_refunds_only(warehouse: Path) -> None:
+    # a return (customerExpect 10) refunded 23.45 yuan on 2024-11-26 09:00 Beijing = 01:00 UTC, on the ware's line
+    line = f"{ORDER_AS_DELIVERED['orderId']}:100034721569:1"
+    assert rows(warehouse, REFUND_FACT, [AS_DELIVERED["serviceId"]]) == [
+        ("return_and_refund", "refunded", "13", Decimal("23.45"), "CNY", utc("2024-11-23 01:00:00"),
+         utc("2024-11-26 01:00:00"), date(2024, 11, 26), line, 1, "质量问题")]
+    # no customerExpect: refund only; status 0 requested, 14 rejected, 1 reviewed → approved (no amount until refunded)
+    assert rows(warehouse, REFUND_FACT, [AS_OPEN["serviceId"]])[0][:4] == ("refund_only", "requested", "0", None)
+    assert rows(warehouse, REFUND_FACT, [AS_REJECTED["serviceId"]])[0][:4] == ("refund_only", "rejected", "14", None)
+    # AS_LATER: approved at sync 1, refunded 7.00 at sync 2 — the latest version
+    assert rows(warehouse, REFUND_FACT, [AS_LATER_1["serviceId"]])[0][:4] == ("refund_only", "refunded", "13", Decimal("7.00"))
+
+
+def test_an_exchange_is_not_a_refund(warehouse: Path) -> None:
+    assert rows(warehouse, "select count(*) from audit.fct_refunds where refund_id = ?", [AS_EXCHANGE["serviceId"]]) == [(0,)]
+    assert rows(warehouse, "select count(*) from quarantine.quarantine_refunds where record_id = ?", [AS_EXCHANGE["serviceId"]]) == [(0,)]
+    # its order: the rejected service only → nothing refunded, nothing open
+    assert fact(warehouse, ORDER_AS_REJECTED["orderId"], REFUND_COLUMNS) == (Decimal("0.00"), False, False, Decimal("10.00"), True)
+
+
+def test_returns_list_the_goods_coming_back(warehouse: Path) -> None:
+    # JD's list gives no return waybill, receipt or restock: the row exists, those columns are NULL
+    assert rows(warehouse, "select refund_id, refund_status, return_tracking_number, return_carrier, return_received_at, "
+                           "is_restocked from audit.fct_returns") == [
+        (AS_DELIVERED["serviceId"], "refunded", None, None, None, None)]
+
+
+def test_every_refund_record_is_a_fact_or_quarantined(warehouse: Path) -> None:
+    # 9 applications + 6 services in raw (distinct ids) = 12 facts + 2 quarantined + 1 exchange left out
+    raw = rows(warehouse, "select (select count(distinct _record->>'id') from raw.jd__refund_applies)"
+                          " + (select count(distinct _record->>'serviceId') from raw.jd__service_refunds)")[0][0]
+    facts = rows(warehouse, "select count(*) from audit.fct_refunds where channel = 'jd'")[0][0]
+    quarantined = rows(warehouse, "select count(*) from quarantine.quarantine_refunds where channel = 'jd'")[0][0]
+    assert (raw, facts, quarantined) == (15, 12, 2)

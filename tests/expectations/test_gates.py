@@ -13,6 +13,7 @@ from great_expectations.core import ExpectationValidationResult
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
 from orderlayer.core.config import GateSettings
+from orderlayer.expectations.inputs import GateContext
 from orderlayer.expectations import GateReport, GateResult, GateRunError, PublishRefused, publish, run_gates, verdict_of
 
 from .conftest import NOW, WarehouseFactory, lines_for, order
@@ -391,3 +392,36 @@ def test_starter_file_lists_every_threshold_with_the_catalogue_default() -> None
     assert GateSettings(**gates) == GateSettings()
     with pytest.raises(ValueError, match="order_value_ratio_min must be below"):
         GateSettings(order_value_ratio_min=5, order_value_ratio_max=5)
+
+
+def test_r4_balances_after_sale_records_per_channel(make_warehouse: WarehouseFactory) -> None:
+    """raw after-sale records (distinct by the stream's key, over the source's after_sale_streams) =
+    fct_refunds + quarantine_refunds, per channel (docs/refunds.md)."""
+    path = make_warehouse([order("jd:1", "jd"), order("jd:2", "jd")], lines_for(["jd:1", "jd:2"]))
+    conn = duckdb.connect(str(path))
+    try:
+        # jd: applications a1 (two versions) and a2, service s1 → 3 records; douyin sends none
+        conn.execute("CREATE TABLE raw.jd__refund_applies (_record_hash VARCHAR, _primary_key VARCHAR)")
+        conn.execute("INSERT INTO raw.jd__refund_applies VALUES ('h1', '[\"shop1\",\"a1\"]'), ('h2', '[\"shop1\",\"a1\"]'), "
+                     "('h3', '[\"shop1\",\"a2\"]')")
+        conn.execute("CREATE TABLE raw.jd__service_refunds (_record_hash VARCHAR, _primary_key VARCHAR)")
+        conn.execute("INSERT INTO raw.jd__service_refunds VALUES ('h4', '[\"shop1\",\"s1\"]')")
+        # facts: a1 only; quarantined: s1 → 2 of 3: a2 is lost
+        conn.execute("CREATE TABLE audit.fct_refunds AS SELECT 'jd' AS channel, 'a1' AS refund_id")
+        conn.execute("CREATE TABLE quarantine.quarantine_refunds AS SELECT 'jd' AS channel, 's1' AS record_id")
+    finally:
+        conn.close()
+    context = GateContext(after_sale_streams={"jd": ("refund_applies", "service_refunds")})
+    report = run_gates(path, GateSettings(), "run-1", NOW, context)
+    # one record short: failing count 1 (no order is unbalanced)
+    assert non_green(report) == [("R4", "jd", "red", 1, {"refunds_balance": 1})]
+    assert light(report, "R4", "jd").note == (
+        "raw 2 = fct_orders 2 + quarantined without a valid version 0; after-sale records: raw 3 ≠ fct_refunds 1 + quarantined 1")
+    conn = duckdb.connect(str(path))
+    try:
+        conn.execute("INSERT INTO audit.fct_refunds VALUES ('jd', 'a2')")
+    finally:
+        conn.close()
+    report = run_gates(path, GateSettings(), "run-2", NOW, context)
+    assert non_green(report) == []
+    assert light(report, "R4", "jd").note.endswith("after-sale records: raw 3 = fct_refunds 2 + quarantined 1")

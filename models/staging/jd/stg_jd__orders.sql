@@ -108,6 +108,9 @@ applications as (
     select shop_id, channel_order_id, refund_amount, is_refunded, is_open, applied_at, refunded_at, closed_at
     from {{ ref('stg_jd__service_refunds') }}
     where quarantine_reason is null
+      -- an exchange swaps goods, no money back: not a refund (as stg_jd__refunds)
+      and (customer_expect is null
+           or customer_expect not in ('{{ var('jd_after_sale_exchange_expects', ['20']) | map('string') | join("','") }}'))
 ),
 
 {#- What the refund applications and after-sale services say about each order version. The current version

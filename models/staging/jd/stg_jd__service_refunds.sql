@@ -13,7 +13,7 @@
     "serviceId": "VARCHAR", "venderId": "VARCHAR", "orderId": "VARCHAR", "afsRefundId": "VARCHAR",
     "refoundAmount": "VARCHAR", "status": "VARCHAR", "completeTime": "VARCHAR", "ol_changed_at": "VARCHAR",
     "sameOrderServiceBill": {"afsApplyTime": "VARCHAR", "approveDate": "VARCHAR", "wareId": "VARCHAR",
-                             "applyReason": "VARCHAR"}
+                             "applyReason": "VARCHAR", "customerExpect": "VARCHAR"}
 } %}
 {%- set unit = var('jd_after_sale_amount_unit', 'yuan') %}
 {%- if unit not in ('fen', 'yuan') %}
@@ -52,6 +52,7 @@ versions as (
         r.sameOrderServiceBill.approveDate as approve_time,
         r.sameOrderServiceBill.wareId as ware_id,
         r.sameOrderServiceBill.applyReason as apply_reason,
+        nullif(trim(r.sameOrderServiceBill.customerExpect), '') as customer_expect,
         r.ol_changed_at as changed_at_text,
         row_number() over (
             partition by r.venderId, r.serviceId
@@ -89,6 +90,8 @@ select
     {{ is_refunded }} as is_refunded,
     not ({{ is_refunded }} or {{ is_closed }}) as is_open,
     v.apply_reason,
+    -- customerExpect: what the buyer asked for (10 return, 20 exchange [I]); NULL where the list does not say
+    v.customer_expect,
     -- rule D3: why this service cannot be counted (NULL when it can)
     case
         when v.service_id is null or not regexp_full_match(v.service_id, '[0-9]{1,32}') then 'missing or malformed serviceId'

@@ -17,6 +17,9 @@ from tests.taps.jd.kit import APP_KEY, APP_SECRET, AS_OF, OTHER_SHOP, SHOP, Fact
 from orderlayer.taps.jd import protocol as p
 from orderlayer.sandboxes.jd.generator import (
     CANCELLED,
+    DAY,
+    FINISH,
+    REFUNDED_STATUSES,
     SHIP,
     WAYBILL,
     CROSS_BORDER,
@@ -488,6 +491,10 @@ def test_after_sales_cover_the_cases_and_change_with_the_clock() -> None:
     record = gen.after_sale_record(rejected, now)
     assert record["status"] == "14" and record["refoundAmount"] is None
     assert len({a.service_id for a in services}) == len(services)
+    # returns (customerExpect 10) and refunds only (no customerExpect), the same at every clock
+    expects = [gen.after_sale_record(a, now)["sameOrderServiceBill"].get("customerExpect") for a in services]
+    assert set(expects) == {"10", None} and 0.45 < expects.count("10") / len(expects) < 0.75
+    assert expects == [gen.after_sale_record(a, a.apply_time)["sameOrderServiceBill"].get("customerExpect") for a in services]
 
 
 def test_refund_applications_cover_the_cases_and_change_with_the_clock() -> None:
@@ -514,3 +521,22 @@ def test_refund_applications_cover_the_cases_and_change_with_the_clock() -> None
     assert gen.application_record(a, a.check_time)["status"] == a.reviewed_status
     assert all(len(x.id) == 17 and int(x.id) > 2**53 for x in apps)
     assert len({x.id for x in apps}) == len(apps)
+
+
+def test_a_refund_months_after_the_order_finished() -> None:
+    # about 3 % of finished orders get a second service 60–119 days after finishing: invisible at the demo's clock,
+    # listed (and refunded, adding to the first) once the clock has moved that far; the order itself is unchanged
+    gen = JdOrderGenerator(3, AS_OF, 2_000, [SHOP], days=20)
+    now = gen.as_of_ts
+    late = [(i, a) for i in range(gen.n_orders) for a in gen.after_sales(i) if a.service_id.startswith("5")]
+    finished = sum(1 for i in range(gen.n_orders) if gen.event_times(i)[FINISH])
+    assert 0.01 < len(late) / finished < 0.06
+    i, a = late[0]
+    assert 60 * DAY <= a.apply_time - gen.event_times(i)[FINISH] < 120 * DAY and not a.visible_at(now)
+    later = a.complete_time
+    assert a.status_at(later) == "13" and gen.after_sale_record(a, later)["refoundAmount"] == yuan(a.amount_fen)
+    assert gen.modified_at(i, later) == gen.modified_at(i, a.apply_time - 1)  # the order did not change
+    earlier = sum(s.refunded_fen_at(later) for s in gen.after_sales(i) if s != a and s.visible_at(later))
+    apps = sum(x.amount_fen for x in gen.applications(i) if x.visible_at(later) and x.status_at(later) in REFUNDED_STATUSES)
+    assert gen.refund_fen_at(i, later) == min(gen.amounts_fen(i)["payment"], apps + earlier + a.amount_fen)
+    assert len({s.service_id for _, s in late}) == len(late)

@@ -1,0 +1,55 @@
+{#- After-sale records as facts of their own (docs/refunds.md, issue 17). Every channel that reads its platform's
+    after-sale API stages it as `stg_<source>__refunds`, one row per after-sale record in its latest version, with
+    the columns of the after-sale staging contract (refund_contract_columns below). The facts (fct_refunds,
+    fct_returns), quarantine_refunds, the change sets and the order's refund fields read the models listed here
+    and nothing else: a channel joins by adding its one line. -#}
+
+{#- (channel, staging model) of every staged channel with an after-sale stream. -#}
+{% macro refund_sources() -%}
+    {%- set sources = [
+        ('jd', 'stg_jd__refunds'),
+    ] -%}
+    {%- set staged = staged_channels() -%}
+    {%- set listed = [] -%}
+    {%- for channel, model in sources if channel in staged -%}
+        {%- do listed.append((channel, model)) -%}
+    {%- endfor -%}
+    {{ return(listed) }}
+{%- endmacro %}
+
+{#- The after-sale staging contract's columns, in order (docs/refunds.md). -#}
+{% macro refund_contract_columns() -%}
+    {{ return([
+        'raw_record_id', 'connection_name', 'source_synced_at', 'channel', 'shop_id', 'refund_id',
+        'channel_order_id', 'channel_line_id', 'refund_type', 'status', 'status_native', 'refund_amount', 'currency',
+        'requested_at', 'refunded_at', 'source_updated_at', 'reason_code', 'reason_text',
+        'return_tracking_number', 'return_carrier', 'return_received_at', 'is_restocked', 'quarantine_reason',
+    ]) }}
+{%- endmacro %}
+
+{#- Every refund_sources() model's contract columns, unioned by name; an empty relation of the same shape when no
+    staged channel has an after-sale stream (so every model reading it still builds). -#}
+{% macro union_refunds() -%}
+    {%- for channel, model in refund_sources() %}
+    select {{ refund_contract_columns() | join(', ') }} from {{ ref(model) }}
+    {%- if not loop.last %}
+    union all by name
+    {%- endif %}
+    {%- else %}
+    select
+        null::varchar as raw_record_id, null::varchar as connection_name, null::timestamptz as source_synced_at,
+        null::varchar as channel, null::varchar as shop_id, null::varchar as refund_id,
+        null::varchar as channel_order_id, null::varchar as channel_line_id, null::varchar as refund_type,
+        null::varchar as status, null::varchar as status_native, null::{{ money_type() }} as refund_amount,
+        null::varchar as currency, null::timestamptz as requested_at, null::timestamptz as refunded_at,
+        null::timestamptz as source_updated_at, null::varchar as reason_code, null::varchar as reason_text,
+        null::varchar as return_tracking_number, null::varchar as return_carrier,
+        null::timestamptz as return_received_at, null::boolean as is_restocked, null::varchar as quarantine_reason
+    where false
+    {%- endfor %}
+{%- endmacro %}
+
+{#- The refund key: a stable hash of (channel, shop_id, refund_id), like order_key. -#}
+{% macro refund_key(channel, shop_id, refund_id) -%}
+    md5({{ channel }} || '|' || {{ shop_id }} || '|' || {{ refund_id }})
+{%- endmacro %}
