@@ -1,4 +1,4 @@
-"""tap-tiktok-shop: TikTok Shop orders (Partner API 202309) as a Singer tap (singer-sdk)."""
+"""tap-tiktok-shop: TikTok Shop orders and returns (Partner API 202309) as a Singer tap (singer-sdk)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from orderlayer.taps.common import options as opt
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.tiktok_shop import protocol as p
 from orderlayer.taps.tiktok_shop.client import TikTokShopConnection
-from orderlayer.taps.tiktok_shop.streams import OrdersStream
+from orderlayer.taps.tiktok_shop.streams import OrdersStream, ReturnsStream
 
 
 class TapTikTokShop(SourceTap):
-    """Singer tap for one TikTok Shop shop (order search, API version 202309)."""
+    """Singer tap for one TikTok Shop shop (order search and return search, API version 202309)."""
 
     name = "tap-tiktok-shop"
     connection_class = TikTokShopConnection
-    stream_classes = (OrdersStream,)
+    stream_classes = (OrdersStream, ReturnsStream)
 
     config_jsonschema = th.PropertiesList(
         opt.base_url(p.DEFAULT_BASE_URL, "Partner API gateway"),
