@@ -6,6 +6,7 @@
 {% macro refund_sources() -%}
     {%- set sources = [
         ('tiktok_shop', 'stg_tiktok_shop__refunds'),
+        ('shopify', 'stg_shopify__refunds'),
     ] -%}
     {%- set staged = staged_channels() -%}
     {%- set listed = [] -%}
