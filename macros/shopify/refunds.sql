@@ -20,7 +20,7 @@
 
 {#- The order fields the refunds model reads (the refunds embedded in the REST order, and the lines a return's
     amount is valued from); every value read as text. -#}
-{% macro shopify_refund_order_shape() -%}
+{% macro shopify_order_refund_shape() -%}
 {%- set money = shopify_money_set_shape() -%}
 {{ return({
     "id": "VARCHAR", "shop_id": "VARCHAR", "updated_at": "VARCHAR", "cancelled_at": "VARCHAR", "currency": "VARCHAR",

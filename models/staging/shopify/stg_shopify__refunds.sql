@@ -25,7 +25,7 @@ orders as (
         select _record_hash, _connection, _synced_at, r,
                row_number() over (partition by r.shop_id, r.id
                                   order by {{ to_utc('r.updated_at', 'iso') }} desc nulls last, _synced_at desc, _record_hash) as version_rank
-        from (select _record_hash, _connection, _synced_at, from_json(_record, '{{ tojson(shopify_refund_order_shape()) }}') as r
+        from (select _record_hash, _connection, _synced_at, from_json(_record, '{{ tojson(shopify_order_refund_shape()) }}') as r
               from order_rows) as parsed
     ) as ranked
     where version_rank = 1 and len(r.refunds) > 0
@@ -164,7 +164,7 @@ order_lines as (
     from (
         select r, row_number() over (partition by r.shop_id, r.id
                                      order by {{ to_utc('r.updated_at', 'iso') }} desc nulls last, _synced_at desc, _record_hash) as version_rank
-        from (select _record_hash, _synced_at, from_json(_record, '{{ tojson(shopify_refund_order_shape()) }}') as r from order_rows) as parsed
+        from (select _record_hash, _synced_at, from_json(_record, '{{ tojson(shopify_order_refund_shape()) }}') as r from order_rows) as parsed
         where r.id in (select t.order_id from open_returns)
     ) as o
     where o.version_rank = 1
