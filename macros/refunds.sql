@@ -7,6 +7,8 @@
     {%- set sources = [
         ('tiktok_shop', 'stg_tiktok_shop__refunds'),
         ('shopify', 'stg_shopify__refunds'),
+        ('meituan', 'stg_meituan__refunds'),
+        ('eleme', 'stg_eleme__refunds'),
     ] -%}
     {%- set staged = staged_channels() -%}
     {%- set listed = [] -%}
