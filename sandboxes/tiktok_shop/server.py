@@ -381,18 +381,8 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
                 members = self._members(k, bounds, body.get("order_status"))
             now, bumps = self._now, dict(self._bumps)
         gen = self.generator
-        if sort_field == "create_time":
-            members = sorted(members, key=lambda i: (gen.timelines[i].events["create"], gen.timelines[i].order_id))
-        if sort_order == "DESC":
-            members = members[::-1]
-        page = members[offset : offset + size]
-        more = offset + size < len(members)
-        entry.update(total=len(members), returned=len(page), offset=offset)
-        return {
-            "orders": [self._render(i, now, bumps.get(i)) for i in page],
-            "next_page_token": _encode_page_token(offset + size, entry["fingerprint"]) if more else "",
-            "total_count": len(members),
-        }
+        created = (lambda i: (gen.timelines[i].events["create"], gen.timelines[i].order_id)) if sort_field == "create_time" else None
+        return _page("orders", members, created, sort_order, offset, size, entry, lambda i: self._render(i, now, bumps.get(i)))
 
     def _search_returns(self, request: SandboxRequest, entry: dict, shop_id: str) -> dict:
         """The shop's returns by update/create time (and ``order_ids``), the same cursor paging as the orders."""
@@ -415,18 +405,8 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
             if order_ids and gen.timelines[rt.order_index].order_id not in order_ids:
                 continue
             members.append(r)
-        if sort_field == "create_time":
-            members = sorted(members, key=lambda r: (book.returns[r].events["request"], book.returns[r].return_id))
-        if sort_order == "DESC":
-            members = members[::-1]
-        page = members[offset : offset + size]
-        more = offset + size < len(members)
-        entry.update(total=len(members), returned=len(page), offset=offset)
-        return {
-            "return_orders": [self.return_record(r) for r in page],
-            "next_page_token": _encode_page_token(offset + size, entry["fingerprint"]) if more else "",
-            "total_count": len(members),
-        }
+        created = (lambda r: (book.returns[r].events["request"], book.returns[r].return_id)) if sort_field == "create_time" else None
+        return _page("return_orders", members, created, sort_order, offset, size, entry, self.return_record)
 
     def _shop_return_index(self, k: int) -> list[tuple[int, str, int]]:
         """The shop's returns that exist now, ascending by (update_time, return_id)."""
@@ -487,6 +467,32 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
         if self.extra_fields:
             order.update(json.loads(json.dumps(self.extra_fields)))
         return order
+
+
+def _page(
+    key: str,
+    members: list[int],
+    created: t.Callable[[int], tuple] | None,
+    sort_order: str,
+    offset: int,
+    size: int,
+    entry: dict,
+    render: t.Callable[[int], dict],
+) -> dict:
+    """One page of a search: ``members`` ascend by update time (re-sorted by ``created`` when the sort field is the
+    create time), reversed for DESC; the cursor is the next offset bound to the query's fingerprint."""
+    if created is not None:
+        members = sorted(members, key=created)
+    if sort_order == "DESC":
+        members = members[::-1]
+    page = members[offset : offset + size]
+    more = offset + size < len(members)
+    entry.update(total=len(members), returned=len(page), offset=offset)
+    return {
+        key: [render(i) for i in page],
+        "next_page_token": _encode_page_token(offset + size, entry["fingerprint"]) if more else "",
+        "total_count": len(members),
+    }
 
 
 def _int(value: t.Any, name: str) -> int | None:  # noqa: ANN401

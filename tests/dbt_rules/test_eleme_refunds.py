@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from tests.dbt_rules.test_eleme_rules import PENDING, PK, TWO_BAGS, dbt_build, query, record, utc
-from tests.dbt_rules.test_tiktok_shop_refunds import COLUMNS
+from tests.dbt_rules.refunds_contract import refund_row
 
 from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
@@ -45,9 +45,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def row(db: Path, refund_id: str) -> dict:
-    found = query(db, f"select {COLUMNS} from staging.stg_eleme__refunds where refund_id = ?", [refund_id])
-    assert len(found) == 1, found
-    return dict(zip([c.strip() for c in COLUMNS.split(",")], found[0], strict=True))
+    return refund_row(query, db, "stg_eleme__refunds", refund_id)
 
 
 def test_fen_partial_refunds_on_the_first_line_of_their_sku(warehouse: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from tests.dbt_rules.test_shopify_rules import NY_SHOP, dbt, line, money, order, rows
-from tests.dbt_rules.test_tiktok_shop_refunds import COLUMNS
+from tests.dbt_rules.refunds_contract import COLUMNS, refund_row
 
 from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
@@ -103,9 +103,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def row(db: Path, refund_id: int) -> dict:
-    found = rows(db, f"select {COLUMNS} from staging.stg_shopify__refunds where refund_id = ?", [str(refund_id)])
-    assert len(found) == 1, found
-    return dict(zip([c.strip() for c in COLUMNS.split(",")], found[0], strict=True))
+    return refund_row(rows, db, "stg_shopify__refunds", str(refund_id))
 
 
 def utc(*args: int) -> datetime:
@@ -153,6 +151,6 @@ def test_the_contract_columns_and_types_are_tiktoks(warehouse: Path) -> None:
     sql = ("select column_name, data_type from information_schema.columns where table_name = 'stg_shopify__refunds' "
            "order by ordinal_position")
     found = rows(warehouse, sql)
-    assert [c for c, _ in found] == [c.strip() for c in COLUMNS.split(",")]
+    assert [c for c, _ in found] == list(COLUMNS)
     assert dict(found)["refund_amount"] == "DECIMAL(18,2)" and dict(found)["is_restocked"] == "BOOLEAN"
     assert {t for c, t in found if c.endswith("_at")} == {"TIMESTAMP WITH TIME ZONE"}

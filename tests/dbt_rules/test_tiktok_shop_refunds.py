@@ -9,16 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from tests.dbt_rules.refunds_contract import COLUMNS, refund_row
 from tests.dbt_rules.test_tiktok_shop_rules import US_SHOP, VN_SHOP, dbt, land, order, rows, unit
 
 from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
 
-COLUMNS = (
-    "raw_record_id, connection_name, source_synced_at, channel, shop_id, refund_id, channel_order_id, channel_line_id, "
-    "refund_type, status, status_native, refund_amount, currency, requested_at, refunded_at, source_updated_at, "
-    "reason_code, reason_text, return_tracking_number, return_carrier, return_received_at, is_restocked, quarantine_reason"
-)
 
 # The order: 2 units of SKU X at 19.99 (units ...501, ...502: one canonical line, id ...501) and 1 of SKU Y (...503).
 ORDER = order("576460752303423489", status="COMPLETED", line_items=[
@@ -95,9 +91,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def refund(db: Path, refund_id: str) -> dict:
-    found = rows(db, f"select {COLUMNS} from staging.stg_tiktok_shop__refunds where refund_id = ?", [refund_id])
-    assert len(found) == 1, found
-    return dict(zip([c.strip() for c in COLUMNS.split(",")], found[0], strict=True))
+    return refund_row(rows, db, "stg_tiktok_shop__refunds", refund_id)
 
 
 def utc(epoch: int) -> datetime:
@@ -146,6 +140,7 @@ def test_exchanges_are_left_out_and_bad_records_are_quarantined_with_the_field(w
 def test_the_contract_columns_and_types(warehouse: Path) -> None:
     found = rows(warehouse, "select column_name, data_type from information_schema.columns "
                             "where table_name = 'stg_tiktok_shop__refunds' order by ordinal_position")
+    assert [c for c, _ in found] == list(COLUMNS)
     assert found == [
         ("raw_record_id", "VARCHAR"), ("connection_name", "VARCHAR"), ("source_synced_at", "TIMESTAMP WITH TIME ZONE"),
         ("channel", "VARCHAR"), ("shop_id", "VARCHAR"), ("refund_id", "VARCHAR"), ("channel_order_id", "VARCHAR"),

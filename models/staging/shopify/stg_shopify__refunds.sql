@@ -231,6 +231,12 @@ return_facts as (
     from open_returns as t
     left join return_values as v on v.shop_id = t.t.shop_id and v.id = t.t.id
     left join shops as sh on sh.channel = 'shopify' and sh.shop_id = t.t.shop_id
+),
+
+unioned as (
+    select * from refund_facts
+    union all by name
+    select * from return_facts
 )
 
 select
@@ -238,11 +244,4 @@ select
     channel_line_id, refund_type, status, status_native, refund_amount, currency, requested_at, refunded_at,
     source_updated_at, reason_code, cast(null as varchar) as reason_text, return_tracking_number, return_carrier,
     return_received_at, is_restocked, quarantine_reason
-from refund_facts
-union all
-select
-    raw_record_id, connection_name, source_synced_at, 'shopify' as channel, shop_id, refund_id, channel_order_id,
-    channel_line_id, refund_type, status, status_native, refund_amount, currency, requested_at, refunded_at,
-    source_updated_at, reason_code, cast(null as varchar) as reason_text, return_tracking_number, return_carrier,
-    return_received_at, is_restocked, quarantine_reason
-from return_facts
+from unioned
