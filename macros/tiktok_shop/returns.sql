@@ -12,6 +12,28 @@
 }) }}
 {%- endmacro %}
 
+{#- The cancellation search's fields (a buyer's or seller's cancellation before shipment). -#}
+{% macro tiktok_shop_cancellation_shape() -%}
+{{ return({
+    "cancel_id": "VARCHAR", "shop_id": "VARCHAR", "order_id": "VARCHAR", "cancel_type": "VARCHAR",
+    "cancel_status": "VARCHAR", "cancel_reason": "VARCHAR", "cancel_reason_text": "VARCHAR",
+    "create_time": "VARCHAR", "update_time": "VARCHAR",
+    "refund_amount": {"currency": "VARCHAR", "refund_total": "VARCHAR"},
+    "cancel_line_items": [{"order_line_item_id": "VARCHAR"}]
+}) }}
+{%- endmacro %}
+
+{#- cancel_status → canonical status. -#}
+{% macro tiktok_shop_cancel_status(cancel_status) -%}
+    case {{ cancel_status }}
+        when 'CANCELLATION_REQUEST_PENDING' then 'requested'
+        when 'CANCELLATION_REQUEST_SUCCESS' then 'approved'
+        when 'CANCELLATION_REQUEST_COMPLETE' then 'refunded'
+        when 'CANCELLATION_REQUEST_REJECT' then 'rejected'
+        when 'CANCELLATION_REQUEST_CANCEL' then 'cancelled'
+    end
+{%- endmacro %}
+
 {#- return_type → canonical refund_type. REPLACEMENT (an exchange, no money back) is not a refund: the staging
     model leaves it out. Pre-shipment cancellations are the cancellation API's, not this one's. -#}
 {% macro tiktok_shop_refund_type(return_type) -%}

@@ -1,4 +1,6 @@
-"""Deterministic TikTok Shop after-sales: the Return & Refund API's return records of the generator's orders.
+"""Deterministic TikTok Shop after-sales: the Return & Refund API's return and cancellation records of the
+generator's orders (:class:`ReturnBook`, :class:`CancellationBook`; a book's ``records`` each carry ``order_index``,
+``ident`` and ``events`` with the ``request`` time, and the book renders them at a clock).
 
 Each delivered order may get returns, drawn from (seed, order index) alone, so the returns render lazily and
 identically between runs. A return has a timeline of absolute times (requested, approved, buyer shipped, seller
@@ -78,6 +80,10 @@ class ReturnTimeline:
     reason: int
     tracking_number: str | None
 
+    @property
+    def ident(self) -> str:
+        return self.return_id
+
 
 class ReturnBook:
     """The returns of an :class:`OrderGenerator`'s orders (module docstring)."""
@@ -87,6 +93,7 @@ class ReturnBook:
         self.returns: list[ReturnTimeline] = []
         for tl in generator.timelines:
             self.returns.extend(self._returns_of(tl))
+        self.records = self.returns
 
     def case_of(self, tl: Timeline) -> str:
         if "deliver" not in tl.events:
@@ -223,3 +230,89 @@ class ReturnBook:
                 "return_provider_id": "6617675021119438849",
             }
         return record
+
+
+#: Cancellation status each event moves a request to (a later event wins at equal times).
+_CANCEL_STATUS = (
+    ("request", "CANCELLATION_REQUEST_PENDING"),
+    ("complete", "CANCELLATION_REQUEST_COMPLETE"),
+)
+CANCEL_REASONS = {
+    "BUYER": ("ecom_order_unpaid_cancel_reason_no_longer_needed", "No longer needed"),
+    "SELLER": ("seller_cancel_reason_out_of_stock", "Out of stock"),
+}
+
+
+@dataclass(frozen=True)
+class CancelTimeline:
+    """One cancellation request of order ``order_index``: whole order (``units`` None) or some units."""
+
+    order_index: int
+    cancel_id: str
+    cancel_type: str  # BUYER_CANCEL (the buyer asked) or CANCEL (the seller cancelled)
+    role: str
+    units: tuple[int, ...] | None
+    events: dict[str, int]
+
+    @property
+    def ident(self) -> str:
+        return self.cancel_id
+
+
+class CancellationBook:
+    """The cancellations of paid orders, from the orders' own timelines: a buyer's request (approved, or still
+    pending), a seller's cancellation, a buyer's cancelled unit. An unpaid order cancelled by the system refunds
+    nothing and has no record ([I])."""
+
+    def __init__(self, generator: OrderGenerator) -> None:
+        from orderlayer.sandboxes.tiktok_shop import generator as g  # the scenario names
+
+        self.generator = generator
+        self.records: list[CancelTimeline] = []
+        for tl in generator.timelines:
+            ev, cid = tl.events, permuted_id(generator.seed + 6_151, tl.index, 19, leading=4)
+            if tl.scenario in (g.BUYER_CANCELLED, g.CANCEL_REQUESTED):
+                done = {"complete": ev["cancel"]} if "cancel" in ev else {}
+                self.records.append(CancelTimeline(tl.index, cid, "BUYER_CANCEL", "BUYER", None, {"request": ev["request_cancel"], **done}))
+            elif tl.scenario == g.SELLER_CANCELLED:
+                self.records.append(CancelTimeline(tl.index, cid, "CANCEL", "SELLER", None, {"request": ev["cancel"], "complete": ev["cancel"]}))
+            elif tl.scenario == g.ITEM_CANCELLED and tl.cancelled_unit is not None:
+                at = ev["item_cancel"]
+                self.records.append(CancelTimeline(tl.index, cid, "BUYER_CANCEL", "BUYER", (tl.cancelled_unit,), {"request": at, "complete": at}))
+
+    @staticmethod
+    def update_time_at(ct: CancelTimeline, now: int) -> int | None:
+        times = [v for v in ct.events.values() if v <= now]
+        return max(times) if times else None
+
+    def render(self, ct: CancelTimeline, now: int, order_id: str) -> dict:
+        """The request as the cancellation search serves it at ``now``. The amounts agree with the order: a whole
+        order refunds its ``total_amount``, a cancelled unit its ``sale_price``."""
+        gen = self.generator
+        tl = gen.timelines[ct.order_index]
+        region = gen.regions[tl.shop_index]
+        status = "CANCELLATION_REQUEST_PENDING"
+        for name, code in _CANCEL_STATUS:
+            if name in ct.events and ct.events[name] <= now:
+                status = code
+        units = ct.units if ct.units is not None else tuple(range(len(tl.units)))
+        total = gen.order(ct.order_index, now)["payment"]["total_amount"] if ct.units is None else _format(sum(tl.units[k].sale for k in units), region)
+        code, text = CANCEL_REASONS[ct.role]
+        return {
+            "cancel_id": ct.cancel_id,
+            "order_id": order_id,
+            "cancel_type": ct.cancel_type,
+            "cancel_status": status,
+            "role": ct.role,
+            "cancel_reason": code,
+            "cancel_reason_text": text,
+            "create_time": ct.events["request"],
+            "update_time": self.update_time_at(ct, now),
+            "refund_amount": {"currency": region.currency, "refund_total": total},
+            "cancel_line_items": [
+                {"cancel_line_item_id": permuted_id(gen.seed + 6_217, ct.order_index * 64 + k, 19, leading=4),
+                 "order_line_item_id": tl.units[k].line_id, "sku_id": tl.units[k].sku.sku_id,
+                 "refund_amount": {"currency": region.currency, "refund_total": _format(tl.units[k].sale, region)}}
+                for k in units
+            ],
+        }

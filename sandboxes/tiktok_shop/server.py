@@ -40,7 +40,7 @@ from orderlayer.sandboxes.kit.synth import OrderFact, digest
 from orderlayer.sandboxes.tiktok_shop import protocol as p
 from orderlayer.sandboxes.tiktok_shop import catalog
 from orderlayer.sandboxes.tiktok_shop.generator import OrderGenerator
-from orderlayer.sandboxes.tiktok_shop.returns import ReturnBook
+from orderlayer.sandboxes.tiktok_shop.returns import CancellationBook, ReturnBook
 
 DEFAULT_SHOP_IDS = ("7494105515082810525", "7494105515082810526", "7494105515082810527")
 DEFAULT_APP_KEY = "6a1bk2tts9v3q"
@@ -106,8 +106,14 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
         self.extra_fields = json.loads(json.dumps(dict(extra_fields or {})))
         self._bumps: dict[int, int] = {}  # order index -> update_time forced by a fault
         self._index: dict[int, list[tuple[int, str, int]]] = {}
-        self._return_index: dict[int, list[tuple[int, str, int]]] = {}
         self.returns = ReturnBook(self.generator)
+        self.cancellations = CancellationBook(self.generator)
+        #: the after-sale searches: path -> (the answer's list, the book of records)
+        self._after_sales: dict[str, tuple[str, t.Any]] = {
+            p.RETURN_SEARCH_PATH: ("return_orders", self.returns),
+            p.CANCELLATION_SEARCH_PATH: ("cancellations", self.cancellations),
+        }
+        self._after_sale_index: dict[tuple[str, int], list[tuple[int, str, int]]] = {}
         self._budgets: dict[tuple[str, str], RequestBudget] = {}  # per shop and API
         # rotate_refresh_tokens: a refresh token is single-use. Whether the platform rotates is unconfirmed
         # (docs/token-store.md): False keeps every issued refresh token valid. Refresh tokens live a year.
@@ -169,21 +175,28 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
         hi = bisect.bisect_left(index, (end, "", -1))
         return {order_id for _, order_id, _ in index[lo:hi]}
 
-    def return_record(self, r: int) -> dict:
-        """Return ``r`` (an index into ``returns.returns``) exactly as the return search serves it now."""
-        rt = self.returns.returns[r]
-        return self.returns.render(rt, self._now, self.generator.timelines[rt.order_index].order_id)
+    def after_sale_record(self, path: str, r: int) -> dict:
+        """Record ``r`` of the after-sale search at ``path`` exactly as it is served now."""
+        book = self._after_sales[path][1]
+        rec = book.records[r]
+        return book.render(rec, self._now, self.generator.timelines[rec.order_index].order_id)
 
-    def return_ids_updated_between(self, shop_id: str, start: int, end: int) -> set[str]:
-        """Ids of the shop's returns whose update_time is in ``[start, end)`` now."""
-        index = self._shop_return_index(self.shop_ids.index(str(shop_id)))
+    def after_sale_ids_updated_between(self, path: str, shop_id: str, start: int, end: int) -> set[str]:
+        """Ids of the shop's records of the after-sale search at ``path`` whose update_time is in ``[start, end)`` now."""
+        index = self._shop_after_sale_index(path, self.shop_ids.index(str(shop_id)))
         lo = bisect.bisect_left(index, (start, "", -1))
         hi = bisect.bisect_left(index, (end, "", -1))
-        return {return_id for _, return_id, _ in index[lo:hi]}
+        return {ident for _, ident, _ in index[lo:hi]}
+
+    def return_record(self, r: int) -> dict:
+        return self.after_sale_record(p.RETURN_SEARCH_PATH, r)
+
+    def return_ids_updated_between(self, shop_id: str, start: int, end: int) -> set[str]:
+        return self.after_sale_ids_updated_between(p.RETURN_SEARCH_PATH, shop_id, start, end)
 
     def _reindex(self) -> None:
         self._index.clear()  # rebuilt per shop on demand
-        self._return_index.clear()
+        self._after_sale_index.clear()
 
     # ------------------------------------------------------------------ tokens
     def _mint(self, shop_id: str, serial: int) -> tuple[str, str]:
@@ -204,7 +217,7 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
             data = self._dispatch(request, entry)
             envelope = {"code": p.CODE_OK, "message": "Success", "data": data}
             status = 200
-            truncate = request.path in (p.ORDER_SEARCH_PATH, p.RETURN_SEARCH_PATH) and self.take_fault("truncate_next")
+            truncate = request.path in (p.ORDER_SEARCH_PATH, *self._after_sales) and self.take_fault("truncate_next")
         except _Reply as reply:
             envelope = {"code": reply.code, "message": reply.message, "data": None}
             status = reply.status
@@ -222,7 +235,8 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
     def _dispatch(self, request: SandboxRequest, entry: dict) -> dict:
         routes: dict[str, tuple[str, t.Callable[[SandboxRequest, dict, str], dict]]] = {
             p.ORDER_SEARCH_PATH: ("POST", self._search_orders),
-            p.RETURN_SEARCH_PATH: ("POST", self._search_returns),
+            p.RETURN_SEARCH_PATH: ("POST", self._search_after_sales),
+            p.CANCELLATION_SEARCH_PATH: ("POST", self._search_after_sales),
             p.AUTHORIZED_SHOPS_PATH: ("GET", self._authorized_shops),
         }
         if request.path == p.TOKEN_REFRESH_PATH:
@@ -384,45 +398,46 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
         created = (lambda i: (gen.timelines[i].events["create"], gen.timelines[i].order_id)) if sort_field == "create_time" else None
         return _page("orders", members, created, sort_order, offset, size, entry, lambda i: self._render(i, now, bumps.get(i)))
 
-    def _search_returns(self, request: SandboxRequest, entry: dict, shop_id: str) -> dict:
-        """The shop's returns by update/create time (and ``order_ids``), the same cursor paging as the orders."""
+    def _search_after_sales(self, request: SandboxRequest, entry: dict, shop_id: str) -> dict:
+        """The shop's returns or cancellations by update/create time (and ``order_ids``), the orders' cursor paging."""
         body, bounds, sort_field, sort_order, size, offset = self._search_query(request, entry, shop_id)
         order_ids = body.get("order_ids")
         if order_ids is not None and not (isinstance(order_ids, list) and all(isinstance(o, str) for o in order_ids)):
             raise _invalid("Invalid parameter. `order_ids` must be a list of strings.")
-        index = self._shop_return_index(self.shop_ids.index(shop_id))
+        key, book = self._after_sales[request.path]
+        index = self._shop_after_sale_index(request.path, self.shop_ids.index(shop_id))
         ge, lt = bounds["update_time_ge"], bounds["update_time_lt"]
         lo = 0 if ge is None else bisect.bisect_left(index, (ge, "", -1))
         hi = len(index) if lt is None else bisect.bisect_left(index, (lt, "", -1))
-        book, gen = self.returns, self.generator
+        gen = self.generator
         c_ge, c_lt = bounds["create_time_ge"], bounds["create_time_lt"]
         members = []
         for _, _, r in index[lo:hi]:
-            rt = book.returns[r]
-            created = rt.events["request"]
+            rec = book.records[r]
+            created = rec.events["request"]
             if (c_ge is not None and created < c_ge) or (c_lt is not None and created >= c_lt):
                 continue
-            if order_ids and gen.timelines[rt.order_index].order_id not in order_ids:
+            if order_ids and gen.timelines[rec.order_index].order_id not in order_ids:
                 continue
             members.append(r)
-        created = (lambda r: (book.returns[r].events["request"], book.returns[r].return_id)) if sort_field == "create_time" else None
-        return _page("return_orders", members, created, sort_order, offset, size, entry, self.return_record)
+        created = (lambda r: (book.records[r].events["request"], book.records[r].ident)) if sort_field == "create_time" else None
+        return _page(key, members, created, sort_order, offset, size, entry, lambda r: self.after_sale_record(request.path, r))
 
-    def _shop_return_index(self, k: int) -> list[tuple[int, str, int]]:
-        """The shop's returns that exist now, ascending by (update_time, return_id)."""
+    def _shop_after_sale_index(self, path: str, k: int) -> list[tuple[int, str, int]]:
+        """The shop's records of one after-sale search that exist now, ascending by (update_time, id)."""
         with self._lock:
-            index = self._return_index.get(k)
+            index = self._after_sale_index.get((path, k))
             if index is None:
-                gen, book = self.generator, self.returns
+                gen, book = self.generator, self._after_sales[path][1]
                 index = []
-                for r, rt in enumerate(book.returns):
-                    if gen.timelines[rt.order_index].shop_index != k:
+                for r, rec in enumerate(book.records):
+                    if gen.timelines[rec.order_index].shop_index != k:
                         continue
-                    updated = book.update_time_at(rt, self._now)
+                    updated = book.update_time_at(rec, self._now)
                     if updated is not None:
-                        index.append((updated, rt.return_id, r))
+                        index.append((updated, rec.ident, r))
                 index.sort()
-                self._return_index[k] = index
+                self._after_sale_index[(path, k)] = index
             return index
 
     def _members(self, k: int, bounds: dict[str, int | None], status: t.Any) -> list[int]:  # noqa: ANN401

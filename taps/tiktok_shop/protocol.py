@@ -22,6 +22,8 @@ API_VERSION = "202309"
 ORDER_SEARCH_PATH = f"/order/{API_VERSION}/orders/search"
 #: The Return & Refund API's search: after-sale requests (refund only, return and refund, replacement).
 RETURN_SEARCH_PATH = f"/return_refund/{API_VERSION}/returns/search"
+#: The Return & Refund API's cancellation search: a buyer's or seller's cancellation before shipment, and its refund.
+CANCELLATION_SEARCH_PATH = f"/return_refund/{API_VERSION}/cancellations/search"
 AUTHORIZED_SHOPS_PATH = f"/authorization/{API_VERSION}/shops"
 TOKEN_REFRESH_PATH = "/api/v2/token/refresh"
 

@@ -1,5 +1,6 @@
-"""TikTok Shop streams: ``orders`` (the order search), ``returns`` (the Return & Refund API's return search), and
-the authorised-shops lookup they may need. Both searches page the same way: :class:`UpdateTimeSearchStream`."""
+"""TikTok Shop streams: ``orders`` (the order search), ``returns`` and ``cancellations`` (the Return & Refund API's
+return and cancellation searches), and the authorised-shops lookup they may need. The searches page the same way:
+:class:`UpdateTimeSearchStream`."""
 
 from __future__ import annotations
 
@@ -232,6 +233,22 @@ class ReturnsStream(UpdateTimeSearchStream):
     path = p.RETURN_SEARCH_PATH
     primary_keys: t.ClassVar[list[str]] = ["shop_id", "return_id"]
     records_key = "return_orders"
+    schema = StreamSchema(SCHEMAS)
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:  # noqa: ARG002
+        row["shop_id"] = str(self.config["shop_id"])
+        return scrub_return(row, str(self.config["pii_salt"]))
+
+
+class CancellationsStream(UpdateTimeSearchStream):
+    """Cancellation requests from ``POST /return_refund/202309/cancellations/search`` (before shipment: the buyer's
+    request, the seller's cancellation, a cancelled line), their line items embedded; incremental on the request's
+    own ``update_time``. Like a return, a cancellation names no shop: the configured ``shop_id`` is stamped on it."""
+
+    name = "cancellations"
+    path = p.CANCELLATION_SEARCH_PATH
+    primary_keys: t.ClassVar[list[str]] = ["shop_id", "cancel_id"]
+    records_key = "cancellations"
     schema = StreamSchema(SCHEMAS)
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:  # noqa: ARG002

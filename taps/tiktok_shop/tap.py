@@ -8,15 +8,21 @@ from orderlayer.taps.common import options as opt
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.tiktok_shop import protocol as p
 from orderlayer.taps.tiktok_shop.client import TikTokShopConnection
-from orderlayer.taps.tiktok_shop.streams import OrdersStream, ReturnsStream
+from orderlayer.taps.tiktok_shop.streams import CancellationsStream, OrdersStream, ReturnsStream
 
 
 class TapTikTokShop(SourceTap):
-    """Singer tap for one TikTok Shop shop (order search and return search, API version 202309)."""
+    """Singer tap for one TikTok Shop shop (order, return and cancellation search, API version 202309)."""
 
     name = "tap-tiktok-shop"
     connection_class = TikTokShopConnection
-    stream_classes = (OrdersStream, ReturnsStream)
+    stream_classes = (OrdersStream, ReturnsStream, CancellationsStream)
+
+    def load_streams(self) -> list:
+        """The streams in the order declared, not by name: the orders first, then the after-sales that refer to them
+        (the refunds staging maps a returned unit to its line through the landed order)."""
+        rank = {cls: k for k, cls in enumerate(self.stream_classes)}
+        return sorted(super().load_streams(), key=lambda stream: rank.get(type(stream), len(rank)))
 
     config_jsonschema = th.PropertiesList(
         opt.base_url(p.DEFAULT_BASE_URL, "Partner API gateway"),

@@ -71,6 +71,30 @@ UNKNOWN_STATUS = ret("4792994040437759008", ["576460752303423503"], "RETURN_OR_R
 BAD_AMOUNT = ret("4792994040437759009", ["576460752303423503"], "RETURN_OR_REFUND_REQUEST_PENDING", 1732040000, refund_amount=money("12,50"))
 
 
+
+
+def cancel(cancel_id: str, units: list[str], status: str, update_time: int, total: str, **extra: object) -> dict:
+    base = {
+        "cancel_id": cancel_id, "shop_id": US_SHOP, "order_id": ORDER["id"], "cancel_type": "BUYER_CANCEL", "role": "BUYER",
+        "cancel_status": status, "cancel_reason": "ecom_order_unpaid_cancel_reason_no_longer_needed",
+        "cancel_reason_text": "No longer needed", "create_time": 1731930000, "update_time": update_time,
+        "refund_amount": money(total), "cancel_line_items": [{"order_line_item_id": u} for u in units],
+    }
+    base.update(extra)
+    return base
+
+
+# The whole order cancelled at the buyer's request: requested 1731930000, refunded (complete) at 1731940000; its units
+# span two lines, so no line. One unit (…503) cancelled alone: its own line. A request still pending.
+CANCEL_VERSIONS = [cancel("5764607523034249001", ["576460752303423501", "576460752303423502", "576460752303423503"],
+                          "CANCELLATION_REQUEST_PENDING", 1731930000, "47.98"),
+                   cancel("5764607523034249001", ["576460752303423501", "576460752303423502", "576460752303423503"],
+                          "CANCELLATION_REQUEST_COMPLETE", 1731940000, "47.98")]
+CANCEL_UNIT = cancel("5764607523034249002", ["576460752303423503"], "CANCELLATION_REQUEST_COMPLETE", 1731935000, "10.01",
+                     cancel_type="CANCEL", role="SELLER", cancel_reason="seller_cancel_reason_out_of_stock", cancel_reason_text="Out of stock")
+CANCEL_PENDING = cancel("5764607523034249003", ["576460752303423503"], "CANCELLATION_REQUEST_PENDING", 1731931000, "10.01")
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("tiktok_refunds")
@@ -84,6 +108,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     raw.sync_id = "sync-2"
     raw.append("orders", land([ORDER_OLD]), ["shop_id", "id"], "update_time")
     raw.append("returns", land(PARTIAL[:4]), ["shop_id", "return_id"], "update_time")
+    raw.append("cancellations", land([CANCEL_VERSIONS[1], CANCEL_UNIT, CANCEL_PENDING, CANCEL_VERSIONS[0]]), ["shop_id", "cancel_id"], "update_time")
     con.close()
     built = dbt(["build", "--select", "stg_tiktok_shop__refunds", "--resource-type", "model", "--resource-type", "test"], db, tmp)
     assert built.returncode == 0, built.stdout[-4000:]
@@ -134,7 +159,17 @@ def test_exchanges_are_left_out_and_bad_records_are_quarantined_with_the_field(w
     assert rows(warehouse, "select count(*) from staging.stg_tiktok_shop__refunds where refund_id = '4792994040437759007'") == [(0,)]
     assert refund(warehouse, "4792994040437759008")["quarantine_reason"] == "unknown return_status"
     assert refund(warehouse, "4792994040437759009")["quarantine_reason"] == "non-numeric refund_amount.refund_total"
-    assert rows(warehouse, "select count(*), count(distinct refund_id) from staging.stg_tiktok_shop__refunds") == [(8, 8)]
+    assert rows(warehouse, "select count(*), count(distinct refund_id) from staging.stg_tiktok_shop__refunds") == [(11, 11)]
+
+
+def test_cancellations_are_cancel_refunds(warehouse: Path) -> None:
+    whole, unit_, pending = (refund(warehouse, f"576460752303424900{k}") for k in (1, 2, 3))
+    assert (whole["refund_type"], whole["status"], whole["status_native"], whole["channel_line_id"]) == (
+        "cancel_refund", "refunded", "CANCELLATION_REQUEST_COMPLETE", None)
+    assert (whole["refund_amount"], whole["requested_at"], whole["refunded_at"]) == (Decimal("47.98"), utc(1731930000), utc(1731940000))
+    assert (unit_["channel_line_id"], unit_["refund_amount"], unit_["reason_code"], unit_["reason_text"]) == (
+        "576460752303423503", Decimal("10.01"), "seller_cancel_reason_out_of_stock", "Out of stock")
+    assert (pending["status"], pending["refunded_at"], pending["return_tracking_number"]) == ("requested", None, None)
 
 
 def test_the_contract_columns_and_types(warehouse: Path) -> None:

@@ -116,3 +116,26 @@ def test_incremental_sync_finds_a_refund_months_after_its_order(tts_sandbox: Fac
     settled = [rt for rt in late if max(gen.timelines[rt.order_index].events.values()) <= first_now - 600]
     assert settled and all(gen.timelines[rt.order_index].order_id not in orders_again for rt in settled)
     assert all(new[rt.return_id]["return_status"] == "RETURN_OR_REFUND_REQUEST_COMPLETE" for rt in late)
+
+
+def test_cancellations_agree_with_their_orders(tts_sandbox: Factory) -> None:
+    sandbox = tts_sandbox(400, days=30)
+    result = run_tap(tap_config(sandbox, page_size=9))
+    cancels = result.stream_records("cancellations")
+    path = p.CANCELLATION_SEARCH_PATH
+    assert {c["cancel_id"] for c in cancels} == sandbox.after_sale_ids_updated_between(path, US_SHOP, 0, 2**40) and len(cancels) > 5
+    orders = {o["id"]: o for o in result.records}
+    statuses = collections.Counter(c["cancel_status"] for c in cancels)
+    assert set(statuses) == {"CANCELLATION_REQUEST_PENDING", "CANCELLATION_REQUEST_COMPLETE"}
+    for c in cancels:
+        order = orders[c["order_id"]]
+        units = {item["order_line_item_id"] for item in c["cancel_line_items"]}
+        if units == {line["id"] for line in order["line_items"]}:  # the whole order
+            assert c["refund_amount"]["refund_total"] == order["payment"]["total_amount"]
+            assert (order["status"] == "CANCELLED") == (c["cancel_status"] == "CANCELLATION_REQUEST_COMPLETE")
+        else:  # one unit, shown cancelled on the order
+            (unit,) = [line for line in order["line_items"] if line["id"] in units]
+            assert unit["display_status"] == "CANCELLED" and c["refund_amount"]["refund_total"] == unit["sale_price"]
+    schema = next(m for m in result.messages if m["type"] == "SCHEMA" and m["stream"] == "cancellations")
+    assert schema["key_properties"] == ["shop_id", "cancel_id"]
+    assert [m["stream"] for m in result.messages if m["type"] == "SCHEMA"] == ["orders", "returns", "cancellations"]
