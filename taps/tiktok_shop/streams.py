@@ -223,34 +223,33 @@ class OrdersStream(UpdateTimeSearchStream):
         return scrub_order(row, str(self.config["pii_salt"]))
 
 
-class ReturnsStream(UpdateTimeSearchStream):
-    """After-sale requests from ``POST /return_refund/202309/returns/search`` (refund only, return and refund,
-    replacement), their line items embedded; incremental on the return's own ``update_time``.
+class AfterSaleSearchStream(UpdateTimeSearchStream):
+    """A Return & Refund API search (returns, cancellations): its requests name no shop, so the configured
+    ``shop_id`` is stamped on each (the cipher chose the shop), and the buyer's own words are dropped."""
 
-    A return names no shop: the configured ``shop_id`` is stamped on it (the cipher chose the shop)."""
+    schema = StreamSchema(SCHEMAS)
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:  # noqa: ARG002
+        row["shop_id"] = str(self.config["shop_id"])
+        return scrub_return(row, str(self.config["pii_salt"]))
+
+
+class ReturnsStream(AfterSaleSearchStream):
+    """After-sale requests from ``POST /return_refund/202309/returns/search`` (refund only, return and refund,
+    replacement), their line items embedded; incremental on the return's own ``update_time``."""
 
     name = "returns"
     path = p.RETURN_SEARCH_PATH
     primary_keys: t.ClassVar[list[str]] = ["shop_id", "return_id"]
     records_key = "return_orders"
-    schema = StreamSchema(SCHEMAS)
-
-    def post_process(self, row: dict, context: Context | None = None) -> dict | None:  # noqa: ARG002
-        row["shop_id"] = str(self.config["shop_id"])
-        return scrub_return(row, str(self.config["pii_salt"]))
 
 
-class CancellationsStream(UpdateTimeSearchStream):
+class CancellationsStream(AfterSaleSearchStream):
     """Cancellation requests from ``POST /return_refund/202309/cancellations/search`` (before shipment: the buyer's
     request, the seller's cancellation, a cancelled line), their line items embedded; incremental on the request's
-    own ``update_time``. Like a return, a cancellation names no shop: the configured ``shop_id`` is stamped on it."""
+    own ``update_time``."""
 
     name = "cancellations"
     path = p.CANCELLATION_SEARCH_PATH
     primary_keys: t.ClassVar[list[str]] = ["shop_id", "cancel_id"]
     records_key = "cancellations"
-    schema = StreamSchema(SCHEMAS)
-
-    def post_process(self, row: dict, context: Context | None = None) -> dict | None:  # noqa: ARG002
-        row["shop_id"] = str(self.config["shop_id"])
-        return scrub_return(row, str(self.config["pii_salt"]))
