@@ -8,6 +8,10 @@
 {% macro refund_sources() -%}
     {%- set sources = [
         ('jd', 'stg_jd__refunds'),
+        ('tiktok_shop', 'stg_tiktok_shop__refunds'),
+        ('shopify', 'stg_shopify__refunds'),
+        ('meituan', 'stg_meituan__refunds'),
+        ('eleme', 'stg_eleme__refunds'),
     ] -%}
     {%- set staged = staged_channels() -%}
     {%- set listed = [] -%}

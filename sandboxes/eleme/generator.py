@@ -36,7 +36,7 @@ SCHEDULED = "scheduled"
 SCENARIO_WEIGHTS = {NORMAL: 70, CANCELLED_UNCONFIRMED: 6, CANCELLED_CONFIRMED: 5, PART_REFUND: 9, PART_REFUND_PENDING: 5, SCHEDULED: 5}
 
 #: Part-refund record status (sandbox convention): 10 applied, 20 agreed (refunded), 30 rejected.
-REFUND_APPLIED, REFUND_AGREED = 10, 20
+REFUND_APPLIED, REFUND_AGREED, REFUND_REJECTED = 10, 20, 30
 
 #: (product name, price fen, package price fen, upc)
 CATALOG: tuple[tuple[str, int, int, str], ...] = (
@@ -94,6 +94,8 @@ class Plan:
     refund_applied: int | None
     refund_resolved: int | None
     plaintext_pii: bool
+    #: A second request (another product) on a partly refunded order, rejected by the store: (applied, rejected).
+    second_refund: tuple[int, int] | None = None
 
     @property
     def goods(self) -> int:
@@ -114,10 +116,6 @@ class Plan:
     @property
     def commission(self) -> int:
         return self.user_fee * 8 // 100
-
-    @property
-    def refund_product(self) -> Product:
-        return self.products[0]
 
 
 class ElemeGenerator(OrderWorld):
@@ -178,6 +176,10 @@ class ElemeGenerator(OrderWorld):
             refund_applied = events["finished"] + gap(b"el-rapply", 1800, 24 * 3600)
             if scenario == PART_REFUND:
                 refund_resolved = refund_applied + gap(b"el-rdone", 600, 6 * 3600)
+        second = None
+        if refund_resolved is not None and digest(seed, i, b"el-r2") % 2 == 0:
+            applied2 = refund_resolved + gap(b"el-r2apply", 600, 5 * 3600)
+            second = (applied2, applied2 + gap(b"el-r2done", 300, 3 * 3600))
         return Plan(
             index=i,
             shop=shop,
@@ -193,6 +195,7 @@ class ElemeGenerator(OrderWorld):
             refund_applied=refund_applied,
             refund_resolved=refund_resolved,
             plaintext_pii=digest(seed, i, b"el-pii") % 100 < PLAINTEXT_PII_PER_100,
+            second_refund=second,
         )
 
     # ------------------------------------------------------------------ clock-dependent views
@@ -207,31 +210,40 @@ class ElemeGenerator(OrderWorld):
         return 1
 
     def part_refunds_at(self, plan: Plan, now: int) -> list[dict]:
+        """The order's partial-refund records at ``now``: one unit of the first product, and on some orders a second
+        request (one unit of the last product) the store rejects."""
         if plan.refund_applied is None or plan.refund_applied > now:
             return []
         agreed = plan.refund_resolved is not None and plan.refund_resolved <= now
-        product = plan.refund_product
-        price = min(product.price, plan.user_fee)  # one unit of the first product, never more than was paid
-        return [
-            {
-                "refund_id": f"{plan.order_id}01",
-                "status": REFUND_AGREED if agreed else REFUND_APPLIED,
-                "refund_price": price,
-                "apply_time": str(plan.refund_applied),
-                "update_time": str(plan.refund_resolved if agreed else plan.refund_applied),
-                "reason": "商品少送",
-                "products": [
-                    {
-                        "custom_sku_id": product.custom_sku_id,
-                        "upc": product.upc,
-                        "baidu_product_id": product.baidu_product_id,
-                        "product_name": product.name,
-                        "number": 1,
-                        "refund_price": price,
-                    }
-                ],
-            }
-        ]
+        records = [self._part_refund(plan, "01", plan.products[0], plan.refund_applied,
+                                     plan.refund_resolved if agreed else None, REFUND_AGREED, "商品少送")]
+        if plan.second_refund is not None and plan.second_refund[0] <= now:
+            applied, rejected = plan.second_refund
+            records.append(self._part_refund(plan, "02", plan.products[-1], applied, rejected if rejected <= now else None,
+                                             REFUND_REJECTED, "商品质量问题"))
+        return records
+
+    @staticmethod
+    def _part_refund(plan: Plan, suffix: str, product: Product, applied: int, resolved: int | None, outcome: int, reason: str) -> dict:
+        price = min(product.price, plan.user_fee)  # one unit, never more than was paid
+        return {
+            "refund_id": f"{plan.order_id}{suffix}",
+            "status": outcome if resolved is not None else REFUND_APPLIED,
+            "refund_price": price,
+            "apply_time": str(applied),
+            "update_time": str(resolved if resolved is not None else applied),
+            "reason": reason,
+            "products": [
+                {
+                    "custom_sku_id": product.custom_sku_id,
+                    "upc": product.upc,
+                    "baidu_product_id": product.baidu_product_id,
+                    "product_name": product.name,
+                    "number": 1,
+                    "refund_price": price,
+                }
+            ],
+        }
 
     def refunded_at(self, plan: Plan, now: int) -> int:
         """Fen refunded by ``now``: everything for a paid order cancelled, agreed partial refunds otherwise."""

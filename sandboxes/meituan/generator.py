@@ -87,8 +87,9 @@ class Refund:
     money: Decimal
     applied_at: int
     resolved_at: int | None  # None: still pending
-    res_type: int  # once resolved: 2 merchant agreed
+    res_type: int  # once resolved: 2 merchant agreed, 1 merchant rejected, 7 buyer withdrew
     items: tuple[tuple[Line, int], ...] = ()
+    apply_type: int = 2  # 1 the cancellation's refund, 2 after delivery
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,8 @@ class Plan:
     refund: Refund | None
     plaintext_pii: bool
     receiver: dict = field(compare=False)
+    #: A second request on a partly refunded order (several refunds on one order): rejected or withdrawn.
+    second_refund: Refund | None = None
 
     @property
     def original_price(self) -> Decimal:
@@ -186,7 +189,7 @@ class MeituanGenerator(OrderWorld):
                 if events[name] >= cancel:
                     del events[name]
             events["cancelled"] = cancel
-            refund = Refund(refund_id, 1, total, cancel, cancel, 2)
+            refund = Refund(refund_id, 1, total, cancel, cancel, 2, apply_type=1)
         elif scenario in (PARTIAL_REFUND, FULL_REFUND, REFUND_PENDING):
             applied = events["completed"] + gap(b"mt-rapply", 1800, 30 * 3600)
             resolved = None if scenario == REFUND_PENDING else applied + gap(b"mt-rdone", 600, 6 * 3600)
@@ -196,6 +199,14 @@ class MeituanGenerator(OrderWorld):
                 refund = Refund(refund_id, 2, money, applied, resolved, 2, ((line, 1),))
             else:
                 refund = Refund(refund_id, 1, total, applied, resolved, 2)
+        second = None
+        if scenario == PARTIAL_REFUND and refund is not None and refund.resolved_at is not None and digest(seed, i, b"mt-r2") % 2 == 0:
+            # the buyer asks again for another food: the store rejects it (res_type 1) or the buyer withdraws it (7)
+            line = lines[-1]
+            applied2 = refund.resolved_at + gap(b"mt-r2apply", 600, 5 * 3600)
+            res_type = 1 if digest(seed, i, b"mt-r2kind") % 2 == 0 else 7
+            second = Refund(refund_id + 500_000, 2, min(line.price, total), applied2, applied2 + gap(b"mt-r2done", 300, 3 * 3600),
+                            res_type, ((line, 1),))
         plaintext = digest(seed, i, b"mt-pii") % 100 < PLAINTEXT_PII_PER_100
         return Plan(
             index=i,
@@ -212,6 +223,7 @@ class MeituanGenerator(OrderWorld):
             refund=refund,
             plaintext_pii=plaintext,
             receiver=self._receiver(i, plaintext),
+            second_refund=second,
         )
 
     def _receiver(self, i: int, plaintext: bool) -> dict:
@@ -237,10 +249,13 @@ class MeituanGenerator(OrderWorld):
         happened = {name: at for name, at in plan.events.items() if at <= now}
         refund = plan.refund
         if refund is not None and plan.scenario != CANCELLED_AFTER_PAY:
-            if refund.applied_at <= now:
-                happened["refund_applied"] = refund.applied_at
-            if refund.resolved_at is not None and refund.resolved_at <= now:
-                happened["refund_resolved"] = refund.resolved_at
+            for name, later in (("refund", refund), ("refund2", plan.second_refund)):
+                if later is None:
+                    continue
+                if later.applied_at <= now:
+                    happened[f"{name}_applied"] = later.applied_at
+                if later.resolved_at is not None and later.resolved_at <= now:
+                    happened[f"{name}_resolved"] = later.resolved_at
         return happened
 
     def visible(self, i: int, now: int) -> bool:
@@ -258,11 +273,14 @@ class MeituanGenerator(OrderWorld):
         return max(self.events_at(plan, now).values(), default=plan.ctime)
 
     def refund_records_at(self, plan: Plan, now: int) -> list[dict]:
-        refund = plan.refund
-        if refund is None or refund.applied_at > now:
-            return []
+        return [self._refund_record(plan, refund, now) for refund in (plan.refund, plan.second_refund)
+                if refund is not None and refund.applied_at <= now]
+
+    @staticmethod
+    def _refund_record(plan: Plan, refund: Refund, now: int) -> dict:
         resolved = refund.resolved_at is not None and refund.resolved_at <= now
-        record = {
+        reply = {2: "商家同意退款", 1: "商家拒绝退款", 7: "用户取消退款申请"}[refund.res_type]
+        return {
             "wm_order_id_view": int(plan.view_id),
             "order_id": plan.order_id,
             "refund_id": refund.refund_id,
@@ -270,9 +288,9 @@ class MeituanGenerator(OrderWorld):
             "utime": refund.resolved_at if resolved else refund.applied_at,
             "refund_type": refund.refund_type,
             "res_type": refund.res_type if resolved else 0,
-            "res_reason": "商家同意退款" if resolved else "",
-            "apply_type": 1 if plan.scenario == CANCELLED_AFTER_PAY else 2,
-            "apply_reason": "商家无法接单" if plan.scenario == CANCELLED_AFTER_PAY else "餐品少送",
+            "res_reason": reply if resolved else "",
+            "apply_type": refund.apply_type,
+            "apply_reason": "商家无法接单" if refund.apply_type == 1 else "餐品少送",
             "money": float(refund.money),
             "pictures": [],
             "wmAppRetailForOrderPartRefundList": [
@@ -286,7 +304,6 @@ class MeituanGenerator(OrderWorld):
                 for line, count in refund.items
             ],
         }
-        return [record]
 
     def refund_succeeded_at(self, plan: Plan, now: int) -> Decimal:
         return sum(

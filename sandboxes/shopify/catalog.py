@@ -127,3 +127,5 @@ CANCEL_REASONS_PAID: tuple[str, ...] = ("customer", "fraud", "staff", "other")
 GATEWAYS: tuple[str, ...] = ("shopify_payments", "paypal")
 MANUAL_GATEWAYS: tuple[str, ...] = ("Bank Deposit", "Cash on Delivery (COD)")
 DISCOUNT_CODES: tuple[tuple[str, int], ...] = (("WELCOME10", 10), ("SPRING15", 15))
+#: Shopify's ReturnReason values a buyer picks (Admin GraphQL `ReturnLineItem.returnReason`).
+RETURN_REASONS: tuple[str, ...] = ("SIZE_TOO_SMALL", "DEFECTIVE", "NOT_AS_DESCRIBED", "UNWANTED", "WRONG_ITEM", "COLOR")

@@ -47,6 +47,12 @@ SCENARIOS: dict[str, int] = {
 }
 #: Orders (per 10 000) with free text holding personal data.
 NOTE_PII_PER_10000 = 600
+#: Share of partial refunds whose unit came back as a Return first (the others: refund only, no goods back).
+RETURNED_PARTIAL_SHARE = 0.6
+#: Shares of delivered normal orders with a Return the merchant declined / with one still under way.
+DECLINED_RETURN_SHARE, OPEN_RETURN_SHARE = 0.04, 0.03
+#: Share of delivered normal and partially refunded orders refunded again two to three months later.
+LATE_REFUND_SHARE = 0.08
 
 
 def _cents(value: int) -> str:
@@ -262,6 +268,23 @@ class ShopifyOrderGenerator(OrderWorld):
             ev["refund"] = base + self._between(i, b"refund", DAY, 7 * DAY)
             if scenario == "partial_refund" and self._u(i, b"refund_fail") < 0.3:
                 ev["refund_failed"] = ev["refund"] - self._between(i, b"rf", 600, 2 * HOUR)
+            if scenario == "full_return" or self._u(i, b"has_return") < RETURNED_PARTIAL_SHARE:
+                # the goods come back first (a Return), then the money: requested, parcel sent, received
+                ev["return_requested"] = max(base, ev["refund"] - 4 * DAY) + self._between(i, b"rq", HOUR, 6 * HOUR)
+                ev["return_shipped"] = ev["return_requested"] + self._between(i, b"rs", 6 * HOUR, DAY)
+                ev["return_received"] = max(ev["return_shipped"] + HOUR, ev["refund"] - self._between(i, b"rr", HOUR, 6 * HOUR))
+        elif scenario == "normal" and "delivered" in ev:
+            draw = self._u(i, b"return_case")
+            if draw < DECLINED_RETURN_SHARE + OPEN_RETURN_SHARE:  # a return the merchant declined, or one under way
+                ev["return_requested"] = ev["delivered"] + self._between(i, b"rq", HOUR, 3 * DAY)
+                if draw < DECLINED_RETURN_SHARE:
+                    ev["return_declined"] = ev["return_requested"] + self._between(i, b"rd", HOUR, DAY)
+                else:
+                    ev["return_shipped"] = ev["return_requested"] + self._between(i, b"rs", 6 * HOUR, DAY)
+        if n_lines > 1 or scenario != "partial_refund":
+            if scenario in ("normal", "partial_refund") and "delivered" in ev and self._u(i, b"late_refund") < LATE_REFUND_SHARE:
+                # a goodwill refund (no goods back) two to three months after the order settled
+                ev["late_refund"] = max(ev.values()) + self._between(i, b"lr", 60 * DAY, 90 * DAY)
         return ev, groups, reason
 
     # ------------------------------------------------------------------ the universe
@@ -287,6 +310,15 @@ class ShopifyOrderGenerator(OrderWorld):
             return self.total_cents(plan)
         return 0
 
+    def late_refund_cents(self, plan: OrderPlan) -> int:
+        """The late goodwill refund: one unit of the last line (goods and its tax share), in shop cents."""
+        subtotal, tax = self._unit_refund(plan, plan.lines[-1])
+        return subtotal + (0 if self.profiles[plan.shop_index].taxes_included else tax)
+
+    def refunded_cents(self, plan: OrderPlan, seen: dict[str, int]) -> int:
+        """Everything refunded by the events in ``seen``, in shop cents."""
+        return (self.refund_cents(plan) if "refund" in seen else 0) + (self.late_refund_cents(plan) if "late_refund" in seen else 0)
+
     def total_cents(self, plan: OrderPlan) -> int:
         profile = self.profiles[plan.shop_index]
         return plan.subtotal + plan.shipping + (0 if profile.taxes_included else plan.total_tax)
@@ -295,9 +327,10 @@ class ShopifyOrderGenerator(OrderWorld):
     def _unit_refund(plan: OrderPlan, line: LinePlan) -> tuple[int, int]:  # noqa: ARG004
         return _round(Decimal(line.net) / line.quantity), _round(Decimal(line.tax) / line.quantity)
 
-    def shop_refund_amount(self, plan: OrderPlan) -> Decimal:
-        """The refund in shop money as orderlayer derives it from the (presentment) refund transactions."""
-        cents = self.refund_cents(plan)
+    def shop_refund_amount(self, plan: OrderPlan, cents: int | None = None) -> Decimal:
+        """A refund (default: the order's main one) in shop money as orderlayer derives it from the (presentment)
+        refund transactions."""
+        cents = self.refund_cents(plan) if cents is None else cents
         if plan.presentment is None or cents == 0:
             return Decimal(cents) / 100
         rate = plan.presentment[1]
@@ -309,6 +342,10 @@ class ShopifyOrderGenerator(OrderWorld):
     def render(self, i: int, now: int) -> dict:
         """Order ``i`` as ``GET orders.json`` shows it at clock ``now`` (personal data in plain text)."""
         return _Renderer(self, self.plans[i], now).order()
+
+    def returns_of(self, i: int, now: int) -> list[dict]:
+        """Order ``i``'s Returns as the Admin GraphQL API shows them at clock ``now``."""
+        return _Renderer(self, self.plans[i], now).returns()
 
     def fact(self, i: int, now: int) -> OrderFact:
         plan = self.plans[i]
@@ -334,7 +371,7 @@ class ShopifyOrderGenerator(OrderWorld):
             status=status,
             paid_amount=Decimal(self.total_cents(plan)) / 100,
             currency=profile.currency,
-            refund_amount=self.shop_refund_amount(plan) if "refund" in seen else Decimal("0.00"),
+            refund_amount=self.shop_refund_amount(plan, self.refunded_cents(plan, seen)),
             tracking_numbers=tuple(renderer.tracking_numbers()),
         )
 
@@ -546,6 +583,9 @@ class _Renderer:
         return f"{self.profile.name_prefix}{1000 + self.plan.number}"
 
     def refunds(self) -> list[dict]:
+        return [*self._main_refund(), *self._late_refund()]
+
+    def _main_refund(self) -> list[dict]:
         plan = self.plan
         if "refund" not in self.seen:
             return []
@@ -569,22 +609,41 @@ class _Renderer:
         if "refund_failed" in self.seen:
             transactions.append(self._transaction(self.id(6_800_000_000_000, 1), "failure", money, self.seen["refund_failed"]))
         transactions.append(self._transaction(self.id(6_800_000_000_000, 2), "success", money, made))
-        rid = self.id(9_600_000_000_000)
-        return [{
+        if "fulfil1" not in self.seen:
+            restock_type = "cancel"  # unfulfilled goods: removed from the order and restocked
+        else:
+            restock_type = "return" if "return_requested" in plan.events else "no_restock"
+        note = "Customer changed their mind" if plan.scenario != "cancel_refunded" else None
+        return [self._refund(self.id(9_600_000_000_000), made, items, transactions, adjustments, restock_type, note,
+                             restock=plan.scenario != "partial_refund")]
+
+    def _late_refund(self) -> list[dict]:
+        """A goodwill refund months later: one unit of the last line, no goods back."""
+        if "late_refund" not in self.seen:
+            return []
+        plan, gen, made = self.plan, self.gen, self.seen["late_refund"]
+        subtotal, tax = gen._unit_refund(plan, plan.lines[-1])  # noqa: SLF001
+        transactions = [self._transaction(self.id(6_800_000_000_000, 3), "success", gen.late_refund_cents(plan), made)]
+        return [self._refund(self.id(9_600_000_000_000, 1), made, [(plan.lines[-1], 1, subtotal, tax)], transactions, [],
+                             "no_restock", "Goodwill refund", restock=False, line_offset=4)]
+
+    def _refund(self, rid: int, made: int, items: list[tuple[LinePlan, int, int, int]], transactions: list[dict],
+                adjustments: list[dict], restock_type: str, note: str | None, *, restock: bool, line_offset: int = 0) -> dict:
+        return {
             "id": rid,
             "admin_graphql_api_id": f"gid://shopify/Refund/{rid}",
-            "order_id": plan.order_id,
+            "order_id": self.plan.order_id,
             "created_at": self.time(made),
             "processed_at": self.time(made),
-            "note": "Customer changed their mind" if plan.scenario != "cancel_refunded" else None,
-            "restock": plan.scenario != "partial_refund",
+            "note": note,
+            "restock": restock,
             "user_id": 88_000_000_001,
             "refund_line_items": [
                 {
-                    "id": self.id(9_800_000_000_000, k),
+                    "id": self.id(9_800_000_000_000, line_offset + k),
                     "line_item_id": line.line_id,
                     "quantity": quantity,
-                    "restock_type": "return" if "fulfil1" in self.seen else "cancel",
+                    "restock_type": restock_type,
                     "subtotal": _cents(subtotal),
                     "subtotal_set": self.money_set(subtotal),
                     "total_tax": _cents(tax),
@@ -595,7 +654,67 @@ class _Renderer:
             ],
             "transactions": transactions,
             "order_adjustments": adjustments,
-        }]
+        }
+
+    def returns(self) -> list[dict]:
+        """The order's Returns as the Admin GraphQL API shows them (``Order.returns``), at this clock."""
+        plan, seen = self.plan, self.seen
+        requested = seen.get("return_requested")
+        if requested is None:
+            return []
+        rid = self.id(9_900_000_000_000)
+        if "return_declined" in seen:
+            status = "DECLINED"
+        elif "refund" in seen:
+            status = "CLOSED"
+        elif "return_shipped" in seen or "return_received" in seen:
+            status = "OPEN"
+        else:
+            status = "REQUESTED"
+        lines = [plan.lines[0]] if plan.scenario != "full_return" else list(plan.lines)
+        quantity = {line.line_id: (1 if plan.scenario != "full_return" else line.quantity) for line in lines}
+        reason = catalog.RETURN_REASONS[plan.index % len(catalog.RETURN_REASONS)]
+        node: dict = {
+            "id": f"gid://shopify/Return/{rid}",
+            "name": f"{self.name()}-R1",
+            "status": status,
+            "createdAt": self.time(requested),
+            "requestApprovedAt": self.time(seen.get("return_shipped")),
+            "closedAt": self.time(seen.get("refund")) if status == "CLOSED" else None,
+            "decline": {"reason": "RETURN_PERIOD_ENDED", "note": None} if status == "DECLINED" else None,
+            "totalQuantity": sum(quantity.values()),
+            "returnLineItems": {"nodes": [
+                {
+                    "id": f"gid://shopify/ReturnLineItem/{self.id(9_910_000_000_000, k)}",
+                    "quantity": quantity[line.line_id],
+                    "returnReason": reason,
+                    # the buyer's own words (free text: the tap drops it)
+                    "customerNote": f"Please call me on {self.phone()}",
+                    "fulfillmentLineItem": {"lineItem": {"id": f"gid://shopify/LineItem/{line.line_id}"}},
+                }
+                for k, line in enumerate(lines)
+            ]},
+            "refunds": {"nodes": [{"id": f"gid://shopify/Refund/{self.id(9_600_000_000_000)}"}] if "refund" in seen else []},
+            "reverseFulfillmentOrders": {"nodes": []},
+        }
+        if "return_shipped" in seen:
+            carrier, prefix = self.profile.carriers[(plan.index + 1) % len(self.profile.carriers)]
+            received = "return_received" in seen
+            node["reverseFulfillmentOrders"]["nodes"].append({
+                "id": f"gid://shopify/ReverseFulfillmentOrder/{self.id(9_920_000_000_000)}",
+                "status": "CLOSED" if received else "OPEN",
+                "reverseDeliveries": {"nodes": [{
+                    "id": f"gid://shopify/ReverseDelivery/{self.id(9_930_000_000_000)}",
+                    "deliverable": {"tracking": {"number": f"R{prefix}{plan.order_id % 10**9:09d}", "carrierName": carrier}},
+                }]},
+                "lineItems": {"nodes": [
+                    {"totalQuantity": quantity[line.line_id],
+                     "dispositions": [{"type": "RESTOCKED" if plan.scenario == "full_return" else "NOT_RESTOCKED",
+                                       "quantity": quantity[line.line_id]}] if received else []}
+                    for line in lines
+                ]},
+            })
+        return [node]
 
     def _transaction(self, tid: int, status: str, cents: int, made: int) -> dict:
         # Refund transactions move money in the buyer's (presentment) currency.
@@ -622,6 +741,8 @@ class _Renderer:
         plan, seen = self.plan, self.seen
         if "refund" in seen:
             return "partially_refunded" if plan.scenario == "partial_refund" else "refunded"
+        if "late_refund" in seen:
+            return "partially_refunded"
         if plan.scenario == "pending_voided" and "cancelled" in seen:
             return "voided"
         if "paid" in seen:
@@ -646,7 +767,7 @@ class _Renderer:
         plan, profile = self.plan, self.profile
         gen = self.gen
         total = gen.total_cents(plan)
-        refunded = gen.refund_cents(plan) if "refund" in self.seen else 0
+        refunded = gen.refunded_cents(plan, self.seen)
         outstanding = 0 if "paid" in self.seen or "cancelled" in self.seen else total
         note, note_attributes = self.note()
         code = plan.discount_code

@@ -49,6 +49,19 @@ def orders_path(api_version: str) -> str:
     return "/admin/api/" + api_version + "/orders.json"
 
 
+def graphql_path(api_version: str) -> str:
+    """The Admin GraphQL endpoint of one API version (returns are GraphQL only)."""
+    return "/admin/api/" + api_version + "/graphql.json"
+
+
+#: GraphQL connections page ``first`` <= 250 nodes; the order search reads ``updated_at:>='…'`` filters.
+MAX_GRAPHQL_FIRST = 250
+#: The query cost bucket of a standard plan: 1 000 points, 50 restored a second ([I] for the sandbox's costing).
+GRAPHQL_BUCKET, GRAPHQL_RESTORE_PER_SECOND = 1000.0, 50.0
+#: What the sandbox charges each returns query (points).
+GRAPHQL_QUERY_COST = 52.0
+
+
 def format_link_header(links: t.Mapping[str, str]) -> str:
     """§3: ``<url>; rel="next", <url>; rel="previous"``."""
     return ", ".join('<' + url + '>; rel="' + rel + '"' for rel, url in links.items())

@@ -11,6 +11,14 @@ other shop's token; 403 without the ``read_orders`` scope), the client credentia
 limit without ``read_all_orders``, and an unsupported API version answered by the oldest supported one.
 Faults: rate limit, busy (HTTP 500), expired tokens, truncated pages, 503 pages, stalls, and an order
 updated while a window is being paged.
+
+Returns (the generator's ``Return`` objects) are Admin GraphQL only: ``POST /admin/api/{version}/graphql.json``
+with ``{query, variables}`` answers an ``orders(first:, after:, query:, sortKey: UPDATED_AT)`` connection whose
+nodes carry ``returns``. The sandbox does not execute GraphQL: it checks the query asks for the order
+connection and its returns, reads the ``updated_at`` bounds of the search string and the cursor from the
+variables, and answers the full node shape (``docs/channels/shopify.md`` "After-sales"). A full bucket (or the
+``rate_limit_next`` fault) answers HTTP 200 with a ``THROTTLED`` error, as GraphQL does; ``read_returns``
+missing answers ``ACCESS_DENIED``.
 """
 
 from __future__ import annotations
@@ -39,6 +47,8 @@ if t.TYPE_CHECKING:
 
 _SHOP_ROUTE = re.compile(r"^/shops/(?P<shop>[^/]+)(?P<rest>/.*)$")
 _ORDERS_ROUTE = re.compile(r"^/admin/api/(?P<version>[^/]+)/orders\.json$")
+_GRAPHQL_ROUTE = re.compile(r"^/admin/api/(?P<version>[^/]+)/graphql\.json$")
+_SEARCH_BOUND = re.compile(r"updated_at:(?P<op>>=|<=)'(?P<time>[^']+)'")
 
 UNAUTHORIZED = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 FORBIDDEN = "[API] This action requires merchant approval for read_orders scope."
@@ -50,6 +60,8 @@ class ShopifyFaults(Faults):
     #: The next N pages after the first of a window move one not yet returned order of that window past
     #: its end (an update during paging; cursor paging must neither skip nor repeat the others).
     update_during_paging: int = 0
+    #: The next N GraphQL calls answer THROTTLED (HTTP 200 with an error, as GraphQL's cost limit does).
+    graphql_throttled_next: int = 0
 
 
 def _mint(shop: str, serial: int) -> tuple[str, str]:  # noqa: ARG001 - Shopify tokens are random
@@ -78,6 +90,10 @@ class _LeakyBucket:
 
     def header(self) -> str:
         return f"{min(self.size, math.ceil(self._level))}/{self.size}"
+
+    def free(self) -> float:
+        """Calls the bucket still holds (the whole size when there is no limit)."""
+        return float(self.size) if self.rate is None else max(0.0, self.size - self._level)
 
 
 class _Answer(Exception):  # noqa: N818 - control flow: a finished error response
@@ -121,7 +137,11 @@ class ShopifySandbox(ChannelSandbox[ShopifyOrderGenerator]):
         # A custom app's static token per shop (it never expires), and client-credentials grants that do.
         self.tokens = TokenIssuer(_mint, clock=self.wall_time, ttl_seconds=None)
         self._buckets = {shop: _LeakyBucket(bucket_size, qps, self.wall_time) for shop in self.shop_ids}
-        scopes = {"read_orders", "read_all_orders"} if read_all_orders else {"read_orders"}
+        # GraphQL has its own cost bucket per app and shop (the sandbox charges every query the same cost)
+        graphql_calls = int(p.GRAPHQL_BUCKET // p.GRAPHQL_QUERY_COST)
+        graphql_rate = None if qps is None else qps * p.GRAPHQL_RESTORE_PER_SECOND / p.GRAPHQL_QUERY_COST / p.STANDARD_LEAK_PER_SECOND
+        self._graphql_buckets = {shop: _LeakyBucket(graphql_calls, graphql_rate, self.wall_time) for shop in self.shop_ids}
+        scopes = {"read_orders", "read_all_orders", "read_returns"} if read_all_orders else {"read_orders", "read_returns"}
         self._scopes = {shop: set(scopes) for shop in self.shop_ids}
         self._by_shop = {shop: sorted(self.generator.indexes_for_shop(shop), key=lambda i: -self.generator.plans[i].order_id)
                          for shop in self.shop_ids}
@@ -176,6 +196,8 @@ class ShopifySandbox(ChannelSandbox[ShopifyOrderGenerator]):
             entry.update(shop=shop, path=rest)
             if rest == p.TOKEN_PATH and request.method == "POST":
                 response = self._token_grant(shop, request)
+            elif (graphql := _GRAPHQL_ROUTE.match(rest)) is not None and request.method == "POST":
+                response = self._graphql(shop, graphql.group("version"), request, entry)
             else:
                 orders = _ORDERS_ROUTE.match(rest)
                 if orders is None or request.method != "GET":
@@ -244,6 +266,87 @@ class ShopifySandbox(ChannelSandbox[ShopifyOrderGenerator]):
             body = body[: max(1, len(body) // 2)]
         entry["returned"] = len(page)
         return SandboxResponse(200, body, headers)
+
+    def _graphql(self, shop: str, version: str, request: SandboxRequest, entry: dict) -> SandboxResponse:
+        """The order connection with each order's returns, ascending by (updated_at, id)."""
+        served = self._served_version(version)
+        self._authorise(shop, request)
+        headers = {p.API_VERSION_HEADER: served}
+        try:
+            body = request.json()
+        except ValueError:
+            raise _Answer(400, {"errors": "Bad Request"}) from None
+        query, variables = (body.get("query"), body.get("variables") or {}) if isinstance(body, dict) else (None, {})
+        if not isinstance(query, str) or not isinstance(variables, dict):
+            raise _Answer(400, {"errors": {"query": ["Required parameter missing or invalid"]}})
+        if not re.search(r"\borders\s*\(", query) or not re.search(r"\breturns\s*\(", query):
+            return SandboxResponse(200, {"errors": [{"message": "This sandbox answers the order connection with its returns only"}]}, headers)
+        entry["variables"] = variables
+        with self._lock:
+            self._request_seq += 1
+            headers[p.REQUEST_ID_HEADER] = f"sbx-{self._request_seq:06d}"
+            bucket = self._graphql_buckets[shop]
+            faulted = self.take_fault("graphql_throttled_next") or self.take_fault("rate_limit_next")
+            throttled = faulted or not bucket.take()
+            allowed = "read_returns" in self._scopes[shop]
+            available = 0.0 if throttled else bucket.free() * p.GRAPHQL_QUERY_COST
+        restore = p.GRAPHQL_RESTORE_PER_SECOND if bucket.rate is None else bucket.rate * p.GRAPHQL_QUERY_COST
+        cost = {"requestedQueryCost": p.GRAPHQL_QUERY_COST, "actualQueryCost": None if throttled else p.GRAPHQL_QUERY_COST,
+                "throttleStatus": {"maximumAvailable": p.GRAPHQL_BUCKET, "currentlyAvailable": available, "restoreRate": restore}}
+        if throttled:
+            entry["fault"] = "throttled"
+            return SandboxResponse(200, {"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+                                         "extensions": {"cost": cost}}, headers)
+        if not allowed:
+            return SandboxResponse(200, {"errors": [{"message": "Access denied for returns field. Required access: `read_returns` access scope.",
+                                                     "extensions": {"code": "ACCESS_DENIED"}, "path": ["orders", "nodes", 0, "returns"]}]}, headers)
+        first = variables.get("first", 50)
+        if not isinstance(first, int) or not 1 <= first <= p.MAX_GRAPHQL_FIRST:
+            return SandboxResponse(200, {"errors": [{"message": f"first must be between 1 and {p.MAX_GRAPHQL_FIRST}"}]}, headers)
+        search = str(variables.get("query") or "")
+        bounds: dict[str, int] = {}
+        for match in _SEARCH_BOUND.finditer(search):
+            bounds[match.group("op")] = self._param_time(shop, "query", match.group("time"))
+        offset = 0
+        if variables.get("after"):
+            cursor = self._decode_cursor_payload(shop, str(variables["after"]))
+            if cursor.get("search") != search:
+                return SandboxResponse(200, {"errors": [{"message": "Invalid cursor for this query"}]}, headers)
+            offset = int(cursor.get("offset", 0))
+        with self._lock:
+            now = self._now
+            members = sorted(
+                (self.update_time_of(i), self.generator.plans[i].order_id, i)
+                for i in self._by_shop[shop]
+                if self._matches(i, {"status": "any", "updated_at_min": bounds.get(">="), "updated_at_max": bounds.get("<=")}, now)
+            )
+        page = members[offset : offset + first]
+        more = offset + first < len(members)
+        nodes = []
+        for updated, order_id, i in page:
+            zone = self.generator.zones[self.generator.plans[i].shop_index]
+            returns = self.generator.returns_of(i, now)
+            nodes.append({
+                "id": f"gid://shopify/Order/{order_id}",
+                "legacyResourceId": str(order_id),
+                "updatedAt": dt.datetime.fromtimestamp(updated, zone).astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z"),
+                "returns": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": returns},
+            })
+        end = self._encode_cursor({"shop": shop, "search": search, "offset": offset + len(page)}) if page else None
+        entry.update(returned=len(page), offset=offset, total=len(members))
+        return SandboxResponse(200, {
+            "data": {"orders": {"pageInfo": {"hasNextPage": more, "endCursor": end}, "nodes": nodes}},
+            "extensions": {"cost": cost},
+        }, headers)
+
+    def _decode_cursor_payload(self, shop: str, value: str) -> dict:
+        try:
+            payload = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+        except (ValueError, binascii.Error):
+            payload = None
+        if not isinstance(payload, dict) or payload.get("shop") != shop:
+            raise _Answer(200, {"errors": [{"message": "Invalid cursor"}]})
+        return payload
 
     def _served_version(self, version: str) -> str:
         if not p.API_VERSION_PATTERN.match(version):

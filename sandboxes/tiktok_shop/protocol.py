@@ -12,6 +12,9 @@ import hmac
 import typing as t
 
 ORDER_SEARCH_PATH = "/order/202309/orders/search"
+#: The Return & Refund API's return search (docs/channels/tiktok_shop.md "After-sales"): same paging as the orders.
+RETURN_SEARCH_PATH = "/return_refund/202309/returns/search"
+CANCELLATION_SEARCH_PATH = "/return_refund/202309/cancellations/search"
 AUTHORIZED_SHOPS_PATH = "/authorization/202309/shops"
 TOKEN_REFRESH_PATH = "/api/v2/token/refresh"
 

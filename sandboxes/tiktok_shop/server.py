@@ -10,9 +10,10 @@ It verifies what the gateway verifies, with the documented codes and messages:
 * a 50-QPS budget per app, shop and API (HTTP 429, 36009002), ``page_size`` 1–100 and, optionally,
   a maximum ``update_time`` window (both 36009004: the sandbox's wording, the real limits are unconfirmed).
 
-It serves ``POST /order/202309/orders/search`` (cursor paging: ``page_token`` is an opaque offset bound
-to the query, the worst case for an order updated while the client pages), ``GET
-/authorization/202309/shops`` and the auth host's ``GET /api/v2/token/refresh``.
+It serves ``POST /order/202309/orders/search`` and ``POST /return_refund/202309/returns/search`` (the
+returns of :mod:`.returns`; both with cursor paging: ``page_token`` is an opaque offset bound to the query, the
+worst case for a record updated while the client pages), ``GET /authorization/202309/shops`` and the auth
+host's ``GET /api/v2/token/refresh``.
 
 Faults (``sandbox.set_faults(...)`` or ``POST /_sandbox/faults``): ``rate_limit_next`` (HTTP 429 +
 36009002, with ``Retry-After`` when ``retry_after_seconds`` is set), ``busy_next`` (36009007 request
@@ -39,6 +40,7 @@ from orderlayer.sandboxes.kit.synth import OrderFact, digest
 from orderlayer.sandboxes.tiktok_shop import protocol as p
 from orderlayer.sandboxes.tiktok_shop import catalog
 from orderlayer.sandboxes.tiktok_shop.generator import OrderGenerator
+from orderlayer.sandboxes.tiktok_shop.returns import CancellationBook, ReturnBook
 
 DEFAULT_SHOP_IDS = ("7494105515082810525", "7494105515082810526", "7494105515082810527")
 DEFAULT_APP_KEY = "6a1bk2tts9v3q"
@@ -104,6 +106,14 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
         self.extra_fields = json.loads(json.dumps(dict(extra_fields or {})))
         self._bumps: dict[int, int] = {}  # order index -> update_time forced by a fault
         self._index: dict[int, list[tuple[int, str, int]]] = {}
+        self.returns = ReturnBook(self.generator)
+        self.cancellations = CancellationBook(self.generator)
+        #: the after-sale searches: path -> (the answer's list, the book of records)
+        self._after_sales: dict[str, tuple[str, t.Any]] = {
+            p.RETURN_SEARCH_PATH: ("return_orders", self.returns),
+            p.CANCELLATION_SEARCH_PATH: ("cancellations", self.cancellations),
+        }
+        self._after_sale_index: dict[tuple[str, int], list[tuple[int, str, int]]] = {}
         self._budgets: dict[tuple[str, str], RequestBudget] = {}  # per shop and API
         # rotate_refresh_tokens: a refresh token is single-use. Whether the platform rotates is unconfirmed
         # (docs/token-store.md): False keeps every issued refresh token valid. Refresh tokens live a year.
@@ -165,8 +175,28 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
         hi = bisect.bisect_left(index, (end, "", -1))
         return {order_id for _, order_id, _ in index[lo:hi]}
 
+    def after_sale_record(self, path: str, r: int) -> dict:
+        """Record ``r`` of the after-sale search at ``path`` exactly as it is served now."""
+        book = self._after_sales[path][1]
+        rec = book.records[r]
+        return book.render(rec, self._now, self.generator.timelines[rec.order_index].order_id)
+
+    def after_sale_ids_updated_between(self, path: str, shop_id: str, start: int, end: int) -> set[str]:
+        """Ids of the shop's records of the after-sale search at ``path`` whose update_time is in ``[start, end)`` now."""
+        index = self._shop_after_sale_index(path, self.shop_ids.index(str(shop_id)))
+        lo = bisect.bisect_left(index, (start, "", -1))
+        hi = bisect.bisect_left(index, (end, "", -1))
+        return {ident for _, ident, _ in index[lo:hi]}
+
+    def return_record(self, r: int) -> dict:
+        return self.after_sale_record(p.RETURN_SEARCH_PATH, r)
+
+    def return_ids_updated_between(self, shop_id: str, start: int, end: int) -> set[str]:
+        return self.after_sale_ids_updated_between(p.RETURN_SEARCH_PATH, shop_id, start, end)
+
     def _reindex(self) -> None:
         self._index.clear()  # rebuilt per shop on demand
+        self._after_sale_index.clear()
 
     # ------------------------------------------------------------------ tokens
     def _mint(self, shop_id: str, serial: int) -> tuple[str, str]:
@@ -187,7 +217,7 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
             data = self._dispatch(request, entry)
             envelope = {"code": p.CODE_OK, "message": "Success", "data": data}
             status = 200
-            truncate = request.path == p.ORDER_SEARCH_PATH and self.take_fault("truncate_next")
+            truncate = request.path in (p.ORDER_SEARCH_PATH, *self._after_sales) and self.take_fault("truncate_next")
         except _Reply as reply:
             envelope = {"code": reply.code, "message": reply.message, "data": None}
             status = reply.status
@@ -205,6 +235,8 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
     def _dispatch(self, request: SandboxRequest, entry: dict) -> dict:
         routes: dict[str, tuple[str, t.Callable[[SandboxRequest, dict, str], dict]]] = {
             p.ORDER_SEARCH_PATH: ("POST", self._search_orders),
+            p.RETURN_SEARCH_PATH: ("POST", self._search_after_sales),
+            p.CANCELLATION_SEARCH_PATH: ("POST", self._search_after_sales),
             p.AUTHORIZED_SHOPS_PATH: ("GET", self._authorized_shops),
         }
         if request.path == p.TOKEN_REFRESH_PATH:
@@ -307,8 +339,11 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
             "granted_scopes": ["seller.order.info", "seller.authorization.info"],
         }
 
-    # ------------------------------------------------------------------ order search
-    def _search_orders(self, request: SandboxRequest, entry: dict, shop_id: str) -> dict:
+    # ------------------------------------------------------------------ searches
+    def _search_query(self, request: SandboxRequest, entry: dict, shop_id: str) -> tuple[dict, dict[str, int | None], str, str, int, int]:
+        """What both searches check alike: the cipher, the JSON body, page size, sort and the page token.
+
+        Returns the body, its time bounds, the sort field and order, the page size and the offset."""
         query = request.query
         cipher = query.get("shop_cipher")
         if not cipher:
@@ -339,10 +374,15 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
             if self.max_window_seconds is not None and lt - ge > self.max_window_seconds:
                 raise _invalid(f"Invalid parameter. The update_time range exceeds {self.max_window_seconds} seconds.")
         fingerprint = hashlib.sha256(
-            json.dumps([shop_id, body, sort_field, sort_order, size], sort_keys=True).encode()
+            json.dumps([request.path, shop_id, body, sort_field, sort_order, size], sort_keys=True).encode()
         ).hexdigest()[:16]
         offset = _decode_page_token(query.get("page_token"), fingerprint)
+        entry["fingerprint"] = fingerprint
+        return body, bounds, sort_field, sort_order, size, offset
 
+    def _search_orders(self, request: SandboxRequest, entry: dict, shop_id: str) -> dict:
+        body, bounds, sort_field, sort_order, size, offset = self._search_query(request, entry, shop_id)
+        lt = bounds["update_time_lt"]
         k = self.shop_ids.index(shop_id)
         with self._lock:
             members = self._members(k, bounds, body.get("order_status"))
@@ -355,18 +395,50 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
                 members = self._members(k, bounds, body.get("order_status"))
             now, bumps = self._now, dict(self._bumps)
         gen = self.generator
-        if sort_field == "create_time":
-            members = sorted(members, key=lambda i: (gen.timelines[i].events["create"], gen.timelines[i].order_id))
-        if sort_order == "DESC":
-            members = members[::-1]
-        page = members[offset : offset + size]
-        more = offset + size < len(members)
-        entry.update(total=len(members), returned=len(page), offset=offset)
-        return {
-            "orders": [self._render(i, now, bumps.get(i)) for i in page],
-            "next_page_token": _encode_page_token(offset + size, fingerprint) if more else "",
-            "total_count": len(members),
-        }
+        created = (lambda i: (gen.timelines[i].events["create"], gen.timelines[i].order_id)) if sort_field == "create_time" else None
+        return _page("orders", members, created, sort_order, offset, size, entry, lambda i: self._render(i, now, bumps.get(i)))
+
+    def _search_after_sales(self, request: SandboxRequest, entry: dict, shop_id: str) -> dict:
+        """The shop's returns or cancellations by update/create time (and ``order_ids``), the orders' cursor paging."""
+        body, bounds, sort_field, sort_order, size, offset = self._search_query(request, entry, shop_id)
+        order_ids = body.get("order_ids")
+        if order_ids is not None and not (isinstance(order_ids, list) and all(isinstance(o, str) for o in order_ids)):
+            raise _invalid("Invalid parameter. `order_ids` must be a list of strings.")
+        key, book = self._after_sales[request.path]
+        index = self._shop_after_sale_index(request.path, self.shop_ids.index(shop_id))
+        ge, lt = bounds["update_time_ge"], bounds["update_time_lt"]
+        lo = 0 if ge is None else bisect.bisect_left(index, (ge, "", -1))
+        hi = len(index) if lt is None else bisect.bisect_left(index, (lt, "", -1))
+        gen = self.generator
+        c_ge, c_lt = bounds["create_time_ge"], bounds["create_time_lt"]
+        members = []
+        for _, _, r in index[lo:hi]:
+            rec = book.records[r]
+            created = rec.events["request"]
+            if (c_ge is not None and created < c_ge) or (c_lt is not None and created >= c_lt):
+                continue
+            if order_ids and gen.timelines[rec.order_index].order_id not in order_ids:
+                continue
+            members.append(r)
+        created = (lambda r: (book.records[r].events["request"], book.records[r].ident)) if sort_field == "create_time" else None
+        return _page(key, members, created, sort_order, offset, size, entry, lambda r: self.after_sale_record(request.path, r))
+
+    def _shop_after_sale_index(self, path: str, k: int) -> list[tuple[int, str, int]]:
+        """The shop's records of one after-sale search that exist now, ascending by (update_time, id)."""
+        with self._lock:
+            index = self._after_sale_index.get((path, k))
+            if index is None:
+                gen, book = self.generator, self._after_sales[path][1]
+                index = []
+                for r, rec in enumerate(book.records):
+                    if gen.timelines[rec.order_index].shop_index != k:
+                        continue
+                    updated = book.update_time_at(rec, self._now)
+                    if updated is not None:
+                        index.append((updated, rec.ident, r))
+                index.sort()
+                self._after_sale_index[(path, k)] = index
+            return index
 
     def _members(self, k: int, bounds: dict[str, int | None], status: t.Any) -> list[int]:  # noqa: ANN401
         """The shop's orders in the update/create ranges, ascending by (update_time, id)."""
@@ -410,6 +482,32 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
         if self.extra_fields:
             order.update(json.loads(json.dumps(self.extra_fields)))
         return order
+
+
+def _page(
+    key: str,
+    members: list[int],
+    created: t.Callable[[int], tuple] | None,
+    sort_order: str,
+    offset: int,
+    size: int,
+    entry: dict,
+    render: t.Callable[[int], dict],
+) -> dict:
+    """One page of a search: ``members`` ascend by update time (re-sorted by ``created`` when the sort field is the
+    create time), reversed for DESC; the cursor is the next offset bound to the query's fingerprint."""
+    if created is not None:
+        members = sorted(members, key=created)
+    if sort_order == "DESC":
+        members = members[::-1]
+    page = members[offset : offset + size]
+    more = offset + size < len(members)
+    entry.update(total=len(members), returned=len(page), offset=offset)
+    return {
+        key: [render(i) for i in page],
+        "next_page_token": _encode_page_token(offset + size, entry["fingerprint"]) if more else "",
+        "total_count": len(members),
+    }
 
 
 def _int(value: t.Any, name: str) -> int | None:  # noqa: ANN401

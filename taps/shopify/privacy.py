@@ -65,3 +65,13 @@ SHOPIFY_PII_POLICY = PiiPolicy(
 def scrub_order(order: dict, salt: str) -> dict:
     """Remove personal data from one REST order in place (see module docstring) and return it."""
     return apply_pii_policy(order, SHOPIFY_PII_POLICY, salt)
+
+
+#: A return: the buyer's own words (``customerNote`` on each return line item, a decline ``note``) are dropped; the
+#: platform's reason (``returnReason``) stays.
+SHOPIFY_RETURN_PII_POLICY = PiiPolicy(drop_keys=frozenset({"customerNote", "note", "returnReasonNote"}))
+
+
+def scrub_return(record: dict, salt: str) -> dict:
+    """Remove personal data from one return record in place and return it."""
+    return apply_pii_policy(record, SHOPIFY_RETURN_PII_POLICY, salt)

@@ -8,6 +8,7 @@ by the ``X-Shopify-Access-Token`` header alone (§2, §7), so there are no signi
 from __future__ import annotations
 
 import datetime as dt
+import typing as t
 import json
 import re
 from dataclasses import dataclass
@@ -96,6 +97,85 @@ def default_base_url(shop: str) -> str:
 
 def orders_path(api_version: str) -> str:
     return f"/admin/api/{api_version}/orders.json"
+
+
+def graphql_path(api_version: str) -> str:
+    """The Admin GraphQL endpoint: returns are GraphQL only (no REST resource)."""
+    return f"/admin/api/{api_version}/graphql.json"
+
+
+#: Most nodes one GraphQL connection page may ask for.
+MAX_GRAPHQL_FIRST = 250
+#: Returns one order may carry before the nested connection would need its own paging (then the sync fails loudly).
+MAX_RETURNS_PER_ORDER = 50
+
+#: Orders updated in a window, with their returns: a return changes its order's ``updated_at`` ([I], as refunds and
+#: fulfillments do), so an order sweep on ``updated_at`` finds every new or changed return.
+RETURNS_QUERY = """
+query OrderReturns($first: Int!, $after: String, $query: String!) {
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id
+      legacyResourceId
+      updatedAt
+      returns(first: %d) {
+        pageInfo { hasNextPage }
+        nodes {
+          id name status createdAt requestApprovedAt closedAt totalQuantity
+          decline { reason }
+          returnLineItems(first: 50) {
+            nodes {
+              ... on ReturnLineItem {
+                id quantity returnReason
+                fulfillmentLineItem { lineItem { id } }
+              }
+            }
+          }
+          refunds(first: 20) { nodes { id } }
+          reverseFulfillmentOrders(first: 10) {
+            nodes {
+              id status
+              reverseDeliveries(first: 10) {
+                nodes { id deliverable { ... on ReverseDeliveryShippingDeliverable { tracking { number carrierName } } } }
+              }
+              lineItems(first: 50) { nodes { totalQuantity dispositions { type quantity } } }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+""" % MAX_RETURNS_PER_ORDER
+
+
+def updated_search(start: int, end: int) -> str:
+    """The order search string of one window: ``updated_at`` from ``start`` to ``end`` (both inclusive, UTC)."""
+    return f"updated_at:>='{format_time(start)}' AND updated_at:<='{format_time(end)}'"
+
+
+#: GraphQL error codes (``errors[].extensions.code``): throttling is retried, the rest is fatal with the fix.
+GRAPHQL_RETRY_CODES = frozenset({"THROTTLED", "INTERNAL_SERVER_ERROR"})
+GRAPHQL_HINTS = {
+    "ACCESS_DENIED": "the access token lacks the read_returns scope: add it to the app and reinstall it on the shop",
+}
+
+
+def throttle_wait(extensions: t.Any) -> float | None:  # noqa: ANN401
+    """Seconds until a throttled query's cost is available again, from ``extensions.cost`` (None: unknown)."""
+    try:
+        cost = extensions["cost"]
+        status = cost["throttleStatus"]
+        short = float(cost["requestedQueryCost"]) - float(status["currentlyAvailable"])
+        return max(0.0, short / float(status["restoreRate"]))
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+
+
+def gid_number(gid: str) -> str:
+    """The numeric id at the end of a GraphQL global id (``gid://shopify/Return/123`` → ``123``), as text."""
+    return gid.rsplit("/", 1)[-1]
 
 
 def format_time(epoch: int) -> str:

@@ -1,4 +1,4 @@
-"""Shopify streams: one class per stream (only ``orders`` for now)."""
+"""Shopify streams: ``orders`` (REST, refunds embedded) and ``returns`` (Admin GraphQL, the same update windows)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import time
 import typing as t
 
 from singer_sdk import SchemaDirectory, StreamSchema
+from singer_sdk.pagination import BaseAPIPaginator
 
-from orderlayer.taps.common.errors import SourceAPIError
+from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
+from orderlayer.taps.common.stream import exact_json
 from orderlayer.taps.common.timeutil import format_epoch
 from orderlayer.taps.common.windows import Window, sliding_windows
 from orderlayer.taps.shopify import protocol as p
 from orderlayer.taps.shopify.client import LinkPaginator, ShopifyStream, page_params
-from orderlayer.taps.shopify.privacy import scrub_order
+from orderlayer.taps.shopify.privacy import scrub_order, scrub_return
 
 if t.TYPE_CHECKING:
     from urllib.parse import ParseResult
@@ -98,7 +100,8 @@ class OrdersStream(ShopifyStream):
             self.logger.info("Nothing to sync: the range start %s is not before its end %s", format_epoch(start), format_epoch(end))
             return
         self.logger.info(
-            "Syncing orders of %s updated %s .. %s in %d window(s) of <= %d s",
+            "Syncing %s of %s updated %s .. %s in %d window(s) of <= %d s",
+            self.name,
             p.shop_domain(self.shop),
             format_epoch(start),
             format_epoch(end),
@@ -125,7 +128,7 @@ class OrdersStream(ShopifyStream):
             yield from ready
         carried.sort(key=self._sort_key)
         yield from carried
-        self.logger.info("Orders sync done: %d window(s), %d page(s)", self.windows_completed, self.pages)
+        self.logger.info("%s sync done: %d window(s), %d page(s)", self.name, self.windows_completed, self.pages)
 
     @staticmethod
     def _sort_key(record: dict) -> tuple[dt.datetime, int]:
@@ -177,3 +180,111 @@ class OrdersStream(ShopifyStream):
         if self._bookmark_utc is None or value > self._bookmark_utc:
             self._bookmark_utc = value
         super()._increment_stream_state({self.replication_key: self._bookmark_utc}, context=context)
+
+
+class GraphQLCursorPaginator(BaseAPIPaginator[str | None]):
+    """A GraphQL connection's ``pageInfo {hasNextPage endCursor}``: the next ``after`` cursor, or the end."""
+
+    def __init__(self, connection: str) -> None:
+        super().__init__(None)
+        self.connection = connection
+
+    def get_next(self, response: requests.Response) -> str | None:
+        page_info = exact_json(response)["data"][self.connection]["pageInfo"]
+        return page_info.get("endCursor") if page_info.get("hasNextPage") else None
+
+    def continue_if_empty(self, response: requests.Response) -> bool:
+        # A page of orders without returns yields no record; it is not the end while the connection goes on.
+        return self.get_next(response) is not None
+
+
+class ReturnsStream(OrdersStream):
+    """Returns (Admin GraphQL ``Order.returns``) of the orders updated in each window, one record per return.
+
+    Shopify has no return list with its own update time: a return changes its order's ``updated_at``, so the
+    stream sweeps the same ``updated_at`` windows as the orders (``orders(query: "updated_at:>=… AND
+    updated_at:<=…", sortKey: UPDATED_AT)``, cursor-paged) and emits each order's returns stamped with the order's
+    ``updatedAt`` (``updated_at``, the replication key), its id (``order_id``) and the shop. The bookmark, the
+    look-back and the window order are the orders stream's.
+    """
+
+    name = "returns"
+    primary_keys: t.ClassVar[list[str]] = ["shop_id", "id"]
+    schema = StreamSchema(SCHEMAS)
+    payload_as_json = True
+
+    def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
+        super().__init__(tap)
+        self.http_method = "POST"
+
+    @property
+    def path(self) -> str:  # type: ignore[override]
+        return p.graphql_path(self.api_version)
+
+    @property
+    def api_method(self) -> str:
+        return f"POST graphql.json order returns ({p.shop_domain(self.shop)})"
+
+    @property
+    def http_headers(self) -> dict:
+        return {"Accept": "application/json", "Content-Type": "application/json"}
+
+    def get_new_paginator(self) -> GraphQLCursorPaginator:  # type: ignore[override]
+        return GraphQLCursorPaginator("orders")
+
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:  # noqa: ANN401, ARG002
+        return {}
+
+    def prepare_request_payload(self, context: Context | None, next_page_token: str | None) -> dict:  # noqa: ARG002
+        if self._window is None:
+            msg = "the returns query needs a window; get_records sets one"
+            raise RuntimeError(msg)
+        variables = {
+            "first": min(self.page_size, p.MAX_GRAPHQL_FIRST),
+            "after": next_page_token,
+            "query": p.updated_search(self._window.start, self._window.end),
+        }
+        return {"query": p.RETURNS_QUERY, "variables": variables}
+
+    def body_problem(self, body: t.Any) -> str | None:  # noqa: ANN401
+        """GraphQL answers HTTP 200 with ``errors``: throttling is retried here, anything else is fatal."""
+        if not isinstance(body, dict):
+            return "response is not a GraphQL answer"
+        errors = body.get("errors")
+        if errors:
+            codes = {str((e.get("extensions") or {}).get("code") or "") for e in errors if isinstance(e, dict)}
+            text = "; ".join(str(e.get("message")) for e in errors if isinstance(e, dict))
+            if codes & p.GRAPHQL_RETRY_CODES:
+                # wait until the cost bucket holds this query again: (requested - available) / restore rate
+                msg = f"{self.api_method}: GraphQL {', '.join(sorted(codes))}: {text}"
+                raise SourceRetriableError(msg, retry_after=p.throttle_wait(body.get("extensions")))
+            hint = next((p.GRAPHQL_HINTS[c] for c in sorted(codes) if c in p.GRAPHQL_HINTS), "report a tap bug with this message")
+            msg = f"{self.api_method}: GraphQL error {', '.join(sorted(c for c in codes if c)) or ''} {self.redact(text)}. {hint}"
+            raise SourceAPIError(msg)
+        orders = (body.get("data") or {}).get("orders")
+        if not isinstance(orders, dict) or not isinstance(orders.get("nodes"), list) or not isinstance(orders.get("pageInfo"), dict):
+            return "response has no 'data.orders' connection"
+        return None
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+        self.pages += 1
+        for order in self.payload(response)["data"]["orders"]["nodes"]:
+            returns = order.get("returns") or {}
+            if (returns.get("pageInfo") or {}).get("hasNextPage"):
+                msg = (
+                    f"order {order.get('legacyResourceId')} has more than {p.MAX_RETURNS_PER_ORDER} returns; the tap reads "
+                    "that many per order: report this shop to the tap's maintainers"
+                )
+                raise SourceRetriableError(msg)
+            for node in returns.get("nodes") or []:
+                yield {
+                    **node,
+                    "id": p.gid_number(str(node.get("id"))),
+                    "admin_graphql_api_id": node.get("id"),
+                    "order_id": order.get("legacyResourceId") or p.gid_number(str(order.get("id"))),
+                    "updated_at": order.get("updatedAt"),
+                }
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:  # noqa: ARG002
+        row["shop_id"] = self.shop
+        return scrub_return(row, str(self.config["pii_salt"]))

@@ -1,4 +1,4 @@
-"""tap-shopify: Shopify orders (Admin REST API) as a Singer tap (singer-sdk). One config = one shop."""
+"""tap-shopify: Shopify orders (Admin REST API) and returns (Admin GraphQL) as a Singer tap (singer-sdk). One config = one shop."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from orderlayer.taps.common import options as opt
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.shopify import protocol as p
 from orderlayer.taps.shopify.client import ShopifyConnection
-from orderlayer.taps.shopify.streams import OrdersStream
+from orderlayer.taps.shopify.streams import OrdersStream, ReturnsStream
 
 
 class TapShopify(SourceTap):
@@ -16,7 +16,7 @@ class TapShopify(SourceTap):
 
     name = "tap-shopify"
     connection_class = ShopifyConnection
-    stream_classes = (OrdersStream,)
+    stream_classes = (OrdersStream, ReturnsStream)
 
     config_jsonschema = th.PropertiesList(
         th.Property(

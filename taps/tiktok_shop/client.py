@@ -202,11 +202,13 @@ class TikTokShopAuthenticator(RefreshingAuthenticator[Envelope]):
 
 # --------------------------------------------------------------------------- shared per tap
 class TikTokShopConnection(Connection[TikTokShopAuthenticator]):
-    """What all streams of one tap run share: one request budget, one signer and token."""
+    """What all streams of one tap run share: one request budget, one signer and token, and the shop's cipher
+    (looked up once per run when the config has none)."""
 
     platform = "TikTok Shop"
     default_rate = 20
     secret_filter = SECRET_FILTER
+    shop_cipher: str | None = None
 
     @classmethod
     def authenticator_for(cls, config: Mapping[str, t.Any], session: requests.Session, logger: logging.Logger) -> TikTokShopAuthenticator:

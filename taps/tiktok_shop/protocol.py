@@ -20,6 +20,10 @@ DEFAULT_AUTH_BASE_URL = "https://auth.tiktok-shops.com"
 API_VERSION = "202309"
 
 ORDER_SEARCH_PATH = f"/order/{API_VERSION}/orders/search"
+#: The Return & Refund API's search: after-sale requests (refund only, return and refund, replacement).
+RETURN_SEARCH_PATH = f"/return_refund/{API_VERSION}/returns/search"
+#: The Return & Refund API's cancellation search: a buyer's or seller's cancellation before shipment, and its refund.
+CANCELLATION_SEARCH_PATH = f"/return_refund/{API_VERSION}/cancellations/search"
 AUTHORIZED_SHOPS_PATH = f"/authorization/{API_VERSION}/shops"
 TOKEN_REFRESH_PATH = "/api/v2/token/refresh"
 
@@ -83,7 +87,10 @@ ERRORS = ErrorTable(
         ),
         fatal(
             CODE_SCOPE_DENIED,
-            hint="access denied: the app or the token lacks the order scope (seller.order.info); enable it in Partner Center and re-authorize the shop",
+            hint=(
+                "access denied: the app or the token lacks the scope of this call (orders: seller.order.info; returns: "
+                "seller.return_refund.basic); enable it in Partner Center and re-authorize the shop"
+            ),
         ),
         fatal(
             CODE_TOKEN_SHOP_MISMATCH,

@@ -1,4 +1,6 @@
-"""TikTok Shop streams: ``orders`` (the order search), and the authorised-shops lookup it may need."""
+"""TikTok Shop streams: ``orders`` (the order search), ``returns`` and ``cancellations`` (the Return & Refund API's
+return and cancellation searches), and the authorised-shops lookup they may need. The searches page the same way:
+:class:`UpdateTimeSearchStream`."""
 
 from __future__ import annotations
 
@@ -39,9 +41,22 @@ TIKTOK_PII_POLICY = PiiPolicy(
 )
 
 
+#: A return record: the buyer's own words (``buyer_remarks``, free text) and any address are dropped; the platform's
+#: reason code and label (``return_reason``, ``return_reason_text``) stay.
+TIKTOK_RETURN_PII_POLICY = PiiPolicy(
+    drop_keys=frozenset({"buyer_remarks", "return_warehouse_address", "buyer_address"}),
+    hash_keys=frozenset({"user_id", "buyer_user_id"}),
+)
+
+
 def scrub_order(order: dict, salt: str) -> dict:
     """Apply :data:`TIKTOK_PII_POLICY` (in place)."""
     return apply_pii_policy(order, TIKTOK_PII_POLICY, salt)
+
+
+def scrub_return(record: dict, salt: str) -> dict:
+    """Apply :data:`TIKTOK_RETURN_PII_POLICY` (in place)."""
+    return apply_pii_policy(record, TIKTOK_RETURN_PII_POLICY, salt)
 
 
 class AuthorizedShopsStream(TikTokShopStream):
@@ -69,21 +84,19 @@ class AuthorizedShopsStream(TikTokShopStream):
         return data.get("shops") or []
 
 
-class OrdersStream(TikTokShopStream):
-    """Orders from ``POST /order/202309/orders/search``, line items embedded.
+class UpdateTimeSearchStream(TikTokShopStream):
+    """A search incremental on ``update_time`` (orders, returns).
 
-    Incremental on ``update_time``: ``sort_field=update_time, sort_order=ASC`` over consecutive
-    windows ``[update_time_ge, update_time_lt)`` from the bookmark (minus ``lookback_seconds``, for
-    orders the search index shows late) or ``start_date`` to ``end_date``. Rows ascend within a window
-    and windows ascend, so a killed sync resumes from the last bookmark it committed.
+    ``sort_field=update_time, sort_order=ASC`` over consecutive windows ``[update_time_ge, update_time_lt)`` from the
+    bookmark (minus ``lookback_seconds``, for records the search index shows late) or ``start_date`` to
+    ``end_date``. Rows ascend within a window and windows ascend, so a killed sync resumes from the last bookmark
+    it committed. A subclass names its path, the list in ``data`` (``records_key``) and its per-record processing.
     """
 
-    name = "orders"
-    path = p.ORDER_SEARCH_PATH
-    primary_keys: t.ClassVar[list[str]] = ["shop_id", "id"]
     replication_key = "update_time"
     is_sorted = True
-    schema = StreamSchema(SCHEMAS)
+    #: The list of records in the answer's ``data``.
+    records_key: t.ClassVar[str]
     # A STATE about every 20 full pages: a killed sync re-reads at most that much.
     STATE_MSG_FREQUENCY = 2_000
 
@@ -91,7 +104,8 @@ class OrdersStream(TikTokShopStream):
         super().__init__(tap)
         self._windows: list[Window] = []
         self._paginator: WindowedCursorPaginator | None = None
-        self._shop_cipher: str | None = self.config.get("shop_cipher") or None
+        if not self._connection.shop_cipher:
+            self._connection.shop_cipher = self.config.get("shop_cipher") or None
 
     @property
     def check_sorted(self) -> bool:
@@ -101,7 +115,7 @@ class OrdersStream(TikTokShopStream):
     # ---- shop and range
     def shop_cipher(self) -> str:
         """The configured cipher, or the one ``GET /authorization/202309/shops`` lists for ``shop_id``."""
-        if self._shop_cipher is None:
+        if self._connection.shop_cipher is None:
             shop_id = str(self.config["shop_id"])
             shops = list(AuthorizedShopsStream(self._tap).request_records(None))
             match = next((s for s in shops if str(s.get("id")) == shop_id), None)
@@ -112,8 +126,8 @@ class OrdersStream(TikTokShopStream):
                     "fix 'shop_id' or 'access_token', or set 'shop_cipher'"
                 )
                 raise SourceAPIError(msg)
-            self._shop_cipher = str(match["cipher"])
-        return self._shop_cipher
+            self._connection.shop_cipher = str(match["cipher"])
+        return self._connection.shop_cipher
 
     def sync_range(self, context: Context | None) -> tuple[int, int]:
         start, end = self.incremental_bounds(context)
@@ -131,7 +145,8 @@ class OrdersStream(TikTokShopStream):
             return
         self.shop_cipher()
         self.logger.info(
-            "Syncing orders of shop %s updated %s .. %s in %d window(s) of <= %d s",
+            "Syncing %s of shop %s updated %s .. %s in %d window(s) of <= %d s",
+            self.name,
             self.config["shop_id"],
             format_epoch(start),
             format_epoch(end),
@@ -140,7 +155,7 @@ class OrdersStream(TikTokShopStream):
         )
         yield from super().get_records(context)
         if self._paginator is not None:
-            self.logger.info("Orders sync done: %s", self._paginator.summary())
+            self.logger.info("%s sync done: %s", self.name, self._paginator.summary())
 
     # ---- paging and requests
     def get_new_paginator(self) -> WindowedCursorPaginator:
@@ -165,28 +180,37 @@ class OrdersStream(TikTokShopStream):
 
     def prepare_request_payload(self, context: Context | None, next_page_token: WindowCursor | None) -> bytes:  # noqa: ARG002
         if next_page_token is None:
-            msg = "the order search needs a window; the paginator yielded none"
+            msg = f"the {self.name} search needs a window; the paginator yielded none"
             raise RuntimeError(msg)
         # The filters must stay identical across the pages of one cursor (sheet §4).
         return p.canonical_body({"update_time_ge": next_page_token.window_start, "update_time_lt": next_page_token.window_end})
 
     def data_problem(self, data: dict) -> str | None:
-        orders = data.get("orders")
-        if orders is not None and not isinstance(orders, list):
-            return "response 'orders' is not a list"
+        records = data.get(self.records_key)
+        if records is not None and not isinstance(records, list):
+            return f"response '{self.records_key}' is not a list"
         token = data.get("next_page_token")
         if token is not None and not isinstance(token, str):
             return "response 'next_page_token' is not a string"
         return None
 
     def records_from_data(self, data: dict) -> t.Iterable[dict]:
-        orders = data.get("orders") or []
+        records = data.get(self.records_key) or []
         total = as_optional_int(data.get("total_count"), "total_count")
-        if self._paginator is not None and not self._paginator.accept_page(total, data.get("next_page_token") or "", orders):
+        if self._paginator is not None and not self._paginator.accept_page(total, data.get("next_page_token") or "", records):
             return []
-        return orders
+        return records
 
-    # ---- per record
+
+class OrdersStream(UpdateTimeSearchStream):
+    """Orders from ``POST /order/202309/orders/search``, line items embedded."""
+
+    name = "orders"
+    path = p.ORDER_SEARCH_PATH
+    primary_keys: t.ClassVar[list[str]] = ["shop_id", "id"]
+    records_key = "orders"
+    schema = StreamSchema(SCHEMAS)
+
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:  # noqa: ARG002
         configured = str(self.config["shop_id"])
         if row.get("shop_id") not in (None, configured):
@@ -197,3 +221,35 @@ class OrdersStream(TikTokShopStream):
             raise SourceAPIError(msg)
         row["shop_id"] = configured
         return scrub_order(row, str(self.config["pii_salt"]))
+
+
+class AfterSaleSearchStream(UpdateTimeSearchStream):
+    """A Return & Refund API search (returns, cancellations): its requests name no shop, so the configured
+    ``shop_id`` is stamped on each (the cipher chose the shop), and the buyer's own words are dropped."""
+
+    schema = StreamSchema(SCHEMAS)
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:  # noqa: ARG002
+        row["shop_id"] = str(self.config["shop_id"])
+        return scrub_return(row, str(self.config["pii_salt"]))
+
+
+class ReturnsStream(AfterSaleSearchStream):
+    """After-sale requests from ``POST /return_refund/202309/returns/search`` (refund only, return and refund,
+    replacement), their line items embedded; incremental on the return's own ``update_time``."""
+
+    name = "returns"
+    path = p.RETURN_SEARCH_PATH
+    primary_keys: t.ClassVar[list[str]] = ["shop_id", "return_id"]
+    records_key = "return_orders"
+
+
+class CancellationsStream(AfterSaleSearchStream):
+    """Cancellation requests from ``POST /return_refund/202309/cancellations/search`` (before shipment: the buyer's
+    request, the seller's cancellation, a cancelled line), their line items embedded; incremental on the request's
+    own ``update_time``."""
+
+    name = "cancellations"
+    path = p.CANCELLATION_SEARCH_PATH
+    primary_keys: t.ClassVar[list[str]] = ["shop_id", "cancel_id"]
+    records_key = "cancellations"

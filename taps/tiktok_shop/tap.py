@@ -1,4 +1,4 @@
-"""tap-tiktok-shop: TikTok Shop orders (Partner API 202309) as a Singer tap (singer-sdk)."""
+"""tap-tiktok-shop: TikTok Shop orders and returns (Partner API 202309) as a Singer tap (singer-sdk)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,21 @@ from orderlayer.taps.common import options as opt
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.tiktok_shop import protocol as p
 from orderlayer.taps.tiktok_shop.client import TikTokShopConnection
-from orderlayer.taps.tiktok_shop.streams import OrdersStream
+from orderlayer.taps.tiktok_shop.streams import CancellationsStream, OrdersStream, ReturnsStream
 
 
 class TapTikTokShop(SourceTap):
-    """Singer tap for one TikTok Shop shop (order search, API version 202309)."""
+    """Singer tap for one TikTok Shop shop (order, return and cancellation search, API version 202309)."""
 
     name = "tap-tiktok-shop"
     connection_class = TikTokShopConnection
-    stream_classes = (OrdersStream,)
+    stream_classes = (OrdersStream, ReturnsStream, CancellationsStream)
+
+    def load_streams(self) -> list:
+        """The streams in the order declared, not by name: the orders first, then the after-sales that refer to them
+        (the refunds staging maps a returned unit to its line through the landed order)."""
+        rank = {cls: k for k, cls in enumerate(self.stream_classes)}
+        return sorted(super().load_streams(), key=lambda stream: rank.get(type(stream), len(rank)))
 
     config_jsonschema = th.PropertiesList(
         opt.base_url(p.DEFAULT_BASE_URL, "Partner API gateway"),

@@ -191,7 +191,7 @@ def dbt(args: list[str], db: Path, target: Path) -> subprocess.CompletedProcess:
 
 
 def sandbox_records(sandbox: ShopifySandbox) -> list[dict]:
-    """Every order of the sandbox's shops as the real tap emits them (one in-process sync per shop)."""
+    """Every order of the sandbox's shops as the real tap emits them (one in-process sync per shop; its returns aside)."""
     records = []
     for shop in SANDBOX_SHOPS:
         buffer = io.StringIO()
@@ -199,7 +199,8 @@ def sandbox_records(sandbox: ShopifySandbox) -> list[dict]:
                                     window_seconds=30 * 86_400)
         with redirect_stdout(buffer):
             TapShopify(config=config, parse_env_config=False).sync_all()
-        records += [json.loads(line)["record"] for line in buffer.getvalue().splitlines() if '"type":"RECORD"' in line.replace(" ", "")]
+        messages = [json.loads(line) for line in buffer.getvalue().splitlines() if line.strip()]
+        records += [m["record"] for m in messages if m["type"] == "RECORD" and m["stream"] == "orders"]
     return records
 
 

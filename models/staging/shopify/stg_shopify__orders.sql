@@ -124,20 +124,9 @@ typed as (
         -- included (VAT/GST) or added (US sales tax) alike: the tax the buyer was charged
         coalesce({{ major_units_to_amount('f.total_tax') }}, 0.00)::{{ money_type() }} as tax_amount,
         {{ major_units_to_amount('f.total_price') }} as paid_amount,
-        -- refunded money in the shop currency: transactions in the shop currency as they are; those in the
-        -- presentment currency × (shop total / presentment total), rounded half up to the cent, once
+        -- refunded money in the shop currency (macros/shopify/refunds.sql)
         (
-            coalesce(list_sum(list_transform(
-                list_filter(f.refund_transactions, lambda x: coalesce(x.currency, f.currency) = f.currency),
-                lambda x: {{ major_units_to_amount('x.amount') }})), 0)
-            + coalesce((
-                (2 * cast(list_sum(list_transform(
-                        list_filter(f.refund_transactions, lambda x: x.currency <> f.currency),
-                        lambda x: {{ major_units_to_amount('x.amount') }})) * 100 as hugeint)
-                    * cast({{ major_units_to_amount('f.total_price') }} * 100 as hugeint)
-                  + cast({{ major_units_to_amount('f.total_price_presentment') }} * 100 as hugeint))
-                // (2 * nullif(cast({{ major_units_to_amount('f.total_price_presentment') }} * 100 as hugeint), 0))
-              ) * 0.01, 0)
+            {{ shopify_refund_shop_money('f.refund_transactions', 'f.currency', 'f.total_price', 'f.total_price_presentment') }}
         )::{{ money_type() }} as refund_amount,
         coalesce(len(f.refund_transactions) > 0, false) or f.financial_status in ('partially_refunded', 'refunded')
             as has_refund,

@@ -141,7 +141,7 @@ def test_lifecycle_statuses_refunds_and_late_updates() -> None:
     assert reached == {1, 5, 7, 8, 9, 10}
     later = gen.as_of_ts + 3 * 86_400
     refund_states = {r["status"] for pl in gen.plans for r in gen.part_refunds_at(pl, later)}
-    assert refund_states == {10, 20}  # applied (open) and agreed
+    assert refund_states == {10, 20, 30}  # applied (open), agreed, and a second request rejected
     def seen(pl, at: int) -> tuple:
         return gen.order(pl.index, at), gen.part_refunds_at(pl, at)
 

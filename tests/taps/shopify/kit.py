@@ -48,7 +48,16 @@ def shopify_sandboxes() -> t.Iterator[t.Callable[..., ShopifySandbox]]:
 
 
 class SyncResult(BaseSyncResult):
-    """Singer messages of one in-process tap run, with the orders bookmark and ids."""
+    """Singer messages of one in-process tap run: ``records`` are the orders stream's (with its bookmark and ids),
+    ``returns`` the returns stream's."""
+
+    @property
+    def records(self) -> list[dict]:
+        return self.stream_records("orders")
+
+    @property
+    def returns(self) -> list[dict]:
+        return self.stream_records("returns")
 
     @property
     def bookmark(self) -> str:

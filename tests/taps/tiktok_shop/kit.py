@@ -47,7 +47,15 @@ def tts_sandbox() -> t.Iterator[Factory]:
 
 
 class SyncResult(BaseSyncResult):
-    """Singer messages of one in-process tap run, with the channel's order ids."""
+    """Singer messages of one in-process tap run: ``records`` are the orders stream's, ``returns`` the returns'."""
+
+    @property
+    def records(self) -> list[dict]:
+        return self.stream_records("orders")
+
+    @property
+    def returns(self) -> list[dict]:
+        return self.stream_records("returns")
 
     @property
     def order_ids(self) -> list[str]:

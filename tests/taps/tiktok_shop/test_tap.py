@@ -305,7 +305,7 @@ def test_console_entry_point_with_state_file(tts_sandbox: Factory, tmp_path: Pat
     assert proc.returncode == 0, proc.stderr[-2000:]
     messages = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
     state = [m["value"] for m in messages if m["type"] == "STATE"][-1]
-    assert {m["record"]["id"] for m in messages if m["type"] == "RECORD"} == all_ids(sandbox)
+    assert {m["record"]["id"] for m in messages if m["type"] == "RECORD" and m["stream"] == "orders"} == all_ids(sandbox)
     state_path = tmp_path / "state.json"
     state_path.write_text(json.dumps(state), encoding="utf-8")
     again = subprocess.run(

@@ -1,0 +1,82 @@
+{#- Meituan refunds, on the after-sale staging contract (docs/refunds.md): one row per refund record in its latest
+    version (rule D1: the record's own `utime`, ties by landing). Meituan documents no after-sale list by time: the
+    records are the documented refund query (`ecommerce/order/getOrderRefundDetail`) the tap attaches to each order it
+    reads, so they come from the orders raw stream (docs/channels/meituan.md "After-sales"). Food is not sent back:
+    a refund is a cancellation refund or a refund only. Fields: macros/meituan/refunds.sql. -#}
+{#- A table, not incremental: one row per record (its latest version), so a new version replaces a row with another
+    raw_record_id. -#}
+{{ config(materialized='table') }}
+
+with raw as (
+    {{ raw_records('meituan', 'orders') }}
+),
+
+parsed as (
+    select _record_hash, _connection, _synced_at, from_json(_record, '{{ tojson(meituan_refund_record_shape()) }}') as r
+    from raw
+),
+
+records as (
+    select _record_hash, _connection, _synced_at, r.wm_order_id_view, r.app_poi_code, r.status as order_status,
+           {{ meituan_parse_list('r.detail', meituan_line_shape()) }} as lines,
+           unnest(r.refund_records) as f
+    from parsed
+    where len(r.refund_records) > 0
+),
+
+versions as (
+    select *,
+           row_number() over (partition by app_poi_code, f.refund_id
+                              order by {{ to_utc('f.utime', 'epoch_s') }} desc nulls last, _synced_at desc, _record_hash) as version_rank
+    from records
+),
+
+latest as (
+    select *,
+           list_distinct(list_transform(coalesce(f.wmAppRetailForOrderPartRefundList, []),
+               lambda i: coalesce(nullif(trim(i.sku_id), ''), i.app_food_code))) as refund_skus,
+           list_transform(coalesce(lines, []), lambda l: coalesce(nullif(trim(l.sku_id), ''), l.app_food_code)) as line_skus
+    from versions
+    where version_rank = 1
+)
+
+select
+    _record_hash as raw_record_id,
+    _connection as connection_name,
+    _synced_at as source_synced_at,
+    'meituan' as channel,
+    app_poi_code as shop_id,
+    f.refund_id,
+    wm_order_id_view as channel_order_id,
+    -- a partial refund of one sku: the order line it is booked on (stg_meituan__order_lines: the first line of that
+    -- sku, keyed order:sku:position); a full refund or several skus: NULL
+    case when f.refund_type = '2' and len(refund_skus) = 1 and list_position(line_skus, refund_skus[1]) is not null
+         then wm_order_id_view || ':' || refund_skus[1] || ':' || list_position(line_skus, refund_skus[1]) end as channel_line_id,
+    -- the refund the order's cancellation brings (apply_type 1, or the order cancelled), else a refund only
+    case when f.apply_type = '1' or order_status = '9' then 'cancel_refund' else 'refund_only' end as refund_type,
+    {{ meituan_refund_status('f.res_type') }} as status,
+    f.res_type as status_native,
+    -- money: yuan, a JSON number
+    {{ major_units_to_amount('f.money') }} as refund_amount,
+    'CNY' as currency,
+    {{ to_utc('f.ctime', 'epoch_s') }} as requested_at,
+    case when {{ meituan_refund_status('f.res_type') }} = 'refunded' then {{ to_utc('f.utime', 'epoch_s') }} end as refunded_at,
+    {{ to_utc('f.utime', 'epoch_s') }} as source_updated_at,
+    -- apply_type (1 cancellation, 2 after delivery): the platform's code; apply_reason (buyer's words) is not read
+    f.apply_type as reason_code,
+    cast(null as varchar) as reason_text,
+    cast(null as varchar) as return_tracking_number,
+    cast(null as varchar) as return_carrier,
+    cast(null as timestamptz) as return_received_at,
+    cast(null as boolean) as is_restocked,
+    case
+        when f.refund_id is null or not regexp_full_match(f.refund_id, '[0-9]{1,32}') then 'missing or malformed refund_id'
+        when wm_order_id_view is null or wm_order_id_view = '' then 'missing wm_order_id_view'
+        when app_poi_code is null or app_poi_code = '' then 'missing app_poi_code'
+        when {{ meituan_refund_status('f.res_type') }} is null then 'unknown res_type'
+        when f.money is null or trim(f.money) = '' then 'missing money'
+        when {{ amount_is_invalid('f.money', 'major') }} then 'non-numeric money'
+        when {{ to_utc('f.ctime', 'epoch_s') }} is null then 'missing or unparseable ctime'
+        when {{ to_utc('f.utime', 'epoch_s') }} is null then 'missing or unparseable utime'
+    end as quarantine_reason
+from latest

@@ -1,0 +1,247 @@
+{#- Shopify after-sales, on the after-sale staging contract (docs/refunds.md): one row per refund and one per
+    Return no refund was issued for yet, each in its latest version (rule D1). Refunds are read from the orders raw
+    stream (REST embeds `refunds[]` in the order: no call of their own); Returns come from the tap's `returns` stream
+    (Admin GraphQL) and give a refund issued for them its parcel, reason and what happened to the goods. Platform facts
+    and what is inferred: docs/channels/shopify.md "After-sales". Fields: macros/shopify/refunds.sql. -#}
+{#- A table, not incremental: a refund's row comes from its order's latest version and a return's from its own, so a
+    new version replaces a row with another raw_record_id, and a return's received time is read from earlier versions. -#}
+{{ config(materialized='table') }}
+
+with order_rows as (
+    {{ raw_records('shopify', 'orders') }}
+),
+
+return_rows as (
+    {{ raw_records('shopify', 'returns') }}
+),
+
+shops as (
+    {{ shop_settings() }}
+),
+
+-- the latest version of each order that has a refund (rule D1: latest updated_at, ties by landing)
+orders as (
+    select * from (
+        select _record_hash, _connection, _synced_at, r,
+               row_number() over (partition by r.shop_id, r.id
+                                  order by {{ to_utc('r.updated_at', 'iso') }} desc nulls last, _synced_at desc, _record_hash) as version_rank
+        from (select _record_hash, _connection, _synced_at, from_json(_record, '{{ tojson(shopify_order_refund_shape()) }}') as r
+              from order_rows) as parsed
+    ) as ranked
+    where version_rank = 1 and len(r.refunds) > 0
+),
+
+returns_parsed as (
+    select _record_hash, _connection, _synced_at, from_json(_record, '{{ tojson(shopify_return_shape()) }}') as t
+    from return_rows
+),
+
+return_versions as (
+    select
+        _record_hash, _connection, _synced_at, t,
+        list_filter(flatten(flatten(list_transform(t.reverseFulfillmentOrders.nodes,
+            lambda o: list_transform(o.lineItems.nodes, lambda l: l.dispositions)))), lambda d: d.type is not null) as dispositions,
+        -- the goods are back once a disposition is recorded: first seen so (Shopify sends no time: D-060)
+        min(case when len(list_filter(flatten(flatten(list_transform(t.reverseFulfillmentOrders.nodes,
+                     lambda o: list_transform(o.lineItems.nodes, lambda l: l.dispositions)))), lambda d: d.type is not null)) > 0
+                 then {{ to_utc('t.updated_at', 'iso') }} end) over (partition by t.shop_id, t.id) as first_seen_received_at,
+        row_number() over (partition by t.shop_id, t.id
+                           order by {{ to_utc('t.updated_at', 'iso') }} desc nulls last, _synced_at desc, _record_hash) as version_rank
+    from returns_parsed
+),
+
+returns as (
+    select
+        r.*,
+        list_transform(t.refunds.nodes, lambda f: regexp_extract(f.id, '[0-9]+$')) as refund_ids,
+        list_distinct(list_transform(t.returnLineItems.nodes, lambda l: regexp_extract(l.fulfillmentLineItem.lineItem.id, '[0-9]+$'))) as line_ids,
+        array_to_string(list_sort(list_distinct(list_filter(list_transform(t.returnLineItems.nodes, lambda l: l.returnReason),
+            lambda x: x is not null))), ',') as reasons,
+        flatten(list_transform(t.reverseFulfillmentOrders.nodes,
+            lambda o: list_transform(o.reverseDeliveries.nodes, lambda d: d.deliverable.tracking))) as parcels
+    from return_versions as r
+    where version_rank = 1
+),
+
+refunds as (
+    select
+        o._record_hash, o._connection, o._synced_at,
+        o.r.shop_id, o.r.id as order_id, o.r.currency, o.r.cancelled_at,
+        coalesce(o.r.total_price_set.shop_money.amount, o.r.total_price) as total_price,
+        o.r.total_price_set.presentment_money.amount as total_price_presentment,
+        unnest(o.r.refunds) as f
+    from orders as o
+),
+
+refund_rows as (
+    select
+        f.*,
+        list_filter(f.f.transactions, lambda x: x.kind = 'refund') as money_moves,
+        list_distinct(list_filter(list_transform(f.f.refund_line_items, lambda l: l.line_item_id), lambda x: x is not null)) as line_ids,
+        list_transform(f.f.refund_line_items, lambda l: l.restock_type) as restock_types
+    from refunds as f
+),
+
+refund_typed as (
+    select
+        r.*,
+        case
+            when list_bool_or(list_transform(r.money_moves, lambda x: x.status = 'success')) then 'success'
+            when list_bool_or(list_transform(r.money_moves, lambda x: x.status = 'pending')) then 'pending'
+            when len(r.money_moves) > 0 then 'failed'
+            else 'none'
+        end as outcome
+    from refund_rows as r
+),
+
+refund_facts as (
+    select
+        r._record_hash as raw_record_id,
+        r._connection as connection_name,
+        r._synced_at as source_synced_at,
+        r.shop_id,
+        r.f.id as refund_id,
+        r.order_id as channel_order_id,
+        case when len(r.line_ids) = 1 then r.line_ids[1] end as channel_line_id,
+        case
+            when t.id is not null or list_contains(r.restock_types, 'return') then 'return_and_refund'
+            when list_contains(r.restock_types, 'cancel') or r.cancelled_at is not null and r.cancelled_at <> '' then 'cancel_refund'
+            else 'refund_only'
+        end as refund_type,
+        case r.outcome when 'success' then 'refunded' when 'pending' then 'approved' when 'failed' then 'cancelled' else 'refunded' end as status,
+        -- the platform's own statuses: the refund transactions' (Shopify's refund has none of its own)
+        nullif(array_to_string(list_sort(list_distinct(list_transform(r.money_moves, lambda x: x.status))), ','), '') as status_native,
+        -- money that went back (or is on its way, or was attempted), in the shop currency (macros/shopify/refunds.sql)
+        ({{ shopify_refund_shop_money(
+                "list_filter(r.money_moves, lambda x: x.status = case r.outcome when 'failed' then x.status else r.outcome end)",
+                'r.currency', 'r.total_price', 'r.total_price_presentment') }})::{{ money_type() }} as refund_amount,
+        coalesce(upper(trim(r.currency)), nullif(sh.currency, '')) as currency,
+        {{ to_utc('r.f.created_at', 'iso') }} as requested_at,
+        case
+            when r.outcome = 'success' then list_max(list_transform(list_filter(r.money_moves, lambda x: x.status = 'success'),
+                                                                     lambda x: {{ to_utc('coalesce(x.processed_at, x.created_at)', 'iso') }}))
+            when r.outcome = 'none' then {{ to_utc('coalesce(r.f.processed_at, r.f.created_at)', 'iso') }}
+        end as refunded_at,
+        greatest({{ to_utc('r.f.created_at', 'iso') }}, {{ to_utc('r.f.processed_at', 'iso') }},
+                 list_max(list_transform(r.money_moves, lambda x: {{ to_utc('coalesce(x.processed_at, x.created_at)', 'iso') }}))) as source_updated_at,
+        nullif(t.reasons, '') as reason_code,
+        t.parcels[1].number as return_tracking_number,
+        t.parcels[1].carrierName as return_carrier,
+        t.first_seen_received_at as return_received_at,
+        case
+            when len(t.dispositions) > 0 then list_bool_or(list_transform(t.dispositions, lambda d: d.type = 'RESTOCKED'))
+            when len(list_filter(r.restock_types, lambda x: x is not null)) > 0
+                then list_bool_or(list_transform(r.restock_types, lambda x: x in ('return', 'cancel', 'legacy_restock')))
+            else try_cast(r.f.restock as boolean)
+        end as is_restocked,
+        case
+            when r.f.id is null or not regexp_full_match(r.f.id, '[0-9]{1,20}') then 'missing or malformed refunds.id'
+            when r.order_id is null or not regexp_full_match(r.order_id, '[0-9]{1,20}') then 'missing or malformed id'
+            when {{ to_utc('r.f.created_at', 'iso') }} is null then 'missing or unparseable refunds.created_at'
+            when coalesce(list_bool_or(list_transform(r.money_moves, lambda x: {{ amount_is_invalid('x.amount', 'major') }})), false)
+                then 'non-numeric refund transaction amount'
+            when coalesce(list_bool_or(list_transform(r.money_moves, lambda x: x.currency <> r.currency)), false)
+                 and coalesce({{ major_units_to_amount('r.total_price_presentment') }}, 0) = 0
+                then 'refund in the presentment currency without a presentment total'
+            when r.currency is null and nullif(sh.currency, '') is null then 'missing currency (and the connection sets no currency)'
+        end as quarantine_reason
+    from refund_typed as r
+    left join returns as t on t.t.shop_id = r.shop_id and list_contains(t.refund_ids, r.f.id)
+    left join shops as sh on sh.channel = 'shopify' and sh.shop_id = r.shop_id
+),
+
+-- a Return no refund was issued for yet: requested, under way, declined or cancelled. Its amount is what the goods
+-- returned were sold for (each unit's price less its share of the line's discounts), from the order's latest version.
+open_returns as (
+    select t.*
+    from returns as t
+    where len(t.refund_ids) = 0 and t.t.status in ('REQUESTED', 'OPEN', 'DECLINED', 'CANCELED')
+),
+
+order_lines as (
+    select o.r.shop_id, o.r.id as order_id, o.r.currency,
+           unnest(o.r.line_items) as l
+    from (
+        select r, row_number() over (partition by r.shop_id, r.id
+                                     order by {{ to_utc('r.updated_at', 'iso') }} desc nulls last, _synced_at desc, _record_hash) as version_rank
+        from (select _record_hash, _synced_at, from_json(_record, '{{ tojson(shopify_order_refund_shape()) }}') as r from order_rows) as parsed
+        where r.id in (select t.order_id from open_returns)
+    ) as o
+    where o.version_rank = 1
+),
+
+line_values as (
+    select shop_id, order_id, currency, l.id as line_id,
+           {{ major_units_to_amount(shopify_shop_money('l.price_set', 'l.price')) }} as price,
+           try_cast(l.quantity as integer) as quantity,
+           coalesce(list_sum(list_transform(l.discount_allocations,
+               lambda d: {{ major_units_to_amount(shopify_shop_money('d.amount_set', 'd.amount')) }})), 0) as discount
+    from order_lines
+),
+
+return_items as (
+    select t.t.shop_id, t.t.id, t.t.order_id, unnest(t.t.returnLineItems.nodes) as i
+    from open_returns as t
+),
+
+return_values as (
+    select i.shop_id, i.id,
+           -- each unit's price less its share of the line's discounts, × the units returned, to the cent
+           round(sum((v.price * v.quantity - v.discount) / nullif(v.quantity, 0) * try_cast(i.i.quantity as integer)), 2) as goods_value,
+           count(*) as items,
+           count(v.price) as valued,
+           max(v.currency) as currency
+    from return_items as i
+    left join line_values as v
+        on v.shop_id = i.shop_id and v.order_id = i.order_id and v.line_id = regexp_extract(i.i.fulfillmentLineItem.lineItem.id, '[0-9]+$')
+    group by i.shop_id, i.id
+),
+
+return_facts as (
+    select
+        t._record_hash as raw_record_id,
+        t._connection as connection_name,
+        t._synced_at as source_synced_at,
+        t.t.shop_id,
+        t.t.id as refund_id,
+        t.t.order_id as channel_order_id,
+        case when len(t.line_ids) = 1 then t.line_ids[1] end as channel_line_id,
+        'return_and_refund' as refund_type,
+        {{ shopify_return_status('t.t.status') }} as status,
+        t.t.status as status_native,
+        (case when v.items = v.valued then v.goods_value end)::{{ money_type() }} as refund_amount,
+        coalesce(upper(trim(v.currency)), nullif(sh.currency, '')) as currency,
+        {{ to_utc('t.t.createdAt', 'iso') }} as requested_at,
+        cast(null as timestamptz) as refunded_at,
+        -- a return has no update time of its own: the order's updatedAt of the version it came with (a return changes it)
+        {{ to_utc('t.t.updated_at', 'iso') }} as source_updated_at,
+        nullif(t.reasons, '') as reason_code,
+        t.parcels[1].number as return_tracking_number,
+        t.parcels[1].carrierName as return_carrier,
+        t.first_seen_received_at as return_received_at,
+        case when len(t.dispositions) > 0 then list_bool_or(list_transform(t.dispositions, lambda d: d.type = 'RESTOCKED')) end
+            as is_restocked,
+        case
+            when t.t.id is null or not regexp_full_match(t.t.id, '[0-9]{1,20}') then 'missing or malformed return id'
+            when t.t.order_id is null or not regexp_full_match(t.t.order_id, '[0-9]{1,20}') then 'missing or malformed order_id'
+            when {{ to_utc('t.t.createdAt', 'iso') }} is null then 'missing or unparseable createdAt'
+            when {{ to_utc('t.t.updated_at', 'iso') }} is null then 'missing or unparseable updated_at'
+            when v.items is null or v.items <> v.valued then 'order line of a returned item not landed (amount unknown)'
+        end as quarantine_reason
+    from open_returns as t
+    left join return_values as v on v.shop_id = t.t.shop_id and v.id = t.t.id
+    left join shops as sh on sh.channel = 'shopify' and sh.shop_id = t.t.shop_id
+),
+
+unioned as (
+    select * from refund_facts
+    union all by name
+    select * from return_facts
+)
+
+select
+    raw_record_id, connection_name, source_synced_at, 'shopify' as channel, shop_id, refund_id, channel_order_id,
+    channel_line_id, refund_type, status, status_native, refund_amount, currency, requested_at, refunded_at,
+    source_updated_at, reason_code, cast(null as varchar) as reason_text, return_tracking_number, return_carrier,
+    return_received_at, is_restocked, quarantine_reason
+from unioned
