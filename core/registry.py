@@ -24,7 +24,7 @@ import orderlayer.taps
 
 #: The file in a tap folder that declares its source.
 DECLARATION = "source.toml"
-KINDS = ("channel", "erp", "file")
+KINDS = ("channel", "erp", "file", "carrier")
 #: Secrets orderlayer gives every tap itself (the salt comes from `pii_salt_env`), never a connection's credentials.
 RUN_SECRETS = frozenset({"pii_salt"})
 #: The `currency`/`timezone` declaration of a source that states them itself (per record or in a mapping).
@@ -43,8 +43,8 @@ URL_KEY = "base_url"
 class Source:
     name: str
     #: channel: a sales channel's API; erp: an ERP's API; file: CSV/Excel exports under a mapping (its name is
-    #: the channel name of its orders, docs/file-sources.md)
-    kind: Literal["channel", "erp", "file"]
+    #: the channel name of its orders, docs/file-sources.md); carrier: a parcel carrier's tracking API (docs/logistics.md)
+    kind: Literal["channel", "erp", "file", "carrier"]
     executable: str
     #: "module:Class" of the tap inside the source's package, e.g. "tap:TapJd"
     tap: str
@@ -195,6 +195,7 @@ def discover(root: Path) -> dict[str, Source]:
 SOURCES: dict[str, Source] = discover(Path(next(iter(orderlayer.taps.__path__))))
 CHANNELS: tuple[str, ...] = tuple(name for name, s in SOURCES.items() if s.kind == "channel")
 ERPS: tuple[str, ...] = tuple(name for name, s in SOURCES.items() if s.kind == "erp")
+CARRIERS: tuple[str, ...] = tuple(name for name, s in SOURCES.items() if s.kind == "carrier")
 
 
 def source(name: str) -> Source:
