@@ -14,6 +14,7 @@ import random
 import time
 import typing as t
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.server import SandboxServer, forward_to
@@ -21,7 +22,10 @@ from orderlayer.sandboxes.kit.server import SandboxServer, forward_to
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-__all__ = ["SCENARIOS", "CarrierSandbox", "Journey", "Step", "journey", "shipped_parcels"]
+__all__ = ["SCENARIOS", "CarrierSandbox", "Journey", "Step", "beijing_text", "journey", "shipped_parcels"]
+
+#: Both carriers write naive Beijing times.
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 #: scenario -> weight. "unknown": the carrier has no record of the number; "stale": picked up, one hop, then nothing.
 SCENARIOS: dict[str, int] = {
@@ -49,6 +53,11 @@ COURIERS: tuple[str, ...] = ("王师傅", "李师傅", "张师傅", "陈师傅")
 
 #: Step kinds, each a canonical state of fct_shipment_events once a carrier's code is mapped.
 KINDS = ("picked_up", "departed", "arrived", "customs", "customs_cleared", "out_for_delivery", "delivered", "refused", "returning", "returned")
+
+
+def beijing_text(at: dt.datetime) -> str:
+    """``yyyy-MM-dd HH:mm:ss`` in Beijing time, no offset: how SF and Kuaidi100 write event times."""
+    return at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @dataclass(frozen=True)

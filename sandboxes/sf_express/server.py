@@ -21,7 +21,7 @@ import json
 import typing as t
 from urllib.parse import parse_qs
 
-from orderlayer.sandboxes.kit.parcels import CarrierSandbox, Step
+from orderlayer.sandboxes.kit.parcels import CarrierSandbox, Step, beijing_text
 from orderlayer.sandboxes.kit.server import SandboxRequest, SandboxResponse, encode_json
 from orderlayer.taps.sf_express import protocol as p
 
@@ -51,7 +51,7 @@ RENDER: dict[str, tuple[str, str, str]] = {
 def render(step: Step) -> dict:
     op_code, first_status, remark = RENDER[step.kind]
     return {
-        "acceptTime": step.at.astimezone(p.ZONE).strftime(p.TIME_FORMAT),
+        "acceptTime": beijing_text(step.at),
         "acceptAddress": step.city,
         "remark": remark.format(facility=step.facility, courier=step.courier, courier_phone=step.courier_phone),
         "opCode": op_code,

@@ -50,7 +50,7 @@ def sandbox() -> SfExpressSandbox:
 
 def config(box: SfExpressSandbox, **extra: object) -> dict:
     waybills = [{"number": n} for n in NUMBERS]
-    return {**box.connection(), "waybills": waybills, "max_tries": 3, "retry_base_seconds": 0, **extra}
+    return {**box.connection(), "waybills": waybills, "max_tries": 3, "retry_base_seconds": 0, "max_requests_per_second": 500, **extra}
 
 
 def test_routes_of_every_waybill_in_batches(sandbox: SfExpressSandbox) -> None:
