@@ -15,6 +15,7 @@ import pytest
 from tests.dbt_rules.test_douyin_rules import SHOP, order
 
 from orderlayer.core.config import Connection, Settings
+from orderlayer.core.dbt import run_dbt
 from orderlayer.core.pipeline import build
 from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
@@ -169,3 +170,10 @@ def test_a_carrier_event_alone_updates_the_order_incrementally(warehouse: Path, 
     assert "incremental" in outcome.reason.lower() or "landed" in outcome.reason.lower(), outcome.reason
     rows = query(db, "select delivered_at, delivered_at_source from audit.fct_orders where channel_order_id = ?", [D4["order_id"]])
     assert rows == [(utc(2024, 11, 23, 10, 0), "carrier")]
+
+
+def test_dbt_unit_tests_of_the_carrier_rules(warehouse: Path) -> None:
+    """models/marts/_shipments__unit_tests.yml (and fct_orders' other unit tests, which now give int_orders__parcels)."""
+    result = run_dbt(["test", "--select", "test_type:unit,fct_shipment_events", "test_type:unit,fct_orders"], settings(warehouse), warehouse)
+    assert len(result.results) == 4, result.log_tail
+    assert result.ok, result.log_tail
