@@ -177,3 +177,17 @@ def test_dbt_unit_tests_of_the_carrier_rules(warehouse: Path) -> None:
     result = run_dbt(["test", "--select", "test_type:unit,fct_shipment_events", "test_type:unit,fct_orders"], settings(warehouse), warehouse)
     assert len(result.results) == 4, result.log_tail
     assert result.ok, result.log_tail
+
+
+def test_the_sync_hands_carriers_the_parcels_not_yet_delivered(warehouse: Path) -> None:
+    """D1 (carrier-delivered) and D2 (channel-delivered) are done; D3's delivered parcel YT…001 is done, its other one
+    is not; D4's parcel has no event. SF Express asks about SF numbers, Kuaidi100 about the rest (an SF connection
+    exists). The masked phone 138****1234 gives the tail 1234. 60 days after shipping, nothing is tracked."""
+    from orderlayer.core.carriers import waybills_for
+
+    now = utc(2024, 11, 25)
+    assert waybills_for(warehouse, "sf_express", settings(warehouse), now) == [{"number": "SF1000000000004", "phone_tail": "1234"}]
+    assert waybills_for(warehouse, "kuaidi100", settings(warehouse), now) == [{"number": "YT2000000000002", "phone_tail": "1234"}]
+    alone = Settings(database=warehouse, connections={"kd": Connection(source="kuaidi100", shop_id="KD100DEMO")})
+    assert [w["number"] for w in waybills_for(warehouse, "kuaidi100", alone, now)] == ["SF1000000000004", "YT2000000000002"]
+    assert waybills_for(warehouse, "kuaidi100", settings(warehouse), utc(2025, 1, 19)) == []
