@@ -11,7 +11,7 @@ from orderlayer.expectations.freshness import NEVER_SYNCED, SourceFreshness, par
 from orderlayer.expectations.inputs import GateContext
 from orderlayer.core.warehouse import RAW, connect
 from orderlayer.core.dbt import dbt_artifacts, run_dbt
-from orderlayer.core.registry import ERPS
+from orderlayer.core.registry import CARRIERS, ERPS
 
 
 class FreshnessError(RuntimeError):
@@ -25,6 +25,8 @@ def gate_context(settings: Settings) -> GateContext:
         default_zone=settings.reporting_timezone,
         # Y5 compares channel orders with the ERPs: "not applicable" until an ERP connection exists.
         erp_configured=any(c.source in ERPS for c in settings.connections.values()),
+        # Y9 looks for carrier events: "not applicable" until a carrier connection exists.
+        carriers_configured=any(c.source in CARRIERS for c in settings.connections.values()),
     )
 
 

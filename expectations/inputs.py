@@ -65,6 +65,8 @@ class GateContext:
     default_zone: str = "Asia/Shanghai"
     #: whether any ERP connection is configured (Y5 is not applicable otherwise)
     erp_configured: bool = False
+    #: whether any carrier connection is configured (Y9 is not applicable otherwise)
+    carriers_configured: bool = False
 
 
 @dataclass(frozen=True)
