@@ -33,6 +33,7 @@ MARTS = [
     "fct_reconciliation_exceptions",
     "metricflow_time_spine",
     "order_fulfillment",
+    "order_parcels",
 ]
 VERDICTS = ("green", "yellow", "red")
 

@@ -15,7 +15,9 @@ import pytest
 from tests.dbt_rules.test_douyin_rules import SHOP, order
 
 from orderlayer.core.config import Connection, Settings
-from orderlayer.core.dbt import run_dbt
+from orderlayer.core.dbt import run_dbt, semantic_manifest
+from orderlayer.core.metrics import query_metrics
+from orderlayer.core.pipeline import MARTS
 from orderlayer.core.pipeline import build
 from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
@@ -174,8 +176,9 @@ def test_a_carrier_event_alone_updates_the_order_incrementally(warehouse: Path, 
 
 def test_dbt_unit_tests_of_the_carrier_rules(warehouse: Path) -> None:
     """models/marts/_shipments__unit_tests.yml (and fct_orders' other unit tests, which now give int_orders__parcels)."""
-    result = run_dbt(["test", "--select", "test_type:unit,fct_shipment_events", "test_type:unit,fct_orders"], settings(warehouse), warehouse)
-    assert len(result.results) == 4, result.log_tail
+    selection = ["test_type:unit,fct_shipment_events", "test_type:unit,fct_orders", "test_type:unit,order_parcels"]
+    result = run_dbt(["test", "--select", *selection], settings(warehouse), warehouse)
+    assert len(result.results) == 5, result.log_tail
     assert result.ok, result.log_tail
 
 
@@ -191,3 +194,25 @@ def test_the_sync_hands_carriers_the_parcels_not_yet_delivered(warehouse: Path) 
     alone = Settings(database=warehouse, connections={"kd": Connection(source="kuaidi100", shop_id="KD100DEMO")})
     assert [w["number"] for w in waybills_for(warehouse, "kuaidi100", alone, now)] == ["SF1000000000004", "YT2000000000002"]
     assert waybills_for(warehouse, "kuaidi100", settings(warehouse), utc(2025, 1, 19)) == []
+
+
+def test_parcel_metrics_from_published(warehouse: Path, tmp_path: Path) -> None:
+    """parcel_orders by parcel state: D1, D2 delivered, D3 in transit, D4 no event. avg_transit_hours: D1 51.369444 h
+    (2024-11-19 04:20 → 11-21 07:42:10) and D2 69.666667 h (→ 11-22 02:00), mean 60.518056 h. No delivery promise:
+    the carrier on-time rate has no denominator (NULL)."""
+    db = tmp_path / "metrics.duckdb"
+    db.write_bytes(warehouse.read_bytes())
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("create schema if not exists published")
+        for mart in MARTS:
+            con.execute(f"create or replace table published.{mart} as select * from audit.{mart}")
+    finally:
+        con.close()
+    manifest = semantic_manifest(warehouse)
+    by_state = query_metrics(db, manifest, ["parcel_orders"], ["parcel_state"], None)
+    assert sorted((r["parcel_state"], r["parcel_orders"]) for r in by_state.records()) == [
+        ("delivered", 2), ("in_transit", 1), ("no_carrier_event", 1)]
+    totals = query_metrics(db, manifest, ["in_transit_orders", "avg_transit_hours", "carrier_on_time_delivery_rate"], [], None)
+    (row,) = totals.records()
+    assert (row["in_transit_orders"], round(row["avg_transit_hours"], 6), row["carrier_on_time_delivery_rate"]) == (1, 60.518056, None)
