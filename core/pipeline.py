@@ -15,6 +15,7 @@ from orderlayer.core.alerts.dispatch import notify
 from orderlayer.core.check_reuse import reusable_check
 from orderlayer.core.config import ConfigError, Settings
 from orderlayer.core.dbt import DbtNode, run_dbt
+from orderlayer.core.registry import source
 from orderlayer.core.settings_store import settings_for
 from orderlayer.core.sync import SyncProgress, SyncResult, sync_all
 
@@ -206,14 +207,22 @@ def run(
     ops.start_run(db, run_id, "run")
     detail: dict[str, Any] = {}
     try:
-        syncs = sync_all(settings, [], run_id, progress, end_date=end_date)
-        detail["syncs"] = [{"connection": s.connection, "status": s.status, "records": s.records_read} for s in syncs]
-        if any(s.status != "ok" for s in syncs):
-            raise StageError("a sync failed; nothing was built or published (raw keeps what was committed)")
-        with progress.stage("dbt build"):
-            built = build(settings, db, on_node=progress.dbt_node)
-        progress.built(built)
-        detail["build"] = built.reason
+        # carriers track the parcels of the orders built from this run's syncs, so they sync after that build
+        # and a second build takes their events in (docs/logistics.md)
+        carriers = [name for name, c in settings.connections.items() if source(c.source).kind == "carrier"]
+        sellers = [name for name in settings.connections if name not in carriers]
+        syncs: list[SyncResult] = []
+        for group in [g for g in (sellers, carriers) if g] or [[]]:  # no connection at all: one (empty) pass
+            synced = sync_all(settings, group, run_id, progress, end_date=end_date)
+            syncs += synced
+            detail["syncs"] = [{"connection": s.connection, "status": s.status, "records": s.records_read} for s in syncs]
+            if any(s.status != "ok" for s in synced):
+                done = "nothing was built or published" if group is not carriers else "the orders were built, nothing was published"
+                raise StageError(f"a sync failed; {done} (raw keeps what was committed)")
+            with progress.stage("dbt build"):
+                built = build(settings, db, on_node=progress.dbt_node)
+            progress.built(built)
+            detail["build"] = built.reason
         # nothing built: the last check of this build may still hold (core/check_reuse.py)
         result = reusable_check(settings, db, datetime.now(UTC)) if built.plan.mode == "none" else None
         if result is None:

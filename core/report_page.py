@@ -127,6 +127,12 @@ in <code>fct_reconciliation_daily</code>; a day is out of tolerance beyond order
 </table></div>{% endif %}
 {% else %}<p class="muted">No ERP orders in the warehouse: nothing to reconcile (configure an ERP connection).</p>{% endif %}
 
+<h2>Parcels</h2>
+{% if d.parcels %}<p class="small muted">Orders naming a parcel by where their parcels are, from the carriers' events (<code>order_parcels</code>, docs/logistics.md).</p>
+<div class="scroll"><table id="parcels"><tr><th>channel</th><th>parcel state</th><th class="num">orders</th><th class="num">mean transit hours</th></tr>
+{% for p in d.parcels %}<tr data-channel="{{ p.channel }}"><td>{{ p.channel }}</td><td>{{ p.parcel_state }}</td><td class="num">{{ p.orders }}</td><td class="num">{{ p.transit_hours if p.transit_hours is not none else "—" }}</td></tr>{% endfor %}
+</table></div>{% else %}<p class="muted">No parcels tracked (configure a carrier connection: docs/logistics.md).</p>{% endif %}
+
 <h2>dbt tests</h2>
 {% if d.dbt_tests %}<p>{{ dbt_passed }} of {{ d.dbt_tests|length }} passed{% if dbt_failed %}; not passing:
 {% for t in dbt_failed %}<span class="light {{ t.colour }}"></span><code>{{ t.test }}</code> ({{ t.status }}, {{ t.failures or 0 }}){{ ", " if not loop.last }}{% endfor %}{% endif %}.</p>
