@@ -6,8 +6,9 @@ setting. They come from the last build (``audit``), so the parcels of orders syn
 the next run on. A parcel leaves the list once the channel or the carrier says it is delivered, and after
 :data:`TRACKING_DAYS` days (Kuaidi100 itself stops watching a parcel after 60 days without change).
 
-Which carrier source asks about which parcel: SF Express its own waybills (numbers starting with ``SF``), Kuaidi100
-every other parcel — and SF's too when no SF Express connection is configured.
+Which carrier source asks about which parcel: a carrier that declares its own waybill numbers (``tracking_pattern`` in
+its ``source.toml``: SF Express ``^SF``) the parcels whose number matches; an aggregator (Kuaidi100, no pattern) every
+parcel no configured carrier claims — SF's too when no SF Express connection is configured.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from orderlayer.core.config import Settings
 
 TRACKING_DAYS = 60
-SF_PREFIX = "SF"
 #: The last four digits of a masked phone (138****1234): SF's checkPhoneNo / Kuaidi100's phone.
 _TAIL = re.compile(r"([0-9]{4})$")
 
@@ -46,10 +46,11 @@ order by t.tracking_number
 
 def tracks(carrier_source: str, number: str, settings: Settings) -> bool:
     """Whether ``carrier_source`` asks about parcel ``number`` (module docstring)."""
-    if carrier_source == "sf_express":
-        return number.startswith(SF_PREFIX)
-    sf_configured = any(c.source == "sf_express" for c in settings.connections.values())
-    return not (sf_configured and number.startswith(SF_PREFIX))
+    own = source(carrier_source).tracking_pattern
+    if own is not None:
+        return re.search(own, number) is not None
+    claimed = {source(c.source).tracking_pattern for c in settings.connections.values()} - {None}
+    return not any(re.search(pattern, number) for pattern in claimed)
 
 
 def waybills_for(db_path: Path, carrier_source: str, settings: Settings, now: datetime | None = None) -> list[dict[str, str]]:

@@ -34,6 +34,7 @@ MARTS = [
     "fct_reconciliation_exceptions",
     "metricflow_time_spine",
     "order_fulfillment",
+    "fct_shipment_events",
     "order_parcels",
 ]
 VERDICTS = ("green", "yellow", "red")

@@ -63,6 +63,9 @@ class Source:
     #: no shop a local date). None: every connection must set it.
     currency: str | None = None
     timezone: str | None = None
+    #: A carrier's own waybill numbers (a regular expression, e.g. "^SF" for SF Express): the sync hands it the parcels
+    #: whose number matches; a carrier without one (an aggregator) gets those no configured carrier claims.
+    tracking_pattern: str | None = None
 
     @property
     def connection_keys(self) -> dict[str, str]:
@@ -180,6 +183,12 @@ def read_declaration(path: Path) -> dict[str, Any]:
     zone = data.get("timezone")
     if zone is not None and zone != STATED_BY_SOURCE and "/" not in str(zone) and zone != "UTC":
         raise DeclarationError(f"{path}: timezone {zone!r}; use an IANA zone such as 'Asia/Shanghai' or '{STATED_BY_SOURCE}'")
+    pattern = data.get("tracking_pattern")
+    if pattern is not None:
+        try:
+            re.compile(str(pattern))
+        except re.error as exc:
+            raise DeclarationError(f"{path}: tracking_pattern {pattern!r} is not a regular expression ({exc})") from None
     return data
 
 

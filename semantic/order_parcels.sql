@@ -8,7 +8,9 @@ select
     o.business_date::date as business_date,
     p.parcels::integer as parcels,
     p.parcels_with_events::integer as parcels_with_events,
-    p.parcel_state::varchar as parcel_state,
+    -- an order the channel reports delivered is not tracked any more (core/carriers.py): delivered, not "no event"
+    (case when p.parcel_state = 'no_carrier_event' and o.delivered_at is not null then 'delivered'
+          else p.parcel_state end)::varchar as parcel_state,
     -- between shipped and signed for: the parcels are on their way (or stuck), not delivered, not back home
     (p.parcel_state in ('picked_up', 'in_transit', 'customs', 'out_for_delivery', 'exception'))::boolean as is_in_transit,
     p.first_carrier_event_at::timestamptz as first_carrier_event_at,

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from tests.dbt_rules.test_douyin_rules import SHOP, order
+from tests.dbt_rules.test_youzan_rules import query
 
 from orderlayer.core.config import Connection, Settings
 from orderlayer.core.dbt import run_dbt, semantic_manifest
@@ -93,15 +94,6 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     land(db, "kuaidi100", "tracking", [KD_SF1, KD_YT1, KD_YT2], ["com", "nu"], "sync-4")
     build(settings(db), db)
     return db
-
-
-def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        con.execute("set TimeZone = 'UTC'")
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def utc(*args: int) -> datetime:
