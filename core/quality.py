@@ -53,7 +53,8 @@ def source_freshness(settings: Settings, db: Path) -> list[SourceFreshness]:
     synced = {source for source, _ in streams}
     never = [
         SourceFreshness(source=f"{source}.orders", channel=source, status=NEVER_SYNCED)
-        for source in sorted({c.channel for c in settings.connections.values()} - synced)
+        # a carrier lands only parcels that changed (none to ask about: nothing lands), so it is never "never synced"
+        for source in sorted({c.channel for c in settings.connections.values() if c.source not in CARRIERS} - synced)
     ]
     if not streams:
         return never

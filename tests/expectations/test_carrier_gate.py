@@ -71,3 +71,17 @@ def test_not_applicable_without_a_carrier_connection(make_warehouse: WarehouseFa
     douyin = light(report, "douyin")
     assert douyin.colour == "green"
     assert douyin.note == "not applicable: no carrier connection (sf_express, kuaidi100) is configured"
+
+
+def test_a_carrier_that_landed_nothing_is_not_never_synced(tmp_path: Path) -> None:
+    """A carrier with no parcel to ask about lands nothing: Y1 names only the channel that never synced."""
+    from orderlayer.core.config import Connection, Settings
+    from orderlayer.core.quality import source_freshness
+
+    db = tmp_path / "empty.duckdb"
+    duckdb.connect(str(db)).close()
+    settings = Settings(database=db, connections={
+        "shop": Connection(source="douyin", shop_id="1"),
+        "sf": Connection(source="sf_express", shop_id="SFDEMO0001"),
+    })
+    assert [(f.source, f.status) for f in source_freshness(settings, db)] == [("douyin.orders", "never synced")]
