@@ -24,10 +24,7 @@ from urllib.parse import parse_qs
 
 from orderlayer.sandboxes.kit.parcels import CarrierSandbox, Step, beijing_text
 from orderlayer.sandboxes.kit.server import SandboxRequest, SandboxResponse, encode_json
-from orderlayer.taps.kuaidi100 import protocol as p
-from orderlayer.taps.kuaidi100.streams import company_of
-from orderlayer.taps.kuaidi100.tap import DEFAULT_CARRIER_PREFIXES
-from orderlayer.taps.common.waybills import Waybill
+from orderlayer.sandboxes.kuaidi100 import protocol as p
 
 if t.TYPE_CHECKING:
     import datetime as dt
@@ -82,7 +79,7 @@ class Kuaidi100Sandbox(CarrierSandbox):
         super().__init__(seed, as_of, parcels, **server)
         self.customer = customer
         self._key = key
-        self.companies = {n: company_of(Waybill(n), DEFAULT_CARRIER_PREFIXES) for n in parcels}
+        self.companies = {n: p.company_of(n) for n in parcels}
         #: number -> the subscription's parameters (callbackurl, salt)
         self.subscriptions: dict[str, dict] = {}
 

@@ -3,7 +3,7 @@
 It checks what the gateway checks: a form POST with partnerID / requestID / serviceCode / timestamp / msgDigest /
 msgData, a known partnerID, the route service, a timestamp (seconds or milliseconds) within
 ``timestamp_tolerance_seconds`` of the wall clock, a requestID used once, and the digest
-(``taps.sf_express.protocol.msg_digest``: URL-encoding before MD5). The answer is the two-level envelope, with
+(``protocol.expected_digest``: URL-encoding before MD5). The answer is the two-level envelope, with
 ``apiResultData`` a JSON string. Gateway codes follow SF's common-parameter page [I]; business error codes other
 than S0000 are this sandbox's convention (``S_BATCH``: more waybills than ``max_batch``).
 
@@ -23,13 +23,12 @@ from urllib.parse import parse_qs
 
 from orderlayer.sandboxes.kit.parcels import CarrierSandbox, Step, beijing_text
 from orderlayer.sandboxes.kit.server import SandboxRequest, SandboxResponse, encode_json
-from orderlayer.taps.sf_express import protocol as p
+from orderlayer.sandboxes.sf_express import protocol as p
 
 if t.TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Mapping
 
-REQUIRED = ("partnerID", "requestID", "serviceCode", "timestamp", "msgDigest", "msgData")
 DEMO_PARTNER = "SFDEMO0001"
 DEMO_CHECKWORD = "sandboxCheckword0123456789abcdef"
 
@@ -121,7 +120,7 @@ class SfExpressSandbox(CarrierSandbox):
         if request.method != "POST" or request.path != "/std/service":
             raise _Refusal("A1001", "POST /std/service expected")
         form = {k: v[-1] for k, v in parse_qs(request.body.decode("utf-8"), keep_blank_values=True).items()}
-        missing = [k for k in REQUIRED if not form.get(k)]
+        missing = [k for k in p.REQUIRED if not form.get(k)]
         if missing:
             raise _Refusal("A1001", f"必传参数不可为空: {', '.join(missing)}")
         if form["partnerID"] != self.partner_id:
@@ -132,7 +131,7 @@ class SfExpressSandbox(CarrierSandbox):
         stamp = stamp // 1000 if stamp >= 10**11 else stamp
         if abs(stamp - self.wall_time()) > self.tolerance:
             raise _Refusal("A1002", "请求时效已过期")
-        if form["msgDigest"] != p.msg_digest(form["msgData"], form["timestamp"], self._checkword):
+        if form["msgDigest"] != p.expected_digest(form["msgData"], form["timestamp"], self._checkword):
             raise _Refusal("A1006", "数字签名无效")
         with self._lock:
             if form["requestID"] in self._seen_requests:
