@@ -55,7 +55,7 @@ def tracks(carrier_source: str, number: str, settings: Settings) -> bool:
 
 def waybills_for(db_path: Path, carrier_source: str, settings: Settings, now: datetime | None = None) -> list[dict[str, str]]:
     """The tap's ``waybills`` for a connection of ``carrier_source``: [] before the first build. ``now``: the clock
-    the tracking window ends at (default: the wall clock)."""
+    the tracking window ends at — the sync's end date (a demo's as-of time), default the wall clock."""
     if source(carrier_source).kind != "carrier":
         raise ValueError(f"{carrier_source} is not a carrier source")
     con = connect(db_path, read_only=True)

@@ -209,7 +209,7 @@ def sync_connection(
         tap_cfg = Path(tmp) / "tap.json"
         config = tap_config(conn, end_date, token_store_path(db_path, name))
         if spec.kind == "carrier" and "waybills" not in conn.options:  # the parcels to track (core/carriers.py)
-            config["waybills"] = waybills_for(db_path, conn.source, settings)
+            config["waybills"] = waybills_for(db_path, conn.source, settings, end_date)  # the sync's clock
         tap_cfg.write_text(json.dumps(config), encoding="utf-8")
         target_cfg = Path(tmp) / "target.json"
         target_cfg.write_text(
