@@ -243,6 +243,10 @@ class GateSettings(_Strict):
     status_time_missing_max_share: float = Field(
         default=0.5, ge=0, le=1, description="Y8: share of a channel's orders in a status lacking the time it requires"
     )
+    no_carrier_event_hours: int = Field(
+        default=48, ge=1, le=24 * 60,
+        description="Y9: a shipped order with a tracking number and no carrier event this long after shipping is flagged",
+    )
 
     @model_validator(mode="after")
     def _ordered_bounds(self) -> GateSettings:
@@ -519,4 +523,5 @@ gates:                                # the catalogue's defaults; red blocks pub
   promise_missing_max_share: 0.05     # Y7: yellow when more paid orders than this lack promised_ship_by
   status_time_missing_max_share: 0.5  # Y8: yellow when more of a channel's paid (shipped, completed) orders than this
                                       #     lack paid_at (shipped_at, completed_at)
+  no_carrier_event_hours: 48          # Y9: yellow for shipped orders with a tracking number and no carrier event after this
 """

@@ -27,7 +27,8 @@ from orderlayer.core.config import Connection, Credentials, ErpMatching, Setting
 from orderlayer.core.dbt import project_dir
 from orderlayer.core.registry import URL_KEY, source
 from orderlayer.core.sync import token_store_path
-from orderlayer.sandboxes.kit.demo_spec import DemoChannel, DemoErp, DemoFileSource
+from orderlayer.sandboxes.kit.parcels import shipped_parcels
+from orderlayer.sandboxes.kit.demo_spec import DemoCarrier, DemoChannel, DemoErp, DemoFileSource
 
 DEMO_SALT = "orderlayer-demo-salt"
 #: Tap config keys that are not connection options (they have their own fields or come from the run).
@@ -36,8 +37,8 @@ _RESERVED = {"base_url", "start_date", "end_date", "pii_salt"}
 DECLARATION = "demo"
 
 
-def declarations() -> list[DemoChannel | DemoFileSource | DemoErp]:
-    """Every sandbox folder's `DEMO`, in position order within channels, file sources, ERPs."""
+def declarations() -> list[DemoChannel | DemoFileSource | DemoErp | DemoCarrier]:
+    """Every sandbox folder's `DEMO`, in position order within channels, file sources, ERPs, carriers."""
     import orderlayer.sandboxes as sandboxes
 
     found = []
@@ -46,15 +47,15 @@ def declarations() -> list[DemoChannel | DemoFileSource | DemoErp]:
         if folder.ispkg and importlib.util.find_spec(module) is not None:
             found.append(importlib.import_module(module).DEMO)
     check_bookings(found)
-    kinds = (DemoChannel, DemoFileSource, DemoErp)
+    kinds = (DemoChannel, DemoFileSource, DemoErp, DemoCarrier)
     return sorted(found, key=lambda spec: (kinds.index(type(spec)), spec.position))
 
 
-def check_bookings(specs: list[DemoChannel | DemoFileSource | DemoErp]) -> None:
+def check_bookings(specs: list[DemoChannel | DemoFileSource | DemoErp | DemoCarrier]) -> None:
     """A channel's `erp` must name a declared ERP sandbox (else its orders would silently be in no ERP)."""
     erps = sorted(s.source for s in specs if isinstance(s, DemoErp))
     for spec in specs:
-        if not isinstance(spec, DemoErp) and spec.erp is not None and spec.erp not in erps:
+        if isinstance(spec, (DemoChannel, DemoFileSource)) and spec.erp is not None and spec.erp not in erps:
             raise ValueError(f"sandboxes/{spec.source}/demo.py: erp {spec.erp!r}; use one of {', '.join(erps)} or None")
 
 
@@ -69,6 +70,8 @@ class DemoWorld:
     files: list[tuple[DemoFileSource, Path, list]] = field(default_factory=list)
     #: (spec, started sandbox, matching rules for orderlayer.yml `erp_matching`)
     erps: list[tuple[DemoErp, Any, dict]] = field(default_factory=list)
+    #: (spec, started sandbox) of the carriers tracking the channels' parcels
+    carriers: list[tuple[DemoCarrier, Any]] = field(default_factory=list)
 
     def booked_by(self, erp: str) -> tuple[str, ...]:
         """The channels (file sources by their mapping's name) whose orders the company on ``erp`` books."""
@@ -85,6 +88,8 @@ class DemoWorld:
         rows += [(f"{spec.source} ({spec.name})", spec.shop, len(facts)) for spec, _, facts in self.files]
         for spec, _, _ in self.erps:
             rows.append((f"{spec.source} (ERP)", spec.company, self.orders[spec.source]))
+        for spec, sandbox in self.carriers:
+            rows.append((f"{spec.source} (carrier: parcels)", sandbox.connection()[source(spec.source).shop_key], len(sandbox.journeys)))
         return rows
 
 
@@ -118,6 +123,12 @@ def start_sandboxes(seed: int, as_of: datetime, orders: int, shops: int, work: P
             stack.callback(sandbox.stop)
             world.erps.append((spec, sandbox, _matching(channels, sandbox)))
             world.orders[spec.source] = sum(1 for d in sandbox.derivation() if d.erp_order_id)
+        parcels = shipped_parcels(facts)
+        for spec in (s for s in specs if isinstance(s, DemoCarrier)):
+            sandbox = spec.sandbox(seed, as_of, parcels)
+            sandbox.start()
+            stack.callback(sandbox.stop)
+            world.carriers.append((spec, sandbox))
         yield world
 
 
@@ -170,6 +181,20 @@ def _connection(spec_source: str, shop: str, config: dict, zone: str, currency: 
     )
 
 
+def _carrier_connection(spec: DemoCarrier, config: dict) -> Connection:
+    """A carrier connection (no shop, no sync range): its secret into an environment variable, the sync fills the
+    waybills."""
+    src = source(spec.source)
+    credentials = {}
+    for key in src.secret_keys:
+        if config.get(key) is not None:
+            env = _env_name(spec.source, key)
+            os.environ[env] = str(config[key])
+            credentials[key] = env
+    return Connection(source=spec.source, shop_id=str(config[src.shop_key]), base_url=config[URL_KEY],
+                      options=dict(spec.options), credentials=Credentials(credentials))
+
+
 def demo_settings(world: DemoWorld, db: Path, base: Settings | None = None) -> Settings:
     """Settings for every sandbox shop, the file source and the ERPs, on a fresh `db` (a demo starts from nothing)."""
     for path in (db, db.with_name(db.name + ".wal")):
@@ -191,6 +216,8 @@ def demo_settings(world: DemoWorld, db: Path, base: Settings | None = None) -> S
             spec.source, spec.company, sandbox.tap_config(), "Asia/Shanghai", "CNY", spec.options
         )
         erp_matching[spec.source] = ErpMatching(**matching)
+    for spec, sandbox in world.carriers:
+        connections[spec.source] = _carrier_connection(spec, sandbox.connection())
     # Tokens a previous demo refreshed belong to sandboxes that are gone: this run's sandboxes issue their own.
     for name in connections:
         token_store_path(db, name).unlink(missing_ok=True)

@@ -85,6 +85,8 @@ class ReportData:
     reconciliation: list[dict[str, Any]] = field(default_factory=list)
     #: the orders behind the differences: exception type and reason -> count, with example keys
     reconciliation_exceptions: list[dict[str, Any]] = field(default_factory=list)
+    #: orders naming a parcel per channel and current parcel state (audit.order_parcels, docs/logistics.md)
+    parcels: list[dict[str, Any]] = field(default_factory=list)
     #: gate → channel → (colour, failing count) per run aligned with `runs` (None: no light that run)
     gate_history: dict[str, dict[str, list[tuple[str, int] | None]]] = field(default_factory=dict)
     data_docs: str | None = None
@@ -154,6 +156,7 @@ def load_report(db: Path, run_id: str | None = None, runs: int = 30, days: int =
             reconciliation_exceptions=_with_platform_examples(con, _reconciliation_exceptions(con)),
             refunds=refund_summary(con, days),
             daily_refunds=daily_refunds(con, days),
+            parcels=_parcels(con),
         )
     finally:
         con.close()
@@ -254,6 +257,18 @@ def _freshness(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, An
         entry["max_loaded_at"] = entry["max_loaded_at"].isoformat() if entry["max_loaded_at"] else None
         out.append(entry)
     return out
+
+
+def _parcels(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Orders naming a parcel, per channel and current parcel state, with the carrier-delivered ones' mean transit."""
+    if not table_exists(con, "audit", "order_parcels"):
+        return []
+    rows = con.execute(
+        """SELECT o.channel, p.parcel_state, count(*), round(avg(p.transit_hours), 1)
+           FROM audit.order_parcels AS p JOIN audit.fct_orders AS o USING (order_key)
+           GROUP BY ALL ORDER BY o.channel, p.parcel_state"""
+    ).fetchall()
+    return [dict(zip(("channel", "parcel_state", "orders", "transit_hours"), row)) for row in rows]
 
 
 def _reconciliation(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

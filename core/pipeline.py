@@ -15,6 +15,7 @@ from orderlayer.core.alerts.dispatch import notify
 from orderlayer.core.check_reuse import reusable_check
 from orderlayer.core.config import ConfigError, Settings
 from orderlayer.core.dbt import DbtNode, run_dbt
+from orderlayer.core.registry import source
 from orderlayer.core.settings_store import settings_for
 from orderlayer.core.sync import SyncProgress, SyncResult, sync_all
 
@@ -35,6 +36,8 @@ MARTS = [
     "fct_reconciliation_exceptions",
     "metricflow_time_spine",
     "order_fulfillment",
+    "fct_shipment_events",
+    "order_parcels",
 ]
 VERDICTS = ("green", "yellow", "red")
 
@@ -213,16 +216,26 @@ def run(
     ops.start_run(db, run_id, "run")
     detail: dict[str, Any] = {}
     try:
-        syncs = sync_all(settings, [], run_id, progress, end_date=end_date)
-        detail["syncs"] = [{"connection": s.connection, "status": s.status, "records": s.records_read} for s in syncs]
-        if any(s.status != "ok" for s in syncs):
-            raise StageError("a sync failed; nothing was built or published (raw keeps what was committed)")
-        with progress.stage("dbt build"):
-            built = build(settings, db, on_node=progress.dbt_node)
-        progress.built(built)
-        detail["build"] = built.reason
+        # carriers track the parcels of the orders built from this run's syncs, so they sync after that build
+        # and a second build takes their events in (docs/logistics.md)
+        carriers = [name for name, c in settings.connections.items() if source(c.source).kind == "carrier"]
+        sellers = [name for name in settings.connections if name not in carriers]
+        syncs: list[SyncResult] = []
+        built_any = False  # the verdict of an earlier check may be re-used only when no build of this run built anything
+        for group in [g for g in (sellers, carriers) if g] or [[]]:  # no connection at all: one (empty) pass
+            synced = sync_all(settings, group, run_id, progress, end_date=end_date)
+            syncs += synced
+            detail["syncs"] = [{"connection": s.connection, "status": s.status, "records": s.records_read} for s in syncs]
+            if any(s.status != "ok" for s in synced):
+                done = "nothing was built or published" if group is not carriers else "the orders were built, nothing was published"
+                raise StageError(f"a sync failed; {done} (raw keeps what was committed)")
+            with progress.stage("dbt build"):
+                built = build(settings, db, on_node=progress.dbt_node)
+            progress.built(built)
+            built_any = built_any or built.plan.mode != "none"
+            detail["build"] = "; ".join(filter(None, (detail.get("build"), built.reason)))
         # nothing built: the last check of this build may still hold (core/check_reuse.py)
-        result = reusable_check(settings, db, datetime.now(UTC)) if built.plan.mode == "none" else None
+        result = None if built_any else reusable_check(settings, db, datetime.now(UTC))
         if result is None:
             with progress.stage("checking gates"):
                 result = check(settings, db, run_id, now=now, on_node=progress.dbt_node, on_step=progress.step)

@@ -11,7 +11,7 @@ from orderlayer.expectations.freshness import NEVER_SYNCED, SourceFreshness, par
 from orderlayer.expectations.inputs import GateContext
 from orderlayer.core.warehouse import RAW, connect
 from orderlayer.core.dbt import dbt_artifacts, run_dbt
-from orderlayer.core.registry import ERPS, SOURCES
+from orderlayer.core.registry import CARRIERS, ERPS, SOURCES
 
 
 class FreshnessError(RuntimeError):
@@ -27,6 +27,8 @@ def gate_context(settings: Settings) -> GateContext:
         erp_configured=any(c.source in ERPS for c in settings.connections.values()),
         # R4 counts the after-sale records of every source that declares after-sale streams (docs/refunds.md)
         after_sale_streams={name: src.after_sale_streams for name, src in SOURCES.items() if src.after_sale_streams},
+        # Y9 looks for carrier events: "not applicable" until a carrier connection exists.
+        carriers_configured=any(c.source in CARRIERS for c in settings.connections.values()),
     )
 
 
@@ -53,7 +55,8 @@ def source_freshness(settings: Settings, db: Path) -> list[SourceFreshness]:
     synced = {source for source, _ in streams}
     never = [
         SourceFreshness(source=f"{source}.orders", channel=source, status=NEVER_SYNCED)
-        for source in sorted({c.channel for c in settings.connections.values()} - synced)
+        # a carrier lands only parcels that changed (none to ask about: nothing lands), so it is never "never synced"
+        for source in sorted({c.channel for c in settings.connections.values() if c.source not in CARRIERS} - synced)
     ]
     if not streams:
         return never

@@ -24,7 +24,7 @@ import orderlayer.taps
 
 #: The file in a tap folder that declares its source.
 DECLARATION = "source.toml"
-KINDS = ("channel", "erp", "file")
+KINDS = ("channel", "erp", "file", "carrier")
 #: Secrets orderlayer gives every tap itself (the salt comes from `pii_salt_env`), never a connection's credentials.
 RUN_SECRETS = frozenset({"pii_salt"})
 #: The `currency`/`timezone` declaration of a source that states them itself (per record or in a mapping).
@@ -43,8 +43,8 @@ URL_KEY = "base_url"
 class Source:
     name: str
     #: channel: a sales channel's API; erp: an ERP's API; file: CSV/Excel exports under a mapping (its name is
-    #: the channel name of its orders, docs/file-sources.md)
-    kind: Literal["channel", "erp", "file"]
+    #: the channel name of its orders, docs/file-sources.md); carrier: a parcel carrier's tracking API (docs/logistics.md)
+    kind: Literal["channel", "erp", "file", "carrier"]
     executable: str
     #: "module:Class" of the tap inside the source's package, e.g. "tap:TapJd"
     tap: str
@@ -66,6 +66,9 @@ class Source:
     #: no shop a local date). None: every connection must set it.
     currency: str | None = None
     timezone: str | None = None
+    #: A carrier's own waybill numbers (a regular expression, e.g. "^SF" for SF Express): the sync hands it the parcels
+    #: whose number matches; a carrier without one (an aggregator) gets those no configured carrier claims.
+    tracking_pattern: str | None = None
 
     @property
     def connection_keys(self) -> dict[str, str]:
@@ -186,6 +189,12 @@ def read_declaration(path: Path) -> dict[str, Any]:
     zone = data.get("timezone")
     if zone is not None and zone != STATED_BY_SOURCE and "/" not in str(zone) and zone != "UTC":
         raise DeclarationError(f"{path}: timezone {zone!r}; use an IANA zone such as 'Asia/Shanghai' or '{STATED_BY_SOURCE}'")
+    pattern = data.get("tracking_pattern")
+    if pattern is not None:
+        try:
+            re.compile(str(pattern))
+        except re.error as exc:
+            raise DeclarationError(f"{path}: tracking_pattern {pattern!r} is not a regular expression ({exc})") from None
     return data
 
 
@@ -201,6 +210,7 @@ def discover(root: Path) -> dict[str, Source]:
 SOURCES: dict[str, Source] = discover(Path(next(iter(orderlayer.taps.__path__))))
 CHANNELS: tuple[str, ...] = tuple(name for name, s in SOURCES.items() if s.kind == "channel")
 ERPS: tuple[str, ...] = tuple(name for name, s in SOURCES.items() if s.kind == "erp")
+CARRIERS: tuple[str, ...] = tuple(name for name, s in SOURCES.items() if s.kind == "carrier")
 
 
 def source(name: str) -> Source:

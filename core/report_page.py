@@ -138,6 +138,11 @@ refund days shown, by refund date, per channel and currency; open and rejected r
 </table></div>
 {% if has_daily_refunds %}<div class="charts" id="refund-days"><div class="chart wide" id="daily-refunds" data-figure="daily-refunds"></div></div>{% endif %}
 {% else %}<p class="muted">No after-sale records (no channel with an after-sale stream synced).</p>{% endif %}
+<h2>Parcels</h2>
+{% if d.parcels %}<p class="small muted">Orders naming a parcel by where their parcels are, from the carriers' events (<code>order_parcels</code>, docs/logistics.md).</p>
+<div class="scroll"><table id="parcels"><tr><th>channel</th><th>parcel state</th><th class="num">orders</th><th class="num">mean transit hours</th></tr>
+{% for p in d.parcels %}<tr data-channel="{{ p.channel }}"><td>{{ p.channel }}</td><td>{{ p.parcel_state }}</td><td class="num">{{ p.orders }}</td><td class="num">{{ p.transit_hours if p.transit_hours is not none else "—" }}</td></tr>{% endfor %}
+</table></div>{% else %}<p class="muted">No parcels tracked (configure a carrier connection: docs/logistics.md).</p>{% endif %}
 
 <h2>dbt tests</h2>
 {% if d.dbt_tests %}<p>{{ dbt_passed }} of {{ d.dbt_tests|length }} passed{% if dbt_failed %}; not passing:

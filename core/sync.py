@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from orderlayer.core import ops
+from orderlayer.core.carriers import waybills_for
 from orderlayer.core.config import ConfigError, Connection, Settings
 from orderlayer.core.filesource import check_source, source_mapping
 from orderlayer.core.registry import URL_KEY, source
@@ -206,7 +207,10 @@ def sync_connection(
 
     with tempfile.TemporaryDirectory(prefix=f"sync-{os.getpid()}-", dir=temp_root) as tmp:
         tap_cfg = Path(tmp) / "tap.json"
-        tap_cfg.write_text(json.dumps(tap_config(conn, end_date, token_store_path(db_path, name))), encoding="utf-8")
+        config = tap_config(conn, end_date, token_store_path(db_path, name))
+        if spec.kind == "carrier" and "waybills" not in conn.options:  # the parcels to track (core/carriers.py)
+            config["waybills"] = waybills_for(db_path, conn.source, settings, end_date)  # the sync's clock
+        tap_cfg.write_text(json.dumps(config), encoding="utf-8")
         target_cfg = Path(tmp) / "target.json"
         target_cfg.write_text(
             json.dumps(

@@ -100,6 +100,7 @@ def catalogue(
         y6_quarantine(settings, accounting),
         y7_promised_dates(settings, profile),
         y8_status_times(settings, profile),
+        y9_carrier_events(settings, context, now),
     ]
     ids = [g.id for g in gates]
     if len(ids) != len(set(ids)):
@@ -407,6 +408,32 @@ def y8_status_times(settings: GateSettings, profile: GateInput) -> Gate:
         count_column="status_time_failing",
         examples_column="status_time_examples",
         note=f"any_value(coalesce(nullif(rtrim({parts}, '; '), ''), 'every status has its time'))",
+    )
+
+
+def y9_carrier_events(settings: GateSettings, context: GateContext, now: datetime) -> Gate:
+    """Shipped orders whose parcels no carrier has reported on, per channel (docs/logistics.md)."""
+    hours = settings.no_carrier_event_hours
+    description = f"a shipped order with a tracking number has a carrier event within {hours} h of shipping"
+    if not context.carriers_configured:
+        return Gate(
+            id="Y9", colour="yellow", description=description, model=ORDERS, checks=(),
+            note=sql_literal("not applicable: no carrier connection (sf_express, kuaidi100) is configured"),
+        )
+    cutoff = (now.astimezone(UTC) - timedelta(hours=hours)).isoformat()
+    parcels, events = f"{AUDIT}.map_order_ids", f"{AUDIT}.fct_shipment_events"
+    # shipped long enough ago, still undelivered per the channel, naming a parcel, and no event of any of its parcels
+    silent = f"""is_shipped AND NOT is_cancelled AND NOT is_test AND delivered_at IS NULL
+        AND coalesce(shipped_at, paid_at) < TIMESTAMPTZ '{cutoff}'
+        AND order_key IN (SELECT order_key FROM {parcels} WHERE len(tracking_numbers) > 0)
+        AND order_key NOT IN (SELECT order_key FROM {events} WHERE order_key IS NOT NULL)"""
+    return Gate(
+        id="Y9",
+        colour="yellow",
+        description=description,
+        model=ORDERS,
+        reads=(parcels, events),
+        checks=(rows("carrier_event_after_shipping", silent, "warning", description),),
     )
 
 

@@ -67,6 +67,8 @@ class GateContext:
     erp_configured: bool = False
     #: source → its after-sale streams (`after_sale_streams` in its source.toml): what R4 counts as after-sale records
     after_sale_streams: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: whether any carrier connection is configured (Y9 is not applicable otherwise)
+    carriers_configured: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,11 @@
 {#- The channel orders this build recomputes (docs/incremental.md): every order with a raw version landed in the
-    build's window, an order whose after-sale record landed (every refund_sources() model), and an order of a file
-    source whose line (or other joined) export landed. Rebuilt on every build; small (what changed, not history). -#}
+    build's window, an order whose after-sale record landed (every refund_sources() model), an order of a file
+    source whose line (or other joined) export landed, and an order whose parcel got a carrier event. Rebuilt on
+    every build; small (what changed, not history). -#}
 {{ config(materialized='table') }}
+{%- for s in carrier_event_sources() %}
+-- depends_on: {{ ref(s.model) }}
+{%- endfor %}
 
 with landed as (
     {{ landed_record_ids() }}
@@ -29,6 +33,13 @@ touched as (
     {%- endif %}
     {%- endfor %}
     {%- endfor %}
+    {%- if carrier_tables_exist() %}
+    union all
+    -- an order whose parcel got a carrier event: its delivered_at may now come from the carrier (docs/logistics.md)
+    select v.channel, v.shop_id, v.channel_order_id
+    from ({{ union_channels('orders') }}) as v, unnest(v.tracking_numbers) as t(tracking_number)
+    where t.tracking_number in ({{ landed_carrier_tracking_numbers() }})
+    {%- endif %}
 )
 
 select distinct

@@ -92,7 +92,10 @@ select
     f.paid_at::timestamptz as paid_at,
     f.deposit_paid_at_utc::timestamptz as deposit_paid_at,
     f.shipped_at::timestamptz as shipped_at,
-    f.delivered_at::timestamptz as delivered_at,
+    -- the channel's delivery time, else the carrier's once every parcel of the order is signed for (docs/logistics.md)
+    coalesce(f.delivered_at, pc.carrier_delivered_at)::timestamptz as delivered_at,
+    (case when f.delivered_at is not null then 'channel' when pc.carrier_delivered_at is not null then 'carrier' end)::varchar
+        as delivered_at_source,
     f.completed_at::timestamptz as completed_at,
     (case when f.is_cancelled then coalesce(x.cancelled_at, f.source_updated_at) end)::timestamptz as cancelled_at,
     (case when f.is_cancelled then coalesce(x.cancelled_at_source, 'observed') end)::varchar as cancelled_at_source,
@@ -124,3 +127,4 @@ from converted as f
 left join cancellations as x on x.order_key = f.order_key
 left join {{ ref('int_orders__erp_matches') }} as m on m.order_key = f.order_key
 left join refund_records as rr on rr.order_key = f.order_key
+left join {{ ref('int_orders__parcels') }} as pc on pc.order_key = f.order_key

@@ -69,3 +69,13 @@ class DemoErp:
     company: str  # the connection's shop_id: company code / organisation / tenant
     position: int
     options: dict[str, Any] = field(default_factory=lambda: {"max_requests_per_second": 40})
+
+
+@dataclass(frozen=True)
+class DemoCarrier:
+    """One bundled carrier sandbox: it replays routes for the parcels of the channel sandboxes' orders."""
+
+    source: str
+    sandbox: type  # started as sandbox(seed, as_of, parcels: tracking number -> shipped at)
+    position: int
+    options: dict[str, Any] = field(default_factory=lambda: {"max_requests_per_second": 200})

@@ -7,24 +7,27 @@ import inspect
 import pytest
 
 from orderlayer.core.demo import check_bookings, declarations
-from orderlayer.sandboxes.kit.demo_spec import DemoChannel, DemoErp, DemoFileSource
-from orderlayer.core.registry import CHANNELS, ERPS, source
+from orderlayer.sandboxes.kit.demo_spec import DemoCarrier, DemoChannel, DemoErp, DemoFileSource
+from orderlayer.core.registry import CARRIERS, CHANNELS, ERPS, source
 from orderlayer.sandboxes.kit.erp_derive import channel_reference_prefixes, reference_prefix
 
 
 def test_every_shipped_source_has_its_sandboxs_demo_declaration_in_its_own_folder() -> None:
     specs = declarations()
-    assert [type(s) for s in specs] == sorted((type(s) for s in specs), key=[DemoChannel, DemoFileSource, DemoErp].index)
+    assert [type(s) for s in specs] == sorted((type(s) for s in specs), key=[DemoChannel, DemoFileSource, DemoErp, DemoCarrier].index)
     channels = [s for s in specs if isinstance(s, DemoChannel)]
     erps = [s for s in specs if isinstance(s, DemoErp)]
     files = [s for s in specs if isinstance(s, DemoFileSource)]
+    carriers = [s for s in specs if isinstance(s, DemoCarrier)]
     # the demo's order (banner, connections) as before the declarations moved
     assert [s.source for s in channels] == ["douyin", "jd", "taobao", "pinduoduo", "youzan", "meituan", "eleme", "tiktok_shop", "shopify"]
     assert [s.source for s in erps] == ["sap", "kingdee", "yonyou"]
     assert sorted(s.source for s in channels) == sorted(CHANNELS) and sorted(s.source for s in erps) == sorted(ERPS)
     assert [(s.source, s.name, s.shop) for s in files] == [("files", "wechat_shop", "wx-shop-01")]
     assert source(files[0].source).kind == "file"
-    for spec in [*channels, *erps]:
+    # the carriers that track the channels' parcels: SF's own, then the aggregator for the rest
+    assert [s.source for s in carriers] == ["sf_express", "kuaidi100"] and sorted(CARRIERS) == sorted(s.source for s in carriers)
+    for spec in [*channels, *erps, *carriers]:
         assert inspect.getmodule(spec.sandbox).__name__ == f"orderlayer.sandboxes.{spec.source}.server"
     # which ERP's company books which channel, as before the declarations moved to the channel sandboxes
     assert {s.source if isinstance(s, DemoChannel) else s.name: s.erp for s in [*channels, *files]} == {

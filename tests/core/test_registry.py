@@ -38,6 +38,8 @@ BEFORE = {
     "kingdee": ({"acct_id", "username", "password", "app_id", "app_secret"}, {"acct_id", "username"}),
     "yonyou": ({"app_key", "app_secret"}, {"app_key", "app_secret"}),
     "files": (set(), set()),
+    "sf_express": ({"checkword"}, {"checkword"}),
+    "kuaidi100": ({"key", "salt"}, {"key"}),
 }
 
 #: Python outside the per-source folders that may still spell a source's name, each for a reason that is not a

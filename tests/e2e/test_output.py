@@ -136,7 +136,7 @@ def test_the_demo_prints_tens_of_lines(shared_demo: Path) -> None:
     stderr = (shared_demo / "demo.stderr").read_text(encoding="utf-8")
     lines = (stdout + stderr).splitlines()
     assert len(lines) < 120, len(lines)
-    assert any(line.startswith("gates: 14 gates x ") for line in stdout.splitlines())
+    assert any(line.startswith("gates: 15 gates x ") for line in stdout.splitlines())
     assert any(line.startswith("dbt build: done in ") and "dbt nodes" in line for line in stderr.splitlines())
     assert any(line.startswith("checking gates: done in ") and "dbt nodes" in line for line in stderr.splitlines())
     assert any(line.startswith("report: ") for line in stdout.splitlines())

@@ -19,7 +19,7 @@ from orderlayer.expectations import GateReport, GateResult, GateRunError, Publis
 from .conftest import NOW, WarehouseFactory, lines_for, order
 
 #: The gates with lights when dbt source freshness (Y1) is not part of the run, in catalogue order.
-GATES = ["R1", "R2", "R3", "R4", "R5", "R6", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7", "Y8"]
+GATES = ["R1", "R2", "R3", "R4", "R5", "R6", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7", "Y8", "Y9"]
 ROW_GATES = {"R1", "R2", "R3", "Y2"}
 
 

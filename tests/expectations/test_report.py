@@ -110,8 +110,8 @@ def test_report_json_has_todays_lights_and_the_trend(history: Path) -> None:
         ("Y2", "douyin", "yellow", 3),
         ("Y6", "jd", "yellow", 1),
     ]
-    # 14 gates (Y1 included: this run checked freshness) x 2 channels
-    assert len(data["lights"]) == 28 and [g["id"] for g in data["gates"]][:3] == ["R1", "R2", "R3"]
+    # 15 gates (Y1 included: this run checked freshness; Y9 not applicable, green) x 2 channels
+    assert len(data["lights"]) == 30 and [g["id"] for g in data["gates"]][:3] == ["R1", "R2", "R3"]
     assert [(r["run_id"], r["verdict"], r["red"], r["yellow"], r["published_version"]) for r in data["runs"]] == [
         ("run-0", "green", 0, 0, 1),
         ("run-1", "yellow", 0, 1, 2),
@@ -150,12 +150,12 @@ def test_report_page_and_terminal_summary(history: Path, tmp_path: Path) -> None
     assert code == 0, out
     assert "verdict: RED" in out and "published version 2" in out and str(page) in out
     # grouped (a line of counts), then one line per non-green light with the platform's order ids
-    assert "gates: 14 gates x 2 channel(s) · 23 green, 3 yellow, 2 red" in out
+    assert "gates: 15 gates x 2 channel(s) · 25 green, 3 yellow, 2 red" in out
     assert "R1 douyin: red, 2 failing · e.g. shop1/5, shop1/5" in out and "Y6 jd: yellow, 1 failing · e.g. shop1/7" in out
     assert len(out.splitlines()) < 20
     html = page.read_text(encoding="utf-8")
     assert html.count('data-figure="') >= 6  # lights per run, 4+ metrics over runs, daily orders
-    assert html.count('data-gate="') == 28
+    assert html.count('data-gate="') == 30
     assert PERSONAL not in html
     # offline: the only script loaded is plotly.js, written beside the page; nothing is fetched
     assert not re.search(r"""(src|href)=["']?https?://""", html)
@@ -211,7 +211,7 @@ def test_report_renders_in_headless_chromium(history: Path, tmp_path: Path) -> N
     shot = screenshot(page, tmp_path / "report.png")
     rendered = dom(page, tmp_path / "profile")
     # Chromium parsed the page into the lights table, and Plotly drew every chart (one SVG root each at least)
-    assert rendered.count('data-gate="') == 28 and rendered.count('class="main-svg"') >= 8
+    assert rendered.count('data-gate="') == 30 and rendered.count('class="main-svg"') >= 8
     image = read_png(shot)
     assert image.shape[1] == 1280
     # The lights show in their colours (a light is ~15 px across: ~150 px each; the gate history adds more),

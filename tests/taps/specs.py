@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from types import ModuleType
 
 #: Sources with a tap under singer-sdk's standard tests (every tap but the file source, which has no server).
-STANDARD_SOURCES = ("douyin", "eleme", "jd", "kingdee", "meituan", "pinduoduo", "sap", "shopify", "taobao", "tiktok_shop", "yonyou", "youzan")
+STANDARD_SOURCES = (
+    "douyin", "eleme", "jd", "kingdee", "kuaidi100", "meituan", "pinduoduo", "sap", "sf_express", "shopify", "taobao", "tiktok_shop",
+    "yonyou", "youzan",
+)
 #: Sources under the shared protocol tests (retry hints).
 PROTOCOL_SOURCES = ("douyin", "eleme", "jd", "kingdee", "meituan", "pinduoduo", "sap", "shopify", "taobao", "tiktok_shop", "yonyou", "youzan")
 #: Channels proven against a third-party Singer target.
