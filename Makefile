@@ -6,8 +6,9 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: demo test bench bench-gates clean
 
-# Two distributions from one checkout (docs/install.md): the taps (packaging/taps/) and orderlayer, both editable.
-$(STAMP): pyproject.toml packaging/taps/pyproject.toml
+# Two distributions from one checkout (docs/install.md): the taps (packaging/taps/) and orderlayer, both editable;
+# a new taps/<x>/source.toml reinstalls (its tap-<x> console script comes from it).
+$(STAMP): pyproject.toml packaging/taps/pyproject.toml $(wildcard taps/*/source.toml)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ./packaging/taps -e ".[test]"
