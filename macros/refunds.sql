@@ -4,5 +4,6 @@
 {% macro refund_sources() -%}
     {{ return([
         ('douyin', 'stg_douyin__refunds'),
+        ('taobao', 'stg_taobao__refunds'),
     ]) }}
 {%- endmacro %}
