@@ -5,5 +5,6 @@
     {{ return([
         ('douyin', 'stg_douyin__refunds'),
         ('taobao', 'stg_taobao__refunds'),
+        ('pinduoduo', 'stg_pinduoduo__refunds'),
     ]) }}
 {%- endmacro %}
