@@ -42,6 +42,7 @@ from decimal import Decimal
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
+from orderlayer.sandboxes.kit.records_index import ClockedIndex
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse
 from orderlayer.sandboxes.kit.synth import OrderFact
 from orderlayer.sandboxes.douyin import protocol as p
@@ -149,7 +150,7 @@ class DouyinSandbox(ChannelSandbox[OrderGenerator]):
         for shop in self.shop_ids:
             self.tokens.issue(shop)
         self._index: dict[str, _ShopIndex] = {}
-        self._after_sale_cache: dict[str, tuple[int, list]] = {}  # shop -> (clock, sorted after-sale index)
+        self._after_sales = ClockedIndex(self._after_sale_entries)
         self._index_version = 0
         self._reindex()
         # Next-page prefetch: while the tap digests page p, page p+1 is rendered here.
@@ -477,23 +478,15 @@ class DouyinSandbox(ChannelSandbox[OrderGenerator]):
         """Every after-sale item of the shop as served now, ascending by (update_time, aftersale_id)."""
         with self._lock:
             now = self._now
-        return [item for _key, i, slot in self._after_sale_index(shop_id, now) for item in self._after_sale_item(i, slot, now)]
+        return [item for _key, i, slot in self._after_sales.at(shop_id, now) for item in self._after_sale_item(i, slot, now)]
 
-    def _after_sale_index(self, shop_id: str, now: int) -> list[tuple[tuple[int, int], int, after_sales.Slot]]:
-        """(update_time, id number), order index and slot of the shop's after-sales visible at ``now``, sorted."""
-        cached = self._after_sale_cache.get(shop_id)
-        if cached is not None and cached[0] == now:
-            return cached[1]
+    def _after_sale_entries(self, shop_id: str, now: int) -> t.Iterator[tuple[tuple[int, int], int, after_sales.Slot]]:
         gen = self.generator
-        index = []
         for i in gen.indexes_for_shop(shop_id):
             for slot in after_sales.slots_of(gen, i):
                 updated = slot.update_time_at(now)
                 if updated is not None:
-                    index.append(((updated, int(after_sales.after_sale_id(gen, i, slot.slot))), i, slot))
-        index.sort(key=lambda entry: entry[0])
-        self._after_sale_cache[shop_id] = (now, index)
-        return index
+                    yield (updated, int(after_sales.after_sale_id(gen, i, slot.slot))), i, slot
 
     def _after_sale_item(self, i: int, slot: after_sales.Slot, now: int) -> list[dict]:
         return [item for s, item in after_sales.items_of(self.generator, i, now) if s == slot]
@@ -519,11 +512,7 @@ class DouyinSandbox(ChannelSandbox[OrderGenerator]):
             raise _Reply(p.CODE_INVALID_BUSINESS_PARAM, "无效的业务参数", p.SUB_PARAMETER_INVALID, "order_by must list '<field> asc|desc'")
         with self._lock:
             now = self._now
-            index = self._after_sale_index(shop_id, now)
-        members = [
-            (key, i, slot) for key, i, slot in index
-            if (start is None or key[0] >= start) and (end is None or (key[0] <= end if self.window_end_inclusive else key[0] < end))
-        ]
+            members = self._after_sales.window(shop_id, now, start if start is not None else 0, end if end is not None else now + 1, end_inclusive=self.window_end_inclusive)
         if order_by != ["update_time asc"]:
             members = sorted(members, key=lambda m: m[2].apply, reverse=not order_by or order_by[0].endswith("desc"))
         chunk = members[page * size : (page + 1) * size]

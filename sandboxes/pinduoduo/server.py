@@ -36,6 +36,7 @@ from urllib.parse import parse_qsl
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
+from orderlayer.sandboxes.kit.records_index import ClockedIndex
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.kit.synth import OrderFact
 from orderlayer.sandboxes.pinduoduo import after_sales
@@ -103,7 +104,7 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
         self.extra_fields = dict(extra_fields or {})
         self._budget = RequestBudget(qps)
         self._bumps: dict[int, int] = {}  # order index -> updated_at forced by a fault
-        self._after_sale_cache: dict[str, tuple[int, list]] = {}  # shop -> (clock, sorted after-sale index)
+        self._after_sales = ClockedIndex(self._after_sale_entries)
         self._hidden: set[int] = set()  # orders a late-write fault keeps invisible for one call
         self._denied: set[str] = set()
         self._state_lock = self._lock  # the kit's clock and tokens are guarded by the same lock
@@ -319,22 +320,15 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
         """Every after-sale of the shop as served now, oldest ``updated_time`` first (ties by id)."""
         with self._state_lock:
             now = self._now
-        return [item for _key, i, slot in self._after_sale_index(str(shop_id), now) for s, item in after_sales.items_of(self.generator, i, now) if s == slot]
+        return [item for _key, i, slot in self._after_sales.at(str(shop_id), now) for s, item in after_sales.items_of(self.generator, i, now) if s == slot]
 
-    def _after_sale_index(self, shop_id: str, now: int) -> list[tuple[tuple[int, int], int, after_sales.Slot]]:
-        cached = self._after_sale_cache.get(shop_id)
-        if cached is not None and cached[0] == now:
-            return cached[1]
+    def _after_sale_entries(self, shop_id: str, now: int) -> t.Iterator[tuple[tuple[int, int], int, after_sales.Slot]]:
         gen = self.generator
-        index = []
         for i in gen.indexes_for_shop(shop_id):
             for slot in after_sales.slots_of(gen, i):
                 updated = slot.updated_at(now)
                 if updated is not None:
-                    index.append(((updated, after_sales.after_sale_id(gen, i, slot)), i, slot))
-        index.sort(key=lambda entry: entry[0])
-        self._after_sale_cache[shop_id] = (now, index)
-        return index
+                    yield (updated, after_sales.after_sale_id(gen, i, slot)), i, slot
 
     def _refund_increment_get(self, params: dict[str, t.Any], entry: dict) -> dict:
         """``pdd.refund.list.increment.get``: after-sales with ``updated_time`` in a <= 30-minute window, newest
@@ -353,12 +347,8 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
         with self._state_lock:
             self._maybe_offline(entry)
             now = self._now
-            index = self._after_sale_index(shop_id, now)
-        members = [
-            (key, i, slot) for key, i, slot in index
-            if key[0] >= start and (key[0] <= end if self.window_end_inclusive else key[0] < end)
-            and (kind == 1 or slot.kind == kind)
-        ]
+            in_window = self._after_sales.window(shop_id, now, start, end, end_inclusive=self.window_end_inclusive)
+        members = [(key, i, slot) for key, i, slot in in_window if kind == 1 or slot.kind == kind]
         items = [item for _key, i, slot in reversed(members) for s, item in after_sales.items_of(self.generator, i, now) if s == slot]
         if status != 1:
             items = [item for item in items if item["after_sales_status"] == status]

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer
+from orderlayer.sandboxes.kit.records_index import ClockedIndex
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.kit.synth import OrderFact, digest
 from orderlayer.sandboxes.taobao import protocol as p
@@ -91,7 +92,7 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
         for shop in self.shop_ids:
             self.tokens.issue(shop)
         self._index: dict[str, tuple[list[int], list[int]]] = {}
-        self._refund_cache: dict[str, tuple[int, list]] = {}  # shop -> (clock, sorted refund index)
+        self._refunds_index = ClockedIndex(self._refund_entries)
         self._reindex()
 
     # ------------------------------------------------------------------ public helpers
@@ -198,23 +199,15 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
         """Every refund of the shop as served now, oldest ``modified`` first (ties by refund_id)."""
         with self._lock:
             now = self._now
-        return [item for _key, i, slot in self._refund_index(shop_id, now) for s, item in refunds.refunds_of(self.generator, i, now) if s == slot]
+        return [item for _key, i, slot in self._refunds_index.at(shop_id, now) for s, item in refunds.refunds_of(self.generator, i, now) if s == slot]
 
-    def _refund_index(self, shop_id: str, now: int) -> list[tuple[tuple[int, int], int, refunds.Slot]]:
-        """(modified, refund_id), trade index and slot of the shop's refunds visible at ``now``, ascending."""
-        cached = self._refund_cache.get(shop_id)
-        if cached is not None and cached[0] == now:
-            return cached[1]
+    def _refund_entries(self, shop_id: str, now: int) -> t.Iterator[tuple[tuple[int, int], int, refunds.Slot]]:
         gen = self.generator
-        index = []
         for i in gen.indexes_for_shop(shop_id):
             for slot in refunds.slots_of(gen, i):
                 modified = refunds.modified_of(gen, i, slot, now)
                 if modified is not None:
-                    index.append(((modified, refunds.refund_id_of(gen, i, slot)), i, slot))
-        index.sort(key=lambda entry: entry[0])
-        self._refund_cache[shop_id] = (now, index)
-        return index
+                    yield (modified, refunds.refund_id_of(gen, i, slot)), i, slot
 
     def _refunds(self, shop_id: str, params: dict[str, str], entry: dict) -> dict:
         """``taobao.refunds.receive.get``: the shop's refunds with ``modified`` in the window, newest first (as the
@@ -226,11 +219,7 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
         entry |= {"start": start, "end": end, "page_no": page_no, "page_size": size}
         with self._lock:
             now = self._now
-            index = self._refund_index(shop_id, now)
-        members = [
-            (key, i, slot) for key, i, slot in index
-            if key[0] >= start and (key[0] <= end if self.window_end_inclusive else key[0] < end)
-        ]
+            members = self._refunds_index.window(shop_id, now, start, end, end_inclusive=self.window_end_inclusive)
         members.reverse()  # modified descending, like the trade list
         chunk = members[(page_no - 1) * size : page_no * size]
         items = [

@@ -42,6 +42,10 @@ class SyncResult:
     def records(self) -> list[dict]:
         return [m["record"] for m in self.messages if m["type"] == "RECORD"]
 
+    def stream_records(self, stream: str) -> list[dict]:
+        """The records of one stream (a tap with several streams)."""
+        return [m["record"] for m in self.messages if m["type"] == "RECORD" and m["stream"] == stream]
+
     @property
     def states(self) -> list[dict]:
         return [m["value"] for m in self.messages if m["type"] == "STATE"]

@@ -28,9 +28,6 @@ OTHER_SHOP = "7784062"
 class SyncResult(BaseSyncResult):
     """Singer messages of one in-process tap run: ``records`` are the orders, ``after_sales`` the other stream's."""
 
-    def stream_records(self, stream: str) -> list[dict]:
-        return [m["record"] for m in self.messages if m["type"] == "RECORD" and m["stream"] == stream]
-
     @property
     def records(self) -> list[dict]:
         return self.stream_records("orders")

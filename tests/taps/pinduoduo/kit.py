@@ -34,9 +34,6 @@ Factory = t.Callable[..., PinduoduoSandbox]
 class SyncResult(BaseSyncResult):
     """Singer messages of one in-process tap run: ``records`` are the orders, ``refunds`` the after-sales."""
 
-    def stream_records(self, stream: str) -> list[dict]:
-        return [m["record"] for m in self.messages if m["type"] == "RECORD" and m["stream"] == stream]
-
     @property
     def records(self) -> list[dict]:
         return self.stream_records("orders")

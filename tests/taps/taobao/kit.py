@@ -48,9 +48,6 @@ def taobao_sandbox() -> t.Iterator[Factory]:
 class SyncResult(BaseSyncResult):
     """Singer messages of one in-process tap run: ``records`` are the trades, ``refunds`` the other stream's."""
 
-    def stream_records(self, stream: str) -> list[dict]:
-        return [m["record"] for m in self.messages if m["type"] == "RECORD" and m["stream"] == stream]
-
     @property
     def records(self) -> list[dict]:
         return self.stream_records("orders")
