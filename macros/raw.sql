@@ -41,3 +41,10 @@
 {% macro default__json_text_list(record, key) -%}
     coalesce(cast({{ record }} -> '{{ key }}' as varchar[]), []::varchar[])
 {%- endmacro %}
+
+{#- The landed records of a source stream (as raw_records gives them), each parsed once into a STRUCT `r` of
+    `shape` (a dict of field -> DuckDB type): every value read as text and typed by the rule macros downstream. -#}
+{% macro parsed_records(source_name, table_name, shape) -%}
+    select _record_hash, _connection, _synced_at, from_json(_record, '{{ tojson(shape) }}') as r
+    from ({{ raw_records(source_name, table_name) }}) as landed
+{%- endmacro %}

@@ -19,13 +19,8 @@
     "text_part": {"reason_text": "VARCHAR"}
 } %}
 
-with raw as (
-    {{ raw_records('douyin', 'after_sales') }}
-),
-
-parsed as (
-    select _record_hash, _connection, _synced_at, from_json(_record, '{{ tojson(shape) }}') as r
-    from raw
+with parsed as (
+    {{ parsed_records('douyin', 'after_sales', shape) }}
 ),
 
 versions as (

@@ -18,13 +18,8 @@
 {%- do pdd_time.update({expr: "coalesce(" ~ to_utc(expr, 'local') ~ ", " ~ to_utc(expr, 'epoch_s') ~ ")"}) %}
 {%- endfor %}
 
-with raw as (
-    {{ raw_records('pinduoduo', 'refunds') }}
-),
-
-parsed as (
-    select _record_hash, _connection, _synced_at, from_json(_record, '{{ tojson(shape) }}') as r
-    from raw
+with parsed as (
+    {{ parsed_records('pinduoduo', 'refunds', shape) }}
 ),
 
 versions as (

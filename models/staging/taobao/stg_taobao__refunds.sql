@@ -11,13 +11,8 @@
     "has_good_return": "VARCHAR", "reason": "VARCHAR", "company_name": "VARCHAR", "sid": "VARCHAR"
 } %}
 
-with raw as (
-    {{ raw_records('taobao', 'refunds') }}
-),
-
-parsed as (
-    select _record_hash, _connection, _synced_at, from_json(_record, '{{ tojson(shape) }}') as r
-    from raw
+with parsed as (
+    {{ parsed_records('taobao', 'refunds', shape) }}
 ),
 
 versions as (
