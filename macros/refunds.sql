@@ -6,5 +6,6 @@
         ('douyin', 'stg_douyin__refunds'),
         ('taobao', 'stg_taobao__refunds'),
         ('pinduoduo', 'stg_pinduoduo__refunds'),
+        ('youzan', 'stg_youzan__refunds'),
     ]) }}
 {%- endmacro %}
