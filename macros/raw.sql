@@ -48,3 +48,9 @@
     select _record_hash, _connection, _synced_at, from_json(_record, '{{ tojson(shape) }}') as r
     from ({{ raw_records(source_name, table_name) }}) as landed
 {%- endmacro %}
+
+{#- Rule D1: 1 for each record's latest version by `time_expr` (the record's own update time), ties broken by
+    sync time, then record hash. -#}
+{% macro latest_version_rank(partition_by, time_expr) -%}
+    row_number() over (partition by {{ partition_by }} order by {{ time_expr }} desc nulls last, _synced_at desc, _record_hash)
+{%- endmacro %}

@@ -38,6 +38,7 @@ from itertools import accumulate
 
 from orderlayer.sandboxes.douyin import catalog
 from orderlayer.sandboxes.kit.synth import SHANGHAI, digest
+from orderlayer.sandboxes.kit.after_sales import LATE, draw_extra
 from orderlayer.sandboxes.kit.world import DAY, Draws, OrderWorld, local_midnight, shop_cuts
 
 HOUR = 3_600
@@ -79,9 +80,9 @@ N_EVENTS = 11
 # line 0 partly refunded without a return, a return refused by the shop, a request the buyer withdrew, and a
 # return refunded months after the order (found by an incremental sync long after the order's own window).
 EXTRA_NONE, EXTRA_PARTIAL, EXTRA_REJECTED, EXTRA_WITHDRAWN, EXTRA_LATE = range(5)
-EXTRA_NAMES = {EXTRA_PARTIAL: "partial_line_refund", EXTRA_REJECTED: "rejected", EXTRA_WITHDRAWN: "withdrawn", EXTRA_LATE: "late_return"}
-# Cumulative per-10 000 thresholds among completed normal orders, in EXTRA_* order from EXTRA_PARTIAL.
-_EXTRA_CUTS = tuple(accumulate((600, 300, 200, 300)))
+#: (name, per 10 000 completed normal orders), in EXTRA_* order from EXTRA_PARTIAL.
+EXTRA_SHARES = (("partial", 600), ("rejected", 300), ("withdrawn", 200), (LATE, 300))
+_EXTRA_KINDS = {name: k for k, (name, _share) in enumerate(EXTRA_SHARES, start=EXTRA_PARTIAL)}
 
 ORDER_STATUS_DESC = {1: "待支付", 105: "已支付", 2: "备货中", 101: "部分发货", 3: "已发货", 4: "已关闭", 5: "已完成"}
 MAIN_STATUS_DESC = {
@@ -196,18 +197,11 @@ class OrderGenerator(OrderWorld):
 
     def _draw_extra(self, i: int, ev: list[int]) -> int:
         """Fill EX_APPLY / EX_DONE of a completed normal order from its own draws; return its EXTRA_* kind."""
-        take = Draws(self.seed, i, b"ol-aftersale-extra").take
-        u = take(10_000)
-        kind = bisect.bisect_right(_EXTRA_CUTS, u) + 1
-        if kind > EXTRA_LATE:
+        name, apply, done = draw_extra(self.seed, i, b"ol-aftersale-extra", EXTRA_SHARES, ev[FINISH])
+        if not name:
             return EXTRA_NONE
-        if kind == EXTRA_LATE:
-            ev[EX_APPLY] = ev[FINISH] + 60 * DAY + take(40 * DAY)
-            ev[EX_DONE] = ev[EX_APPLY] + 3 * DAY + take(3 * DAY)
-        else:
-            ev[EX_APPLY] = ev[FINISH] + HOUR + take(3 * DAY)
-            ev[EX_DONE] = ev[EX_APPLY] + 6 * HOUR + take(2 * DAY)
-        return kind
+        ev[EX_APPLY], ev[EX_DONE] = apply, done
+        return _EXTRA_KINDS[name]
 
     # ------------------------------------------------------------------ accessors
     def __len__(self) -> int:

@@ -42,7 +42,7 @@ from decimal import Decimal
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
-from orderlayer.sandboxes.kit.records_index import ClockedIndex
+from orderlayer.sandboxes.kit.after_sales import ClockedIndex
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse
 from orderlayer.sandboxes.kit.synth import OrderFact
 from orderlayer.sandboxes.douyin import protocol as p

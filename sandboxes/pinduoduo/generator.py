@@ -36,6 +36,7 @@ from itertools import accumulate
 from orderlayer.sandboxes.kit.synth import SHANGHAI, OrderFact, digest, permuted_id
 from orderlayer.sandboxes.pinduoduo.protocol import to_local_text
 from orderlayer.sandboxes.pinduoduo import catalog
+from orderlayer.sandboxes.kit.after_sales import LATE, draw_extra
 from orderlayer.sandboxes.kit.world import DAY, Draws, OrderWorld, local_midnight, shop_cuts
 
 HOUR = 3_600
@@ -76,8 +77,7 @@ PRESALE = frozenset({PRESALE_PAID, PRESALE_DEPOSIT_ONLY})
 #: A received normal order's extra after-sale (drawn apart from the timeline, so no other draw moved): part of the
 #: order refunded without a return, a return the merchant rejected, a return refunded months after the order.
 #: Per 10 000 normal orders, cumulative in this order.
-EXTRA_AFTER_SALES = ("partial", "rejected", "late")
-_EXTRA_CUTS = tuple(accumulate((700, 400, 400)))
+EXTRA_AFTER_SALES = (("partial", 700), ("rejected", 400), (LATE, 400))
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,19 +186,9 @@ class PddOrderGenerator(OrderWorld):
             as_done = as_apply + HOUR + take(2 * DAY)
         # A merchant remark edited days later: an update that changes no status (a late update).
         remark = pay + DAY + take(5 * DAY) if take(10) == 0 else 0
-        extra, ex_apply, ex_done = self._extra_after_sale(i, receive) if scenario == NORMAL else ("", 0, 0)
+        extra, ex_apply, ex_done = draw_extra(self.seed, i, b"pdd-aftersale-extra", EXTRA_AFTER_SALES, receive) if scenario == NORMAL else ("", 0, 0)
         timeline = Timeline(create, pay, group, risk_release, balance, ship, receive, as_apply, as_agree, as_done, cancel, remark, ex_apply, ex_done)
         return _Order(scenario, shop, timeline, pii, extra)
-
-    def _extra_after_sale(self, i: int, receive: int) -> tuple[str, int, int]:
-        """A received normal order's extra after-sale: (EXTRA_AFTER_SALES kind, apply, done), or ("", 0, 0)."""
-        take = Draws(self.seed, i, b"pdd-aftersale-extra").take
-        k = bisect.bisect_right(_EXTRA_CUTS, take(10_000))
-        if k >= len(EXTRA_AFTER_SALES):
-            return "", 0, 0
-        kind = EXTRA_AFTER_SALES[k]
-        apply = receive + (60 * DAY + take(40 * DAY) if kind == "late" else HOUR + take(3 * DAY))
-        return kind, apply, apply + (3 * DAY + take(3 * DAY) if kind == "late" else 6 * HOUR + take(2 * DAY))
 
     # ------------------------------------------------------------------ accessors
     def __len__(self) -> int:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from itertools import accumulate
 
+from orderlayer.sandboxes.kit.after_sales import LATE, draw_extra
 from orderlayer.sandboxes.kit.world import DAY, Draws, OrderWorld, local_midnight, shop_cuts
 from orderlayer.sandboxes.kit.synth import OrderFact, digest
 from orderlayer.sandboxes.taobao.protocol import format_time
@@ -66,8 +67,7 @@ _MULTI_LINE = frozenset({"refund_after_ship", "partial_ship"})
 #: A finished normal trade's extra refund on sub-order 0 (drawn apart from the timeline, so no other draw moved):
 #: part of the line refunded without a return, a return the seller refused, a request the buyer withdrew, a
 #: return refunded months after the trade. Per 10 000 normal trades, cumulative in this order.
-EXTRA_REFUNDS = ("partial", "refused", "withdrawn", "late")
-_EXTRA_CUTS = tuple(accumulate((600, 300, 200, 300)))
+EXTRA_REFUNDS = (("partial", 600), ("refused", 300), ("withdrawn", 200), (LATE, 300))
 _HOUR_CUTS = tuple(accumulate(catalog.HOUR_WEIGHTS))
 
 
@@ -263,17 +263,9 @@ class TradeGenerator(OrderWorld):
 
     def _extra_refund(self, i: int, ev: dict[str, int]) -> str:
         """Draw a finished normal trade's extra refund (EXTRA_REFUNDS) into ``ev``; "" for most trades."""
-        take = Draws(self.seed, i, b"tb-refund-extra").take
-        k = bisect.bisect_right(_EXTRA_CUTS, take(10_000))
-        if k >= len(EXTRA_REFUNDS):
-            return ""
-        kind = EXTRA_REFUNDS[k]
-        if kind == "late":
-            ev["extra_apply"] = ev["finish"] + 60 * DAY + take(40 * DAY)
-            ev["extra_done"] = ev["extra_apply"] + 3 * DAY + take(3 * DAY)
-        else:
-            ev["extra_apply"] = ev["finish"] + HOUR + take(3 * DAY)
-            ev["extra_done"] = ev["extra_apply"] + 6 * HOUR + take(2 * DAY)
+        kind, apply, done = draw_extra(self.seed, i, b"tb-refund-extra", EXTRA_REFUNDS, ev["finish"])
+        if kind:
+            ev["extra_apply"], ev["extra_done"] = apply, done
         return kind
 
     # ------------------------------------------------------------------ accessors

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer
-from orderlayer.sandboxes.kit.records_index import ClockedIndex
+from orderlayer.sandboxes.kit.after_sales import ClockedIndex
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.kit.synth import OrderFact, digest
 from orderlayer.sandboxes.taobao import protocol as p

@@ -33,6 +33,7 @@ from itertools import accumulate
 from orderlayer.sandboxes.kit.synth import SHANGHAI, OrderFact, digest, permuted_id
 from orderlayer.sandboxes.youzan import protocol as p
 from orderlayer.sandboxes.youzan import catalog
+from orderlayer.sandboxes.kit.after_sales import LATE, draw_extra
 from orderlayer.sandboxes.kit.world import DAY, Draws, OrderWorld, local_midnight, shop_cuts
 
 HOUR = 3_600
@@ -82,8 +83,7 @@ EVENTS = ("pay", "confirm", "balance", "ship", "success", "refund_apply", "refun
 #: A successful normal order's extra refund of its last line (drawn apart from the timeline, so no other draw
 #: moved): a return the seller refused, a request the buyer withdrew, a return refunded months after the order.
 #: Per 10 000 normal orders, cumulative in this order.
-EXTRA_REFUNDS = ("refused", "withdrawn", "late")
-_EXTRA_CUTS = tuple(accumulate((400, 300, 400)))
+EXTRA_REFUNDS = (("refused", 400), ("withdrawn", 300), (LATE, 400))
 
 
 @dataclass(frozen=True)
@@ -189,17 +189,9 @@ class YouzanOrderGenerator(OrderWorld):
 
     def _extra_refund(self, i: int, ev: dict[str, int]) -> str:
         """Draw a successful normal order's extra refund (EXTRA_REFUNDS) into ``ev``; "" for most orders."""
-        take = Draws(self.seed, i, b"yz-refund-extra").take
-        k = bisect.bisect_right(_EXTRA_CUTS, take(10_000))
-        if k >= len(EXTRA_REFUNDS):
-            return ""
-        kind = EXTRA_REFUNDS[k]
-        if kind == "late":
-            ev["ex_apply"] = ev["success"] + 60 * DAY + take(40 * DAY)
-            ev["ex_done"] = ev["ex_apply"] + 3 * DAY + take(3 * DAY)
-        else:
-            ev["ex_apply"] = ev["success"] + HOUR + take(3 * DAY)
-            ev["ex_done"] = ev["ex_apply"] + 6 * HOUR + take(2 * DAY)
+        kind, apply, done = draw_extra(self.seed, i, b"yz-refund-extra", EXTRA_REFUNDS, ev["success"])
+        if kind:
+            ev["ex_apply"], ev["ex_done"] = apply, done
         return kind
 
     # ------------------------------------------------------------------ accessors

@@ -31,7 +31,7 @@ import simplejson
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
-from orderlayer.sandboxes.kit.records_index import ClockedIndex
+from orderlayer.sandboxes.kit.after_sales import ClockedIndex
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse
 from orderlayer.sandboxes.youzan import protocol as p
 from orderlayer.sandboxes.youzan import refunds

@@ -45,10 +45,7 @@ versions as (
         r.aftersale_info.reason_second_labels[1].code as reason_label_code,
         r.aftersale_info.reason_second_labels[1].name as reason_label_name,
         nullif(trim(r.text_part.reason_text), '') as reason_text,
-        row_number() over (
-            partition by r.shop_id, coalesce(r.aftersale_info.aftersale_id, r.aftersale_id)
-            order by {{ to_utc('r.aftersale_info.update_time', 'epoch_s') }} desc nulls last, _synced_at desc, _record_hash
-        ) as version_rank
+        {{ latest_version_rank("r.shop_id, coalesce(r.aftersale_info.aftersale_id, r.aftersale_id)", to_utc('r.aftersale_info.update_time', 'epoch_s')) }} as version_rank
     from parsed
 ),
 

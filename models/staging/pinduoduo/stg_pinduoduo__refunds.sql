@@ -28,10 +28,7 @@ versions as (
         _connection,
         _synced_at,
         r.*,
-        row_number() over (
-            partition by r.shop_id, r.id
-            order by {{ pdd_time['r.updated_time'] }} desc nulls last, _synced_at desc, _record_hash
-        ) as version_rank
+        {{ latest_version_rank('r.shop_id, r.id', pdd_time['r.updated_time']) }} as version_rank
     from parsed
 ),
 

@@ -21,10 +21,7 @@ versions as (
         _connection,
         _synced_at,
         r.*,
-        row_number() over (
-            partition by r.shop_id, r.refund_id
-            order by {{ to_utc('r.modified', 'local') }} desc nulls last, _synced_at desc, _record_hash
-        ) as version_rank
+        {{ latest_version_rank('r.shop_id, r.refund_id', to_utc('r.modified', 'local')) }} as version_rank
     from parsed
 ),
 

@@ -27,10 +27,7 @@ versions as (
         _connection,
         _synced_at,
         r.*,
-        row_number() over (
-            partition by r.kdt_id, r.refund_id
-            order by {{ youzan_time('r.modified') }} desc nulls last, _synced_at desc, _record_hash
-        ) as version_rank
+        {{ latest_version_rank('r.kdt_id, r.refund_id', youzan_time('r.modified')) }} as version_rank
     from parsed
 ),
 
