@@ -226,16 +226,20 @@ class OrdersStream(TaobaoStream):
         for order in sub_orders(row):
             if isinstance(order, dict) and "oid" in order:
                 order["oid"] = id_text(order["oid"])
+        self.check_seller(row)
+        row["shop_id"] = str(self.config["shop_id"])
+        return apply_pii_policy(row, TAOBAO_PII_POLICY, str(self.config["pii_salt"]))
+
+    def check_seller(self, row: dict) -> None:
+        """A record of another seller than the configured one means the session belongs to another shop."""
         expected_nick = self.config.get("seller_nick")
         if expected_nick and row.get("seller_nick") not in (None, expected_nick):
             msg = (
-                f"{self.top_method} returned trades of seller {row['seller_nick']!r} but the config says seller_nick "
-                f"{expected_nick!r}: the session (access_token) belongs to another shop; fix shop_id / seller_nick "
-                "or access_token"
+                f"{self.top_method} returned {self.noun} of seller {row['seller_nick']!r} but the config says "
+                f"seller_nick {expected_nick!r}: the session (access_token) belongs to another shop; fix shop_id / "
+                "seller_nick or access_token"
             )
             raise SourceAPIError(msg)
-        row["shop_id"] = str(self.config["shop_id"])
-        return apply_pii_policy(row, TAOBAO_PII_POLICY, str(self.config["pii_salt"]))
 
     def _increment_stream_state(self, latest_record: dict, *, context: Context | None = None) -> None:
         # A record whose `modified` is unreadable is still emitted (staging quarantines it) but must not
@@ -302,13 +306,6 @@ class RefundsStream(OrdersStream):
             raise SourceAPIError(msg)
         for key in ("refund_id", "tid", "oid"):
             row[key] = id_text(row.get(key))  # exact text; JSON numbers are exact Python ints here
-        expected_nick = self.config.get("seller_nick")
-        if expected_nick and row.get("seller_nick") not in (None, expected_nick):
-            msg = (
-                f"{self.top_method} returned refunds of seller {row['seller_nick']!r} but the config says seller_nick "
-                f"{expected_nick!r}: the session (access_token) belongs to another shop; fix shop_id / seller_nick "
-                "or access_token"
-            )
-            raise SourceAPIError(msg)
+        self.check_seller(row)
         row["shop_id"] = str(self.config["shop_id"])
         return apply_pii_policy(row, TAOBAO_REFUND_PII_POLICY, str(self.config["pii_salt"]))
