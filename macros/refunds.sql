@@ -7,6 +7,10 @@
 {#- (channel, staging model) of every staged channel with an after-sale stream. -#}
 {% macro refund_sources() -%}
     {%- set sources = [
+        ('douyin', 'stg_douyin__refunds'),
+        ('taobao', 'stg_taobao__refunds'),
+        ('pinduoduo', 'stg_pinduoduo__refunds'),
+        ('youzan', 'stg_youzan__refunds'),
         ('jd', 'stg_jd__refunds'),
         ('tiktok_shop', 'stg_tiktok_shop__refunds'),
         ('shopify', 'stg_shopify__refunds'),

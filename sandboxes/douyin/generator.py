@@ -38,6 +38,7 @@ from itertools import accumulate
 
 from orderlayer.sandboxes.douyin import catalog
 from orderlayer.sandboxes.kit.synth import SHANGHAI, digest
+from orderlayer.sandboxes.kit.after_sales import LATE, draw_extra
 from orderlayer.sandboxes.kit.world import DAY, Draws, OrderWorld, local_midnight, shop_cuts
 
 HOUR = 3_600
@@ -71,8 +72,17 @@ _SCENARIO_CUTS = tuple(accumulate(_SCENARIO_SHARE))
 assert _SCENARIO_CUTS[-1] == 10_000
 
 # Timeline event slots, stored as offsets (seconds) from create_time; 0 = never happens.
-PAY, RELEASE, BALANCE, SHIP_PARTIAL, SHIP, FINISH, AS_APPLY, AS_DONE, CANCEL = range(9)
-N_EVENTS = 9
+# EX_APPLY / EX_DONE: the one extra after-sale of a completed normal order (EXTRA_* below).
+PAY, RELEASE, BALANCE, SHIP_PARTIAL, SHIP, FINISH, AS_APPLY, AS_DONE, CANCEL, EX_APPLY, EX_DONE = range(11)
+N_EVENTS = 11
+
+# Extra after-sale on a completed normal order (drawn apart from the timeline, so adding it moved no other draw):
+# line 0 partly refunded without a return, a return refused by the shop, a request the buyer withdrew, and a
+# return refunded months after the order (found by an incremental sync long after the order's own window).
+EXTRA_NONE, EXTRA_PARTIAL, EXTRA_REJECTED, EXTRA_WITHDRAWN, EXTRA_LATE = range(5)
+#: (name, per 10 000 completed normal orders), in EXTRA_* order from EXTRA_PARTIAL.
+EXTRA_SHARES = (("partial", 600), ("rejected", 300), ("withdrawn", 200), (LATE, 300))
+_EXTRA_KINDS = {name: k for k, (name, _share) in enumerate(EXTRA_SHARES, start=EXTRA_PARTIAL)}
 
 ORDER_STATUS_DESC = {1: "待支付", 105: "已支付", 2: "备货中", 101: "部分发货", 3: "已发货", 4: "已关闭", 5: "已完成"}
 MAIN_STATUS_DESC = {
@@ -90,7 +100,7 @@ assert math.gcd(_ID_MULTIPLIER, _ID_SPACE) == 1
 _HOUR_CUTS = tuple(accumulate(catalog.HOUR_WEIGHTS))
 
 
-def _permuted_id(prefix: int, seed: int, n: int) -> str:
+def permuted_id(prefix: int, seed: int, n: int) -> str:
     """A 19-digit id ``prefix`` + 18 digits, unique per (seed, n), scattered like real ids."""
     offset = (seed * 0x9E3779B97F4A7C15) % _ID_SPACE
     return str(prefix * _ID_SPACE + (n * _ID_MULTIPLIER + offset) % _ID_SPACE)
@@ -120,6 +130,7 @@ class OrderGenerator(OrderWorld):
         self._offsets = array("i", bytes(4 * N_EVENTS * self.n_orders))
         self._flags = bytearray(self.n_orders)  # scenario(3b) | n_skus-1 (2b) | partial | pii
         self._shop = array("H", bytes(2 * self.n_orders))
+        self._extra = bytearray(self.n_orders)  # EXTRA_* kind per order
         for i in range(self.n_orders):
             self._build_timeline(i)
 
@@ -176,11 +187,21 @@ class OrderGenerator(OrderWorld):
                         ev[AS_APPLY] = ev[FINISH] + HOUR + take(5 * DAY)
                         ev[AS_DONE] = ev[AS_APPLY] + DAY + take(3 * DAY)
 
+        if scenario == NORMAL:
+            self._extra[i] = self._draw_extra(i, ev)
         self._create[i] = create
         base = i * N_EVENTS
         self._offsets[base : base + N_EVENTS] = array("i", ev)
         self._flags[i] = scenario | ((n_skus - 1) << 3) | (int(partial) << 5) | (int(pii) << 6)
         self._shop[i] = shop
+
+    def _draw_extra(self, i: int, ev: list[int]) -> int:
+        """Fill EX_APPLY / EX_DONE of a completed normal order from its own draws; return its EXTRA_* kind."""
+        name, apply, done = draw_extra(self.seed, i, b"ol-aftersale-extra", EXTRA_SHARES, ev[FINISH])
+        if not name:
+            return EXTRA_NONE
+        ev[EX_APPLY], ev[EX_DONE] = apply, done
+        return _EXTRA_KINDS[name]
 
     # ------------------------------------------------------------------ accessors
     def __len__(self) -> int:
@@ -191,6 +212,10 @@ class OrderGenerator(OrderWorld):
 
     def scenario_of(self, i: int) -> int:
         return self._flags[i] & 0b111
+
+    def extra_of(self, i: int) -> int:
+        """The EXTRA_* after-sale kind of order ``i`` (EXTRA_NONE for most)."""
+        return self._extra[i]
 
     def n_skus_of(self, i: int) -> int:
         return ((self._flags[i] >> 3) & 0b11) + 1
@@ -205,7 +230,7 @@ class OrderGenerator(OrderWorld):
         return self.shop_ids[self._shop[i]]
 
     def order_id_of(self, i: int) -> str:
-        return _permuted_id(6, self.seed, i)
+        return permuted_id(6, self.seed, i)
 
     def order_id_number(self, i: int) -> int:
         """``int(order_id_of(i))`` without building the string (fast sort keys)."""
@@ -278,6 +303,37 @@ class OrderGenerator(OrderWorld):
             if k is None or self._shop[i] == k:
                 yield self.order(i, now)
 
+    # ------------------------------------------------------------------ after-sales
+    def sku_after_sale_infos(self, i: int, now: int) -> list[dict]:
+        """Each sku order's ``after_sale_info`` at clock ``now`` (fact sheet §4 codes).
+
+        The scenario's after-sale covers every sku; an extra after-sale (EXTRA_*) covers sku 0 only. An open
+        return-and-refund of an AFTERSALE_OPEN order with an odd index was agreed by the shop: 7, waiting for the
+        buyer's parcel. States change at the apply and done events only, so the order's ``update_time`` moves
+        whenever its after-sale state does.
+        """
+        ev = self.event_times(i)
+        scenario = self.scenario_of(i)
+
+        def seen(slot: int) -> bool:
+            return 0 < ev[slot] <= now
+
+        if seen(AS_DONE):
+            base = {"after_sale_status": 12, "after_sale_type": {REFUND_BEFORE_SHIP: 2, REFUND_AFTER_SHIP: 1, REFUND_AFTER_RECEIPT: 0}[scenario], "refund_status": 3}
+        elif seen(AS_APPLY):
+            agreed = scenario == AFTERSALE_OPEN and i % 2 == 1
+            base = {"after_sale_status": 7 if agreed else 6, "after_sale_type": {REFUND_BEFORE_SHIP: 2, REFUND_AFTER_SHIP: 1}.get(scenario, 0), "refund_status": 1}
+        else:
+            base = {"after_sale_status": 0, "after_sale_type": 0, "refund_status": 0}
+        infos = [dict(base) for _ in range(self.n_skus_of(i))]
+        kind = self.extra_of(i)
+        if kind != EXTRA_NONE and seen(EX_APPLY):
+            kind_type = 0 if kind in (EXTRA_REJECTED, EXTRA_LATE) else 1
+            done_status = {EXTRA_PARTIAL: (12, 3), EXTRA_REJECTED: (27, 4), EXTRA_WITHDRAWN: (28, 4), EXTRA_LATE: (12, 3)}[kind]
+            status, refund = done_status if seen(EX_DONE) else (6, 1)
+            infos[0] = {"after_sale_status": status, "after_sale_type": kind_type, "refund_status": refund}
+        return infos
+
     # ------------------------------------------------------------------ rendering
     def order(self, i: int, now: int | None = None) -> dict:
         """The shop order ``i`` as ``order.searchList`` returns it at clock ``now``."""
@@ -336,7 +392,7 @@ class OrderGenerator(OrderWorld):
                     "pay": goods - shop_promo - platform_promo - talent_promo + line_post,
                 }
             )
-        sku_order_ids = [order_id] if n_skus == 1 else [_permuted_id(5, self.seed, i * 4 + j) for j in range(n_skus)]
+        sku_order_ids = [order_id] if n_skus == 1 else [permuted_id(5, self.seed, i * 4 + j) for j in range(n_skus)]
 
         # ---- buyer (repeat buyers share identity), receiver and address
         buyer = i if (i == 0 or rng.random() < 0.6) else rng.randrange(i)
@@ -422,20 +478,7 @@ class OrderGenerator(OrderWorld):
             exp_ship_time = balance_time + 5 * DAY
         elif not presale and pay_time:
             exp_ship_time = pay_time + 2 * DAY
-        if as_done:
-            after_sale = {
-                "after_sale_status": 12,
-                "after_sale_type": {REFUND_BEFORE_SHIP: 2, REFUND_AFTER_SHIP: 1, REFUND_AFTER_RECEIPT: 0}[scenario],
-                "refund_status": 3,
-            }
-        elif as_apply:
-            after_sale = {
-                "after_sale_status": 6,
-                "after_sale_type": {REFUND_BEFORE_SHIP: 2, REFUND_AFTER_SHIP: 1}.get(scenario, 0),
-                "refund_status": 1,
-            }
-        else:
-            after_sale = {"after_sale_status": 0, "after_sale_type": 0, "refund_status": 0}
+        after_sales = self.sku_after_sale_infos(i, now)
 
         # ---- logistics
         carrier = catalog.CARRIERS[rng.randrange(len(catalog.CARRIERS))]
@@ -452,7 +495,7 @@ class OrderGenerator(OrderWorld):
                         "company": carrier[0],
                         "company_name": carrier[1],
                         "ship_time": when,
-                        "delivery_id": _permuted_id(7, self.seed, i * 4 + k),
+                        "delivery_id": permuted_id(7, self.seed, i * 4 + k),
                         "product_info": [
                             {
                                 "product_name": skus[j][0][0],
@@ -541,7 +584,7 @@ class OrderGenerator(OrderWorld):
                 "promotion_redpack_talent_amount": 0,
                 "tax_amount": 0,
                 "has_tax": False,
-                "after_sale_info": dict(after_sale),
+                "after_sale_info": after_sales[j],
                 **_copy_receiver(receiver),
             }
             sku_list.append(sku_order)
@@ -566,7 +609,7 @@ class OrderGenerator(OrderWorld):
             ):
                 phases.append(
                     {
-                        "phase_order_id": _permuted_id(4, self.seed, i * 2 + phase),
+                        "phase_order_id": permuted_id(4, self.seed, i * 2 + phase),
                         "total_phase": 2,
                         "current_phase": phase,
                         "sku_order_id": sku_order_ids[0],

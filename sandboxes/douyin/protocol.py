@@ -12,6 +12,7 @@ import hmac
 
 API_VERSION = "2"
 ORDER_SEARCH_LIST_PATH = "/order/searchList"
+AFTER_SALE_LIST_PATH = "/afterSale/List"
 TOKEN_REFRESH_PATH = "/token/refresh"
 MAX_PAGE_SIZE = 100
 

@@ -10,7 +10,8 @@ data}`` envelope and the documented error codes. It verifies what the platform v
 * ``size <= 100`` and (optionally) a maximum ``update_time`` window;
 * a per-app QPS budget (token bucket -> code 60000).
 
-It serves ``/order/searchList`` from a :class:`~.generator.OrderGenerator` through an index
+It serves ``/afterSale/List`` (the after-sales of those orders, :mod:`.after_sales`, filtered by their own
+``update_time`` and sorted by it) and ``/order/searchList`` from a :class:`~.generator.OrderGenerator` through an index
 sorted by (update_time, order_id), so a window is two bisects and a page is a slice,
 which keeps a million orders cheap; and ``/token/refresh``.
 
@@ -41,10 +42,11 @@ from decimal import Decimal
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
+from orderlayer.sandboxes.kit.after_sales import ClockedIndex
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse
 from orderlayer.sandboxes.kit.synth import OrderFact
 from orderlayer.sandboxes.douyin import protocol as p
-from orderlayer.sandboxes.douyin import catalog
+from orderlayer.sandboxes.douyin import after_sales, catalog
 from orderlayer.sandboxes.douyin.generator import OrderGenerator
 
 _ID_DIGITS = 10**19
@@ -148,6 +150,7 @@ class DouyinSandbox(ChannelSandbox[OrderGenerator]):
         for shop in self.shop_ids:
             self.tokens.issue(shop)
         self._index: dict[str, _ShopIndex] = {}
+        self._after_sales = ClockedIndex(self._after_sale_entries)
         self._index_version = 0
         self._reindex()
         # Next-page prefetch: while the tap digests page p, page p+1 is rendered here.
@@ -303,7 +306,11 @@ class DouyinSandbox(ChannelSandbox[OrderGenerator]):
         return SandboxResponse(status, encode_json(envelope), headers)
 
     def _dispatch(self, path: str, query: dict[str, str], body: bytes, entry: dict) -> dict:
-        routes = {p.ORDER_SEARCH_LIST_PATH: self._search_list, p.TOKEN_REFRESH_PATH: self._token_refresh}
+        routes = {
+            p.ORDER_SEARCH_LIST_PATH: self._search_list,
+            p.AFTER_SALE_LIST_PATH: self._after_sale_list,
+            p.TOKEN_REFRESH_PATH: self._token_refresh,
+        }
         route = routes.get(path)
         if route is None:
             raise _Reply(p.CODE_INVALID_PLATFORM_PARAM, "无效的method", "isv.method-invalid", f"unknown API path {path}", 404)
@@ -466,6 +473,53 @@ class DouyinSandbox(ChannelSandbox[OrderGenerator]):
         if (page + 1) * size < total:
             self._prefetch((*query_key, page + 1), members[(page + 1) * size : (page + 2) * size], now, bumps)
         return {"page": page, "size": size, "total": total, "shop_order_list": _Fragment(fragment)}
+
+    def after_sale_items(self, shop_id: str) -> list[dict]:
+        """Every after-sale item of the shop as served now, ascending by (update_time, aftersale_id)."""
+        with self._lock:
+            now = self._now
+        return [item for _key, i, slot in self._after_sales.at(shop_id, now) for item in self._after_sale_item(i, slot, now)]
+
+    def _after_sale_entries(self, shop_id: str, now: int) -> t.Iterator[tuple[tuple[int, int], int, after_sales.Slot]]:
+        gen = self.generator
+        for i in gen.indexes_for_shop(shop_id):
+            for slot in after_sales.slots_of(gen, i):
+                updated = slot.update_time_at(now)
+                if updated is not None:
+                    yield (updated, int(after_sales.after_sale_id(gen, i, slot.slot))), i, slot
+
+    def _after_sale_item(self, i: int, slot: after_sales.Slot, now: int) -> list[dict]:
+        return [item for s, item in after_sales.items_of(self.generator, i, now) if s == slot]
+
+    def _after_sale_list(self, query: dict[str, str], params: dict, entry: dict) -> dict:
+        """``afterSale/List``: pages from 0, ``size`` <= 100, ``update_start_time`` / ``update_end_time`` (seconds,
+        the end exclusive unless ``window_end_inclusive``), ``order_by`` ``["update_time asc"]`` or the default
+        (apply time, newest first)."""
+        shop_id = self._shop_for_token(query, entry)
+        page = _int_param(params, "page", 0)
+        size = _int_param(params, "size", 10)
+        if page < 0 or not 1 <= size <= p.MAX_PAGE_SIZE:
+            raise _Reply(p.CODE_INVALID_BUSINESS_PARAM, "无效的业务参数", p.SUB_PARAMETER_INVALID, f"page must be >= 0 and size between 1 and {p.MAX_PAGE_SIZE}")
+        start = _int_param(params, "update_start_time", None)
+        end = _int_param(params, "update_end_time", None)
+        if start is not None and end is not None:
+            if end < start:
+                raise _Reply(p.CODE_INVALID_BUSINESS_PARAM, "无效的业务参数", p.SUB_PARAMETER_INVALID, "update_end_time is before update_start_time")
+            if self.max_window_seconds is not None and end - start > self.max_window_seconds:
+                raise _Reply(p.CODE_INVALID_BUSINESS_PARAM, "无效的业务参数", p.SUB_PARAMETER_INVALID, f"update time range exceeds {self.max_window_seconds} seconds")
+        order_by = params.get("order_by") or []
+        if not isinstance(order_by, list) or any(o not in ("update_time asc", "update_time desc", "apply_time asc", "apply_time desc") for o in order_by):
+            raise _Reply(p.CODE_INVALID_BUSINESS_PARAM, "无效的业务参数", p.SUB_PARAMETER_INVALID, "order_by must list '<field> asc|desc'")
+        with self._lock:
+            now = self._now
+            members = self._after_sales.window(shop_id, now, start if start is not None else 0, end if end is not None else now + 1, end_inclusive=self.window_end_inclusive)
+        if order_by != ["update_time asc"]:
+            members = sorted(members, key=lambda m: m[2].apply, reverse=not order_by or order_by[0].endswith("desc"))
+        chunk = members[page * size : (page + 1) * size]
+        entry["total"] = len(members)
+        entry["returned"] = len(chunk)
+        items = [item for _key, i, slot in chunk for item in self._after_sale_item(i, slot, now)]
+        return {"items": items, "has_more": (page + 1) * size < len(members), "total": len(members), "page": page, "size": size}
 
     def _encode_orders(self, chunk: list[int], now: int, bumps: dict[int, int]) -> str:
         return json.dumps([self._render(i, now, bumps.get(i)) for i in chunk], ensure_ascii=False, separators=(",", ":"))

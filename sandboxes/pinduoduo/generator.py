@@ -36,6 +36,7 @@ from itertools import accumulate
 from orderlayer.sandboxes.kit.synth import SHANGHAI, OrderFact, digest, permuted_id
 from orderlayer.sandboxes.pinduoduo.protocol import to_local_text
 from orderlayer.sandboxes.pinduoduo import catalog
+from orderlayer.sandboxes.kit.after_sales import LATE, draw_extra
 from orderlayer.sandboxes.kit.world import DAY, Draws, OrderWorld, local_midnight, shop_cuts
 
 HOUR = 3_600
@@ -73,6 +74,11 @@ SHIPPING = frozenset({NORMAL, SLOW_GROUP, RISK_HOLD, RETURN_AFTER_SHIP, REFUND_A
 RECEIVING = frozenset({NORMAL, SLOW_GROUP, RISK_HOLD, REFUND_AFTER_RECEIPT, AFTERSALE_WITHDRAWN, PRESALE_PAID})
 PRESALE = frozenset({PRESALE_PAID, PRESALE_DEPOSIT_ONLY})
 
+#: A received normal order's extra after-sale (drawn apart from the timeline, so no other draw moved): part of the
+#: order refunded without a return, a return the merchant rejected, a return refunded months after the order.
+#: Per 10 000 normal orders, cumulative in this order.
+EXTRA_AFTER_SALES = (("partial", 700), ("rejected", 400), (LATE, 400))
+
 
 @dataclass(frozen=True, slots=True)
 class Timeline:
@@ -90,10 +96,12 @@ class Timeline:
     as_done: int
     cancel: int
     remark: int
+    ex_apply: int = 0  # the extra after-sale (EXTRA_AFTER_SALES) of a received normal order
+    ex_done: int = 0
 
     def events(self) -> tuple[int, ...]:
         return (self.pay, self.group, self.risk_release, self.balance, self.ship, self.receive, self.as_apply,
-                self.as_agree, self.as_done, self.cancel, self.remark)
+                self.as_agree, self.as_done, self.cancel, self.remark, self.ex_apply, self.ex_done)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +110,7 @@ class _Order:
     shop: int
     timeline: Timeline
     pii: bool
+    extra: str = ""
 
 
 def _b64(data: bytes, n: int) -> str:
@@ -177,8 +186,9 @@ class PddOrderGenerator(OrderWorld):
             as_done = as_apply + HOUR + take(2 * DAY)
         # A merchant remark edited days later: an update that changes no status (a late update).
         remark = pay + DAY + take(5 * DAY) if take(10) == 0 else 0
-        timeline = Timeline(create, pay, group, risk_release, balance, ship, receive, as_apply, as_agree, as_done, cancel, remark)
-        return _Order(scenario, shop, timeline, pii)
+        extra, ex_apply, ex_done = draw_extra(self.seed, i, b"pdd-aftersale-extra", EXTRA_AFTER_SALES, receive) if scenario == NORMAL else ("", 0, 0)
+        timeline = Timeline(create, pay, group, risk_release, balance, ship, receive, as_apply, as_agree, as_done, cancel, remark, ex_apply, ex_done)
+        return _Order(scenario, shop, timeline, pii, extra)
 
     # ------------------------------------------------------------------ accessors
     def __len__(self) -> int:
@@ -186,6 +196,10 @@ class PddOrderGenerator(OrderWorld):
 
     def scenario_of(self, i: int) -> str:
         return self._orders[i].scenario
+
+    def extra_of(self, i: int) -> str:
+        """The EXTRA_AFTER_SALES kind of order ``i`` ("" for most)."""
+        return self._orders[i].extra
 
     def timeline_of(self, i: int) -> Timeline:
         return self._orders[i].timeline
@@ -255,6 +269,11 @@ class PddOrderGenerator(OrderWorld):
                 refund, after_sales = 1, 11
             elif seen(tl.as_apply):
                 refund, after_sales = 2, 2
+        if o.extra and seen(tl.ex_apply):
+            if seen(tl.ex_done):
+                refund, after_sales = (2, 6) if o.extra == "rejected" else (4, 10)
+            else:
+                refund, after_sales = 2, (2 if o.extra == "partial" else 3)
         risk = 1 if o.scenario == RISK_HOLD and not seen(tl.risk_release) else 0
         return {
             "order_status": order_status,

@@ -36,8 +36,10 @@ from urllib.parse import parse_qsl
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
+from orderlayer.sandboxes.kit.after_sales import ClockedIndex
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.kit.synth import OrderFact
+from orderlayer.sandboxes.pinduoduo import after_sales
 from orderlayer.sandboxes.pinduoduo import protocol as p
 from orderlayer.sandboxes.pinduoduo.generator import PddOrderGenerator
 
@@ -102,6 +104,7 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
         self.extra_fields = dict(extra_fields or {})
         self._budget = RequestBudget(qps)
         self._bumps: dict[int, int] = {}  # order index -> updated_at forced by a fault
+        self._after_sales = ClockedIndex(self._after_sale_entries)
         self._hidden: set[int] = set()  # orders a late-write fault keeps invisible for one call
         self._denied: set[str] = set()
         self._state_lock = self._lock  # the kit's clock and tokens are guarded by the same lock
@@ -309,7 +312,48 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
             return {"time": p.to_local_text(self._now)}
         if method == p.TOKEN_REFRESH:
             return self._token_refresh(params, entry)
+        if method == p.REFUND_INCREMENT_GET:
+            return self._refund_increment_get(params, entry)
         return self._increment_get(params, entry)
+
+    def after_sale_items(self, shop_id: str) -> list[dict]:
+        """Every after-sale of the shop as served now, oldest ``updated_time`` first (ties by id)."""
+        with self._state_lock:
+            now = self._now
+        return [item for _key, i, slot in self._after_sales.at(str(shop_id), now) for s, item in after_sales.items_of(self.generator, i, now) if s == slot]
+
+    def _after_sale_entries(self, shop_id: str, now: int) -> t.Iterator[tuple[tuple[int, int], int, after_sales.Slot]]:
+        gen = self.generator
+        for i in gen.indexes_for_shop(shop_id):
+            for slot in after_sales.slots_of(gen, i):
+                updated = slot.updated_at(now)
+                if updated is not None:
+                    yield (updated, after_sales.after_sale_id(gen, i, slot)), i, slot
+
+    def _refund_increment_get(self, params: dict[str, t.Any], entry: dict) -> dict:
+        """``pdd.refund.list.increment.get``: after-sales with ``updated_time`` in a <= 30-minute window, newest
+        first, pages from 1, ``total_count``; ``after_sales_status`` / ``after_sales_type`` 1 = all."""
+        shop_id = self._shop_for_token(params, entry)
+        start = self._int(params, "start_updated_at")
+        end = self._int(params, "end_updated_at")
+        page = self._int(params, "page", 1)
+        size = self._int(params, "page_size", p.MAX_PAGE_SIZE)
+        status = self._int(params, "after_sales_status")
+        kind = self._int(params, "after_sales_type")
+        if end < start or end - start > self.max_window_seconds:
+            raise _Reply(p.CODE_PARAMETER, "参数错误", f"end_updated_at - start_updated_at must be between 0 and {self.max_window_seconds} s")
+        if page < 1 or not 1 <= size <= p.MAX_PAGE_SIZE:
+            raise _Reply(p.CODE_PARAMETER, "参数错误", f"page must be >= 1 and page_size between 1 and {p.MAX_PAGE_SIZE}")
+        with self._state_lock:
+            self._maybe_offline(entry)
+            now = self._now
+            in_window = self._after_sales.window(shop_id, now, start, end, end_inclusive=self.window_end_inclusive)
+        members = [(key, i, slot) for key, i, slot in in_window if kind == 1 or slot.kind == kind]
+        items = [item for _key, i, slot in reversed(members) for s, item in after_sales.items_of(self.generator, i, now) if s == slot]
+        if status != 1:
+            items = [item for item in items if item["after_sales_status"] == status]
+        entry.update(total=len(items), returned=len(items[(page - 1) * size : page * size]))
+        return {"refund_list": items[(page - 1) * size : page * size], "total_count": len(items)}
 
     def _shop_for_token(self, params: dict[str, t.Any], entry: dict) -> str:
         value = params.get("access_token")

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from itertools import accumulate
 
+from orderlayer.sandboxes.kit.after_sales import LATE, draw_extra
 from orderlayer.sandboxes.kit.world import DAY, Draws, OrderWorld, local_midnight, shop_cuts
 from orderlayer.sandboxes.kit.synth import OrderFact, digest
 from orderlayer.sandboxes.taobao.protocol import format_time
@@ -62,6 +63,11 @@ _SCENARIO_NAMES = tuple(SCENARIOS)
 _SCENARIO_CUTS = tuple(accumulate(SCENARIOS.values()))
 assert _SCENARIO_CUTS[-1] == 10_000
 _MULTI_LINE = frozenset({"refund_after_ship", "partial_ship"})
+
+#: A finished normal trade's extra refund on sub-order 0 (drawn apart from the timeline, so no other draw moved):
+#: part of the line refunded without a return, a return the seller refused, a request the buyer withdrew, a
+#: return refunded months after the trade. Per 10 000 normal trades, cumulative in this order.
+EXTRA_REFUNDS = (("partial", 600), ("refused", 300), ("withdrawn", 200), (LATE, 300))
 _HOUR_CUTS = tuple(accumulate(catalog.HOUR_WEIGHTS))
 
 
@@ -109,6 +115,8 @@ class Timeline:
     numeric_ids: bool
     plaintext_pii: bool
     refund_lines: frozenset[int] = field(default_factory=frozenset)
+    #: One of EXTRA_REFUNDS (events ``extra_apply`` / ``extra_done``), or "".
+    extra: str = ""
 
     def at(self, name: str, now: int) -> int | None:
         """When event ``name`` happened, if it has by ``now``."""
@@ -229,6 +237,7 @@ class TradeGenerator(OrderWorld):
                         ev["refund_done"] = ev["refund_apply"] + HOUR + take(2 * DAY)
                         ev["finish"] = ev["refund_done"] + take(4 * DAY)
 
+        extra = self._extra_refund(i, ev) if scenario == "normal" else ""
         numeric = take(10_000) < NUMERIC_ID_PER_10000 or i < len(BOUNDARY_TIDS)
         pii = take(10_000) < PLAINTEXT_PII_PER_10000
         tid = BOUNDARY_TIDS[i] if i < len(BOUNDARY_TIDS) else _permuted(self.seed, i, 2)
@@ -249,7 +258,15 @@ class TradeGenerator(OrderWorld):
             numeric_ids=numeric,
             plaintext_pii=pii,
             refund_lines=refund_lines,
+            extra=extra,
         )
+
+    def _extra_refund(self, i: int, ev: dict[str, int]) -> str:
+        """Draw a finished normal trade's extra refund (EXTRA_REFUNDS) into ``ev``; "" for most trades."""
+        kind, apply, done = draw_extra(self.seed, i, b"tb-refund-extra", EXTRA_REFUNDS, ev["finish"])
+        if kind:
+            ev["extra_apply"], ev["extra_done"] = apply, done
+        return kind
 
     # ------------------------------------------------------------------ accessors
     def timeline(self, i: int) -> Timeline:
@@ -419,6 +436,12 @@ class TradeGenerator(OrderWorld):
                 sub["refund_status"] = "WAIT_BUYER_RETURN_GOODS"
             else:
                 sub["refund_status"] = "WAIT_SELLER_AGREE"
+        if k == 0 and tl.extra and at("extra_apply", now):
+            state = refund_state(tl, now)
+            sub["refund_id"] = int(tl.tid[-12:]) * 10
+            sub["refund_status"] = state
+            if state == "SUCCESS":
+                refund_paid = extra_refund_fee(self.seed, tl)
         if status in ("TRADE_FINISHED",) and "end_time" not in sub:
             sub["end_time"] = format_time(tl.events["finish"])
         return sub, refund_paid
@@ -493,6 +516,22 @@ class TradeGenerator(OrderWorld):
         for i in range(self.n_orders):
             if self._timelines[i].created <= now:
                 yield self.order_fact(i, now)
+
+
+def refund_state(tl: Timeline, now: int) -> str:
+    """The status of a finished trade's extra refund at ``now`` (TOP's refund status vocabulary)."""
+    if not tl.at("extra_done", now):
+        return "WAIT_SELLER_AGREE"
+    return {"partial": "SUCCESS", "refused": "SELLER_REFUSE_BUYER", "withdrawn": "CLOSED", "late": "SUCCESS"}[tl.extra]
+
+
+def extra_refund_fee(seed: int, tl: Timeline) -> Decimal:
+    """What the extra refund pays back: part of line 0 (20-60 %, whole fen) for ``partial``, else the line."""
+    line = tl.lines[0].divide_order_fee
+    if tl.extra != "partial":
+        return line
+    share = 20 + digest(seed, tl.index, b"tb-refund-share") % 41
+    return (line * share / 100).quantize(CENT, rounding=ROUND_DOWN)
 
 
 def _permuted(seed: int, n: int, leading: int) -> str:

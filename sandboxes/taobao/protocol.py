@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 ROUTER_PATH = "/router/rest"
 METHOD_INCREMENT = "taobao.trades.sold.increment.get"
+METHOD_REFUNDS = "taobao.refunds.receive.get"
+SERVED_METHODS = (METHOD_INCREMENT, METHOD_REFUNDS)
 
 #: §1: the system parameters; everything else a call carries is a business parameter.
 SYSTEM_PARAMS = frozenset({"method", "app_key", "session", "timestamp", "format", "v", "sign_method", "sign", "partner_id", "simplify"})

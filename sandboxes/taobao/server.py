@@ -2,7 +2,7 @@
 
 ``POST /router/rest`` checks the call as TOP does — app key, timestamp (±10 minutes, Beijing time),
 signature (md5 / hmac / hmac-sha256 over query + form parameters), session — and answers
-``taobao.trades.sold.increment.get`` with the ``modified`` window (≤ 1 day), ``type`` filter (TOP's
+``taobao.trades.sold.increment.get`` (and ``taobao.refunds.receive.get``, the refunds of those trades: :mod:`.refunds`) with the ``modified`` window (≤ 1 day), ``type`` filter (TOP's
 default types when omitted), ``fields`` selection, descending order and offset pages of TOP, or with
 ``{"error_response": {code, msg, sub_code, sub_msg, request_id}}``. ``POST /token`` renews a session
 with a refresh token (single use) the way the OAuth endpoint does. Faults: rate limit (code 7 with a
@@ -21,10 +21,11 @@ from urllib.parse import parse_qsl
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer
+from orderlayer.sandboxes.kit.after_sales import ClockedIndex
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.kit.synth import OrderFact, digest
 from orderlayer.sandboxes.taobao import protocol as p
-from orderlayer.sandboxes.taobao import catalog
+from orderlayer.sandboxes.taobao import catalog, refunds
 from orderlayer.sandboxes.taobao.generator import DEFAULT_SEARCH_TYPES, TradeGenerator
 
 __all__ = ["TaobaoFaults", "TaobaoSandbox"]
@@ -91,6 +92,7 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
         for shop in self.shop_ids:
             self.tokens.issue(shop)
         self._index: dict[str, tuple[list[int], list[int]]] = {}
+        self._refunds_index = ClockedIndex(self._refund_entries)
         self._reindex()
 
     # ------------------------------------------------------------------ public helpers
@@ -172,6 +174,8 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
             shop_id = self._authenticate(params, entry)
             if params["method"] == p.METHOD_INCREMENT:
                 result = self._increment(shop_id, business, entry)
+            elif params["method"] == p.METHOD_REFUNDS:
+                result = self._refunds(shop_id, business, entry)
             else:
                 raise _Reply(p.CODE_INVALID_METHOD, "", f"method {params['method']} is not served by this sandbox")
         except _Reply as reply:
@@ -189,7 +193,48 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
         if isinstance(result, bytes):
             return SandboxResponse(200, result)
         result["request_id"] = request_id
-        return SandboxResponse(200, {p.response_key(p.METHOD_INCREMENT): result})
+        return SandboxResponse(200, {p.response_key(params["method"]): result})
+
+    def refund_items(self, shop_id: str) -> list[dict]:
+        """Every refund of the shop as served now, oldest ``modified`` first (ties by refund_id)."""
+        with self._lock:
+            now = self._now
+        return [item for _key, i, slot in self._refunds_index.at(shop_id, now) for s, item in refunds.refunds_of(self.generator, i, now) if s == slot]
+
+    def _refund_entries(self, shop_id: str, now: int) -> t.Iterator[tuple[tuple[int, int], int, refunds.Slot]]:
+        gen = self.generator
+        for i in gen.indexes_for_shop(shop_id):
+            for slot in refunds.slots_of(gen, i):
+                modified = refunds.modified_of(gen, i, slot, now)
+                if modified is not None:
+                    yield (modified, refunds.refund_id_of(gen, i, slot)), i, slot
+
+    def _refunds(self, shop_id: str, params: dict[str, str], entry: dict) -> dict:
+        """``taobao.refunds.receive.get``: the shop's refunds with ``modified`` in the window, newest first (as the
+        trade list), pages from 1, ``total_results`` (or ``has_next`` with ``use_has_next``), ``fields`` selects."""
+        fields = {f.strip() for f in params.get("fields", "").split(",") if f.strip()}
+        if not fields:
+            raise _Reply(p.CODE_MISSING_ARGUMENTS, "isv.missing-parameter:fields", "fields is required")
+        start, end, page_no, size = _window_params(params, self.max_window_seconds)
+        entry |= {"start": start, "end": end, "page_no": page_no, "page_size": size}
+        with self._lock:
+            now = self._now
+            members = self._refunds_index.window(shop_id, now, start, end, end_inclusive=self.window_end_inclusive)
+        members.reverse()  # modified descending, like the trade list
+        chunk = members[(page_no - 1) * size : page_no * size]
+        items = [
+            {k: v for k, v in item.items() if k in fields}
+            for _key, i, slot in chunk for s, item in refunds.refunds_of(self.generator, i, now) if s == slot
+        ]
+        entry |= {"total": len(members), "returned": len(items)}
+        result: dict[str, t.Any] = {}
+        if params.get("use_has_next") == "true":
+            result["has_next"] = page_no * size < len(members)
+        else:
+            result["total_results"] = len(members)
+        if items:
+            result["refunds"] = {"refund": items}
+        return result
 
     def _authenticate(self, params: dict[str, str], entry: dict) -> str:
         """TOP's checks, in the gateway's order; returns the session's shop."""
@@ -215,7 +260,7 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
         expected = p.expected_sign(params, self.app_secret, sign_method)
         if not hmac.compare_digest(expected, params["sign"]):
             raise _Reply(p.CODE_INVALID_SIGNATURE)
-        if params["method"] != p.METHOD_INCREMENT:
+        if params["method"] not in p.SERVED_METHODS:
             raise _Reply(p.CODE_INVALID_METHOD)
         token = params.get("session")
         if not token:
@@ -246,23 +291,9 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
         fields = [f.strip() for f in params.get("fields", "").split(",") if f.strip()]
         if not fields:
             raise _Reply(p.CODE_MISSING_ARGUMENTS, "isv.missing-parameter:fields", "fields is required")
-        try:
-            start = p.parse_time(params["start_modified"])
-            end = p.parse_time(params["end_modified"])
-        except KeyError:
-            raise _Reply(p.CODE_MISSING_ARGUMENTS, "isv.missing-parameter", "start_modified and end_modified are required") from None
-        except ValueError:
-            raise _Reply(p.CODE_INVALID_ARGUMENTS, p.SUB_INVALID_PARAMETER, "modified times must be yyyy-MM-dd HH:mm:ss") from None
-        if end <= start:
-            raise _Reply(p.CODE_INVALID_ARGUMENTS, p.SUB_INVALID_PARAMETER, "end_modified must be after start_modified")
-        if end - start > self.max_window_seconds:
-            raise _Reply(p.CODE_INVALID_ARGUMENTS, p.SUB_INVALID_PARAMETER, "修改时间跨度不能大于一天 (end_modified - start_modified > 1 day)")
+        start, end, page_no, size = _window_params(params, self.max_window_seconds)
         if start < self._now - p.HORIZON_DAYS * 86_400:
             raise _Reply(p.CODE_INVALID_ARGUMENTS, p.SUB_INVALID_PARAMETER, "only trades of the last three months can be queried")
-        page_no = _int(params.get("page_no", "1"), "page_no")
-        size = _int(params.get("page_size", str(p.DEFAULT_PAGE_SIZE)), "page_size")
-        if page_no < 1 or not 1 <= size <= p.MAX_PAGE_SIZE:
-            raise _Reply(p.CODE_INVALID_ARGUMENTS, p.SUB_INVALID_PARAMETER, "page_no >= 1 and page_size 1-100 are required")
         types = {x.strip() for x in params["type"].split(",") if x.strip()} if params.get("type") else DEFAULT_SEARCH_TYPES
         entry |= {"start": start, "end": end, "page_no": page_no, "page_size": size}
 
@@ -330,6 +361,26 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
                 "taobao_user_nick": catalog.SHOP_NICKS[nick_index % len(catalog.SHOP_NICKS)],
             },
         )
+
+
+def _window_params(params: dict[str, str], max_window_seconds: int) -> tuple[int, int, int, int]:
+    """``start_modified``, ``end_modified``, ``page_no``, ``page_size`` of a list call, checked as TOP does."""
+    try:
+        start = p.parse_time(params["start_modified"])
+        end = p.parse_time(params["end_modified"])
+    except KeyError:
+        raise _Reply(p.CODE_MISSING_ARGUMENTS, "isv.missing-parameter", "start_modified and end_modified are required") from None
+    except ValueError:
+        raise _Reply(p.CODE_INVALID_ARGUMENTS, p.SUB_INVALID_PARAMETER, "modified times must be yyyy-MM-dd HH:mm:ss") from None
+    if end <= start:
+        raise _Reply(p.CODE_INVALID_ARGUMENTS, p.SUB_INVALID_PARAMETER, "end_modified must be after start_modified")
+    if end - start > max_window_seconds:
+        raise _Reply(p.CODE_INVALID_ARGUMENTS, p.SUB_INVALID_PARAMETER, "修改时间跨度不能大于一天 (end_modified - start_modified > 1 day)")
+    page_no = _int(params.get("page_no", "1"), "page_no")
+    size = _int(params.get("page_size", str(p.DEFAULT_PAGE_SIZE)), "page_size")
+    if page_no < 1 or not 1 <= size <= p.MAX_PAGE_SIZE:
+        raise _Reply(p.CODE_INVALID_ARGUMENTS, p.SUB_INVALID_PARAMETER, "page_no >= 1 and page_size 1-100 are required")
+    return start, end, page_no, size
 
 
 def _int(value: str, name: str) -> int:

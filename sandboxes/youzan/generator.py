@@ -33,6 +33,7 @@ from itertools import accumulate
 from orderlayer.sandboxes.kit.synth import SHANGHAI, OrderFact, digest, permuted_id
 from orderlayer.sandboxes.youzan import protocol as p
 from orderlayer.sandboxes.youzan import catalog
+from orderlayer.sandboxes.kit.after_sales import LATE, draw_extra
 from orderlayer.sandboxes.kit.world import DAY, Draws, OrderWorld, local_midnight, shop_cuts
 
 HOUR = 3_600
@@ -77,7 +78,12 @@ PRESALE = frozenset({PRESALE_PAID, PRESALE_DEPOSIT_ONLY})
 CLOSE_TYPES = {UNPAID_CLOSED: 1, REFUND_BEFORE_SHIP: 2, BUYER_CANCELLED: 4}
 
 # Timeline event slots (offsets in seconds from creation; 0 = never happens).
-EVENTS = ("pay", "confirm", "balance", "ship", "success", "refund_apply", "refund_done", "close")
+EVENTS = ("pay", "confirm", "balance", "ship", "success", "refund_apply", "refund_done", "close", "ex_apply", "ex_done")
+
+#: A successful normal order's extra refund of its last line (drawn apart from the timeline, so no other draw
+#: moved): a return the seller refused, a request the buyer withdrew, a return refunded months after the order.
+#: Per 10 000 normal orders, cumulative in this order.
+EXTRA_REFUNDS = (("refused", 400), ("withdrawn", 300), (LATE, 400))
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,7 @@ class Timeline:
     n_lines: int
     plaintext_pii: bool
     offsets: tuple[int, ...]  # parallel to EVENTS
+    extra: str = ""  # one of EXTRA_REFUNDS (events ex_apply / ex_done), or ""
 
     def at(self, event: str, now: int) -> int:
         """Absolute time of ``event`` if it has happened by ``now``, else 0."""
@@ -177,7 +184,15 @@ class YouzanOrderGenerator(OrderWorld):
                     if scenario == PARTIAL_REFUND:
                         ev["refund_apply"] = ev["success"] + HOUR + take(3 * DAY)
                         ev["refund_done"] = ev["refund_apply"] + DAY + take(DAY)
-        return Timeline(create, scenario, shop, n_lines, pii, tuple(ev[e] for e in EVENTS))
+        extra = self._extra_refund(i, ev) if scenario == NORMAL else ""
+        return Timeline(create, scenario, shop, n_lines, pii, tuple(ev[e] for e in EVENTS), extra)
+
+    def _extra_refund(self, i: int, ev: dict[str, int]) -> str:
+        """Draw a successful normal order's extra refund (EXTRA_REFUNDS) into ``ev``; "" for most orders."""
+        kind, apply, done = draw_extra(self.seed, i, b"yz-refund-extra", EXTRA_REFUNDS, ev["success"])
+        if kind:
+            ev["ex_apply"], ev["ex_done"] = apply, done
+        return kind
 
     # ------------------------------------------------------------------ accessors
     def __len__(self) -> int:
@@ -200,6 +215,10 @@ class YouzanOrderGenerator(OrderWorld):
         """``E`` + creation time (Beijing, to the second) + 9 digits, like real Youzan order numbers."""
         stamp = dt.datetime.fromtimestamp(self.timelines[i].create, SHANGHAI).strftime("%Y%m%d%H%M%S")
         return f"E{stamp}{permuted_id(self.seed, i, 9)}"
+
+    def lines_of(self, i: int) -> list[dict]:
+        """Order ``i``'s lines (static), with each line's share of the payment (``payment``, yuan)."""
+        return self._lines(i, self.timelines[i], random.Random(digest(self.seed, i, b"yz-details")))[0]
 
     def oid_of(self, i: int, line: int) -> str:
         return permuted_id(self.seed, i * 4 + line, 19, leading=2)
@@ -355,6 +374,11 @@ class YouzanOrderGenerator(OrderWorld):
             refund_state = p.REFUND_FULL_DONE if full else p.REFUND_PARTIAL_DONE
         elif tl.at("refund_apply", now):
             refund_state = p.REFUND_FULL_OPEN if full else p.REFUND_PARTIAL_OPEN
+        elif tl.at("ex_done", now):
+            # the extra refund of the last line: refunded, or refused / withdrawn (nothing refunded)
+            refund_state = p.REFUND_PARTIAL_DONE if tl.extra == "late" else p.REFUND_NONE
+        elif tl.at("ex_apply", now):
+            refund_state = p.REFUND_PARTIAL_OPEN
         else:
             refund_state = p.REFUND_NONE
         return {

@@ -17,6 +17,8 @@ TOKEN_PATH = "/auth/token"
 AUTHORIZE_SILENT = "silent"
 TRADES_SOLD_GET = "youzan.trades.sold.get"
 API_VERSIONS = frozenset({"4.0.0", "4.0.1", "4.0.4"})
+TRADE_REFUND_SEARCH = "youzan.trade.refund.search"
+REFUND_SEARCH_VERSIONS = frozenset({"3.0.0", "3.0.1"})
 _API_PATH = re.compile(r"api/(?P<method>[^/]+)/(?P<version>[^/]+)")
 
 #: §2: page_no and page_size at most 100; the end of a window at most 7 days past today.

@@ -31,8 +31,10 @@ import simplejson
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
+from orderlayer.sandboxes.kit.after_sales import ClockedIndex
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse
 from orderlayer.sandboxes.youzan import protocol as p
+from orderlayer.sandboxes.youzan import refunds
 from orderlayer.sandboxes.youzan.generator import DAY, YouzanOrderGenerator
 
 if t.TYPE_CHECKING:
@@ -115,6 +117,7 @@ class YouzanSandbox(ChannelSandbox[YouzanOrderGenerator]):
         self.extra_line_fields = json.dumps(dict(extra_line_fields or {}))
         self._budget = RequestBudget(qps)
         self._bumps: dict[int, int] = {}  # order index -> update time forced by a fault
+        self._refunds = ClockedIndex(self._refund_entries)
         # Youzan grants access tokens only (a new grant replaces a refresh token).
         self.tokens = TokenIssuer(
             hashed_pair(self.generator.seed, self.client_id), clock=self.wall_time, ttl_seconds=token_ttl_seconds
@@ -275,7 +278,10 @@ class YouzanSandbox(ChannelSandbox[YouzanOrderGenerator]):
             raise _gateway(p.GW_BAD_ADDRESS, "非法请求地址")
         method, version = route
         entry["method"] = method
-        if method != p.TRADES_SOLD_GET or version not in p.API_VERSIONS:
+        served = (method == p.TRADES_SOLD_GET and version in p.API_VERSIONS) or (
+            method == p.TRADE_REFUND_SEARCH and version in p.REFUND_SEARCH_VERSIONS
+        )
+        if not served:
             raise _gateway(p.GW_BAD_API, "非法的API")
         content_type = request.headers.get("content-type", "")
         if request.method not in ("GET", "POST") or (request.method == "POST" and "application/json" not in content_type):
@@ -300,7 +306,46 @@ class YouzanSandbox(ChannelSandbox[YouzanOrderGenerator]):
             raise _business(p.BIZ_TIMEOUT, "请求超时，请稍后重试")
         if not isinstance(params, dict):
             raise _gateway(p.GW_BAD_CONTENT, "非法的Content")
+        if method == p.TRADE_REFUND_SEARCH:
+            return self._refund_search(shop, params, entry)
         return self._sold_get(shop, params, entry)
+
+    def refund_items(self, shop_id: str) -> list[dict]:
+        """Every refund of the shop as served now, oldest ``modified`` first (ties by refund_id)."""
+        with self._lock:
+            now = self._now
+        return [item for _key, i, slot in self._refunds.at(shop_id, now) for s, item in refunds.refunds_of(self.generator, i, now) if s == slot]
+
+    def _refund_entries(self, shop_id: str, now: int) -> t.Iterator[tuple[tuple[int, int], int, refunds.Slot]]:
+        gen = self.generator
+        for i in gen.indexes_for_shop(shop_id):
+            for slot in refunds.slots_of(gen, i):
+                modified = slot.modified_at(now)
+                if modified is not None:
+                    yield (modified, int(refunds.refund_id_of(gen, i, slot))), i, slot
+
+    def _refund_search(self, shop: str, params: dict, entry: dict) -> dict:
+        """``youzan.trade.refund.search``: refunds with ``modified`` from ``update_time_start`` to
+        ``update_time_end`` (Unix seconds; the end as the order list treats it), newest first, ``page_no`` from 1,
+        ``page_size`` <= 100, ``total``."""
+        page_no = _int_param(params, "page_no", 1)
+        page_size = _int_param(params, "page_size", 20)
+        if not 1 <= page_size <= p.MAX_PAGE_SIZE or page_no < 1:
+            raise _business(p.BIZ_INVALID_PARAM, "page_no >= 1, page_size 1-100")
+        if params.get("update_time_start") is None or params.get("update_time_end") is None:
+            raise _business(p.BIZ_INVALID_PARAM, "update_time_start 与 update_time_end 需成对传入")
+        start = _int_param(params, "update_time_start", 0)
+        end = _int_param(params, "update_time_end", 0)
+        if start > end:
+            raise _business(p.BIZ_INVALID_PARAM, "开始时间不能大于结束时间")
+        with self._lock:
+            now = self._now
+            members = self._refunds.window(shop, now, start, end, end_inclusive=self.window_end_inclusive)
+        members.reverse()
+        chunk = members[(page_no - 1) * page_size : page_no * page_size]
+        items = [item for _key, i, slot in chunk for s, item in refunds.refunds_of(self.generator, i, now) if s == slot]
+        entry.update(total=len(members), returned=len(items))
+        return {"refunds": items, "total": len(members)}
 
     def _retry_headers(self) -> dict[str, str]:
         return {} if self.retry_after_seconds is None else {"Retry-After": f"{self.retry_after_seconds:g}"}

@@ -168,6 +168,11 @@ class SourceTap(Tap):
     def discover_streams(self) -> list[Stream]:
         return [stream_class(self) for stream_class in self.stream_classes]
 
+    def load_streams(self) -> list[Stream]:
+        # singer-sdk orders streams by name; sync them as declared instead (orders before the records about them).
+        rank = {stream_class.name: k for k, stream_class in enumerate(self.stream_classes)}
+        return sorted(super().load_streams(), key=lambda stream: rank.get(stream.name, len(rank)))
+
     #: Where the hook's errors stand in the joined message: most taps list them first; those that
     #: always listed them after the date checks set this, so their error texts stay as they were.
     range_checks_first: t.ClassVar[bool] = False

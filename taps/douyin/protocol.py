@@ -25,6 +25,7 @@ NEW_ERROR_CODE_HEADER = "x-open-no-old-err-code"
 SIGNED_QUERY_PARAMS = ("app_key", "method", "timestamp", "v", "sign", "sign_method", "access_token")
 
 ORDER_SEARCH_LIST_PATH = "/order/searchList"
+AFTER_SALE_LIST_PATH = "/afterSale/List"
 TOKEN_REFRESH_PATH = "/token/refresh"
 MAX_PAGE_SIZE = 100
 

@@ -1,4 +1,4 @@
-"""tap-douyin: Douyin shop (抖店) orders as a Singer tap (singer-sdk)."""
+"""tap-douyin: Douyin shop (抖店) orders and after-sales as a Singer tap (singer-sdk)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from orderlayer.taps.common import options as opt
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.douyin import protocol as p
 from orderlayer.taps.douyin.client import DouyinConnection
-from orderlayer.taps.douyin.streams import OrdersStream
+from orderlayer.taps.douyin.streams import AfterSalesStream, OrdersStream
 
 
 class TapDouyin(SourceTap):
-    """Singer tap for the Douyin shop open platform (order.searchList)."""
+    """Singer tap for the Douyin shop open platform (order.searchList, afterSale/List)."""
 
     name = "tap-douyin"
     connection_class = DouyinConnection
-    stream_classes = (OrdersStream,)
+    stream_classes = (OrdersStream, AfterSalesStream)
 
     config_jsonschema = th.PropertiesList(
         opt.base_url(p.DEFAULT_BASE_URL),

@@ -28,12 +28,17 @@ DATA_TYPE_JSON = "JSON"
 # --- API names and the key their success payload is wrapped in (§1)
 ORDER_INCREMENT_GET = "pdd.order.number.list.increment.get"
 ORDER_INCREMENT_RESPONSE = "order_sn_increment_get_response"
+REFUND_INCREMENT_GET = "pdd.refund.list.increment.get"
+REFUND_INCREMENT_RESPONSE = "refund_increment_get_response"
+#: ``after_sales_status`` / ``after_sales_type`` 1 = all (both are required filters of the after-sale list).
+ALL_AFTER_SALES = 1
 TOKEN_REFRESH = "pdd.pop.auth.token.refresh"
 TOKEN_REFRESH_RESPONSE = "pop_auth_token_refresh_response"
 TIME_GET = "pdd.time.get"
 TIME_GET_RESPONSE = "time_get_response"
 RESPONSE_KEYS = {
     ORDER_INCREMENT_GET: ORDER_INCREMENT_RESPONSE,
+    REFUND_INCREMENT_GET: REFUND_INCREMENT_RESPONSE,
     TOKEN_REFRESH: TOKEN_REFRESH_RESPONSE,
     TIME_GET: TIME_GET_RESPONSE,
 }

@@ -1,4 +1,4 @@
-"""tap-pinduoduo: Pinduoduo (拼多多) shop orders as a Singer tap (singer-sdk)."""
+"""tap-pinduoduo: Pinduoduo (拼多多) shop orders and after-sales as a Singer tap (singer-sdk)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from orderlayer.taps.common import options as opt
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.pinduoduo import protocol as p
 from orderlayer.taps.pinduoduo.client import PinduoduoConnection
-from orderlayer.taps.pinduoduo.streams import OrdersStream
+from orderlayer.taps.pinduoduo.streams import OrdersStream, RefundsStream
 
 
 class TapPinduoduo(SourceTap):
-    """Singer tap for the Pinduoduo POP open platform (pdd.order.number.list.increment.get)."""
+    """Singer tap for the Pinduoduo POP open platform (pdd.order.number.list.increment.get, pdd.refund.list.increment.get)."""
 
     name = "tap-pinduoduo"
     connection_class = PinduoduoConnection
-    stream_classes = (OrdersStream,)
+    stream_classes = (OrdersStream, RefundsStream)
 
     config_jsonschema = th.PropertiesList(
         opt.base_url(p.DEFAULT_BASE_URL, "Router URL"),

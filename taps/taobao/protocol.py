@@ -29,6 +29,7 @@ SIGN_METHODS = (SIGN_METHOD_MD5, SIGN_METHOD_HMAC, SIGN_METHOD_HMAC_SHA256)
 
 METHOD_INCREMENT = "taobao.trades.sold.increment.get"
 METHOD_FULLINFO = "taobao.trade.fullinfo.get"
+METHOD_REFUNDS = "taobao.refunds.receive.get"
 
 #: System parameters (everything else a call carries is a business parameter).
 SYSTEM_PARAMS = ("method", "app_key", "session", "timestamp", "format", "v", "sign_method", "sign", "partner_id", "simplify")

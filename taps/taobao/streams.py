@@ -1,4 +1,4 @@
-"""Taobao streams: one class per stream (``orders`` = trades with their sub-orders)."""
+"""Taobao streams: one class per stream (``orders`` = trades with their sub-orders, ``refunds``)."""
 
 from __future__ import annotations
 
@@ -117,6 +117,8 @@ class OrdersStream(TaobaoStream):
     schema = StreamSchema(SCHEMAS)
     # A STATE every ~25 full pages: a killed sync re-reads at most that much.
     STATE_MSG_FREQUENCY = 1_000
+    #: What the records are called in logs.
+    noun = "trades"
 
     def __init__(self, tap: t.Any) -> None:  # noqa: ANN401
         super().__init__(tap)
@@ -139,11 +141,11 @@ class OrdersStream(TaobaoStream):
                 p.HORIZON_DAYS,
             )
         self._windows = list(sliding_windows(start, end, window_seconds))
-        what = f"trades of shop {self.config['shop_id']} modified (Beijing)"
+        what = f"{self.noun} of shop {self.config['shop_id']} modified (Beijing)"
         log_window_plan(self.logger, what, start, end, self._windows, window_seconds, show=p.format_time)
         yield from super().get_records(context)
         if self._paginator is not None:
-            self.logger.info("Trades sync done: %s", self._paginator.summary())
+            self.logger.info("%s sync done: %s", self.noun.capitalize(), self._paginator.summary())
 
     # ---- paging and requests
     def get_new_paginator(self) -> BackwardWindowPaginator:
@@ -151,22 +153,36 @@ class OrdersStream(TaobaoStream):
             self._windows,
             self.page_size,
             replication_value=modified_epoch,
-            key_of=lambda trade: str(trade_id(trade)),
+            key_of=self.key_of,
             max_stalled_rescans=5,
             stall_hint="the window reaches the present: raise 'safety_lag_seconds' or set an 'end_date' in the past, and retry",
             logger=self.logger,
         )
         return self._paginator
 
+    @staticmethod
+    def key_of(row: dict) -> str:
+        """A record's identity within a window (boundary re-reads are de-duplicated by it)."""
+        return str(trade_id(row))
+
+    @staticmethod
+    def rows_of(body: dict) -> t.Any:  # noqa: ANN401
+        """The page's records in the ``*_response`` object."""
+        return trades_of(body)
+
     def prepare_request_payload(self, context: Context | None, next_page_token: BackwardPage | None) -> dict[str, t.Any]:  # noqa: ARG002
         if next_page_token is None:
             msg = f"{self.top_method} needs a window; the paginator yielded none"
             raise RuntimeError(msg)
+        return self.business_params(next_page_token)
+
+    def business_params(self, token: BackwardPage) -> dict[str, t.Any]:
+        """The call's business parameters for one page of one window."""
         params: dict[str, t.Any] = {
             "fields": ",".join(self.config.get("fields") or DEFAULT_FIELDS),
-            "start_modified": p.format_time(next_page_token.window_start),
-            "end_modified": p.format_time(next_page_token.window_end),
-            "page_no": next_page_token.page,
+            "start_modified": p.format_time(token.window_start),
+            "end_modified": p.format_time(token.window_end),
+            "page_no": token.page,
             "page_size": self.page_size,
             # The total is needed to start from the last page (has_next paging only goes forward).
             "use_has_next": "false",
@@ -177,26 +193,26 @@ class OrdersStream(TaobaoStream):
         return params
 
     def data_problem(self, body: dict) -> str | None:
-        trades = trades_of(body)
+        trades = self.rows_of(body)
         if not isinstance(trades, list) or not all(isinstance(x, dict) for x in trades):
-            return "'trades.trade' is not a list of trades"
+            return f"the answer's {self.noun} are not a list of records"
         total = body.get("total_results")
         if total is None and not trades:
             return None  # an empty window may omit the count
         try:
             total = int(total)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            # Without a usable total the last page is unknown: never guess (it could drop trades).
+            # Without a usable total the last page is unknown: never guess (it could drop records).
             return f"answer has no integer 'total_results' ({total!r})"
         if self._paginator is not None:
             expected = self._paginator.expected_rows(total)
             if len(trades) < expected or len(trades) > self.page_size:
-                return f"page holds {len(trades)} trade(s), expected {expected} for total_results {total} (truncated)"
+                return f"page holds {len(trades)} of the {self.noun}, expected {expected} for total_results {total} (truncated)"
         return None
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
         body = self.result(response)
-        trades = trades_of(body)
+        trades = self.rows_of(body)
         total = int(body.get("total_results") or 0)
         if self._paginator is None:
             return trades
@@ -210,21 +226,86 @@ class OrdersStream(TaobaoStream):
         for order in sub_orders(row):
             if isinstance(order, dict) and "oid" in order:
                 order["oid"] = id_text(order["oid"])
+        self.check_seller(row)
+        row["shop_id"] = str(self.config["shop_id"])
+        return apply_pii_policy(row, TAOBAO_PII_POLICY, str(self.config["pii_salt"]))
+
+    def check_seller(self, row: dict) -> None:
+        """A record of another seller than the configured one means the session belongs to another shop."""
         expected_nick = self.config.get("seller_nick")
         if expected_nick and row.get("seller_nick") not in (None, expected_nick):
             msg = (
-                f"{self.top_method} returned trades of seller {row['seller_nick']!r} but the config says seller_nick "
-                f"{expected_nick!r}: the session (access_token) belongs to another shop; fix shop_id / seller_nick "
-                "or access_token"
+                f"{self.top_method} returned {self.noun} of seller {row['seller_nick']!r} but the config says "
+                f"seller_nick {expected_nick!r}: the session (access_token) belongs to another shop; fix shop_id / "
+                "seller_nick or access_token"
             )
             raise SourceAPIError(msg)
-        row["shop_id"] = str(self.config["shop_id"])
-        return apply_pii_policy(row, TAOBAO_PII_POLICY, str(self.config["pii_salt"]))
 
     def _increment_stream_state(self, latest_record: dict, *, context: Context | None = None) -> None:
         # A record whose `modified` is unreadable is still emitted (staging quarantines it) but must not
         # become the bookmark: it would break the string order the sorted-stream check relies on.
         if modified_epoch(latest_record) is None:
-            self.logger.warning("Trade %s has an unreadable 'modified' (%r); bookmark not advanced", latest_record.get("tid"), latest_record.get("modified"))
+            self.logger.warning("Record %s has an unreadable 'modified' (%r); bookmark not advanced", self.key_of(latest_record), latest_record.get("modified"))
             return
         super()._increment_stream_state(latest_record, context=context)
+
+
+#: Refund list fields requested: every field the list documents.
+REFUND_FIELDS: tuple[str, ...] = (
+    "refund_id", "tid", "oid", "title", "num", "buyer_nick", "seller_nick", "total_fee", "payment", "refund_fee",
+    "status", "created", "modified", "order_status", "good_status", "has_good_return", "reason", "desc",
+    "company_name", "sid", "refund_phase", "refund_version",
+)  # fmt: skip
+
+#: The buyer's nick is pseudonymised; ``desc`` is the buyer's own words (may hold a phone number or address):
+#: nulled. The platform's ``reason`` label is kept.
+TAOBAO_REFUND_PII_POLICY = PiiPolicy(drop_keys=frozenset({"desc"}), hash_keys=frozenset({"buyer_nick", "buyer_open_uid"}))
+
+
+class RefundsStream(OrdersStream):
+    """Refunds the shop received, one per sub-order refund, from ``taobao.refunds.receive.get``.
+
+    Incremental on the refund's own ``modified`` (naive Beijing time) over the trades' windows (at most one day)
+    and backward paging with ``total_results``: the list's order is undocumented, the paginator reads each window
+    whole and emits it oldest first, de-duplicated by ``refund_id``. A refund months after its trade is found by
+    its own change, whatever the trade's window.
+    """
+
+    name = "refunds"
+    top_method = p.METHOD_REFUNDS
+    primary_keys: t.ClassVar[list[str]] = ["shop_id", "refund_id"]
+    replication_key = "modified"
+    schema = StreamSchema(SCHEMAS)
+    noun = "refunds"
+
+    @staticmethod
+    def key_of(row: dict) -> str:
+        return str(id_text(row.get("refund_id")))
+
+    @staticmethod
+    def rows_of(body: dict) -> t.Any:  # noqa: ANN401
+        rows = body.get("refunds")
+        if rows is None:
+            return []
+        return rows.get("refund", []) if isinstance(rows, dict) else rows
+
+    def business_params(self, token: BackwardPage) -> dict[str, t.Any]:
+        return {
+            "fields": ",".join(REFUND_FIELDS),
+            "start_modified": p.format_time(token.window_start),
+            "end_modified": p.format_time(token.window_end),
+            "page_no": token.page,
+            "page_size": self.page_size,
+            "use_has_next": "false",
+        }
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:  # noqa: ARG002
+        if row.get("refund_id") in (None, ""):
+            # Without its id a refund cannot be keyed or updated later: stop rather than drop it.
+            msg = f"{self.top_method} returned a refund without refund_id; report a tap bug with the sync log"
+            raise SourceAPIError(msg)
+        for key in ("refund_id", "tid", "oid"):
+            row[key] = id_text(row.get(key))  # exact text; JSON numbers are exact Python ints here
+        self.check_seller(row)
+        row["shop_id"] = str(self.config["shop_id"])
+        return apply_pii_policy(row, TAOBAO_REFUND_PII_POLICY, str(self.config["pii_salt"]))

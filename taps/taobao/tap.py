@@ -1,4 +1,4 @@
-"""tap-taobao: Taobao / Tmall (TOP) trades as a Singer tap (singer-sdk). One config = one shop."""
+"""tap-taobao: Taobao / Tmall (TOP) trades and refunds as a Singer tap (singer-sdk). One config = one shop."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from orderlayer.taps.common import options as opt
 from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.taobao import protocol as p
 from orderlayer.taps.taobao.client import TaobaoConnection
-from orderlayer.taps.taobao.streams import DEFAULT_FIELDS, DEFAULT_TRADE_TYPES, OrdersStream
+from orderlayer.taps.taobao.streams import DEFAULT_FIELDS, DEFAULT_TRADE_TYPES, OrdersStream, RefundsStream
 
 
 class TapTaobao(SourceTap):
-    """Singer tap for the Taobao open platform (taobao.trades.sold.increment.get)."""
+    """Singer tap for the Taobao open platform (taobao.trades.sold.increment.get, taobao.refunds.receive.get)."""
 
     name = "tap-taobao"
     connection_class = TaobaoConnection
-    stream_classes = (OrdersStream,)
+    stream_classes = (OrdersStream, RefundsStream)
 
     config_jsonschema = th.PropertiesList(
         opt.base_url(p.DEFAULT_BASE_URL, "TOP gateway (the router path /router/rest is appended)"),

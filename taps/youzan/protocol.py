@@ -29,6 +29,8 @@ DEFAULT_BASE_URL = "https://open.youzanyun.com"
 TOKEN_PATH = "/auth/token"
 API_PREFIX = "/api"
 TRADES_SOLD_GET = "youzan.trades.sold.get"
+TRADE_REFUND_SEARCH = "youzan.trade.refund.search"
+REFUND_SEARCH_VERSION = "3.0.0"
 #: Newest version seen in use (S3, S5); 4.0.0 and 4.0.1 answer with the same structure.
 DEFAULT_API_VERSION = "4.0.4"
 API_VERSIONS = ("4.0.0", "4.0.1", "4.0.4")

@@ -1,4 +1,4 @@
-"""tap-youzan: Youzan (有赞) shop orders as a Singer tap (singer-sdk)."""
+"""tap-youzan: Youzan (有赞) shop orders and refunds as a Singer tap (singer-sdk)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from orderlayer.taps.common.tap import SourceTap, source_properties
 from orderlayer.taps.common.timeutil import parse_aware_datetime, to_epoch_seconds
 from orderlayer.taps.youzan import protocol as p
 from orderlayer.taps.youzan.client import YouzanConnection
-from orderlayer.taps.youzan.streams import RECEIVER_MASKING, OrdersStream
+from orderlayer.taps.youzan.streams import RECEIVER_MASKING, OrdersStream, RefundsStream
 
 
 class TapYouzan(SourceTap):
-    """Singer tap for the youzanyun open platform (youzan.trades.sold.get), one shop (kdt_id) per config."""
+    """Singer tap for the youzanyun open platform (youzan.trades.sold.get, youzan.trade.refund.search), one shop (kdt_id) per config."""
 
     name = "tap-youzan"
     connection_class = YouzanConnection
-    stream_classes = (OrdersStream,)
+    stream_classes = (OrdersStream, RefundsStream)
 
     config_jsonschema = th.PropertiesList(
         opt.base_url(p.DEFAULT_BASE_URL),

@@ -26,7 +26,15 @@ OTHER_SHOP = "7784062"
 
 
 class SyncResult(BaseSyncResult):
-    """Singer messages of one in-process tap run, with the channel's order ids."""
+    """Singer messages of one in-process tap run: ``records`` are the orders, ``after_sales`` the other stream's."""
+
+    @property
+    def records(self) -> list[dict]:
+        return self.stream_records("orders")
+
+    @property
+    def after_sales(self) -> list[dict]:
+        return self.stream_records("after_sales")
 
     @property
     def order_ids(self) -> list[str]:
@@ -51,6 +59,10 @@ def tap_config(sandbox: DouyinSandbox, shop: str = SHOP, **overrides: t.Any) -> 
 
 def search_calls(sandbox: DouyinSandbox) -> list[dict]:
     return [e for e in sandbox.requests if e["path"] == "/order/searchList"]
+
+
+def after_sale_calls(sandbox: DouyinSandbox) -> list[dict]:
+    return [e for e in sandbox.requests if e["path"] == "/afterSale/List"]
 
 
 def _standard_sandbox() -> tuple[DouyinSandbox, dict]:

@@ -54,8 +54,8 @@ def test_full_sync_emits_every_order_once_exactly_as_served(make_sandbox: Factor
     assert times == sorted(times)
     bookmark = result.final_state["bookmarks"]["orders"]
     assert bookmark == {"replication_key": "update_time", "replication_key_value": max(times)}
-    schema = next(m for m in result.messages if m["type"] == "SCHEMA")
-    assert schema["stream"] == "orders" and schema["key_properties"] == ["shop_id", "order_id"]
+    schema = next(m for m in result.messages if m["type"] == "SCHEMA" and m["stream"] == "orders")
+    assert schema["key_properties"] == ["shop_id", "order_id"]
     assert schema["bookmark_properties"] == ["update_time"]
 
 
@@ -262,7 +262,7 @@ def test_unknown_platform_fields_survive(make_sandbox: Factory) -> None:
         for sku in record["sku_order_list"]:
             assert sku["warehouse_code"] == "WH-7" and sku["bonus_id"] == 3701845529361827841
         assert record["post_addr"]["street"]["id"]  # nested declared objects untouched too
-    assert all('"weight_kg":1.25' in line for line in result.lines if line.startswith('{"type":"RECORD"'))
+    assert all('"weight_kg":1.25' in line for line in result.lines if line.startswith('{"type":"RECORD","stream":"orders"'))
 
 
 def test_no_secret_or_personal_data_in_logs(make_sandbox: Factory, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> None:
@@ -380,7 +380,7 @@ def test_console_script_with_state_file_and_debug_logging(make_sandbox: Factory,
     env = {**os.environ, "LOGLEVEL": "DEBUG"}
     proc = subprocess.run([str(exe), "--config", str(config_path), "--state", str(state_path)], capture_output=True, text=True, env=env, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    records = [json.loads(line)["record"] for line in proc.stdout.splitlines() if line.startswith('{"type":"RECORD"')]
+    records = [json.loads(line)["record"] for line in proc.stdout.splitlines() if line.startswith('{"type":"RECORD","stream":"orders"')]
     assert {r["order_id"] for r in records} == expected_ids(sandbox, start=bookmark)
     assert "POST /order/searchList?" in proc.stderr
     for value in (APP_SECRET, config["access_token"], config["refresh_token"], PII_SALT):

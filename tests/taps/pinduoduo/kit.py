@@ -32,7 +32,15 @@ Factory = t.Callable[..., PinduoduoSandbox]
 
 
 class SyncResult(BaseSyncResult):
-    """Singer messages of one in-process tap run, with the channel's order ids."""
+    """Singer messages of one in-process tap run: ``records`` are the orders, ``refunds`` the after-sales."""
+
+    @property
+    def records(self) -> list[dict]:
+        return self.stream_records("orders")
+
+    @property
+    def refunds(self) -> list[dict]:
+        return self.stream_records("refunds")
 
     @property
     def order_sns(self) -> list[str]:
@@ -53,6 +61,10 @@ def tap_config(sandbox: PinduoduoSandbox, shop: str = SHOP, **overrides: t.Any) 
 
 def order_calls(sandbox: PinduoduoSandbox) -> list[dict]:
     return [e for e in sandbox.requests if e.get("method") == p.ORDER_INCREMENT_GET]
+
+
+def refund_calls(sandbox: PinduoduoSandbox) -> list[dict]:
+    return [e for e in sandbox.requests if e.get("method") == p.REFUND_INCREMENT_GET]
 
 
 def windows_of(calls: list[dict]) -> dict[tuple[int, int], list[dict]]:

@@ -309,7 +309,10 @@ def test_start_date_beyond_the_3_month_horizon_is_a_clear_error(pdd_sandbox: Fac
 
 def test_a_bookmark_beyond_the_horizon_is_clamped_with_a_warning(pdd_sandbox: Factory, caplog: pytest.LogCaptureFixture) -> None:
     sandbox = pdd_sandbox(60)
-    state = {"bookmarks": {"orders": {"replication_key": "updated_at", "replication_key_value": "2024-11-20 00:00:00"}}}
+    state = {"bookmarks": {
+        "orders": {"replication_key": "updated_at", "replication_key_value": "2024-11-20 00:00:00"},
+        "refunds": {"replication_key": "updated_time", "replication_key_value": "2024-11-20 00:00:00"},
+    }}
     with caplog.at_level(logging.WARNING):
         result = run_tap(tap_config(sandbox, horizon_days=1), state=state)
     assert order_calls(sandbox)[0]["params"]["start_updated_at"] == sandbox.now_ts - 86_400
@@ -361,7 +364,7 @@ def test_personal_data_removed_and_address_id_hashed(pdd_sandbox: Factory) -> No
 def test_ids_stay_exact_and_unknown_fields_survive(pdd_sandbox: Factory) -> None:
     sandbox = pdd_sandbox(200, extra_fields={"new_platform_field": {"level": 2}, "weight_kg": 1.25, "big": 12345678901234567890})
     result = run_tap(tap_config(sandbox))
-    lines = [line for line in result.lines if line.startswith('{"type":"RECORD"')]
+    lines = [line for line in result.lines if line.startswith('{"type":"RECORD","stream":"orders"')]
     text = "\n".join(lines)
     assert '"sku_id":9007199254740993' in text  # 2**53 + 1, digit for digit
     assert all('"weight_kg":1.25' in line and '"big":12345678901234567890' in line for line in lines)
@@ -393,9 +396,9 @@ def test_client_side_rate_budget_paces_requests(pdd_sandbox: Factory) -> None:
     sandbox = pdd_sandbox(20, days=1)
     run_tap(tap_config(sandbox, max_requests_per_second=40))
     calls = sandbox.requests
-    assert len(calls) == 50  # pdd.time.get + 49 windows
+    assert len(calls) == 99  # pdd.time.get + 49 windows of orders + 49 of after-sales
     # 40 ride the burst, the rest 25 ms apart; from the second call (the first also opens the connection)
-    assert calls[-1]["at"] - calls[1]["at"] >= (49 - 40) / 40 - 0.05
+    assert calls[-1]["at"] - calls[1]["at"] >= (98 - 40) / 40 - 0.05
 
 
 # --------------------------------------------------------------------------- CLI
@@ -410,14 +413,14 @@ def test_module_cli_with_state_file_and_debug_logging(pdd_sandbox: Factory, tmp_
     cmd = [sys.executable, "-m", "orderlayer.taps.pinduoduo.tap", "--config", str(tmp_path / "config.json")]
     proc = subprocess.run([*cmd, "--state", str(tmp_path / "state.json")], capture_output=True, text=True, env=env, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    records = [json.loads(line)["record"] for line in proc.stdout.splitlines() if line.startswith('{"type":"RECORD"')]
+    records = [json.loads(line)["record"] for line in proc.stdout.splitlines() if line.startswith('{"type":"RECORD","stream":"orders"')]
     assert {r["order_sn"] for r in records} == sandbox.expected_order_sns(SHOP, start=bookmark - 300)
     assert "POST /api/router" in proc.stderr  # urllib3 DEBUG lines
     for value in (CLIENT_SECRET, config["access_token"], config["refresh_token"], PII_SALT):
         assert value not in proc.stderr
     about = subprocess.run([*cmd, "--discover"], capture_output=True, text=True, timeout=120, check=False)
     catalog = json.loads(about.stdout)
-    assert [s["tap_stream_id"] for s in catalog["streams"]] == ["orders"]
+    assert [s["tap_stream_id"] for s in catalog["streams"]] == ["orders", "refunds"]
 
 
 def test_wrong_base_url_fails_fast_naming_it(pdd_sandbox: Factory, asked_waits: list[float]) -> None:

@@ -46,7 +46,15 @@ def taobao_sandbox() -> t.Iterator[Factory]:
 
 
 class SyncResult(BaseSyncResult):
-    """Singer messages of one in-process tap run, with the channel's order ids."""
+    """Singer messages of one in-process tap run: ``records`` are the trades, ``refunds`` the other stream's."""
+
+    @property
+    def records(self) -> list[dict]:
+        return self.stream_records("orders")
+
+    @property
+    def refunds(self) -> list[dict]:
+        return self.stream_records("refunds")
 
     @property
     def tids(self) -> list[str]:
@@ -67,7 +75,12 @@ def tap_config(sandbox: TaobaoSandbox, shop: str = SHOP, **overrides: t.Any) -> 
 
 def list_calls(sandbox: TaobaoSandbox) -> list[dict]:
     """The sandbox's log of taobao.trades.sold.increment.get calls."""
-    return [e for e in sandbox.requests if e.get("path") == "/router/rest"]
+    return [e for e in sandbox.requests if e.get("path") == "/router/rest" and e.get("method") != "taobao.refunds.receive.get"]
+
+
+def refund_calls(sandbox: TaobaoSandbox) -> list[dict]:
+    """The sandbox's log of taobao.refunds.receive.get calls."""
+    return [e for e in sandbox.requests if e.get("path") == "/router/rest" and e.get("method") == "taobao.refunds.receive.get"]
 
 
 def expected_tids(sandbox: TaobaoSandbox, shop: str = SHOP, start: int | None = None) -> set[str]:

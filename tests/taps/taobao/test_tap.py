@@ -382,7 +382,7 @@ def test_undeclared_fields_survive(taobao_sandbox: Factory) -> None:  # noqa: F8
     assert result.records
     for record in result.records:
         assert record["trade_attr_new"] == {"level": 2, "tags": ["a"], "weight": 1.25}
-    assert all('"weight":1.25' in line for line in result.lines if line.startswith('{"type":"RECORD"'))
+    assert all('"weight":1.25' in line for line in result.lines if line.startswith('{"type":"RECORD","stream":"orders"'))
 
 
 def test_no_secret_or_personal_data_in_logs(taobao_sandbox: Factory, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811

@@ -30,7 +30,15 @@ Factory = t.Callable[..., YouzanSandbox]
 
 
 class SyncResult(BaseSyncResult):
-    """Singer messages of one in-process tap run, with the channel's order ids."""
+    """Singer messages of one in-process tap run: ``records`` are the orders, ``refunds`` the other stream's."""
+
+    @property
+    def records(self) -> list[dict]:
+        return self.stream_records("orders")
+
+    @property
+    def refunds(self) -> list[dict]:
+        return self.stream_records("refunds")
 
     @property
     def tids(self) -> list[str]:
@@ -150,3 +158,7 @@ PROTOCOL = ProtocolSpec(
     throttle_codes=(4101, 200),
     give_up_names="4101",
 )
+
+
+def refund_calls(sandbox: YouzanSandbox) -> list[dict]:
+    return [e for e in sandbox.requests if e.get("method") == "youzan.trade.refund.search"]

@@ -344,7 +344,7 @@ def test_unknown_platform_fields_survive(make_youzan: Factory) -> None:
         assert record["order_info"]["node_kdt_id"] == 42971399
         assert record["order_info"]["order_extra_v2"] == {"channel": "video", "tags": ["a"]}
         assert all(line["goods_weight"] == 1.25 and line["refund_state"] == 0 for line in record["orders"])
-    assert all('"goods_weight":1.25' in line for line in result.lines if line.startswith('{"type":"RECORD"'))
+    assert all('"goods_weight":1.25' in line for line in result.lines if line.startswith('{"type":"RECORD","stream":"orders"'))
 
 
 def test_no_secret_or_personal_data_in_logs(make_youzan: Factory, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> None:
@@ -386,7 +386,7 @@ def test_module_cli_with_state_file_and_debug_logging(make_youzan: Factory, tmp_
     cmd = [sys.executable, "-m", "orderlayer.taps.youzan.tap", "--config", str(config_path), "--state", str(state_path)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    records = [json.loads(line)["record"] for line in proc.stdout.splitlines() if line.startswith('{"type":"RECORD"')]
+    records = [json.loads(line)["record"] for line in proc.stdout.splitlines() if line.startswith('{"type":"RECORD","stream":"orders"')]
     assert {r["tid"] for r in records} == expected(sandbox, start=p.parse_local(bookmark))
     assert "POST /api/youzan.trades.sold.get/4.0.4?" in proc.stderr
     for value in (CLIENT_SECRET, config["access_token"], PII_SALT):
