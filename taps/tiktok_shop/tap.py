@@ -18,12 +18,6 @@ class TapTikTokShop(SourceTap):
     connection_class = TikTokShopConnection
     stream_classes = (OrdersStream, ReturnsStream, CancellationsStream)
 
-    def load_streams(self) -> list:
-        """The streams in the order declared, not by name: the orders first, then the after-sales that refer to them
-        (the refunds staging maps a returned unit to its line through the landed order)."""
-        rank = {cls: k for k, cls in enumerate(self.stream_classes)}
-        return sorted(super().load_streams(), key=lambda stream: rank.get(type(stream), len(rank)))
-
     config_jsonschema = th.PropertiesList(
         opt.base_url(p.DEFAULT_BASE_URL, "Partner API gateway"),
         th.Property("auth_base_url", th.StringType, default=p.DEFAULT_AUTH_BASE_URL, description="Auth host for the token refresh."),
