@@ -124,8 +124,11 @@ def _refund_counts(refund_tables: dict[str, tuple[str, ...]] | None) -> str:
     # refunds read from the order payload (Shopify, Meituan, Ele.me) are accounted with their order above
     declared = ", ".join(sql_literal(channel) for channel in sorted(refund_tables)) or "NULL"
     parts += [
-        f"SELECT channel, 0, count(*), 0 FROM {AUDIT}.fct_refunds WHERE channel IN ({declared}) GROUP BY channel",
-        f"SELECT channel, 0, 0, count(*) FROM {QUARANTINE}.quarantine_refunds WHERE channel IN ({declared}) GROUP BY channel",
+        # named, not positional: with no after-sale raw table these lead the union and name its columns
+        f"""SELECT channel, 0 AS raw_refunds, count(*) AS fct_refunds, 0 AS quarantined_refunds
+        FROM {AUDIT}.fct_refunds WHERE channel IN ({declared}) GROUP BY channel""",
+        f"""SELECT channel, 0 AS raw_refunds, 0 AS fct_refunds, count(*) AS quarantined_refunds
+        FROM {QUARANTINE}.quarantine_refunds WHERE channel IN ({declared}) GROUP BY channel""",
     ]
     union = "\n        UNION ALL\n        ".join(parts)
     return f"""SELECT channel, sum(raw_refunds)::BIGINT AS raw_refunds, sum(fct_refunds)::BIGINT AS fct_refunds,

@@ -39,9 +39,22 @@
     staged channel has an after-sale stream (so every model reading it still builds). -#}
 {% macro union_refunds() -%}
     {%- for channel, model in refund_sources() %}
+    {%- if loop.first %}
+    -- the contract's own rules, whatever the channel's model says: a status outside the five, or a refund time that
+    -- disagrees with the status, is quarantined here rather than failing a test on fct_refunds and stopping the build
+    select * replace (coalesce(quarantine_reason, case
+            when status is null or status not in ('requested', 'approved', 'refunded', 'rejected', 'cancelled')
+                then 'status ' || coalesce('"' || status || '"', 'NULL') || ' is not one of the contract''s five'
+            when status = 'refunded' and refunded_at is null then 'refunded without a refund time'
+            when status <> 'refunded' and refunded_at is not null then 'a refund time on a record that is ' || status
+        end) as quarantine_reason)
+    from (
+    {%- endif %}
     select {{ refund_contract_columns() | join(', ') }} from {{ ref(model) }}
     {%- if not loop.last %}
     union all by name
+    {%- else %}
+    ) as contract_rows
     {%- endif %}
     {%- else %}
     select

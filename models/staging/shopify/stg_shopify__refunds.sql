@@ -117,9 +117,13 @@ refund_facts as (
                 'r.currency', 'r.total_price', 'r.total_price_presentment') }})::{{ money_type() }} as refund_amount,
         coalesce(upper(trim(r.currency)), nullif(sh.currency, '')) as currency,
         {{ to_utc('r.f.created_at', 'iso') }} as requested_at,
+        -- a successful transaction's time; a transaction without one (or a refund moving no money) takes the
+        -- refund's own processed_at / created_at: the money went back when the refund was made
         case
-            when r.outcome = 'success' then list_max(list_transform(list_filter(r.money_moves, lambda x: x.status = 'success'),
-                                                                     lambda x: {{ to_utc('coalesce(x.processed_at, x.created_at)', 'iso') }}))
+            when r.outcome = 'success' then coalesce(
+                list_max(list_transform(list_filter(r.money_moves, lambda x: x.status = 'success'),
+                                        lambda x: {{ to_utc('coalesce(x.processed_at, x.created_at)', 'iso') }})),
+                {{ to_utc('coalesce(r.f.processed_at, r.f.created_at)', 'iso') }})
             when r.outcome = 'none' then {{ to_utc('coalesce(r.f.processed_at, r.f.created_at)', 'iso') }}
         end as refunded_at,
         greatest({{ to_utc('r.f.created_at', 'iso') }}, {{ to_utc('r.f.processed_at', 'iso') }},
