@@ -229,6 +229,7 @@ def r4_nothing_lost(accounting: GateInput) -> Gate:
             || CASE WHEN raw_refunds + accounted_refunds > 0
                     THEN format('; after-sale records: raw {} {} fct_refunds {} + quarantined {}', raw_refunds,
                                 CASE WHEN raw_refunds = accounted_refunds THEN '=' ELSE '≠' END, fct_refunds, quarantined_refunds)
+                         || CASE WHEN left_out_refunds > 0 THEN format(' + left out by rule {}', left_out_refunds) ELSE '' END
                     ELSE '' END)""",
     )
 

@@ -108,14 +108,14 @@ def raw_refund_tables(
 def _refund_counts(refund_tables: dict[str, tuple[str, ...]] | None) -> str:
     """R4 for after-sale records: per channel with after-sale streams, distinct records in its after-sale raw tables
     (by the stream's key, `_primary_key`; one row per record whatever its versions) and the rows of fct_refunds and
-    quarantine_refunds.
+    quarantine_refunds, and the records left out by rule (quarantine.refunds_left_out: exchanges and the like).
     None: the warehouse has no refund facts (built before they existed), nothing to count."""
     if refund_tables is None:
         return """SELECT NULL::VARCHAR AS channel, 0::BIGINT AS raw_refunds, 0::BIGINT AS fct_refunds,
-               0::BIGINT AS quarantined_refunds WHERE FALSE"""
+               0::BIGINT AS quarantined_refunds, 0::BIGINT AS left_out_refunds WHERE FALSE"""
     parts = [
         f"""SELECT {sql_literal(channel)} AS channel, count(DISTINCT coalesce(_primary_key, _record_hash)) AS raw_refunds,
-               0 AS fct_refunds, 0 AS quarantined_refunds
+               0 AS fct_refunds, 0 AS quarantined_refunds, 0 AS left_out_refunds
         FROM {RAW}.{check_identifier(table)}"""
         for channel, tables in sorted(refund_tables.items())
         for table in tables
@@ -125,14 +125,16 @@ def _refund_counts(refund_tables: dict[str, tuple[str, ...]] | None) -> str:
     declared = ", ".join(sql_literal(channel) for channel in sorted(refund_tables)) or "NULL"
     parts += [
         # named, not positional: with no after-sale raw table these lead the union and name its columns
-        f"""SELECT channel, 0 AS raw_refunds, count(*) AS fct_refunds, 0 AS quarantined_refunds
+        f"""SELECT channel, 0 AS raw_refunds, count(*) AS fct_refunds, 0 AS quarantined_refunds, 0 AS left_out_refunds
         FROM {AUDIT}.fct_refunds WHERE channel IN ({declared}) GROUP BY channel""",
-        f"""SELECT channel, 0 AS raw_refunds, 0 AS fct_refunds, count(*) AS quarantined_refunds
+        f"""SELECT channel, 0 AS raw_refunds, 0 AS fct_refunds, count(*) AS quarantined_refunds, 0 AS left_out_refunds
         FROM {QUARANTINE}.quarantine_refunds WHERE channel IN ({declared}) GROUP BY channel""",
+        f"""SELECT channel, 0 AS raw_refunds, 0 AS fct_refunds, 0 AS quarantined_refunds, count(*) AS left_out_refunds
+        FROM {QUARANTINE}.refunds_left_out WHERE channel IN ({declared}) GROUP BY channel""",
     ]
     union = "\n        UNION ALL\n        ".join(parts)
     return f"""SELECT channel, sum(raw_refunds)::BIGINT AS raw_refunds, sum(fct_refunds)::BIGINT AS fct_refunds,
-               sum(quarantined_refunds)::BIGINT AS quarantined_refunds
+               sum(quarantined_refunds)::BIGINT AS quarantined_refunds, sum(left_out_refunds)::BIGINT AS left_out_refunds
         FROM ({union}) GROUP BY channel"""
 
 
@@ -257,10 +259,11 @@ has replaced (see _QUARANTINE_NOW); `corrected_orders` those whose every quarant
            quarantined_orders::DOUBLE / greatest(raw_orders, 1) AS quarantine_share,
            -- after-sale records (0 where a channel has none)
            coalesce(r.raw_refunds, 0) AS raw_refunds, coalesce(r.fct_refunds, 0) AS fct_refunds,
-           coalesce(r.quarantined_refunds, 0) AS quarantined_refunds,
-           coalesce(r.fct_refunds + r.quarantined_refunds, 0) AS accounted_refunds,
+           coalesce(r.quarantined_refunds, 0) AS quarantined_refunds, coalesce(r.left_out_refunds, 0) AS left_out_refunds,
+           coalesce(r.fct_refunds + r.quarantined_refunds + r.left_out_refunds, 0) AS accounted_refunds,
            -- R4's failing count: orders that do not balance + after-sale records missing (or extra)
-           unbalanced_orders + abs(coalesce(r.raw_refunds - r.fct_refunds - r.quarantined_refunds, 0)) AS unbalanced_records
+           unbalanced_orders + abs(coalesce(r.raw_refunds - r.fct_refunds - r.quarantined_refunds - r.left_out_refunds, 0))
+               AS unbalanced_records
     FROM counted AS c
     LEFT JOIN unbalanced_examples AS u ON u.channel IS NOT DISTINCT FROM c.channel
     LEFT JOIN quarantined_examples AS q ON q.channel IS NOT DISTINCT FROM c.channel

@@ -80,6 +80,7 @@ def run_gates(
             # R4's after-sale records, once the build made the refund facts
             raw_refund_tables(conn, (context or GateContext()).after_sale_streams)
             if table_exists(conn, AUDIT, "fct_refunds") and table_exists(conn, QUARANTINE, "quarantine_refunds")
+            and table_exists(conn, QUARANTINE, "refunds_left_out")
             else None,
         )
         _require_tables(conn, gates)

@@ -36,8 +36,11 @@
 {%- endmacro %}
 
 {#- Every refund_sources() model's contract columns, unioned by name; an empty relation of the same shape when no
-    staged channel has an after-sale stream (so every model reading it still builds). -#}
-{% macro union_refunds() -%}
+    staged channel has an after-sale stream (so every model reading it still builds). Records a platform lists that
+    move no money (exchanges, resends, repairs, replacements: refund_type `exchange`) are left out, or, with
+    `left_out=true`, are all that is returned (quarantine.refunds_left_out: gate R4 counts them). -#}
+{% macro union_refunds(left_out=false) -%}
+    select * from (
     {%- for channel, model in refund_sources() %}
     {%- if loop.first %}
     -- the contract's own rules, whatever the channel's model says: a status outside the five, or a refund time that
@@ -68,6 +71,8 @@
         null::timestamptz as return_received_at, null::boolean as is_restocked, null::varchar as quarantine_reason
     where false
     {%- endfor %}
+    ) as after_sale_records
+    where {% if left_out %}refund_type = 'exchange'{% else %}refund_type is distinct from 'exchange'{% endif %}
 {%- endmacro %}
 
 {#- The refund key: a stable hash of (channel, shop_id, refund_id), like order_key. -#}

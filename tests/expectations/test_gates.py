@@ -396,7 +396,7 @@ def test_starter_file_lists_every_threshold_with_the_catalogue_default() -> None
 
 def test_r4_balances_after_sale_records_per_channel(make_warehouse: WarehouseFactory) -> None:
     """raw after-sale records (distinct by the stream's key, over the source's after_sale_streams) =
-    fct_refunds + quarantine_refunds, per channel (docs/refunds.md)."""
+    fct_refunds + quarantine_refunds + refunds_left_out (exchanges), per channel (docs/refunds.md)."""
     path = make_warehouse([order("jd:1", "jd"), order("jd:2", "jd")], lines_for(["jd:1", "jd:2"]))
     conn = duckdb.connect(str(path))
     try:
@@ -409,6 +409,7 @@ def test_r4_balances_after_sale_records_per_channel(make_warehouse: WarehouseFac
         # facts: a1 only; quarantined: s1 → 2 of 3: a2 is lost
         conn.execute("CREATE TABLE audit.fct_refunds AS SELECT 'jd' AS channel, 'a1' AS refund_id")
         conn.execute("CREATE TABLE quarantine.quarantine_refunds AS SELECT 'jd' AS channel, 's1' AS record_id")
+        conn.execute("CREATE TABLE quarantine.refunds_left_out (channel VARCHAR, record_id VARCHAR)")
     finally:
         conn.close()
     context = GateContext(after_sale_streams={"jd": ("refund_applies", "service_refunds")})
@@ -425,3 +426,14 @@ def test_r4_balances_after_sale_records_per_channel(make_warehouse: WarehouseFac
     report = run_gates(path, GateSettings(), "run-2", NOW, context)
     assert non_green(report) == []
     assert light(report, "R4", "jd").note.endswith("after-sale records: raw 3 = fct_refunds 2 + quarantined 1")
+    # a2 is an exchange after all: left out by rule, still accounted
+    conn = duckdb.connect(str(path))
+    try:
+        conn.execute("DELETE FROM audit.fct_refunds WHERE refund_id = 'a2'")
+        conn.execute("INSERT INTO quarantine.refunds_left_out VALUES ('jd', 'a2')")
+    finally:
+        conn.close()
+    report = run_gates(path, GateSettings(), "run-3", NOW, context)
+    assert non_green(report) == []
+    assert light(report, "R4", "jd").note.endswith(
+        "after-sale records: raw 3 = fct_refunds 1 + quarantined 1 + left out by rule 1")

@@ -55,6 +55,9 @@ mapped as (
         -- aftersale_type: 2 refund before shipment, 1 refund only after shipment, 6 price protection (money back,
         -- no goods), 0 return and refund
         case v.aftersale_type
+            when '3' then 'exchange'  -- exchanges, resends, repairs: no money back (left out, counted: macros/refunds.sql)
+            when '7' then 'exchange'
+            when '8' then 'exchange'
             when '2' then 'cancel_refund'
             when '1' then 'refund_only'
             when '6' then 'refund_only'
@@ -72,7 +75,6 @@ mapped as (
         {{ minor_units_to_amount('v.goods_fen') }} + coalesce({{ minor_units_to_amount('v.post_fen') }}, 0) as amount
     from versions as v
     where v.version_rank = 1
-      and coalesce(v.aftersale_type, '') not in ('3', '7', '8')  -- exchanges, resends, repairs: no money back
 )
 
 select

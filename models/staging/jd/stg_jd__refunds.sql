@@ -90,8 +90,12 @@ services as (
         s.channel_order_id,
         -- a service is for one ware: its line in the order's current version
         cl.channel_line_id,
-        case when s.customer_expect in ('{{ return_expects | join("','") }}') then 'return_and_refund' else 'refund_only' end
-            as refund_type,
+        case
+            -- an exchange swaps goods and moves no money: left out of the facts, counted (macros/refunds.sql)
+            when s.customer_expect in ('{{ exchange_expects | join("','") }}') then 'exchange'
+            when s.customer_expect in ('{{ return_expects | join("','") }}') then 'return_and_refund'
+            else 'refund_only'
+        end as refund_type,
         case
             when s.is_refunded then 'refunded'
             when not s.is_open then 'rejected'
@@ -112,8 +116,6 @@ services as (
     from {{ ref('stg_jd__service_refunds') }} as s
     left join current_lines as cl
         on cl.shop_id = s.shop_id and cl.channel_order_id = s.channel_order_id and cl.ware_id = s.ware_id
-    -- an exchange swaps goods and moves no money: not a refund
-    where s.customer_expect is null or s.customer_expect not in ('{{ exchange_expects | join("','") }}')
 )
 
 {#- JD's lists carry no return parcel, receipt or restock (see above): those contract columns are NULL -#}

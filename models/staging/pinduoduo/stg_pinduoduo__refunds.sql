@@ -53,6 +53,10 @@ mapped as (
         l.channel_line_id,
         -- 3 return and refund; 2 refund only: before the order shipped (or it never did) a cancel-refund
         case
+            -- exchanges and resends (types 4, 5; states 14–27 exchange, resend, repair): no money back (left out,
+            -- counted: macros/refunds.sql)
+            when v.after_sales_type in ('4', '5')
+                 or coalesce(try_cast(v.after_sales_status as integer) between 14 and 27, false) then 'exchange'
             when v.after_sales_type = '3' then 'return_and_refund'
             when v.after_sales_type = '2' and s.channel_order_id is not null
                  and (s.shipped_at is null or s.shipped_at > {{ pdd_time['v.created_time'] }}) then 'cancel_refund'
@@ -69,8 +73,6 @@ mapped as (
     left join sku_lines as l on l.shop_id = v.shop_id and l.channel_order_id = v.order_sn and l.sku_id = v.sku_id
     left join shipments as s on s.shop_id = v.shop_id and s.channel_order_id = v.order_sn
     where v.version_rank = 1
-      and coalesce(v.after_sales_type, '') not in ('4', '5')  -- exchanges and resends: no money back
-      and not coalesce(try_cast(v.after_sales_status as integer) between 14 and 27, false)  -- exchange, resend, repair states
 )
 
 select
@@ -103,7 +105,7 @@ select
         when m.shop_id is null or m.shop_id = '' then 'missing shop_id'
         when m.order_sn is null or not regexp_full_match(m.order_sn, '[0-9]{6}-[0-9]{6,30}') then 'missing or malformed order_sn'
         when m.refund_type is null then 'unknown after_sales_type'
-        when m.canonical_status is null then 'unknown after_sales_status'
+        when m.canonical_status is null and m.refund_type <> 'exchange' then 'unknown after_sales_status'
         when {{ pdd_time['m.created_time'] }} is null then 'missing or unparseable created_time'
         when {{ pdd_time['m.updated_time'] }} is null then 'missing or unparseable updated_time'
         when m.refund_amount is null or {{ amount_is_invalid('m.refund_amount', 'major') }} then 'missing or non-numeric refund_amount'

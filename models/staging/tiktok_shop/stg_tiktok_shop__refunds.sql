@@ -73,7 +73,10 @@ versions as (
 ),
 
 latest as (
-    select * from versions where version_rank = 1 and not coalesce(is_exchange, false)
+    -- a replacement (an exchange: no money back) stays as an `exchange` row: left out of the facts, counted
+    -- (macros/refunds.sql)
+    select * replace (case when coalesce(is_exchange, false) then 'exchange' else refund_type end as refund_type)
+    from versions where version_rank = 1
 ),
 
 -- TikTok's line item is one unit; the canonical line is the first unit of its (sku_id, original_price) group
