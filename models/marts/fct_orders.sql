@@ -93,9 +93,9 @@ select
     f.deposit_paid_at_utc::timestamptz as deposit_paid_at,
     f.shipped_at::timestamptz as shipped_at,
     -- the channel's delivery time, else the carrier's once every parcel of the order is signed for (docs/logistics.md)
-    coalesce(f.delivered_at, pc.carrier_delivered_at)::timestamptz as delivered_at,
-    (case when f.delivered_at is not null then 'channel' when pc.carrier_delivered_at is not null then 'carrier' end)::varchar
-        as delivered_at_source,
+    cast(coalesce(f.delivered_at, pc.carrier_delivered_at) as {{ instant_type() }}) as delivered_at,
+    cast(case when f.delivered_at is not null then 'channel' when pc.carrier_delivered_at is not null then 'carrier' end
+         as {{ text_type() }}) as delivered_at_source,
     f.completed_at::timestamptz as completed_at,
     (case when f.is_cancelled then coalesce(x.cancelled_at, f.source_updated_at) end)::timestamptz as cancelled_at,
     (case when f.is_cancelled then coalesce(x.cancelled_at_source, 'observed') end)::varchar as cancelled_at_source,

@@ -30,30 +30,30 @@ shops as (
 )
 
 select
-    {{ refund_key('r.channel', 'r.shop_id', 'r.refund_id') }}::varchar as refund_key,
-    r.order_key::varchar as order_key,
-    l.line_number::integer as line_number,
-    r.channel::varchar as channel,
-    r.shop_id::varchar as shop_id,
-    r.channel_order_id::varchar as channel_order_id,
-    r.channel_line_id::varchar as channel_line_id,
-    r.refund_id::varchar as refund_id,
-    r.refund_type::varchar as refund_type,
-    r.status::varchar as status,
-    r.status_native::varchar as status_native,
+    cast({{ refund_key('r.channel', 'r.shop_id', 'r.refund_id') }} as {{ text_type() }}) as refund_key,
+    cast(r.order_key as {{ text_type() }}) as order_key,
+    cast(l.line_number as integer) as line_number,
+    cast(r.channel as {{ text_type() }}) as channel,
+    cast(r.shop_id as {{ text_type() }}) as shop_id,
+    cast(r.channel_order_id as {{ text_type() }}) as channel_order_id,
+    cast(r.channel_line_id as {{ text_type() }}) as channel_line_id,
+    cast(r.refund_id as {{ text_type() }}) as refund_id,
+    cast(r.refund_type as {{ text_type() }}) as refund_type,
+    cast(r.status as {{ text_type() }}) as status,
+    cast(r.status_native as {{ text_type() }}) as status_native,
     -- rule A4: the record's currency, else the connection's, else the channel's (as fct_orders)
-    coalesce(r.currency, sh.currency, c.default_currency)::varchar as currency,
-    r.refund_amount::{{ money_type() }} as refund_amount,
-    r.requested_at::timestamptz as requested_at,
-    r.refunded_at::timestamptz as refunded_at,
+    cast(coalesce(r.currency, sh.currency, c.default_currency) as {{ text_type() }}) as currency,
+    cast(r.refund_amount as {{ money_type() }}) as refund_amount,
+    cast(r.requested_at as {{ instant_type() }}) as requested_at,
+    cast(r.refunded_at as {{ instant_type() }}) as refunded_at,
     -- the day the money went back, in the reporting zone (rule T3): metrics by refund date
     {{ local_date('r.refunded_at', reporting_timezone()) }} as refund_date,
-    r.source_updated_at::timestamptz as source_updated_at,
-    r.reason_code::varchar as reason_code,
-    r.reason_text::varchar as reason_text,
-    (r.refund_type = 'return_and_refund' or r.return_tracking_number is not null)::boolean as has_return,
-    r.source_synced_at::timestamptz as source_synced_at,
-    r.raw_record_id::varchar as raw_record_id
+    cast(r.source_updated_at as {{ instant_type() }}) as source_updated_at,
+    cast(r.reason_code as {{ text_type() }}) as reason_code,
+    cast(r.reason_text as {{ text_type() }}) as reason_text,
+    cast(r.refund_type = 'return_and_refund' or r.return_tracking_number is not null as boolean) as has_return,
+    cast(r.source_synced_at as {{ instant_type() }}) as source_synced_at,
+    cast(r.raw_record_id as {{ text_type() }}) as raw_record_id
 from scoped as r
 left join channels as c on c.channel = r.channel
 left join shops as sh on sh.channel = r.channel and sh.shop_id = r.shop_id

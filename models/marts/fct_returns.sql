@@ -15,20 +15,20 @@ with returns as (
 )
 
 select
-    r.refund_key::varchar as refund_key,
-    f.order_key::varchar as order_key,
-    f.channel::varchar as channel,
-    f.shop_id::varchar as shop_id,
-    f.channel_order_id::varchar as channel_order_id,
-    f.channel_line_id::varchar as channel_line_id,
-    f.refund_id::varchar as refund_id,
-    f.status::varchar as refund_status,
-    r.return_tracking_number::varchar as return_tracking_number,
-    r.return_carrier::varchar as return_carrier,
-    r.return_received_at::timestamptz as return_received_at,
-    r.is_restocked::boolean as is_restocked,
-    f.source_updated_at::timestamptz as source_updated_at,
-    f.raw_record_id::varchar as raw_record_id
+    cast(r.refund_key as {{ text_type() }}) as refund_key,
+    cast(f.order_key as {{ text_type() }}) as order_key,
+    cast(f.channel as {{ text_type() }}) as channel,
+    cast(f.shop_id as {{ text_type() }}) as shop_id,
+    cast(f.channel_order_id as {{ text_type() }}) as channel_order_id,
+    cast(f.channel_line_id as {{ text_type() }}) as channel_line_id,
+    cast(f.refund_id as {{ text_type() }}) as refund_id,
+    cast(f.status as {{ text_type() }}) as refund_status,
+    cast(r.return_tracking_number as {{ text_type() }}) as return_tracking_number,
+    cast(r.return_carrier as {{ text_type() }}) as return_carrier,
+    cast(r.return_received_at as {{ instant_type() }}) as return_received_at,
+    cast(r.is_restocked as boolean) as is_restocked,
+    cast(f.source_updated_at as {{ instant_type() }}) as source_updated_at,
+    cast(f.raw_record_id as {{ text_type() }}) as raw_record_id
 from returns as r
 inner join {{ ref('fct_refunds') }} as f on f.refund_key = r.refund_key
 where {{ in_scope('f.order_key', 'int_orders__affected') }}
