@@ -26,7 +26,8 @@ from pathlib import Path
 from orderlayer.core.config import Settings
 from orderlayer.core.dbt import DbtResult, OnNode, dbt_vars, project_dir, run_dbt, user_project, without_vars_block
 from orderlayer.core.settings_store import snapshot
-from orderlayer.core.warehouse import PENDING_TABLES, connect, ensure_ops
+from orderlayer.core.snapshot import forget_entry, journal_orders, journal_whole
+from orderlayer.core.warehouse import AUDIT, PENDING_TABLES, connect, ensure_ops
 
 #: what each build recomputes (docs/incremental.md): always rebuilt, so none keeps an earlier build's changes
 CHANGE_SETS = (
@@ -43,10 +44,14 @@ def record_build(conn, mode: str, built_at: datetime) -> None:  # noqa: ANN001
     ensure_ops(conn, *PENDING_TABLES)
     conn.execute("INSERT INTO ops.unpublished_builds VALUES (?, ?)", [built_at, mode])
     if mode == "incremental":
-        conn.execute("INSERT INTO ops.unpublished_keys SELECT 'orders', order_key FROM staging.int_orders__affected")
-        conn.execute(
-            "INSERT INTO ops.unpublished_keys SELECT 'order_fulfillment', order_key FROM staging.order_fulfillment__scope"
+        keys = (
+            "SELECT 'orders', order_key FROM staging.int_orders__affected "
+            "UNION ALL SELECT 'order_fulfillment', order_key FROM staging.order_fulfillment__scope"
         )
+        conn.execute(f"INSERT INTO ops.unpublished_keys {keys}")
+        journal_orders(conn, AUDIT, keys)  # the read snapshot takes the same orders (core/snapshot.py)
+    else:
+        journal_whole(conn, AUDIT)
 
 
 def _sha(path: Path) -> str:
@@ -209,6 +214,9 @@ def build(settings: Settings, db: Path, full_refresh: bool = False, on_node: OnN
         after = plan.landed_through if plan.mode == "full" else plan.landed_after
         con.execute("create or replace table ops.build_window (landed_after BIGINT, landed_through BIGINT)")
         con.execute("insert into ops.build_window values (?, ?)", [after if after is not None else -1, plan.landed_through])
+        # dbt commits model by model: until the build is recorded, the snapshot must take `audit` whole (a build
+        # that stops half-way leaves some models changed and no list of what changed)
+        ahead = journal_whole(con, AUDIT) if plan.mode != "none" else None
     finally:
         con.close()
     results = []
@@ -236,6 +244,7 @@ def build(settings: Settings, db: Path, full_refresh: bool = False, on_node: OnN
             )
             if plan.mode != "none":
                 record_build(con, plan.mode, datetime.now(UTC))
+                forget_entry(con, ahead)
             con.execute("commit")
         finally:
             con.close()

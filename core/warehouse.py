@@ -147,9 +147,18 @@ OPS_TABLES: dict[str, tuple[str, ...]] = {
         )""",
     ),
     # Builds not yet published (mode: incremental, partial, full, rollback) and the orders they recomputed, per
-    # scope (expectations/publish.py ORDER_SCOPES): what the next publish brings to `published`.
+    # scope (ORDER_SCOPES below): what the next publish brings to `published`.
     "unpublished_builds": (f"CREATE TABLE IF NOT EXISTS {OPS}.unpublished_builds (built_at TIMESTAMPTZ NOT NULL, mode VARCHAR NOT NULL)",),
     "unpublished_keys": (f"CREATE TABLE IF NOT EXISTS {OPS}.unpublished_keys (scope VARCHAR NOT NULL, order_key VARCHAR NOT NULL)",),
+    # What writers changed in the schemas readers read, since the read snapshot's generations were written
+    # (core/snapshot.py): per write a number (`seq`) and the changed orders per scope, or no scope when the schema's
+    # order-keyed marts must be copied whole. `snapshot_files`: each generation file, the token it was last written
+    # with and the last `seq` it holds.
+    "snapshot_journal": (
+        f"CREATE SEQUENCE IF NOT EXISTS {OPS}.snapshot_journal_seq",
+        f"CREATE TABLE IF NOT EXISTS {OPS}.snapshot_journal (seq BIGINT NOT NULL, schema_name VARCHAR NOT NULL, scope VARCHAR, order_key VARCHAR)",
+        f"CREATE TABLE IF NOT EXISTS {OPS}.snapshot_files (file VARCHAR NOT NULL, token VARCHAR NOT NULL, through BIGINT NOT NULL)",
+    ),
     "publish_rollbacks": (
         f"CREATE TABLE IF NOT EXISTS {OPS}.publish_rollbacks (version BIGINT NOT NULL, rolled_back_at TIMESTAMPTZ NOT NULL, log JSON NOT NULL)",
     ),
@@ -177,6 +186,17 @@ OPS_TABLES: dict[str, tuple[str, ...]] = {
     ),
 }
 #: What the gate runner and the publish step record (and R5/Y3 read back).
+#: Marts whose rows belong to one order, and the set of changed orders each is replaced by (`ops.unpublished_keys`,
+#: `ops.snapshot_journal`): publish and the read snapshot replace only those orders' rows.
+ORDER_SCOPES = {
+    "fct_orders": "orders",
+    "fct_order_lines": "orders",
+    "fct_order_events": "orders",
+    "fct_refunds": "orders",
+    "fct_returns": "orders",
+    "map_order_ids": "orders",
+    "order_fulfillment": "order_fulfillment",
+}
 #: What publish must bring to `published`: unpublished builds, the orders they recomputed, rollbacks.
 PENDING_TABLES = ("unpublished_builds", "unpublished_keys", "publish_rollbacks")
 GATE_TABLES = ("gate_results", "gate_metrics", "source_freshness", "gate_validations", "publish_log")

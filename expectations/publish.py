@@ -25,19 +25,12 @@ from pathlib import Path
 import duckdb
 
 from orderlayer.expectations.report import GateReport, Verdict
-from orderlayer.core.warehouse import AUDIT, GATE_TABLES, OPS, PENDING_TABLES, PUBLISHED, check_identifier, connect, ensure_ops, table_exists
+from orderlayer.core.snapshot import journal_orders, journal_whole
+from orderlayer.core.warehouse import (
+    AUDIT, GATE_TABLES, OPS, ORDER_SCOPES, PENDING_TABLES, PUBLISHED, check_identifier, connect, ensure_ops, table_exists,
+)
 
 HISTORY = "published_history"
-#: marts whose rows belong to one order, and the set of changed orders publish replaces in them
-ORDER_SCOPES = {
-    "fct_orders": "orders",
-    "fct_order_lines": "orders",
-    "fct_order_events": "orders",
-    "fct_refunds": "orders",
-    "fct_returns": "orders",
-    "map_order_ids": "orders",
-    "order_fulfillment": "order_fulfillment",
-}
 _HISTORY_DDL = (
     f"CREATE SCHEMA IF NOT EXISTS {HISTORY}",
     # per version and mart: 'delta' (the replaced orders' rows are in published_history.<mart>) or 'full'
@@ -143,6 +136,9 @@ def publish(
                     f"INSERT INTO {HISTORY}.version_keys SELECT DISTINCT ?, scope, order_key FROM {OPS}.unpublished_keys",
                     [version],
                 )
+                journal_orders(conn, PUBLISHED, f"SELECT scope, order_key FROM {OPS}.unpublished_keys")
+            else:
+                journal_whole(conn, PUBLISHED)
             conn.execute(f"DELETE FROM {OPS}.unpublished_keys")
             conn.execute(f"DELETE FROM {OPS}.unpublished_builds")
             _prune(conn, version - keep_versions)
@@ -256,6 +252,11 @@ def rollback(db_path: Path) -> RollbackResult:
                     f"INSERT INTO {OPS}.unpublished_keys SELECT scope, order_key FROM {HISTORY}.version_keys WHERE version = ?",
                     [last],
                 )
+                journal_orders(
+                    conn, PUBLISHED, f"SELECT scope, order_key FROM {HISTORY}.version_keys WHERE version = {int(last)}"
+                )
+            else:
+                journal_whole(conn, PUBLISHED)
             conn.execute(
                 f"INSERT INTO {OPS}.unpublished_builds VALUES (?, ?)", [datetime.now(UTC), "incremental" if delta else "rollback"]
             )

@@ -30,6 +30,7 @@ from orderlayer.core.incremental import BUILD_ARGS, CHANGE_SETS, decide, fingerp
 from orderlayer.expectations.publish import publish
 from orderlayer.expectations.report import GateReport
 from orderlayer.core.pipeline import MARTS, build, check, publish_checked
+from orderlayer.core.snapshot import refresh
 from orderlayer.core.dbt import project_dir
 from orderlayer.core.sync import sync_connection
 from orderlayer.core.warehouse import connect
@@ -210,6 +211,7 @@ def test_incremental_builds_equal_full_rebuilds(
                     pass
 
         last_check = {}
+        snapshots: list[str] = []
 
         def build_and_compare(expect_mode: str, then: str | None, sources: list[str] | None = None) -> None:
             """Build incrementally, full-refresh a copy, compare; then "check" both (gates compared) and publish
@@ -249,6 +251,10 @@ def test_incremental_builds_equal_full_rebuilds(
                 assert_same_tables(db, full, ("published",), f"cycle {cycle} published")
             full.unlink()
             full.with_name(full.name + ".wal").unlink(missing_ok=True)
+            # what readers read (core/snapshot.py) takes the same changes, by order where the journal lists them
+            snap = refresh(db)
+            snapshots.append(snap.how)
+            assert_same_tables(db, snap.generation, ("audit", "published", "quarantine"), f"cycle {cycle} snapshot")
 
         # 1. first sync and build (a full one: nothing recorded yet)
         sync_all()
@@ -330,4 +336,6 @@ def test_incremental_builds_equal_full_rebuilds(
         )
         assert plan.mode == "full" and "orderlayer_shops" in plan.reason
         build_and_compare("full", "publish")
+        # the partial and full rebuilds copy the schemas they rebuilt whole (a fresh file); the others take deltas
+        assert snapshots == ["full", "copy+delta", "delta", "delta", "full", "full"]
     assert os.environ["ORDERLAYER_PROJECT_DIR"] == str(project_copy)
