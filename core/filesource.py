@@ -419,11 +419,12 @@ select * from typed
 
 _LINES = _ENV.from_string('''{#- [[ header ]]
     Lines of channel `[[ m.name ]]` from the lines export, joined to their order by channel_order_id. When an order
-    appears in several line exports, the lines of the newest export are its lines. -#}
-{{ config(materialized='table') }}
+    appears in several line exports, the lines of the newest export are its lines. Incremental: the lines of every
+    order with an orders or lines row landed are re-staged, its old rows removed first (macros/file_sources.sql). -#}
+{{ config(pre_hook="{{ delete_file_orders_in_scope('[[ m.name ]]') }}") }}
 
 with raw as (
-    {{ raw_records('[[ m.name ]]', 'lines') }}
+    {{ raw_records('[[ m.name ]]', 'lines', restage=file_lines_restage('[[ m.name ]]')) }}
 ),
 
 cells as (
@@ -444,6 +445,7 @@ newest as (
 
 orders as (
     select raw_record_id, channel, shop_id, channel_order_id, currency from {{ ref('stg_[[ m.name ]]__orders') }}
+    where {{ file_orders_in_scope('[[ m.name ]]') }}
 )
 
 select
