@@ -112,13 +112,13 @@ def test_incremental_refund_staging_equals_full_rebuilds(tmp_path: Path) -> None
         channels = [n for n in keep if not n.startswith("kingdee_")]
         sync(channels)
         build_and_compare("full")
-        assert one(db, "select count(*) from audit.fct_reconciliation_daily where erp_order_count > 0")[0] == 0
+        assert one(db, "select count(*) from audit.fct_reconciliation_daily where erp_orders > 0")[0] == 0
 
         # 2. time moves and the ERP's first orders land: an incremental build reconciles every shop-day once
         advance(30)
         sync(list(keep))
         build_and_compare("incremental")
-        assert one(db, "select count(*) from audit.fct_reconciliation_daily where erp_order_count > 0")[0] > 0
+        assert one(db, "select count(*) from audit.fct_reconciliation_daily where erp_orders > 0")[0] > 0
 
         # 3. after-sales before their orders, an after-sale's newer and late older versions, order versions whose
         #    embedded refund records changed
