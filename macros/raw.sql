@@ -1,8 +1,8 @@
 {#- The raw landing table of a source stream, or an empty relation of the same shape when that
     source has never been synced (Fivetran's "empty model" idea), so a bare `dbt build` always works.
-    `source()` is still called so lineage and freshness stay in the DAG. -#}
-{#- `restage`: on an incremental build, this raw filter instead of the landing window (a model whose rows depend on
-    other versions or streams: macros/incremental.sql). -#}
+    `source()` is still called so lineage and freshness stay in the DAG. `restage`: on an incremental build, this raw
+    filter instead of the landing window (a model whose rows depend on other versions or streams:
+    macros/incremental.sql). -#}
 {% macro raw_records(source_name, table_name, all_versions=false, restage=none) -%}
     {%- set src = source(source_name, table_name) -%}
     {#- In a dbt unit test the source is the test's fixture (a CTE), never a table: read it. -#}

@@ -20,9 +20,11 @@ Runs in the rule tests' machine zone (America/New_York, tests/dbt_rules/conftest
 from __future__ import annotations
 
 import copy
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from orderlayer.core.dbt import dbt_artifacts
 from orderlayer.core.demo import demo_settings, start_sandboxes
 from orderlayer.core.pipeline import build
 from orderlayer.core.sync import sync_connection
@@ -42,6 +44,18 @@ KEYS = {
     ("meituan", "orders"): (["app_poi_code", "order_id"], "utime"),
     ("eleme", "orders"): (["shop_id", "order_id"], "create_time"),
 }
+
+
+#: the staging models this test is about: each must have run incrementally (read its landing window) in cycles 3-4
+STAGED = ("stg_pinduoduo__refunds", "stg_youzan__refunds", "stg_tiktok_shop__refunds", "stg_meituan__refunds",
+          "stg_eleme__refunds")
+
+
+def _ran_incrementally(db: Path) -> set[str]:
+    """The models of the last dbt command on `db` whose compiled SQL read raw rows by the landing window
+    (`raw_records()` marks that branch with an `-- incremental` comment; a full build never takes it)."""
+    results = json.loads((dbt_artifacts(db)[0] / "run_results.json").read_text(encoding="utf-8"))["results"]
+    return {r["unique_id"].rsplit(".", 1)[-1] for r in results if "-- incremental" in (r.get("compiled_code") or "")}
 
 
 def _text_time(value: str, seconds: int) -> str:
@@ -175,6 +189,7 @@ def test_incremental_refund_staging_equals_full_rebuilds(tmp_path: Path) -> None
                                        "status": 30}
         assert put("eleme", "orders", [el_newer]) == 1
         build_and_compare("incremental")
+        assert set(STAGED) <= _ran_incrementally(db)
         # the late older versions did not win; the new ones did; an after-sale without its order has no line yet
         assert one(db, "select status_native, reason_text from staging.stg_pinduoduo__refunds where refund_id = ?",
                    [pdd_late["id"]]) == (str(pdd_late["after_sales_status"]), "重新申请")
@@ -198,6 +213,7 @@ def test_incremental_refund_staging_equals_full_rebuilds(tmp_path: Path) -> None
         tt_order = {**copy.deepcopy(tt_orders[tt_late["order_id"]]), "id": tt_new["order_id"]}
         assert put("tiktok_shop", "orders", [tt_order]) == 1
         build_and_compare("incremental")
+        assert {"stg_pinduoduo__refunds", "stg_youzan__refunds", "stg_tiktok_shop__refunds"} <= _ran_incrementally(db)
         # the order decides: not shipped when the refund was asked for -> a cancel-refund, and the sku's line
         assert refund("pinduoduo", pdd_new["id"])[0] == "cancel_refund"
         assert refund("pinduoduo", pdd_late["id"])[0] == "cancel_refund"
