@@ -31,8 +31,7 @@ from orderlayer.expectations.report import GateReport
 from orderlayer.core.pipeline import MARTS, build, check, publish_checked
 from orderlayer.core.snapshot import refresh
 from orderlayer.core.dbt import project_dir
-from orderlayer.core.sync import sync_connection
-from tests.support.incremental import assert_same_tables, drop_copy, full_refresh_copy, land, one, raw_records
+from tests.support.incremental import SandboxTime, assert_same_tables, drop_copy, full_refresh_copy, land, one, raw_records
 
 AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
 KEEP = ("douyin_7784061", "jd_", "shopify_acme-tea-us", "wechat_shop", "sap_")
@@ -136,22 +135,8 @@ def test_incremental_builds_equal_full_rebuilds(
             update={"connections": keep, "gates": settings.gates.model_copy(update={"quarantine_share_max": 0.2})}
         )
         sandboxes = [s for _, s in world.channels] + [s for _, s, _ in world.erps]
-        clock = AS_OF
+        timeline = SandboxTime(settings, db, sandboxes, AS_OF)
         cycle = 0
-
-        def sync_all() -> None:
-            for name in settings.connections:
-                result = sync_connection(name, settings, db, end_date=clock + timedelta(seconds=1))
-                assert result.status == "ok", (name, result.error)
-
-        def advance(hours: int) -> None:
-            nonlocal clock
-            clock = clock + timedelta(hours=hours)
-            for sandbox in sandboxes:
-                try:
-                    sandbox.advance(clock)
-                except ValueError:  # a sandbox without a clock (none of the kept ones, but be tolerant)
-                    pass
 
         last_check = {}
         snapshots: list[str] = []
@@ -171,7 +156,7 @@ def test_incremental_builds_equal_full_rebuilds(
             rows = assert_same_tables(db, full, ("staging", "audit", "quarantine"), f"cycle {cycle} ({outcome.reason})")
             assert rows > 0
             if then == "check":
-                now = clock + timedelta(hours=1)
+                now = timeline.clock + timedelta(hours=1)
                 checked = check(settings, db, f"inc-{cycle}", now=now)
                 checked_full = check(settings, full, f"full-{cycle}", now=now)
                 assert gate_summary(checked) == gate_summary(checked_full), f"cycle {cycle}: gates differ"
@@ -182,8 +167,8 @@ def test_incremental_builds_equal_full_rebuilds(
             elif then == "publish":
                 # a full build on both sides: publish without judging twice (the gates take a minute here); the
                 # comparisons that matter come after incremental builds
-                published = publish(db, f"inc-{cycle}", GateReport(f"inc-{cycle}", clock, "green", [], []), MARTS)
-                publish(full, f"full-{cycle}", GateReport(f"full-{cycle}", clock, "green", [], []), MARTS)
+                published = publish(db, f"inc-{cycle}", GateReport(f"inc-{cycle}", timeline.clock, "green", [], []), MARTS)
+                publish(full, f"full-{cycle}", GateReport(f"full-{cycle}", timeline.clock, "green", [], []), MARTS)
             if then is not None:
                 assert published.mode == ("delta" if expect_mode == "incremental" else "full")
                 assert_same_tables(db, full, ("published",), f"cycle {cycle} published")
@@ -194,7 +179,7 @@ def test_incremental_builds_equal_full_rebuilds(
             assert_same_tables(db, snap.generation, ("audit", "published", "quarantine"), f"cycle {cycle} snapshot")
 
         # 1. first sync and build (a full one: nothing recorded yet)
-        sync_all()
+        timeline.sync()
         build_and_compare("full", "publish")
         records = douyin_records(db)
         assert len(records) >= 20
@@ -206,8 +191,8 @@ def test_incremental_builds_equal_full_rebuilds(
 
         # 2. time moves: later updates, JD refunds, ERP orders entered after their channel orders; plus a new order,
         #    a duplicate re-sent, and a record that must be quarantined
-        advance(30)
-        sync_all()
+        timeline.advance(30)
+        timeline.sync()
         victim = sorted(current.values(), key=lambda r: r["order_id"])[0]
         new_order = {**copy.deepcopy(victim), "order_id": "6900000000000000001", "update_time": int(victim["update_time"]) + 5}
         bad = {**copy.deepcopy(victim), "order_id": "6900000000000000002", "pay_amount": "12x"}
@@ -221,8 +206,8 @@ def test_incremental_builds_equal_full_rebuilds(
 
         # 3. more time (ERP entries and lifecycle updates arriving late), a late OLDER version (it must not win:
         #    D1/D2) and the quarantined record corrected; published catches up on cycles 2 and 3 at once
-        advance(72)
-        sync_all()
+        timeline.advance(72)
+        timeline.sync()
         latest = douyin_records(db)
         target = max((r for r in latest if r["order_id"] == victim["order_id"]), key=lambda r: int(r["update_time"]))
         status_before = one(db, "select status, source_updated_at from audit.fct_orders where channel_order_id = ?", [victim["order_id"]])
@@ -258,8 +243,8 @@ def test_incremental_builds_equal_full_rebuilds(
         # 5. a seed edit: a USD rate; only fx_rates and what depends on it are rebuilt in full
         fx = project_copy / "seeds" / "fx_rates.csv"
         fx.write_text(fx.read_text() + "2020-01-01,USD,CNY,7.1000\n")
-        advance(24)
-        sync_all()
+        timeline.advance(24)
+        timeline.sync()
         build_and_compare("partial", "check")
         assert one(db, "select count(*) from audit.fct_orders where currency = 'USD' and paid_amount_reporting is not null")[0] > 0
 

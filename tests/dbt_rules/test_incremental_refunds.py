@@ -27,8 +27,7 @@ from pathlib import Path
 from orderlayer.core.dbt import dbt_artifacts
 from orderlayer.core.demo import demo_settings, start_sandboxes
 from orderlayer.core.pipeline import build
-from orderlayer.core.sync import sync_connection
-from tests.support.incremental import assert_same_tables, drop_copy, full_refresh_copy, land, one, raw_records
+from tests.support.incremental import SandboxTime, assert_same_tables, drop_copy, full_refresh_copy, land, one, raw_records
 
 AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
 KEEP = ("pinduoduo_", "youzan_", "tiktok_shop_", "meituan_", "eleme_", "kingdee_")
@@ -84,20 +83,9 @@ def test_incremental_refund_staging_equals_full_rebuilds(tmp_path: Path) -> None
         settings = settings.model_copy(update={"connections": keep})
         sandboxes = [s for spec, s in world.channels if spec.source in connection]
         sandboxes += [s for spec, s, _ in world.erps if spec.source in connection]
-        clock = AS_OF
+        timeline = SandboxTime(settings, db, sandboxes, AS_OF)
         cycle = 0
         manual = 0
-
-        def sync(names: list[str]) -> None:
-            for name in names:
-                result = sync_connection(name, settings, db, end_date=clock + timedelta(seconds=1))
-                assert result.status == "ok", (name, result.error)
-
-        def advance(hours: int) -> None:
-            nonlocal clock
-            clock = clock + timedelta(hours=hours)
-            for sandbox in sandboxes:
-                sandbox.advance(clock)
 
         def put(source: str, stream: str, records: list[dict]) -> int:
             nonlocal manual
@@ -124,13 +112,13 @@ def test_incremental_refund_staging_equals_full_rebuilds(tmp_path: Path) -> None
 
         # 1. the channels' first sync: a full build, nothing reconciled (no ERP order yet)
         channels = [n for n in keep if not n.startswith("kingdee_")]
-        sync(channels)
+        timeline.sync(channels)
         build_and_compare("full")
         assert one(db, "select count(*) from audit.fct_reconciliation_daily where erp_orders > 0")[0] == 0
 
         # 2. time moves and the ERP's first orders land: an incremental build reconciles every shop-day once
-        advance(30)
-        sync(list(keep))
+        timeline.advance(30)
+        timeline.sync()
         build_and_compare("incremental")
         assert one(db, "select count(*) from audit.fct_reconciliation_daily where erp_orders > 0")[0] > 0
 
@@ -220,6 +208,6 @@ def test_incremental_refund_staging_equals_full_rebuilds(tmp_path: Path) -> None
         assert refund("tiktok_shop", tt_new["return_id"])[1] == refund("tiktok_shop", tt_late["return_id"])[1]
 
         # 5. time moves: the sandboxes' later updates and after-sales
-        advance(72)
-        sync(list(keep))
+        timeline.advance(72)
+        timeline.sync()
         build_and_compare("incremental")

@@ -1,11 +1,13 @@
 """What the incremental equality tests share (tests/dbt_rules/test_incremental*.py): compare every table of a
-warehouse with a ``--full-refresh`` build of the same raw data, read one value, land hand-made raw rows."""
+warehouse with a ``--full-refresh`` build of the same raw data, read one value, land hand-made raw rows, move the
+sandboxes' clock and sync."""
 
 from __future__ import annotations
 
 import copy
 import json
 import shutil
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -13,6 +15,7 @@ import duckdb
 from orderlayer.core.config import Settings
 from orderlayer.core.incremental import CHANGE_SETS
 from orderlayer.core.pipeline import build
+from orderlayer.core.sync import sync_connection
 from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
 
@@ -97,3 +100,28 @@ def land(db: Path, source: str, connection: str, stream: str, records: list[dict
         return raw.append(stream, [copy.deepcopy(r) for r in records], keys, replication_key)
     finally:
         con.close()
+
+
+class SandboxTime:
+    """The sandboxes' shared clock and the syncs of a test's connections up to it."""
+
+    def __init__(self, settings: Settings, db: Path, sandboxes: list, start: datetime) -> None:
+        self.settings = settings
+        self.db = db
+        self.sandboxes = sandboxes
+        self.clock = start
+
+    def sync(self, names: list[str] | None = None) -> None:
+        """Sync `names` (default: every connection of the settings) up to the clock; each must succeed."""
+        for name in names if names is not None else list(self.settings.connections):
+            result = sync_connection(name, self.settings, self.db, end_date=self.clock + timedelta(seconds=1))
+            assert result.status == "ok", (name, result.error)
+
+    def advance(self, hours: int) -> None:
+        """Move every sandbox's clock `hours` on (their orders change, new ones come)."""
+        self.clock = self.clock + timedelta(hours=hours)
+        for sandbox in self.sandboxes:
+            try:
+                sandbox.advance(self.clock)
+            except ValueError:  # a sandbox without a clock
+                pass
