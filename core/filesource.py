@@ -259,7 +259,7 @@ _ORDERS = _ENV.from_string('''{#- [[ header ]]
     Fields not in the mapping are NULL; the contract's other columns are derived as commented. -#}
 [% if joined %]
 {#- Reads [[ joined_files | join(', ') ]] besides the orders: a row's values depend on other files' rows, so the
-    model is rebuilt whole each build (docs/incremental.md), like stg_jd__orders. -#}
+    model is rebuilt whole each build (docs/incremental.md: its scope would follow every joined file). -#}
 {{ config(materialized='table') }}
 [% endif %]
 
