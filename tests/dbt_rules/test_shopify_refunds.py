@@ -88,6 +88,8 @@ RETURN_DECLINED = ret(9_900_000_000_052, 6_200_000_000_005, "DECLINED", "2024-11
 RETURN_EXCHANGE = ret(9_900_000_000_053, 6_200_000_000_005, "CLOSED", "2024-11-21T14:00:00Z", 52)  # closed without money: left out
 RETURN_NO_ORDER = ret(9_900_000_000_099, 6_200_000_000_099, "REQUESTED", "2024-11-21T15:00:00Z", 991)
 # closed with a refund its order's landed version does not show yet (the order is re-read later): quarantined
+# a status this model does not know: quarantined with it, not dropped
+RETURN_UNKNOWN = ret(9_900_000_000_055, 6_200_000_000_005, "ARCHIVED", "2024-11-21T17:00:00Z", 52)
 RETURN_UNSETTLED = ret(9_900_000_000_054, 6_200_000_000_005, "CLOSED", "2024-11-21T16:00:00Z", 51,
                        refunds={"nodes": [{"id": "gid://shopify/Refund/9600000000077"}]})
 
@@ -99,7 +101,8 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     con = connect(db, create=True)
     raw = store.RawStore(con, "raw", "shopify", "test", "sync-1")
     raw.append("orders", [ORDER_CAD, ORDER_CANCELLED, ORDER_TWO, ORDER_FAILED, ORDER_RETURNS, BAD_REFUND, TWO_BAD], ["shop_id", "id"], "updated_at")
-    raw.append("returns", [RETURN_V3, RETURN_OPEN, RETURN_DECLINED, RETURN_EXCHANGE, RETURN_NO_ORDER, RETURN_UNSETTLED],
+    raw.append("returns", [RETURN_V3, RETURN_OPEN, RETURN_DECLINED, RETURN_EXCHANGE, RETURN_NO_ORDER, RETURN_UNSETTLED,
+                          RETURN_UNKNOWN],
                ["shop_id", "id"], "updated_at")
     raw.sync_id = "sync-2"
     # an older version of the CAD order (no refund yet) and the return's earlier versions land late
@@ -161,8 +164,8 @@ def test_closed_returns_without_money_are_left_out_and_bad_refunds_quarantined(w
     assert rows(warehouse, "select record_id, rule from quarantine.refunds_left_out") == [
         ("9900000000053", "exchange: the goods are swapped, resent or repaired; no money goes back")]
     assert row(warehouse, 9_600_000_000_009)["quarantine_reason"] == "non-numeric refund transaction amount"
-    # 5 refunds of orders 1-4, 1 + 2 of orders 9 and 10; Returns 051, 052, 053, 099 and 054 of their own
-    assert rows(warehouse, "select count(*), count(distinct refund_id) from staging.stg_shopify__refunds") == [(13, 13)]
+    # 5 refunds of orders 1-4, 1 + 2 of orders 9 and 10; Returns 051, 052, 053, 099, 054 and 055 of their own
+    assert rows(warehouse, "select count(*), count(distinct refund_id) from staging.stg_shopify__refunds") == [(14, 14)]
 
 
 def return_hash(record: dict) -> str:
@@ -173,23 +176,27 @@ def return_hash(record: dict) -> str:
 def test_every_return_is_named_by_the_rows_that_account_for_it(warehouse: Path) -> None:
     # a refund names the Return it settles by the Return's latest version; an open Return names itself
     assert row(warehouse, 9_600_000_000_001)["after_sale_record_id"] == return_hash(RETURN_V3)
-    for ret_record in (RETURN_OPEN, RETURN_DECLINED, RETURN_EXCHANGE, RETURN_NO_ORDER, RETURN_UNSETTLED):
+    for ret_record in (RETURN_OPEN, RETURN_DECLINED, RETURN_EXCHANGE, RETURN_NO_ORDER, RETURN_UNSETTLED, RETURN_UNKNOWN):
         r = row(warehouse, int(ret_record["id"]))
         assert r["after_sale_record_id"] == r["raw_record_id"] == return_hash(ret_record)
     # refunds no Return names are no after-sale record: accounted with their order
     named = rows(warehouse, "select refund_id from staging.stg_shopify__refunds where after_sale_record_id is null order by refund_id")
     assert named == [(str(k),) for k in (9_600_000_000_002, 9_600_000_000_004, 9_600_000_000_009, 9_600_000_000_031,
                                          9_600_000_000_032, 9_600_000_000_101, 9_600_000_000_102)]
-    # R4's balance: 6 Returns in raw = 6 distinct records named by facts, quarantine and left-out rows
+    # R4's balance: 7 Returns in raw = 7 distinct records named by facts, quarantine and left-out rows
     (raw,) = rows(warehouse, "select count(distinct _primary_key) from raw.shopify__returns")[0]
     (named_records,) = rows(warehouse, "select count(distinct after_sale_record_id) from staging.stg_shopify__refunds")[0]
-    assert raw == named_records == 6
+    assert raw == named_records == 7
 
 
-def test_a_return_whose_refunds_its_order_does_not_show_is_quarantined(warehouse: Path) -> None:
+def test_a_return_whose_refunds_its_order_does_not_show_or_of_an_unknown_status_is_quarantined(warehouse: Path) -> None:
     r = row(warehouse, 9_900_000_000_054)
     assert (r["refund_type"], r["status_native"], r["channel_order_id"]) == ("return_and_refund", "CLOSED", "6200000000005")
     assert r["quarantine_reason"] == "refunds.nodes of the Return not in its order's latest version (order not landed or not re-read yet)"
+    r = row(warehouse, 9_900_000_000_055)
+    assert (r["refund_type"], r["status"], r["status_native"]) == ("return_and_refund", None, "ARCHIVED")
+    assert r["quarantine_reason"] == 'Return status "ARCHIVED" is not REQUESTED, OPEN, CLOSED, DECLINED or CANCELED'
+
 
 
 def refund_key(refund_id: int) -> str:
@@ -205,8 +212,8 @@ def test_two_bad_refunds_of_one_order_version_are_both_quarantined_by_their_own_
     ]
     # one order version, one raw row: the two share it (the build's unique test is on refund_key, and passed)
     assert found[0][1] == found[1][1] == row(warehouse, 9_600_000_000_101)["raw_record_id"]
-    # every quarantined record: the three bad refunds (orders 9 and 10) and Returns 099 and 054
-    assert rows(warehouse, "select count(*) from quarantine.quarantine_refunds") == [(5,)]
+    # every quarantined record: the three bad refunds (orders 9 and 10) and Returns 099, 054 and 055
+    assert rows(warehouse, "select count(*) from quarantine.quarantine_refunds") == [(6,)]
 
 
 def test_the_contract_columns_and_types_are_tiktoks(warehouse: Path) -> None:

@@ -238,6 +238,9 @@ return_facts as (
             when len(t.refund_ids) > 0
                 then 'refunds.nodes of the Return not in its order''s latest version (order not landed or not re-read yet)'
             when t.t.id is null or not regexp_full_match(t.t.id, '[0-9]{1,20}') then 'missing or malformed return id'
+            -- a status Shopify may add later: named, never guessed (CLOSED without refund is the exchange above)
+            when {{ shopify_return_status('t.t.status') }} is null and t.t.status is distinct from 'CLOSED'
+                then 'Return status ' || coalesce('"' || t.t.status || '"', 'missing') || ' is not REQUESTED, OPEN, CLOSED, DECLINED or CANCELED'
             when t.t.order_id is null or not regexp_full_match(t.t.order_id, '[0-9]{1,20}') then 'missing or malformed order_id'
             when {{ to_utc('t.t.createdAt', 'iso') }} is null then 'missing or unparseable createdAt'
             when {{ to_utc('t.t.updated_at', 'iso') }} is null then 'missing or unparseable updated_at'
