@@ -111,7 +111,7 @@ def run_gates(
 
 
 def _refund_facts_built(conn: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the build made the refund facts R4 counts, each row naming its after-sale record (D-065); a
+    """Whether the build made the refund facts R4 counts, each row naming its after-sale record (D-066); a
     warehouse built before them is not judged on refunds until it is built again."""
     tables = ((AUDIT, "fct_refunds"), (QUARANTINE, "quarantine_refunds"), (QUARANTINE, "refunds_left_out"))
     (named,) = conn.execute(

@@ -1,6 +1,6 @@
 """stg_shopify__refunds on hand-written records: REST orders with their embedded refunds, and Admin GraphQL returns as
 tap-shopify emits them; every expected value computed by hand. Landed with the real loader store, built once with
-the quarantine models that read it (every Return accounted: gate R4, D-065)."""
+the quarantine models that read it (every Return accounted: gate R4, D-066)."""
 
 from __future__ import annotations
 

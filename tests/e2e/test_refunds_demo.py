@@ -29,7 +29,7 @@ def test_every_declared_after_sale_stream_is_synced_and_becomes_refund_facts(sha
     db = shared_demo / "demo.duckdb"
     declared = {name: src.after_sale_streams for name, src in SOURCES.items() if src.after_sale_streams}
     assert {"douyin", "jd", "taobao", "pinduoduo", "youzan", "tiktok_shop", "shopify"} <= set(declared)
-    # the records the rows stand for (a Shopify Return settled by two refunds is one record; D-065)
+    # the records the rows stand for (a Shopify Return settled by two refunds is one record; D-066)
     accounted = dict(query(db, """select channel, count(distinct after_sale_record_id) from (
         select channel, after_sale_record_id from published.fct_refunds
         union all select channel, after_sale_record_id from quarantine.quarantine_refunds
@@ -64,7 +64,7 @@ def test_published_orders_agree_with_their_refunds(shared_demo: Path) -> None:
 
 
 def test_a_shopify_return_dropped_from_the_facts_turns_r4_red(shared_demo: Path, tmp_path: Path) -> None:
-    """Shopify's Returns are balanced too (D-065): the sandbox's refunded and open Returns become facts, and a
+    """Shopify's Returns are balanced too (D-066): the sandbox's refunded and open Returns become facts, and a
     published warehouse missing one of them is judged red by `orderlayer check`."""
     db = tmp_path / "demo.duckdb"
     shutil.copyfile(shared_demo / "demo.duckdb", db)

@@ -3,7 +3,7 @@
     stream (REST embeds `refunds[]` in the order: no call of their own); Returns come from the tap's `returns` stream
     (Admin GraphQL) and give a refund issued for them its parcel, reason and what happened to the goods. Platform facts
     and what is inferred: docs/channels/shopify.md "After-sales". Fields: macros/shopify/refunds.sql.
-    Every Return (the `returns` stream, an after-sale stream gate R4 balances: D-065) is a row's
+    Every Return (the `returns` stream, an after-sale stream gate R4 balances: D-066) is a row's
     `after_sale_record_id`: the refunds that settle it, or its own row (requested, open, declined, cancelled; closed
     without money: an `exchange`, left out; refunds its order does not show yet: quarantined). -#}
 {#- A table, not incremental: a refund's row comes from its order's latest version and a return's from its own, so a
