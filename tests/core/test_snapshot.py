@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orderlayer.core.snapshot import forget_entry, journal_orders, journal_whole, refresh, refresh_snapshot
-from orderlayer.core.warehouse import OPS, connect, reader_path, snapshot_path
+from orderlayer.core.snapshot import refresh, refresh_snapshot
+from orderlayer.core.warehouse import OPS, connect, forget_entry, journal_orders, journal_whole, reader_path, snapshot_path
 
 SCHEMAS = ("audit", "published", "quarantine", "ops")
 
