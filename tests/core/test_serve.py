@@ -1,0 +1,366 @@
+"""`orderlayer serve` (docs/serve.md): Kuaidi100's signed pushes received by a real uvicorn, stored in the spool before
+they are acknowledged, landed in raw in the tap's shape exactly once, refused without storing or logging personal
+data; a killed serve loses nothing it acknowledged; `sync` works beside a running serve; config errors name the key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+import yaml
+from typer.testing import CliRunner
+
+from orderlayer.cli.main import app
+from orderlayer.core.config import load_settings
+from orderlayer.core.push_landing import land_pushes
+from orderlayer.core.push_spool import PushSpool, spool_path
+from orderlayer.core.serve import make_server
+from orderlayer.core.warehouse import connect
+from orderlayer.sandboxes.kit.parcels import journey
+from orderlayer.sandboxes.kuaidi100.server import DEMO_CUSTOMER, DEMO_KEY, Kuaidi100Sandbox
+from orderlayer.taps.kuaidi100 import protocol as p
+from orderlayer.taps.kuaidi100.tap import TapKuaidi100
+from tests.support.singer_run import run_tap
+
+UTC = dt.timezone.utc
+SHIPPED = dt.datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+AS_OF = dt.datetime(2026, 11, 20, tzinfo=UTC)
+NUMBERS = [f"YT{7700000000000 + i}" for i in range(12)]
+SALT = "pushSalt0123"
+ENV = {"KD_KEY": DEMO_KEY, "KD_SALT": SALT, "ORDERLAYER_PII_SALT": "test-pii-salt"}
+PHONE = re.compile(r"1[3-9]\d{9}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _with_courier(numbers: list[str]) -> list[str]:
+    """Numbers whose visible history has an out-for-delivery event (its text names the courier's phone)."""
+    return [n for n in numbers if any(s.kind == "out_for_delivery" for s in journey(7, n, SHIPPED).visible(AS_OF))]
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Kuaidi100Sandbox]:
+    box = Kuaidi100Sandbox(7, AS_OF, {n: SHIPPED for n in NUMBERS})
+    box.start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def project(tmp_path: Path, sandbox: Kuaidi100Sandbox, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """orderlayer.yml with one kuaidi100 connection `kd` pushing to serve on a free port; returns its path."""
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    port = _free_port()
+    config = {
+        "database": str(tmp_path / "wh" / "w.duckdb"),
+        "connections": {
+            "kd": {
+                "source": "kuaidi100", "shop_id": DEMO_CUSTOMER, "base_url": sandbox.base_url,
+                "credentials": {"key": "KD_KEY", "salt": "KD_SALT"},
+                "options": {
+                    "callback_url": f"http://127.0.0.1:{port}/push/kuaidi100/kd",
+                    "waybills": [{"number": n} for n in NUMBERS],
+                    "max_requests_per_second": 500, "retry_base_seconds": 0,
+                },
+            }
+        },
+        "serve": {"host": "127.0.0.1", "port": port, "land_every_seconds": 3600},
+    }
+    path = tmp_path / "orderlayer.yml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    for number in NUMBERS:  # subscribe as the tap does (unsigned form, the key inside param)
+        param = p.subscribe_param(number, "yuantong", key=DEMO_KEY, callback_url=config["connections"]["kd"]["options"]["callback_url"], salt=SALT, phone_tail=None)
+        answer = requests.post(sandbox.base_url + p.SUBSCRIBE_PATH, data={"schema": "json", "param": param}, timeout=5).json()
+        assert answer["returnCode"] == "200"
+    return path
+
+
+class Running:
+    def __init__(self, project: Path) -> None:
+        self.settings = load_settings(project)
+        self.server, self.paths = make_server(self.settings)
+        self.url = f"http://127.0.0.1:{self.settings.serve.port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def push(self, form: dict[str, str], connection: str = "kd") -> dict:
+        response = requests.post(f"{self.url}/push/kuaidi100/{connection}", data=form, timeout=10)
+        assert response.status_code == 200
+        return response.json()
+
+    def health(self) -> dict:
+        return requests.get(f"{self.url}/health", timeout=5).json()
+
+
+@pytest.fixture
+def served(project: Path) -> Iterator[Running]:
+    """serve's uvicorn in a thread of this process (the subprocess tests below run the CLI itself)."""
+    running = Running(project)
+    running.thread.start()
+    deadline = time.monotonic() + 10
+    while not running.server.started:
+        assert time.monotonic() < deadline and running.thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.02)
+    yield running
+    running.server.should_exit = True
+    running.thread.join(timeout=15)
+
+
+def _raw(db: Path) -> list[tuple]:
+    con = connect(db, read_only=True)
+    try:
+        return con.execute(
+            "select _connection, _primary_key, _record::varchar, _sync_id from raw.kuaidi100__tracking order by _landed_seq"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def _spooled(db: Path) -> int:
+    with PushSpool(spool_path(db)) as spool:
+        return sum(spool.counts().values())
+
+
+def test_a_signed_push_is_spooled_then_lands_in_raw_in_the_taps_shape(served: Running, sandbox: Kuaidi100Sandbox) -> None:
+    number = _with_courier(NUMBERS)[0]
+    form = sandbox.push_form(number)
+    assert served.push(form) == {"result": True, "returnCode": "200", "message": "成功"}
+    db = served.settings.database
+    assert _spooled(db) == 1  # stored (committed) before the answer
+    assert not db.exists() or not _raw_exists(db)  # nothing in raw yet: landing is a writer's job
+
+    [landed] = land_pushes(served.settings)
+    assert (landed.connection, landed.status, landed.records, landed.rows_added) == ("kd", "ok", 1, 1)
+    assert _spooled(db) == 0
+    [(connection, primary_key, text, sync_id)] = _raw(db)
+    assert (connection, primary_key, sync_id) == ("kd", f'["yuantong","{number}"]', landed.sync_id)
+    pushed = json.loads(text)
+
+    # the tap's record of the same parcel at the same sandbox clock: same fields, same (masked) events
+    [queried] = [r for r in run_tap(TapKuaidi100, {**sandbox.connection(), "waybills": [{"number": number}]}).records if r["nu"] == number]
+    assert set(pushed) == set(queried)
+    assert (pushed["watch_status"], queried["watch_status"]) == ("polling", None)
+    assert pushed["data"][::-1] == queried["data"]  # Kuaidi100 pushes newest first; the tap asks oldest first
+    assert "****" in text and not PHONE.search(text)  # the courier's phone masked, as the tap masks it
+
+    con = connect(db, read_only=True)
+    try:
+        status, added = con.execute("select status, rows_added from ops.sync_runs where sync_id = ?", [landed.sync_id]).fetchone()
+    finally:
+        con.close()
+    assert (status, added) == ("ok", 1)
+
+
+def _raw_exists(db: Path) -> bool:
+    con = connect(db, read_only=True)
+    try:
+        return bool(con.execute("select count(*) from information_schema.tables where table_name = 'kuaidi100__tracking'").fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_a_resent_push_is_one_raw_row(served: Running, sandbox: Kuaidi100Sandbox) -> None:
+    form = sandbox.push_form(NUMBERS[0])
+    assert served.push(form)["result"] is True
+    assert served.push(form)["result"] is True  # a redelivery is acknowledged again
+    assert _spooled(served.settings.database) == 1  # and kept once
+    assert [r.rows_added for r in land_pushes(served.settings)] == [1]
+    assert served.push(form)["result"] is True  # redelivered after it landed: spooled again, lands as nothing new
+    assert [(r.records, r.rows_added) for r in land_pushes(served.settings)] == [(1, 0)]
+    assert len(_raw(served.settings.database)) == 1
+    assert served.health()["pushes"]["kd"]["accepted"] == 2 and served.health()["pushes"]["kd"]["duplicate"] == 1
+
+
+def test_a_crash_between_the_raw_commit_and_the_spool_delete_does_not_duplicate(
+    served: Running, sandbox: Kuaidi100Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert served.push(sandbox.push_form(NUMBERS[1]))["result"] is True
+    assert served.push(sandbox.push_form(NUMBERS[2]))["result"] is True
+
+    def crash(self: PushSpool, seqs: object) -> None:
+        raise KeyboardInterrupt  # the process dies after raw committed, before the spool forgot the pushes
+
+    with monkeypatch.context() as m:
+        m.setattr(PushSpool, "remove", crash)
+        with pytest.raises(KeyboardInterrupt):
+            land_pushes(served.settings)
+    db = served.settings.database
+    assert (len(_raw(db)), _spooled(db)) == (2, 2)
+    assert [(r.records, r.rows_added) for r in land_pushes(served.settings)] == [(2, 0)]
+    assert (len(_raw(db)), _spooled(db)) == (2, 0)
+
+
+def test_a_forged_or_malformed_push_gets_the_failure_answer_and_leaves_no_trace(
+    served: Running, sandbox: Kuaidi100Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="orderlayer.serve")
+    number = _with_courier(NUMBERS)[0]
+    form = sandbox.push_form(number)
+    rejected = {"result": False, "returnCode": "500", "message": "失败"}
+    assert served.push({**form, "sign": "0" * 32}) == rejected  # wrong sign
+    assert served.push({"param": form["param"]}) == rejected  # unsigned
+    bad = form["param"].replace('"lastResult"', '"lastresult"')
+    assert served.push({"param": bad, "sign": p.push_sign(bad, SALT)}) == rejected  # signed, but no lastResult
+    assert served.push({"param": "{not json", "sign": p.push_sign("{not json", SALT)}) == rejected
+    assert _spooled(served.settings.database) == 0
+    assert served.health()["pushes"]["kd"]["rejected"] == 4
+    lines = [r.getMessage() for r in caplog.records if r.name == "orderlayer.serve"]
+    assert len(lines) == 4 and all("kuaidi100 push to kd rejected: " in line for line in lines)
+    assert any("sign does not match" in line for line in lines)
+    texts = [e["context"] for e in json.loads(form["param"])["lastResult"]["data"]]
+    for line in lines:  # neither the waybill nor any route text (names, phones, places) reaches the log
+        assert number not in line and not PHONE.search(line) and not any(t in line for t in texts)
+    # an unknown connection or source is no route at all
+    assert requests.post(f"{served.url}/push/kuaidi100/nobody", data=form, timeout=5).status_code == 404
+
+
+def test_a_push_not_stored_is_not_acknowledged(served: Running, sandbox: Kuaidi100Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full_disk(self: PushSpool, connection: str, records: object) -> int:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(PushSpool, "add", full_disk)
+    assert served.push(sandbox.push_form(NUMBERS[0])) == {"result": False, "returnCode": "500", "message": "失败"}
+    assert served.health()["pushes"]["kd"]["failed"] == 1
+
+
+# --- the CLI in its own process: killed, and beside `sync` ----------------------------------------------------
+
+
+def _orderlayer(*args: str) -> list[str]:
+    return [str(Path(sys.executable).with_name("orderlayer")), *args]
+
+
+def _start_serve(project: Path) -> subprocess.Popen:
+    proc = subprocess.Popen(_orderlayer("serve", "--config", str(project)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **ENV})
+    port = load_settings(project).serve.port
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return proc
+        except requests.ConnectionError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"serve did not start: {proc.communicate()[0]}")
+        time.sleep(0.1)
+
+
+def test_killed_after_acknowledging_then_sync_lands_it_and_serve_runs_beside_sync(project: Path, sandbox: Kuaidi100Sandbox) -> None:
+    settings = load_settings(project)
+    url = f"http://127.0.0.1:{settings.serve.port}/push/kuaidi100/kd"
+    serve = _start_serve(project)
+    assert requests.post(url, data=sandbox.push_form(NUMBERS[3]), timeout=10).json()["result"] is True
+    serve.send_signal(signal.SIGKILL)  # acknowledged, never landed
+    serve.wait(timeout=10)
+
+    serve = _start_serve(project)  # a new serve beside the sync: neither waits for nor refuses the other
+    try:
+        assert requests.post(url, data=sandbox.push_form(NUMBERS[4]), timeout=10).json()["result"] is True
+        synced = subprocess.run(_orderlayer("sync", "kd", "--config", str(project)), capture_output=True, text=True, env={**os.environ, **ENV}, timeout=120)
+        assert synced.returncode == 0, synced.stdout + synced.stderr
+        assert "busy" not in synced.stderr
+        assert requests.post(url, data=sandbox.push_form(NUMBERS[5]), timeout=10).json()["result"] is True  # serve still answers
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        log = serve.communicate(timeout=30)[0]
+    # uvicorn shuts down gracefully, then re-raises the signal it caught: ended by SIGTERM, as systemd expects
+    assert serve.returncode == -signal.SIGTERM and "Application shutdown complete" in log, log
+    db = settings.database
+    rows = [json.loads(r[2]) for r in _raw(db)]
+    pushed = sorted(r["nu"] for r in rows if r["watch_status"] == "polling")
+    # the push acknowledged before the kill and the one before the sync landed with the sync; the third stays spooled
+    assert pushed == [NUMBERS[3], NUMBERS[4]]
+    assert len([r for r in rows if r["watch_status"] is None]) == len(NUMBERS)  # the sync's own query records
+    assert _spooled(db) == 1
+
+
+def test_serve_lands_the_spool_itself_when_no_writer_holds_the_warehouse(project: Path, sandbox: Kuaidi100Sandbox) -> None:
+    config = yaml.safe_load(project.read_text(encoding="utf-8"))
+    config["serve"]["land_every_seconds"] = 0.2
+    project.write_text(yaml.safe_dump(config), encoding="utf-8")
+    serve = _start_serve(project)
+    health = f"http://127.0.0.1:{config['serve']['port']}/health"
+    try:
+        for number in NUMBERS[:3]:
+            assert requests.post(health.replace("/health", "/push/kuaidi100/kd"), data=sandbox.push_form(number), timeout=10).json()["result"] is True
+        deadline = time.monotonic() + 20
+        while requests.get(health, timeout=5).json()["spooled"]:
+            assert time.monotonic() < deadline, "serve did not land its spool"
+            time.sleep(0.1)
+        # a sync while serve keeps landing what keeps arriving: whoever holds the lock, the other waits its turn
+        stop = threading.Event()
+        acked = list(NUMBERS[:3])
+
+        def keep_pushing() -> None:
+            for number in NUMBERS[3:]:
+                if stop.is_set():
+                    return
+                if requests.post(health.replace("/health", "/push/kuaidi100/kd"), data=sandbox.push_form(number), timeout=10).json()["result"]:
+                    acked.append(number)
+                time.sleep(0.1)
+
+        pusher = threading.Thread(target=keep_pushing)
+        pusher.start()
+        synced = subprocess.run(_orderlayer("sync", "kd", "--config", str(project)), capture_output=True, text=True, env={**os.environ, **ENV}, timeout=120)
+        stop.set()
+        pusher.join()
+        assert synced.returncode == 0 and "gave up" not in synced.stderr, synced.stdout + synced.stderr
+        while requests.get(health, timeout=5).json()["spooled"]:
+            assert time.monotonic() < deadline + 30, "serve did not land its spool"
+            time.sleep(0.1)
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.communicate(timeout=30)
+    rows = [json.loads(r[2]) for r in _raw(Path(config["database"]))]
+    pushed = [r["nu"] for r in rows if r["watch_status"] == "polling"]
+    assert pushed[:3] == NUMBERS[:3] and sorted(pushed) == sorted(acked)  # every acknowledged push, once, in order
+    assert len(acked) > 3 and len([r for r in rows if r["watch_status"] is None]) == len(NUMBERS)
+
+
+# --- configuration ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("serve_block", "options", "credentials", "expected"),
+    [
+        ({"port": 70000}, {"callback_url": "http://x.example/push/kuaidi100/kd"}, {"salt": "KD_SALT"}, "serve.port: Input should be less than or equal to 65535"),
+        ({"hots": "0.0.0.0"}, {"callback_url": "http://x.example/push/kuaidi100/kd"}, {"salt": "KD_SALT"}, "serve.hots: unknown key (did you mean host?)"),
+        ({}, {"callback_url": "http://x.example/push/kuaidi100/kd"}, {}, "connections.kd.credentials.salt: a connection with a callback_url needs the salt"),
+        ({}, {}, {"salt": "KD_SALT"}, "serve: no connection has a push channel to receive; give a kuaidi100 connection options.callback_url"),
+    ],
+)
+def test_config_errors_name_the_key_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, serve_block: dict, options: dict, credentials: dict, expected: str
+) -> None:
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    config = {
+        "database": str(tmp_path / "w.duckdb"),
+        "connections": {"kd": {"source": "kuaidi100", "shop_id": "C1", "credentials": {"key": "KD_KEY", **credentials}, "options": options}},
+        "serve": serve_block,
+    }
+    path = tmp_path / "orderlayer.yml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    result = CliRunner().invoke(app, ["serve", "--config", str(path)])
+    assert result.exit_code == 2, result.output
+    assert expected in " ".join(result.output.split())
+    assert "Traceback" not in result.output
