@@ -8,7 +8,7 @@ java-demo / python-demo).
 * ``POST /poll`` (form ``schema=json``, ``param`` with ``company``, ``number``, ``key``, ``parameters.callbackurl``
   / ``salt``): 200 for a new subscription, 501 for one it already has, 600 for a wrong key (the sandbox's
   convention). :meth:`Kuaidi100Sandbox.push_form` is the form Kuaidi100 would POST to the subscription's
-  callback, signed ``upper(md5(param + salt))`` — the receiver that takes it is issue 15's ``orderlayer serve``.
+  callback, signed ``upper(md5(param + salt))`` — the receiver that takes it is ``orderlayer serve`` (core/serve.py).
 
 States: 1 picked up (揽收), 0 in transit (在途), 8 customs (清关), 5 out for delivery (派件), 3 signed (签收),
 14 refused (拒签), 6 returning (退回), 4 returned and signed by the sender (退签); each event carries its

@@ -3,7 +3,9 @@
 Kuaidi100 POSTs a form (``param``, ``sign``) to the ``callback_url`` a subscription named. The receiver verifies it
 with the connection's ``salt`` (``protocol.verify_push``, constant-time) and returns one ``tracking`` record in the
 shape the tap lands for a query (the event texts' phone numbers masked the same way), plus the watch status.
-Kuaidi100 sends no message id: a push is identified by the SHA-256 of its verified ``param``, so a redelivery of
+A push lists the events newest first; they are landed oldest first, as the tap asks the query for them
+(``order: asc``), so the two versions of a parcel number its events alike (``event_index`` 1 is the first event
+in staging and ``fct_shipment_events``). Kuaidi100 sends no message id: a push is identified by the SHA-256 of its verified ``param``, so a redelivery of
 the same push is the same message, and a later push with a new event is a new one.
 """
 
@@ -48,7 +50,7 @@ class Kuaidi100Receiver:
             record = p.verify_push(form, self._salt)
         except p.PushError as exc:  # its messages name the problem, never the body
             raise PushRejected(str(exc)) from None
-        record["data"] = scrub_events(record.get("data"))
+        record["data"] = scrub_events(oldest_first(record.get("data")))
         message_id = hashlib.sha256(form["param"].encode("utf-8")).hexdigest()
         return [PushRecord(TrackingStream.name, message_id, record)]
 
@@ -57,3 +59,12 @@ class Kuaidi100Receiver:
 
     def rejected(self, reason: str) -> Reply:  # noqa: ARG002 - Kuaidi100 reads only result; the reason is logged by serve
         return json_reply(200, p.PUSH_REJECTED)
+
+
+def oldest_first(events: t.Any) -> t.Any:  # noqa: ANN401 - whatever the push sent under data
+    """The events oldest first: reversed when the first is later than the last (times are naive Beijing
+    ``yyyy-MM-dd HH:mm:ss``, which sort as text); anything else is returned as it is."""
+    if not isinstance(events, list) or len(events) < 2 or not all(isinstance(e, dict) for e in (events[0], events[-1])):
+        return events
+    first, last = str(events[0].get("time") or ""), str(events[-1].get("time") or "")
+    return events[::-1] if first and last and first > last else events

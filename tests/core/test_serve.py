@@ -158,7 +158,7 @@ def test_a_signed_push_is_spooled_then_lands_in_raw_in_the_taps_shape(served: Ru
     [queried] = [r for r in run_tap(TapKuaidi100, {**sandbox.connection(), "waybills": [{"number": number}]}).records if r["nu"] == number]
     assert set(pushed) == set(queried)
     assert (pushed["watch_status"], queried["watch_status"]) == ("polling", None)
-    assert pushed["data"][::-1] == queried["data"]  # Kuaidi100 pushes newest first; the tap asks oldest first
+    assert len(queried["data"]) >= 2 and pushed["data"] == queried["data"]  # pushed newest first, landed oldest first like the query
     assert "****" in text and not PHONE.search(text)  # the courier's phone masked, as the tap masks it
 
     con = connect(db, read_only=True)
