@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from orderlayer.core.config import Settings
 
 log = logging.getLogger(__name__)
+#: Spooled records landed per transaction: a backlog after a long pause lands in bounded memory.
+BATCH = 10_000
 
 
 @dataclass(frozen=True)
@@ -59,13 +61,14 @@ def land_pushes(settings: Settings, names: Iterable[str] | None = None, run_id: 
     results = []
     with PushSpool(path) as spool:
         for name in connections:
-            items = spool.pending([name])
-            if not items:
-                continue
-            result = _land(settings, name, items, run_id)
-            if result.status == "ok":
+            while items := spool.pending([name], limit=BATCH):
+                result = _land(settings, name, items, run_id)
+                results.append(result)
+                if result.status != "ok":
+                    break  # the records stay spooled; the next landing tries again
                 spool.remove(item.seq for item in items)
-            results.append(result)
+                if len(items) < BATCH:
+                    break
     return results
 
 

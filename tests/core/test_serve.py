@@ -364,3 +364,17 @@ def test_config_errors_name_the_key_and_exit_2(
     assert result.exit_code == 2, result.output
     assert expected in " ".join(result.output.split())
     assert "Traceback" not in result.output
+
+
+def test_a_backlog_lands_in_batches_each_committed_before_it_leaves_the_spool(
+    served: Running, sandbox: Kuaidi100Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import orderlayer.core.push_landing as landing
+
+    monkeypatch.setattr(landing, "BATCH", 2)
+    for number in NUMBERS[:5]:
+        assert served.push(sandbox.push_form(number))["result"] is True
+    results = land_pushes(served.settings)
+    assert [(r.records, r.rows_added) for r in results] == [(2, 2), (2, 2), (1, 1)]  # 5 pushes, batches of 2
+    assert len({r.sync_id for r in results}) == 3 and _spooled(served.settings.database) == 0
+    assert [json.loads(r[2])["nu"] for r in _raw(served.settings.database)] == NUMBERS[:5]
