@@ -264,36 +264,25 @@ def _start_serve(project: Path) -> subprocess.Popen:
         time.sleep(0.1)
 
 
-def test_killed_after_acknowledging_then_sync_lands_it_and_serve_runs_beside_sync(project: Path, sandbox: Kuaidi100Sandbox) -> None:
+def test_a_push_acknowledged_then_killed_before_landing_is_landed_by_the_next_sync(project: Path, sandbox: Kuaidi100Sandbox) -> None:
     settings = load_settings(project)
     url = f"http://127.0.0.1:{settings.serve.port}/push/kuaidi100/kd"
-    serve = _start_serve(project)
+    serve = _start_serve(project)  # lands every hour: nothing lands before the kill
     assert requests.post(url, data=sandbox.push_form(NUMBERS[3]), timeout=10).json()["result"] is True
-    serve.send_signal(signal.SIGKILL)  # acknowledged, never landed
+    serve.send_signal(signal.SIGKILL)
     serve.wait(timeout=10)
+    assert _spooled(settings.database) == 1
 
-    serve = _start_serve(project)  # a new serve beside the sync: neither waits for nor refuses the other
-    try:
-        assert requests.post(url, data=sandbox.push_form(NUMBERS[4]), timeout=10).json()["result"] is True
-        synced = subprocess.run(_orderlayer("sync", "kd", "--config", str(project)), capture_output=True, text=True, env={**os.environ, **ENV}, timeout=120)
-        assert synced.returncode == 0, synced.stdout + synced.stderr
-        assert "busy" not in synced.stderr
-        assert requests.post(url, data=sandbox.push_form(NUMBERS[5]), timeout=10).json()["result"] is True  # serve still answers
-    finally:
-        serve.send_signal(signal.SIGTERM)
-        log = serve.communicate(timeout=30)[0]
-    # uvicorn shuts down gracefully, then re-raises the signal it caught: ended by SIGTERM, as systemd expects
-    assert serve.returncode == -signal.SIGTERM and "Application shutdown complete" in log, log
-    db = settings.database
-    rows = [json.loads(r[2]) for r in _raw(db)]
-    pushed = sorted(r["nu"] for r in rows if r["watch_status"] == "polling")
-    # the push acknowledged before the kill and the one before the sync landed with the sync; the third stays spooled
-    assert pushed == [NUMBERS[3], NUMBERS[4]]
-    assert len([r for r in rows if r["watch_status"] is None]) == len(NUMBERS)  # the sync's own query records
-    assert _spooled(db) == 1
+    synced = subprocess.run(_orderlayer("sync", "kd", "--config", str(project)), capture_output=True, text=True, env={**os.environ, **ENV}, timeout=120)
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    rows = [json.loads(r[2]) for r in _raw(settings.database)]
+    assert [r["nu"] for r in rows if r["watch_status"] == "polling"] == [NUMBERS[3]]
+    assert rows[0]["watch_status"] == "polling"  # landed first, before the sync's own records
+    assert len([r for r in rows if r["watch_status"] is None]) == len(NUMBERS)
+    assert _spooled(settings.database) == 0
 
 
-def test_serve_lands_the_spool_itself_when_no_writer_holds_the_warehouse(project: Path, sandbox: Kuaidi100Sandbox) -> None:
+def test_serve_lands_its_spool_when_the_lock_is_free_and_runs_beside_sync(project: Path, sandbox: Kuaidi100Sandbox) -> None:
     config = yaml.safe_load(project.read_text(encoding="utf-8"))
     config["serve"]["land_every_seconds"] = 0.2
     project.write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -329,7 +318,10 @@ def test_serve_lands_the_spool_itself_when_no_writer_holds_the_warehouse(project
             time.sleep(0.1)
     finally:
         serve.send_signal(signal.SIGTERM)
-        serve.communicate(timeout=30)
+        log = serve.communicate(timeout=30)[0]
+    # uvicorn shuts down gracefully, then re-raises the signal it caught: ended by SIGTERM, as systemd expects
+    assert serve.returncode == -signal.SIGTERM and "Application shutdown complete" in log, log
+    assert "Traceback" not in log and "landed " in log
     rows = [json.loads(r[2]) for r in _raw(Path(config["database"]))]
     pushed = [r["nu"] for r in rows if r["watch_status"] == "polling"]
     assert pushed[:3] == NUMBERS[:3] and sorted(pushed) == sorted(acked)  # every acknowledged push, once, in order
