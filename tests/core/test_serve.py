@@ -268,7 +268,7 @@ def test_a_push_acknowledged_then_killed_before_landing_is_landed_by_the_next_sy
     settings = load_settings(project)
     url = f"http://127.0.0.1:{settings.serve.port}/push/kuaidi100/kd"
     serve = _start_serve(project)  # lands every hour: nothing lands before the kill
-    assert requests.post(url, data=sandbox.push_form(NUMBERS[3]), timeout=10).json()["result"] is True
+    assert sandbox.push(NUMBERS[3]) == {"result": True, "returnCode": "200", "message": "成功"}  # to its callback URL
     serve.send_signal(signal.SIGKILL)
     serve.wait(timeout=10)
     assert _spooled(settings.database) == 1
@@ -290,7 +290,7 @@ def test_serve_lands_its_spool_when_the_lock_is_free_and_runs_beside_sync(projec
     health = f"http://127.0.0.1:{config['serve']['port']}/health"
     try:
         for number in NUMBERS[:3]:
-            assert requests.post(health.replace("/health", "/push/kuaidi100/kd"), data=sandbox.push_form(number), timeout=10).json()["result"] is True
+            assert sandbox.push(number)["result"] is True
         deadline = time.monotonic() + 20
         while requests.get(health, timeout=5).json()["spooled"]:
             assert time.monotonic() < deadline, "serve did not land its spool"
@@ -303,7 +303,7 @@ def test_serve_lands_its_spool_when_the_lock_is_free_and_runs_beside_sync(projec
             for number in NUMBERS[3:]:
                 if stop.is_set():
                     return
-                if requests.post(health.replace("/health", "/push/kuaidi100/kd"), data=sandbox.push_form(number), timeout=10).json()["result"]:
+                if sandbox.push(number)["result"]:
                     acked.append(number)
                 time.sleep(0.1)
 
