@@ -11,6 +11,7 @@ bookmark), so every raw row it adds is traceable to it like a sync's.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -58,17 +59,20 @@ def land_pushes(settings: Settings, names: Iterable[str] | None = None, run_id: 
     connections = pushing_connections(settings, names)
     if not path.exists() or not connections:
         return []
-    results = []
-    with PushSpool(path) as spool:
-        for name in connections:
-            while items := spool.pending([name], limit=BATCH):
-                result = _land(settings, name, items, run_id)
-                results.append(result)
-                if result.status != "ok":
-                    break  # the records stay spooled; the next landing tries again
-                spool.remove(item.seq for item in items)
-                if len(items) < BATCH:
-                    break
+    results: list[Landed] = []
+    try:
+        with PushSpool(path) as spool:
+            for name in connections:
+                while items := spool.pending([name], limit=BATCH):
+                    result = _land(settings, name, items, run_id)
+                    results.append(result)
+                    if result.status != "ok":
+                        break  # the records stay spooled; the next landing tries again
+                    spool.remove(item.seq for item in items)
+                    if len(items) < BATCH:
+                        break
+    except sqlite3.Error as exc:  # the spool unreadable or its delete failed: what landed lands as nothing new next time
+        log.warning("the push spool %s could not be read or cleared (%s); its records land next time", path, exc)
     return results
 
 

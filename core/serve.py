@@ -33,7 +33,7 @@ from starlette.routing import Route
 
 from orderlayer.core.config import ConfigError
 from orderlayer.core.lock import writer_lock
-from orderlayer.core.push_landing import land_pushes
+from orderlayer.core.push_landing import land_pushes, pushing_connections
 from orderlayer.core.push_spool import PushSpool, spool_path
 from orderlayer.core.registry import source
 from orderlayer.core.snapshot import refresh_snapshot
@@ -157,8 +157,9 @@ class Lander:
     def land_once(self) -> int:
         """Land the spool if no writer holds the warehouse; returns the raw rows added (0 also when busy)."""
         db = self.settings.database
-        if not self.spool.counts():  # nothing to land: leave the warehouse (and its lock) alone
-            return 0
+        spooled = self.spool.counts()
+        if not any(spooled.get(name) for name in pushing_connections(self.settings)):
+            return 0  # nothing to land: leave the warehouse (and its lock) alone
         try:
             with writer_lock(db, "serve (landing pushes)", 0):
                 results = land_pushes(self.settings)

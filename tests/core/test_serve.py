@@ -370,3 +370,30 @@ def test_a_backlog_lands_in_batches_each_committed_before_it_leaves_the_spool(
     assert [(r.records, r.rows_added) for r in results] == [(2, 2), (2, 2), (1, 1)]  # 5 pushes, batches of 2
     assert len({r.sync_id for r in results}) == 3 and _spooled(served.settings.database) == 0
     assert [json.loads(r[2])["nu"] for r in _raw(served.settings.database)] == NUMBERS[:5]
+
+
+def test_a_landing_that_fails_keeps_the_pushes_spooled_and_says_so(
+    served: Running, sandbox: Kuaidi100Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    from orderlayer.loader.raw_store import RawStore
+
+    assert served.push(sandbox.push_form(NUMBERS[0]))["result"] is True
+
+    def disk_full(self: RawStore, *args: object) -> int:
+        raise duckdb.IOException("No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(RawStore, "append", disk_full)
+        [failed] = land_pushes(served.settings)
+    assert (failed.status, failed.rows_added) == ("failed", 0) and "No space left on device" in (failed.error or "")
+    db = served.settings.database
+    assert _spooled(db) == 1
+    con = connect(db, read_only=True)
+    try:
+        assert con.execute("select status from ops.sync_runs where sync_id = ?", [failed.sync_id]).fetchone() == ("failed",)
+    finally:
+        con.close()
+    assert [(r.status, r.rows_added) for r in land_pushes(served.settings)] == [("ok", 1)]
+    assert _spooled(db) == 0
