@@ -329,9 +329,12 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     where = f"http://{server.config.host}:{server.config.port}"
     err.print(f"serving {escape(where)}: " + escape(", ".join(f"POST {p}" for p in paths)) + ", GET /health", soft_wrap=True)
-    server.run()
-    if not server.started:  # e.g. the port is taken (uvicorn logged why)
-        raise typer.Exit(1)
+    try:
+        server.run()
+    except SystemExit as exc:  # uvicorn could not start, e.g. the port is taken (it logged why)
+        if exc.code:
+            raise _fail(f"could not serve on {where}: see the log line above", 1) from None
+        raise
 
 
 @app.command()

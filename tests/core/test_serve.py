@@ -397,3 +397,24 @@ def test_a_landing_that_fails_keeps_the_pushes_spooled_and_says_so(
         con.close()
     assert [(r.status, r.rows_added) for r in land_pushes(served.settings)] == [("ok", 1)]
     assert _spooled(db) == 0
+
+
+@pytest.fixture
+def root_logging() -> Iterator[None]:
+    """The CLI sets up the process's logging for a long-running serve; put it back for the tests after this one."""
+    handlers, level = list(logging.root.handlers), logging.root.level
+    yield
+    logging.root.handlers[:] = handlers
+    logging.root.setLevel(level)
+
+
+@pytest.mark.usefixtures("root_logging")
+def test_a_taken_port_is_one_error_line_and_exit_1(project: Path) -> None:
+    port = load_settings(project).serve.port
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        result = CliRunner().invoke(app, ["serve", "--config", str(project)])
+    assert result.exit_code == 1, result.output
+    assert f"error: could not serve on http://127.0.0.1:{port}: see the log line above" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
