@@ -499,6 +499,7 @@ serve:                                # `orderlayer serve`: receives Kuaidi100's
   host: 127.0.0.1                     # put it behind a TLS proxy to take pushes from the internet
   port: 8765                          # routes POST /push/kuaidi100/<connection> for connections with a callback_url
   land_every_seconds: 10              # lands spooled pushes in raw this often, when no writer holds the warehouse
+  max_body_bytes: 1048576             # a larger push is refused
 
 alerts:                               # gate lights to their owners when they change (docs/alerts.md)
   destinations: {}

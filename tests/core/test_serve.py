@@ -418,3 +418,11 @@ def test_a_taken_port_is_one_error_line_and_exit_1(project: Path) -> None:
     assert result.exit_code == 1, result.output
     assert f"error: could not serve on http://127.0.0.1:{port}: see the log line above" in " ".join(result.output.split())
     assert "Traceback" not in result.output
+
+
+def test_the_starter_file_lists_every_serve_setting_with_its_default() -> None:
+    from orderlayer.core.config import STARTER, ServeSettings
+
+    block = yaml.safe_load(STARTER)["serve"]
+    assert set(block) == set(ServeSettings.model_fields)
+    assert ServeSettings(**block) == ServeSettings()
