@@ -101,6 +101,18 @@ class Running:
         self.url = f"http://127.0.0.1:{self.settings.serve.port}"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
+    def start(self) -> Running:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline and self.thread.is_alive(), "uvicorn did not start"
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
     def push(self, form: dict[str, str], connection: str = "kd") -> dict:
         response = requests.post(f"{self.url}/push/kuaidi100/{connection}", data=form, timeout=10)
         assert response.status_code == 200
@@ -113,15 +125,9 @@ class Running:
 @pytest.fixture
 def served(project: Path) -> Iterator[Running]:
     """serve's uvicorn in a thread of this process (the subprocess tests below run the CLI itself)."""
-    running = Running(project)
-    running.thread.start()
-    deadline = time.monotonic() + 10
-    while not running.server.started:
-        assert time.monotonic() < deadline and running.thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
+    running = Running(project).start()
     yield running
-    running.server.should_exit = True
-    running.thread.join(timeout=15)
+    running.stop()
 
 
 def _raw(db: Path) -> list[tuple]:
@@ -426,3 +432,17 @@ def test_the_starter_file_lists_every_serve_setting_with_its_default() -> None:
     block = yaml.safe_load(STARTER)["serve"]
     assert set(block) == set(ServeSettings.model_fields)
     assert ServeSettings(**block) == ServeSettings()
+
+
+def test_a_push_larger_than_max_body_bytes_is_refused_unstored(project: Path, sandbox: Kuaidi100Sandbox) -> None:
+    config = yaml.safe_load(project.read_text(encoding="utf-8"))
+    config["serve"]["max_body_bytes"] = 1024
+    project.write_text(yaml.safe_dump(config), encoding="utf-8")
+    running = Running(project).start()
+    try:
+        form = sandbox.push_form(_with_courier(NUMBERS)[0])
+        assert len(form["param"].encode()) > 1024  # a whole route is more than a kilobyte
+        assert running.push(form) == {"result": False, "returnCode": "500", "message": "失败"}
+        assert running.health()["pushes"]["kd"]["rejected"] == 1 and running.health()["spooled"] == {}
+    finally:
+        running.stop()
