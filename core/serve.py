@@ -129,7 +129,7 @@ async def _body(request: Request, limit: int) -> bytes:
 
 
 class Lander:
-    """Lands the spool every ``every`` seconds on a thread of its own, when the writer lock is free."""
+    """Lands the spool every ``serve.land_every_seconds`` on a thread of its own, when the writer lock is free."""
 
     def __init__(self, settings: Settings, stats: PushStats, spool: PushSpool) -> None:
         self.settings = settings
