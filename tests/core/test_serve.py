@@ -446,3 +446,16 @@ def test_a_push_larger_than_max_body_bytes_is_refused_unstored(project: Path, sa
         assert running.health()["pushes"]["kd"]["rejected"] == 1 and running.health()["spooled"] == {}
     finally:
         running.stop()
+
+
+def test_concurrent_pushes_and_redeliveries_are_each_stored_once(served: Running, sandbox: Kuaidi100Sandbox) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    forms = [sandbox.push_form(n) for n in NUMBERS] * 2  # every push twice, all at once
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(served.push, forms))
+    assert all(a["result"] is True for a in answers)
+    assert _spooled(served.settings.database) == len(NUMBERS)
+    counts = served.health()["pushes"]["kd"]
+    assert (counts["accepted"], counts["duplicate"]) == (len(NUMBERS), len(NUMBERS))
+    assert [r.rows_added for r in land_pushes(served.settings)] == [len(NUMBERS)]
