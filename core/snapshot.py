@@ -37,8 +37,9 @@ from orderlayer.core.warehouse import (
 SNAPSHOT_SCHEMAS = (PUBLISHED, AUDIT, QUARANTINE, OPS)
 #: Where a generation file records the token it was written with and the last journal entry it holds.
 _STATE = "_snapshot"
-#: `ops` tables that describe the snapshot itself: no reader needs them, and the journal can be large.
-_INTERNAL = ("snapshot_journal", "snapshot_files")
+#: `ops` tables only writers use: the snapshot's own bookkeeping, and the orders waiting for the next publish (as
+#: large as the builds since it); no reader needs them.
+_INTERNAL = ("snapshot_journal", "snapshot_files", "unpublished_keys")
 _ALIAS = "snapshot"
 _KEPT = 2  # generations kept: the one readers open and the one the next writer updates
 
