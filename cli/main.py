@@ -310,6 +310,34 @@ def _run(
 
 
 @app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option("--host", help="Address to listen on (default: orderlayer.yml serve.host)")] = None,
+    port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port (default: serve.port)")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Receive platform pushes (Kuaidi100's signed callbacks): verify, store, acknowledge, land in raw (docs/serve.md)."""
+    import logging
+
+    from orderlayer.core.serve import make_server
+
+    settings = _settings(config, db)
+    try:
+        server, paths = make_server(settings, host, port)
+    except ConfigError as exc:
+        raise _fail(str(exc), 2) from exc
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    where = f"http://{server.config.host}:{server.config.port}"
+    err.print(f"serving {escape(where)}: " + escape(", ".join(f"POST {p}" for p in paths)) + ", GET /health", soft_wrap=True)
+    try:
+        server.run()
+    except SystemExit as exc:  # uvicorn could not start, e.g. the port is taken (it logged why)
+        if exc.code:
+            raise _fail(f"could not serve on {where}: see the log line above", 1) from None
+        raise
+
+
+@app.command()
 def demo(
     db: Annotated[Path, typer.Option("--db", help="DuckDB file to (re)create")] = Path("warehouse/demo.duckdb"),
     orders: Annotated[int, typer.Option("--orders", min=1, help="Orders Douyin's sandbox generates; each other source gets a quarter")] = 6000,

@@ -306,6 +306,15 @@ class WarehouseSettings(_Strict):
     private_files: bool = Field(default=True, description="create the database, logs, reports and exports 0600 (directories 0700)")
 
 
+class ServeSettings(_Strict):
+    """`orderlayer serve` (docs/serve.md): where it listens and how often it lands what it received."""
+
+    host: str = Field(default="127.0.0.1", min_length=1, description="address to listen on (0.0.0.0: every interface)")
+    port: int = Field(default=8765, ge=1, le=65535, description="TCP port to listen on")
+    land_every_seconds: float = Field(default=10, gt=0, le=3600, description="how often serve lands spooled pushes in raw when no writer holds the warehouse")
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576, description="a push body larger than this is refused")
+
+
 class Settings(_Strict):
     database: Path = DEFAULT_DB
     reporting_timezone: Zone = "Asia/Shanghai"
@@ -319,6 +328,7 @@ class Settings(_Strict):
     reconciliation: Reconciliation = Reconciliation()
     publish: PublishSettings = PublishSettings()
     warehouse: WarehouseSettings = WarehouseSettings()
+    serve: ServeSettings = ServeSettings()
     alerts: AlertSettings = AlertSettings()
     #: Per currency code (or `default`): the most one order may be paid, in whole major units, before it is
     #: quarantined as absurd; merged over the defaults in macros/amounts.sql (docs/canonical-order-model.md A5).
@@ -484,6 +494,12 @@ publish:
 warehouse:                            # docs/operations.md
   lock_wait_seconds: 60               # a writer (sync, run, …) waits this long for another one, then exits 1
   private_files: true                 # database, logs, reports, exports created 0600 (directories 0700)
+
+serve:                                # `orderlayer serve`: receives Kuaidi100's pushes (docs/serve.md)
+  host: 127.0.0.1                     # put it behind a TLS proxy to take pushes from the internet
+  port: 8765                          # routes POST /push/kuaidi100/<connection> for connections with a callback_url
+  land_every_seconds: 10              # lands spooled pushes in raw this often, when no writer holds the warehouse
+  max_body_bytes: 1048576             # a larger push is refused
 
 alerts:                               # gate lights to their owners when they change (docs/alerts.md)
   destinations: {}

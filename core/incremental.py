@@ -26,8 +26,7 @@ from pathlib import Path
 from orderlayer.core.config import Settings
 from orderlayer.core.dbt import DbtResult, OnNode, dbt_vars, project_dir, run_dbt, user_project, without_vars_block
 from orderlayer.core.settings_store import snapshot
-from orderlayer.core.snapshot import forget_entry, journal_orders, journal_whole
-from orderlayer.core.warehouse import AUDIT, PENDING_TABLES, connect, ensure_ops
+from orderlayer.core.warehouse import AUDIT, PENDING_TABLES, connect, ensure_ops, forget_entry, journal_orders, journal_whole
 
 #: what each build recomputes (docs/incremental.md): always rebuilt, so none keeps an earlier build's changes
 CHANGE_SETS = (

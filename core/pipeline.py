@@ -38,6 +38,7 @@ MARTS = [
     "order_fulfillment",
     "fct_shipment_events",
     "order_parcels",
+    "shop_as_of",
 ]
 VERDICTS = ("green", "yellow", "red")
 

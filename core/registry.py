@@ -69,6 +69,9 @@ class Source:
     #: A carrier's own waybill numbers (a regular expression, e.g. "^SF" for SF Express): the sync hands it the parcels
     #: whose number matches; a carrier without one (an aggregator) gets those no configured carrier claims.
     tracking_pattern: str | None = None
+    #: "module:Class" of the source's push receiver (taps/common/push.py), e.g. "receiver:Kuaidi100Receiver";
+    #: None: the source only polls. `orderlayer serve` routes the pushes of its connections to it (docs/serve.md).
+    receiver: str | None = None
 
     @property
     def connection_keys(self) -> dict[str, str]:
@@ -92,6 +95,13 @@ class Source:
     def entry_point(self) -> str:
         """The console script's target, e.g. `orderlayer.taps.jd.tap:TapJd.cli`."""
         return entry_point(self.package, self.tap)
+
+    def receiver_class(self) -> Any:  # noqa: ANN401 - a taps.common.push.Receiver; importing it needs the tap's dependencies
+        """The push receiver class (None: the source declares none)."""
+        if self.receiver is None:
+            return None
+        module, _, name = self.receiver.partition(":")
+        return getattr(importlib.import_module(f"{self.package}.{module}"), name)
 
     def tap_class(self) -> Any:  # noqa: ANN401 - a singer_sdk.Tap subclass; importing it needs the tap's dependencies
         module, _, name = self.tap.partition(":")
@@ -174,6 +184,8 @@ def read_declaration(path: Path) -> dict[str, Any]:
         raise DeclarationError(f"{path}: kind {data['kind']!r}; use one of {', '.join(KINDS)}")
     if ":" not in data["tap"]:
         raise DeclarationError(f"{path}: tap {data['tap']!r}; use 'module:Class', e.g. 'tap:TapJd'")
+    if "receiver" in data and ":" not in str(data["receiver"]):
+        raise DeclarationError(f"{path}: receiver {data['receiver']!r}; use 'module:Class', e.g. 'receiver:Kuaidi100Receiver'")
     if "shop_key" in data:
         # TOML has no null: an empty shop_key declares a tap without one
         data["shop_key"] = data["shop_key"] or None

@@ -37,42 +37,15 @@ from orderlayer.core.warehouse import (
 SNAPSHOT_SCHEMAS = (PUBLISHED, AUDIT, QUARANTINE, OPS)
 #: Where a generation file records the token it was written with and the last journal entry it holds.
 _STATE = "_snapshot"
-#: `ops` tables that describe the snapshot itself: no reader needs them, and the journal can be large.
-_INTERNAL = ("snapshot_journal", "snapshot_files")
+#: `ops` tables only writers use: the snapshot's own bookkeeping, and the orders waiting for the next publish (as
+#: large as the builds since it); no reader needs them.
+_INTERNAL = ("snapshot_journal", "snapshot_files", "unpublished_keys")
 _ALIAS = "snapshot"
 _KEPT = 2  # generations kept: the one readers open and the one the next writer updates
 
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-# --- the journal: what writers call, in the transaction that makes the change -------------------------------
-
-def journal_whole(conn: duckdb.DuckDBPyConnection, schema: str) -> int:
-    """Record that `schema`'s order-keyed marts changed in ways not listed by order (a full build, a full publish,
-    a build that may stop half-way); the next snapshot copies them whole. Returns the entry's number."""
-    ensure_ops(conn, "snapshot_journal")
-    seq = conn.execute(f"SELECT nextval('{OPS}.snapshot_journal_seq')").fetchone()[0]
-    conn.execute(f"INSERT INTO {OPS}.snapshot_journal VALUES (?, ?, NULL, NULL)", [seq, schema])
-    return int(seq)
-
-
-def journal_orders(conn: duckdb.DuckDBPyConnection, schema: str, keys_sql: str) -> int:
-    """Record the orders whose rows changed in `schema`'s order-keyed marts; `keys_sql` selects (scope, order_key)."""
-    ensure_ops(conn, "snapshot_journal")
-    seq = conn.execute(f"SELECT nextval('{OPS}.snapshot_journal_seq')").fetchone()[0]
-    conn.execute(
-        f"INSERT INTO {OPS}.snapshot_journal SELECT DISTINCT ?, ?, k.scope, k.order_key FROM ({keys_sql}) AS k(scope, order_key)",
-        [seq, schema],
-    )
-    return int(seq)
-
-
-def forget_entry(conn: duckdb.DuckDBPyConnection, seq: int) -> None:
-    """Drop a journal entry written ahead of a change (a build's "copy audit whole" while it runs) once the change
-    is recorded precisely."""
-    conn.execute(f"DELETE FROM {OPS}.snapshot_journal WHERE seq = ?", [seq])
 
 
 # --- the generations ------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from orderlayer.core import ops
 from orderlayer.core.carriers import waybills_for
 from orderlayer.core.config import ConfigError, Connection, Settings
 from orderlayer.core.filesource import check_source, source_mapping
+from orderlayer.core.push_landing import land_pushes
 from orderlayer.core.registry import URL_KEY, source
 from orderlayer.core.warehouse import RAW, connect, table_exists
 from orderlayer.loader import raw_store as store
@@ -85,6 +86,7 @@ def sync_all(
         tap_env(name, settings.connections[name], settings)
         if settings.connections[name].mapping_path is not None:  # a file source's mapping fits its files
             check_source(name, settings.connections[name].mapping_path)
+    land_pushes(settings, selected, run_id)  # what `serve` acknowledged lands first (docs/serve.md)
     results = []
     for name in selected:
         progress.sync_started(name)

@@ -195,6 +195,7 @@ ORDER_SCOPES = {
     "fct_refunds": "orders",
     "fct_returns": "orders",
     "map_order_ids": "orders",
+    "order_parcels": "orders",
     "order_fulfillment": "order_fulfillment",
 }
 #: What publish must bring to `published`: unpublished builds, the orders they recomputed, rollbacks.
@@ -333,3 +334,30 @@ def sql_literal(value: object) -> str:
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
     raise TypeError(f"no SQL literal for {type(value).__name__} {value!r}")
+
+
+# The read snapshot's journal (core/snapshot.py): what writers call, in the transaction that makes the change.
+def journal_whole(conn: duckdb.DuckDBPyConnection, schema: str) -> int:
+    """Record that `schema`'s order-keyed marts changed in ways not listed by order (a full build, a full publish,
+    a build that may stop half-way); the next snapshot copies them whole. Returns the entry's number."""
+    ensure_ops(conn, "snapshot_journal")
+    seq = conn.execute(f"SELECT nextval('{OPS}.snapshot_journal_seq')").fetchone()[0]
+    conn.execute(f"INSERT INTO {OPS}.snapshot_journal VALUES (?, ?, NULL, NULL)", [seq, schema])
+    return int(seq)
+
+
+def journal_orders(conn: duckdb.DuckDBPyConnection, schema: str, keys_sql: str) -> int:
+    """Record the orders whose rows changed in `schema`'s order-keyed marts; `keys_sql` selects (scope, order_key)."""
+    ensure_ops(conn, "snapshot_journal")
+    seq = conn.execute(f"SELECT nextval('{OPS}.snapshot_journal_seq')").fetchone()[0]
+    conn.execute(
+        f"INSERT INTO {OPS}.snapshot_journal SELECT DISTINCT ?, ?, k.scope, k.order_key FROM ({keys_sql}) AS k(scope, order_key)",
+        [seq, schema],
+    )
+    return int(seq)
+
+
+def forget_entry(conn: duckdb.DuckDBPyConnection, seq: int) -> None:
+    """Drop a journal entry written ahead of a change (a build's "copy audit whole" while it runs) once the change
+    is recorded precisely."""
+    conn.execute(f"DELETE FROM {OPS}.snapshot_journal WHERE seq = ?", [seq])

@@ -209,7 +209,8 @@ def r4_nothing_lost(accounting: GateInput) -> Gate:
         colour="red",
         description=(
             "nothing lost: distinct orders in raw = rows in fct_orders + orders quarantined without a valid "
-            "version, per channel and per order; after-sale records in raw = fct_refunds + quarantine_refunds"
+            "version, per channel and per order; after-sale records in raw = the records fct_refunds, "
+            "quarantine_refunds and refunds_left_out name (after_sale_record_id)"
         ),
         model=accounting.name,
         schema=GATES,

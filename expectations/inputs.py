@@ -107,32 +107,36 @@ def raw_refund_tables(
 
 def _refund_counts(refund_tables: dict[str, tuple[str, ...]] | None) -> str:
     """R4 for after-sale records: per channel with after-sale streams, distinct records in its after-sale raw tables
-    (by the stream's key, `_primary_key`; one row per record whatever its versions) and the rows of fct_refunds and
-    quarantine_refunds, and the records left out by rule (quarantine.refunds_left_out: exchanges and the like).
+    (by the stream's key, `_primary_key`; one row per record whatever its versions) against the distinct records the
+    rows of fct_refunds, quarantine_refunds and quarantine.refunds_left_out (exchanges and the like) stand for
+    (`after_sale_record_id`: the raw row of the record's latest version). A record is counted once, on the first side
+    that has a row of it (facts, then quarantined, then left out): a Shopify Return settled by two refunds is one
+    record. Rows with no after-sale record (refunds read from an order payload) are accounted with their order.
     None: the warehouse has no refund facts (built before they existed), nothing to count."""
     if refund_tables is None:
         return """SELECT NULL::VARCHAR AS channel, 0::BIGINT AS raw_refunds, 0::BIGINT AS fct_refunds,
                0::BIGINT AS quarantined_refunds, 0::BIGINT AS left_out_refunds WHERE FALSE"""
-    parts = [
+    raw = [
         f"""SELECT {sql_literal(channel)} AS channel, count(DISTINCT coalesce(_primary_key, _record_hash)) AS raw_refunds,
                0 AS fct_refunds, 0 AS quarantined_refunds, 0 AS left_out_refunds
         FROM {RAW}.{check_identifier(table)}"""
         for channel, tables in sorted(refund_tables.items())
         for table in tables
     ]
-    # only the channels whose after-sale records come as a stream of their own, one raw record per refund row:
-    # refunds read from the order payload (Shopify, Meituan, Ele.me) are accounted with their order above
     declared = ", ".join(sql_literal(channel) for channel in sorted(refund_tables)) or "NULL"
-    parts += [
-        # named, not positional: with no after-sale raw table these lead the union and name its columns
-        f"""SELECT channel, 0 AS raw_refunds, count(*) AS fct_refunds, 0 AS quarantined_refunds, 0 AS left_out_refunds
-        FROM {AUDIT}.fct_refunds WHERE channel IN ({declared}) GROUP BY channel""",
-        f"""SELECT channel, 0 AS raw_refunds, 0 AS fct_refunds, count(*) AS quarantined_refunds, 0 AS left_out_refunds
-        FROM {QUARANTINE}.quarantine_refunds WHERE channel IN ({declared}) GROUP BY channel""",
-        f"""SELECT channel, 0 AS raw_refunds, 0 AS fct_refunds, 0 AS quarantined_refunds, count(*) AS left_out_refunds
-        FROM {QUARANTINE}.refunds_left_out WHERE channel IN ({declared}) GROUP BY channel""",
-    ]
-    union = "\n        UNION ALL\n        ".join(parts)
+    sides = "\n            UNION ALL\n            ".join(
+        f"SELECT channel, after_sale_record_id, {rank} AS side FROM {table} "
+        f"WHERE channel IN ({declared}) AND after_sale_record_id IS NOT NULL"
+        for rank, table in enumerate(
+            (f"{AUDIT}.fct_refunds", f"{QUARANTINE}.quarantine_refunds", f"{QUARANTINE}.refunds_left_out"))
+    )
+    # named, not positional: with no after-sale raw table this leads the union and names its columns
+    accounted = f"""SELECT channel, 0 AS raw_refunds, count(*) FILTER (WHERE side = 0) AS fct_refunds,
+               count(*) FILTER (WHERE side = 1) AS quarantined_refunds, count(*) FILTER (WHERE side = 2) AS left_out_refunds
+        FROM (SELECT channel, after_sale_record_id, min(side) AS side FROM (
+            {sides}
+        ) GROUP BY channel, after_sale_record_id) GROUP BY channel"""
+    union = "\n        UNION ALL\n        ".join([accounted, *raw])
     return f"""SELECT channel, sum(raw_refunds)::BIGINT AS raw_refunds, sum(fct_refunds)::BIGINT AS fct_refunds,
                sum(quarantined_refunds)::BIGINT AS quarantined_refunds, sum(left_out_refunds)::BIGINT AS left_out_refunds
         FROM ({union}) GROUP BY channel"""

@@ -25,9 +25,9 @@ from pathlib import Path
 import duckdb
 
 from orderlayer.expectations.report import GateReport, Verdict
-from orderlayer.core.snapshot import journal_orders, journal_whole
 from orderlayer.core.warehouse import (
-    AUDIT, GATE_TABLES, OPS, ORDER_SCOPES, PENDING_TABLES, PUBLISHED, check_identifier, connect, ensure_ops, table_exists,
+    AUDIT, GATE_TABLES, OPS, ORDER_SCOPES, PENDING_TABLES, PUBLISHED, check_identifier, connect, ensure_ops, journal_orders,
+    journal_whole, table_exists,
 )
 
 HISTORY = "published_history"

@@ -28,7 +28,7 @@
 {#- The after-sale staging contract's columns, in order (docs/refunds.md). -#}
 {% macro refund_contract_columns() -%}
     {{ return([
-        'raw_record_id', 'connection_name', 'source_synced_at', 'channel', 'shop_id', 'refund_id',
+        'raw_record_id', 'connection_name', 'source_synced_at', 'channel', 'shop_id', 'refund_id', 'after_sale_record_id',
         'channel_order_id', 'channel_line_id', 'refund_type', 'status', 'status_native', 'refund_amount', 'currency',
         'requested_at', 'refunded_at', 'source_updated_at', 'reason_code', 'reason_text',
         'return_tracking_number', 'return_carrier', 'return_received_at', 'is_restocked', 'quarantine_reason',
@@ -63,7 +63,8 @@
     select
         null::varchar as raw_record_id, null::varchar as connection_name, null::timestamptz as source_synced_at,
         null::varchar as channel, null::varchar as shop_id, null::varchar as refund_id,
-        null::varchar as channel_order_id, null::varchar as channel_line_id, null::varchar as refund_type,
+        null::varchar as after_sale_record_id, null::varchar as channel_order_id, null::varchar as channel_line_id,
+        null::varchar as refund_type,
         null::varchar as status, null::varchar as status_native, null::{{ money_type() }} as refund_amount,
         null::varchar as currency, null::timestamptz as requested_at, null::timestamptz as refunded_at,
         null::timestamptz as source_updated_at, null::varchar as reason_code, null::varchar as reason_text,

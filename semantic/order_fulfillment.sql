@@ -1,8 +1,8 @@
 -- Per-order facts the fulfilment and ERP metrics count, derived from fct_orders (one row per order).
--- They need more than the order's own row — the shop's as-of time, whether any ERP is linked — so they
--- are computed once here, published with the marts and joined by MetricFlow through the `order` entity.
--- Incremental: the orders in order_fulfillment__scope (every order of a shop with a changed order, or all of
--- them when the first ERP orders landed) are replaced.
+-- They need more than the order's own row — the shop's as-of time (shop_as_of), whether any ERP is linked — so
+-- they are computed once here, published with the marts and joined by MetricFlow through the `order` entity.
+-- Incremental: the orders in order_fulfillment__scope are replaced — the affected orders, the orders whose due
+-- flags the shop's moved as-of time changes, or all of them when the first ERP orders landed.
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_key',
           on_schema_change='fail') }}
 
@@ -12,12 +12,7 @@ with orders as (
 ),
 
 as_of as (
-    -- The data's as-of time per shop (docs/DECISIONS.md D-018): the newest platform update time synced for
-    -- the shop — the tap's bookmark — on the same clock as paid_at and shipped_at. Every change up to it
-    -- has been read; nothing later is known.
-    select channel, shop_id, max(source_updated_at) as as_of_at
-    from orders
-    group by channel, shop_id
+    select channel, shop_id, as_of_at from {{ ref('shop_as_of') }}
 ),
 
 erp as (
@@ -31,10 +26,8 @@ facts as (
     select
         o.order_key,
         o.business_date,
-        a.as_of_at,
         -- paid, real orders whose 24 hours to ship have fully elapsed by the as-of time
-        (o.is_paid and not o.is_test and o.paid_at is not null
-            and o.paid_at <= a.as_of_at - interval 24 hour) as is_ship_24h_due,
+        {{ ship_24h_due('o', 'a.as_of_at') }} as is_ship_24h_due,
         (o.shipped_at is not null and o.shipped_at <= o.paid_at + interval 24 hour) as shipped_in_24h,
         (not o.is_test and o.shipped_at is not null and o.promised_ship_by is not null) as has_ship_promise,
         (not o.is_test and o.delivered_at is not null and o.promised_delivery_by is not null) as has_delivery_promise,
@@ -43,8 +36,7 @@ facts as (
             then epoch(o.delivered_at - o.paid_at) / 3600.0
         end as fulfillment_hours,
         -- the ERP should hold every valid order once the grace period (gates.erp_grace_hours) has passed
-        (e.erp_linked and o.is_valid
-            and o.paid_at <= a.as_of_at - to_hours({{ var('orderlayer_erp_grace_hours', 24) }})) as is_erp_expected,
+        {{ erp_expected('o', 'a.as_of_at', 'e.erp_linked') }} as is_erp_expected,
         coalesce(m.match_status = 'matched', false) as is_erp_matched,
         o.shipped_at,
         o.promised_ship_by,
@@ -59,7 +51,6 @@ facts as (
 select
     order_key::varchar as order_key,
     business_date::date as business_date,
-    as_of_at::timestamptz as as_of_at,
     coalesce(is_ship_24h_due, false)::boolean as is_ship_24h_due,
     coalesce(is_ship_24h_due and shipped_in_24h, false)::boolean as is_shipped_within_24h,
     has_ship_promise::boolean as has_ship_promise,

@@ -2,12 +2,16 @@
     events, when the carrier first saw one, when the last one was delivered (only once every parcel it names is
     delivered), and the order's current parcel state: `delivered` when every parcel is, else the state of the
     least advanced parcel (an order is where its slowest parcel is), `no_carrier_event` when none has an event.
-    Only orders whose channel names a tracking number have a row. A table: it follows fct_shipment_events. -#}
-{{ config(materialized='table') }}
+    Only orders whose channel names a tracking number have a row. Incremental by order: the orders of
+    int_orders__affected (an order version landed, or a carrier event for a parcel it names) are recomputed, their
+    old rows deleted first (an order may stop naming parcels). -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_key',
+          on_schema_change='fail', pre_hook="{{ delete_keys_in_scope('order_key', 'int_orders__affected') }}") }}
 
 with named as (
     select order_key, channel, count(distinct t.tracking_number) as parcels
     from {{ ref('map_order_ids') }}, unnest(tracking_numbers) as t(tracking_number)
+    where {{ in_scope('order_key', 'int_orders__affected') }}
     group by order_key, channel
 ),
 
@@ -19,7 +23,7 @@ per_parcel as (
         max(case when state = 'delivered' then event_at end) as delivered_at,
         max(case when is_latest then state end) as latest_state
     from {{ ref('fct_shipment_events') }}
-    where order_key is not null
+    where order_key is not null and {{ in_scope('order_key', 'int_orders__affected') }}
     group by order_key, tracking_number
 ),
 

@@ -53,7 +53,9 @@ select
     cast(r.reason_text as {{ text_type() }}) as reason_text,
     cast(r.refund_type = 'return_and_refund' or r.return_tracking_number is not null as boolean) as has_return,
     cast(r.source_synced_at as {{ instant_type() }}) as source_synced_at,
-    cast(r.raw_record_id as {{ text_type() }}) as raw_record_id
+    cast(r.raw_record_id as {{ text_type() }}) as raw_record_id,
+    -- the after-sale stream's record this refund is or settles (gate R4 counts them; NULL: accounted with its order)
+    cast(r.after_sale_record_id as {{ text_type() }}) as after_sale_record_id
 from scoped as r
 left join channels as c on c.channel = r.channel
 left join shops as sh on sh.channel = r.channel and sh.shop_id = r.shop_id

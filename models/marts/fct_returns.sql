@@ -1,5 +1,5 @@
--- One row per return shipment: every valid after-sale record whose goods come back (refund_type
--- `return_and_refund`, or a return waybill the platform gives). Tracking number and carrier of the buyer's parcel,
+-- One row per refund whose goods come back (refund_type `return_and_refund`, or a return waybill the platform
+-- gives): one per return shipment, except a Shopify Return settled by several refunds (a row per refund, same parcel). Tracking number and carrier of the buyer's parcel,
 -- when the seller received it and whether it was restocked, each NULL where the platform does not say.
 -- Incremental by order like fct_refunds, which it reads (same scope, same pre_hook).
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_key',

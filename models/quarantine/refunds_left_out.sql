@@ -3,7 +3,9 @@
 -- counts them so that raw after-sale records = fct_refunds + quarantine_refunds + these (docs/refunds.md).
 -- A table, like quarantine_refunds: a record's latest version replaces its row.
 select
+    {{ refund_key('channel', 'shop_id', 'refund_id') }} as refund_key,
     raw_record_id,
+    after_sale_record_id,
     channel,
     shop_id,
     channel_order_id,

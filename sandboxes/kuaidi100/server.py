@@ -7,8 +7,9 @@ java-demo / python-demo).
   company. Events in the order ``param.order`` asks (asc / desc, default desc), naive Beijing times.
 * ``POST /poll`` (form ``schema=json``, ``param`` with ``company``, ``number``, ``key``, ``parameters.callbackurl``
   / ``salt``): 200 for a new subscription, 501 for one it already has, 600 for a wrong key (the sandbox's
-  convention). :meth:`Kuaidi100Sandbox.push_form` is the form Kuaidi100 would POST to the subscription's
-  callback, signed ``upper(md5(param + salt))`` — the receiver that takes it is issue 15's ``orderlayer serve``.
+  convention). :meth:`Kuaidi100Sandbox.push_form` is the form Kuaidi100 POSTs to the subscription's callback, signed
+  ``upper(md5(param + salt))``, and :meth:`Kuaidi100Sandbox.push` sends it there — the receiver that takes it is
+  ``orderlayer serve`` (core/serve.py).
 
 States: 1 picked up (揽收), 0 in transit (在途), 8 customs (清关), 5 out for delivery (派件), 3 signed (签收),
 14 refused (拒签), 6 returning (退回), 4 returned and signed by the sender (退签); each event carries its
@@ -20,7 +21,8 @@ from __future__ import annotations
 
 import json
 import typing as t
-from urllib.parse import parse_qs
+import urllib.request
+from urllib.parse import parse_qs, urlencode
 
 from orderlayer.sandboxes.kit.parcels import CarrierSandbox, Step, beijing_text
 from orderlayer.sandboxes.kit.server import SandboxRequest, SandboxResponse, encode_json
@@ -124,6 +126,20 @@ class Kuaidi100Sandbox(CarrierSandbox):
         if subscription.get("salt"):
             form["sign"] = p.push_sign(param, subscription["salt"])
         return form
+
+    def push(self, number: str, *, status: str = "polling", message: str = "") -> dict:
+        """POST ``number``'s push to its subscription's callback URL as Kuaidi100 does; returns the receiver's answer
+        (Kuaidi100 sends a push again unless the answer is ``result`` true). Logged with the waybill and the
+        answer's code, never the sign."""
+        form = self.push_form(number, status=status, message=message)
+        request = urllib.request.Request(
+            self.subscriptions[number]["callbackurl"], data=urlencode(form).encode("utf-8"), method="POST",
+            headers={"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the URL the subscriber gave
+            answer = json.loads(response.read().decode("utf-8"))
+        self.record({"path": "push", "waybill": number, "return_code": str(answer.get("returnCode"))})
+        return answer
 
     def _query(self, form: dict[str, str], entry: dict) -> dict:
         if form.get("customer") != self.customer:

@@ -32,6 +32,9 @@ QUERY_PATH = "/poll/query.do"
 SUBSCRIBE_PATH = "/poll"
 #: The answer a push receiver gives once it has stored a push (Kuaidi100 retries otherwise).
 PUSH_ACCEPTED = {"result": True, "returnCode": "200", "message": "成功"}
+#: The answer to a push not stored (refused, or storing failed): anything but PUSH_ACCEPTED makes Kuaidi100 send it
+#: again (SubscribeResp's result / returnCode / message; the 500 code is our choice, Kuaidi100 reads ``result``).
+PUSH_REJECTED = {"result": False, "returnCode": "500", "message": "失败"}
 #: Watch statuses of a push: still polling, or polling ended (shutdown: signed / 60 days without change; abort:
 #: no record for days, or the company was wrong).
 WATCH_STATUSES = ("polling", "shutdown", "abort", "updateall")

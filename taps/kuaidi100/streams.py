@@ -67,6 +67,16 @@ class Kuaidi100Connection(Connection[Kuaidi100Signer]):
         return Kuaidi100Signer(customer=str(config["customer"]), key=str(config["key"]))
 
 
+def scrub_events(events: t.Any) -> t.Any:  # noqa: ANN401 - whatever the platform sent under data
+    """The event history with phone numbers in its texts masked: what the tap lands, for a query and a push alike."""
+    if not isinstance(events, list):
+        return events
+    return [
+        {k: scrub_route_text(v) if k in EVENT_TEXT_FIELDS else v for k, v in event.items()} if isinstance(event, dict) else event
+        for event in events
+    ]
+
+
 def company_of(waybill: Waybill, prefixes: Mapping[str, str]) -> str | None:
     """The waybill's Kuaidi100 company: the channel's, else the longest configured prefix of its number."""
     if waybill.carrier:
@@ -119,10 +129,7 @@ class TrackingStream(CallStream):
         if answer.code != "200":  # a per-waybill "nothing yet" (validate_response let only those through)
             return p.tracking_record({"nu": waybill.number, "com": company, "data": [], "returnCode": answer.code, "message": answer.text})
         record = p.tracking_record(answer.body)
-        record["data"] = [
-            {k: scrub_route_text(v) if k in EVENT_TEXT_FIELDS else v for k, v in event.items()} if isinstance(event, dict) else event
-            for event in answer.body.get("data") or []
-        ]
+        record["data"] = scrub_events(answer.body.get("data") or [])
         return record
 
     def _subscribe(self, waybill: Waybill, company: str, callback: str, context: Context | None) -> bool:

@@ -42,7 +42,7 @@ class TapKuaidi100(SourceTap):
         th.Property("salt", th.StringType(min_length=1, max_length=32), secret=True,
                     description="Subscriptions ask Kuaidi100 to sign each push with it (upper(md5(param + salt))); the receiver verifies."),
         th.Property("callback_url", th.StringType(pattern=r"^https?://"),
-                    description="Where Kuaidi100 pushes changes; set it to subscribe every queried waybill (the receiver is issue 15's `orderlayer serve`)."),
+                    description="Where Kuaidi100 pushes changes; set it to subscribe every queried waybill; `orderlayer serve` receives them at /push/kuaidi100/<connection> (docs/serve.md)."),
         waybills_property(),
         th.Property("carrier_prefixes", th.ObjectType(additional_properties=th.StringType), default=DEFAULT_CARRIER_PREFIXES,
                     description="Tracking-number prefix -> company code for waybills whose channel names no company."),

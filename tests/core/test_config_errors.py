@@ -136,7 +136,7 @@ def test_an_unknown_key_anywhere_gets_the_closest_and_the_keys_there(tmp_path: P
         load_settings(path)
     lines = str(caught.value).splitlines()
     assert "  reporting_timezon: unknown key (did you mean reporting_timezone?); the keys here are: database, " \
-           "reporting_timezone, reporting_currency, pii_salt_env, connections, gates, erp_matching, reconciliation, publish, warehouse, alerts, amount_ceilings" in lines
+           "reporting_timezone, reporting_currency, pii_salt_env, connections, gates, erp_matching, reconciliation, publish, warehouse, serve, alerts, amount_ceilings" in lines
     assert "  connections.d.shopid: unknown key (did you mean shop_id?); the keys here are: source, shop_id, timezone, " \
            "currency, base_url, start_date, credentials, options" in lines
     assert "  erp_matching.sap.strip_prefix: unknown key (did you mean strip_prefixes?); the keys here are: " \

@@ -7,7 +7,8 @@ from pathlib import Path
 
 #: Every `stg_<source>__refunds` has exactly these columns, in this order (docs/refunds.md).
 COLUMNS = (
-    "raw_record_id", "connection_name", "source_synced_at", "channel", "shop_id", "refund_id", "channel_order_id",
+    "raw_record_id", "connection_name", "source_synced_at", "channel", "shop_id", "refund_id", "after_sale_record_id",
+    "channel_order_id",
     "channel_line_id", "refund_type", "status", "status_native", "refund_amount", "currency", "requested_at",
     "refunded_at", "source_updated_at", "reason_code", "reason_text", "return_tracking_number", "return_carrier",
     "return_received_at", "is_restocked", "quarantine_reason",

@@ -34,7 +34,7 @@ from orderlayer.core.dbt import project_dir
 from tests.support.incremental import SandboxTime, assert_same_tables, drop_copy, full_refresh_copy, land, one, raw_records
 
 AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
-KEEP = ("douyin_7784061", "jd_", "shopify_acme-tea-us", "wechat_shop", "sap_")
+KEEP = ("douyin_7784061", "jd_", "shopify_acme-tea-us", "wechat_shop", "sap_", "sf_express", "kuaidi100")
 PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "semantic", "docs", "tests/dbt")
 
 
@@ -128,13 +128,13 @@ def test_incremental_builds_equal_full_rebuilds(
     with start_sandboxes(seed=5, as_of=AS_OF, orders=80, shops=1, work=work) as world:
         settings = demo_settings(world, db)
         keep = {n: c for n, c in settings.connections.items() if n.startswith(KEEP)}
-        assert any(n.startswith("sap_") for n in keep) and "wechat_shop" in keep and len(keep) >= 5
+        assert any(n.startswith("sap_") for n in keep) and {"wechat_shop", "sf_express", "kuaidi100"} <= set(keep)
         # the record quarantined on purpose is 1% of Douyin's orders: above R6's default red share (0.5%); the
         # test is about equality, not that threshold
         settings = settings.model_copy(
             update={"connections": keep, "gates": settings.gates.model_copy(update={"quarantine_share_max": 0.2})}
         )
-        sandboxes = [s for _, s in world.channels] + [s for _, s, _ in world.erps]
+        sandboxes = [s for _, s in world.channels] + [s for _, s, _ in world.erps] + [s for _, s in world.carriers]
         timeline = SandboxTime(settings, db, sandboxes, AS_OF)
         cycle = 0
 
@@ -258,6 +258,9 @@ def test_incremental_builds_equal_full_rebuilds(
         )
         assert plan.mode == "full" and "orderlayer_shops" in plan.reason
         build_and_compare("full", "publish")
+        # the carriers reported on parcels the channels named: their events reached orders incrementally too
+        assert one(db, "select count(*) from audit.order_parcels where parcels_with_events > 0")[0] > 0
+        assert one(db, "select count(distinct tracking_source) from audit.fct_shipment_events")[0] == 2
         # the partial and full rebuilds copy the schemas they rebuilt whole (a fresh file); the others take deltas
         assert snapshots == ["full", "copy+delta", "delta", "delta", "full", "full"]
     assert os.environ["ORDERLAYER_PROJECT_DIR"] == str(project_copy)

@@ -179,7 +179,8 @@ def test_the_contract_columns_and_types(warehouse: Path) -> None:
     assert [c for c, _ in found] == list(COLUMNS)
     assert found == [
         ("raw_record_id", "VARCHAR"), ("connection_name", "VARCHAR"), ("source_synced_at", "TIMESTAMP WITH TIME ZONE"),
-        ("channel", "VARCHAR"), ("shop_id", "VARCHAR"), ("refund_id", "VARCHAR"), ("channel_order_id", "VARCHAR"),
+        ("channel", "VARCHAR"), ("shop_id", "VARCHAR"), ("refund_id", "VARCHAR"), ("after_sale_record_id", "VARCHAR"),
+        ("channel_order_id", "VARCHAR"),
         ("channel_line_id", "VARCHAR"), ("refund_type", "VARCHAR"), ("status", "VARCHAR"), ("status_native", "VARCHAR"),
         ("refund_amount", "DECIMAL(18,2)"), ("currency", "VARCHAR"), ("requested_at", "TIMESTAMP WITH TIME ZONE"),
         ("refunded_at", "TIMESTAMP WITH TIME ZONE"), ("source_updated_at", "TIMESTAMP WITH TIME ZONE"),

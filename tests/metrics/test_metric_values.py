@@ -111,8 +111,9 @@ def test_ship_24h_counts_an_order_paid_exactly_24_hours_before_the_as_of_time(en
         (key, (due, within, as_of))
         for key, due, within, as_of in query(
             enriched.db,
-            "SELECT order_key, is_ship_24h_due, is_shipped_within_24h, as_of_at FROM published.order_fulfillment "
-            "WHERE order_key IN (?, ?)",
+            "SELECT f.order_key, f.is_ship_24h_due, f.is_shipped_within_24h, a.as_of_at FROM published.order_fulfillment AS f "
+            "JOIN published.fct_orders AS o USING (order_key) JOIN published.shop_as_of AS a USING (channel, shop_id) "
+            "WHERE f.order_key IN (?, ?)",
             [enriched.boundary.due, enriched.boundary.not_due],
         )
     )

@@ -85,6 +85,7 @@ select
     'douyin' as channel,
     m.shop_id,
     m.aftersale_id as refund_id,
+    m._record_hash as after_sale_record_id,  -- the record is the refund (docs/refunds.md)
     m.order_id as channel_order_id,
     -- a shop-order after-sale (aftersale_order_type 2) covers the whole order; else related_id is the sku order
     case when m.order_type = '2' then null else m.related_id end as channel_line_id,

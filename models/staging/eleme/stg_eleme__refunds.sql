@@ -46,6 +46,8 @@ select
     'eleme' as channel,
     shop_id,
     f.refund_id,
+    -- read from the order payload, not an after-sale stream: accounted with its order (docs/refunds.md)
+    cast(null as varchar) as after_sale_record_id,
     order_id as channel_order_id,
     -- one product's refund: the order line it is booked on (stg_eleme__order_lines: the first line of that sku,
     -- keyed order:sku:position); several products: NULL

@@ -71,6 +71,7 @@ applications as (
         a.channel,
         a.shop_id,
         a.application_id as refund_id,
+        a.raw_record_id as after_sale_record_id,
         a.channel_order_id,
         -- an application cancels the whole order
         cast(null as varchar) as channel_line_id,
@@ -107,6 +108,7 @@ services as (
         s.channel,
         s.shop_id,
         s.service_id as refund_id,
+        s.raw_record_id as after_sale_record_id,
         s.channel_order_id,
         -- a service is for one ware: its line in the order's current version
         cl.channel_line_id,

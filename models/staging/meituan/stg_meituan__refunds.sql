@@ -48,6 +48,8 @@ select
     'meituan' as channel,
     app_poi_code as shop_id,
     f.refund_id,
+    -- read from the order payload, not an after-sale stream: accounted with its order (docs/refunds.md)
+    cast(null as varchar) as after_sale_record_id,
     wm_order_id_view as channel_order_id,
     -- a partial refund of one sku: the order line it is booked on (stg_meituan__order_lines: the first line of that
     -- sku, keyed order:sku:position); a full refund or several skus: NULL

@@ -87,6 +87,7 @@ select
     'pinduoduo' as channel,
     m.shop_id,
     m.id as refund_id,
+    m._record_hash as after_sale_record_id,  -- the record is the refund (docs/refunds.md)
     m.order_sn as channel_order_id,
     m.channel_line_id,
     m.refund_type,

@@ -1,8 +1,11 @@
 {#- Shopify after-sales, on the after-sale staging contract (docs/refunds.md): one row per refund and one per
-    Return no refund was issued for yet, each in its latest version (rule D1). Refunds are read from the orders raw
+    Return no refund of its order settles (yet), each in its latest version (rule D1). Refunds are read from the orders raw
     stream (REST embeds `refunds[]` in the order: no call of their own); Returns come from the tap's `returns` stream
     (Admin GraphQL) and give a refund issued for them its parcel, reason and what happened to the goods. Platform facts
-    and what is inferred: docs/channels/shopify.md "After-sales". Fields: macros/shopify/refunds.sql. -#}
+    and what is inferred: docs/channels/shopify.md "After-sales". Fields: macros/shopify/refunds.sql.
+    Every Return (the `returns` stream, an after-sale stream gate R4 balances: D-066) is a row's
+    `after_sale_record_id`: the refunds that settle it, or its own row (requested, open, declined, cancelled; closed
+    without money: an `exchange`, left out; refunds its order does not show yet: quarantined). -#}
 {#- A table, not incremental: a refund's row comes from its order's latest version and a return's from its own, so a
     new version replaces a row with another raw_record_id, and a return's received time is read from earlier versions. -#}
 {{ config(materialized='table') }}
@@ -101,6 +104,8 @@ refund_facts as (
         r._synced_at as source_synced_at,
         r.shop_id,
         r.f.id as refund_id,
+        -- the Return this refund settles (its latest raw row); NULL for a refund without one: accounted with its order
+        t._record_hash as after_sale_record_id,
         r.order_id as channel_order_id,
         case when len(r.line_ids) = 1 then r.line_ids[1] end as channel_line_id,
         case
@@ -154,12 +159,14 @@ refund_facts as (
     left join shops as sh on sh.channel = 'shopify' and sh.shop_id = r.shop_id
 ),
 
--- a Return no refund was issued for yet: requested, under way, declined or cancelled. Its amount is what the goods
--- returned were sold for (each unit's price less its share of the line's discounts), from the order's latest version.
-open_returns as (
+-- a Return no refund row settles: none issued yet (requested, under way, declined or cancelled; closed without money
+-- is an exchange), or refunds its order's latest version does not show yet (quarantined until the order is re-read).
+-- Its amount is what the goods returned were sold for (each unit's price less its share of the line's discounts),
+-- from the order's latest version.
+returns_without_refund_rows as (
     select t.*
     from returns as t
-    where len(t.refund_ids) = 0 and t.t.status in ('REQUESTED', 'OPEN', 'DECLINED', 'CANCELED')
+    where t._record_hash not in (select after_sale_record_id from refund_facts where after_sale_record_id is not null)
 ),
 
 order_lines as (
@@ -169,7 +176,7 @@ order_lines as (
         select r, row_number() over (partition by r.shop_id, r.id
                                      order by {{ to_utc('r.updated_at', 'iso') }} desc nulls last, _synced_at desc, _record_hash) as version_rank
         from (select _record_hash, _synced_at, from_json(_record, '{{ tojson(shopify_order_refund_shape()) }}') as r from order_rows) as parsed
-        where r.id in (select t.order_id from open_returns)
+        where r.id in (select t.order_id from returns_without_refund_rows)
     ) as o
     where o.version_rank = 1
 ),
@@ -185,7 +192,7 @@ line_values as (
 
 return_items as (
     select t.t.shop_id, t.t.id, t.t.order_id, unnest(t.t.returnLineItems.nodes) as i
-    from open_returns as t
+    from returns_without_refund_rows as t
 ),
 
 return_values as (
@@ -210,7 +217,9 @@ return_facts as (
         t.t.id as refund_id,
         t.t.order_id as channel_order_id,
         case when len(t.line_ids) = 1 then t.line_ids[1] end as channel_line_id,
-        'return_and_refund' as refund_type,
+        t._record_hash as after_sale_record_id,
+        -- closed with no refund: the goods were exchanged or kept, no money went back (D-064)
+        case when t.t.status = 'CLOSED' and len(t.refund_ids) = 0 then 'exchange' else 'return_and_refund' end as refund_type,
         {{ shopify_return_status('t.t.status') }} as status,
         t.t.status as status_native,
         (case when v.items = v.valued then v.goods_value end)::{{ money_type() }} as refund_amount,
@@ -226,13 +235,18 @@ return_facts as (
         case when len(t.dispositions) > 0 then list_bool_or(list_transform(t.dispositions, lambda d: d.type = 'RESTOCKED')) end
             as is_restocked,
         case
+            when len(t.refund_ids) > 0
+                then 'refunds.nodes of the Return not in its order''s latest version (order not landed or not re-read yet)'
             when t.t.id is null or not regexp_full_match(t.t.id, '[0-9]{1,20}') then 'missing or malformed return id'
+            -- a status Shopify may add later: named, never guessed (CLOSED without refund is the exchange above)
+            when {{ shopify_return_status('t.t.status') }} is null and t.t.status is distinct from 'CLOSED'
+                then 'Return status ' || coalesce('"' || t.t.status || '"', 'missing') || ' is not REQUESTED, OPEN, CLOSED, DECLINED or CANCELED'
             when t.t.order_id is null or not regexp_full_match(t.t.order_id, '[0-9]{1,20}') then 'missing or malformed order_id'
             when {{ to_utc('t.t.createdAt', 'iso') }} is null then 'missing or unparseable createdAt'
             when {{ to_utc('t.t.updated_at', 'iso') }} is null then 'missing or unparseable updated_at'
             when v.items is null or v.items <> v.valued then 'order line of a returned item not landed (amount unknown)'
         end as quarantine_reason
-    from open_returns as t
+    from returns_without_refund_rows as t
     left join return_values as v on v.shop_id = t.t.shop_id and v.id = t.t.id
     left join shops as sh on sh.channel = 'shopify' and sh.shop_id = t.t.shop_id
 ),
@@ -244,7 +258,8 @@ unioned as (
 )
 
 select
-    raw_record_id, connection_name, source_synced_at, 'shopify' as channel, shop_id, refund_id, channel_order_id,
+    raw_record_id, connection_name, source_synced_at, 'shopify' as channel, shop_id, refund_id, after_sale_record_id,
+    channel_order_id,
     channel_line_id, refund_type, status, status_native, refund_amount, currency, requested_at, refunded_at,
     source_updated_at, reason_code, cast(null as varchar) as reason_text, return_tracking_number, return_carrier,
     return_received_at, is_restocked, quarantine_reason

@@ -54,6 +54,7 @@ select
     'taobao' as channel,
     m.shop_id,
     m.refund_id,
+    m._record_hash as after_sale_record_id,  -- the record is the refund (docs/refunds.md)
     m.tid as channel_order_id,
     -- TOP refunds one sub-order at a time: always a line
     m.oid as channel_line_id,

@@ -125,6 +125,7 @@ select
     'tiktok_shop' as channel,
     v.shop_id,
     v.request_id as refund_id,
+    v._record_hash as after_sale_record_id,  -- the record is the refund (docs/refunds.md)
     v.order_id as channel_order_id,
     -- the one order line every unit belongs to; NULL when the units span several lines (a whole order) or the order's
     -- line items are not landed (the amount is then the request's, not a line's)

@@ -71,6 +71,7 @@ select
     'youzan' as channel,
     m.kdt_id as shop_id,
     m.refund_id,
+    m._record_hash as after_sale_record_id,  -- the record is the refund (docs/refunds.md)
     m.tid as channel_order_id,
     -- the search result names no line (the refund detail API does)
     cast(null as varchar) as channel_line_id,

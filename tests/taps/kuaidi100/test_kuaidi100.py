@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
+from urllib.parse import quote
 
 import pytest
 from tests.support.singer_run import TapFailed, run_tap
@@ -123,3 +125,34 @@ def test_unknown_company_is_skipped_and_counted(sandbox: Kuaidi100Sandbox, caplo
     result = run_tap(TapKuaidi100, {**config(sandbox), "waybills": [{"number": "99000001"}, {"number": NUMBERS[0]}]})
     assert [r["nu"] for r in result.records] == [NUMBERS[0]]
     assert "1 skipped with no company" in caplog.text
+
+
+def test_the_receiver_verifies_lands_oldest_first_and_names_a_push_by_its_param() -> None:
+    from orderlayer.taps.common.push import PushRejected, PushRequest
+    from orderlayer.taps.kuaidi100.receiver import Kuaidi100Receiver, oldest_first
+
+    assert Kuaidi100Receiver.from_config({"salt": "s"}) is None  # no callback_url: no push channel
+    with pytest.raises(ValueError, match="^salt: a connection with a callback_url needs"):
+        Kuaidi100Receiver.from_config({"callback_url": "https://x.example/push/kuaidi100/kd"})
+    receiver = Kuaidi100Receiver.from_config({"callback_url": "https://x.example/push/kuaidi100/kd", "salt": "s"})
+    newest_first = [
+        {"time": "2026-11-03 09:00:00", "context": "【杭州】快递员正在派件（联系电话：13912345678）", "statusCode": "5"},
+        {"time": "2026-11-02 18:30:00", "context": "快件已到达【杭州中转部】", "statusCode": "0"},
+    ]
+    param = '{"status":"polling","message":"","lastResult":{"nu":"YT1","com":"yuantong","state":"5","data":%s}}' % json.dumps(newest_first, ensure_ascii=False)
+    form = f"param={quote(param)}&sign={p.push_sign(param, 's')}".encode()
+    [pushed] = receiver.receive(PushRequest({}, form))
+    assert pushed.stream == "tracking"
+    assert pushed.message_id == hashlib.sha256(param.encode()).hexdigest()
+    assert [e["statusCode"] for e in pushed.record["data"]] == ["0", "5"]
+    assert pushed.record["data"][1]["context"] == "【杭州】快递员正在派件（联系电话：139****5678）"
+    with pytest.raises(PushRejected, match="sign does not match"):
+        receiver.receive(PushRequest({}, f"param={quote(param)}&sign={'0' * 32}".encode()))
+    with pytest.raises(PushRejected, match="not UTF-8"):
+        receiver.receive(PushRequest({}, b"param=\xff\xfe"))
+    assert json.loads(receiver.accepted().body) == {"result": True, "returnCode": "200", "message": "成功"}
+    assert json.loads(receiver.rejected("x").body) == {"result": False, "returnCode": "500", "message": "失败"}
+    # already oldest first, one event, no list: unchanged
+    assert oldest_first(newest_first[::-1]) == newest_first[::-1]
+    assert oldest_first(newest_first[:1]) == newest_first[:1]
+    assert oldest_first(None) is None

@@ -1,0 +1,139 @@
+"""The push spool: where `orderlayer serve` stores a verified push before it answers (docs/serve.md).
+
+DuckDB lets one process write the warehouse, and that is the writer holding the lock (core/lock.py), so the
+receiver cannot write raw itself without blocking `sync` and `run`. It appends to this SQLite file beside the
+warehouse instead (`<database>.pushes.sqlite`): WAL journal with `synchronous=FULL`, so a push is on disk when its
+insert commits, which is when the receiver acknowledges it. SQLite lets many processes share the file: the receiver
+appends while a writer (`sync`, `run`, serve's own landing) reads the spool, lands it in raw and removes what it
+landed (core/push_landing.py). One row per (connection, message id): a platform's redelivery of a message still in
+the spool adds nothing; one already landed adds a row that lands as the same raw row (raw dedups by record hash).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from orderlayer.loader.raw_store import canonical_json
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from orderlayer.taps.common.push import PushRecord
+
+#: How long one statement waits for another process's write to the spool to finish.
+BUSY_TIMEOUT_SECONDS = 30
+SCHEMA = """
+create table if not exists pushes (
+    seq integer primary key autoincrement,
+    connection text not null,
+    message_id text not null,
+    stream text not null,
+    record text not null,
+    received_at text not null,
+    unique (connection, message_id)
+)
+"""
+
+
+def spool_path(db: Path) -> Path:
+    return db.with_name(db.name + ".pushes.sqlite")
+
+
+@dataclass(frozen=True)
+class Spooled:
+    """One stored push record, as the landing reads it."""
+
+    seq: int
+    connection: str
+    message_id: str
+    stream: str
+    record: str
+    received_at: datetime
+
+
+class PushSpool:
+    """The spool file. One connection shared by the threads of a process, serialised by a lock."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False)
+        self._con.execute("pragma journal_mode = wal")
+        self._con.execute("pragma synchronous = full")  # a committed push survives a power cut, not only a crash
+        self._con.execute(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+    def __enter__(self) -> PushSpool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def add(self, connection: str, records: Iterable[PushRecord]) -> int:
+        """Store one push's records in one transaction; returns how many were new (0: a redelivery). Returns only
+        once they are committed; raises (sqlite3.Error, OSError) when they could not be."""
+        received = datetime.now(timezone.utc).isoformat()
+        rows = [(connection, r.message_id, r.stream, canonical_json(r.record), received) for r in records]
+        with self._lock, self._transaction():
+            before = self._con.total_changes
+            self._con.executemany(
+                "insert or ignore into pushes (connection, message_id, stream, record, received_at) values (?, ?, ?, ?, ?)",
+                rows,
+            )
+            return self._con.total_changes - before
+
+    def pending(self, connections: Iterable[str], limit: int | None = None) -> list[Spooled]:
+        """The stored records of these connections, oldest first."""
+        names = list(connections)
+        if not names:
+            return []
+        marks = ",".join("?" * len(names))
+        sql = f"select seq, connection, message_id, stream, record, received_at from pushes where connection in ({marks}) order by seq"
+        args: list[object] = list(names)
+        if limit is not None:
+            sql += " limit ?"
+            args.append(limit)
+        with self._lock:
+            rows = self._con.execute(sql, args).fetchall()
+        return [Spooled(r[0], r[1], r[2], r[3], r[4], datetime.fromisoformat(r[5])) for r in rows]
+
+    def remove(self, seqs: Iterable[int]) -> None:
+        """Forget landed records (by their spool sequence: a redelivery spooled meanwhile stays)."""
+        ids = [(s,) for s in seqs]
+        with self._lock, self._transaction():
+            self._con.executemany("delete from pushes where seq = ?", ids)
+
+    def counts(self) -> dict[str, int]:
+        """Stored records per connection (the backlog)."""
+        with self._lock:
+            return dict(self._con.execute("select connection, count(*) from pushes group by connection").fetchall())
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE … COMMIT (ROLLBACK on error): the write lock is taken up front, so a spool busy in
+        another process waits in BEGIN rather than failing half-way."""
+        self._con.execute("begin immediate")
+        try:
+            yield
+        except BaseException:
+            self._con.execute("rollback")
+            raise
+        self._con.execute("commit")
+
+
+def loads(text: str) -> dict:
+    """A spooled record back as the dict it was (numbers with a fraction as Decimal, digit for digit, like the
+    target reads the tap's messages), so its canonical JSON and so its raw record hash are the same again."""
+    return json.loads(text, parse_float=Decimal)

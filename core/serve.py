@@ -1,0 +1,237 @@
+"""`orderlayer serve`: the long-running receiver of platform pushes (docs/serve.md).
+
+A Starlette app under uvicorn routes ``POST /push/<source>/<connection>`` to the connection's receiver
+(taps/common/push.py; one per configured connection whose source declares one and whose settings open a push
+channel, e.g. Kuaidi100 with a ``callback_url``). A push is verified by the receiver, stored in the spool
+(core/push_spool.py) and committed there, and only then acknowledged with the platform's success answer; a push
+refused or not stored gets the platform's failure answer, so the platform sends it again. A refusal is counted and
+logged with its reason, never with the body. ``GET /health`` tells the counts and the spool's backlog.
+
+Serve never holds the warehouse's writer lock while it waits for pushes, so `sync` and `run` work beside it. Every
+``serve.land_every_seconds`` it tries the lock without waiting: when it is free it lands the spool in raw
+(core/push_landing.py) and leaves the read snapshot like any writer; when a writer holds it, it tries again next
+time (that writer lands the spool itself before it syncs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from orderlayer.core.config import ConfigError
+from orderlayer.core.lock import writer_lock
+from orderlayer.core.push_landing import land_pushes, pushing_connections
+from orderlayer.core.push_spool import PushSpool, spool_path
+from orderlayer.core.registry import source
+from orderlayer.core.snapshot import refresh_snapshot
+from orderlayer.core.sync import tap_config
+from orderlayer.core.warehouse import WarehouseBusy
+from orderlayer.taps.common.push import PushRejected, PushRequest, Receiver, Reply
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Mapping
+
+    from starlette.requests import Request
+
+    from orderlayer.core.config import Settings
+
+log = logging.getLogger("orderlayer.serve")
+#: The path a connection's platform pushes to (the URL to register with it, behind your proxy's origin).
+PUSH_PATH = "/push/{source}/{connection}"
+
+
+def push_path(source_name: str, connection: str) -> str:
+    return PUSH_PATH.format(source=source_name, connection=connection)
+
+
+def receivers_for(settings: Settings) -> dict[tuple[str, str], Receiver]:
+    """(source, connection) -> receiver, for every connection with a push channel. Raises ConfigError naming the
+    connection's key when its push channel is configured wrongly, or when no connection has one."""
+    found: dict[tuple[str, str], Receiver] = {}
+    for name, conn in settings.connections.items():
+        spec = source(conn.source)
+        if spec.receiver is None:
+            continue
+        config = {**tap_config(conn), **conn.credentials.resolve(name)}  # the tap's settings, secrets included
+        try:
+            receiver = spec.receiver_class().from_config(config)
+        except ValueError as exc:  # "<tap setting>: <why and fix>": name it where orderlayer.yml sets it
+            setting = str(exc).partition(":")[0]
+            where = "credentials." if setting in spec.secret_keys else "options." if setting in spec.option_keys else ""
+            raise ConfigError(f"connections.{name}.{where}{exc}") from None
+        if receiver is not None:
+            found[(conn.source, name)] = receiver
+    if not found:
+        pushing = sorted({n for n, c in settings.connections.items() if source(c.source).receiver is not None})
+        hint = f" ({', '.join(pushing)} could)" if pushing else ""
+        raise ConfigError(
+            "serve: no connection has a push channel to receive; give a kuaidi100 connection options.callback_url "
+            f"(the URL Kuaidi100 pushes to, ending in /push/kuaidi100/<connection>) and credentials.salt{hint}"
+        )
+    return found
+
+
+@dataclass
+class PushStats:
+    """What serve received, per connection and outcome (accepted, duplicate, rejected, failed)."""
+
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    last_push: dict[str, str] = field(default_factory=dict)
+    landings: int = 0
+    last_landing: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, connection: str, outcome: str) -> None:
+        with self._lock:
+            self.counts[(connection, outcome)] += 1
+            self.last_push[connection] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+    def landed(self) -> None:
+        with self._lock:
+            self.landings += 1
+            self.last_landing = datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+    def as_dict(self) -> dict:
+        with self._lock:
+            pushes: dict[str, dict] = {}
+            for (connection, outcome), n in sorted(self.counts.items()):
+                pushes.setdefault(connection, {"last_push": self.last_push.get(connection)})[outcome] = n
+            return {"pushes": pushes, "landings": self.landings, "last_landing": self.last_landing}
+
+
+def _reply(reply: Reply) -> Response:
+    return Response(reply.body, status_code=reply.status, media_type=reply.content_type)
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The body, refused past ``limit`` bytes while it is read (a declared length is not trusted)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            msg = f"push body larger than serve.max_body_bytes ({limit})"
+            raise PushRejected(msg)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class Lander:
+    """Lands the spool every ``serve.land_every_seconds`` on a thread of its own, when the writer lock is free."""
+
+    def __init__(self, settings: Settings, stats: PushStats, spool: PushSpool) -> None:
+        self.settings = settings
+        self.stats = stats
+        self.spool = spool
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="orderlayer-serve-lander", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=60)
+
+    def _loop(self) -> None:
+        while True:  # once at start: what was acknowledged before a restart lands first
+            try:
+                self.land_once()
+            except Exception:  # the receiver must keep answering; the spool keeps what did not land
+                log.exception("landing spooled pushes failed; the spool keeps them for the next attempt")
+            if self._stop.wait(self.settings.serve.land_every_seconds):
+                return
+
+    def land_once(self) -> int:
+        """Land the spool if no writer holds the warehouse; returns the raw rows added (0 also when busy)."""
+        db = self.settings.database
+        spooled = self.spool.counts()
+        if not any(spooled.get(name) for name in pushing_connections(self.settings)):
+            return 0  # nothing to land: leave the warehouse (and its lock) alone
+        try:
+            with writer_lock(db, "serve (landing pushes)", 0):
+                results = land_pushes(self.settings)
+                if results:
+                    refresh_snapshot(db)  # like every writer: readers' ops records follow
+        except WarehouseBusy:
+            return 0  # a writer is at work; it lands the spool itself before it syncs
+        for result in results:
+            if result.status == "ok":
+                log.info("landed %d pushed record(s) of %s in raw (%d new rows)", result.records, result.connection, result.rows_added)
+            else:
+                log.warning("%s: %s", result.connection, result.error)
+        if results:
+            self.stats.landed()
+        return sum(r.rows_added for r in results)
+
+
+def build_app(settings: Settings, receivers: Mapping[tuple[str, str], Receiver], spool: PushSpool, stats: PushStats) -> Starlette:
+    """The ASGI app: the push routes, /health, and the lander running for the app's lifetime."""
+    limit = settings.serve.max_body_bytes
+
+    async def push(request: Request) -> Response:
+        key = (request.path_params["source"], request.path_params["connection"])
+        receiver = receivers.get(key)
+        if receiver is None:
+            return JSONResponse({"error": "no receiver at this path; see docs/serve.md"}, status_code=404)
+        connection = key[1]
+        try:
+            body = await _body(request, limit)
+            records = receiver.receive(PushRequest({k.lower(): v for k, v in request.headers.items()}, body))
+        except PushRejected as exc:
+            stats.count(connection, "rejected")
+            log.warning("%s push to %s rejected: %s", key[0], connection, exc)
+            return _reply(receiver.rejected(str(exc)))
+        try:
+            new = await run_in_threadpool(spool.add, connection, records)
+        except (sqlite3.Error, OSError) as exc:  # not stored: not acknowledged, the platform sends it again
+            stats.count(connection, "failed")
+            log.error("%s push to %s not stored (%s): answered as failed so it is sent again", key[0], connection, type(exc).__name__)
+            return _reply(receiver.rejected("not stored"))
+        stats.count(connection, "accepted" if new or not records else "duplicate")
+        return _reply(receiver.accepted())
+
+    async def health(request: Request) -> Response:  # noqa: ARG001
+        backlog = await run_in_threadpool(spool.counts)
+        return JSONResponse({"status": "ok", **stats.as_dict(), "spooled": backlog})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:  # noqa: ARG001
+        lander = Lander(settings, stats, spool)
+        lander.start()
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(lander.stop)
+            spool.close()
+
+    routes = [Route(PUSH_PATH, push, methods=["POST"]), Route("/health", health, methods=["GET"])]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def make_server(settings: Settings, host: str | None = None, port: int | None = None) -> tuple[uvicorn.Server, list[str]]:
+    """The uvicorn server of ``serve``, and the push paths it routes. Raises ConfigError (see receivers_for)."""
+    receivers = receivers_for(settings)
+    spool = PushSpool(spool_path(settings.database))
+    app = build_app(settings, receivers, spool, PushStats())
+    config = uvicorn.Config(
+        app,
+        host=host or settings.serve.host,
+        port=port or settings.serve.port,
+        log_config=None,  # the process's logging (the CLI sets it up); uvicorn's own loggers propagate to it
+        access_log=True,  # method, path (source and connection), status: no body
+        timeout_graceful_shutdown=10,
+    )
+    return uvicorn.Server(config), [push_path(s, c) for s, c in receivers]
