@@ -228,7 +228,7 @@ def _joined_ctes(m: FileMapping, fields: dict[str, FieldSpec]) -> tuple[str, lis
             f"            try_cast(_record ->> 'line' as integer) as source_line,\n"
             f"            _record ->> 'modified_at' as file_modified_at,\n"
             + _select_list(items, "            ") + "\n"
-            f"        from ({{{{ raw_records('{m.name}', '{kind}', all_versions=true) }}}}) as r\n"
+            f"        from ({{{{ raw_records('{m.name}', '{kind}', restage=file_order_rows_restage('{m.name}')) }}}}) as r\n"
             f"    ) as cells\n"
             f"    qualify dense_rank() over (partition by channel_order_id order by file_modified_at desc, source_file desc) = 1\n"
             f"),\n\n"
@@ -258,13 +258,13 @@ _ORDERS = _ENV.from_string('''{#- [[ header ]]
     Times: naive `[[ m.time_format ]]` in [[ m.timezone ]] (ISO-8601 with an offset also accepted); amounts in [[ m.amount_unit ]][% if m.amount_unit != m.unit %] ([[ m.unit ]] units)[% else %] units[% endif %].
     Fields not in the mapping are NULL; the contract's other columns are derived as commented. -#}
 [% if joined %]
-{#- Reads [[ joined_files | join(', ') ]] besides the orders: a row's values depend on other files' rows, so the
-    model is rebuilt whole each build (docs/incremental.md), like stg_jd__orders. -#}
-{{ config(materialized='table') }}
+{#- Reads [[ joined_files | join(', ') ]] besides the orders: a row's values depend on other files' rows, so an
+    incremental build re-stages every version of an order with a row landed in any of its files
+    (macros/file_sources.sql). -#}
 [% endif %]
 
 with raw as (
-    {{ raw_records('[[ m.name ]]', 'orders') }}
+    {{ raw_records('[[ m.name ]]', 'orders'[% if joined %], restage=file_order_rows_restage('[[ m.name ]]')[% endif %]) }}
 ),
 
 [% if joined %]
@@ -419,11 +419,12 @@ select * from typed
 
 _LINES = _ENV.from_string('''{#- [[ header ]]
     Lines of channel `[[ m.name ]]` from the lines export, joined to their order by channel_order_id. When an order
-    appears in several line exports, the lines of the newest export are its lines. -#}
-{{ config(materialized='table') }}
+    appears in several line exports, the lines of the newest export are its lines. Incremental: the lines of every
+    order with a row landed are re-staged, its old rows removed first (macros/file_sources.sql). -#}
+{{ config(pre_hook="{{ delete_file_orders_in_scope('[[ m.name ]]') }}") }}
 
 with raw as (
-    {{ raw_records('[[ m.name ]]', 'lines') }}
+    {{ raw_records('[[ m.name ]]', 'lines', restage=file_order_rows_restage('[[ m.name ]]')) }}
 ),
 
 cells as (
@@ -444,6 +445,7 @@ newest as (
 
 orders as (
     select raw_record_id, channel, shop_id, channel_order_id, currency from {{ ref('stg_[[ m.name ]]__orders') }}
+    where {{ file_orders_in_scope('[[ m.name ]]') }}
 )
 
 select

@@ -73,12 +73,15 @@
     version of each record (its `_primary_key`) that has a version in the window, exactly as a full build sees
     them. Rows of a record are rewritten whole (delete+insert on raw_record_id); a raw row is never deleted, so a
     staging row never has to disappear. -#}
-{% macro restage_filter(src) -%}
+{% macro restage_filter(src, also=none) -%}
     {%- set through = landing_window()[1] -%}
     _landed_seq <= {{ through if through is not none else '_landed_seq' }}
     and (
         {{ in_landing_window() }}
         or _primary_key in (select _primary_key from {{ src }} where {{ in_landing_window() }} and _primary_key is not null)
+        {%- if also %}
+        or {{ also }}
+        {%- endif %}
     )
 {%- endmacro %}
 
@@ -181,4 +184,84 @@
     {%- else -%}
     select 1
     {%- endif -%}
+{%- endmacro %}
+
+{#- ---- staging models whose rows depend on other versions or other streams (docs/incremental.md "Staging") ---- -#}
+
+{#- The raw relation of a source stream, none when the source was never synced (or outside execution). -#}
+{% macro raw_relation(source_name, table_name) -%}
+    {%- set src = source(source_name, table_name) -%}
+    {%- if execute and not (src.identifier or '').startswith('__dbt__cte__') -%}
+        {{ return(adapter.get_relation(database=src.database, schema=src.schema, identifier=src.identifier)) }}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{#- The hashes of the raw rows of a stream landed in this build's window (nothing when never synced). -#}
+{% macro landed_hashes(source_name, table_name) -%}
+    {%- set rel = raw_relation(source_name, table_name) -%}
+    {%- if rel is not none -%}
+    select _record_hash from {{ rel }} where {{ in_landing_window() }}
+    {%- else -%}
+    select cast(null as varchar) as _record_hash where false
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The hashes of every version of the records (`_primary_key`) of a stream that have a version landed in this
+    build's window: the raw rows a model keeping one row per record (its latest version) may have shown before. -#}
+{% macro restaged_versions(source_name, table_name) -%}
+    {%- set rel = raw_relation(source_name, table_name) -%}
+    {%- if rel is not none -%}
+    select _record_hash from {{ rel }}
+    where {{ in_landing_window() }}
+       or _primary_key in (select _primary_key from {{ rel }} where {{ in_landing_window() }} and _primary_key is not null)
+    {%- else -%}
+    select cast(null as varchar) as _record_hash where false
+    {%- endif -%}
+{%- endmacro %}
+
+{#- pre_hook of a staging model with one row per record, its latest version: a record with a new version landed
+    shows another raw row than before, so delete+insert on raw_record_id alone would keep the old one. The rows of
+    every version of those records (in each of `streams`, (source, table) pairs) are removed first; the model
+    inserts each record's latest version again. -#}
+{% macro delete_restaged_versions(streams) -%}
+    {%- set parts = [] -%}
+    {%- for s in streams -%}
+        {%- if raw_relation(s[0], s[1]) is not none -%}{%- do parts.append(restaged_versions(s[0], s[1])) -%}{%- endif -%}
+    {%- endfor -%}
+    {%- if is_incremental() and parts -%}
+    delete from {{ this }} where raw_record_id in ({{ parts | join(' union all ') }})
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Raw filter (for raw_records' `restage`) of a model with one row per after-sale record that also reads the
+    record's order (its lines, its shipment): every version of the records with a version landed, and every version
+    of the records whose row names an order with a version landed (`orders_model`, a staging model keyed by
+    raw_record_id, fed by the source's `orders` stream). The latter keep their latest version (none of theirs
+    landed), so their rows are replaced in place by raw_record_id. -#}
+{% macro restage_records_of_changed_orders(source_name, table_name, orders_model) -%}
+    {%- set src = source(source_name, table_name) -%}
+    {%- set of_changed_orders -%}
+    _primary_key in (
+            select _primary_key from {{ src }}
+            where _record_hash in (
+                select t.raw_record_id from {{ this }} as t
+                inner join {{ ref(orders_model) }} as o
+                    on o.shop_id = t.shop_id and o.channel_order_id = t.channel_order_id
+                where o.raw_record_id in ({{ landed_hashes(source_name, 'orders') }})
+            )
+        )
+    {%- endset -%}
+    {{ restage_filter(src, also=of_changed_orders) }}
+{%- endmacro %}
+
+{#- A text field of a JSON object stored as text (a raw row's `_record`), NULL when absent. -#}
+{% macro json_field_text(expr, field) -%}
+    {{ return(adapter.dispatch('json_field_text', 'orderlayer')(expr, field)) }}
+{%- endmacro %}
+
+{% macro default__json_field_text(expr, field) -%}
+    json_extract_string({{ expr }}, '$.{{ field }}')
 {%- endmacro %}

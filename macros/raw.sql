@@ -1,7 +1,9 @@
 {#- The raw landing table of a source stream, or an empty relation of the same shape when that
     source has never been synced (Fivetran's "empty model" idea), so a bare `dbt build` always works.
-    `source()` is still called so lineage and freshness stay in the DAG. -#}
-{% macro raw_records(source_name, table_name, all_versions=false) -%}
+    `source()` is still called so lineage and freshness stay in the DAG. `restage`: on an incremental build, this raw
+    filter instead of the landing window (a model whose rows depend on other versions or streams:
+    macros/incremental.sql). -#}
+{% macro raw_records(source_name, table_name, all_versions=false, restage=none) -%}
     {%- set src = source(source_name, table_name) -%}
     {#- In a dbt unit test the source is the test's fixture (a CTE), never a table: read it. -#}
     {%- set is_fixture = (src.identifier or '').startswith('__dbt__cte__') -%}
@@ -9,7 +11,10 @@
     {%- if rel is not none or is_fixture -%}
     select _record_hash, _connection, _record, _synced_at from {{ src }}
     {%- if is_incremental() and not all_versions %}
-    {%- if config.get('restage_all_versions', false) %}
+    {%- if restage %}
+    -- incremental, a model whose rows depend on other versions or streams: the raw rows it must re-stage
+    where {{ restage }}
+    {%- elif config.get('restage_all_versions', false) %}
     -- incremental, a model with per-record logic: every version of the records with a version landed in this build
     where {{ restage_filter(src) }}
     {%- else %}
@@ -44,9 +49,9 @@
 
 {#- The landed records of a source stream (as raw_records gives them), each parsed once into a STRUCT `r` of
     `shape` (a dict of field -> DuckDB type): every value read as text and typed by the rule macros downstream. -#}
-{% macro parsed_records(source_name, table_name, shape) -%}
+{% macro parsed_records(source_name, table_name, shape, restage=none) -%}
     select _record_hash, _connection, _synced_at, from_json(_record, '{{ tojson(shape) }}') as r
-    from ({{ raw_records(source_name, table_name) }}) as landed
+    from ({{ raw_records(source_name, table_name, restage=restage) }}) as landed
 {%- endmacro %}
 
 {#- Rule D1: 1 for each record's latest version by `time_expr` (the record's own update time), ties broken by

@@ -20,7 +20,6 @@ import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from orderlayer.core.config import Settings
@@ -32,13 +31,10 @@ from orderlayer.expectations.report import GateReport
 from orderlayer.core.pipeline import MARTS, build, check, publish_checked
 from orderlayer.core.snapshot import refresh
 from orderlayer.core.dbt import project_dir
-from orderlayer.core.sync import sync_connection
-from orderlayer.core.warehouse import connect
-from orderlayer.loader import raw_store as store
+from tests.support.incremental import SandboxTime, assert_same_tables, drop_copy, full_refresh_copy, land, one, raw_records
 
 AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
 KEEP = ("douyin_7784061", "jd_", "shopify_acme-tea-us", "wechat_shop", "sap_", "sf_express", "kuaidi100")
-#: what a build recomputes (empty after a full rebuild, by design) — incremental.CHANGE_SETS — is not compared
 PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "semantic", "docs", "tests/dbt")
 
 
@@ -89,57 +85,12 @@ def test_a_shops_timezone_is_in_the_fingerprint() -> None:
 
 
 # ------------------------------------------------------------------------------------------- the equality
-def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ...]) -> list[str]:
-    rows = con.execute(
-        "select table_schema || '.' || table_name from information_schema.tables "
-        "where table_catalog = ? and table_type = 'BASE TABLE' and table_schema in (select unnest(?)) "
-        "and table_name not like '%__dbt_tmp%' and table_name not in (select unnest(?)) order by 1",
-        [catalog, list(schemas), list(CHANGE_SETS)],
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
-def assert_same_tables(db: Path, other: Path, schemas: tuple[str, ...], label: str) -> int:
-    """Every table of `schemas` holds the same multiset of rows in both files; returns the rows compared."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        con.execute("set TimeZone = 'UTC'")
-        con.execute(f"attach '{other}' as full_refresh (read_only)")
-        mine = _tables(con, db.stem, schemas)
-        theirs = _tables(con, "full_refresh", schemas)
-        assert mine == theirs, f"{label}: tables differ: {sorted(set(mine) ^ set(theirs))}"
-        assert any(t.startswith("audit.fct_orders") for t in mine) or "audit" not in schemas
-        total = 0
-        for table in mine:
-            a = f"{db.stem}.{table}"
-            b = f"full_refresh.{table}"
-            only_incremental = con.execute(f"select * from {a} except all select * from {b}").fetchall()
-            only_full = con.execute(f"select * from {b} except all select * from {a}").fetchall()
-            assert not only_incremental and not only_full, (
-                f"{label}: {table} differs from a full rebuild: only incremental {only_incremental[:3]}, "
-                f"only full {only_full[:3]}"
-            )
-            total += con.execute(f"select count(*) from {a}").fetchone()[0]
-        return total
-    finally:
-        con.close()
-
-
 def gate_summary(result) -> list[tuple]:  # noqa: ANN001
     return sorted(
         (g.gate_id, g.channel or "", g.colour, g.failing_count, tuple(sorted(g.examples))) for g in result.gates.results
     ) + [("verdict", "", result.verdict, 0, ())] + sorted(
         (t["test"], "", t["colour"], t["failures"] or 0, ()) for t in result.dbt_tests
     )
-
-
-def one(db: Path, sql: str, params: list | None = None) -> tuple | None:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        con.execute("set TimeZone = 'UTC'")
-        return con.execute(sql, params or []).fetchone()
-    finally:
-        con.close()
 
 
 @pytest.fixture()
@@ -159,20 +110,11 @@ def project_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def douyin_records(db: Path) -> list[dict]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return [json.loads(r[0]) for r in con.execute("select _record from raw.douyin__orders order by _landed_seq").fetchall()]
-    finally:
-        con.close()
+    return raw_records(db, "douyin__orders")
 
 
 def land_douyin(db: Path, records: list[dict], sync_id: str) -> int:
-    con = connect(db, create=True)
-    try:
-        raw = store.RawStore(con, "raw", "douyin", "douyin_7784061", sync_id)
-        return raw.append("orders", [copy.deepcopy(r) for r in records], ["shop_id", "order_id"], "update_time")
-    finally:
-        con.close()
+    return land(db, "douyin", "douyin_7784061", "orders", records, ["shop_id", "order_id"], "update_time", sync_id)
 
 
 @pytest.mark.parametrize("machine_zone", ["UTC", "America/New_York"])
@@ -193,22 +135,8 @@ def test_incremental_builds_equal_full_rebuilds(
             update={"connections": keep, "gates": settings.gates.model_copy(update={"quarantine_share_max": 0.2})}
         )
         sandboxes = [s for _, s in world.channels] + [s for _, s, _ in world.erps] + [s for _, s in world.carriers]
-        clock = AS_OF
+        timeline = SandboxTime(settings, db, sandboxes, AS_OF)
         cycle = 0
-
-        def sync_all() -> None:
-            for name in settings.connections:
-                result = sync_connection(name, settings, db, end_date=clock + timedelta(seconds=1))
-                assert result.status == "ok", (name, result.error)
-
-        def advance(hours: int) -> None:
-            nonlocal clock
-            clock = clock + timedelta(hours=hours)
-            for sandbox in sandboxes:
-                try:
-                    sandbox.advance(clock)
-                except ValueError:  # a sandbox without a clock (none of the kept ones, but be tolerant)
-                    pass
 
         last_check = {}
         snapshots: list[str] = []
@@ -223,17 +151,12 @@ def test_incremental_builds_equal_full_rebuilds(
             if sources is not None:
                 assert outcome.plan.sources == sources, outcome.plan.sources
             assert outcome.reason and "\n" not in outcome.reason
-            full = work / "full" / "full.duckdb"  # one name: dbt's artifacts (partial parse) are reused
-            full.parent.mkdir(exist_ok=True)
-            shutil.copyfile(db, full)
-            wal = db.with_name(db.name + ".wal")
-            if wal.exists():
-                shutil.copyfile(wal, full.with_name(full.name + ".wal"))
-            assert build(settings, full, full_refresh=True).plan.mode == "full"
+            # one name: dbt's artifacts (partial parse) are reused
+            full = full_refresh_copy(settings, db, work / "full" / "full.duckdb")
             rows = assert_same_tables(db, full, ("staging", "audit", "quarantine"), f"cycle {cycle} ({outcome.reason})")
             assert rows > 0
             if then == "check":
-                now = clock + timedelta(hours=1)
+                now = timeline.clock + timedelta(hours=1)
                 checked = check(settings, db, f"inc-{cycle}", now=now)
                 checked_full = check(settings, full, f"full-{cycle}", now=now)
                 assert gate_summary(checked) == gate_summary(checked_full), f"cycle {cycle}: gates differ"
@@ -244,20 +167,19 @@ def test_incremental_builds_equal_full_rebuilds(
             elif then == "publish":
                 # a full build on both sides: publish without judging twice (the gates take a minute here); the
                 # comparisons that matter come after incremental builds
-                published = publish(db, f"inc-{cycle}", GateReport(f"inc-{cycle}", clock, "green", [], []), MARTS)
-                publish(full, f"full-{cycle}", GateReport(f"full-{cycle}", clock, "green", [], []), MARTS)
+                published = publish(db, f"inc-{cycle}", GateReport(f"inc-{cycle}", timeline.clock, "green", [], []), MARTS)
+                publish(full, f"full-{cycle}", GateReport(f"full-{cycle}", timeline.clock, "green", [], []), MARTS)
             if then is not None:
                 assert published.mode == ("delta" if expect_mode == "incremental" else "full")
                 assert_same_tables(db, full, ("published",), f"cycle {cycle} published")
-            full.unlink()
-            full.with_name(full.name + ".wal").unlink(missing_ok=True)
+            drop_copy(full)
             # what readers read (core/snapshot.py) takes the same changes, by order where the journal lists them
             snap = refresh(db)
             snapshots.append(snap.how)
             assert_same_tables(db, snap.generation, ("audit", "published", "quarantine"), f"cycle {cycle} snapshot")
 
         # 1. first sync and build (a full one: nothing recorded yet)
-        sync_all()
+        timeline.sync()
         build_and_compare("full", "publish")
         records = douyin_records(db)
         assert len(records) >= 20
@@ -269,8 +191,8 @@ def test_incremental_builds_equal_full_rebuilds(
 
         # 2. time moves: later updates, JD refunds, ERP orders entered after their channel orders; plus a new order,
         #    a duplicate re-sent, and a record that must be quarantined
-        advance(30)
-        sync_all()
+        timeline.advance(30)
+        timeline.sync()
         victim = sorted(current.values(), key=lambda r: r["order_id"])[0]
         new_order = {**copy.deepcopy(victim), "order_id": "6900000000000000001", "update_time": int(victim["update_time"]) + 5}
         bad = {**copy.deepcopy(victim), "order_id": "6900000000000000002", "pay_amount": "12x"}
@@ -284,8 +206,8 @@ def test_incremental_builds_equal_full_rebuilds(
 
         # 3. more time (ERP entries and lifecycle updates arriving late), a late OLDER version (it must not win:
         #    D1/D2) and the quarantined record corrected; published catches up on cycles 2 and 3 at once
-        advance(72)
-        sync_all()
+        timeline.advance(72)
+        timeline.sync()
         latest = douyin_records(db)
         target = max((r for r in latest if r["order_id"] == victim["order_id"]), key=lambda r: int(r["update_time"]))
         status_before = one(db, "select status, source_updated_at from audit.fct_orders where channel_order_id = ?", [victim["order_id"]])
@@ -321,8 +243,8 @@ def test_incremental_builds_equal_full_rebuilds(
         # 5. a seed edit: a USD rate; only fx_rates and what depends on it are rebuilt in full
         fx = project_copy / "seeds" / "fx_rates.csv"
         fx.write_text(fx.read_text() + "2020-01-01,USD,CNY,7.1000\n")
-        advance(24)
-        sync_all()
+        timeline.advance(24)
+        timeline.sync()
         build_and_compare("partial", "check")
         assert one(db, "select count(*) from audit.fct_orders where currency = 'USD' and paid_amount_reporting is not null")[0] > 0
 

@@ -145,11 +145,19 @@ def test_the_example_is_incremental_safe_and_needs_the_salt_only_for_its_buyer_i
     assert (mapping.joined_files(), mapping.derives_goods_amount(), mapping.has_personal_data()) == (
         ["payments", "lines", "refunds"], True, True)
     orders = render(mapping, "marketplace.yml")["stg_marketplace__orders.sql"]
-    # it reads other files, so it is rebuilt whole: an incremental model would keep a paid amount from before a
-    # later payments export landed
-    assert "{{ config(materialized='table') }}" in orders
+    # it reads other files: an incremental build re-stages every version of an order with a row landed in any of
+    # them, and reads those files' rows of that order (else it would keep a paid amount from before a later
+    # payments export landed)
+    assert "materialized" not in orders
+    assert orders.count("restage=file_order_rows_restage('marketplace')") == 1 + len(mapping.joined_files())
     # the example with its own orders file only stays incremental (no config line: dbt_project.yml's default)
-    assert "materialized" not in render(load_mapping(EXAMPLE), EXAMPLE.name)["stg_wechat_shop__orders.sql"]
+    example = render(load_mapping(EXAMPLE), EXAMPLE.name)
+    assert "materialized" not in example["stg_wechat_shop__orders.sql"]
+    # the lines too: an order's lines are re-staged when any of its exports lands, its old rows removed first
+    lines = example["stg_wechat_shop__order_lines.sql"]
+    assert "materialized" not in lines
+    assert "pre_hook=\"{{ delete_file_orders_in_scope('wechat_shop') }}\"" in lines
+    assert "restage=file_order_rows_restage('wechat_shop')" in lines
     without_buyer = {k: v for k, v in yaml.safe_load(MARKETPLACE.read_text(encoding="utf-8"))["columns"].items()
                      if k != "customer_key"}
     assert not load_mapping(market(tmp_path, replace=("columns",), columns=without_buyer)).has_personal_data()

@@ -3,8 +3,9 @@
     (rule D1). Exchanges, resends and repairs (aftersale_type 3, 7, 8) move no money and are left out. Amounts are
     integer fen, times epoch seconds. -#}
 {#- Incremental by after-sale: every version of an after-sale with a version in the landing window is re-staged
-    (restage_all_versions), so the latest one is chosen among all of them and replaces the after-sale's row. -#}
-{{ config(restage_all_versions=true, unique_key=['shop_id', 'refund_id']) }}
+    (restage_all_versions), so the latest one is chosen among all of them; the row an earlier version gave is
+    removed first (pre_hook, by raw version: an after-sale without an id is kept too, quarantined). -#}
+{{ config(restage_all_versions=true, pre_hook="{{ delete_restaged_versions([('douyin', 'after_sales')]) }}") }}
 
 {%- set shape = {
     "shop_id": "VARCHAR", "aftersale_id": "VARCHAR",

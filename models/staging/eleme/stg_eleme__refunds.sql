@@ -3,9 +3,10 @@
     time: the records are the refund query (`order.partrefund.get`) the tap attaches to each order it reads, so they
     come from the orders raw stream (docs/channels/eleme.md "After-sales"). A paid order cancelled whole is refunded
     in the order's own `refund_amount` (no refund record is sent for it). Fields: macros/eleme/refunds.sql. -#}
-{#- A table, not incremental: one row per record (its latest version), so a new version replaces a row with another
-    raw_record_id. -#}
-{{ config(materialized='table') }}
+{#- Incremental (docs/incremental.md "Staging"): the records live in their order's versions, so every version of
+    an order with a version landed is re-read (restage_all_versions: its records' latest versions are chosen from
+    all of them), and the rows those versions showed before are removed first (pre_hook). -#}
+{{ config(restage_all_versions=true, pre_hook="{{ delete_restaged_versions([('eleme', 'orders')]) }}") }}
 
 with raw as (
     {{ raw_records('eleme', 'orders') }}

@@ -1,10 +1,9 @@
 {#- JD order lines (itemInfoList), one row per item per raw version of its order. JD has no line id: a line is
     keyed by (orderId, skuId, position). Fields read: macros/jd/order_shape.sql. -#}
-{#- A table, not incremental: a line's refund comes from its order's version (stg_jd__orders). -#}
-{{ config(materialized='table') }}
+{#- Incremental like stg_jd__orders (same raw rows re-staged): a line's refund comes from its order's version. -#}
 
 with raw as (
-    {{ raw_records('jd', 'orders') }}
+    {{ raw_records('jd', 'orders', restage=jd_orders_restage()) }}
 ),
 
 parsed as (

@@ -5,11 +5,12 @@
     jd_open_after_sale_states, jd_cancelled_after_payment_is_refunded, jd_paid_amount_includes_balance_used.
     Refunds also come from the refund applications (stg_jd__refund_applies, cancel-order refunds) and the after-sale
     services (stg_jd__service_refunds, refunds after shipment): see the `version_refunds` step. -#}
-{#- A table, not incremental: a refund application or after-sale service changes the versions of its order. -#}
-{{ config(materialized='table') }}
+{#- Incremental (docs/incremental.md "Staging"): an order's versions depend on each other (first seen shipped, the
+    current version) and on its refund applications and after-sale services, so every version of an order with a
+    version or a refund record landed is re-staged (macros/jd/incremental.sql). -#}
 
 with raw as (
-    {{ raw_records('jd', 'orders') }}
+    {{ raw_records('jd', 'orders', restage=jd_orders_restage()) }}
 ),
 
 parsed as (

@@ -3,9 +3,10 @@
     (rule D1). Platform facts and what is unconfirmed: docs/channels/jd.md "Refund applications". Options are dbt
     vars: jd_refund_apply_amount_unit ('fen', the doc's unit, or 'yuan'), jd_refund_apply_refunded_statuses
     (status codes whose amount counts as refunded) and jd_refund_apply_open_statuses (awaiting review). -#}
-{#- A table, not incremental: one row per record, its latest version, so a new version replaces a row with another
-    raw_record_id. -#}
-{{ config(materialized='table') }}
+{#- Incremental (docs/incremental.md "Staging"): one row per record, its latest version, so every version of a
+    record with a version landed is re-read (restage_all_versions) and the row it showed before is removed first
+    (pre_hook). -#}
+{{ config(restage_all_versions=true, pre_hook="{{ delete_restaged_versions([('jd', 'refund_applies')]) }}") }}
 
 {%- set shape = {
     "id": "VARCHAR", "venderId": "VARCHAR", "orderId": "VARCHAR", "status": "VARCHAR",

@@ -7,19 +7,35 @@
         left out (docs/channels/jd.md "After-sale records as refunds").
     JD's lists carry no return waybill (jingdong.asc.freight.view, not read), no receipt or restock: those columns
     are NULL. -#}
-{#- A table, like the two models it reads: a record's new version replaces a row with another raw_record_id. -#}
-{{ config(materialized='table') }}
+{#- Incremental (docs/incremental.md "Staging"), like the two models it reads: the rows of a record with a new version
+    are removed first (pre_hook) and its latest version staged again; a service's line comes from its order's current
+    version, so the services of an order with a version landed are re-staged too. -#}
+{{ config(pre_hook="{{ delete_restaged_versions([('jd', 'refund_applies'), ('jd', 'service_refunds')]) }}") }}
 
 {%- set refunded_applications = var('jd_refund_apply_refunded_statuses', ['1', '3', '5', '6', '7', '9']) | map('string') | list %}
 {%- set open_applications = var('jd_refund_apply_open_statuses', ['0']) | map('string') | list %}
 {%- set return_expects = var('jd_after_sale_return_expects', ['10']) | map('string') | list %}
 {%- set exchange_expects = var('jd_after_sale_exchange_expects', ['20']) | map('string') | list %}
 
-with current_versions as (
+with scoped_services as (
+    select * from {{ ref('stg_jd__service_refunds') }} as s
+    {%- if is_incremental() %}
+    -- incremental: the services with a version landed, and those of an order with a version landed
+    where s.raw_record_id in ({{ restaged_versions('jd', 'service_refunds') }})
+       or exists (select 1 from {{ ref('stg_jd__orders') }} as o
+                  where o.raw_record_id in ({{ landed_hashes('jd', 'orders') }})
+                    and o.shop_id = s.shop_id and o.channel_order_id = s.channel_order_id)
+    {%- endif %}
+),
+
+current_versions as (
     -- each order's current version (latest modified, then sync: rule D1)
     select raw_record_id
     from {{ ref('stg_jd__orders') }}
     where quarantine_reason is null
+    {%- if is_incremental() %}
+      and channel_order_id in (select channel_order_id from scoped_services)
+    {%- endif %}
     qualify row_number() over (
         partition by shop_id, channel_order_id order by source_updated_at desc, source_synced_at desc, raw_record_id
     ) = 1
@@ -78,6 +94,10 @@ applications as (
         nullif(trim(a.reason), '') as reason_text,
         a.quarantine_reason
     from {{ ref('stg_jd__refund_applies') }} as a
+    {%- if is_incremental() %}
+    -- incremental: the applications with a version landed (nothing else changes one)
+    where a.raw_record_id in ({{ restaged_versions('jd', 'refund_applies') }})
+    {%- endif %}
 ),
 
 services as (
@@ -115,7 +135,7 @@ services as (
         -- applyReason: JD's reason label; questionDesc (the buyer's own words) is nulled by the tap and never read
         nullif(trim(s.apply_reason), '') as reason_text,
         s.quarantine_reason
-    from {{ ref('stg_jd__service_refunds') }} as s
+    from scoped_services as s
     left join current_lines as cl
         on cl.shop_id = s.shop_id and cl.channel_order_id = s.channel_order_id and cl.ware_id = s.ware_id
 )

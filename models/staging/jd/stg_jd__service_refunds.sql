@@ -5,9 +5,10 @@
     as BigDecimal and integrations read it as yuan; or 'fen'), jd_after_sale_refunded_statuses (['13']: refund
     succeeded) and jd_after_sale_closed_statuses (['14']: refund failed or service refused); any other status is
     an open service. -#}
-{#- A table, not incremental: one row per record, its latest version, so a new version replaces a row with another
-    raw_record_id. -#}
-{{ config(materialized='table') }}
+{#- Incremental (docs/incremental.md "Staging"): one row per record, its latest version, so every version of a
+    record with a version landed is re-read (restage_all_versions) and the row it showed before is removed first
+    (pre_hook). -#}
+{{ config(restage_all_versions=true, pre_hook="{{ delete_restaged_versions([('jd', 'service_refunds')]) }}") }}
 
 {%- set shape = {
     "serviceId": "VARCHAR", "venderId": "VARCHAR", "orderId": "VARCHAR", "afsRefundId": "VARCHAR",

@@ -2,9 +2,11 @@
     (docs/channels/pinduoduo.md "After-sales"): one row per after-sale in its latest version by its own
     `updated_time`, ties by sync time (rule D1). Exchanges, resends and repairs move no money and are left out.
     Amounts are yuan text; times naive Beijing text (the SDK's newer example writes epoch seconds as text: both read). -#}
-{#- A table, not incremental: the line and the refund type come from the order (its lines name the sku's line,
-    its shipment tells a refund before shipment from one after), which may land after the after-sale. -#}
-{{ config(materialized='table') }}
+{#- Incremental (docs/incremental.md "Staging"): one row per record, its latest version, so the rows of a record
+    with a new version are removed first (pre_hook); the line and the refund type come from the order (its lines
+    name the sku's line, its shipment tells a refund before shipment from one after), which may land after the
+    after-sale, so the records of an order with a version landed are re-staged too. -#}
+{{ config(pre_hook="{{ delete_restaged_versions([('pinduoduo', 'refunds')]) }}") }}
 
 {%- set shape = {
     "shop_id": "VARCHAR", "id": "VARCHAR", "order_sn": "VARCHAR", "after_sales_type": "VARCHAR",
@@ -19,7 +21,8 @@
 {%- endfor %}
 
 with parsed as (
-    {{ parsed_records('pinduoduo', 'refunds', shape) }}
+    {{ parsed_records('pinduoduo', 'refunds', shape,
+                        restage=restage_records_of_changed_orders('pinduoduo', 'refunds', 'stg_pinduoduo__orders')) }}
 ),
 
 versions as (
@@ -36,6 +39,7 @@ versions as (
 sku_lines as (
     select shop_id, channel_order_id, sku_id, min(channel_line_id) as channel_line_id
     from {{ ref('stg_pinduoduo__order_lines') }}
+    where channel_order_id in (select order_sn from versions)
     group by shop_id, channel_order_id, sku_id
     having count(distinct channel_line_id) = 1
 ),
@@ -44,6 +48,7 @@ sku_lines as (
 shipments as (
     select shop_id, channel_order_id, arg_max(shipped_at, source_updated_at) as shipped_at
     from {{ ref('stg_pinduoduo__orders') }}
+    where channel_order_id in (select order_sn from versions)
     group by shop_id, channel_order_id
 ),
 

@@ -2,8 +2,9 @@
     "Refunds"): one row per refund (one sub-order's), its latest version by its own `modified`, ties by sync time
     (rule D1). Amounts are yuan strings, times naive Beijing text. -#}
 {#- Incremental by refund: every version of a refund with a version in the landing window is re-staged
-    (restage_all_versions), so the latest one is chosen among all of them and replaces the refund's row. -#}
-{{ config(restage_all_versions=true, unique_key=['shop_id', 'refund_id']) }}
+    (restage_all_versions), so the latest one is chosen among all of them; the row an earlier version gave is
+    removed first (pre_hook, by raw version: a refund without an id is kept too, quarantined). -#}
+{{ config(restage_all_versions=true, pre_hook="{{ delete_restaged_versions([('taobao', 'refunds')]) }}") }}
 
 {%- set shape = {
     "shop_id": "VARCHAR", "refund_id": "VARCHAR", "tid": "VARCHAR", "oid": "VARCHAR", "status": "VARCHAR",

@@ -3,16 +3,20 @@
     latest update_time, ties by landing (rule D1). The after-sale staging contract: docs/refunds.md; platform facts
     and what is inferred: docs/channels/tiktok_shop.md "After-sales". REPLACEMENT requests (exchanges: no money back)
     are left out. Fields: macros/tiktok_shop/returns.sql. -#}
-{#- A table, not incremental: one row per request (its latest version), so a new version replaces a row with another
-    raw_record_id, and refunded_at / return_received_at are read from the request's earlier versions. -#}
-{{ config(materialized='table') }}
+{#- Incremental (docs/incremental.md "Staging"): one row per request, its latest version, so the rows of a request
+    with a new version are removed first (pre_hook) and every version of it is re-read (refunded_at /
+    return_received_at come from its earlier versions); its line comes from the order's latest version, which may
+    land after the request, so the requests of an order with a version landed are re-staged too. -#}
+{{ config(pre_hook="{{ delete_restaged_versions([('tiktok_shop', 'returns'), ('tiktok_shop', 'cancellations')]) }}") }}
 
 with return_rows as (
-    {{ raw_records('tiktok_shop', 'returns') }}
+    {{ raw_records('tiktok_shop', 'returns',
+                   restage=restage_records_of_changed_orders('tiktok_shop', 'returns', 'stg_tiktok_shop__orders')) }}
 ),
 
 cancellation_rows as (
-    {{ raw_records('tiktok_shop', 'cancellations') }}
+    {{ raw_records('tiktok_shop', 'cancellations',
+                   restage=restage_records_of_changed_orders('tiktok_shop', 'cancellations', 'stg_tiktok_shop__orders')) }}
 ),
 
 shops as (
@@ -88,7 +92,9 @@ order_units as (
                row_number() over (partition by r.shop_id, r.id order by {{ to_utc('r.update_time', 'epoch_s') }} desc nulls last,
                                   _synced_at desc, _record_hash) as version_rank
         from (select _record_hash, _synced_at, {{ tiktok_shop_parse_order('_record') }} as r
-              from ({{ raw_records('tiktok_shop', 'orders', all_versions=true) }}) as order_rows) as orders
+              -- incremental: every version of the orders of the requests staged (keyed [shop_id, id])
+              from ({{ raw_records('tiktok_shop', 'orders',
+                                   restage=json_array_text('_primary_key', 1) ~ ' in (select order_id from latest)') }}) as order_rows) as orders
         where r.id in (select order_id from latest)
     ) as o,
     lateral (select unnest(o.line_items) as unit, generate_subscripts(o.line_items, 1) as position) as u

@@ -1,9 +1,11 @@
 {#- Youzan refunds (youzan.trade.refund.search) to the after-sale staging contract (docs/channels/youzan.md
     "Refunds"): one row per refund in its latest version by its own `modified`, ties by sync time (rule D1).
     Amounts are yuan; times naive text in the Youzan source zone (var youzan_source_timezone, as the orders). -#}
-{#- A table, not incremental: a refund only (no goods back) is a cancel-refund when its order had not shipped
-    when it was applied for, which the order tells and which may land after the refund. -#}
-{{ config(materialized='table') }}
+{#- Incremental (docs/incremental.md "Staging"): one row per refund, its latest version, so the rows of a refund
+    with a new version are removed first (pre_hook); a refund only (no goods back) is a cancel-refund when its order
+    had not shipped when it was applied for, which the order tells and which may land after the refund, so the
+    refunds of an order with a version landed are re-staged too. -#}
+{{ config(pre_hook="{{ delete_restaged_versions([('youzan', 'refunds')]) }}") }}
 
 {%- set shape = {
     "kdt_id": "VARCHAR", "refund_id": "VARCHAR", "tid": "VARCHAR", "status": "VARCHAR", "return_goods": "VARCHAR",
@@ -18,7 +20,8 @@
 } %}
 
 with parsed as (
-    {{ parsed_records('youzan', 'refunds', shape) }}
+    {{ parsed_records('youzan', 'refunds', shape,
+                        restage=restage_records_of_changed_orders('youzan', 'refunds', 'stg_youzan__orders')) }}
 ),
 
 versions as (
@@ -35,6 +38,7 @@ versions as (
 shipments as (
     select shop_id, channel_order_id, arg_max(shipped_at, source_updated_at) as shipped_at
     from {{ ref('stg_youzan__orders') }}
+    where channel_order_id in (select tid from versions)
     group by shop_id, channel_order_id
 ),
 
