@@ -96,7 +96,7 @@ def refresh(db: Path) -> RefreshResult | None:
     con = connect(db)
     try:
         main = con.execute("SELECT current_database()").fetchone()[0]
-        ensure_ops(con, "snapshot_journal")
+        ensure_ops(con, "snapshot_journal", "snapshot_files")
         through = int(con.execute(f"SELECT nextval('{OPS}.snapshot_journal_seq')").fetchone()[0])
         recorded = {f: (tok, int(th)) for f, tok, th in con.execute(f"SELECT file, token, through FROM {OPS}.snapshot_files").fetchall()}
         generations = _generations(link)

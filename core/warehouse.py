@@ -157,6 +157,8 @@ OPS_TABLES: dict[str, tuple[str, ...]] = {
     "snapshot_journal": (
         f"CREATE SEQUENCE IF NOT EXISTS {OPS}.snapshot_journal_seq",
         f"CREATE TABLE IF NOT EXISTS {OPS}.snapshot_journal (seq BIGINT NOT NULL, schema_name VARCHAR NOT NULL, scope VARCHAR, order_key VARCHAR)",
+    ),
+    "snapshot_files": (
         f"CREATE TABLE IF NOT EXISTS {OPS}.snapshot_files (file VARCHAR NOT NULL, token VARCHAR NOT NULL, through BIGINT NOT NULL)",
     ),
     "publish_rollbacks": (
