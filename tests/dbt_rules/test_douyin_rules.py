@@ -19,6 +19,7 @@ from orderlayer.core.pipeline import build
 from orderlayer.core.dbt import run_dbt
 from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
+from tests.support.incremental import one
 
 SHOP = "7784061"
 NY_SHOP = "8800001"  # configured with the America/New_York zone
@@ -195,14 +196,6 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build(settings, db)
     return db
 
-
-def one(db: Path, sql: str, params: list | None = None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        con.execute("set TimeZone = 'UTC'")
-        return con.execute(sql, params or []).fetchone()
-    finally:
-        con.close()
 
 
 def fact(db: Path, order_id: str, columns: str):

@@ -24,6 +24,7 @@ from orderlayer.core.config import Settings
 from orderlayer.core.dbt import dbt_vars, project_dir
 from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
+from tests.support.incremental import one
 
 SHOP = "100200300"
 NY_SHOP = "100200399"  # configured with the America/New_York zone
@@ -191,14 +192,6 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert built.returncode == 0, built.stdout[-3000:]
     return db
 
-
-def one(db: Path, sql: str, params: list | None = None) -> tuple:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        con.execute("set TimeZone = 'UTC'")
-        return con.execute(sql, params or []).fetchone()
-    finally:
-        con.close()
 
 
 def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:

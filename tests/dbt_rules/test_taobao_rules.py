@@ -22,6 +22,7 @@ import pytest
 
 from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
+from tests.support.incremental import one
 
 ROOT = Path(os.environ.get("ORDERLAYER_PROJECT_DIR") or Path(__file__).resolve().parents[2])
 SHOP = "573001"
@@ -209,14 +210,6 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     return db
 
-
-def one(db: Path, sql: str, params: list | None = None):  # noqa: ANN201
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        con.execute("set TimeZone = 'UTC'")
-        return con.execute(sql, params or []).fetchone()
-    finally:
-        con.close()
 
 
 def fact(db: Path, tid: str, columns: str):  # noqa: ANN201

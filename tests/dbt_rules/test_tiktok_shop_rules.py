@@ -22,6 +22,7 @@ import pytest
 from orderlayer.core.dbt import project_dir
 from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
+from tests.support.incremental import one
 
 US_SHOP = "7494105515082810525"  # configured: America/Los_Angeles, USD
 VN_SHOP = "7494105515082810527"  # configured: Asia/Ho_Chi_Minh, VND
@@ -209,14 +210,6 @@ def dbt_dir(warehouse: Path) -> Path:
     """The build's target/log folder: a later dbt call there reuses the parsed project."""
     return warehouse.parent
 
-
-def one(db: Path, sql: str, params: list | None = None) -> tuple:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        con.execute("set TimeZone = 'UTC'")
-        return con.execute(sql, params or []).fetchone()
-    finally:
-        con.close()
 
 
 def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
