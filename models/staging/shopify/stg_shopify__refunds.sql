@@ -126,13 +126,12 @@ refund_facts as (
         -- refund's own processed_at / created_at: the money went back when the refund was made
         case
             when r.outcome = 'success' then coalesce(
-                list_max(list_transform(list_filter(r.money_moves, lambda x: x.status = 'success'),
-                                        lambda x: {{ to_utc('coalesce(x.processed_at, x.created_at)', 'iso') }})),
+                {{ list_max_of('r.money_moves', 'x', to_utc('coalesce(x.processed_at, x.created_at)', 'iso'), "x.status = 'success'") }},
                 {{ to_utc('coalesce(r.f.processed_at, r.f.created_at)', 'iso') }})
             when r.outcome = 'none' then {{ to_utc('coalesce(r.f.processed_at, r.f.created_at)', 'iso') }}
         end as refunded_at,
         greatest({{ to_utc('r.f.created_at', 'iso') }}, {{ to_utc('r.f.processed_at', 'iso') }},
-                 list_max(list_transform(r.money_moves, lambda x: {{ to_utc('coalesce(x.processed_at, x.created_at)', 'iso') }}))) as source_updated_at,
+                 {{ list_max_of('r.money_moves', 'x', to_utc('coalesce(x.processed_at, x.created_at)', 'iso')) }}) as source_updated_at,
         nullif(t.reasons, '') as reason_code,
         t.parcels[1].number as return_tracking_number,
         t.parcels[1].carrierName as return_carrier,
