@@ -27,51 +27,38 @@ typed as (
     where r.shop_id is not null
 ),
 
--- the candidates for each value: the landed trades, and on an incremental build the value the row already has
-nicks as (
-    select shop_id, seller_nick, modified_at as seen_at, _synced_at as synced_at from typed
+-- each value's candidates: the landed trades, and on an incremental build what the row already has
+candidates as (
+    select shop_id, 'nick' as field, seller_nick as value, modified_at as seen_at, _synced_at as synced_at from typed
+    union all
+    select shop_id, 'type', seller_type, modified_at, _synced_at from typed where seller_type is not null
     {%- if is_incremental() %}
     union all
-    select shop_id, seller_nick, seller_nick_seen_at, seller_nick_synced_at from {{ this }}
+    select shop_id, 'nick', seller_nick, seller_nick_seen_at, seller_nick_synced_at from {{ this }}
     where shop_id in (select shop_id from typed)
-    {%- endif %}
-),
-
-types as (
-    select shop_id, seller_type, modified_at as seen_at, _synced_at as synced_at from typed
-    where seller_type is not null
-    {%- if is_incremental() %}
     union all
-    select shop_id, seller_type, seller_type_seen_at, seller_type_synced_at from {{ this }}
+    select shop_id, 'type', seller_type, seller_type_seen_at, seller_type_synced_at from {{ this }}
     where seller_type is not null and shop_id in (select shop_id from typed)
     {%- endif %}
 ),
 
-latest_nick as (
+latest as (
     select * from (
-        select *, row_number() over (partition by shop_id order by seen_at desc nulls last, synced_at desc, seller_nick) as rank_
-        from nicks
-    ) as ranked
-    where rank_ = 1
-),
-
-latest_type as (
-    select * from (
-        select *, row_number() over (partition by shop_id order by seen_at desc nulls last, synced_at desc, seller_type) as rank_
-        from types
+        select *, row_number() over (partition by shop_id, field order by seen_at desc nulls last, synced_at desc, value) as rank_
+        from candidates
     ) as ranked
     where rank_ = 1
 )
 
 select
     'taobao' as channel,
-    n.shop_id,
-    n.seller_nick,
-    t.seller_type,
-    case t.seller_type when 'B' then 'tmall' when 'C' then 'taobao' end as shop_type,
-    n.seen_at as seller_nick_seen_at,
-    n.synced_at as seller_nick_synced_at,
-    t.seen_at as seller_type_seen_at,
-    t.synced_at as seller_type_synced_at
-from latest_nick as n
-left join latest_type as t on t.shop_id = n.shop_id
+    shop_id,
+    max(case when field = 'nick' then value end) as seller_nick,
+    max(case when field = 'type' then value end) as seller_type,
+    case max(case when field = 'type' then value end) when 'B' then 'tmall' when 'C' then 'taobao' end as shop_type,
+    max(case when field = 'nick' then seen_at end) as seller_nick_seen_at,
+    max(case when field = 'nick' then synced_at end) as seller_nick_synced_at,
+    max(case when field = 'type' then seen_at end) as seller_type_seen_at,
+    max(case when field = 'type' then synced_at end) as seller_type_synced_at
+from latest
+group by shop_id
