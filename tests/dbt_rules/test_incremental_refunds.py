@@ -87,10 +87,10 @@ def _shopify_order(order: dict, order_id: int, refund_id: int | None, before: st
     return {**json.loads(text), "refunds": [], "financial_status": "paid", "updated_at": before}
 
 
-def _shopify_return(ret: dict, return_id: int, order_id: int, refund_id: int | None, dispositions: list[str] | None = None,
-                    updated_at: str | None = None) -> dict:
-    """A copy of a refunded Shopify Return as Return `return_id` of order `order_id`: settled by `refund_id`, or, without
-    one, still open with `dispositions` recorded on its goods (none: not received yet)."""
+def _shopify_return(ret: dict, return_id: int, order_id: int, refund_id: int | None,
+                    dispositions: list[str] | None = None, updated_at: str | None = None) -> dict:
+    """A copy of a refunded Shopify Return as Return `return_id` of order `order_id`: settled by `refund_id`, or,
+    without one, still open with `dispositions` recorded on its goods (none: not received yet)."""
     text = json.dumps(ret).replace(ret["id"], str(return_id)).replace(ret["order_id"], str(order_id))
     (refund,) = ret["refunds"]["nodes"]
     if refund_id is not None:
@@ -111,7 +111,8 @@ def _iso_instant(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-SHOPIFY_UNSETTLED = "refunds.nodes of the Return not in its order's latest version (order not landed or not re-read yet)"
+SHOPIFY_UNSETTLED = ("refunds.nodes of the Return not in its order's latest version "
+                     "(order not landed or not re-read yet)")
 
 
 def _return_hash(record: dict) -> str:
@@ -276,7 +277,8 @@ def test_incremental_refund_staging_equals_full_rebuilds(tmp_path: Path) -> None
                    [str(rids["A"])]) == (_return_hash(a_return), SHOPIFY_UNSETTLED)
         # the refund of C names no Return yet: no parcel, no reason
         assert one(db, "select refund_type, after_sale_record_id, return_tracking_number, reason_code "
-                   "from staging.stg_shopify__refunds where refund_id = '9600000090002'") == ("return_and_refund", None, None, None)
+                   "from staging.stg_shopify__refunds where refund_id = '9600000090002'") == (
+            "return_and_refund", None, None, None)
         assert one(db, "select status, return_received_at, is_restocked, quarantine_reason from staging.stg_shopify__refunds "
                    "where refund_id = ?", [str(rids["D"])]) == ("approved", None, None, None)
         assert one(db, "select quarantine_reason from staging.stg_shopify__refunds where refund_id = ?",
@@ -317,11 +319,13 @@ def test_incremental_refund_staging_equals_full_rebuilds(tmp_path: Path) -> None
                    "where refund_id = '9600000090001'") == (_return_hash(a_return), None)
         assert one(db, "select count(*) from staging.stg_shopify__refunds where refund_id = ?", [str(rids["A"])]) == (0,)
         # C: the Return landed alone gives its refund its parcel, reason and goods, down to the marts
-        parcel = sp_return["reverseFulfillmentOrders"]["nodes"][0]["reverseDeliveries"]["nodes"][0]["deliverable"]["tracking"]
+        reverse = sp_return["reverseFulfillmentOrders"]["nodes"][0]
+        parcel = reverse["reverseDeliveries"]["nodes"][0]["deliverable"]["tracking"]
         assert one(db, "select after_sale_record_id, return_tracking_number, reason_code from staging.stg_shopify__refunds "
                    "where refund_id = '9600000090002'") == (
             _return_hash(c_return), parcel["number"], sp_return["returnLineItems"]["nodes"][0]["returnReason"])
-        assert one(db, "select return_tracking_number from audit.fct_returns where refund_id = '9600000090002'") == (parcel["number"],)
+        assert one(db, "select return_tracking_number from audit.fct_returns where refund_id = '9600000090002'") == (
+            parcel["number"],)
         # D: received when a version first showed a disposition (the late older one), restocked as the latest says
         assert one(db, "select status, return_received_at, is_restocked from staging.stg_shopify__refunds where refund_id = ?",
                    [str(rids["D"])]) == ("approved", _iso_instant(d_received_first["updated_at"]), True)
