@@ -12,3 +12,13 @@
         {%- if where is not none %}list_filter({{ list }}, lambda {{ var }}: {{ where }}){% else %}{{ list }}{% endif -%}
         , lambda {{ var }}: {{ value }}))
 {%- endmacro %}
+
+{#- `value` (an expression in `var`) of the first element of `list` for which `where` (an expression in `var`)
+    holds; NULL when none does. -#}
+{% macro list_first_of(list, var, value, where) -%}
+    {{ return(adapter.dispatch('list_first_of', 'orderlayer')(list, var, value, where)) }}
+{%- endmacro %}
+
+{% macro default__list_first_of(list, var, value, where) -%}
+    list_transform(list_filter({{ list }}, lambda {{ var }}: {{ where }}), lambda {{ var }}: {{ value }})[1]
+{%- endmacro %}

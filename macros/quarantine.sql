@@ -14,16 +14,22 @@
     versions together, so the result for those orders is the full build's, at the cost of what changed. -#}
 {% macro order_versions(changed=none) -%}
     select * from (
-        with staged as (
+        with versions as (
+            select v.* from ({{ union_channels('orders') }}) as v
+            {%- if changed is not none %}
+            where {{ landed_or_changed_version('v', changed) }}
+            {%- endif %}
+        ),
+
+        staged as (
             select v.*, s._landed_seq as landed_seq,
                    -- where the record came from: file and line, else the channel's order id and the raw record
                    coalesce(s.locator, format('{} order {} (raw record {})', v.channel,
                             coalesce('"' || v.channel_order_id || '"', 'NULL'), v.raw_record_id)) as record_locator
-            from ({{ union_channels('orders') }}) as v
-            left join ({{ landed_order_seqs() }}) as s on s._record_hash = v.raw_record_id
-            {%- if changed is not none %}
-            where {{ landed_or_changed_version('v', changed) }}
-            {%- endif %}
+            from versions as v
+            -- incremental: only the raw rows of the versions judged again, not a join over all raw
+            left join ({{ landed_order_seqs('select raw_record_id from versions' if changed is not none else none) }}) as s
+                on s._record_hash = v.raw_record_id
         ),
 
         judged as (
@@ -86,9 +92,9 @@
     end
 {%- endmacro %}
 
-{#- (_record_hash, _landed_seq, locator) of every landed raw order row of the staged channels; `locator` is
-    '<file> line <n>' for a file source's row. -#}
-{% macro landed_order_seqs() -%}
+{#- (_record_hash, _landed_seq, locator) of every landed raw order row of the staged channels — or of those whose
+    hash `keys` (a query of one column) selects; `locator` is '<file> line <n>' for a file source's row. -#}
+{% macro landed_order_seqs(keys=none) -%}
     {%- set parts = [] -%}
     {%- for channel in staged_channels() -%}
         {%- set src = source(channel, 'orders') -%}
@@ -99,6 +105,9 @@
     select _record_hash, _landed_seq,
            {% if channel in file_channels() %}format('{} line {}', _record ->> 'file', _record ->> 'line'){% else %}cast(null as varchar){% endif %} as locator
     from {{ src }}
+    {%- if keys is not none %}
+    where _record_hash in ({{ keys }})
+    {%- endif %}
     {%- if not loop.last %} union all{% endif %}
     {%- else %}
     select cast(null as varchar) as _record_hash, cast(null as bigint) as _landed_seq, cast(null as varchar) as locator
