@@ -257,6 +257,26 @@
     {{ restage_filter(src, also=of_changed_orders) }}
 {%- endmacro %}
 
+{#- True (a SQL boolean) when the order (`shop_expr`, `order_expr`) is one of the (shop_id, order_id) rows `orders`
+    (a query or a CTE's name) selects. NULL-safe: a record without an id is scoped with the others of its shop that
+    lack one, as a full build groups them. -#}
+{% macro order_in(shop_expr, order_expr, orders) -%}
+    exists (select 1 from {{ orders }} as scoped_order
+            where scoped_order.shop_id is not distinct from {{ shop_expr }}
+              and scoped_order.order_id is not distinct from {{ order_expr }})
+{%- endmacro %}
+
+{#- pre_hook of a staging model re-staged by order (stg_shopify__refunds): every row of the orders `orders` selects
+    ((shop_id, order_id), computed from raw alone) is removed first; the model inserts those orders' rows again.
+    A row's order is its (shop_id, channel_order_id). -#}
+{% macro delete_rows_of_orders(orders) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as t where {{ order_in('t.shop_id', 't.channel_order_id', '(' ~ orders ~ ')') }}
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+
 {#- A text field of a JSON object stored as text (a raw row's `_record`), NULL when absent. -#}
 {% macro json_field_text(expr, field) -%}
     {{ return(adapter.dispatch('json_field_text', 'orderlayer')(expr, field)) }}

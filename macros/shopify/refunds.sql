@@ -62,3 +62,27 @@
         when 'CANCELED' then 'cancelled'
     end
 {%- endmacro %}
+
+{#- The orders whose after-sale rows an incremental build re-stages (stg_shopify__refunds; int_orders__changed reads
+    it too), as (shop_id, order_id): every order with a version landed in the window (its refunds live in it), and
+    every order that any version of a Return with a version landed names (a Return is its order's row, or settles
+    the order's refunds; every version, so a Return that names another order than before leaves the first one's
+    rows right too). From raw alone: the model's pre_hook runs before it reads anything. -#}
+{% macro shopify_refund_orders() -%}
+    {%- set orders = raw_relation('shopify', 'orders') -%}
+    {%- set returns = raw_relation('shopify', 'returns') -%}
+    select distinct shop_id, order_id from (
+        select cast(null as varchar) as shop_id, cast(null as varchar) as order_id where false
+        {%- if orders is not none %}
+        union all
+        -- keyed [shop_id, id] by tap-shopify: the record's own values, as the model reads them
+        select {{ json_array_text('_primary_key', 0) }}, {{ json_array_text('_primary_key', 1) }}
+        from {{ orders }} where {{ in_landing_window() }}
+        {%- endif %}
+        {%- if returns is not none %}
+        union all
+        select {{ json_field_text('_record', 'shop_id') }}, {{ json_field_text('_record', 'order_id') }}
+        from {{ returns }} where _record_hash in ({{ restaged_versions('shopify', 'returns') }})
+        {%- endif %}
+    ) as landed_orders
+{%- endmacro %}

@@ -21,6 +21,12 @@ touched as (
     select channel, shop_id, channel_order_id from {{ ref(model) }}
     where raw_record_id in (select _record_hash from landed)
     {%- endfor %}
+    {%- if 'shopify' in staged_channels() %}
+    union all
+    -- Shopify's after-sales are re-staged by order: a landed Return changes its order's rows even where it is no row
+    -- of its own (it settles the order's refunds, whose raw row is the order version's)
+    select 'shopify', shop_id, order_id from ({{ shopify_refund_orders() }}) as shopify_refund_orders
+    {%- endif %}
     {%- for channel in file_channels() if channel in staged_channels() %}
     {%- for node in graph.sources.values() if node.source_name == channel and node.name != 'orders' %}
     {%- set lines = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.identifier) %}

@@ -1,8 +1,9 @@
 """Incremental builds equal full rebuilds for the channels whose after-sales are staged one row per record
 (docs/incremental.md "Staging"): Pinduoduo, Youzan, TikTok Shop (refund streams of their own, which read the
-order), Meituan and Ele.me (refund records inside the order's versions), with Kingdee as their ERP; and Taobao
-(trades staged from every version of each: presale phases; the shops incremental by shop) and Yonyou, which no
-other equality test keeps.
+order), Meituan and Ele.me (refund records inside the order's versions), Shopify (refunds inside the order's
+versions, Returns a stream of their own: re-staged by order), with Kingdee as their ERP; and Taobao (trades staged
+from every version of each: presale phases; the shops incremental by shop) and Yonyou, which no other equality test
+keeps.
 
 A smaller companion of test_incremental.py (same comparison, tests/support/incremental.py). Cycles, an incremental
 build after each, every staging, audit and quarantine table compared row for row with a ``--full-refresh`` build of
@@ -13,8 +14,13 @@ the same raw data:
    (`first_erp_orders_landed()`: every shop-day is reconciled once);
 3. after-sale records land before their orders (Pinduoduo, Youzan, TikTok Shop), an after-sale's newer version and
    a late OLDER one (it must not win: D1), Meituan and Ele.me order versions whose refund records changed;
+   Shopify: a Return whose refund its order's version does not show yet (quarantined), an order whose refund
+   lands without its Return, an open Return and a Return whose order never lands;
 4. the orders of those after-sales land after them, and an order version that ships later than its refund was
-   asked for lands after the refund (the refund's type and line come from the order).
+   asked for lands after the refund (the refund's type and line come from the order); Shopify: the order version
+   that shows the quarantined Return's refund, a Return landing after its order (alone: no order version), the
+   open Return's later version with a disposition (received) and a late older one, the orderless Return's next
+   version.
 
 Runs in the rule tests' machine zone (America/New_York, tests/dbt_rules/conftest.py); the larger test covers UTC.
 """
@@ -29,10 +35,12 @@ from pathlib import Path
 from orderlayer.core.dbt import dbt_artifacts
 from orderlayer.core.demo import demo_settings, start_sandboxes
 from orderlayer.core.pipeline import build
+from orderlayer.loader.raw_store import raw_row
 from tests.support.incremental import SandboxTime, assert_same_tables, drop_copy, full_refresh_copy, land, one, raw_records
 
 AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
-KEEP = ("pinduoduo_", "youzan_", "tiktok_shop_", "meituan_", "eleme_", "taobao_", "kingdee_", "yonyou_")
+KEEP = ("pinduoduo_", "youzan_", "tiktok_shop_", "meituan_", "eleme_", "shopify_acme-tea-us", "taobao_", "kingdee_",
+        "yonyou_")
 #: (source, stream) -> (key properties, replication key), as the taps declare them
 KEYS = {
     ("pinduoduo", "orders"): (["shop_id", "order_sn"], "updated_at"),
@@ -44,12 +52,14 @@ KEYS = {
     ("tiktok_shop", "cancellations"): (["shop_id", "cancel_id"], None),
     ("meituan", "orders"): (["app_poi_code", "order_id"], "utime"),
     ("eleme", "orders"): (["shop_id", "order_id"], "create_time"),
+    ("shopify", "orders"): (["shop_id", "id"], "updated_at"),
+    ("shopify", "returns"): (["shop_id", "id"], "updated_at"),
 }
 
 
 #: the staging models this test is about: each must have run incrementally (read its landing window) in cycles 3-4
 STAGED = ("stg_pinduoduo__refunds", "stg_youzan__refunds", "stg_tiktok_shop__refunds", "stg_meituan__refunds",
-          "stg_eleme__refunds")
+          "stg_eleme__refunds", "stg_shopify__refunds")
 
 
 def _ran_incrementally(db: Path) -> set[str]:
@@ -62,6 +72,55 @@ def _ran_incrementally(db: Path) -> set[str]:
 def _text_time(value: str, seconds: int) -> str:
     """A naive 'YYYY-MM-DD HH:MM:SS' time `seconds` later."""
     return (datetime.strptime(value, "%Y-%m-%d %H:%M:%S") + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _iso_later(value: str, seconds: int) -> str:
+    """An ISO-8601 time (any offset) `seconds` later, in UTC as Shopify's GraphQL writes it."""
+    moved = datetime.fromisoformat(value.replace("Z", "+00:00")) + timedelta(seconds=seconds)
+    return moved.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _shopify_order(order: dict, order_id: int, refund_id: int | None, before: str | None = None) -> dict:
+    """A copy of a Shopify order (one refund) as order `order_id`: its refund as `refund_id`, or, with `before`, the
+    version updated then, paid and not refunded yet (no refund in it)."""
+    (refund,) = order["refunds"]
+    text = json.dumps(order).replace(str(order["id"]), str(order_id))
+    if refund_id is not None:
+        return json.loads(text.replace(str(refund["id"]), str(refund_id)))
+    return {**json.loads(text), "refunds": [], "financial_status": "paid", "updated_at": before}
+
+
+def _shopify_return(ret: dict, return_id: int, order_id: int, refund_id: int | None,
+                    dispositions: list[str] | None = None, updated_at: str | None = None) -> dict:
+    """A copy of a refunded Shopify Return as Return `return_id` of order `order_id`: settled by `refund_id`, or,
+    without one, still open with `dispositions` recorded on its goods (none: not received yet)."""
+    text = json.dumps(ret).replace(ret["id"], str(return_id)).replace(ret["order_id"], str(order_id))
+    (refund,) = ret["refunds"]["nodes"]
+    if refund_id is not None:
+        text = text.replace(refund["id"].rsplit("/", 1)[1], str(refund_id))
+    copy_ = json.loads(text)
+    if refund_id is None:
+        copy_["status"] = "OPEN"
+        copy_["closedAt"] = None
+        copy_["refunds"] = {"nodes": []}
+        for node in copy_["reverseFulfillmentOrders"]["nodes"]:
+            node["status"] = "CLOSED" if dispositions else "OPEN"
+            for item in node["lineItems"]["nodes"]:
+                item["dispositions"] = [{"quantity": item["totalQuantity"], "type": t} for t in dispositions or []]
+    return {**copy_, "updated_at": updated_at or ret["updated_at"]}
+
+
+def _iso_instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+SHOPIFY_UNSETTLED = ("refunds.nodes of the Return not in its order's latest version "
+                     "(order not landed or not re-read yet)")
+
+
+def _return_hash(record: dict) -> str:
+    """The raw row (= raw_record_id) of a Shopify Return version, as the loader stores it."""
+    return raw_row("returns", record, KEYS[("shopify", "returns")][0], "updated_at", None).digest
 
 
 def _latest(records: list[dict], key: str, time_key: str, parse=str) -> dict[str, dict]:  # noqa: ANN001
@@ -181,6 +240,30 @@ def test_incremental_refund_staging_equals_full_rebuilds(tmp_path: Path) -> None
         el_newer["part_refunds"][0] = {**el["part_refunds"][0], "update_time": str(int(el["part_refunds"][0]["update_time"]) + 3600),
                                        "status": 30}
         assert put("eleme", "orders", [el_newer]) == 1
+
+        # Shopify, from a refunded Return and its order's version that shows the refund (copies with new ids):
+        # A: the Return lands with a version of its order from before the refund (quarantined: its refund is not
+        #    in the order yet); C: an order with the refund, its Return not landed; D: an open Return, goods not
+        #    received yet; E: a Return whose order never lands
+        sp_returns = _latest(raw_records(db, "shopify__returns"), "id", "updated_at", _iso_instant)
+        sp_orders = _latest(raw_records(db, "shopify__orders"), "id", "updated_at", _iso_instant)
+        sp_return = next(
+            r for _, r in sorted(sp_returns.items()) if r["status"] == "CLOSED" and r["order_id"] in sp_orders
+            and [n["id"].rsplit("/", 1)[1] for n in r["refunds"]["nodes"]]
+            == [str(f["id"]) for f in sp_orders[r["order_id"]]["refunds"]]
+            and len(r["refunds"]["nodes"]) == 1
+        )
+        sp_order = sp_orders[sp_return["order_id"]]
+        ids = {k: 9_007_199_254_790_000 + n for n, k in enumerate("ACDE", 1)}
+        rids = {k: 9_900_000_090_000 + n for n, k in enumerate("ACDE", 1)}
+        a_before = _shopify_order(sp_order, ids["A"], None, before=sp_return["createdAt"])
+        a_return = _shopify_return(sp_return, rids["A"], ids["A"], 9_600_000_090_001)
+        c_order = _shopify_order(sp_order, ids["C"], 9_600_000_090_002)
+        d_order = _shopify_order(sp_order, ids["D"], None, before=sp_return["createdAt"])
+        d_open = _shopify_return(sp_return, rids["D"], ids["D"], None, updated_at=sp_return["createdAt"])
+        e_return = _shopify_return(sp_return, rids["E"], ids["E"], None, updated_at=sp_return["createdAt"])
+        assert put("shopify", "orders", [a_before, c_order, d_order]) == 3
+        assert put("shopify", "returns", [a_return, d_open, e_return]) == 3
         build_and_compare("incremental")
         assert set(STAGED) <= _ran_incrementally(db)
         # the late older versions did not win; the new ones did; an after-sale without its order has no line yet
@@ -193,6 +276,16 @@ def test_incremental_refund_staging_equals_full_rebuilds(tmp_path: Path) -> None
         assert refund("tiktok_shop", tt_new["return_id"])[1] is None
         assert one(db, "select count(*) from staging.stg_meituan__refunds where refund_id = ? and status = 'rejected'",
                    [str(mt["refund_records"][0]["refund_id"])]) == (1,)
+        assert one(db, "select raw_record_id, quarantine_reason from staging.stg_shopify__refunds where refund_id = ?",
+                   [str(rids["A"])]) == (_return_hash(a_return), SHOPIFY_UNSETTLED)
+        # the refund of C names no Return yet: no parcel, no reason
+        assert one(db, "select refund_type, after_sale_record_id, return_tracking_number, reason_code "
+                   "from staging.stg_shopify__refunds where refund_id = '9600000090002'") == (
+            "return_and_refund", None, None, None)
+        assert one(db, "select status, return_received_at, is_restocked, quarantine_reason from staging.stg_shopify__refunds "
+                   "where refund_id = ?", [str(rids["D"])]) == ("approved", None, None, None)
+        assert one(db, "select quarantine_reason from staging.stg_shopify__refunds where refund_id = ?",
+                   [str(rids["E"])]) == ("order line of a returned item not landed (amount unknown)",)
 
         # 4. the orders land after their after-sales, and an order version later than its refund
         pdd_order = {**copy.deepcopy(pdd_orders[pdd_late["order_sn"]]), "order_sn": pdd_new["order_sn"],
@@ -205,9 +298,40 @@ def test_incremental_refund_staging_equals_full_rebuilds(tmp_path: Path) -> None
         assert put("youzan", "orders", [yz_order]) == 1
         tt_order = {**copy.deepcopy(tt_orders[tt_late["order_id"]]), "id": tt_new["order_id"]}
         assert put("tiktok_shop", "orders", [tt_order]) == 1
+        # Shopify: A's version with the refund; C's Return alone (no order version: its refund's row changes all
+        # the same); D's Return received (restocked) and a late older version already received (not restocked);
+        # E's Return again, later (its order still not landed)
+        a_refunded = _shopify_order(sp_order, ids["A"], 9_600_000_090_001)
+        c_return = _shopify_return(sp_return, rids["C"], ids["C"], 9_600_000_090_002)
+        d_restocked = _shopify_return(sp_return, rids["D"], ids["D"], None, ["RESTOCKED"],
+                                      updated_at=_iso_later(sp_return["createdAt"], 7200))
+        d_received_first = _shopify_return(sp_return, rids["D"], ids["D"], None, ["NOT_RESTOCKED"],
+                                           updated_at=_iso_later(sp_return["createdAt"], 3600))
+        e_later = {**e_return, "updated_at": _iso_later(sp_return["createdAt"], 3600)}
+        assert put("shopify", "orders", [a_refunded]) == 1
+        assert put("shopify", "returns", [c_return, d_restocked, d_received_first, e_later]) == 4
         build_and_compare("incremental")
         assert {"stg_pinduoduo__refunds", "stg_youzan__refunds", "stg_tiktok_shop__refunds"} <= _ran_incrementally(db)
         # the order decides: not shipped when the refund was asked for -> a cancel-refund, and the sku's line
         assert refund("pinduoduo", pdd_new["id"])[0] == "cancel_refund"
         assert refund("pinduoduo", pdd_late["id"])[0] == "cancel_refund"
         assert refund("tiktok_shop", tt_new["return_id"])[1] == refund("tiktok_shop", tt_late["return_id"])[1] is not None
+        assert "stg_shopify__refunds" in _ran_incrementally(db)
+        # A: the refund now in its order settles the Return, which has no row of its own any more
+        assert one(db, "select after_sale_record_id, quarantine_reason from staging.stg_shopify__refunds "
+                   "where refund_id = '9600000090001'") == (_return_hash(a_return), None)
+        assert one(db, "select count(*) from staging.stg_shopify__refunds where refund_id = ?", [str(rids["A"])]) == (0,)
+        # C: the Return landed alone gives its refund its parcel, reason and goods, down to the marts
+        reverse = sp_return["reverseFulfillmentOrders"]["nodes"][0]
+        parcel = reverse["reverseDeliveries"]["nodes"][0]["deliverable"]["tracking"]
+        assert one(db, "select after_sale_record_id, return_tracking_number, reason_code from staging.stg_shopify__refunds "
+                   "where refund_id = '9600000090002'") == (
+            _return_hash(c_return), parcel["number"], sp_return["returnLineItems"]["nodes"][0]["returnReason"])
+        assert one(db, "select return_tracking_number from audit.fct_returns where refund_id = '9600000090002'") == (
+            parcel["number"],)
+        # D: received when a version first showed a disposition (the late older one), restocked as the latest says
+        assert one(db, "select status, return_received_at, is_restocked from staging.stg_shopify__refunds where refund_id = ?",
+                   [str(rids["D"])]) == ("approved", _iso_instant(d_received_first["updated_at"]), True)
+        # E: one row, the later version's
+        assert one(db, "select count(*), min(raw_record_id) from staging.stg_shopify__refunds where refund_id = ?",
+                   [str(rids["E"])]) == (1, _return_hash(e_later))

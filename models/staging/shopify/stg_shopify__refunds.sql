@@ -6,16 +6,33 @@
     Every Return (the `returns` stream, an after-sale stream gate R4 balances: D-066) is a row's
     `after_sale_record_id`: the refunds that settle it, or its own row (requested, open, declined, cancelled; closed
     without money: an `exchange`, left out; refunds its order does not show yet: quarantined). -#}
-{#- A table, not incremental: a refund's row comes from its order's latest version and a return's from its own, so a
-    new version replaces a row with another raw_record_id, and a return's received time is read from earlier versions. -#}
-{{ config(materialized='table') }}
+{#- Incremental by ORDER (docs/incremental.md "Staging", D-071). A refund's row comes from its order's latest version and
+    a Return's from its own latest version, a Return settles refunds of its order only, and an open Return is valued
+    from its order's lines: everything a row depends on belongs to one (shop_id, channel_order_id). So an order with a
+    version landed, or with a version of one of its Returns landed (shopify_refund_orders()), loses all its rows first
+    (pre_hook) and gets them again from every version of the order and of its Returns (latest per D1,
+    return_received_at over all of a Return's versions). A Return whose order never landed keeps its row (quarantined
+    or left out, as before). -#}
+{{ config(pre_hook="{{ delete_rows_of_orders(shopify_refund_orders()) }}") }}
+{%- set return_src = source('shopify', 'returns') %}
 
-with order_rows as (
-    {{ raw_records('shopify', 'orders') }}
+with
+{%- if is_incremental() %}
+-- incremental: the orders re-staged, and every version of each order and of each Return of theirs
+order_scope as (
+    {{ shopify_refund_orders() }}
+),
+{%- endif %}
+
+order_rows as (
+    {{ raw_records('shopify', 'orders', restage=restage_filter(source('shopify', 'orders'),
+        also=order_in(json_array_text('_primary_key', 0), json_array_text('_primary_key', 1), 'order_scope'))) }}
 ),
 
 return_rows as (
-    {{ raw_records('shopify', 'returns') }}
+    {{ raw_records('shopify', 'returns', restage=restage_filter(return_src,
+        also='_primary_key in (select _primary_key from ' ~ return_src ~ ' where '
+             ~ order_in(json_field_text('_record', 'shop_id'), json_field_text('_record', 'order_id'), 'order_scope') ~ ')')) }}
 ),
 
 shops as (
@@ -64,6 +81,10 @@ returns as (
             lambda o: list_transform(o.reverseDeliveries.nodes, lambda d: d.deliverable.tracking))) as parcels
     from return_versions as r
     where version_rank = 1
+    {%- if is_incremental() %}
+      -- a Return re-read because an earlier version named a re-staged order stays with the order it names now
+      and {{ order_in('r.t.shop_id', 'r.t.order_id', 'order_scope') }}
+    {%- endif %}
 ),
 
 refunds as (
@@ -154,7 +175,8 @@ refund_facts as (
             when r.currency is null and nullif(sh.currency, '') is null then 'missing currency (and the connection sets no currency)'
         end as quarantine_reason
     from refund_typed as r
-    left join returns as t on t.t.shop_id = r.shop_id and list_contains(t.refund_ids, r.f.id)
+    -- a Return settles refunds of its own order (Return.refunds): the rows of one order depend on that order alone
+    left join returns as t on t.t.shop_id = r.shop_id and t.t.order_id = r.order_id and list_contains(t.refund_ids, r.f.id)
     left join shops as sh on sh.channel = 'shopify' and sh.shop_id = r.shop_id
 ),
 
