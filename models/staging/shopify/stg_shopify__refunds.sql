@@ -6,7 +6,7 @@
     Every Return (the `returns` stream, an after-sale stream gate R4 balances: D-066) is a row's
     `after_sale_record_id`: the refunds that settle it, or its own row (requested, open, declined, cancelled; closed
     without money: an `exchange`, left out; refunds its order does not show yet: quarantined). -#}
-{#- Incremental by ORDER (docs/incremental.md "Staging", D-071). A refund's row comes from its order's latest version and
+{#- Incremental by ORDER (docs/incremental.md "Staging", D-070). A refund's row comes from its order's latest version and
     a Return's from its own latest version, a Return settles refunds of its order only, and an open Return is valued
     from its order's lines: everything a row depends on belongs to one (shop_id, channel_order_id). So an order with a
     version landed, or with a version of one of its Returns landed (shopify_refund_orders()), loses all its rows first
