@@ -1,6 +1,7 @@
 {#- Douyin sku orders (子订单), one row per sku order per raw version of its parent order.
     Fields read: macros/douyin/order_shape.sql. -#}
 
+-- depends_on: {{ ref('stg_douyin__orders') }} (run after it: both parse every raw order on a full build, and two such parses at once contend for memory: D-071)
 with raw as (
     {{ raw_records('douyin', 'orders') }}
 ),

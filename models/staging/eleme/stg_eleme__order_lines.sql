@@ -4,6 +4,7 @@
 
 {%- set refund_ok = var('eleme_part_refund_success_statuses', ['20']) -%}
 
+-- depends_on: {{ ref('stg_eleme__orders') }} (run after it: both parse every raw order on a full build, and two such parses at once contend for memory: D-071)
 with raw as (
     {{ raw_records('eleme', 'orders') }}
 ),

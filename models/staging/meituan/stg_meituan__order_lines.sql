@@ -4,6 +4,7 @@
 
 {%- set refund_ok = var('meituan_refund_success_res_types', ['2', '4', '5', '6']) -%}
 
+-- depends_on: {{ ref('stg_meituan__orders') }} (run after it: both parse every raw order on a full build, and two such parses at once contend for memory: D-071)
 with raw as (
     {{ raw_records('meituan', 'orders') }}
 ),

@@ -4,6 +4,7 @@
     (allocate_to_lines: whole cents, the remainder on the largest line), so the lines sum exactly to the order.
     Fields read: macros/pinduoduo/order_shape.sql. -#}
 
+-- depends_on: {{ ref('stg_pinduoduo__orders') }} (run after it: both parse every raw order on a full build, and two such parses at once contend for memory: D-071)
 with raw as (
     {{ raw_records('pinduoduo', 'orders') }}
 ),

@@ -1,6 +1,7 @@
 {#- Shopify line items, one row per line item per raw version of its order.
     Fields read: macros/shopify/order_shape.sql. -#}
 
+-- depends_on: {{ ref('stg_shopify__orders') }} (run after it: both parse every raw order on a full build, and two such parses at once contend for memory: D-071)
 with raw as (
     {{ raw_records('shopify', 'orders') }}
 ),

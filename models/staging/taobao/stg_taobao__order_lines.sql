@@ -1,6 +1,7 @@
 {#- Taobao sub-orders (子订单, `orders.order[]`), one row per sub-order per raw version of its trade.
     Fields read: macros/taobao/order_shape.sql. -#}
 
+-- depends_on: {{ ref('stg_taobao__orders') }} (run after it: both parse every raw order on a full build, and two such parses at once contend for memory: D-071)
 with raw as (
     {{ raw_records('taobao', 'orders') }}
 ),

@@ -5,6 +5,7 @@
     list prices stay separate lines so unit_price × quantity = line_goods_amount holds exactly.
     Fields read: macros/tiktok_shop/order_shape.sql. -#}
 
+-- depends_on: {{ ref('stg_tiktok_shop__orders') }} (run after it: both parse every raw order on a full build, and two such parses at once contend for memory: D-071)
 with raw as (
     {{ raw_records('tiktok_shop', 'orders') }}
 ),

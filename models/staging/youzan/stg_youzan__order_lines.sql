@@ -1,6 +1,7 @@
 {#- Youzan order lines (`orders[]` of full_order_info), one row per line per raw version of its order.
     Fields read: macros/youzan/order_shape.sql. -#}
 
+-- depends_on: {{ ref('stg_youzan__orders') }} (run after it: both parse every raw order on a full build, and two such parses at once contend for memory: D-071)
 with raw as (
     {{ raw_records('youzan', 'orders') }}
 ),
