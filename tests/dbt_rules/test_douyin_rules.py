@@ -197,7 +197,6 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-
 def fact(db: Path, order_id: str, columns: str):
     return one(db, f"select {columns} from audit.fct_orders where channel_order_id = ?", [order_id])
 

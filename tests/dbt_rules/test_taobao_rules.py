@@ -211,7 +211,6 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-
 def fact(db: Path, tid: str, columns: str):  # noqa: ANN201
     return one(db, f"select {columns} from audit.fct_orders where channel = 'taobao' and channel_order_id = ?", [tid])
 

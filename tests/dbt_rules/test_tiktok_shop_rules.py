@@ -211,7 +211,6 @@ def dbt_dir(warehouse: Path) -> Path:
     return warehouse.parent
 
 
-
 def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:
