@@ -328,7 +328,7 @@ def serve(
         raise _fail(str(exc), 2) from exc
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     where = f"http://{server.config.host}:{server.config.port}"
-    err.print(f"serving {escape(where)}: " + escape(", ".join(f"POST {p}" for p in paths)) + ", GET /health", soft_wrap=True)
+    err.print(f"serving {escape(where)}: " + escape(", ".join(paths)) + ", GET /health", soft_wrap=True)
     try:
         server.run()
     except SystemExit as exc:  # uvicorn could not start, e.g. the port is taken (it logged why)

@@ -37,9 +37,9 @@ from orderlayer.core.push_landing import land_pushes, pushing_connections
 from orderlayer.core.push_spool import PushSpool, spool_path
 from orderlayer.core.registry import source
 from orderlayer.core.snapshot import refresh_snapshot
-from orderlayer.core.sync import tap_config
+from orderlayer.core.sync import push_config
 from orderlayer.core.warehouse import WarehouseBusy
-from orderlayer.taps.common.push import PushRejected, PushRequest, Receiver, Reply
+from orderlayer.taps.common.push import Consumer, PushItem, PushRejected, PushRequest, Receiver, Reply
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Mapping
@@ -51,37 +51,52 @@ if TYPE_CHECKING:
 log = logging.getLogger("orderlayer.serve")
 #: The path a connection's platform pushes to (the URL to register with it, behind your proxy's origin).
 PUSH_PATH = "/push/{source}/{connection}"
+#: How long serve waits before it restarts a consumer that failed.
+CONSUMER_RESTART_SECONDS = 5
 
 
 def push_path(source_name: str, connection: str) -> str:
     return PUSH_PATH.format(source=source_name, connection=connection)
 
 
-def receivers_for(settings: Settings) -> dict[tuple[str, str], Receiver]:
-    """(source, connection) -> receiver, for every connection with a push channel. Raises ConfigError naming the
-    connection's key when its push channel is configured wrongly, or when no connection has one."""
-    found: dict[tuple[str, str], Receiver] = {}
+@dataclass(frozen=True)
+class PushChannels:
+    """The push channels serve runs: (source, connection) -> its receiver (routes) or consumer (tasks)."""
+
+    receivers: dict[tuple[str, str], Receiver]
+    consumers: dict[tuple[str, str], Consumer]
+
+
+def channels_for(settings: Settings) -> PushChannels:
+    """Every configured connection's push channels. Raises ConfigError naming the connection's key when one is
+    configured wrongly, or when no connection has one."""
+    receivers: dict[tuple[str, str], Receiver] = {}
+    consumers: dict[tuple[str, str], Consumer] = {}
     for name, conn in settings.connections.items():
         spec = source(conn.source)
-        if spec.receiver is None:
+        if not spec.pushes:
             continue
-        config = {**tap_config(conn), **conn.credentials.resolve(name)}  # the tap's settings, secrets included
-        try:
-            receiver = spec.receiver_class().from_config(config)
-        except ValueError as exc:  # "<tap setting>: <why and fix>": name it where orderlayer.yml sets it
-            setting = str(exc).partition(":")[0]
-            where = "credentials." if setting in spec.secret_keys else "options." if setting in spec.option_keys else ""
-            raise ConfigError(f"connections.{name}.{where}{exc}") from None
-        if receiver is not None:
-            found[(conn.source, name)] = receiver
-    if not found:
-        pushing = sorted({n for n, c in settings.connections.items() if source(c.source).receiver is not None})
+        config = push_config(name, settings)  # the tap's settings, secrets and PII salt included
+        for cls, found in ((spec.receiver_class(), receivers), (spec.consumer_class(), consumers)):
+            if cls is None:
+                continue
+            try:
+                channel = cls.from_config(config)
+            except ValueError as exc:  # "<tap setting>: <why and fix>": name it where orderlayer.yml sets it
+                setting = str(exc).partition(":")[0]
+                where = "credentials." if setting in spec.secret_keys else "options." if setting in spec.option_keys else ""
+                raise ConfigError(f"connections.{name}.{where}{exc}") from None
+            if channel is not None:
+                found[(conn.source, name)] = channel
+    if not receivers and not consumers:
+        pushing = sorted(n for n, c in settings.connections.items() if source(c.source).pushes)
         hint = f" ({', '.join(pushing)} could)" if pushing else ""
         raise ConfigError(
             "serve: no connection has a push channel to receive; give a kuaidi100 connection options.callback_url "
-            f"(the URL Kuaidi100 pushes to, ending in /push/kuaidi100/<connection>) and credentials.salt{hint}"
+            f"(the URL Kuaidi100 pushes to, ending in /push/kuaidi100/<connection>) and credentials.salt, or see "
+            f"docs/continuous.md for the other platforms' push settings{hint}"
         )
-    return found
+    return PushChannels(receivers, consumers)
 
 
 @dataclass
@@ -177,9 +192,33 @@ class Lander:
         return sum(r.rows_added for r in results)
 
 
-def build_app(settings: Settings, receivers: Mapping[tuple[str, str], Receiver], spool: PushSpool, stats: PushStats) -> Starlette:
-    """The ASGI app: the push routes, /health, and the lander running for the app's lifetime."""
+async def _consume(key: tuple[str, str], consumer: Consumer, spool: PushSpool, stats: PushStats, stop: asyncio.Event) -> None:
+    """Run one consumer until stop; a consumer that fails is restarted after a pause (its unacknowledged messages are
+    redelivered by the platform), and the failure is logged without the message."""
+    connection = key[1]
+
+    async def store(items: list[PushItem]) -> int:
+        try:
+            new = await run_in_threadpool(spool.add, connection, items)
+        except (sqlite3.Error, OSError):
+            stats.count(connection, "failed")
+            raise
+        stats.count(connection, "accepted" if new or not items else "duplicate")
+        return new
+
+    while not stop.is_set():
+        try:
+            await consumer.consume(store, stop)
+        except Exception as exc:  # noqa: BLE001 - one channel's failure must not stop the others or the receivers
+            log.error("%s consumer of %s stopped (%s); restarting in %d s", key[0], connection, type(exc).__name__, CONSUMER_RESTART_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), CONSUMER_RESTART_SECONDS)
+
+
+def build_app(settings: Settings, channels: PushChannels, spool: PushSpool, stats: PushStats) -> Starlette:
+    """The ASGI app: the push routes, /health, and for the app's lifetime the consumers and the lander."""
     limit = settings.serve.max_body_bytes
+    receivers = channels.receivers
 
     async def push(request: Request) -> Response:
         key = (request.path_params["source"], request.path_params["connection"])
@@ -211,9 +250,13 @@ def build_app(settings: Settings, receivers: Mapping[tuple[str, str], Receiver],
     async def lifespan(app: Starlette) -> AsyncIterator[None]:  # noqa: ARG001
         lander = Lander(settings, stats, spool)
         lander.start()
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(_consume(key, c, spool, stats, stop)) for key, c in channels.consumers.items()]
         try:
             yield
         finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await asyncio.to_thread(lander.stop)
             spool.close()
 
@@ -222,10 +265,11 @@ def build_app(settings: Settings, receivers: Mapping[tuple[str, str], Receiver],
 
 
 def make_server(settings: Settings, host: str | None = None, port: int | None = None) -> tuple[uvicorn.Server, list[str]]:
-    """The uvicorn server of ``serve``, and the push paths it routes. Raises ConfigError (see receivers_for)."""
-    receivers = receivers_for(settings)
+    """The uvicorn server of ``serve``, and what it runs (the push paths it routes, the channels it consumes).
+    Raises ConfigError (see channels_for)."""
+    channels = channels_for(settings)
     spool = PushSpool(spool_path(settings.database))
-    app = build_app(settings, receivers, spool, PushStats())
+    app = build_app(settings, channels, spool, PushStats())
     config = uvicorn.Config(
         app,
         host=host or settings.serve.host,
@@ -234,4 +278,5 @@ def make_server(settings: Settings, host: str | None = None, port: int | None = 
         access_log=True,  # method, path (source and connection), status: no body
         timeout_graceful_shutdown=10,
     )
-    return uvicorn.Server(config), [push_path(s, c) for s, c in receivers]
+    runs = [f"POST {push_path(s, c)}" for s, c in channels.receivers] + [f"{s} consumer {c}" for s, c in channels.consumers]
+    return uvicorn.Server(config), runs
