@@ -20,6 +20,7 @@ import typing as t
 from orderlayer.sandboxes.kit.server import SandboxServer, forward_to
 
 if t.TYPE_CHECKING:
+    from orderlayer.sandboxes.kit.push import Delivery, WebhookPusher
     from collections.abc import Sequence
 
     from orderlayer.sandboxes.kit.tokens import TokenIssuer
@@ -94,10 +95,28 @@ class ChannelSandbox(SandboxServer, t.Generic[W]):
         return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
 
     def advance(self, as_of: dt.datetime | int) -> None:  # type: ignore[override]
-        """Move the sandbox clock forward: later lifecycle events become visible."""
+        """Move the sandbox clock forward: later lifecycle events become visible, and a subscribed pusher is handed
+        the deliveries of what changed in between (sandboxes/kit/push.py)."""
         with self._lock:
+            before = self._now
             self._now = forward_to(self._now, as_of)
             self._reindex()
+            deliveries = self.push_deliveries(before, self._now) if self.pusher is not None and self._now > before else []
+        if deliveries:
+            self.pusher.send(deliveries)
+
+    #: Where this sandbox pushes what changes as its clock moves (None: it does not push); see :meth:`subscribe`.
+    pusher: WebhookPusher | None = None
+
+    def subscribe(self, pusher: WebhookPusher | None) -> None:
+        """Push to ``pusher``'s URL from now on (None: stop pushing)."""
+        self.pusher = pusher
+
+    def push_deliveries(self, after_ts: int, until_ts: int) -> list[Delivery]:
+        """The signed deliveries a platform would push for what changed in (after_ts, until_ts] (sandbox clock),
+        in the order it happened. A sandbox whose platform pushes webhooks implements it."""
+        msg = f"{type(self).__name__} does not push webhooks"
+        raise NotImplementedError(msg)
 
     def _reindex(self) -> None:
         """Recompute what the sandbox derives from the clock (its indexes); nothing by default."""
