@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import Enum
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Optional
@@ -87,6 +88,11 @@ OutputOption = Annotated[Optional[Path], typer.Option("--output", help="Write to
 RawCsvOption = Annotated[
     bool, typer.Option("--raw-csv", help="CSV cells exactly as stored: no ' before a cell a spreadsheet would run as a formula")
 ]
+
+
+class LogFormat(str, Enum):
+    text = "text"
+    json = "json"
 
 
 def _settings(config: Path | None, db: Path | None) -> Settings:
@@ -314,11 +320,12 @@ def serve(
     host: Annotated[Optional[str], typer.Option("--host", help="Address to listen on (default: orderlayer.yml serve.host)")] = None,
     port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port (default: serve.port)")] = None,
     db: DbOption = None,
+    log_format: Annotated[LogFormat, typer.Option("--log-format", help="text, or json: one JSON object per line")] = LogFormat.text,
     config: ConfigOption = None,
 ) -> None:
-    """Receive platform pushes (Kuaidi100's signed callbacks): verify, store, acknowledge, land in raw (docs/serve.md)."""
-    import logging
-
+    """Receive platform pushes and keep published fresh: verify, store, acknowledge, land, then build, check and
+    publish in micro-batches, with the reconcile poll as the safety net (docs/continuous.md)."""
+    from orderlayer.core.logs import configure_logging
     from orderlayer.core.serve import make_server
 
     settings = _settings(config, db)
@@ -326,9 +333,9 @@ def serve(
         server, paths = make_server(settings, host, port)
     except ConfigError as exc:
         raise _fail(str(exc), 2) from exc
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(json_lines=log_format is LogFormat.json)
     where = f"http://{server.config.host}:{server.config.port}"
-    err.print(f"serving {escape(where)}: " + escape(", ".join(paths)) + ", GET /health", soft_wrap=True)
+    err.print(f"serving {escape(where)}: " + escape(", ".join(paths)) + ", GET /health, GET /metrics", soft_wrap=True)
     try:
         server.run()
     except SystemExit as exc:  # uvicorn could not start, e.g. the port is taken (it logged why)
@@ -549,6 +556,22 @@ def sql(
         raise _fail(str(exc), 2) from exc
     except WarehouseBusy as exc:
         raise _fail(reader_busy_line(settings.database, exc)) from exc
+
+
+@app.command()
+def status(fmt: FormatOption = Format.table, db: DbOption = None, config: ConfigOption = None) -> None:
+    """Per connection: last push, last poll, backlog, last publish and lag (docs/continuous.md). Reads what is on
+    disk, whether `serve` runs or not."""
+    from orderlayer.core.status import COLUMNS, connection_status
+
+    settings = _settings(config, db)
+    try:
+        found = connection_status(settings)
+    except ConfigError as exc:
+        raise _fail(str(exc), 2) from exc
+    except WarehouseBusy as exc:
+        raise _fail(reader_busy_line(settings.database, exc)) from exc
+    render(COLUMNS, [s.row() for s in found], fmt, console, title="Connections")
 
 
 @app.command()

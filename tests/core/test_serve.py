@@ -83,7 +83,7 @@ def project(tmp_path: Path, sandbox: Kuaidi100Sandbox, monkeypatch: pytest.Monke
                 },
             }
         },
-        "serve": {"host": "127.0.0.1", "port": port, "land_every_seconds": 3600},
+        "serve": {"host": "127.0.0.1", "port": port, "land_every_seconds": 3600, "reconcile_at_start": False, "micro_batches": False},
     }
     path = tmp_path / "orderlayer.yml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
