@@ -52,7 +52,11 @@ class DouyinReceiver:
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any]) -> DouyinReceiver | None:
-        if not config.get("push"):
+        push = config.get("push", False)
+        if not isinstance(push, bool):
+            msg = f"push: must be true or false, got {push!r}; write push: true in the connection's options to receive Douyin's pushes"
+            raise ValueError(msg)
+        if not push:
             return None  # the connection did not register serve's URL with the platform
         for key in ("app_key", "app_secret", "shop_id"):
             if not config.get(key):

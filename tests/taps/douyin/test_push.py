@@ -110,6 +110,8 @@ def test_a_receiver_exists_only_with_push_and_names_what_is_missing() -> None:
     assert DouyinReceiver.from_config({k: v for k, v in CONFIG.items() if k != "push"}) is None
     with pytest.raises(ValueError, match=r"^app_secret: a connection with push: true needs its app_secret"):
         DouyinReceiver.from_config({**CONFIG, "app_secret": ""})
+    with pytest.raises(ValueError, match=r"^push: must be true or false, got 'false'"):
+        DouyinReceiver.from_config({**CONFIG, "push": "false"})
 
 
 def test_fetched_orders_and_after_sales_are_the_records_a_sync_emits(make_sandbox: Factory) -> None:
