@@ -11,7 +11,8 @@ data}`` envelope and the documented error codes. It verifies what the platform v
 * a per-app QPS budget (token bucket -> code 60000).
 
 It serves ``/afterSale/List`` (the after-sales of those orders, :mod:`.after_sales`, filtered by their own
-``update_time`` and sorted by it) and ``/order/searchList`` from a :class:`~.generator.OrderGenerator` through an index
+``update_time`` and sorted by it, or one by ``aftersale_id``), ``/order/orderDetail`` (one order by
+``shop_order_id``) and ``/order/searchList`` from a :class:`~.generator.OrderGenerator` through an index
 sorted by (update_time, order_id), so a window is two bisects and a page is a slice,
 which keeps a million orders cheap; and ``/token/refresh``.
 
@@ -23,6 +24,9 @@ already-served order of that window to a later update_time, as a buyer action wo
 ``offline_after=N`` (after N more successful order calls, answer 70000), ``http_503_next=N``
 (a gateway outage page), ``stall_next=N`` (answer after ``stall_seconds``). ``requests``
 is a log of the calls (method, business params, outcome; no token, sign or secret).
+
+Subscribed to a :class:`~orderlayer.sandboxes.kit.push.WebhookPusher`, it pushes the shop's messages for what
+changes as its clock advances (:mod:`.push`: signed batches of ``doudian_trade_*`` / ``doudian_refund_*`` events).
 """
 
 from __future__ import annotations
@@ -45,13 +49,13 @@ from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
 from orderlayer.sandboxes.kit.after_sales import ClockedIndex
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse
 from orderlayer.sandboxes.kit.synth import OrderFact
-
-if t.TYPE_CHECKING:
-    from orderlayer.sandboxes.kit.push import Delivery
 from orderlayer.sandboxes.douyin import protocol as p
 from orderlayer.sandboxes.douyin import after_sales, catalog
 from orderlayer.sandboxes.douyin import push as message_push
 from orderlayer.sandboxes.douyin.generator import OrderGenerator
+
+if t.TYPE_CHECKING:
+    from orderlayer.sandboxes.kit.push import Delivery
 
 _ID_DIGITS = 10**19
 _CENT = Decimal("0.01")

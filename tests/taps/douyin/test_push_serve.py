@@ -12,10 +12,12 @@ import typing as t
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 
 from orderlayer.core.config import load_settings
 from orderlayer.core.push_landing import land_pushes
+from orderlayer.core.push_spool import PushSpool, spool_path
 from orderlayer.core.serve import make_server
 from orderlayer.core.sync import sync_connection
 from orderlayer.core.warehouse import connect
@@ -126,3 +128,26 @@ def test_pushed_changes_land_once_per_version_and_equal_a_sync(served: tuple[Set
         pushed = _raw(settings.database, stream)
         assert len({key for key, _ in pushed}) == len(pushed), stream  # once per version
         assert pushed and all(record == by_key[key] for key, record in pushed), stream
+
+
+def test_serve_answers_the_platform_and_keeps_nothing_refused(served: tuple[Settings, DouyinSandbox, str]) -> None:
+    settings, sandbox, url = served
+    [delivery, *_] = sandbox.push_deliveries(sandbox.now_ts, sandbox.now_ts + 86_400)
+    headers = dict(delivery.headers)
+    forged = {**headers, "event-sign": "0" * 32}
+    malformed = b'[{"tag":"101"}]'
+    signed_malformed = {**headers, "event-sign": sp.push_signature(headers["app-id"], sandbox.app_secret, malformed)}
+    for body, sent in ((delivery.body, forged), (malformed, signed_malformed), (b"not json", headers)):
+        answer = requests.post(url, data=body, headers=sent, timeout=10)
+        assert (answer.status_code, answer.json()) == (200, {"code": 1, "msg": "fail"})
+    with PushSpool(spool_path(settings.database)) as spool:
+        assert sum(spool.counts().values()) == 0
+    for _ in range(2):  # the real push, and its redelivery: acknowledged both times, kept once
+        answer = requests.post(url, data=delivery.body, headers=headers, timeout=10)
+        assert (answer.status_code, answer.json()) == (200, {"code": 0, "msg": "success"})
+    with PushSpool(spool_path(settings.database)) as spool:
+        kept = sum(spool.counts().values())
+    data = [json.loads(e["data"]) for e in json.loads(delivery.body)]
+    mine = [d for d in data if str(d["shop_id"]) == SHOP]
+    assert 0 < len(mine) < len(data)  # the batch mixes the app's two shops
+    assert kept == len(mine) + sum("aftersale_id" in d for d in mine)  # one fetch request per event of this shop, two for a refund
