@@ -97,6 +97,7 @@ ORDER_EXPIRE_SECONDS = 1_800
 _ID_SPACE = 10**18
 _ID_MULTIPLIER = 780_291_637_428_176_413  # odd, not a multiple of 5: a bijection mod 10**18
 assert math.gcd(_ID_MULTIPLIER, _ID_SPACE) == 1
+_ID_INVERSE = pow(_ID_MULTIPLIER, -1, _ID_SPACE)  # order id -> index (the sandbox's order.orderDetail)
 _HOUR_CUTS = tuple(accumulate(catalog.HOUR_WEIGHTS))
 
 
@@ -235,6 +236,14 @@ class OrderGenerator(OrderWorld):
     def order_id_number(self, i: int) -> int:
         """``int(order_id_of(i))`` without building the string (fast sort keys)."""
         return 6 * _ID_SPACE + (i * _ID_MULTIPLIER + (self.seed * 0x9E3779B97F4A7C15) % _ID_SPACE) % _ID_SPACE
+
+    def index_of_order_id(self, order_id: str) -> int | None:
+        """The index whose ``order_id_of`` is ``order_id`` (the id permutation inverted), None when no order has it."""
+        if not (isinstance(order_id, str) and len(order_id) == 19 and order_id.isdigit() and order_id[0] == "6"):
+            return None
+        offset = (self.seed * 0x9E3779B97F4A7C15) % _ID_SPACE
+        i = (int(order_id) - 6 * _ID_SPACE - offset) * _ID_INVERSE % _ID_SPACE
+        return i if i < self.n_orders else None
 
     def create_time_of(self, i: int) -> int:
         return self._create[i]
