@@ -57,7 +57,7 @@ def _project(tmp_path: Path, sandbox: DouyinSandbox, name: str, port: int, monke
                 "options": {"push": True, "max_requests_per_second": 10_000, "retry_base_seconds": 0.001, "window_seconds": 4 * 86_400},
             }
         },
-        "serve": {"host": "127.0.0.1", "port": port, "land_every_seconds": 3600},
+        "serve": {"host": "127.0.0.1", "port": port, "land_every_seconds": 3600, "reconcile_at_start": False, "micro_batches": False},
     }
     path = tmp_path / name / "orderlayer.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
