@@ -25,7 +25,7 @@ from orderlayer.loader.raw_store import canonical_json
 from orderlayer.taps.common.push import PushRecord
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Mapping
 
     from orderlayer.taps.common.push import PushItem
 
@@ -104,12 +104,18 @@ class PushSpool:
     def add(self, connection: str, items: Iterable[PushItem]) -> int:
         """Store one push's items (records, fetch requests) in one transaction; returns how many were new (0: a
         redelivery). Returns only once they are committed; raises (sqlite3.Error, OSError) when they could not be."""
+        return self.add_each(connection, {connection: list(items)})
+
+    def add_each(self, pushed_to: str, items: Mapping[str, list[PushItem]]) -> int:
+        """Store one push's items, each under its connection (a push to ``pushed_to`` may carry other shops' items:
+        taps/common/push.py Receiver.app), in one transaction; returns how many were new, as add."""
         received = datetime.now(timezone.utc).isoformat()
         rows = [
             (connection, i.message_id, i.stream, canonical_json(i.record), received, "record")
             if isinstance(i, PushRecord)
             else (connection, i.message_id, i.stream, canonical_json({"id": i.id}), received, "fetch")
-            for i in items
+            for connection, its in items.items()
+            for i in its
         ]
         with self._lock, self._transaction():
             before = self._con.total_changes
@@ -118,7 +124,7 @@ class PushSpool:
                 rows,
             )
             new = self._con.total_changes - before
-            self._count(connection, "accepted" if new or not rows else "duplicate", 1, received)
+            self._count(pushed_to, "accepted" if new or not rows else "duplicate", 1, received)
             return new
 
     def pending(self, connections: Iterable[str], limit: int | None = None, kind: str | None = None) -> list[Spooled]:

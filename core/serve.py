@@ -168,6 +168,25 @@ def build_app(settings: Settings, channels: PushChannels, spool: PushSpool, stat
     """The ASGI app: the push routes, /health, and for the app's lifetime the consumers and the lander."""
     limit = settings.serve.max_body_bytes
     receivers = channels.receivers
+    # (source, app, shop) -> connection: where an item naming another shop of the same app is spooled
+    shops = {
+        (src, app, settings.connections[name].shop_id): name
+        for (src, name), receiver in receivers.items()
+        if (app := getattr(receiver, "app", None)) is not None
+    }
+
+    def route(key: tuple[str, str], receiver: Receiver, items: list[PushItem]) -> dict[str, list[PushItem]]:
+        routed: dict[str, list[PushItem]] = {key[1]: []}
+        dropped = 0
+        for item in items:
+            target = key[1] if item.shop_id is None else shops.get((key[0], getattr(receiver, "app", None), item.shop_id))
+            if target is None:
+                dropped += 1
+            else:
+                routed.setdefault(target, []).append(item)
+        if dropped:
+            log.info("%s push to %s: %d item(s) of shops no connection of this app has; left to their polls", key[0], key[1], dropped)
+        return routed
 
     async def push(request: Request) -> Response:
         key = (request.path_params["source"], request.path_params["connection"])
@@ -184,7 +203,7 @@ def build_app(settings: Settings, channels: PushChannels, spool: PushSpool, stat
             log.warning("%s push to %s rejected: %s", key[0], connection, exc)
             return _reply(receiver.rejected(str(exc)))
         try:
-            new = await run_in_threadpool(spool.add, connection, records)
+            new = await run_in_threadpool(spool.add_each, connection, route(key, receiver, records))
         except (sqlite3.Error, OSError) as exc:  # not stored: not acknowledged, the platform sends it again
             stats.count(connection, "failed")
             await _note(spool, connection, "failed")

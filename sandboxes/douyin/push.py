@@ -126,5 +126,6 @@ def deliveries(app_key: str, app_secret: str, pushed: list[Event], *, batch: int
         }
         if sign_method != p.SIGN_METHOD_MD5:
             headers[p.PUSH_SIGN_METHOD_HEADER] = sign_method
-        out.append(Delivery(body, headers, tuple(e.msg_id for e in chunk), max(e.at for e in chunk), p.PUSH_SIGN_HEADER))
+        changes = tuple((str(e.data["p_id"]), e.at) for e in chunk if "order_status" in e.data)  # order versions
+        out.append(Delivery(body, headers, tuple(e.msg_id for e in chunk), max(e.at for e in chunk), p.PUSH_SIGN_HEADER, changes))
     return out

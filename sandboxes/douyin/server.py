@@ -253,6 +253,8 @@ class DouyinSandbox(ChannelSandbox[OrderGenerator]):
             )
 
     # ------------------------------------------------------------------ message push
+    push_acknowledged = staticmethod(p.push_acknowledged)
+
     def push_deliveries(self, after_ts: int, until_ts: int) -> list[Delivery]:
         """The signed message pushes of what changed in (after_ts, until_ts] (:mod:`.push`)."""
         events = message_push.events(self.generator, after_ts, until_ts)

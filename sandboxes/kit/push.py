@@ -42,6 +42,9 @@ class Delivery:
     changed_at: int
     #: the header that carries the signature: a forged copy alters its value
     signature_header: str = ""
+    #: (order id, change time) of each order change it reports: the version a freshness measurement waits for
+    #: (the order's source update time reaching that time in published.fct_orders)
+    changes: tuple[tuple[str, int], ...] = ()
 
 
 def _forged(delivery: Delivery) -> Delivery:

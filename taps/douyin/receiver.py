@@ -9,8 +9,8 @@ deduplicated on ``msg_id``. :meth:`DouyinReceiver.fetch` fetches the named recor
 client (``order.orderDetail``; ``afterSale/List`` by ``aftersale_id``) and post-processes them like a sync.
 
 Safe choices where the platform is unconfirmed: tag ``0`` (the check the platform sends when the URL is saved) is
-answered success and stores nothing; a signed push whose events name another shop of the app is acknowledged and
-stores nothing (that shop's connection has its poll); any malformed event refuses the whole push, so nothing of it
+answered success and stores nothing; an event of another shop of the app is marked with its shop (serve spools it
+under that shop's connection, or drops it when no connection has that shop); any malformed event refuses the whole push, so nothing of it
 is half stored and the platform sends it again.
 """
 
@@ -48,6 +48,8 @@ class DouyinReceiver:
         self._app_key = str(config["app_key"])
         self._app_secret = str(config["app_secret"])
         self._shop_id = str(config["shop_id"])
+        #: one URL takes every shop of the app (taps/common/push.py Receiver.app)
+        self.app: str | None = self._app_key
         self._tap: TapDouyin | None = None
 
     @classmethod
@@ -121,13 +123,11 @@ class DouyinReceiver:
             msg = f"event {n} ({tag}) has no data object"
             raise PushRejected(msg)
         shop = data.get("shop_id")
-        if shop is not None and str(shop) != self._shop_id:
-            log.info("douyin push: event %d (%s) is for another shop of the app; its connection's poll lands it", n, tag)
-            return []
+        other = None if shop is None or str(shop) == self._shop_id else str(shop)  # serve routes it to its shop
         order_id, aftersale_id = _id(n, data, "p_id"), _id(n, data, "aftersale_id")
-        items = [FetchRequest(OrdersStream.name, message_id, order_id)] if order_id else []
+        items = [FetchRequest(OrdersStream.name, message_id, order_id, other)] if order_id else []
         if aftersale_id:  # a refund moves the order's sku after_sale_info too: both are fetched
-            items.append(FetchRequest(AfterSalesStream.name, f"{message_id}#{AfterSalesStream.name}", aftersale_id))
+            items.append(FetchRequest(AfterSalesStream.name, f"{message_id}#{AfterSalesStream.name}", aftersale_id, other))
         return items
 
     def accepted(self) -> Reply:

@@ -87,7 +87,7 @@ def test_a_malformed_push_is_refused_whole_and_the_reason_never_quotes_it(body: 
     assert json.loads(receiver().accepted().body) == {"code": 0, "msg": "success"}
 
 
-def test_events_become_fetch_requests_and_the_check_and_other_shops_store_nothing(caplog: pytest.LogCaptureFixture) -> None:
+def test_events_become_fetch_requests_other_shops_marked_and_the_check_stores_nothing(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     body = events(
         ("0", "0", {}),  # the platform's URL check
@@ -100,6 +100,7 @@ def test_events_become_fetch_requests_and_the_check_and_other_shops_store_nothin
         FetchRequest("orders", "m1", ORDER),
         FetchRequest("orders", "m2", ORDER),
         FetchRequest("after_sales", "m2#after_sales", "7012345678901234567"),
+        FetchRequest("orders", "m3", "6000000000000000009", OTHER_SHOP),  # serve spools it under that shop's connection
     ]
     assert receiver().receive(signed(events(("0", "0", {})))) == []
     assert "6000000000000000009" not in caplog.text
@@ -118,7 +119,9 @@ def test_fetched_orders_and_after_sales_are_the_records_a_sync_emits(make_sandbo
     sandbox = make_sandbox(300)
     before = sandbox.now_ts
     sandbox.advance(before + 3 * 86_400)
-    pushed = [item for d in sandbox.push_deliveries(before, sandbox.now_ts) for item in receiver_for(sandbox).receive(as_request(d))]
+    pushed = [  # this connection's shop (serve routes the app's other shops to their connections)
+        item for d in sandbox.push_deliveries(before, sandbox.now_ts) for item in receiver_for(sandbox).receive(as_request(d)) if item.shop_id is None
+    ]
     order_ids = list(dict.fromkeys(i.id for i in pushed if i.stream == "orders"))
     aftersale_ids = list(dict.fromkeys(i.id for i in pushed if i.stream == "after_sales"))
     assert len(order_ids) >= 10 and aftersale_ids  # the day's payments, shipments, completions and refunds

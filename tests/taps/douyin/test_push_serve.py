@@ -23,7 +23,7 @@ from orderlayer.core.sync import sync_connection
 from orderlayer.core.warehouse import connect
 from orderlayer.sandboxes.douyin import protocol as sp
 from orderlayer.sandboxes.kit.push import WebhookPusher
-from tests.taps.douyin.kit import PII_SALT, SHOP
+from tests.taps.douyin.kit import OTHER_SHOP, PII_SALT, SHOP
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -42,21 +42,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _project(tmp_path: Path, sandbox: DouyinSandbox, name: str, port: int, monkeypatch: pytest.MonkeyPatch) -> Path:
-    secrets = sandbox.connection(SHOP)
-    for key in ("app_key", "app_secret", "access_token", "refresh_token"):
-        monkeypatch.setenv(f"DY_{key.upper()}", secrets[key])
+def _project(tmp_path: Path, sandbox: DouyinSandbox, name: str, port: int, monkeypatch: pytest.MonkeyPatch, shops: dict[str, str] | None = None) -> Path:
+    """``shops``: connection -> shop of the app (default: dy -> SHOP)."""
     monkeypatch.setenv("ORDERLAYER_PII_SALT", PII_SALT)
+    connections = {}
+    for connection, shop in (shops or {"dy": SHOP}).items():
+        secrets = sandbox.connection(shop)
+        for key in ("app_key", "app_secret", "access_token", "refresh_token"):
+            monkeypatch.setenv(f"{connection.upper()}_{key.upper()}", secrets[key])
+        connections[connection] = {
+            "source": "douyin", "shop_id": shop, "base_url": sandbox.base_url,
+            "start_date": sandbox.tap_config(shop)["start_date"],
+            "credentials": {key: f"{connection.upper()}_{key.upper()}" for key in ("app_key", "app_secret", "access_token", "refresh_token")},
+            "options": {"push": True, "max_requests_per_second": 10_000, "retry_base_seconds": 0.001, "window_seconds": 4 * 86_400},
+        }
     config = {
         "database": str(tmp_path / name / "w.duckdb"),
-        "connections": {
-            "dy": {
-                "source": "douyin", "shop_id": SHOP, "base_url": sandbox.base_url,
-                "start_date": sandbox.tap_config(SHOP)["start_date"],
-                "credentials": {key: f"DY_{key.upper()}" for key in ("app_key", "app_secret", "access_token", "refresh_token")},
-                "options": {"push": True, "max_requests_per_second": 10_000, "retry_base_seconds": 0.001, "window_seconds": 4 * 86_400},
-            }
-        },
+        "connections": connections,
         "serve": {"host": "127.0.0.1", "port": port, "land_every_seconds": 3600, "reconcile_at_start": False, "micro_batches": False},
     }
     path = tmp_path / name / "orderlayer.yml"
@@ -151,3 +153,32 @@ def test_serve_answers_the_platform_and_keeps_nothing_refused(served: tuple[Sett
     mine = [d for d in data if str(d["shop_id"]) == SHOP]
     assert 0 < len(mine) < len(data)  # the batch mixes the app's two shops
     assert kept == len(mine) + sum("aftersale_id" in d for d in mine)  # one fetch request per event of this shop, two for a refund
+
+
+def test_one_url_takes_every_shop_of_the_app_and_each_shop_lands_in_its_connection(tmp_path: Path, make_sandbox: Factory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Douyin pushes every shop of an app to the one URL registered: serve spools an event under the connection of
+    the shop it names (verified with that app's secret), and drops one of a shop no connection has."""
+    sandbox = make_sandbox(300, push_batch=50)
+    port = _free_port()
+    settings = load_settings(_project(tmp_path, sandbox, "two", port, monkeypatch, {"dy": SHOP, "dy2": OTHER_SHOP}))
+    server, _ = make_server(settings)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+            time.sleep(0.02)
+        [delivery, *_] = sandbox.push_deliveries(sandbox.now_ts, sandbox.now_ts + 86_400)
+        answer = requests.post(f"http://127.0.0.1:{port}/push/douyin/dy", data=delivery.body, headers=delivery.headers, timeout=10)
+        assert answer.json() == {"code": 0, "msg": "success"}
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+    data = [json.loads(e["data"]) for e in json.loads(delivery.body)]
+    expected = {shop: sum(1 + ("aftersale_id" in d) for d in data if str(d["shop_id"]) == shop) for shop in (SHOP, OTHER_SHOP)}
+    assert expected[SHOP] and expected[OTHER_SHOP]  # the batch mixes both shops
+    with PushSpool(spool_path(settings.database)) as spool:
+        assert spool.counts() == {"dy": expected[SHOP], "dy2": expected[OTHER_SHOP]}
+        fetched = {(i.connection, json.loads(i.record)["id"]) for i in spool.pending(["dy", "dy2"]) if i.stream == "orders"}
+    assert fetched == {("dy" if str(d["shop_id"]) == SHOP else "dy2", str(d["p_id"])) for d in data}
