@@ -23,9 +23,17 @@ class JsonLines(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+#: Loggers told at INFO: orderlayer's own and the server's (requests: method, path, status). Every other library
+#: (singer-sdk's per-request metrics, Great Expectations, dbt's adapters) only from WARNING: at INFO they say
+#: thousands of lines a minute that no operator reads.
+INFO_LOGGERS = ("orderlayer", "uvicorn.error", "uvicorn.access")
+
+
 def configure_logging(*, json_lines: bool = False, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonLines() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    root.setLevel(max(level, logging.WARNING))
+    for name in INFO_LOGGERS:
+        logging.getLogger(name).setLevel(level)

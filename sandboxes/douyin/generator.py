@@ -4,7 +4,8 @@
 during the ``days`` before ``as_of``. Each order has a *timeline* (created -> paid ->
 [risk hold] -> shipped -> completed, or cancelled / refunded / presale phases) that may
 run past ``as_of``; :meth:`OrderGenerator.order` renders the order's state at any clock
-``now >= as_of``: events after ``now`` have not happened yet and ``update_time`` is the
+``now`` from the order's creation on (a sandbox clock may start before ``as_of`` to replay the history: the
+live demo): events after ``now`` have not happened yet and ``update_time`` is the
 last event at or before ``now``. Moving ``now`` forward (the sandbox's ``advance``)
 therefore produces late updates, exactly what an incremental sync has to pick up.
 
@@ -350,8 +351,8 @@ class OrderGenerator(OrderWorld):
             msg = f"order index {i} out of range 0..{self.n_orders - 1}"
             raise IndexError(msg)
         now = self.as_of_ts if now is None else int(now)
-        if now < self.as_of_ts:
-            msg = "orders can only be rendered at or after as_of"
+        if now < self._create[i]:
+            msg = "an order can only be rendered once it is created"
             raise ValueError(msg)
         rng = random.Random(digest(self.seed, i, b"ol-details"))
         ev = self.event_times(i)

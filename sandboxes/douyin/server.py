@@ -504,11 +504,12 @@ class DouyinSandbox(ChannelSandbox[OrderGenerator]):
         if not isinstance(order_id, str) or not order_id:
             raise _Reply(p.CODE_INVALID_BUSINESS_PARAM, "无效的业务参数", p.SUB_PARAMETER_INVALID, "shop_order_id must be a non-empty string")
         i = self.generator.index_of_order_id(order_id)
-        if i is None or self.generator.shop_id_of(i) != shop_id:
+        with self._lock:
+            now = self._now
+            bump = None if i is None else self._bumps.get(i)
+        if i is None or self.generator.shop_id_of(i) != shop_id or self.generator.create_time_of(i) > now:
             entry["returned"] = 0
             raise _Reply(p.CODE_BUSINESS_FAILED, "业务处理失败", "isv.business-failed", "订单不存在 (no such order in this shop)")
-        with self._lock:
-            now, bump = self._now, self._bumps.get(i)
         entry["returned"] = 1
         return {"shop_order_detail": self._render(i, now, bump)}
 
