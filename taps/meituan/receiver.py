@@ -1,0 +1,133 @@
+"""Meituan's order pushes as a push receiver (taps/common/push.py; docs/channels/meituan.md "Push").
+
+Meituan POSTs every order event (new order, confirmed, cancelled, refund notices, completed, delivery status) as a
+signed form to the callback URL registered for the app. The receiver verifies the ``sig`` over the connection's
+``push_url`` (``protocol.verify_push``, constant-time) and the signed ``timestamp``, and turns an event about an order
+of its store into a :class:`FetchRequest` for that ``order_id``: even the new-order push, which carries the order,
+carries it as form strings without the refund records, not in the shape the tap lands (``getOrderDetail`` plus
+``refund_records``, scrubbed), so every event leads to one fetch of the order through the tap's own client.
+
+Meituan sends no message id: a push is identified by the SHA-256 of its verified fields (``timestamp`` included), so
+a redelivery of the same push is the same message. Should Meituan re-sign a retry with a new timestamp, it is a
+second request for the same order, which the landing fetches once anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import typing as t
+from urllib.parse import parse_qsl, urlsplit
+
+from orderlayer.taps.common.errors import SourceAPIError
+from orderlayer.taps.common.landed import as_landed, fetching_tap
+from orderlayer.taps.common.push import FetchRequest, PushRejected, PushRequest, Reply, json_reply
+from orderlayer.taps.meituan import protocol as p
+from orderlayer.taps.meituan.streams import OrdersStream
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+log = logging.getLogger(__name__)
+
+#: Error codes that concern the whole connection (credentials, store, clock): a fetch that meets one fails and the
+#: requests stay spooled. Any other refusal concerns the one order (e.g. unknown to the store) and leaves it out.
+CONNECTION_CODES = frozenset(
+    {p.CODE_SIGNATURE, p.CODE_APP_ID_NOT_FOUND, p.CODE_STORE_NOT_FOUND, p.CODE_STORE_EXPIRED, p.SANDBOX_CODE_TIMESTAMP}
+)
+
+
+class MeituanReceiver:
+    streams: t.ClassVar[Mapping[str, tuple[str, ...]]] = {OrdersStream.name: tuple(OrdersStream.primary_keys)}
+
+    def __init__(self, config: Mapping[str, t.Any], *, clock: Callable[[], float] = time.time) -> None:
+        self._config = dict(config)
+        self._url = str(config["push_url"])
+        self._store = str(config["app_poi_code"])
+        self._clock = clock
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, t.Any]) -> MeituanReceiver | None:
+        url = config.get("push_url")
+        if not url:
+            return None  # no callback URL registered: the store is polled only
+        parts = urlsplit(str(url))
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            msg = (
+                "push_url: give the callback URL exactly as registered in the Meituan developer console, "
+                "e.g. https://orders.example.com/push/meituan/<connection> (http or https, no query string)"
+            )
+            raise ValueError(msg)
+        for key in ("app_id", "app_secret", "app_poi_code"):
+            if not config.get(key):
+                msg = f"{key}: a connection with a push_url needs it to verify Meituan's pushes; set it as for a sync"
+                raise ValueError(msg)
+        return cls(config)
+
+    # ------------------------------------------------------------------ receiving
+    def receive(self, request: PushRequest) -> list[FetchRequest]:
+        if not request.body.strip():
+            return []  # the console's check of a newly saved URL posts nothing and expects {"data": "ok"}
+        try:
+            text = request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            msg = "push body is not UTF-8 form data"
+            raise PushRejected(msg) from None
+        form = dict(parse_qsl(text, keep_blank_values=True))
+        try:
+            fields = p.verify_push(
+                form,
+                self._url,
+                app_id=str(self._config["app_id"]),
+                secret=str(self._config["app_secret"]),
+                now=self._clock(),
+                max_age_seconds=int(self._config.get("push_max_age_seconds", 600)),
+                encode_values=bool(self._config.get("sign_encode_values", False)),
+            )
+        except p.PushError as exc:  # its messages name the problem, never the body
+            raise PushRejected(str(exc)) from None
+        order_id = fields.get("order_id")
+        if not order_id:
+            log.info("Meituan push without an order_id acknowledged and not stored (not an order event)")
+            return []
+        store = fields.get("app_poi_code")
+        if store and store != self._store:
+            # Meituan registers one callback URL per app: an event of another store is not this connection's to land
+            log.info("Meituan push for store %s acknowledged and not stored: this connection reads store %s", store, self._store)
+            return []
+        message_id = hashlib.sha256("&".join(f"{k}={v}" for k, v in sorted(fields.items())).encode("utf-8")).hexdigest()
+        return [FetchRequest(OrdersStream.name, message_id, str(order_id))]
+
+    def accepted(self) -> Reply:
+        return json_reply(200, p.PUSH_ACCEPTED)
+
+    def rejected(self, reason: str) -> Reply:
+        return json_reply(200, p.push_refusal(reason))
+
+    # ------------------------------------------------------------------ fetching
+    def fetch(self, stream: str, ids: Sequence[str]) -> list[dict]:
+        """Each order as a sync lands it: ``getOrderDetail`` (one id per call, the API's only form) with its refund
+        records, through the tap's signer, retries and rate limit, then its post-processing and PII policy."""
+        if stream != OrdersStream.name:
+            msg = f"Meituan pushes name orders only, not {stream!r}"
+            raise ValueError(msg)
+        from orderlayer.taps.meituan.tap import TapMeituan  # noqa: PLC0415 - the tap imports singer-sdk's machinery
+
+        orders = fetching_tap(TapMeituan, self._config).streams[OrdersStream.name]
+        records = []
+        for order_id in ids:
+            try:
+                detail = orders.order_detail(order_id, None)
+            except SourceAPIError as exc:
+                if exc.code in CONNECTION_CODES:
+                    raise
+                log.warning("Meituan order %s not fetched (code %s): left to the reconcile poll", order_id, exc.code)
+                continue
+            if str(detail.get("app_poi_code") or self._store) != self._store:
+                log.warning("Meituan order %s belongs to another store: not landed by this connection", order_id)
+                continue
+            landed = as_landed(orders, orders.post_process(detail))
+            if landed is not None:
+                records.append(landed)
+        return records
