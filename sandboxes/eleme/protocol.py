@@ -63,3 +63,22 @@ def response_envelope(cmd: str, errno: int, error: str, data: t.Any, *, source: 
     signed = {name: str(value) for name, value in head.items()}
     signed["body"] = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
     return {"body": body, **head, "sign": expected_sign(signed, secret)}
+
+
+# --- pushes ---------------------------------------------------------------------------------
+#: §B1 (S13, S14, S17): the platform calls the partner's push URL with these commands; the partial-refund command
+#: name is this sandbox's own (a receiver treats every command that names an ``order_id`` alike).
+PUSH_CREATE, PUSH_STATUS, PUSH_PART_REFUND = "order.create", "order.status.push", "order.partrefund.push"
+
+
+def push_acknowledged(status: int, body: bytes) -> bool:
+    """Delivered when the partner answers HTTP 200 with a ``resp.<cmd>`` envelope whose ``body.errno`` is 0 (push
+    handlers answer ``{"errno": 0, "error": "success"}``); anything else is retried."""
+    if status != 200:
+        return False
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return False
+    inner = answer.get("body") if isinstance(answer, dict) else None
+    return isinstance(inner, dict) and str(inner.get("errno")) == "0" and str(answer.get("cmd", "")).startswith("resp.")
