@@ -13,6 +13,8 @@ import hashlib
 import json
 import typing as t
 
+from orderlayer.sandboxes.kit.answers import json_answer
+
 API_VERSION = "3"
 CMD_ORDER_LIST, CMD_ORDER_GET, CMD_PART_REFUND_GET = "order.list", "order.get", "order.partrefund.get"
 
@@ -74,11 +76,6 @@ PUSH_CREATE, PUSH_STATUS, PUSH_PART_REFUND = "order.create", "order.status.push"
 def push_acknowledged(status: int, body: bytes) -> bool:
     """Delivered when the partner answers HTTP 200 with a ``resp.<cmd>`` envelope whose ``body.errno`` is 0 (push
     handlers answer ``{"errno": 0, "error": "success"}``); anything else is retried."""
-    if status != 200:
-        return False
-    try:
-        answer = json.loads(body)
-    except ValueError:
-        return False
-    inner = answer.get("body") if isinstance(answer, dict) else None
+    answer = json_answer(status, body)
+    inner = answer.get("body") if answer is not None else None
     return isinstance(inner, dict) and str(inner.get("errno")) == "0" and str(answer.get("cmd", "")).startswith("resp.")

@@ -10,8 +10,9 @@ this sandbox's convention (the platform's codes for those cases are unconfirmed)
 from __future__ import annotations
 
 import hashlib
-import json
 import typing as t
+
+from orderlayer.sandboxes.kit.answers import json_answer
 
 ORDER_DETAIL_PATH = "order/getOrderDetail"
 ORDER_IDS_BY_DAY_SEQ_PATH = "ecommerce/order/getOrderIdByDaySeq"
@@ -67,13 +68,8 @@ def error_body(code: int, msg: str | None = None) -> dict:
 def push_acknowledged(status: int, body: bytes) -> bool:
     """Meituan counts a push as delivered when the callback answers ``{"data": "ok"}`` (any case); anything else,
     an error envelope included, is retried."""
-    if status != 200:
-        return False
-    try:
-        answer = json.loads(body)
-    except ValueError:
-        return False
-    return isinstance(answer, dict) and str(answer.get("data", "")).lower() == "ok"
+    answer = json_answer(status, body)
+    return answer is not None and str(answer.get("data", "")).lower() == "ok"
 
 
 def signed_push(url: str, fields: t.Mapping[str, str], app_id: str, secret: str, timestamp: int, *, encode_values: bool = False) -> tuple[dict[str, str], str]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import re
 from zoneinfo import ZoneInfo
+
+from orderlayer.sandboxes.kit.answers import json_answer
 
 #: §1: ``POST /api/{method}/{version}?access_token=…``; the silent grant at ``/auth/token``.
 TOKEN_PATH = "/auth/token"
@@ -101,10 +102,5 @@ def push_sign(client_id: str, body: str, client_secret: str) -> str:
 
 def push_acknowledged(status: int, body: bytes) -> bool:
     """Delivered when the receiver answers HTTP 200 with ``{"code": 0, ...}`` (S4); anything else is retried."""
-    if status != 200:
-        return False
-    try:
-        answer = json.loads(body)
-    except ValueError:
-        return False
-    return isinstance(answer, dict) and answer.get("code") == 0
+    answer = json_answer(status, body)
+    return answer is not None and answer.get("code") == 0

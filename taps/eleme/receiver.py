@@ -19,11 +19,9 @@ import logging
 import time
 import typing as t
 import uuid
-from urllib.parse import parse_qsl
 
-from orderlayer.taps.common.errors import SourceAPIError
-from orderlayer.taps.common.landed import as_landed, fetching_tap
 from orderlayer.taps.common.push import FetchRequest, PushRejected, PushRequest, Reply, json_reply
+from orderlayer.taps.common.receivers import fetch_records, fetching_tap, form_of, require_settings
 from orderlayer.taps.eleme import protocol as p
 from orderlayer.taps.eleme.streams import OrdersStream
 
@@ -64,20 +62,12 @@ class ElemeReceiver:
     def from_config(cls, config: Mapping[str, t.Any]) -> ElemeReceiver | None:
         if not config.get("push"):
             return None  # the partner's push URL is not pointed at this service: the shop is polled only
-        for key in ("source", "secret", "shop_id"):
-            if not config.get(key):
-                msg = f"{key}: a connection with push: true needs it to verify Ele.me's pushes; set it as for a sync"
-                raise ValueError(msg)
+        require_settings(config, ("source", "secret", "shop_id"), "Ele.me", "push: true")
         return cls(config)
 
     # ------------------------------------------------------------------ receiving
     def receive(self, request: PushRequest) -> list[FetchRequest]:
-        try:
-            text = request.body.decode("utf-8")
-        except UnicodeDecodeError:
-            msg = "push body is not UTF-8 form data"
-            raise PushRejected(msg) from None
-        form = dict(parse_qsl(text, keep_blank_values=True))
+        form = form_of(request.body)
         _ANSWERING.set((form.get("cmd") or _DEFAULT_CMD, form.get("ticket") or ""))
         try:
             body = p.verify_push(
@@ -122,20 +112,11 @@ class ElemeReceiver:
         from orderlayer.taps.eleme.tap import TapEleme  # noqa: PLC0415 - the tap imports singer-sdk's machinery
 
         orders = fetching_tap(TapEleme, self._config).streams[OrdersStream.name]
-        records = []
-        for order_id in ids:
-            try:
-                record = orders.order_record(order_id, None)
-            except SourceAPIError as exc:
-                if exc.code in CONNECTION_ERRNOS:
-                    raise
-                log.warning("Ele.me order %s not fetched (errno %s): left to the reconcile poll", order_id, exc.code)
-                continue
-            shop = record.get("shop") if isinstance(record.get("shop"), dict) else {}
-            if str(shop.get("id") or self._shop) != self._shop:
-                log.warning("Ele.me order %s belongs to another shop: not landed by this connection", order_id)
-                continue
-            landed = as_landed(orders, orders.post_process(record))
-            if landed is not None:
-                records.append(landed)
-        return records
+        return fetch_records(
+            orders,
+            ids,
+            lambda order_id: orders.order_record(order_id, None),
+            connection_codes=CONNECTION_ERRNOS,
+            owner=lambda record: record.get("shop", {}).get("id") if isinstance(record.get("shop"), dict) else None,
+            expected_owner=self._shop,
+        )

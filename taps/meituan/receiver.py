@@ -18,11 +18,10 @@ import hashlib
 import logging
 import time
 import typing as t
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
-from orderlayer.taps.common.errors import SourceAPIError
-from orderlayer.taps.common.landed import as_landed, fetching_tap
 from orderlayer.taps.common.push import FetchRequest, PushRejected, PushRequest, Reply, json_reply
+from orderlayer.taps.common.receivers import fetch_records, fetching_tap, form_of, require_settings
 from orderlayer.taps.meituan import protocol as p
 from orderlayer.taps.meituan.streams import OrdersStream
 
@@ -59,22 +58,14 @@ class MeituanReceiver:
                 "e.g. https://orders.example.com/push/meituan/<connection> (http or https, no query string)"
             )
             raise ValueError(msg)
-        for key in ("app_id", "app_secret", "app_poi_code"):
-            if not config.get(key):
-                msg = f"{key}: a connection with a push_url needs it to verify Meituan's pushes; set it as for a sync"
-                raise ValueError(msg)
+        require_settings(config, ("app_id", "app_secret", "app_poi_code"), "Meituan", "a push_url")
         return cls(config)
 
     # ------------------------------------------------------------------ receiving
     def receive(self, request: PushRequest) -> list[FetchRequest]:
         if not request.body.strip():
             return []  # the console's check of a newly saved URL posts nothing and expects {"data": "ok"}
-        try:
-            text = request.body.decode("utf-8")
-        except UnicodeDecodeError:
-            msg = "push body is not UTF-8 form data"
-            raise PushRejected(msg) from None
-        form = dict(parse_qsl(text, keep_blank_values=True))
+        form = form_of(request.body)
         try:
             fields = p.verify_push(
                 form,
@@ -115,19 +106,11 @@ class MeituanReceiver:
         from orderlayer.taps.meituan.tap import TapMeituan  # noqa: PLC0415 - the tap imports singer-sdk's machinery
 
         orders = fetching_tap(TapMeituan, self._config).streams[OrdersStream.name]
-        records = []
-        for order_id in ids:
-            try:
-                detail = orders.order_detail(order_id, None)
-            except SourceAPIError as exc:
-                if exc.code in CONNECTION_CODES:
-                    raise
-                log.warning("Meituan order %s not fetched (code %s): left to the reconcile poll", order_id, exc.code)
-                continue
-            if str(detail.get("app_poi_code") or self._store) != self._store:
-                log.warning("Meituan order %s belongs to another store: not landed by this connection", order_id)
-                continue
-            landed = as_landed(orders, orders.post_process(detail))
-            if landed is not None:
-                records.append(landed)
-        return records
+        return fetch_records(
+            orders,
+            ids,
+            lambda order_id: orders.order_detail(order_id, None),
+            connection_codes=CONNECTION_CODES,
+            owner=lambda detail: detail.get("app_poi_code"),
+            expected_owner=self._store,
+        )

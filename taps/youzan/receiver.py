@@ -18,8 +18,8 @@ import json
 import logging
 import typing as t
 
-from orderlayer.taps.common.landed import as_landed, fetching_tap
 from orderlayer.taps.common.push import FetchRequest, PushRejected, PushRequest, Reply, json_reply
+from orderlayer.taps.common.receivers import fetch_records, fetching_tap, require_settings
 from orderlayer.taps.youzan import protocol as p
 from orderlayer.taps.youzan.streams import OrdersStream
 
@@ -40,10 +40,7 @@ class YouzanReceiver:
     def from_config(cls, config: Mapping[str, t.Any]) -> YouzanReceiver | None:
         if not config.get("push"):
             return None  # the verification rule is unconfirmed: pushes are received only when asked for
-        for key in ("client_id", "client_secret", "kdt_id"):
-            if not config.get(key):
-                msg = f"{key}: a connection with push: true needs it to verify Youzan's pushes; set it as for a sync"
-                raise ValueError(msg)
+        require_settings(config, ("client_id", "client_secret", "kdt_id"), "Youzan", "push: true")
         return cls(config)
 
     def receive(self, request: PushRequest) -> list[FetchRequest]:
@@ -82,10 +79,13 @@ class YouzanReceiver:
         from orderlayer.taps.youzan.tap import TapYouzan  # noqa: PLC0415 - the tap imports singer-sdk's machinery
 
         orders = fetching_tap(TapYouzan, self._config).streams[OrdersStream.name]
-        records = []
-        for tid in ids:
-            for row in orders.by_tid(tid):
-                landed = as_landed(orders, orders.post_process(row))
-                if landed is not None:
-                    records.append(landed)
-        return records
+        # an unknown tid is an empty answer, not an error: every failure of the call concerns the connection
+        return fetch_records(
+            orders,
+            ids,
+            lambda tid: next(iter(orders.by_tid(tid)), None),
+            connection_codes=None,
+            owner=lambda record: record.get("kdt_id"),
+            expected_owner=self._shop,
+        )
+

@@ -14,18 +14,14 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-import yaml
 
-from orderlayer.core.push_landing import land_pushes
-from orderlayer.core.warehouse import connect
 from orderlayer.loader.raw_store import canonical_json
 from orderlayer.sandboxes.eleme import protocol as sp
 from orderlayer.sandboxes.eleme.server import ElemeSandbox
-from orderlayer.sandboxes.kit.push import WebhookPusher
 from orderlayer.taps.common.push import FetchRequest, PushRejected, PushRequest
 from orderlayer.taps.eleme import protocol as p
 from orderlayer.taps.eleme.receiver import ElemeReceiver
-from tests.core.test_serve import Running, _free_port
+from tests.support.push_serve import push_through_serve, raw_texts, serve_project
 from tests.taps.eleme.kit import AS_OF, OTHER_SHOP, PII_SALT, SHOP, make_eleme, sync  # noqa: F401 - fixture
 from tests.taps.meituan.kit import fast
 
@@ -123,42 +119,18 @@ def test_the_sandbox_pushes_through_serve_and_raw_ends_equal_to_a_sync(
     sandbox = make_eleme(120, days=1)  # this seed's shop has orders changing in the first two days
     for key, value in {"EL_SOURCE": sandbox.source, "EL_SECRET": sandbox.secret, "ORDERLAYER_PII_SALT": PII_SALT}.items():
         monkeypatch.setenv(key, value)
-    port = _free_port()
-    push_url = f"http://127.0.0.1:{port}/push/eleme/el"
-    project = tmp_path / "orderlayer.yml"
-    project.write_text(yaml.safe_dump({
-        "database": str(tmp_path / "wh" / "w.duckdb"),
-        "connections": {"el": {
-            "source": "eleme", "shop_id": SHOP, "base_url": sandbox.connection(SHOP)["base_url"],
-            "credentials": {"source": "EL_SOURCE", "secret": "EL_SECRET"},
-            "options": {"push": True, "max_requests_per_second": 10_000, "retry_base_seconds": 0.001},
-        }},
-        "serve": {"host": "127.0.0.1", "port": port, "land_every_seconds": 3600},
-    }), encoding="utf-8")
-    running = Running(project).start()
-    pusher = WebhookPusher(push_url, sp.push_acknowledged, seed=7, workers=2, backoff_seconds=0.05,
-                           duplicate_rate=0.3, reorder=True, forge_rate=0.3)
-    sandbox.subscribe(pusher)
-    try:
-        for hours in (6, 12, 24, 48):
-            sandbox.advance(AS_OF + dt.timedelta(hours=hours))
-            assert pusher.drain(30)
-            assert all(r.status == "ok" for r in land_pushes(running.settings))
-        stats = pusher.stats()
-        expected = sandbox.push_deliveries(int(AS_OF.timestamp()), sandbox.now_ts)
-    finally:
-        sandbox.subscribe(None)
-        pusher.close()
-        running.stop()
+    project, push_url = serve_project(tmp_path, "el", {
+        "source": "eleme", "shop_id": SHOP, "base_url": sandbox.connection(SHOP)["base_url"],
+        "credentials": {"source": "EL_SOURCE", "secret": "EL_SECRET"},
+        "options": {"push": True, "max_requests_per_second": 10_000, "retry_base_seconds": 0.001},
+    })
+    db, stats = push_through_serve(project, push_url, sandbox, sp.push_acknowledged, [AS_OF + dt.timedelta(hours=h) for h in (6, 12, 24, 48)], seed=7)
+    expected = sandbox.push_deliveries(int(AS_OF.timestamp()), sandbox.now_ts)
     assert len(expected) >= 10
     assert (stats["acknowledged"], stats["given_up"]) == (len(expected), 0)
     assert stats["duplicates"] > 0 and stats["forged_sent"] > 0 and stats["forged_accepted"] == 0
 
-    con = connect(running.settings.database, read_only=True)
-    try:
-        rows = [text for (text,) in con.execute("select _record::varchar from raw.eleme__orders order by _landed_seq").fetchall()]
-    finally:
-        con.close()
+    rows = raw_texts(db, "eleme__orders")
     assert len(set(rows)) == len(rows)  # every version once
     latest = {r["order_id"]: r for r in (json.loads(text, parse_float=decimal.Decimal) for text in rows)}
     plans = {pl.order_id: pl for pl in sandbox.generator.plans}

@@ -13,21 +13,14 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-import requests
-import yaml
 
-from orderlayer.core.config import load_settings
-from orderlayer.core.push_landing import land_pushes
-from orderlayer.core.push_spool import PushSpool, spool_path
-from orderlayer.core.warehouse import connect
 from orderlayer.loader.raw_store import canonical_json
-from orderlayer.sandboxes.kit.push import WebhookPusher
 from orderlayer.sandboxes.meituan import protocol as sp
 from orderlayer.sandboxes.meituan.server import MeituanSandbox
 from orderlayer.taps.common.push import FetchRequest, PushRejected, PushRequest
 from orderlayer.taps.meituan import protocol as p
 from orderlayer.taps.meituan.receiver import MeituanReceiver
-from tests.core.test_serve import Running, _free_port
+from tests.support.push_serve import push_through_serve, raw_texts, serve_project
 from tests.taps.meituan.kit import AS_OF, OTHER_POI, PII_SALT, POI, fast, make_meituan, sync  # noqa: F401 - fixture
 
 URL = "https://orders.example.com/push/meituan/mt"
@@ -137,53 +130,18 @@ def test_an_order_of_another_store_is_not_fetched_into_this_connection(make_meit
 
 
 # ---------------------------------------------------------------------------- sandbox pushes through serve
-def _project(tmp_path: Path, sandbox: MeituanSandbox, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
-    monkeypatch.setenv("MT_APP_ID", sandbox.app_id)
-    monkeypatch.setenv("MT_APP_SECRET", sandbox.app_secret)
-    monkeypatch.setenv("ORDERLAYER_PII_SALT", PII_SALT)
-    port = _free_port()
-    push_url = f"http://127.0.0.1:{port}/push/meituan/mt"
-    config = {
-        "database": str(tmp_path / "wh" / "w.duckdb"),
-        "connections": {
-            "mt": {
-                "source": "meituan", "shop_id": POI, "base_url": sandbox.connection(POI)["base_url"],
-                "credentials": {"app_id": "MT_APP_ID", "app_secret": "MT_APP_SECRET"},
-                "options": {"push_url": push_url, "max_requests_per_second": 10_000, "retry_base_seconds": 0.001},
-            }
-        },
-        "serve": {"host": "127.0.0.1", "port": port, "land_every_seconds": 3600},
-    }
-    path = tmp_path / "orderlayer.yml"
-    path.write_text(yaml.safe_dump(config), encoding="utf-8")
-    return path, push_url
-
-
 def test_the_sandbox_pushes_through_serve_and_raw_ends_equal_to_a_sync(
     tmp_path: Path, make_meituan: t.Callable[..., MeituanSandbox], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sandbox = make_meituan(60, days=2)
-    project, push_url = _project(tmp_path, sandbox, monkeypatch)
-    running = Running(project).start()
-    pusher = WebhookPusher(push_url, sp.push_acknowledged, seed=3, workers=2, backoff_seconds=0.05,
-                           duplicate_rate=0.3, reorder=True, forge_rate=0.3)
-    sandbox.subscribe(pusher)
-    try:
-        # a forged push straight at serve: Meituan's signature error answer, nothing spooled
-        [delivery] = sandbox.push_deliveries(sandbox.now_ts - 10**6, sandbox.now_ts)[:1]
-        answer = requests.post(push_url, data=delivery.forged_body, headers=delivery.headers, timeout=10).json()
-        assert answer["error"]["code"] == 703
-        with PushSpool(spool_path(running.settings.database)) as spool:
-            assert sum(spool.counts().values()) == 0
-        for hours in (6, 12, 24, 36):
-            sandbox.advance(AS_OF + dt.timedelta(hours=hours))
-            assert pusher.drain(30)
-            assert all(r.status == "ok" for r in land_pushes(running.settings))
-        stats = pusher.stats()
-    finally:
-        sandbox.subscribe(None)
-        pusher.close()
-        running.stop()
+    for key, value in {"MT_APP_ID": sandbox.app_id, "MT_APP_SECRET": sandbox.app_secret, "ORDERLAYER_PII_SALT": PII_SALT}.items():
+        monkeypatch.setenv(key, value)
+    project, push_url = serve_project(tmp_path, "mt", {
+        "source": "meituan", "shop_id": POI, "base_url": sandbox.connection(POI)["base_url"],
+        "credentials": {"app_id": "MT_APP_ID", "app_secret": "MT_APP_SECRET"},
+        "options": {"max_requests_per_second": 10_000, "retry_base_seconds": 0.001},
+    }, url_option="push_url")
+    db, stats = push_through_serve(project, push_url, sandbox, sp.push_acknowledged, [AS_OF + dt.timedelta(hours=h) for h in (6, 12, 24, 36)], seed=3)
     events = [
         (pl, at) for pl in sandbox.generator.plans
         for at in sandbox.generator.events_at(pl, sandbox.now_ts).values() if AS_OF.timestamp() < at <= sandbox.now_ts
@@ -192,14 +150,9 @@ def test_the_sandbox_pushes_through_serve_and_raw_ends_equal_to_a_sync(
     assert (stats["acknowledged"], stats["given_up"]) == (len(events), 0)  # one delivery per event, every store's
     assert stats["duplicates"] > 0 and stats["forged_sent"] > 0 and stats["forged_accepted"] == 0
 
-    con = connect(running.settings.database, read_only=True)
-    try:
-        rows = con.execute("select _record::varchar from raw.meituan__orders order by _landed_seq").fetchall()
-    finally:
-        con.close()
-    landed = [json.loads(text, parse_float=decimal.Decimal) for (text,) in rows]
-    assert len({text for (text,) in rows}) == len(rows)  # every version once
-    latest = {str(r["order_id"]): r for r in landed}
+    rows = raw_texts(db, "meituan__orders")
+    assert len(set(rows)) == len(rows)  # every version once
+    latest = {str(r["order_id"]): r for r in (json.loads(text, parse_float=decimal.Decimal) for text in rows)}
     pushed_orders = {str(pl.order_id) for pl, _at in events if pl.shop == POI}
     assert pushed_orders and set(latest) == pushed_orders
     synced = {str(r["order_id"]): r for r in sync(sandbox).records}

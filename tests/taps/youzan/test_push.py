@@ -11,19 +11,15 @@ import typing as t
 from pathlib import Path
 
 import pytest
-import yaml
 from singer_sdk.singerlib.json import deserialize_json
 
-from orderlayer.core.push_landing import land_pushes
-from orderlayer.core.warehouse import connect
 from orderlayer.loader.raw_store import canonical_json
-from orderlayer.sandboxes.kit.push import WebhookPusher
 from orderlayer.sandboxes.youzan import protocol as sp
 from orderlayer.sandboxes.youzan.server import YouzanSandbox
 from orderlayer.taps.common.push import FetchRequest, PushRejected, PushRequest
 from orderlayer.taps.youzan import protocol as p
 from orderlayer.taps.youzan.receiver import YouzanReceiver
-from tests.core.test_serve import Running, _free_port
+from tests.support.push_serve import push_through_serve, raw_texts, serve_project
 from tests.taps.youzan.kit import AS_OF, CLIENT_ID, CLIENT_SECRET, OTHER_SHOP, PII_SALT, SHOP, make_youzan, run_tap, tap_config  # noqa: F401 - fixture
 
 CONFIG = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "kdt_id": SHOP, "push": True}
@@ -119,32 +115,12 @@ def test_the_sandbox_pushes_through_serve_and_raw_ends_equal_to_a_sync(
     sandbox = make_youzan(60, days=3)
     for key, value in {"YZ_CLIENT_ID": CLIENT_ID, "YZ_CLIENT_SECRET": CLIENT_SECRET, "ORDERLAYER_PII_SALT": PII_SALT}.items():
         monkeypatch.setenv(key, value)
-    port = _free_port()
-    push_url = f"http://127.0.0.1:{port}/push/youzan/yz"
-    project = tmp_path / "orderlayer.yml"
-    project.write_text(yaml.safe_dump({
-        "database": str(tmp_path / "wh" / "w.duckdb"),
-        "connections": {"yz": {
-            "source": "youzan", "shop_id": SHOP, "base_url": sandbox.base_url,
-            "credentials": {"client_id": "YZ_CLIENT_ID", "client_secret": "YZ_CLIENT_SECRET"},
-            "options": {"push": True, "max_requests_per_second": 10_000, "retry_base_seconds": 0.001},
-        }},
-        "serve": {"host": "127.0.0.1", "port": port, "land_every_seconds": 3600},
-    }), encoding="utf-8")
-    running = Running(project).start()
-    pusher = WebhookPusher(push_url, sp.push_acknowledged, seed=5, workers=2, backoff_seconds=0.05,
-                           duplicate_rate=0.3, reorder=True, forge_rate=0.3)
-    sandbox.subscribe(pusher)
-    try:
-        for days in (1, 2, 4, 8):
-            sandbox.advance(AS_OF + dt.timedelta(days=days))
-            assert pusher.drain(30)
-            assert all(r.status == "ok" for r in land_pushes(running.settings))
-        stats = pusher.stats()
-    finally:
-        sandbox.subscribe(None)
-        pusher.close()
-        running.stop()
+    project, push_url = serve_project(tmp_path, "yz", {
+        "source": "youzan", "shop_id": SHOP, "base_url": sandbox.base_url,
+        "credentials": {"client_id": "YZ_CLIENT_ID", "client_secret": "YZ_CLIENT_SECRET"},
+        "options": {"push": True, "max_requests_per_second": 10_000, "retry_base_seconds": 0.001},
+    })
+    db, stats = push_through_serve(project, push_url, sandbox, sp.push_acknowledged, [AS_OF + dt.timedelta(days=d) for d in (1, 2, 4, 8)], seed=5)
     gen = sandbox.generator
     events = [(i, at) for i, tl in enumerate(gen.timelines) for name in sp.PUSH_TYPES
               if AS_OF.timestamp() < (at := tl.create if name == "create" else tl.at(name, sandbox.now_ts)) <= sandbox.now_ts]
@@ -152,11 +128,7 @@ def test_the_sandbox_pushes_through_serve_and_raw_ends_equal_to_a_sync(
     assert (stats["acknowledged"], stats["given_up"]) == (len(events), 0)
     assert stats["duplicates"] > 0 and stats["forged_sent"] > 0 and stats["forged_accepted"] == 0
 
-    con = connect(running.settings.database, read_only=True)
-    try:
-        rows = [text for (text,) in con.execute("select _record::varchar from raw.youzan__orders order by _landed_seq").fetchall()]
-    finally:
-        con.close()
+    rows = raw_texts(db, "youzan__orders")
     assert len(set(rows)) == len(rows)  # every version once
     latest = {r["tid"]: r for r in map(deserialize_json, rows)}
     pushed = {gen.tid_of(i) for i, _at in events if gen.shop_ids[gen.timelines[i].shop] == SHOP}
