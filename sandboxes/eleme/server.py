@@ -15,6 +15,9 @@ platform's values are unconfirmed. Faults: ``rate_limit_next`` (errno 20002, wit
 ``update_during_paging`` (the next N page-2+ list calls first reveal a new order in that window, so the
 window's ``total`` changes mid-paging). ``requests`` logs each call (cmd, business params, errno), never
 a secret, ticket or sign.
+
+Pushes: subscribed (``subscribe``), it calls the partner's push URL with ``order.create`` / ``order.status.push``
+signed like a request as the clock advances (:meth:`ElemeSandbox.push_deliveries`; docs/channels/eleme.md "Push").
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ Faults (``sandbox.set_faults(...)`` or ``POST /_sandbox/faults``): ``rate_limit_
 JSON body is cut short), ``http_503_next``, ``stall_next``. Meituan has no access tokens (calls are signed
 with the app secret), so ``expire_token`` has no effect; :meth:`MeituanSandbox.revoke` expires a store's
 authorisation instead. ``requests`` logs each call (path, business params, code), never a secret.
+
+Pushes: subscribed (``subscribe``), it pushes each order event as Meituan's signed form to the callback URL as
+the clock advances (:meth:`MeituanSandbox.push_deliveries`; docs/channels/meituan.md "Push").
 """
 
 from __future__ import annotations

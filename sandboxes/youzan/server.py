@@ -16,6 +16,10 @@ its last row), ``http_503_next``, ``stall_next``, ``update_during_paging`` (the 
 page first move an order of that window past its end, as a buyer action would) and ``offline_after`` (after N
 more order calls every call fails with gateway 5002: a sync killed half-way). ``requests`` logs each call
 (API, business parameters, outcome) without tokens or secrets.
+
+Pushes: subscribed (``subscribe``), it posts each trade event as a message signed with ``Event-Sign`` as the clock
+advances (:meth:`YouzanSandbox.push_deliveries`; docs/channels/youzan.md "Push"); ``trades.sold.get`` filters by
+``tid`` for a push's fetch.
 """
 
 from __future__ import annotations

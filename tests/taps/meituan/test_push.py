@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from orderlayer.core.config import ConfigError, load_settings
+from orderlayer.core.serve import channels_for
 from orderlayer.loader.raw_store import canonical_json
 from orderlayer.sandboxes.meituan import protocol as sp
 from orderlayer.sandboxes.meituan.server import MeituanSandbox
@@ -158,3 +160,16 @@ def test_the_sandbox_pushes_through_serve_and_raw_ends_equal_to_a_sync(
     synced = {str(r["order_id"]): r for r in sync(sandbox).records}
     for order_id, record in latest.items():
         assert canonical_json(record) == canonical_json(synced[order_id]), order_id
+
+
+def test_a_wrong_push_url_is_a_config_error_naming_where_orderlayer_yml_sets_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in ("MT_APP_ID", "MT_APP_SECRET", "ORDERLAYER_PII_SALT"):
+        monkeypatch.setenv(key, "x")
+    project, _url = serve_project(tmp_path, "mt", {
+        "source": "meituan", "shop_id": POI, "credentials": {"app_id": "MT_APP_ID", "app_secret": "MT_APP_SECRET"},
+        "options": {"push_url": "orders.example.com/cb"},
+    })
+    with pytest.raises(ConfigError, match=r"^connections\.mt\.options\.push_url: give the callback URL"):
+        channels_for(load_settings(project))
