@@ -181,6 +181,7 @@ class ElemeSandbox(ChannelSandbox[ElemeGenerator]):
             {"Content-Type": "application/x-www-form-urlencoded;charset=utf-8"},
             (f"{plan.order_id}:{name}:{at}",),
             at,
+            changes=((plan.order_id, at),) if name in _TIMED_EVENTS else (),
             forged_body=urlencode({**form, "sign": forged}).encode("utf-8"),
         )
 
@@ -315,3 +316,9 @@ class ElemeSandbox(ChannelSandbox[ElemeGenerator]):
     def _part_refund_get(self, params: dict, entry: dict) -> list:
         i = self._lookup(params, entry)
         return self.generator.part_refunds_at(self.generator.plans[i], self._now)
+
+
+#: The events whose time an order's source_updated_at takes (create/confirm/pick-up/delivery/finish/cancel times and
+#: the partial refunds' update_time; the rider's acceptance has no time of its own in order.get): a freshness
+#: measurement waits only for these.
+_TIMED_EVENTS = frozenset({"created", "confirmed", "picked_up", "delivered", "finished", "cancelled", "refund_applied", "refund_resolved"})

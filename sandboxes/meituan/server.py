@@ -159,6 +159,7 @@ class MeituanSandbox(ChannelSandbox[MeituanGenerator]):
             headers,
             (f"{plan.order_id}:{name}:{at}",),
             at,
+            changes=((plan.view_id, at),),  # every event moves utime (source_updated_at) to its time
             forged_body=urlencode({**form, "sig": forged_sig}).encode("utf-8"),
         )
 

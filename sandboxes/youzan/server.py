@@ -225,7 +225,8 @@ class YouzanSandbox(ChannelSandbox[YouzanOrderGenerator]):
             "Event-Type": p.PUSH_TYPES[name],
             "Event-Sign": p.push_sign(self.client_id, body, self.client_secret),
         }
-        return Delivery(body.encode("utf-8"), headers, (f"{tid}:{name}:{at}",), at, signature_header="Event-Sign")
+        # every event moves update_time (source_updated_at) to its time
+        return Delivery(body.encode("utf-8"), headers, (f"{tid}:{name}:{at}",), at, signature_header="Event-Sign", changes=((tid, at),))
 
     # ------------------------------------------------------------------ tokens and shops
     def revoke(self, shop_id: str) -> None:

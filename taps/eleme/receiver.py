@@ -50,6 +50,9 @@ CONNECTION_ERRNOS = frozenset(
 
 class ElemeReceiver:
     streams: t.ClassVar[Mapping[str, tuple[str, ...]]] = {OrdersStream.name: tuple(OrdersStream.primary_keys)}
+    #: a push names no shop (unconfirmed whether its body may): it stays with this connection, whose fetch leaves
+    #: out orders of the partner's other shops (taps/common/push.py Receiver.app)
+    app: str | None = None
 
     def __init__(self, config: Mapping[str, t.Any], *, clock: Callable[[], float] = time.time) -> None:
         self._config = dict(config)

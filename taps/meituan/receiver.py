@@ -3,7 +3,8 @@
 Meituan POSTs every order event (new order, confirmed, cancelled, refund notices, completed, delivery status) as a
 signed form to the callback URL registered for the app. The receiver verifies the ``sig`` over the connection's
 ``push_url`` (``protocol.verify_push``, constant-time) and the signed ``timestamp``, and turns an event about an order
-of its store into a :class:`FetchRequest` for that ``order_id``: even the new-order push, which carries the order,
+into a :class:`FetchRequest` for that ``order_id``, marked with the event's store (``app_poi_code``: one URL takes
+every store of the app, and serve spools the request under that store's connection): even the new-order push, which carries the order,
 carries it as form strings without the refund records, not in the shape the tap lands (``getOrderDetail`` plus
 ``refund_records``, scrubbed), so every event leads to one fetch of the order through the tap's own client.
 
@@ -45,6 +46,9 @@ class MeituanReceiver:
         self._url = str(config["push_url"])
         self._store = str(config["app_poi_code"])
         self._clock = clock
+        #: Meituan pushes every store of the app to one callback URL: serve spools an event of another store under
+        #: the connection of that store with the same app_id (taps/common/push.py Receiver.app)
+        self.app: str | None = str(config["app_id"])
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any]) -> MeituanReceiver | None:
@@ -82,13 +86,8 @@ class MeituanReceiver:
         if not order_id:
             log.info("Meituan push without an order_id acknowledged and not stored (not an order event)")
             return []
-        store = fields.get("app_poi_code")
-        if store and store != self._store:
-            # Meituan registers one callback URL per app: an event of another store is not this connection's to land
-            log.info("Meituan push for store %s acknowledged and not stored: this connection reads store %s", store, self._store)
-            return []
         message_id = hashlib.sha256("&".join(f"{k}={v}" for k, v in sorted(fields.items())).encode("utf-8")).hexdigest()
-        return [FetchRequest(OrdersStream.name, message_id, str(order_id))]
+        return [FetchRequest(OrdersStream.name, message_id, str(order_id), shop_id=fields.get("app_poi_code") or None)]
 
     def accepted(self) -> Reply:
         return json_reply(200, p.PUSH_ACCEPTED)

@@ -3,8 +3,8 @@
 Opt-in (``push: true``): youzanyun POSTs a JSON message per trade event to the URL registered in its console, with
 ``Event-Type`` (e.g. ``trade_TradePaid``) and ``Event-Sign`` headers. The receiver verifies ``Event-Sign`` =
 md5(client_id + raw body + client_secret) (``protocol.verify_push``, constant-time), the rule integrations apply
-and Youzan does not publish, and turns a trade event of its shop into a :class:`FetchRequest` for the ``tid`` in
-``id``. The message's ``msg`` holds the trade URL-encoded in another shape than ``youzan.trades.sold.get``'s page, so
+and Youzan does not publish, and turns a trade event into a :class:`FetchRequest` for the ``tid`` in ``id``, marked with its shop
+(``kdt_id``: one URL takes every shop of the app, and serve spools the request under that shop's connection). The message's ``msg`` holds the trade URL-encoded in another shape than ``youzan.trades.sold.get``'s page, so
 the order is fetched: one ``trades.sold.get`` call filtered by ``tid``, then the tap's keying and privacy policy.
 
 A message carries no id of its own: it is identified by the SHA-256 of its body without ``sendCount`` (the one field a
@@ -35,6 +35,9 @@ class YouzanReceiver:
     def __init__(self, config: Mapping[str, t.Any]) -> None:
         self._config = dict(config)
         self._shop = str(config["kdt_id"])
+        #: youzanyun pushes every shop of the app to one URL: serve spools a trade of another shop under the
+        #: connection of that shop with the same client_id (taps/common/push.py Receiver.app)
+        self.app: str | None = str(config["client_id"])
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any]) -> YouzanReceiver | None:
@@ -52,16 +55,14 @@ class YouzanReceiver:
         if message.get("test") is True:
             log.info("Youzan test push acknowledged and not stored")
             return []
-        if str(message.get("kdt_id")) != self._shop:
-            log.info("Youzan push for shop %s acknowledged and not stored: this connection reads shop %s", message.get("kdt_id"), self._shop)
-            return []
         tid = message.get("id")
         if not kind.lower().startswith("trade") or not isinstance(tid, str) or not tid:
             log.info("Youzan %s push acknowledged and not stored: not a trade event", kind or "untyped")
             return []
         redelivered_alike = {k: v for k, v in message.items() if k != "sendCount"}
         message_id = hashlib.sha256(json.dumps(redelivered_alike, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
-        return [FetchRequest(OrdersStream.name, message_id, tid)]
+        shop = message.get("kdt_id")
+        return [FetchRequest(OrdersStream.name, message_id, tid, shop_id=None if shop in (None, "") else str(shop))]
 
     def accepted(self) -> Reply:
         return json_reply(200, p.PUSH_ACCEPTED)

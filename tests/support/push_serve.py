@@ -24,7 +24,8 @@ __all__ = ["push_through_serve", "raw_texts", "serve_project"]
 
 
 def serve_project(tmp_path: Path, name: str, connection: dict, *, url_option: str | None = None) -> tuple[Path, str]:
-    """orderlayer.yml with the one connection ``name`` and serve on a free port (landing left to the test);
+    """orderlayer.yml with the one connection ``name`` and serve on a free port, serve only landing (not at once,
+    no reconcile poll, no micro-batches: the test lands after each step);
     returns its path and the connection's push URL, which ``url_option`` names in its options (Meituan signs it)."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}/push/{connection['source']}/{name}"
@@ -34,7 +35,7 @@ def serve_project(tmp_path: Path, name: str, connection: dict, *, url_option: st
     path.write_text(yaml.safe_dump({
         "database": str(tmp_path / "wh" / "w.duckdb"),
         "connections": {name: connection},
-        "serve": {"host": "127.0.0.1", "port": port, "land_every_seconds": 3600},
+        "serve": {"host": "127.0.0.1", "port": port, "land_every_seconds": 3600, "reconcile_at_start": False, "micro_batches": False},
     }), encoding="utf-8")
     return path, url
 

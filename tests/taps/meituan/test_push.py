@@ -93,11 +93,13 @@ def test_a_replayed_push_outside_the_window_is_refused_unless_the_window_is_off(
     assert [r.id for r in _receiver(push_max_age_seconds=602).receive(request)] == ["1"]
 
 
-def test_pushes_that_name_no_order_of_this_store_are_acknowledged_and_store_nothing() -> None:
+def test_pushes_that_name_no_order_store_nothing_and_an_order_event_is_marked_with_its_store() -> None:
     receiver = _receiver()
     assert receiver.receive(PushRequest({}, b"")) == []  # the console's URL check
-    assert receiver.receive(_push({"order_id": "7", "app_poi_code": OTHER_POI})) == []  # another store of the app
     assert receiver.receive(_push({"app_poi_code": POI, "phone": "13900000000"})) == []  # not an order event
+    # one callback URL takes every store of the app: serve spools the request under that store's connection
+    assert receiver.app == "1024"
+    assert [(r.id, r.shop_id) for r in receiver.receive(_push({"order_id": "7", "app_poi_code": OTHER_POI}))] == [("7", OTHER_POI)]
 
 
 def test_the_receiver_exists_only_with_a_push_url_and_names_a_bad_setting() -> None:

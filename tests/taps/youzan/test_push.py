@@ -76,11 +76,14 @@ def test_a_push_that_fails_verification_is_refused(request_: PushRequest, reason
     assert json.loads(receiver.accepted().body) == {"code": 0, "msg": "success"}
 
 
-def test_pushes_that_name_no_trade_of_this_shop_are_acknowledged_and_store_nothing() -> None:
+def test_test_and_non_trade_pushes_store_nothing_and_a_trade_is_marked_with_its_shop() -> None:
     receiver = _receiver()
     assert receiver.receive(_push(_message(test=True))) == []
-    assert receiver.receive(_push(_message(kdt_id=int(OTHER_SHOP)))) == []
     assert receiver.receive(_push(_message(type="SCRM_CUSTOMER_EVENT"))) == []
+    # one URL takes every shop of the app: serve spools the request under the connection of the shop it names
+    assert receiver.app == CLIENT_ID
+    assert [(r.id, r.shop_id) for r in receiver.receive(_push(_message(kdt_id=int(OTHER_SHOP))))] == [(TID, OTHER_SHOP)]
+    assert [r.shop_id for r in receiver.receive(_push(_message()))] == [SHOP]
 
 
 def test_pushes_are_received_only_when_opted_in() -> None:
