@@ -23,21 +23,21 @@ if t.TYPE_CHECKING:
 __all__ = ["push_through_serve", "raw_texts", "serve_project"]
 
 
-def serve_project(tmp_path: Path, name: str, connection: dict, *, url_option: str | None = None) -> tuple[Path, str]:
-    """orderlayer.yml with the one connection ``name`` and serve on a free port, serve only landing (not at once,
-    no reconcile poll, no micro-batches: the test lands after each step);
-    returns its path and the connection's push URL, which ``url_option`` names in its options (Meituan signs it)."""
+def serve_project(tmp_path: Path, connections: dict[str, dict], *, url_option: str | None = None) -> tuple[Path, dict[str, str]]:
+    """orderlayer.yml with these connections and serve on a free port, serve only landing (not at once, no
+    reconcile poll, no micro-batches: the test lands after each step); returns its path and each connection's push
+    URL, which ``url_option`` names in its options (Meituan signs it)."""
     port = _free_port()
-    url = f"http://127.0.0.1:{port}/push/{connection['source']}/{name}"
+    urls = {name: f"http://127.0.0.1:{port}/push/{conn['source']}/{name}" for name, conn in connections.items()}
     if url_option:
-        connection = {**connection, "options": {**connection.get("options", {}), url_option: url}}
+        connections = {name: {**conn, "options": {**conn.get("options", {}), url_option: urls[name]}} for name, conn in connections.items()}
     path = tmp_path / "orderlayer.yml"
     path.write_text(yaml.safe_dump({
         "database": str(tmp_path / "wh" / "w.duckdb"),
-        "connections": {name: connection},
+        "connections": connections,
         "serve": {"host": "127.0.0.1", "port": port, "land_every_seconds": 3600, "reconcile_at_start": False, "micro_batches": False},
     }), encoding="utf-8")
-    return path, url
+    return path, urls
 
 
 def push_through_serve(
@@ -62,10 +62,12 @@ def push_through_serve(
         running.stop()
 
 
-def raw_texts(db: Path, table: str) -> list[str]:
-    """The records of ``raw.<table>`` as stored text, in landing order."""
+def raw_texts(db: Path, table: str, connection: str | None = None) -> list[str]:
+    """The records of ``raw.<table>`` (of one connection) as stored text, in landing order."""
     con = connect(db, read_only=True)
     try:
-        return [text for (text,) in con.execute(f"select _record::varchar from raw.{table} order by _landed_seq").fetchall()]  # noqa: S608 - a test's table name
+        where, args = ("where _connection = ?", [connection]) if connection else ("", [])
+        sql = f"select _record::varchar from raw.{table} {where} order by _landed_seq"  # noqa: S608 - a test's table name
+        return [text for (text,) in con.execute(sql, args).fetchall()]
     finally:
         con.close()

@@ -119,12 +119,12 @@ def test_the_sandbox_pushes_through_serve_and_raw_ends_equal_to_a_sync(
     sandbox = make_eleme(120, days=1)  # this seed's shop has orders changing in the first two days
     for key, value in {"EL_SOURCE": sandbox.source, "EL_SECRET": sandbox.secret, "ORDERLAYER_PII_SALT": PII_SALT}.items():
         monkeypatch.setenv(key, value)
-    project, push_url = serve_project(tmp_path, "el", {
+    project, urls = serve_project(tmp_path, {"el": {
         "source": "eleme", "shop_id": SHOP, "base_url": sandbox.connection(SHOP)["base_url"],
         "credentials": {"source": "EL_SOURCE", "secret": "EL_SECRET"},
         "options": {"push": True, "max_requests_per_second": 10_000, "retry_base_seconds": 0.001},
-    })
-    db, stats = push_through_serve(project, push_url, sandbox, sp.push_acknowledged, [AS_OF + dt.timedelta(hours=h) for h in (6, 12, 24, 48)], seed=7)
+    }})
+    db, stats = push_through_serve(project, urls["el"], sandbox, sp.push_acknowledged, [AS_OF + dt.timedelta(hours=h) for h in (6, 12, 24, 48)], seed=7)
     expected = sandbox.push_deliveries(int(AS_OF.timestamp()), sandbox.now_ts)
     assert len(expected) >= 10
     assert (stats["acknowledged"], stats["given_up"]) == (len(expected), 0)

@@ -134,34 +134,36 @@ def test_an_order_of_another_store_is_not_fetched_into_this_connection(make_meit
 
 
 # ---------------------------------------------------------------------------- sandbox pushes through serve
-def test_the_sandbox_pushes_through_serve_and_raw_ends_equal_to_a_sync(
+def test_the_sandbox_pushes_two_stores_to_one_url_through_serve_and_raw_ends_equal_to_syncs(
     tmp_path: Path, make_meituan: t.Callable[..., MeituanSandbox], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sandbox = make_meituan(60, days=2)
     for key, value in {"MT_APP_ID": sandbox.app_id, "MT_APP_SECRET": sandbox.app_secret, "ORDERLAYER_PII_SALT": PII_SALT}.items():
         monkeypatch.setenv(key, value)
-    project, push_url = serve_project(tmp_path, "mt", {
-        "source": "meituan", "shop_id": POI, "base_url": sandbox.connection(POI)["base_url"],
-        "credentials": {"app_id": "MT_APP_ID", "app_secret": "MT_APP_SECRET"},
-        "options": {"max_requests_per_second": 10_000, "retry_base_seconds": 0.001},
-    }, url_option="push_url")
-    db, stats = push_through_serve(project, push_url, sandbox, sp.push_acknowledged, [AS_OF + dt.timedelta(hours=h) for h in (6, 12, 24, 36)], seed=3)
+    store = {"source": "meituan", "base_url": sandbox.connection(POI)["base_url"],
+             "credentials": {"app_id": "MT_APP_ID", "app_secret": "MT_APP_SECRET"},
+             "options": {"max_requests_per_second": 10_000, "retry_base_seconds": 0.001}}
+    project, urls = serve_project(tmp_path, {"mt": {**store, "shop_id": POI}, "mt2": {**store, "shop_id": OTHER_POI}}, url_option="push_url")
+    # the app registers one callback URL (mt's): the events of both stores arrive there
+    steps = [AS_OF + dt.timedelta(hours=h) for h in (6, 12, 24, 36)]
+    db, stats = push_through_serve(project, urls["mt"], sandbox, sp.push_acknowledged, steps, seed=3)
     events = [
         (pl, at) for pl in sandbox.generator.plans
         for at in sandbox.generator.events_at(pl, sandbox.now_ts).values() if AS_OF.timestamp() < at <= sandbox.now_ts
     ]
     assert len(events) >= 10
-    assert (stats["acknowledged"], stats["given_up"]) == (len(events), 0)  # one delivery per event, every store's
+    assert (stats["acknowledged"], stats["given_up"]) == (len(events), 0)  # one delivery per event
     assert stats["duplicates"] > 0 and stats["forged_sent"] > 0 and stats["forged_accepted"] == 0
 
-    rows = raw_texts(db, "meituan__orders")
-    assert len(set(rows)) == len(rows)  # every version once
-    latest = {str(r["order_id"]): r for r in (json.loads(text, parse_float=decimal.Decimal) for text in rows)}
-    pushed_orders = {str(pl.order_id) for pl, _at in events if pl.shop == POI}
-    assert pushed_orders and set(latest) == pushed_orders
-    synced = {str(r["order_id"]): r for r in sync(sandbox).records}
-    for order_id, record in latest.items():
-        assert canonical_json(record) == canonical_json(synced[order_id]), order_id
+    for connection, shop in (("mt", POI), ("mt2", OTHER_POI)):
+        rows = raw_texts(db, "meituan__orders", connection)
+        assert len(set(rows)) == len(rows)  # every version once
+        latest = {str(r["order_id"]): r for r in (json.loads(text, parse_float=decimal.Decimal) for text in rows)}
+        pushed_orders = {str(pl.order_id) for pl, _at in events if pl.shop == shop}
+        assert pushed_orders and set(latest) == pushed_orders, connection
+        synced = {str(r["order_id"]): r for r in sync(sandbox, shop).records}
+        for order_id, record in latest.items():
+            assert canonical_json(record) == canonical_json(synced[order_id]), (connection, order_id)
 
 
 def test_a_wrong_push_url_is_a_config_error_naming_where_orderlayer_yml_sets_it(
@@ -169,9 +171,9 @@ def test_a_wrong_push_url_is_a_config_error_naming_where_orderlayer_yml_sets_it(
 ) -> None:
     for key in ("MT_APP_ID", "MT_APP_SECRET", "ORDERLAYER_PII_SALT"):
         monkeypatch.setenv(key, "x")
-    project, _url = serve_project(tmp_path, "mt", {
+    project, _urls = serve_project(tmp_path, {"mt": {
         "source": "meituan", "shop_id": POI, "credentials": {"app_id": "MT_APP_ID", "app_secret": "MT_APP_SECRET"},
         "options": {"push_url": "orders.example.com/cb"},
-    })
+    }})
     with pytest.raises(ConfigError, match=r"^connections\.mt\.options\.push_url: give the callback URL"):
         channels_for(load_settings(project))

@@ -112,18 +112,18 @@ def test_a_fetched_order_is_the_record_a_sync_lands_byte_for_byte(make_youzan: t
         assert canonical_json(record) == canonical_json(synced[record["tid"]])
 
 
-def test_the_sandbox_pushes_through_serve_and_raw_ends_equal_to_a_sync(
+def test_the_sandbox_pushes_two_shops_to_one_url_through_serve_and_raw_ends_equal_to_syncs(
     tmp_path: Path, make_youzan: t.Callable[..., YouzanSandbox], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sandbox = make_youzan(60, days=3)
     for key, value in {"YZ_CLIENT_ID": CLIENT_ID, "YZ_CLIENT_SECRET": CLIENT_SECRET, "ORDERLAYER_PII_SALT": PII_SALT}.items():
         monkeypatch.setenv(key, value)
-    project, push_url = serve_project(tmp_path, "yz", {
-        "source": "youzan", "shop_id": SHOP, "base_url": sandbox.base_url,
-        "credentials": {"client_id": "YZ_CLIENT_ID", "client_secret": "YZ_CLIENT_SECRET"},
-        "options": {"push": True, "max_requests_per_second": 10_000, "retry_base_seconds": 0.001},
-    })
-    db, stats = push_through_serve(project, push_url, sandbox, sp.push_acknowledged, [AS_OF + dt.timedelta(days=d) for d in (1, 2, 4, 8)], seed=5)
+    shop = {"source": "youzan", "base_url": sandbox.base_url,
+            "credentials": {"client_id": "YZ_CLIENT_ID", "client_secret": "YZ_CLIENT_SECRET"},
+            "options": {"push": True, "max_requests_per_second": 10_000, "retry_base_seconds": 0.001}}
+    project, urls = serve_project(tmp_path, {"yz": {**shop, "shop_id": SHOP}, "yz2": {**shop, "shop_id": OTHER_SHOP}})
+    # the app's one push URL is yz's: the trades of both shops arrive there
+    db, stats = push_through_serve(project, urls["yz"], sandbox, sp.push_acknowledged, [AS_OF + dt.timedelta(days=d) for d in (1, 2, 4, 8)], seed=5)
     gen = sandbox.generator
     events = [(i, at) for i, tl in enumerate(gen.timelines) for name in sp.PUSH_TYPES
               if AS_OF.timestamp() < (at := tl.create if name == "create" else tl.at(name, sandbox.now_ts)) <= sandbox.now_ts]
@@ -131,11 +131,12 @@ def test_the_sandbox_pushes_through_serve_and_raw_ends_equal_to_a_sync(
     assert (stats["acknowledged"], stats["given_up"]) == (len(events), 0)
     assert stats["duplicates"] > 0 and stats["forged_sent"] > 0 and stats["forged_accepted"] == 0
 
-    rows = raw_texts(db, "youzan__orders")
-    assert len(set(rows)) == len(rows)  # every version once
-    latest = {r["tid"]: r for r in map(deserialize_json, rows)}
-    pushed = {gen.tid_of(i) for i, _at in events if gen.shop_ids[gen.timelines[i].shop] == SHOP}
-    assert pushed and set(latest) == pushed
-    synced = _synced(tap_config(sandbox))
-    for tid, record in latest.items():
-        assert canonical_json(record) == canonical_json(synced[tid]), tid
+    for connection, kdt_id in (("yz", SHOP), ("yz2", OTHER_SHOP)):
+        rows = raw_texts(db, "youzan__orders", connection)
+        assert len(set(rows)) == len(rows)  # every version once
+        latest = {r["tid"]: r for r in map(deserialize_json, rows)}
+        pushed = {gen.tid_of(i) for i, _at in events if gen.shop_ids[gen.timelines[i].shop] == kdt_id}
+        assert pushed and set(latest) == pushed, connection
+        synced = _synced(tap_config(sandbox, kdt_id))
+        for tid, record in latest.items():
+            assert canonical_json(record) == canonical_json(synced[tid]), (connection, tid)
