@@ -24,7 +24,7 @@ if t.TYPE_CHECKING:
 
     from singer_sdk import Stream, Tap
 
-__all__ = ["as_landed", "fetch_records", "fetching_tap", "form_of", "require_settings"]
+__all__ = ["as_landed", "fetch_records", "fetching_tap", "form_of", "push_switch", "require_settings"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,16 @@ def form_of(body: bytes) -> dict[str, str]:
         msg = "push body is not UTF-8 form data"
         raise PushRejected(msg) from None
     return dict(parse_qsl(text, keep_blank_values=True))
+
+
+def push_switch(config: Mapping[str, t.Any], platform: str) -> bool:
+    """The connection's ``push`` option: true opens the push channel. Anything but a boolean is a ValueError, so a
+    quoted ``"false"`` never opens it."""
+    value = config.get("push", False)
+    if not isinstance(value, bool):
+        msg = f"push: must be true or false, got {value!r}; write push: true in the connection's options to receive {platform}'s pushes"
+        raise ValueError(msg)
+    return value
 
 
 def require_settings(config: Mapping[str, t.Any], keys: Iterable[str], platform: str, switch: str) -> None:

@@ -21,7 +21,7 @@ import typing as t
 import uuid
 
 from orderlayer.taps.common.push import FetchRequest, PushRejected, PushRequest, Reply, json_reply
-from orderlayer.taps.common.receivers import fetch_records, fetching_tap, form_of, require_settings
+from orderlayer.taps.common.receivers import fetch_records, fetching_tap, form_of, push_switch, require_settings
 from orderlayer.taps.eleme import protocol as p
 from orderlayer.taps.eleme.streams import OrdersStream
 
@@ -63,7 +63,7 @@ class ElemeReceiver:
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any]) -> ElemeReceiver | None:
-        if not config.get("push"):
+        if not push_switch(config, "Ele.me"):
             return None  # the partner's push URL is not pointed at this service: the shop is polled only
         require_settings(config, ("source", "secret", "shop_id"), "Ele.me", "push: true")
         return cls(config)

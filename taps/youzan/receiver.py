@@ -19,7 +19,7 @@ import logging
 import typing as t
 
 from orderlayer.taps.common.push import FetchRequest, PushRejected, PushRequest, Reply, json_reply
-from orderlayer.taps.common.receivers import fetch_records, fetching_tap, require_settings
+from orderlayer.taps.common.receivers import fetch_records, fetching_tap, push_switch, require_settings
 from orderlayer.taps.youzan import protocol as p
 from orderlayer.taps.youzan.streams import OrdersStream
 
@@ -41,7 +41,7 @@ class YouzanReceiver:
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any]) -> YouzanReceiver | None:
-        if not config.get("push"):
+        if not push_switch(config, "Youzan"):
             return None  # the verification rule is unconfirmed: pushes are received only when asked for
         require_settings(config, ("client_id", "client_secret", "kdt_id"), "Youzan", "push: true")
         return cls(config)

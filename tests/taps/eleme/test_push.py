@@ -94,6 +94,8 @@ def test_the_window_can_be_turned_off_and_a_push_naming_no_order_stores_nothing(
 
 def test_the_receiver_exists_only_when_push_is_on_and_names_a_missing_setting() -> None:
     assert ElemeReceiver.from_config({**CONFIG, "push": False}) is None
+    with pytest.raises(ValueError, match=r"^push: must be true or false, got 'false'"):
+        ElemeReceiver.from_config({**CONFIG, "push": "false"})  # a quoted false must not open the channel
     with pytest.raises(ValueError, match=r"^secret: "):
         ElemeReceiver.from_config({**CONFIG, "secret": ""})
 

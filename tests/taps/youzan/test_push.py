@@ -88,6 +88,8 @@ def test_test_and_non_trade_pushes_store_nothing_and_a_trade_is_marked_with_its_
 
 def test_pushes_are_received_only_when_opted_in() -> None:
     assert YouzanReceiver.from_config({**CONFIG, "push": False}) is None
+    with pytest.raises(ValueError, match=r"^push: must be true or false, got 'false'"):
+        YouzanReceiver.from_config({**CONFIG, "push": "false"})  # a quoted false must not open the channel
     assert YouzanReceiver.from_config({k: v for k, v in CONFIG.items() if k != "push"}) is None
     with pytest.raises(ValueError, match=r"^client_secret: "):
         YouzanReceiver.from_config({**CONFIG, "client_secret": ""})
