@@ -19,28 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _changes_per_second(world: object, replay: timedelta) -> float:
-    """Order changes per sandbox second over the replay (the pushes' own count of them)."""
-    total = 0
-    for _, sandbox in world.channels:  # type: ignore[attr-defined]
-        start = sandbox.now_ts
-        total += sum(len(d.changes) for d in sandbox.push_deliveries(start, start + int(replay.total_seconds())))
-    return total / replay.total_seconds()
 
 
 def _metrics_lag(db: Path, live: object, versions_done: set[int], lags: list[float]) -> None:
@@ -81,7 +65,7 @@ def main() -> int:
         parser.error("--seconds must be at least 90 (a burst minute and steady time either side)")
 
     from orderlayer.core.continuous import LogProgress
-    from orderlayer.core.live import Live, live_settings, start_live, write_config
+    from orderlayer.core.live import REPLAY, Live, changes_per_second, free_port, live_settings, start_live, write_config
     from orderlayer.core.lock import writer_lock
     from orderlayer.core.pipeline import run
     from orderlayer.core.snapshot import refresh_snapshot
@@ -90,12 +74,11 @@ def main() -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     db = args.workdir / "freshness.duckdb"
     as_of = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
-    replay = timedelta(days=20)
-    with start_live(args.seed, as_of, args.orders, args.shops, replay) as world:
-        rate = _changes_per_second(world, replay)
+    with start_live(args.seed, as_of, args.orders, args.shops, REPLAY) as world:
+        rate = changes_per_second(world)
         steady_speed = args.steady_per_minute / 60 / rate  # sandbox seconds per wall second
         burst_speed = args.burst_events * 1.05 / 60 / rate
-        settings = live_settings(world, db, _free_port())
+        settings = live_settings(world, db, free_port())
         config = write_config(settings, args.workdir / "orderlayer.yml")
         say(f"{rate * 86400:.0f} changes per sandbox day; steady x{steady_speed:.0f}, burst x{burst_speed:.0f}")
         started = time.monotonic()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -24,7 +25,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,24 @@ if TYPE_CHECKING:
 
 #: The platform faults the live sandboxes push with (a correct serve absorbs them all).
 FAULTS: dict[str, Any] = {"duplicate_rate": 0.05, "reorder": True, "forge_rate": 0.02}
+#: How much history the live sandboxes replay (their clocks start this long before the end of it).
+REPLAY = timedelta(days=20)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def changes_per_second(world: DemoWorld) -> float:
+    """Order changes per sandbox second over what is left to replay (the sandboxes' own pushes counted)."""
+    total, span = 0, 0
+    for _, sandbox in world.channels:
+        start, end = sandbox.now_ts, int(sandbox.generator.as_of_ts)
+        total += sum(len(d.changes) for d in sandbox.push_deliveries(start, end))
+        span = max(span, end - start)
+    return total / span if span else 0.0
 
 
 def pushing_specs() -> list[DemoChannel]:
@@ -275,6 +294,25 @@ class Live:
             self.freshness.observe()
             time.sleep(0.5)
         return False
+
+    def replay(self, seconds: int | None, per_minute: float, rate: float) -> Iterator[dict[str, Any]]:
+        """Advance the clocks once a second so that about ``per_minute`` changes happen a minute (``rate``: changes
+        per sandbox second), watching what is published meanwhile; yields a status every 10 seconds. Ends after
+        ``seconds`` (None: when the replay reaches its end)."""
+        speed = per_minute / 60 / rate if rate else 0.0
+        next_tick, second = time.monotonic(), 0
+        while seconds is None or second < seconds:
+            more = self.step(speed)
+            second += 1
+            next_tick += 1
+            while (left := next_tick - time.monotonic()) > 0:
+                self.freshness.observe()
+                time.sleep(min(0.5, left))
+            if second % 10 == 0 or not more:
+                yield {"second": second, "clock": datetime.fromtimestamp(self.clock(), UTC), "changes": self.freshness.events,
+                       "published": len(self.freshness.seen), "version": max(self.freshness.versions, default=None), **self.freshness.summary()}
+            if not more:
+                return
 
     def pushed(self) -> dict[str, int]:
         totals: dict[str, int] = {}
