@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
-from orderlayer.sandboxes.kit.push import Delivery, WebhookPusher
+from orderlayer.sandboxes.kit.push import Delivery
 from orderlayer.sandboxes.kit.tokens import TokenIssuer
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.shopify import protocol as p
@@ -493,16 +493,6 @@ class ShopifySandbox(ChannelSandbox[ShopifyOrderGenerator]):
     # ------------------------------------------------------------------ webhooks
     #: The API version of the sandbox's webhook subscriptions: the order bodies it pushes are of this version.
     webhook_api_version: str = p.DEFAULT_API_VERSION
-    #: The shops whose webhooks are pushed (a subscription is per shop); None: every shop.
-    webhook_shops: frozenset[str] | None = None
-
-    def webhook_pusher(self, url: str, *, shops: t.Iterable[str] | None = None, **options: t.Any) -> WebhookPusher:  # noqa: ANN401
-        """Subscribe ``url`` to the webhooks of ``shops`` (default: all) and return the pusher that delivers them,
-        reading answers as Shopify does; ``options`` are :class:`WebhookPusher`'s (faults, retries)."""
-        pusher = WebhookPusher(url, p.webhook_acknowledged, **options)
-        self.webhook_shops = None if shops is None else frozenset(shops)
-        self.subscribe(pusher)
-        return pusher
 
     def push_deliveries(self, after_ts: int, until_ts: int) -> list[Delivery]:
         """One signed delivery per topic of each order event in (after_ts, until_ts], oldest first: the order (as it
@@ -512,7 +502,7 @@ class ShopifySandbox(ChannelSandbox[ShopifyOrderGenerator]):
         events = sorted(
             (ts, plan.order_id, event, plan.index)
             for plan in gen.plans
-            if self.webhook_shops is None or gen.shop_ids[plan.shop_index] in self.webhook_shops
+            if self.push_shops is None or gen.shop_ids[plan.shop_index] in self.push_shops
             for event, ts in plan.events.items()
             if after_ts < ts <= until_ts
         )

@@ -17,6 +17,7 @@ from tests.taps.shopify.kit import EU_SHOP, PII_SALT, US_SHOP, run_tap, shopify_
 from orderlayer.core.push_landing import land_pushes
 from orderlayer.core.warehouse import connect
 from orderlayer.loader.raw_store import canonical_json
+from orderlayer.sandboxes.kit.push import WebhookPusher
 from orderlayer.sandboxes.shopify import protocol as sp
 from orderlayer.sandboxes.shopify.server import ShopifySandbox
 from orderlayer.taps.common.push import FetchRequest, PushRecord, PushRejected, PushRequest
@@ -204,7 +205,8 @@ def test_the_sandbox_pushes_through_serve_and_raw_equals_a_sync(
     start = sandbox.now_ts
     try:
         url = f"{served.url}/push/shopify/acme"
-        pusher = sandbox.webhook_pusher(url, shops=[US_SHOP], seed=3, duplicate_rate=0.3, reorder=True, forge_rate=0.2, backoff_seconds=0.05)
+        pusher = WebhookPusher(url, sp.webhook_acknowledged, seed=3, duplicate_rate=0.3, reorder=True, forge_rate=0.2, backoff_seconds=0.05)
+        sandbox.subscribe(pusher, shops=[US_SHOP])  # a subscription is the shop's
         try:
             for step in range(1, 13):  # three days in six-hour steps
                 sandbox.advance(start + step * 6 * 3600)

@@ -1,0 +1,216 @@
+"""TikTok Shop webhooks (taps/tiktok_shop/receiver.py, docs/channels/tiktok_shop.md "Push"): the signature, refusals,
+fetch requests per event type, Get Order Detail and the after-sale searches by order equal to a sync, and the sandbox
+pushing through a real `orderlayer serve` into raw."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import typing as t
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from tests.core.test_serve import Running, _free_port
+from tests.taps.tiktok_shop.kit import GB_SHOP, PII_SALT, US_SHOP, run_tap, tap_config, tts_sandbox  # noqa: F401 - a fixture
+
+from orderlayer.core.push_landing import land_pushes
+from orderlayer.core.warehouse import connect
+from orderlayer.loader.raw_store import canonical_json
+from orderlayer.sandboxes.kit.push import WebhookPusher
+from orderlayer.sandboxes.tiktok_shop import protocol as sp
+from orderlayer.sandboxes.tiktok_shop.server import TikTokShopSandbox
+from orderlayer.taps.common.push import FetchRequest, PushRejected, PushRequest
+from orderlayer.taps.tiktok_shop import protocol as p
+from orderlayer.taps.tiktok_shop.receiver import TikTokShopReceiver
+
+if t.TYPE_CHECKING:
+    from orderlayer.sandboxes.kit.push import Delivery
+
+Factory = t.Callable[..., TikTokShopSandbox]
+DAY = 86_400
+# the app key and secret of TikTok's signing example (sheet §3), an event shaped as the sheet's sources show
+KEY, SECRET = "29a39d", "e59af819cc"
+EVENT = (
+    b'{"type":1,"tts_notification_id":"7327112393057371910","shop_id":"7494105515082810525","timestamp":1700000000,'
+    b'"data":{"order_id":"576461413038785752","order_status":"AWAITING_SHIPMENT","update_time":1700000000}}'
+)
+# printf '%s' "29a39d$EVENT" | openssl dgst -sha256 -hmac e59af819cc
+EVENT_SIGNATURE = "8ad3066f67176b4c6fc60c1b1b16e25926e396ea9712304906aaf62c24603c6a"
+
+
+def _config(**overrides: t.Any) -> dict:  # noqa: ANN401
+    return {"app_key": KEY, "app_secret": SECRET, "shop_id": US_SHOP, "push": True, **overrides}
+
+
+def _signed(event: dict | bytes, key: str = KEY, secret: str = SECRET) -> PushRequest:
+    body = event if isinstance(event, bytes) else json.dumps(event).encode()
+    return PushRequest({"authorization": p.webhook_signature(key, secret, body), "content-type": "application/json"}, body)
+
+
+def _request(delivery: Delivery) -> PushRequest:
+    return PushRequest({k.lower(): v for k, v in delivery.headers.items()}, delivery.body)
+
+
+def test_the_signature_is_hex_hmac_sha256_of_app_key_and_body() -> None:
+    assert p.webhook_signature(KEY, SECRET, EVENT) == EVENT_SIGNATURE == sp.webhook_signature(KEY, SECRET, EVENT)
+    assert p.webhook_verified(KEY, SECRET, EVENT, EVENT_SIGNATURE.upper())
+    assert not p.webhook_verified(KEY, SECRET, EVENT + b" ", EVENT_SIGNATURE)
+    assert not p.webhook_verified("other-key", SECRET, EVENT, EVENT_SIGNATURE)
+    assert not p.webhook_verified(KEY, SECRET, EVENT, "é" + EVENT_SIGNATURE[1:])  # no error
+    receiver = TikTokShopReceiver(_config(), clock=lambda: 1_700_000_100)
+    assert receiver.receive(PushRequest({"authorization": EVENT_SIGNATURE}, EVENT)) == [
+        FetchRequest("orders", "7327112393057371910", "576461413038785752")
+    ]
+
+
+def test_push_settings() -> None:
+    assert TikTokShopReceiver.from_config(_config(push=False)) is None
+    with pytest.raises(ValueError, match=r"^app_secret: a connection with push: true verifies webhooks"):
+        TikTokShopReceiver.from_config(_config(app_secret=""))
+    with pytest.raises(ValueError, match=r"^push_max_age_seconds: must be a whole number"):
+        TikTokShopReceiver.from_config(_config(push_max_age_seconds=-1))
+
+
+def test_refusals_name_the_problem_without_quoting_the_body() -> None:
+    now = 1_700_000_000
+    receiver = TikTokShopReceiver(_config(push_max_age_seconds=600), clock=lambda: now)
+    good = json.loads(EVENT)
+    cases = {
+        "no Authorization header": PushRequest({}, EVENT),
+        "does not sign the body": _signed(EVENT, secret="guess"),
+        "another shop": _signed({**good, "shop_id": GB_SHOP}),
+        "no tts_notification_id": _signed({**good, "tts_notification_id": ""}),
+        "older than push_max_age_seconds \\(600 s\\)": _signed({**good, "timestamp": now - 601}),
+        "ahead of this machine's clock": _signed({**good, "timestamp": now + 301}),
+        "no integer timestamp": _signed({**good, "timestamp": "1700000000"}),
+        "data.order_id is not an order id": _signed({**good, "data": {"order_id": "57646 OR 1"}}),
+        "body is not JSON": _signed(b"{not json"),
+        "body is not a JSON object": _signed(b"[]"),
+    }
+    for reason, request in cases.items():
+        with pytest.raises(PushRejected, match=reason) as refused:
+            receiver.receive(request)
+        assert "576461413038785752" not in str(refused.value)
+    assert receiver.receive(_signed({**good, "timestamp": now - 600})) != []  # at the window's edge: accepted
+    assert TikTokShopReceiver(_config(push_max_age_seconds=0), clock=lambda: now).receive(_signed({**good, "timestamp": 1}))  # 0: any age
+    assert receiver.receive(_signed({**good, "type": 6, "data": {"message": "authorization expires"}})) == []  # not about an order
+    assert receiver.rejected("x").status == 401 and receiver.accepted().status == 200
+
+
+def test_each_event_type_fetches_the_order_and_its_after_sale_record(tts_sandbox: Factory) -> None:
+    sandbox = tts_sandbox(150, shop_ids=(US_SHOP, GB_SHOP))
+    receiver = TikTokShopReceiver.from_config(tap_config(sandbox, push=True))
+    assert receiver is not None
+    deliveries = [d for d in sandbox.push_deliveries(sandbox.now_ts - 6 * DAY, sandbox.now_ts) if json.loads(d.body)["shop_id"] == US_SHOP]
+    kinds = Counter(json.loads(d.body)["type"] for d in deliveries)
+    assert {sp.ORDER_STATUS_CHANGE, sp.PACKAGE_UPDATE, sp.RETURN_STATUS_CHANGE, sp.CANCELLATION_STATUS_CHANGE} <= set(kinds)
+    for delivery in deliveries:
+        event = json.loads(delivery.body)
+        nid, order_id = event["tts_notification_id"], event["data"]["order_id"]
+        expected = [FetchRequest("orders", nid, order_id)]
+        if event["type"] == sp.RETURN_STATUS_CHANGE:
+            expected.append(FetchRequest("returns", f"{nid}:returns", order_id))
+        if event["type"] == sp.CANCELLATION_STATUS_CHANGE:
+            expected.append(FetchRequest("cancellations", f"{nid}:cancellations", order_id))
+        assert receiver.receive(_request(delivery)) == expected
+    assert len({json.loads(d.body)["tts_notification_id"] for d in deliveries}) == len(deliveries)
+
+
+def test_fetch_equals_the_sync_and_leaves_unknown_ids_out(tts_sandbox: Factory) -> None:
+    sandbox = tts_sandbox(200, shop_ids=(US_SHOP, GB_SHOP))
+    receiver = TikTokShopReceiver.from_config(tap_config(sandbox, push=True))
+    assert receiver is not None
+    synced = run_tap(tap_config(sandbox))
+    orders = {r["id"]: canonical_json(r) for r in synced.records}
+    assert len(orders) > p.MAX_DETAIL_IDS
+    other_shop = run_tap(tap_config(sandbox, GB_SHOP)).records[0]["id"]
+    fetched = receiver.fetch("orders", [*orders, "1", other_shop])
+    assert {r["id"]: canonical_json(r) for r in fetched} == orders
+    details = [e for e in sandbox.requests if e["path"] == p.ORDER_DETAIL_PATH]
+    assert [e["ids"] for e in details] == [50] * (len(orders) // 50) + [len(orders) % 50 + 2]
+    assert all(e["method"] == "GET" and e["http_status"] == 200 for e in details)
+    for stream in ("returns", "cancellations"):
+        expected = sorted(canonical_json(r) for r in synced.stream_records(stream))
+        assert expected and sorted(canonical_json(r) for r in receiver.fetch(stream, list(orders))) == expected
+    assert receiver.fetch("returns", ["1"]) == []
+
+
+# --- the sandbox pushing to a real serve --------------------------------------------------------------------
+
+
+def _project(tmp_path: Path, sandbox: TikTokShopSandbox, monkeypatch: pytest.MonkeyPatch) -> Path:
+    env = {"TTS_KEY": sandbox.app_key, "TTS_SECRET": sandbox.app_secret, "TTS_TOKEN": sandbox.access_token(US_SHOP),
+           "TTS_REFRESH": sandbox.refresh_token(US_SHOP), "ORDERLAYER_PII_SALT": PII_SALT}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    port = _free_port()
+    config = {
+        "database": str(tmp_path / "wh" / "w.duckdb"),
+        "connections": {
+            "tts": {
+                "source": "tiktok_shop", "shop_id": US_SHOP, "base_url": sandbox.base_url, "timezone": "America/Los_Angeles",
+                "credentials": {"app_key": "TTS_KEY", "app_secret": "TTS_SECRET", "access_token": "TTS_TOKEN", "refresh_token": "TTS_REFRESH"},
+                "options": {"push": True, "auth_base_url": sandbox.base_url, "shop_cipher": sandbox.shop_cipher(US_SHOP),
+                            "max_requests_per_second": 10_000, "retry_base_seconds": 0.001},
+            }
+        },
+        "serve": {"host": "127.0.0.1", "port": port, "land_every_seconds": 3600},
+    }
+    path = tmp_path / "orderlayer.yml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def _raw(db: Path, stream: str) -> list[dict]:
+    con = connect(db, read_only=True)
+    try:
+        if not con.execute("select count(*) from information_schema.tables where table_name = ?", [f"tiktok_shop__{stream}"]).fetchone()[0]:
+            return []
+        return [json.loads(r[0]) for r in con.execute(f"select _record::varchar from raw.tiktok_shop__{stream} order by _landed_seq").fetchall()]
+    finally:
+        con.close()
+
+
+def test_the_sandbox_pushes_through_serve_and_raw_equals_a_sync(tts_sandbox: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sandbox = tts_sandbox(150, shop_ids=(US_SHOP, GB_SHOP))
+    served = Running(_project(tmp_path, sandbox, monkeypatch)).start()
+    start = sandbox.now_ts
+    try:
+        pusher = WebhookPusher(f"{served.url}/push/tiktok_shop/tts", sp.webhook_acknowledged, seed=5, duplicate_rate=0.3, reorder=True,
+                               forge_rate=0.2, backoff_seconds=0.05)
+        sandbox.subscribe(pusher, shops=[US_SHOP])
+        try:
+            for step in range(1, 13):  # three days in six-hour steps
+                sandbox.advance(start + step * 6 * 3600)
+            assert pusher.drain(60)
+            stats = pusher.stats()
+        finally:
+            pusher.close()
+        health = served.health()["pushes"]["tts"]
+    finally:
+        served.stop()
+    assert stats["acknowledged"] == stats["queued"] > 30 and stats["given_up"] == 0
+    assert stats["duplicates"] > 0 and stats["forged_sent"] > 0 and stats["forged_accepted"] == 0
+    assert health["rejected"] == stats["forged_sent"]
+
+    results = land_pushes(served.settings)
+    assert results and all(r.status == "ok" for r in results)
+    db = served.settings.database
+    orders = _raw(db, "orders")
+    assert max(Counter((r["id"], r["update_time"]) for r in orders).values()) == 1  # each version once
+
+    synced = run_tap(tap_config(sandbox, start_date=dt.datetime.fromtimestamp(start + 1, dt.timezone.utc).isoformat()))
+    assert {canonical_json(r) for r in synced.records} <= {canonical_json(r) for r in orders}
+    returns = {canonical_json(r) for r in synced.stream_records("returns")}
+    assert returns and returns <= {canonical_json(r) for r in _raw(db, "returns")}
+    assert {canonical_json(r) for r in synced.stream_records("cancellations")} <= {canonical_json(r) for r in _raw(db, "cancellations")}
+    # raw holds the orders that changed and those an after-sale event named, of this shop only; a payment that moves
+    # no status pushes nothing (the poll lands it)
+    gen, now, ours = sandbox.generator, sandbox.now_ts, sandbox.shop_ids.index(US_SHOP)
+    quiet = {tl.order_id for tl in gen.timelines if {name for name, ts in tl.events.items() if start < ts <= now} <= {"pay"}}
+    named = {gen.timelines[rec.order_index].order_id for book in (sandbox.returns, sandbox.cancellations) for rec in book.records
+             if gen.timelines[rec.order_index].shop_index == ours and any(start < ts <= now for ts in rec.events.values())}
+    assert named and {r["id"] for r in orders} == ({r["id"] for r in synced.records} - quiet) | named
+    assert {r["shop_id"] for r in orders} == {US_SHOP} and len(orders) >= 20
