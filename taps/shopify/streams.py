@@ -11,7 +11,7 @@ from singer_sdk import SchemaDirectory, StreamSchema
 from singer_sdk.pagination import BaseAPIPaginator
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
-from orderlayer.taps.common.stream import exact_json
+from orderlayer.taps.common.stream import ByIds, exact_json
 from orderlayer.taps.common.timeutil import format_epoch
 from orderlayer.taps.common.windows import Window, sliding_windows
 from orderlayer.taps.shopify import protocol as p
@@ -301,49 +301,26 @@ class ReturnsStream(OrdersStream):
 
 
 # --------------------------------------------------------------------------- by id (what a push names)
-class OrdersByIdStream(OrdersStream):
+class OrdersByIdStream(ByIds, OrdersStream):
     """The orders of given ids, as the orders stream lands them: ``GET orders.json?ids=…&status=any``, at most
-    ``limit`` (250) ids per call, each call paged through ``Link`` like a window. Ids Shopify does not know (a
-    deleted order, another shop's) are simply not in the answer. Used by the push receiver to fetch an order a
-    webhook names (taps/shopify/receiver.py); it keeps no bookmark."""
+    ``limit`` (250) ids per call, paged through ``Link``. Ids Shopify does not know (a deleted order, another shop's)
+    are simply not in the answer."""
 
-    def __init__(self, tap: t.Any, ids: t.Sequence[str]) -> None:  # noqa: ANN401
-        super().__init__(tap)
-        self._ids = list(ids)
-        self._chunk: list[str] = []
-
-    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        for start in range(0, len(self._ids), p.MAX_LIMIT):
-            self._chunk = self._ids[start : start + p.MAX_LIMIT]
-            for row in self.request_records(context):
-                if (record := self.post_process(row, context)) is not None:
-                    yield record
+    ids_per_call = p.MAX_LIMIT
 
     def get_url_params(self, context: Context | None, next_page_token: ParseResult | None) -> dict[str, t.Any]:  # noqa: ARG002
         cursor = page_params(next_page_token)
         if cursor is not None:
             return cursor
-        return {"ids": ",".join(self._chunk), "status": p.STATUS_ANY, "limit": p.MAX_LIMIT}
+        return {"ids": ",".join(self.chunk), "status": p.STATUS_ANY, "limit": p.MAX_LIMIT}
 
 
-class ReturnsByOrderStream(ReturnsStream):
+class ReturnsByOrderStream(ByIds, ReturnsStream):
     """The returns of given orders, as the returns stream lands them (stamped with each order's ``updatedAt``):
-    the same GraphQL query with the search ``id:1 OR id:2 …``, :data:`ORDERS_PER_SEARCH` orders per search."""
+    the same GraphQL query with the search ``id:1 OR id:2 …``."""
 
     #: Orders named in one search string (the search's length limit is unconfirmed: kept modest).
-    ORDERS_PER_SEARCH = 50
-
-    def __init__(self, tap: t.Any, order_ids: t.Sequence[str]) -> None:  # noqa: ANN401
-        super().__init__(tap)
-        self._ids = list(order_ids)
-        self._chunk: list[str] = []
-
-    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        for start in range(0, len(self._ids), self.ORDERS_PER_SEARCH):
-            self._chunk = self._ids[start : start + self.ORDERS_PER_SEARCH]
-            for row in self.request_records(context):
-                if (record := self.post_process(row, context)) is not None:
-                    yield record
+    ids_per_call = 50
 
     def search(self) -> str:
-        return p.ids_search(self._chunk)
+        return p.ids_search(self.chunk)

@@ -13,6 +13,7 @@ from singer_sdk.pagination import SinglePagePaginator
 from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.paging import WindowCursor, WindowedCursorPaginator
 from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy, is_masked
+from orderlayer.taps.common.stream import ByIds
 from orderlayer.taps.common.timeutil import format_epoch
 from orderlayer.taps.common.windows import Window, sliding_windows
 from orderlayer.taps.tiktok_shop import protocol as p
@@ -257,32 +258,26 @@ class CancellationsStream(AfterSaleSearchStream):
 
 
 # --------------------------------------------------------------------------- by id (what a push names)
-class OrdersByIdStream(OrdersStream):
+class OrdersByIdStream(ByIds, OrdersStream):
     """The orders of given ids, as the orders stream lands them: Get Order Detail (``GET /order/202309/orders
     ?ids=…``), :data:`~orderlayer.taps.tiktok_shop.protocol.MAX_DETAIL_IDS` ids per call, signed by the tap's
-    authenticator. Ids TikTok does not know are not in the answer. Used by the push receiver; it keeps no bookmark."""
+    authenticator. Ids TikTok does not know are not in the answer."""
 
     path = p.ORDER_DETAIL_PATH
+    ids_per_call = p.MAX_DETAIL_IDS
 
     def __init__(self, tap: t.Any, ids: t.Sequence[str]) -> None:  # noqa: ANN401
-        super().__init__(tap)
+        super().__init__(tap, ids)
         self.http_method = "GET"
-        self._ids = list(ids)
-        self._chunk: list[str] = []
 
-    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+    def before_chunk(self) -> None:
         self.shop_cipher()
-        for start in range(0, len(self._ids), p.MAX_DETAIL_IDS):
-            self._chunk = self._ids[start : start + p.MAX_DETAIL_IDS]
-            for row in self.request_records(context):
-                if (record := self.post_process(row, context)) is not None:
-                    yield record
 
     def get_new_paginator(self) -> SinglePagePaginator:  # type: ignore[override]
         return SinglePagePaginator()
 
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:  # noqa: ANN401, ARG002
-        return {"shop_cipher": self.shop_cipher(), "ids": ",".join(self._chunk)}
+        return {"shop_cipher": self.shop_cipher(), "ids": ",".join(self.chunk)}
 
     def prepare_request_payload(self, context: Context | None, next_page_token: t.Any) -> bytes | None:  # noqa: ANN401, ARG002
         return None
@@ -294,28 +289,18 @@ class OrdersByIdStream(OrdersStream):
         return data.get("orders") or []
 
 
-class ByOrderSearch(AfterSaleSearchStream):
+class ByOrderSearch(ByIds, AfterSaleSearchStream):
     """An after-sale search for the records of given orders (body ``{"order_ids": […]}``, every update time), as
-    the search stream lands them, :data:`ORDERS_PER_SEARCH` orders per search, paged by its cursor."""
+    the search stream lands them, paged by its cursor."""
 
-    ORDERS_PER_SEARCH = p.MAX_DETAIL_IDS
+    ids_per_call = p.MAX_DETAIL_IDS
 
-    def __init__(self, tap: t.Any, order_ids: t.Sequence[str]) -> None:  # noqa: ANN401
-        super().__init__(tap)
-        self._ids = list(order_ids)
-        self._chunk: list[str] = []
-
-    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+    def before_chunk(self) -> None:
         self.shop_cipher()
-        for start in range(0, len(self._ids), self.ORDERS_PER_SEARCH):
-            self._chunk = self._ids[start : start + self.ORDERS_PER_SEARCH]
-            self._windows = [Window(0, 0)]  # one pass: the cursor pages it; the body names orders, not times
-            for row in self.request_records(context):
-                if (record := self.post_process(row, context)) is not None:
-                    yield record
+        self._windows = [Window(0, 0)]  # one pass per chunk: the cursor pages it; the body names orders, not times
 
     def prepare_request_payload(self, context: Context | None, next_page_token: WindowCursor | None) -> bytes:  # noqa: ARG002
-        return p.canonical_body({"order_ids": self._chunk})
+        return p.canonical_body({"order_ids": self.chunk})
 
 
 class ReturnsByOrderStream(ByOrderSearch, ReturnsStream):

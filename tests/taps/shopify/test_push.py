@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tests.core.test_serve import Running, _free_port
+from tests.core.test_serve import _free_port
+from tests.support.webhooks import push_through_serve
 from tests.taps.shopify.kit import EU_SHOP, PII_SALT, US_SHOP, run_tap, shopify_sandboxes, tap_config  # noqa: F401 - a fixture
 
-from orderlayer.core.push_landing import land_pushes
 from orderlayer.core.warehouse import connect
 from orderlayer.loader.raw_store import canonical_json
-from orderlayer.sandboxes.kit.push import WebhookPusher
 from orderlayer.sandboxes.shopify import protocol as sp
 from orderlayer.sandboxes.shopify.server import ShopifySandbox
 from orderlayer.taps.common.push import FetchRequest, PushRecord, PushRejected, PushRequest
@@ -201,29 +200,10 @@ def test_the_sandbox_pushes_through_serve_and_raw_equals_a_sync(
     shopify_sandboxes: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sandbox = shopify_sandboxes(80, shop_ids=(US_SHOP, EU_SHOP))
-    served = Running(_project(tmp_path, sandbox, monkeypatch)).start()
     start = sandbox.now_ts
-    try:
-        url = f"{served.url}/push/shopify/acme"
-        pusher = WebhookPusher(url, sp.webhook_acknowledged, seed=3, duplicate_rate=0.3, reorder=True, forge_rate=0.2, backoff_seconds=0.05)
-        sandbox.subscribe(pusher, shops=[US_SHOP])  # a subscription is the shop's
-        try:
-            for step in range(1, 13):  # three days in six-hour steps
-                sandbox.advance(start + step * 6 * 3600)
-            assert pusher.drain(60)
-            stats = pusher.stats()
-        finally:
-            pusher.close()
-        health = served.health()["pushes"]["acme"]
-    finally:
-        served.stop()
-    assert stats["acknowledged"] == stats["queued"] > 30 and stats["given_up"] == 0
-    assert stats["duplicates"] > 0 and stats["forged_sent"] > 0 and stats["forged_accepted"] == 0
-    assert health["rejected"] == stats["forged_sent"] and health["duplicate"] >= stats["duplicates"]
-
-    results = land_pushes(served.settings)
-    assert results and all(r.status == "ok" for r in results)
-    db = served.settings.database
+    pushed = push_through_serve(_project(tmp_path, sandbox, monkeypatch), sandbox, "/push/shopify/acme", sp.webhook_acknowledged, US_SHOP, seed=3)
+    assert pushed.counts["duplicate"] >= pushed.stats["duplicates"]  # redeliveries acknowledged, stored once
+    db = pushed.settings.database
     orders, returns = _raw(db, "orders"), _raw(db, "returns")
     versions = Counter((r["id"], r["updated_at"]) for r in orders)
     assert max(versions.values()) == 1  # each version of an order once, however often it was pushed

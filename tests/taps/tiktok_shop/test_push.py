@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tests.core.test_serve import Running, _free_port
+from tests.core.test_serve import _free_port
+from tests.support.webhooks import push_through_serve
 from tests.taps.tiktok_shop.kit import GB_SHOP, PII_SALT, US_SHOP, run_tap, tap_config, tts_sandbox  # noqa: F401 - a fixture
 
-from orderlayer.core.push_landing import land_pushes
 from orderlayer.core.warehouse import connect
 from orderlayer.loader.raw_store import canonical_json
-from orderlayer.sandboxes.kit.push import WebhookPusher
 from orderlayer.sandboxes.tiktok_shop import protocol as sp
 from orderlayer.sandboxes.tiktok_shop.server import TikTokShopSandbox
 from orderlayer.taps.common.push import FetchRequest, PushRejected, PushRequest
@@ -175,29 +174,9 @@ def _raw(db: Path, stream: str) -> list[dict]:
 
 def test_the_sandbox_pushes_through_serve_and_raw_equals_a_sync(tts_sandbox: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sandbox = tts_sandbox(150, shop_ids=(US_SHOP, GB_SHOP))
-    served = Running(_project(tmp_path, sandbox, monkeypatch)).start()
     start = sandbox.now_ts
-    try:
-        pusher = WebhookPusher(f"{served.url}/push/tiktok_shop/tts", sp.webhook_acknowledged, seed=5, duplicate_rate=0.3, reorder=True,
-                               forge_rate=0.2, backoff_seconds=0.05)
-        sandbox.subscribe(pusher, shops=[US_SHOP])
-        try:
-            for step in range(1, 13):  # three days in six-hour steps
-                sandbox.advance(start + step * 6 * 3600)
-            assert pusher.drain(60)
-            stats = pusher.stats()
-        finally:
-            pusher.close()
-        health = served.health()["pushes"]["tts"]
-    finally:
-        served.stop()
-    assert stats["acknowledged"] == stats["queued"] > 30 and stats["given_up"] == 0
-    assert stats["duplicates"] > 0 and stats["forged_sent"] > 0 and stats["forged_accepted"] == 0
-    assert health["rejected"] == stats["forged_sent"]
-
-    results = land_pushes(served.settings)
-    assert results and all(r.status == "ok" for r in results)
-    db = served.settings.database
+    pushed = push_through_serve(_project(tmp_path, sandbox, monkeypatch), sandbox, "/push/tiktok_shop/tts", sp.webhook_acknowledged, US_SHOP, seed=5)
+    db = pushed.settings.database
     orders = _raw(db, "orders")
     assert max(Counter((r["id"], r["update_time"]) for r in orders).values()) == 1  # each version once
 

@@ -1,0 +1,63 @@
+"""A channel sandbox pushing its webhooks into a real `orderlayer serve` the way a platform does (duplicates,
+reordering, forged copies, retries), then landing the spool: the end-to-end half every webhook channel's tests share."""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+
+from tests.core.test_serve import Running
+
+from orderlayer.core.push_landing import land_pushes
+from orderlayer.sandboxes.kit.push import WebhookPusher
+
+if t.TYPE_CHECKING:
+    from pathlib import Path
+
+    from orderlayer.core.config import Settings
+    from orderlayer.sandboxes.kit.channel import ChannelSandbox
+
+
+@dataclass(frozen=True)
+class Pushed:
+    settings: Settings
+    #: the pusher's stats (sandboxes/kit/push.py) and serve's counts for the connection (/health)
+    stats: dict[str, int]
+    counts: dict[str, t.Any]
+
+
+def push_through_serve(
+    project: Path,
+    sandbox: ChannelSandbox,
+    path: str,
+    acknowledged: t.Callable[[int, bytes], bool],
+    shop: str,
+    *,
+    seed: int,
+    steps: int = 12,
+    step_seconds: int = 6 * 3600,
+) -> Pushed:
+    """Serve ``project`` in this process, subscribe ``path`` to ``shop``'s webhooks with every fault on, move the
+    sandbox clock ``steps`` times by ``step_seconds``, wait until every delivery is acknowledged or given up, stop
+    serve and land the spool (each landing must succeed). Checks that no forged copy was acknowledged."""
+    served = Running(project).start()
+    start = sandbox.now_ts
+    try:
+        pusher = WebhookPusher(served.url + path, acknowledged, seed=seed, duplicate_rate=0.3, reorder=True, forge_rate=0.2, backoff_seconds=0.05)
+        sandbox.subscribe(pusher, shops=[shop])
+        try:
+            for step in range(1, steps + 1):
+                sandbox.advance(start + step * step_seconds)
+            assert pusher.drain(60), "the pusher did not finish"
+            stats = pusher.stats()
+        finally:
+            pusher.close()
+        counts = served.health()["pushes"][path.rsplit("/", 1)[-1]]
+    finally:
+        served.stop()
+    assert stats["acknowledged"] == stats["queued"] > 30 and stats["given_up"] == 0
+    assert stats["duplicates"] > 0 and stats["forged_sent"] > 0 and stats["forged_accepted"] == 0
+    assert counts["rejected"] == stats["forged_sent"]
+    results = land_pushes(served.settings)
+    assert results and all(r.status == "ok" for r in results), results
+    return Pushed(served.settings, stats, counts)
