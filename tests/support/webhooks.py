@@ -3,16 +3,21 @@ reordering, forged copies, retries), then landing the spool: the end-to-end half
 
 from __future__ import annotations
 
+import json
 import typing as t
 from dataclasses import dataclass
 
-from tests.core.test_serve import Running
+import yaml
+from tests.core.test_serve import Running, _free_port
 
 from orderlayer.core.push_landing import land_pushes
+from orderlayer.core.warehouse import connect
 from orderlayer.sandboxes.kit.push import WebhookPusher
 
 if t.TYPE_CHECKING:
     from pathlib import Path
+
+    import pytest
 
     from orderlayer.core.config import Settings
     from orderlayer.sandboxes.kit.channel import ChannelSandbox
@@ -61,3 +66,29 @@ def push_through_serve(
     results = land_pushes(served.settings)
     assert results and all(r.status == "ok" for r in results), results
     return Pushed(served.settings, stats, counts)
+
+
+def write_project(tmp_path: Path, name: str, connection: dict, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """orderlayer.yml with one connection ``name`` and serve on a free port (landing left to the test); ``env`` holds
+    the values its credentials name."""
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    config = {
+        "database": str(tmp_path / "wh" / "w.duckdb"),
+        "connections": {name: connection},
+        "serve": {"host": "127.0.0.1", "port": _free_port(), "land_every_seconds": 3600},
+    }
+    path = tmp_path / "orderlayer.yml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def raw_records(db: Path, table: str) -> list[dict]:
+    """The records of ``raw.<table>`` in landing order (none when nothing landed there)."""
+    con = connect(db, read_only=True)
+    try:
+        if not con.execute("select count(*) from information_schema.tables where table_schema = 'raw' and table_name = ?", [table]).fetchone()[0]:
+            return []
+        return [json.loads(r[0]) for r in con.execute(f"select _record::varchar from raw.{table} order by _landed_seq").fetchall()]
+    finally:
+        con.close()

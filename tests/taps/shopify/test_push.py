@@ -10,12 +10,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
-from tests.core.test_serve import _free_port
-from tests.support.webhooks import push_through_serve
+from tests.support.webhooks import push_through_serve, raw_records, write_project
 from tests.taps.shopify.kit import EU_SHOP, PII_SALT, US_SHOP, run_tap, shopify_sandboxes, tap_config  # noqa: F401 - a fixture
 
-from orderlayer.core.warehouse import connect
 from orderlayer.loader.raw_store import canonical_json
 from orderlayer.sandboxes.shopify import protocol as sp
 from orderlayer.sandboxes.shopify.server import ShopifySandbox
@@ -169,31 +166,12 @@ def test_fetch_equals_the_sync_and_leaves_unknown_ids_out(shopify_sandboxes: Fac
 def _project(tmp_path: Path, sandbox: ShopifySandbox, monkeypatch: pytest.MonkeyPatch) -> Path:
     env = {"SHOP_TOKEN": sandbox.access_token(US_SHOP), "SHOP_CLIENT_ID": sandbox.client_id, "SHOP_SECRET": sandbox.client_secret,
            "ORDERLAYER_PII_SALT": PII_SALT}
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    port = _free_port()
-    config = {
-        "database": str(tmp_path / "wh" / "w.duckdb"),
-        "connections": {
-            "acme": {
-                "source": "shopify", "shop_id": US_SHOP, "base_url": sandbox.shop_base_url(US_SHOP), "timezone": "America/New_York",
-                "credentials": {"access_token": "SHOP_TOKEN", "client_id": "SHOP_CLIENT_ID", "client_secret": "SHOP_SECRET"},
-                "options": {"push": True, "max_requests_per_second": 10_000, "burst_requests": 10_000, "retry_base_seconds": 0.001},
-            }
-        },
-        "serve": {"host": "127.0.0.1", "port": port, "land_every_seconds": 3600},
+    connection = {
+        "source": "shopify", "shop_id": US_SHOP, "base_url": sandbox.shop_base_url(US_SHOP), "timezone": "America/New_York",
+        "credentials": {"access_token": "SHOP_TOKEN", "client_id": "SHOP_CLIENT_ID", "client_secret": "SHOP_SECRET"},
+        "options": {"push": True, "max_requests_per_second": 10_000, "burst_requests": 10_000, "retry_base_seconds": 0.001},
     }
-    path = tmp_path / "orderlayer.yml"
-    path.write_text(yaml.safe_dump(config), encoding="utf-8")
-    return path
-
-
-def _raw(db: Path, stream: str) -> list[dict]:
-    con = connect(db, read_only=True)
-    try:
-        return [json.loads(r[0]) for r in con.execute(f"select _record::varchar from raw.shopify__{stream} order by _landed_seq").fetchall()]
-    finally:
-        con.close()
+    return write_project(tmp_path, "acme", connection, env, monkeypatch)
 
 
 def test_the_sandbox_pushes_through_serve_and_raw_equals_a_sync(
@@ -204,7 +182,7 @@ def test_the_sandbox_pushes_through_serve_and_raw_equals_a_sync(
     pushed = push_through_serve(_project(tmp_path, sandbox, monkeypatch), sandbox, "/push/shopify/acme", sp.webhook_acknowledged, US_SHOP, seed=3)
     assert pushed.counts["duplicate"] >= pushed.stats["duplicates"]  # redeliveries acknowledged, stored once
     db = pushed.settings.database
-    orders, returns = _raw(db, "orders"), _raw(db, "returns")
+    orders, returns = raw_records(db, "shopify__orders"), raw_records(db, "shopify__returns")
     versions = Counter((r["id"], r["updated_at"]) for r in orders)
     assert max(versions.values()) == 1  # each version of an order once, however often it was pushed
 

@@ -11,12 +11,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
-from tests.core.test_serve import _free_port
-from tests.support.webhooks import push_through_serve
+from tests.support.webhooks import push_through_serve, raw_records, write_project
 from tests.taps.tiktok_shop.kit import GB_SHOP, PII_SALT, US_SHOP, run_tap, tap_config, tts_sandbox  # noqa: F401 - a fixture
 
-from orderlayer.core.warehouse import connect
 from orderlayer.loader.raw_store import canonical_json
 from orderlayer.sandboxes.tiktok_shop import protocol as sp
 from orderlayer.sandboxes.tiktok_shop.server import TikTokShopSandbox
@@ -142,34 +139,13 @@ def test_fetch_equals_the_sync_and_leaves_unknown_ids_out(tts_sandbox: Factory) 
 def _project(tmp_path: Path, sandbox: TikTokShopSandbox, monkeypatch: pytest.MonkeyPatch) -> Path:
     env = {"TTS_KEY": sandbox.app_key, "TTS_SECRET": sandbox.app_secret, "TTS_TOKEN": sandbox.access_token(US_SHOP),
            "TTS_REFRESH": sandbox.refresh_token(US_SHOP), "ORDERLAYER_PII_SALT": PII_SALT}
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    port = _free_port()
-    config = {
-        "database": str(tmp_path / "wh" / "w.duckdb"),
-        "connections": {
-            "tts": {
-                "source": "tiktok_shop", "shop_id": US_SHOP, "base_url": sandbox.base_url, "timezone": "America/Los_Angeles",
-                "credentials": {"app_key": "TTS_KEY", "app_secret": "TTS_SECRET", "access_token": "TTS_TOKEN", "refresh_token": "TTS_REFRESH"},
-                "options": {"push": True, "auth_base_url": sandbox.base_url, "shop_cipher": sandbox.shop_cipher(US_SHOP),
-                            "max_requests_per_second": 10_000, "retry_base_seconds": 0.001},
-            }
-        },
-        "serve": {"host": "127.0.0.1", "port": port, "land_every_seconds": 3600},
+    connection = {
+        "source": "tiktok_shop", "shop_id": US_SHOP, "base_url": sandbox.base_url, "timezone": "America/Los_Angeles",
+        "credentials": {"app_key": "TTS_KEY", "app_secret": "TTS_SECRET", "access_token": "TTS_TOKEN", "refresh_token": "TTS_REFRESH"},
+        "options": {"push": True, "auth_base_url": sandbox.base_url, "shop_cipher": sandbox.shop_cipher(US_SHOP),
+                    "max_requests_per_second": 10_000, "retry_base_seconds": 0.001},
     }
-    path = tmp_path / "orderlayer.yml"
-    path.write_text(yaml.safe_dump(config), encoding="utf-8")
-    return path
-
-
-def _raw(db: Path, stream: str) -> list[dict]:
-    con = connect(db, read_only=True)
-    try:
-        if not con.execute("select count(*) from information_schema.tables where table_name = ?", [f"tiktok_shop__{stream}"]).fetchone()[0]:
-            return []
-        return [json.loads(r[0]) for r in con.execute(f"select _record::varchar from raw.tiktok_shop__{stream} order by _landed_seq").fetchall()]
-    finally:
-        con.close()
+    return write_project(tmp_path, "tts", connection, env, monkeypatch)
 
 
 def test_the_sandbox_pushes_through_serve_and_raw_equals_a_sync(tts_sandbox: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -177,14 +153,14 @@ def test_the_sandbox_pushes_through_serve_and_raw_equals_a_sync(tts_sandbox: Fac
     start = sandbox.now_ts
     pushed = push_through_serve(_project(tmp_path, sandbox, monkeypatch), sandbox, "/push/tiktok_shop/tts", sp.webhook_acknowledged, US_SHOP, seed=5)
     db = pushed.settings.database
-    orders = _raw(db, "orders")
+    orders = raw_records(db, "tiktok_shop__orders")
     assert max(Counter((r["id"], r["update_time"]) for r in orders).values()) == 1  # each version once
 
     synced = run_tap(tap_config(sandbox, start_date=dt.datetime.fromtimestamp(start + 1, dt.timezone.utc).isoformat()))
     assert {canonical_json(r) for r in synced.records} <= {canonical_json(r) for r in orders}
     returns = {canonical_json(r) for r in synced.stream_records("returns")}
-    assert returns and returns <= {canonical_json(r) for r in _raw(db, "returns")}
-    assert {canonical_json(r) for r in synced.stream_records("cancellations")} <= {canonical_json(r) for r in _raw(db, "cancellations")}
+    assert returns and returns <= {canonical_json(r) for r in raw_records(db, "tiktok_shop__returns")}
+    assert {canonical_json(r) for r in synced.stream_records("cancellations")} <= {canonical_json(r) for r in raw_records(db, "tiktok_shop__cancellations")}
     # raw holds the orders that changed and those an after-sale event named, of this shop only; a payment that moves
     # no status pushes nothing (the poll lands it)
     gen, now, ours = sandbox.generator, sandbox.now_ts, sandbox.shop_ids.index(US_SHOP)
