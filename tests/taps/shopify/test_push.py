@@ -10,9 +10,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 from tests.support.webhooks import push_through_serve, raw_records, write_project
 from tests.taps.shopify.kit import EU_SHOP, PII_SALT, US_SHOP, run_tap, shopify_sandboxes, tap_config  # noqa: F401 - a fixture
 
+from orderlayer.cli.main import app
 from orderlayer.loader.raw_store import canonical_json
 from orderlayer.sandboxes.shopify import protocol as sp
 from orderlayer.sandboxes.shopify.server import ShopifySandbox
@@ -194,3 +196,14 @@ def test_the_sandbox_pushes_through_serve_and_raw_equals_a_sync(
     # and raw holds nothing of orders the sync does not name (no other shop's, none that did not change)
     assert {r["id"] for r in orders} == {r["id"] for r in synced.records}
     assert {r["shop_id"] for r in orders} == {US_SHOP}
+
+
+def test_serve_names_the_missing_webhook_secret_and_exits_2(shopify_sandboxes: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sandbox = shopify_sandboxes(5, shop_ids=(US_SHOP,))
+    connection = {"source": "shopify", "shop_id": US_SHOP, "base_url": sandbox.shop_base_url(US_SHOP), "timezone": "America/New_York",
+                  "credentials": {"access_token": "SHOP_TOKEN"}, "options": {"push": True}}
+    project = write_project(tmp_path, "acme", connection, {"SHOP_TOKEN": "t", "ORDERLAYER_PII_SALT": PII_SALT}, monkeypatch)
+    result = CliRunner().invoke(app, ["serve", "--config", str(project)])
+    assert result.exit_code == 2, result.output
+    assert "connections.acme.credentials.webhook_secret: a connection with push: true needs the key" in " ".join(result.output.split())
+    assert "Traceback" not in result.output

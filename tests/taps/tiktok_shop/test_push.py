@@ -11,9 +11,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 from tests.support.webhooks import push_through_serve, raw_records, write_project
 from tests.taps.tiktok_shop.kit import GB_SHOP, PII_SALT, US_SHOP, run_tap, tap_config, tts_sandbox  # noqa: F401 - a fixture
 
+from orderlayer.cli.main import app
 from orderlayer.loader.raw_store import canonical_json
 from orderlayer.sandboxes.tiktok_shop import protocol as sp
 from orderlayer.sandboxes.tiktok_shop.server import TikTokShopSandbox
@@ -169,3 +171,15 @@ def test_the_sandbox_pushes_through_serve_and_raw_equals_a_sync(tts_sandbox: Fac
              if gen.timelines[rec.order_index].shop_index == ours and any(start < ts <= now for ts in rec.events.values())}
     assert named and {r["id"] for r in orders} == ({r["id"] for r in synced.records} - quiet) | named
     assert {r["shop_id"] for r in orders} == {US_SHOP} and len(orders) >= 20
+
+
+def test_serve_names_a_wrong_push_setting_and_exits_2(tts_sandbox: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sandbox = tts_sandbox(5, shop_ids=(US_SHOP,))
+    connection = {"source": "tiktok_shop", "shop_id": US_SHOP, "base_url": sandbox.base_url, "timezone": "America/Los_Angeles",
+                  "credentials": {"app_key": "K", "app_secret": "S", "access_token": "T"},
+                  "options": {"push": True, "push_max_age_seconds": -5}}
+    project = write_project(tmp_path, "tts", connection, {"K": "k", "S": "s", "T": "t", "ORDERLAYER_PII_SALT": PII_SALT}, monkeypatch)
+    result = CliRunner().invoke(app, ["serve", "--config", str(project)])
+    assert result.exit_code == 2, result.output
+    assert "connections.tts.options.push_max_age_seconds: must be a whole number" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
