@@ -100,7 +100,8 @@ class TikTokShopReceiver:
             msg = "webhook data.order_id is not an order id"
             raise PushRejected(msg)
         items: list[PushItem] = [FetchRequest(ORDERS, notification, str(order_id))]
-        after_sale = AFTER_SALE_OF_TYPE.get(event.get("type"))  # type: ignore[arg-type]
+        kind = event.get("type")
+        after_sale = AFTER_SALE_OF_TYPE.get(kind) if isinstance(kind, int) else None
         if after_sale is not None:
             items.append(FetchRequest(after_sale, f"{notification}:{after_sale}", str(order_id)))
         return items

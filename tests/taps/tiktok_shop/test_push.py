@@ -94,6 +94,7 @@ def test_refusals_name_the_problem_without_quoting_the_body() -> None:
     assert receiver.receive(_signed({**good, "timestamp": now - 600})) != []  # at the window's edge: accepted
     assert TikTokShopReceiver(_config(push_max_age_seconds=0), clock=lambda: now).receive(_signed({**good, "timestamp": 1}))  # 0: any age
     assert receiver.receive(_signed({**good, "type": 6, "data": {"message": "authorization expires"}})) == []  # not about an order
+    assert len(receiver.receive(_signed({**good, "type": [12]}))) == 1  # an odd type still refetches the order, nothing more
     assert receiver.rejected("x").status == 401 and receiver.accepted().status == 200
 
 
