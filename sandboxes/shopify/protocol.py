@@ -86,7 +86,8 @@ def error_text(body: str, limit: int = 300) -> str:
 
 
 # Webhooks (shopify.dev "About webhooks", "Verify webhook deliveries", "Ignore duplicates"): a JSON POST per event,
-# signed with the app's client secret over the raw body; any 2xx within 5 s acknowledges it, anything else is retried.
+# signed with the app's client secret over the raw body; any 2xx within 5 s acknowledges it (the kit's default
+# ChannelSandbox.push_acknowledged), anything else is retried.
 WEBHOOK_HMAC_HEADER = "X-Shopify-Hmac-Sha256"
 WEBHOOK_HEADERS = ("X-Shopify-Topic", "X-Shopify-Shop-Domain", "X-Shopify-API-Version", "X-Shopify-Webhook-Id",
                    "X-Shopify-Event-Id", "X-Shopify-Triggered-At")
@@ -95,8 +96,3 @@ WEBHOOK_HEADERS = ("X-Shopify-Topic", "X-Shopify-Shop-Domain", "X-Shopify-API-Ve
 def webhook_signature(secret: str, body: bytes) -> str:
     """The delivery's ``X-Shopify-Hmac-Sha256``: base64 of HMAC-SHA256(key=secret, msg=body)."""
     return base64.b64encode(hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()).decode("ascii")
-
-
-def webhook_acknowledged(status: int, body: bytes) -> bool:  # noqa: ARG001 - Shopify reads the status only
-    """Shopify's reading of the receiver's answer: any 2xx."""
-    return 200 <= status < 300

@@ -548,7 +548,8 @@ class ShopifySandbox(ChannelSandbox[ShopifyOrderGenerator]):
             "X-Shopify-Triggered-At": dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat().replace("+00:00", "Z"),
             p.WEBHOOK_HMAC_HEADER: p.webhook_signature(self.client_secret, raw),
         }
-        return Delivery(raw, headers, (event_id,), ts, p.WEBHOOK_HMAC_HEADER)
+        # every event moves its order's updated_at: the version a freshness measurement waits for
+        return Delivery(raw, headers, (event_id,), ts, p.WEBHOOK_HMAC_HEADER, ((str(plan.order_id), ts),))
 
     def __repr__(self) -> str:
         return f"ShopifySandbox(shops={self.shop_ids}, n_orders={self.generator.n_orders}, now={self.now.isoformat()})"

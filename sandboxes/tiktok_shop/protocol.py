@@ -67,5 +67,5 @@ def webhook_signature(app_key: str, app_secret: str, body: bytes) -> str:
     return hmac.new(app_secret.encode("utf-8"), app_key.encode("utf-8") + body, hashlib.sha256).hexdigest()
 
 
-def webhook_acknowledged(status: int, body: bytes) -> bool:  # noqa: ARG001 - the status is the answer
+def push_acknowledged(status: int, body: bytes) -> bool:  # noqa: ARG001 - the status is the answer
     return status == 200

@@ -404,6 +404,8 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
         return {"orders": [self._render(i, now, bumps.get(i)) for i in found]}
 
     # ------------------------------------------------------------------ webhooks
+    push_acknowledged = staticmethod(p.push_acknowledged)
+
     def push_deliveries(self, after_ts: int, until_ts: int) -> list[Delivery]:
         """The signed webhooks of what changed in (after_ts, until_ts], oldest first: ``ORDER_STATUS_CHANGE`` when an
         order's status moved, ``PACKAGE_UPDATE`` when a package was made ready, split or collected, and
@@ -412,6 +414,7 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
         gen = self.generator
         sent_at = int(self.wall_time())  # TikTok stamps the time it sends, not the change's
         found: dict[tuple[int, str, int], tuple[str, dict]] = {}  # (time, record, type) -> (shop, data)
+        moved: set[tuple[str, int]] = set()  # (order id, time) of each order version (after-sale steps move none)
         for tl in gen.timelines:
             shop = gen.shop_ids[tl.shop_index]
             if self.push_shops is not None and shop not in self.push_shops:
@@ -420,6 +423,7 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
                 if not after_ts < ts <= until_ts:
                     continue
                 status = gen.status_at(tl.index, ts)
+                moved.add((tl.order_id, ts))
                 if status != gen.status_at(tl.index, ts - 1):
                     data = {"order_id": tl.order_id, "order_status": status, "is_on_hold_order": status == "ON_HOLD", "update_time": ts}
                     found[(ts, tl.order_id, p.ORDER_STATUS_CHANGE)] = (shop, data)
@@ -439,13 +443,16 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
                     status = self.cancellations.render(ct, ts, tl.order_id)["cancel_status"]
                     data = {"order_id": tl.order_id, "cancel_id": ct.cancel_id, "cancellations_role": ct.role, "cancel_status": status, "update_time": ts}
                     found[(ts, ct.cancel_id, p.CANCELLATION_STATUS_CHANGE)] = (gen.shop_ids[tl.shop_index], data)
-        return [self._webhook(kind, record, ts, shop, data, sent_at) for (ts, record, kind), (shop, data) in sorted(found.items())]
+        return [
+            self._webhook(kind, record, ts, shop, data, sent_at, moved) for (ts, record, kind), (shop, data) in sorted(found.items())
+        ]
 
-    def _webhook(self, kind: int, record: str, ts: int, shop: str, data: dict, sent_at: int) -> Delivery:
+    def _webhook(self, kind: int, record: str, ts: int, shop: str, data: dict, sent_at: int, moved: set[tuple[str, int]]) -> Delivery:
         notification = str(int(hashlib.sha256(f"{self.generator.seed}/{shop}/{record}/{kind}/{ts}".encode()).hexdigest()[:15], 16))
         body = encode_json({"type": kind, "tts_notification_id": notification, "shop_id": shop, "timestamp": sent_at, "data": data})
         headers = {"Content-Type": "application/json", p.WEBHOOK_SIGNATURE_HEADER: p.webhook_signature(self.app_key, self.app_secret, body)}
-        return Delivery(body, headers, (notification,), ts, p.WEBHOOK_SIGNATURE_HEADER)
+        change = (data["order_id"], ts)
+        return Delivery(body, headers, (notification,), ts, p.WEBHOOK_SIGNATURE_HEADER, (change,) if change in moved else ())
 
     def _search_orders(self, request: SandboxRequest, entry: dict, shop_id: str) -> dict:
         body, bounds, sort_field, sort_order, size, offset = self._search_query(request, entry, shop_id)

@@ -2,8 +2,12 @@
 
 Shopify POSTs one JSON event per delivery with ``X-Shopify-Topic``, ``X-Shopify-Shop-Domain``,
 ``X-Shopify-Event-Id`` and ``X-Shopify-Hmac-Sha256`` (base64 HMAC-SHA256 of the raw body, keyed with the app's client
-secret or the store's webhook signing secret). The receiver verifies the HMAC (constant-time), refuses a delivery of
-another shop, and keys every item by the event id, so a retried or duplicated delivery is one message.
+secret or the store's webhook signing secret). The receiver verifies the HMAC (constant-time) and keys every item by
+the event id, so a retried or duplicated delivery is one message. An app's subscriptions push every shop that
+installed it to the same URL, signed with the app's client secret: a delivery of another shop is marked with that
+shop (``X-Shopify-Shop-Domain``) and serve spools it under that shop's connection (taps/common/push.py
+``Receiver.app``, the ``client_id``). A store's own signing secret signs that store only: with ``webhook_secret`` a
+delivery of another shop is refused.
 
 * ``orders/*``: the body is the REST order of the subscription's API version. When that version is the tap's
   ``api_version`` the body is the record the orders stream lands (same fields; the receiver applies the stream's
@@ -49,6 +53,8 @@ class ShopifyReceiver:
         self._config = dict(config)
         self._secret = secret
         self._shop = str(config["shop_id"])
+        #: the app whose client secret signs every shop's deliveries (None: a store's own signing secret)
+        self.app: str | None = None if config.get("webhook_secret") else str(config.get("client_id") or "") or None
         self._salt = str(config.get("pii_salt") or "")
         self._api_version = str(config.get("api_version") or p.DEFAULT_API_VERSION)
         self._tap: TapShopify | None = None
@@ -80,9 +86,7 @@ class ShopifyReceiver:
         if not p.webhook_verified(self._secret, request.body, signature):
             msg = f"{p.HMAC_HEADER} does not match the body: not signed with this connection's webhook_secret"
             raise PushRejected(msg)
-        if headers.get(p.SHOP_DOMAIN_HEADER.lower(), "").strip().lower() != p.shop_domain(self._shop):
-            msg = f"{p.SHOP_DOMAIN_HEADER} is not this connection's shop: register this URL for {p.shop_domain(self._shop)} only"
-            raise PushRejected(msg)
+        shop = self._shop_of(headers.get(p.SHOP_DOMAIN_HEADER.lower(), ""))
         event = headers.get(p.EVENT_ID_HEADER.lower()) or headers.get(p.WEBHOOK_ID_HEADER.lower())
         if not event:
             msg = f"no {p.EVENT_ID_HEADER} (or {p.WEBHOOK_ID_HEADER}) header to deduplicate the delivery on"
@@ -97,25 +101,35 @@ class ShopifyReceiver:
             msg = f"{topic or 'webhook'} body is not a JSON object"
             raise PushRejected(msg)
         if topic in p.ORDER_TOPICS:
-            return self._order_event(event, headers, body)
+            return self._order_event(event, headers, body, shop)
         if topic == p.REFUND_TOPIC:
-            return _about_order(event, _id_of(body.get("order_id"), topic, "order_id"))
+            return _about_order(event, _id_of(body.get("order_id"), topic, "order_id"), shop)
         if topic.startswith(p.RETURN_TOPIC_PREFIX):
             order = body.get("order")
-            return _about_order(event, _id_of(order.get("id") if isinstance(order, dict) else None, topic, "order.id"))
+            return _about_order(event, _id_of(order.get("id") if isinstance(order, dict) else None, topic, "order.id"), shop)
         log.info("shopify webhook topic %r carries nothing orderlayer lands; acknowledged, nothing stored", topic[:60])
         return []
 
-    def _order_event(self, event: str, headers: Mapping[str, str], body: dict) -> list[PushItem]:
+    def _shop_of(self, domain: str) -> str | None:
+        """None for this connection's shop, the subdomain of another shop of the app; refuses anything else."""
+        shop = domain.strip().lower().removesuffix(p.shop_domain(""))
+        if shop == self._shop:
+            return None
+        if self.app is None or not p.SHOP_PATTERN.match(shop) or p.shop_domain(shop) != domain.strip().lower():
+            msg = f"{p.SHOP_DOMAIN_HEADER} is not this connection's shop: register this URL for {p.shop_domain(self._shop)} only"
+            raise PushRejected(msg)
+        return shop  # serve spools it under that shop's connection, or leaves it to its poll
+
+    def _order_event(self, event: str, headers: Mapping[str, str], body: dict, shop: str | None) -> list[PushItem]:
         order_id = _id_of(body.get("id"), "order", "id")
         if headers.get(p.API_VERSION_HEADER.lower()) != self._api_version:
-            return _about_order(event, order_id)  # another version's fields: fetch the order in the tap's version
+            return _about_order(event, order_id, shop)  # another version's fields: fetch the order in the tap's version
         try:
-            record = landed_order(body, self._shop, self._salt)
-        except Exception as exc:  # noqa: BLE001 - SourceAPIError (another shop's order); never quote the body
+            record = landed_order(body, shop or self._shop, self._salt)
+        except Exception as exc:  # noqa: BLE001 - e.g. a malformed customer; never quote the body
             msg = f"order webhook not landable: {type(exc).__name__}"
             raise PushRejected(msg) from None
-        return [PushRecord(ORDERS, event, record), FetchRequest(RETURNS, f"{event}:{RETURNS}", order_id)]
+        return [PushRecord(ORDERS, event, record, shop), FetchRequest(RETURNS, f"{event}:{RETURNS}", order_id, shop)]
 
     def accepted(self) -> Reply:
         return json_reply(200, {"ok": True})
@@ -147,6 +161,6 @@ def _id_of(value: t.Any, topic: str, key: str) -> str:  # noqa: ANN401
     return str(value)
 
 
-def _about_order(event: str, order_id: str) -> list[PushItem]:
-    """An event about an order: fetch the order and its returns."""
-    return [FetchRequest(ORDERS, event, order_id), FetchRequest(RETURNS, f"{event}:{RETURNS}", order_id)]
+def _about_order(event: str, order_id: str, shop: str | None) -> list[PushItem]:
+    """An event about an order (of ``shop``; None: the connection's): fetch the order and its returns."""
+    return [FetchRequest(ORDERS, event, order_id, shop), FetchRequest(RETURNS, f"{event}:{RETURNS}", order_id, shop)]

@@ -2,9 +2,11 @@
 
 TikTok POSTs one JSON event per delivery: ``{type, tts_notification_id, shop_id, timestamp, data: {order_id, …}}``
 with ``Authorization`` = hex HMAC-SHA256 of app_key + the raw body, keyed with the app secret. The receiver verifies
-it (constant-time), refuses another shop's event and one whose signed ``timestamp`` is outside the window
-(``push_max_age_seconds`` back, :data:`~orderlayer.taps.tiktok_shop.protocol.WEBHOOK_MAX_AHEAD_SECONDS` ahead), and
-keys every item by ``tts_notification_id``, so a redelivery is one message.
+it (constant-time), refuses one whose signed ``timestamp`` is outside the window (``push_max_age_seconds`` back,
+:data:`~orderlayer.taps.tiktok_shop.protocol.WEBHOOK_MAX_AHEAD_SECONDS` ahead), and keys every item by
+``tts_notification_id``, so a redelivery is one message. One app's webhook URL takes every shop that authorised it:
+an event of another shop is marked with its ``shop_id`` and serve spools it under that shop's connection
+(taps/common/push.py ``Receiver.app``, the ``app_key``).
 
 An event carries an id and a status, never the order: every event naming an ``order_id`` fetches that order
 (Get Order Detail, through the tap's signed client, :class:`~orderlayer.taps.tiktok_shop.streams.OrdersByIdStream`);
@@ -49,6 +51,8 @@ class TikTokShopReceiver:
         self._app_key = str(config["app_key"])
         self._app_secret = str(config["app_secret"])
         self._shop = str(config["shop_id"])
+        #: one URL takes every shop of the app (taps/common/push.py Receiver.app)
+        self.app: str | None = self._app_key
         self._max_age = int(config.get("push_max_age_seconds", 86_400))
         self._clock = clock
         self._tap: TapTikTokShop | None = None
@@ -88,9 +92,11 @@ class TikTokShopReceiver:
         if not isinstance(notification, str) or not notification:
             msg = "webhook has no tts_notification_id to deduplicate it on"
             raise PushRejected(msg)
-        if str(event.get("shop_id")) != self._shop:
-            msg = "webhook of another shop than this connection's shop_id: register this URL for its shop only"
+        shop = event.get("shop_id")
+        if isinstance(shop, bool) or not isinstance(shop, (str, int)) or not str(shop).isdigit():
+            msg = "webhook has no shop_id"
             raise PushRejected(msg)
+        other = None if str(shop) == self._shop else str(shop)  # another shop of the app: serve routes it
         self._check_time(event.get("timestamp"))
         data = event.get("data")
         order_id = data.get("order_id") if isinstance(data, dict) else None
@@ -99,11 +105,11 @@ class TikTokShopReceiver:
         if isinstance(order_id, bool) or not isinstance(order_id, (str, int)) or not str(order_id).isdigit():
             msg = "webhook data.order_id is not an order id"
             raise PushRejected(msg)
-        items: list[PushItem] = [FetchRequest(ORDERS, notification, str(order_id))]
+        items: list[PushItem] = [FetchRequest(ORDERS, notification, str(order_id), other)]
         kind = event.get("type")
         after_sale = AFTER_SALE_OF_TYPE.get(kind) if isinstance(kind, int) else None
         if after_sale is not None:
-            items.append(FetchRequest(after_sale, f"{notification}:{after_sale}", str(order_id)))
+            items.append(FetchRequest(after_sale, f"{notification}:{after_sale}", str(order_id), other))
         return items
 
     def _check_time(self, value: t.Any) -> None:  # noqa: ANN401

@@ -35,21 +35,20 @@ def push_through_serve(
     project: Path,
     sandbox: ChannelSandbox,
     path: str,
-    acknowledged: t.Callable[[int, bytes], bool],
-    shop: str,
+    shops: t.Sequence[str] | None,
     *,
     seed: int,
     steps: int = 12,
     step_seconds: int = 6 * 3600,
 ) -> Pushed:
-    """Serve ``project`` in this process, subscribe ``path`` to ``shop``'s webhooks with every fault on, move the
+    """Serve ``project`` in this process, subscribe ``path`` to the webhooks of ``shops`` (None: all) with every fault on, move the
     sandbox clock ``steps`` times by ``step_seconds``, wait until every delivery is acknowledged or given up, stop
     serve and land the spool (each landing must succeed). Checks that no forged copy was acknowledged."""
     served = Running(project).start()
     start = sandbox.now_ts
     try:
-        pusher = WebhookPusher(served.url + path, acknowledged, seed=seed, duplicate_rate=0.3, reorder=True, forge_rate=0.2, backoff_seconds=0.05)
-        sandbox.subscribe(pusher, shops=[shop])
+        pusher = WebhookPusher(served.url + path, sandbox.push_acknowledged, seed=seed, duplicate_rate=0.3, reorder=True, forge_rate=0.2, backoff_seconds=0.05)
+        sandbox.subscribe(pusher, shops=shops)
         try:
             for step in range(1, steps + 1):
                 sandbox.advance(start + step * step_seconds)
@@ -68,27 +67,29 @@ def push_through_serve(
     return Pushed(served.settings, stats, counts)
 
 
-def write_project(tmp_path: Path, name: str, connection: dict, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Path:
-    """orderlayer.yml with one connection ``name`` and serve on a free port (landing left to the test); ``env`` holds
-    the values its credentials name."""
+def write_project(tmp_path: Path, connections: dict[str, dict], env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """orderlayer.yml with these connections and serve on a free port (landing left to the test); ``env`` holds the
+    values their credentials name."""
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     config = {
         "database": str(tmp_path / "wh" / "w.duckdb"),
-        "connections": {name: connection},
-        "serve": {"host": "127.0.0.1", "port": _free_port(), "land_every_seconds": 3600},
+        "connections": connections,
+        # serve only receives: the test lands the spool itself and compares raw with a sync of its own
+        "serve": {"host": "127.0.0.1", "port": _free_port(), "land_every_seconds": 3600, "reconcile_at_start": False, "micro_batches": False},
     }
     path = tmp_path / "orderlayer.yml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path
 
 
-def raw_records(db: Path, table: str) -> list[dict]:
-    """The records of ``raw.<table>`` in landing order (none when nothing landed there)."""
+def raw_records(db: Path, table: str, connection: str | None = None) -> list[dict]:
+    """The records of ``raw.<table>`` (of one connection, or all) in landing order (none when nothing landed there)."""
     con = connect(db, read_only=True)
     try:
         if not con.execute("select count(*) from information_schema.tables where table_schema = 'raw' and table_name = ?", [table]).fetchone()[0]:
             return []
-        return [json.loads(r[0]) for r in con.execute(f"select _record::varchar from raw.{table} order by _landed_seq").fetchall()]
+        sql = f"select _record::varchar from raw.{table} where ? is null or _connection = ? order by _landed_seq"
+        return [json.loads(r[0]) for r in con.execute(sql, [connection, connection]).fetchall()]
     finally:
         con.close()

@@ -80,7 +80,7 @@ def test_forged_foreign_and_malformed_deliveries_are_refused_without_quoting_the
     cases = {
         "no X-Shopify-Hmac-Sha256 header": _request(ours, **{p.HMAC_HEADER: ""}),
         "does not match the body": _request(ours, **{p.HMAC_HEADER: p.webhook_hmac("guess", ours.body)}),
-        "is not this connection's shop": _request(theirs),  # signed by the same app, for another shop
+        "is not this connection's shop": _request(ours, **{"X-Shopify-Shop-Domain": "acme-us.myshopify.com.evil.example"}),
         "to deduplicate the delivery on": _request(ours, **{"X-Shopify-Event-Id": "", "X-Shopify-Webhook-Id": ""}),
     }
     for body, reason in ((b"{not json", "body is not JSON"), (b"[1,2]", "body is not a JSON object"), (b'{"id":"abc"}', "has no numeric id")):
@@ -90,7 +90,25 @@ def test_forged_foreign_and_malformed_deliveries_are_refused_without_quoting_the
         with pytest.raises(PushRejected, match=reason) as refused:
             receiver.receive(request)
         assert str(order["id"]) not in str(refused.value) and order["email"] not in str(refused.value)
+    # a store's own signing secret signs that store only: another shop's delivery is refused
+    admin = ShopifyReceiver.from_config(tap_config(sandbox, push=True, webhook_secret=secret))
+    assert admin is not None and admin.app is None
+    with pytest.raises(PushRejected, match="is not this connection's shop"):
+        admin.receive(_request(theirs))
     assert json.loads(receiver.rejected("x").body) == {"ok": False} and receiver.rejected("x").status == 401
+
+
+def test_a_delivery_of_another_shop_of_the_app_is_marked_with_its_shop(shopify_sandboxes: Factory) -> None:
+    """An app's subscriptions push every shop to one URL: serve spools another shop's items under its connection."""
+    sandbox = shopify_sandboxes(20, shop_ids=(US_SHOP, EU_SHOP))
+    receiver = _receiver(sandbox)
+    assert receiver.app == sandbox.client_id
+    theirs = next(d for d in _deliveries(sandbox) if d.headers["X-Shopify-Shop-Domain"] == p.shop_domain(EU_SHOP)
+                  and d.headers["X-Shopify-Topic"].startswith("orders/"))
+    record, returns = receiver.receive(_request(theirs))
+    assert isinstance(record, PushRecord) and (record.shop_id, record.record["shop_id"], returns.shop_id) == (EU_SHOP, EU_SHOP, EU_SHOP)
+    ours = next(d for d in _deliveries(sandbox) if d.headers["X-Shopify-Shop-Domain"] == p.shop_domain(US_SHOP))
+    assert {item.shop_id for item in receiver.receive(_request(ours))} == {None}
     assert receiver.accepted().status == 200
 
 
@@ -173,7 +191,7 @@ def _project(tmp_path: Path, sandbox: ShopifySandbox, monkeypatch: pytest.Monkey
         "credentials": {"access_token": "SHOP_TOKEN", "client_id": "SHOP_CLIENT_ID", "client_secret": "SHOP_SECRET"},
         "options": {"push": True, "max_requests_per_second": 10_000, "burst_requests": 10_000, "retry_base_seconds": 0.001},
     }
-    return write_project(tmp_path, "acme", connection, env, monkeypatch)
+    return write_project(tmp_path, {"acme": connection}, env, monkeypatch)
 
 
 def test_the_sandbox_pushes_through_serve_and_raw_equals_a_sync(
@@ -181,7 +199,7 @@ def test_the_sandbox_pushes_through_serve_and_raw_equals_a_sync(
 ) -> None:
     sandbox = shopify_sandboxes(80, shop_ids=(US_SHOP, EU_SHOP))
     start = sandbox.now_ts
-    pushed = push_through_serve(_project(tmp_path, sandbox, monkeypatch), sandbox, "/push/shopify/acme", sp.webhook_acknowledged, US_SHOP, seed=3)
+    pushed = push_through_serve(_project(tmp_path, sandbox, monkeypatch), sandbox, "/push/shopify/acme", [US_SHOP], seed=3)
     assert pushed.counts["duplicate"] >= pushed.stats["duplicates"]  # redeliveries acknowledged, stored once
     db = pushed.settings.database
     orders, returns = raw_records(db, "shopify__orders"), raw_records(db, "shopify__returns")
@@ -202,7 +220,7 @@ def test_serve_names_the_missing_webhook_secret_and_exits_2(shopify_sandboxes: F
     sandbox = shopify_sandboxes(5, shop_ids=(US_SHOP,))
     connection = {"source": "shopify", "shop_id": US_SHOP, "base_url": sandbox.shop_base_url(US_SHOP), "timezone": "America/New_York",
                   "credentials": {"access_token": "SHOP_TOKEN"}, "options": {"push": True}}
-    project = write_project(tmp_path, "acme", connection, {"SHOP_TOKEN": "t", "ORDERLAYER_PII_SALT": PII_SALT}, monkeypatch)
+    project = write_project(tmp_path, {"acme": connection}, {"SHOP_TOKEN": "t", "ORDERLAYER_PII_SALT": PII_SALT}, monkeypatch)
     result = CliRunner().invoke(app, ["serve", "--config", str(project)])
     assert result.exit_code == 2, result.output
     assert "connections.acme.credentials.webhook_secret: a connection with push: true needs the key" in " ".join(result.output.split())

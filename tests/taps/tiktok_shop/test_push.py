@@ -78,7 +78,7 @@ def test_refusals_name_the_problem_without_quoting_the_body() -> None:
     cases = {
         "no Authorization header": PushRequest({}, EVENT),
         "does not sign the body": _signed(EVENT, secret="guess"),
-        "another shop": _signed({**good, "shop_id": GB_SHOP}),
+        "no shop_id": _signed({**good, "shop_id": None}),
         "no tts_notification_id": _signed({**good, "tts_notification_id": ""}),
         "older than push_max_age_seconds \\(600 s\\)": _signed({**good, "timestamp": now - 601}),
         "ahead of this machine's clock": _signed({**good, "timestamp": now + 301}),
@@ -96,6 +96,9 @@ def test_refusals_name_the_problem_without_quoting_the_body() -> None:
     assert receiver.receive(_signed({**good, "type": 6, "data": {"message": "authorization expires"}})) == []  # not about an order
     assert len(receiver.receive(_signed({**good, "type": [12]}))) == 1  # an odd type still refetches the order, nothing more
     assert receiver.rejected("x").status == 401 and receiver.accepted().status == 200
+    # one URL takes every shop of the app: another shop's event is marked with its shop, for serve to route
+    assert receiver.app == KEY
+    assert receiver.receive(_signed({**good, "shop_id": GB_SHOP})) == [FetchRequest("orders", good["tts_notification_id"], "576461413038785752", GB_SHOP)]
 
 
 def test_each_event_type_fetches_the_order_and_its_after_sale_record(tts_sandbox: Factory) -> None:
@@ -139,39 +142,50 @@ def test_fetch_equals_the_sync_and_leaves_unknown_ids_out(tts_sandbox: Factory) 
 # --- the sandbox pushing to a real serve --------------------------------------------------------------------
 
 
+#: the connections of two shops of one app, both pushed to the URL of the first (one URL per app)
+CONNECTIONS = {"tts": US_SHOP, "tts_gb": GB_SHOP}
+
+
 def _project(tmp_path: Path, sandbox: TikTokShopSandbox, monkeypatch: pytest.MonkeyPatch) -> Path:
-    env = {"TTS_KEY": sandbox.app_key, "TTS_SECRET": sandbox.app_secret, "TTS_TOKEN": sandbox.access_token(US_SHOP),
-           "TTS_REFRESH": sandbox.refresh_token(US_SHOP), "ORDERLAYER_PII_SALT": PII_SALT}
-    connection = {
-        "source": "tiktok_shop", "shop_id": US_SHOP, "base_url": sandbox.base_url, "timezone": "America/Los_Angeles",
-        "credentials": {"app_key": "TTS_KEY", "app_secret": "TTS_SECRET", "access_token": "TTS_TOKEN", "refresh_token": "TTS_REFRESH"},
-        "options": {"push": True, "auth_base_url": sandbox.base_url, "shop_cipher": sandbox.shop_cipher(US_SHOP),
-                    "max_requests_per_second": 10_000, "retry_base_seconds": 0.001},
-    }
-    return write_project(tmp_path, "tts", connection, env, monkeypatch)
+    env = {"TTS_KEY": sandbox.app_key, "TTS_SECRET": sandbox.app_secret, "ORDERLAYER_PII_SALT": PII_SALT}
+    connections = {}
+    for name, shop in CONNECTIONS.items():
+        env |= {f"{name}_TOKEN".upper(): sandbox.access_token(shop), f"{name}_REFRESH".upper(): sandbox.refresh_token(shop)}
+        connections[name] = {
+            "source": "tiktok_shop", "shop_id": shop, "base_url": sandbox.base_url, "timezone": "UTC",
+            "credentials": {"app_key": "TTS_KEY", "app_secret": "TTS_SECRET", "access_token": f"{name}_TOKEN".upper(),
+                            "refresh_token": f"{name}_REFRESH".upper()},
+            "options": {"push": True, "auth_base_url": sandbox.base_url, "shop_cipher": sandbox.shop_cipher(shop),
+                        "max_requests_per_second": 10_000, "retry_base_seconds": 0.001},
+        }
+    return write_project(tmp_path, connections, env, monkeypatch)
 
 
-def test_the_sandbox_pushes_through_serve_and_raw_equals_a_sync(tts_sandbox: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    sandbox = tts_sandbox(150, shop_ids=(US_SHOP, GB_SHOP))
+def test_the_sandbox_pushes_every_shop_of_the_app_to_one_url_and_raw_equals_a_sync(
+    tts_sandbox: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = tts_sandbox(200)  # three shops; the third has no connection: its events are dropped, its poll lands it
     start = sandbox.now_ts
-    pushed = push_through_serve(_project(tmp_path, sandbox, monkeypatch), sandbox, "/push/tiktok_shop/tts", sp.webhook_acknowledged, US_SHOP, seed=5)
+    pushed = push_through_serve(_project(tmp_path, sandbox, monkeypatch), sandbox, "/push/tiktok_shop/tts", None, seed=5)
     db = pushed.settings.database
-    orders = raw_records(db, "tiktok_shop__orders")
-    assert max(Counter((r["id"], r["update_time"]) for r in orders).values()) == 1  # each version once
-
-    synced = run_tap(tap_config(sandbox, start_date=dt.datetime.fromtimestamp(start + 1, dt.timezone.utc).isoformat()))
-    assert {canonical_json(r) for r in synced.records} <= {canonical_json(r) for r in orders}
-    returns = {canonical_json(r) for r in synced.stream_records("returns")}
-    assert returns and returns <= {canonical_json(r) for r in raw_records(db, "tiktok_shop__returns")}
-    assert {canonical_json(r) for r in synced.stream_records("cancellations")} <= {canonical_json(r) for r in raw_records(db, "tiktok_shop__cancellations")}
-    # raw holds the orders that changed and those an after-sale event named, of this shop only; a payment that moves
-    # no status pushes nothing (the poll lands it)
-    gen, now, ours = sandbox.generator, sandbox.now_ts, sandbox.shop_ids.index(US_SHOP)
+    gen, now = sandbox.generator, sandbox.now_ts
+    # a payment that moves no status pushes nothing (the poll lands it); an after-sale event names its order
     quiet = {tl.order_id for tl in gen.timelines if {name for name, ts in tl.events.items() if start < ts <= now} <= {"pay"}}
-    named = {gen.timelines[rec.order_index].order_id for book in (sandbox.returns, sandbox.cancellations) for rec in book.records
-             if gen.timelines[rec.order_index].shop_index == ours and any(start < ts <= now for ts in rec.events.values())}
-    assert named and {r["id"] for r in orders} == ({r["id"] for r in synced.records} - quiet) | named
-    assert {r["shop_id"] for r in orders} == {US_SHOP} and len(orders) >= 20
+    for connection, shop in CONNECTIONS.items():
+        orders = raw_records(db, "tiktok_shop__orders", connection)
+        assert {r["shop_id"] for r in orders} == {shop} and len(orders) >= 15
+        assert max(Counter((r["id"], r["update_time"]) for r in orders).values()) == 1  # each version once
+
+        synced = run_tap(tap_config(sandbox, shop, start_date=dt.datetime.fromtimestamp(start + 1, dt.timezone.utc).isoformat()))
+        assert {canonical_json(r) for r in synced.records if r["id"] not in quiet} <= {canonical_json(r) for r in orders}
+        for stream in ("returns", "cancellations"):
+            landed = {canonical_json(r) for r in raw_records(db, f"tiktok_shop__{stream}", connection)}
+            assert {canonical_json(r) for r in synced.stream_records(stream)} <= landed
+        k = sandbox.shop_ids.index(shop)
+        named = {gen.timelines[rec.order_index].order_id for book in (sandbox.returns, sandbox.cancellations) for rec in book.records
+                 if gen.timelines[rec.order_index].shop_index == k and any(start < ts <= now for ts in rec.events.values())}
+        assert {r["id"] for r in orders} == ({r["id"] for r in synced.records} - quiet) | named
+    assert {r["shop_id"] for r in raw_records(db, "tiktok_shop__orders")} == set(CONNECTIONS.values())  # the third: none
 
 
 def test_serve_names_a_wrong_push_setting_and_exits_2(tts_sandbox: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -179,7 +193,7 @@ def test_serve_names_a_wrong_push_setting_and_exits_2(tts_sandbox: Factory, tmp_
     connection = {"source": "tiktok_shop", "shop_id": US_SHOP, "base_url": sandbox.base_url, "timezone": "America/Los_Angeles",
                   "credentials": {"app_key": "K", "app_secret": "S", "access_token": "T"},
                   "options": {"push": True, "push_max_age_seconds": -5}}
-    project = write_project(tmp_path, "tts", connection, {"K": "k", "S": "s", "T": "t", "ORDERLAYER_PII_SALT": PII_SALT}, monkeypatch)
+    project = write_project(tmp_path, {"tts": connection}, {"K": "k", "S": "s", "T": "t", "ORDERLAYER_PII_SALT": PII_SALT}, monkeypatch)
     result = CliRunner().invoke(app, ["serve", "--config", str(project)])
     assert result.exit_code == 2, result.output
     assert "connections.tts.options.push_max_age_seconds: must be a whole number" in " ".join(result.output.split())
