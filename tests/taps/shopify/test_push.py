@@ -120,6 +120,9 @@ def test_each_topic_becomes_a_record_or_a_fetch_keyed_by_its_event_id(shopify_sa
         by_topic.setdefault(delivery.headers["X-Shopify-Topic"], delivery)
     assert {"orders/create", "orders/paid", "orders/updated", "orders/cancelled", "orders/fulfilled", "refunds/create", "returns/request"} <= set(by_topic)
 
+    for delivery in by_topic.values():  # every event moves its order's updated_at: the version a freshness bench awaits
+        order_id = json.loads(delivery.body).get("order_id") or (json.loads(delivery.body).get("order") or {}).get("id") or json.loads(delivery.body)["id"]
+        assert delivery.changes == ((str(order_id), delivery.changed_at),)
     paid = by_topic["orders/paid"]
     event, order_id = paid.headers["X-Shopify-Event-Id"], str(json.loads(paid.body)["id"])
     record, returns = receiver.receive(_request(paid))
