@@ -31,6 +31,7 @@ import json
 import logging
 import typing as t
 
+from orderlayer.taps.common.options import push_enabled
 from orderlayer.taps.common.push import FetchRequest, PushItem, PushRecord, PushRejected, PushRequest, Reply, json_reply
 from orderlayer.taps.shopify import protocol as p
 from orderlayer.taps.shopify.streams import OrdersByIdStream, OrdersStream, ReturnsByOrderStream, ReturnsStream, landed_order
@@ -61,7 +62,7 @@ class ShopifyReceiver:
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any]) -> ShopifyReceiver | None:
-        if not config.get("push"):
+        if not push_enabled(config):
             return None
         secret = config.get("webhook_secret") or config.get("client_secret")
         if not secret:
@@ -72,7 +73,7 @@ class ShopifyReceiver:
             )
             raise ValueError(msg)
         if not config.get("shop_id"):
-            msg = "shop_id: the connection's shop is needed to refuse other shops' webhooks"
+            msg = "shop_id: the connection's shop is needed to tell its webhooks from other shops'"
             raise ValueError(msg)
         return cls(config, str(secret))
 

@@ -58,14 +58,9 @@ class TapShopify(SourceTap):
             "Slow down when X-Shopify-Shop-Api-Call-Limit shows fewer free slots than this.",
             minimum=0,
         ),
-        th.Property(
-            "push",
-            th.BooleanType,
-            default=False,
-            description=(
-                "Receive this shop's order, refund and return webhooks in `orderlayer serve` (docs/channels/shopify.md "
-                "\"Push\"): register /push/shopify/<connection> for them on the shop."
-            ),
+        opt.push_switch(
+            "Receive this shop's order, refund and return webhooks in `orderlayer serve` (docs/channels/shopify.md "
+            "\"Push\"): register /push/shopify/<connection> for them on the shop."
         ),
         th.Property(
             "webhook_secret",

@@ -20,6 +20,7 @@ import json
 import time
 import typing as t
 
+from orderlayer.taps.common.options import push_enabled
 from orderlayer.taps.common.push import FetchRequest, PushItem, PushRejected, PushRequest, Reply, json_reply
 from orderlayer.taps.tiktok_shop import protocol as p
 from orderlayer.taps.tiktok_shop.streams import (
@@ -59,7 +60,7 @@ class TikTokShopReceiver:
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any]) -> TikTokShopReceiver | None:
-        if not config.get("push"):
+        if not push_enabled(config):
             return None
         for key in ("app_key", "app_secret", "shop_id"):
             if not config.get(key):

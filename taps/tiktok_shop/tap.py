@@ -46,14 +46,9 @@ class TapTikTokShop(SourceTap):
             default=True,
             description="Rescan a window from the last emitted update_time when its total_count changes while paging.",
         ),
-        th.Property(
-            "push",
-            th.BooleanType,
-            default=False,
-            description=(
-                "Receive this shop's order, package, cancellation and return webhooks in `orderlayer serve` "
-                "(docs/channels/tiktok_shop.md \"Push\"): register /push/tiktok_shop/<connection> for the shop."
-            ),
+        opt.push_switch(
+            "Receive this shop's order, package, cancellation and return webhooks in `orderlayer serve` "
+            "(docs/channels/tiktok_shop.md \"Push\"): register /push/tiktok_shop/<connection> for the shop."
         ),
         opt.bounded_int(
             "push_max_age_seconds",

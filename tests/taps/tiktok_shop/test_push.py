@@ -65,6 +65,8 @@ def test_the_signature_is_hex_hmac_sha256_of_app_key_and_body() -> None:
 
 def test_push_settings() -> None:
     assert TikTokShopReceiver.from_config(_config(push=False)) is None
+    with pytest.raises(ValueError, match=r"^push: must be true or false, got 'false'"):
+        TikTokShopReceiver.from_config(_config(push="false"))
     with pytest.raises(ValueError, match=r"^app_secret: a connection with push: true verifies webhooks"):
         TikTokShopReceiver.from_config(_config(app_secret=""))
     with pytest.raises(ValueError, match=r"^push_max_age_seconds: must be a whole number"):
