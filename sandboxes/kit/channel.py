@@ -115,9 +115,13 @@ class ChannelSandbox(SandboxServer, t.Generic[W]):
     #: Where this sandbox pushes what changes as its clock moves (None: it does not push); see :meth:`subscribe`.
     pusher: WebhookPusher | None = None
 
-    def subscribe(self, pusher: WebhookPusher | None) -> None:
-        """Push to ``pusher``'s URL from now on (None: stop pushing)."""
+    #: The shops whose changes are pushed (a platform subscribes a URL per shop); None: every shop.
+    push_shops: frozenset[str] | None = None
+
+    def subscribe(self, pusher: WebhookPusher | None, shops: Sequence[str] | None = None) -> None:
+        """Push the changes of ``shops`` (default: every shop) to ``pusher``'s URL from now on (None: stop pushing)."""
         self.pusher = pusher
+        self.push_shops = None if shops is None else frozenset(shops)
 
     @staticmethod
     def push_acknowledged(status: int, body: bytes) -> bool:  # noqa: ARG004
