@@ -29,11 +29,23 @@ class JsonLines(logging.Formatter):
 INFO_LOGGERS = ("orderlayer", "uvicorn.error", "uvicorn.access")
 
 
+class _Quiet(logging.Filter):
+    """INFO and above from INFO_LOGGERS, WARNING and above from any other (a library that sets its own logger to INFO,
+    as singer-sdk's metrics do, still reaches the handler: the filter is where it stops)."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        ours = any(record.name == n or record.name.startswith(n + ".") for n in INFO_LOGGERS)
+        return record.levelno >= (self.level if ours else max(self.level, logging.WARNING))
+
+
 def configure_logging(*, json_lines: bool = False, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonLines() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_Quiet(level))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(max(level, logging.WARNING))
-    for name in INFO_LOGGERS:
-        logging.getLogger(name).setLevel(level)
+    root.setLevel(level)
