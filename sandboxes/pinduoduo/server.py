@@ -27,6 +27,7 @@ write would) and ``offline_after`` (after N more order calls, answer 52103 "unde
 from __future__ import annotations
 
 import bisect
+import hashlib
 import hmac
 import json
 import typing as t
@@ -35,12 +36,15 @@ from urllib.parse import parse_qsl
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
+from orderlayer.sandboxes.kit.messages import ChannelServer, Message, MessageQueue
 from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
 from orderlayer.sandboxes.kit.after_sales import ClockedIndex
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.kit.synth import OrderFact
 from orderlayer.sandboxes.pinduoduo import after_sales
+from orderlayer.sandboxes.pinduoduo import pmc as pmc_endpoint
 from orderlayer.sandboxes.pinduoduo import protocol as p
+from orderlayer.sandboxes.pinduoduo.pmc import PmcEndpoint
 from orderlayer.sandboxes.pinduoduo.generator import PddOrderGenerator
 
 DEFAULT_CLIENT_ID = "4c5e1a7b9d2f4e8aa1b2c3d4e5f60718"
@@ -121,6 +125,9 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
         for shop in self.shop_ids:
             self.tokens.issue(shop, expires_at=self._auth_expires[shop])
         self._index: dict[str, tuple[list[int], list[int]]] = {}
+        self._by_sn = {self.generator.order_sn_of(i): i for i in range(self.generator.n_orders)}
+        self.pmc: PmcEndpoint | None = None
+        self._pmc_server: ChannelServer | None = None
         self._reindex()
 
     # ------------------------------------------------------------------ clock and data
@@ -216,6 +223,8 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
         }
         if self.qps:
             config["max_requests_per_second"] = self.qps
+        if self._pmc_server is not None:
+            config["pmc_url"] = self._pmc_server.url + pmc_endpoint.PATH_PREFIX.rstrip("/")
         return config
 
     # ------------------------------------------------------------------ protocol
@@ -314,6 +323,8 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
             return self._token_refresh(params, entry)
         if method == p.REFUND_INCREMENT_GET:
             return self._refund_increment_get(params, entry)
+        if method == p.ORDER_INFORMATION_GET:
+            return self._information_get(params, entry)
         return self._increment_get(params, entry)
 
     def after_sale_items(self, shop_id: str) -> list[dict]:
@@ -449,6 +460,68 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
         else:
             body["total_count"] = total
         return body
+
+    def _information_get(self, params: dict[str, t.Any], entry: dict) -> dict:
+        """One order as the list serves it now; an order of another shop, not listed yet, or unknown: no
+        ``order_info`` (what the platform answers then is unconfirmed; the tap leaves such an order out)."""
+        shop_id = self._shop_for_token(params, entry)
+        order_sn = str(params.get("order_sn") or "")
+        if not order_sn:
+            raise _Reply(p.CODE_PARAMETER, "参数错误", "order_sn is required")
+        with self._state_lock:
+            self._maybe_offline(entry)
+            i = self._by_sn.get(order_sn)
+            listed = i is not None and i in set(self._index[shop_id][1])
+            now, bump = self._now, self._bumps.get(i) if i is not None else None
+        entry.update(returned=int(listed))
+        return {"order_info": self._render(i, now, bump) if listed else None}
+
+    # ------------------------------------------------------------------ PMC (message service)
+    def open_pmc(self, *, redeliver_seconds: float = 2.0, duplicate_rate: float = 0.0, reorder: bool = False, seed: int = 0, silence_seconds: float = 30.0) -> str:
+        """Start the app's PMC WebSocket endpoint (sandboxes/pinduoduo/pmc.py); from now on every clock step
+        publishes a message per order that changed. Returns the URL to give as the tap's ``pmc_url``."""
+        queue = MessageQueue(redeliver_seconds=redeliver_seconds, duplicate_rate=duplicate_rate, reorder=reorder, seed=seed)
+        self.pmc = PmcEndpoint(queue, client_id=self.client_id, client_secret=self.client_secret, wall_time=self.wall_time,
+                               timestamp_tolerance_seconds=self.timestamp_tolerance_seconds, silence_seconds=silence_seconds)
+        self._pmc_server = ChannelServer(self.pmc.session, refuse=self.pmc.refuse)
+        return self._pmc_server.url + pmc_endpoint.PATH_PREFIX.rstrip("/")
+
+    def drop_pmc_connections(self) -> None:
+        if self._pmc_server is not None:
+            self._pmc_server.drop_connections()
+
+    def advance(self, as_of: t.Any) -> None:  # noqa: ANN401
+        with self._state_lock:
+            before = self._now
+        super().advance(as_of)
+        if self.pmc is not None:
+            self.pmc.queue.publish(self.pmc_messages(before, self._now))
+
+    def pmc_messages(self, after_ts: int, until_ts: int) -> list[Message]:
+        """A message per listed order whose ``updated_at`` falls in (after_ts, until_ts], oldest change first: its
+        event type from the order's state, its ``tid`` the order_sn, its id stable for that version."""
+        out: list[Message] = []
+        with self._state_lock:
+            for shop, (times, members) in self._index.items():
+                lo, hi = bisect.bisect_right(times, after_ts), bisect.bisect_right(times, until_ts)
+                for updated, i in zip(times[lo:hi], members[lo:hi], strict=True):
+                    order = self._render(i, self._now, self._bumps.get(i))
+                    if order is None:
+                        continue
+                    kind = ("pdd_refund_RefundCreated" if order["refund_status"] != 1 else
+                            "pdd_trade_TradeSellerShip" if order["order_status"] >= 2 else "pdd_trade_TradeConfirmed")
+                    sn = order["order_sn"]
+                    message_id = int(hashlib.sha256(f"{sn}|{updated}".encode()).hexdigest()[:15], 16)
+                    content = {"tid": sn, "mall_id": int(shop), "status": order["order_status"], "refund_status": order["refund_status"]}
+                    out.append(Message(message_id, {"type": kind, "mallID": int(shop), "content": content}, updated))
+        out.sort(key=lambda m: m.changed_at)
+        return out
+
+    def stop(self) -> None:
+        if self._pmc_server is not None:
+            self._pmc_server.stop()
+            self._pmc_server = None
+        super().stop()
 
     def _maybe_offline(self, entry: dict) -> None:
         if self.faults.offline_after is None:

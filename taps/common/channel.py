@@ -1,0 +1,102 @@
+"""What the message-channel consumers share (Taobao TMC, Pinduoduo PMC; taps/common/push.py ``Consumer``): keep one
+WebSocket open until serve stops, reconnecting with a capped exponential backoff when it drops or cannot be opened.
+
+A session (one connection) stores each message and only then acknowledges it; when the store fails the session ends
+without that acknowledgement, so the platform delivers the message again, and the next session starts after the
+backoff. Nothing here logs a message's content: it may name a buyer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import typing as t
+from dataclasses import dataclass
+
+if t.TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from websockets.asyncio.client import ClientConnection
+
+__all__ = ["Backoff", "ChannelRefused", "close_on_stop", "keep_connected"]
+
+
+class ChannelRefused(Exception):  # noqa: N818 - the platform's answer, not a bug
+    """The platform refused the channel (e.g. a wrong signature at connect); the message says why without secrets."""
+
+
+@dataclass
+class Backoff:
+    """Waits between reconnects: ``first`` doubling up to ``cap`` seconds; back to ``first`` after a good session."""
+
+    first: float = 1.0
+    cap: float = 60.0
+    _next: float = 0.0
+
+    def reset(self) -> None:
+        self._next = self.first
+
+    def take(self) -> float:
+        wait = self._next or self.first
+        self._next = min(wait * 2, self.cap)
+        return wait
+
+
+async def keep_connected(
+    session: Callable[[], Awaitable[bool]], stop: asyncio.Event, backoff: Backoff, log: logging.Logger, name: str
+) -> None:
+    """Run ``session`` (one connection; returns whether it got as far as receiving) until ``stop`` is set; after it
+    ends, for whatever reason, wait the backoff and open a new one."""
+    while not stop.is_set():
+        try:
+            if await session():
+                backoff.reset()
+        except asyncio.CancelledError:
+            raise
+        except ChannelRefused as exc:
+            log.error("%s refused the channel: %s", name, exc)
+        except Exception as exc:  # noqa: BLE001 - a drop, a timeout, a store that failed: reconnect (unacknowledged messages come again)
+            log.warning("%s channel ended (%s: %s)", name, type(exc).__name__, str(exc)[:200])
+        if stop.is_set():
+            return
+        wait = backoff.take()
+        log.info("%s: reconnecting in %.1f s", name, wait)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
+
+
+@contextlib.asynccontextmanager
+async def close_on_stop(ws: ClientConnection, stop: asyncio.Event) -> t.AsyncIterator[None]:
+    """While inside, setting ``stop`` closes ``ws`` (its receive loop then ends)."""
+
+    async def watch() -> None:
+        await stop.wait()
+        await ws.close()
+
+    task = asyncio.create_task(watch())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def channel_options(name: str, default_url: str, what: str, *, heartbeat_seconds: int) -> list[t.Any]:
+    """The tap settings of a message channel ``name`` (``pmc``, ``tmc``): whether serve opens it, its URL, the
+    heartbeat interval and the longest wait between reconnects. Imported lazily: singer-sdk's typing."""
+    from singer_sdk import typing as th
+
+    return [
+        th.Property(name, th.BooleanType, default=False, description=f"Open the {what} when `orderlayer serve` runs (docs/channels)."),
+        th.Property(f"{name}_url", th.StringType, default=default_url, description=f"The {what}'s WebSocket endpoint."),
+        th.Property(
+            f"{name}_heartbeat_seconds", th.IntegerType(minimum=1, maximum=300), default=heartbeat_seconds,
+            description="Seconds between heartbeats on the open channel.",
+        ),
+        th.Property(
+            f"{name}_reconnect_max_seconds", th.IntegerType(minimum=1, maximum=3600), default=60,
+            description="Longest wait between reconnects (the wait doubles from 1 s after each failed attempt).",
+        ),
+    ]

@@ -1,0 +1,121 @@
+"""Pinduoduo's message service (PMC) as a push consumer (taps/common/push.py; docs/channels/pinduoduo.md).
+
+With ``pmc: true`` serve keeps the app's PMC WebSocket open (pmc.py has the protocol and its sources): it heartbeats,
+stores each order message as a FetchRequest of the order it names and acknowledges the message only once the store
+returned; a message it cannot read, or one for another mall than the connection's ``shop_id``, is neither stored nor
+acknowledged (PMC delivers it again; the reconcile poll is the safety net), and is logged without its content. The
+landing fetches the orders with ``pdd.order.information.get`` through the tap's own client (:meth:`fetch`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import typing as t
+
+from orderlayer.taps.common.channel import Backoff, ChannelRefused, close_on_stop, keep_connected
+from orderlayer.taps.common.fetching import as_landed
+from orderlayer.taps.pinduoduo import pmc
+from orderlayer.taps.pinduoduo.streams import OrderDetailStream, OrdersStream
+
+if t.TYPE_CHECKING:
+    import asyncio
+    from collections.abc import Mapping, Sequence
+
+    from orderlayer.taps.common.push import Store
+
+log = logging.getLogger("orderlayer.push.pinduoduo")
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class PinduoduoPmcConsumer:
+    streams: t.ClassVar[Mapping[str, tuple[str, ...]]] = {OrdersStream.name: tuple(OrdersStream.primary_keys)}
+
+    def __init__(self, config: Mapping[str, t.Any]) -> None:
+        self.config = dict(config)
+        self.client_id = str(config["client_id"])
+        self.mall_id = str(config["shop_id"])
+        self.url = str(config.get("pmc_url") or pmc.DEFAULT_URL)
+        self.heartbeat_seconds = float(config.get("pmc_heartbeat_seconds") or 5)
+        self.backoff = Backoff(cap=float(config.get("pmc_reconnect_max_seconds") or 60))
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, t.Any]) -> PinduoduoPmcConsumer | None:
+        if not config.get("pmc"):
+            return None  # the connection does not open the message service
+        for key in ("client_id", "client_secret", "shop_id"):
+            if not config.get(key):
+                msg = f"{key}: a connection with pmc: true needs it (the message channel is opened and checked with it)"
+                raise ValueError(msg)
+        url = str(config.get("pmc_url") or pmc.DEFAULT_URL)
+        if not url.startswith(("wss://", "ws://")):
+            msg = f"pmc_url: {url!r} is not a WebSocket URL; leave it out for {pmc.DEFAULT_URL}"
+            raise ValueError(msg)
+        return cls(config)
+
+    # ------------------------------------------------------------------ channel
+    async def consume(self, store: Store, stop: asyncio.Event) -> None:
+        await keep_connected(lambda: self._session(store, stop), stop, self.backoff, log, f"PMC of mall {self.mall_id}")
+
+    async def _session(self, store: Store, stop: asyncio.Event) -> bool:
+        import asyncio
+
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import InvalidStatus
+
+        url = pmc.connect_url(self.url, self.client_id, _now_ms(), str(self.config["client_secret"]))
+        try:
+            ws = await connect(url, open_timeout=15, ping_interval=None, max_size=2**22)
+        except InvalidStatus as exc:
+            msg = f"HTTP {exc.response.status_code} at connect (check client_id and client_secret, and pmc_url)"
+            raise ChannelRefused(msg) from None
+        received = False
+        async with ws, close_on_stop(ws, stop):
+            beat = asyncio.create_task(self._heartbeats(ws))
+            try:
+                async for frame in ws:
+                    received = True
+                    await self._handle(ws, frame, store)
+            finally:
+                beat.cancel()
+        return received
+
+    async def _heartbeats(self, ws: t.Any) -> None:  # noqa: ANN401
+        import asyncio
+
+        while True:
+            await ws.send(pmc.heartbeat(_now_ms()))
+            await asyncio.sleep(self.heartbeat_seconds)
+
+    async def _handle(self, ws: t.Any, frame: str | bytes, store: Store) -> None:  # noqa: ANN401
+        try:
+            command = pmc.parse(frame)
+            kind = command["commandType"]
+            if kind == pmc.FAIL:
+                reason = (command.get("message") or {}).get("content")
+                log.warning("PMC of mall %s answered Fail: %s", self.mall_id, str(reason)[:200])
+                return
+            if kind != pmc.COMMON:
+                return  # heartbeats and acks of ours
+            message_id, event_type, mall, event = pmc.message_of(command)
+        except pmc.MessageError as exc:
+            log.warning("PMC of mall %s: %s; left unacknowledged", self.mall_id, exc)
+            return
+        if mall is not None and mall != self.mall_id:
+            log.warning("PMC message %s is for mall %s, not %s: left unacknowledged for that mall's connection", message_id, mall, self.mall_id)
+            return
+        await store(pmc.items_of(message_id, event_type, event))  # raises when not stored: no ack, the session ends
+        await ws.send(pmc.ack(command, _now_ms()))
+
+    # ------------------------------------------------------------------ fetch
+    def fetch(self, stream: str, ids: Sequence[str]) -> list[dict]:
+        if stream != OrdersStream.name:
+            msg = f"PMC messages name orders only, not {stream!r}"
+            raise ValueError(msg)
+        from orderlayer.taps.pinduoduo.tap import TapPinduoduo
+
+        tap = TapPinduoduo(config=self.config, parse_env_config=False)
+        return as_landed(tap.streams[OrdersStream.name], OrderDetailStream(tap, ids).request_records(None))
