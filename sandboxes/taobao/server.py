@@ -13,6 +13,7 @@ ban length), busy (code 15 / ``isp.*``), expired sessions (code 27), truncated b
 from __future__ import annotations
 
 import bisect
+import hashlib
 import hmac
 import typing as t
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from urllib.parse import parse_qsl
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
+from orderlayer.sandboxes.kit.messages import ChannelServer, Message, MessageQueue
 from orderlayer.sandboxes.kit.tokens import TokenIssuer
 from orderlayer.sandboxes.kit.after_sales import ClockedIndex
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
@@ -27,6 +29,13 @@ from orderlayer.sandboxes.kit.synth import OrderFact, digest
 from orderlayer.sandboxes.taobao import protocol as p
 from orderlayer.sandboxes.taobao import catalog, refunds
 from orderlayer.sandboxes.taobao.generator import DEFAULT_SEARCH_TYPES, TradeGenerator
+from orderlayer.sandboxes.taobao.tmc import TmcEndpoint
+
+#: TMC topic (after ``taobao_trade_``) of the change that left a trade in a status; others: TradeChanged.
+TMC_TOPICS = {
+    "WAIT_BUYER_PAY": "TradeCreate", "WAIT_SELLER_SEND_GOODS": "TradeBuyerPay", "WAIT_BUYER_CONFIRM_GOODS": "TradeSellerShip",
+    "TRADE_FINISHED": "TradeSuccess", "TRADE_CLOSED": "TradeClose", "TRADE_CLOSED_BY_TAOBAO": "TradeClose",
+}
 
 __all__ = ["TaobaoFaults", "TaobaoSandbox"]
 
@@ -93,6 +102,9 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
             self.tokens.issue(shop)
         self._index: dict[str, tuple[list[int], list[int]]] = {}
         self._refunds_index = ClockedIndex(self._refund_entries)
+        self._by_tid = {self.generator.tid_of(i): i for i in range(self.generator.n_orders)}
+        self.tmc: TmcEndpoint | None = None
+        self._tmc_server: ChannelServer | None = None
         self._reindex()
 
     # ------------------------------------------------------------------ public helpers
@@ -121,6 +133,7 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
             "access_token": self.access_token(shop_id),
             "refresh_token": self.refresh_token(shop_id),
             "shop_id": str(shop_id),
+            **({"tmc_url": self._tmc_server.url + "/"} if self._tmc_server is not None else {}),
         }
 
     # ------------------------------------------------------------------ internals
@@ -176,6 +189,8 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
                 result = self._increment(shop_id, business, entry)
             elif params["method"] == p.METHOD_REFUNDS:
                 result = self._refunds(shop_id, business, entry)
+            elif params["method"] == p.METHOD_FULLINFO:
+                result = self._fullinfo(shop_id, business, entry)
             else:
                 raise _Reply(p.CODE_INVALID_METHOD, "", f"method {params['method']} is not served by this sandbox")
         except _Reply as reply:
@@ -328,6 +343,66 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
             data = encode_json({p.response_key(p.METHOD_INCREMENT): result})
             return data[: len(data) // 2]
         return result
+
+    def _fullinfo(self, shop_id: str, params: dict[str, str], entry: dict) -> dict:
+        """One trade of the session's shop as the list serves it now, with the asked ``fields``; a tid the shop does
+        not have (or not visible yet) is code 15 ``isv.trade-not-exist`` [I]."""
+        fields = [f.strip() for f in params.get("fields", "").split(",") if f.strip()]
+        if not fields or not params.get("tid"):
+            raise _Reply(p.CODE_MISSING_ARGUMENTS, "isv.missing-parameter:fields,tid", "fields and tid are required")
+        entry["tid"] = params["tid"]
+        with self._lock:
+            i = self._by_tid.get(params["tid"])
+            if i is None or self.generator.shop_of(i) != shop_id or self.generator.modified_at(i, self._now) is None:
+                raise _Reply(p.CODE_REMOTE_SERVICE_ERROR, p.SUB_TRADE_NOT_EXIST, "trade does not exist")
+            return {"trade": _select(self.generator.trade(i, self._now, self._bumps.get(i)), fields)}
+
+    # ------------------------------------------------------------------ TMC (message service)
+    def open_tmc(self, *, redeliver_seconds: float = 2.0, duplicate_rate: float = 0.0, reorder: bool = False, seed: int = 0) -> str:
+        """Start the app's TMC WebSocket endpoint (sandboxes/taobao/tmc.py); from now on every clock step publishes
+        a message per trade that changed. Returns the URL to give as the tap's ``tmc_url``."""
+        queue = MessageQueue(redeliver_seconds=redeliver_seconds, duplicate_rate=duplicate_rate, reorder=reorder, seed=seed)
+        self.tmc = TmcEndpoint(queue, app_key=self.app_key, app_secret=self.app_secret, wall_time=self.wall_time,
+                               timestamp_tolerance_seconds=self.timestamp_tolerance_seconds)
+        self._tmc_server = ChannelServer(self.tmc.session)
+        return self._tmc_server.url + "/"
+
+    def drop_tmc_connections(self) -> None:
+        if self._tmc_server is not None:
+            self._tmc_server.drop_connections()
+
+    def advance(self, as_of: t.Any) -> None:  # noqa: ANN401
+        with self._lock:
+            before = self._now
+        super().advance(as_of)
+        if self.tmc is not None:
+            self.tmc.queue.publish(self.tmc_messages(before, self._now))
+
+    def tmc_messages(self, after_ts: int, until_ts: int) -> list[Message]:
+        """A message per trade whose ``modified`` falls in (after_ts, until_ts], oldest change first: its topic from
+        the trade's status, its content TOP's trade message fields (``tid`` a JSON number, as TOP sends it), its id
+        stable for that version."""
+        out: list[Message] = []
+        gen = self.generator
+        with self._lock:
+            for shop, (times, items) in self._index.items():
+                lo, hi = bisect.bisect_right(times, after_ts), bisect.bisect_right(times, until_ts)
+                for modified, i in zip(times[lo:hi], items[lo:hi], strict=True):
+                    trade = gen.trade(i, self._now, self._bumps.get(i))
+                    status = trade["status"]
+                    topic = "taobao_trade_" + TMC_TOPICS.get(status, "TradeChanged")
+                    content = {"tid": int(gen.tid_of(i)), "status": status, "seller_nick": trade["seller_nick"], "type": trade.get("type"), "payment": trade.get("payment")}
+                    message_id = int(hashlib.sha256(f"{gen.tid_of(i)}|{modified}".encode()).hexdigest()[:15], 16)
+                    payload = {"topic": topic, "user_id": int(shop), "user_nick": trade["seller_nick"], "content": content}
+                    out.append(Message(message_id, payload, modified))
+        out.sort(key=lambda m: m.changed_at)
+        return out
+
+    def stop(self) -> None:
+        if self._tmc_server is not None:
+            self._tmc_server.stop()
+            self._tmc_server = None
+        super().stop()
 
     def _token(self, request: SandboxRequest) -> SandboxResponse:
         form = dict(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))

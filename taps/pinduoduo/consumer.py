@@ -9,6 +9,7 @@ landing fetches the orders with ``pdd.order.information.get`` through the tap's 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import typing as t
@@ -19,7 +20,6 @@ from orderlayer.taps.pinduoduo import pmc
 from orderlayer.taps.pinduoduo.streams import OrderDetailStream, OrdersStream
 
 if t.TYPE_CHECKING:
-    import asyncio
     from collections.abc import Mapping, Sequence
 
     from orderlayer.taps.common.push import Store
@@ -61,8 +61,6 @@ class PinduoduoPmcConsumer:
         await keep_connected(lambda: self._session(store, stop), stop, self.backoff, log, f"PMC of mall {self.mall_id}")
 
     async def _session(self, store: Store, stop: asyncio.Event) -> bool:
-        import asyncio
-
         from websockets.asyncio.client import connect
         from websockets.exceptions import InvalidStatus
 
@@ -84,8 +82,6 @@ class PinduoduoPmcConsumer:
         return received
 
     async def _heartbeats(self, ws: t.Any) -> None:  # noqa: ANN401
-        import asyncio
-
         while True:
             await ws.send(pmc.heartbeat(_now_ms()))
             await asyncio.sleep(self.heartbeat_seconds)

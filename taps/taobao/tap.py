@@ -63,6 +63,7 @@ class TapTaobao(SourceTap):
             "md5 (default; the scheme with an official test vector), hmac (HMAC-MD5) or hmac-sha256.",
         ),
         th.Property("partner_id", th.StringType, description="Optional TOP partner_id system parameter."),
+        th.Property("tmc_group", th.StringType, default=tmc.DEFAULT_GROUP, description="The TMC consumer group the channel joins (the app's groups are set up in TOP)."),
         *channel_options("tmc", tmc.DEFAULT_URL, "Taobao message service (TMC)", heartbeat_seconds=30),
         *source_properties(
             pii_subject="buyer_nick / buyer_open_uid",
