@@ -94,6 +94,10 @@ class MessageQueue:
                 self.stats["duplicated"] += 1
             return True
 
+    def outstanding_ids(self) -> set[int]:
+        with self._lock:
+            return set(self._out)
+
     def outstanding(self) -> int:
         """Messages not acknowledged yet (a duplicate counts until it is acknowledged too)."""
         with self._lock:

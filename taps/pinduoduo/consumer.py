@@ -66,7 +66,9 @@ class PinduoduoPmcConsumer:
 
         url = pmc.connect_url(self.url, self.client_id, _now_ms(), str(self.config["client_secret"]))
         try:
-            ws = await connect(url, open_timeout=15, ping_interval=None, max_size=2**22)
+            # max_queue=None: a reader paused by a full buffer would not see the close handshake (each close then
+            # waits close_timeout); the platform bounds what it has in flight
+            ws = await connect(url, open_timeout=15, ping_interval=None, max_size=2**22, max_queue=None)
         except InvalidStatus as exc:
             msg = f"HTTP {exc.response.status_code} at connect (check client_id and client_secret, and pmc_url)"
             raise ChannelRefused(msg) from None

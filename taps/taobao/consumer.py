@@ -68,7 +68,8 @@ class TaobaoTmcConsumer:
     async def _session(self, store: Store, stop: asyncio.Event) -> bool:
         from websockets.asyncio.client import connect
 
-        ws = await connect(self.url, open_timeout=15, ping_interval=self.heartbeat_seconds, max_size=2**22)
+        # max_queue=None: a reader paused by a full buffer would not see the close handshake (see pinduoduo/consumer.py)
+        ws = await connect(self.url, open_timeout=15, ping_interval=self.heartbeat_seconds, max_size=2**22, max_queue=None)
         async with ws, close_on_stop(ws, stop):
             token = await self._handshake(ws)
             pulls = asyncio.create_task(self._pull_every(ws, token))
