@@ -1,0 +1,158 @@
+"""Taobao TMC and Pinduoduo PMC end to end (docs/channels/taobao.md, pinduoduo.md): a real `orderlayer serve`
+(uvicorn in a thread) runs the connection's consumer against the sandbox's WebSocket while the sandbox clock moves
+and the channel sends duplicates, reorders and redelivers what was not acknowledged; each landing fetches the orders
+the messages named through the tap's client. Raw then holds each version once, and every version equals the record a
+sync of the same sandbox at that moment lands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import threading
+import time
+import typing as t
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+from tests.taps.pinduoduo import kit as pdd_kit
+from tests.taps.taobao import kit as tb_kit
+
+from orderlayer.core.config import load_settings
+from orderlayer.core.lock import writer_lock
+from orderlayer.core.push_landing import land_pushes
+from orderlayer.core.push_spool import PushSpool, spool_path
+from orderlayer.core.registry import URL_KEY, source
+from orderlayer.core.serve import make_server
+from orderlayer.core.warehouse import connect
+from orderlayer.loader.raw_store import canonical_json
+from orderlayer.sandboxes.pinduoduo.server import PinduoduoSandbox
+from orderlayer.sandboxes.taobao import TaobaoSandbox
+
+PII_SALT_ENV = "ORDERLAYER_PII_SALT"
+
+
+@dataclass(frozen=True)
+class Channel:
+    source: str
+    key: str  # the order's id in a record
+    flag: str  # the tap setting that opens the channel
+    start: t.Callable[[], t.Any]
+    tap_config: t.Callable[..., dict]
+    run_tap: t.Callable[[dict], t.Any]
+    pii_salt: str
+
+    def queue(self, box: t.Any) -> t.Any:  # noqa: ANN401
+        return (box.pmc if self.flag == "pmc" else box.tmc).queue
+
+
+def _pdd() -> PinduoduoSandbox:
+    box = PinduoduoSandbox(11, pdd_kit.AS_OF, 80, [pdd_kit.SHOP], days=2, qps=None, client_id=pdd_kit.CLIENT_ID, client_secret=pdd_kit.CLIENT_SECRET)
+    box.start()
+    box.open_pmc(redeliver_seconds=0.5, duplicate_rate=0.5, reorder=True, seed=7)
+    return box
+
+
+def _taobao() -> TaobaoSandbox:
+    box = TaobaoSandbox(11, tb_kit.AS_OF, 80, [tb_kit.SHOP], app_key=tb_kit.APP_KEY, app_secret=tb_kit.APP_SECRET, days=10, qps=None)
+    box.start()
+    box.open_tmc(redeliver_seconds=0.5, duplicate_rate=0.5, reorder=True, seed=7)
+    return box
+
+
+CHANNELS = {
+    "pinduoduo": Channel("pinduoduo", "order_sn", "pmc", _pdd, lambda box: pdd_kit.tap_config(box), lambda c: pdd_kit.run_tap(c).records, pdd_kit.PII_SALT),
+    "taobao": Channel("taobao", "tid", "tmc", _taobao, lambda box: tb_kit.tap_config(box), lambda c: tb_kit.run_tap(c).records, tb_kit.PII_SALT),
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _project(tmp_path: Path, channel: Channel, config: dict, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """orderlayer.yml with one connection `c1` of the sandbox's shop, its channel open; secrets in the environment."""
+    spec = source(channel.source)
+    monkeypatch.setenv(PII_SALT_ENV, channel.pii_salt)
+    credentials = {}
+    for key in spec.secret_keys:
+        if config.get(key) is not None:
+            monkeypatch.setenv(f"C1_{key.upper()}", str(config[key]))
+            credentials[key] = f"C1_{key.upper()}"
+    reserved = {URL_KEY, "start_date", "end_date", "pii_salt", spec.shop_key, *spec.secret_keys}
+    options = {k: v for k, v in config.items() if k not in reserved}
+    options |= {channel.flag: True, f"{channel.flag}_heartbeat_seconds": 1}
+    connection = {"source": channel.source, "shop_id": config["shop_id"], "base_url": config[URL_KEY],
+                  "start_date": config["start_date"], "credentials": credentials, "options": options}
+    settings = {
+        "database": str(tmp_path / "wh" / "w.duckdb"),
+        "connections": {"c1": connection},
+        "serve": {"host": "127.0.0.1", "port": _free_port(), "land_every_seconds": 3600},
+    }
+    path = tmp_path / "orderlayer.yml"
+    path.write_text(yaml.safe_dump(settings), encoding="utf-8")
+    return path
+
+
+def _raw(db: Path, table: str) -> list[dict]:
+    con = connect(db, read_only=True)
+    try:
+        rows = con.execute(f"select _record::varchar from raw.{table} order by _landed_seq").fetchall()  # noqa: S608 - a fixed name
+    finally:
+        con.close()
+    return [json.loads(r[0], parse_float=Decimal) for r in rows]
+
+
+def _wait(condition: t.Callable[[], bool], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("name", sorted(CHANNELS))
+def test_serve_consumes_the_channel_and_raw_holds_each_version_once_as_a_sync_lands_it(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    channel = CHANNELS[name]
+    box = channel.start()
+    try:
+        project = _project(tmp_path, channel, channel.tap_config(box), monkeypatch)
+        settings = load_settings(project)
+        server, runs = make_server(settings)
+        assert runs == [f"{name} consumer c1"]
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        _wait(lambda: server.started)
+        queue = channel.queue(box)
+        landed: list[dict] = []
+        try:
+            for _step in (1, 2):
+                published = queue.stats["published"]
+                box.advance(box.now + dt.timedelta(days=1))
+                announced = queue.stats["published"] - published
+                _wait(lambda: queue.outstanding() == 0)
+                with PushSpool(spool_path(settings.database)) as spool:
+                    assert spool.counts() == {"c1": announced}  # one entry per message, duplicates included
+                with writer_lock(settings.database, "test landing", 0):
+                    results = land_pushes(settings)
+                assert [r.status for r in results] == ["ok"]
+                synced = {r[channel.key]: r for r in channel.run_tap(channel.tap_config(box))}
+                now = _raw(settings.database, f"{name}__orders")
+                added = now[len(landed):]
+                assert added, "the step changed orders: their versions landed"
+                for record in added:  # each fetched version is the version a sync lands at this moment
+                    assert canonical_json(record) == canonical_json(synced[record[channel.key]])
+                landed = now
+        finally:
+            server.should_exit = True
+            thread.join(timeout=15)
+        assert len({canonical_json(r) for r in landed}) == len(landed)  # each version once
+        assert queue.stats["duplicated"] > 0  # the channel did send duplicates
+    finally:
+        box.stop()
