@@ -51,6 +51,7 @@ class PmcEndpoint:
         self.garble_next = 0
         self.heartbeats = 0
         self.refused = 0
+        self.sessions = 0  # connections accepted
 
     def refuse(self, path: str) -> tuple[int, str] | None:
         parts = path.split("?")[0].removeprefix(PATH_PREFIX).split("/") if path.startswith(PATH_PREFIX) else []
@@ -78,6 +79,7 @@ class PmcEndpoint:
         }, ensure_ascii=False)
 
     def session(self, connection: ServerConnection) -> None:
+        self.sessions += 1
         last_heard = time.monotonic()
         try:
             while True:

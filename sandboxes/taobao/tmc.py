@@ -111,6 +111,7 @@ class TmcEndpoint:
         self.garble_next = 0
         self.pulls = 0
         self.refused = 0
+        self.sessions = 0  # connections accepted
         self.groups: set[str] = set()
 
     def message_frame(self, message: Message) -> bytes:
@@ -148,6 +149,7 @@ class TmcEndpoint:
             token = self._connect(connection)
             if token is None:
                 return
+            self.sessions += 1
             while True:
                 while self.garble_next > 0:
                     self.garble_next -= 1

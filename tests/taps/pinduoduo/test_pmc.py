@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import threading
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,26 @@ def test_settings_open_the_channel_or_name_what_is_wrong(pdd_sandbox: Factory) -
         PinduoduoPmcConsumer.from_config({**tap_config(box), "pmc": True, "client_secret": ""})
     with pytest.raises(ValueError, match=r"^pmc_url: 'https://x' is not a WebSocket URL"):
         PinduoduoPmcConsumer.from_config({**tap_config(box), "pmc": True, "pmc_url": "https://x"})
+
+
+def test_a_dropped_channel_is_opened_again_and_later_messages_arrive(pdd_sandbox: Factory) -> None:  # noqa: F811
+    box = pdd_sandbox(60, shop_ids=(SHOP,))
+    box.open_pmc()
+    before = box.now_ts
+    steps = iter([LATER, LATER + dt.timedelta(days=1)])
+    recorder = Recorder()
+
+    def next_step_when_drained() -> bool:  # drained: drop the channel (a platform restart), then the clock moves on
+        if box.pmc.queue.outstanding():
+            return False
+        step = next(steps, None)
+        if step is None:
+            return True
+        if box.pmc.sessions:  # from another thread: the close handshake needs this (the consumer's) loop
+            threading.Thread(target=box.drop_pmc_connections).start()
+        box.advance(step)
+        return False
+
+    consume_until(_consumer(box), recorder, next_step_when_drained)
+    assert box.pmc.sessions == 2
+    assert {i.id for i in recorder.items} == _changed(box, SHOP, before)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,26 @@ def test_settings_open_the_channel_or_name_what_is_wrong(taobao_sandbox: Factory
         TaobaoTmcConsumer.from_config({**tap_config(box), "tmc": True, "app_secret": ""})
     with pytest.raises(ValueError, match=r"^tmc_url: 'http://x' is not a WebSocket URL"):
         TaobaoTmcConsumer.from_config({**tap_config(box), "tmc": True, "tmc_url": "http://x"})
+
+
+def test_a_dropped_channel_is_opened_again_and_later_messages_arrive(taobao_sandbox: Factory) -> None:  # noqa: F811
+    box = taobao_sandbox(60, shop_ids=(SHOP,))
+    box.open_tmc()
+    before = box.now_ts
+    steps = iter([LATER, LATER + dt.timedelta(days=1)])
+    recorder = Recorder()
+
+    def next_step_when_drained() -> bool:  # drained: drop the channel (a platform restart), then the clock moves on
+        if box.tmc.queue.outstanding():
+            return False
+        step = next(steps, None)
+        if step is None:
+            return True
+        if box.tmc.sessions:  # from another thread: the close handshake needs this (the consumer's) loop
+            threading.Thread(target=box.drop_tmc_connections).start()
+        box.advance(step)
+        return False
+
+    consume_until(_consumer(box), recorder, next_step_when_drained)
+    assert box.tmc.sessions == 2
+    assert {i.id for i in recorder.items} == _changed(box, SHOP, before)
