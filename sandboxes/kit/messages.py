@@ -11,6 +11,8 @@ WebSocket port of its own (websockets' threaded server: one thread per connectio
 
 from __future__ import annotations
 
+import bisect
+import hashlib
 import random
 import threading
 import time
@@ -20,9 +22,9 @@ from dataclasses import dataclass, field
 from websockets.sync.server import ServerConnection, serve
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Iterator
 
-__all__ = ["ChannelServer", "Message", "MessageQueue"]
+__all__ = ["ChannelServer", "Message", "MessageQueue", "MessagingSandbox"]
 
 
 @dataclass(frozen=True)
@@ -146,3 +148,55 @@ class ChannelServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._thread.join(timeout=10)
+
+
+class MessagingSandbox:
+    """Mixin (before :class:`~orderlayer.sandboxes.kit.channel.ChannelSandbox`) for a channel sandbox whose platform
+    keeps a message WebSocket open to the app. :meth:`open_channel` serves an endpoint (an object with a ``queue`` and
+    a ``session(connection)``); from then on every clock step publishes :meth:`channel_messages` of what changed on
+    the endpoint's queue. The sandbox's ``_index`` (shop -> change times ascending, item indexes) says what changed."""
+
+    channel: t.Any = None
+    _channel_server: ChannelServer | None = None
+    _index: dict[str, tuple[list[int], list[int]]]
+    _lock: threading.Lock
+
+    def open_channel(self, endpoint: t.Any, *, refuse: Callable[[str], tuple[int, str] | None] | None = None) -> str:  # noqa: ANN401
+        """Serve ``endpoint`` on a port of its own; returns its ``ws://`` origin."""
+        self.channel = endpoint
+        self._channel_server = ChannelServer(endpoint.session, refuse=refuse)
+        return self._channel_server.url
+
+    def drop_channel_connections(self) -> None:
+        """The platform drops every open connection (a restart): clients must reconnect."""
+        if self._channel_server is not None:
+            self._channel_server.drop_connections()
+
+    def advance(self, as_of: t.Any) -> None:  # noqa: ANN401
+        before = self.now_ts  # type: ignore[attr-defined]
+        super().advance(as_of)  # type: ignore[misc]
+        if self.channel is not None:
+            self.channel.queue.publish(self.channel_messages(before, self.now_ts))  # type: ignore[attr-defined]
+
+    def channel_messages(self, after_ts: int, until_ts: int) -> list[Message]:
+        """The messages the platform sends for what changed in (after_ts, until_ts] (sandbox clock), oldest first."""
+        raise NotImplementedError
+
+    def changed(self, after_ts: int, until_ts: int) -> Iterator[tuple[str, int, int]]:
+        """(shop, change time, item index) of every item whose change time falls in (after_ts, until_ts]; the caller
+        holds the lock."""
+        for shop, (times, members) in self._index.items():
+            lo, hi = bisect.bisect_right(times, after_ts), bisect.bisect_right(times, until_ts)
+            for changed_at, i in zip(times[lo:hi], members[lo:hi], strict=True):
+                yield shop, changed_at, i
+
+    @staticmethod
+    def message_id(key: str, changed_at: int) -> int:
+        """A message id stable for one version of one item (a redelivery is the same message), below 2^60."""
+        return int(hashlib.sha256(f"{key}|{changed_at}".encode()).hexdigest()[:15], 16)
+
+    def stop(self) -> None:
+        if self._channel_server is not None:
+            self._channel_server.stop()
+            self._channel_server = None
+        super().stop()  # type: ignore[misc]

@@ -27,7 +27,6 @@ write would) and ``offline_after`` (after N more order calls, answer 52103 "unde
 from __future__ import annotations
 
 import bisect
-import hashlib
 import hmac
 import json
 import typing as t
@@ -36,7 +35,7 @@ from urllib.parse import parse_qsl
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
-from orderlayer.sandboxes.kit.messages import ChannelServer, Message, MessageQueue
+from orderlayer.sandboxes.kit.messages import Message, MessageQueue, MessagingSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
 from orderlayer.sandboxes.kit.after_sales import ClockedIndex
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
@@ -71,7 +70,7 @@ class _Reply(Exception):  # noqa: N818 - control flow: an error_response to send
         self.status = status
 
 
-class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
+class PinduoduoSandbox(MessagingSandbox, ChannelSandbox[PddOrderGenerator]):
     """One fake Pinduoduo router serving several shops (malls) of one app."""
 
     server_name = "pinduoduo-sandbox"
@@ -127,7 +126,7 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
         self._index: dict[str, tuple[list[int], list[int]]] = {}
         self._by_sn = {self.generator.order_sn_of(i): i for i in range(self.generator.n_orders)}
         self.pmc: PmcEndpoint | None = None
-        self._pmc_server: ChannelServer | None = None
+        self._pmc_url: str | None = None
         self._reindex()
 
     # ------------------------------------------------------------------ clock and data
@@ -223,8 +222,8 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
         }
         if self.qps:
             config["max_requests_per_second"] = self.qps
-        if self._pmc_server is not None:
-            config["pmc_url"] = self._pmc_server.url + pmc_endpoint.PATH_PREFIX.rstrip("/")
+        if self._pmc_url is not None:
+            config["pmc_url"] = self._pmc_url
         return config
 
     # ------------------------------------------------------------------ protocol
@@ -478,50 +477,29 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
 
     # ------------------------------------------------------------------ PMC (message service)
     def open_pmc(self, *, redeliver_seconds: float = 2.0, duplicate_rate: float = 0.0, reorder: bool = False, seed: int = 0, silence_seconds: float = 30.0) -> str:
-        """Start the app's PMC WebSocket endpoint (sandboxes/pinduoduo/pmc.py); from now on every clock step
-        publishes a message per order that changed. Returns the URL to give as the tap's ``pmc_url``."""
+        """Start the app's PMC WebSocket endpoint (sandboxes/pinduoduo/pmc.py; ``self.pmc``); from now on every clock
+        step publishes a message per order that changed. Returns the URL to give as the tap's ``pmc_url``."""
         queue = MessageQueue(redeliver_seconds=redeliver_seconds, duplicate_rate=duplicate_rate, reorder=reorder, seed=seed)
         self.pmc = PmcEndpoint(queue, client_id=self.client_id, client_secret=self.client_secret, wall_time=self.wall_time,
                                timestamp_tolerance_seconds=self.timestamp_tolerance_seconds, silence_seconds=silence_seconds)
-        self._pmc_server = ChannelServer(self.pmc.session, refuse=self.pmc.refuse)
-        return self._pmc_server.url + pmc_endpoint.PATH_PREFIX.rstrip("/")
+        self._pmc_url = self.open_channel(self.pmc, refuse=self.pmc.refuse) + pmc_endpoint.PATH_PREFIX.rstrip("/")
+        return self._pmc_url
 
-    def drop_pmc_connections(self) -> None:
-        if self._pmc_server is not None:
-            self._pmc_server.drop_connections()
-
-    def advance(self, as_of: t.Any) -> None:  # noqa: ANN401
-        with self._state_lock:
-            before = self._now
-        super().advance(as_of)
-        if self.pmc is not None:
-            self.pmc.queue.publish(self.pmc_messages(before, self._now))
-
-    def pmc_messages(self, after_ts: int, until_ts: int) -> list[Message]:
-        """A message per listed order whose ``updated_at`` falls in (after_ts, until_ts], oldest change first: its
-        event type from the order's state, its ``tid`` the order_sn, its id stable for that version."""
+    def channel_messages(self, after_ts: int, until_ts: int) -> list[Message]:
+        """A PMC message per listed order whose ``updated_at`` falls in (after_ts, until_ts]: its type from the
+        order's state, its ``tid`` the order_sn."""
         out: list[Message] = []
         with self._state_lock:
-            for shop, (times, members) in self._index.items():
-                lo, hi = bisect.bisect_right(times, after_ts), bisect.bisect_right(times, until_ts)
-                for updated, i in zip(times[lo:hi], members[lo:hi], strict=True):
-                    order = self._render(i, self._now, self._bumps.get(i))
-                    if order is None:
-                        continue
-                    kind = ("pdd_refund_RefundCreated" if order["refund_status"] != 1 else
-                            "pdd_trade_TradeSellerShip" if order["order_status"] >= 2 else "pdd_trade_TradeConfirmed")
-                    sn = order["order_sn"]
-                    message_id = int(hashlib.sha256(f"{sn}|{updated}".encode()).hexdigest()[:15], 16)
-                    content = {"tid": sn, "mall_id": int(shop), "status": order["order_status"], "refund_status": order["refund_status"]}
-                    out.append(Message(message_id, {"type": kind, "mallID": int(shop), "content": content}, updated))
-        out.sort(key=lambda m: m.changed_at)
-        return out
-
-    def stop(self) -> None:
-        if self._pmc_server is not None:
-            self._pmc_server.stop()
-            self._pmc_server = None
-        super().stop()
+            for shop, updated, i in self.changed(after_ts, until_ts):
+                order = self._render(i, self._now, self._bumps.get(i))
+                if order is None:
+                    continue
+                kind = ("pdd_refund_RefundCreated" if order["refund_status"] != 1 else
+                        "pdd_trade_TradeSellerShip" if order["order_status"] >= 2 else "pdd_trade_TradeConfirmed")
+                content = {"tid": order["order_sn"], "mall_id": int(shop), "status": order["order_status"], "refund_status": order["refund_status"]}
+                payload = {"type": kind, "mallID": int(shop), "content": content}
+                out.append(Message(self.message_id(order["order_sn"], updated), payload, updated))
+        return sorted(out, key=lambda m: m.changed_at)
 
     def _maybe_offline(self, entry: dict) -> None:
         if self.faults.offline_after is None:

@@ -13,7 +13,6 @@ ban length), busy (code 15 / ``isp.*``), expired sessions (code 27), truncated b
 from __future__ import annotations
 
 import bisect
-import hashlib
 import hmac
 import typing as t
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from urllib.parse import parse_qsl
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
-from orderlayer.sandboxes.kit.messages import ChannelServer, Message, MessageQueue
+from orderlayer.sandboxes.kit.messages import Message, MessageQueue, MessagingSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer
 from orderlayer.sandboxes.kit.after_sales import ClockedIndex
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
@@ -58,7 +57,7 @@ class _Reply(Exception):  # noqa: N818 - control flow, not an error of the sandb
         self.sub_msg = sub_msg
 
 
-class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
+class TaobaoSandbox(MessagingSandbox, ChannelSandbox[TradeGenerator]):
     """A TOP gateway for ``shop_ids`` (one session per shop), trades from :class:`TradeGenerator`."""
 
     server_name = "TaobaoSandbox"
@@ -104,7 +103,7 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
         self._refunds_index = ClockedIndex(self._refund_entries)
         self._by_tid = {self.generator.tid_of(i): i for i in range(self.generator.n_orders)}
         self.tmc: TmcEndpoint | None = None
-        self._tmc_server: ChannelServer | None = None
+        self._tmc_url: str | None = None
         self._reindex()
 
     # ------------------------------------------------------------------ public helpers
@@ -133,7 +132,7 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
             "access_token": self.access_token(shop_id),
             "refresh_token": self.refresh_token(shop_id),
             "shop_id": str(shop_id),
-            **({"tmc_url": self._tmc_server.url + "/"} if self._tmc_server is not None else {}),
+            **({"tmc_url": self._tmc_url} if self._tmc_url is not None else {}),
         }
 
     # ------------------------------------------------------------------ internals
@@ -359,50 +358,27 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
 
     # ------------------------------------------------------------------ TMC (message service)
     def open_tmc(self, *, redeliver_seconds: float = 2.0, duplicate_rate: float = 0.0, reorder: bool = False, seed: int = 0) -> str:
-        """Start the app's TMC WebSocket endpoint (sandboxes/taobao/tmc.py); from now on every clock step publishes
-        a message per trade that changed. Returns the URL to give as the tap's ``tmc_url``."""
+        """Start the app's TMC WebSocket endpoint (sandboxes/taobao/tmc.py; ``self.tmc``); from now on every clock step
+        publishes a message per trade that changed. Returns the URL to give as the tap's ``tmc_url``."""
         queue = MessageQueue(redeliver_seconds=redeliver_seconds, duplicate_rate=duplicate_rate, reorder=reorder, seed=seed)
         self.tmc = TmcEndpoint(queue, app_key=self.app_key, app_secret=self.app_secret, wall_time=self.wall_time,
                                timestamp_tolerance_seconds=self.timestamp_tolerance_seconds)
-        self._tmc_server = ChannelServer(self.tmc.session)
-        return self._tmc_server.url + "/"
+        self._tmc_url = self.open_channel(self.tmc) + "/"
+        return self._tmc_url
 
-    def drop_tmc_connections(self) -> None:
-        if self._tmc_server is not None:
-            self._tmc_server.drop_connections()
-
-    def advance(self, as_of: t.Any) -> None:  # noqa: ANN401
-        with self._lock:
-            before = self._now
-        super().advance(as_of)
-        if self.tmc is not None:
-            self.tmc.queue.publish(self.tmc_messages(before, self._now))
-
-    def tmc_messages(self, after_ts: int, until_ts: int) -> list[Message]:
-        """A message per trade whose ``modified`` falls in (after_ts, until_ts], oldest change first: its topic from
-        the trade's status, its content TOP's trade message fields (``tid`` a JSON number, as TOP sends it), its id
-        stable for that version."""
+    def channel_messages(self, after_ts: int, until_ts: int) -> list[Message]:
+        """A TMC message per trade whose ``modified`` falls in (after_ts, until_ts]: its topic from the trade's status,
+        its content TOP's trade message fields (``tid`` a JSON number, as TOP sends it)."""
         out: list[Message] = []
         gen = self.generator
         with self._lock:
-            for shop, (times, items) in self._index.items():
-                lo, hi = bisect.bisect_right(times, after_ts), bisect.bisect_right(times, until_ts)
-                for modified, i in zip(times[lo:hi], items[lo:hi], strict=True):
-                    trade = gen.trade(i, self._now, self._bumps.get(i))
-                    status = trade["status"]
-                    topic = "taobao_trade_" + TMC_TOPICS.get(status, "TradeChanged")
-                    content = {"tid": int(gen.tid_of(i)), "status": status, "seller_nick": trade["seller_nick"], "type": trade.get("type"), "payment": trade.get("payment")}
-                    message_id = int(hashlib.sha256(f"{gen.tid_of(i)}|{modified}".encode()).hexdigest()[:15], 16)
-                    payload = {"topic": topic, "user_id": int(shop), "user_nick": trade["seller_nick"], "content": content}
-                    out.append(Message(message_id, payload, modified))
-        out.sort(key=lambda m: m.changed_at)
-        return out
-
-    def stop(self) -> None:
-        if self._tmc_server is not None:
-            self._tmc_server.stop()
-            self._tmc_server = None
-        super().stop()
+            for shop, modified, i in self.changed(after_ts, until_ts):
+                trade = gen.trade(i, self._now, self._bumps.get(i))
+                topic = "taobao_trade_" + TMC_TOPICS.get(trade["status"], "TradeChanged")
+                content = {"tid": int(gen.tid_of(i)), "status": trade["status"], "seller_nick": trade["seller_nick"], "type": trade.get("type"), "payment": trade.get("payment")}
+                payload = {"topic": topic, "user_id": int(shop), "user_nick": trade["seller_nick"], "content": content}
+                out.append(Message(self.message_id(gen.tid_of(i), modified), payload, modified))
+        return sorted(out, key=lambda m: m.changed_at)
 
     def _token(self, request: SandboxRequest) -> SandboxResponse:
         form = dict(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))

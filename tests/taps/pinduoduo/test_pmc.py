@@ -193,7 +193,7 @@ def test_a_dropped_channel_is_opened_again_and_later_messages_arrive(pdd_sandbox
         if step is None:
             return True
         if box.pmc.sessions:  # from another thread: the close handshake needs this (the consumer's) loop
-            threading.Thread(target=box.drop_pmc_connections).start()
+            threading.Thread(target=box.drop_channel_connections).start()
         box.advance(step)
         return False
 

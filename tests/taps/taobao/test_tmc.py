@@ -208,7 +208,7 @@ def test_a_dropped_channel_is_opened_again_and_later_messages_arrive(taobao_sand
         if step is None:
             return True
         if box.tmc.sessions:  # from another thread: the close handshake needs this (the consumer's) loop
-            threading.Thread(target=box.drop_tmc_connections).start()
+            threading.Thread(target=box.drop_channel_connections).start()
         box.advance(step)
         return False
 
