@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import typing as t
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ if t.TYPE_CHECKING:
 
     from websockets.asyncio.client import ClientConnection
 
-__all__ = ["Backoff", "ChannelRefused", "close_on_stop", "keep_connected"]
+__all__ = ["Backoff", "ChannelRefused", "channel_options", "channel_url", "close_on_stop", "event_object", "keep_connected"]
 
 
 class ChannelRefused(Exception):  # noqa: N818 - the platform's answer, not a bug
@@ -100,3 +101,33 @@ def channel_options(name: str, default_url: str, what: str, *, heartbeat_seconds
             description="Longest wait between reconnects (the wait doubles from 1 s after each failed attempt).",
         ),
     ]
+
+
+def channel_url(config: t.Mapping[str, t.Any], name: str, default_url: str, needs: t.Iterable[str]) -> str | None:
+    """The WebSocket URL of channel ``name`` (``tmc``, ``pmc``) when the connection opens it, else None; raises
+    ValueError naming the setting when one it ``needs`` is missing or the URL is not a WebSocket URL."""
+    if not config.get(name):
+        return None  # the connection does not open the message channel: it only polls
+    for key in needs:
+        if not config.get(key):
+            msg = f"{key}: a connection with {name}: true needs it (the message channel is opened and checked with it)"
+            raise ValueError(msg)
+    url = str(config.get(f"{name}_url") or default_url)
+    if not url.startswith(("wss://", "ws://")):
+        msg = f"{name}_url: {url!r} is not a WebSocket URL; leave it out for {default_url}"
+        raise ValueError(msg)
+    return url
+
+
+def event_object(content: t.Any, what: str, error: type[ValueError]) -> dict:  # noqa: ANN401
+    """A message's event: its ``content`` (JSON text, or already an object) as a dict; ``error`` naming ``what``
+    (the message, never its content) when it is not one."""
+    try:
+        event = json.loads(content) if isinstance(content, str) else content
+    except ValueError:
+        msg = f"{what} has content that is not JSON"
+        raise error(msg) from None
+    if not isinstance(event, dict):
+        msg = f"{what} has no content object"
+        raise error(msg)
+    return event

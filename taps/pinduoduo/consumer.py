@@ -14,7 +14,7 @@ import logging
 import time
 import typing as t
 
-from orderlayer.taps.common.channel import Backoff, ChannelRefused, close_on_stop, keep_connected
+from orderlayer.taps.common.channel import Backoff, ChannelRefused, channel_url, close_on_stop, keep_connected
 from orderlayer.taps.common.fetching import as_landed
 from orderlayer.taps.pinduoduo import pmc
 from orderlayer.taps.pinduoduo.streams import OrderDetailStream, OrdersStream
@@ -34,27 +34,18 @@ def _now_ms() -> int:
 class PinduoduoPmcConsumer:
     streams: t.ClassVar[Mapping[str, tuple[str, ...]]] = {OrdersStream.name: tuple(OrdersStream.primary_keys)}
 
-    def __init__(self, config: Mapping[str, t.Any]) -> None:
+    def __init__(self, config: Mapping[str, t.Any], url: str) -> None:
         self.config = dict(config)
         self.client_id = str(config["client_id"])
         self.mall_id = str(config["shop_id"])
-        self.url = str(config.get("pmc_url") or pmc.DEFAULT_URL)
+        self.url = url
         self.heartbeat_seconds = float(config.get("pmc_heartbeat_seconds") or 5)
         self.backoff = Backoff(cap=float(config.get("pmc_reconnect_max_seconds") or 60))
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any]) -> PinduoduoPmcConsumer | None:
-        if not config.get("pmc"):
-            return None  # the connection does not open the message service
-        for key in ("client_id", "client_secret", "shop_id"):
-            if not config.get(key):
-                msg = f"{key}: a connection with pmc: true needs it (the message channel is opened and checked with it)"
-                raise ValueError(msg)
-        url = str(config.get("pmc_url") or pmc.DEFAULT_URL)
-        if not url.startswith(("wss://", "ws://")):
-            msg = f"pmc_url: {url!r} is not a WebSocket URL; leave it out for {pmc.DEFAULT_URL}"
-            raise ValueError(msg)
-        return cls(config)
+        url = channel_url(config, "pmc", pmc.DEFAULT_URL, ("client_id", "client_secret", "shop_id"))
+        return None if url is None else cls(config, url)
 
     # ------------------------------------------------------------------ channel
     async def consume(self, store: Store, stop: asyncio.Event) -> None:

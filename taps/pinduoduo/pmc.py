@@ -23,6 +23,7 @@ import hashlib
 import json
 import typing as t
 
+from orderlayer.taps.common.channel import event_object
 from orderlayer.taps.common.push import FetchRequest
 
 DEFAULT_URL = "wss://message-api.pinduoduo.com/message"
@@ -86,15 +87,7 @@ def message_of(command: dict) -> tuple[str, str, str | None, dict]:
     if not isinstance(kind, str) or not kind:
         msg = f"message {message_id} has no type"
         raise MessageError(msg)
-    content = message.get("content")
-    try:
-        event = json.loads(content) if isinstance(content, str) else content
-    except ValueError:
-        msg = f"message {message_id} ({kind}) has content that is not JSON"
-        raise MessageError(msg) from None
-    if not isinstance(event, dict):
-        msg = f"message {message_id} ({kind}) has no content object"
-        raise MessageError(msg)
+    event = event_object(message.get("content"), f"message {message_id} ({kind})", MessageError)
     mall = message.get("mallID")
     return str(message_id), kind, None if mall in (None, "") else str(mall), event
 

@@ -16,7 +16,7 @@ import logging
 import time
 import typing as t
 
-from orderlayer.taps.common.channel import Backoff, ChannelRefused, close_on_stop, keep_connected
+from orderlayer.taps.common.channel import Backoff, ChannelRefused, channel_url, close_on_stop, keep_connected
 from orderlayer.taps.common.fetching import as_landed
 from orderlayer.taps.taobao import tmc
 from orderlayer.taps.taobao.streams import OrdersStream, TradeDetailStream
@@ -34,28 +34,19 @@ log = logging.getLogger("orderlayer.push.taobao")
 class TaobaoTmcConsumer:
     streams: t.ClassVar[Mapping[str, tuple[str, ...]]] = {OrdersStream.name: tuple(OrdersStream.primary_keys)}
 
-    def __init__(self, config: Mapping[str, t.Any]) -> None:
+    def __init__(self, config: Mapping[str, t.Any], url: str) -> None:
         self.config = dict(config)
         self.app_key = str(config["app_key"])
         self.group = str(config.get("tmc_group") or tmc.DEFAULT_GROUP)
-        self.url = str(config.get("tmc_url") or tmc.DEFAULT_URL)
+        self.url = url
         self.seller_nick = config.get("seller_nick") or None
         self.heartbeat_seconds = float(config.get("tmc_heartbeat_seconds") or 30)
         self.backoff = Backoff(cap=float(config.get("tmc_reconnect_max_seconds") or 60))
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any]) -> TaobaoTmcConsumer | None:
-        if not config.get("tmc"):
-            return None  # the connection does not open the message service
-        for key in ("app_key", "app_secret"):
-            if not config.get(key):
-                msg = f"{key}: a connection with tmc: true needs it (the message channel is opened and signed with it)"
-                raise ValueError(msg)
-        url = str(config.get("tmc_url") or tmc.DEFAULT_URL)
-        if not url.startswith(("wss://", "ws://")):
-            msg = f"tmc_url: {url!r} is not a WebSocket URL; leave it out for {tmc.DEFAULT_URL}"
-            raise ValueError(msg)
-        return cls(config)
+        url = channel_url(config, "tmc", tmc.DEFAULT_URL, ("app_key", "app_secret"))
+        return None if url is None else cls(config, url)
 
     @property
     def name(self) -> str:

@@ -24,11 +24,11 @@ confirms may be batched (one per message here).
 from __future__ import annotations
 
 import hashlib
-import json
 import struct
 import typing as t
 from dataclasses import dataclass, field
 
+from orderlayer.taps.common.channel import event_object
 from orderlayer.taps.common.push import FetchRequest
 
 DEFAULT_URL = "wss://mc.api.taobao.com/"
@@ -187,15 +187,7 @@ def message_of(frame: Frame) -> tuple[int, str, dict]:
     if isinstance(message_id, bool) or not isinstance(message_id, int) or not isinstance(topic, str) or not topic:
         msg = "a TMC message without its id or topic"
         raise FrameError(msg)
-    try:
-        event = json.loads(content) if isinstance(content, str) else content
-    except ValueError:
-        msg = f"TMC message {message_id} ({topic}) has content that is not JSON"
-        raise FrameError(msg) from None
-    if not isinstance(event, dict):
-        msg = f"TMC message {message_id} ({topic}) has no content object"
-        raise FrameError(msg)
-    return message_id, topic, event
+    return message_id, topic, event_object(content, f"TMC message {message_id} ({topic})", FrameError)
 
 
 def items_of(message_id: int, topic: str, event: dict) -> list[FetchRequest]:

@@ -12,14 +12,12 @@ import socket
 import threading
 import time
 import typing as t
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import yaml
-from tests.taps.pinduoduo import kit as pdd_kit
-from tests.taps.taobao import kit as tb_kit
+from tests.taps.channel_kit import CASES, ChannelCase
 
 from orderlayer.core.config import load_settings
 from orderlayer.core.lock import writer_lock
@@ -29,44 +27,8 @@ from orderlayer.core.registry import URL_KEY, source
 from orderlayer.core.serve import make_server
 from orderlayer.core.warehouse import connect
 from orderlayer.loader.raw_store import canonical_json
-from orderlayer.sandboxes.pinduoduo.server import PinduoduoSandbox
-from orderlayer.sandboxes.taobao import TaobaoSandbox
 
 PII_SALT_ENV = "ORDERLAYER_PII_SALT"
-
-
-@dataclass(frozen=True)
-class Channel:
-    source: str
-    key: str  # the order's id in a record
-    flag: str  # the tap setting that opens the channel
-    start: t.Callable[[], t.Any]
-    tap_config: t.Callable[..., dict]
-    run_tap: t.Callable[[dict], t.Any]
-    pii_salt: str
-
-    def queue(self, box: t.Any) -> t.Any:  # noqa: ANN401
-        return (box.pmc if self.flag == "pmc" else box.tmc).queue
-
-
-def _pdd() -> PinduoduoSandbox:
-    box = PinduoduoSandbox(11, pdd_kit.AS_OF, 80, [pdd_kit.SHOP], days=2, qps=None, client_id=pdd_kit.CLIENT_ID, client_secret=pdd_kit.CLIENT_SECRET)
-    box.start()
-    box.open_pmc(redeliver_seconds=0.5, duplicate_rate=0.5, reorder=True, seed=7)
-    return box
-
-
-def _taobao() -> TaobaoSandbox:
-    box = TaobaoSandbox(11, tb_kit.AS_OF, 80, [tb_kit.SHOP], app_key=tb_kit.APP_KEY, app_secret=tb_kit.APP_SECRET, days=10, qps=None)
-    box.start()
-    box.open_tmc(redeliver_seconds=0.5, duplicate_rate=0.5, reorder=True, seed=7)
-    return box
-
-
-CHANNELS = {
-    "pinduoduo": Channel("pinduoduo", "order_sn", "pmc", _pdd, lambda box: pdd_kit.tap_config(box), lambda c: pdd_kit.run_tap(c).records, pdd_kit.PII_SALT),
-    "taobao": Channel("taobao", "tid", "tmc", _taobao, lambda box: tb_kit.tap_config(box), lambda c: tb_kit.run_tap(c).records, tb_kit.PII_SALT),
-}
 
 
 def _free_port() -> int:
@@ -75,7 +37,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _project(tmp_path: Path, channel: Channel, config: dict, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _project(tmp_path: Path, channel: ChannelCase, config: dict, monkeypatch: pytest.MonkeyPatch) -> Path:
     """orderlayer.yml with one connection `c1` of the sandbox's shop, its channel open; secrets in the environment."""
     spec = source(channel.source)
     monkeypatch.setenv(PII_SALT_ENV, channel.pii_salt)
@@ -115,21 +77,22 @@ def _wait(condition: t.Callable[[], bool], timeout: float = 20) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("name", sorted(CHANNELS))
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_serve_consumes_the_channel_and_raw_holds_each_version_once_as_a_sync_lands_it(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    channel = CHANNELS[name]
-    box = channel.start()
+    channel = CASES[name]
+    box = channel.new_sandbox(80, channel.shops[:1])
     try:
-        project = _project(tmp_path, channel, channel.tap_config(box), monkeypatch)
+        channel.open(box, redeliver_seconds=0.5, duplicate_rate=0.5, reorder=True, seed=7)
+        project = _project(tmp_path, channel, channel.config(box, channel.shops[0]), monkeypatch)
         settings = load_settings(project)
         server, runs = make_server(settings)
         assert runs == [f"{name} consumer c1"]
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         _wait(lambda: server.started)
-        queue = channel.queue(box)
+        queue = channel.endpoint(box).queue
         landed: list[dict] = []
         try:
             for _step in (1, 2):
@@ -142,7 +105,7 @@ def test_serve_consumes_the_channel_and_raw_holds_each_version_once_as_a_sync_la
                 with writer_lock(settings.database, "test landing", 0):
                     results = land_pushes(settings)
                 assert [r.status for r in results] == ["ok"]
-                synced = {r[channel.key]: r for r in channel.run_tap(channel.tap_config(box))}
+                synced = {r[channel.key]: r for r in channel.run_tap(channel.config(box, channel.shops[0]))}
                 now = _raw(settings.database, f"{name}__orders")
                 added = now[len(landed):]
                 assert added, "the step changed orders: their versions landed"

@@ -1,17 +1,14 @@
-"""Taobao's message service (TMC): the binary framing (a public vector), the signed connect, and the consumer against
-the sandbox's TMC WebSocket (docs/channels/taobao.md): confirm only after the store returned, redelivery of what was
-not confirmed into one spool entry, duplicates and reordering, frames and sellers it must not confirm, a refused
-connect, and the fetch of the trades the messages name, equal to what a sync lands."""
+"""Taobao's message service (TMC) (docs/channels/taobao.md): the binary framing (a public vector), the signed connect,
+big tids digit for digit, the group and the backlog pull, the settings, and the fetch of the trades the messages name,
+equal to what a sync lands. What the consumer does with messages is tested for TMC and PMC alike in
+tests/taps/test_channel_consumers.py."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import threading
-from pathlib import Path
 
 import pytest
-from tests.taps.channel_kit import Recorder, consume_for, consume_until
+from tests.taps.channel_kit import Recorder, consume_for
 from tests.taps.taobao.kit import (
     APP_KEY,
     APP_SECRET,
@@ -24,7 +21,6 @@ from tests.taps.taobao.kit import (
     tap_config,
 )
 
-from orderlayer.core.push_spool import PushSpool
 from orderlayer.loader.raw_store import canonical_json
 from orderlayer.sandboxes.kit.messages import Message
 from orderlayer.sandboxes.taobao import TaobaoSandbox
@@ -42,12 +38,6 @@ def _consumer(box: TaobaoSandbox, shop: str = SHOP, **overrides: object) -> Taob
     consumer = TaobaoTmcConsumer.from_config(tap_config(box, shop, tmc=True, tmc_heartbeat_seconds=1, **overrides))
     assert consumer is not None
     return consumer
-
-
-def _changed(box: TaobaoSandbox, shop: str, before: int) -> set[str]:
-    """Tids of the shop's trades whose modified moved past ``before`` (what TMC must announce)."""
-    return {box.generator.tid_of(i) for i in range(box.generator.n_orders)
-            if box.generator.shop_of(i) == shop and before < (box.modified_of(i) or 0) <= box.now_ts}
 
 
 def test_the_public_frame_vector_reads_and_writes_back() -> None:
@@ -77,99 +67,12 @@ def test_a_message_names_its_trade_digit_for_digit() -> None:
         tmc.decode(data[:-5])
 
 
-def test_trade_messages_are_stored_as_fetch_requests_and_confirmed_only_after(taobao_sandbox: Factory) -> None:  # noqa: F811
-    box = taobao_sandbox(60, shop_ids=(SHOP,))
+def test_the_consumer_joins_its_group_and_pulls_the_backlog(taobao_sandbox: Factory) -> None:  # noqa: F811
+    box = taobao_sandbox(10, shop_ids=(SHOP,))
     box.open_tmc()
-    before = box.now_ts
-    box.advance(LATER)
-    changed = _changed(box, SHOP, before)
-    assert len(changed) >= 3
-
-    def not_confirmed_yet(items: list) -> None:
-        assert {int(i.message_id) for i in items} <= box.tmc.queue.outstanding_ids()
-
-    recorder = Recorder(not_confirmed_yet)
-    consume_until(_consumer(box), recorder, lambda: box.tmc.queue.outstanding() == 0)
-    assert all(isinstance(i, FetchRequest) and i.stream == "orders" for i in recorder.items)
-    assert {i.id for i in recorder.items} == changed
-    assert box.tmc.pulls >= 1  # asked for the backlog at connect
-    assert box.tmc.groups == {"default"}
-    assert box.tmc.queue.stats["acked"] == len(changed)
-
-
-def test_killed_between_store_and_confirm_the_message_comes_again_and_the_spool_keeps_one(taobao_sandbox: Factory, tmp_path: Path) -> None:  # noqa: F811
-    box = taobao_sandbox(60, shop_ids=(SHOP,))
-    box.open_tmc(redeliver_seconds=0.3)
-    before = box.now_ts
-    box.advance(LATER)
-    changed = _changed(box, SHOP, before)
-    with PushSpool(tmp_path / "spool.sqlite") as spool:
-        died: list[str] = []
-
-        async def store_then_die(items: list) -> int:
-            spool.add("tb", items)  # committed ...
-            died.append(items[0].message_id)
-            raise RuntimeError("killed before the confirm")  # ... and the consumer gone before it confirms
-
-        consume_until(_consumer(box), store_then_die, lambda: bool(died))
-        assert spool.counts() == {"tb": 1}
-        assert box.tmc.queue.stats["acked"] == 0
-
-        async def store(items: list) -> int:
-            return spool.add("tb", items)
-
-        consume_until(_consumer(box), store, lambda: box.tmc.queue.outstanding() == 0)
-        assert spool.counts() == {"tb": len(changed)}
-    assert box.tmc.queue.stats["redealt"] >= 1
-
-
-def test_duplicates_and_reordered_messages_are_each_one_spool_entry(taobao_sandbox: Factory, tmp_path: Path) -> None:  # noqa: F811
-    box = taobao_sandbox(60, shop_ids=(SHOP,))
-    box.open_tmc(duplicate_rate=1.0, reorder=True, seed=5)
-    before = box.now_ts
-    box.advance(LATER)
-    changed = _changed(box, SHOP, before)
-    recorder = Recorder()
-    with PushSpool(tmp_path / "spool.sqlite") as spool:
-
-        async def store(items: list) -> int:
-            await recorder(items)
-            return spool.add("tb", items)
-
-        consume_until(_consumer(box), store, lambda: box.tmc.queue.outstanding() == 0)
-        assert spool.counts() == {"tb": len(changed)}
-    assert len(recorder.calls) == 2 * len(changed)
-
-
-def test_garbled_frames_and_other_sellers_messages_are_neither_stored_nor_confirmed(taobao_sandbox: Factory, caplog: pytest.LogCaptureFixture) -> None:  # noqa: F811
-    box = taobao_sandbox(120, shop_ids=(SHOP, TMALL_SHOP))
-    box.open_tmc(redeliver_seconds=30)
-    box.tmc.garble_next = 2
-    before = box.now_ts
-    box.advance(LATER)
-    mine, theirs = _changed(box, SHOP, before), _changed(box, TMALL_SHOP, before)
-    assert mine and theirs
-    nick = box.trade(box._by_tid[next(iter(mine))])["seller_nick"]  # noqa: SLF001
-    recorder = Recorder()
-    with caplog.at_level(logging.WARNING, logger="orderlayer.push.taobao"):
-        consume_until(_consumer(box, seller_nick=nick), recorder, lambda: box.tmc.queue.outstanding() == len(theirs))
-    assert {i.id for i in recorder.items} == mine
-    assert box.tmc.queue.outstanding() == len(theirs)  # left for the other shop's connection
-    assert sum("truncated TMC frame" in r.getMessage() for r in caplog.records) == 2
-    assert not any(tid in r.getMessage() for r in caplog.records for tid in theirs)
-
-
-def test_a_wrong_secret_is_refused_at_connect_and_nothing_is_stored(taobao_sandbox: Factory, caplog: pytest.LogCaptureFixture) -> None:  # noqa: F811
-    box = taobao_sandbox(60, shop_ids=(SHOP,))
-    box.open_tmc()
-    box.advance(LATER)
-    recorder = Recorder()
-    with caplog.at_level(logging.ERROR, logger="orderlayer.push.taobao"):
-        consume_for(_consumer(box, app_secret="not-the-secret"), recorder, 0.5)
-    assert recorder.calls == []
-    assert box.tmc.refused == 1
-    assert "connect answered invalid app_key, timestamp or sign" in caplog.text
-    assert "not-the-secret" not in caplog.text
+    consume_for(_consumer(box, tmc_group="orderlayer"), Recorder(), 1.2)  # at connect, then every second
+    assert box.tmc.groups == {"orderlayer"}
+    assert box.tmc.pulls >= 2
 
 
 def test_fetch_gives_each_named_trade_exactly_as_a_sync_lands_it(taobao_sandbox: Factory) -> None:  # noqa: F811
@@ -193,25 +96,3 @@ def test_settings_open_the_channel_or_name_what_is_wrong(taobao_sandbox: Factory
     with pytest.raises(ValueError, match=r"^tmc_url: 'http://x' is not a WebSocket URL"):
         TaobaoTmcConsumer.from_config({**tap_config(box), "tmc": True, "tmc_url": "http://x"})
 
-
-def test_a_dropped_channel_is_opened_again_and_later_messages_arrive(taobao_sandbox: Factory) -> None:  # noqa: F811
-    box = taobao_sandbox(60, shop_ids=(SHOP,))
-    box.open_tmc()
-    before = box.now_ts
-    steps = iter([LATER, LATER + dt.timedelta(days=1)])
-    recorder = Recorder()
-
-    def next_step_when_drained() -> bool:  # drained: drop the channel (a platform restart), then the clock moves on
-        if box.tmc.queue.outstanding():
-            return False
-        step = next(steps, None)
-        if step is None:
-            return True
-        if box.tmc.sessions:  # from another thread: the close handshake needs this (the consumer's) loop
-            threading.Thread(target=box.drop_channel_connections).start()
-        box.advance(step)
-        return False
-
-    consume_until(_consumer(box), recorder, next_step_when_drained)
-    assert box.tmc.sessions == 2
-    assert {i.id for i in recorder.items} == _changed(box, SHOP, before)
