@@ -15,9 +15,10 @@ import time
 import typing as t
 
 from orderlayer.taps.common.channel import Backoff, ChannelRefused, channel_url, close_on_stop, keep_connected
-from orderlayer.taps.common.fetching import as_landed
+from orderlayer.taps.common.fetching import fetch_records
 from orderlayer.taps.pinduoduo import pmc
 from orderlayer.taps.pinduoduo.streams import OrderDetailStream, OrdersStream
+from orderlayer.taps.pinduoduo.tap import TapPinduoduo
 
 if t.TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -101,10 +102,4 @@ class PinduoduoPmcConsumer:
 
     # ------------------------------------------------------------------ fetch
     def fetch(self, stream: str, ids: Sequence[str]) -> list[dict]:
-        if stream != OrdersStream.name:
-            msg = f"PMC messages name orders only, not {stream!r}"
-            raise ValueError(msg)
-        from orderlayer.taps.pinduoduo.tap import TapPinduoduo
-
-        tap = TapPinduoduo(config=self.config, parse_env_config=False)
-        return as_landed(tap.streams[OrdersStream.name], OrderDetailStream(tap, ids).request_records(None))
+        return fetch_records(TapPinduoduo, self.config, OrderDetailStream, stream, ids)

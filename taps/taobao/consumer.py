@@ -17,9 +17,10 @@ import time
 import typing as t
 
 from orderlayer.taps.common.channel import Backoff, ChannelRefused, channel_url, close_on_stop, keep_connected
-from orderlayer.taps.common.fetching import as_landed
+from orderlayer.taps.common.fetching import fetch_records
 from orderlayer.taps.taobao import tmc
 from orderlayer.taps.taobao.streams import OrdersStream, TradeDetailStream
+from orderlayer.taps.taobao.tap import TapTaobao
 
 if t.TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -104,10 +105,4 @@ class TaobaoTmcConsumer:
 
     # ------------------------------------------------------------------ fetch
     def fetch(self, stream: str, ids: Sequence[str]) -> list[dict]:
-        if stream != OrdersStream.name:
-            msg = f"TMC messages name trades only, not {stream!r}"
-            raise ValueError(msg)
-        from orderlayer.taps.taobao.tap import TapTaobao
-
-        tap = TapTaobao(config=self.config, parse_env_config=False)
-        return as_landed(tap.streams[OrdersStream.name], TradeDetailStream(tap, ids).request_records(None))
+        return fetch_records(TapTaobao, self.config, TradeDetailStream, stream, ids)
