@@ -73,6 +73,7 @@ class PinduoduoPmcConsumer:
                     await self._handle(ws, frame, store)
             finally:
                 beat.cancel()
+                await asyncio.gather(beat, return_exceptions=True)  # its own end (a closed channel) is this one's
         return received
 
     async def _heartbeats(self, ws: t.Any) -> None:  # noqa: ANN401

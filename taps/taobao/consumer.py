@@ -70,6 +70,7 @@ class TaobaoTmcConsumer:
                     await self._handle(ws, token, data, store)
             finally:
                 pulls.cancel()
+                await asyncio.gather(pulls, return_exceptions=True)  # its own end (a closed channel) is this one's
         return True
 
     async def _handshake(self, ws: ClientConnection) -> str:
