@@ -14,6 +14,9 @@ import logging
 import time
 import typing as t
 
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus, InvalidURI
+
 from orderlayer.taps.common.channel import Backoff, ChannelRefused, channel_url, close_on_stop, keep_connected
 from orderlayer.taps.common.fetching import fetch_records
 from orderlayer.taps.pinduoduo import pmc
@@ -53,9 +56,6 @@ class PinduoduoPmcConsumer:
         await keep_connected(lambda: self._session(store, stop), stop, self.backoff, log, f"PMC of mall {self.mall_id}")
 
     async def _session(self, store: Store, stop: asyncio.Event) -> bool:
-        from websockets.asyncio.client import connect
-        from websockets.exceptions import InvalidStatus
-
         url = pmc.connect_url(self.url, self.client_id, _now_ms(), str(self.config["client_secret"]))
         try:
             # max_queue=None: a reader paused by a full buffer would not see the close handshake (each close then
@@ -63,6 +63,9 @@ class PinduoduoPmcConsumer:
             ws = await connect(url, open_timeout=15, ping_interval=None, max_size=2**22, max_queue=None)
         except InvalidStatus as exc:
             msg = f"HTTP {exc.response.status_code} at connect (check client_id and client_secret, and pmc_url)"
+            raise ChannelRefused(msg) from None
+        except InvalidURI:  # its text would quote the signed path
+            msg = "pmc_url is not a valid WebSocket URL"
             raise ChannelRefused(msg) from None
         received = False
         async with ws, close_on_stop(ws, stop):

@@ -16,6 +16,8 @@ import logging
 import time
 import typing as t
 
+from websockets.asyncio.client import connect
+
 from orderlayer.taps.common.channel import Backoff, ChannelRefused, channel_url, close_on_stop, keep_connected
 from orderlayer.taps.common.fetching import fetch_records
 from orderlayer.taps.taobao import tmc
@@ -58,8 +60,6 @@ class TaobaoTmcConsumer:
         await keep_connected(lambda: self._session(store, stop), stop, self.backoff, log, self.name)
 
     async def _session(self, store: Store, stop: asyncio.Event) -> bool:
-        from websockets.asyncio.client import connect
-
         # max_queue=None: a reader paused by a full buffer would not see the close handshake (see pinduoduo/consumer.py)
         ws = await connect(self.url, open_timeout=15, ping_interval=self.heartbeat_seconds, max_size=2**22, max_queue=None)
         async with ws, close_on_stop(ws, stop):
