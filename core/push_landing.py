@@ -84,6 +84,7 @@ def land_pushes(settings: Settings, names: Iterable[str] | None = None, run_id: 
                         if result.status != "ok":
                             break  # the items stay spooled; the next landing tries again
                         spool.remove(item.seq for item in items)
+                        spool.note(name, "landed", len(items))
                         if len(items) < BATCH:
                             break
     except sqlite3.Error as exc:  # the spool unreadable or its delete failed: what landed lands as nothing new next time

@@ -42,9 +42,16 @@ class Delivery:
     changed_at: int
     #: the header that carries the signature: a forged copy alters its value
     signature_header: str = ""
+    #: (order id, change time) of each order change it reports: the version a freshness measurement waits for
+    #: (the order's source update time reaching that time in published.fct_orders)
+    changes: tuple[tuple[str, int], ...] = ()
+    #: for a platform that signs inside the body (Meituan's ``sig`` form field): the body of a forged copy
+    forged_body: bytes | None = None
 
 
 def _forged(delivery: Delivery) -> Delivery:
+    if delivery.forged_body is not None:
+        return replace(delivery, body=delivery.forged_body)
     value = delivery.headers.get(delivery.signature_header, "")
     wrong = (value[:-1] + ("0" if value[-1:] != "0" else "1")) if value else "forged"
     return replace(delivery, headers={**delivery.headers, delivery.signature_header: wrong})
@@ -110,7 +117,8 @@ class WebhookPusher:
                 self._rng.shuffle(items)
             now = time.monotonic()
             for delivery in items:
-                if delivery.signature_header and self._rng.random() < self._forge_rate:
+                forgeable = bool(delivery.signature_header) or delivery.forged_body is not None
+                if forgeable and self._rng.random() < self._forge_rate:
                     heapq.heappush(self._queue, _Due(now, next(self._seq), _forged(delivery), forged=True))
                 heapq.heappush(self._queue, _Due(now, next(self._seq), delivery))
                 self._stats["queued"] += 1

@@ -49,6 +49,8 @@ class PushRecord:
     stream: str
     message_id: str
     record: dict
+    #: the shop the record belongs to, when one URL takes the pushes of several shops (see Receiver.app)
+    shop_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class FetchRequest:
     stream: str
     message_id: str
     id: str
+    #: the shop the record belongs to, when one URL takes the pushes of several shops (see Receiver.app)
+    shop_id: str | None = None
 
 
 #: What a push yields: records it carries, and ids of records to fetch.
@@ -93,6 +97,10 @@ class Receiver(t.Protocol):
 
     #: The streams its records land in, with each stream's key properties (the tap stream's primary keys).
     streams: t.ClassVar[Mapping[str, tuple[str, ...]]]
+    #: The identity that signs its pushes when a platform pushes every shop of one app to one URL (Douyin: the
+    #: app_key), else None. serve spools an item naming another ``shop_id`` under the connection of that shop whose
+    #: receiver has the same ``app``; an item of a shop no such connection has is dropped (its poll is the net).
+    app: str | None
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any]) -> Receiver | None:
