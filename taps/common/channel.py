@@ -15,6 +15,10 @@ import logging
 import typing as t
 from dataclasses import dataclass
 
+from singer_sdk import typing as th
+
+from orderlayer.taps.common import options as opt
+
 if t.TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
@@ -84,13 +88,11 @@ async def close_on_stop(ws: ClientConnection, stop: asyncio.Event) -> t.AsyncIte
             await task
 
 
-def channel_options(name: str, default_url: str, what: str, *, heartbeat_seconds: int) -> list[t.Any]:
-    """The tap settings of a message channel ``name`` (``pmc``, ``tmc``): whether serve opens it, its URL, the
-    heartbeat interval and the longest wait between reconnects. Imported lazily: singer-sdk's typing."""
-    from singer_sdk import typing as th
-
+def channel_options(name: str, default_url: str, what: str, *, heartbeat_seconds: int) -> list[th.Property]:
+    """The tap settings of message channel ``name`` (``pmc``, ``tmc``): ``push`` (whether serve opens it, the switch
+    every pushing source shares), its URL, the heartbeat interval and the longest wait between reconnects."""
     return [
-        th.Property(name, th.BooleanType, default=False, description=f"Open the {what} when `orderlayer serve` runs (docs/channels)."),
+        opt.push_switch(f"Open the {what} when `orderlayer serve` runs: an outgoing WebSocket, no URL to register (docs/channels)."),
         th.Property(f"{name}_url", th.StringType, default=default_url, description=f"The {what}'s WebSocket endpoint."),
         th.Property(
             f"{name}_heartbeat_seconds", th.IntegerType(minimum=1, maximum=300), default=heartbeat_seconds,
@@ -104,13 +106,14 @@ def channel_options(name: str, default_url: str, what: str, *, heartbeat_seconds
 
 
 def channel_url(config: t.Mapping[str, t.Any], name: str, default_url: str, needs: t.Iterable[str]) -> str | None:
-    """The WebSocket URL of channel ``name`` (``tmc``, ``pmc``) when the connection opens it, else None; raises
-    ValueError naming the setting when one it ``needs`` is missing or the URL is not a WebSocket URL."""
-    if not config.get(name):
+    """The WebSocket URL of channel ``name`` (``tmc``, ``pmc``) when the connection opens it (``push: true``), else
+    None; raises ValueError naming the setting when ``push`` is not a boolean, a setting it ``needs`` is missing or
+    the URL is not a WebSocket URL."""
+    if not opt.push_enabled(config):
         return None  # the connection does not open the message channel: it only polls
     for key in needs:
         if not config.get(key):
-            msg = f"{key}: a connection with {name}: true needs it (the message channel is opened and checked with it)"
+            msg = f"{key}: a connection with push: true needs it (the {name.upper()} channel is opened and checked with it)"
             raise ValueError(msg)
     url = str(config.get(f"{name}_url") or default_url)
     if not url.startswith(("wss://", "ws://")):

@@ -1,6 +1,6 @@
 """Pinduoduo's message service (PMC) as a push consumer (taps/common/push.py; docs/channels/pinduoduo.md).
 
-With ``pmc: true`` serve keeps the app's PMC WebSocket open (pmc.py has the protocol and its sources): it heartbeats,
+With ``push: true`` serve keeps the app's PMC WebSocket open (pmc.py has the protocol and its sources): it heartbeats,
 stores each order message as a FetchRequest of the order it names and acknowledges the message only once the store
 returned; a message it cannot read, or one for another mall than the connection's ``shop_id``, is neither stored nor
 acknowledged (PMC delivers it again; the reconcile poll is the safety net), and is logged without its content. The

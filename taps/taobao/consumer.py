@@ -1,6 +1,6 @@
 """Taobao's message service (TMC) as a push consumer (taps/common/push.py; docs/channels/taobao.md).
 
-With ``tmc: true`` serve keeps the app's TMC WebSocket open for the connection's consumer group (``tmc_group``;
+With ``push: true`` serve keeps the app's TMC WebSocket open for the connection's consumer group (``tmc_group``;
 tmc.py has the binary protocol and its sources): it connects with the signed connect frame, asks for the backlog
 (a pull request) at connect and every ``tmc_heartbeat_seconds`` (which doubles as the channel's heartbeat, beside
 WebSocket pings), stores each trade or refund message as a FetchRequest of the trade it names, and confirms the

@@ -76,7 +76,7 @@ class ChannelCase:
     """What the shared channel tests need to know of one platform's sandbox, tap and consumer."""
 
     source: str
-    flag: str  # the tap setting that opens the channel (and the sandbox's endpoint attribute)
+    flag: str  # the channel's name: its settings' prefix and the sandbox's endpoint attribute
     key: str  # the order's id in a record
     shops: tuple[str, str]
     later: dt.datetime  # a clock step that changes several orders of the small universes below
@@ -99,7 +99,7 @@ class ChannelCase:
         return getattr(box, self.flag)
 
     def consumer(self, box: t.Any, shop: str | None = None, **overrides: t.Any) -> t.Any:  # noqa: ANN401
-        config = self.config(box, shop or self.shops[0], **{self.flag: True, f"{self.flag}_heartbeat_seconds": 1, **overrides})
+        config = self.config(box, shop or self.shops[0], **{"push": True, f"{self.flag}_heartbeat_seconds": 1, **overrides})
         consumer = self.consumer_class.from_config(config)
         assert consumer is not None
         return consumer

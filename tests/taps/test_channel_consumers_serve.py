@@ -8,37 +8,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
-import threading
 import time
 import typing as t
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import yaml
+from tests.core.test_serve import Running
+from tests.support.push_serve import raw_texts, serve_project
 from tests.taps.channel_kit import CASES, ChannelCase
 
-from orderlayer.core.config import load_settings
-from orderlayer.core.lock import writer_lock
 from orderlayer.core.push_landing import land_pushes
 from orderlayer.core.push_spool import PushSpool, spool_path
 from orderlayer.core.registry import URL_KEY, source
-from orderlayer.core.serve import make_server
-from orderlayer.core.warehouse import connect
 from orderlayer.loader.raw_store import canonical_json
 
 PII_SALT_ENV = "ORDERLAYER_PII_SALT"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _project(tmp_path: Path, channel: ChannelCase, config: dict, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """orderlayer.yml with one connection `c1` of the sandbox's shop, its channel open; secrets in the environment."""
+    """orderlayer.yml with one connection `c1` of the sandbox's shop, its channel open (serve only landing, on the
+    test's call); secrets in the environment."""
     spec = source(channel.source)
     monkeypatch.setenv(PII_SALT_ENV, channel.pii_salt)
     credentials = {}
@@ -48,26 +38,10 @@ def _project(tmp_path: Path, channel: ChannelCase, config: dict, monkeypatch: py
             credentials[key] = f"C1_{key.upper()}"
     reserved = {URL_KEY, "start_date", "end_date", "pii_salt", spec.shop_key, *spec.secret_keys}
     options = {k: v for k, v in config.items() if k not in reserved}
-    options |= {channel.flag: True, f"{channel.flag}_heartbeat_seconds": 1}
+    options |= {"push": True, f"{channel.flag}_heartbeat_seconds": 1}
     connection = {"source": channel.source, "shop_id": config["shop_id"], "base_url": config[URL_KEY],
                   "start_date": config["start_date"], "credentials": credentials, "options": options}
-    settings = {
-        "database": str(tmp_path / "wh" / "w.duckdb"),
-        "connections": {"c1": connection},
-        "serve": {"host": "127.0.0.1", "port": _free_port(), "land_every_seconds": 3600},
-    }
-    path = tmp_path / "orderlayer.yml"
-    path.write_text(yaml.safe_dump(settings), encoding="utf-8")
-    return path
-
-
-def _raw(db: Path, table: str) -> list[dict]:
-    con = connect(db, read_only=True)
-    try:
-        rows = con.execute(f"select _record::varchar from raw.{table} order by _landed_seq").fetchall()  # noqa: S608 - a fixed name
-    finally:
-        con.close()
-    return [json.loads(r[0], parse_float=Decimal) for r in rows]
+    return serve_project(tmp_path, {"c1": connection})[0]
 
 
 def _wait(condition: t.Callable[[], bool], timeout: float = 20) -> None:
@@ -85,13 +59,9 @@ def test_serve_consumes_the_channel_and_raw_holds_each_version_once_as_a_sync_la
     box = channel.new_sandbox(80, channel.shops[:1])
     try:
         channel.open(box, redeliver_seconds=0.5, duplicate_rate=0.5, reorder=True, seed=7)
-        project = _project(tmp_path, channel, channel.config(box, channel.shops[0]), monkeypatch)
-        settings = load_settings(project)
-        server, runs = make_server(settings)
-        assert runs == [f"{name} consumer c1"]
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        _wait(lambda: server.started)
+        running = Running(_project(tmp_path, channel, channel.config(box, channel.shops[0]), monkeypatch)).start()
+        settings = running.settings
+        assert running.paths == [f"{name} consumer c1"]
         queue = channel.endpoint(box).queue
         landed: list[dict] = []
         try:
@@ -102,19 +72,16 @@ def test_serve_consumes_the_channel_and_raw_holds_each_version_once_as_a_sync_la
                 _wait(lambda: queue.outstanding() == 0)
                 with PushSpool(spool_path(settings.database)) as spool:
                     assert spool.counts() == {"c1": announced}  # one entry per message, duplicates included
-                with writer_lock(settings.database, "test landing", 0):
-                    results = land_pushes(settings)
-                assert [r.status for r in results] == ["ok"]
+                assert [r.status for r in land_pushes(settings)] == ["ok"]
                 synced = {r[channel.key]: r for r in channel.run_tap(channel.config(box, channel.shops[0]))}
-                now = _raw(settings.database, f"{name}__orders")
+                now = [json.loads(text, parse_float=Decimal) for text in raw_texts(settings.database, f"{name}__orders")]
                 added = now[len(landed):]
                 assert added, "the step changed orders: their versions landed"
                 for record in added:  # each fetched version is the version a sync lands at this moment
                     assert canonical_json(record) == canonical_json(synced[record[channel.key]])
                 landed = now
         finally:
-            server.should_exit = True
-            thread.join(timeout=15)
+            running.stop()
         assert len({canonical_json(r) for r in landed}) == len(landed)  # each version once
         assert queue.stats["duplicated"] > 0  # the channel did send duplicates
     finally:

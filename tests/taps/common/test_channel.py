@@ -44,11 +44,11 @@ def test_failed_sessions_are_retried_after_the_backoff_until_stop(caplog: pytest
 
 
 def test_channel_settings() -> None:
-    assert channel_url({"pmc": False}, "pmc", "wss://a/", ("client_id",)) is None
-    assert channel_url({"pmc": True, "client_id": "c"}, "pmc", "wss://a/", ("client_id",)) == "wss://a/"
-    assert channel_url({"pmc": True, "client_id": "c", "pmc_url": "ws://b"}, "pmc", "wss://a/", ("client_id",)) == "ws://b"
-    with pytest.raises(ValueError, match=r"^client_id: a connection with pmc: true needs it"):
-        channel_url({"pmc": True}, "pmc", "wss://a/", ("client_id",))
+    assert channel_url({"push": False}, "pmc", "wss://a/", ("client_id",)) is None
+    assert channel_url({"push": True, "client_id": "c"}, "pmc", "wss://a/", ("client_id",)) == "wss://a/"
+    assert channel_url({"push": True, "client_id": "c", "pmc_url": "ws://b"}, "pmc", "wss://a/", ("client_id",)) == "ws://b"
+    with pytest.raises(ValueError, match=r"^client_id: a connection with push: true needs it \(the PMC channel"):
+        channel_url({"push": True}, "pmc", "wss://a/", ("client_id",))
 
 
 class Unreadable(ValueError):
@@ -67,3 +67,8 @@ def test_a_message_event_is_an_object() -> None:
 def test_a_fetch_serves_the_detail_streams_stream_only() -> None:
     with pytest.raises(ValueError, match="these pushes name records of 'orders' only, not of 'refunds'"):
         fetch_records(TapPinduoduo, {}, OrderDetailStream, "refunds", ["1"])
+
+
+def test_a_quoted_push_is_refused_naming_push() -> None:
+    with pytest.raises(ValueError, match=r"^push: must be true or false"):
+        channel_url({"push": "false", "client_id": "c"}, "pmc", "wss://a/", ("client_id",))

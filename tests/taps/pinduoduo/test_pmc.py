@@ -30,7 +30,7 @@ LATER = AS_OF + dt.timedelta(days=2)
 
 
 def _consumer(box: PinduoduoSandbox, shop: str = SHOP, **overrides: object) -> PinduoduoPmcConsumer:
-    consumer = PinduoduoPmcConsumer.from_config(tap_config(box, shop, pmc=True, pmc_heartbeat_seconds=1, **overrides))
+    consumer = PinduoduoPmcConsumer.from_config(tap_config(box, shop, push=True, pmc_heartbeat_seconds=1, **overrides))
     assert consumer is not None
     return consumer
 
@@ -71,8 +71,8 @@ def test_fetch_gives_each_named_order_exactly_as_a_sync_lands_it(pdd_sandbox: Fa
 def test_settings_open_the_channel_or_name_what_is_wrong(pdd_sandbox: Factory) -> None:  # noqa: F811
     box = pdd_sandbox(10, shop_ids=(SHOP,))
     assert PinduoduoPmcConsumer.from_config(tap_config(box)) is None  # pmc not set: the connection only polls
-    with pytest.raises(ValueError, match=r"^client_secret: a connection with pmc: true needs it"):
-        PinduoduoPmcConsumer.from_config({**tap_config(box), "pmc": True, "client_secret": ""})
+    with pytest.raises(ValueError, match=r"^client_secret: a connection with push: true needs it \(the PMC channel"):
+        PinduoduoPmcConsumer.from_config({**tap_config(box), "push": True, "client_secret": ""})
     with pytest.raises(ValueError, match=r"^pmc_url: 'https://x' is not a WebSocket URL"):
-        PinduoduoPmcConsumer.from_config({**tap_config(box), "pmc": True, "pmc_url": "https://x"})
+        PinduoduoPmcConsumer.from_config({**tap_config(box), "push": True, "pmc_url": "https://x"})
 

@@ -35,7 +35,7 @@ CONNECT_ACK = b"\x02\x01\x04\x00\x01\x00\x00\x00\x05\x00$\x00\x00\x0032e88d28-20
 
 
 def _consumer(box: TaobaoSandbox, shop: str = SHOP, **overrides: object) -> TaobaoTmcConsumer:
-    consumer = TaobaoTmcConsumer.from_config(tap_config(box, shop, tmc=True, tmc_heartbeat_seconds=1, **overrides))
+    consumer = TaobaoTmcConsumer.from_config(tap_config(box, shop, push=True, tmc_heartbeat_seconds=1, **overrides))
     assert consumer is not None
     return consumer
 
@@ -91,8 +91,8 @@ def test_fetch_gives_each_named_trade_exactly_as_a_sync_lands_it(taobao_sandbox:
 def test_settings_open_the_channel_or_name_what_is_wrong(taobao_sandbox: Factory) -> None:  # noqa: F811
     box = taobao_sandbox(10, shop_ids=(SHOP,))
     assert TaobaoTmcConsumer.from_config(tap_config(box)) is None
-    with pytest.raises(ValueError, match=r"^app_secret: a connection with tmc: true needs it"):
-        TaobaoTmcConsumer.from_config({**tap_config(box), "tmc": True, "app_secret": ""})
+    with pytest.raises(ValueError, match=r"^app_secret: a connection with push: true needs it \(the TMC channel"):
+        TaobaoTmcConsumer.from_config({**tap_config(box), "push": True, "app_secret": ""})
     with pytest.raises(ValueError, match=r"^tmc_url: 'http://x' is not a WebSocket URL"):
-        TaobaoTmcConsumer.from_config({**tap_config(box), "tmc": True, "tmc_url": "http://x"})
+        TaobaoTmcConsumer.from_config({**tap_config(box), "push": True, "tmc_url": "http://x"})
 
