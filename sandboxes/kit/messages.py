@@ -30,11 +30,13 @@ __all__ = ["ChannelServer", "Message", "MessageQueue", "MessagingSandbox"]
 @dataclass(frozen=True)
 class Message:
     """One message: its platform id, the protocol's payload (the sandbox encodes it per connection) and
-    ``changed_at``, the sandbox-clock epoch seconds of the change it reports."""
+    ``changed_at``, the sandbox-clock epoch seconds of the change it reports; ``changes`` names it for a freshness
+    measure as a webhook Delivery does: (the order's channel id, the version's change time)."""
 
     id: int
     payload: dict
     changed_at: int
+    changes: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass
@@ -91,7 +93,7 @@ class MessageQueue:
                 return False
             self.stats["acked"] += 1
             if self.duplicate_rate and not out.message.payload.get("_duplicate") and self._rng.random() < self.duplicate_rate:
-                copy = Message(out.message.id, {**out.message.payload, "_duplicate": True}, out.message.changed_at)
+                copy = Message(out.message.id, {**out.message.payload, "_duplicate": True}, out.message.changed_at, out.message.changes)
                 self._out[message_id] = _Out(copy, self.clock())
                 self.stats["duplicated"] += 1
             return True
@@ -157,6 +159,8 @@ class MessagingSandbox:
     the endpoint's queue. The sandbox's ``_index`` (shop -> change times ascending, item indexes) says what changed."""
 
     channel: t.Any = None
+    #: Called with each clock step's messages before they are published (e.g. to time their way to published).
+    on_publish: Callable[[list[Message]], None] | None = None
     _channel_server: ChannelServer | None = None
     _index: dict[str, tuple[list[int], list[int]]]
     _lock: threading.Lock
@@ -176,7 +180,10 @@ class MessagingSandbox:
         before = self.now_ts  # type: ignore[attr-defined]
         super().advance(as_of)  # type: ignore[misc]
         if self.channel is not None:
-            self.channel.queue.publish(self.channel_messages(before, self.now_ts))  # type: ignore[attr-defined]
+            messages = self.channel_messages(before, self.now_ts)  # type: ignore[attr-defined]
+            if self.on_publish is not None:
+                self.on_publish(messages)
+            self.channel.queue.publish(messages)
 
     def channel_messages(self, after_ts: int, until_ts: int) -> list[Message]:
         """The messages the platform sends for what changed in (after_ts, until_ts] (sandbox clock), oldest first."""

@@ -498,7 +498,7 @@ class PinduoduoSandbox(MessagingSandbox, ChannelSandbox[PddOrderGenerator]):
                         "pdd_trade_TradeSellerShip" if order["order_status"] >= 2 else "pdd_trade_TradeConfirmed")
                 content = {"tid": order["order_sn"], "mall_id": int(shop), "status": order["order_status"], "refund_status": order["refund_status"]}
                 payload = {"type": kind, "mallID": int(shop), "content": content}
-                out.append(Message(self.message_id(order["order_sn"], updated), payload, updated))
+                out.append(Message(self.message_id(order["order_sn"], updated), payload, updated, ((order["order_sn"], updated),)))
         return sorted(out, key=lambda m: m.changed_at)
 
     def _maybe_offline(self, entry: dict) -> None:

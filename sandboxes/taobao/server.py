@@ -377,7 +377,7 @@ class TaobaoSandbox(MessagingSandbox, ChannelSandbox[TradeGenerator]):
                 topic = "taobao_trade_" + TMC_TOPICS.get(trade["status"], "TradeChanged")
                 content = {"tid": int(gen.tid_of(i)), "status": trade["status"], "seller_nick": trade["seller_nick"], "type": trade.get("type"), "payment": trade.get("payment")}
                 payload = {"topic": topic, "user_id": int(shop), "user_nick": trade["seller_nick"], "content": content}
-                out.append(Message(self.message_id(gen.tid_of(i), modified), payload, modified))
+                out.append(Message(self.message_id(gen.tid_of(i), modified), payload, modified, ((gen.tid_of(i), modified),)))
         return sorted(out, key=lambda m: m.changed_at)
 
     def _token(self, request: SandboxRequest) -> SandboxResponse:

@@ -46,10 +46,13 @@ def test_messages_are_stored_as_fetch_requests_and_acknowledged_only_after(case:
     box = sandbox()
     case.open(box)
     queue = case.endpoint(box).queue
+    published: list = []
+    box.on_publish = published.extend  # what a freshness measure records
     before = box.now_ts
     box.advance(case.later)
     changed = case.changed_keys(box, case.shops[0], before)
     assert len(changed) >= 3  # the clock step changed orders to announce
+    assert {order for m in published for order, at in m.changes if before < at <= box.now_ts} == changed
 
     def not_acknowledged_yet(items: list) -> None:
         assert {int(i.message_id) for i in items} <= queue.outstanding_ids()  # the ack follows the store
