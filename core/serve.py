@@ -40,7 +40,7 @@ from orderlayer.core.sync import push_config
 from orderlayer.taps.common.push import Consumer, PushItem, PushRejected, PushRequest, Receiver, Reply
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Mapping
+    from collections.abc import AsyncIterator
 
     from starlette.requests import Request
 

@@ -147,6 +147,8 @@ class ElemeSandbox(ChannelSandbox[ElemeGenerator]):
         return config
 
     # ------------------------------------------------------------------ pushes
+    push_acknowledged = staticmethod(p.push_acknowledged)
+
     def push_deliveries(self, after_ts: int, until_ts: int) -> list[Delivery]:
         """One signed call per order event in (after_ts, until_ts], oldest first, as the platform calls the partner's
         push URL (§B1/B2): ``order.create`` when an order appears, ``order.status.push`` with the new status, and a

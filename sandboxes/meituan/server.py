@@ -120,6 +120,8 @@ class MeituanSandbox(ChannelSandbox[MeituanGenerator]):
         }
 
     # ------------------------------------------------------------------ pushes
+    push_acknowledged = staticmethod(p.push_acknowledged)
+
     def push_deliveries(self, after_ts: int, until_ts: int) -> list[Delivery]:
         """One signed form per order event in (after_ts, until_ts], oldest first, to the subscribed URL: the new-order
         push carries the order as form strings (S7), the others name it with a status, a delivery state, a

@@ -197,6 +197,8 @@ class YouzanSandbox(ChannelSandbox[YouzanOrderGenerator]):
         return members[lo:hi]
 
     # ------------------------------------------------------------------ pushes
+    push_acknowledged = staticmethod(p.push_acknowledged)
+
     def push_deliveries(self, after_ts: int, until_ts: int) -> list[Delivery]:
         """One signed JSON message per trade event in (after_ts, until_ts], oldest first (docs/channels/youzan.md
         "Push"): ``Event-Sign`` = md5(client_id + body + client_secret), ``Event-Type`` the event's type."""

@@ -96,11 +96,11 @@ def push_switch(note: str) -> th.Property:
     return th.Property("push", th.BooleanType, default=False, description=note)
 
 
-def push_enabled(config: t.Mapping[str, t.Any]) -> bool:
+def push_enabled(config: t.Mapping[str, t.Any], platform: str) -> bool:
     """Whether a connection's config opens its push channel (``push: true``). Raises ValueError naming ``push`` for
     anything but a boolean: a quoted ``'false'`` must not open it."""
     push = config.get("push", False)
     if not isinstance(push, bool):
-        msg = f"push: must be true or false, got {push!r}; write push: true in the connection's options to receive its pushes"
+        msg = f"push: must be true or false, got {push!r}; write push: true in the connection's options to receive {platform}'s pushes"
         raise ValueError(msg)
     return push

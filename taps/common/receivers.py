@@ -9,7 +9,6 @@ straight to the raw store must make the same trip, or the same version of an ord
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import typing as t
 from urllib.parse import parse_qsl
@@ -22,13 +21,11 @@ from orderlayer.taps.common.push import PushRejected
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable, Mapping
 
-    from singer_sdk import Stream, Tap
+    from singer_sdk import Stream
 
-__all__ = ["as_landed", "fetch_records", "fetching_tap", "form_of", "push_switch", "require_settings"]
+__all__ = ["as_landed", "fetch_records", "form_of", "require_settings"]
 
 log = logging.getLogger(__name__)
-
-T = t.TypeVar("T", bound="Tap")
 
 
 def form_of(body: bytes) -> dict[str, str]:
@@ -41,28 +38,12 @@ def form_of(body: bytes) -> dict[str, str]:
     return dict(parse_qsl(text, keep_blank_values=True))
 
 
-def push_switch(config: Mapping[str, t.Any], platform: str) -> bool:
-    """The connection's ``push`` option: true opens the push channel. Anything but a boolean is a ValueError, so a
-    quoted ``"false"`` never opens it."""
-    value = config.get("push", False)
-    if not isinstance(value, bool):
-        msg = f"push: must be true or false, got {value!r}; write push: true in the connection's options to receive {platform}'s pushes"
-        raise ValueError(msg)
-    return value
-
-
 def require_settings(config: Mapping[str, t.Any], keys: Iterable[str], platform: str, switch: str) -> None:
     """ValueError naming the first of ``keys`` the config lacks, which a connection with ``switch`` needs."""
     for key in keys:
         if not config.get(key):
             msg = f"{key}: a connection with {switch} needs it to verify {platform}'s pushes; set it as for a sync"
             raise ValueError(msg)
-
-
-def fetching_tap(tap_class: type[T], config: Mapping[str, t.Any]) -> T:
-    """The connection's tap, for a fetcher to call its streams' own requests (signing, retries, rate limit). A fetch
-    reads no sync window, but the taps' schemas require a ``start_date``: a connection without one gets now's."""
-    return tap_class(config={"start_date": dt.datetime.now(dt.timezone.utc).isoformat(), **config}, parse_env_config=False)
 
 
 def as_landed(stream: Stream, record: dict) -> dict | None:

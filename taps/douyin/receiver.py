@@ -21,6 +21,7 @@ import json
 import logging
 import typing as t
 
+from orderlayer.taps.common.options import push_enabled
 from orderlayer.taps.common.push import FetchRequest, PushRejected, PushRequest, Reply, json_reply
 from orderlayer.taps.douyin import protocol as p
 from orderlayer.taps.douyin.client import DouyinAPIError
@@ -54,11 +55,7 @@ class DouyinReceiver:
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any]) -> DouyinReceiver | None:
-        push = config.get("push", False)
-        if not isinstance(push, bool):
-            msg = f"push: must be true or false, got {push!r}; write push: true in the connection's options to receive Douyin's pushes"
-            raise ValueError(msg)
-        if not push:
+        if not push_enabled(config, "Douyin"):
             return None  # the connection did not register serve's URL with the platform
         for key in ("app_key", "app_secret", "shop_id"):
             if not config.get(key):
@@ -168,7 +165,7 @@ class DouyinReceiver:
         if self._tap is None:
             from orderlayer.taps.douyin.tap import TapDouyin  # the tap imports singer-sdk's whole stack: only to fetch
 
-            self._tap = TapDouyin(config=self._config, parse_env_config=False, validate_config=True)
+            self._tap = TapDouyin.for_fetch(self._config)
         return self._tap
 
 

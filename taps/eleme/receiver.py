@@ -21,7 +21,8 @@ import typing as t
 import uuid
 
 from orderlayer.taps.common.push import FetchRequest, PushRejected, PushRequest, Reply, json_reply
-from orderlayer.taps.common.receivers import fetch_records, fetching_tap, form_of, push_switch, require_settings
+from orderlayer.taps.common.options import push_enabled
+from orderlayer.taps.common.receivers import fetch_records, form_of, require_settings
 from orderlayer.taps.eleme import protocol as p
 from orderlayer.taps.eleme.streams import OrdersStream
 
@@ -63,7 +64,7 @@ class ElemeReceiver:
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any]) -> ElemeReceiver | None:
-        if not push_switch(config, "Ele.me"):
+        if not push_enabled(config, "Ele.me"):
             return None  # the partner's push URL is not pointed at this service: the shop is polled only
         require_settings(config, ("source", "secret", "shop_id"), "Ele.me", "push: true")
         return cls(config)
@@ -114,7 +115,7 @@ class ElemeReceiver:
             raise ValueError(msg)
         from orderlayer.taps.eleme.tap import TapEleme  # noqa: PLC0415 - the tap imports singer-sdk's machinery
 
-        orders = fetching_tap(TapEleme, self._config).streams[OrdersStream.name]
+        orders = TapEleme.for_fetch(self._config).streams[OrdersStream.name]
         return fetch_records(
             orders,
             ids,

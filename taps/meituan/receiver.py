@@ -22,7 +22,7 @@ import typing as t
 from urllib.parse import urlsplit
 
 from orderlayer.taps.common.push import FetchRequest, PushRejected, PushRequest, Reply, json_reply
-from orderlayer.taps.common.receivers import fetch_records, fetching_tap, form_of, require_settings
+from orderlayer.taps.common.receivers import fetch_records, form_of, require_settings
 from orderlayer.taps.meituan import protocol as p
 from orderlayer.taps.meituan.streams import OrdersStream
 
@@ -104,7 +104,7 @@ class MeituanReceiver:
             raise ValueError(msg)
         from orderlayer.taps.meituan.tap import TapMeituan  # noqa: PLC0415 - the tap imports singer-sdk's machinery
 
-        orders = fetching_tap(TapMeituan, self._config).streams[OrdersStream.name]
+        orders = TapMeituan.for_fetch(self._config).streams[OrdersStream.name]
         return fetch_records(
             orders,
             ids,

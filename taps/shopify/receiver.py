@@ -62,7 +62,7 @@ class ShopifyReceiver:
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any]) -> ShopifyReceiver | None:
-        if not push_enabled(config):
+        if not push_enabled(config, "Shopify"):
             return None
         secret = config.get("webhook_secret") or config.get("client_secret")
         if not secret:

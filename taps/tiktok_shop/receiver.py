@@ -60,7 +60,7 @@ class TikTokShopReceiver:
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any]) -> TikTokShopReceiver | None:
-        if not push_enabled(config):
+        if not push_enabled(config, "TikTok Shop"):
             return None
         for key in ("app_key", "app_secret", "shop_id"):
             if not config.get(key):

@@ -19,7 +19,8 @@ import logging
 import typing as t
 
 from orderlayer.taps.common.push import FetchRequest, PushRejected, PushRequest, Reply, json_reply
-from orderlayer.taps.common.receivers import fetch_records, fetching_tap, push_switch, require_settings
+from orderlayer.taps.common.options import push_enabled
+from orderlayer.taps.common.receivers import fetch_records, require_settings
 from orderlayer.taps.youzan import protocol as p
 from orderlayer.taps.youzan.streams import OrdersStream
 
@@ -41,7 +42,7 @@ class YouzanReceiver:
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any]) -> YouzanReceiver | None:
-        if not push_switch(config, "Youzan"):
+        if not push_enabled(config, "Youzan"):
             return None  # the verification rule is unconfirmed: pushes are received only when asked for
         require_settings(config, ("client_id", "client_secret", "kdt_id"), "Youzan", "push: true")
         return cls(config)
@@ -79,7 +80,7 @@ class YouzanReceiver:
             raise ValueError(msg)
         from orderlayer.taps.youzan.tap import TapYouzan  # noqa: PLC0415 - the tap imports singer-sdk's machinery
 
-        orders = fetching_tap(TapYouzan, self._config).streams[OrdersStream.name]
+        orders = TapYouzan.for_fetch(self._config).streams[OrdersStream.name]
         # an unknown tid is an empty answer, not an error: every failure of the call concerns the connection
         return fetch_records(
             orders,

@@ -1,10 +1,12 @@
 """A channel sandbox pushing through a real `orderlayer serve` (uvicorn in a thread, tests/core/test_serve.py's
-``Running``) like its platform: a WebhookPusher with duplicates, reordering and forged copies, the clock advanced in
-steps, each step drained and landed. The channel push tests share it (tests/taps/<source>/test_push.py)."""
+``Running``) the way its platform does: a WebhookPusher with retries, duplicates, reordering and forged copies while
+the sandbox clock moves, then the spool landed. The channel push tests share it (tests/taps/<source>/test_push.py)."""
 
 from __future__ import annotations
 
+import json
 import typing as t
+from dataclasses import dataclass
 
 import yaml
 
@@ -15,18 +17,31 @@ from tests.core.test_serve import Running, _free_port
 
 if t.TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
     from pathlib import Path
 
+    import pytest
+
+    from orderlayer.core.config import Settings
     from orderlayer.sandboxes.kit.channel import ChannelSandbox
 
-__all__ = ["push_through_serve", "raw_texts", "serve_project"]
+__all__ = ["Pushed", "push_through_serve", "raw_records", "raw_texts", "serve_project"]
 
 
-def serve_project(tmp_path: Path, connections: dict[str, dict], *, url_option: str | None = None) -> tuple[Path, dict[str, str]]:
-    """orderlayer.yml with these connections and serve on a free port, serve only landing (not at once, no
-    reconcile poll, no micro-batches: the test lands after each step); returns its path and each connection's push
-    URL, which ``url_option`` names in its options (Meituan signs it)."""
+def serve_project(
+    tmp_path: Path,
+    connections: dict[str, dict],
+    *,
+    env: dict[str, str] | None = None,
+    monkeypatch: pytest.MonkeyPatch | None = None,
+    url_option: str | None = None,
+) -> tuple[Path, dict[str, str]]:
+    """orderlayer.yml with these connections and serve on a free port, serve only receiving (no reconcile poll, no
+    micro-batches: the test lands the spool itself); returns its path and each connection's push URL, which
+    ``url_option`` names in its options (Meituan signs it). ``env``: the values the credentials name."""
+    for key, value in (env or {}).items():
+        assert monkeypatch is not None, "env needs monkeypatch"
+        monkeypatch.setenv(key, value)
     port = _free_port()
     urls = {name: f"http://127.0.0.1:{port}/push/{conn['source']}/{name}" for name, conn in connections.items()}
     if url_option:
@@ -40,34 +55,70 @@ def serve_project(tmp_path: Path, connections: dict[str, dict], *, url_option: s
     return path, urls
 
 
+@dataclass(frozen=True)
+class Pushed:
+    settings: Settings
+    #: the pusher's stats (sandboxes/kit/push.py) and serve's counts for the connection pushed to (/health)
+    stats: dict[str, int]
+    counts: dict[str, t.Any]
+
+    @property
+    def db(self) -> Path:
+        return self.settings.database
+
+
 def push_through_serve(
-    project: Path, push_url: str, sandbox: ChannelSandbox, acknowledged: Callable[[int, bytes], bool], steps: Sequence[dt.datetime], *, seed: int
-) -> tuple[Path, dict[str, int]]:
-    """Serve ``project`` while ``sandbox`` pushes to ``push_url`` as its clock moves through ``steps``; after each
-    step every delivery is settled and the spool landed (each landing must succeed). Returns the warehouse path
-    and the pusher's stats."""
+    project: Path,
+    push_url: str,
+    sandbox: ChannelSandbox,
+    steps: Sequence[dt.datetime | int],
+    *,
+    seed: int,
+    shops: Sequence[str] | None = None,
+    land_each_step: bool = True,
+) -> Pushed:
+    """Serve ``project`` while ``sandbox`` pushes the changes of ``shops`` (None: all) to ``push_url`` with every fault
+    on, its clock moved to each of ``steps``; the spool is landed after each step (``land_each_step``) or once at the
+    end, every landing succeeding. Checks what holds for any correct receiver: every delivery acknowledged (none given
+    up), every forged copy refused and counted as rejected, duplicates and forgeries actually sent."""
     running = Running(project).start()
-    pusher = WebhookPusher(push_url, acknowledged, seed=seed, workers=2, backoff_seconds=0.05,
+    pusher = WebhookPusher(push_url, sandbox.push_acknowledged, seed=seed, workers=2, backoff_seconds=0.05,
                            duplicate_rate=0.3, reorder=True, forge_rate=0.3)
-    sandbox.subscribe(pusher)
+    sandbox.subscribe(pusher, shops=shops)
     try:
         for step in steps:
             sandbox.advance(step)
-            assert pusher.drain(30)
-            assert all(r.status == "ok" for r in land_pushes(running.settings))
-        return running.settings.database, pusher.stats()
+            if land_each_step:
+                assert pusher.drain(60), "the pusher did not finish"
+                assert all(r.status == "ok" for r in land_pushes(running.settings))
+        assert pusher.drain(60), "the pusher did not finish"
+        stats = pusher.stats()
+        counts = running.health()["pushes"][push_url.rsplit("/", 1)[-1]]
     finally:
         sandbox.subscribe(None)
         pusher.close()
         running.stop()
+    assert stats["acknowledged"] == stats["queued"] and stats["given_up"] == 0, stats
+    assert stats["duplicates"] > 0 and stats["forged_sent"] > 0 and stats["forged_accepted"] == 0, stats
+    assert counts["rejected"] == stats["forged_sent"], (counts, stats)
+    results = land_pushes(running.settings)
+    assert all(r.status == "ok" for r in results), results
+    return Pushed(running.settings, stats, counts)
 
 
 def raw_texts(db: Path, table: str, connection: str | None = None) -> list[str]:
-    """The records of ``raw.<table>`` (of one connection) as stored text, in landing order."""
+    """The records of ``raw.<table>`` (of one connection, or all) as stored text, in landing order (none when
+    nothing landed there)."""
     con = connect(db, read_only=True)
     try:
-        where, args = ("where _connection = ?", [connection]) if connection else ("", [])
-        sql = f"select _record::varchar from raw.{table} {where} order by _landed_seq"  # noqa: S608 - a test's table name
-        return [text for (text,) in con.execute(sql, args).fetchall()]
+        if not con.execute("select count(*) from information_schema.tables where table_schema = 'raw' and table_name = ?", [table]).fetchone()[0]:
+            return []
+        sql = f"select _record::varchar from raw.{table} where ? is null or _connection = ? order by _landed_seq"  # noqa: S608 - a test's table name
+        return [text for (text,) in con.execute(sql, [connection, connection]).fetchall()]
     finally:
         con.close()
+
+
+def raw_records(db: Path, table: str, connection: str | None = None) -> list[dict]:
+    """:func:`raw_texts` parsed."""
+    return [json.loads(text) for text in raw_texts(db, table, connection)]

@@ -126,7 +126,8 @@ def test_the_sandbox_pushes_through_serve_and_raw_ends_equal_to_a_sync(
         "credentials": {"source": "EL_SOURCE", "secret": "EL_SECRET"},
         "options": {"push": True, "max_requests_per_second": 10_000, "retry_base_seconds": 0.001},
     }})
-    db, stats = push_through_serve(project, urls["el"], sandbox, sp.push_acknowledged, [AS_OF + dt.timedelta(hours=h) for h in (6, 12, 24, 48)], seed=7)
+    pushed = push_through_serve(project, urls["el"], sandbox, [AS_OF + dt.timedelta(hours=h) for h in (6, 12, 24, 48)], seed=7)
+    db, stats = pushed.db, pushed.stats
     expected = sandbox.push_deliveries(int(AS_OF.timestamp()), sandbox.now_ts)
     assert len(expected) >= 10
     assert (stats["acknowledged"], stats["given_up"]) == (len(expected), 0)

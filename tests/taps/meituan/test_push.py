@@ -146,7 +146,8 @@ def test_the_sandbox_pushes_two_stores_to_one_url_through_serve_and_raw_ends_equ
     project, urls = serve_project(tmp_path, {"mt": {**store, "shop_id": POI}, "mt2": {**store, "shop_id": OTHER_POI}}, url_option="push_url")
     # the app registers one callback URL (mt's): the events of both stores arrive there
     steps = [AS_OF + dt.timedelta(hours=h) for h in (6, 12, 24, 36)]
-    db, stats = push_through_serve(project, urls["mt"], sandbox, sp.push_acknowledged, steps, seed=3)
+    pushed = push_through_serve(project, urls["mt"], sandbox, steps, seed=3)
+    db, stats = pushed.db, pushed.stats
     events = [
         (pl, at) for pl in sandbox.generator.plans
         for at in sandbox.generator.events_at(pl, sandbox.now_ts).values() if AS_OF.timestamp() < at <= sandbox.now_ts

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
-from tests.support.webhooks import push_through_serve, raw_records, write_project
+from tests.support.push_serve import push_through_serve, raw_records, serve_project
 from tests.taps.shopify.kit import EU_SHOP, PII_SALT, US_SHOP, run_tap, shopify_sandboxes, tap_config  # noqa: F401 - a fixture
 
 from orderlayer.cli.main import app
@@ -186,7 +186,7 @@ def test_fetch_equals_the_sync_and_leaves_unknown_ids_out(shopify_sandboxes: Fac
 # --- the sandbox pushing to a real serve --------------------------------------------------------------------
 
 
-def _project(tmp_path: Path, sandbox: ShopifySandbox, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _project(tmp_path: Path, sandbox: ShopifySandbox, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict[str, str]]:
     env = {"SHOP_TOKEN": sandbox.access_token(US_SHOP), "SHOP_CLIENT_ID": sandbox.client_id, "SHOP_SECRET": sandbox.client_secret,
            "ORDERLAYER_PII_SALT": PII_SALT}
     connection = {
@@ -194,7 +194,7 @@ def _project(tmp_path: Path, sandbox: ShopifySandbox, monkeypatch: pytest.Monkey
         "credentials": {"access_token": "SHOP_TOKEN", "client_id": "SHOP_CLIENT_ID", "client_secret": "SHOP_SECRET"},
         "options": {"push": True, "max_requests_per_second": 10_000, "burst_requests": 10_000, "retry_base_seconds": 0.001},
     }
-    return write_project(tmp_path, {"acme": connection}, env, monkeypatch)
+    return serve_project(tmp_path, {"acme": connection}, env=env, monkeypatch=monkeypatch)
 
 
 def test_the_sandbox_pushes_through_serve_and_raw_equals_a_sync(
@@ -202,7 +202,9 @@ def test_the_sandbox_pushes_through_serve_and_raw_equals_a_sync(
 ) -> None:
     sandbox = shopify_sandboxes(80, shop_ids=(US_SHOP, EU_SHOP))
     start = sandbox.now_ts
-    pushed = push_through_serve(_project(tmp_path, sandbox, monkeypatch), sandbox, "/push/shopify/acme", [US_SHOP], seed=3)
+    project, urls = _project(tmp_path, sandbox, monkeypatch)
+    steps = [start + k * 6 * 3600 for k in range(1, 13)]
+    pushed = push_through_serve(project, urls["acme"], sandbox, steps, seed=3, shops=[US_SHOP], land_each_step=False)
     assert pushed.counts["duplicate"] >= pushed.stats["duplicates"]  # redeliveries acknowledged, stored once
     db = pushed.settings.database
     orders, returns = raw_records(db, "shopify__orders"), raw_records(db, "shopify__returns")
@@ -223,7 +225,7 @@ def test_serve_names_the_missing_webhook_secret_and_exits_2(shopify_sandboxes: F
     sandbox = shopify_sandboxes(5, shop_ids=(US_SHOP,))
     connection = {"source": "shopify", "shop_id": US_SHOP, "base_url": sandbox.shop_base_url(US_SHOP), "timezone": "America/New_York",
                   "credentials": {"access_token": "SHOP_TOKEN"}, "options": {"push": True}}
-    project = write_project(tmp_path, {"acme": connection}, {"SHOP_TOKEN": "t", "ORDERLAYER_PII_SALT": PII_SALT}, monkeypatch)
+    project, _ = serve_project(tmp_path, {"acme": connection}, env={"SHOP_TOKEN": "t", "ORDERLAYER_PII_SALT": PII_SALT}, monkeypatch=monkeypatch)
     result = CliRunner().invoke(app, ["serve", "--config", str(project)])
     assert result.exit_code == 2, result.output
     assert "connections.acme.credentials.webhook_secret: a connection with push: true needs the key" in " ".join(result.output.split())

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
-from tests.support.webhooks import push_through_serve, raw_records, write_project
+from tests.support.push_serve import push_through_serve, raw_records, serve_project
 from tests.taps.tiktok_shop.kit import GB_SHOP, PII_SALT, US_SHOP, run_tap, tap_config, tts_sandbox  # noqa: F401 - a fixture
 
 from orderlayer.cli.main import app
@@ -153,7 +153,7 @@ def test_fetch_equals_the_sync_and_leaves_unknown_ids_out(tts_sandbox: Factory) 
 CONNECTIONS = {"tts": US_SHOP, "tts_gb": GB_SHOP}
 
 
-def _project(tmp_path: Path, sandbox: TikTokShopSandbox, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _project(tmp_path: Path, sandbox: TikTokShopSandbox, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict[str, str]]:
     env = {"TTS_KEY": sandbox.app_key, "TTS_SECRET": sandbox.app_secret, "ORDERLAYER_PII_SALT": PII_SALT}
     connections = {}
     for name, shop in CONNECTIONS.items():
@@ -165,7 +165,7 @@ def _project(tmp_path: Path, sandbox: TikTokShopSandbox, monkeypatch: pytest.Mon
             "options": {"push": True, "auth_base_url": sandbox.base_url, "shop_cipher": sandbox.shop_cipher(shop),
                         "max_requests_per_second": 10_000, "retry_base_seconds": 0.001},
         }
-    return write_project(tmp_path, connections, env, monkeypatch)
+    return serve_project(tmp_path, connections, env=env, monkeypatch=monkeypatch)
 
 
 def test_the_sandbox_pushes_every_shop_of_the_app_to_one_url_and_raw_equals_a_sync(
@@ -173,7 +173,9 @@ def test_the_sandbox_pushes_every_shop_of_the_app_to_one_url_and_raw_equals_a_sy
 ) -> None:
     sandbox = tts_sandbox(200)  # three shops; the third has no connection: its events are dropped, its poll lands it
     start = sandbox.now_ts
-    pushed = push_through_serve(_project(tmp_path, sandbox, monkeypatch), sandbox, "/push/tiktok_shop/tts", None, seed=5)
+    project, urls = _project(tmp_path, sandbox, monkeypatch)
+    steps = [start + k * 6 * 3600 for k in range(1, 13)]
+    pushed = push_through_serve(project, urls["tts"], sandbox, steps, seed=5, land_each_step=False)
     db = pushed.settings.database
     gen, now = sandbox.generator, sandbox.now_ts
     # a payment that moves no status pushes nothing (the poll lands it); an after-sale event names its order
@@ -200,7 +202,7 @@ def test_serve_names_a_wrong_push_setting_and_exits_2(tts_sandbox: Factory, tmp_
     connection = {"source": "tiktok_shop", "shop_id": US_SHOP, "base_url": sandbox.base_url, "timezone": "America/Los_Angeles",
                   "credentials": {"app_key": "K", "app_secret": "S", "access_token": "T"},
                   "options": {"push": True, "push_max_age_seconds": -5}}
-    project = write_project(tmp_path, {"tts": connection}, {"K": "k", "S": "s", "T": "t", "ORDERLAYER_PII_SALT": PII_SALT}, monkeypatch)
+    project, _ = serve_project(tmp_path, {"tts": connection}, env={"K": "k", "S": "s", "T": "t", "ORDERLAYER_PII_SALT": PII_SALT}, monkeypatch=monkeypatch)
     result = CliRunner().invoke(app, ["serve", "--config", str(project)])
     assert result.exit_code == 2, result.output
     assert "connections.tts.options.push_max_age_seconds: must be a whole number" in " ".join(result.output.split())

@@ -125,7 +125,8 @@ def test_the_sandbox_pushes_two_shops_to_one_url_through_serve_and_raw_ends_equa
             "options": {"push": True, "max_requests_per_second": 10_000, "retry_base_seconds": 0.001}}
     project, urls = serve_project(tmp_path, {"yz": {**shop, "shop_id": SHOP}, "yz2": {**shop, "shop_id": OTHER_SHOP}})
     # the app's one push URL is yz's: the trades of both shops arrive there
-    db, stats = push_through_serve(project, urls["yz"], sandbox, sp.push_acknowledged, [AS_OF + dt.timedelta(days=d) for d in (1, 2, 4, 8)], seed=5)
+    pushed = push_through_serve(project, urls["yz"], sandbox, [AS_OF + dt.timedelta(days=d) for d in (1, 2, 4, 8)], seed=5)
+    db, stats = pushed.db, pushed.stats
     gen = sandbox.generator
     events = [(i, at) for i, tl in enumerate(gen.timelines) for name in sp.PUSH_TYPES
               if AS_OF.timestamp() < (at := tl.create if name == "create" else tl.at(name, sandbox.now_ts)) <= sandbox.now_ts]
