@@ -105,11 +105,11 @@ def channel_options(name: str, default_url: str, what: str, *, heartbeat_seconds
     ]
 
 
-def channel_url(config: t.Mapping[str, t.Any], name: str, default_url: str, needs: t.Iterable[str]) -> str | None:
-    """The WebSocket URL of channel ``name`` (``tmc``, ``pmc``) when the connection opens it (``push: true``), else
-    None; raises ValueError naming the setting when ``push`` is not a boolean, a setting it ``needs`` is missing or
-    the URL is not a WebSocket URL."""
-    if not opt.push_enabled(config):
+def channel_url(config: t.Mapping[str, t.Any], name: str, default_url: str, needs: t.Iterable[str], platform: str) -> str | None:
+    """The WebSocket URL of ``platform``'s channel ``name`` (``tmc``, ``pmc``) when the connection opens it
+    (``push: true``), else None; raises ValueError naming the setting when ``push`` is not a boolean, a setting it
+    ``needs`` is missing or the URL is not a WebSocket URL."""
+    if not opt.push_enabled(config, platform):
         return None  # the connection does not open the message channel: it only polls
     for key in needs:
         if not config.get(key):

@@ -18,8 +18,10 @@ if t.TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
     import requests
-    from singer_sdk import Stream, Tap
+    from singer_sdk import Stream
     from singer_sdk.streams import RESTStream
+
+    from orderlayer.taps.common.tap import SourceTap
 
 __all__ = ["IdPaginator", "as_landed", "fetch_records"]
 
@@ -54,12 +56,12 @@ def as_landed(stream: Stream, rows: Iterable[dict]) -> list[dict]:
     return landed
 
 
-def fetch_records(tap_class: type[Tap], config: Mapping[str, t.Any], detail: type[RESTStream], stream: str, ids: Sequence[str]) -> list[dict]:
+def fetch_records(tap_class: type[SourceTap], config: Mapping[str, t.Any], detail: type[RESTStream], stream: str, ids: Sequence[str]) -> list[dict]:
     """The records of ``ids`` in ``stream`` as a sync lands them: ``detail`` (a stream of the detail API named like the
-    tap's stream it serves, built with ``(tap, ids)``) calls the platform through a tap built from ``config``, and the
+    tap's stream it serves, built with ``(tap, ids)``) calls the platform through the tap ``SourceTap.for_fetch`` builds from ``config``, and the
     tap's own ``stream`` post-processes each answer (:func:`as_landed`)."""
     if stream != detail.name:
         msg = f"these pushes name records of {detail.name!r} only, not of {stream!r}"
         raise ValueError(msg)
-    tap = tap_class(config=dict(config), parse_env_config=False)
+    tap = tap_class.for_fetch(config)
     return as_landed(tap.streams[stream], detail(tap, ids).request_records(None))  # type: ignore[call-arg]

@@ -48,7 +48,7 @@ class PinduoduoPmcConsumer:
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any]) -> PinduoduoPmcConsumer | None:
-        url = channel_url(config, "pmc", pmc.DEFAULT_URL, ("client_id", "client_secret", "shop_id"))
+        url = channel_url(config, "pmc", pmc.DEFAULT_URL, ("client_id", "client_secret", "shop_id"), "Pinduoduo")
         return None if url is None else cls(config, url)
 
     # ------------------------------------------------------------------ channel

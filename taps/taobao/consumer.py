@@ -48,7 +48,7 @@ class TaobaoTmcConsumer:
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any]) -> TaobaoTmcConsumer | None:
-        url = channel_url(config, "tmc", tmc.DEFAULT_URL, ("app_key", "app_secret"))
+        url = channel_url(config, "tmc", tmc.DEFAULT_URL, ("app_key", "app_secret"), "Taobao")
         return None if url is None else cls(config, url)
 
     @property

@@ -44,11 +44,11 @@ def test_failed_sessions_are_retried_after_the_backoff_until_stop(caplog: pytest
 
 
 def test_channel_settings() -> None:
-    assert channel_url({"push": False}, "pmc", "wss://a/", ("client_id",)) is None
-    assert channel_url({"push": True, "client_id": "c"}, "pmc", "wss://a/", ("client_id",)) == "wss://a/"
-    assert channel_url({"push": True, "client_id": "c", "pmc_url": "ws://b"}, "pmc", "wss://a/", ("client_id",)) == "ws://b"
+    assert channel_url({"push": False}, "pmc", "wss://a/", ("client_id",), "Pinduoduo") is None
+    assert channel_url({"push": True, "client_id": "c"}, "pmc", "wss://a/", ("client_id",), "Pinduoduo") == "wss://a/"
+    assert channel_url({"push": True, "client_id": "c", "pmc_url": "ws://b"}, "pmc", "wss://a/", ("client_id",), "Pinduoduo") == "ws://b"
     with pytest.raises(ValueError, match=r"^client_id: a connection with push: true needs it \(the PMC channel"):
-        channel_url({"push": True}, "pmc", "wss://a/", ("client_id",))
+        channel_url({"push": True}, "pmc", "wss://a/", ("client_id",), "Pinduoduo")
 
 
 class Unreadable(ValueError):
@@ -71,4 +71,4 @@ def test_a_fetch_serves_the_detail_streams_stream_only() -> None:
 
 def test_a_quoted_push_is_refused_naming_push() -> None:
     with pytest.raises(ValueError, match=r"^push: must be true or false"):
-        channel_url({"push": "false", "client_id": "c"}, "pmc", "wss://a/", ("client_id",))
+        channel_url({"push": "false", "client_id": "c"}, "pmc", "wss://a/", ("client_id",), "Pinduoduo")
