@@ -154,22 +154,37 @@ class ChannelServer:
 
 class MessagingSandbox:
     """Mixin (before :class:`~orderlayer.sandboxes.kit.channel.ChannelSandbox`) for a channel sandbox whose platform
-    keeps a message WebSocket open to the app. :meth:`open_channel` serves an endpoint (an object with a ``queue`` and
-    a ``session(connection)``); from then on every clock step publishes :meth:`channel_messages` of what changed on
-    the endpoint's queue. The sandbox's ``_index`` (shop -> change times ascending, item indexes) says what changed."""
+    keeps a message WebSocket open to the app. :meth:`open_message_channel` serves the sandbox's endpoint (its
+    :meth:`message_endpoint`: an object with a ``queue``, a ``session(connection)`` and optionally a ``refuse(path)``
+    handshake check); from then on every clock step publishes :meth:`channel_messages` of what changed on its queue.
+    The sandbox's ``_index`` (shop -> change times ascending, item indexes) says what changed."""
 
+    #: the endpoint's path under the server's origin (what the platform's URL has there)
+    channel_path: t.ClassVar[str] = "/"
+    #: the endpoint once open (None: the sandbox keeps no channel), and the URL to give the tap
     channel: t.Any = None
+    channel_url: str | None = None
     #: Called with each clock step's messages before they are published (e.g. to time their way to published).
     on_publish: Callable[[list[Message]], None] | None = None
     _channel_server: ChannelServer | None = None
     _index: dict[str, tuple[list[int], list[int]]]
     _lock: threading.Lock
 
-    def open_channel(self, endpoint: t.Any, *, refuse: Callable[[str], tuple[int, str] | None] | None = None) -> str:  # noqa: ANN401
-        """Serve ``endpoint`` on a port of its own; returns its ``ws://`` origin."""
-        self.channel = endpoint
-        self._channel_server = ChannelServer(endpoint.session, refuse=refuse)
-        return self._channel_server.url
+    def open_message_channel(
+        self, *, redeliver_seconds: float = 2.0, duplicate_rate: float = 0.0, reorder: bool = False, seed: int = 0, **options: t.Any  # noqa: ANN401
+    ) -> str:
+        """Serve the platform's message endpoint on a port of its own (``options``: the endpoint's own, see
+        :meth:`message_endpoint`); returns the URL to give the tap. Unacknowledged messages come again after
+        ``redeliver_seconds``; ``duplicate_rate``, ``reorder`` and ``seed`` as :class:`MessageQueue`."""
+        queue = MessageQueue(redeliver_seconds=redeliver_seconds, duplicate_rate=duplicate_rate, reorder=reorder, seed=seed)
+        self.channel = self.message_endpoint(queue, **options)
+        self._channel_server = ChannelServer(self.channel.session, refuse=getattr(self.channel, "refuse", None))
+        self.channel_url = self._channel_server.url + self.channel_path
+        return self.channel_url
+
+    def message_endpoint(self, queue: MessageQueue, **options: t.Any) -> t.Any:  # noqa: ANN401
+        """The platform's endpoint over ``queue``."""
+        raise NotImplementedError
 
     def drop_channel_connections(self) -> None:
         """The platform drops every open connection (a restart): clients must reconnect."""

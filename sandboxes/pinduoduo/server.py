@@ -78,6 +78,7 @@ class PinduoduoSandbox(MessagingSandbox, ChannelSandbox[PddOrderGenerator]):
     faults: PddFaults
     SECRET_CONFIG_KEYS: t.ClassVar[tuple[str, ...]] = ("client_secret", "access_token", "refresh_token", "pii_salt")
     generator_class = PddOrderGenerator
+    channel_path = pmc_endpoint.PATH_PREFIX.rstrip("/")
 
     def __init__(
         self,
@@ -125,8 +126,6 @@ class PinduoduoSandbox(MessagingSandbox, ChannelSandbox[PddOrderGenerator]):
             self.tokens.issue(shop, expires_at=self._auth_expires[shop])
         self._index: dict[str, tuple[list[int], list[int]]] = {}
         self._by_sn = {self.generator.order_sn_of(i): i for i in range(self.generator.n_orders)}
-        self.pmc: PmcEndpoint | None = None
-        self._pmc_url: str | None = None
         self._reindex()
 
     # ------------------------------------------------------------------ clock and data
@@ -222,8 +221,8 @@ class PinduoduoSandbox(MessagingSandbox, ChannelSandbox[PddOrderGenerator]):
         }
         if self.qps:
             config["max_requests_per_second"] = self.qps
-        if self._pmc_url is not None:
-            config["pmc_url"] = self._pmc_url
+        if self.channel_url is not None:
+            config["pmc_url"] = self.channel_url
         return config
 
     # ------------------------------------------------------------------ protocol
@@ -476,14 +475,10 @@ class PinduoduoSandbox(MessagingSandbox, ChannelSandbox[PddOrderGenerator]):
         return {"order_info": self._render(i, now, bump) if listed else None}
 
     # ------------------------------------------------------------------ PMC (message service)
-    def open_pmc(self, *, redeliver_seconds: float = 2.0, duplicate_rate: float = 0.0, reorder: bool = False, seed: int = 0, silence_seconds: float = 30.0) -> str:
-        """Start the app's PMC WebSocket endpoint (sandboxes/pinduoduo/pmc.py; ``self.pmc``); from now on every clock
-        step publishes a message per order that changed. Returns the URL to give as the tap's ``pmc_url``."""
-        queue = MessageQueue(redeliver_seconds=redeliver_seconds, duplicate_rate=duplicate_rate, reorder=reorder, seed=seed)
-        self.pmc = PmcEndpoint(queue, client_id=self.client_id, client_secret=self.client_secret, wall_time=self.wall_time,
-                               timestamp_tolerance_seconds=self.timestamp_tolerance_seconds, silence_seconds=silence_seconds)
-        self._pmc_url = self.open_channel(self.pmc, refuse=self.pmc.refuse) + pmc_endpoint.PATH_PREFIX.rstrip("/")
-        return self._pmc_url
+    def message_endpoint(self, queue: MessageQueue, *, silence_seconds: float = 30.0) -> PmcEndpoint:
+        """PMC (sandboxes/pinduoduo/pmc.py): a connection silent for ``silence_seconds`` is closed."""
+        return PmcEndpoint(queue, client_id=self.client_id, client_secret=self.client_secret, wall_time=self.wall_time,
+                           timestamp_tolerance_seconds=self.timestamp_tolerance_seconds, silence_seconds=silence_seconds)
 
     def channel_messages(self, after_ts: int, until_ts: int) -> list[Message]:
         """A PMC message per listed order whose ``updated_at`` falls in (after_ts, until_ts]: its type from the

@@ -102,8 +102,6 @@ class TaobaoSandbox(MessagingSandbox, ChannelSandbox[TradeGenerator]):
         self._index: dict[str, tuple[list[int], list[int]]] = {}
         self._refunds_index = ClockedIndex(self._refund_entries)
         self._by_tid = {self.generator.tid_of(i): i for i in range(self.generator.n_orders)}
-        self.tmc: TmcEndpoint | None = None
-        self._tmc_url: str | None = None
         self._reindex()
 
     # ------------------------------------------------------------------ public helpers
@@ -132,7 +130,7 @@ class TaobaoSandbox(MessagingSandbox, ChannelSandbox[TradeGenerator]):
             "access_token": self.access_token(shop_id),
             "refresh_token": self.refresh_token(shop_id),
             "shop_id": str(shop_id),
-            **({"tmc_url": self._tmc_url} if self._tmc_url is not None else {}),
+            **({"tmc_url": self.channel_url} if self.channel_url is not None else {}),
         }
 
     # ------------------------------------------------------------------ internals
@@ -357,14 +355,10 @@ class TaobaoSandbox(MessagingSandbox, ChannelSandbox[TradeGenerator]):
             return {"trade": _select(self.generator.trade(i, self._now, self._bumps.get(i)), fields)}
 
     # ------------------------------------------------------------------ TMC (message service)
-    def open_tmc(self, *, redeliver_seconds: float = 2.0, duplicate_rate: float = 0.0, reorder: bool = False, seed: int = 0) -> str:
-        """Start the app's TMC WebSocket endpoint (sandboxes/taobao/tmc.py; ``self.tmc``); from now on every clock step
-        publishes a message per trade that changed. Returns the URL to give as the tap's ``tmc_url``."""
-        queue = MessageQueue(redeliver_seconds=redeliver_seconds, duplicate_rate=duplicate_rate, reorder=reorder, seed=seed)
-        self.tmc = TmcEndpoint(queue, app_key=self.app_key, app_secret=self.app_secret, wall_time=self.wall_time,
-                               timestamp_tolerance_seconds=self.timestamp_tolerance_seconds)
-        self._tmc_url = self.open_channel(self.tmc) + "/"
-        return self._tmc_url
+    def message_endpoint(self, queue: MessageQueue) -> TmcEndpoint:  # type: ignore[override]
+        """TMC (sandboxes/taobao/tmc.py)."""
+        return TmcEndpoint(queue, app_key=self.app_key, app_secret=self.app_secret, wall_time=self.wall_time,
+                           timestamp_tolerance_seconds=self.timestamp_tolerance_seconds)
 
     def channel_messages(self, after_ts: int, until_ts: int) -> list[Message]:
         """A TMC message per trade whose ``modified`` falls in (after_ts, until_ts]: its topic from the trade's status,

@@ -76,7 +76,7 @@ class ChannelCase:
     """What the shared channel tests need to know of one platform's sandbox, tap and consumer."""
 
     source: str
-    flag: str  # the channel's name: its settings' prefix and the sandbox's endpoint attribute
+    flag: str  # the channel's name: its settings' prefix
     key: str  # the order's id in a record
     shops: tuple[str, str]
     later: dt.datetime  # a clock step that changes several orders of the small universes below
@@ -91,12 +91,6 @@ class ChannelCase:
     consumer_class: t.Any
     changed_keys: Callable[[t.Any, str, int], set[str]]  # ids of the shop's orders changed after ``before``
     only_own_shop: Callable[[t.Any, str], dict]  # the settings that keep another shop's messages away
-
-    def open(self, box: t.Any, **options: t.Any) -> str:  # noqa: ANN401
-        return getattr(box, f"open_{self.flag}")(**options)
-
-    def endpoint(self, box: t.Any) -> t.Any:  # noqa: ANN401
-        return getattr(box, self.flag)
 
     def consumer(self, box: t.Any, shop: str | None = None, **overrides: t.Any) -> t.Any:  # noqa: ANN401
         config = self.config(box, shop or self.shops[0], **{"push": True, f"{self.flag}_heartbeat_seconds": 1, **overrides})

@@ -44,8 +44,8 @@ def sandbox(case: ChannelCase) -> Iterator[Callable[..., t.Any]]:
 
 def test_messages_are_stored_as_fetch_requests_and_acknowledged_only_after(case: ChannelCase, sandbox: Callable[..., t.Any]) -> None:
     box = sandbox()
-    case.open(box)
-    queue = case.endpoint(box).queue
+    box.open_message_channel()
+    queue = box.channel.queue
     published: list = []
     box.on_publish = published.extend  # what a freshness measure records
     before = box.now_ts
@@ -67,8 +67,8 @@ def test_messages_are_stored_as_fetch_requests_and_acknowledged_only_after(case:
 
 def test_killed_between_store_and_ack_the_message_comes_again_and_the_spool_keeps_one(case: ChannelCase, sandbox: Callable[..., t.Any], tmp_path: Path) -> None:
     box = sandbox()
-    case.open(box, redeliver_seconds=0.3)
-    queue = case.endpoint(box).queue
+    box.open_message_channel(redeliver_seconds=0.3)
+    queue = box.channel.queue
     before = box.now_ts
     box.advance(case.later)
     changed = case.changed_keys(box, case.shops[0], before)
@@ -94,8 +94,8 @@ def test_killed_between_store_and_ack_the_message_comes_again_and_the_spool_keep
 
 def test_duplicates_and_reordered_messages_are_each_one_spool_entry(case: ChannelCase, sandbox: Callable[..., t.Any], tmp_path: Path) -> None:
     box = sandbox()
-    case.open(box, duplicate_rate=1.0, reorder=True, seed=3)
-    queue = case.endpoint(box).queue
+    box.open_message_channel(duplicate_rate=1.0, reorder=True, seed=3)
+    queue = box.channel.queue
     before = box.now_ts
     box.advance(case.later)
     changed = case.changed_keys(box, case.shops[0], before)
@@ -114,8 +114,8 @@ def test_duplicates_and_reordered_messages_are_each_one_spool_entry(case: Channe
 
 def test_garbled_frames_and_other_shops_messages_are_neither_stored_nor_acknowledged(case: ChannelCase, sandbox: Callable[..., t.Any], caplog: pytest.LogCaptureFixture) -> None:
     box = sandbox(120, shops=2)
-    case.open(box, redeliver_seconds=30)
-    endpoint = case.endpoint(box)
+    box.open_message_channel(redeliver_seconds=30)
+    endpoint = box.channel
     endpoint.garble_next = 2
     before = box.now_ts
     box.advance(case.later)
@@ -133,21 +133,21 @@ def test_garbled_frames_and_other_shops_messages_are_neither_stored_nor_acknowle
 
 def test_a_wrong_secret_is_refused_at_connect_and_nothing_is_stored(case: ChannelCase, sandbox: Callable[..., t.Any], caplog: pytest.LogCaptureFixture) -> None:
     box = sandbox()
-    case.open(box)
+    box.open_message_channel()
     box.advance(case.later)
     recorder = Recorder()
     with caplog.at_level(logging.ERROR, logger=case.logger):
         consume_for(case.consumer(box, **{case.secret_key: "not-the-secret"}), recorder, 0.5)
     assert recorder.calls == []
-    assert case.endpoint(box).refused == 1
+    assert box.channel.refused == 1
     assert case.refused_text in caplog.text
     assert "not-the-secret" not in caplog.text
 
 
 def test_a_dropped_channel_is_opened_again_and_later_messages_arrive(case: ChannelCase, sandbox: Callable[..., t.Any]) -> None:
     box = sandbox()
-    case.open(box)
-    endpoint = case.endpoint(box)
+    box.open_message_channel()
+    endpoint = box.channel
     before = box.now_ts
     steps = iter([case.later, case.later + (case.later - box.now)])
     recorder = Recorder()

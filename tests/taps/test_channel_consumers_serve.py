@@ -58,11 +58,11 @@ def test_serve_consumes_the_channel_and_raw_holds_each_version_once_as_a_sync_la
     channel = CASES[name]
     box = channel.new_sandbox(80, channel.shops[:1])
     try:
-        channel.open(box, redeliver_seconds=0.5, duplicate_rate=0.5, reorder=True, seed=7)
+        box.open_message_channel(redeliver_seconds=0.5, duplicate_rate=0.5, reorder=True, seed=7)
         running = Running(_project(tmp_path, channel, channel.config(box, channel.shops[0]), monkeypatch)).start()
         settings = running.settings
         assert running.paths == [f"{name} consumer c1"]
-        queue = channel.endpoint(box).queue
+        queue = box.channel.queue
         landed: list[dict] = []
         try:
             for _step in (1, 2):

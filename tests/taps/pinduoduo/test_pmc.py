@@ -49,9 +49,9 @@ def test_an_ack_echoes_the_message_it_acknowledges() -> None:
 
 def test_the_consumer_heartbeats(pdd_sandbox: Factory) -> None:  # noqa: F811
     box = pdd_sandbox(10, shop_ids=(SHOP,))
-    box.open_pmc()
+    box.open_message_channel()
     consume_for(_consumer(box), Recorder(), 1.2)  # heartbeat every second
-    assert box.pmc.heartbeats >= 2
+    assert box.channel.heartbeats >= 2
 
 
 def test_fetch_gives_each_named_order_exactly_as_a_sync_lands_it(pdd_sandbox: Factory) -> None:  # noqa: F811

@@ -69,10 +69,10 @@ def test_a_message_names_its_trade_digit_for_digit() -> None:
 
 def test_the_consumer_joins_its_group_and_pulls_the_backlog(taobao_sandbox: Factory) -> None:  # noqa: F811
     box = taobao_sandbox(10, shop_ids=(SHOP,))
-    box.open_tmc()
+    box.open_message_channel()
     consume_for(_consumer(box, tmc_group="orderlayer"), Recorder(), 1.2)  # at connect, then every second
-    assert box.tmc.groups == {"orderlayer"}
-    assert box.tmc.pulls >= 2
+    assert box.channel.groups == {"orderlayer"}
+    assert box.channel.pulls >= 2
 
 
 def test_fetch_gives_each_named_trade_exactly_as_a_sync_lands_it(taobao_sandbox: Factory) -> None:  # noqa: F811
