@@ -18,9 +18,11 @@ from tests.core.test_serve import Running
 from tests.support.push_serve import raw_texts, serve_project
 from tests.taps.channel_kit import CASES, ChannelCase
 
+from orderlayer.core.config import ConfigError, load_settings
 from orderlayer.core.push_landing import land_pushes
 from orderlayer.core.push_spool import PushSpool, spool_path
 from orderlayer.core.registry import URL_KEY, source
+from orderlayer.core.serve import channels_for
 from orderlayer.loader.raw_store import canonical_json
 
 PII_SALT_ENV = "ORDERLAYER_PII_SALT"
@@ -84,5 +86,18 @@ def test_serve_consumes_the_channel_and_raw_holds_each_version_once_as_a_sync_la
             running.stop()
         assert len({canonical_json(r) for r in landed}) == len(landed)  # each version once
         assert queue.stats["duplicated"] > 0  # the channel did send duplicates
+    finally:
+        box.stop()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_wrong_channel_setting_is_a_config_error_naming_its_key(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    channel = CASES[name]
+    box = channel.new_sandbox(10, channel.shops[:1])
+    try:
+        config = {**channel.config(box, channel.shops[0]), f"{channel.flag}_url": "https://not-a-websocket"}
+        settings = load_settings(_project(tmp_path, channel, config, monkeypatch))
+        with pytest.raises(ConfigError, match=rf"^connections\.c1\.options\.{channel.flag}_url: 'https://not-a-websocket' is not a WebSocket URL"):
+            channels_for(settings)
     finally:
         box.stop()
