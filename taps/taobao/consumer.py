@@ -90,7 +90,7 @@ class TaobaoTmcConsumer:
 
     async def _handle(self, ws: ClientConnection, token: str, data: str | bytes, store: Store) -> None:
         try:
-            frame = tmc.decode(data if isinstance(data, bytes) else data.encode("latin-1"))
+            frame = tmc.decode(data if isinstance(data, bytes) else data.encode())  # TMC frames are binary; text is no frame
             if frame.message_type != tmc.SEND:
                 return  # a send-ack of our pull
             message_id, topic, event = tmc.message_of(frame)
