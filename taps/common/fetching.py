@@ -10,12 +10,16 @@ JSON, so raw keeps one row for both.
 
 from __future__ import annotations
 
+import logging
 import typing as t
 
 from singer_sdk.pagination import BaseAPIPaginator
+from singer_sdk.singerlib.json import deserialize_json, serialize_json
+
+from orderlayer.taps.common.errors import SourceAPIError
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
     import requests
     from singer_sdk import Stream
@@ -23,7 +27,9 @@ if t.TYPE_CHECKING:
 
     from orderlayer.taps.common.tap import SourceTap
 
-__all__ = ["IdPaginator", "as_landed", "fetch_records"]
+log = logging.getLogger(__name__)
+
+__all__ = ["IdPaginator", "as_landed", "fetch_each", "fetch_records", "landed"]
 
 
 class IdPaginator(BaseAPIPaginator[int]):
@@ -43,17 +49,24 @@ class IdPaginator(BaseAPIPaginator[int]):
         return True  # an id the platform does not know answers nothing: the next id still follows
 
 
+def landed(stream: Stream, processed: dict) -> dict | None:
+    """A record ``stream`` post-processed, as the target receives it in a sync: singer-sdk's own RECORD step (private,
+    but it is what a sync runs: conformance, then the stream maps) and the JSON line between tap and target (exact
+    decimals); None when the stream's maps filter it out."""
+    for message in stream._generate_record_messages(processed):  # noqa: SLF001 - the SDK's one path from record to message
+        return deserialize_json(serialize_json(message.record))
+    return None
+
+
 def as_landed(stream: Stream, rows: Iterable[dict]) -> list[dict]:
     """``rows`` (answers of the platform's detail API) as ``stream`` of a sync emits them; a row the stream's
     post-processing drops is left out."""
-    landed: list[dict] = []
+    found = []
     for row in rows:
         processed = stream.post_process(row, None)
-        if processed is None:
-            continue
-        # singer-sdk's own RECORD step (private, but it is what a sync runs: conformance, then the stream maps)
-        landed.extend(message.record for message in stream._generate_record_messages(processed))  # noqa: SLF001
-    return landed
+        if processed is not None and (record := landed(stream, processed)) is not None:
+            found.append(record)
+    return found
 
 
 def fetch_records(tap_class: type[SourceTap], config: Mapping[str, t.Any], detail: type[RESTStream], stream: str, ids: Sequence[str]) -> list[dict]:
@@ -65,3 +78,38 @@ def fetch_records(tap_class: type[SourceTap], config: Mapping[str, t.Any], detai
         raise ValueError(msg)
     tap = tap_class.for_fetch(config)
     return as_landed(tap.streams[stream], detail(tap, ids).request_records(None))  # type: ignore[call-arg]
+
+
+def fetch_each(
+    stream: Stream,
+    ids: Iterable[str],
+    detail: Callable[[str], dict | None],
+    *,
+    connection_codes: Collection[int] | None,
+    owner: Callable[[dict], t.Any],
+    expected_owner: str,
+) -> list[dict]:
+    """The records ``detail`` reads for ``ids`` (one call per id), post-processed by ``stream`` and shaped as a sync
+    lands them. An id the platform does not know (``detail`` returns None, or fails with a code not in
+    ``connection_codes``; None: every failure concerns the connection) or whose record belongs to another shop than ``expected_owner`` (``owner`` of the raw
+    record; empty: the shop's own) is left out and logged: the reconcile poll is the safety net. A code in
+    ``connection_codes`` concerns the whole connection (credentials, clock, permission): it is raised, and the
+    requests stay spooled for the next landing."""
+    records = []
+    for record_id in ids:
+        try:
+            record = detail(record_id)
+        except SourceAPIError as exc:
+            if connection_codes is None or exc.code in connection_codes:
+                raise
+            log.warning("%s record %s not fetched (code %s): left to the reconcile poll", stream.tap_name, record_id, exc.code)
+            continue
+        if record is None:
+            log.warning("%s record %s unknown to the platform: left to the reconcile poll", stream.tap_name, record_id)
+            continue
+        shop = owner(record)
+        if shop not in (None, "") and str(shop) != expected_owner:
+            log.warning("%s record %s belongs to shop %s: not landed by this connection", stream.tap_name, record_id, shop)
+            continue
+        records.extend(as_landed(stream, [record]))
+    return records

@@ -22,7 +22,8 @@ import uuid
 
 from orderlayer.taps.common.push import FetchRequest, PushRejected, PushRequest, Reply, json_reply
 from orderlayer.taps.common.options import push_enabled
-from orderlayer.taps.common.receivers import fetch_records, form_of, require_settings
+from orderlayer.taps.common.fetching import fetch_each
+from orderlayer.taps.common.receivers import form_of, require_settings
 from orderlayer.taps.eleme import protocol as p
 from orderlayer.taps.eleme.streams import OrdersStream
 
@@ -116,7 +117,7 @@ class ElemeReceiver:
         from orderlayer.taps.eleme.tap import TapEleme  # noqa: PLC0415 - the tap imports singer-sdk's machinery
 
         orders = TapEleme.for_fetch(self._config).streams[OrdersStream.name]
-        return fetch_records(
+        return fetch_each(
             orders,
             ids,
             lambda order_id: orders.order_record(order_id, None),

@@ -22,7 +22,8 @@ import typing as t
 from urllib.parse import urlsplit
 
 from orderlayer.taps.common.push import FetchRequest, PushRejected, PushRequest, Reply, json_reply
-from orderlayer.taps.common.receivers import fetch_records, form_of, require_settings
+from orderlayer.taps.common.fetching import fetch_each
+from orderlayer.taps.common.receivers import form_of, require_settings
 from orderlayer.taps.meituan import protocol as p
 from orderlayer.taps.meituan.streams import OrdersStream
 
@@ -105,7 +106,7 @@ class MeituanReceiver:
         from orderlayer.taps.meituan.tap import TapMeituan  # noqa: PLC0415 - the tap imports singer-sdk's machinery
 
         orders = TapMeituan.for_fetch(self._config).streams[OrdersStream.name]
-        return fetch_records(
+        return fetch_each(
             orders,
             ids,
             lambda order_id: orders.order_detail(order_id, None),

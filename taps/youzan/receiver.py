@@ -20,7 +20,8 @@ import typing as t
 
 from orderlayer.taps.common.push import FetchRequest, PushRejected, PushRequest, Reply, json_reply
 from orderlayer.taps.common.options import push_enabled
-from orderlayer.taps.common.receivers import fetch_records, require_settings
+from orderlayer.taps.common.fetching import fetch_each
+from orderlayer.taps.common.receivers import require_settings
 from orderlayer.taps.youzan import protocol as p
 from orderlayer.taps.youzan.streams import OrdersStream
 
@@ -82,7 +83,7 @@ class YouzanReceiver:
 
         orders = TapYouzan.for_fetch(self._config).streams[OrdersStream.name]
         # an unknown tid is an empty answer, not an error: every failure of the call concerns the connection
-        return fetch_records(
+        return fetch_each(
             orders,
             ids,
             lambda tid: next(iter(orders.by_tid(tid)), None),
