@@ -5,8 +5,12 @@ One thread does every write serve makes, one after another, so serve is one writ
 `run`, `build`, `publish`) and takes the warehouse's writer lock like them (core/lock.py) — never waiting for it:
 when another writer holds it, the writer tries again at its next tick (a `run` lands the spool itself).
 
+Beside it, a fetcher thread turns the spooled fetch requests into the records they name (push_landing.resolve_fetches:
+the platform's detail API through the tap, each id once), without the warehouse lock, so a burst is fetched while a
+micro-batch builds the previous one.
+
 Each tick (``serve.land_every_seconds``):
-1. land the spool in raw (core/push_landing.py: the records pushes carried, then the records fetch requests name);
+1. land the spool's records in raw (core/push_landing.py: those pushes carried and those fetched);
 2. the reconcile poll, when due (``serve.reconcile_every_minutes``; at start unless ``serve.reconcile_at_start`` is
    off): `run` of every connection — the incremental syncs, then build, check, publish. No platform guarantees that
    every push arrives; the poll lands whatever none told of;
@@ -31,7 +35,7 @@ from typing import TYPE_CHECKING
 from orderlayer.core.config import ConfigError
 from orderlayer.core.lock import writer_lock
 from orderlayer.core.pipeline import RunResult, StageError, run
-from orderlayer.core.push_landing import land_pushes, pushing_connections
+from orderlayer.core.push_landing import land_pushes, pushing_connections, resolve_fetches
 from orderlayer.core.snapshot import refresh_snapshot
 from orderlayer.core.warehouse import WarehouseBusy, snapshot_path
 
@@ -160,7 +164,7 @@ class Writer:
         """One tick: land, then a poll or a micro-batch when due. Returns what it did: "busy" (another writer holds
         the warehouse), "poll", "batch", "landed" or "idle"."""
         serve = self.settings.serve
-        spooled = self.spool.counts()
+        spooled = self.spool.counts("record")  # fetch requests become records on the fetcher's thread
         has_spooled = any(spooled.get(name) for name in pushing_connections(self.settings))
         poll_due = self._clock() >= self._next_poll
         batch_due = self.status.unbuilt_rows > 0 and (
@@ -191,7 +195,7 @@ class Writer:
         return self._last_batch_started is None or self._clock() - self._last_batch_started >= self.settings.serve.publish_every_seconds
 
     def _land(self) -> int:
-        results = land_pushes(self.settings)
+        results = land_pushes(self.settings, kinds=("record",))
         added = sum(r.rows_added for r in results)
         for result in results:
             if result.status == "ok":
@@ -236,3 +240,32 @@ class Writer:
             f", published version {published}" if published is not None else ", published unchanged",
         )
         return result
+
+
+class FetchWorker:
+    """Serve's fetcher thread (see module docstring): resolves spooled fetch requests as they come."""
+
+    def __init__(self, settings: Settings, spool: PushSpool) -> None:
+        self.settings = settings
+        self.spool = spool
+        #: how long it waits when nothing was fetched: half the writer's tick, so fetched records are ready for it
+        self.idle_seconds = settings.serve.land_every_seconds / 2
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="orderlayer-serve-fetcher", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 120) -> None:
+        self._stop.set()
+        self._thread.join(timeout=timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                fetched = resolve_fetches(self.settings, self.spool)
+            except Exception:  # the receivers must keep answering; the requests stay spooled
+                log.exception("resolving fetch requests failed; they stay spooled for the next attempt")
+                fetched = 0
+            if not fetched and self._stop.wait(self.idle_seconds):
+                return

@@ -23,7 +23,7 @@ from orderlayer.core.push_spool import KINDS, PushSpool, Spooled, loads, spool_p
 from orderlayer.core.registry import source
 from orderlayer.core.warehouse import RAW, connect
 from orderlayer.loader.raw_store import RawStore
-from orderlayer.taps.common.push import Fetcher
+from orderlayer.taps.common.push import Fetcher, PushRecord
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 #: Spooled records landed per transaction: a backlog after a long pause lands in bounded memory.
 BATCH = 10_000
+#: Fetch requests serve resolves at a time (resolve_fetches): what is fetched lands while a burst is still fetched.
+FETCH_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,13 @@ def fetcher_for(settings: Settings, name: str) -> Fetcher | None:
     return None
 
 
-def land_pushes(settings: Settings, names: Iterable[str] | None = None, run_id: str | None = None) -> list[Landed]:
+def land_pushes(
+    settings: Settings, names: Iterable[str] | None = None, run_id: str | None = None, kinds: Iterable[str] = KINDS
+) -> list[Landed]:
     """Land what the spool holds for these connections (default: all); the caller holds the writer lock. The
     records pushes carried land first, then the records fetch requests name (every id fetched once however many
-    requests name it). A landing that fails is a result (its items stay spooled for the next one), not an error."""
+    requests name it); ``kinds`` ("record" only: serve's fetcher resolves the requests). A landing that fails is a
+    result (its items stay spooled for the next one), not an error."""
     db = settings.database
     path = spool_path(db)
     connections = pushing_connections(settings, names)
@@ -77,7 +82,7 @@ def land_pushes(settings: Settings, names: Iterable[str] | None = None, run_id: 
     try:
         with PushSpool(path) as spool:
             for name in connections:
-                for kind in KINDS:
+                for kind in kinds:
                     while items := spool.pending([name], limit=BATCH, kind=kind):
                         result = _land(settings, name, items, run_id)
                         results.append(result)
@@ -90,6 +95,31 @@ def land_pushes(settings: Settings, names: Iterable[str] | None = None, run_id: 
     except sqlite3.Error as exc:  # the spool unreadable or its delete failed: what landed lands as nothing new next time
         log.warning("the push spool %s could not be read or cleared (%s); its records land next time", path, exc)
     return results
+
+
+def resolve_fetches(settings: Settings, spool: PushSpool, names: Iterable[str] | None = None) -> int:
+    """Fetch what the spooled fetch requests name and put the records in the spool in their place (PushSpool.swap),
+    ``FETCH_BATCH`` requests at a time so records land while a burst is still being fetched. Needs no warehouse lock:
+    serve runs it beside its micro-batches. Returns the records fetched; a failure leaves the requests spooled."""
+    fetched_total = 0
+    for name in pushing_connections(settings, names):
+        while items := spool.pending([name], limit=FETCH_BATCH, kind="fetch"):
+            try:
+                fetched = _fetch(settings, name, items)
+            except Exception as exc:  # noqa: BLE001 - a platform down, a token expired: fetched again next time
+                log.warning("%s: fetching %d pushed id(s) failed (%s: %s); they stay spooled", name, len(items), type(exc).__name__, exc)
+                break
+            first = items[0].seq
+            records = [
+                PushRecord(stream, f"fetched:{first}:{stream}:{k}", record)
+                for stream, rows in fetched.items()
+                for k, record in enumerate(rows)
+            ]
+            spool.swap(name, (item.seq for item in items), records, datetime.now(timezone.utc))
+            fetched_total += len(records)
+            if len(items) < FETCH_BATCH:
+                break
+    return fetched_total
 
 
 def _fetch(settings: Settings, name: str, items: list[Spooled]) -> dict[str, list[dict]]:

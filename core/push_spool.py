@@ -177,10 +177,22 @@ class PushSpool:
         with self._lock:
             return dict(self._con.execute("select connection, min(received_at) from pushes group by connection").fetchall())
 
-    def counts(self) -> dict[str, int]:
-        """Stored records per connection (the backlog)."""
+    def counts(self, kind: str | None = None) -> dict[str, int]:
+        """Stored items per connection (the backlog), of one kind or all."""
+        where, args = ("where kind = ?", [kind]) if kind else ("", [])
         with self._lock:
-            return dict(self._con.execute("select connection, count(*) from pushes group by connection").fetchall())
+            return dict(self._con.execute(f"select connection, count(*) from pushes {where} group by connection", args).fetchall())
+
+    def swap(self, connection: str, fetched: Iterable[int], records: Iterable[PushRecord], fetched_at: datetime) -> None:
+        """Replace fetch requests (by seq) with the records fetched for them, in one transaction: a crash leaves
+        either the requests (fetched again) or the records (landed), never neither."""
+        at = fetched_at.isoformat()
+        rows = [(connection, r.message_id, r.stream, canonical_json(r.record), at, "record") for r in records]
+        with self._lock, self._transaction():
+            self._con.executemany(
+                "insert or ignore into pushes (connection, message_id, stream, record, received_at, kind) values (?, ?, ?, ?, ?, ?)", rows
+            )
+            self._con.executemany("delete from pushes where seq = ?", [(seq,) for seq in fetched])
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

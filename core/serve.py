@@ -32,7 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from orderlayer.core.config import ConfigError
-from orderlayer.core.continuous import Writer
+from orderlayer.core.continuous import FetchWorker, Writer
 from orderlayer.core.push_spool import PushSpool, spool_path
 from orderlayer.core.registry import source
 from orderlayer.core.serve_metrics import CONTENT_TYPE, ServeCollector, metrics_text
@@ -225,8 +225,10 @@ def build_app(settings: Settings, channels: PushChannels, spool: PushSpool, stat
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         writer = Writer(settings, spool)
+        fetcher = FetchWorker(settings, spool)
         app.state.writer = writer
         writer.start()
+        fetcher.start()
         stop = asyncio.Event()
         tasks = [asyncio.create_task(_consume(key, c, spool, stats, stop)) for key, c in channels.consumers.items()]
         try:
@@ -234,6 +236,7 @@ def build_app(settings: Settings, channels: PushChannels, spool: PushSpool, stat
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.to_thread(fetcher.stop)
             await asyncio.to_thread(writer.stop)
             spool.close()
 

@@ -23,6 +23,7 @@ from orderlayer.core.sync import sync_connection
 from orderlayer.core.warehouse import connect
 from orderlayer.sandboxes.douyin import protocol as sp
 from orderlayer.sandboxes.kit.push import WebhookPusher
+from orderlayer.taps.common.push import FetchRequest
 from tests.taps.douyin.kit import OTHER_SHOP, PII_SALT, SHOP
 
 if t.TYPE_CHECKING:
@@ -182,3 +183,23 @@ def test_one_url_takes_every_shop_of_the_app_and_each_shop_lands_in_its_connecti
         assert spool.counts() == {"dy": expected[SHOP], "dy2": expected[OTHER_SHOP]}
         fetched = {(i.connection, json.loads(i.record)["id"]) for i in spool.pending(["dy", "dy2"]) if i.stream == "orders"}
     assert fetched == {("dy" if str(d["shop_id"]) == SHOP else "dy2", str(d["p_id"])) for d in data}
+
+
+def test_a_burst_of_events_for_one_order_is_one_fetch(tmp_path: Path, make_sandbox: Factory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The landing coalesces: 50 events naming one order (a live-stream sale's pay, remark, address, … changes) and 3
+    naming another are two detail calls, landed as two raw rows, and the spool is empty afterwards."""
+    sandbox = make_sandbox(120)
+    settings = load_settings(_project(tmp_path, sandbox, "burst", _free_port(), monkeypatch))
+    gen = sandbox.generator
+    first, second = (gen.order_id_of(i) for i in gen.indexes_for_shop(SHOP)[:2])
+    with PushSpool(spool_path(settings.database)) as spool:
+        for n in range(50):
+            spool.add("dy", [FetchRequest("orders", f"burst-{n}", first)])
+        spool.add("dy", [FetchRequest("orders", f"other-{n}", second) for n in range(3)])
+    sandbox.clear_log()
+    landed = land_pushes(settings)
+    assert [(r.status, r.records, r.rows_added) for r in landed] == [("ok", 53, 2)]
+    assert [c["method"] for c in sandbox.requests if c["method"] == "order.orderDetail"] == ["order.orderDetail"] * 2
+    assert sorted(record["order_id"] for _, record in _raw(settings.database, "orders")) == sorted([first, second])
+    with PushSpool(spool_path(settings.database)) as spool:
+        assert spool.counts() == {}
