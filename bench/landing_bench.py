@@ -1,0 +1,234 @@
+"""The landing path against DuckDB's own JSON load of the same records (issue 15, must-hold 6: at most 5x).
+
+    python bench/landing_bench.py --records 20000 [--json] [--workdir bench/out] [--recapture]
+
+1. tap-douyin syncs N orders from the Douyin sandbox (in this process, rate limit off) into a Singer stream file;
+   only the `orders` stream's messages are kept, so the file holds N RECORD messages (nested orders, ids above
+   2^63, amounts). The capture is kept in the work folder and reused (`--recapture` takes it again): the tap's
+   own time is not the loader's.
+2. The records of those messages, as the tap wrote them, become an NDJSON file, and in the same run:
+   - `duckdb_read_ndjson`: DuckDB creates a table from it with `read_ndjson` (typed columns), in this process;
+   - `duckdb_read_ndjson_objects`: the same with `read_ndjson_objects` (one JSON value per record: raw's shape);
+   - `target`: target-orderlayer (a subprocess, start-up included) reads the Singer stream file on stdin;
+   - `append`: RawStore.append in this process, 10,000 records per transaction as a push landing does, each
+     record decoded from its text first (loader/canonical.py's `decode_object`, decode time included).
+   Each DuckDB file starts empty; every figure includes the final checkpoint. `--repeat R` runs every stage R
+   times, round by round, and keeps each one's fastest. `*_seconds` are wall-clock, `*_cpu_seconds` the CPU
+   time of the process (all its threads; DuckDB's too), less sensitive to a shared machine's load. `ratio_*`
+   divide a loader figure by the faster DuckDB load (`_cpu`: in CPU time); `ratio` is the larger wall-clock one,
+   and the exit code is 1 when it is above 5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import msgspec
+import yaml
+
+from orderlayer.core.config import load_settings
+from orderlayer.core.sync import _executable, tap_config, tap_env
+from orderlayer.core.warehouse import connect
+from orderlayer.loader.canonical import decode_object
+from orderlayer.loader.raw_store import RawStore
+from orderlayer.sandboxes.douyin.server import DouyinSandbox
+from procmem import load_average, run_stage  # bench/ is on sys.path when run as a script
+
+APP_KEY, APP_SECRET = "7301234567890123456", "bench-app-secret"
+SHOP = "7784061"
+STREAM = "orders"
+KEYS = ["shop_id", "order_id"]
+BATCH = 10_000
+
+
+class _Message(msgspec.Struct):
+    """A Singer message with its record left as the tap's text."""
+
+    type: str
+    stream: str = ""
+    record: msgspec.Raw = msgspec.Raw(b"null")
+
+
+def _fresh(db: Path) -> Path:
+    for stale in (db, db.with_name(db.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    return db
+
+
+def capture(orders: int, work: Path, seed: int) -> Path:
+    """tap-douyin's Singer stream of `orders` orders, orders stream only (SCHEMA, RECORD, STATE)."""
+    kept = work / "orders.singer.jsonl"
+    if kept.exists():
+        return kept
+    as_of = datetime.now(timezone.utc).replace(microsecond=0)
+    sandbox = DouyinSandbox(APP_KEY, APP_SECRET, seed, as_of, orders, [SHOP], qps=None)
+    base_url = sandbox.start()
+    try:
+        connection = {
+            "source": "douyin",
+            "shop_id": SHOP,
+            "base_url": base_url,
+            "start_date": datetime.fromtimestamp(sandbox.generator.start_ts, timezone.utc).isoformat(),
+            "credentials": {"app_key": "BENCH_APP_KEY", "app_secret": "BENCH_APP_SECRET",
+                            "access_token": "BENCH_TOKEN", "refresh_token": "BENCH_REFRESH"},
+            "options": {"window_seconds": 86400, "max_requests_per_second": 100000, "end_date": as_of.isoformat()},
+        }
+        config = work / "orderlayer.yml"
+        config.write_text(yaml.safe_dump({"database": str(work / "unused.duckdb"), "connections": {"main": connection}}),
+                          encoding="utf-8")
+        os.environ.update(BENCH_APP_KEY=APP_KEY, BENCH_APP_SECRET=APP_SECRET, ORDERLAYER_PII_SALT="bench-salt",
+                          BENCH_TOKEN=sandbox.access_token(SHOP), BENCH_REFRESH=sandbox.refresh_token(SHOP))
+        conn = load_settings(config).connections["main"]
+        env = tap_env("main", conn, load_settings(config))
+        tap_cfg = work / "tap.json"
+        tap_cfg.write_text(json.dumps(tap_config(conn, None, work / "tokens.json")), encoding="utf-8")
+        full = work / "all.singer.jsonl"
+        with open(full, "wb") as out:
+            _, _, rc = run_stage("tap", [_executable("tap-douyin"), "--config", str(tap_cfg), "--config", "ENV"],
+                                 work, env, stdout=out)
+        if rc:
+            raise SystemExit(f"tap-douyin failed (exit {rc})")
+    finally:
+        sandbox.stop()
+    decoder = msgspec.json.Decoder(_Message)
+    partial = kept.with_suffix(".partial")
+    with open(full, "rb") as src, open(partial, "wb") as out:
+        for line in src:
+            message = decoder.decode(line)
+            if message.type == "STATE" or message.stream == STREAM:
+                out.write(line)
+    partial.replace(kept)
+    full.unlink()
+    return kept
+
+
+def record_texts(stream_file: Path) -> list[bytes]:
+    decoder = msgspec.json.Decoder(_Message)
+    with open(stream_file, "rb") as src:
+        return [bytes(m.record) for m in map(decoder.decode, src) if m.type == "RECORD"]
+
+
+def duckdb_load(db: Path, reader: str, ndjson: Path) -> tuple[float, float, int]:
+    con = duckdb.connect(str(_fresh(db)))
+    try:
+        started, cpu = time.perf_counter(), time.process_time()
+        con.execute(f"create table landed as select * from {reader}(?)", [str(ndjson)])
+        con.execute("checkpoint")
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        return seconds, cpu, con.execute("select count(*) from landed").fetchone()[0]
+    finally:
+        con.close()
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def target_load(db: Path, stream_file: Path, work: Path) -> tuple[float, float, int]:
+    cfg = work / "target.json"
+    cfg.write_text(json.dumps({"database": str(_fresh(db)), "table_prefix": "douyin", "connection": "main",
+                               "state_key": "main"}), encoding="utf-8")
+    cpu = _children_cpu()
+    with open(stream_file, "rb") as src:
+        seconds, _, rc = run_stage("target", [_executable("target-orderlayer"), "--config", str(cfg)], work,
+                                   dict(os.environ), stdin=src)
+    if rc:
+        raise SystemExit(f"target-orderlayer failed (exit {rc})")
+    return seconds, _children_cpu() - cpu, _raw_count(db)
+
+
+def append_load(db: Path, texts: list[bytes]) -> tuple[float, float, int]:
+    con = connect(_fresh(db), create=True)
+    try:
+        con.execute("set checkpoint_threshold = '1GB'")  # the target's default
+        started, cpu = time.perf_counter(), time.process_time()
+        raw = RawStore(con, "raw", "douyin", "main", str(uuid.uuid4()))
+        for start in range(0, len(texts), BATCH):
+            raw.append(STREAM, (decode_object(t) for t in texts[start:start + BATCH]), KEYS, "update_time")
+        con.execute("checkpoint")
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    finally:
+        con.close()
+    return seconds, cpu, _raw_count(db)
+
+
+def _raw_count(db: Path) -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(f"select count(*) from raw.douyin__{STREAM}").fetchone()[0]
+    finally:
+        con.close()
+
+
+STAGES = ("duckdb_read_ndjson", "duckdb_read_ndjson_objects", "target", "append")
+
+
+def bench(orders: int, work: Path, seed: int, repeat: int) -> dict:
+    work.mkdir(parents=True, exist_ok=True)
+    stream_file = capture(orders, work, seed)
+    texts = record_texts(stream_file)
+    ndjson = work / "records.ndjson"
+    with open(ndjson, "wb") as out:
+        out.writelines(t + b"\n" for t in texts)
+    runs = {
+        "duckdb_read_ndjson": lambda: duckdb_load(work / "duckdb.duckdb", "read_ndjson", ndjson),
+        "duckdb_read_ndjson_objects": lambda: duckdb_load(work / "duckdb.duckdb", "read_ndjson_objects", ndjson),
+        "target": lambda: target_load(work / "target.duckdb", stream_file, work),
+        "append": lambda: append_load(work / "append.duckdb", texts),
+    }
+    result: dict = {"records": len(texts), "repeat": repeat, "load_average_before": load_average()}
+    best: dict[str, tuple[float, float]] = {}
+    for _ in range(repeat):  # rounds, so each stage meets the same mix of load
+        for name in STAGES:
+            seconds, cpu, rows = runs[name]()
+            if rows != len(texts):
+                raise SystemExit(f"{name} landed {rows} rows of {len(texts)} records")
+            if name not in best or seconds < best[name][0]:
+                best[name] = (seconds, cpu)
+    for name in STAGES:
+        result[f"{name}_seconds"] = round(best[name][0], 3)
+        result[f"{name}_cpu_seconds"] = round(best[name][1], 3)
+    for unit in ("seconds", "cpu_seconds"):
+        duck = min(result[f"duckdb_read_ndjson_{unit}"], result[f"duckdb_read_ndjson_objects_{unit}"])
+        suffix = "" if unit == "seconds" else "_cpu"
+        for name in ("target", "append"):
+            result[f"ratio_{name}{suffix}"] = round(result[f"{name}_{unit}"] / duck, 2)
+    result["ratio"] = max(result["ratio_target"], result["ratio_append"])
+    result["load_average_after"] = load_average()
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=20_000, help="orders in the sandbox = RECORD messages")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of every stage; the fastest of each is kept")
+    parser.add_argument("--workdir", type=Path, default=Path("bench/out"))
+    parser.add_argument("--recapture", action="store_true", help="take the tap's stream again")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    work = args.workdir.resolve() / f"landing-{args.records}"
+    if args.recapture:
+        (work / "orders.singer.jsonl").unlink(missing_ok=True)
+    result = bench(args.records, work, args.seed, args.repeat)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        width = max(map(len, result))
+        for key, value in result.items():
+            print(f"{key:<{width}}  {value}")
+    return 0 if result["ratio"] <= 5 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
