@@ -22,29 +22,25 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 import msgspec
-import yaml
 
-from orderlayer.core.config import load_settings
-from orderlayer.core.sync import _executable, tap_config, tap_env
+from douyin_tap import douyin_tap  # bench/ is on sys.path when run as a script
+from orderlayer.core.sync import _executable
 from orderlayer.core.warehouse import connect
 from orderlayer.loader.canonical import decode_object
 from orderlayer.loader.raw_store import RawStore
-from orderlayer.sandboxes.douyin.server import DouyinSandbox
-from procmem import load_average, run_stage  # bench/ is on sys.path when run as a script
+from procmem import load_average, run_stage
 
-APP_KEY, APP_SECRET = "7301234567890123456", "bench-app-secret"
-SHOP = "7784061"
 STREAM = "orders"
 KEYS = ["shop_id", "order_id"]
 BATCH = 10_000
@@ -69,36 +65,11 @@ def capture(orders: int, work: Path, seed: int) -> Path:
     kept = work / "orders.singer.jsonl"
     if kept.exists():
         return kept
-    as_of = datetime.now(timezone.utc).replace(microsecond=0)
-    sandbox = DouyinSandbox(APP_KEY, APP_SECRET, seed, as_of, orders, [SHOP], qps=None)
-    base_url = sandbox.start()
-    try:
-        connection = {
-            "source": "douyin",
-            "shop_id": SHOP,
-            "base_url": base_url,
-            "start_date": datetime.fromtimestamp(sandbox.generator.start_ts, timezone.utc).isoformat(),
-            "credentials": {"app_key": "BENCH_APP_KEY", "app_secret": "BENCH_APP_SECRET",
-                            "access_token": "BENCH_TOKEN", "refresh_token": "BENCH_REFRESH"},
-            "options": {"window_seconds": 86400, "max_requests_per_second": 100000, "end_date": as_of.isoformat()},
-        }
-        config = work / "orderlayer.yml"
-        config.write_text(yaml.safe_dump({"database": str(work / "unused.duckdb"), "connections": {"main": connection}}),
-                          encoding="utf-8")
-        os.environ.update(BENCH_APP_KEY=APP_KEY, BENCH_APP_SECRET=APP_SECRET, ORDERLAYER_PII_SALT="bench-salt",
-                          BENCH_TOKEN=sandbox.access_token(SHOP), BENCH_REFRESH=sandbox.refresh_token(SHOP))
-        conn = load_settings(config).connections["main"]
-        env = tap_env("main", conn, load_settings(config))
-        tap_cfg = work / "tap.json"
-        tap_cfg.write_text(json.dumps(tap_config(conn, None, work / "tokens.json")), encoding="utf-8")
-        full = work / "all.singer.jsonl"
-        with open(full, "wb") as out:
-            _, _, rc = run_stage("tap", [_executable("tap-douyin"), "--config", str(tap_cfg), "--config", "ENV"],
-                                 work, env, stdout=out)
-        if rc:
-            raise SystemExit(f"tap-douyin failed (exit {rc})")
-    finally:
-        sandbox.stop()
+    full = work / "all.singer.jsonl"
+    with douyin_tap(orders, work, seed, work / "unused.duckdb") as (tap_cmd, env), open(full, "wb") as out:
+        _, _, rc = run_stage("tap", tap_cmd, work, env, stdout=out)
+    if rc:
+        raise SystemExit(f"tap-douyin failed (exit {rc})")
     decoder = msgspec.json.Decoder(_Message)
     partial = kept.with_suffix(".partial")
     with open(full, "rb") as src, open(partial, "wb") as out:
@@ -111,10 +82,16 @@ def capture(orders: int, work: Path, seed: int) -> Path:
     return kept
 
 
-def record_texts(stream_file: Path) -> list[bytes]:
+def write_records(stream_file: Path, ndjson: Path) -> int:
+    """The RECORD messages' records, as the tap wrote them, one per line; returns how many."""
     decoder = msgspec.json.Decoder(_Message)
-    with open(stream_file, "rb") as src:
-        return [bytes(m.record) for m in map(decoder.decode, src) if m.type == "RECORD"]
+    count = 0
+    with open(stream_file, "rb") as src, open(ndjson, "wb") as out:
+        for message in map(decoder.decode, src):
+            if message.type == "RECORD":
+                out.write(bytes(message.record) + b"\n")
+                count += 1
+    return count
 
 
 def duckdb_load(db: Path, reader: str, ndjson: Path) -> tuple[float, float, int]:
@@ -147,14 +124,15 @@ def target_load(db: Path, stream_file: Path, work: Path) -> tuple[float, float, 
     return seconds, _children_cpu() - cpu, _raw_count(db)
 
 
-def append_load(db: Path, texts: list[bytes]) -> tuple[float, float, int]:
+def append_load(db: Path, ndjson: Path) -> tuple[float, float, int]:
     con = connect(_fresh(db), create=True)
     try:
         con.execute("set checkpoint_threshold = '1GB'")  # the target's default
         started, cpu = time.perf_counter(), time.process_time()
         raw = RawStore(con, "raw", "douyin", "main", str(uuid.uuid4()))
-        for start in range(0, len(texts), BATCH):
-            raw.append(STREAM, (decode_object(t) for t in texts[start:start + BATCH]), KEYS, "update_time")
+        with open(ndjson, "rb") as src:
+            while batch := list(itertools.islice(src, BATCH)):
+                raw.append(STREAM, map(decode_object, batch), KEYS, "update_time")
         con.execute("checkpoint")
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
@@ -176,23 +154,21 @@ STAGES = ("duckdb_read_ndjson", "duckdb_read_ndjson_objects", "target", "append"
 def bench(orders: int, work: Path, seed: int, repeat: int) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     stream_file = capture(orders, work, seed)
-    texts = record_texts(stream_file)
     ndjson = work / "records.ndjson"
-    with open(ndjson, "wb") as out:
-        out.writelines(t + b"\n" for t in texts)
+    records = write_records(stream_file, ndjson)
     runs = {
         "duckdb_read_ndjson": lambda: duckdb_load(work / "duckdb.duckdb", "read_ndjson", ndjson),
         "duckdb_read_ndjson_objects": lambda: duckdb_load(work / "duckdb.duckdb", "read_ndjson_objects", ndjson),
         "target": lambda: target_load(work / "target.duckdb", stream_file, work),
-        "append": lambda: append_load(work / "append.duckdb", texts),
+        "append": lambda: append_load(work / "append.duckdb", ndjson),
     }
-    result: dict = {"records": len(texts), "repeat": repeat, "load_average_before": load_average()}
+    result: dict = {"records": records, "repeat": repeat, "load_average_before": load_average()}
     best: dict[str, tuple[float, float]] = {}
     for _ in range(repeat):  # rounds, so each stage meets the same mix of load
         for name in STAGES:
             seconds, cpu, rows = runs[name]()
-            if rows != len(texts):
-                raise SystemExit(f"{name} landed {rows} rows of {len(texts)} records")
+            if rows != records:
+                raise SystemExit(f"{name} landed {rows} rows of {records} records")
             if name not in best or seconds < best[name][0]:
                 best[name] = (seconds, cpu)
     for name in STAGES:

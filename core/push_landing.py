@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from orderlayer.core import ops
-from orderlayer.core.push_spool import PushSpool, Spooled, loads, spool_path
+from orderlayer.core.push_spool import PushSpool, Spooled, spool_path
 from orderlayer.core.registry import source
 from orderlayer.core.warehouse import RAW, connect
+from orderlayer.loader.canonical import decode_object
 from orderlayer.loader.raw_store import RawStore
 
 if TYPE_CHECKING:
@@ -94,9 +95,7 @@ def _land(settings: Settings, name: str, items: list[Spooled], run_id: str | Non
             raw = RawStore(con, RAW, conn.channel, name, sync_id)
             with raw.transaction():
                 for stream in sorted({item.stream for item in items}):
-                    rows = (
-                        {**loads(item.record), "__extracted_at": item.received_at} for item in items if item.stream == stream
-                    )
+                    rows = (_record(item) for item in items if item.stream == stream)
                     added += raw.append(stream, rows, list(keys.get(stream, ())), None)
         finally:
             con.close()
@@ -106,3 +105,9 @@ def _land(settings: Settings, name: str, items: list[Spooled], run_id: str | Non
     status = "ok" if error is None else "failed"
     ops.record_sync(db, {**record, "finished_at": ops.now(), "status": status, "rows_added": added if error is None else 0, "error": error})
     return Landed(name, sync_id, status, len(items), added if error is None else 0, error)
+
+
+def _record(item: Spooled) -> dict:
+    record = decode_object(item.record)  # float-free, so the raw store writes it on its fast path
+    record["__extracted_at"] = item.received_at
+    return record

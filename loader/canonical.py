@@ -7,11 +7,12 @@ was most of the loader's time per record (bench/landing_bench.py), so the loader
 - `decode` reads JSON with msgspec (C) into values without a single float: every number with a fraction or an
   exponent becomes a `Decimal` of its exact text, as the Singer SDK's own reader does (`parse_float=Decimal`).
   What msgspec refuses (an escaped lone surrogate, the non-standard NaN/Infinity, which Python's json accepts)
-  is read by Python's json instead, with NaN/Infinity as `Decimal` too, so nothing decoded holds a float.
+  is read by Python's json instead, with NaN/Infinity as `Decimal` too, so nothing decoded holds a float (such a
+  record is then refused by `canonical_json`, as it always was: simplejson does not write NaN).
 - `canonical_text` writes such float-free values with msgspec (keys sorted by code point, `Decimal` as its `str`),
   byte for byte what `canonical_json` writes for them (tests/loader/test_canonical.py holds both to it on the
-  fixtures and on hostile values); what msgspec refuses (a lone surrogate, a non-finite `Decimal`) is written by
-  `canonical_json`, as before. Floats are why the fast path needs float-free values: msgspec writes them in another format
+  fixtures and on hostile values); what msgspec refuses (a lone surrogate, a non-finite `Decimal`) goes to
+  `canonical_json`, which writes or refuses it as before. Floats are why the fast path needs float-free values: msgspec writes them in another format
   (1e-07 against 1e-7) and NaN as null.
 
 A `JsonObject` is a dict that `decode_object` made: the type says the promise (float-free), so the raw store
@@ -70,7 +71,7 @@ def canonical_text(value: Any, float_free: bool = False) -> str:  # noqa: ANN401
     if float_free or isinstance(value, JsonObject):
         try:
             return _ENCODER.encode(value).decode()
-        except ValueError:  # a lone surrogate (UnicodeEncodeError) or a non-finite Decimal: written as before
+        except ValueError:  # a lone surrogate (UnicodeEncodeError) or a non-finite Decimal: as before
             pass
     return canonical_json(value)
 

@@ -10,7 +10,6 @@ import json
 import re
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from decimal import Decimal
 from typing import Any, Iterable, Iterator, NamedTuple
 
 import duckdb
@@ -75,16 +74,7 @@ def raw_row(
     # Primary key kept as JSON text of the values: ids stay exactly as sent.
     pk = canonical_text([record.get(k) for k in key_properties], float_free) if key_properties else None
     rv = record.get(replication_key) if replication_key else None
-    return RawRow(record_hash(stream, text), pk, _value_text(rv), text, extracted_at)
-
-
-def _value_text(value: Any) -> str | None:  # noqa: ANN401
-    """The replication value as text, as `str` wrote it when NaN/Infinity were read as floats (nan, inf)."""
-    if value is None:
-        return None
-    if isinstance(value, Decimal) and not value.is_finite():
-        return str(float(value))
-    return str(value)
+    return RawRow(record_hash(stream, text), pk, None if rv is None else str(rv), text, extracted_at)
 
 
 class RawStore:
