@@ -9,7 +9,7 @@ was most of the loader's time per record (bench/landing_bench.py), so the loader
   What msgspec refuses (an escaped lone surrogate, the non-standard NaN/Infinity, which Python's json accepts)
   is read by Python's json instead, with NaN/Infinity as `Decimal` too, so nothing decoded holds a float (such a
   record is then refused by `canonical_json`, as it always was: simplejson does not write NaN).
-- `canonical_text` writes such float-free values with msgspec (keys sorted by code point, `Decimal` as its `str`),
+- `canonical_bytes` writes such float-free values with msgspec (keys sorted by code point, `Decimal` as its `str`),
   byte for byte what `canonical_json` writes for them (tests/loader/test_canonical.py holds both to it on the
   fixtures and on hostile values); what msgspec refuses (a lone surrogate, a non-finite `Decimal`) goes to
   `canonical_json`, which writes or refuses it as before. Floats are why the fast path needs float-free values: msgspec writes them in another format
@@ -35,7 +35,7 @@ _ENCODER = msgspec.json.Encoder(order="sorted", decimal_format="number")
 
 
 class JsonObject(dict):
-    """A JSON object read by `decode_object`: no float anywhere in it (so `canonical_text` may use msgspec)."""
+    """A JSON object read by `decode_object`: no float anywhere in it (so `canonical_bytes` may use msgspec)."""
 
     __slots__ = ()
 
@@ -65,17 +65,32 @@ def decode_object(text: str | bytes) -> JsonObject:
     return JsonObject(value)
 
 
-def canonical_text(value: Any, float_free: bool = False) -> str:  # noqa: ANN401 - any JSON value
-    """Canonical JSON of any value: msgspec when it holds no float (a `JsonObject`, or `float_free` says so for a
-    value taken from one), the definition otherwise."""
+def canonical_bytes(value: Any, float_free: bool = False) -> bytes:  # noqa: ANN401 - any JSON value
+    """Canonical JSON of any value, UTF-8: msgspec when it holds no float (a `JsonObject`, or `float_free` says so
+    for a value taken from one), the definition otherwise. Bytes, because the hash and the raw table take bytes:
+    going through `str` cost three conversions per record. A lone surrogate raises UnicodeEncodeError, as the
+    hash of its text always did."""
     if float_free or isinstance(value, JsonObject):
         try:
-            return _ENCODER.encode(value).decode()
+            return _ENCODER.encode(value)
         except ValueError:  # a lone surrogate (UnicodeEncodeError) or a non-finite Decimal: as before
             pass
-    return canonical_json(value)
+    return canonical_json(value).encode()
+
+
+def canonical_text(value: Any, float_free: bool = False) -> str:  # noqa: ANN401 - any JSON value
+    """`canonical_bytes` as text (a lone surrogate stays in it, as `canonical_json` writes it)."""
+    try:
+        return canonical_bytes(value, float_free).decode()
+    except UnicodeEncodeError:
+        return canonical_json(value)
+
+
+def record_digest(stream: str, data: bytes) -> str:
+    """The raw row's key: sha256 of the stream name, a newline and the record's canonical JSON (UTF-8)."""
+    return hashlib.sha256(stream.encode() + b"\n" + data).hexdigest()
 
 
 def record_hash(stream: str, text: str) -> str:
-    """The raw row's key: sha256 of the stream name, a newline and the record's canonical JSON."""
-    return hashlib.sha256(f"{stream}\n{text}".encode()).hexdigest()
+    """`record_digest` of a canonical JSON text."""
+    return record_digest(stream, text.encode())

@@ -16,7 +16,8 @@ import duckdb
 import pyarrow as pa
 
 from orderlayer.core.warehouse import ensure_ops
-from orderlayer.loader.canonical import JsonObject, canonical_text, record_hash
+from orderlayer.loader.canonical import JsonObject, canonical_bytes, canonical_text, record_digest
+from orderlayer.loader.canonical import record_hash as record_hash  # re-exported
 from orderlayer.loader.canonical import canonical_json as canonical_json  # re-exported: the spool writes it
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -58,7 +59,7 @@ class RawRow(NamedTuple):
     digest: str
     primary_key: str | None
     replication_value: str | None
-    record: str
+    record: bytes  # canonical JSON, UTF-8
     extracted_at: datetime | None
 
 
@@ -70,11 +71,11 @@ def raw_row(
     extracted_at: datetime | None,
 ) -> RawRow:
     float_free = isinstance(record, JsonObject)
-    text = canonical_text(record)
+    data = canonical_bytes(record)
     # Primary key kept as JSON text of the values: ids stay exactly as sent.
     pk = canonical_text([record.get(k) for k in key_properties], float_free) if key_properties else None
     rv = record.get(replication_key) if replication_key else None
-    return RawRow(record_hash(stream, text), pk, None if rv is None else str(rv), text, extracted_at)
+    return RawRow(record_digest(stream, data), pk, None if rv is None else str(rv), data, extracted_at)
 
 
 class RawStore:
@@ -154,7 +155,8 @@ class RawStore:
                 "h": pa.array(list(unique), pa.string()),
                 "pk": pa.array([r.primary_key for r in unique.values()], pa.string()),
                 "rv": pa.array([r.replication_value for r in unique.values()], pa.string()),
-                "rec": pa.array([r.record for r in unique.values()], pa.string()),
+                # bytes to a string column: Arrow checks the UTF-8 without a Python str per record
+                "rec": pa.array([r.record for r in unique.values()], pa.binary()).cast(pa.string()),
                 "ext": pa.array([r.extracted_at for r in unique.values()], pa.timestamp("us", tz="UTC")),
             }
         )

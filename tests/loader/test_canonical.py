@@ -51,7 +51,7 @@ def test_a_record_lands_as_its_hand_written_canonical_text_and_hash() -> None:
     assert record["amounts"][:3] == [Decimal("0.10"), Decimal("0.1"), Decimal("1E-7")]
     assert str(record["amounts"][0]) == "0.10"  # not 0.1: the trailing zero is the tap's
     row = raw_row("orders", record, ["shop_id", "order_id"], "update_time", None)
-    assert row.record == CANONICAL
+    assert row.record == CANONICAL.encode()
     assert row.digest == HASH == record_hash("orders", old_text(LINE))
     assert row.primary_key == '[7784061,"6936476692437472563"]'
     assert row.replication_value == "1700000000"
@@ -136,16 +136,21 @@ def test_nan_and_infinity_are_refused_as_before(line: str) -> None:
         raw_row("orders", record, [], "v", None)
 
 
-def test_a_lone_surrogate_is_written_as_before() -> None:
+def test_a_lone_surrogate_is_written_and_refused_as_before() -> None:
     line = '{"note":"\\ud800 alone"}'
     assert new_text(line) == old_text(line) == '{"note":"\ud800 alone"}'
+    # its text has no UTF-8, so it has no hash: refused, in the old path and the new
+    with pytest.raises(UnicodeEncodeError):
+        record_hash("orders", old_text(line))
+    with pytest.raises(UnicodeEncodeError):
+        raw_row("orders", decode_object(line), [], None, None)
 
 
 def test_a_dict_with_floats_is_written_by_the_definition() -> None:
     # Only what decode_object made takes the fast path; msgspec would write 1e-7 and NaN as null.
     record = {"weight": 1e-07, "big": 1e16}
     assert canonical_text(record) == '{"big":1e+16,"weight":1e-07}'
-    assert raw_row("orders", record, [], None, None).record == '{"big":1e+16,"weight":1e-07}'
+    assert raw_row("orders", record, [], None, None).record == b'{"big":1e+16,"weight":1e-07}'
 
 
 def test_not_json_is_an_error_and_an_array_is_not_a_record() -> None:
