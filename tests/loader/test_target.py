@@ -59,12 +59,16 @@ def run_target(cfg: Path, lines: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run([TARGET, "--config", str(cfg)], input="\n".join(lines) + "\n", capture_output=True, text=True, check=True)
 
 
-def raw_rows(db: Path) -> list[tuple]:
+def query(db: Path, sql: str) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute("select _record_hash, _record, _primary_key, _replication_value from raw.douyin__orders").fetchall()
+        return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+def raw_rows(db: Path) -> list[tuple]:
+    return query(db, "select _record_hash, _record, _primary_key, _replication_value from raw.douyin__orders")
 
 
 def test_records_land_losslessly(tmp_path: Path) -> None:
@@ -251,12 +255,6 @@ def test_the_target_lands_the_hand_written_canonical_text_and_hash(tmp_path: Pat
     run_target(cfg, [json.dumps(SCHEMA), line])
     run_target(cfg, [json.dumps(SCHEMA), line])  # re-sent: the same hash, nothing added
     assert raw_rows(db) == [(HASH, CANONICAL, '[7784061,"6936476692437472563"]', "1700000000")]
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        compression = con.execute(
-            "select distinct compression from pragma_storage_info('raw.douyin__orders') where column_name = '_record' "
-            "and segment_type <> 'VALIDITY'"
-        ).fetchall()
-    finally:
-        con.close()
+    compression = query(db, "select distinct compression from pragma_storage_info('raw.douyin__orders') "
+                            "where column_name = '_record' and segment_type <> 'VALIDITY'")
     assert compression == [("ZSTD",)]
