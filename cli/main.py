@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import Enum
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Optional
@@ -87,6 +88,11 @@ OutputOption = Annotated[Optional[Path], typer.Option("--output", help="Write to
 RawCsvOption = Annotated[
     bool, typer.Option("--raw-csv", help="CSV cells exactly as stored: no ' before a cell a spreadsheet would run as a formula")
 ]
+
+
+class LogFormat(str, Enum):
+    text = "text"
+    json = "json"
 
 
 def _settings(config: Path | None, db: Path | None) -> Settings:
@@ -314,11 +320,12 @@ def serve(
     host: Annotated[Optional[str], typer.Option("--host", help="Address to listen on (default: orderlayer.yml serve.host)")] = None,
     port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port (default: serve.port)")] = None,
     db: DbOption = None,
+    log_format: Annotated[LogFormat, typer.Option("--log-format", help="text, or json: one JSON object per line")] = LogFormat.text,
     config: ConfigOption = None,
 ) -> None:
-    """Receive platform pushes (Kuaidi100's signed callbacks): verify, store, acknowledge, land in raw (docs/serve.md)."""
-    import logging
-
+    """Receive platform pushes and keep published fresh: verify, store, acknowledge, land, then build, check and
+    publish in micro-batches, with the reconcile poll as the safety net (docs/continuous.md)."""
+    from orderlayer.core.logs import configure_logging
     from orderlayer.core.serve import make_server
 
     settings = _settings(config, db)
@@ -326,9 +333,9 @@ def serve(
         server, paths = make_server(settings, host, port)
     except ConfigError as exc:
         raise _fail(str(exc), 2) from exc
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(json_lines=log_format is LogFormat.json)
     where = f"http://{server.config.host}:{server.config.port}"
-    err.print(f"serving {escape(where)}: " + escape(", ".join(f"POST {p}" for p in paths)) + ", GET /health", soft_wrap=True)
+    err.print(f"serving {escape(where)}: " + escape(", ".join(paths)) + ", GET /health, GET /metrics", soft_wrap=True)
     try:
         server.run()
     except SystemExit as exc:  # uvicorn could not start, e.g. the port is taken (it logged why)
@@ -346,16 +353,54 @@ def demo(
         Optional[datetime], typer.Option("--as-of", help="Sandbox clock, ISO-8601 (default: now, UTC)", formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"])
     ] = None,
     shops: Annotated[int, typer.Option("--shops", min=1, max=9, help="How many Douyin shops (the other channels have fixed shops)")] = 3,
+    serve: Annotated[bool, typer.Option("--serve", help="Continuous mode: the pushing channels replay their history into `orderlayer serve` (docs/continuous.md)")] = False,
+    seconds: Annotated[Optional[int], typer.Option("--seconds", min=1, help="With --serve: stop after this long (default: Ctrl-C, or the end of the replay)")] = None,
+    per_minute: Annotated[int, typer.Option("--changes-per-minute", min=1, help="With --serve: order changes the sandboxes make a minute")] = 600,
     config: ConfigOption = None,
 ) -> None:
     """Start every bundled sandbox (channels, a file source, ERPs), run the whole pipeline into a fresh local
     DuckDB file, print metrics and the report path.
 
     With --config, the file's reporting zone, currency and gate thresholds apply; its connections are
-    replaced by the sandboxes' shops."""
+    replaced by the sandboxes' shops. With --serve, the channels that push replay their last days into
+    `orderlayer serve` instead, and each change is followed to `published`."""
     base = _settings(config, db)
+    if serve:
+        _demo_live(db, orders, seed, shops, base, seconds, per_minute)
+        return
     with _writing(base.model_copy(update={"database": db}), "demo"):
         _demo(db, orders, seed, as_of, shops, base)
+
+
+def _demo_live(db: Path, orders: int, seed: int, shops: int, base: Settings, seconds: int | None, per_minute: int) -> None:
+    from orderlayer.core.live import REPLAY, Live, changes_per_second, free_port, live_settings, start_live, write_config
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    with start_live(seed, now, orders, shops, REPLAY) as world:
+        settings = live_settings(world, db, free_port(), base)
+        path = write_config(settings, db.parent / "live.orderlayer.yml")
+        render(["source", "shops", "orders"], world.summary(), Format.table, err,
+               title=f"Pushing sandboxes: seed {seed}, replaying {REPLAY.days} days from {world.as_of.isoformat()}")
+        with _writing(settings, "demo"):
+            first = _run(settings, end_date=world.as_of + timedelta(seconds=1))
+        if first.published_version is None:
+            raise typer.Exit(1)
+        rate = changes_per_second(world)
+        with Live(world, settings, path, seed, db.parent / "logs" / "serve-live.log") as live:
+            err.print(f"orderlayer serve on {escape(live.url)} (log: {escape(live.log)}); in another terminal: "
+                      f"orderlayer status --config {escape(path)}, orderlayer sql \"...\" --db {escape(db)}", soft_wrap=True)
+            try:
+                for tick in live.replay(seconds, per_minute, rate):
+                    console.print(
+                        f"{tick['second']:5d} s  platform clock {tick['clock']:%m-%d %H:%M}  changes {tick['changes']:6d}  "
+                        f"published {tick['published']:6d} (version {tick['version']})  lag p50 {tick['p50_seconds']} s, p95 {tick['p95_seconds']} s"
+                    )
+            except KeyboardInterrupt:
+                err.print("stopping: waiting for what was pushed to be published (Ctrl-C again to leave now)")
+            settled = live.settle(120)
+            summary = live.freshness.summary()
+    console.print(f"{summary['events']} changes published; lag p50 {summary['p50_seconds']} s, p95 {summary['p95_seconds']} s, "
+                  f"max {summary['max_seconds']} s" + ("" if settled else "; some were still on their way when it stopped"))
 
 
 def _demo(db: Path, orders: int, seed: int, as_of: datetime | None, shops: int, base: Settings) -> None:
@@ -549,6 +594,22 @@ def sql(
         raise _fail(str(exc), 2) from exc
     except WarehouseBusy as exc:
         raise _fail(reader_busy_line(settings.database, exc)) from exc
+
+
+@app.command()
+def status(fmt: FormatOption = Format.table, db: DbOption = None, config: ConfigOption = None) -> None:
+    """Per connection: last push, last poll, backlog, last publish and lag (docs/continuous.md). Reads what is on
+    disk, whether `serve` runs or not."""
+    from orderlayer.core.status import COLUMNS, connection_status
+
+    settings = _settings(config, db)
+    try:
+        found = connection_status(settings)
+    except ConfigError as exc:
+        raise _fail(str(exc), 2) from exc
+    except WarehouseBusy as exc:
+        raise _fail(reader_busy_line(settings.database, exc)) from exc
+    render(COLUMNS, [s.row() for s in found], fmt, console, title="Connections")
 
 
 @app.command()

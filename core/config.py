@@ -311,7 +311,11 @@ class ServeSettings(_Strict):
 
     host: str = Field(default="127.0.0.1", min_length=1, description="address to listen on (0.0.0.0: every interface)")
     port: int = Field(default=8765, ge=1, le=65535, description="TCP port to listen on")
-    land_every_seconds: float = Field(default=10, gt=0, le=3600, description="how often serve lands spooled pushes in raw when no writer holds the warehouse")
+    land_every_seconds: float = Field(default=2, gt=0, le=3600, description="how often serve lands spooled pushes in raw when no writer holds the warehouse")
+    micro_batches: bool = Field(default=True, description="build, check and publish what pushes landed (false: serve only lands them; `run` builds)")
+    publish_every_seconds: float = Field(default=10, ge=0, le=3600, description="a micro-batch starts at most this often (it starts once something landed)")
+    reconcile_every_minutes: float = Field(default=15, gt=0, le=1440, description="how often serve runs the reconcile poll: an incremental sync of every connection, then build, check, publish")
+    reconcile_at_start: bool = Field(default=True, description="run the reconcile poll when serve starts (it lands what changed while serve was down)")
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576, description="a push body larger than this is refused")
 
 
@@ -495,10 +499,14 @@ warehouse:                            # docs/operations.md
   lock_wait_seconds: 60               # a writer (sync, run, …) waits this long for another one, then exits 1
   private_files: true                 # database, logs, reports, exports created 0600 (directories 0700)
 
-serve:                                # `orderlayer serve`: receives Kuaidi100's pushes (docs/serve.md)
+serve:                                # `orderlayer serve`: platform pushes to published facts (docs/continuous.md)
   host: 127.0.0.1                     # put it behind a TLS proxy to take pushes from the internet
-  port: 8765                          # routes POST /push/kuaidi100/<connection> for connections with a callback_url
-  land_every_seconds: 10              # lands spooled pushes in raw this often, when no writer holds the warehouse
+  port: 8765                          # routes POST /push/<source>/<connection> for connections with a push channel
+  land_every_seconds: 2               # lands spooled pushes in raw this often, when no writer holds the warehouse
+  micro_batches: true                 # build, check and publish what landed (false: only land; `run` builds)
+  publish_every_seconds: 10           # a micro-batch starts at most this often
+  reconcile_every_minutes: 15         # the reconcile poll: incremental sync of every connection, build, check, publish
+  reconcile_at_start: true            # the poll also runs when serve starts
   max_body_bytes: 1048576             # a larger push is refused
 
 alerts:                               # gate lights to their owners when they change (docs/alerts.md)

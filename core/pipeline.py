@@ -208,23 +208,30 @@ class RunResult:
 
 
 def run(
-    settings: Settings, progress: RunProgress, end_date: datetime | None = None, now: datetime | None = None
+    settings: Settings,
+    progress: RunProgress,
+    end_date: datetime | None = None,
+    now: datetime | None = None,
+    connections: list[str] | None = None,
+    kind: str = "run",
 ) -> RunResult:
-    """sync → build → check → publish, recorded in ops.runs. A red verdict is a result (published unchanged);
-    a stage that could not run raises StageError (ConfigError for configuration), recorded as failed."""
+    """sync → build → check → publish, recorded in ops.runs (as ``kind``). A red verdict is a result (published
+    unchanged); a stage that could not run raises StageError (ConfigError for configuration), recorded as failed.
+    ``connections``: which to sync (None: all; []: none, e.g. serve's micro-batch builds what pushes landed)."""
     db = settings.database
     run_id = ops.new_run_id()
-    ops.start_run(db, run_id, "run")
+    ops.start_run(db, run_id, kind)
     detail: dict[str, Any] = {}
     try:
         # carriers track the parcels of the orders built from this run's syncs, so they sync after that build
         # and a second build takes their events in (docs/logistics.md)
-        carriers = [name for name, c in settings.connections.items() if source(c.source).kind == "carrier"]
-        sellers = [name for name in settings.connections if name not in carriers]
+        chosen = list(settings.connections) if connections is None else connections
+        carriers = [name for name in chosen if source(settings.connections[name].source).kind == "carrier"]
+        sellers = [name for name in chosen if name not in carriers]
         syncs: list[SyncResult] = []
         built_any = False  # the verdict of an earlier check may be re-used only when no build of this run built anything
-        for group in [g for g in (sellers, carriers) if g] or [[]]:  # no connection at all: one (empty) pass
-            synced = sync_all(settings, group, run_id, progress, end_date=end_date)
+        for group in [g for g in (sellers, carriers) if g] or [[]]:  # no connection at all: one pass, building only
+            synced = sync_all(settings, group, run_id, progress, end_date=end_date) if group or connections is None else []
             syncs += synced
             detail["syncs"] = [{"connection": s.connection, "status": s.status, "records": s.records_read} for s in syncs]
             if any(s.status != "ok" for s in synced):

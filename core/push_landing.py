@@ -14,16 +14,17 @@ import logging
 import sqlite3
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-import duckdb
 
 from orderlayer.core import ops
-from orderlayer.core.push_spool import PushSpool, Spooled, spool_path
+from orderlayer.core.push_spool import KINDS, PushSpool, Spooled, loads, spool_path
 from orderlayer.core.registry import source
 from orderlayer.core.warehouse import RAW, connect
 from orderlayer.loader.canonical import decode_object
 from orderlayer.loader.raw_store import RawStore
+from orderlayer.taps.common.push import Fetcher
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -47,14 +48,27 @@ class Landed:
 
 
 def pushing_connections(settings: Settings, names: Iterable[str] | None = None) -> list[str]:
-    """The named connections (default: all) whose source has a push receiver."""
+    """The named connections (default: all) whose source has a push channel (a receiver or a consumer)."""
     chosen = list(settings.connections) if names is None else list(names)
-    return [n for n in chosen if n in settings.connections and source(settings.connections[n].source).receiver is not None]
+    return [n for n in chosen if n in settings.connections and source(settings.connections[n].source).pushes]
+
+
+def fetcher_for(settings: Settings, name: str) -> Fetcher | None:
+    """The connection's receiver or consumer that fetches the records its pushes name (None: neither does)."""
+    from orderlayer.core.sync import push_config  # core.sync lands the spool before it syncs: imported here
+
+    spec = source(settings.connections[name].source)
+    config = push_config(name, settings)
+    for cls in (spec.receiver_class(), spec.consumer_class()):
+        if cls is not None and isinstance(channel := cls.from_config(config), Fetcher):
+            return channel
+    return None
 
 
 def land_pushes(settings: Settings, names: Iterable[str] | None = None, run_id: str | None = None) -> list[Landed]:
-    """Land what the spool holds for these connections (default: all); the caller holds the writer lock. A landing
-    that fails is a result (its records stay spooled for the next one), not an error."""
+    """Land what the spool holds for these connections (default: all); the caller holds the writer lock. The
+    records pushes carried land first, then the records fetch requests name (every id fetched once however many
+    requests name it). A landing that fails is a result (its items stay spooled for the next one), not an error."""
     db = settings.database
     path = spool_path(db)
     connections = pushing_connections(settings, names)
@@ -64,23 +78,39 @@ def land_pushes(settings: Settings, names: Iterable[str] | None = None, run_id: 
     try:
         with PushSpool(path) as spool:
             for name in connections:
-                while items := spool.pending([name], limit=BATCH):
-                    result = _land(settings, name, items, run_id)
-                    results.append(result)
-                    if result.status != "ok":
-                        break  # the records stay spooled; the next landing tries again
-                    spool.remove(item.seq for item in items)
-                    if len(items) < BATCH:
-                        break
+                for kind in KINDS:
+                    while items := spool.pending([name], limit=BATCH, kind=kind):
+                        result = _land(settings, name, items, run_id)
+                        results.append(result)
+                        if result.status != "ok":
+                            break  # the items stay spooled; the next landing tries again
+                        spool.remove(item.seq for item in items)
+                        spool.note(name, "landed", len(items))
+                        if len(items) < BATCH:
+                            break
     except sqlite3.Error as exc:  # the spool unreadable or its delete failed: what landed lands as nothing new next time
         log.warning("the push spool %s could not be read or cleared (%s); its records land next time", path, exc)
     return results
 
 
+def _fetch(settings: Settings, name: str, items: list[Spooled]) -> dict[str, list[dict]]:
+    """stream -> the records the fetch requests name, each id fetched once (in the order first requested)."""
+    fetcher = fetcher_for(settings, name)
+    if fetcher is None:
+        msg = "its pushes ask for records to be fetched, but its settings no longer open a push channel that fetches"
+        raise ValueError(msg)
+    fetched: dict[str, list[dict]] = {}
+    for stream in sorted({item.stream for item in items}):
+        ids = list(dict.fromkeys(str(loads(item.record)["id"]) for item in items if item.stream == stream))
+        fetched[stream] = fetcher.fetch(stream, ids)
+        log.info("%s: fetched %d of %d %s record(s) named by %d push event(s)", name, len(fetched[stream]), len(ids), stream, sum(i.stream == stream for i in items))
+    return fetched
+
+
 def _land(settings: Settings, name: str, items: list[Spooled], run_id: str | None) -> Landed:
     db: Path = settings.database
     conn = settings.connections[name]
-    keys = source(conn.source).receiver_class().streams
+    keys = source(conn.source).push_streams()
     sync_id = str(uuid.uuid4())
     record = {
         "sync_id": sync_id, "run_id": run_id, "connection": name, "started_at": ops.now(), "finished_at": None,
@@ -90,17 +120,23 @@ def _land(settings: Settings, name: str, items: list[Spooled], run_id: str | Non
     ops.record_sync(db, record)  # before anything lands: no raw row without its sync record
     added, error = 0, None
     try:
+        if items[0].kind == "fetch":
+            fetched_at = datetime.now(timezone.utc)
+            by_stream = {stream: [{**r, "__extracted_at": fetched_at} for r in rows] for stream, rows in _fetch(settings, name, items).items()}
+        else:
+            by_stream = {}
+            for item in items:
+                by_stream.setdefault(item.stream, []).append(_record(item))
         con = connect(db, create=True)
         try:
             raw = RawStore(con, RAW, conn.channel, name, sync_id)
             with raw.transaction():
-                for stream in sorted({item.stream for item in items}):
-                    rows = (_record(item) for item in items if item.stream == stream)
-                    added += raw.append(stream, rows, list(keys.get(stream, ())), None)
+                for stream in sorted(by_stream):
+                    added += raw.append(stream, by_stream[stream], list(keys.get(stream, ())), None)
         finally:
             con.close()
-    except (duckdb.Error, OSError, ValueError) as exc:  # e.g. a full disk: the spool keeps the records
-        error = f"landing {len(items)} pushed record(s) failed: {exc}"
+    except Exception as exc:  # noqa: BLE001 - a full disk, a platform down while fetching: the spool keeps the items
+        error = f"landing {len(items)} pushed item(s) failed: {type(exc).__name__}: {exc}"
         log.warning("%s: %s", name, error)
     status = "ok" if error is None else "failed"
     ops.record_sync(db, {**record, "finished_at": ops.now(), "status": status, "rows_added": added if error is None else 0, "error": error})

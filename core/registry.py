@@ -72,6 +72,9 @@ class Source:
     #: "module:Class" of the source's push receiver (taps/common/push.py), e.g. "receiver:Kuaidi100Receiver";
     #: None: the source only polls. `orderlayer serve` routes the pushes of its connections to it (docs/serve.md).
     receiver: str | None = None
+    #: "module:Class" of the source's push consumer (taps/common/push.py Consumer), for a platform that pushes over
+    #: a channel serve keeps open (Taobao's TMC, Pinduoduo's PMC); None: it has none.
+    consumer: str | None = None
 
     @property
     def connection_keys(self) -> dict[str, str]:
@@ -98,9 +101,24 @@ class Source:
 
     def receiver_class(self) -> Any:  # noqa: ANN401 - a taps.common.push.Receiver; importing it needs the tap's dependencies
         """The push receiver class (None: the source declares none)."""
-        if self.receiver is None:
-            return None
-        module, _, name = self.receiver.partition(":")
+        return None if self.receiver is None else self._load(self.receiver)
+
+    def consumer_class(self) -> Any:  # noqa: ANN401 - a taps.common.push.Consumer
+        """The push consumer class (None: the source declares none)."""
+        return None if self.consumer is None else self._load(self.consumer)
+
+    @property
+    def pushes(self) -> bool:
+        """Whether the source has a push channel of either kind."""
+        return self.receiver is not None or self.consumer is not None
+
+    def push_streams(self) -> dict[str, tuple[str, ...]]:
+        """The streams its pushes land in, with their key properties (receiver's and consumer's together)."""
+        classes = [c for c in (self.receiver_class(), self.consumer_class()) if c is not None]
+        return {stream: keys for c in classes for stream, keys in c.streams.items()}
+
+    def _load(self, ref: str) -> Any:  # noqa: ANN401
+        module, _, name = ref.partition(":")
         return getattr(importlib.import_module(f"{self.package}.{module}"), name)
 
     def tap_class(self) -> Any:  # noqa: ANN401 - a singer_sdk.Tap subclass; importing it needs the tap's dependencies
@@ -184,8 +202,9 @@ def read_declaration(path: Path) -> dict[str, Any]:
         raise DeclarationError(f"{path}: kind {data['kind']!r}; use one of {', '.join(KINDS)}")
     if ":" not in data["tap"]:
         raise DeclarationError(f"{path}: tap {data['tap']!r}; use 'module:Class', e.g. 'tap:TapJd'")
-    if "receiver" in data and ":" not in str(data["receiver"]):
-        raise DeclarationError(f"{path}: receiver {data['receiver']!r}; use 'module:Class', e.g. 'receiver:Kuaidi100Receiver'")
+    for key, example in (("receiver", "receiver:Kuaidi100Receiver"), ("consumer", "consumer:TaobaoTmcConsumer")):
+        if key in data and ":" not in str(data[key]):
+            raise DeclarationError(f"{path}: {key} {data[key]!r}; use 'module:Class', e.g. '{example}'")
     if "shop_key" in data:
         # TOML has no null: an empty shop_key declares a tap without one
         data["shop_key"] = data["shop_key"] or None

@@ -32,17 +32,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from orderlayer.core.config import ConfigError
-from orderlayer.core.lock import writer_lock
-from orderlayer.core.push_landing import land_pushes, pushing_connections
+from orderlayer.core.continuous import Writer
 from orderlayer.core.push_spool import PushSpool, spool_path
 from orderlayer.core.registry import source
-from orderlayer.core.snapshot import refresh_snapshot
-from orderlayer.core.sync import tap_config
-from orderlayer.core.warehouse import WarehouseBusy
-from orderlayer.taps.common.push import PushRejected, PushRequest, Receiver, Reply
+from orderlayer.core.serve_metrics import CONTENT_TYPE, ServeCollector, metrics_text
+from orderlayer.core.sync import push_config
+from orderlayer.taps.common.push import Consumer, PushItem, PushRejected, PushRequest, Receiver, Reply
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Mapping
+    from collections.abc import AsyncIterator
 
     from starlette.requests import Request
 
@@ -51,37 +49,52 @@ if TYPE_CHECKING:
 log = logging.getLogger("orderlayer.serve")
 #: The path a connection's platform pushes to (the URL to register with it, behind your proxy's origin).
 PUSH_PATH = "/push/{source}/{connection}"
+#: How long serve waits before it restarts a consumer that failed.
+CONSUMER_RESTART_SECONDS = 5
 
 
 def push_path(source_name: str, connection: str) -> str:
     return PUSH_PATH.format(source=source_name, connection=connection)
 
 
-def receivers_for(settings: Settings) -> dict[tuple[str, str], Receiver]:
-    """(source, connection) -> receiver, for every connection with a push channel. Raises ConfigError naming the
-    connection's key when its push channel is configured wrongly, or when no connection has one."""
-    found: dict[tuple[str, str], Receiver] = {}
+@dataclass(frozen=True)
+class PushChannels:
+    """The push channels serve runs: (source, connection) -> its receiver (routes) or consumer (tasks)."""
+
+    receivers: dict[tuple[str, str], Receiver]
+    consumers: dict[tuple[str, str], Consumer]
+
+
+def channels_for(settings: Settings) -> PushChannels:
+    """Every configured connection's push channels. Raises ConfigError naming the connection's key when one is
+    configured wrongly, or when no connection has one."""
+    receivers: dict[tuple[str, str], Receiver] = {}
+    consumers: dict[tuple[str, str], Consumer] = {}
     for name, conn in settings.connections.items():
         spec = source(conn.source)
-        if spec.receiver is None:
+        if not spec.pushes:
             continue
-        config = {**tap_config(conn), **conn.credentials.resolve(name)}  # the tap's settings, secrets included
-        try:
-            receiver = spec.receiver_class().from_config(config)
-        except ValueError as exc:  # "<tap setting>: <why and fix>": name it where orderlayer.yml sets it
-            setting = str(exc).partition(":")[0]
-            where = "credentials." if setting in spec.secret_keys else "options." if setting in spec.option_keys else ""
-            raise ConfigError(f"connections.{name}.{where}{exc}") from None
-        if receiver is not None:
-            found[(conn.source, name)] = receiver
-    if not found:
-        pushing = sorted({n for n, c in settings.connections.items() if source(c.source).receiver is not None})
+        config = push_config(name, settings)  # the tap's settings, secrets and PII salt included
+        for cls, found in ((spec.receiver_class(), receivers), (spec.consumer_class(), consumers)):
+            if cls is None:
+                continue
+            try:
+                channel = cls.from_config(config)
+            except ValueError as exc:  # "<tap setting>: <why and fix>": name it where orderlayer.yml sets it
+                setting = str(exc).partition(":")[0]
+                where = "credentials." if setting in spec.secret_keys else "options." if setting in spec.option_keys else ""
+                raise ConfigError(f"connections.{name}.{where}{exc}") from None
+            if channel is not None:
+                found[(conn.source, name)] = channel
+    if not receivers and not consumers:
+        pushing = sorted(n for n, c in settings.connections.items() if source(c.source).pushes)
         hint = f" ({', '.join(pushing)} could)" if pushing else ""
         raise ConfigError(
             "serve: no connection has a push channel to receive; give a kuaidi100 connection options.callback_url "
-            f"(the URL Kuaidi100 pushes to, ending in /push/kuaidi100/<connection>) and credentials.salt{hint}"
+            f"(the URL Kuaidi100 pushes to, ending in /push/kuaidi100/<connection>) and credentials.salt, or see "
+            f"docs/continuous.md for the other platforms' push settings{hint}"
         )
-    return found
+    return PushChannels(receivers, consumers)
 
 
 @dataclass
@@ -90,8 +103,6 @@ class PushStats:
 
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     last_push: dict[str, str] = field(default_factory=dict)
-    landings: int = 0
-    last_landing: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def count(self, connection: str, outcome: str) -> None:
@@ -99,17 +110,12 @@ class PushStats:
             self.counts[(connection, outcome)] += 1
             self.last_push[connection] = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
-    def landed(self) -> None:
-        with self._lock:
-            self.landings += 1
-            self.last_landing = datetime.now(timezone.utc).isoformat(timespec="seconds")
-
     def as_dict(self) -> dict:
         with self._lock:
             pushes: dict[str, dict] = {}
             for (connection, outcome), n in sorted(self.counts.items()):
                 pushes.setdefault(connection, {"last_push": self.last_push.get(connection)})[outcome] = n
-            return {"pushes": pushes, "landings": self.landings, "last_landing": self.last_landing}
+            return {"pushes": pushes}
 
 
 def _reply(reply: Reply) -> Response:
@@ -128,58 +134,59 @@ async def _body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-class Lander:
-    """Lands the spool every ``serve.land_every_seconds`` on a thread of its own, when the writer lock is free."""
+async def _note(spool: PushSpool, connection: str, outcome: str) -> None:
+    """Count an outcome in the spool's log for `orderlayer status` (accepted and duplicate are counted by add)."""
+    with contextlib.suppress(sqlite3.Error, OSError):  # a count lost is not a push lost
+        await run_in_threadpool(spool.note, connection, outcome)
 
-    def __init__(self, settings: Settings, stats: PushStats, spool: PushSpool) -> None:
-        self.settings = settings
-        self.stats = stats
-        self.spool = spool
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="orderlayer-serve-lander", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
+async def _consume(key: tuple[str, str], consumer: Consumer, spool: PushSpool, stats: PushStats, stop: asyncio.Event) -> None:
+    """Run one consumer until stop; a consumer that fails is restarted after a pause (its unacknowledged messages are
+    redelivered by the platform), and the failure is logged without the message."""
+    connection = key[1]
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=60)
-
-    def _loop(self) -> None:
-        while True:  # once at start: what was acknowledged before a restart lands first
-            try:
-                self.land_once()
-            except Exception:  # the receiver must keep answering; the spool keeps what did not land
-                log.exception("landing spooled pushes failed; the spool keeps them for the next attempt")
-            if self._stop.wait(self.settings.serve.land_every_seconds):
-                return
-
-    def land_once(self) -> int:
-        """Land the spool if no writer holds the warehouse; returns the raw rows added (0 also when busy)."""
-        db = self.settings.database
-        spooled = self.spool.counts()
-        if not any(spooled.get(name) for name in pushing_connections(self.settings)):
-            return 0  # nothing to land: leave the warehouse (and its lock) alone
+    async def store(items: list[PushItem]) -> int:
         try:
-            with writer_lock(db, "serve (landing pushes)", 0):
-                results = land_pushes(self.settings)
-                if results:
-                    refresh_snapshot(db)  # like every writer: readers' ops records follow
-        except WarehouseBusy:
-            return 0  # a writer is at work; it lands the spool itself before it syncs
-        for result in results:
-            if result.status == "ok":
-                log.info("landed %d pushed record(s) of %s in raw (%d new rows)", result.records, result.connection, result.rows_added)
-            else:
-                log.warning("%s: %s", result.connection, result.error)
-        if results:
-            self.stats.landed()
-        return sum(r.rows_added for r in results)
+            new = await run_in_threadpool(spool.add, connection, items)
+        except (sqlite3.Error, OSError):
+            stats.count(connection, "failed")
+            await _note(spool, connection, "failed")
+            raise
+        stats.count(connection, "accepted" if new or not items else "duplicate")
+        return new
+
+    while not stop.is_set():
+        try:
+            await consumer.consume(store, stop)
+        except Exception as exc:  # noqa: BLE001 - one channel's failure must not stop the others or the receivers
+            log.error("%s consumer of %s stopped (%s); restarting in %d s", key[0], connection, type(exc).__name__, CONSUMER_RESTART_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), CONSUMER_RESTART_SECONDS)
 
 
-def build_app(settings: Settings, receivers: Mapping[tuple[str, str], Receiver], spool: PushSpool, stats: PushStats) -> Starlette:
-    """The ASGI app: the push routes, /health, and the lander running for the app's lifetime."""
+def build_app(settings: Settings, channels: PushChannels, spool: PushSpool, stats: PushStats) -> Starlette:
+    """The ASGI app: the push routes, /health, and for the app's lifetime the consumers and the lander."""
     limit = settings.serve.max_body_bytes
+    receivers = channels.receivers
+    # (source, app, shop) -> connection: where an item naming another shop of the same app is spooled
+    shops = {
+        (src, app, settings.connections[name].shop_id): name
+        for (src, name), receiver in receivers.items()
+        if (app := getattr(receiver, "app", None)) is not None
+    }
+
+    def route(key: tuple[str, str], receiver: Receiver, items: list[PushItem]) -> dict[str, list[PushItem]]:
+        routed: dict[str, list[PushItem]] = {key[1]: []}
+        dropped = 0
+        for item in items:
+            target = key[1] if item.shop_id is None else shops.get((key[0], getattr(receiver, "app", None), item.shop_id))
+            if target is None:
+                dropped += 1
+            else:
+                routed.setdefault(target, []).append(item)
+        if dropped:
+            log.info("%s push to %s: %d item(s) of shops no connection of this app has; left to their polls", key[0], key[1], dropped)
+        return routed
 
     async def push(request: Request) -> Response:
         key = (request.path_params["source"], request.path_params["connection"])
@@ -192,40 +199,54 @@ def build_app(settings: Settings, receivers: Mapping[tuple[str, str], Receiver],
             records = receiver.receive(PushRequest({k.lower(): v for k, v in request.headers.items()}, body))
         except PushRejected as exc:
             stats.count(connection, "rejected")
+            await _note(spool, connection, "rejected")
             log.warning("%s push to %s rejected: %s", key[0], connection, exc)
             return _reply(receiver.rejected(str(exc)))
         try:
-            new = await run_in_threadpool(spool.add, connection, records)
+            new = await run_in_threadpool(spool.add_each, connection, route(key, receiver, records))
         except (sqlite3.Error, OSError) as exc:  # not stored: not acknowledged, the platform sends it again
             stats.count(connection, "failed")
+            await _note(spool, connection, "failed")
             log.error("%s push to %s not stored (%s): answered as failed so it is sent again", key[0], connection, type(exc).__name__)
             return _reply(receiver.rejected("not stored"))
         stats.count(connection, "accepted" if new or not records else "duplicate")
         return _reply(receiver.accepted())
 
-    async def health(request: Request) -> Response:  # noqa: ARG001
+    async def metrics(request: Request) -> Response:
+        writer = request.app.state.writer
+        collector = ServeCollector(lambda: stats.as_dict()["pushes"], lambda: writer.status, spool.counts)
+        return Response(await run_in_threadpool(metrics_text, collector), media_type=CONTENT_TYPE)
+
+    async def health(request: Request) -> Response:
         backlog = await run_in_threadpool(spool.counts)
-        return JSONResponse({"status": "ok", **stats.as_dict(), "spooled": backlog})
+        writer = request.app.state.writer
+        return JSONResponse({"status": "ok", **stats.as_dict(), **writer.status.as_dict(), "spooled": backlog})
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:  # noqa: ARG001
-        lander = Lander(settings, stats, spool)
-        lander.start()
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        writer = Writer(settings, spool)
+        app.state.writer = writer
+        writer.start()
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(_consume(key, c, spool, stats, stop)) for key, c in channels.consumers.items()]
         try:
             yield
         finally:
-            await asyncio.to_thread(lander.stop)
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.to_thread(writer.stop)
             spool.close()
 
-    routes = [Route(PUSH_PATH, push, methods=["POST"]), Route("/health", health, methods=["GET"])]
+    routes = [Route(PUSH_PATH, push, methods=["POST"]), Route("/health", health, methods=["GET"]), Route("/metrics", metrics, methods=["GET"])]
     return Starlette(routes=routes, lifespan=lifespan)
 
 
 def make_server(settings: Settings, host: str | None = None, port: int | None = None) -> tuple[uvicorn.Server, list[str]]:
-    """The uvicorn server of ``serve``, and the push paths it routes. Raises ConfigError (see receivers_for)."""
-    receivers = receivers_for(settings)
+    """The uvicorn server of ``serve``, and what it runs (the push paths it routes, the channels it consumes).
+    Raises ConfigError (see channels_for)."""
+    channels = channels_for(settings)
     spool = PushSpool(spool_path(settings.database))
-    app = build_app(settings, receivers, spool, PushStats())
+    app = build_app(settings, channels, spool, PushStats())
     config = uvicorn.Config(
         app,
         host=host or settings.serve.host,
@@ -234,4 +255,5 @@ def make_server(settings: Settings, host: str | None = None, port: int | None = 
         access_log=True,  # method, path (source and connection), status: no body
         timeout_graceful_shutdown=10,
     )
-    return uvicorn.Server(config), [push_path(s, c) for s, c in receivers]
+    runs = [f"POST {push_path(s, c)}" for s, c in channels.receivers] + [f"{s} consumer {c}" for s, c in channels.consumers]
+    return uvicorn.Server(config), runs

@@ -161,6 +161,17 @@ def tap_env(name: str, conn: Connection, settings: Settings) -> dict[str, str]:
     return env
 
 
+def push_config(name: str, settings: Settings) -> dict[str, object]:
+    """The config a connection's push receiver or consumer is built from: the tap's settings with its secrets and
+    the PII salt (what the tap reads from its environment in a sync), so a record it fetches or receives is scrubbed
+    and hashed exactly as a synced one. Raises ConfigError like tap_env."""
+    conn = settings.connections[name]
+    spec = source(conn.source)
+    env = tap_env(name, conn, settings)
+    secrets = {key[len(spec.env_prefix):].lower(): value for key, value in env.items() if key.startswith(spec.env_prefix)}
+    return {**tap_config(conn, token_store=token_store_path(settings.database, name)), **secrets}
+
+
 def sync_connection(
     name: str,
     settings: Settings,

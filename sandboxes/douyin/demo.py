@@ -14,5 +14,6 @@ DEMO = DemoChannel(
     scales_with_shops=True,
     # the sandbox allows 50 requests/s per app; one-day windows: 30 per shop
     options={"window_seconds": 86400, "max_requests_per_second": 40},
+    push_options={"push": True},
     leading=("7301234567890123456", "orderlayer-demo-app-secret"),
 )

@@ -4,7 +4,8 @@
 during the ``days`` before ``as_of``. Each order has a *timeline* (created -> paid ->
 [risk hold] -> shipped -> completed, or cancelled / refunded / presale phases) that may
 run past ``as_of``; :meth:`OrderGenerator.order` renders the order's state at any clock
-``now >= as_of``: events after ``now`` have not happened yet and ``update_time`` is the
+``now`` from the order's creation on (a sandbox clock may start before ``as_of`` to replay the history: the
+live demo): events after ``now`` have not happened yet and ``update_time`` is the
 last event at or before ``now``. Moving ``now`` forward (the sandbox's ``advance``)
 therefore produces late updates, exactly what an incremental sync has to pick up.
 
@@ -97,6 +98,7 @@ ORDER_EXPIRE_SECONDS = 1_800
 _ID_SPACE = 10**18
 _ID_MULTIPLIER = 780_291_637_428_176_413  # odd, not a multiple of 5: a bijection mod 10**18
 assert math.gcd(_ID_MULTIPLIER, _ID_SPACE) == 1
+_ID_INVERSE = pow(_ID_MULTIPLIER, -1, _ID_SPACE)  # order id -> index (the sandbox's order.orderDetail)
 _HOUR_CUTS = tuple(accumulate(catalog.HOUR_WEIGHTS))
 
 
@@ -236,6 +238,14 @@ class OrderGenerator(OrderWorld):
         """``int(order_id_of(i))`` without building the string (fast sort keys)."""
         return 6 * _ID_SPACE + (i * _ID_MULTIPLIER + (self.seed * 0x9E3779B97F4A7C15) % _ID_SPACE) % _ID_SPACE
 
+    def index_of_order_id(self, order_id: str) -> int | None:
+        """The index whose ``order_id_of`` is ``order_id`` (the id permutation inverted), None when no order has it."""
+        if not (isinstance(order_id, str) and len(order_id) == 19 and order_id.isdigit() and order_id[0] == "6"):
+            return None
+        offset = (self.seed * 0x9E3779B97F4A7C15) % _ID_SPACE
+        i = (int(order_id) - 6 * _ID_SPACE - offset) * _ID_INVERSE % _ID_SPACE
+        return i if i < self.n_orders else None
+
     def create_time_of(self, i: int) -> int:
         return self._create[i]
 
@@ -341,8 +351,8 @@ class OrderGenerator(OrderWorld):
             msg = f"order index {i} out of range 0..{self.n_orders - 1}"
             raise IndexError(msg)
         now = self.as_of_ts if now is None else int(now)
-        if now < self.as_of_ts:
-            msg = "orders can only be rendered at or after as_of"
+        if now < self._create[i]:
+            msg = "an order can only be rendered once it is created"
             raise ValueError(msg)
         rng = random.Random(digest(self.seed, i, b"ol-details"))
         ev = self.event_times(i)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 
 API_VERSION = "2"
 ORDER_SEARCH_LIST_PATH = "/order/searchList"
+ORDER_DETAIL_PATH = "/order/orderDetail"
 AFTER_SALE_LIST_PATH = "/afterSale/List"
 TOKEN_REFRESH_PATH = "/token/refresh"
 MAX_PAGE_SIZE = 100
@@ -52,3 +54,29 @@ def expected_sign(
     if sign_method == SIGN_METHOD_MD5:
         return hashlib.md5(message).hexdigest()  # noqa: S324 - the platform's legacy scheme
     return hmac.new(app_secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+# Message push (the SKIT ByteDance SDK's DouyinShop event verification, which cites op.jinritemai.com
+# guide-docs/153/99; docs/channels/douyin.md "Push").
+PUSH_SIGN_HEADER, PUSH_APP_ID_HEADER, PUSH_SIGN_METHOD_HEADER = "event-sign", "app-id", "sign-method"
+
+
+def push_signature(app_key: str, app_secret: str, body: bytes, sign_method: str = SIGN_METHOD_MD5) -> str:
+    """The ``event-sign`` the platform sends: MD5 of app_key, the body bytes and app_secret run together (or
+    HMAC-SHA256 of the same bytes keyed by the secret, announced by ``sign-method: hmac-sha256``), lower-case hex."""
+    message = b"".join((app_key.encode("utf-8"), body, app_secret.encode("utf-8")))
+    if sign_method == SIGN_METHOD_MD5:
+        return hashlib.md5(message).hexdigest()  # noqa: S324 - the platform's push signature
+    return hmac.new(app_secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def push_acknowledged(status: int, body: bytes) -> bool:
+    """Whether the app acknowledged a push: HTTP 200 with ``{"code": 0, ...}`` (its success answer); anything else
+    is sent again."""
+    if status != 200:
+        return False
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(answer, dict) and answer.get("code") == 0 and not isinstance(answer.get("code"), bool)

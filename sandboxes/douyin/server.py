@@ -11,7 +11,8 @@ data}`` envelope and the documented error codes. It verifies what the platform v
 * a per-app QPS budget (token bucket -> code 60000).
 
 It serves ``/afterSale/List`` (the after-sales of those orders, :mod:`.after_sales`, filtered by their own
-``update_time`` and sorted by it) and ``/order/searchList`` from a :class:`~.generator.OrderGenerator` through an index
+``update_time`` and sorted by it, or one by ``aftersale_id``), ``/order/orderDetail`` (one order by
+``shop_order_id``) and ``/order/searchList`` from a :class:`~.generator.OrderGenerator` through an index
 sorted by (update_time, order_id), so a window is two bisects and a page is a slice,
 which keeps a million orders cheap; and ``/token/refresh``.
 
@@ -23,6 +24,9 @@ already-served order of that window to a later update_time, as a buyer action wo
 ``offline_after=N`` (after N more successful order calls, answer 70000), ``http_503_next=N``
 (a gateway outage page), ``stall_next=N`` (answer after ``stall_seconds``). ``requests``
 is a log of the calls (method, business params, outcome; no token, sign or secret).
+
+Subscribed to a :class:`~orderlayer.sandboxes.kit.push.WebhookPusher`, it pushes the shop's messages for what
+changes as its clock advances (:mod:`.push`: signed batches of ``doudian_trade_*`` / ``doudian_refund_*`` events).
 """
 
 from __future__ import annotations
@@ -47,7 +51,11 @@ from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxRespo
 from orderlayer.sandboxes.kit.synth import OrderFact
 from orderlayer.sandboxes.douyin import protocol as p
 from orderlayer.sandboxes.douyin import after_sales, catalog
+from orderlayer.sandboxes.douyin import push as message_push
 from orderlayer.sandboxes.douyin.generator import OrderGenerator
+
+if t.TYPE_CHECKING:
+    from orderlayer.sandboxes.kit.push import Delivery
 
 _ID_DIGITS = 10**19
 _CENT = Decimal("0.01")
@@ -125,9 +133,14 @@ class DouyinSandbox(ChannelSandbox[OrderGenerator]):
         timestamp_tolerance_seconds: int = 600,
         extra_fields: t.Mapping[str, t.Any] | None = None,
         extra_sku_fields: t.Mapping[str, t.Any] | None = None,
+        push_batch: int = 20,
+        push_sign_method: str = p.SIGN_METHOD_MD5,
         **common: t.Unpack[ChannelArgs],
     ) -> None:
         super().__init__(*world, **common)
+        #: events per pushed POST, and how pushes are signed (md5, or hmac-sha256 with a sign-method header)
+        self.push_batch = push_batch
+        self.push_sign_method = push_sign_method
         self.app_key = str(app_key)
         self.app_secret = str(app_secret)
         self.qps = qps
@@ -239,6 +252,14 @@ class DouyinSandbox(ChannelSandbox[OrderGenerator]):
                 tracking_numbers=tuple(sorted({str(x["tracking_no"]) for x in order.get("logistics_info") or [] if x.get("tracking_no")})),
             )
 
+    # ------------------------------------------------------------------ message push
+    push_acknowledged = staticmethod(p.push_acknowledged)
+
+    def push_deliveries(self, after_ts: int, until_ts: int) -> list[Delivery]:
+        """The signed message pushes of what changed in (after_ts, until_ts] (:mod:`.push`)."""
+        events = message_push.events(self.generator, after_ts, until_ts)
+        return message_push.deliveries(self.app_key, self.app_secret, events, batch=self.push_batch, sign_method=self.push_sign_method)
+
     # ------------------------------------------------------------------ tokens
     def revoke(self, shop_id: str) -> None:
         """The shop withdrew its authorisation of the app (-> 30001)."""
@@ -308,6 +329,7 @@ class DouyinSandbox(ChannelSandbox[OrderGenerator]):
     def _dispatch(self, path: str, query: dict[str, str], body: bytes, entry: dict) -> dict:
         routes = {
             p.ORDER_SEARCH_LIST_PATH: self._search_list,
+            p.ORDER_DETAIL_PATH: self._order_detail,
             p.AFTER_SALE_LIST_PATH: self._after_sale_list,
             p.TOKEN_REFRESH_PATH: self._token_refresh,
         }
@@ -474,6 +496,23 @@ class DouyinSandbox(ChannelSandbox[OrderGenerator]):
             self._prefetch((*query_key, page + 1), members[(page + 1) * size : (page + 2) * size], now, bumps)
         return {"page": page, "size": size, "total": total, "shop_order_list": _Fragment(fragment)}
 
+    def _order_detail(self, query: dict[str, str], params: dict, entry: dict) -> dict:
+        """``order.orderDetail``: the shop order ``shop_order_id`` as searchList serves it now, under
+        ``shop_order_detail``; an id the shop does not have answers 50002 (the real sub_code is unconfirmed)."""
+        shop_id = self._shop_for_token(query, entry)
+        order_id = params.get("shop_order_id")
+        if not isinstance(order_id, str) or not order_id:
+            raise _Reply(p.CODE_INVALID_BUSINESS_PARAM, "无效的业务参数", p.SUB_PARAMETER_INVALID, "shop_order_id must be a non-empty string")
+        i = self.generator.index_of_order_id(order_id)
+        with self._lock:
+            now = self._now
+            bump = None if i is None else self._bumps.get(i)
+        if i is None or self.generator.shop_id_of(i) != shop_id or self.generator.create_time_of(i) > now:
+            entry["returned"] = 0
+            raise _Reply(p.CODE_BUSINESS_FAILED, "业务处理失败", "isv.business-failed", "订单不存在 (no such order in this shop)")
+        entry["returned"] = 1
+        return {"shop_order_detail": self._render(i, now, bump)}
+
     def after_sale_items(self, shop_id: str) -> list[dict]:
         """Every after-sale item of the shop as served now, ascending by (update_time, aftersale_id)."""
         with self._lock:
@@ -510,9 +549,13 @@ class DouyinSandbox(ChannelSandbox[OrderGenerator]):
         order_by = params.get("order_by") or []
         if not isinstance(order_by, list) or any(o not in ("update_time asc", "update_time desc", "apply_time asc", "apply_time desc") for o in order_by):
             raise _Reply(p.CODE_INVALID_BUSINESS_PARAM, "无效的业务参数", p.SUB_PARAMETER_INVALID, "order_by must list '<field> asc|desc'")
+        wanted = params.get("aftersale_id")
         with self._lock:
             now = self._now
-            members = self._after_sales.window(shop_id, now, start if start is not None else 0, end if end is not None else now + 1, end_inclusive=self.window_end_inclusive)
+            if wanted:  # one after-sale by id, whatever its time (the SDK's AftersaleId filter)
+                members = [m for m in self._after_sales.at(shop_id, now) if str(m[0][1]) == str(wanted)]
+            else:
+                members = self._after_sales.window(shop_id, now, start if start is not None else 0, end if end is not None else now + 1, end_inclusive=self.window_end_inclusive)
         if order_by != ["update_time asc"]:
             members = sorted(members, key=lambda m: m[2].apply, reverse=not order_by or order_by[0].endswith("desc"))
         chunk = members[page * size : (page + 1) * size]

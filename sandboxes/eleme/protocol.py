@@ -13,6 +13,8 @@ import hashlib
 import json
 import typing as t
 
+from orderlayer.sandboxes.kit.answers import json_answer
+
 API_VERSION = "3"
 CMD_ORDER_LIST, CMD_ORDER_GET, CMD_PART_REFUND_GET = "order.list", "order.get", "order.partrefund.get"
 
@@ -63,3 +65,17 @@ def response_envelope(cmd: str, errno: int, error: str, data: t.Any, *, source: 
     signed = {name: str(value) for name, value in head.items()}
     signed["body"] = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
     return {"body": body, **head, "sign": expected_sign(signed, secret)}
+
+
+# --- pushes ---------------------------------------------------------------------------------
+#: §B1 (S13, S14, S17): the platform calls the partner's push URL with these commands; the partial-refund command
+#: name is this sandbox's own (a receiver treats every command that names an ``order_id`` alike).
+PUSH_CREATE, PUSH_STATUS, PUSH_PART_REFUND = "order.create", "order.status.push", "order.partrefund.push"
+
+
+def push_acknowledged(status: int, body: bytes) -> bool:
+    """Delivered when the partner answers HTTP 200 with a ``resp.<cmd>`` envelope whose ``body.errno`` is 0 (push
+    handlers answer ``{"errno": 0, "error": "success"}``); anything else is retried."""
+    answer = json_answer(status, body)
+    inner = answer.get("body") if answer is not None else None
+    return isinstance(inner, dict) and str(inner.get("errno")) == "0" and str(answer.get("cmd", "")).startswith("resp.")

@@ -15,6 +15,9 @@ platform's values are unconfirmed. Faults: ``rate_limit_next`` (errno 20002, wit
 ``update_during_paging`` (the next N page-2+ list calls first reveal a new order in that window, so the
 window's ``total`` changes mid-paging). ``requests`` logs each call (cmd, business params, errno), never
 a secret, ticket or sign.
+
+Pushes: subscribed (``subscribe``), it calls the partner's push URL with ``order.create`` / ``order.status.push``
+signed like a request as the clock advances (:meth:`ElemeSandbox.push_deliveries`; docs/channels/eleme.md "Push").
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ import hashlib
 import hmac
 import json
 import typing as t
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
+from orderlayer.sandboxes.kit.push import Delivery
 from orderlayer.sandboxes.kit.tokens import TokenIssuer
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.eleme import protocol as p
@@ -140,6 +145,47 @@ class ElemeSandbox(ChannelSandbox[ElemeGenerator]):
         if self.require_access_token:
             config["access_token"] = self.access_token(shop_id)
         return config
+
+    # ------------------------------------------------------------------ pushes
+    push_acknowledged = staticmethod(p.push_acknowledged)
+
+    def push_deliveries(self, after_ts: int, until_ts: int) -> list[Delivery]:
+        """One signed call per order event in (after_ts, until_ts], oldest first, as the platform calls the partner's
+        push URL (§B1/B2): ``order.create`` when an order appears, ``order.status.push`` with the new status, and a
+        partial-refund notice (docs/channels/eleme.md "Push")."""
+        events = []
+        for plan in self.generator.plans:
+            happened = {"created": plan.ctime, **plan.events}
+            for name, at in (("refund_applied", plan.refund_applied), ("refund_resolved", plan.refund_resolved)):
+                if at is not None:
+                    happened[name] = at
+            if plan.second_refund is not None:
+                happened["refund2_applied"], happened["refund2_resolved"] = plan.second_refund
+            events.extend((at, plan.index, name) for name, at in happened.items() if after_ts < at <= until_ts)
+        return [self._delivery(i, name, at) for at, i, name in sorted(events)]
+
+    def _delivery(self, i: int, name: str, at: int) -> Delivery:
+        plan = self.generator.plans[i]
+        if name == "created":
+            cmd, body = p.PUSH_CREATE, {"order_id": plan.order_id}
+        elif name.startswith("refund"):
+            cmd, body = p.PUSH_PART_REFUND, {"order_id": plan.order_id, "status": 20 if name.endswith("_resolved") else 10}
+        else:
+            cmd, body = p.PUSH_STATUS, {"order_id": plan.order_id, "status": self.generator.status_at(plan, at)}
+        form = {
+            "body": json.dumps(body, ensure_ascii=False, separators=(",", ":")), "cmd": cmd, "encrypt": "",
+            "source": self.source, "ticket": str(uuid.uuid4()).upper(), "timestamp": str(int(self.wall_time())), "version": "3",
+        }
+        signed = p.expected_sign(form, self.secret, encode_values=self.sign_encode_values)
+        forged = signed[:-1] + ("0" if signed[-1] != "0" else "1")
+        return Delivery(
+            urlencode({**form, "sign": signed}).encode("utf-8"),
+            {"Content-Type": "application/x-www-form-urlencoded;charset=utf-8"},
+            (f"{plan.order_id}:{name}:{at}",),
+            at,
+            changes=((plan.order_id, at),) if name in _TIMED_EVENTS else (),
+            forged_body=urlencode({**form, "sign": forged}).encode("utf-8"),
+        )
 
     # ------------------------------------------------------------------ protocol
     def handle(self, request: SandboxRequest) -> SandboxResponse:
@@ -272,3 +318,9 @@ class ElemeSandbox(ChannelSandbox[ElemeGenerator]):
     def _part_refund_get(self, params: dict, entry: dict) -> list:
         i = self._lookup(params, entry)
         return self.generator.part_refunds_at(self.generator.plans[i], self._now)
+
+
+#: The events whose time an order's source_updated_at takes (create/confirm/pick-up/delivery/finish/cancel times and
+#: the partial refunds' update_time; the rider's acceptance has no time of its own in order.get): a freshness
+#: measurement waits only for these.
+_TIMED_EVENTS = frozenset({"created", "confirmed", "picked_up", "delivered", "finished", "cancelled", "refund_applied", "refund_resolved"})

@@ -20,6 +20,7 @@ import typing as t
 from orderlayer.sandboxes.kit.server import SandboxServer, forward_to
 
 if t.TYPE_CHECKING:
+    from orderlayer.sandboxes.kit.push import Delivery, WebhookPusher
     from collections.abc import Sequence
 
     from orderlayer.sandboxes.kit.tokens import TokenIssuer
@@ -41,6 +42,7 @@ class ChannelArgs(t.TypedDict, total=False):
     host: str
     port: int
     wall_clock: t.Callable[[], float] | None
+    clock: dt.datetime | None
 
 
 class ChannelSandbox(SandboxServer, t.Generic[W]):
@@ -67,12 +69,18 @@ class ChannelSandbox(SandboxServer, t.Generic[W]):
         host: str = "127.0.0.1",
         port: int = 0,
         wall_clock: t.Callable[[], float] | None = None,
+        clock: dt.datetime | None = None,
         **world_options: t.Any,  # noqa: ANN401 - the generator's own keyword arguments
     ) -> None:
         super().__init__(host=host, port=port, wall_clock=wall_clock or time.time)
         shops = shop_ids if shop_ids is not None else self.default_shop_ids or ()
         self.generator: W = self.generator_class(seed, as_of, n_orders, shops, days, **world_options)
-        self._now = self.generator.as_of_ts
+        # ``clock``: where the sandbox clock starts, at or before as_of (default as_of); advancing it replays the
+        # world's later history, which is how the live demo and the freshness bench make orders change
+        self._now = self.generator.as_of_ts if clock is None else int(clock.timestamp())
+        if self._now > self.generator.as_of_ts:
+            msg = "clock must not be after as_of (the world has no orders after it)"
+            raise ValueError(msg)
 
     # ------------------------------------------------------------------ clock and data
     @property
@@ -94,10 +102,37 @@ class ChannelSandbox(SandboxServer, t.Generic[W]):
         return dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
 
     def advance(self, as_of: dt.datetime | int) -> None:  # type: ignore[override]
-        """Move the sandbox clock forward: later lifecycle events become visible."""
+        """Move the sandbox clock forward: later lifecycle events become visible, and a subscribed pusher is handed
+        the deliveries of what changed in between (sandboxes/kit/push.py)."""
         with self._lock:
+            before = self._now
             self._now = forward_to(self._now, as_of)
             self._reindex()
+            deliveries = self.push_deliveries(before, self._now) if self.pusher is not None and self._now > before else []
+        if deliveries:
+            self.pusher.send(deliveries)
+
+    #: Where this sandbox pushes what changes as its clock moves (None: it does not push); see :meth:`subscribe`.
+    pusher: WebhookPusher | None = None
+
+    #: The shops whose changes are pushed (a platform subscribes a URL per shop); None: every shop.
+    push_shops: frozenset[str] | None = None
+
+    def subscribe(self, pusher: WebhookPusher | None, shops: Sequence[str] | None = None) -> None:
+        """Push the changes of ``shops`` (default: every shop) to ``pusher``'s URL from now on (None: stop pushing)."""
+        self.pusher = pusher
+        self.push_shops = None if shops is None else frozenset(shops)
+
+    @staticmethod
+    def push_acknowledged(status: int, body: bytes) -> bool:  # noqa: ARG004
+        """Whether a receiver's answer acknowledges a push (the platform's success answer; default any 2xx)."""
+        return 200 <= status < 300
+
+    def push_deliveries(self, after_ts: int, until_ts: int) -> list[Delivery]:
+        """The signed deliveries a platform would push for what changed in (after_ts, until_ts] (sandbox clock),
+        in the order it happened. A sandbox whose platform pushes webhooks implements it."""
+        msg = f"{type(self).__name__} does not push webhooks"
+        raise NotImplementedError(msg)
 
     def _reindex(self) -> None:
         """Recompute what the sandbox derives from the clock (its indexes); nothing by default."""

@@ -30,6 +30,8 @@ class DemoChannel:
     scales_with_shops: bool = False
     #: tap options of every connection
     options: dict[str, Any] = field(default_factory=dict)
+    #: the options that open its push channel (`orderlayer demo --serve`: core/live.py); None: it does not push
+    push_options: dict[str, Any] | None = None
     #: positional arguments before (seed, as_of, n_orders, shop_ids), and keyword arguments
     leading: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import typing as t
 
+from orderlayer.sandboxes.kit.answers import json_answer
+
 ORDER_DETAIL_PATH = "order/getOrderDetail"
 ORDER_IDS_BY_DAY_SEQ_PATH = "ecommerce/order/getOrderIdByDaySeq"
 ORDER_REFUND_DETAIL_PATH = "ecommerce/order/getOrderRefundDetail"
@@ -60,3 +62,18 @@ def expected_sig(url: str, query: t.Mapping[str, str], secret: str, *, encode_va
 def error_body(code: int, msg: str | None = None) -> dict:
     """§A3 (S10): an error answer is ``{"data": "ng", "error": {"code", "msg"}}``."""
     return {"data": "ng", "error": {"code": code, "msg": msg if msg else ERROR_MESSAGES.get(code, "error")}}
+
+
+# --- pushes ---------------------------------------------------------------------------------
+def push_acknowledged(status: int, body: bytes) -> bool:
+    """Meituan counts a push as delivered when the callback answers ``{"data": "ok"}`` (any case); anything else,
+    an error envelope included, is retried."""
+    answer = json_answer(status, body)
+    return answer is not None and str(answer.get("data", "")).lower() == "ok"
+
+
+def signed_push(url: str, fields: t.Mapping[str, str], app_id: str, secret: str, timestamp: int, *, encode_values: bool = False) -> tuple[dict[str, str], str]:
+    """A push's form (its fields, ``app_id``, ``timestamp``, ``sig`` over the callback ``url``) and a forged ``sig``."""
+    form = {**fields, "app_id": app_id, "timestamp": str(timestamp)}
+    sig = expected_sig(url, form, secret, encode_values=encode_values)
+    return {**form, "sig": sig}, sig[:-1] + ("0" if sig[-1] != "0" else "1")

@@ -13,16 +13,22 @@ Faults (``sandbox.set_faults(...)`` or ``POST /_sandbox/faults``): ``rate_limit_
 JSON body is cut short), ``http_503_next``, ``stall_next``. Meituan has no access tokens (calls are signed
 with the app secret), so ``expire_token`` has no effect; :meth:`MeituanSandbox.revoke` expires a store's
 authorisation instead. ``requests`` logs each call (path, business params, code), never a secret.
+
+Pushes: subscribed (``subscribe``), it pushes each order event as Meituan's signed form to the callback URL as
+the clock advances (:meth:`MeituanSandbox.push_deliveries`; docs/channels/meituan.md "Push").
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import typing as t
+from urllib.parse import urlencode
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
+from orderlayer.sandboxes.kit.push import Delivery
 from orderlayer.sandboxes.kit.server import SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.meituan import protocol as p
 from orderlayer.sandboxes.meituan.generator import MeituanGenerator
@@ -112,6 +118,52 @@ class MeituanSandbox(ChannelSandbox[MeituanGenerator]):
             "app_poi_code": str(shop_id),
             "sign_encode_values": self.sign_encode_values,
         }
+
+    # ------------------------------------------------------------------ pushes
+    push_acknowledged = staticmethod(p.push_acknowledged)
+
+    def push_deliveries(self, after_ts: int, until_ts: int) -> list[Delivery]:
+        """One signed form per order event in (after_ts, until_ts], oldest first, to the subscribed URL: the new-order
+        push carries the order as form strings (S7), the others name it with a status, a delivery state, a
+        cancellation or a refund notice (docs/channels/meituan.md "Push")."""
+        assert self.pusher is not None
+        events = []
+        for plan in self.generator.plans:
+            if plan.pushed_at > until_ts:
+                continue
+            for name, at in self.generator.events_at(plan, until_ts).items():
+                if after_ts < at <= until_ts:
+                    events.append((at, plan.index, name))
+        return [self._delivery(self.pusher.url, i, name, at) for at, i, name in sorted(events)]
+
+    def _delivery(self, url: str, i: int, name: str, at: int) -> Delivery:
+        plan = self.generator.plans[i]
+        fields = {"order_id": str(plan.order_id), "app_poi_code": plan.shop}
+        if name == "paid":
+            fields.update({k: _form_value(v) for k, v in self.generator.order(i, at, lists_as_strings=True).items()})
+        elif name in ("fetched", "delivered"):
+            fields["logistics_status"] = "40" if name == "delivered" else "20"
+            fields["time"] = str(at)
+        elif name == "cancelled":
+            fields.update({"reason_code": "2007", "reason": "商家无法接单"})
+        elif name.startswith("refund"):
+            refund = plan.second_refund if name.startswith("refund2") else plan.refund
+            assert refund is not None
+            resolved = name.endswith("_resolved")
+            fields["notify_type"] = {2: "agree", 1: "reject", 7: "cancelRefund"}[refund.res_type] if resolved else "apply"
+            fields["refund_id"] = str(refund.refund_id)
+        else:  # received, confirmed, completed: the order's new status
+            fields["status"] = str(self.generator.status_at(plan, at))
+        form, forged_sig = p.signed_push(url, fields, self.app_id, self.app_secret, int(self.wall_time()), encode_values=self.sign_encode_values)
+        headers = {"Content-Type": "application/x-www-form-urlencoded;charset=utf-8"}
+        return Delivery(
+            urlencode(form).encode("utf-8"),
+            headers,
+            (f"{plan.order_id}:{name}:{at}",),
+            at,
+            changes=((plan.view_id, at),),  # every event moves utime (source_updated_at) to its time
+            forged_body=urlencode({**form, "sig": forged_sig}).encode("utf-8"),
+        )
 
     # ------------------------------------------------------------------ protocol
     def handle(self, request: SandboxRequest) -> SandboxResponse:
@@ -231,3 +283,12 @@ class MeituanSandbox(ChannelSandbox[MeituanGenerator]):
         plan = self.generator.plans[i]
         entry["shop_id"] = plan.shop
         return self.generator.refund_records_at(plan, self._now)
+
+
+def _form_value(value: t.Any) -> str:  # noqa: ANN401
+    """A field of the new-order push as Meituan sends it: every value a string, lists as JSON (S7)."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

@@ -21,11 +21,14 @@ COMMON_PARAMS = frozenset({"type", "client_id", "timestamp", "data_type", "acces
 #: §1: the APIs this router serves, and the key each success answer is wrapped in.
 ORDER_INCREMENT_GET = "pdd.order.number.list.increment.get"
 REFUND_INCREMENT_GET = "pdd.refund.list.increment.get"
+#: One order by ``order_sn`` (response key from bububa/openpdd's order_information_get.go).
+ORDER_INFORMATION_GET = "pdd.order.information.get"
 TOKEN_REFRESH = "pdd.pop.auth.token.refresh"
 TIME_GET = "pdd.time.get"
 RESPONSE_KEYS = {
     ORDER_INCREMENT_GET: "order_sn_increment_get_response",
     REFUND_INCREMENT_GET: "refund_increment_get_response",
+    ORDER_INFORMATION_GET: "order_info_get_response",
     TOKEN_REFRESH: "pop_auth_token_refresh_response",
     TIME_GET: "time_get_response",
 }

@@ -35,12 +35,15 @@ from urllib.parse import parse_qsl
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
+from orderlayer.sandboxes.kit.messages import Message, MessageQueue, MessagingSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
 from orderlayer.sandboxes.kit.after_sales import ClockedIndex
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.kit.synth import OrderFact
 from orderlayer.sandboxes.pinduoduo import after_sales
+from orderlayer.sandboxes.pinduoduo import pmc as pmc_endpoint
 from orderlayer.sandboxes.pinduoduo import protocol as p
+from orderlayer.sandboxes.pinduoduo.pmc import PmcEndpoint
 from orderlayer.sandboxes.pinduoduo.generator import PddOrderGenerator
 
 DEFAULT_CLIENT_ID = "4c5e1a7b9d2f4e8aa1b2c3d4e5f60718"
@@ -67,7 +70,7 @@ class _Reply(Exception):  # noqa: N818 - control flow: an error_response to send
         self.status = status
 
 
-class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
+class PinduoduoSandbox(MessagingSandbox, ChannelSandbox[PddOrderGenerator]):
     """One fake Pinduoduo router serving several shops (malls) of one app."""
 
     server_name = "pinduoduo-sandbox"
@@ -75,6 +78,7 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
     faults: PddFaults
     SECRET_CONFIG_KEYS: t.ClassVar[tuple[str, ...]] = ("client_secret", "access_token", "refresh_token", "pii_salt")
     generator_class = PddOrderGenerator
+    channel_path = pmc_endpoint.PATH_PREFIX.rstrip("/")
 
     def __init__(
         self,
@@ -121,6 +125,7 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
         for shop in self.shop_ids:
             self.tokens.issue(shop, expires_at=self._auth_expires[shop])
         self._index: dict[str, tuple[list[int], list[int]]] = {}
+        self._by_sn = {self.generator.order_sn_of(i): i for i in range(self.generator.n_orders)}
         self._reindex()
 
     # ------------------------------------------------------------------ clock and data
@@ -216,6 +221,8 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
         }
         if self.qps:
             config["max_requests_per_second"] = self.qps
+        if self.channel_url is not None:
+            config["pmc_url"] = self.channel_url
         return config
 
     # ------------------------------------------------------------------ protocol
@@ -314,6 +321,8 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
             return self._token_refresh(params, entry)
         if method == p.REFUND_INCREMENT_GET:
             return self._refund_increment_get(params, entry)
+        if method == p.ORDER_INFORMATION_GET:
+            return self._information_get(params, entry)
         return self._increment_get(params, entry)
 
     def after_sale_items(self, shop_id: str) -> list[dict]:
@@ -449,6 +458,43 @@ class PinduoduoSandbox(ChannelSandbox[PddOrderGenerator]):
         else:
             body["total_count"] = total
         return body
+
+    def _information_get(self, params: dict[str, t.Any], entry: dict) -> dict:
+        """One order as the list serves it now; an order of another shop, not listed yet, or unknown: no
+        ``order_info`` (what the platform answers then is unconfirmed; the tap leaves such an order out)."""
+        shop_id = self._shop_for_token(params, entry)
+        order_sn = str(params.get("order_sn") or "")
+        if not order_sn:
+            raise _Reply(p.CODE_PARAMETER, "参数错误", "order_sn is required")
+        with self._state_lock:
+            self._maybe_offline(entry)
+            i = self._by_sn.get(order_sn)
+            listed = i is not None and i in set(self._index[shop_id][1])
+            now, bump = self._now, self._bumps.get(i) if i is not None else None
+        entry.update(returned=int(listed))
+        return {"order_info": self._render(i, now, bump) if listed else None}
+
+    # ------------------------------------------------------------------ PMC (message service)
+    def message_endpoint(self, queue: MessageQueue, *, silence_seconds: float = 30.0) -> PmcEndpoint:
+        """PMC (sandboxes/pinduoduo/pmc.py): a connection silent for ``silence_seconds`` is closed."""
+        return PmcEndpoint(queue, client_id=self.client_id, client_secret=self.client_secret, wall_time=self.wall_time,
+                           timestamp_tolerance_seconds=self.timestamp_tolerance_seconds, silence_seconds=silence_seconds)
+
+    def channel_messages(self, after_ts: int, until_ts: int) -> list[Message]:
+        """A PMC message per listed order whose ``updated_at`` falls in (after_ts, until_ts]: its type from the
+        order's state, its ``tid`` the order_sn."""
+        out: list[Message] = []
+        with self._state_lock:
+            for shop, updated, i in self.changed(after_ts, until_ts):
+                order = self._render(i, self._now, self._bumps.get(i))
+                if order is None:
+                    continue
+                kind = ("pdd_refund_RefundCreated" if order["refund_status"] != 1 else
+                        "pdd_trade_TradeSellerShip" if order["order_status"] >= 2 else "pdd_trade_TradeConfirmed")
+                content = {"tid": order["order_sn"], "mall_id": int(shop), "status": order["order_status"], "refund_status": order["refund_status"]}
+                payload = {"type": kind, "mallID": int(shop), "content": content}
+                out.append(Message(self.message_id(order["order_sn"], updated), payload, updated, ((order["order_sn"], updated),)))
+        return sorted(out, key=lambda m: m.changed_at)
 
     def _maybe_offline(self, entry: dict) -> None:
         if self.faults.offline_after is None:

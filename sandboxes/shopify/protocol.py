@@ -7,6 +7,9 @@ there is no signature to check here.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import re
 import typing as t
@@ -80,3 +83,16 @@ def error_text(body: str, limit: int = 300) -> str:
         description = payload.get("error_description")
         text = f"{payload.get('error')}: {description}" if description else str(payload.get("error"))
     return text[:limit]
+
+
+# Webhooks (shopify.dev "About webhooks", "Verify webhook deliveries", "Ignore duplicates"): a JSON POST per event,
+# signed with the app's client secret over the raw body; any 2xx within 5 s acknowledges it (the kit's default
+# ChannelSandbox.push_acknowledged), anything else is retried.
+WEBHOOK_HMAC_HEADER = "X-Shopify-Hmac-Sha256"
+WEBHOOK_HEADERS = ("X-Shopify-Topic", "X-Shopify-Shop-Domain", "X-Shopify-API-Version", "X-Shopify-Webhook-Id",
+                   "X-Shopify-Event-Id", "X-Shopify-Triggered-At")
+
+
+def webhook_signature(secret: str, body: bytes) -> str:
+    """The delivery's ``X-Shopify-Hmac-Sha256``: base64 of HMAC-SHA256(key=secret, msg=body)."""
+    return base64.b64encode(hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()).decode("ascii")

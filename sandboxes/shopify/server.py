@@ -31,10 +31,12 @@ import math
 import re
 import secrets
 import typing as t
+import uuid
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
+from orderlayer.sandboxes.kit.push import Delivery
 from orderlayer.sandboxes.kit.tokens import TokenIssuer
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.shopify import protocol as p
@@ -49,9 +51,21 @@ _SHOP_ROUTE = re.compile(r"^/shops/(?P<shop>[^/]+)(?P<rest>/.*)$")
 _ORDERS_ROUTE = re.compile(r"^/admin/api/(?P<version>[^/]+)/orders\.json$")
 _GRAPHQL_ROUTE = re.compile(r"^/admin/api/(?P<version>[^/]+)/graphql\.json$")
 _SEARCH_BOUND = re.compile(r"updated_at:(?P<op>>=|<=)'(?P<time>[^']+)'")
+_SEARCH_ID = re.compile(r"(?<![\w.])id:(?P<id>\d+)")
 
 UNAUTHORIZED = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 FORBIDDEN = "[API] This action requires merchant approval for read_orders scope."
+#: The webhook topic of each order event (those not named: ``orders/updated``); fulfilments are ``orders/fulfilled``
+#: once nothing is left to ship, else ``orders/partially_fulfilled``; a refund is ``refunds/create`` (and
+#: ``returns/close`` when it settles a return).
+ORDER_EVENT_TOPICS = {"created": "orders/create", "paid": "orders/paid", "cancelled": "orders/cancelled"}
+RETURN_EVENT_TOPICS = {
+    "return_requested": "returns/request", "return_declined": "returns/decline", "return_shipped": "returns/approve",
+    "return_received": "returns/update",
+}
+REFUND_EVENTS = ("refund", "late_refund")
+#: Names the sandbox's webhook event ids (stable: a redelivery repeats its event id).
+_EVENT_NAMESPACE = uuid.UUID("6f1d3c2e-5b0a-4e57-9a51-0c7f3b2d8e11")
 THROTTLED = "Exceeded {qps:g} calls per second for api client. Reduce request rates to resume uninterrupted service."
 
 
@@ -307,6 +321,7 @@ class ShopifySandbox(ChannelSandbox[ShopifyOrderGenerator]):
         bounds: dict[str, int] = {}
         for match in _SEARCH_BOUND.finditer(search):
             bounds[match.group("op")] = self._param_time(shop, "query", match.group("time"))
+        named = [int(m.group("id")) for m in _SEARCH_ID.finditer(search)] or None
         offset = 0
         if variables.get("after"):
             cursor = self._decode_cursor_payload(shop, str(variables["after"]))
@@ -318,7 +333,7 @@ class ShopifySandbox(ChannelSandbox[ShopifyOrderGenerator]):
             members = sorted(
                 (self.update_time_of(i), self.generator.plans[i].order_id, i)
                 for i in self._by_shop[shop]
-                if self._matches(i, {"status": "any", "updated_at_min": bounds.get(">="), "updated_at_max": bounds.get("<=")}, now)
+                if self._matches(i, {"status": "any", "updated_at_min": bounds.get(">="), "updated_at_max": bounds.get("<="), "ids": named}, now)
             )
         page = members[offset : offset + first]
         more = offset + first < len(members)
@@ -371,10 +386,15 @@ class ShopifySandbox(ChannelSandbox[ShopifyOrderGenerator]):
         status = params.get("status", "open")
         if status not in p.STATUS_VALUES:
             raise _Answer(400, {"errors": {"status": [f"must be one of {', '.join(p.STATUS_VALUES)}"]}})
-        bounds = {}
+        bounds: dict[str, t.Any] = {}
         for key in ("updated_at_min", "updated_at_max"):
             if key in params:
                 bounds[key] = self._param_time(shop, key, params[key])
+        if "ids" in params:  # "Retrieve only orders specified by a comma-separated list of order IDs"
+            ids = params["ids"].split(",")
+            if not all(part.strip().isdigit() for part in ids):
+                raise _Answer(400, {"errors": {"ids": ["must be a comma-separated list of order ids"]}})
+            bounds["ids"] = [int(part) for part in ids]
         return {"status": status, **bounds, "limit": int(limit), "after_id": None, "before_id": None}
 
     def _param_time(self, shop: str, key: str, value: str) -> int:
@@ -398,7 +418,7 @@ class ShopifySandbox(ChannelSandbox[ShopifyOrderGenerator]):
             raise _Answer(400, {"errors": {"page_info": ["Invalid value."]}}) from None
         if not isinstance(payload, dict) or payload.get("shop") != shop:
             raise _Answer(400, {"errors": {"page_info": ["Invalid value."]}})
-        return {k: payload.get(k) for k in ("status", "updated_at_min", "updated_at_max", "after_id", "before_id")}
+        return {k: payload.get(k) for k in ("status", "updated_at_min", "updated_at_max", "ids", "after_id", "before_id")}
 
     # ---- results
     def _matches(self, i: int, query: dict, now: int) -> bool:
@@ -418,7 +438,8 @@ class ShopifySandbox(ChannelSandbox[ShopifyOrderGenerator]):
             return False
         updated = max(gen.updated_at(i, now), self._touched.get(i, 0))
         low, high = query.get("updated_at_min"), query.get("updated_at_max")
-        return (low is None or updated >= low) and (high is None or updated <= high)
+        ids = query.get("ids")
+        return (low is None or updated >= low) and (high is None or updated <= high) and (ids is None or plan.order_id in ids)
 
     def _page(self, shop: str, version: str, query: dict, entry: dict) -> tuple[list[dict], dict[str, str]]:
         with self._lock:
@@ -438,7 +459,7 @@ class ShopifySandbox(ChannelSandbox[ShopifyOrderGenerator]):
                 start, chosen = 0, candidates[: query["limit"]]
             more = start + len(chosen) < len(candidates)
             page = [self._render(i, now) for i in chosen]
-        filters = {k: query.get(k) for k in ("status", "updated_at_min", "updated_at_max")}
+        filters = {k: query.get(k) for k in ("status", "updated_at_min", "updated_at_max", "ids")}
         url = f"{self.shop_base_url(shop)}{p.orders_path(version)}"
         links: dict[str, str] = {}
         if chosen and more:
@@ -468,6 +489,67 @@ class ShopifySandbox(ChannelSandbox[ShopifyOrderGenerator]):
             order["updated_at"] = dt.datetime.fromtimestamp(touched, zone).isoformat()
             order["tags"] = "touched"
         return order
+
+    # ------------------------------------------------------------------ webhooks
+    #: The API version of the sandbox's webhook subscriptions: the order bodies it pushes are of this version.
+    webhook_api_version: str = p.DEFAULT_API_VERSION
+
+    def push_deliveries(self, after_ts: int, until_ts: int) -> list[Delivery]:
+        """One signed delivery per topic of each order event in (after_ts, until_ts], oldest first: the order (as it
+        was right after the event) for ``orders/*``, the refund for ``refunds/create``, the return for
+        ``returns/*``."""
+        gen = self.generator
+        events = sorted(
+            (ts, plan.order_id, event, plan.index)
+            for plan in gen.plans
+            if self.push_shops is None or gen.shop_ids[plan.shop_index] in self.push_shops
+            for event, ts in plan.events.items()
+            if after_ts < ts <= until_ts
+        )
+        return [self._delivery(i, event, topic, ts, body) for ts, _, event, i in events for topic, body in self._webhooks(i, event, ts)]
+
+    def _webhooks(self, i: int, event: str, ts: int) -> list[tuple[str, dict]]:
+        """(topic, body) of the webhooks one order event triggers."""
+        plan = self.generator.plans[i]
+        order = self._render(i, ts)
+        if event in REFUND_EVENTS:
+            refund = order["refunds"][0 if event == "refund" else -1]
+            found = [("refunds/create", refund)]
+            if event == "refund" and "return_requested" in plan.events:
+                found.append(("returns/close", self._return_body(i, ts)))
+            return found
+        if event in RETURN_EVENT_TOPICS:
+            return [(RETURN_EVENT_TOPICS[event], self._return_body(i, ts))]
+        if event.startswith("fulfil") and not event.endswith("cancelled"):
+            return [("orders/fulfilled" if order["fulfillment_status"] == "fulfilled" else "orders/partially_fulfilled", order)]
+        return [(ORDER_EVENT_TOPICS.get(event, "orders/updated"), order)]
+
+    def _return_body(self, i: int, ts: int) -> dict:
+        """A return as the REST webhook payload shows it: numeric id, lower-case status, its order."""
+        node = self.generator.returns_of(i, ts)[0]
+        order_id = self.generator.plans[i].order_id
+        return {
+            "id": int(node["id"].rsplit("/", 1)[-1]), "admin_graphql_api_id": node["id"], "name": node["name"],
+            "status": node["status"].lower(), "order": {"id": order_id, "admin_graphql_api_id": f"gid://shopify/Order/{order_id}"},
+        }
+
+    def _delivery(self, i: int, event: str, topic: str, ts: int, body: dict) -> Delivery:
+        plan = self.generator.plans[i]
+        shop = self.generator.shop_ids[plan.shop_index]
+        raw = encode_json(body)
+        event_id = str(uuid.uuid5(_EVENT_NAMESPACE, f"{shop}/{plan.order_id}/{event}/{topic}"))
+        headers = {
+            "Content-Type": "application/json",
+            "X-Shopify-Topic": topic,
+            "X-Shopify-Shop-Domain": p.shop_domain(shop),
+            "X-Shopify-API-Version": self.webhook_api_version,
+            "X-Shopify-Webhook-Id": str(uuid.uuid5(_EVENT_NAMESPACE, f"delivery/{event_id}")),
+            "X-Shopify-Event-Id": event_id,
+            "X-Shopify-Triggered-At": dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat().replace("+00:00", "Z"),
+            p.WEBHOOK_HMAC_HEADER: p.webhook_signature(self.client_secret, raw),
+        }
+        # every event moves its order's updated_at: the version a freshness measurement waits for
+        return Delivery(raw, headers, (event_id,), ts, p.WEBHOOK_HMAC_HEADER, ((str(plan.order_id), ts),))
 
     def __repr__(self) -> str:
         return f"ShopifySandbox(shops={self.shop_ids}, n_orders={self.generator.n_orders}, now={self.now.isoformat()})"

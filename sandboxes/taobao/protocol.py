@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 ROUTER_PATH = "/router/rest"
 METHOD_INCREMENT = "taobao.trades.sold.increment.get"
 METHOD_REFUNDS = "taobao.refunds.receive.get"
-SERVED_METHODS = (METHOD_INCREMENT, METHOD_REFUNDS)
+#: One trade by tid, every field the list has (a TMC message names a trade: the consumer fetches it).
+METHOD_FULLINFO = "taobao.trade.fullinfo.get"
+SERVED_METHODS = (METHOD_INCREMENT, METHOD_REFUNDS, METHOD_FULLINFO)
 
 #: §1: the system parameters; everything else a call carries is a business parameter.
 SYSTEM_PARAMS = frozenset({"method", "app_key", "session", "timestamp", "format", "v", "sign_method", "sign", "partner_id", "simplify"})
@@ -59,6 +61,7 @@ CODE_MISSING_TIMESTAMP, CODE_INVALID_TIMESTAMP, CODE_MISSING_ARGUMENTS, CODE_INV
 
 #: ``sub_code`` values; only ``isp.`` meaning "server side, retry" is confirmed (§4), the rest are inferred.
 SUB_INVALID_PARAMETER = "isv.invalid-parameter"
+SUB_TRADE_NOT_EXIST = "isv.trade-not-exist"
 SUB_SESSION_EXPIRED = "session-expired"
 SUB_RATE_LIMITED = "accesscontrol.limited-by-app-access-count"
 SUB_SERVICE_BUSY = "isp.top-remote-connection-timeout"

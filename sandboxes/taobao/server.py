@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
+from orderlayer.sandboxes.kit.messages import Message, MessageQueue, MessagingSandbox
 from orderlayer.sandboxes.kit.tokens import TokenIssuer
 from orderlayer.sandboxes.kit.after_sales import ClockedIndex
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
@@ -27,6 +28,13 @@ from orderlayer.sandboxes.kit.synth import OrderFact, digest
 from orderlayer.sandboxes.taobao import protocol as p
 from orderlayer.sandboxes.taobao import catalog, refunds
 from orderlayer.sandboxes.taobao.generator import DEFAULT_SEARCH_TYPES, TradeGenerator
+from orderlayer.sandboxes.taobao.tmc import TmcEndpoint
+
+#: TMC topic (after ``taobao_trade_``) of the change that left a trade in a status; others: TradeChanged.
+TMC_TOPICS = {
+    "WAIT_BUYER_PAY": "TradeCreate", "WAIT_SELLER_SEND_GOODS": "TradeBuyerPay", "WAIT_BUYER_CONFIRM_GOODS": "TradeSellerShip",
+    "TRADE_FINISHED": "TradeSuccess", "TRADE_CLOSED": "TradeClose", "TRADE_CLOSED_BY_TAOBAO": "TradeClose",
+}
 
 __all__ = ["TaobaoFaults", "TaobaoSandbox"]
 
@@ -49,7 +57,7 @@ class _Reply(Exception):  # noqa: N818 - control flow, not an error of the sandb
         self.sub_msg = sub_msg
 
 
-class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
+class TaobaoSandbox(MessagingSandbox, ChannelSandbox[TradeGenerator]):
     """A TOP gateway for ``shop_ids`` (one session per shop), trades from :class:`TradeGenerator`."""
 
     server_name = "TaobaoSandbox"
@@ -93,6 +101,7 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
             self.tokens.issue(shop)
         self._index: dict[str, tuple[list[int], list[int]]] = {}
         self._refunds_index = ClockedIndex(self._refund_entries)
+        self._by_tid = {self.generator.tid_of(i): i for i in range(self.generator.n_orders)}
         self._reindex()
 
     # ------------------------------------------------------------------ public helpers
@@ -121,6 +130,7 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
             "access_token": self.access_token(shop_id),
             "refresh_token": self.refresh_token(shop_id),
             "shop_id": str(shop_id),
+            **({"tmc_url": self.channel_url} if self.channel_url is not None else {}),
         }
 
     # ------------------------------------------------------------------ internals
@@ -176,6 +186,8 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
                 result = self._increment(shop_id, business, entry)
             elif params["method"] == p.METHOD_REFUNDS:
                 result = self._refunds(shop_id, business, entry)
+            elif params["method"] == p.METHOD_FULLINFO:
+                result = self._fullinfo(shop_id, business, entry)
             else:
                 raise _Reply(p.CODE_INVALID_METHOD, "", f"method {params['method']} is not served by this sandbox")
         except _Reply as reply:
@@ -328,6 +340,39 @@ class TaobaoSandbox(ChannelSandbox[TradeGenerator]):
             data = encode_json({p.response_key(p.METHOD_INCREMENT): result})
             return data[: len(data) // 2]
         return result
+
+    def _fullinfo(self, shop_id: str, params: dict[str, str], entry: dict) -> dict:
+        """One trade of the session's shop as the list serves it now, with the asked ``fields``; a tid the shop does
+        not have (or not visible yet) is code 15 ``isv.trade-not-exist`` [I]."""
+        fields = [f.strip() for f in params.get("fields", "").split(",") if f.strip()]
+        if not fields or not params.get("tid"):
+            raise _Reply(p.CODE_MISSING_ARGUMENTS, "isv.missing-parameter:fields,tid", "fields and tid are required")
+        entry["tid"] = params["tid"]
+        with self._lock:
+            i = self._by_tid.get(params["tid"])
+            if i is None or self.generator.shop_of(i) != shop_id or self.generator.modified_at(i, self._now) is None:
+                raise _Reply(p.CODE_REMOTE_SERVICE_ERROR, p.SUB_TRADE_NOT_EXIST, "trade does not exist")
+            return {"trade": _select(self.generator.trade(i, self._now, self._bumps.get(i)), fields)}
+
+    # ------------------------------------------------------------------ TMC (message service)
+    def message_endpoint(self, queue: MessageQueue) -> TmcEndpoint:  # type: ignore[override]
+        """TMC (sandboxes/taobao/tmc.py)."""
+        return TmcEndpoint(queue, app_key=self.app_key, app_secret=self.app_secret, wall_time=self.wall_time,
+                           timestamp_tolerance_seconds=self.timestamp_tolerance_seconds)
+
+    def channel_messages(self, after_ts: int, until_ts: int) -> list[Message]:
+        """A TMC message per trade whose ``modified`` falls in (after_ts, until_ts]: its topic from the trade's status,
+        its content TOP's trade message fields (``tid`` a JSON number, as TOP sends it)."""
+        out: list[Message] = []
+        gen = self.generator
+        with self._lock:
+            for shop, modified, i in self.changed(after_ts, until_ts):
+                trade = gen.trade(i, self._now, self._bumps.get(i))
+                topic = "taobao_trade_" + TMC_TOPICS.get(trade["status"], "TradeChanged")
+                content = {"tid": int(gen.tid_of(i)), "status": trade["status"], "seller_nick": trade["seller_nick"], "type": trade.get("type"), "payment": trade.get("payment")}
+                payload = {"topic": topic, "user_id": int(shop), "user_nick": trade["seller_nick"], "content": content}
+                out.append(Message(self.message_id(gen.tid_of(i), modified), payload, modified, ((gen.tid_of(i), modified),)))
+        return sorted(out, key=lambda m: m.changed_at)
 
     def _token(self, request: SandboxRequest) -> SandboxResponse:
         form = dict(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))

@@ -16,6 +16,9 @@ ORDER_SEARCH_PATH = "/order/202309/orders/search"
 RETURN_SEARCH_PATH = "/return_refund/202309/returns/search"
 CANCELLATION_SEARCH_PATH = "/return_refund/202309/cancellations/search"
 AUTHORIZED_SHOPS_PATH = "/authorization/202309/shops"
+#: §1 Get Order Detail: ``GET`` with ``ids`` (comma-separated), at most 50 ([S]).
+ORDER_DETAIL_PATH = "/order/202309/orders"
+MAX_DETAIL_IDS = 50
 TOKEN_REFRESH_PATH = "/api/v2/token/refresh"
 
 #: §2: from 202309 on the access token travels in this header, not in the query.
@@ -50,3 +53,19 @@ def expected_sign(app_secret: str, path: str, query: t.Mapping[str, str], body: 
     secret = app_secret.encode("utf-8")
     message = secret + path.encode("utf-8") + b"".join(key + value for key, value in signed) + body + secret
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+
+# Webhooks (push-and-logistics.md): one JSON event per POST, ``{type, tts_notification_id, shop_id, timestamp, data}``,
+# ``Authorization`` = hex HMAC-SHA256(key=app_secret, msg=app_key + body). HTTP 200 acknowledges; anything else is
+# sent again (the retry schedule is unconfirmed).
+WEBHOOK_SIGNATURE_HEADER = "Authorization"
+ORDER_STATUS_CHANGE, PACKAGE_UPDATE, CANCELLATION_STATUS_CHANGE, RETURN_STATUS_CHANGE = 1, 4, 11, 12
+
+
+def webhook_signature(app_key: str, app_secret: str, body: bytes) -> str:
+    return hmac.new(app_secret.encode("utf-8"), app_key.encode("utf-8") + body, hashlib.sha256).hexdigest()
+
+
+def push_acknowledged(status: int, body: bytes) -> bool:  # noqa: ARG001 - the status is the answer
+    return status == 200

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
+from orderlayer.sandboxes.kit.push import Delivery
 from orderlayer.sandboxes.kit.tokens import TokenIssuer
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse, encode_json
 from orderlayer.sandboxes.kit.synth import OrderFact, digest
@@ -115,6 +116,7 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
         }
         self._after_sale_index: dict[tuple[str, int], list[tuple[int, str, int]]] = {}
         self._budgets: dict[tuple[str, str], RequestBudget] = {}  # per shop and API
+        self._by_order_id = {tl.order_id: tl.index for tl in self.generator.timelines}
         # rotate_refresh_tokens: a refresh token is single-use. Whether the platform rotates is unconfirmed
         # (docs/token-store.md): False keeps every issued refresh token valid. Refresh tokens live a year.
         self.tokens = TokenIssuer(
@@ -238,6 +240,7 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
             p.RETURN_SEARCH_PATH: ("POST", self._search_after_sales),
             p.CANCELLATION_SEARCH_PATH: ("POST", self._search_after_sales),
             p.AUTHORIZED_SHOPS_PATH: ("GET", self._authorized_shops),
+            p.ORDER_DETAIL_PATH: ("GET", self._order_detail),
         }
         if request.path == p.TOKEN_REFRESH_PATH:
             return self._refresh(request, entry)
@@ -345,11 +348,7 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
 
         Returns the body, its time bounds, the sort field and order, the page size and the offset."""
         query = request.query
-        cipher = query.get("shop_cipher")
-        if not cipher:
-            raise _Reply(p.CODE_SHOP_CIPHER_MISSING, "Missing identifier. The `shop_cipher` query parameter is required to identify the target shop.")
-        if cipher != self.shop_cipher(shop_id):
-            raise _Reply(p.CODE_TOKEN_SHOP_MISMATCH, "Invalid query or header. The `x-tts-access-token` header is not associated with the shop of `shop_cipher`.")
+        self._check_cipher(query, shop_id)
         if "application/json" not in request.headers.get("content-type", ""):
             raise _Reply(36009022, "Invalid request format. The request body format must be `application/json`.")
         size = _int(query.get("page_size"), "page_size")
@@ -379,6 +378,81 @@ class TikTokShopSandbox(ChannelSandbox[OrderGenerator]):
         offset = _decode_page_token(query.get("page_token"), fingerprint)
         entry["fingerprint"] = fingerprint
         return body, bounds, sort_field, sort_order, size, offset
+
+    def _check_cipher(self, query: t.Mapping[str, str], shop_id: str) -> None:
+        cipher = query.get("shop_cipher")
+        if not cipher:
+            raise _Reply(p.CODE_SHOP_CIPHER_MISSING, "Missing identifier. The `shop_cipher` query parameter is required to identify the target shop.")
+        if cipher != self.shop_cipher(shop_id):
+            raise _Reply(p.CODE_TOKEN_SHOP_MISMATCH, "Invalid query or header. The `x-tts-access-token` header is not associated with the shop of `shop_cipher`.")
+
+    def _order_detail(self, request: SandboxRequest, entry: dict, shop_id: str) -> dict:
+        """Get Order Detail: the shop's orders of ``ids`` that exist now, in the order asked; unknown ids left out."""
+        self._check_cipher(request.query, shop_id)
+        ids = [part for part in request.query.get("ids", "").split(",") if part]
+        if not 1 <= len(ids) <= p.MAX_DETAIL_IDS or not all(part.isdigit() for part in ids):
+            raise _invalid(f"Invalid parameter. `ids` must list 1 to {p.MAX_DETAIL_IDS} order ids, separated by commas.")
+        entry["ids"] = len(ids)
+        k = self.shop_ids.index(shop_id)
+        with self._lock:
+            now, bumps = self._now, dict(self._bumps)
+        found = [
+            i for i in (self._by_order_id.get(order_id) for order_id in dict.fromkeys(ids))
+            if i is not None and self.generator.timelines[i].shop_index == k and self.generator.update_time_at(i, now) is not None
+        ]
+        entry["returned"] = len(found)
+        return {"orders": [self._render(i, now, bumps.get(i)) for i in found]}
+
+    # ------------------------------------------------------------------ webhooks
+    push_acknowledged = staticmethod(p.push_acknowledged)
+
+    def push_deliveries(self, after_ts: int, until_ts: int) -> list[Delivery]:
+        """The signed webhooks of what changed in (after_ts, until_ts], oldest first: ``ORDER_STATUS_CHANGE`` when an
+        order's status moved, ``PACKAGE_UPDATE`` when a package was made ready, split or collected, and
+        ``CANCELLATION_STATUS_CHANGE`` / ``RETURN_STATUS_CHANGE`` for each step of an after-sale request. A change
+        that moves no status (an order's payment while on hold) is pushed by nothing: the poll finds it."""
+        gen = self.generator
+        sent_at = int(self.wall_time())  # TikTok stamps the time it sends, not the change's
+        found: dict[tuple[int, str, int], tuple[str, dict]] = {}  # (time, record, type) -> (shop, data)
+        moved: set[tuple[str, int]] = set()  # (order id, time) of each order version (after-sale steps move none)
+        for tl in gen.timelines:
+            shop = gen.shop_ids[tl.shop_index]
+            if self.push_shops is not None and shop not in self.push_shops:
+                continue
+            for name, ts in tl.events.items():
+                if not after_ts < ts <= until_ts:
+                    continue
+                status = gen.status_at(tl.index, ts)
+                moved.add((tl.order_id, ts))
+                if status != gen.status_at(tl.index, ts - 1):
+                    data = {"order_id": tl.order_id, "order_status": status, "is_on_hold_order": status == "ON_HOLD", "update_time": ts}
+                    found[(ts, tl.order_id, p.ORDER_STATUS_CHANGE)] = (shop, data)
+                if name in ("rts", "partial", "collect"):
+                    found[(ts, tl.order_id, p.PACKAGE_UPDATE)] = (shop, {"order_id": tl.order_id, "update_time": ts})
+        for rt in self.returns.records:
+            tl = gen.timelines[rt.order_index]
+            for ts in rt.events.values():
+                if after_ts < ts <= until_ts and (self.push_shops is None or gen.shop_ids[tl.shop_index] in self.push_shops):
+                    data = {"order_id": tl.order_id, "return_id": rt.return_id, "return_role": "BUYER", "return_type": rt.return_type,
+                            "return_status": self.returns.status_at(rt, ts), "create_time": rt.events["request"], "update_time": ts}
+                    found[(ts, rt.return_id, p.RETURN_STATUS_CHANGE)] = (gen.shop_ids[tl.shop_index], data)
+        for ct in self.cancellations.records:
+            tl = gen.timelines[ct.order_index]
+            for ts in ct.events.values():
+                if after_ts < ts <= until_ts and (self.push_shops is None or gen.shop_ids[tl.shop_index] in self.push_shops):
+                    status = self.cancellations.render(ct, ts, tl.order_id)["cancel_status"]
+                    data = {"order_id": tl.order_id, "cancel_id": ct.cancel_id, "cancellations_role": ct.role, "cancel_status": status, "update_time": ts}
+                    found[(ts, ct.cancel_id, p.CANCELLATION_STATUS_CHANGE)] = (gen.shop_ids[tl.shop_index], data)
+        return [
+            self._webhook(kind, record, ts, shop, data, sent_at, moved) for (ts, record, kind), (shop, data) in sorted(found.items())
+        ]
+
+    def _webhook(self, kind: int, record: str, ts: int, shop: str, data: dict, sent_at: int, moved: set[tuple[str, int]]) -> Delivery:
+        notification = str(int(hashlib.sha256(f"{self.generator.seed}/{shop}/{record}/{kind}/{ts}".encode()).hexdigest()[:15], 16))
+        body = encode_json({"type": kind, "tts_notification_id": notification, "shop_id": shop, "timestamp": sent_at, "data": data})
+        headers = {"Content-Type": "application/json", p.WEBHOOK_SIGNATURE_HEADER: p.webhook_signature(self.app_key, self.app_secret, body)}
+        change = (data["order_id"], ts)
+        return Delivery(body, headers, (notification,), ts, p.WEBHOOK_SIGNATURE_HEADER, (change,) if change in moved else ())
 
     def _search_orders(self, request: SandboxRequest, entry: dict, shop_id: str) -> dict:
         body, bounds, sort_field, sort_order, size, offset = self._search_query(request, entry, shop_id)

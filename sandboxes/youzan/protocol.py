@@ -9,8 +9,11 @@ docs/channels/youzan.md.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from zoneinfo import ZoneInfo
+
+from orderlayer.sandboxes.kit.answers import json_answer
 
 #: §1: ``POST /api/{method}/{version}?access_token=…``; the silent grant at ``/auth/token``.
 TOKEN_PATH = "/auth/token"
@@ -72,3 +75,32 @@ def split_api_path(path: str) -> tuple[str, str] | None:
     """§1: ``/api/{method}/{version}`` as ``(method, version)``; None for any other path."""
     match = _API_PATH.fullmatch(path.strip("/"))
     return (match["method"], match["version"]) if match else None
+
+
+# --- pushes (docs/channels/youzan.md "Push"; S4, unconfirmed officially) -------------------------
+#: The sandbox's event type per order event: the first three are the names integrations handle (S4); the others are
+#: this sandbox's own, in the same family (a receiver treats every ``trade…`` type alike).
+PUSH_TYPES = {
+    "create": "trade_TradeCreate",
+    "pay": "trade_TradePaid",
+    "success": "trade_TradeSuccess",
+    "close": "trade_TradeClose",
+    "confirm": "trade_TradeConfirm",
+    "balance": "trade_TradeBuyerPay",
+    "ship": "trade_TradeSellerShip",
+    "refund_apply": "trade_refund_BuyerCreated",
+    "refund_done": "trade_refund_Success",
+    "ex_apply": "trade_refund_BuyerCreated",
+    "ex_done": "trade_refund_Closed",
+}
+
+
+def push_sign(client_id: str, body: str, client_secret: str) -> str:
+    """``Event-Sign``: lower-case hex md5 of client_id + the raw body + client_secret (S4)."""
+    return hashlib.md5(f"{client_id}{body}{client_secret}".encode()).hexdigest()  # noqa: S324 - the platform's scheme
+
+
+def push_acknowledged(status: int, body: bytes) -> bool:
+    """Delivered when the receiver answers HTTP 200 with ``{"code": 0, ...}`` (S4); anything else is retried."""
+    answer = json_answer(status, body)
+    return answer is not None and answer.get("code") == 0

@@ -16,6 +16,10 @@ its last row), ``http_503_next``, ``stall_next``, ``update_during_paging`` (the 
 page first move an order of that window past its end, as a buyer action would) and ``offline_after`` (after N
 more order calls every call fails with gateway 5002: a sync killed half-way). ``requests`` logs each call
 (API, business parameters, outcome) without tokens or secrets.
+
+Pushes: subscribed (``subscribe``), it posts each trade event as a message signed with ``Event-Sign`` as the clock
+advances (:meth:`YouzanSandbox.push_deliveries`; docs/channels/youzan.md "Push"); ``trades.sold.get`` filters by
+``tid`` for a push's fetch.
 """
 
 from __future__ import annotations
@@ -25,11 +29,13 @@ import datetime as dt
 import json
 import typing as t
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import simplejson
 
 from orderlayer.sandboxes.kit.budget import RequestBudget
 from orderlayer.sandboxes.kit.channel import ChannelArgs, ChannelSandbox
+from orderlayer.sandboxes.kit.push import Delivery
 from orderlayer.sandboxes.kit.tokens import TokenIssuer, hashed_pair
 from orderlayer.sandboxes.kit.after_sales import ClockedIndex
 from orderlayer.sandboxes.kit.server import Faults, SandboxRequest, SandboxResponse
@@ -189,6 +195,40 @@ class YouzanSandbox(ChannelSandbox[YouzanOrderGenerator]):
         else:
             hi = bisect.bisect_right(times, end) if self.window_end_inclusive else bisect.bisect_left(times, end)
         return members[lo:hi]
+
+    # ------------------------------------------------------------------ pushes
+    push_acknowledged = staticmethod(p.push_acknowledged)
+
+    def push_deliveries(self, after_ts: int, until_ts: int) -> list[Delivery]:
+        """One signed JSON message per trade event in (after_ts, until_ts], oldest first (docs/channels/youzan.md
+        "Push"): ``Event-Sign`` = md5(client_id + body + client_secret), ``Event-Type`` the event's type."""
+        gen = self.generator
+        events = []
+        for i, tl in enumerate(gen.timelines):
+            happened = {"create": tl.create, **{name: tl.at(name, until_ts) for name in p.PUSH_TYPES if name != "create"}}
+            events.extend((at, i, name) for name, at in happened.items() if after_ts < at <= until_ts)
+        return [self._delivery(i, name, at) for at, i, name in sorted(events)]
+
+    def _delivery(self, i: int, name: str, at: int) -> Delivery:
+        gen = self.generator
+        tid = gen.tid_of(i)
+        shop = gen.shop_ids[gen.timelines[i].shop]
+        # the generator renders no state before its as_of: an event replayed from before it shows the as_of state
+        status = self._render(i, max(at, gen.as_of_ts), None)["order_info"]["status"]
+        message = {
+            "client_id": self.client_id, "id": tid, "kdt_id": int(shop), "kdt_name": f"沙箱店铺{shop}", "mode": 1,
+            "msg": quote(json.dumps({"tid": tid, "status": status, "update_time": p.format_local(at)}, ensure_ascii=False)),
+            "sendCount": 0, "status": status, "test": False, "type": p.PUSH_TYPES[name], "version": at,
+        }
+        body = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+        headers = {
+            "Content-Type": "application/json;charset=UTF-8",
+            "Client-Id": self.client_id,
+            "Event-Type": p.PUSH_TYPES[name],
+            "Event-Sign": p.push_sign(self.client_id, body, self.client_secret),
+        }
+        # every event moves update_time (source_updated_at) to its time
+        return Delivery(body.encode("utf-8"), headers, (f"{tid}:{name}:{at}",), at, signature_header="Event-Sign", changes=((tid, at),))
 
     # ------------------------------------------------------------------ tokens and shops
     def revoke(self, shop_id: str) -> None:
@@ -407,6 +447,8 @@ class YouzanSandbox(ChannelSandbox[YouzanOrderGenerator]):
             now, bumps = self._now, dict(self._bumps)
         if c_start is not None:
             members = [i for i in members if c_start <= gen.timelines[i].create <= c_end]  # type: ignore[operator]
+        if params.get("tid"):  # §2's order-number filter (a push's fetch)
+            members = [i for i in members if gen.tid_of(i) == str(params["tid"])]
         members = self._ordered(members)
         rendered_page = members[(page_no - 1) * page_size : page_no * page_size]
         orders = [self._render(i, now, bumps.get(i)) for i in rendered_page]

@@ -11,7 +11,7 @@ import typing as t
 
 from singer_sdk import typing as th
 
-__all__ = ["app_credentials", "base_url", "bounded_int", "choice", "list_option", "tokens", "windowed_pass"]
+__all__ = ["app_credentials", "base_url", "bounded_int", "choice", "list_option", "push_enabled", "push_switch", "tokens", "windowed_pass"]
 
 SANDBOX_NOTE = "point it at a sandbox for tests."
 
@@ -89,3 +89,18 @@ def choice(name: str, default: str, values: t.Iterable[str], note: str) -> th.Pr
 def list_option(name: str, default: t.Iterable[str | int], note: str, *, numeric: bool = False) -> th.Property:
     """A list-valued option with its default list: error codes treated alike, fields or types to request."""
     return th.Property(name, th.ArrayType(th.IntegerType if numeric else th.StringType), default=list(default), description=note)
+
+
+def push_switch(note: str) -> th.Property:
+    """``push``: whether `orderlayer serve` receives the connection's pushes (``note``: where to register its URL)."""
+    return th.Property("push", th.BooleanType, default=False, description=note)
+
+
+def push_enabled(config: t.Mapping[str, t.Any], platform: str) -> bool:
+    """Whether a connection's config opens its push channel (``push: true``). Raises ValueError naming ``push`` for
+    anything but a boolean: a quoted ``'false'`` must not open it."""
+    push = config.get("push", False)
+    if not isinstance(push, bool):
+        msg = f"push: must be true or false, got {push!r}; write push: true in the connection's options to receive {platform}'s pushes"
+        raise ValueError(msg)
+    return push

@@ -15,9 +15,22 @@ import typing as t
 from dataclasses import dataclass
 
 if t.TYPE_CHECKING:
-    from collections.abc import Mapping
+    import asyncio
+    from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-__all__ = ["PushRecord", "PushRejected", "PushRequest", "Receiver", "Reply", "json_reply"]
+__all__ = [
+    "Consumer",
+    "FetchRequest",
+    "Fetcher",
+    "PushItem",
+    "PushRecord",
+    "PushRejected",
+    "PushRequest",
+    "Receiver",
+    "Reply",
+    "Store",
+    "json_reply",
+]
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,28 @@ class PushRecord:
     stream: str
     message_id: str
     record: dict
+    #: the shop the record belongs to, when one URL takes the pushes of several shops (see Receiver.app)
+    shop_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """An event that names one record of ``stream`` by its id (e.g. Douyin's ``TradePaid`` carries an order id and a
+    status, not the order): the landing fetches the record through :meth:`Fetcher.fetch`. ``message_id`` as for a
+    PushRecord; ``id`` is the value the fetcher takes (the platform's id as text, digit for digit)."""
+
+    stream: str
+    message_id: str
+    id: str
+    #: the shop the record belongs to, when one URL takes the pushes of several shops (see Receiver.app)
+    shop_id: str | None = None
+
+
+#: What a push yields: records it carries, and ids of records to fetch.
+PushItem = PushRecord | FetchRequest
+#: Stores a message's items durably; returns how many were new (0: a redelivery of a stored message) only once they
+#: are committed, and raises when they could not be stored: a consumer acknowledges the message only after it returns.
+Store = t.Callable[[list[PushItem]], t.Awaitable[int]]
 
 
 @dataclass(frozen=True)
@@ -62,6 +97,10 @@ class Receiver(t.Protocol):
 
     #: The streams its records land in, with each stream's key properties (the tap stream's primary keys).
     streams: t.ClassVar[Mapping[str, tuple[str, ...]]]
+    #: The identity that signs its pushes when a platform pushes every shop of one app to one URL (Douyin: the
+    #: app_key), else None. serve spools an item naming another ``shop_id`` under the connection of that shop whose
+    #: receiver has the same ``app``; an item of a shop no such connection has is dropped (its poll is the net).
+    app: str | None
 
     @classmethod
     def from_config(cls, config: Mapping[str, t.Any]) -> Receiver | None:
@@ -79,4 +118,36 @@ class Receiver(t.Protocol):
 
     def rejected(self, reason: str) -> Reply:
         """The answer to a push refused or not stored: the platform's failure answer, so it retries."""
+        ...
+
+
+@t.runtime_checkable
+class Consumer(t.Protocol):
+    """One connection's consumer of a message channel it keeps open (a WebSocket), built like a Receiver."""
+
+    streams: t.ClassVar[Mapping[str, tuple[str, ...]]]
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, t.Any]) -> Consumer | None:
+        """As Receiver.from_config: None when the connection has no push channel, ValueError naming the setting."""
+        ...
+
+    async def consume(self, store: Callable[[list[PushItem]], Awaitable[int]], stop: asyncio.Event) -> None:
+        """Run until ``stop`` is set: connect, keep the channel alive (heartbeats), reconnect with a backoff when it
+        drops; for each message verify it, ``await store(items)``, and acknowledge it to the platform only when store
+        returned (when store raises, leave it unacknowledged: the platform redelivers it). A message that fails
+        verification is refused the platform's way and never stored. Log without personal data."""
+        ...
+
+
+@t.runtime_checkable
+class Fetcher(t.Protocol):
+    """A receiver or consumer whose pushes yield FetchRequests fetches the records they name."""
+
+    def fetch(self, stream: str, ids: Sequence[str]) -> list[dict]:
+        """The records of these ids in ``stream``, in exactly the shape the tap lands for that stream (same
+        post-processing and privacy scrubbing), fetched through the tap's client (its signing, batching to the
+        API's limit, rate limits and retries). Ids the platform does not know are left out (the reconcile poll is
+        the safety net). Raises the tap's errors (e.g. SourceAPIError) when the platform fails: the requests stay
+        spooled and are fetched again at the next landing."""
         ...

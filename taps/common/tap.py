@@ -12,6 +12,7 @@ One setting has one name in every tap (``base_url``, ``retriable_error_codes``, 
 from __future__ import annotations
 
 import typing as t
+from datetime import datetime, timezone
 from functools import cached_property
 
 from singer_sdk import Tap
@@ -167,6 +168,14 @@ class SourceTap(Tap):
 
     def discover_streams(self) -> list[Stream]:
         return [stream_class(self) for stream_class in self.stream_classes]
+
+    @classmethod
+    def for_fetch(cls, config: Mapping[str, t.Any]) -> t.Self:
+        """The tap of a push channel's connection, whose streams fetch records by id (taps/common/push.py Fetcher):
+        validated like a sync's, from the config serve has. It has no sync range and by-id fetches read none, so a
+        missing ``start_date`` becomes the range's end (or now)."""
+        start = config.get("end_date") or datetime.now(timezone.utc).isoformat()
+        return cls(config={"start_date": start, **config}, parse_env_config=False, validate_config=True)
 
     def load_streams(self) -> list[Stream]:
         # singer-sdk orders streams by name; sync them as declared instead (orders before the records about them).

@@ -25,6 +25,8 @@ NEW_ERROR_CODE_HEADER = "x-open-no-old-err-code"
 SIGNED_QUERY_PARAMS = ("app_key", "method", "timestamp", "v", "sign", "sign_method", "access_token")
 
 ORDER_SEARCH_LIST_PATH = "/order/searchList"
+#: One shop order by ``shop_order_id``; the answer's ``data.shop_order_detail`` has the searchList item's shape (S4).
+ORDER_DETAIL_PATH = "/order/orderDetail"
 AFTER_SALE_LIST_PATH = "/afterSale/List"
 TOKEN_REFRESH_PATH = "/token/refresh"
 MAX_PAGE_SIZE = 100
@@ -176,3 +178,28 @@ def signed_query(
     if access_token is not None:
         query["access_token"] = access_token
     return query
+
+
+# --- message push (抖店消息推送; docs/channels/douyin.md "Push") -------------------------------------------
+#: Header carrying the push signature: lower-case hex of MD5(app_key + raw body + app_secret).
+PUSH_SIGN_HEADER = "event-sign"
+#: Header naming the app the push is for (its app_key), where the platform sends it.
+PUSH_APP_ID_HEADER = "app-id"
+#: Header some SDKs read for the signing method of a push (``md5`` or ``hmac-sha256``); absent means md5.
+PUSH_SIGN_METHOD_HEADER = "sign-method"
+#: The answer that acknowledges a push; anything else makes the platform send it again.
+PUSH_ACCEPTED = {"code": 0, "msg": "success"}
+#: The answer to a push refused or not stored (not success: the platform sends it again).
+PUSH_REJECTED = {"code": 1, "msg": "fail"}
+
+
+def push_sign(app_key: str, body: bytes, app_secret: str, sign_method: str = SIGN_METHOD_MD5) -> str:
+    """The ``event-sign`` of a push body: MD5 (or, for ``hmac-sha256``, HMAC-SHA256 keyed by the secret) of
+    app_key + the exact body bytes + app_secret, lower-case hex."""
+    message = app_key.encode("utf-8") + body + app_secret.encode("utf-8")
+    if sign_method == SIGN_METHOD_MD5:
+        return hashlib.md5(message).hexdigest()  # noqa: S324 - the platform's push signature
+    if sign_method == SIGN_METHOD_HMAC_SHA256:
+        return hmac.new(app_secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+    msg = f"unsupported push sign method {sign_method!r}; use one of {SIGN_METHODS}"
+    raise ValueError(msg)

@@ -6,6 +6,7 @@ import importlib.resources
 import typing as t
 
 from singer_sdk import SchemaDirectory, StreamSchema
+from singer_sdk.pagination import SinglePagePaginator
 
 from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy
 from orderlayer.taps.common.windows import Window, log_window_plan, sliding_windows
@@ -189,3 +190,49 @@ class AfterSalesStream(OrdersStream):
         row["aftersale_id"] = info["aftersale_id"]
         row["update_time"] = info.get("update_time")
         return apply_pii_policy(row, DOUYIN_AFTER_SALE_PII_POLICY, str(self.config["pii_salt"]))
+
+
+# --------------------------------------------------------------------------- fetch by id (pushes)
+class OrderDetailStream(OrdersStream):
+    """``order.orderDetail``: one shop order by ``shop_order_id`` (the id a push names), for the receiver's fetch.
+
+    The answer's ``data.shop_order_detail`` is the same shop order ``order.searchList`` lists (S4), and
+    :meth:`OrdersStream.post_process` scrubs it the same way, so a fetched order is the record a sync lands for the
+    same version. Not one of the tap's streams: it lands in ``orders``. The API takes one id per call.
+    """
+
+    path = p.ORDER_DETAIL_PATH
+    detail_key = "shop_order_detail"
+    #: The record's field that holds the id fetched (a record with another id is not the one asked for).
+    id_key = "order_id"
+
+    def get_new_paginator(self) -> SinglePagePaginator:  # type: ignore[override]
+        return SinglePagePaginator()
+
+    def prepare_request_payload(self, context: Context | None, next_page_token: t.Any) -> bytes:  # noqa: ANN401, ARG002
+        return canonical_param_json({"shop_order_id": str((context or {})["id"])}).encode("utf-8")
+
+    def data_problem(self, data: dict) -> str | None:
+        detail = data.get(self.detail_key)
+        return None if detail is None or isinstance(detail, dict) else f"response '{self.detail_key}' is not an object"
+
+    def records_from_data(self, data: dict) -> t.Iterable[dict]:
+        detail = data.get(self.detail_key)
+        return [detail] if detail else []
+
+
+class AfterSaleByIdStream(AfterSalesStream):
+    """``afterSale/List`` filtered by ``aftersale_id`` (the id a refund push names): the list's own item shape, so
+    :meth:`AfterSalesStream.post_process` makes it the record a sync lands. Not one of the tap's streams."""
+
+    id_key = "aftersale_id"
+
+    def get_new_paginator(self) -> SinglePagePaginator:  # type: ignore[override]
+        return SinglePagePaginator()
+
+    def prepare_request_payload(self, context: Context | None, next_page_token: t.Any) -> bytes:  # noqa: ANN401, ARG002
+        return canonical_param_json({"aftersale_id": str((context or {})["id"]), "page": 0, "size": p.MAX_PAGE_SIZE}).encode("utf-8")
+
+
+#: stream a push names -> the stream class that fetches one of its records by id.
+FETCH_STREAMS: dict[str, type[OrderDetailStream | AfterSaleByIdStream]] = {OrdersStream.name: OrderDetailStream, AfterSalesStream.name: AfterSaleByIdStream}

@@ -34,6 +34,15 @@ class TapDouyin(SourceTap):
             p.SIGN_METHODS,
             "hmac-sha256 (default) or the legacy md5.",
         ),
+        th.Property(
+            "push",
+            th.BooleanType,
+            default=False,
+            description=(
+                "The app's message-push URL is `orderlayer serve`'s /push/douyin/<connection>: pushes are verified "
+                "with app_key and app_secret and the orders they name fetched (docs/channels/douyin.md)."
+            ),
+        ),
         *source_properties(pii_subject="doudian_open_id", max_requests_per_second=10, request_timeout=12, token_store=True),
     ).to_dict()
 

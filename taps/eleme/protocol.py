@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import decimal
 import hashlib
+import hmac
 import json
 import typing as t
 from urllib.parse import quote_plus
@@ -160,3 +161,60 @@ def loads(content: bytes | str) -> t.Any:  # noqa: ANN401
     return json.loads(content, parse_float=decimal.Decimal)
 
 
+
+
+# --- pushes (docs/channels/eleme.md "Push") --------------------------------------------------
+# The platform calls the partner's push URL the way the partner calls the gateway (S13, S14, S17 and public push
+# handlers): a form with ``cmd`` (``order.create``, ``order.status.push``, …), ``source``, ``ticket``, ``timestamp``,
+# ``version``, ``encrypt``, ``body`` (JSON: ``order_id``, and ``status`` for a status push) and ``sign`` by §B2; the
+# partner answers with a signed envelope of ``resp.<cmd>`` whose ``body`` is ``{"errno": 0, "error": "success"}``.
+
+PUSH_FIELDS = ("cmd", "source", "ticket", "timestamp", "body", "sign")
+PUSH_MISSING = "push without its cmd, source, ticket, timestamp, body or sign field"
+PUSH_SOURCE = "push for another source (partner account) than the connection's"
+PUSH_SIGNATURE = "push sign does not match: check secret (and sign_encode_values)"
+PUSH_STALE = "push timestamp outside push_max_age_seconds of this server's clock"
+PUSH_BODY = "push body field is not a JSON object"
+PUSH_REFUSALS = (PUSH_MISSING, PUSH_SOURCE, PUSH_SIGNATURE, PUSH_STALE, PUSH_BODY)
+#: The errno of a refused push's answer (push handlers answer -1 "check sign failed!").
+PUSH_REFUSED_ERRNO = -1
+
+
+class PushError(ValueError):
+    """A push that fails verification; the message is one of ``PUSH_REFUSALS``."""
+
+
+def verify_push(
+    form: t.Mapping[str, str], *, source: str, secret: str, now: float, max_age_seconds: int, encode_values: bool = False
+) -> dict[str, t.Any]:
+    """The business ``body`` of a push signed by §B2 with the partner's ``secret`` (constant-time) for ``source``,
+    whose ``timestamp`` is within ``max_age_seconds`` of ``now`` (0: not checked). Raises PushError."""
+    if not all(form.get(name) not in (None, "") for name in PUSH_FIELDS if name != "body") or "body" not in form:
+        raise PushError(PUSH_MISSING)
+    if not hmac.compare_digest(str(form["source"]).encode(), str(source).encode()):
+        raise PushError(PUSH_SOURCE)
+    expected = sign({k: v for k, v in form.items() if k != "sign"}, secret, encode_values=encode_values)
+    if not hmac.compare_digest(expected.encode(), str(form["sign"]).upper().encode()):
+        raise PushError(PUSH_SIGNATURE)
+    try:
+        stamp = int(form["timestamp"])
+    except ValueError:
+        raise PushError(PUSH_STALE) from None
+    if max_age_seconds and abs(now - stamp) > max_age_seconds:
+        raise PushError(PUSH_STALE)
+    try:
+        body = json.loads(form["body"] or "{}")
+    except ValueError:
+        raise PushError(PUSH_BODY) from None
+    if not isinstance(body, dict):
+        raise PushError(PUSH_BODY)
+    return body
+
+
+def push_answer(cmd: str, errno: int, error: str, *, source: str, secret: str, ticket: str, timestamp: int) -> dict:
+    """The signed envelope answering a push of ``cmd``: ``resp.<cmd>``, ``body`` ``{errno, error}``, the push's
+    ``ticket``, signed by §B2 over the compact JSON of ``body`` (as public push handlers build it)."""
+    body = {"errno": errno, "error": error}
+    head = {"cmd": "resp." + cmd, "encrypt": ENCRYPT_NONE, "source": source, "ticket": ticket, "timestamp": str(timestamp), "version": API_VERSION}
+    signed = sign({**head, "body": encode_body(body)}, secret)
+    return {"body": body, **head, "sign": signed}

@@ -57,6 +57,24 @@ class TapEleme(SourceTap):
             default=False,
             description="URL-encode values (Java URLEncoder style) before hashing the signature (unconfirmed which the gateway expects).",
         ),
+        th.Property(
+            "push",
+            th.BooleanType,
+            default=False,
+            description=(
+                "Receive the shop's order pushes (order.create, order.status.push, …) at orderlayer serve's "
+                "/push/eleme/<connection>, the push URL to register for the partner account; unset: polled only."
+            ),
+        ),
+        opt.bounded_int(
+            "push_max_age_seconds",
+            600,
+            "Refuse a push whose signed timestamp is further than this from this server's clock (a replayed push); "
+            "0 turns the check off. Whether a retried push is signed anew is unconfirmed: a retry refused as stale "
+            "is recovered by the reconcile poll.",
+            minimum=0,
+            maximum=86_400,
+        ),
         opt.list_option(
             "retriable_error_codes",
             p.DEFAULT_RETRIABLE_ERRNOS,

@@ -24,6 +24,7 @@ if t.TYPE_CHECKING:
 
 
 class Kuaidi100Receiver:
+    app: str | None = None  # each subscription's pushes go to its own connection's URL
     streams: t.ClassVar[Mapping[str, tuple[str, ...]]] = {TrackingStream.name: tuple(TrackingStream.primary_keys)}
 
     def __init__(self, salt: str) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import decimal
 import hashlib
+import hmac
 import json
 import typing as t
 from urllib.parse import quote
@@ -164,3 +165,60 @@ def loads(content: bytes | str) -> t.Any:  # noqa: ANN401
     return json.loads(content, parse_float=decimal.Decimal)
 
 
+
+
+# --- pushes (docs/channels/meituan.md "Push") ---------------------------------------------
+# Meituan POSTs each order event as a form to the callback URL registered in the developer console, signed like a
+# request (§A2) over that URL: ``sig`` = md5(callback URL + "?" + sorted k=v of every other field + secret), with
+# ``app_id`` and ``timestamp`` among the fields (S7 push sample; public push handlers recompute it this way and answer
+# ``{"data": "ok"}``, or an error envelope with 701/703 that makes Meituan retry). No official worked example.
+
+#: The answer that acknowledges a push.
+PUSH_ACCEPTED = {"data": "ok"}
+
+#: Why a push is refused: the code of the error envelope answered, and the text logged (never the body).
+PUSH_MISSING = (CODE_MISSING_PARAMS, "push without its app_id, timestamp or sig field")
+PUSH_APP = (CODE_APP_ID_NOT_FOUND, "push for another app_id than the connection's")
+PUSH_SIGNATURE = (CODE_SIGNATURE, "push signature (sig) does not match: check app_secret and push_url")
+PUSH_STALE = (SANDBOX_CODE_TIMESTAMP, "push timestamp outside push_max_age_seconds of this server's clock")
+PUSH_REFUSALS = (PUSH_MISSING, PUSH_APP, PUSH_SIGNATURE, PUSH_STALE)
+
+
+class PushError(ValueError):
+    """A push that fails verification; the message is one of ``PUSH_REFUSALS``' texts."""
+
+
+def verify_push(
+    form: t.Mapping[str, str],
+    url: str,
+    *,
+    app_id: str,
+    secret: str,
+    now: float,
+    max_age_seconds: int,
+    encode_values: bool = False,
+) -> dict[str, str]:
+    """The fields of a push whose ``sig`` is Meituan's over ``url`` (constant-time) and whose ``timestamp`` is
+    within ``max_age_seconds`` of ``now`` (0: not checked); ``sig`` itself removed. Raises PushError."""
+    if not all(form.get(name) for name in SYSTEM_PARAMS):
+        raise PushError(PUSH_MISSING[1])
+    if not hmac.compare_digest(str(form["app_id"]).encode(), str(app_id).encode()):
+        raise PushError(PUSH_APP[1])
+    fields = {k: v for k, v in form.items() if k != "sig"}
+    expected = sign(url, fields, secret, encode_values=encode_values)
+    if not hmac.compare_digest(expected.encode(), str(form["sig"]).lower().encode()):
+        raise PushError(PUSH_SIGNATURE[1])
+    try:
+        stamp = int(form["timestamp"])
+    except ValueError:
+        raise PushError(PUSH_STALE[1]) from None
+    if max_age_seconds and abs(now - stamp) > max_age_seconds:
+        raise PushError(PUSH_STALE[1])
+    return fields
+
+
+def push_refusal(reason: str) -> dict:
+    """The error envelope answering a refused push: the code of its reason, else 600 (e.g. not stored), on which
+    Meituan retries as on any answer that is not ``{"data": "ok"}``."""
+    code = next((code for code, text in PUSH_REFUSALS if text == reason), CODE_INTERNAL)
+    return {"data": "ng", "error": {"code": code, "msg": ERROR_MESSAGES[code]}}

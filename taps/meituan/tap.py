@@ -55,6 +55,25 @@ class TapMeituan(SourceTap):
             default=False,
             description="URL-encode parameter values before hashing the signature (unconfirmed which the gateway expects).",
         ),
+        th.Property(
+            "push_url",
+            th.StringType,
+            description=(
+                "The callback URL registered for this app's order pushes in the Meituan developer console, exactly as "
+                "Meituan calls it (behind a TLS proxy: the public https URL); it routes to orderlayer serve's "
+                "/push/meituan/<connection>. Meituan signs it, so it must match character for character. Unset: "
+                "the store is polled only."
+            ),
+        ),
+        opt.bounded_int(
+            "push_max_age_seconds",
+            600,
+            "Refuse a push whose signed timestamp is further than this from this server's clock (a replayed push); "
+            "0 turns the check off. Whether Meituan re-signs a retried push is unconfirmed: a retry refused as stale "
+            "is recovered by the reconcile poll.",
+            minimum=0,
+            maximum=86_400,
+        ),
         opt.list_option(
             "retriable_error_codes",
             p.DEFAULT_RETRIABLE_CODES,

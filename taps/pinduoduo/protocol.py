@@ -29,6 +29,9 @@ DATA_TYPE_JSON = "JSON"
 ORDER_INCREMENT_GET = "pdd.order.number.list.increment.get"
 ORDER_INCREMENT_RESPONSE = "order_sn_increment_get_response"
 REFUND_INCREMENT_GET = "pdd.refund.list.increment.get"
+#: One order by ``order_sn`` (a PMC message names an order: consumer.py fetches it); the response key is bububa/openpdd's.
+ORDER_INFORMATION_GET = "pdd.order.information.get"
+ORDER_INFORMATION_RESPONSE = "order_info_get_response"
 REFUND_INCREMENT_RESPONSE = "refund_increment_get_response"
 #: ``after_sales_status`` / ``after_sales_type`` 1 = all (both are required filters of the after-sale list).
 ALL_AFTER_SALES = 1
@@ -39,6 +42,7 @@ TIME_GET_RESPONSE = "time_get_response"
 RESPONSE_KEYS = {
     ORDER_INCREMENT_GET: ORDER_INCREMENT_RESPONSE,
     REFUND_INCREMENT_GET: REFUND_INCREMENT_RESPONSE,
+    ORDER_INFORMATION_GET: ORDER_INFORMATION_RESPONSE,
     TOKEN_REFRESH: TOKEN_REFRESH_RESPONSE,
     TIME_GET: TIME_GET_RESPONSE,
 }

@@ -8,6 +8,7 @@ import typing as t
 from singer_sdk import SchemaDirectory, StreamSchema
 
 from orderlayer.taps.common.errors import SourceAPIError
+from orderlayer.taps.common.fetching import IdPaginator
 from orderlayer.taps.common.paging import BackwardPage, BackwardWindowPaginator
 from orderlayer.taps.common.stream import bookmark_to_epoch
 from orderlayer.taps.common.timeutil import format_epoch
@@ -218,3 +219,29 @@ class RefundsStream(OrdersStream):
         # The list names no shop (and holds no buyer text): the record carries the configured shop.
         row["shop_id"] = str(self.config["shop_id"])
         return row
+
+
+class OrderDetailStream(OrdersStream):
+    """``pdd.order.information.get`` for the orders push messages name (consumer.py): one call per ``order_sn``
+    through the tap's signer, budget and retries. Not a stream of the tap: the tap's ``orders`` stream
+    post-processes what it returns (taps/common/fetching.py), so a fetched order is the order a sync lands.
+    An order the platform does not return (``order_info`` empty) is left out: the reconcile poll is the safety net."""
+
+    api_type = p.ORDER_INFORMATION_GET
+
+    def __init__(self, tap: t.Any, order_sns: t.Sequence[str]) -> None:  # noqa: ANN401
+        super().__init__(tap)
+        self.order_sns = list(order_sns)
+
+    def get_new_paginator(self) -> IdPaginator:  # type: ignore[override]
+        return IdPaginator(len(self.order_sns))
+
+    def prepare_request_payload(self, context: Context | None, next_page_token: int | None) -> bytes:  # type: ignore[override]  # noqa: ARG002
+        return p.encode_body({"type": self.api_type, "order_sn": self.order_sns[next_page_token or 0]})
+
+    def body_problem(self, body: dict) -> str | None:  # noqa: ARG002, PLR6301
+        return None
+
+    def parse_response(self, response: t.Any) -> t.Iterable[dict]:  # noqa: ANN401
+        order = self.response_body(response).get("order_info")
+        return [order] if isinstance(order, dict) else []

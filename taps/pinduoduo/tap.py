@@ -5,7 +5,9 @@ from __future__ import annotations
 from singer_sdk import typing as th
 
 from orderlayer.taps.common import options as opt
+from orderlayer.taps.common.channel import channel_options
 from orderlayer.taps.common.tap import SourceTap, source_properties
+from orderlayer.taps.pinduoduo import pmc
 from orderlayer.taps.pinduoduo import protocol as p
 from orderlayer.taps.pinduoduo.client import PinduoduoConnection
 from orderlayer.taps.pinduoduo.streams import OrdersStream, RefundsStream
@@ -54,6 +56,7 @@ class TapPinduoduo(SourceTap):
             default=True,
             description="Read the platform clock (pdd.time.get) for the default end and the horizon; else the local clock.",
         ),
+        *channel_options("pmc", pmc.DEFAULT_URL, "Pinduoduo message service (PMC)", heartbeat_seconds=5),
         *source_properties(
             pii_subject="open_address_id",
             max_requests_per_second=10,

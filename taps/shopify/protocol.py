@@ -7,7 +7,10 @@ by the ``X-Shopify-Access-Token`` header alone (§2, §7), so there are no signi
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import typing as t
 import json
 import re
@@ -286,3 +289,39 @@ def composite_status(financial_status: str | None, fulfillment_status: str | Non
     """
     code = f"{financial_status or 'none'}/{fulfillment_status or 'unfulfilled'}"
     return f"{code}/cancelled" if cancelled else code
+
+
+# --------------------------------------------------------------------------- webhooks (docs/channels/shopify.md "Push")
+#: shopify.dev "Verify webhook deliveries": base64 of the HMAC-SHA256 of the raw body, keyed with the app's client
+#: secret (or, for a webhook made in the store admin, the signing secret shown there).
+HMAC_HEADER = "X-Shopify-Hmac-Sha256"
+TOPIC_HEADER = "X-Shopify-Topic"
+SHOP_DOMAIN_HEADER = "X-Shopify-Shop-Domain"
+#: The event a delivery reports: the same on every retry and on a second subscription's copy ("ignore duplicates").
+EVENT_ID_HEADER = "X-Shopify-Event-Id"
+#: One delivery's id; the message id only when a delivery has no event id (older API versions).
+WEBHOOK_ID_HEADER = "X-Shopify-Webhook-Id"
+TRIGGERED_AT_HEADER = "X-Shopify-Triggered-At"
+#: Order topics: the body is the order as the REST Order resource of the subscription's API version.
+ORDER_TOPICS = frozenset({
+    "orders/create", "orders/updated", "orders/cancelled", "orders/paid", "orders/fulfilled", "orders/partially_fulfilled",
+})
+#: The body is a Refund with its ``order_id``.
+REFUND_TOPIC = "refunds/create"
+#: The body is a Return with its ``order`` ({id, admin_graphql_api_id}).
+RETURN_TOPIC_PREFIX = "returns/"
+
+
+def webhook_hmac(secret: str, body: bytes) -> str:
+    """The ``X-Shopify-Hmac-Sha256`` value of ``body`` signed with ``secret``."""
+    return base64.b64encode(hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()).decode("ascii")
+
+
+def webhook_verified(secret: str, body: bytes, signature: str) -> bool:
+    """Whether ``signature`` is the body's HMAC; constant-time (any text compares, none raises)."""
+    return hmac.compare_digest(webhook_hmac(secret, body).encode("ascii"), signature.strip().encode("utf-8", "replace"))
+
+
+def ids_search(ids: t.Iterable[str]) -> str:
+    """The order search string of these order ids (``id:1 OR id:2``)."""
+    return " OR ".join(f"id:{order_id}" for order_id in ids)

@@ -11,7 +11,7 @@ from singer_sdk import SchemaDirectory, StreamSchema
 from singer_sdk.pagination import BaseAPIPaginator
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
-from orderlayer.taps.common.stream import exact_json
+from orderlayer.taps.common.stream import ByIds, exact_json
 from orderlayer.taps.common.timeutil import format_epoch
 from orderlayer.taps.common.windows import Window, sliding_windows
 from orderlayer.taps.shopify import protocol as p
@@ -34,6 +34,17 @@ def _instant(record: dict) -> dt.datetime | None:
         return p.parse_time(str(record["updated_at"]))
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def landed_order(row: dict, shop: str, salt: str) -> dict:
+    """A REST order (from orders.json or an order webhook) as the orders stream lands it: stamped with its shop,
+    personal data removed (in place)."""
+    if row.get("shop_id") is None:
+        row["shop_id"] = shop  # REST orders do not name their shop; one tap config is one shop
+    elif str(row["shop_id"]) != shop:
+        msg = f"an order of shop {row['shop_id']} arrived while syncing {shop}: check 'shop_id' and 'base_url'"
+        raise SourceAPIError(msg)
+    return scrub_order(row, salt)
 
 
 class OrdersStream(ShopifyStream):
@@ -164,12 +175,7 @@ class OrdersStream(ShopifyStream):
 
     # ---- per record
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:  # noqa: ARG002
-        if row.get("shop_id") is None:
-            row["shop_id"] = self.shop  # REST orders do not name their shop; one tap config is one shop
-        elif str(row["shop_id"]) != self.shop:
-            msg = f"an order of shop {row['shop_id']} arrived while syncing {self.shop}: check 'shop_id' and 'base_url'"
-            raise SourceAPIError(msg)
-        return scrub_order(row, str(self.config["pii_salt"]))
+        return landed_order(row, self.shop, str(self.config["pii_salt"]))
 
     def _increment_stream_state(self, latest_record: dict, *, context: Context | None = None) -> None:
         """Bookmark the greatest ``updated_at`` instant so far, as UTC text (monotonic and comparable)."""
@@ -236,15 +242,19 @@ class ReturnsStream(OrdersStream):
         return {}
 
     def prepare_request_payload(self, context: Context | None, next_page_token: str | None) -> dict:  # noqa: ARG002
-        if self._window is None:
-            msg = "the returns query needs a window; get_records sets one"
-            raise RuntimeError(msg)
         variables = {
             "first": min(self.page_size, p.MAX_GRAPHQL_FIRST),
             "after": next_page_token,
-            "query": p.updated_search(self._window.start, self._window.end),
+            "query": self.search(),
         }
         return {"query": p.RETURNS_QUERY, "variables": variables}
+
+    def search(self) -> str:
+        """The order search of the current request: the current ``updated_at`` window."""
+        if self._window is None:
+            msg = "the returns query needs a window; get_records sets one"
+            raise RuntimeError(msg)
+        return p.updated_search(self._window.start, self._window.end)
 
     def body_problem(self, body: t.Any) -> str | None:  # noqa: ANN401
         """GraphQL answers HTTP 200 with ``errors``: throttling is retried here, anything else is fatal."""
@@ -288,3 +298,29 @@ class ReturnsStream(OrdersStream):
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:  # noqa: ARG002
         row["shop_id"] = self.shop
         return scrub_return(row, str(self.config["pii_salt"]))
+
+
+# --------------------------------------------------------------------------- by id (what a push names)
+class OrdersByIdStream(ByIds, OrdersStream):
+    """The orders of given ids, as the orders stream lands them: ``GET orders.json?ids=…&status=any``, at most
+    ``limit`` (250) ids per call, paged through ``Link``. Ids Shopify does not know (a deleted order, another shop's)
+    are simply not in the answer."""
+
+    ids_per_call = p.MAX_LIMIT
+
+    def get_url_params(self, context: Context | None, next_page_token: ParseResult | None) -> dict[str, t.Any]:  # noqa: ARG002
+        cursor = page_params(next_page_token)
+        if cursor is not None:
+            return cursor
+        return {"ids": ",".join(self.chunk), "status": p.STATUS_ANY, "limit": p.MAX_LIMIT}
+
+
+class ReturnsByOrderStream(ByIds, ReturnsStream):
+    """The returns of given orders, as the returns stream lands them (stamped with each order's ``updatedAt``):
+    the same GraphQL query with the search ``id:1 OR id:2 …``."""
+
+    #: Orders named in one search string (the search's length limit is unconfirmed: kept modest).
+    ids_per_call = 50
+
+    def search(self) -> str:
+        return p.ids_search(self.chunk)

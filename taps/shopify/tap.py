@@ -58,6 +58,19 @@ class TapShopify(SourceTap):
             "Slow down when X-Shopify-Shop-Api-Call-Limit shows fewer free slots than this.",
             minimum=0,
         ),
+        opt.push_switch(
+            "Receive this shop's order, refund and return webhooks in `orderlayer serve` (docs/channels/shopify.md "
+            "\"Push\"): register /push/shopify/<connection> for them on the shop."
+        ),
+        th.Property(
+            "webhook_secret",
+            th.StringType,
+            secret=True,
+            description=(
+                "The key Shopify signs webhooks with (X-Shopify-Hmac-Sha256): the signing secret the store admin shows "
+                "for webhooks made there. Default: client_secret (webhooks an app subscribed are signed with it)."
+            ),
+        ),
         *source_properties(
             pii_subject="customer ids",
             max_requests_per_second=p.STANDARD_LEAK_PER_SECOND,

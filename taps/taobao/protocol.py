@@ -152,6 +152,8 @@ ERRORS = ErrorTable(
 SUB_SESSION_EXPIRED = "session-expired"  # [I] the sub_code TOP pairs with code 27
 SUB_RATE_LIMITED = "accesscontrol.limited-by-app-access-count"  # [I]
 SUB_INVALID_PARAMETER = "isv.invalid-parameter"
+#: [I] taobao.trade.fullinfo.get for a tid the seller does not have (code 15): the trade is left out of a push fetch.
+SUB_TRADE_NOT_EXIST = "isv.trade-not-exist"
 SUB_SERVICE_BUSY = "isp.top-remote-connection-timeout"  # [I]
 
 _BAN = re.compile(r"ban will last for (\d+(?:\.\d+)?) more seconds", re.IGNORECASE)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from singer_sdk import typing as th
 
 from orderlayer.taps.common import options as opt
+from orderlayer.taps.common.channel import channel_options
 from orderlayer.taps.common.tap import SourceTap, source_properties
+from orderlayer.taps.taobao import tmc
 from orderlayer.taps.taobao import protocol as p
 from orderlayer.taps.taobao.client import TaobaoConnection
 from orderlayer.taps.taobao.streams import DEFAULT_FIELDS, DEFAULT_TRADE_TYPES, OrdersStream, RefundsStream
@@ -61,6 +63,8 @@ class TapTaobao(SourceTap):
             "md5 (default; the scheme with an official test vector), hmac (HMAC-MD5) or hmac-sha256.",
         ),
         th.Property("partner_id", th.StringType, description="Optional TOP partner_id system parameter."),
+        th.Property("tmc_group", th.StringType, default=tmc.DEFAULT_GROUP, description="The TMC consumer group the channel joins (the app's groups are set up in TOP)."),
+        *channel_options("tmc", tmc.DEFAULT_URL, "Taobao message service (TMC)", heartbeat_seconds=30),
         *source_properties(
             pii_subject="buyer_nick / buyer_open_uid",
             max_requests_per_second=5,

@@ -25,6 +25,9 @@ RETURN_SEARCH_PATH = f"/return_refund/{API_VERSION}/returns/search"
 #: The Return & Refund API's cancellation search: a buyer's or seller's cancellation before shipment, and its refund.
 CANCELLATION_SEARCH_PATH = f"/return_refund/{API_VERSION}/cancellations/search"
 AUTHORIZED_SHOPS_PATH = f"/authorization/{API_VERSION}/shops"
+#: Get Order Detail (sheet §1): ``GET …/orders?ids=<id1>,<id2>``, at most :data:`MAX_DETAIL_IDS` ids ([S] limit).
+ORDER_DETAIL_PATH = f"/order/{API_VERSION}/orders"
+MAX_DETAIL_IDS = 50
 TOKEN_REFRESH_PATH = "/api/v2/token/refresh"
 
 ACCESS_TOKEN_HEADER = "x-tts-access-token"
@@ -153,3 +156,29 @@ def signed_query(
     query["timestamp"] = str(timestamp)
     query["sign"] = sign(app_secret, path, query, body)
     return query
+
+
+
+# --------------------------------------------------------------------------- webhooks (docs/channels/tiktok_shop.md "Push")
+#: The header of a webhook's signature: lower-case hex HMAC-SHA256, keyed with the app secret, of app_key + raw body
+#: (push-and-logistics.md; hookdeck's notes, [S]).
+WEBHOOK_SIGNATURE_HEADER = "Authorization"
+#: Webhook ``type`` numbers ([S]: public SDK types name order_status / cancellation / return payloads; the numbers
+#: are [I]). Every one whose ``data`` names an ``order_id`` refetches that order; these add their after-sale record.
+WEBHOOK_ORDER_STATUS_CHANGE = 1
+WEBHOOK_PACKAGE_UPDATE = 4
+WEBHOOK_CANCELLATION_STATUS_CHANGE = 11
+WEBHOOK_RETURN_STATUS_CHANGE = 12
+#: How far a webhook's signed ``timestamp`` may be ahead of this machine's clock (clock skew).
+WEBHOOK_MAX_AHEAD_SECONDS = 300
+
+
+def webhook_signature(app_key: str, app_secret: str, body: bytes) -> str:
+    """The ``Authorization`` value TikTok sends with ``body``: hex(HMAC-SHA256(key=app_secret, msg=app_key + body))."""
+    return hmac.new(app_secret.encode("utf-8"), app_key.encode("utf-8") + body, hashlib.sha256).hexdigest()
+
+
+def webhook_verified(app_key: str, app_secret: str, body: bytes, signature: str) -> bool:
+    """Whether ``signature`` signs ``body``; constant-time, case-insensitive hex (any text compares, none raises)."""
+    expected = webhook_signature(app_key, app_secret, body).encode("ascii")
+    return hmac.compare_digest(expected, signature.strip().lower().encode("utf-8", "replace"))

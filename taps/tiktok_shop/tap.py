@@ -46,6 +46,17 @@ class TapTikTokShop(SourceTap):
             default=True,
             description="Rescan a window from the last emitted update_time when its total_count changes while paging.",
         ),
+        opt.push_switch(
+            "Receive this shop's order, package, cancellation and return webhooks in `orderlayer serve` "
+            "(docs/channels/tiktok_shop.md \"Push\"): register /push/tiktok_shop/<connection> for the shop."
+        ),
+        opt.bounded_int(
+            "push_max_age_seconds",
+            86_400,
+            "Refuse a webhook whose signed timestamp is older than this (a replay); 0 accepts any age. TikTok's retry "
+            "schedule is unconfirmed: keep it longer than the retries last.",
+            minimum=0,
+        ),
         *source_properties(
             pii_subject="user_id and buyer_email",
             max_requests_per_second=20,

@@ -19,6 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import hmac
+import json
 import typing as t
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -309,3 +311,40 @@ def push_signature(client_id: str, message: str, client_secret: str) -> str:
     Not officially confirmed (fact sheet §1, S4); the tap pulls and does not need it, receivers of pushes do.
     """
     return hashlib.md5(f"{client_id}{message}{client_secret}".encode()).hexdigest()  # noqa: S324 - the platform's scheme
+
+
+#: A push (youzanyun "消息推送", as integrations receive it, S4): a JSON body ``{client_id, id (the tid), kdt_id,
+#: kdt_name, mode, msg (URL-encoded JSON), sendCount, status, test, type, version}`` with the headers below; the
+#: receiver answers ``{"code": 0, "msg": "success"}`` (S4 and an older PHP handler), anything else is retried [I].
+PUSH_SIGN_HEADER = "event-sign"
+PUSH_TYPE_HEADER = "event-type"
+PUSH_ACCEPTED = {"code": 0, "msg": "success"}
+PUSH_UNSIGNED = "push without an Event-Sign header"
+PUSH_BAD_SIGN = "push Event-Sign does not match md5(client_id + body + client_secret): check client_id and client_secret"
+PUSH_NOT_JSON = "push body is not a UTF-8 JSON object"
+PUSH_REFUSALS = (PUSH_UNSIGNED, PUSH_BAD_SIGN, PUSH_NOT_JSON)
+
+
+class PushError(ValueError):
+    """A push that fails verification; the message is one of ``PUSH_REFUSALS``."""
+
+
+def verify_push(headers: t.Mapping[str, str], body: bytes, client_id: str, client_secret: str) -> dict[str, t.Any]:
+    """The JSON object of a push whose ``Event-Sign`` (header names lower-cased) is :func:`push_signature` over the
+    raw body (constant-time). Raises PushError."""
+    sent = headers.get(PUSH_SIGN_HEADER)
+    if not sent:
+        raise PushError(PUSH_UNSIGNED)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PushError(PUSH_NOT_JSON) from None
+    if not hmac.compare_digest(push_signature(client_id, text, client_secret).encode(), sent.strip().lower().encode()):
+        raise PushError(PUSH_BAD_SIGN)
+    try:
+        message = json.loads(text)
+    except ValueError:
+        raise PushError(PUSH_NOT_JSON) from None
+    if not isinstance(message, dict):
+        raise PushError(PUSH_NOT_JSON)
+    return message

@@ -217,6 +217,18 @@ class OrdersStream(YouzanStream):
             update_time = None  # no usable bookmark value; the record is still emitted
         return {"kdt_id": str(self.config["kdt_id"]), "tid": info.get("tid"), "update_time": update_time, **order}
 
+    # ---- one order, for a push's fetch
+    def by_tid(self, tid: str) -> list[dict]:
+        """The order ``tid`` as a sync's page holds it (keyed, not yet post-processed), from one
+        ``youzan.trades.sold.get`` call filtered by ``tid`` (the API's order-number filter, §2), through the stream's
+        token, retries and rate limit; [] when the shop has no such order."""
+        body = json.dumps({"tid": tid, "page_no": p.FIRST_PAGE, "page_size": 1}, separators=(",", ":")).encode("utf-8")
+        prepared = self.build_prepared_request(
+            method="POST", url=self.get_url(None), params=self.get_url_params(None, None), headers=self.http_headers, data=body
+        )
+        response = self.request_decorator(self._request)(prepared, None)
+        return [r for r in self.records_of(self.answer(response).data) if r["tid"] == tid]
+
     # ---- per record
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:  # noqa: ARG002
         policy = RECEIVER_POLICIES[str(self.config.get("receiver_masking", "mask"))]

@@ -65,6 +65,17 @@ class TapYouzan(SourceTap):
             RECEIVER_MASKING,
             "Plaintext receiver name/phone become masks (张*, 138****5678) or null; platform masks are kept.",
         ),
+        th.Property(
+            "push",
+            th.BooleanType,
+            default=False,
+            description=(
+                "Receive the shop's trade pushes at orderlayer serve's /push/youzan/<connection> (register that URL "
+                "in the youzanyun console). Opt-in because the verification rule, Event-Sign = md5(client_id + body "
+                "+ client_secret), comes from integrations' code and is not in Youzan's published documentation: "
+                "turn it on after a first push verified (a push that fails it is refused and never stored)."
+            ),
+        ),
         *source_properties(
             pii_subject="buyer ids",
             max_requests_per_second=5,

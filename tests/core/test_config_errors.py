@@ -26,7 +26,7 @@ def test_an_unknown_option_names_the_key_the_allowed_keys_and_the_closest(tmp_pa
     message = load(tmp_path, '  d: {source: douyin, shop_id: "1", options: {window_secnds: 600}}\n')
     assert (
         "connections.d: options.window_secnds: not a setting of the douyin tap (did you mean window_seconds?); "
-        "its options are: end_date, max_requests_per_second, max_tries, page_size, request_timeout, retry_base_seconds, "
+        "its options are: end_date, max_requests_per_second, max_tries, page_size, push, request_timeout, retry_base_seconds, "
         "retry_max_wait_seconds, safety_lag_seconds, sign_method, token_store_path, window_seconds"
     ) in message
 

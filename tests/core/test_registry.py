@@ -31,7 +31,7 @@ BEFORE = {
     "youzan": ({"client_id", "client_secret", "access_token"}, {"client_id", "client_secret"}),
     "tiktok_shop": ({"app_key", "app_secret", "access_token", "refresh_token"}, {"app_key", "app_secret", "access_token"}),
     "pinduoduo": ({"client_id", "client_secret", "access_token", "refresh_token"}, {"client_id", "client_secret", "access_token"}),
-    "shopify": ({"access_token", "client_id", "client_secret"}, set()),
+    "shopify": ({"access_token", "client_id", "client_secret", "webhook_secret"}, set()),  # webhook_secret: issue 15 (push)
     "meituan": ({"app_id", "app_secret"}, {"app_id", "app_secret"}),
     "eleme": ({"source", "secret", "access_token"}, {"source", "secret"}),
     "sap": ({"username", "password", "client_id", "client_secret"}, set()),

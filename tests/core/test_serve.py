@@ -83,7 +83,7 @@ def project(tmp_path: Path, sandbox: Kuaidi100Sandbox, monkeypatch: pytest.Monke
                 },
             }
         },
-        "serve": {"host": "127.0.0.1", "port": port, "land_every_seconds": 3600},
+        "serve": {"host": "127.0.0.1", "port": port, "land_every_seconds": 3600, "reconcile_at_start": False, "micro_batches": False},
     }
     path = tmp_path / "orderlayer.yml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -239,10 +239,10 @@ def test_a_forged_or_malformed_push_gets_the_failure_answer_and_leaves_no_trace(
 
 
 def test_a_push_not_stored_is_not_acknowledged(served: Running, sandbox: Kuaidi100Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
-    def full_disk(self: PushSpool, connection: str, records: object) -> int:
+    def full_disk(self: PushSpool, pushed_to: str, items: object) -> int:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(PushSpool, "add", full_disk)
+    monkeypatch.setattr(PushSpool, "add_each", full_disk)
     assert served.push(sandbox.push_form(NUMBERS[0])) == {"result": False, "returnCode": "500", "message": "失败"}
     assert served.health()["pushes"]["kd"]["failed"] == 1
 

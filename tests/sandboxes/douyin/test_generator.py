@@ -145,8 +145,12 @@ def test_advancing_the_clock_produces_late_updates(universe: g.OrderGenerator) -
             assert universe.order(i, later)["update_time"] == after
             assert max(t for t in universe.event_times(i) if 0 < t <= later) == after
     assert 0.05 * N < changed < 0.5 * N
-    with pytest.raises(ValueError, match="at or after as_of"):
-        universe.order(0, universe.as_of_ts - 1)
+    with pytest.raises(ValueError, match="once it is created"):
+        universe.order(0, universe.create_time_of(0) - 1)
+    # before as_of (a replay from an earlier clock), an order is as it was then
+    i = max(range(N), key=lambda k: sum(1 for t in universe.event_times(k) if t))  # one with a long timeline
+    earlier = universe.create_time_of(i) + 1
+    assert universe.order(i, earlier)["update_time"] == universe.update_time_at(i, earlier) <= earlier
 
 
 def test_expected_id_helper_matches_rendered_orders(universe: g.OrderGenerator, orders: list[dict]) -> None:
