@@ -42,18 +42,11 @@ import platform
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
-import yaml
-
-from orderlayer.core.config import load_settings
-from orderlayer.core.sync import _executable, tap_config, tap_env
-from orderlayer.sandboxes.douyin.server import DouyinSandbox
-from procmem import PeakSampler, load_average, run_stage  # bench/ is on sys.path when run as a script
-
-APP_KEY, APP_SECRET = "7301234567890123456", "bench-app-secret"
-SHOP = "7784061"
+from douyin_tap import douyin_tap  # bench/ is on sys.path when run as a script
+from orderlayer.core.sync import _executable
+from procmem import PeakSampler, load_average, run_stage
 
 
 def _fresh(db: Path) -> None:
@@ -85,37 +78,11 @@ def _piped(tap_cmd: list[str], target_cmd: list[str], cwd: Path, env: dict[str, 
 
 def bench(orders: int, repeat: int, work: Path, seed: int) -> list[tuple]:
     work.mkdir(parents=True, exist_ok=True)
-    as_of = datetime.now(timezone.utc).replace(microsecond=0)
-    sandbox = DouyinSandbox(APP_KEY, APP_SECRET, seed, as_of, orders, [SHOP], qps=None)
-    base_url = sandbox.start()
-    try:
-        connection = {
-            "source": "douyin",
-            "shop_id": SHOP,
-            "base_url": base_url,
-            "start_date": datetime.fromtimestamp(sandbox.generator.start_ts, timezone.utc).isoformat(),
-            "credentials": {
-                "app_key": "BENCH_APP_KEY",
-                "app_secret": "BENCH_APP_SECRET",
-                "access_token": "BENCH_TOKEN",
-                "refresh_token": "BENCH_REFRESH",
-            },
-            "options": {"window_seconds": 86400, "max_requests_per_second": 100000, "end_date": as_of.isoformat()},
-        }
-        db = work / "bench.duckdb"
-        config = work / "orderlayer.yml"
-        config.write_text(yaml.safe_dump({"database": str(db), "connections": {"main": connection}}), encoding="utf-8")
-        os.environ.update(BENCH_APP_KEY=APP_KEY, BENCH_APP_SECRET=APP_SECRET, ORDERLAYER_PII_SALT="bench-salt",
-                          BENCH_TOKEN=sandbox.access_token(SHOP), BENCH_REFRESH=sandbox.refresh_token(SHOP))
-        settings = load_settings(config)
-        conn = settings.connections["main"]
-        env = tap_env("main", conn, settings)
-        tap_cfg = work / "tap.json"
-        tap_cfg.write_text(json.dumps(tap_config(conn, None, work / "tokens.json")), encoding="utf-8")
+    db = work / "bench.duckdb"
+    with douyin_tap(orders, work, seed, db) as (tap_cmd, env):
         target_cfg = work / "target.json"
         target_cfg.write_text(json.dumps({"database": str(db), "table_prefix": "douyin", "connection": "main",
                                           "state_key": "main"}), encoding="utf-8")
-        tap_cmd = [_executable("tap-douyin"), "--config", str(tap_cfg), "--config", "ENV"]
         target_cmd = [_executable("target-orderlayer"), "--config", str(target_cfg)]
         stream = work / "stream.singer.jsonl"
 
@@ -145,8 +112,6 @@ def bench(orders: int, repeat: int, work: Path, seed: int) -> list[tuple]:
             seconds, tap_peak, target_peak, rc = _piped(tap_cmd, target_cmd, work, env)
             keep("piped", (load, seconds, tap_peak, target_peak, rc))
         return [(orders, records, run, *row) for run, row in best.items()]
-    finally:
-        sandbox.stop()
 
 
 def main() -> int:

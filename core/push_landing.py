@@ -22,6 +22,7 @@ from orderlayer.core import ops
 from orderlayer.core.push_spool import KINDS, PushSpool, Spooled, loads, spool_path
 from orderlayer.core.registry import source
 from orderlayer.core.warehouse import RAW, connect
+from orderlayer.loader.canonical import decode_object
 from orderlayer.loader.raw_store import RawStore
 from orderlayer.taps.common.push import Fetcher, PushRecord
 
@@ -155,7 +156,7 @@ def _land(settings: Settings, name: str, items: list[Spooled], run_id: str | Non
         else:
             by_stream = {}
             for item in items:
-                by_stream.setdefault(item.stream, []).append({**loads(item.record), "__extracted_at": item.received_at})
+                by_stream.setdefault(item.stream, []).append(_record(item))
         con = connect(db, create=True)
         try:
             raw = RawStore(con, RAW, conn.channel, name, sync_id)
@@ -170,3 +171,9 @@ def _land(settings: Settings, name: str, items: list[Spooled], run_id: str | Non
     status = "ok" if error is None else "failed"
     ops.record_sync(db, {**record, "finished_at": ops.now(), "status": status, "rows_added": added if error is None else 0, "error": error})
     return Landed(name, sync_id, status, len(items), added if error is None else 0, error)
+
+
+def _record(item: Spooled) -> dict:
+    record = decode_object(item.record)  # float-free, so the raw store writes it on its fast path
+    record["__extracted_at"] = item.received_at
+    return record

@@ -6,7 +6,6 @@ while every distinct version of an order is kept (architecture principle 1).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from contextlib import contextmanager
@@ -15,20 +14,13 @@ from typing import Any, Iterable, Iterator, NamedTuple
 
 import duckdb
 import pyarrow as pa
-import simplejson
 
 from orderlayer.core.warehouse import ensure_ops
+from orderlayer.loader.canonical import JsonObject, canonical_bytes, canonical_text, record_digest
+from orderlayer.loader.canonical import record_hash as record_hash  # re-exported
+from orderlayer.loader.canonical import canonical_json as canonical_json  # re-exported: the spool writes it
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-def canonical_json(record: dict[str, Any]) -> str:
-    """Sorted-key compact JSON; floats arrive as Decimal and are written digit for digit."""
-    return simplejson.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False, use_decimal=True)
-
-
-def record_hash(stream: str, text: str) -> str:
-    return hashlib.sha256(f"{stream}\n{text}".encode()).hexdigest()
 
 
 def check_identifier(value: str, key: str) -> str:
@@ -43,12 +35,16 @@ RAW_COLUMNS = """
     _connection VARCHAR NOT NULL,
     _primary_key VARCHAR,
     _replication_value VARCHAR,
-    _record JSON NOT NULL,
+    _record JSON NOT NULL USING COMPRESSION zstd,
     _extracted_at TIMESTAMPTZ,
     _synced_at TIMESTAMPTZ NOT NULL,
     _sync_id VARCHAR NOT NULL,
     _landed_seq BIGINT DEFAULT nextval('ops.raw_landed_seq')
 """
+
+#: `_record` is stored with zstd: DuckDB's default string compression (dictionary + FSST) spent about 3 s of CPU
+#: per 20,000 Douyin orders at the checkpoint, more than the rest of the landing, for a file 7x the size
+#: (bench/landing_bench.py; docs/DECISIONS.md). Tables created before keep their compression.
 
 #: One sequence numbers every raw row of the warehouse in the order it landed: the incremental build's
 #: watermark (docs/incremental.md). Taken at insert, inside the inserting transaction; DuckDB lets one process
@@ -63,7 +59,7 @@ class RawRow(NamedTuple):
     digest: str
     primary_key: str | None
     replication_value: str | None
-    record: str
+    record: bytes  # canonical JSON, UTF-8
     extracted_at: datetime | None
 
 
@@ -74,11 +70,12 @@ def raw_row(
     replication_key: str | None,
     extracted_at: datetime | None,
 ) -> RawRow:
-    text = canonical_json(record)
+    float_free = isinstance(record, JsonObject)
+    data = canonical_bytes(record)
     # Primary key kept as JSON text of the values: ids stay exactly as sent.
-    pk = canonical_json([record.get(k) for k in key_properties]) if key_properties else None
+    pk = canonical_text([record.get(k) for k in key_properties], float_free) if key_properties else None
     rv = record.get(replication_key) if replication_key else None
-    return RawRow(record_hash(stream, text), pk, None if rv is None else str(rv), text, extracted_at)
+    return RawRow(record_digest(stream, data), pk, None if rv is None else str(rv), data, extracted_at)
 
 
 class RawStore:
@@ -158,7 +155,8 @@ class RawStore:
                 "h": pa.array(list(unique), pa.string()),
                 "pk": pa.array([r.primary_key for r in unique.values()], pa.string()),
                 "rv": pa.array([r.replication_value for r in unique.values()], pa.string()),
-                "rec": pa.array([r.record for r in unique.values()], pa.string()),
+                # bytes to a string column: Arrow checks the UTF-8 without a Python str per record
+                "rec": pa.array([r.record for r in unique.values()], pa.binary()).cast(pa.string()),
                 "ext": pa.array([r.extracted_at for r in unique.values()], pa.timestamp("us", tz="UTC")),
             }
         )

@@ -12,17 +12,34 @@ cache is capped by `memory_limit`.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import datetime
 from typing import Any
 
 from singer_sdk import typing as th
+from singer_sdk.io_base import SingerReader
 from singer_sdk.sinks import BatchSink
 from singer_sdk.target_base import Target
 
 from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
+from orderlayer.loader.canonical import JsonObject, decode
+
+
+class FloatFreeReader(SingerReader):
+    """Reads each message without floats (loader/canonical.py): a record arrives as a `JsonObject`, which the raw
+    store writes with the fast canonical encoder. A line that is not JSON is still named by the SDK's reader."""
+
+    def deserialize_json(self, line: str) -> dict:
+        try:
+            message = decode(line)
+        except json.JSONDecodeError:
+            return super().deserialize_json(line)
+        if isinstance(message, dict) and message.get("type") == "RECORD" and isinstance(message.get("record"), dict):
+            message["record"] = JsonObject(message["record"])
+        return message
 
 
 class RawSink(BatchSink):
@@ -81,6 +98,7 @@ class RawSink(BatchSink):
 class TargetOrderlayer(Target):
     name = "target-orderlayer"
     default_sink_class = RawSink
+    message_reader_class = FloatFreeReader
     # One DuckDB connection is shared by the sinks; it must not be used from several threads.
     max_parallelism = 1
 

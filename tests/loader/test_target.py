@@ -59,12 +59,16 @@ def run_target(cfg: Path, lines: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run([TARGET, "--config", str(cfg)], input="\n".join(lines) + "\n", capture_output=True, text=True, check=True)
 
 
-def raw_rows(db: Path) -> list[tuple]:
+def query(db: Path, sql: str) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute("select _record_hash, _record, _primary_key, _replication_value from raw.douyin__orders").fetchall()
+        return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+def raw_rows(db: Path) -> list[tuple]:
+    return query(db, "select _record_hash, _record, _primary_key, _replication_value from raw.douyin__orders")
 
 
 def test_records_land_losslessly(tmp_path: Path) -> None:
@@ -239,3 +243,18 @@ def test_a_raw_table_from_before_landing_numbers_is_migrated_on_first_open(tmp_p
     assert all(s is not None for _, s in rows) and len({s for _, s in rows}) == 3
     assert rows[2][1] > max(rows[0][1], rows[1][1])  # the new row lands after every backfilled one
     assert store.migrate_raw(con) == []  # idempotent
+
+
+def test_the_target_lands_the_hand_written_canonical_text_and_hash(tmp_path: Path) -> None:
+    """Through stdin, as a sync feeds it: an id above 2^64, 0.10 and 1e-7, escaped unicode, nested arrays."""
+    from tests.loader.test_canonical import CANONICAL, HASH, LINE
+
+    db = tmp_path / "w.duckdb"
+    cfg = target_config(tmp_path, db)
+    line = '{"type":"RECORD","stream":"orders","record":' + LINE + "}"
+    run_target(cfg, [json.dumps(SCHEMA), line])
+    run_target(cfg, [json.dumps(SCHEMA), line])  # re-sent: the same hash, nothing added
+    assert raw_rows(db) == [(HASH, CANONICAL, '[7784061,"6936476692437472563"]', "1700000000")]
+    compression = query(db, "select distinct compression from pragma_storage_info('raw.douyin__orders') "
+                            "where column_name = '_record' and segment_type <> 'VALIDITY'")
+    assert compression == [("ZSTD",)]
