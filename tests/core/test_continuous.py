@@ -18,6 +18,7 @@ import yaml
 from orderlayer.core.config import load_settings
 from orderlayer.core.warehouse import connect
 from orderlayer.sandboxes.kuaidi100.server import Kuaidi100Sandbox
+from tests.support.serving import wait_until_serving
 from tests.core.test_serve import ENV, NUMBERS, _orderlayer, project, sandbox  # noqa: F401 - the fixtures
 
 __all__ = ["project", "sandbox"]
@@ -47,14 +48,7 @@ def test_serve_polls_at_start_then_publishes_what_pushes_land_in_micro_batches(p
         serve = subprocess.Popen(_orderlayer("serve", "--config", str(project), "--log-format", "json"), stdout=out, stderr=subprocess.STDOUT, text=True, env=env)
     health_url = f"http://127.0.0.1:{port}/health"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(health_url, timeout=1)
-                break
-            except requests.ConnectionError:
-                assert serve.poll() is None and time.monotonic() < deadline, "serve did not start"
-                time.sleep(0.1)
+        wait_until_serving(serve, port, timeout=30, describe=log_path.read_text(encoding="utf-8")[-3000:])
         polled = _wait(health_url, lambda h: h["polls"] == 1, "the reconcile poll at start did not finish")
         first = polled["last_poll"]["published_version"]
         assert first == 1 and polled["last_poll"]["verdict"] in ("green", "yellow"), polled

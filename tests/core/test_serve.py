@@ -34,6 +34,7 @@ from orderlayer.sandboxes.kit.parcels import journey
 from orderlayer.sandboxes.kuaidi100.server import DEMO_CUSTOMER, DEMO_KEY, Kuaidi100Sandbox
 from orderlayer.taps.kuaidi100 import protocol as p
 from orderlayer.taps.kuaidi100.tap import TapKuaidi100
+from tests.support.serving import wait_until_serving
 from tests.support.singer_run import run_tap
 
 UTC = dt.timezone.utc
@@ -256,18 +257,8 @@ def _orderlayer(*args: str) -> list[str]:
 
 def _start_serve(project: Path) -> subprocess.Popen:
     proc = subprocess.Popen(_orderlayer("serve", "--config", str(project)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **ENV})
-    port = load_settings(project).serve.port
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except requests.ConnectionError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"serve did not start: {proc.communicate()[0]}")
-        time.sleep(0.1)
+    wait_until_serving(proc, load_settings(project).serve.port, timeout=30)
+    return proc
 
 
 def test_a_push_acknowledged_then_killed_before_landing_is_landed_by_the_next_sync(project: Path, sandbox: Kuaidi100Sandbox) -> None:

@@ -25,6 +25,7 @@ from orderlayer.core.pipeline import run
 from orderlayer.core.warehouse import connect, reader_path
 from orderlayer.sandboxes.douyin.server import DouyinSandbox
 from orderlayer.sandboxes.kit.push import WebhookPusher
+from tests.support.serving import wait_until_serving
 
 ORDERLAYER = str(Path(sys.executable).with_name("orderlayer"))
 APP_KEY, APP_SECRET = "1234567890123456789", "killed-serve-app-secret"
@@ -69,16 +70,8 @@ def _start(project: Path, log: Path) -> subprocess.Popen:
     with log.open("a", encoding="utf-8") as out:
         proc = subprocess.Popen([ORDERLAYER, "serve", "--config", str(project)], stdout=out, stderr=subprocess.STDOUT,
                                 env=dict(os.environ), start_new_session=True)
-    port = load_settings(project).serve.port
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except requests.ConnectionError:
-            pass
-        assert proc.poll() is None and time.monotonic() < deadline, log.read_text(encoding="utf-8")[-3000:]
-        time.sleep(0.05)
+    wait_until_serving(proc, load_settings(project).serve.port, describe=log.read_text(encoding="utf-8")[-3000:])
+    return proc
 
 
 def _wait_for_a_batch(port: int) -> int:
