@@ -58,6 +58,9 @@ def main() -> int:
     parser.add_argument("--steady-per-minute", type=int, default=600, help="changes per minute outside the burst")
     parser.add_argument("--burst-events", type=int, default=5000, help="changes in the burst minute")
     parser.add_argument("--settle", type=int, default=240, help="seconds to wait for the last changes to be published")
+    parser.add_argument("--fetch-rate", type=float, default=None,
+                        help="requests per second each connection may make to fetch what events name (default: the demo's, 40); "
+                             "the sandbox then allows the app 1.25x the shops' total")
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "out" / "freshness")
     parser.add_argument("--json", action="store_true", help="print only the JSON result")
     args = parser.parse_args()
@@ -74,11 +77,12 @@ def main() -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     db = args.workdir / "freshness.duckdb"
     as_of = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
-    with start_live(args.seed, as_of, args.orders, args.shops, REPLAY) as world:
+    app_qps = None if args.fetch_rate is None else args.fetch_rate * args.shops * 1.25
+    with start_live(args.seed, as_of, args.orders, args.shops, REPLAY, app_qps=app_qps) as world:
         rate = changes_per_second(world)
         steady_speed = args.steady_per_minute / 60 / rate  # sandbox seconds per wall second
         burst_speed = args.burst_events * 1.05 / 60 / rate
-        settings = live_settings(world, db, free_port())
+        settings = live_settings(world, db, free_port(), fetch_rate=args.fetch_rate)
         config = write_config(settings, args.workdir / "orderlayer.yml")
         say(f"{rate * 86400:.0f} changes per sandbox day; steady x{steady_speed:.0f}, burst x{burst_speed:.0f}")
         started = time.monotonic()
@@ -135,6 +139,7 @@ def main() -> int:
         },
         "seconds": args.seconds,
         "orders": args.orders,
+        "fetch_rate": args.fetch_rate or 40,
         "first_run_seconds": round(first_run, 1),
         "published_versions": len(fresh.versions),
         "micro_batches": health.get("batches"),

@@ -69,8 +69,11 @@ def pushing_specs() -> list[DemoChannel]:
 
 
 @contextmanager
-def start_live(seed: int, as_of: datetime, orders: int, shops: int, replay: timedelta) -> Iterator[DemoWorld]:
-    """Start the pushing channels' sandboxes, their clocks at ``as_of - replay``."""
+def start_live(
+    seed: int, as_of: datetime, orders: int, shops: int, replay: timedelta, app_qps: float | None = None
+) -> Iterator[DemoWorld]:
+    """Start the pushing channels' sandboxes, their clocks at ``as_of - replay``; ``app_qps``: the requests per second
+    each sandbox allows an app (default: the sandbox's own budget)."""
     specs = pushing_specs()
     if not specs:
         msg = "no bundled channel sandbox pushes"
@@ -80,7 +83,8 @@ def start_live(seed: int, as_of: datetime, orders: int, shops: int, replay: time
         for spec in specs:
             n_shops = shops if spec.scales_with_shops else len(spec.shops)
             n_orders = max(spec.minimum, int(orders * spec.share))
-            sandbox = spec.sandbox(*spec.leading, seed, as_of, n_orders, list(spec.shops[:n_shops]), clock=as_of - replay, **spec.kwargs)
+            kwargs = spec.kwargs if app_qps is None else {**spec.kwargs, "qps": app_qps}
+            sandbox = spec.sandbox(*spec.leading, seed, as_of, n_orders, list(spec.shops[:n_shops]), clock=as_of - replay, **kwargs)
             sandbox.start()
             stack.callback(sandbox.stop)
             world.channels.append((spec, sandbox))
@@ -88,11 +92,13 @@ def start_live(seed: int, as_of: datetime, orders: int, shops: int, replay: time
         yield world
 
 
-def live_settings(world: DemoWorld, db: Path, port: int, base: Settings | None = None) -> Settings:
+def live_settings(world: DemoWorld, db: Path, port: int, base: Settings | None = None, fetch_rate: float | None = None) -> Settings:
     """The demo's settings for the pushing channels, their push channels open, serve on ``port`` building as soon as
-    something landed (a micro-batch follows the last one at once) and polling every 15 minutes."""
+    something landed (a micro-batch follows the last one at once) and polling every 15 minutes; ``fetch_rate``: each
+    connection's request budget (``max_requests_per_second``; default the demo's)."""
     settings = demo_settings(world, db, base)
-    pushing = {spec.source: spec.push_options for spec, _ in world.channels}
+    rate = {} if fetch_rate is None else {"max_requests_per_second": fetch_rate}
+    pushing = {spec.source: {**(spec.push_options or {}), **rate} for spec, _ in world.channels}
     connections = {
         name: conn.model_copy(update={"options": {**conn.options, **(pushing.get(conn.source) or {})}})
         for name, conn in settings.connections.items()
