@@ -40,7 +40,7 @@ from orderlayer.core.snapshot import refresh_snapshot
 from orderlayer.core.warehouse import WarehouseBusy, snapshot_path
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
     from orderlayer.core.config import Settings
     from orderlayer.core.dbt import DbtNode
@@ -127,18 +127,17 @@ def _outcome(result: RunResult, started: float) -> dict:
 
 
 class Writer:
-    """Serve's one writing thread (see module docstring). ``clock`` is monotonic seconds (tests pass their own)."""
+    """Serve's one writing thread (see module docstring)."""
 
-    def __init__(self, settings: Settings, spool: PushSpool, on_landed: Callable[[int], None] | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, settings: Settings, spool: PushSpool) -> None:
         self.settings = settings
         self.spool = spool
         self.status = WriterStatus()
-        self._on_landed = on_landed or (lambda _: None)
-        self._clock = clock
+        self._clock = time.monotonic
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="orderlayer-serve-writer", daemon=True)
         serve = settings.serve
-        self._next_poll = clock() if serve.reconcile_at_start else clock() + serve.reconcile_every_minutes * 60
+        self._next_poll = self._clock() + (0 if serve.reconcile_at_start else serve.reconcile_every_minutes * 60)
         self._last_batch_started: float | None = None
 
     def start(self) -> None:
@@ -204,7 +203,6 @@ class Writer:
                 log.warning("%s: %s", result.connection, result.error)
         if results:
             self.status.update(landings=self.status.landings + 1, last_landing=_now(), unbuilt_rows=self.status.unbuilt_rows + added)
-            self._on_landed(added)
         return added
 
     def _batch(self) -> None:

@@ -1,16 +1,17 @@
-"""`orderlayer serve`: the long-running receiver of platform pushes (docs/serve.md).
+"""`orderlayer serve`: the long-running receiver of platform pushes (docs/serve.md, docs/continuous.md).
 
 A Starlette app under uvicorn routes ``POST /push/<source>/<connection>`` to the connection's receiver
 (taps/common/push.py; one per configured connection whose source declares one and whose settings open a push
-channel, e.g. Kuaidi100 with a ``callback_url``). A push is verified by the receiver, stored in the spool
-(core/push_spool.py) and committed there, and only then acknowledged with the platform's success answer; a push
-refused or not stored gets the platform's failure answer, so the platform sends it again. A refusal is counted and
-logged with its reason, never with the body. ``GET /health`` tells the counts and the spool's backlog.
+channel), and runs a task per message-channel consumer (Taobao TMC, Pinduoduo PMC). A push is verified by the
+receiver, stored in the spool (core/push_spool.py) and committed there, and only then acknowledged with the
+platform's success answer; a push refused or not stored gets the platform's failure answer, so the platform sends it
+again. A refusal is counted and logged with its reason, never with the body. ``GET /health`` and ``GET /metrics``
+tell the counts, the spool's backlog and what the writer did.
 
-Serve never holds the warehouse's writer lock while it waits for pushes, so `sync` and `run` work beside it. Every
-``serve.land_every_seconds`` it tries the lock without waiting: when it is free it lands the spool in raw
-(core/push_landing.py) and leaves the read snapshot like any writer; when a writer holds it, it tries again next
-time (that writer lands the spool itself before it syncs).
+Serve never holds the warehouse's writer lock while it waits for pushes, so `sync` and `run` work beside it. Its
+writer (core/continuous.py) tries the lock without waiting every ``serve.land_every_seconds``: when it is free it
+lands the spool, builds, checks and publishes; when a writer holds it, it tries again next time (that writer lands
+the spool itself before it syncs). Its fetcher resolves the spool's fetch requests meanwhile.
 """
 
 from __future__ import annotations
@@ -165,7 +166,8 @@ async def _consume(key: tuple[str, str], consumer: Consumer, spool: PushSpool, s
 
 
 def build_app(settings: Settings, channels: PushChannels, spool: PushSpool, stats: PushStats) -> Starlette:
-    """The ASGI app: the push routes, /health, and for the app's lifetime the consumers and the lander."""
+    """The ASGI app: the push routes, /health, /metrics, and for the app's lifetime the consumers, the writer and the
+    fetcher."""
     limit = settings.serve.max_body_bytes
     receivers = channels.receivers
     # (source, app, shop) -> connection: where an item naming another shop of the same app is spooled
