@@ -128,6 +128,7 @@ def main() -> int:
     result = {
         **fresh.summary(),
         "lost": lost,
+        "read_failures": fresh.read_failures,
         "events": fresh.events,
         "settled": settled,
         "steady": {**fresh.summary(until=phases["burst"][0]), **_merge(fresh.summary(since=phases["burst"][1]))},

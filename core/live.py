@@ -126,6 +126,8 @@ class Freshness:
     seen: list[tuple[float, float]] = field(default_factory=list)
     #: published version -> wall time it was first seen
     versions: dict[int, float] = field(default_factory=dict)
+    #: reads of the snapshot that failed (a reader must never meet a lock error while serve writes)
+    read_failures: int = 0
 
     def made(self, changes: tuple[tuple[str, int], ...], wall: float) -> None:
         for order_id, at in changes:
@@ -142,7 +144,8 @@ class Freshness:
         ids = list(self.pending)
         try:
             con = connect(reader_path(self.db), read_only=True)
-        except Exception:  # noqa: BLE001 - the snapshot is being swapped: look again next time
+        except Exception:  # noqa: BLE001 - counted: a reader should never fail
+            self.read_failures += 1
             return None
         try:
             version = _published_version(con)
@@ -151,7 +154,8 @@ class Freshness:
                 "join (select unnest(?::varchar[]) as id) w on f.channel_order_id = w.id group by 1",
                 [ids],
             ).fetchall()
-        except Exception:  # noqa: BLE001 - nothing published yet, or a swap: look again next time
+        except Exception:  # noqa: BLE001 - counted (nothing published yet is the first run's to rule out)
+            self.read_failures += 1
             return None
         finally:
             con.close()
