@@ -11,6 +11,7 @@ WebSocket port of its own (websockets' threaded server: one thread per connectio
 
 from __future__ import annotations
 
+import abc
 import bisect
 import hashlib
 import random
@@ -152,7 +153,7 @@ class ChannelServer:
         self._thread.join(timeout=10)
 
 
-class MessagingSandbox:
+class MessagingSandbox(abc.ABC):
     """Mixin (before :class:`~orderlayer.sandboxes.kit.channel.ChannelSandbox`) for a channel sandbox whose platform
     keeps a message WebSocket open to the app. :meth:`open_message_channel` serves the sandbox's endpoint (its
     :meth:`message_endpoint`: an object with a ``queue``, a ``session(connection)`` and optionally a ``refuse(path)``
@@ -182,9 +183,9 @@ class MessagingSandbox:
         self.channel_url = self._channel_server.url + self.channel_path
         return self.channel_url
 
+    @abc.abstractmethod
     def message_endpoint(self, queue: MessageQueue, **options: t.Any) -> t.Any:  # noqa: ANN401
-        """The platform's endpoint over ``queue``."""
-        raise NotImplementedError
+        """The platform's endpoint over ``queue`` (every messaging sandbox has one: ChannelSandbox is an ABC)."""
 
     def drop_channel_connections(self) -> None:
         """The platform drops every open connection (a restart): clients must reconnect."""
@@ -200,9 +201,9 @@ class MessagingSandbox:
                 self.on_publish(messages)
             self.channel.queue.publish(messages)
 
+    @abc.abstractmethod
     def channel_messages(self, after_ts: int, until_ts: int) -> list[Message]:
         """The messages the platform sends for what changed in (after_ts, until_ts] (sandbox clock), oldest first."""
-        raise NotImplementedError
 
     def changed(self, after_ts: int, until_ts: int) -> Iterator[tuple[str, int, int]]:
         """(shop, change time, item index) of every item whose change time falls in (after_ts, until_ts]; the caller

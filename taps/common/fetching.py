@@ -29,7 +29,7 @@ if t.TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["IdPaginator", "as_landed", "fetch_each", "fetch_records", "landed"]
+__all__ = ["ByIds", "IdPaginator", "as_landed", "fetch_each", "fetch_records", "landed"]
 
 
 class IdPaginator(BaseAPIPaginator[int]):
@@ -47,6 +47,33 @@ class IdPaginator(BaseAPIPaginator[int]):
 
     def continue_if_empty(self, response: requests.Response) -> bool:  # noqa: ARG002, PLR6301
         return True  # an id the platform does not know answers nothing: the next id still follows
+
+
+class ByIds:
+    """Mixin for a tap stream that fetches the records of given ids (what a push names, taps/common/push.py Fetcher)
+    instead of a sync range: ``ids_per_call`` ids at a time (the API's limit), each chunk requested and paged like a
+    sync's page, then shaped as a sync lands it (:func:`as_landed`). It is never one of the tap's synced streams.
+    The stream's request reads the current chunk from :attr:`chunk`; :meth:`before_chunk` readies anything else."""
+
+    #: Ids one request may name.
+    ids_per_call: t.ClassVar[int]
+
+    def __init__(self, tap: t.Any, ids: t.Sequence[str]) -> None:  # noqa: ANN401
+        super().__init__(tap)  # type: ignore[call-arg]  # the stream class this is mixed into
+        self.ids = list(ids)
+        self.chunk: list[str] = []
+
+    def before_chunk(self) -> None:
+        """Called before each chunk is requested (e.g. to look up a shop's cipher once)."""
+
+    def fetched(self) -> list[dict]:
+        """Every record of :attr:`ids` the platform answers, as a sync lands it (:func:`as_landed`)."""
+        records: list[dict] = []
+        for start in range(0, len(self.ids), self.ids_per_call):
+            self.chunk = self.ids[start : start + self.ids_per_call]
+            self.before_chunk()
+            records += as_landed(self, self.request_records(None))  # type: ignore[arg-type, attr-defined]
+        return records
 
 
 def landed(stream: Stream, processed: dict) -> dict | None:

@@ -43,7 +43,7 @@ if t.TYPE_CHECKING:
     from orderlayer.taps.common.http import Connection
     from orderlayer.taps.common.ratelimit import TokenBucket
 
-__all__ = ["ByIds", "CallStream", "DeferredAuthStream", "ResilientStream", "bookmark_to_epoch", "exact_json"]
+__all__ = ["CallStream", "DeferredAuthStream", "ResilientStream", "bookmark_to_epoch", "exact_json"]
 
 _NAIVE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
 
@@ -348,29 +348,3 @@ class CallStream(ResilientStream):
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:  # noqa: ARG002, PLR6301
         # Records are assembled in get_records from several calls.
         return iter(())
-
-
-class ByIds:
-    """Mixin for a tap stream that fetches the records of given ids (what a push names, taps/common/push.py Fetcher)
-    instead of a sync range: ``ids_per_call`` ids at a time (the API's limit), each chunk requested and paged like a
-    sync's page and post-processed the same way, so a fetched record is the record a sync lands. It keeps no bookmark.
-    The stream's request reads the current chunk from :attr:`chunk`; :meth:`before_chunk` readies anything else."""
-
-    #: Ids one request may name.
-    ids_per_call: t.ClassVar[int]
-
-    def __init__(self, tap: t.Any, ids: t.Sequence[str]) -> None:  # noqa: ANN401
-        super().__init__(tap)  # type: ignore[call-arg]  # the stream class this is mixed into
-        self.ids = list(ids)
-        self.chunk: list[str] = []
-
-    def before_chunk(self) -> None:
-        """Called before each chunk is requested (e.g. to look up a shop's cipher once)."""
-
-    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
-        for start in range(0, len(self.ids), self.ids_per_call):
-            self.chunk = self.ids[start : start + self.ids_per_call]
-            self.before_chunk()
-            for row in self.request_records(context):  # type: ignore[attr-defined]
-                if (record := self.post_process(row, context)) is not None:  # type: ignore[attr-defined]
-                    yield record

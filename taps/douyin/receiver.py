@@ -21,6 +21,7 @@ import json
 import logging
 import typing as t
 
+from orderlayer.taps.common.fetching import as_landed
 from orderlayer.taps.common.options import push_enabled
 from orderlayer.taps.common.push import FetchRequest, PushRejected, PushRequest, Reply, json_reply
 from orderlayer.taps.douyin import protocol as p
@@ -153,10 +154,8 @@ class DouyinReceiver:
                     raise
                 unknown += 1
                 continue
-            for row in rows:
-                record = fetcher.post_process(row, context)
-                if record is not None and str(record.get(fetcher.id_key)) == str(record_id):
-                    records.append(record)
+            # as a sync lands it (the stream's post-processing, singer-sdk's RECORD step); only the id asked for
+            records += [r for r in as_landed(fetcher, rows) if str(r.get(fetcher.id_key)) == str(record_id)]
         if unknown:
             log.warning("douyin fetch: %d of %d %s id(s) unknown to the platform; left to the reconcile poll", unknown, len(ids), stream)
         return records

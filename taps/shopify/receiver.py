@@ -141,9 +141,9 @@ class ShopifyReceiver:
     # ------------------------------------------------------------------ fetching
     def fetch(self, stream: str, ids: Sequence[str]) -> list[dict]:
         if stream == ORDERS:
-            return list(OrdersByIdStream(self.tap(), ids).get_records(None))
+            return OrdersByIdStream(self.tap(), ids).fetched()
         if stream == RETURNS:
-            return list(ReturnsByOrderStream(self.tap(), ids).get_records(None))
+            return ReturnsByOrderStream(self.tap(), ids).fetched()
         msg = f"shopify pushes do not fetch stream {stream!r}"
         raise ValueError(msg)
 

@@ -11,7 +11,8 @@ from singer_sdk import SchemaDirectory, StreamSchema
 from singer_sdk.pagination import BaseAPIPaginator
 
 from orderlayer.taps.common.errors import SourceAPIError, SourceRetriableError
-from orderlayer.taps.common.stream import ByIds, exact_json
+from orderlayer.taps.common.fetching import ByIds
+from orderlayer.taps.common.stream import exact_json
 from orderlayer.taps.common.timeutil import format_epoch
 from orderlayer.taps.common.windows import Window, sliding_windows
 from orderlayer.taps.shopify import protocol as p

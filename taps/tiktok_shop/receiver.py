@@ -136,7 +136,7 @@ class TikTokShopReceiver:
         if stream not in BY_ORDER:
             msg = f"tiktok_shop pushes do not fetch stream {stream!r}"
             raise ValueError(msg)
-        return list(BY_ORDER[stream](self.tap(), ids).get_records(None))
+        return BY_ORDER[stream](self.tap(), ids).fetched()
 
     def tap(self) -> TapTikTokShop:
         """The connection's tap (built once: its signer, token and budget serve every fetch)."""

@@ -13,7 +13,7 @@ from singer_sdk.pagination import SinglePagePaginator
 from orderlayer.taps.common.errors import SourceAPIError
 from orderlayer.taps.common.paging import WindowCursor, WindowedCursorPaginator
 from orderlayer.taps.common.pii import PiiPolicy, apply_pii_policy, is_masked
-from orderlayer.taps.common.stream import ByIds
+from orderlayer.taps.common.fetching import ByIds
 from orderlayer.taps.common.timeutil import format_epoch
 from orderlayer.taps.common.windows import Window, sliding_windows
 from orderlayer.taps.tiktok_shop import protocol as p
