@@ -11,7 +11,7 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -319,8 +319,31 @@ class ServeSettings(_Strict):
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576, description="a push body larger than this is refused")
 
 
+class SparkSettings(_Strict):
+    """`engine: spark` (docs/engines.md): how dbt and the loader reach Spark, and where its tables live."""
+
+    method: Literal["session", "thrift"] = Field(default="session", description="session: Spark in-process on this machine; thrift: a Spark Thrift Server, Kyuubi or Databricks SQL endpoint")
+    master: str = Field(default="local[2]", min_length=1, description="session only: the Spark master, e.g. local[2] or local[*]")
+    host: str | None = Field(default=None, description="thrift only: the Thrift server's host")
+    port: int = Field(default=10000, ge=1, le=65535, description="thrift only: the Thrift server's port")
+    user: str | None = Field(default=None, description="thrift only: the user to connect as")
+    auth: Literal["NONE", "NOSASL", "LDAP", "KERBEROS"] | None = Field(default=None, description="thrift only: the Thrift server's authentication")
+    password_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="thrift, LDAP: the environment variable holding the password")
+    warehouse_dir: str | None = Field(default=None, min_length=1, description="where Spark keeps the tables, raw included (a path, hdfs:// or s3a:// URL); default: the database folder's warehouse/")
+    conf: dict[str, str] = Field(default_factory=dict, description="further Spark settings, e.g. spark.driver.memory: 4g")
+
+    @model_validator(mode="after")
+    def _thrift_host(self) -> SparkSettings:
+        if self.method == "thrift" and not self.host:
+            raise ValueError("spark.host: method thrift needs the Thrift server's host; add `host:` (and `port:`)")
+        return self
+
+
 class Settings(_Strict):
     database: Path = DEFAULT_DB
+    #: the warehouse engine (docs/engines.md): duckdb, a file; spark, a folder holding Spark's catalog and tables
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    spark: SparkSettings = SparkSettings()
     reporting_timezone: Zone = "Asia/Shanghai"
     reporting_currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
     # Name of the environment variable holding the salt for hashing buyer identities.
@@ -454,6 +477,13 @@ STARTER = """\
 # Secrets never go here: `credentials` names the environment variables that hold them.
 
 database: warehouse/orderlayer.duckdb
+engine: duckdb                        # duckdb (one file), or spark (docs/engines.md; needs `pip install orderlayer[spark]`)
+# spark:                              # only with engine: spark
+#   method: session                   # session: Spark in-process (local[2]); thrift: a Thrift Server / Kyuubi
+#   master: local[2]
+#   host: spark-thrift.internal       # thrift only
+#   port: 10000
+#   warehouse_dir: s3a://bucket/orderlayer   # default: <database>/warehouse
 reporting_timezone: Asia/Shanghai     # business_date is computed in this IANA zone
 reporting_currency: CNY
 pii_salt_env: ORDERLAYER_PII_SALT     # env var with a long random string; salts buyer-id hashes

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from orderlayer.core.config import ConfigError, Settings
+from orderlayer.core.engines import build_args, dbt_env
 from orderlayer.core.registry import CHANNELS, source
 
 
@@ -223,13 +224,13 @@ def run_dbt(args: list[str], settings: Settings, db_path: Path, on_node: OnNode 
     user = user_project()
     root = user or project_dir()
     env = dict(os.environ)
-    env["ORDERLAYER_DB"] = str(db_path.resolve())
+    env |= dbt_env(settings, db_path)
     env["DBT_PROFILES_DIR"] = str(root)
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     target, logs = dbt_artifacts(db_path)
     env["DBT_TARGET_PATH"] = str(target)
     env["DBT_LOG_PATH"] = str(logs)
-    cmd = [str(_dbt_executable()), *args]
+    cmd = [str(_dbt_executable()), *build_args(settings, args)]
     if user is None:
         cmd += ["--vars", json.dumps(dbt_vars(settings))]
     else:

@@ -51,20 +51,14 @@ models:
 {staging}
 """
 
-_PROFILES = """\
-# The warehouse dbt builds: orderlayer sets ORDERLAYER_DB to the database it runs on; a bare `dbt build` here
-# uses the `database` of orderlayer.yml.
-orderlayer:
-  target: dev
-  outputs:
-    dev:
-      type: duckdb
-      path: "{{{{ env_var('ORDERLAYER_DB', '{database}') }}}}"
-      threads: 2
-      settings:
-        # The warehouse session runs in UTC: no model may depend on the machine's zone (rule T5).
-        TimeZone: UTC
-"""
+def _profiles(database: Path) -> str:
+    """The user project's profile: orderlayer's own (every engine's output), its DuckDB default path the user's."""
+    own = (project_dir() / "profiles.yml").read_text(encoding="utf-8")
+    body = own[own.index("orderlayer:"):].replace("'warehouse/orderlayer.duckdb'", repr(str(database)))
+    return (
+        "# The warehouse dbt builds: orderlayer picks the output from orderlayer.yml's `engine` and sets the variables\n"
+        "# it reads; a bare `dbt build` here uses the DuckDB `database` of orderlayer.yml.\n" + body
+    )
 
 _GITIGNORE = "target/\ndbt_packages/\npackage-lock.yml\nlogs/\nwarehouse/\n"
 
@@ -111,7 +105,7 @@ def init_project(folder: Path, database: Path | None = None, force: bool = False
     contents = {
         "dbt_project.yml": _DBT_PROJECT.format(name=_dbt_name(folder), staging=_staging_config()),
         "packages.yml": yaml.safe_dump({"packages": [{"local": str(project_dir().resolve())}]}, sort_keys=False),
-        "profiles.yml": _PROFILES.format(database=settings.database),
+        "profiles.yml": _profiles(settings.database),
         ".gitignore": _GITIGNORE,
         "models/README.md": _MODELS_README,
         "file_sources/README.md": _FILE_SOURCES_README,

@@ -23,8 +23,8 @@
     {%- endif %}
     {%- endif %}
     {%- else -%}
-    select cast(null as varchar) as _record_hash, cast(null as varchar) as _connection,
-           cast(null as json) as _record, cast(null as timestamptz) as _synced_at
+    select cast(null as {{ text_type() }}) as _record_hash, cast(null as {{ text_type() }}) as _connection,
+           cast(null as {{ json_type() }}) as _record, cast(null as {{ instant_type() }}) as _synced_at
     where false
     {%- endif -%}
 {%- endmacro %}
@@ -37,6 +37,10 @@
 {% macro default__text_as_integer(expr) -%}
     try_cast(trim({{ expr }}) as integer)
 {%- endmacro %}
+{#- Spark's try_cast('12.5' as int) truncates to 12 where DuckDB gives NULL: only whole numbers are read. -#}
+{% macro spark__text_as_integer(expr) -%}
+    case when trim({{ expr }}) rlike '^[+-]?[0-9]+\z' then try_cast(trim({{ expr }}) as integer) end
+{%- endmacro %}
 
 {#- A list of texts under `key` in a landed JSON record, empty when absent (a file row's read problems). -#}
 {% macro json_text_list(record, key) -%}
@@ -46,11 +50,14 @@
 {% macro default__json_text_list(record, key) -%}
     coalesce(cast({{ record }} -> '{{ key }}' as varchar[]), []::varchar[])
 {%- endmacro %}
+{% macro spark__json_text_list(record, key) -%}
+    coalesce(from_json(get_json_object({{ record }}, '$.{{ key }}'), 'array<string>'), cast(array() as array<string>))
+{%- endmacro %}
 
 {#- The landed records of a source stream (as raw_records gives them), each parsed once into a STRUCT `r` of
-    `shape` (a dict of field -> DuckDB type): every value read as text and typed by the rule macros downstream. -#}
+    `shape` (a dict of field -> 'VARCHAR', macros/dialect/json.sql): every value read as text and typed by the rule macros downstream. -#}
 {% macro parsed_records(source_name, table_name, shape, restage=none) -%}
-    select _record_hash, _connection, _synced_at, from_json(_record, '{{ tojson(shape) }}') as r
+    select _record_hash, _connection, _synced_at, {{ parse_json_shape('_record', shape) }} as r
     from ({{ raw_records(source_name, table_name, restage=restage) }}) as landed
 {%- endmacro %}
 

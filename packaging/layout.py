@@ -18,7 +18,7 @@ CORE_ROOTS = ("core", "cli", "loader", "expectations")
 #: the dbt project orderlayer ships as a dbt package: files and folders relative to the repository root, copied
 #: as they are (the file-source example mapping is what `orderlayer demo` reads, docs/examples/)
 DBT_PACKAGE = "dbt_package"
-DBT_PROJECT = ("dbt_project.yml", "models", "macros", "seeds", "semantic", "tests/dbt", "docs/examples")
+DBT_PROJECT = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "semantic", "tests/dbt", "docs/examples")
 
 
 def packages(repo: Path, roots: tuple[str, ...]) -> list[str]:
