@@ -157,3 +157,29 @@
 {% macro list_first_of(list, var, value, where) -%}
     {{ list_at(list_map(list_where(list, var, where), var, value), 1) }}
 {%- endmacro %}
+
+{#- Rows from lists. A select-list item giving one row per element (none for an empty or NULL list). -#}
+{% macro unnest_values(list) -%}
+    {{ return(adapter.dispatch('unnest_values', 'orderlayer')(list)) }}
+{%- endmacro %}
+{% macro default__unnest_values(list) -%}unnest({{ list }}){%- endmacro %}
+{% macro spark__unnest_values(list) -%}explode({{ list }}){%- endmacro %}
+
+{#- A select-list item giving one row per element, as two columns: `index_col` (1-based position) and `value_col`. -#}
+{% macro unnest_with_index(list, index_col, value_col) -%}
+    {{ return(adapter.dispatch('unnest_with_index', 'orderlayer')(list, index_col, value_col)) }}
+{%- endmacro %}
+{% macro default__unnest_with_index(list, index_col, value_col) -%}
+    unnest({{ list }}) as {{ value_col }}, generate_subscripts({{ list }}, 1) as {{ index_col }}
+{%- endmacro %}
+{% macro spark__unnest_with_index(list, index_col, value_col) -%}
+    inline(transform({{ list }}, (x__, i__) -> named_struct('{{ index_col }}', i__ + 1, '{{ value_col }}', x__)))
+{%- endmacro %}
+
+{#- A FROM-clause item after a relation: one row per element of `list` (an expression over that relation), named
+    `alias`.`column`; a row whose list is empty or NULL is dropped. -#}
+{% macro join_unnested(list, alias, column) -%}
+    {{ return(adapter.dispatch('join_unnested', 'orderlayer')(list, alias, column)) }}
+{%- endmacro %}
+{% macro default__join_unnested(list, alias, column) -%}cross join unnest({{ list }}) as {{ alias }}({{ column }}){%- endmacro %}
+{% macro spark__join_unnested(list, alias, column) -%}lateral view explode({{ list }}) {{ alias }} as {{ column }}{%- endmacro %}
