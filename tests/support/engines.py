@@ -103,3 +103,23 @@ def normalised(value: object) -> object:
     if isinstance(value, dict):
         return {k: normalised(v) for k, v in value.items()}
     return value
+
+
+def assert_same_relation(duck_db: Path, settings: Settings, spark_db: Path, relation: str) -> int:
+    """Assert that `relation` (schema.table) holds the same rows on both engines (same column names, every row equal
+    after `normalised`, as multisets); returns the row count. A difference names the first rows that differ."""
+    duck_cols, duck = duckdb_rows(duck_db, relation)
+    spark_cols, spark = spark_rows(settings, spark_db, relation)
+    assert spark_cols == duck_cols, f"{relation}: columns differ\n duckdb: {duck_cols}\n spark:  {spark_cols}"
+    key = repr
+    left = sorted((tuple(normalised(c) for c in row) for row in duck), key=key)
+    right = sorted((tuple(normalised(c) for c in row) for row in spark), key=key)
+    only_duck = [r for r in left if r not in right][:3]
+    only_spark = [r for r in right if r not in left][:3]
+    assert left == right, (
+        f"{relation}: {len(left)} rows on DuckDB, {len(right)} on Spark\n"
+        + "\n".join(f" only DuckDB: {dict(zip(duck_cols, r))}" for r in only_duck)
+        + "\n"
+        + "\n".join(f" only Spark:  {dict(zip(duck_cols, r))}" for r in only_spark)
+    )
+    return len(left)
