@@ -81,5 +81,7 @@ def test_a_thrift_password_comes_from_the_named_variable_only(tmp_path: Path, mo
     env = dbt_env(settings, tmp_path / "lake")
     assert (env["ORDERLAYER_SPARK_HOST"], env["ORDERLAYER_SPARK_PORT"], env["ORDERLAYER_SPARK_AUTH"]) == ("sts.internal", "10001", "LDAP")
     assert env["ORDERLAYER_SPARK_PASSWORD"] == "pw"
-    # a session's local folders are not sent to a cluster
-    assert "spark.sql.warehouse.dir" not in json.loads(env["ORDERLAYER_SPARK_CONF"])
+    sent = json.loads(env["ORDERLAYER_SPARK_CONF"])
+    # a Thrift server takes a session's settings only under set:hiveconf:; a session's local folders are not sent
+    assert sent["set:hiveconf:spark.sql.session.timeZone"] == "UTC"
+    assert not any("warehouse.dir" in key or "ConnectionURL" in key for key in sent)
