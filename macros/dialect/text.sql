@@ -47,3 +47,25 @@
 {%- endmacro %}
 {% macro default__sha256_hex(expr) -%}sha256({{ expr }}){%- endmacro %}
 {% macro spark__sha256_hex(expr) -%}sha2({{ expr }}, 256){%- endmacro %}
+
+{#- A text constant that both engines read as `value` (a Jinja string), quotes and backslashes included. A model
+    writes a constant holding a single quote this way, never with '' (Spark keeps '' as two quotes). -#}
+{% macro text_literal(value) -%}
+    {{ return(adapter.dispatch('text_literal', 'orderlayer')(value)) }}
+{%- endmacro %}
+{% macro default__text_literal(value) -%}'{{ value | replace("'", "''") }}'{%- endmacro %}
+{#- With spark.sql.parser.escapedStringLiterals a Spark literal has no way to hold a quote, and a backslash before
+    the closing quote escapes it: those two characters are chr() of their codes, the runs between them literals. -#}
+{% macro spark__text_literal(value) -%}
+    {%- set ns = namespace(parts=[], run='') -%}
+    {%- for ch in value -%}
+        {%- if ch in ("'", '\\') -%}
+            {%- if ns.run -%}{%- do ns.parts.append("'" ~ ns.run ~ "'") -%}{%- set ns.run = '' -%}{%- endif -%}
+            {%- do ns.parts.append('chr(' ~ (39 if ch == "'" else 92) ~ ')') -%}
+        {%- else -%}
+            {%- set ns.run = ns.run ~ ch -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if ns.run or not ns.parts -%}{%- do ns.parts.append("'" ~ ns.run ~ "'") -%}{%- endif -%}
+    {{- ns.parts[0] if ns.parts | length == 1 else 'concat(' ~ (ns.parts | join(', ')) ~ ')' -}}
+{%- endmacro %}
