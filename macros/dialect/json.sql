@@ -10,16 +10,17 @@
     and lists as JSON), as DuckDB's VARCHAR leaf does. -#}
 {% macro spark__parse_json_shape(record, shape) -%}from_json({{ record }}, '{{ spark_shape_ddl(shape) }}'){%- endmacro %}
 
-{#- A shape as a Spark DDL type: struct<`a`: string, `b`: array<struct<…>>>. -#}
-{% macro spark_shape_ddl(shape, top=true) -%}
+{#- A shape as a Spark DDL type: struct<`a`: string, `b`: array<struct<…>>> (a struct at the top too: from_json
+    reads `a: string` there as a table schema, which has no colons). -#}
+{% macro spark_shape_ddl(shape) -%}
     {%- if shape is mapping -%}
         {%- set fields = [] -%}
         {%- for name, sub in shape.items() -%}
-            {%- do fields.append('`' ~ name ~ '`: ' ~ spark_shape_ddl(sub, false)) -%}
+            {%- do fields.append('`' ~ name ~ '`: ' ~ spark_shape_ddl(sub)) -%}
         {%- endfor -%}
-        {{- fields | join(', ') if top else 'struct<' ~ (fields | join(', ')) ~ '>' -}}
+        struct<{{ fields | join(', ') }}>
     {%- elif shape is sequence and shape is not string -%}
-        array<{{ spark_shape_ddl(shape[0], false) }}>
+        array<{{ spark_shape_ddl(shape[0]) }}>
     {%- elif shape | upper in ('VARCHAR', 'TEXT', 'STRING') -%}
         string
     {%- else -%}
@@ -34,13 +35,22 @@
 {% macro default__json_text(record, path) -%}
     {{ record }}{% for key in path %} {{ '->>' if loop.last else '->' }} '{{ key }}'{% endfor %}
 {%- endmacro %}
+{#- The path is a text constant with quotes in it ($['a']['b']): written with text_literal. -#}
 {% macro spark__json_text(record, path) -%}
-    get_json_object({{ record }}, '${% for key in path %}[''{{ key }}'']{% endfor %}')
+    {%- for key in path if "'" in key or ']' in key -%}
+        {{ exceptions.raise_compiler_error("json_text: key " ~ key ~ " holds ' or ], which a Spark JSON path cannot") }}
+    {%- endfor -%}
+    get_json_object({{ record }}, {{ text_literal("$['" ~ (path | join("']['")) ~ "']") }})
 {%- endmacro %}
 
-{#- True when `record` is well-formed JSON. -#}
+{#- True when `record` is well-formed JSON (a repeated key allowed), NULL for NULL. -#}
 {% macro json_is_valid(record) -%}
     {{ return(adapter.dispatch('json_is_valid', 'orderlayer')(record)) }}
 {%- endmacro %}
 {% macro default__json_is_valid(record) -%}json_valid({{ record }}){%- endmacro %}
-{% macro spark__json_is_valid(record) -%}(try_parse_json({{ record }}) is not null){%- endmacro %}
+{#- Spark's JSON readers (from_json, try_parse_json) ignore text after the first value: the record is read as the one
+    element of a list, which Jackson reads to its closing bracket (NULL when it cannot). try_parse_json would also
+    refuse a repeated key and a record over 16 MiB, which DuckDB takes. -#}
+{% macro spark__json_is_valid(record) -%}
+    case when {{ record }} is not null then coalesce(json_array_length(concat('[', {{ record }}, ']')) = 1, false) end
+{%- endmacro %}
