@@ -196,6 +196,7 @@ TEXT = [
     Case("full_match", "dollar", r"""{{ full_match("'$12'", "'\$[0-9]+'") }}""", True),
     Case("full_match", "digit_class", r"""{{ full_match("'123'", "'\d{3}'") }}""", True),
     Case("full_match", "chinese", "{{ full_match(\"'订单123'\", \"'订单[0-9]+'\") }}", True),
+    Case("full_match", "han_range", "{{ full_match(\"'订单123'\", \"'[一-龥]+[0-9]+'\") }}", True),
     Case("full_match", "empty_text", "{{ full_match(\"''\", \"'a*'\") }}", True),
     Case("full_match", "null", "{{ full_match('null_text', \"'a*'\") }}", None),
     Case("contains_match", "inside", "{{ contains_match(\"'abc'\", \"'b'\") }}", True),
