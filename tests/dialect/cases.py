@@ -48,7 +48,7 @@ INPUTS = {
     "null_int": "cast(null as integer)",
     "zone_ny": "'America/New_York'",
     "hours": "cast(5 as integer)",
-    "doc": """'{"a": {"b": "x", "c": 1}, "n": null, "名称": "订单", "x.y": 2, "amount": 12.30}'""",
+    "doc": """'{"a": {"b": "x", "c": 1}, "n": null, "名称": "订单", "x.y": 2, "amount": 12.30, "big": 12345678.9}'""",
     "items": """({{ parse_json_shape("'{\\"items\\": [{\\"sku\\": \\"A\\", \\"qty\\": \\"2\\"}, {\\"sku\\": \\"B\\"}]}'", {'items': [{'sku': 'VARCHAR', 'qty': 'VARCHAR'}]}) }}).items""",
 }
 
@@ -255,18 +255,30 @@ JSON = [
     ),
     Case("parse_json_shape", "list_for_record", """{{ parse_json_shape("'[1]'", {'x': 'VARCHAR'}) }}""", {"x": None}),
     Case("parse_json_shape", "null_record", "{{ parse_json_shape('null_text', {'a': 'VARCHAR'}) }}", None),
+    # floats as DuckDB prints them: plain from 10^-4 up to 10^16, else 1e+16 / 1e-05 (Java: plain from 10^-3 to 10^7)
     Case(
-        "parse_json_shape", "exponent", """{{ parse_json_shape("'{\\"v\\": 1.0E10}'", {'v': 'VARCHAR'}) }}""", {"v": "10000000000.0"},
-        spark_differs="Spark writes a JSON float read as text the way Java prints a double (1.0E10); DuckDB 10000000000.0",
+        "parse_json_shape", "floats",
+        """{{ parse_json_shape("'{\\"a\\": 1.0E10, \\"b\\": 12345678.9, \\"c\\": -12345678.90, \\"d\\": 1e7, \\"e\\": 0.0001, \\"f\\": 0.00012345, \\"g\\": 1e16, \\"h\\": 1.5e300, \\"i\\": 1.5e-5, \\"j\\": 123456789e-20, \\"k\\": 0.001, \\"l\\": 9990000000000000.0}'", {'a': 'VARCHAR', 'b': 'VARCHAR', 'c': 'VARCHAR', 'd': 'VARCHAR', 'e': 'VARCHAR', 'f': 'VARCHAR', 'g': 'VARCHAR', 'h': 'VARCHAR', 'i': 'VARCHAR', 'j': 'VARCHAR', 'k': 'VARCHAR', 'l': 'VARCHAR'}) }}""",
+        {"a": "10000000000.0", "b": "12345678.9", "c": "-12345678.9", "d": "10000000.0", "e": "0.0001", "f": "0.00012345", "g": "1e+16",
+         "h": "1.5e+300", "i": "1.5e-05", "j": "1.23456789e-12", "k": "0.001", "l": "9990000000000000.0"},
     ),
     Case(
-        "parse_json_shape", "large_float", """{{ parse_json_shape("'{\\"v\\": 12345678.9}'", {'v': 'VARCHAR'}) }}""", {"v": "12345678.9"},
-        spark_differs="Java prints a double of 10^7 or more in scientific notation (1.23456789E7)",
+        "parse_json_shape", "floats_in_lists", """{{ parse_json_shape("'{\\"v\\": [1e10, \\"x\\"], \\"o\\": [{\\"p\\": 2.5e7}]}'", {'v': ['VARCHAR'], 'o': [{'p': 'VARCHAR'}]}) }}""",
+        {"v": ["10000000000.0", "x"], "o": [{"p": "25000000.0"}]},
+    ),
+    Case(
+        "parse_json_shape", "smallest_double", """{{ parse_json_shape("'{\\"v\\": 5e-324}'", {'v': 'VARCHAR'}) }}""", {"v": "5e-324"},
+        spark_differs="Java 17 prints the smallest double as 4.9E-324, not the shortest 5e-324",
+    ),
+    Case(
+        "parse_json_shape", "string_like_java_float", """{{ parse_json_shape("'{\\"v\\": \\"1.0E10\\"}'", {'v': 'VARCHAR'}) }}""", {"v": "1.0E10"},
+        spark_differs="Spark's JSON text of a float and of a string holding Java's form of one are the same text: both read as the number",
     ),
     Case("json_text", "nested", "{{ json_text('doc', ['a', 'b']) }}", "x"),
     Case("json_text", "object", "{{ json_text('doc', ['a']) }}", '{"b":"x","c":1}'),
     Case("json_text", "number", "{{ json_text('doc', ['a', 'c']) }}", "1"),
     Case("json_text", "decimal", "{{ json_text('doc', ['amount']) }}", "12.3"),
+    Case("json_text", "float", "{{ json_text('doc', ['big']) }}", "12345678.9"),
     Case("json_text", "json_null", "{{ json_text('doc', ['n']) }}", None),
     Case("json_text", "absent", "{{ json_text('doc', ['missing']) }}", None),
     Case("json_text", "chinese_key", "{{ json_text('doc', ['名称']) }}", "订单"),

@@ -17,7 +17,7 @@ from tests.dialect.project import build, case_values, made_rows, write_project
 from tests.support.engines import normalised, spark_settings
 
 #: macros that only a spark__ version calls, exercised through it
-SPARK_HELPERS = {"spark_shape_ddl", "java_time_pattern", "spark_text_literal"}
+SPARK_HELPERS = {"spark_shape_ddl", "spark_json_leaves", "spark_json_number_text", "java_time_pattern"}
 
 
 @pytest.fixture(scope="module")
