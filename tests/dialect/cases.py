@@ -254,6 +254,10 @@ JSON = [
         "(every field read through it is NULL on both)",
     ),
     Case("parse_json_shape", "list_for_record", """{{ parse_json_shape("'[1]'", {'x': 'VARCHAR'}) }}""", {"x": None}),
+    Case(
+        "parse_json_shape", "reserved_word_field",
+        """({{ parse_json_shape("'{\\"order\\": {\\"id\\": \\"7\\"}}'", {'order': {'id': 'VARCHAR'}}) }}).{{ adapter.quote('order') }}.id""", "7",
+    ),
     Case("parse_json_shape", "null_record", "{{ parse_json_shape('null_text', {'a': 'VARCHAR'}) }}", None),
     # floats as DuckDB prints them: plain from 10^-4 up to 10^16, else 1e+16 / 1e-05 (Java: plain from 10^-3 to 10^7)
     Case(
