@@ -20,7 +20,10 @@ FIXED_SPARK_CONF = {
     # rule T5: nothing may depend on the machine's zone; a Spark timestamp is shown and cast in the session zone
     "spark.sql.session.timeZone": "UTC",
     # string literals are taken as written (no backslash escapes), as DuckDB takes them: one regex text for both
+    # (macros/dialect/README.md: why not Spark 4's r'' literals, and how a quote is written)
     "spark.sql.parser.escapedStringLiterals": "true",
+    # size() of a NULL list is NULL, not -1 (the legacy answer while ANSI mode is off, which dbt-spark forces)
+    "spark.sql.legacy.sizeOfNull": "false",
 }
 
 #: Defaults sized for one machine; orderlayer.yml `spark.conf` overrides them.
