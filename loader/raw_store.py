@@ -179,6 +179,10 @@ class RawStore:
             self.con.unregister("_incoming")
         return int(added)
 
+    def write_state(self, state_key: str, state: dict[str, Any]) -> list[str]:
+        """`write_state` on this store's connection: inside an open transaction, committed with its rows."""
+        return write_state(self.con, state_key, state, self.sync_id)
+
 
 def migrate_landed_seq(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
     """Give a raw table written before landing sequences existed its `_landed_seq` column; returns True if added.
