@@ -77,13 +77,17 @@ class Warehouse(NamedTuple):
 
 
 def open_warehouse(url: str) -> Warehouse:
-    """The warehouse at `url`: a local path, or `hdfs://`, `s3://`/`s3a://`, `gs://` (credentials as pyarrow reads
-    them: the environment, instance roles)."""
+    """The warehouse at `url`: a local path, or `hdfs://`, `s3://`/`s3a://`, `gs://`. Credentials, region and
+    endpoint as pyarrow reads them (AWS_* environment variables, instance roles), never in the URL: Spark is given
+    the same URL as each table's location."""
     if "://" not in url or url.startswith("file://"):
         local = Path(url.removeprefix("file://")).resolve()
         return Warehouse(pafs.LocalFileSystem(), str(local), str(local))
     scheme, rest = url.split("://", 1)
-    fs, root = pafs.FileSystem.from_uri(f"s3://{rest}" if scheme in ("s3a", "s3n") else url)
+    if scheme in ("s3", "s3a", "s3n"):
+        # not from_uri: it asks the bucket for its region over the network; the region is the environment's
+        return Warehouse(pafs.S3FileSystem(), rest.rstrip("/"), url)
+    fs, root = pafs.FileSystem.from_uri(url)
     return Warehouse(fs, root, url)
 
 
@@ -325,6 +329,7 @@ class ParquetRawStore:
 
     def _persist_state(self, state_key: str, state: dict[str, Any]) -> None:
         body = {"state": state, "sync_id": self.sync_id, "updated_at": datetime.now(timezone.utc).isoformat()}
+        remove_dead_hidden(self.wh, self.wh.path(STATE_DIR))
         write_file(self.wh, state_path(self.wh, state_key), json.dumps(body, sort_keys=True).encode())
 
 
