@@ -32,6 +32,7 @@ from orderlayer.core import ops
 from orderlayer.core.carriers import waybills_for
 from orderlayer.core.config import ConfigError, Connection, Settings
 from orderlayer.core.filesource import check_source, source_mapping
+from orderlayer.core.processes import alive
 from orderlayer.core.push_landing import land_pushes
 from orderlayer.core.registry import URL_KEY, source
 from orderlayer.core.engines import is_spark
@@ -316,20 +317,10 @@ def remove_dead_temp(root: Path) -> list[Path]:
     removed = []
     for folder in sorted(root.glob("sync-*")) if root.is_dir() else []:
         pid = folder.name.split("-")[1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
 
 
 def _last_error(log_path: Path) -> str:

@@ -32,7 +32,8 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from orderlayer.loader.raw_store import RawRow, _bookmarks, check_identifier, raw_row, regressions
+from orderlayer.core.processes import alive
+from orderlayer.loader.raw_store import LandsRecords, RawRow, _bookmarks, check_identifier, regressions
 
 #: The raw table's columns, as the DuckDB raw table has them (loader/raw_store.py RAW_COLUMNS): `_record` is the
 #: canonical JSON text (Spark has no JSON type), the instants UTC microseconds.
@@ -144,20 +145,10 @@ def remove_dead_hidden(wh: Warehouse, directory: str) -> list[str]:
     removed = []
     for info in _listing(wh, directory):
         pid = info.base_name.removeprefix(_TMP_PREFIX).split("-", 1)[0]
-        if info.base_name.startswith(_TMP_PREFIX) and pid.isdigit() and not _alive(int(pid)):
+        if info.base_name.startswith(_TMP_PREFIX) and pid.isdigit() and not alive(int(pid)):
             wh.fs.delete_file(info.path)
             removed.append(info.path)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class _Pending(NamedTuple):
@@ -166,7 +157,7 @@ class _Pending(NamedTuple):
     stream: str
 
 
-class ParquetRawStore:
+class ParquetRawStore(LandsRecords):
     """One raw table per source stream, `<schema>.<prefix>__<stream>`, as Parquet files in the Spark warehouse; the
     same interface as the DuckDB `RawStore` (append, append_rows, transaction, write_state)."""
 
@@ -255,22 +246,6 @@ class ParquetRawStore:
         first = self._next_seq
         self._next_seq += count
         return first
-
-    def append(
-        self,
-        stream: str,
-        records: Iterable[dict[str, Any]],
-        key_properties: list[str],
-        replication_key: str | None,
-    ) -> int:
-        """Land the records not already present; returns how many rows were new. One transaction."""
-        return self.append_rows(
-            stream,
-            (
-                raw_row(stream, record, key_properties, replication_key, record.pop("__extracted_at", None))
-                for record in records
-            ),
-        )
 
     def append_rows(self, stream: str, rows: Iterable[RawRow]) -> int:
         """Land the rows not already present as one new file; returns how many were new. One transaction (or the

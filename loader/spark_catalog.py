@@ -27,7 +27,8 @@ MARKER = "_registered"
 #: Spark SQL types of RAW_SCHEMA's Arrow types.
 _SPARK_TYPES = {"string": "string", "timestamp[us, tz=UTC]": "timestamp", "int64": "bigint"}
 
-_REGISTER = """
+#: Runs Spark SQL statements (argv[2], a JSON list) in a session with the settings in argv[1] (a JSON object).
+SPARK_SQL = """
 import json, sys
 from pyspark.sql import SparkSession
 conf, statements = json.loads(sys.argv[1]), json.loads(sys.argv[2])
@@ -41,6 +42,12 @@ try:
 finally:
     spark.stop()
 """
+
+
+def run_spark_sql(conf: dict[str, str], statements: list[str]) -> subprocess.CompletedProcess:
+    """Run `statements` in a Spark session of its own process (a JVM that ends with it); check the return code."""
+    return subprocess.run([sys.executable, "-c", SPARK_SQL, json.dumps(conf), json.dumps(statements)],
+                          capture_output=True, text=True)
 
 
 class RegistrationFailed(Exception):
@@ -83,12 +90,7 @@ def register_raw_tables(settings: Settings, db_path: Path, schema: str = "raw") 
     tables = unregistered(wh, schema)
     if not tables:
         return []
-    done = subprocess.run(
-        [sys.executable, "-c", _REGISTER, json.dumps(spark_conf(settings, db_path)),
-         json.dumps(register_statements(wh, schema, tables))],
-        capture_output=True,
-        text=True,
-    )
+    done = run_spark_sql(spark_conf(settings, db_path), register_statements(wh, schema, tables))
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if "Exception" in line or "Error" in line]
         raise RegistrationFailed(f"registering {', '.join(tables)} in Spark's catalog failed: "

@@ -3,16 +3,18 @@ with `engine: spark` Parquet tables in the Spark warehouse (loader/parquet_store
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from orderlayer.core.config import Settings
 from orderlayer.core.engines import is_spark, warehouse_dir
 from orderlayer.core.warehouse import RAW, connect, table_exists
 from orderlayer.loader import parquet_store, raw_store
 from orderlayer.loader.spark_catalog import register_raw_tables
+
+T = TypeVar("T")
 
 
 def spark_warehouse(settings: Settings, db: Path) -> parquet_store.Warehouse:
@@ -27,21 +29,20 @@ def target_location(settings: Settings, db: Path) -> dict[str, str]:
 
 
 def read_state(settings: Settings, db: Path, state_key: str) -> dict[str, Any] | None:
-    if is_spark(settings):
-        return parquet_store.read_state(spark_warehouse(settings, db), state_key)
-    con = connect(db, create=True)
-    try:
-        return raw_store.read_state(con, state_key)
-    finally:
-        con.close()
+    return _on_state(settings, db, parquet_store.read_state, raw_store.read_state, state_key)
 
 
 def clear_state(settings: Settings, db: Path, state_key: str) -> bool:
+    return _on_state(settings, db, parquet_store.clear_state, raw_store.clear_state, state_key)
+
+
+def _on_state(settings: Settings, db: Path, on_spark: Callable[..., T], on_duckdb: Callable[..., T], state_key: str) -> T:
+    """Run the engine's state function on the warehouse's bookmarks."""
     if is_spark(settings):
-        return parquet_store.clear_state(spark_warehouse(settings, db), state_key)
+        return on_spark(spark_warehouse(settings, db), state_key)
     con = connect(db, create=True)
     try:
-        return raw_store.clear_state(con, state_key)
+        return on_duckdb(con, state_key)
     finally:
         con.close()
 

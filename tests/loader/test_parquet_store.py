@@ -15,7 +15,7 @@ import pytest
 
 from orderlayer.core.warehouse import connect
 from orderlayer.loader import parquet_store as ps
-from orderlayer.loader.raw_store import RawStore
+from orderlayer.loader.raw_store import RawStore, raw_row
 from tests.loader.test_target import record
 
 KEYS = ["shop_id", "order_id"]
@@ -56,7 +56,7 @@ def test_rows_are_the_duckdb_raw_rows(tmp_path: Path) -> None:
         # everything but the landing time and number, which belong to each landing
         assert spark_row[:synced] == duck_row[:synced] and spark_row[synced + 1] == duck_row[synced + 1]
     first = spark_rows[0]
-    assert first[0] == ps.raw_row("orders", record(0), KEYS, None, None).digest
+    assert first[0] == raw_row("orders", record(0), KEYS, None, None).digest
     assert first[3:7] == ('[7784061,"6936476692437472563"]', "1700000000", first[5], extracted)
     assert json.loads(first[5]) == record(0) and '"price":"0.10"' in first[5] and '"weight":0.1' in first[5]
     assert [r[-1] for r in spark_rows] == [1, 2] and first[-2] == "sync-1"
