@@ -35,7 +35,6 @@ from orderlayer.core.filesource import check_source, source_mapping
 from orderlayer.core.processes import alive
 from orderlayer.core.push_landing import land_pushes
 from orderlayer.core.registry import URL_KEY, source
-from orderlayer.core.engines import is_spark
 from orderlayer.loader import stores
 
 
@@ -191,7 +190,7 @@ def sync_connection(
     if full_refresh:
         stores.clear_state(settings, db_path, name)
     state = stores.read_state(settings, db_path, name)
-    ops_db = ops_database(settings, db_path)
+    ops_db = stores.ops_database(settings, db_path)
 
     started = ops.now()
     log_dir = log_dir or db_path.parent / "logs"
@@ -300,11 +299,6 @@ def sync_connection(
         },
     )
     return result
-
-
-def ops_database(settings: Settings, db_path: Path) -> Path:
-    """Where the sync records (`ops.sync_runs`) go: the warehouse file, or on Spark a DuckDB file in its folder."""
-    return db_path / "operations.duckdb" if is_spark(settings) else db_path  # not ops.duckdb: its catalog would be `ops`
 
 
 def sync_temp_root(db_path: Path) -> Path:

@@ -21,6 +21,12 @@ def spark_warehouse(settings: Settings, db: Path) -> parquet_store.Warehouse:
     return parquet_store.open_warehouse(warehouse_dir(settings, db))
 
 
+def ops_database(settings: Settings, db: Path) -> Path:
+    """Where the records of syncs and push landings (`ops.sync_runs`) go: the warehouse file, or on Spark a DuckDB
+    file in its folder (not `ops.duckdb`: DuckDB would name its catalog `ops`, like the schema)."""
+    return db / "operations.duckdb" if is_spark(settings) else db
+
+
 def target_location(settings: Settings, db: Path) -> dict[str, str]:
     """The part of target-orderlayer's config that says where raw lands."""
     if is_spark(settings):
