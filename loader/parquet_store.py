@@ -206,9 +206,13 @@ class ParquetRawStore(LandsRecords):
             self._in_transaction = False
 
     def _commit(self) -> None:
-        pending, self._pending = self._pending, []
-        for item in pending:
-            reveal(self.wh, item.hidden, item.final)
+        while self._pending:
+            try:
+                reveal(self.wh, self._pending[0].hidden, self._pending[0].final)
+            except BaseException:
+                self._abandon()  # the files not yet in place are not landed; neither is the state
+                raise
+            self._pending.pop(0)
         staged, self._pending_state = self._pending_state, None
         if staged is not None:  # only now: a bookmark never covers a row still hidden
             self._persist_state(*staged)

@@ -105,6 +105,29 @@ def test_files_appear_only_when_the_transaction_commits(tmp_path: Path) -> None:
     assert raw.append("orders", [record(3)], KEYS, "update_time") == 1  # the abandoned row was never landed
 
 
+def test_a_move_that_fails_lands_neither_the_rest_nor_the_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = store(tmp_path / "wh")
+    moves = []
+    real = ps.reveal
+
+    def second_move_fails(wh: ps.Warehouse, hidden: str, final: str) -> None:
+        moves.append(final)
+        if len(moves) == 2:
+            raise OSError("disk full")
+        real(wh, hidden, final)
+
+    monkeypatch.setattr(ps, "reveal", second_move_fails)
+    with pytest.raises(OSError), raw.transaction():
+        raw.append("orders", [record(1)], KEYS, "update_time")
+        raw.append("refunds", [record(1)], KEYS, None)
+        raw.write_state("main", {"bookmarks": {"orders": {"replication_key_value": 1700000001}}})
+    monkeypatch.setattr(ps, "reveal", real)
+    assert len(landed(tmp_path / "wh")) == 1 and landed(tmp_path / "wh", "douyin__refunds") == []
+    assert ps.read_state(raw.wh, "main") is None and not list((tmp_path / "wh").rglob("_tmp-*"))
+    assert raw.append("refunds", [record(1)], KEYS, None) == 1  # the row whose file never appeared lands now
+    assert raw.append("orders", [record(1)], KEYS, "update_time") == 0  # the one that did is not landed twice
+
+
 def test_empty_or_regressing_state_is_refused(tmp_path: Path) -> None:
     raw = store(tmp_path / "wh")
     good = {"bookmarks": {"orders": {"replication_key_value": 200}}}
