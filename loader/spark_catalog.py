@@ -23,6 +23,8 @@ from orderlayer.loader.parquet_store import RAW_SCHEMA, Warehouse, landed_files,
 
 #: The marker in a table folder once the table is in the catalog (Spark ignores files starting with `_`).
 MARKER = "_registered"
+#: The Spark setting naming a cluster's Hive metastore: where a Thrift server's tables are (method thrift).
+METASTORE_URIS = "spark.hadoop.hive.metastore.uris"
 
 #: Spark SQL types of RAW_SCHEMA's Arrow types.
 _SPARK_TYPES = {"string": "string", "timestamp[us, tz=UTC]": "timestamp", "int64": "bigint"}
@@ -90,6 +92,12 @@ def register_raw_tables(settings: Settings, db_path: Path, schema: str = "raw") 
     tables = unregistered(wh, schema)
     if not tables:
         return []
+    if settings.spark.method == "thrift" and METASTORE_URIS not in settings.spark.conf:
+        # a session of its own would register them in a catalog of its own, which the Thrift server never reads
+        raise RegistrationFailed(
+            f"spark.conf: with method thrift the loader registers new raw tables ({', '.join(tables)}) in the cluster's "
+            f"Hive metastore; set {METASTORE_URIS} to its URI, e.g. thrift://metastore:9083 (docs/loader.md)"
+        )
     done = run_spark_sql(spark_conf(settings, db_path), register_statements(wh, schema, tables))
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if "Exception" in line or "Error" in line]

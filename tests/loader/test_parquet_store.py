@@ -193,3 +193,17 @@ def test_a_kill_at_any_step_resumes_without_loss_or_duplicates(tmp_path: Path, k
     assert not [p for p in wh.rglob("_tmp-*")]
     seqs = [r[-1] for r in landed(wh) + landed(wh, "douyin__refunds")]
     assert len(set(seqs)) == 16
+
+
+def test_on_a_cluster_registering_needs_its_metastore(tmp_path: Path) -> None:
+    """method thrift: a session of the loader's own would register the table in a catalog the server never reads."""
+    from orderlayer.core.config import Settings
+    from orderlayer.loader.spark_catalog import RegistrationFailed, register_raw_tables, unregistered
+
+    warehouse = tmp_path / "lake"
+    store(warehouse).append("orders", [record(1)], KEYS, "update_time")
+    settings = Settings.model_validate({"engine": "spark", "spark": {"method": "thrift", "host": "sts.internal",
+                                                                      "warehouse_dir": str(warehouse)}})
+    with pytest.raises(RegistrationFailed, match="set spark.hadoop.hive.metastore.uris to its URI"):
+        register_raw_tables(settings, tmp_path / "db")
+    assert unregistered(ps.open_warehouse(str(warehouse))) == ["douyin__orders"]  # retried by the next sync
