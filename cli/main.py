@@ -128,7 +128,9 @@ def _writing(settings: Settings, command: str) -> Iterator[_Written]:
     behind for readers (core/snapshot.py), whatever the outcome. A busy warehouse is one line and exit 1."""
     db = settings.database
     try:
-        with writer_lock(db, command, settings.warehouse.lock_wait_seconds, tell=lambda line: err.print(escape(line), soft_wrap=True)) as held:
+        with writer_lock(
+            db, command, settings.warehouse.lock_wait_seconds, tell=lambda line: err.print(escape(line), soft_wrap=True), settings=settings
+        ) as held:
             if settings.warehouse.private_files:
                 tighten(db)
             if held.abandoned:

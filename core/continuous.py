@@ -173,7 +173,7 @@ class Writer:
             return "idle"  # leave the warehouse (and its lock) alone
         db = self.settings.database
         try:
-            with writer_lock(db, "serve", 0):
+            with writer_lock(db, "serve", 0, settings=self.settings):
                 if not snapshot_path(db).exists():  # readers never read the warehouse itself while serve writes it
                     refresh_snapshot(db)
                 try:

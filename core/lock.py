@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
+from orderlayer.core.config import Settings
 from orderlayer.core.ops import close_abandoned
 from orderlayer.core.warehouse import WarehouseBusy
 
@@ -91,10 +92,12 @@ def writer_lock(
     command: str,
     wait_seconds: float,
     tell: Callable[[str], None] = lambda line: None,
+    settings: Settings | None = None,
 ) -> Iterator[WriterLock]:
     """Hold the warehouse's writer lock for the body. Waits up to ``wait_seconds`` for another writer (or a
     program holding the database file), telling once who it waits for; then raises WarehouseBusy with that
-    line. On entry, run and sync records a dead writer left `running` are closed as `abandoned`."""
+    line. On entry, run and sync records a dead writer left `running` are closed as `abandoned` (`settings`: where
+    an `engine: spark` warehouse keeps them)."""
     db.parent.mkdir(parents=True, exist_ok=True)
     path = lock_path(db)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -108,7 +111,7 @@ def writer_lock(
         os.fsync(fd)
         try:
             # closing what a dead writer left is also the first open of the file: it waits for a program holding it
-            abandoned = _until(lambda: close_abandoned(db, died), deadline, wait_seconds, tell) if db.exists() else []
+            abandoned = _until(lambda: close_abandoned(db, died, settings), deadline, wait_seconds, tell) if db.exists() else []
             yield WriterLock(db, me, died, abandoned)
         finally:
             os.ftruncate(fd, 0)  # released cleanly: no holder record left

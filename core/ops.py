@@ -11,10 +11,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import duckdb
+
+from orderlayer.core.engines import is_spark
 from orderlayer.core.warehouse import OPS, RAW, connect, ensure_ops, table_exists
+from orderlayer.loader import parquet_store, stores
 
 if TYPE_CHECKING:
     from orderlayer.core.lock import Holder  # the lock imports this module
+    from orderlayer.core.config import Settings
 
 
 def now() -> datetime:
@@ -95,14 +100,19 @@ def record_check(
         con.close()
 
 
-def close_abandoned(db: Path, died: Holder | None) -> list[str]:
+def close_abandoned(db: Path, died: Holder | None, settings: Settings | None = None) -> list[str]:
     """Close the run and sync records left `running` as `abandoned`; returns their ids.
 
     Called by a writer that holds the warehouse lock (core/lock.py), so nothing else is running: a `running`
     record belongs to a command that died. An abandoned sync's `rows_added` counts the raw rows it committed
     before it died, so every raw row stays traceable to its sync record (`_sync_id`)."""
     note = f"abandoned: {died.describe()} died without finishing" if died else "abandoned: its command died without finishing"
-    con = connect(db)
+    # on Spark the records are in a DuckDB file in the warehouse folder, the raw rows in its Parquet tables
+    spark = settings is not None and is_spark(settings)
+    records = stores.ops_database(settings, db) if spark else db
+    if not records.is_file():
+        return []
+    con = connect(records)
     try:
         closed: list[str] = []
         if table_exists(con, OPS, "runs"):
@@ -117,17 +127,11 @@ def close_abandoned(db: Path, died: Holder | None) -> list[str]:
             ]
         if table_exists(con, OPS, "sync_runs"):
             syncs = [r[0] for r in con.execute(f"select sync_id from {OPS}.sync_runs where status = 'running'").fetchall()]
-            raw_tables = [
-                r[0]
-                for r in con.execute(
-                    "select table_name from information_schema.tables where table_schema = ? and table_type = 'BASE TABLE'",
-                    [RAW],
-                ).fetchall()
-            ]
             for sync_id in syncs:
-                landed = sum(
-                    con.execute(f'select count(*) from {RAW}."{t}" where _sync_id = ?', [sync_id]).fetchone()[0]
-                    for t in raw_tables
+                landed = (
+                    stores.rows_of_sync(settings, db, parquet_store.table_names(stores.spark_warehouse(settings, db), RAW), sync_id)
+                    if spark
+                    else _rows_of_sync(con, sync_id)
                 )
                 con.execute(
                     f"""update {OPS}.sync_runs set status = 'abandoned', finished_at = ?, rows_added = ?, error = ?
@@ -138,3 +142,11 @@ def close_abandoned(db: Path, died: Holder | None) -> list[str]:
         return closed
     finally:
         con.close()
+
+
+def _rows_of_sync(con: duckdb.DuckDBPyConnection, sync_id: str) -> int:
+    """The raw rows a sync landed, over every raw table of a DuckDB warehouse."""
+    tables = con.execute(
+        "select table_name from information_schema.tables where table_schema = ? and table_type = 'BASE TABLE'", [RAW]
+    ).fetchall()
+    return sum(con.execute(f'select count(*) from {RAW}."{t}" where _sync_id = ?', [sync_id]).fetchone()[0] for (t,) in tables)

@@ -9,6 +9,7 @@ Results come back as Arrow, so decimals stay exact and instants come back in UTC
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,7 +35,9 @@ class SparkClient:
                 "method: session (docs/engines.md, what works on Spark today)"
             )
         try:
-            from pyspark.sql import SparkSession
+            with warnings.catch_warnings():  # pyspark warns about pandas 3 on import; orderlayer does not use its pandas API
+                warnings.simplefilter("ignore", FutureWarning)
+                from pyspark.sql import SparkSession
         except ImportError as exc:  # the spark extra is not installed
             raise ConfigError("engine: spark needs pyspark; pip install 'orderlayer[spark]' (and Java 17+)") from exc
         if not (db / "metastore_db").exists():

@@ -340,3 +340,9 @@ def rows_of_sync(wh: Warehouse, schema: str, tables: Iterable[str], sync_id: str
         return 0
     dataset = ds.dataset(files, format="parquet", filesystem=wh.fs)
     return dataset.count_rows(filter=ds.field("_sync_id") == sync_id)
+
+
+def table_names(wh: Warehouse, schema: str) -> list[str]:
+    """The tables of a schema: its folders holding a landed file."""
+    folders = [i for i in _listing(wh, wh.path(f"{schema}.db")) if i.type == pafs.FileType.Directory]
+    return sorted(f.base_name for f in folders if landed_files(wh, f.path))

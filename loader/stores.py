@@ -86,3 +86,4 @@ def open_raw_store(
 def after_landing(settings: Settings, db: Path) -> list[str]:
     """What landing leaves to do: on Spark, registering new raw tables in its catalog (returns them)."""
     return register_raw_tables(settings, db, RAW) if is_spark(settings) else []
+

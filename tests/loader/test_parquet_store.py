@@ -207,3 +207,31 @@ def test_on_a_cluster_registering_needs_its_metastore(tmp_path: Path) -> None:
     with pytest.raises(RegistrationFailed, match="set spark.hadoop.hive.metastore.uris to its URI"):
         register_raw_tables(settings, tmp_path / "db")
     assert unregistered(ps.open_warehouse(str(warehouse))) == ["douyin__orders"]  # retried by the next sync
+
+
+def test_a_spark_warehouse_s_abandoned_sync_is_closed_with_the_rows_it_landed(tmp_path: Path) -> None:
+    """The next writer on an `engine: spark` folder closes a dead sync's record (in the folder's operations.duckdb)
+    with the rows it committed to the Parquet tables — and a second writer can open the folder at all."""
+    from orderlayer.core import ops
+    from orderlayer.core.config import Settings
+    from orderlayer.core.lock import writer_lock
+    from orderlayer.loader import stores
+
+    settings = Settings(engine="spark", database=tmp_path / "lake")
+    db = settings.database
+    db.mkdir()
+    row = {"sync_id": "s-dead", "run_id": None, "connection": "main", "started_at": ops.now(), "finished_at": None,
+           "status": "running", "records_read": None, "rows_added": None, "bookmark_before": None,
+           "bookmark_after": None, "error": None}
+    ops.record_sync(stores.ops_database(settings, db), row)
+    dead = ps.ParquetRawStore(stores.spark_warehouse(settings, db), "raw", "douyin", "main", "s-dead")
+    with dead.transaction():
+        assert dead.append("orders", [record(0), record(1), record(2)], KEYS, "update_time") == 3
+    for attempt in range(2):  # the first writer closes it; the second finds nothing left to close
+        with writer_lock(db, "sync", 0, settings=settings) as held:
+            assert held.abandoned == (["s-dead"] if attempt == 0 else [])
+    con = connect(stores.ops_database(settings, db))
+    try:
+        assert con.execute("select status, rows_added from ops.sync_runs").fetchall() == [("abandoned", 3)]
+    finally:
+        con.close()
