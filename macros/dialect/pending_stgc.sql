@@ -14,16 +14,16 @@
     element_at(transform(array(from_json({{ record }}, '{{ spark_record_ddl(shape) }}')), p__ -> {{ spark_record_value('p__', shape, 0) }}), 1)
 {%- endmacro %}
 
-{#- A shape as Spark DDL: `a`: string, `b`: array<struct<…>>, `c`: decimal(38,10). -#}
-{% macro spark_record_ddl(shape, top=true) -%}
+{#- A shape as a Spark DDL type: struct<`a`: string, `b`: array<struct<…>>, `c`: decimal(38,10)>. -#}
+{% macro spark_record_ddl(shape) -%}
     {%- if shape is mapping -%}
         {%- set fields = [] -%}
         {%- for name, sub in shape.items() -%}
-            {%- do fields.append('`' ~ name ~ '`: ' ~ spark_record_ddl(sub, false)) -%}
+            {%- do fields.append('`' ~ name ~ '`: ' ~ spark_record_ddl(sub)) -%}
         {%- endfor -%}
-        {{- fields | join(', ') if top else 'struct<' ~ (fields | join(', ')) ~ '>' -}}
+        struct<{{ fields | join(', ') }}>
     {%- elif shape is sequence and shape is not string -%}
-        array<{{ spark_record_ddl(shape[0], false) }}>
+        array<{{ spark_record_ddl(shape[0]) }}>
     {%- elif shape | upper in ('VARCHAR', 'JSON') -%}
         string
     {%- elif (shape | upper).startswith('DECIMAL(') -%}
@@ -125,3 +125,17 @@
 {% macro default__try_integer(expr) -%}try_cast({{ expr }} as integer){%- endmacro %}
 {#- Spark's try_cast truncates ('12.5' → 12): read the exact decimal, then round it. -#}
 {% macro spark__try_integer(expr) -%}try_cast(round(try_cast(trim({{ expr }}) as decimal(38, 10))) as integer){%- endmacro %}
+
+{#- A1: an exact DECIMAL (a JSON number read as DECIMAL(38,10)) → DECIMAL(18,2), NULL when a digit after the cents is
+    not zero or it does not fit. -#}
+{% macro decimal_to_amount(expr) -%}
+    {{ return(adapter.dispatch('decimal_to_amount', 'orderlayer')(expr)) }}
+{%- endmacro %}
+{% macro default__decimal_to_amount(expr) -%}
+    {{ major_units_to_amount("regexp_replace(cast(" ~ expr ~ " as varchar), '^(-?[0-9]+\\.[0-9]{2})0+$', '\\1')") }}
+{%- endmacro %}
+{#- By value, not through text: Spark writes a DECIMAL's text from java.math.BigDecimal when it evaluates without
+    generated code, and that writes a zero of scale 10 as 0E-10. -#}
+{% macro spark__decimal_to_amount(expr) -%}
+    case when {{ expr }} = round({{ expr }}, 2) then try_cast({{ expr }} as {{ money_type() }}) end
+{%- endmacro %}

@@ -25,12 +25,6 @@
     {{ time_is_invalid(kingdee_local_text(expr), 'local', kingdee_timezone()) }}
 {%- endmacro %}
 
-{#- A1: a DECIMAL read from a JSON number → DECIMAL(18,2) exactly: trailing zeros beyond the cents are dropped,
-    a non-zero third decimal is not money (NULL). -#}
-{% macro kingdee_amount(expr) -%}
-    {{ major_units_to_amount(zeros_after_cents_dropped('cast(' ~ expr ~ ' as ' ~ text_type() ~ ')')) }}
-{%- endmacro %}
-
 {#- Kingdee's preset settlement-currency numbers (BD_Currency) → ISO 4217; a 3-letter code is kept. -#}
 {% macro kingdee_currency(expr) -%}
     case upper(trim({{ expr }}))

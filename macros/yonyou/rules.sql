@@ -5,11 +5,6 @@
 {{ return(var('orderlayer_yonyou_timezone', 'Asia/Shanghai')) }}
 {%- endmacro %}
 
-{#- A1: a DECIMAL read from a JSON number → DECIMAL(18,2) exactly; a non-zero third decimal is not money (NULL). -#}
-{% macro yonyou_amount(expr) -%}
-    {{ major_units_to_amount(zeros_after_cents_dropped('cast(' ~ expr ~ ' as ' ~ text_type() ~ ')')) }}
-{%- endmacro %}
-
 {#- ISO 4217 from the currency fields: a code where one is sent, else the Chinese name. -#}
 {% macro yonyou_currency(code, currency, name) -%}
     coalesce(

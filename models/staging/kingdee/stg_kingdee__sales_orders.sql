@@ -51,9 +51,9 @@ select
     {{ kingdee_local_to_utc('f.FModifyDate') }} as erp_updated_at,
     coalesce(f.FDocumentStatus, '') || '/' || coalesce(f.FCloseStatus, '') || '/' || coalesce(f.FCancelStatus, '') as status_native,
     {{ kingdee_erp_status('f.FDocumentStatus', 'f.FCloseStatus', 'f.FCancelStatus', 'f.remain_qty', 'f.ordered_qty') }} as status,
-    {{ kingdee_amount('f.FBillAllAmount') }} as order_amount,
-    {{ kingdee_amount('f.FBillAmount') }} as net_amount,
-    {{ kingdee_amount('f.FBillTaxAmount') }} as tax_amount,
+    {{ decimal_to_amount('f.FBillAllAmount') }} as order_amount,
+    {{ decimal_to_amount('f.FBillAmount') }} as net_amount,
+    {{ decimal_to_amount('f.FBillTaxAmount') }} as tax_amount,
     {{ kingdee_currency('f.currency_number') }} as currency,
     -- sales returns are separate bills (SAL_RETURNSTOCK); the order carries none
     cast(null as {{ money_type() }}) as refund_amount,
@@ -65,7 +65,7 @@ select
         when {{ kingdee_time_is_invalid('f.FDate') }} then 'unparseable FDate'
         {%- for field in ['FBillAllAmount', 'FBillAmount', 'FBillTaxAmount'] %}
         when f.{{ field }} is null then 'missing or non-numeric {{ field }}'
-        when {{ kingdee_amount('f.' ~ field) }} is null then 'fractional-cent or out-of-range {{ field }}'
+        when {{ decimal_to_amount('f.' ~ field) }} is null then 'fractional-cent or out-of-range {{ field }}'
         {%- endfor %}
     end as quarantine_reason
 from fields as f

@@ -50,9 +50,9 @@ select
     {{ to_utc('f.pubts', 'local', yonyou_timezone()) }} as erp_updated_at,
     f.status_code as status_native,
     {{ yonyou_erp_status('f.status_code') }} as status,
-    {{ yonyou_amount('f.payMoney') }} as order_amount,
-    {{ yonyou_amount(list_total('f.line_net')) }} as net_amount,
-    {{ yonyou_amount(list_total('f.line_tax')) }} as tax_amount,
+    {{ decimal_to_amount('f.payMoney') }} as order_amount,
+    {{ decimal_to_amount(list_total('f.line_net')) }} as net_amount,
+    {{ decimal_to_amount(list_total('f.line_tax')) }} as tax_amount,
     {{ yonyou_currency('f.currency_code', 'f.currency', 'f.currency_name') }} as currency,
     -- the order list carries no returns
     cast(null as {{ money_type() }}) as refund_amount,
@@ -63,7 +63,7 @@ select
         when {{ to_utc('f.pubts', 'local', yonyou_timezone()) }} is null then 'missing or unparseable pubts'
         when {{ time_is_invalid('f.vouchdate', 'local', yonyou_timezone()) }} then 'unparseable vouchdate'
         when f.payMoney is null then 'missing or non-numeric payMoney'
-        when {{ yonyou_amount('f.payMoney') }} is null then 'fractional-cent or out-of-range payMoney'
+        when {{ decimal_to_amount('f.payMoney') }} is null then 'fractional-cent or out-of-range payMoney'
         when coalesce(f.n_lines, 0) = 0 then 'no order lines'
         when {{ list_any(list_map('f.line_net', 'x', 'x is null')) }}
             or {{ list_any(list_map('f.line_tax', 'x', 'x is null')) }} then 'missing or non-numeric line oriMoney/oriSum/oriTax'
