@@ -1,10 +1,10 @@
 """The staging models of Meituan, Ele.me, SF Express, Kuaidi100, SAP, Kingdee and Yonyou give the same rows on Spark as
 on DuckDB (issue 16).
 
-One DuckDB warehouse holds the sandboxes' records of these sources (synced by the real taps) and the edge cases of their rule tests
-(tests/dbt_rules/, imported, not copied) plus the records where the engines read JSON differently (floating yuan of
-10 million and more, strings holding lists, fractional quantities, a missing bag, zero decimals); its raw schema is
-twinned into Spark, the same selection is built on both, and every column of every row is compared.
+One DuckDB warehouse holds the sandboxes' records of these sources (synced by the real taps), the edge cases of their
+rule tests (tests/dbt_rules/, imported, not copied) and the records where the engines read JSON differently (floating
+yuan of 10 million and more, strings holding lists, fractional quantities, a missing bag, zero decimals); its raw
+schema is twinned into Spark, the same selection is built on both, and every column of every row is compared.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from tests.dbt_rules import test_erp_rules as erp
 from tests.dbt_rules import test_logistics_rules as logistics
 from tests.dbt_rules import test_meituan_refunds as meituan_refunds
 from tests.dbt_rules import test_meituan_rules as meituan
-from tests.support.engines import assert_same_relation, spark_settings, spark_twin
+from tests.support.engines import assert_same_relation, spark_rows, spark_settings, spark_twin
 
 pytestmark = pytest.mark.spark
 
@@ -41,7 +41,8 @@ SELECT = [f"path:models/staging/{name}" for name in SOURCES]
 AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
 
 # Java writes a double outside [1e-3, 1e7) in scientific notation (1.23456789E7), DuckDB in full: yuan of ten million
-# and more must read as the same amount, and a fraction of a fen the same quarantine reason.
+# and more must read as the same amount (DuckDB reads a yuan double through a double: 99999999999999.99 is …98), and
+# an amount below a fen must get the same quarantine reason.
 MT_TEN_MILLION = meituan.order(
     "34017265082826950", 9007199254749050, total=D("12345678.90"), original_price=D("12345678.90"),
     detail=[{"app_food_code": "F9", "food_name": "宴席", "sku_id": "F9", "price": D("12345678.90"), "quantity": 1,
@@ -54,15 +55,18 @@ MT_TINY_FEE = meituan.order("34017265082826952", 9007199254749052, shipping_fee=
 MT_DETAIL_OBJECT = meituan.order("34017265082826953", 9007199254749053, detail='{"app_food_code": "F1"}')
 MT_EXTRAS_TEXT = meituan.order(
     "34017265082826954", 9007199254749054, extras='[{"mt_charge": 1.5, "poi_charge": 0.5, "reduce_fee": 2}]',
-    detail=[{"app_food_code": "F1", "sku_id": "F1", "food_name": "饭", "price": D("4"), "quantity": D("2.5"), "box_num": 0, "box_price": 0},
+    detail=[{"app_food_code": "F1", "sku_id": "F1", "food_name": "饭", "price": D("4"), "quantity": D("2.5"), "box_num": 0,
+             "box_price": 0},
             {"app_food_code": "F2", "sku_id": "", "food_name": "汤", "price": D("3"), "quanity": 2}],
 )
 # A missing bag among Ele.me's bags; a fractional product amount.
 EL_NULL_BAG = eleme.record(
     "17319456001090", products=[None, [eleme.product("SKU-1", "1001", "可乐", 1000, 2)], []],
 )
-EL_FRACTIONAL_AMOUNT = eleme.record("17319456001091", products=[[{**eleme.product("SKU-1", "1001", "可乐", 1000, 1), "product_amount": "2.5"}]])
-# Zero amounts and an eleventh decimal, as exact decimals.
+EL_FRACTIONAL_AMOUNT = eleme.record(
+    "17319456001091", products=[[{**eleme.product("SKU-1", "1001", "可乐", 1000, 1), "product_amount": "2.5"}]],
+)
+# A zero tax and a third decimal, as exact decimals.
 KD_ZERO_TAX = erp.kd_bill(100905, "XSDD000905", FBillTaxAmount=D("0"), FBillAmount=D("113.00"), FBillAllAmount=D("113.0000000000"))
 YY_FRACTION = erp.yy_order(9007199254741904, "UO-164820240501000904", payMoney=D("0.125"),
                            orderDetails=[{"lineno": 10, "oriMoney": D("0.1"), "oriSum": D("0.125"), "oriTax": D("0.025")}])
@@ -150,3 +154,35 @@ MODELS = [
 def test_same_rows_on_spark(engines: tuple[Path, Settings, Path], model: str, edge_rows: int) -> None:
     duck, settings, spark_db = engines
     assert assert_same_relation(duck, settings, spark_db, f"staging.{model}") > edge_rows
+
+
+def spark_values(engines: tuple[Path, Settings, Path], model: str, key: str, columns: list[str]) -> dict[str, tuple]:
+    duck, settings, spark_db = engines
+    names, rows = spark_rows(settings, spark_db, f"staging.{model}")
+    return {row[names.index(key)]: tuple(row[names.index(c)] for c in columns) for row in rows}
+
+
+def test_the_engine_cases_read_as_duckdb_reads_them(engines: tuple[Path, Settings, Path]) -> None:
+    """The Spark side of the engine-difference records, against hand-computed values (equality alone would pass if
+    both engines were wrong the same way)."""
+    orders = spark_values(engines, "stg_meituan__orders", "channel_order_id",
+                          ["goods_amount", "paid_amount", "shop_discount_amount", "platform_discount_amount", "quarantine_reason"])
+    assert orders[MT_TEN_MILLION["wm_order_id_view"]] == (D("12345678.90"), D("12345678.90"), D("0.00"), D("0.00"), None)
+    assert orders[MT_DOUBLE_LIMIT["wm_order_id_view"]][1:] == (D("99999999999999.98"), D("0.00"), D("0.00"), None)
+    assert orders[MT_TINY_FEE["wm_order_id_view"]][4] == "non-numeric shipping_fee"
+    assert orders[MT_DETAIL_OBJECT["wm_order_id_view"]][4] == "unparseable detail"
+    # 4.00 × 2.5 + 3.00 × 2 = 16.00 goods; the store funds 0.50, Meituan 1.50
+    assert orders[MT_EXTRAS_TEXT["wm_order_id_view"]] == (D("16.00"), D("20.00"), D("0.50"), D("1.50"), None)
+    lines = spark_values(engines, "stg_meituan__order_lines", "channel_line_id", ["quantity", "line_goods_amount"])
+    view = MT_EXTRAS_TEXT["wm_order_id_view"]
+    assert (lines[f"{view}:F1:1"], lines[f"{view}:F2:2"]) == ((3, D("10.00")), (2, D("6.00")))
+
+    eleme_lines = spark_values(engines, "stg_eleme__order_lines", "channel_line_id", ["quantity", "line_goods_amount"])
+    assert eleme_lines["17319456001090:SKU-1:1"] == (2, D("20.00"))
+    assert "17319456001090:SKU-1:2" not in eleme_lines
+    assert eleme_lines["17319456001091:SKU-1:1"] == (3, D("10.00"))
+
+    kingdee = spark_values(engines, "stg_kingdee__sales_orders", "erp_order_id", ["order_amount", "tax_amount", "quarantine_reason"])
+    assert kingdee["XSDD000905"] == (D("113.00"), D("0.00"), None)
+    yonyou = spark_values(engines, "stg_yonyou__sales_orders", "erp_order_id", ["order_amount", "quarantine_reason"])
+    assert yonyou["UO-164820240501000904"] == (None, "fractional-cent or out-of-range payMoney")
