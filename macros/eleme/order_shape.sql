@@ -1,7 +1,7 @@
 {#- The Ele.me order.get fields orderlayer reads, declared once (a per-channel column contract).
     Every value is read as text and typed by the rule macros, so a wrong-typed value becomes a
     quarantine reason instead of a failed build; a field the platform drops becomes NULL. The record
-    is parsed once per row (DuckDB from_json). `products` is a list of lists (one list per bag). -#}
+    is parsed once per row (parse_json_record). `products` is a list of lists (one list per bag). -#}
 {% macro eleme_order_shape() -%}
 {{ return({
     "order_id": "VARCHAR", "shop_id": "VARCHAR",
@@ -30,7 +30,12 @@
 
 {#- Parse raw Ele.me order JSON into a STRUCT of the shape above. -#}
 {% macro eleme_parse_order(record) -%}
-    from_json({{ record }}, '{{ tojson(eleme_order_shape()) }}')
+    {{ parse_json_record(record, eleme_order_shape()) }}
+{%- endmacro %}
+
+{#- The bags' product lists as one list of products (a missing bag is an empty one). -#}
+{% macro eleme_products(products) -%}
+    {{ list_flatten(list_map(list_or_empty(products), 'bag__', list_or_empty('bag__'))) }}
 {%- endmacro %}
 
 {#- The sku of a product line: the partner's custom_sku_id, else Ele.me's baidu_product_id. -#}

@@ -9,8 +9,8 @@
     'YYYY-MM-DD HH:MI:SS' text; sub-seconds are dropped (FilterString literals have whole seconds). -#}
 {% macro kingdee_local_text(expr) -%}
     case
-        when regexp_full_match(trim({{ expr }}), '[0-9]{4}-[0-9]{2}-[0-9]{2}') then trim({{ expr }}) || ' 00:00:00'
-        when regexp_full_match(trim({{ expr }}), '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,7})?')
+        when {{ full_match('trim(' ~ expr ~ ')', "'[0-9]{4}-[0-9]{2}-[0-9]{2}'") }} then trim({{ expr }}) || ' 00:00:00'
+        when {{ full_match('trim(' ~ expr ~ ')', "'[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,7})?'") }}
             then replace(left(trim({{ expr }}), 19), 'T', ' ')
         else trim({{ expr }})
     end
@@ -25,12 +25,6 @@
     {{ time_is_invalid(kingdee_local_text(expr), 'local', kingdee_timezone()) }}
 {%- endmacro %}
 
-{#- A1: a DECIMAL read from a JSON number → DECIMAL(18,2) exactly: trailing zeros beyond the cents are dropped,
-    a non-zero third decimal is not money (NULL). -#}
-{% macro kingdee_amount(expr) -%}
-    {{ major_units_to_amount("regexp_replace(cast(" ~ expr ~ " as varchar), '^(-?[0-9]+\\.[0-9]{2})0+$', '\\1')") }}
-{%- endmacro %}
-
 {#- Kingdee's preset settlement-currency numbers (BD_Currency) → ISO 4217; a 3-letter code is kept. -#}
 {% macro kingdee_currency(expr) -%}
     case upper(trim({{ expr }}))
@@ -41,7 +35,7 @@
         when 'PRE005' then 'TWD'
         when 'PRE006' then 'GBP'
         when 'PRE007' then 'USD'
-        else case when regexp_full_match(upper(trim({{ expr }})), '[A-Z]{3}') then upper(trim({{ expr }})) end
+        else case when {{ full_match('upper(trim(' ~ expr ~ '))', "'[A-Z]{3}'") }} then upper(trim({{ expr }})) end
     end
 {%- endmacro %}
 

@@ -22,5 +22,5 @@
 {%- endmacro %}
 
 {% macro kingdee_parse_sales_order(record) -%}
-    from_json({{ record }}, '{{ tojson(kingdee_sales_order_shape()) }}')
+    {{ parse_json_record(record, kingdee_sales_order_shape()) }}
 {%- endmacro %}

@@ -1,8 +1,8 @@
 {#- The Meituan order-detail fields orderlayer reads, declared once (a per-channel column contract).
     Every value is read as text and typed by the rule macros, so a wrong-typed value becomes a
     quarantine reason instead of a failed build; a field the platform drops becomes NULL. The record
-    is parsed once per row (DuckDB from_json). `detail` and `extras` are read as JSON: the platform
-    sends them as arrays or as JSON strings (pushes), and meituan_parse_list handles both. -#}
+    is parsed once per row (parse_json_record). `detail` and `extras` are read as JSON: the platform
+    sends them as arrays or as JSON strings (pushes), and json_list_value reads both. -#}
 {% macro meituan_order_shape() -%}
 {{ return({
     "order_id": "VARCHAR", "wm_order_id_view": "VARCHAR", "app_poi_code": "VARCHAR",
@@ -35,31 +35,7 @@
 {{ return([{"reduce_fee": "VARCHAR", "mt_charge": "VARCHAR", "poi_charge": "VARCHAR", "remark": "VARCHAR", "type": "VARCHAR"}]) }}
 {%- endmacro %}
 
-{#- Parse raw Meituan order JSON into a STRUCT of the shape above. -#}
+{#- Parse raw Meituan order JSON into a STRUCT of the shape above (`detail` and `extras` kept as JSON). -#}
 {% macro meituan_parse_order(record) -%}
-    from_json({{ record }}, '{{ tojson(meituan_order_shape()) }}')
-{%- endmacro %}
-
-{#- A list field sent as a JSON array or as a JSON string holding one: the typed list, or NULL when
-    the value is missing or is not a JSON array (the caller quarantines the latter). Nested CASEs, not
-    AND: a string that is not JSON must never reach a JSON function (DuckDB does not short-circuit AND). -#}
-{% macro meituan_parse_list(json_expr, shape) -%}
-    case
-        when json_type({{ json_expr }}) = 'ARRAY' then from_json({{ json_expr }}, '{{ tojson(shape) }}')
-        when json_type({{ json_expr }}) = 'VARCHAR' then
-            case when json_valid({{ json_expr }} ->> '$') then
-                case when json_type({{ json_expr }} ->> '$') = 'ARRAY' then from_json({{ json_expr }} ->> '$', '{{ tojson(shape) }}') end
-            end
-    end
-{%- endmacro %}
-
-{#- True when a list field is present but is neither an array nor a string holding one. -#}
-{% macro meituan_list_is_invalid(json_expr) -%}
-    (case
-        when {{ json_expr }} is null then false
-        when json_type({{ json_expr }}) in ('NULL', 'ARRAY') then false
-        when json_type({{ json_expr }}) = 'VARCHAR' then
-            case when json_valid({{ json_expr }} ->> '$') then json_type({{ json_expr }} ->> '$') <> 'ARRAY' else true end
-        else true
-    end)
+    {{ parse_json_record(record, meituan_order_shape()) }}
 {%- endmacro %}

@@ -4,19 +4,19 @@
     the suffix is the source's offset in minutes and does not move the instant. NULL for null / '' and for
     values at or before the epoch's first day (SAP's "initial" dates). -#}
 {% macro sap_date_to_utc(expr) -%}
-    {{ to_utc("regexp_extract(trim(" ~ expr ~ "), '^/Date\\(([0-9]+)(?:[+-][0-9]{4})?\\)/$', 1)", 'epoch_ms') }}
+    {{ to_utc("regexp_extract(trim(" ~ expr ~ "), '^/Date\\(([0-9]+)(?:[+-][0-9]{4})?\\)/\\z', 1)", 'epoch_ms') }}
 {%- endmacro %}
 
 {#- True when a date value is present but not in the /Date(…)/ form (→ quarantine). -#}
 {% macro sap_date_is_invalid(expr) -%}
     ({{ expr }} is not null and trim({{ expr }}) <> ''
-     and not regexp_full_match(trim({{ expr }}), '/Date\(-?[0-9]+(?:[+-][0-9]{4})?\)/'))
+     and not {{ full_match('trim(' ~ expr ~ ')', "'/Date\\(-?[0-9]+(?:[+-][0-9]{4})?\\)/'") }})
 {%- endmacro %}
 
 {#- A1: an Edm.Decimal string ("1250.00"; Decimal(16,3) may carry a third, zero, decimal) → DECIMAL(18,2),
     exactly; a non-zero third decimal cannot be money and is invalid. -#}
 {% macro sap_decimal_to_amount(expr) -%}
-    {{ major_units_to_amount("regexp_replace(trim(" ~ expr ~ "), '^(-?[0-9]+\\.[0-9]{2})0+$', '\\1')") }}
+    {{ major_units_to_amount(zeros_after_cents_dropped('trim(' ~ expr ~ ')')) }}
 {%- endmacro %}
 
 {% macro sap_amount_is_invalid(expr) -%}

@@ -16,5 +16,5 @@
 {%- endmacro %}
 
 {% macro sap_parse_sales_order(record) -%}
-    from_json({{ record }}, '{{ tojson(sap_sales_order_shape()) }}')
+    {{ parse_json_record(record, sap_sales_order_shape()) }}
 {%- endmacro %}

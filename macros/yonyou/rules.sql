@@ -5,16 +5,11 @@
 {{ return(var('orderlayer_yonyou_timezone', 'Asia/Shanghai')) }}
 {%- endmacro %}
 
-{#- A1: a DECIMAL read from a JSON number → DECIMAL(18,2) exactly; a non-zero third decimal is not money (NULL). -#}
-{% macro yonyou_amount(expr) -%}
-    {{ major_units_to_amount("regexp_replace(cast(" ~ expr ~ " as varchar), '^(-?[0-9]+\\.[0-9]{2})0+$', '\\1')") }}
-{%- endmacro %}
-
 {#- ISO 4217 from the currency fields: a code where one is sent, else the Chinese name. -#}
 {% macro yonyou_currency(code, currency, name) -%}
     coalesce(
-        case when regexp_full_match(upper(trim({{ code }})), '[A-Z]{3}') then upper(trim({{ code }})) end,
-        case when regexp_full_match(upper(trim({{ currency }})), '[A-Z]{3}') then upper(trim({{ currency }})) end,
+        case when {{ full_match('upper(trim(' ~ code ~ '))', "'[A-Z]{3}'") }} then upper(trim({{ code }})) end,
+        case when {{ full_match('upper(trim(' ~ currency ~ '))', "'[A-Z]{3}'") }} then upper(trim({{ currency }})) end,
         case trim({{ name }}) when '人民币' then 'CNY' when '美元' then 'USD' when '港币' then 'HKD' when '港元' then 'HKD'
             when '欧元' then 'EUR' when '日元' then 'JPY' end
     )

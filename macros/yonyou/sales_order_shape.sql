@@ -21,5 +21,5 @@
 {%- endmacro %}
 
 {% macro yonyou_parse_sales_order(record) -%}
-    from_json({{ record }}, '{{ tojson(yonyou_sales_order_shape()) }}')
+    {{ parse_json_record(record, yonyou_sales_order_shape()) }}
 {%- endmacro %}

@@ -17,20 +17,19 @@ parsed as (
 orders as (
     select
         _record_hash,
-        r."order".order_id as order_id,
+        r.{{ adapter.quote('order') }}.order_id as order_id,
         coalesce(r.shop.id, r.shop_id) as shop_id,
-        flatten(coalesce(r.products, [])) as products,
+        {{ eleme_products('r.products') }} as products,
         -- a paid order that was cancelled is refunded in full
-        r."order".status = '10' and r."order".pay_status = '2' as fully_refunded,
-        list_filter(coalesce(r.part_refunds, []), lambda x: x.status in ('{{ refund_ok | join("', '") }}')) as agreed
+        r.{{ adapter.quote('order') }}.status = '10' and r.{{ adapter.quote('order') }}.pay_status = '2' as fully_refunded,
+        {{ list_where(list_or_empty('r.part_refunds'), 'x', "x.status in ('" ~ (refund_ok | join("', '")) ~ "')") }} as agreed
     from parsed
 ),
 
 exploded as (
     select
         _record_hash, order_id, shop_id, fully_refunded, agreed,
-        unnest(products) as product,
-        generate_subscripts(products, 1) as position
+        {{ unnest_with_index('products', 'position', 'product') }}
     from orders
 ),
 
@@ -54,16 +53,16 @@ select
     order_id || ':' || coalesce(line_sku, '') || ':' || position as channel_line_id,
     line_sku as sku_id,
     product.product_name as sku_name,
-    try_cast(product.product_amount as integer) as quantity,
+    {{ try_integer('product.product_amount') }} as quantity,
     {{ minor_units_to_amount('product.product_price') }} as unit_price,
     -- product_fee (price × amount) plus its packaging (package_fee), fen → CNY
     {{ minor_units_to_amount('product.total_fee') }} as line_goods_amount,
     (case
         when fully_refunded then {{ minor_units_to_amount('product.total_fee') }}
-        when is_first_of_sku then coalesce(list_sum(list_transform(
-            flatten(list_transform(agreed, lambda x: coalesce(x.products, []))),
-            lambda i: case when {{ eleme_sku('i') }} = line_sku then {{ minor_units_to_amount('i.refund_price') }} else 0 end
-        )), 0)
+        when is_first_of_sku then coalesce({{ list_total(list_map(
+            list_flatten(list_map('agreed', 'x', list_or_empty('x.products'))), 'i',
+            'case when ' ~ eleme_sku('i') ~ ' = line_sku then ' ~ minor_units_to_amount('i.refund_price') ~ ' else 0 end'
+        )) }}, 0)
         else 0
     end)::{{ money_type() }} as refund_amount
 from first_of_sku

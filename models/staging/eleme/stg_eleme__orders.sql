@@ -5,6 +5,7 @@
 
 {%- set refund_ok = var('eleme_part_refund_success_statuses', ['20']) -%}
 {%- set refund_open = var('eleme_part_refund_open_statuses', ['10']) -%}
+{%- set agreed = "x.status in ('" ~ (refund_ok | join("', '")) ~ "')" -%}
 
 with raw as (
     {{ raw_records('eleme', 'orders') }}
@@ -22,20 +23,20 @@ fields as (
         _synced_at,
         -- ids: order.order_id (14 digits) is the id every order command takes; eleme_order_id (19 digits)
         -- stays in raw
-        r."order".order_id as order_id,
+        r.{{ adapter.quote('order') }}.order_id as order_id,
         -- the partner's shop id (shop.id); the tap also copies it to the top level
         coalesce(r.shop.id, r.shop_id) as shop_id,
-        r."order" as o,
-        flatten(coalesce(r.products, [])) as products,
+        r.{{ adapter.quote('order') }} as o,
+        {{ eleme_products('r.products') }} as products,
         r.products is null as products_missing,
-        coalesce(r.discount, []) as discounts,
-        coalesce(r.part_refunds, []) as part_refunds,
+        {{ list_or_empty('r.discount') }} as discounts,
+        {{ list_or_empty('r.part_refunds') }} as part_refunds,
         -- buyer: masks derived by the tap; the phone arrives salted-hashed (the only buyer key)
-        r."user".phone as buyer_phone,
-        r."user".phone_masked as phone_masked,
-        r."user".name_masked as name_masked,
-        r."user".province as province,
-        r."user".city as city
+        r.{{ adapter.quote('user') }}.phone as buyer_phone,
+        r.{{ adapter.quote('user') }}.phone_masked as phone_masked,
+        r.{{ adapter.quote('user') }}.name_masked as name_masked,
+        r.{{ adapter.quote('user') }}.province as province,
+        r.{{ adapter.quote('user') }}.city as city
     from parsed
 ),
 
@@ -49,7 +50,7 @@ typed as (
         f.shop_id,
         f.order_id as channel_order_id,
         f.o.status as status_native,
-        cast(null as varchar) as status_detail_native,
+        cast(null as {{ text_type() }}) as status_detail_native,
 
         {{ to_utc('f.o.create_time', 'epoch_s') }} as ordered_at,
         -- retail orders are paid online when placed: pay_status 2 (paid) dates payment at creation
@@ -60,7 +61,7 @@ typed as (
         {{ to_utc('f.o.finished_time', 'epoch_s') }} as completed_at,
         -- the platform's cancel time (a string of unix seconds), only for a cancelled order (status 10)
         case when f.o.status = '10' then {{ to_utc('f.o.cancel_time', 'epoch_s') }} end as cancelled_at,
-        cast(null as timestamptz) as promised_ship_by,
+        cast(null as {{ instant_type() }}) as promised_ship_by,
         -- send_time is the expected delivery; "1" with send_immediately = 1 means as soon as possible
         case when f.o.send_immediately = '1' then null else {{ to_utc('f.o.send_time', 'epoch_s') }} end as promised_delivery_by,
         -- order.get has no update time: the latest of the order's own event times (partial refunds included)
@@ -69,19 +70,19 @@ typed as (
             {{ to_utc('f.o.atshop_time', 'epoch_s') }}, {{ to_utc('f.o.pickup_time', 'epoch_s') }},
             {{ to_utc('f.o.delivery_time', 'epoch_s') }}, {{ to_utc('f.o.finished_time', 'epoch_s') }},
             {{ to_utc('f.o.cancel_time', 'epoch_s') }},
-            list_max(list_transform(f.part_refunds, lambda x: {{ to_utc('x.update_time', 'epoch_s') }}))
+            {{ list_largest(list_map('f.part_refunds', 'x', to_utc('x.update_time', 'epoch_s'))) }}
         ) as source_updated_at,
 
         -- goods_amount is DECIMAL(38,2) and platform_discount_amount DECIMAL(19,2): the exact types of
         -- stg_douyin__orders, with which every channel is unioned by name (values always have 2 decimals)
         -- goods: each product's total_fee (product_fee + package_fee), fen; total_fee = goods + send_fee
-        coalesce(list_sum(list_transform(f.products, lambda x: {{ minor_units_to_amount('x.total_fee') }})), 0)::decimal(38, 2)
+        coalesce({{ list_total(list_map('f.products', 'x', minor_units_to_amount('x.total_fee'))) }}, 0)::decimal(38, 2)
             as goods_amount,
         -- discount[]: shop_rate is funded by the shop; the rest of discount_fee by Ele.me, agents, logistics
-        coalesce(list_sum(list_transform(f.discounts, lambda d: {{ minor_units_to_amount('d.shop_rate') }})), 0)::{{ money_type() }}
+        coalesce({{ list_total(list_map('f.discounts', 'd', minor_units_to_amount('d.shop_rate'))) }}, 0)::{{ money_type() }}
             as shop_discount_amount,
         (coalesce({{ minor_units_to_amount('f.o.discount_fee') }}, 0)
-            - coalesce(list_sum(list_transform(f.discounts, lambda d: {{ minor_units_to_amount('d.shop_rate') }})), 0))::decimal(19, 2)
+            - coalesce({{ list_total(list_map('f.discounts', 'd', minor_units_to_amount('d.shop_rate'))) }}, 0))::decimal(19, 2)
             as platform_discount_amount,
         {{ minor_units_to_amount('f.o.send_fee') }} as freight_amount,
         0.00::{{ money_type() }} as tax_amount,
@@ -89,15 +90,12 @@ typed as (
         -- a paid order that was cancelled is refunded in full; otherwise the agreed partial refunds
         (case
             when f.o.status = '10' and f.o.pay_status = '2' then {{ minor_units_to_amount('f.o.user_fee') }}
-            else coalesce(list_sum(list_transform(
-                list_filter(f.part_refunds, lambda x: x.status in ('{{ refund_ok | join("', '") }}')),
-                lambda x: {{ minor_units_to_amount('x.refund_price') }}
-            )), 0)
+            else coalesce({{ list_total(list_map(list_where('f.part_refunds', 'x', agreed), 'x', minor_units_to_amount('x.refund_price'))) }}, 0)
         end)::{{ money_type() }} as refund_amount,
         (f.o.status = '10' and f.o.pay_status = '2')
-            or coalesce(list_bool_or(list_transform(f.part_refunds, lambda x: x.status in ('{{ refund_ok | join("', '") }}'))), false)
+            or coalesce({{ list_any(list_map('f.part_refunds', 'x', agreed)) }}, false)
             as has_refund,
-        coalesce(list_bool_or(list_transform(f.part_refunds, lambda x: x.status in ('{{ refund_open | join("', '") }}'))), false)
+        coalesce({{ list_any(list_map('f.part_refunds', 'x', "x.status in ('" ~ (refund_open | join("', '")) ~ "')")) }}, false)
             as has_open_after_sale,
 
         -- no deposit presale in the retail order API
@@ -106,23 +104,23 @@ typed as (
         cast(null as {{ money_type() }}) as balance_amount,
         false as deposit_paid,
         false as balance_paid,
-        cast(null as timestamptz) as balance_paid_at,
-        cast(null as timestamptz) as deposit_paid_at,
+        cast(null as {{ instant_type() }}) as balance_paid_at,
+        cast(null as {{ instant_type() }}) as deposit_paid_at,
 
         -- Ele.me sends no currency (CNY only): the connection's or channel's default applies
-        cast(null as varchar) as currency,
+        cast(null as {{ text_type() }}) as currency,
         f.province as receiver_province,
         f.city as receiver_city,
         f.phone_masked as receiver_phone_masked,
         f.name_masked as receiver_name_masked,
         f.buyer_phone as customer_key,
         -- local delivery has no carrier waybill
-        cast([] as varchar[]) as tracking_numbers,
+        {{ empty_list(text_type()) }} as tracking_numbers,
         false as is_test,
 
         -- rule D3: why this version cannot be made canonical (NULL when it can)
         case
-            when f.order_id is null or not regexp_full_match(f.order_id, '[0-9A-Za-z_-]{1,64}') then 'missing or malformed order_id'
+            when f.order_id is null or not {{ full_match('f.order_id', "'[0-9A-Za-z_-]{1,64}'") }} then 'missing or malformed order_id'
             when f.shop_id is null or trim(f.shop_id) = '' then 'missing shop id'
             when {{ to_utc('f.o.create_time', 'epoch_s') }} is null then 'missing or unparseable create_time'
             {#- send_time "1" is the platform's "as soon as possible", not a time #}
@@ -135,13 +133,13 @@ typed as (
             {%- endfor %}
             when f.o.user_fee is null then 'missing user_fee'
             when f.products_missing then 'missing or malformed products'
-            when coalesce(list_bool_or(list_transform(f.products, lambda x:
-                    {{ minor_units_to_amount('x.total_fee') }} is null or {{ minor_units_to_amount('x.product_price') }} is null
-                    or try_cast(x.product_amount as integer) is null)), false)
+            when coalesce({{ list_any(list_map('f.products', 'x',
+                    minor_units_to_amount('x.total_fee') ~ ' is null or ' ~ minor_units_to_amount('x.product_price') ~ ' is null
+                    or ' ~ try_integer('x.product_amount') ~ ' is null')) }}, false)
                 then 'non-numeric product price, amount or total_fee'
-            when coalesce(list_bool_or(list_transform(f.discounts, lambda d: {{ amount_is_invalid('d.shop_rate') }})), false)
+            when coalesce({{ list_any(list_map('f.discounts', 'd', amount_is_invalid('d.shop_rate'))) }}, false)
                 then 'non-numeric discount shop_rate'
-            when coalesce(list_bool_or(list_transform(f.part_refunds, lambda x: {{ amount_is_invalid('x.refund_price') }})), false)
+            when coalesce({{ list_any(list_map('f.part_refunds', 'x', amount_is_invalid('x.refund_price'))) }}, false)
                 then 'non-numeric part refund price'
         end as quarantine_reason
     from fields as f

@@ -13,23 +13,23 @@ with raw as (
 ),
 
 parsed as (
-    select _record_hash, _connection, _synced_at, from_json(_record, '{{ tojson(eleme_part_refund_shape()) }}') as r
+    select _record_hash, _connection, _synced_at, {{ parse_json_record('_record', eleme_part_refund_shape()) }} as r
     from raw
 ),
 
 records as (
     select _record_hash, _connection, _synced_at,
-           r."order".order_id as order_id,
+           r.{{ adapter.quote('order') }}.order_id as order_id,
            coalesce(r.shop.id, r.shop_id) as shop_id,
-           list_transform(flatten(coalesce(r.products, [])), lambda p: {{ eleme_sku('p') }}) as line_skus,
-           unnest(r.part_refunds) as f
+           {{ list_map(eleme_products('r.products'), 'p', eleme_sku('p')) }} as line_skus,
+           {{ unnest_values('r.part_refunds') }} as f
     from parsed
-    where len(r.part_refunds) > 0
+    where {{ list_size('r.part_refunds') }} > 0
 ),
 
 latest as (
     select *,
-           list_distinct(list_transform(coalesce(f.products, []), lambda p: {{ eleme_sku('p') }})) as refund_skus
+           {{ list_distinct_sorted(list_map(list_or_empty('f.products'), 'p', eleme_sku('p'))) }} as refund_skus
     from (
         select *,
                row_number() over (partition by shop_id, f.refund_id
@@ -47,12 +47,13 @@ select
     shop_id,
     f.refund_id,
     -- read from the order payload, not an after-sale stream: accounted with its order (docs/refunds.md)
-    cast(null as varchar) as after_sale_record_id,
+    cast(null as {{ text_type() }}) as after_sale_record_id,
     order_id as channel_order_id,
     -- one product's refund: the order line it is booked on (stg_eleme__order_lines: the first line of that sku,
     -- keyed order:sku:position); several products: NULL
-    case when len(refund_skus) = 1 and list_position(line_skus, refund_skus[1]) is not null
-         then order_id || ':' || refund_skus[1] || ':' || list_position(line_skus, refund_skus[1]) end as channel_line_id,
+    case when {{ list_size('refund_skus') }} = 1 and {{ list_position_of('line_skus', list_at('refund_skus', 1)) }} is not null
+         then order_id || ':' || {{ list_at('refund_skus', 1) }} || ':' || {{ list_position_of('line_skus', list_at('refund_skus', 1)) }} end
+        as channel_line_id,
     -- partial refunds of a delivered order: nothing is sent back
     'refund_only' as refund_type,
     {{ eleme_refund_status('f.status') }} as status,
@@ -63,11 +64,11 @@ select
     coalesce({{ to_utc('f.apply_time', 'epoch_s') }}, {{ to_utc('f.update_time', 'epoch_s') }}) as requested_at,
     case when {{ eleme_refund_status('f.status') }} = 'refunded' then {{ to_utc('f.update_time', 'epoch_s') }} end as refunded_at,
     {{ to_utc('f.update_time', 'epoch_s') }} as source_updated_at,
-    cast(null as varchar) as reason_code,
-    cast(null as varchar) as reason_text,
-    cast(null as varchar) as return_tracking_number,
-    cast(null as varchar) as return_carrier,
-    cast(null as timestamptz) as return_received_at,
+    cast(null as {{ text_type() }}) as reason_code,
+    cast(null as {{ text_type() }}) as reason_text,
+    cast(null as {{ text_type() }}) as return_tracking_number,
+    cast(null as {{ text_type() }}) as return_carrier,
+    cast(null as {{ instant_type() }}) as return_received_at,
     cast(null as boolean) as is_restocked,
     case
         when f.refund_id is null or trim(f.refund_id) = '' then 'missing refund_id'

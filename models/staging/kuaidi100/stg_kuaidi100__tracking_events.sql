@@ -8,7 +8,7 @@ with raw as (
 ),
 
 parsed as (
-    select _record_hash, _connection, _synced_at, {{ parse_carrier_record('_record', kuaidi100_tracking_shape()) }} as r
+    select _record_hash, _connection, _synced_at, {{ parse_json_record('_record', kuaidi100_tracking_shape()) }} as r
     from raw
 ),
 
@@ -19,8 +19,7 @@ events as (
         _synced_at,
         r.nu,
         r.com,
-        unnest(r.data) as event,
-        generate_subscripts(r.data, 1) as position
+        {{ unnest_with_index('r.data', 'position', 'event') }}
     from parsed
 )
 

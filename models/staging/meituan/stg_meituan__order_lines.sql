@@ -19,8 +19,8 @@ orders as (
         _record_hash,
         r.wm_order_id_view,
         r.app_poi_code,
-        {{ meituan_parse_list('r.detail', meituan_line_shape()) }} as lines,
-        list_filter(coalesce(r.refund_records, []), lambda x: x.res_type in ('{{ refund_ok | join("', '") }}')) as agreed
+        {{ json_list_value('r.detail', meituan_line_shape()) }} as lines,
+        {{ list_where(list_or_empty('r.refund_records'), 'x', "x.res_type in ('" ~ (refund_ok | join("', '")) ~ "')") }} as agreed
     from parsed
 ),
 
@@ -30,8 +30,7 @@ exploded as (
         wm_order_id_view,
         app_poi_code,
         agreed,
-        unnest(lines) as line,
-        generate_subscripts(lines, 1) as position
+        {{ unnest_with_index('lines', 'position', 'line') }}
     from orders
 ),
 
@@ -60,18 +59,18 @@ select
     wm_order_id_view || ':' || coalesce(line_sku, '') || ':' || position as channel_line_id,
     line_sku as sku_id,
     line.food_name as sku_name,
-    try_cast(coalesce(line.quantity, line.quanity) as integer) as quantity,
+    {{ try_integer('coalesce(line.quantity, line.quanity)') }} as quantity,
     {{ major_units_to_amount('line.price') }} as unit_price,
     -- list price × quantity plus the line's packaging boxes
     goods::{{ money_type() }} as line_goods_amount,
     (case
         -- an agreed full refund (refund_type 1) returns every line
-        when list_bool_or(list_transform(agreed, lambda x: x.refund_type = '1')) then goods
-        when is_first_of_sku then coalesce(list_sum(list_transform(
-            flatten(list_transform(agreed, lambda x: coalesce(x.wmAppRetailForOrderPartRefundList, []))),
-            lambda i: case when coalesce(nullif(trim(i.sku_id), ''), i.app_food_code) = line_sku
-                then {{ major_units_to_amount('i.refund_price') }} * try_cast(i.count as decimal(18, 3)) else 0 end
-        )), 0)
+        when {{ list_any(list_map('agreed', 'x', "x.refund_type = '1'")) }} then goods
+        when is_first_of_sku then coalesce({{ list_total(list_map(
+            list_flatten(list_map('agreed', 'x', list_or_empty('x.wmAppRetailForOrderPartRefundList'))), 'i',
+            "case when coalesce(nullif(trim(i.sku_id), ''), i.app_food_code) = line_sku
+                then " ~ major_units_to_amount('i.refund_price') ~ " * try_cast(i.count as decimal(18, 3)) else 0 end"
+        )) }}, 0)
         else 0
     end)::{{ money_type() }} as refund_amount
 from first_of_sku

@@ -13,16 +13,16 @@ with raw as (
 ),
 
 parsed as (
-    select _record_hash, _connection, _synced_at, from_json(_record, '{{ tojson(meituan_refund_record_shape()) }}') as r
+    select _record_hash, _connection, _synced_at, {{ parse_json_record('_record', meituan_refund_record_shape()) }} as r
     from raw
 ),
 
 records as (
     select _record_hash, _connection, _synced_at, r.wm_order_id_view, r.app_poi_code, r.status as order_status,
-           {{ meituan_parse_list('r.detail', meituan_line_shape()) }} as lines,
-           unnest(r.refund_records) as f
+           {{ json_list_value('r.detail', meituan_line_shape()) }} as lines,
+           {{ unnest_values('r.refund_records') }} as f
     from parsed
-    where len(r.refund_records) > 0
+    where {{ list_size('r.refund_records') }} > 0
 ),
 
 versions as (
@@ -34,9 +34,9 @@ versions as (
 
 latest as (
     select *,
-           list_distinct(list_transform(coalesce(f.wmAppRetailForOrderPartRefundList, []),
-               lambda i: coalesce(nullif(trim(i.sku_id), ''), i.app_food_code))) as refund_skus,
-           list_transform(coalesce(lines, []), lambda l: coalesce(nullif(trim(l.sku_id), ''), l.app_food_code)) as line_skus
+           {{ list_distinct_sorted(list_map(list_or_empty('f.wmAppRetailForOrderPartRefundList'), 'i',
+               "coalesce(nullif(trim(i.sku_id), ''), i.app_food_code)")) }} as refund_skus,
+           {{ list_map(list_or_empty('lines'), 'l', "coalesce(nullif(trim(l.sku_id), ''), l.app_food_code)") }} as line_skus
     from versions
     where version_rank = 1
 )
@@ -49,12 +49,13 @@ select
     app_poi_code as shop_id,
     f.refund_id,
     -- read from the order payload, not an after-sale stream: accounted with its order (docs/refunds.md)
-    cast(null as varchar) as after_sale_record_id,
+    cast(null as {{ text_type() }}) as after_sale_record_id,
     wm_order_id_view as channel_order_id,
     -- a partial refund of one sku: the order line it is booked on (stg_meituan__order_lines: the first line of that
     -- sku, keyed order:sku:position); a full refund or several skus: NULL
-    case when f.refund_type = '2' and len(refund_skus) = 1 and list_position(line_skus, refund_skus[1]) is not null
-         then wm_order_id_view || ':' || refund_skus[1] || ':' || list_position(line_skus, refund_skus[1]) end as channel_line_id,
+    case when f.refund_type = '2' and {{ list_size('refund_skus') }} = 1 and {{ list_position_of('line_skus', list_at('refund_skus', 1)) }} is not null
+         then wm_order_id_view || ':' || {{ list_at('refund_skus', 1) }} || ':' || {{ list_position_of('line_skus', list_at('refund_skus', 1)) }} end
+        as channel_line_id,
     -- the refund the order's cancellation brings (apply_type 1, or the order cancelled), else a refund only
     case when f.apply_type = '1' or order_status = '9' then 'cancel_refund' else 'refund_only' end as refund_type,
     {{ meituan_refund_status('f.res_type') }} as status,
@@ -67,13 +68,13 @@ select
     {{ to_utc('f.utime', 'epoch_s') }} as source_updated_at,
     -- apply_type (1 cancellation, 2 after delivery): the platform's code; apply_reason (buyer's words) is not read
     f.apply_type as reason_code,
-    cast(null as varchar) as reason_text,
-    cast(null as varchar) as return_tracking_number,
-    cast(null as varchar) as return_carrier,
-    cast(null as timestamptz) as return_received_at,
+    cast(null as {{ text_type() }}) as reason_text,
+    cast(null as {{ text_type() }}) as return_tracking_number,
+    cast(null as {{ text_type() }}) as return_carrier,
+    cast(null as {{ instant_type() }}) as return_received_at,
     cast(null as boolean) as is_restocked,
     case
-        when f.refund_id is null or not regexp_full_match(f.refund_id, '[0-9]{1,32}') then 'missing or malformed refund_id'
+        when f.refund_id is null or not {{ full_match('f.refund_id', "'[0-9]{1,32}'") }} then 'missing or malformed refund_id'
         when wm_order_id_view is null or wm_order_id_view = '' then 'missing wm_order_id_view'
         when app_poi_code is null or app_poi_code = '' then 'missing app_poi_code'
         when {{ meituan_refund_status('f.res_type') }} is null then 'unknown res_type'

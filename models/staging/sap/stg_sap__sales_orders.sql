@@ -36,14 +36,14 @@ fields as (
         -- reason; when every item is rejected (the order is cancelled, TotalNetAmount 0) all of them, so a
         -- cancelled order keeps the value it had and stays comparable with its channel order
         r.to_Item.results as items,
-        list_filter(r.to_Item.results, lambda i: coalesce(trim(i.SalesDocumentRjcnReason), '') = '') as open_items
+        {{ list_where('r.to_Item.results', 'i', "coalesce(trim(i.SalesDocumentRjcnReason), '') = ''") }} as open_items
     from parsed
 ),
 
 counted as (
     select
         *,
-        case when len(open_items) > 0 then open_items else items end as counted_items
+        case when {{ list_size('open_items') }} > 0 then open_items else items end as counted_items
     from fields
 ),
 
@@ -66,12 +66,12 @@ typed as (
         {{ sap_erp_status('f.OverallSDProcessStatus', 'f.OverallTotalDeliveryStatus', 'f.OverallSDDocumentRejectionSts') }}
             as status,
         -- an order without items has a net value of 0 and no tax
-        case when len(f.items) > 0
-            then list_sum(list_transform(f.counted_items, lambda i: {{ sap_decimal_to_amount('i.NetAmount') }}))::{{ money_type() }}
+        case when {{ list_size('f.items') }} > 0
+            then {{ list_total(list_map('f.counted_items', 'i', sap_decimal_to_amount('i.NetAmount'))) }}::{{ money_type() }}
             else {{ sap_decimal_to_amount('f.TotalNetAmount') }}
         end as net_amount,
-        case when len(f.items) > 0
-            then list_sum(list_transform(f.counted_items, lambda i: {{ sap_decimal_to_amount('i.TaxAmount') }}))::{{ money_type() }}
+        case when {{ list_size('f.items') }} > 0
+            then {{ list_total(list_map('f.counted_items', 'i', sap_decimal_to_amount('i.TaxAmount'))) }}::{{ money_type() }}
             else 0.00
         end as tax_amount,
         upper(nullif(trim(f.TransactionCurrency), '')) as currency,
@@ -80,16 +80,16 @@ typed as (
 
         -- rule D3: why this version cannot be made canonical (NULL when it can)
         case
-            when f.SalesOrder is null or not regexp_full_match(trim(f.SalesOrder), '[0-9A-Za-z]{1,10}') then 'missing or malformed SalesOrder'
+            when f.SalesOrder is null or not {{ full_match('trim(f.SalesOrder)', "'[0-9A-Za-z]{1,10}'") }} then 'missing or malformed SalesOrder'
             when {{ sap_date_to_utc('f.LastChangeDateTime') }} is null then 'missing or unparseable LastChangeDateTime'
             when {{ sap_date_is_invalid('f.CreationDate') }} then 'unparseable CreationDate'
             when {{ sap_date_is_invalid('f.SalesOrderDate') }} then 'unparseable SalesOrderDate'
             when f.items is null then 'no to_Item results (the gross amount needs the items)'
             when f.TotalNetAmount is null or trim(f.TotalNetAmount) = '' then 'missing TotalNetAmount'
             when {{ sap_amount_is_invalid('f.TotalNetAmount') }} then 'non-numeric TotalNetAmount'
-            when coalesce(list_bool_or(list_transform(f.items, lambda i: {{ sap_amount_is_invalid('i.NetAmount') }} or i.NetAmount is null)), false)
+            when coalesce({{ list_any(list_map('f.items', 'i', sap_amount_is_invalid('i.NetAmount') ~ ' or i.NetAmount is null')) }}, false)
                 then 'missing or non-numeric item NetAmount'
-            when coalesce(list_bool_or(list_transform(f.items, lambda i: {{ sap_amount_is_invalid('i.TaxAmount') }} or i.TaxAmount is null)), false)
+            when coalesce({{ list_any(list_map('f.items', 'i', sap_amount_is_invalid('i.TaxAmount') ~ ' or i.TaxAmount is null')) }}, false)
                 then 'missing or non-numeric item TaxAmount'
         end as quarantine_reason
     from counted as f

@@ -8,7 +8,7 @@ with raw as (
 ),
 
 parsed as (
-    select _record_hash, _connection, _synced_at, {{ parse_carrier_record('_record', sf_express_route_shape()) }} as r
+    select _record_hash, _connection, _synced_at, {{ parse_json_record('_record', sf_express_route_shape()) }} as r
     from raw
 ),
 
@@ -18,8 +18,7 @@ events as (
         _connection,
         _synced_at,
         r.mailNo as mail_no,
-        unnest(r.routes) as route,
-        generate_subscripts(r.routes, 1) as position
+        {{ unnest_with_index('r.routes', 'position', 'route') }}
     from parsed
 )
 
