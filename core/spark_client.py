@@ -1,11 +1,8 @@
-"""Spark SQL from orderlayer's own process: `orderlayer sql` and `export` on an `engine: spark` warehouse.
+"""Spark SQL from orderlayer's own process: `orderlayer sql`, `export`, gates and metrics on an `engine: spark` warehouse.
 
 dbt reaches Spark through its own profile; everything else goes through this one client. `method: session` starts
-Spark in this process with the warehouse's settings (core/engines.py); its embedded catalog (Derby) admits one Spark
-process at a time, so a second one on the same folder fails with a message saying so. `method: thrift` reaches a
-Thrift server through PyHive (dbt-spark's own client for that method), which many readers may share.
-Results come back as Arrow, so decimals stay exact and instants come back in UTC.
-"""
+Spark in this process with the warehouse's settings (core/engines.py). `method: thrift` is reached by dbt only so
+far. Results come back as Arrow, so decimals stay exact and instants come back in UTC."""
 
 from __future__ import annotations
 
@@ -83,9 +80,9 @@ def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     if any(mark in text for mark in _CATALOG_HELD):
         return (
-            "another Spark process (a build, serve or another command) holds this warehouse's catalog: with "
-            "spark.method session one process at a time opens a warehouse; wait for it to finish, or serve the "
-            "warehouse from a Spark Thrift Server for shared access (docs/engines.md)"
+            "Spark could not open this warehouse's catalog (its embedded Derby metastore): another Spark process may "
+            "be opening it at the same moment; run the command again, or serve the warehouse from a Spark Thrift "
+            "Server for many users at once (docs/engines.md)"
         )
     return text.splitlines()[0] if text else type(exc).__name__
 
