@@ -9,26 +9,47 @@
     {{ return(adapter.dispatch('json_record_fields', 'orderlayer')(record, shape)) }}
 {%- endmacro %}
 {% macro default__json_record_fields(record, shape) -%}{{ parse_json_shape(record, shape) }}{%- endmacro %}
+{#- The record is parsed once and bound to a lambda variable, so each leaf does not parse it again. -#}
 {% macro spark__json_record_fields(record, shape) -%}
-    {{ spark_shape_with_duckdb_numbers(parse_json_shape(record, shape), shape) }}
+    transform(array(from_json({{ record }}, '{{ spark_record_type(shape) }}')),
+              p__ -> {{ spark_shape_with_duckdb_numbers('p__', shape) }})[0]
 {%- endmacro %}
 
-{#- `expr` (a value of the Spark type of `shape`) with every text leaf passed through spark_duckdb_number_text. -#}
+{#- A shape as a Spark DDL type, a struct at the top too (struct<`a`: string, `b`: array<struct<…>>>). The same as
+    macros/dialect/json.sql's spark_shape_ddl once that reads a top-level struct as one (on main it writes the
+    top-level fields without struct<>, which from_json rejects for nested shapes). -#}
+{% macro spark_record_type(shape) -%}
+    {%- if shape is mapping -%}
+        {%- set fields = [] -%}
+        {%- for name, sub in shape.items() -%}
+            {%- do fields.append('`' ~ name ~ '`: ' ~ spark_record_type(sub)) -%}
+        {%- endfor -%}
+        struct<{{ fields | join(', ') }}>
+    {%- elif shape is sequence and shape is not string -%}
+        array<{{ spark_record_type(shape[0]) }}>
+    {%- elif shape | upper in ('VARCHAR', 'TEXT', 'STRING') -%}
+        string
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("json_record_fields: leaf type '" ~ shape ~ "' is not text") }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- `expr` (a value of the Spark type of `shape`) with every text leaf passed through spark_number_text_as_duckdb. -#}
 {% macro spark_shape_with_duckdb_numbers(expr, shape, depth=0) -%}
     {%- if shape is mapping -%}
-    case when ({{ expr }}) is not null then named_struct(
-        {%- for name, sub in shape.items() %}'{{ name }}', {{ spark_shape_with_duckdb_numbers('(' ~ expr ~ ').`' ~ name ~ '`', sub, depth + 1) }}{{ ', ' if not loop.last }}{% endfor -%}
+    case when {{ expr }} is not null then named_struct(
+        {%- for name, sub in shape.items() %}'{{ name }}', {{ spark_shape_with_duckdb_numbers(expr ~ '.`' ~ name ~ '`', sub, depth + 1) }}{{ ', ' if not loop.last }}{% endfor -%}
     ) end
     {%- elif shape is sequence and shape is not string -%}
     transform({{ expr }}, e{{ depth }}__ -> {{ spark_shape_with_duckdb_numbers('e' ~ depth ~ '__', shape[0], depth + 1) }})
     {%- else -%}
-    {{ spark_duckdb_number_text(expr) }}
+    {{ spark_number_text_as_duckdb(expr) }}
     {%- endif -%}
 {%- endmacro %}
 
 {#- A JSON leaf's text as DuckDB writes it: Java's scientific notation of a double (d.dddE±n, used below 1e-3 and
     from 1e7 on) becomes DuckDB's (plain from 1e-4 up to 1e16, else 1e+16 / 1.5e-05); any other text is kept. -#}
-{% macro spark_duckdb_number_text(expr) -%}
+{% macro spark_number_text_as_duckdb(expr) -%}
     case when {{ expr }} rlike '^-?[0-9]\.[0-9]+E-?[0-9]+\z' then
         case when cast(substring_index({{ expr }}, 'E', -1) as int) between -4 and 15
              then regexp_replace(regexp_replace(cast(cast({{ expr }} as decimal(38, 20)) as string), '0+\z', ''), '\.\z', '.0')
@@ -93,8 +114,20 @@
 {% macro spark__wide_integer_type() -%}decimal(38, 0){%- endmacro %}
 
 {#- `a` divided by `b` (whole numbers), the quotient truncated toward zero. -#}
-{% macro integer_quotient(a, b) -%}
-    {{ return(adapter.dispatch('integer_quotient', 'orderlayer')(a, b)) }}
+{% macro whole_quotient(a, b) -%}
+    {{ return(adapter.dispatch('whole_quotient', 'orderlayer')(a, b)) }}
 {%- endmacro %}
-{% macro default__integer_quotient(a, b) -%}(({{ a }}) // ({{ b }})){%- endmacro %}
-{% macro spark__integer_quotient(a, b) -%}(({{ a }}) div ({{ b }})){%- endmacro %}
+{% macro default__whole_quotient(a, b) -%}(({{ a }}) // ({{ b }})){%- endmacro %}
+{% macro spark__whole_quotient(a, b) -%}(({{ a }}) div ({{ b }})){%- endmacro %}
+
+{#- list_zip_as (macros/dialect/lists.sql) until its Spark version reads lists that are columns: arrays_zip names a
+    field after a list that is a column (not `0`, `1`…) and gives NULL when a list is; coalesce() leaves each list
+    unnamed and a NULL one empty (the dialect branch's fix, here for the Spark proof; the lead folds it back). -#}
+{% macro zipped_lists(lists, names) -%}
+    {{ return(adapter.dispatch('zipped_lists', 'orderlayer')(lists, names)) }}
+{%- endmacro %}
+{% macro default__zipped_lists(lists, names) -%}{{ default__list_zip_as(lists, names) }}{%- endmacro %}
+{% macro spark__zipped_lists(lists, names) -%}
+    transform(arrays_zip({% for l in lists %}coalesce({{ l }}, array()){{ ', ' if not loop.last }}{% endfor %}), z__ -> named_struct(
+        {%- for name in names %}'{{ name }}', z__.`{{ loop.index0 }}`{{ ', ' if not loop.last }}{% endfor -%} ))
+{%- endmacro %}

@@ -257,7 +257,8 @@ return_facts as (
             as is_restocked,
         case
             when {{ list_size('t.refund_ids') }} > 0
-                then 'refunds.nodes of the Return not in its order''s latest version (order not landed or not re-read yet)'
+                -- the apostrophe as chr(39): Spark (escapedStringLiterals) keeps a doubled quote in a literal as two
+                then 'refunds.nodes of the Return not in its order' || chr(39) || 's latest version (order not landed or not re-read yet)'
             when t.t.id is null or not {{ full_match('t.t.id', "'[0-9]{1,20}'") }} then 'missing or malformed return id'
             -- a status Shopify may add later: named, never guessed (CLOSED without refund is the exchange above)
             when {{ shopify_return_status('t.t.status') }} is null and t.t.status is distinct from 'CLOSED'

@@ -106,7 +106,7 @@ typed as (
 
         -- Σ unit list prices (original_price per unit); original_total_product_price when there are no items
         coalesce(
-            {{ list_total(list_map(list_zip_as(['f.item_original_prices', 'f.item_units'], ['price', 'units']),
+            {{ list_total(list_map(zipped_lists(['f.item_original_prices', 'f.item_units'], ['price', 'units']),
                 'z', major_units_to_amount('z.price') ~ ' * z.units')) }},
             {{ major_units_to_amount('f.original_total_product_price') }}
         )::decimal(38, 2) as goods_amount,  -- the type stg_douyin__orders has (the channels are unioned by name)
@@ -136,7 +136,7 @@ typed as (
                 when {{ to_utc('f.paid_time', 'epoch_s') }} is null then 0
                 when f.status = 'CANCELLED' then {{ major_units_to_amount('f.total_amount') }}
                 else coalesce({{ list_total(list_map(
-                    list_zip_as(['f.item_statuses', 'f.item_sale_prices', 'f.item_units'], ['status', 'price', 'units']),
+                    zipped_lists(['f.item_statuses', 'f.item_sale_prices', 'f.item_units'], ['status', 'price', 'units']),
                     'z', "case when z.status = 'CANCELLED' then " ~ major_units_to_amount('z.price') ~ ' * z.units else 0 end')) }}, 0)
             end,
             {{ major_units_to_amount('f.total_amount') }}

@@ -59,7 +59,7 @@ phased as (
         {{ list_at(list_where('phases', 'x', "x.phase = '1'"), 1) }} as deposit_phase,
         {{ list_at(list_where('phases', 'x', "x.phase = '2'"), 1) }} as balance_phase,
         -- line list price × quantity, exact (decimal × integer)
-        {{ list_map(list_zip_as(['line_prices', 'line_nums'], ['price', 'num']), 'z',
+        {{ list_map(zipped_lists(['line_prices', 'line_nums'], ['price', 'num']), 'z',
                     youzan_amount('z.price') ~ ' * ' ~ text_to_integer('z.num')) }} as line_goods_amounts
     from fields
 ),
@@ -111,7 +111,7 @@ typed as (
         (case
             when f.refund_state = '12' then {{ youzan_amount('f.payment') }}
             else coalesce({{ list_total(list_map(
-                list_zip_as(['f.line_refund_states', 'f.line_payments'], ['refund_state', 'payment']),
+                zipped_lists(['f.line_refund_states', 'f.line_payments'], ['refund_state', 'payment']),
                 'z', "case when z.refund_state = '12' then " ~ youzan_amount('z.payment') ~ " else 0 end"
             )) }}, 0)
         end)::{{ money_type() }} as refund_amount,

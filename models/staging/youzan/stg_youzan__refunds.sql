@@ -20,8 +20,9 @@
 } %}
 
 with parsed as (
-    {{ parsed_records('youzan', 'refunds', shape,
-                        restage=restage_records_of_changed_orders('youzan', 'refunds', 'stg_youzan__orders')) }}
+    -- parsed_records, with a JSON-number refund_fee read as DuckDB writes it on Spark too (json_record_fields)
+    select _record_hash, _connection, _synced_at, {{ json_record_fields('_record', shape) }} as r
+    from ({{ raw_records('youzan', 'refunds', restage=restage_records_of_changed_orders('youzan', 'refunds', 'stg_youzan__orders')) }}) as landed
 ),
 
 versions as (
