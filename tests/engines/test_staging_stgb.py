@@ -195,12 +195,17 @@ def test_the_engine_cases_read_as_duckdb_reads_them(twins: Twins) -> None:
         fees = con.execute("select refund_id, refund_amount, quarantine_reason from staging.stg_youzan__refunds "
                            "where refund_id like '200000000000000090%' order by 1").fetchall()
         restocked = con.execute("select refund_id, is_restocked from staging.stg_shopify__refunds "
-                                "where refund_id like '96300000000000%' order by 1").fetchall()
+                                "where refund_id like '963000000000_' order by 1").fetchall()
+        shopify_line = con.execute("select l.quantity, o.quarantine_reason from staging.stg_shopify__order_lines l "
+                                   "join staging.stg_shopify__orders o using (raw_record_id) "
+                                   "where o.channel_order_id = '6300000000010'").fetchall()
     assert paid == {"E20261020000000000000901": Decimal("19999999999.99"), "E20261020000000000000902": Decimal("10000000.00"),
                     "E20261020000000000000903": Decimal("20.00")}
     assert quantities == [("2917181375781500903", 2), ("2917181375781500904", 4)]
     assert fees == [("2000000000000000900", Decimal("12.34"), None), ("2000000000000000901", Decimal("19999999.99"), None),
                     ("2000000000000000902", None, "missing or non-numeric refund_fee"),
                     ("2000000000000000903", Decimal("1.00"), "unknown return_goods")]
-    assert restocked == [("9630000000000000", True), ("9630000000000001", True), ("9630000000000002", False),
-                         ("9630000000000003", None)]
+    assert restocked == [("9630000000000", True), ("9630000000001", True), ("9630000000002", False),
+                         ("9630000000003", None)]
+    # a quantity written 2.0 is 2 units on the line; the order itself is quarantined (not a whole-number text)
+    assert shopify_line == [(2, "non-numeric line_items quantity")]
