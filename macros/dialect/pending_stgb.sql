@@ -1,4 +1,4 @@
-{#- Vocabulary the Shopify, TikTok Shop, Youzan and WeChat Shop staging models need beyond macros/dialect/ (to be
+{#- Vocabulary the Shopify, TikTok Shop and Youzan staging models need beyond macros/dialect/ (to be
     folded in by the lead). `default__` is DuckDB's spelling (the meaning), `spark__` Spark SQL's. -#}
 
 {#- The fields of `shape` read from a landed JSON record, every leaf as text, a JSON number written as DuckDB
