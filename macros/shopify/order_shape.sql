@@ -2,7 +2,7 @@
     Every value is read as text and typed by the rule macros, so a wrong-typed value becomes a quarantine
     reason instead of a failed build; a field the platform (or an older API version) drops becomes NULL.
     Money comes as decimal strings in major units, with `*_set` twins holding the shop and presentment
-    currency amounts. The record is parsed once per row (DuckDB from_json), not once per field. -#}
+    currency amounts. The record is parsed once per row, not once per field. -#}
 {% macro shopify_money_set_shape() -%}
 {{ return({
     "shop_money": {"amount": "VARCHAR", "currency_code": "VARCHAR"},
@@ -44,7 +44,7 @@
 
 {#- Parse raw Shopify order JSON into a STRUCT of the shape above. -#}
 {% macro shopify_parse_order(record) -%}
-    from_json({{ record }}, '{{ tojson(shopify_order_shape()) }}')
+    {{ json_record_fields(record, shopify_order_shape()) }}
 {%- endmacro %}
 
 {#- A money field in shop currency: the `*_set.shop_money` twin when the API version sends one, else the

@@ -5,17 +5,18 @@
     currency as they are; those in the presentment currency × (shop total / presentment total), rounded half up to
     the cent, once over the list. -#}
 {% macro shopify_refund_shop_money(transactions, currency, total_price, total_price_presentment) -%}
-            coalesce(list_sum(list_transform(
-                list_filter({{ transactions }}, lambda x: coalesce(x.currency, {{ currency }}) = {{ currency }}),
-                lambda x: {{ major_units_to_amount('x.amount') }})), 0)
-            + coalesce((
-                (2 * cast(list_sum(list_transform(
-                        list_filter({{ transactions }}, lambda x: x.currency <> {{ currency }}),
-                        lambda x: {{ major_units_to_amount('x.amount') }})) * 100 as hugeint)
-                    * cast({{ major_units_to_amount(total_price) }} * 100 as hugeint)
-                  + cast({{ major_units_to_amount(total_price_presentment) }} * 100 as hugeint))
-                // (2 * nullif(cast({{ major_units_to_amount(total_price_presentment) }} * 100 as hugeint), 0))
-              ) * 0.01, 0)
+    {%- set cents = wide_integer_type() -%}
+            coalesce({{ list_total(list_map(
+                list_where(transactions, 'x', 'coalesce(x.currency, ' ~ currency ~ ') = ' ~ currency),
+                'x', major_units_to_amount('x.amount'))) }}, 0)
+            + coalesce(
+                {{ whole_quotient(
+                    '2 * cast(' ~ list_total(list_map(list_where(transactions, 'x', 'x.currency <> ' ~ currency),
+                                                       'x', major_units_to_amount('x.amount'))) ~ ' * 100 as ' ~ cents ~ ')'
+                    ~ ' * cast(' ~ major_units_to_amount(total_price) ~ ' * 100 as ' ~ cents ~ ')'
+                    ~ ' + cast(' ~ major_units_to_amount(total_price_presentment) ~ ' * 100 as ' ~ cents ~ ')',
+                    '2 * nullif(cast(' ~ major_units_to_amount(total_price_presentment) ~ ' * 100 as ' ~ cents ~ '), 0)') }}
+              * 0.01, 0)
 {%- endmacro %}
 
 {#- The order fields the refunds model reads (the refunds embedded in the REST order, and the lines a return's
@@ -72,7 +73,7 @@
     {%- set orders = raw_relation('shopify', 'orders') -%}
     {%- set returns = raw_relation('shopify', 'returns') -%}
     select distinct shop_id, order_id from (
-        select cast(null as varchar) as shop_id, cast(null as varchar) as order_id where false
+        select cast(null as {{ text_type() }}) as shop_id, cast(null as {{ text_type() }}) as order_id where false
         {%- if orders is not none %}
         union all
         -- keyed [shop_id, id] by tap-shopify: the record's own values, as the model reads them

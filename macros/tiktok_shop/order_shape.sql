@@ -1,7 +1,7 @@
 {#- The TikTok Shop order search (202309) fields orderlayer reads, declared once (a per-channel column
     contract). Every value is read as text and typed by the rule macros, so a wrong-typed value becomes a
     quarantine reason instead of a failed build; a field the platform drops becomes NULL. The record is
-    parsed once per row (DuckDB from_json), not once per field. `shop_id` is stamped on by the tap. -#}
+    parsed once per row, not once per field. `shop_id` is stamped on by the tap. -#}
 {% macro tiktok_shop_order_shape() -%}
 {{ return({
     "id": "VARCHAR", "shop_id": "VARCHAR", "status": "VARCHAR", "order_type": "VARCHAR",
@@ -27,7 +27,7 @@
 
 {#- Parse raw TikTok Shop order JSON into a STRUCT of the shape above. -#}
 {% macro tiktok_shop_parse_order(record) -%}
-    from_json({{ record }}, '{{ tojson(tiktok_shop_order_shape()) }}')
+    {{ json_record_fields(record, tiktok_shop_order_shape()) }}
 {%- endmacro %}
 
 {#- Units one line item stands for. TikTok's line-item model has no quantity: it sends one line item per
@@ -38,7 +38,7 @@
     {%- if mode == 'one_per_item' -%}
     1
     {%- elif mode == 'quantity_field' -%}
-    coalesce(case when regexp_full_match(trim({{ item }}.quantity), '[0-9]{1,9}') then cast(trim({{ item }}.quantity) as integer) end, 1)
+    coalesce(case when {{ full_match('trim(' ~ item ~ '.quantity)', "'[0-9]{1,9}'") }} then cast(trim({{ item }}.quantity) as integer) end, 1)
     {%- else -%}
     {{ exceptions.raise_compiler_error("var tiktok_shop_line_quantity must be 'one_per_item' or 'quantity_field', got '" ~ mode ~ "'") }}
     {%- endif -%}

@@ -2,8 +2,8 @@
     Each raw record is one `full_order_info` plus the tap's top-level kdt_id / tid / update_time.
     Every value is read as text and typed by the rule macros, so a wrong-typed value becomes a quarantine
     reason instead of a failed build; a field the platform drops becomes NULL. The record is parsed once per
-    row (DuckDB from_json). `phase_payments` is kept as JSON: the sheet shows it as one object, integrations
-    as a list (both are read, see youzan_phases). -#}
+    row. `phase_payments` is kept as a JSON document: the sheet shows it as one object, integrations as a list
+    (both are read, see youzan_phases). -#}
 {% macro youzan_order_shape() -%}
 {{ return({
     "kdt_id": "VARCHAR",
@@ -14,7 +14,7 @@
         "order_tags": {"is_down_payment_pre": "VARCHAR", "is_feedback": "VARCHAR"}
     },
     "buyer_info": {"buyer_id": "VARCHAR", "yz_open_id": "VARCHAR", "fans_id": "VARCHAR"},
-    "pay_info": {"post_fee": "VARCHAR", "payment": "VARCHAR", "phase_payments": "JSON"},
+    "pay_info": {"post_fee": "VARCHAR", "payment": "VARCHAR", "phase_payments": json_document_leaf()},
     "address_info": {
         "receiver_name": "VARCHAR", "receiver_tel": "VARCHAR", "delivery_province": "VARCHAR",
         "delivery_city": "VARCHAR", "delivery_end_time": "VARCHAR"
@@ -34,13 +34,10 @@
 
 {#- Parse a raw Youzan record into a STRUCT of the shape above. -#}
 {% macro youzan_parse_order(record) -%}
-    from_json({{ record }}, '{{ tojson(youzan_order_shape()) }}')
+    {{ json_record_fields(record, youzan_order_shape()) }}
 {%- endmacro %}
 
 {#- pay_info.phase_payments as a list of phases, whether the payload sent a list or a single object. -#}
 {% macro youzan_phases(phase_json) -%}
-    case json_type({{ phase_json }})
-        when 'ARRAY' then from_json({{ phase_json }}, '[{{ tojson(youzan_phase_shape()) }}]')
-        when 'OBJECT' then [from_json({{ phase_json }}, '{{ tojson(youzan_phase_shape()) }}')]
-    end
+    {{ json_one_or_many(phase_json, youzan_phase_shape()) }}
 {%- endmacro %}

@@ -16,10 +16,9 @@ lines as (
         _record_hash,
         r.id as order_id,
         r.shop_id,
-        unnest(r.line_items) as line,
-        generate_subscripts(r.line_items, 1) as line_index,
         -- every refunded line of every refund of this version
-        flatten(list_transform(r.refunds, lambda f: f.refund_line_items)) as refunded
+        {{ list_flatten(list_map('r.refunds', 'f', 'f.refund_line_items')) }} as refunded,
+        {{ unnest_with_index('r.line_items', 'line_index', 'line') }}
     from parsed
 ),
 
@@ -28,8 +27,8 @@ priced as (
         *,
         -- unit price in the shop currency (`price_set.shop_money` when the API version sends it)
         {{ major_units_to_amount(shopify_shop_money('line.price_set', 'line.price')) }} as unit_price,
-        try_cast(line.quantity as integer) as quantity,
-        list_filter(refunded, lambda x: x.line_item_id = line.id) as line_refunds
+        {{ text_to_integer('line.quantity') }} as quantity,
+        {{ list_where('refunded', 'x', 'x.line_item_id = line.id') }} as line_refunds
     from lines
 )
 
@@ -48,8 +47,7 @@ select
     (unit_price * quantity)::{{ money_type() }} as line_goods_amount,
     -- refunded per line: the refund line's subtotal in the shop currency (its price × quantity when an older
     -- payload carries no subtotal)
-    coalesce(list_sum(list_transform(line_refunds, lambda x: coalesce(
-        {{ major_units_to_amount(shopify_shop_money('x.subtotal_set', 'x.subtotal')) }},
-        {{ major_units_to_amount('x.line_item.price') }} * try_cast(x.quantity as integer)
-    ))), 0)::{{ money_type() }} as refund_amount
+    coalesce({{ list_total(list_map('line_refunds', 'x', 'coalesce('
+        ~ major_units_to_amount(shopify_shop_money('x.subtotal_set', 'x.subtotal')) ~ ', '
+        ~ major_units_to_amount('x.line_item.price') ~ ' * ' ~ text_to_integer('x.quantity') ~ ')')) }}, 0)::{{ money_type() }} as refund_amount
 from priced

@@ -43,18 +43,18 @@ fields as (
         {{ shopify_shop_money('r.total_discounts_set', 'r.total_discounts') }} as total_discounts,
         {{ shopify_shop_money('r.total_tax_set', 'r.total_tax') }} as total_tax,
         r.total_shipping_price_set.shop_money.amount as total_shipping_price,
-        list_transform(r.shipping_lines, lambda s: {{ shopify_shop_money('s.price_set', 's.price') }}) as shipping_line_prices,
-        list_transform(r.line_items, lambda l: {{ shopify_shop_money('l.price_set', 'l.price') }}) as line_prices,
-        list_transform(r.line_items, lambda l: l.quantity) as line_quantities,
+        {{ list_map('r.shipping_lines', 's', shopify_shop_money('s.price_set', 's.price')) }} as shipping_line_prices,
+        {{ list_map('r.line_items', 'l', shopify_shop_money('l.price_set', 'l.price')) }} as line_prices,
+        {{ list_map('r.line_items', 'l', 'l.quantity') }} as line_quantities,
         -- refunds: the money actually returned = refund transactions that succeeded; Shopify moves it in the
         -- buyer's (presentment) currency
-        flatten(list_transform(r.refunds, lambda f: list_filter(f.transactions, lambda x: x.kind = 'refund' and x.status = 'success')))
+        {{ list_flatten(list_map('r.refunds', 'f', list_where('f.transactions', 'x', "x.kind = 'refund' and x.status = 'success'"))) }}
             as refund_transactions,
-        flatten(list_transform(r.refunds, lambda f: list_transform(f.transactions, lambda x: x.amount))) as all_refund_amounts,
+        {{ list_flatten(list_map('r.refunds', 'f', list_map('f.transactions', 'x', 'x.amount'))) }} as all_refund_amounts,
         -- shipments: a fulfilment that succeeded; cancelled / error / failure ones never left
-        list_filter(r.fulfillments, lambda f: f.status = 'success') as shipped_fulfillments,
-        list_transform(r.fulfillments, lambda f: f.created_at) as fulfillment_times,
-        list_filter(r.fulfillments, lambda f: coalesce(f.status, '') not in ('cancelled', 'error', 'failure')) as live_fulfillments,
+        {{ list_where('r.fulfillments', 'f', "f.status = 'success'") }} as shipped_fulfillments,
+        {{ list_map('r.fulfillments', 'f', 'f.created_at') }} as fulfillment_times,
+        {{ list_where('r.fulfillments', 'f', "coalesce(f.status, '') not in ('cancelled', 'error', 'failure')") }} as live_fulfillments,
         -- receiver: masked by the tap; region names as sent
         r.shipping_address.province as receiver_province,
         r.shipping_address.city as receiver_city,
@@ -87,27 +87,27 @@ typed as (
         -- REST carries no payment time: a (once) fully paid order was paid when it was processed
         case when f.financial_status in {{ paid_statuses }}
              then {{ to_utc('coalesce(f.processed_at, f.created_at)', 'iso') }} end as first_paid_at,
-        list_min(list_transform(f.shipped_fulfillments, lambda s: {{ to_utc('s.created_at', 'iso') }})) as shipped_at,
+        {{ list_smallest(list_map('f.shipped_fulfillments', 's', to_utc('s.created_at', 'iso'))) }} as shipped_at,
         {%- if var('shopify_delivered_from_shipment_status', true) %}
         -- [var shopify_delivered_from_shipment_status] delivered when every shipment's carrier status is
         -- `delivered`; that shipment's updated_at is when it was recorded
-        case when len(f.shipped_fulfillments) > 0
-                  and list_bool_and(list_transform(f.shipped_fulfillments, lambda s: coalesce(s.shipment_status = 'delivered', false)))
-             then list_max(list_transform(f.shipped_fulfillments, lambda s: {{ to_utc('s.updated_at', 'iso') }})) end
+        case when {{ list_size('f.shipped_fulfillments') }} > 0
+                  and {{ list_every(list_map('f.shipped_fulfillments', 's', "coalesce(s.shipment_status = 'delivered', false)")) }}
+             then {{ list_largest(list_map('f.shipped_fulfillments', 's', to_utc('s.updated_at', 'iso'))) }} end
         {%- else %}
-        cast(null as timestamptz)
+        cast(null as {{ instant_type() }})
         {%- endif %} as delivered_at,
         {%- if var('shopify_closed_is_completed', true) %}
         -- [var shopify_closed_is_completed] an archived (closed) order that was not cancelled is complete
         case when f.cancelled_at is null then {{ to_utc('f.closed_at', 'iso') }} end
         {%- else %}
-        cast(null as timestamptz)
+        cast(null as {{ instant_type() }})
         {%- endif %} as completed_at,
         -- the platform's cancel time (null unless cancelled; it also makes status_native '/cancelled')
         {{ to_utc('f.cancelled_at', 'iso') }} as cancelled_at,
         -- the REST order carries no ship-by or delivery promise
-        cast(null as timestamptz) as promised_ship_by,
-        cast(null as timestamptz) as promised_delivery_by,
+        cast(null as {{ instant_type() }}) as promised_ship_by,
+        cast(null as {{ instant_type() }}) as promised_delivery_by,
         {{ to_utc('f.updated_at', 'iso') }} as source_updated_at,
 
         -- decimal(38,2) / decimal(19,2) below: the exact types of stg_douyin__orders (the staging models are
@@ -118,7 +118,7 @@ typed as (
         cast(0.00 as decimal(19, 2)) as platform_discount_amount,
         coalesce(
             {{ major_units_to_amount('f.total_shipping_price') }},
-            list_sum(list_transform(f.shipping_line_prices, lambda x: {{ major_units_to_amount('x') }})),
+            {{ list_total(list_map('f.shipping_line_prices', 'x', major_units_to_amount('x'))) }},
             0.00
         )::{{ money_type() }} as freight_amount,
         -- included (VAT/GST) or added (US sales tax) alike: the tax the buyer was charged
@@ -128,7 +128,7 @@ typed as (
         (
             {{ shopify_refund_shop_money('f.refund_transactions', 'f.currency', 'f.total_price', 'f.total_price_presentment') }}
         )::{{ money_type() }} as refund_amount,
-        coalesce(len(f.refund_transactions) > 0, false) or f.financial_status in ('partially_refunded', 'refunded')
+        coalesce({{ list_size('f.refund_transactions') }} > 0, false) or f.financial_status in ('partially_refunded', 'refunded')
             as has_refund,
         -- the REST order shows completed refunds only; returns in progress are not on it
         false as has_open_after_sale,
@@ -139,8 +139,8 @@ typed as (
         cast(null as {{ money_type() }}) as balance_amount,
         false as deposit_paid,
         false as balance_paid,
-        cast(null as timestamptz) as balance_paid_at,
-        cast(null as timestamptz) as deposit_paid_at,
+        cast(null as {{ instant_type() }}) as balance_paid_at,
+        cast(null as {{ instant_type() }}) as deposit_paid_at,
 
         -- the payload's shop currency wins over the connection's and the channel's default
         f.currency,
@@ -151,36 +151,36 @@ typed as (
         case when f.receiver_name like '%*%' then f.receiver_name end as receiver_name_masked,
         case when f.customer_id like 'sha256:%' then f.customer_id end as customer_key,
         -- parcels: every tracking number of a shipment that was not cancelled or failed
-        coalesce(list_sort(list_distinct(list_filter(
-            flatten(list_transform(f.live_fulfillments,
-                lambda l: list_concat(coalesce(l.tracking_numbers, []::varchar[]), [l.tracking_number]))),
-            lambda n: n is not null and n <> ''
-        ))), []::varchar[]) as tracking_numbers,
+        coalesce({{ list_distinct_sorted(list_where(
+            list_flatten(list_map('f.live_fulfillments', 'l',
+                list_append('coalesce(l.tracking_numbers, ' ~ empty_list(text_type()) ~ ')', list_of(['l.tracking_number'])))),
+            'n', "n is not null and n <> ''"
+        )) }}, {{ empty_list(text_type()) }}) as tracking_numbers,
         coalesce(f.test = 'true', false) as is_test,
 
         -- rule D3: why this version cannot be made canonical (NULL when it can)
         case
-            when f.id is null or not regexp_full_match(f.id, '[0-9]{1,20}') then 'missing or malformed id'
-            when f.shop_id is null or not regexp_full_match(f.shop_id, '[a-z0-9][a-z0-9-]{0,62}') then 'missing or malformed shop_id'
+            when f.id is null or not {{ full_match('f.id', "'[0-9]{1,20}'") }} then 'missing or malformed id'
+            when f.shop_id is null or not {{ full_match('f.shop_id', "'[a-z0-9][a-z0-9-]{0,62}'") }} then 'missing or malformed shop_id'
             when {{ to_utc('f.created_at', 'iso') }} is null then 'missing or unparseable created_at'
             when {{ to_utc('f.updated_at', 'iso') }} is null then 'missing or unparseable updated_at'
             {%- for field in ['processed_at', 'cancelled_at', 'closed_at'] %}
             when {{ time_is_invalid('f.' ~ field, 'iso') }} then 'unparseable {{ field }}'
             {%- endfor %}
-            when coalesce(list_bool_or(list_transform(f.fulfillment_times, lambda x: {{ time_is_invalid('x', 'iso') }})), false)
+            when coalesce({{ list_any(list_map('f.fulfillment_times', 'x', time_is_invalid('x', 'iso'))) }}, false)
                 then 'unparseable fulfillment created_at'
             {%- for field in ['total_price', 'total_line_items_price', 'total_discounts', 'total_tax', 'total_shipping_price', 'total_price_presentment'] %}
             when {{ amount_is_invalid('f.' ~ field, 'major') }} then 'non-numeric {{ field }}'
             {%- endfor %}
             when f.total_price is null then 'missing total_price'
-            when f.currency is not null and not regexp_full_match(f.currency, '[A-Z]{3}') then 'malformed currency'
-            when coalesce(list_bool_or(list_transform(f.line_prices, lambda x: {{ amount_is_invalid('x', 'major') }})), false)
+            when f.currency is not null and not {{ full_match('f.currency', "'[A-Z]{3}'") }} then 'malformed currency'
+            when coalesce({{ list_any(list_map('f.line_prices', 'x', amount_is_invalid('x', 'major'))) }}, false)
                 then 'non-numeric line_items price'
-            when coalesce(list_bool_or(list_transform(f.line_quantities, lambda x: not regexp_full_match(coalesce(x, ''), '[0-9]{1,9}'))), false)
+            when coalesce({{ list_any(list_map('f.line_quantities', 'x', 'not ' ~ full_match("coalesce(x, '')", "'[0-9]{1,9}'"))) }}, false)
                 then 'non-numeric line_items quantity'
-            when coalesce(list_bool_or(list_transform(f.all_refund_amounts, lambda x: {{ amount_is_invalid('x', 'major') }})), false)
+            when coalesce({{ list_any(list_map('f.all_refund_amounts', 'x', amount_is_invalid('x', 'major'))) }}, false)
                 then 'non-numeric refund transaction amount'
-            when coalesce(list_bool_or(list_transform(f.refund_transactions, lambda x: x.currency <> f.currency)), false)
+            when coalesce({{ list_any(list_map('f.refund_transactions', 'x', 'x.currency <> f.currency')) }}, false)
                  and coalesce({{ major_units_to_amount('f.total_price_presentment') }}, 0) = 0
                 then 'refund in the presentment currency without a presentment total'
         end as quarantine_reason

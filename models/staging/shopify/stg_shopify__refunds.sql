@@ -45,25 +45,26 @@ orders as (
         select _record_hash, _connection, _synced_at, r,
                row_number() over (partition by r.shop_id, r.id
                                   order by {{ to_utc('r.updated_at', 'iso') }} desc nulls last, _synced_at desc, _record_hash) as version_rank
-        from (select _record_hash, _connection, _synced_at, from_json(_record, '{{ tojson(shopify_order_refund_shape()) }}') as r
+        from (select _record_hash, _connection, _synced_at, {{ json_record_fields('_record', shopify_order_refund_shape()) }} as r
               from order_rows) as parsed
     ) as ranked
-    where version_rank = 1 and len(r.refunds) > 0
+    where version_rank = 1 and {{ list_size('r.refunds') }} > 0
 ),
 
 returns_parsed as (
-    select _record_hash, _connection, _synced_at, from_json(_record, '{{ tojson(shopify_return_shape()) }}') as t
+    select _record_hash, _connection, _synced_at, {{ json_record_fields('_record', shopify_return_shape()) }} as t
     from return_rows
 ),
+
+{%- set recorded_dispositions = list_where(list_flatten(list_flatten(list_map('t.reverseFulfillmentOrders.nodes', 'o',
+        list_map('o.lineItems.nodes', 'l', 'l.dispositions')))), 'd', 'd.type is not null') %}
 
 return_versions as (
     select
         _record_hash, _connection, _synced_at, t,
-        list_filter(flatten(flatten(list_transform(t.reverseFulfillmentOrders.nodes,
-            lambda o: list_transform(o.lineItems.nodes, lambda l: l.dispositions)))), lambda d: d.type is not null) as dispositions,
+        {{ recorded_dispositions }} as dispositions,
         -- the goods are back once a disposition is recorded: first seen so (Shopify sends no time: D-060)
-        min(case when len(list_filter(flatten(flatten(list_transform(t.reverseFulfillmentOrders.nodes,
-                     lambda o: list_transform(o.lineItems.nodes, lambda l: l.dispositions)))), lambda d: d.type is not null)) > 0
+        min(case when {{ list_size(recorded_dispositions) }} > 0
                  then {{ to_utc('t.updated_at', 'iso') }} end) over (partition by t.shop_id, t.id) as first_seen_received_at,
         row_number() over (partition by t.shop_id, t.id
                            order by {{ to_utc('t.updated_at', 'iso') }} desc nulls last, _synced_at desc, _record_hash) as version_rank
@@ -73,12 +74,11 @@ return_versions as (
 returns as (
     select
         r.*,
-        list_transform(t.refunds.nodes, lambda f: regexp_extract(f.id, '[0-9]+$')) as refund_ids,
-        list_distinct(list_transform(t.returnLineItems.nodes, lambda l: regexp_extract(l.fulfillmentLineItem.lineItem.id, '[0-9]+$'))) as line_ids,
-        array_to_string(list_sort(list_distinct(list_filter(list_transform(t.returnLineItems.nodes, lambda l: l.returnReason),
-            lambda x: x is not null))), ',') as reasons,
-        flatten(list_transform(t.reverseFulfillmentOrders.nodes,
-            lambda o: list_transform(o.reverseDeliveries.nodes, lambda d: d.deliverable.tracking))) as parcels
+        {{ list_map('t.refunds.nodes', 'f', "regexp_extract(f.id, '[0-9]+$', 0)") }} as refund_ids,
+        {{ list_distinct_sorted(list_map('t.returnLineItems.nodes', 'l', "regexp_extract(l.fulfillmentLineItem.lineItem.id, '[0-9]+$', 0)")) }} as line_ids,
+        {{ list_join(list_distinct_sorted(list_map('t.returnLineItems.nodes', 'l', 'l.returnReason')), "','") }} as reasons,
+        {{ list_flatten(list_map('t.reverseFulfillmentOrders.nodes', 'o',
+            list_map('o.reverseDeliveries.nodes', 'd', 'd.deliverable.tracking'))) }} as parcels
     from return_versions as r
     where version_rank = 1
     {%- if is_incremental() %}
@@ -93,16 +93,16 @@ refunds as (
         o.r.shop_id, o.r.id as order_id, o.r.currency, o.r.cancelled_at,
         coalesce(o.r.total_price_set.shop_money.amount, o.r.total_price) as total_price,
         o.r.total_price_set.presentment_money.amount as total_price_presentment,
-        unnest(o.r.refunds) as f
+        {{ unnest_values('o.r.refunds') }} as f
     from orders as o
 ),
 
 refund_rows as (
     select
         f.*,
-        list_filter(f.f.transactions, lambda x: x.kind = 'refund') as money_moves,
-        list_distinct(list_filter(list_transform(f.f.refund_line_items, lambda l: l.line_item_id), lambda x: x is not null)) as line_ids,
-        list_transform(f.f.refund_line_items, lambda l: l.restock_type) as restock_types
+        {{ list_where('f.f.transactions', 'x', "x.kind = 'refund'") }} as money_moves,
+        {{ list_distinct_sorted(list_map('f.f.refund_line_items', 'l', 'l.line_item_id')) }} as line_ids,
+        {{ list_map('f.f.refund_line_items', 'l', 'l.restock_type') }} as restock_types
     from refunds as f
 ),
 
@@ -110,9 +110,9 @@ refund_typed as (
     select
         r.*,
         case
-            when list_bool_or(list_transform(r.money_moves, lambda x: x.status = 'success')) then 'success'
-            when list_bool_or(list_transform(r.money_moves, lambda x: x.status = 'pending')) then 'pending'
-            when len(r.money_moves) > 0 then 'failed'
+            when {{ list_any(list_map('r.money_moves', 'x', "x.status = 'success'")) }} then 'success'
+            when {{ list_any(list_map('r.money_moves', 'x', "x.status = 'pending'")) }} then 'pending'
+            when {{ list_size('r.money_moves') }} > 0 then 'failed'
             else 'none'
         end as outcome
     from refund_rows as r
@@ -128,18 +128,18 @@ refund_facts as (
         -- the Return this refund settles (its latest raw row); NULL for a refund without one: accounted with its order
         t._record_hash as after_sale_record_id,
         r.order_id as channel_order_id,
-        case when len(r.line_ids) = 1 then r.line_ids[1] end as channel_line_id,
+        case when {{ list_size('r.line_ids') }} = 1 then {{ list_at('r.line_ids', 1) }} end as channel_line_id,
         case
-            when t.id is not null or list_contains(r.restock_types, 'return') then 'return_and_refund'
-            when list_contains(r.restock_types, 'cancel') or r.cancelled_at is not null and r.cancelled_at <> '' then 'cancel_refund'
+            when t.id is not null or {{ list_has('r.restock_types', "'return'") }} then 'return_and_refund'
+            when {{ list_has('r.restock_types', "'cancel'") }} or r.cancelled_at is not null and r.cancelled_at <> '' then 'cancel_refund'
             else 'refund_only'
         end as refund_type,
         case r.outcome when 'success' then 'refunded' when 'pending' then 'approved' when 'failed' then 'cancelled' else 'refunded' end as status,
         -- the platform's own statuses: the refund transactions' (Shopify's refund has none of its own)
-        nullif(array_to_string(list_sort(list_distinct(list_transform(r.money_moves, lambda x: x.status))), ','), '') as status_native,
+        nullif({{ list_join(list_distinct_sorted(list_map('r.money_moves', 'x', 'x.status')), "','") }}, '') as status_native,
         -- money that went back (or is on its way, or was attempted), in the shop currency (macros/shopify/refunds.sql)
         ({{ shopify_refund_shop_money(
-                "list_filter(r.money_moves, lambda x: x.status = case r.outcome when 'failed' then x.status else r.outcome end)",
+                list_where('r.money_moves', 'x', "x.status = case r.outcome when 'failed' then x.status else r.outcome end"),
                 'r.currency', 'r.total_price', 'r.total_price_presentment') }})::{{ money_type() }} as refund_amount,
         coalesce(upper(trim(r.currency)), nullif(sh.currency, '')) as currency,
         {{ to_utc('r.f.created_at', 'iso') }} as requested_at,
@@ -154,29 +154,29 @@ refund_facts as (
         greatest({{ to_utc('r.f.created_at', 'iso') }}, {{ to_utc('r.f.processed_at', 'iso') }},
                  {{ list_max_of('r.money_moves', 'x', to_utc('coalesce(x.processed_at, x.created_at)', 'iso')) }}) as source_updated_at,
         nullif(t.reasons, '') as reason_code,
-        t.parcels[1].number as return_tracking_number,
-        t.parcels[1].carrierName as return_carrier,
+        {{ list_at('t.parcels', 1) }}.number as return_tracking_number,
+        {{ list_at('t.parcels', 1) }}.carrierName as return_carrier,
         t.first_seen_received_at as return_received_at,
         case
-            when len(t.dispositions) > 0 then list_bool_or(list_transform(t.dispositions, lambda d: d.type = 'RESTOCKED'))
-            when len(list_filter(r.restock_types, lambda x: x is not null)) > 0
-                then list_bool_or(list_transform(r.restock_types, lambda x: x in ('return', 'cancel', 'legacy_restock')))
-            else try_cast(r.f.restock as boolean)
+            when {{ list_size('t.dispositions') }} > 0 then {{ list_any(list_map('t.dispositions', 'd', "d.type = 'RESTOCKED'")) }}
+            when {{ list_size(list_where('r.restock_types', 'x', 'x is not null')) }} > 0
+                then {{ list_any(list_map('r.restock_types', 'x', "x in ('return', 'cancel', 'legacy_restock')")) }}
+            else {{ text_to_boolean('r.f.restock') }}
         end as is_restocked,
         case
-            when r.f.id is null or not regexp_full_match(r.f.id, '[0-9]{1,20}') then 'missing or malformed refunds.id'
-            when r.order_id is null or not regexp_full_match(r.order_id, '[0-9]{1,20}') then 'missing or malformed id'
+            when r.f.id is null or not {{ full_match('r.f.id', "'[0-9]{1,20}'") }} then 'missing or malformed refunds.id'
+            when r.order_id is null or not {{ full_match('r.order_id', "'[0-9]{1,20}'") }} then 'missing or malformed id'
             when {{ to_utc('r.f.created_at', 'iso') }} is null then 'missing or unparseable refunds.created_at'
-            when coalesce(list_bool_or(list_transform(r.money_moves, lambda x: {{ amount_is_invalid('x.amount', 'major') }})), false)
+            when coalesce({{ list_any(list_map('r.money_moves', 'x', amount_is_invalid('x.amount', 'major'))) }}, false)
                 then 'non-numeric refund transaction amount'
-            when coalesce(list_bool_or(list_transform(r.money_moves, lambda x: x.currency <> r.currency)), false)
+            when coalesce({{ list_any(list_map('r.money_moves', 'x', 'x.currency <> r.currency')) }}, false)
                  and coalesce({{ major_units_to_amount('r.total_price_presentment') }}, 0) = 0
                 then 'refund in the presentment currency without a presentment total'
             when r.currency is null and nullif(sh.currency, '') is null then 'missing currency (and the connection sets no currency)'
         end as quarantine_reason
     from refund_typed as r
     -- a Return settles refunds of its own order (Return.refunds): the rows of one order depend on that order alone
-    left join returns as t on t.t.shop_id = r.shop_id and t.t.order_id = r.order_id and list_contains(t.refund_ids, r.f.id)
+    left join returns as t on t.t.shop_id = r.shop_id and t.t.order_id = r.order_id and {{ list_has('t.refund_ids', 'r.f.id') }}
     left join shops as sh on sh.channel = 'shopify' and sh.shop_id = r.shop_id
 ),
 
@@ -192,11 +192,11 @@ returns_without_refund_rows as (
 
 order_lines as (
     select o.r.shop_id, o.r.id as order_id, o.r.currency,
-           unnest(o.r.line_items) as l
+           {{ unnest_values('o.r.line_items') }} as l
     from (
         select r, row_number() over (partition by r.shop_id, r.id
                                      order by {{ to_utc('r.updated_at', 'iso') }} desc nulls last, _synced_at desc, _record_hash) as version_rank
-        from (select _record_hash, _synced_at, from_json(_record, '{{ tojson(shopify_order_refund_shape()) }}') as r from order_rows) as parsed
+        from (select _record_hash, _synced_at, {{ json_record_fields('_record', shopify_order_refund_shape()) }} as r from order_rows) as parsed
         where r.id in (select t.order_id from returns_without_refund_rows)
     ) as o
     where o.version_rank = 1
@@ -205,27 +205,27 @@ order_lines as (
 line_values as (
     select shop_id, order_id, currency, l.id as line_id,
            {{ major_units_to_amount(shopify_shop_money('l.price_set', 'l.price')) }} as price,
-           try_cast(l.quantity as integer) as quantity,
-           coalesce(list_sum(list_transform(l.discount_allocations,
-               lambda d: {{ major_units_to_amount(shopify_shop_money('d.amount_set', 'd.amount')) }})), 0) as discount
+           {{ text_to_integer('l.quantity') }} as quantity,
+           coalesce({{ list_total(list_map('l.discount_allocations', 'd',
+               major_units_to_amount(shopify_shop_money('d.amount_set', 'd.amount')))) }}, 0) as discount
     from order_lines
 ),
 
 return_items as (
-    select t.t.shop_id, t.t.id, t.t.order_id, unnest(t.t.returnLineItems.nodes) as i
+    select t.t.shop_id, t.t.id, t.t.order_id, {{ unnest_values('t.t.returnLineItems.nodes') }} as i
     from returns_without_refund_rows as t
 ),
 
 return_values as (
     select i.shop_id, i.id,
            -- each unit's price less its share of the line's discounts, × the units returned, to the cent
-           round(sum((v.price * v.quantity - v.discount) / nullif(v.quantity, 0) * try_cast(i.i.quantity as integer)), 2) as goods_value,
+           round(sum((v.price * v.quantity - v.discount) / nullif(v.quantity, 0) * {{ text_to_integer('i.i.quantity') }}), 2) as goods_value,
            count(*) as items,
            count(v.price) as valued,
            max(v.currency) as currency
     from return_items as i
     left join line_values as v
-        on v.shop_id = i.shop_id and v.order_id = i.order_id and v.line_id = regexp_extract(i.i.fulfillmentLineItem.lineItem.id, '[0-9]+$')
+        on v.shop_id = i.shop_id and v.order_id = i.order_id and v.line_id = regexp_extract(i.i.fulfillmentLineItem.lineItem.id, '[0-9]+$', 0)
     group by i.shop_id, i.id
 ),
 
@@ -237,32 +237,33 @@ return_facts as (
         t.t.shop_id,
         t.t.id as refund_id,
         t.t.order_id as channel_order_id,
-        case when len(t.line_ids) = 1 then t.line_ids[1] end as channel_line_id,
+        case when {{ list_size('t.line_ids') }} = 1 then {{ list_at('t.line_ids', 1) }} end as channel_line_id,
         t._record_hash as after_sale_record_id,
         -- closed with no refund: the goods were exchanged or kept, no money went back (D-064)
-        case when t.t.status = 'CLOSED' and len(t.refund_ids) = 0 then 'exchange' else 'return_and_refund' end as refund_type,
+        case when t.t.status = 'CLOSED' and {{ list_size('t.refund_ids') }} = 0 then 'exchange' else 'return_and_refund' end as refund_type,
         {{ shopify_return_status('t.t.status') }} as status,
         t.t.status as status_native,
         (case when v.items = v.valued then v.goods_value end)::{{ money_type() }} as refund_amount,
         coalesce(upper(trim(v.currency)), nullif(sh.currency, '')) as currency,
         {{ to_utc('t.t.createdAt', 'iso') }} as requested_at,
-        cast(null as timestamptz) as refunded_at,
+        cast(null as {{ instant_type() }}) as refunded_at,
         -- a return has no update time of its own: the order's updatedAt of the version it came with (a return changes it)
         {{ to_utc('t.t.updated_at', 'iso') }} as source_updated_at,
         nullif(t.reasons, '') as reason_code,
-        t.parcels[1].number as return_tracking_number,
-        t.parcels[1].carrierName as return_carrier,
+        {{ list_at('t.parcels', 1) }}.number as return_tracking_number,
+        {{ list_at('t.parcels', 1) }}.carrierName as return_carrier,
         t.first_seen_received_at as return_received_at,
-        case when len(t.dispositions) > 0 then list_bool_or(list_transform(t.dispositions, lambda d: d.type = 'RESTOCKED')) end
+        case when {{ list_size('t.dispositions') }} > 0 then {{ list_any(list_map('t.dispositions', 'd', "d.type = 'RESTOCKED'")) }} end
             as is_restocked,
         case
-            when len(t.refund_ids) > 0
-                then 'refunds.nodes of the Return not in its order''s latest version (order not landed or not re-read yet)'
-            when t.t.id is null or not regexp_full_match(t.t.id, '[0-9]{1,20}') then 'missing or malformed return id'
+            when {{ list_size('t.refund_ids') }} > 0
+                -- the apostrophe as chr(39): Spark (escapedStringLiterals) keeps a doubled quote in a literal as two
+                then 'refunds.nodes of the Return not in its order' || chr(39) || 's latest version (order not landed or not re-read yet)'
+            when t.t.id is null or not {{ full_match('t.t.id', "'[0-9]{1,20}'") }} then 'missing or malformed return id'
             -- a status Shopify may add later: named, never guessed (CLOSED without refund is the exchange above)
             when {{ shopify_return_status('t.t.status') }} is null and t.t.status is distinct from 'CLOSED'
                 then 'Return status ' || coalesce('"' || t.t.status || '"', 'missing') || ' is not REQUESTED, OPEN, CLOSED, DECLINED or CANCELED'
-            when t.t.order_id is null or not regexp_full_match(t.t.order_id, '[0-9]{1,20}') then 'missing or malformed order_id'
+            when t.t.order_id is null or not {{ full_match('t.t.order_id', "'[0-9]{1,20}'") }} then 'missing or malformed order_id'
             when {{ to_utc('t.t.createdAt', 'iso') }} is null then 'missing or unparseable createdAt'
             when {{ to_utc('t.t.updated_at', 'iso') }} is null then 'missing or unparseable updated_at'
             when v.items is null or v.items <> v.valued then 'order line of a returned item not landed (amount unknown)'
@@ -272,16 +273,21 @@ return_facts as (
     left join shops as sh on sh.channel = 'shopify' and sh.shop_id = t.t.shop_id
 ),
 
+{%- set fact_columns = ['raw_record_id', 'connection_name', 'source_synced_at', 'shop_id', 'refund_id', 'after_sale_record_id',
+    'channel_order_id', 'channel_line_id', 'refund_type', 'status', 'status_native', 'refund_amount', 'currency', 'requested_at',
+    'refunded_at', 'source_updated_at', 'reason_code', 'return_tracking_number', 'return_carrier', 'return_received_at',
+    'is_restocked', 'quarantine_reason'] %}
+
 unioned as (
-    select * from refund_facts
-    union all by name
-    select * from return_facts
+    select {{ fact_columns | join(', ') }} from refund_facts
+    union all
+    select {{ fact_columns | join(', ') }} from return_facts
 )
 
 select
     raw_record_id, connection_name, source_synced_at, 'shopify' as channel, shop_id, refund_id, after_sale_record_id,
     channel_order_id,
     channel_line_id, refund_type, status, status_native, refund_amount, currency, requested_at, refunded_at,
-    source_updated_at, reason_code, cast(null as varchar) as reason_text, return_tracking_number, return_carrier,
+    source_updated_at, reason_code, cast(null as {{ text_type() }}) as reason_text, return_tracking_number, return_carrier,
     return_received_at, is_restocked, quarantine_reason
 from unioned

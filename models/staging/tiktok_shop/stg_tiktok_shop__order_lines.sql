@@ -22,8 +22,7 @@ items as (
         r.shop_id,
         r.status as order_status,
         r.paid_time,
-        unnest(r.line_items) as item,
-        generate_subscripts(r.line_items, 1) as item_index
+        {{ unnest_with_index('r.line_items', 'item_index', 'item') }}
     from parsed
 ),
 
@@ -56,8 +55,9 @@ lines as (
         sku_id,
         unit_price,
         min(item_index) as first_index,
-        arg_min(item_id, item_index) as first_item_id,
-        arg_min(item_name, item_index) as sku_name,
+        -- the first unit with a value (a unit without one is passed over)
+        min_by(item_id, case when item_id is not null then item_index end) as first_item_id,
+        min_by(item_name, case when item_name is not null then item_index end) as sku_name,
         sum(item_units) as quantity,
         sum(unit_price * item_units) as line_goods_amount,
         sum(unit_refund) as refund_amount

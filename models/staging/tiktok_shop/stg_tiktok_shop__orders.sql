@@ -53,10 +53,10 @@ fields as (
         r.payment.product_tax,
         r.payment.shipping_fee_tax,
         -- line items: one per unit bought; per-unit list price, price after discounts and status
-        list_transform(r.line_items, lambda l: l.original_price) as item_original_prices,
-        list_transform(r.line_items, lambda l: l.sale_price) as item_sale_prices,
-        list_transform(r.line_items, lambda l: l.display_status) as item_statuses,
-        list_transform(r.line_items, lambda l: {{ tiktok_shop_item_units('l') }}) as item_units,
+        {{ list_map('r.line_items', 'l', 'l.original_price') }} as item_original_prices,
+        {{ list_map('r.line_items', 'l', 'l.sale_price') }} as item_sale_prices,
+        {{ list_map('r.line_items', 'l', 'l.display_status') }} as item_statuses,
+        {{ list_map('r.line_items', 'l', tiktok_shop_item_units('l')) }} as item_units,
         r.is_buyer_request_cancel,
         -- receiver: TikTok's masks and region names only (the tap nulls unmasked names/phones and address lines)
         r.recipient_address.state as receiver_province,
@@ -66,10 +66,10 @@ fields as (
         -- buyer identity, salted-hashed by the tap
         r.user_id,
         -- parcels: the order's tracking number and each line item's (a split shipment has several)
-        list_sort(list_distinct(list_filter(
-            list_concat([r.tracking_number], list_transform(r.line_items, lambda l: l.tracking_number)),
-            lambda t: t is not null and trim(t) <> ''
-        ))) as tracking_numbers
+        {{ list_distinct_sorted(list_where(
+            list_append(list_of(['r.tracking_number']), list_map('r.line_items', 'l', 'l.tracking_number')),
+            't', "t is not null and trim(t) <> ''"
+        )) }} as tracking_numbers
     from parsed
 ),
 
@@ -84,7 +84,7 @@ typed as (
         f.id as channel_order_id,
         f.status as status_native,
         -- per-unit display_status values, distinct and sorted: shows an item-level cancellation or a split shipment
-        array_to_string(list_sort(list_distinct(f.item_statuses)), ',') as status_detail_native,
+        {{ list_join(list_distinct_sorted('f.item_statuses'), "','") }} as status_detail_native,
 
         {{ to_utc('f.create_time', 'epoch_s') }} as ordered_at,
         {{ to_utc('f.paid_time', 'epoch_s') }} as first_paid_at,
@@ -106,8 +106,8 @@ typed as (
 
         -- Σ unit list prices (original_price per unit); original_total_product_price when there are no items
         coalesce(
-            list_sum(list_transform(list_zip(f.item_original_prices, f.item_units),
-                lambda z: {{ major_units_to_amount('z[1]') }} * z[2])),
+            {{ list_total(list_map(zipped_lists(['f.item_original_prices', 'f.item_units'], ['price', 'units']),
+                'z', major_units_to_amount('z.price') ~ ' * z.units')) }},
             {{ major_units_to_amount('f.original_total_product_price') }}
         )::decimal(38, 2) as goods_amount,  -- the type stg_douyin__orders has (the channels are unioned by name)
         -- seller-funded product and shipping discounts
@@ -135,13 +135,14 @@ typed as (
             case
                 when {{ to_utc('f.paid_time', 'epoch_s') }} is null then 0
                 when f.status = 'CANCELLED' then {{ major_units_to_amount('f.total_amount') }}
-                else coalesce(list_sum(list_transform(list_zip(f.item_statuses, f.item_sale_prices, f.item_units),
-                    lambda z: case when z[1] = 'CANCELLED' then {{ major_units_to_amount('z[2]') }} * z[3] else 0 end)), 0)
+                else coalesce({{ list_total(list_map(
+                    zipped_lists(['f.item_statuses', 'f.item_sale_prices', 'f.item_units'], ['status', 'price', 'units']),
+                    'z', "case when z.status = 'CANCELLED' then " ~ major_units_to_amount('z.price') ~ ' * z.units else 0 end')) }}, 0)
             end,
             {{ major_units_to_amount('f.total_amount') }}
         )::{{ money_type() }} as refund_amount,
         {{ to_utc('f.paid_time', 'epoch_s') }} is not null
-            and (f.status = 'CANCELLED' or coalesce(list_bool_or(list_transform(f.item_statuses, lambda s: s = 'CANCELLED')), false))
+            and (f.status = 'CANCELLED' or coalesce({{ list_any(list_map('f.item_statuses', 's', "s = 'CANCELLED'")) }}, false))
             as has_refund,
         -- a buyer's cancellation request still open: flagged until the order is cancelled or leaves the warehouse
         coalesce(f.is_buyer_request_cancel = 'true', false)
@@ -153,8 +154,8 @@ typed as (
         cast(null as {{ money_type() }}) as balance_amount,
         false as deposit_paid,
         false as balance_paid,
-        cast(null as timestamptz) as balance_paid_at,
-        cast(null as timestamptz) as deposit_paid_at,
+        cast(null as {{ instant_type() }}) as balance_paid_at,
+        cast(null as {{ instant_type() }}) as deposit_paid_at,
 
         f.currency,
         f.receiver_province,
@@ -167,8 +168,8 @@ typed as (
 
         -- rule D3: why this version cannot be made canonical (NULL when it can)
         case
-            when f.id is null or not regexp_full_match(f.id, '[0-9]{1,32}') then 'missing or malformed id'
-            when f.shop_id is null or not regexp_full_match(f.shop_id, '[0-9A-Za-z_-]{1,64}') then 'missing or malformed shop_id'
+            when f.id is null or not {{ full_match('f.id', "'[0-9]{1,32}'") }} then 'missing or malformed id'
+            when f.shop_id is null or not {{ full_match('f.shop_id', "'[0-9A-Za-z_-]{1,64}'") }} then 'missing or malformed shop_id'
             when {{ to_utc('f.create_time', 'epoch_s') }} is null then 'missing or unparseable create_time'
             when {{ to_utc('f.update_time', 'epoch_s') }} is null then 'missing or unparseable update_time'
             {%- for field in ['paid_time', 'rts_time', 'collection_time', 'delivery_time', 'shipping_due_time', 'rts_sla_time', 'delivery_sla_time', 'delivery_due_time', 'cancel_time'] %}
@@ -178,11 +179,11 @@ typed as (
             when {{ amount_is_invalid('f.' ~ field, 'major') }} then 'non-numeric payment.{{ field }}'
             {%- endfor %}
             when f.total_amount is null then 'missing payment.total_amount'
-            when coalesce(list_bool_or(list_transform(f.item_original_prices, lambda x: {{ amount_is_invalid('x', 'major') }})), false)
+            when coalesce({{ list_any(list_map('f.item_original_prices', 'x', amount_is_invalid('x', 'major'))) }}, false)
                 then 'non-numeric line_items.original_price'
-            when coalesce(list_bool_or(list_transform(f.item_sale_prices, lambda x: {{ amount_is_invalid('x', 'major') }})), false)
+            when coalesce({{ list_any(list_map('f.item_sale_prices', 'x', amount_is_invalid('x', 'major'))) }}, false)
                 then 'non-numeric line_items.sale_price'
-            when f.currency is not null and not regexp_full_match(f.currency, '[A-Z]{3}') then 'malformed payment.currency'
+            when f.currency is not null and not {{ full_match('f.currency', "'[A-Z]{3}'") }} then 'malformed payment.currency'
             -- multi-currency channel: no currency is guessed; the connection may state the shop's
             when f.currency is null and f.shop_id not in (
                 select shop_id from shops where channel = 'tiktok_shop' and currency is not null and currency <> ''

@@ -39,9 +39,9 @@ requests as (
         r.return_reason as reason_code, r.return_reason_text as reason_text,
         case when r.return_type = 'RETURN_AND_REFUND' then r.return_tracking_number end as tracking_number,
         case when r.return_type = 'RETURN_AND_REFUND' then r.return_provider_name end as carrier,
-        list_transform(r.return_line_items, lambda l: l.order_line_item_id) as unit_ids,
+        {{ list_map('r.return_line_items', 'l', 'l.order_line_item_id') }} as unit_ids,
         'return_id' as id_field, 'return_type' as type_field, 'return_status' as status_field
-    from (select _record_hash, _connection, _synced_at, from_json(_record, '{{ tojson(tiktok_shop_return_shape()) }}') as r
+    from (select _record_hash, _connection, _synced_at, {{ json_record_fields('_record', tiktok_shop_return_shape()) }} as r
           from return_rows) as parsed
     union all
     select
@@ -54,9 +54,9 @@ requests as (
         c.refund_amount.refund_total, c.refund_amount.currency, c.create_time, c.update_time,
         c.cancel_reason, c.cancel_reason_text,
         null, null,
-        list_transform(c.cancel_line_items, lambda l: l.order_line_item_id),
+        {{ list_map('c.cancel_line_items', 'l', 'l.order_line_item_id') }},
         'cancel_id', 'cancel_type', 'cancel_status'
-    from (select _record_hash, _connection, _synced_at, from_json(_record, '{{ tojson(tiktok_shop_cancellation_shape()) }}') as c
+    from (select _record_hash, _connection, _synced_at, {{ json_record_fields('_record', tiktok_shop_cancellation_shape()) }} as c
           from cancellation_rows) as parsed
 ),
 
@@ -79,14 +79,15 @@ versions as (
 latest as (
     -- a replacement (an exchange: no money back) stays as an `exchange` row: left out of the facts, counted
     -- (macros/refunds.sql)
-    select * replace (case when coalesce(is_exchange, false) then 'exchange' else refund_type end as refund_type)
+    select * except (refund_type), case when coalesce(is_exchange, false) then 'exchange' else refund_type end as refund_type
     from versions where version_rank = 1
 ),
 
 -- TikTok's line item is one unit; the canonical line is the first unit of its (sku_id, original_price) group
 -- (stg_tiktok_shop__order_lines). Each unit is mapped to its line through the order's latest version.
 order_units as (
-    select o.shop_id, o.id as order_id, u.unit.id as unit_id, u.unit.sku_id, u.unit.original_price, u.position
+    select shop_id, order_id, unit.id as unit_id, unit.sku_id, unit.original_price, unit_position
+    from (select o.shop_id, o.id as order_id, {{ unnest_with_index('o.line_items', 'unit_position', 'unit') }}
     from (
         select r.shop_id, r.id, r.line_items,
                row_number() over (partition by r.shop_id, r.id order by {{ to_utc('r.update_time', 'epoch_s') }} desc nulls last,
@@ -96,14 +97,13 @@ order_units as (
               from ({{ raw_records('tiktok_shop', 'orders',
                                    restage=json_array_text('_primary_key', 1) ~ ' in (select order_id from latest)') }}) as order_rows) as orders
         where r.id in (select order_id from latest)
-    ) as o,
-    lateral (select unnest(o.line_items) as unit, generate_subscripts(o.line_items, 1) as position) as u
-    where o.version_rank = 1
+    ) as o
+    where o.version_rank = 1) as u
 ),
 
 unit_lines as (
     select shop_id, order_id, unit_id,
-           first_value(unit_id) over (partition by shop_id, order_id, sku_id, original_price order by position) as line_id
+           first_value(unit_id) over (partition by shop_id, order_id, sku_id, original_price order by unit_position) as line_id
     from order_units
 ),
 
@@ -113,7 +113,7 @@ request_lines as (
            count(u.line_id) as mapped_units,
            count(distinct u.line_id) as lines,
            min(u.line_id) as line_id
-    from (select shop_id, id_field, request_id, order_id, unnest(unit_ids) as unit_id from latest) as l
+    from (select shop_id, id_field, request_id, order_id, {{ unnest_values('unit_ids') }} as unit_id from latest) as l
     left join unit_lines as u on u.shop_id = l.shop_id and u.order_id = l.order_id and u.unit_id = l.unit_id
     group by l.shop_id, l.id_field, l.request_id
 )
@@ -149,16 +149,16 @@ select
     cast(null as boolean) as is_restocked,  -- the searches do not say
     -- rule D3: why this request cannot be counted (NULL when it can)
     case
-        when v.request_id is null or not regexp_full_match(v.request_id, '[0-9]{1,32}') then 'missing or malformed ' || v.id_field
-        when v.shop_id is null or not regexp_full_match(v.shop_id, '[0-9A-Za-z_-]{1,64}') then 'missing or malformed shop_id'
-        when v.order_id is null or not regexp_full_match(v.order_id, '[0-9]{1,32}') then 'missing or malformed order_id'
+        when v.request_id is null or not {{ full_match('v.request_id', "'[0-9]{1,32}'") }} then 'missing or malformed ' || v.id_field
+        when v.shop_id is null or not {{ full_match('v.shop_id', "'[0-9A-Za-z_-]{1,64}'") }} then 'missing or malformed shop_id'
+        when v.order_id is null or not {{ full_match('v.order_id', "'[0-9]{1,32}'") }} then 'missing or malformed order_id'
         when v.refund_type is null then 'unknown ' || v.type_field
         when v.status is null then 'unknown ' || v.status_field
         when v.updated_at is null then 'missing or unparseable update_time'
         when {{ to_utc('v.create_time', 'epoch_s') }} is null then 'missing or unparseable create_time'
         when v.refund_total is null or trim(v.refund_total) = '' then 'missing refund_amount.refund_total'
         when {{ amount_is_invalid('v.refund_total', 'major') }} then 'non-numeric refund_amount.refund_total'
-        when v.currency is not null and not regexp_full_match(upper(trim(v.currency)), '[A-Z]{3}') then 'malformed refund_amount.currency'
+        when v.currency is not null and not {{ full_match('upper(trim(v.currency))', "'[A-Z]{3}'") }} then 'malformed refund_amount.currency'
         when v.currency is null and nullif(sh.currency, '') is null
             then 'missing refund_amount.currency (and the connection sets no currency)'
     end as quarantine_reason

@@ -17,8 +17,7 @@ lines as (
         r.kdt_id,
         r.order_info.tid,
         r.order_info.refund_state as order_refund_state,
-        unnest(r.orders) as line,
-        generate_subscripts(r.orders, 1) as position
+        {{ unnest_with_index('r.orders', 'line_position', 'line') }}
     from parsed
 )
 
@@ -27,16 +26,16 @@ select
     'youzan' as channel,
     kdt_id as shop_id,
     tid as channel_order_id,
-    cast(position as integer) as line_number,
+    cast(line_position as integer) as line_number,
     -- oid is the platform's line id; without one the line is keyed by (tid, sku, position)
-    coalesce(nullif(line.oid, ''), tid || ':' || coalesce(line.sku_id, '') || ':' || position) as channel_line_id,
+    coalesce(nullif(line.oid, ''), tid || ':' || coalesce(line.sku_id, '') || ':' || cast(line_position as {{ text_type() }})) as channel_line_id,
     -- sku_id 0 means "item without specs": the item is then the sku
     coalesce(nullif(nullif(line.sku_id, ''), '0'), line.item_id) as sku_id,
     line.title as sku_name,
-    try_cast(line.num as integer) as quantity,
+    {{ text_to_integer('line.num') }} as quantity,
     -- price: the original unit price; line goods = price × num (before item and coupon discounts)
     {{ youzan_amount('line.price') }} as unit_price,
-    ({{ youzan_amount('line.price') }} * try_cast(line.num as integer))::{{ money_type() }} as line_goods_amount,
+    ({{ youzan_amount('line.price') }} * {{ text_to_integer('line.num') }})::{{ money_type() }} as line_goods_amount,
     -- the line's final payment when it is refunded: the whole order (refund_state 12), or this line (a per-line 12)
     (case when order_refund_state = '12' or line.refund_state = '12'
           then coalesce({{ youzan_amount('line.payment') }}, 0) else 0 end)::{{ money_type() }} as refund_amount

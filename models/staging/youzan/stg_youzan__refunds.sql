@@ -20,8 +20,9 @@
 } %}
 
 with parsed as (
-    {{ parsed_records('youzan', 'refunds', shape,
-                        restage=restage_records_of_changed_orders('youzan', 'refunds', 'stg_youzan__orders')) }}
+    -- parsed_records, with a JSON-number refund_fee read as DuckDB writes it on Spark too (json_record_fields)
+    select _record_hash, _connection, _synced_at, {{ json_record_fields('_record', shape) }} as r
+    from ({{ raw_records('youzan', 'refunds', restage=restage_records_of_changed_orders('youzan', 'refunds', 'stg_youzan__orders')) }}) as landed
 ),
 
 versions as (
@@ -36,7 +37,8 @@ versions as (
 
 -- when the order shipped, as its latest version says
 shipments as (
-    select shop_id, channel_order_id, arg_max(shipped_at, source_updated_at) as shipped_at
+    -- the latest version with a ship time (a version without one is passed over)
+    select shop_id, channel_order_id, max_by(shipped_at, case when shipped_at is not null then source_updated_at end) as shipped_at
     from {{ ref('stg_youzan__orders') }}
     where channel_order_id in (select tid from versions)
     group by shop_id, channel_order_id
@@ -74,7 +76,7 @@ select
     m._record_hash as after_sale_record_id,  -- the record is the refund (docs/refunds.md)
     m.tid as channel_order_id,
     -- the search result names no line (the refund detail API does)
-    cast(null as varchar) as channel_line_id,
+    cast(null as {{ text_type() }}) as channel_line_id,
     m.refund_type,
     m.canonical_status as status,
     m.status as status_native,
@@ -90,14 +92,14 @@ select
         when '{{ code }}' then '{{ label }}'
         {%- endfor %}
     end as reason_text,
-    cast(null as varchar) as return_tracking_number,
-    cast(null as varchar) as return_carrier,
-    cast(null as timestamptz) as return_received_at,
+    cast(null as {{ text_type() }}) as return_tracking_number,
+    cast(null as {{ text_type() }}) as return_carrier,
+    cast(null as {{ instant_type() }}) as return_received_at,
     cast(null as boolean) as is_restocked,
     -- rule D3: why this refund cannot be counted (NULL when it can)
     case
         when m.refund_id is null or m.refund_id = '' then 'missing refund_id'
-        when m.kdt_id is null or not regexp_full_match(m.kdt_id, '[0-9]{1,32}') then 'missing or malformed kdt_id'
+        when m.kdt_id is null or not {{ full_match('m.kdt_id', "'[0-9]{1,32}'") }} then 'missing or malformed kdt_id'
         when m.tid is null or m.tid = '' then 'missing tid'
         when m.refund_type is null then 'unknown return_goods'
         when m.canonical_status is null then 'unknown status'
