@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol, Sequence
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar, Sequence
 
 import duckdb
 from metricflow.data_table.mf_table import MetricFlowDataTable
 from metricflow.engine.metricflow_engine import MetricFlowEngine, MetricFlowQueryRequest
-from metricflow.protocols.sql_client import SqlClient, SqlEngine
+from metricflow.protocols.sql_client import SqlEngine
 from metricflow.sql.render.duckdb_renderer import DuckDbSqlPlanRenderer
 from metricflow.sql.render.sql_plan_renderer import SqlPlanRenderer
 from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_dbt_generated_manifest
@@ -43,24 +44,43 @@ class MetricsError(Exception):
     """A metrics request that cannot be answered; the message says why and what to do."""
 
 
-class DuckDBSqlClient:
-    """MetricFlow's SqlClient protocol over one DuckDB connection (UTC session), and what `answer_metrics` asks of a
-    warehouse (`MetricsWarehouse`)."""
+class MetricsWarehouse(ABC):
+    """A warehouse metrics are answered from: MetricFlow's SqlClient protocol (its engine type and renderer decide the
+    SQL MetricFlow writes) plus what `answer_metrics` asks (DuckDB: `DuckDBSqlClient`; Spark: `core/metrics_spark.py`)."""
 
+    engine: ClassVar[SqlEngine]
+    renderer: ClassVar[SqlPlanRenderer]
     #: how the warehouse quotes an identifier in a relation name
+    quote: ClassVar[str]
+
+    @property
+    def sql_engine_type(self) -> SqlEngine:
+        return self.engine
+
+    @property
+    def sql_plan_renderer(self) -> SqlPlanRenderer:
+        return self.renderer
+
+    @abstractmethod
+    def catalog(self) -> str: ...
+
+    @abstractmethod
+    def has_table(self, schema: str, table: str) -> bool: ...
+
+    @abstractmethod
+    def fetch(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and rows of `sql`, numbers exact (DECIMAL as Decimal), instants timezone-aware or UTC."""
+
+
+class DuckDBSqlClient(MetricsWarehouse):
+    """One DuckDB connection (UTC session)."""
+
+    engine = SqlEngine.DUCKDB
+    renderer = DuckDbSqlPlanRenderer()
     quote = '"'
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self._con = con
-        self._renderer = DuckDbSqlPlanRenderer()
-
-    @property
-    def sql_engine_type(self) -> SqlEngine:
-        return SqlEngine.DUCKDB
-
-    @property
-    def sql_plan_renderer(self) -> SqlPlanRenderer:
-        return self._renderer
 
     def catalog(self) -> str:
         return self._con.execute("select current_database()").fetchone()[0]
@@ -97,19 +117,14 @@ class DuckDBSqlClient:
         return f"${bind_parameter_key}"
 
 
-class MetricsWarehouse(SqlClient, Protocol):
-    """A warehouse metrics are answered from: MetricFlow's SqlClient (its engine type picks the SQL renderer) plus
-    what `answer_metrics` needs to know (DuckDB: `DuckDBSqlClient`; Spark: `core/metrics_spark.py`)."""
+@dataclass(frozen=True)
+class MetricQuery:
+    """Metrics grouped by dimensions (`by`, names as users type them) and metric_time at `grain` (None: no time)."""
 
-    quote: str
-
-    def catalog(self) -> str: ...
-
-    def has_table(self, schema: str, table: str) -> bool: ...
-
-    def fetch(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """Column names and rows of `sql`, numbers exact (DECIMAL as Decimal), instants timezone-aware or UTC."""
-        ...
+    metrics: Sequence[str]
+    by: Sequence[str] = ()
+    grain: str | None = "day"
+    where: Sequence[str] = ()
 
 
 def published_manifest(manifest_path: Path, catalog: str, quote: str = '"') -> str:
@@ -190,20 +205,14 @@ def query_metrics(
         raise MetricsError(f"database {db_path} not found; run `orderlayer run` or `orderlayer demo` first")
     con = connect(db_path, read_only=True)
     try:
-        return answer_metrics(DuckDBSqlClient(con), manifest_path, metrics, by, grain, where)
+        return answer_metrics(DuckDBSqlClient(con), manifest_path, MetricQuery(metrics, by, grain, where))
     finally:
         con.close()
 
 
-def answer_metrics(
-    warehouse: MetricsWarehouse,
-    manifest_path: Path,
-    metrics: Sequence[str],
-    by: Sequence[str] = (),
-    grain: str | None = "day",
-    where: Sequence[str] = (),
-) -> MetricResult:
+def answer_metrics(warehouse: MetricsWarehouse, manifest_path: Path, query: MetricQuery) -> MetricResult:
     """MetricFlow plans the query for the warehouse's engine (its renderer), the warehouse answers it."""
+    metrics, by, grain, where = query.metrics, query.by, query.grain, query.where
     if grain is not None and grain not in GRAINS:
         raise MetricsError(f"--grain {grain}: use one of {', '.join(GRAINS)}")
     if not warehouse.has_table(PUBLISHED, "fct_orders"):

@@ -9,38 +9,30 @@ timestamps arrive as UTC instants, whatever the zone of this process (D-078).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from metricflow.data_table.mf_table import MetricFlowDataTable
 from metricflow.protocols.sql_client import SqlEngine
 from metricflow.sql.render.databricks import DatabricksSqlPlanRenderer
-from metricflow.sql.render.sql_plan_renderer import SqlPlanRenderer
 from metricflow_semantics.sql.sql_bind_parameters import SqlBindParameterSet
 
 from orderlayer.core.config import Settings
-from orderlayer.core.metrics import MetricResult, MetricsError, answer_metrics
+from orderlayer.core.metrics import MetricQuery, MetricResult, MetricsError, MetricsWarehouse, answer_metrics
 from orderlayer.core.spark_session import spark_session
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
-class SparkSqlClient:
-    """MetricFlow's SqlClient protocol over a Spark session, and `core/metrics.py MetricsWarehouse`."""
+class SparkSqlClient(MetricsWarehouse):
+    """MetricFlow's SqlClient protocol over a Spark session, with MetricFlow's Databricks renderer."""
 
+    engine = SqlEngine.DATABRICKS
+    renderer = DatabricksSqlPlanRenderer()
     quote = "`"
 
     def __init__(self, spark: SparkSession) -> None:
         self._spark = spark
-        self._renderer = DatabricksSqlPlanRenderer()
-
-    @property
-    def sql_engine_type(self) -> SqlEngine:
-        return SqlEngine.DATABRICKS
-
-    @property
-    def sql_plan_renderer(self) -> SqlPlanRenderer:
-        return self._renderer
 
     def catalog(self) -> str:
         return self._spark.catalog.currentCatalog()
@@ -76,17 +68,9 @@ class SparkSqlClient:
         return f":{bind_parameter_key}"
 
 
-def query_spark_metrics(
-    settings: Settings,
-    db_path: Path,
-    manifest_path: Path,
-    metrics: Sequence[str],
-    by: Sequence[str] = (),
-    grain: str | None = "day",
-    where: Sequence[str] = (),
-) -> MetricResult:
+def query_spark_metrics(settings: Settings, db_path: Path, manifest_path: Path, query: MetricQuery) -> MetricResult:
     """`core/metrics.py query_metrics` for the Spark warehouse at `db_path` (a folder)."""
     if not db_path.is_dir():
         raise MetricsError(f"Spark warehouse {db_path} not found; run `orderlayer run` or `orderlayer demo` first")
     with spark_session(settings, db_path) as spark:
-        return answer_metrics(SparkSqlClient(spark), manifest_path, metrics, by, grain, where)
+        return answer_metrics(SparkSqlClient(spark), manifest_path, query)

@@ -13,17 +13,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import json
+
 import pytest
 
 from tests.support.engines import spark_settings, spark_twin
 
 from orderlayer.core.config import Settings
 from orderlayer.core.dbt import run_dbt, semantic_manifest
-from orderlayer.core.metrics import MetricResult, answer_metrics, query_metrics
+from orderlayer.core.metrics import MetricQuery, MetricResult, answer_metrics, query_metrics
 from orderlayer.core.metrics_spark import SparkSqlClient
 from orderlayer.core.spark_session import spark_session
 
-from .conftest import Enriched
+from .conftest import Enriched, cli
 from .reference import Reference, bucket, load_orders
 
 pytestmark = pytest.mark.spark
@@ -56,6 +58,19 @@ def spark(spark_db: Path) -> Iterator[SparkSqlClient]:
         yield SparkSqlClient(session)
 
 
+def test_orderlayer_metrics_answers_from_a_spark_warehouse(
+    enriched: Enriched, manifest: Path, spark_db: Path, spark_manifest: Path, tmp_path: Path
+) -> None:
+    """The CLI with `engine: spark` (its own Spark session: this runs before the module's session starts)."""
+    (tmp_path / "orderlayer.yml").write_text("engine: spark\n", encoding="utf-8")
+    out = cli("metrics", "valid_orders", "gmv", "--by", "channel", "--grain", "none", "--format", "json",
+              "--db", str(spark_db), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    expected = query_metrics(enriched.db, manifest, ["valid_orders", "gmv"], ["channel"], None)
+    answered = {(r["channel"], r["currency"]): (r["valid_orders"], Decimal(str(r["gmv"]))) for r in json.loads(out.stdout)}
+    assert answered == {(r["channel"], r["currency"]): (r["valid_orders"], r["gmv"]) for r in expected.records()}
+
+
 def _by_key(result: MetricResult, metrics: tuple[str, ...]) -> dict[tuple[Any, ...], dict[str, Any]]:
     groups = result.columns[: -len(metrics)]
     return {tuple(r[g] for g in groups): {m: r[m] for m in metrics} for r in result.records()}
@@ -73,7 +88,7 @@ def _same(spark: Any, expected: Any, where: str) -> None:
 def test_spark_answers_every_kind_of_metric_as_the_reference_and_duckdb(
     enriched: Enriched, manifest: Path, spark: SparkSqlClient, spark_manifest: Path, grain: str | None, by: tuple[str, ...]
 ) -> None:
-    on_spark = answer_metrics(spark, spark_manifest, METRICS, by, grain)
+    on_spark = answer_metrics(spark, spark_manifest, MetricQuery(METRICS, by, grain))
     on_duckdb = query_metrics(enriched.db, manifest, METRICS, by, grain)
     assert on_spark.columns == on_duckdb.columns == ([f"metric_time__{grain}"] if grain else []) + [*by, "currency", *METRICS]
     assert "PERCENTILE_CONT" in on_spark.sql and "`spark_catalog`.`published`.`fct_orders`" in on_spark.sql
