@@ -4,7 +4,7 @@ dbt writes the semantic manifest (`<db dir>/dbt/<db name>/target/semantic_manife
 project.dbt_artifacts) with the marts' build relations in `audit`; consumers must only ever see what passed
 the gates, so the manifest's relations are pointed at `published` before MetricFlow plans a query. MetricFlow renders
 the SQL for the warehouse's engine: DuckDB queries run in-process on a read-only connection, Spark ones in a Spark
-session with MetricFlow's Databricks renderer (`core/metrics_spark.py`, D-078).
+session with MetricFlow's Databricks renderer (`core/metrics_spark.py`, D-079).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 MetricFlow's CLI and dbt adapter refuse `spark`, but its planner only needs a SqlClient whose engine type picks the
 renderer; Databricks SQL is Spark SQL (DATE_TRUNC, PERCENTILE_CONT … WITHIN GROUP, backtick identifiers), so the
 same plan runs on open-source Spark. Results come back through Arrow: DECIMAL sums stay exact Decimals and
-timestamps arrive as UTC instants, whatever the zone of this process (D-078).
+timestamps arrive as UTC instants, whatever the zone of this process (D-079).
 """
 
 from __future__ import annotations

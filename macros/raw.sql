@@ -37,9 +37,10 @@
 {% macro default__text_as_integer(expr) -%}
     try_cast(trim({{ expr }}) as integer)
 {%- endmacro %}
-{#- Spark's try_cast('12.5' as int) truncates to 12 where DuckDB gives NULL: only whole numbers are read. -#}
+{#- DuckDB reads '12.5' as 13 (rounding half away from zero) and '1e3' as 1000; Spark's cast truncates: read the
+    number exactly, then round as DuckDB does. (DuckDB also reads '0x10' and '1_000'; a quantity never looks so.) -#}
 {% macro spark__text_as_integer(expr) -%}
-    case when trim({{ expr }}) rlike '^[+-]?[0-9]+\z' then try_cast(trim({{ expr }}) as integer) end
+    cast(round(try_cast(trim({{ expr }}) as decimal(38, 9)), 0) as integer)
 {%- endmacro %}
 
 {#- A list of texts under `key` in a landed JSON record, empty when absent (a file row's read problems). -#}
