@@ -9,7 +9,7 @@ timestamps arrive as UTC instants, whatever the zone of this process (D-079).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from metricflow.data_table.mf_table import MetricFlowDataTable
 from metricflow.protocols.sql_client import SqlEngine
@@ -18,32 +18,28 @@ from metricflow_semantics.sql.sql_bind_parameters import SqlBindParameterSet
 
 from orderlayer.core.config import Settings
 from orderlayer.core.metrics import MetricQuery, MetricResult, MetricsError, MetricsWarehouse, answer_metrics
-from orderlayer.core.spark_session import spark_session
-
-if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+from orderlayer.core.spark_client import SparkClient, SparkQueryError, spark_client
 
 
 class SparkSqlClient(MetricsWarehouse):
-    """MetricFlow's SqlClient protocol over a Spark session, with MetricFlow's Databricks renderer."""
+    """MetricFlow's SqlClient protocol over orderlayer's Spark client, with MetricFlow's Databricks renderer."""
 
     engine = SqlEngine.DATABRICKS
     renderer = DatabricksSqlPlanRenderer()
     quote = "`"
 
-    def __init__(self, spark: SparkSession) -> None:
-        self._spark = spark
+    def __init__(self, client: SparkClient) -> None:
+        self._client = client
 
     def catalog(self) -> str:
-        return self._spark.catalog.currentCatalog()
+        return self._client.session.catalog.currentCatalog()
 
     def has_table(self, schema: str, table: str) -> bool:
-        return self._spark.catalog.tableExists(f"{schema}.{table}")
+        return table in {name for name, _ in self._client.relations(schema)}
 
     def fetch(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-        table = self._spark.sql(sql).toArrow()
-        columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
-        return list(table.column_names), list(zip(*columns)) if columns else []
+        table = self._client.arrow(sql)
+        return list(table.column_names), [tuple(row.values()) for row in table.to_pylist()]
 
     def _bound(self, stmt: str, bind: SqlBindParameterSet) -> str:
         # MetricFlow binds nothing for the queries orderlayer plans; refuse rather than run a different query
@@ -56,13 +52,13 @@ class SparkSqlClient(MetricsWarehouse):
         return MetricFlowDataTable.create_from_rows(column_names=names, rows=rows)
 
     def execute(self, stmt: str, sql_bind_parameter_set: SqlBindParameterSet = SqlBindParameterSet()) -> None:
-        self._spark.sql(self._bound(stmt, sql_bind_parameter_set)).collect()
+        self._client.execute(self._bound(stmt, sql_bind_parameter_set))
 
     def dry_run(self, stmt: str, sql_bind_parameter_set: SqlBindParameterSet = SqlBindParameterSet()) -> None:
-        self._spark.sql(f"explain {self._bound(stmt, sql_bind_parameter_set)}").collect()
+        self._client.execute(f"explain {self._bound(stmt, sql_bind_parameter_set)}")
 
     def close(self) -> None:
-        """The session belongs to whoever opened it."""
+        """The client belongs to whoever opened it."""
 
     def render_bind_parameter_key(self, bind_parameter_key: str) -> str:
         return f":{bind_parameter_key}"
@@ -70,7 +66,8 @@ class SparkSqlClient(MetricsWarehouse):
 
 def query_spark_metrics(settings: Settings, db_path: Path, manifest_path: Path, query: MetricQuery) -> MetricResult:
     """`core/metrics.py query_metrics` for the Spark warehouse at `db_path` (a folder)."""
-    if not db_path.is_dir():
-        raise MetricsError(f"Spark warehouse {db_path} not found; run `orderlayer run` or `orderlayer demo` first")
-    with spark_session(settings, db_path) as spark:
-        return answer_metrics(SparkSqlClient(spark), manifest_path, query)
+    try:
+        with spark_client(settings, db_path) as client:
+            return answer_metrics(SparkSqlClient(client), manifest_path, query)
+    except SparkQueryError as exc:  # a query Spark refused, or the warehouse's catalog held by another process
+        raise MetricsError(f"Spark: {exc}") from exc

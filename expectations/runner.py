@@ -55,7 +55,7 @@ from orderlayer.core.warehouse import (
 )
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from orderlayer.core.spark_client import SparkClient
 
 
 class GateRunError(RuntimeError):
@@ -120,36 +120,36 @@ class _DuckDBWarehouse:
 class _SparkWarehouse:
     dialect = SPARK
 
-    def __init__(self, spark: SparkSession) -> None:
-        self._spark = spark
+    def __init__(self, client: SparkClient) -> None:
+        self._client = client
 
     def rows(self, sql: str) -> list[tuple]:
-        from pyspark.errors import PySparkException
+        from orderlayer.core.spark_client import SparkQueryError
 
         try:
-            return [tuple(row) for row in self._spark.sql(sql).collect()]
-        except PySparkException as exc:
+            return [tuple(row.values()) for row in self._client.arrow(sql).to_pylist()]
+        except SparkQueryError as exc:
             raise GateRunError(f"a gate query failed on Spark: {exc}") from exc
 
     def tables(self, schema: str) -> set[str]:
-        if not self._spark.catalog.databaseExists(schema):
-            return set()
-        return {t.name for t in self._spark.catalog.listTables(schema) if not t.isTemporary}
+        return {name for name, _ in self._client.relations(schema)}
 
     def columns(self, schema: str, table: str) -> set[str]:
-        return {c.name for c in self._spark.catalog.listColumns(f"{schema}.{table}")} if table in self.tables(schema) else set()
+        if table not in self.tables(schema):
+            return set()
+        return {c.name for c in self._client.session.catalog.listColumns(table, schema)}
 
     def replace_table(self, schema: str, name: str, sql: str) -> None:
         # a gate input is a few rows per channel: dropped and written again (Parquet tables take no REPLACE)
         table = f"{schema}.{check_identifier(name)}"
-        self.rows(f"CREATE DATABASE IF NOT EXISTS {schema}")
-        self.rows(f"DROP TABLE IF EXISTS {table}")
-        self.rows(f"CREATE TABLE {table} USING parquet AS {sql}")
+        for statement in (f"CREATE DATABASE IF NOT EXISTS {schema}", f"DROP TABLE IF EXISTS {table}",
+                          f"CREATE TABLE {table} USING parquet AS {sql}"):
+            self.rows(statement)
 
     def validate(self, schema: str, suites: dict[str, ExpectationSuite]) -> dict[str, ExpectationSuiteValidationResult]:
         from orderlayer.expectations.gx_spark import validate_spark_models
 
-        return validate_spark_models(self._spark, schema, suites)
+        return validate_spark_models(self._client.session, schema, suites)
 
 
 def _history_values(ops: duckdb.DuckDBPyConnection) -> Callable[[str], str]:
@@ -177,11 +177,11 @@ def run_gates(
     now: datetime | None = None,
     context: GateContext | None = None,
     freshness: Sequence[SourceFreshness] | None = None,
-    spark: SparkSession | None = None,
+    spark: SparkClient | None = None,
 ) -> GateReport:
     """Judge the candidate marts in `audit`, record the results in `ops`, return the report.
 
-    `spark`: the warehouse at `db_path` is Spark's (a folder), judged through this session; `ops` is its
+    `spark`: the warehouse at `db_path` is Spark's (a folder), judged through this client; `ops` is its
     `ops_store.duckdb` (`ops_database`). Without it `db_path` is the DuckDB warehouse.
 
     `now` (timezone-aware; default the current time) is the run's clock: R3's "future" bound, Y5's

@@ -15,12 +15,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from pyspark.sql import SparkSession
 
 from tests.support.engines import spark_settings, spark_twin
 
 from orderlayer.core.config import GateSettings, Settings
-from orderlayer.core.spark_session import spark_session
+from orderlayer.core.spark_client import SparkClient, spark_client
 from orderlayer.expectations import GateContext, GateReport, publish, run_gates
 from orderlayer.expectations.runner import ops_database
 
@@ -93,9 +92,9 @@ def judged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, GateRe
 
 
 @pytest.fixture(scope="module")
-def spark(judged: tuple[Path, Path, GateReport]) -> Iterator[SparkSession]:
-    with spark_session(spark_settings(Settings()), judged[1]) as session:
-        yield session
+def spark(judged: tuple[Path, Path, GateReport]) -> Iterator[SparkClient]:
+    with spark_client(spark_settings(Settings()), judged[1]) as client:
+        yield client
 
 
 def _lights(report: GateReport) -> list[tuple]:
@@ -106,7 +105,7 @@ def _lights(report: GateReport) -> list[tuple]:
 
 
 def test_spark_gives_duckdbs_verdict_lights_counts_examples_and_notes(
-    judged: tuple[Path, Path, GateReport], spark: SparkSession
+    judged: tuple[Path, Path, GateReport], spark: SparkClient
 ) -> None:
     _, spark_db, on_duckdb = judged
     on_spark = run_gates(spark_db, GateSettings(), "run-1", NOW, context=CONTEXT, spark=spark)
@@ -135,7 +134,7 @@ def test_spark_gives_duckdbs_verdict_lights_counts_examples_and_notes(
     assert lights["R6", "jd"].examples == ["raw:jd:100"]
 
 
-def test_spark_records_the_run_in_its_ops_store(judged: tuple[Path, Path, GateReport], spark: SparkSession) -> None:
+def test_spark_records_the_run_in_its_ops_store(judged: tuple[Path, Path, GateReport], spark: SparkClient) -> None:
     _, spark_db, _ = judged
     report = run_gates(spark_db, GateSettings(), "run-2", NOW, context=CONTEXT, spark=spark)
     conn = duckdb.connect(str(ops_database(spark_db, on_spark=True)), read_only=True)

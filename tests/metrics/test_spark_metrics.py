@@ -23,7 +23,7 @@ from orderlayer.core.config import Settings
 from orderlayer.core.dbt import run_dbt, semantic_manifest
 from orderlayer.core.metrics import MetricQuery, MetricResult, answer_metrics, query_metrics
 from orderlayer.core.metrics_spark import SparkSqlClient
-from orderlayer.core.spark_session import spark_session
+from orderlayer.core.spark_client import spark_client
 
 from .conftest import Enriched, cli
 from .reference import Reference, bucket, load_orders
@@ -54,8 +54,8 @@ def spark_manifest(spark_db: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def spark(spark_db: Path) -> Iterator[SparkSqlClient]:
-    with spark_session(spark_settings(Settings()), spark_db) as session:
-        yield SparkSqlClient(session)
+    with spark_client(spark_settings(Settings()), spark_db) as client:
+        yield SparkSqlClient(client)
 
 
 def test_orderlayer_metrics_answers_from_a_spark_warehouse(
