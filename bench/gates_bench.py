@@ -199,7 +199,8 @@ def time_inputs(path: Path) -> None:
     try:
         conn.execute("SET TimeZone = 'UTC'")
         ensure_ops(conn, *GATE_TABLES)
-        gates = catalogue(GateSettings(), NOW, GateContext(), "bench-inputs", raw_order_tables(conn))
+        raw = [name for (name,) in conn.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'").fetchall()]
+        gates = catalogue(GateSettings(), NOW, GateContext(), "bench-inputs", raw_order_tables(raw))
         inputs = {g.input.name: g.input for g in gates if g.input is not None}
         for name, gate_input in inputs.items():
             started = time.perf_counter()

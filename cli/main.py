@@ -26,7 +26,8 @@ from orderlayer.core.config import CONFIG_FILE, ConfigError, Settings, load_sett
 from orderlayer.core.dbt import project_dir, semantic_manifest
 from orderlayer.core.engines import is_spark
 from orderlayer.core.lock import reader_busy_line, writer_lock
-from orderlayer.core.metrics import MetricsError, query_metrics
+from orderlayer.core.engines import is_spark
+from orderlayer.core.metrics import MetricQuery, MetricsError, query_metrics
 from orderlayer.core.ops import new_run_id
 from orderlayer.core.settings_store import settings_for
 from orderlayer.core.pipeline import StageError, build, check, publish_checked, rollback_published
@@ -567,11 +568,16 @@ def metrics(
     config: ConfigOption = None,
 ) -> None:
     """Answer metrics (MetricFlow) from the published facts (the read snapshot: never waits for a run)."""
-    settings = _built_with(_settings(config, db))
+    settings = _settings(config, db)
+    settings = settings if is_spark(settings) else _built_with(settings)
     try:
-        result = query_metrics(
-            reader_path(settings.database), semantic_manifest(settings.database), names, by or [], None if grain == "none" else grain
-        )
+        asked = MetricQuery(names, by or [], None if grain == "none" else grain)
+        if is_spark(settings):  # a Spark warehouse is read through a Spark session (core/metrics_spark.py)
+            from orderlayer.core.metrics_spark import query_spark_metrics
+
+            result = query_spark_metrics(settings, settings.database, semantic_manifest(settings.database), asked)
+        else:
+            result = query_metrics(reader_path(settings.database), semantic_manifest(settings.database), asked.metrics, asked.by, asked.grain)
         render(result.columns, result.rows, fmt, console, output=output, title="Metrics (published)", raw_csv=raw_csv)
     except (MetricsError, ConfigError, ValueError) as exc:
         raise _fail(str(exc), 2) from exc

@@ -2,7 +2,9 @@
 
 dbt writes the semantic manifest (`<db dir>/dbt/<db name>/target/semantic_manifest.json`, see
 project.dbt_artifacts) with the marts' build relations in `audit`; consumers must only ever see what passed
-the gates, so the manifest's relations are pointed at `published` before MetricFlow plans a query. Queries run in-process on a read-only DuckDB connection.
+the gates, so the manifest's relations are pointed at `published` before MetricFlow plans a query. MetricFlow renders
+the SQL for the warehouse's engine: DuckDB queries run in-process on a read-only connection, Spark ones in a Spark
+session with MetricFlow's Databricks renderer (`core/metrics_spark.py`, D-079).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Sequence
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar, Sequence
 
 import duckdb
 from metricflow.data_table.mf_table import MetricFlowDataTable
@@ -41,20 +44,57 @@ class MetricsError(Exception):
     """A metrics request that cannot be answered; the message says why and what to do."""
 
 
-class DuckDBSqlClient:
-    """MetricFlow's SqlClient protocol over one DuckDB connection (UTC session)."""
+class MetricsWarehouse(ABC):
+    """A warehouse metrics are answered from: MetricFlow's SqlClient protocol (its engine type and renderer decide the
+    SQL MetricFlow writes) plus what `answer_metrics` asks (DuckDB: `DuckDBSqlClient`; Spark: `core/metrics_spark.py`)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self._con = con
-        self._renderer = DuckDbSqlPlanRenderer()
+    engine: ClassVar[SqlEngine]
+    renderer: ClassVar[SqlPlanRenderer]
+    #: how the warehouse quotes an identifier in a relation name
+    quote: ClassVar[str]
 
     @property
     def sql_engine_type(self) -> SqlEngine:
-        return SqlEngine.DUCKDB
+        return self.engine
 
     @property
     def sql_plan_renderer(self) -> SqlPlanRenderer:
-        return self._renderer
+        return self.renderer
+
+    @abstractmethod
+    def catalog(self) -> str: ...
+
+    @abstractmethod
+    def has_table(self, schema: str, table: str) -> bool: ...
+
+    @abstractmethod
+    def fetch(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and rows of `sql`, numbers exact (DECIMAL as Decimal), instants timezone-aware or UTC."""
+
+
+class DuckDBSqlClient(MetricsWarehouse):
+    """One DuckDB connection (UTC session)."""
+
+    engine = SqlEngine.DUCKDB
+    renderer = DuckDbSqlPlanRenderer()
+    quote = '"'
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+
+    def catalog(self) -> str:
+        return self._con.execute("select current_database()").fetchone()[0]
+
+    def has_table(self, schema: str, table: str) -> bool:
+        return bool(
+            self._con.execute(
+                "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+            ).fetchone()[0]
+        )
+
+    def fetch(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        cursor = self._con.execute(sql)
+        return [d[0] for d in cursor.description], cursor.fetchall()
 
     def _params(self, bind: SqlBindParameterSet) -> dict[str, Any]:
         return {key: value.union_value() for key, value in bind.param_dict.items()} if bind.param_dict else {}
@@ -77,8 +117,19 @@ class DuckDBSqlClient:
         return f"${bind_parameter_key}"
 
 
-def published_manifest(manifest_path: Path, catalog: str) -> str:
-    """The semantic manifest JSON with every model relation pointed at `<catalog>.published`."""
+@dataclass(frozen=True)
+class MetricQuery:
+    """Metrics grouped by dimensions (`by`, names as users type them) and metric_time at `grain` (None: no time)."""
+
+    metrics: Sequence[str]
+    by: Sequence[str] = ()
+    grain: str | None = "day"
+    where: Sequence[str] = ()
+
+
+def published_manifest(manifest_path: Path, catalog: str, quote: str = '"') -> str:
+    """The semantic manifest JSON with every model relation pointed at `<catalog>.published` (identifiers quoted
+    with `quote`: `"` on DuckDB, a backtick on Spark)."""
     if not manifest_path.exists():
         raise MetricsError(f"{manifest_path} not found; run `orderlayer build` (dbt writes it) and publish first")
     data = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -86,7 +137,7 @@ def published_manifest(manifest_path: Path, catalog: str) -> str:
     def repoint(relation: dict[str, Any]) -> None:
         relation["schema_name"] = PUBLISHED
         relation["database"] = catalog
-        relation["relation_name"] = f'"{catalog}"."{PUBLISHED}"."{relation["alias"]}"'
+        relation["relation_name"] = ".".join(f"{quote}{part}{quote}" for part in (catalog, PUBLISHED, relation["alias"]))
 
     for model in data.get("semantic_models", []):
         repoint(model["node_relation"])
@@ -148,71 +199,74 @@ def query_metrics(
     grain: str | None = "day",
     where: Sequence[str] = (),
 ) -> MetricResult:
-    """Answer `metrics` grouped by `by` (dimension names) and metric_time at `grain`, from published."""
-    if grain is not None and grain not in GRAINS:
-        raise MetricsError(f"--grain {grain}: use one of {', '.join(GRAINS)}")
+    """Answer `metrics` grouped by `by` (dimension names) and metric_time at `grain`, from the DuckDB warehouse's
+    published schema (a Spark warehouse: `core/metrics_spark.py`)."""
     if not db_path.exists():
         raise MetricsError(f"database {db_path} not found; run `orderlayer run` or `orderlayer demo` first")
     con = connect(db_path, read_only=True)
     try:
-        present = con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = 'fct_orders'",
-            [PUBLISHED],
-        ).fetchone()[0]
-        if not present:
-            raise MetricsError("nothing is published yet; run `orderlayer run` (publish happens when no red gate fails)")
-        started = time.perf_counter()
-        catalog = con.execute("select current_database()").fetchone()[0]
-        manifest = parse_manifest_from_dbt_generated_manifest(published_manifest(manifest_path, catalog))
-        engine = MetricFlowEngine(SemanticManifestLookup(manifest), DuckDBSqlClient(con))
-        known = sorted(m.name for m in manifest.metrics)
-        unknown = [m for m in metrics if m not in known]
-        if unknown:
-            named = ", ".join(f"{m}{closest(m, known)}" for m in unknown)
-            raise MetricsError(f"unknown metric {named}; available: {', '.join(known)}")
-        group_by = ([f"metric_time__{grain}"] if grain else []) + [_group_by_name(d) for d in by]
-        # Amounts are never summed across currencies (D-020): a money metric is always split by currency.
-        if amount_metrics(manifest, metrics) and CURRENCY not in group_by:
-            group_by.append(CURRENCY)
-        request = MetricFlowQueryRequest.create(
-            metric_names=list(metrics),
-            group_by_names=group_by,
-            where_constraints=list(where) or None,
-            order_by_names=group_by,
-        )
-        try:
-            plan = engine.explain(request)
-        except Exception as exc:  # MetricFlow raises many types; all mean "this query is not valid"
-            raise MetricsError(f"MetricFlow could not answer: {exc}") from exc
-        planned = time.perf_counter()
-        # MetricFlow plans the SQL; DuckDB runs it here so sums of DECIMAL(18,2) stay exact (MetricFlow's
-        # own data table turns them into floats).
-        sql = plan.sql_statement.sql
-        cursor = con.execute(sql)
-        names = [d[0].replace(f"{ENTITY}__", "") for d in cursor.description]
-        fetched = cursor.fetchall()
-        answered = time.perf_counter()
-        # group-by columns in the order asked for (metric_time first), then the metrics in the order asked for
-        asked = [g.replace(f"{ENTITY}__", "") for g in group_by]
-
-        def rank(name: str) -> int:
-            return next((i for i, g in enumerate(asked) if name == g or name.startswith(f"{g}__")), len(asked))
-
-        groups = sorted((i for i, n in enumerate(names) if n not in metrics), key=lambda i: rank(names[i]))
-        order = groups + [names.index(m) for m in dict.fromkeys(metrics)]
-        columns = [names[i] for i in order]
-        # metric_time is a calendar bucket (DATE_TRUNC of a DATE yields a midnight TIMESTAMP): show the date
-        is_time = [c.startswith("metric_time") for c in columns]
-        rows = [
-            tuple(row[i].date() if t and isinstance(row[i], datetime) else _clean(row[i]) for i, t in zip(order, is_time))
-            for row in fetched
-        ]
-        return MetricResult(
-            columns=columns,
-            rows=rows,
-            sql=sql,
-            plan_seconds=planned - started,
-            query_seconds=answered - planned,
-        )
+        return answer_metrics(DuckDBSqlClient(con), manifest_path, MetricQuery(metrics, by, grain, where))
     finally:
         con.close()
+
+
+def answer_metrics(warehouse: MetricsWarehouse, manifest_path: Path, query: MetricQuery) -> MetricResult:
+    """MetricFlow plans the query for the warehouse's engine (its renderer), the warehouse answers it."""
+    metrics, by, grain, where = query.metrics, query.by, query.grain, query.where
+    if grain is not None and grain not in GRAINS:
+        raise MetricsError(f"--grain {grain}: use one of {', '.join(GRAINS)}")
+    if not warehouse.has_table(PUBLISHED, "fct_orders"):
+        raise MetricsError("nothing is published yet; run `orderlayer run` (publish happens when no red gate fails)")
+    started = time.perf_counter()
+    manifest = parse_manifest_from_dbt_generated_manifest(
+        published_manifest(manifest_path, warehouse.catalog(), warehouse.quote)
+    )
+    engine = MetricFlowEngine(SemanticManifestLookup(manifest), warehouse)
+    known = sorted(m.name for m in manifest.metrics)
+    unknown = [m for m in metrics if m not in known]
+    if unknown:
+        named = ", ".join(f"{m}{closest(m, known)}" for m in unknown)
+        raise MetricsError(f"unknown metric {named}; available: {', '.join(known)}")
+    group_by = ([f"metric_time__{grain}"] if grain else []) + [_group_by_name(d) for d in by]
+    # Amounts are never summed across currencies (D-020): a money metric is always split by currency.
+    if amount_metrics(manifest, metrics) and CURRENCY not in group_by:
+        group_by.append(CURRENCY)
+    request = MetricFlowQueryRequest.create(
+        metric_names=list(metrics),
+        group_by_names=group_by,
+        where_constraints=list(where) or None,
+        order_by_names=group_by,
+    )
+    try:
+        plan = engine.explain(request)
+    except Exception as exc:  # MetricFlow raises many types; all mean "this query is not valid"
+        raise MetricsError(f"MetricFlow could not answer: {exc}") from exc
+    planned = time.perf_counter()
+    # MetricFlow plans the SQL; the warehouse runs it here so sums of DECIMAL(18,2) stay exact (MetricFlow's
+    # own data table turns them into floats).
+    sql = plan.sql_statement.sql
+    found, fetched = warehouse.fetch(sql)
+    names = [n.replace(f"{ENTITY}__", "") for n in found]
+    answered = time.perf_counter()
+    # group-by columns in the order asked for (metric_time first), then the metrics in the order asked for
+    asked = [g.replace(f"{ENTITY}__", "") for g in group_by]
+
+    def rank(name: str) -> int:
+        return next((i for i, g in enumerate(asked) if name == g or name.startswith(f"{g}__")), len(asked))
+
+    groups = sorted((i for i, n in enumerate(names) if n not in metrics), key=lambda i: rank(names[i]))
+    order = groups + [names.index(m) for m in dict.fromkeys(metrics)]
+    columns = [names[i] for i in order]
+    # metric_time is a calendar bucket (DATE_TRUNC of a DATE yields a midnight TIMESTAMP): show the date
+    is_time = [c.startswith("metric_time") for c in columns]
+    rows = [
+        tuple(row[i].date() if t and isinstance(row[i], datetime) else _clean(row[i]) for i, t in zip(order, is_time))
+        for row in fetched
+    ]
+    return MetricResult(
+        columns=columns,
+        rows=rows,
+        sql=sql,
+        plan_seconds=planned - started,
+        query_seconds=answered - planned,
+    )

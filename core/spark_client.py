@@ -18,6 +18,7 @@ from orderlayer.core.warehouse import QueryError
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    from pyspark.sql import SparkSession
 
 
 class SparkQueryError(Exception):
@@ -46,6 +47,11 @@ class SparkClient:
             self._spark = builder.getOrCreate()
         except Exception as exc:  # noqa: BLE001 — py4j raises its own types; the first line says what happened
             raise SparkQueryError(_first_line(exc)) from exc
+
+    @property
+    def session(self) -> SparkSession:
+        """The Spark session itself, for a library that takes one (GX's Spark datasource, the gates' catalog look-ups)."""
+        return self._spark
 
     def arrow(self, query: str) -> pa.Table:
         """The result of one query as an Arrow table."""

@@ -13,7 +13,7 @@ are unqualified; `{model}` stands for the model's table where a predicate needs 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Callable, Literal, Sequence
 
 import great_expectations.expectations as gxe
 from great_expectations.expectations.expectation import Expectation
@@ -64,13 +64,15 @@ def between(
     min_value: object = None,
     max_value: object = None,
     where: Condition | None = None,
+    literal: Callable[[object], str] = sql_literal,
 ) -> Check:
+    """`literal` writes the bounds in the warehouse's SQL (an instant differs: `sql_dialect.GateDialect.literal`)."""
     if min_value is None and max_value is None:
         raise ValueError(f"check {name}: give min_value, max_value or both")
     col = check_identifier(column)
     # GX's between ignores NULLs and is inclusive on both ends; `<`/`>` on NULL are NULL, so this agrees.
-    outside = [f"{col} < {sql_literal(min_value)}"] if min_value is not None else []
-    outside += [f"{col} > {sql_literal(max_value)}"] if max_value is not None else []
+    outside = [f"{col} < {literal(min_value)}"] if min_value is not None else []
+    outside += [f"{col} > {literal(max_value)}"] if max_value is not None else []
     return Check(
         name,
         gxe.ExpectColumnValuesToBeBetween(

@@ -17,7 +17,10 @@ from great_expectations.expectations.row_conditions import Column
 
 from orderlayer.core.config import GateSettings
 from orderlayer.expectations.checks import Check, Severity, between, not_in_set, not_null, pair_equal, rows, sql_literal, unique
-from orderlayer.expectations.inputs import NIGHT_HOURS, STATUS_TIMES, GateContext, GateInput, channel_profile, daily_volume, order_accounting
+from orderlayer.expectations.inputs import (
+    NIGHT_HOURS, STATUS_TIMES, GateContext, GateInput, History, channel_profile, daily_volume, order_accounting,
+)
+from orderlayer.expectations.sql_dialect import DUCKDB, GateDialect
 from orderlayer.core.warehouse import AUDIT, GATES, QUARANTINE
 
 GateColour = Literal["red", "yellow"]
@@ -71,8 +74,10 @@ def catalogue(
     raw_tables: dict[str, str] | None = None,
     published_baseline: bool = False,
     refund_tables: dict[str, tuple[str, ...]] | None = None,
+    dialect: GateDialect = DUCKDB,
+    history: History | None = None,
 ) -> list[Gate]:
-    """The gates of one run.
+    """The gates of one run, their SQL in the warehouse's `dialect` (`history`: see `inputs.channel_profile`).
 
     `now` fixes the run's clock (R3's "future" bound, Y5's grace period); `run_id` is left out of the
     trailing history so re-checking a run never compares it with itself; `raw_tables` (channel → raw
@@ -83,24 +88,25 @@ def catalogue(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware (UTC)")
     context = context or GateContext()
-    accounting = order_accounting(raw_tables or {}, settings, refund_tables)
-    profile = channel_profile(settings, context, run_id, now)
+    d = dialect
+    accounting = order_accounting(raw_tables or {}, settings, refund_tables, d)
+    profile = channel_profile(settings, context, run_id, now, d, history)
     gates = [
         r1_keys(),
         r2_money(),
-        r3_time(settings, now),
-        r4_nothing_lost(accounting),
-        r5_order_value(settings, profile),
-        r6_quarantine(settings, accounting),
+        r3_time(settings, now, d),
+        r4_nothing_lost(accounting, d),
+        r5_order_value(settings, profile, d),
+        r6_quarantine(settings, accounting, d),
         y1_freshness(settings),
         y2_unmapped_status(),
-        y3_night_share(settings, profile),
-        y4_daily_volume(settings, published_baseline),
-        y5_erp_consistency(settings, context, profile),
-        y6_quarantine(settings, accounting),
-        y7_promised_dates(settings, profile),
-        y8_status_times(settings, profile),
-        y9_carrier_events(settings, context, now),
+        y3_night_share(settings, profile, d),
+        y4_daily_volume(settings, published_baseline, d),
+        y5_erp_consistency(settings, context, profile, d),
+        y6_quarantine(settings, accounting, d),
+        y7_promised_dates(settings, profile, d),
+        y8_status_times(settings, profile, d),
+        y9_carrier_events(settings, context, now, d),
     ]
     ids = [g.id for g in gates]
     if len(ids) != len(set(ids)):
@@ -171,7 +177,7 @@ def r2_money() -> Gate:
     )
 
 
-def r3_time(settings: GateSettings, now: datetime) -> Gate:
+def r3_time(settings: GateSettings, now: datetime, d: GateDialect = DUCKDB) -> Gate:
     sev = _SEVERITY["red"]
     earliest = datetime.combine(date.fromisoformat(settings.earliest_order_date), time(0), tzinfo=UTC)
     latest = now.astimezone(UTC) + timedelta(minutes=settings.future_skew_minutes)
@@ -186,7 +192,7 @@ def r3_time(settings: GateSettings, now: datetime) -> Gate:
         model=ORDERS,
         checks=(
             not_null("ordered_at_present", "ordered_at", sev),
-            between("ordered_at_plausible", "ordered_at", sev, min_value=earliest, max_value=latest),
+            between("ordered_at_plausible", "ordered_at", sev, min_value=earliest, max_value=latest, literal=d.literal),
             rows(
                 "paid_not_before_ordered",
                 f"paid_at < ordered_at - INTERVAL {tolerance} SECOND",
@@ -202,7 +208,7 @@ def r3_time(settings: GateSettings, now: datetime) -> Gate:
 _ACCOUNTING_READS = (f"{AUDIT}.{ORDERS}", f"{QUARANTINE}.quarantine_orders")
 
 
-def r4_nothing_lost(accounting: GateInput) -> Gate:
+def r4_nothing_lost(accounting: GateInput, d: GateDialect = DUCKDB) -> Gate:
     sev = _SEVERITY["red"]
     return Gate(
         id="R4",
@@ -224,25 +230,27 @@ def r4_nothing_lost(accounting: GateInput) -> Gate:
         count_column="unbalanced_records",
         examples_column="unbalanced_examples",
         example_key="raw_record_id",
-        note="""any_value(format('raw {} {} fct_orders {} + quarantined without a valid version {}',
-            raw_orders, CASE WHEN raw_orders = accounted_orders THEN '=' ELSE '≠' END, fct_orders, quarantined_lost)
-            || CASE WHEN unbalanced_orders > 0 THEN format('; orders that do not balance: {}', unbalanced_orders) ELSE '' END
+        note=f"""any_value({d.format('raw {} {} fct_orders {} + quarantined without a valid version {}',
+            'raw_orders', "CASE WHEN raw_orders = accounted_orders THEN '=' ELSE '≠' END", 'fct_orders', 'quarantined_lost')}
+            || CASE WHEN unbalanced_orders > 0 THEN {d.format('; orders that do not balance: {}', 'unbalanced_orders')} ELSE '' END
             || CASE WHEN raw_refunds + accounted_refunds > 0
-                    THEN format('; after-sale records: raw {} {} fct_refunds {} + quarantined {}', raw_refunds,
-                                CASE WHEN raw_refunds = accounted_refunds THEN '=' ELSE '≠' END, fct_refunds, quarantined_refunds)
-                         || CASE WHEN left_out_refunds > 0 THEN format(' + left out by rule {}', left_out_refunds) ELSE '' END
+                    THEN {d.format('; after-sale records: raw {} {} fct_refunds {} + quarantined {}', 'raw_refunds',
+                                   "CASE WHEN raw_refunds = accounted_refunds THEN '=' ELSE '≠' END", 'fct_refunds',
+                                   'quarantined_refunds')}
+                         || CASE WHEN left_out_refunds > 0 THEN {d.format(' + left out by rule {}', 'left_out_refunds')} ELSE '' END
                     ELSE '' END)""",
     )
 
 
-def _quarantine_note() -> str:
+def _quarantine_note(d: GateDialect) -> str:
     # Corrected orders are history (quarantine.quarantine_orders keeps them): named, never counted.
-    return """any_value(format('{} of {} orders have a quarantined version ({:.2f}%)', quarantined_orders, raw_orders, 100 * quarantine_share)
+    return f"""any_value({d.format('{} of {} orders have a quarantined version ({:.2f}%)', 'quarantined_orders', 'raw_orders',
+                                   '100 * quarantine_share')}
         || CASE WHEN corrected_orders > 0
-                THEN format('; {} corrected by a later valid version', corrected_orders) ELSE '' END)"""
+                THEN {d.format('; {} corrected by a later valid version', 'corrected_orders')} ELSE '' END)"""
 
 
-def r6_quarantine(settings: GateSettings, accounting: GateInput) -> Gate:
+def r6_quarantine(settings: GateSettings, accounting: GateInput, d: GateDialect = DUCKDB) -> Gate:
     limit = settings.quarantine_share_max
     return Gate(
         id="R6",
@@ -256,11 +264,11 @@ def r6_quarantine(settings: GateSettings, accounting: GateInput) -> Gate:
         count_column="quarantined_orders",
         examples_column="quarantined_examples",
         example_key="raw_record_id",
-        note=_quarantine_note(),
+        note=_quarantine_note(d),
     )
 
 
-def y6_quarantine(settings: GateSettings, accounting: GateInput) -> Gate:
+def y6_quarantine(settings: GateSettings, accounting: GateInput, d: GateDialect = DUCKDB) -> Gate:
     limit = settings.quarantine_share_max
     # Only channels at or under R6's limit: above it R6 is red and Y6 does not repeat it.
     at_most_limit = Column("quarantine_share") <= limit
@@ -276,14 +284,14 @@ def y6_quarantine(settings: GateSettings, accounting: GateInput) -> Gate:
         count_column="quarantined_orders",
         examples_column="quarantined_examples",
         example_key="raw_record_id",
-        note=_quarantine_note(),
+        note=_quarantine_note(d),
     )
 
 
 # Aggregate gates on gates.channel_profile (one row per channel) -----------------------------------
 
 
-def r5_order_value(settings: GateSettings, profile: GateInput) -> Gate:
+def r5_order_value(settings: GateSettings, profile: GateInput, d: GateDialect = DUCKDB) -> Gate:
     lo, hi = settings.order_value_ratio_min, settings.order_value_ratio_max
     return Gate(
         id="R5",
@@ -299,15 +307,15 @@ def r5_order_value(settings: GateSettings, profile: GateInput) -> Gate:
         checks=(between("order_value_within_band", "order_value_ratio", "critical", min_value=lo, max_value=hi),),
         count_column="valid_orders",
         examples_column="top_value_examples",
-        note="""any_value(CASE
+        note=f"""any_value(CASE
             WHEN median_order_value IS NULL THEN 'no valid orders'
-            WHEN order_value_ratio IS NULL THEN format('median {:.2f}; no history yet', median_order_value)
-            ELSE format('median {:.2f} vs trailing {:.2f} over {} runs ({:.2f}x)', median_order_value,
-                        trailing_median_order_value, order_value_runs, order_value_ratio) END)""",
+            WHEN order_value_ratio IS NULL THEN {d.format('median {:.2f}; no history yet', 'median_order_value')}
+            ELSE {d.format('median {:.2f} vs trailing {:.2f} over {} runs ({:.2f}x)', 'median_order_value',
+                           'trailing_median_order_value', 'order_value_runs', 'order_value_ratio')} END)""",
     )
 
 
-def y3_night_share(settings: GateSettings, profile: GateInput) -> Gate:
+def y3_night_share(settings: GateSettings, profile: GateInput, d: GateDialect = DUCKDB) -> Gate:
     start, end = NIGHT_HOURS
     return Gate(
         id="Y3",
@@ -327,14 +335,15 @@ def y3_night_share(settings: GateSettings, profile: GateInput) -> Gate:
         examples_column="night_examples",
         note=f"""any_value(CASE
             WHEN orders < {int(settings.night_min_orders)}
-                THEN format('night share {{:.1f}}%; fewer than {int(settings.night_min_orders)} orders, not judged', 100 * night_share)
-            WHEN night_share_ratio IS NULL THEN format('night share {{:.1f}}%; no history yet', 100 * night_share)
-            ELSE format('night share {{:.1f}}% vs trailing {{:.1f}}% over {{}} runs', 100 * night_share,
-                        100 * trailing_night_share, night_share_runs) END)""",
+                THEN {d.format(f'night share {{:.1f}}%; fewer than {int(settings.night_min_orders)} orders, not judged',
+                               '100 * night_share')}
+            WHEN night_share_ratio IS NULL THEN {d.format('night share {:.1f}%; no history yet', '100 * night_share')}
+            ELSE {d.format('night share {:.1f}% vs trailing {:.1f}% over {} runs', '100 * night_share',
+                           '100 * trailing_night_share', 'night_share_runs')} END)""",
     )
 
 
-def y5_erp_consistency(settings: GateSettings, context: GateContext, profile: GateInput) -> Gate:
+def y5_erp_consistency(settings: GateSettings, context: GateContext, profile: GateInput, d: GateDialect = DUCKDB) -> Gate:
     target = settings.erp_consistency_target
     description = f"erp_consistency_rate (channel orders linked to their ERP order) is at least {target:.0%}"
     if not context.erp_configured:
@@ -361,13 +370,13 @@ def y5_erp_consistency(settings: GateSettings, context: GateContext, profile: Ga
         checks=(between("erp_consistency_at_target", "erp_consistency_rate", "warning", min_value=target),),
         count_column="erp_unmatched_orders",
         examples_column="erp_unmatched_examples",
-        note="""any_value(CASE WHEN erp_expected_orders = 0 THEN 'no order due in the ERP yet'
-            ELSE format('{} of {} orders due in the ERP are matched and agree ({:.1f}%)', erp_expected_orders - erp_unmatched_orders,
-                        erp_expected_orders, 100 * erp_consistency_rate) END)""",
+        note=f"""any_value(CASE WHEN erp_expected_orders = 0 THEN 'no order due in the ERP yet'
+            ELSE {d.format('{} of {} orders due in the ERP are matched and agree ({:.1f}%)',
+                           'erp_expected_orders - erp_unmatched_orders', 'erp_expected_orders', '100 * erp_consistency_rate')} END)""",
     )
 
 
-def y7_promised_dates(settings: GateSettings, profile: GateInput) -> Gate:
+def y7_promised_dates(settings: GateSettings, profile: GateInput, d: GateDialect = DUCKDB) -> Gate:
     limit = settings.promise_missing_max_share
     return Gate(
         id="Y7",
@@ -380,19 +389,19 @@ def y7_promised_dates(settings: GateSettings, profile: GateInput) -> Gate:
         checks=(between("promise_mostly_present", "promise_missing_share", "warning", max_value=limit),),
         count_column="promise_missing_orders",
         examples_column="promise_missing_examples",
-        note="""any_value(CASE WHEN paid_orders = 0 THEN 'no paid orders'
-            ELSE format('{} of {} paid orders lack promised_ship_by ({:.1f}%)', promise_missing_orders, paid_orders,
-                        100 * promise_missing_share) END)""",
+        note=f"""any_value(CASE WHEN paid_orders = 0 THEN 'no paid orders'
+            ELSE {d.format('{} of {} paid orders lack promised_ship_by ({:.1f}%)', 'promise_missing_orders', 'paid_orders',
+                           '100 * promise_missing_share')} END)""",
     )
 
 
-def y8_status_times(settings: GateSettings, profile: GateInput) -> Gate:
+def y8_status_times(settings: GateSettings, profile: GateInput, d: GateDialect = DUCKDB) -> Gate:
     limit = settings.status_time_missing_max_share
     statuses = ", ".join(f"{status} without {column}" for status, column, _ in STATUS_TIMES)
     parts = " || ".join(
         f"""CASE WHEN {status}_time_missing > 0
-            THEN format('{column} missing on {{}} of {{}} {status} orders ({{:.1f}}%); ', {status}_time_missing,
-                        {status}_time_orders, 100 * {status}_time_missing / {status}_time_orders) ELSE '' END"""
+            THEN {d.format(f'{column} missing on {{}} of {{}} {status} orders ({{:.1f}}%); ', f'{status}_time_missing',
+                           f'{status}_time_orders', f'100 * {status}_time_missing / {status}_time_orders')} ELSE '' END"""
         for status, column, _ in STATUS_TIMES
     )
     return Gate(
@@ -409,11 +418,11 @@ def y8_status_times(settings: GateSettings, profile: GateInput) -> Gate:
         checks=(between("status_times_mostly_present", "status_time_missing_share", "warning", max_value=limit),),
         count_column="status_time_failing",
         examples_column="status_time_examples",
-        note=f"any_value(coalesce(nullif(rtrim({parts}, '; '), ''), 'every status has its time'))",
+        note=f"any_value(coalesce(nullif(TRIM(TRAILING '; ' FROM {parts}), ''), 'every status has its time'))",
     )
 
 
-def y9_carrier_events(settings: GateSettings, context: GateContext, now: datetime) -> Gate:
+def y9_carrier_events(settings: GateSettings, context: GateContext, now: datetime, d: GateDialect = DUCKDB) -> Gate:
     """Shipped orders whose parcels no carrier has reported on, per channel (docs/logistics.md)."""
     hours = settings.no_carrier_event_hours
     description = f"a shipped order with a tracking number has a carrier event within {hours} h of shipping"
@@ -422,12 +431,12 @@ def y9_carrier_events(settings: GateSettings, context: GateContext, now: datetim
             id="Y9", colour="yellow", description=description, model=ORDERS, checks=(),
             note=sql_literal("not applicable: no carrier connection (sf_express, kuaidi100) is configured"),
         )
-    cutoff = (now.astimezone(UTC) - timedelta(hours=hours)).isoformat()
+    cutoff = d.literal(now.astimezone(UTC) - timedelta(hours=hours))
     parcels, events = f"{AUDIT}.map_order_ids", f"{AUDIT}.fct_shipment_events"
     # shipped long enough ago, still undelivered per the channel, naming a parcel, and no event of any of its parcels
     silent = f"""is_shipped AND NOT is_cancelled AND NOT is_test AND delivered_at IS NULL
-        AND coalesce(shipped_at, paid_at) < TIMESTAMPTZ '{cutoff}'
-        AND order_key IN (SELECT order_key FROM {parcels} WHERE len(tracking_numbers) > 0)
+        AND coalesce(shipped_at, paid_at) < {cutoff}
+        AND order_key IN (SELECT order_key FROM {parcels} WHERE {d.list_size("tracking_numbers")} > 0)
         AND order_key NOT IN (SELECT order_key FROM {events} WHERE order_key IS NOT NULL)"""
     return Gate(
         id="Y9",
@@ -468,9 +477,9 @@ def y2_unmapped_status() -> Gate:
     )
 
 
-def y4_daily_volume(settings: GateSettings, published_baseline: bool = False) -> Gate:
+def y4_daily_volume(settings: GateSettings, published_baseline: bool = False, d: GateDialect = DUCKDB) -> Gate:
     s = settings
-    volume = daily_volume(settings, published_baseline)
+    volume = daily_volume(settings, published_baseline, d)
     band = f"between {s.volume_band_low:g} AND {s.volume_band_high:g}"
     return Gate(
         id="Y4",
@@ -491,8 +500,8 @@ def y4_daily_volume(settings: GateSettings, published_baseline: bool = False) ->
         key_column="business_date",
         example_key="business_date",
         note=f"""coalesce(
-            string_agg(format('{{}}: {{}} orders vs trailing median {{:g}}', business_date, orders, trailing_median), '; '
-                       ORDER BY business_date) FILTER (WHERE volume_ratio IS NOT NULL AND NOT (volume_ratio {band})),
+            {d.joined(d.format('{}: {} orders vs trailing median {:g}', 'business_date', 'orders', 'trailing_median'),
+                      'business_date', '; ', f'volume_ratio IS NOT NULL AND NOT (volume_ratio {band})')},
             CASE WHEN count(volume_ratio) = 0 THEN 'not judged: too little history or volume'
-                 ELSE format('{{}} days within the band', count(volume_ratio)) END)""",
+                 ELSE {d.format('{} days within the band', 'count(volume_ratio)')} END)""",
     )

@@ -1,10 +1,11 @@
-"""The small tables the aggregate gates judge, computed in DuckDB SQL before GX validates them.
+"""The small tables the aggregate gates judge, computed in the warehouse's SQL before GX validates them.
 
 Gates that compare counts across tables (R4, R6, Y6), with earlier runs (R5, Y3), across days (Y4) or
 as shares of a channel (Y5, Y7) are not row rules on a mart. For those, one SQL statement per input
 aggregates the marts (plus raw, quarantine and `ops` history) into a table with one row per channel
 (per channel and day for Y4) in schema `gates`, and GX validates that table with ordinary
-expectations and severities. The heavy lifting is a few GROUP BYs inside DuckDB; GX only reads a
+expectations and severities. The heavy lifting is a few GROUP BYs inside the warehouse (DuckDB or Spark: the
+spellings that differ come from `sql_dialect.py`); GX only reads a
 handful of rows (anchors §2 row 28: keep GX on small, pre-aggregated gate tables).
 
 "Trailing" (R5, Y3) is the median of the channel's value recorded in `ops.gate_metrics` by the last
@@ -16,12 +17,12 @@ history yet". Y4's history days come from `published` (see `daily_volume`).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import duckdb
-
 from orderlayer.core.config import GateSettings
+from orderlayer.expectations.sql_dialect import DUCKDB, GateDialect
 from orderlayer.core.warehouse import AUDIT, OPS, PUBLISHED, QUARANTINE, RAW, check_identifier, sql_literal
 
 #: Local hours [start, end) that count as "night" for Y3.
@@ -81,23 +82,14 @@ class GateInput:
     metrics: tuple[str, ...] = ()
 
 
-def raw_order_tables(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """channel → raw table of its orders (`raw.<channel>__orders`, the loader's naming), as found."""
-    rows = conn.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_name LIKE '%\\_\\_orders' ESCAPE '\\'",
-        [RAW],
-    ).fetchall()
-    return {name.removesuffix("__orders"): name for (name,) in rows if _is_identifier(name)}
+def raw_order_tables(raw_tables: Iterable[str]) -> dict[str, str]:
+    """channel → raw table of its orders (`raw.<channel>__orders`, the loader's naming), among the tables of `raw`."""
+    return {name.removesuffix("__orders"): name for name in sorted(raw_tables) if name.endswith("__orders") and _is_identifier(name)}
 
 
-def raw_refund_tables(
-    conn: duckdb.DuckDBPyConnection, after_sale_streams: dict[str, tuple[str, ...]]
-) -> dict[str, tuple[str, ...]]:
-    """channel → raw tables of its after-sale streams (`GateContext.after_sale_streams`), as found."""
-    found = {
-        name
-        for (name,) in conn.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [RAW]).fetchall()
-    }
+def raw_refund_tables(raw_tables: Iterable[str], after_sale_streams: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """channel → raw tables of its after-sale streams (`GateContext.after_sale_streams`), among the tables of `raw`."""
+    found = set(raw_tables)
     tables = {
         channel: tuple(f"{channel}__{stream}" for stream in streams if f"{channel}__{stream}" in found)
         for channel, streams in after_sale_streams.items()
@@ -105,7 +97,7 @@ def raw_refund_tables(
     return {channel: names for channel, names in tables.items() if names and _is_identifier(channel)}
 
 
-def _refund_counts(refund_tables: dict[str, tuple[str, ...]] | None) -> str:
+def _refund_counts(refund_tables: dict[str, tuple[str, ...]] | None, d: GateDialect) -> str:
     """R4 for after-sale records: per channel with after-sale streams, distinct records in its after-sale raw tables
     (by the stream's key, `_primary_key`; one row per record whatever its versions) against the distinct records the
     rows of fct_refunds, quarantine_refunds and quarantine.refunds_left_out (exchanges and the like) stand for
@@ -114,7 +106,7 @@ def _refund_counts(refund_tables: dict[str, tuple[str, ...]] | None) -> str:
     record. Rows with no after-sale record (refunds read from an order payload) are accounted with their order.
     None: the warehouse has no refund facts (built before they existed), nothing to count."""
     if refund_tables is None:
-        return """SELECT NULL::VARCHAR AS channel, 0::BIGINT AS raw_refunds, 0::BIGINT AS fct_refunds,
+        return f"""SELECT NULL::{d.text} AS channel, 0::BIGINT AS raw_refunds, 0::BIGINT AS fct_refunds,
                0::BIGINT AS quarantined_refunds, 0::BIGINT AS left_out_refunds WHERE FALSE"""
     raw = [
         f"""SELECT {sql_literal(channel)} AS channel, count(DISTINCT coalesce(_primary_key, _record_hash)) AS raw_refunds,
@@ -150,13 +142,6 @@ def _is_identifier(name: str) -> bool:
     return True
 
 
-def _examples(expression: str, condition: str, n: int) -> str:
-    # min(x, n) keeps the n smallest with a bounded heap; coalesce: no failing row → empty list.
-    if n <= 0:
-        return "[]::VARCHAR[]"
-    return f"coalesce(min({expression}, {int(n)}) FILTER (WHERE {condition}), []::VARCHAR[])"
-
-
 #: Every quarantined order version, and whether it is history: `superseded` when the order's current version in
 #: fct_orders was synced after it (a corrected re-export, or a later good update). R6/Y6 count only the rest —
 #: what is wrong *now* — while quarantine.quarantine_orders keeps every version for the report.
@@ -169,7 +154,10 @@ _QUARANTINE_NOW = f"""SELECT q.*, EXISTS (
 
 
 def order_accounting(
-    raw_tables: dict[str, str], settings: GateSettings, refund_tables: dict[str, tuple[str, ...]] | None = None
+    raw_tables: dict[str, str],
+    settings: GateSettings,
+    refund_tables: dict[str, tuple[str, ...]] | None = None,
+    d: GateDialect = DUCKDB,
 ) -> GateInput:
     """R4, R6, Y6: every order identity in raw, fct_orders and quarantine, balanced per channel; and R4's
     after-sale records: raw after-sale records = fct_refunds + quarantine_refunds per channel (`refund_tables`,
@@ -188,16 +176,17 @@ has replaced (see _QUARANTINE_NOW); `corrected_orders` those whose every quarant
     for channel, table in sorted(raw_tables.items()):
         key = RAW_ORDER_KEYS.get(channel, DEFAULT_RAW_ORDER_KEY)
         column = check_identifier(key.column)
-        paths = f"[{sql_literal(key.shop_id_path)}, {sql_literal(key.order_id_path)}]"
+        ids = d.json_texts(column, [key.shop_id_path, key.order_id_path])
+        shop_id, order_id = d.at("ids", 1), d.at("ids", 2)
         raw_parts.append(
-            f"""SELECT {sql_literal(channel)} AS channel, ids[1] AS shop_id, ids[2] AS order_id,
-                   CASE WHEN ids[1] IS NULL OR ids[2] IS NULL THEN _record_hash END AS anon_id,
+            f"""SELECT {sql_literal(channel)} AS channel, {shop_id} AS shop_id, {order_id} AS order_id,
+                   CASE WHEN {shop_id} IS NULL OR {order_id} IS NULL THEN _record_hash END AS anon_id,
                    1 AS in_raw, 0 AS fct_rows, FALSE AS quarantined, FALSE AS corrected, FALSE AS lost, _record_hash AS raw_id
-            FROM (SELECT _record_hash, json_extract_string({column}, {paths}) AS ids
+            FROM (SELECT _record_hash, {ids} AS ids
                   FROM {RAW}.{check_identifier(table)})"""
         )
     entries = raw_parts + [
-        f"""SELECT channel, shop_id, channel_order_id AS order_id, NULL::VARCHAR AS anon_id,
+        f"""SELECT channel, shop_id, channel_order_id AS order_id, NULL::{d.text} AS anon_id,
                0 AS in_raw, 1 AS fct_rows, FALSE AS quarantined, FALSE AS corrected, FALSE AS lost, raw_record_id AS raw_id
         FROM {AUDIT}.fct_orders""",
         f"""SELECT channel, shop_id, channel_order_id AS order_id,
@@ -211,7 +200,7 @@ has replaced (see _QUARANTINE_NOW); `corrected_orders` those whose every quarant
     # Counting needs no string aggregate over millions of rows: the raw pointers are looked up only for
     # the (usually zero) identities that do not balance.
     sql = f"""
-    WITH entries AS NOT MATERIALIZED (
+    WITH entries AS {d.not_materialized}(
         {union}
     ),
     identities AS (
@@ -231,7 +220,7 @@ has replaced (see _QUARANTINE_NOW); `corrected_orders` those whose every quarant
     pointers AS (
         -- the raw pointer of an unbalanced order: a raw version if there is one, else its fct row's
         SELECT e.channel, coalesce(max(e.raw_id) FILTER (WHERE e.in_raw = 1), max(e.raw_id)) AS raw_record_id
-        FROM entries AS e SEMI JOIN unbalanced AS u ON {same_identity}
+        FROM entries AS e {d.semi_join} unbalanced AS u ON {same_identity}
         GROUP BY e.channel, e.shop_id, e.order_id, e.anon_id
     ),
     counted AS (
@@ -246,19 +235,19 @@ has replaced (see _QUARANTINE_NOW); `corrected_orders` those whose every quarant
         GROUP BY channel
     ),
     unbalanced_examples AS (
-        SELECT channel, {_examples("raw_record_id", "TRUE", n)} AS unbalanced_examples FROM pointers GROUP BY channel
+        SELECT channel, {d.smallest("raw_record_id", n, "TRUE")} AS unbalanced_examples FROM pointers GROUP BY channel
     ),
     quarantined_examples AS (
-        SELECT channel, {_examples("raw_record_id", "NOT superseded", n)} AS quarantined_examples
+        SELECT channel, {d.smallest("raw_record_id", n, "NOT superseded")} AS quarantined_examples
         FROM ({_QUARANTINE_NOW}) GROUP BY channel
     ),
     refunds AS (
-        {_refund_counts(refund_tables)}
+        {_refund_counts(refund_tables, d)}
     )
     SELECT c.channel, raw_orders, fct_orders, quarantined_lost,
            fct_orders + quarantined_lost AS accounted_orders,
-           unbalanced_orders, coalesce(u.unbalanced_examples, []::VARCHAR[]) AS unbalanced_examples,
-           quarantined_orders, coalesce(q.quarantined_examples, []::VARCHAR[]) AS quarantined_examples, corrected_orders,
+           unbalanced_orders, coalesce(u.unbalanced_examples, {d.empty_list()}) AS unbalanced_examples,
+           quarantined_orders, coalesce(q.quarantined_examples, {d.empty_list()}) AS quarantined_examples, corrected_orders,
            -- quarantined orders can only come from raw; greatest() keeps an impossible 0/0 defined
            quarantined_orders::DOUBLE / greatest(raw_orders, 1) AS quarantine_share,
            -- after-sale records (0 where a channel has none)
@@ -300,8 +289,21 @@ def _trailing(metric: str, gate_id: str, run_id: str, now: datetime, runs: int) 
         GROUP BY channel"""
 
 
-def channel_profile(settings: GateSettings, context: GateContext, run_id: str, now: datetime) -> GateInput:
+#: Where the trailing values (`_trailing`, a query of `ops`) come from: on DuckDB that query itself; on Spark, whose
+#: warehouse has no `ops`, its rows as a VALUES list (`runner.py`).
+History = Callable[[str], str]
+
+
+def channel_profile(
+    settings: GateSettings,
+    context: GateContext,
+    run_id: str,
+    now: datetime,
+    d: GateDialect = DUCKDB,
+    history: History | None = None,
+) -> GateInput:
     """R5, Y3, Y5, Y7, Y8: per channel, one pass over fct_orders plus the trailing values from `ops`."""
+    history = history or (lambda sql: sql)
     n = settings.example_keys
     zones = [
         f"({sql_literal(channel)}, {sql_literal(shop)}, {sql_literal(zone)})"
@@ -310,7 +312,7 @@ def channel_profile(settings: GateSettings, context: GateContext, run_id: str, n
     zone_rows = (
         f"SELECT * FROM (VALUES {', '.join(zones)}) AS z(channel, shop_id, zone)"
         if zones
-        else "SELECT NULL::VARCHAR AS channel, NULL::VARCHAR AS shop_id, NULL::VARCHAR AS zone WHERE FALSE"
+        else f"SELECT NULL::{d.text} AS channel, NULL::{d.text} AS shop_id, NULL::{d.text} AS zone WHERE FALSE"
     )
     start, end = NIGHT_HOURS
     # Y5 counts exactly what the erp_consistency_rate metric counts: order_fulfillment's flags (due in the ERP
@@ -319,25 +321,21 @@ def channel_profile(settings: GateSettings, context: GateContext, run_id: str, n
     erp_unmatched = "is_erp_expected AND NOT is_erp_consistent"
     promise_missing = "is_paid AND promised_ship_by IS NULL"
     # the channel's highest-value orders; ties broken by key so the examples are stable
-    top_value = (
-        f"coalesce(max_by(order_key, (paid_amount, order_key), {int(n)}) FILTER (WHERE is_valid), []::VARCHAR[])"
-        if n > 0
-        else "[]::VARCHAR[]"
-    )
+    top_value = d.largest_by("order_key", "paid_amount", n, "is_valid")
     erp_rate = (
         "(c.erp_expected_orders - c.erp_unmatched_orders)::DOUBLE / nullif(c.erp_expected_orders, 0)"
         if context.erp_configured
         else "NULL::DOUBLE"
     )
-    status_time_counts, status_time_judged = _status_times(settings)
+    status_time_counts, status_time_judged = _status_times(settings, d)
     sql = f"""
     WITH zones AS ({zone_rows}),
     orders AS (
         SELECT o.channel, o.order_key, o.is_valid, o.is_paid, o.paid_amount, o.paid_at,
-               o.shipped_at, o.completed_at, coalesce(o.quality_flags, []::VARCHAR[]) AS quality_flags,
+               o.shipped_at, o.completed_at, coalesce(o.quality_flags, {d.empty_list()}) AS quality_flags,
                o.promised_ship_by, coalesce(f.is_erp_expected, false) AS is_erp_expected,
                coalesce(f.is_erp_consistent, false) AS is_erp_consistent,
-               hour(timezone(coalesce(z.zone, {sql_literal(context.default_zone)}), o.ordered_at))
+               {d.local_hour(f"coalesce(z.zone, {sql_literal(context.default_zone)})", "o.ordered_at")}
                    BETWEEN {start} AND {end - 1} AS at_night
         FROM {AUDIT}.fct_orders AS o
         LEFT JOIN {AUDIT}.order_fulfillment AS f ON f.order_key = o.order_key
@@ -350,19 +348,19 @@ def channel_profile(settings: GateSettings, context: GateContext, run_id: str, n
                (median(paid_amount) FILTER (WHERE is_valid))::DOUBLE AS median_order_value,
                {top_value} AS top_value_examples,
                count(*) FILTER (WHERE at_night) AS night_orders,
-               {_examples("order_key", "at_night", n)} AS night_examples,
+               {d.smallest("order_key", n, "at_night")} AS night_examples,
                count(*) FILTER (WHERE is_paid) AS paid_orders,
                count(*) FILTER (WHERE {promise_missing}) AS promise_missing_orders,
-               {_examples("order_key", promise_missing, n)} AS promise_missing_examples,
+               {d.smallest("order_key", n, promise_missing)} AS promise_missing_examples,
                count(*) FILTER (WHERE {erp_expected}) AS erp_expected_orders,
                count(*) FILTER (WHERE {erp_unmatched}) AS erp_unmatched_orders,
-               {_examples("order_key", erp_unmatched, n)} AS erp_unmatched_examples,
+               {d.smallest("order_key", n, erp_unmatched)} AS erp_unmatched_examples,
                {status_time_counts}
         FROM orders
         GROUP BY channel
     ),
-    value_history AS ({_trailing("median_order_value", "R5", run_id, now, settings.trailing_runs)}),
-    night_history AS ({_trailing("night_share", "Y3", run_id, now, settings.trailing_runs)})
+    value_history AS ({history(_trailing("median_order_value", "R5", run_id, now, settings.trailing_runs))}),
+    night_history AS ({history(_trailing("night_share", "Y3", run_id, now, settings.trailing_runs))})
     SELECT c.*,
            v.trailing AS trailing_median_order_value,
            coalesce(v.runs, 0) AS order_value_runs,
@@ -396,7 +394,7 @@ def channel_profile(settings: GateSettings, context: GateContext, run_id: str, n
     )
 
 
-def _status_times(settings: GateSettings) -> tuple[str, str]:
+def _status_times(settings: GateSettings, d: GateDialect) -> tuple[str, str]:
     """Y8's columns: per status in STATUS_TIMES, the orders it requires a time of (those with the time, plus
     those flagged for lacking it) and the flagged ones; then, over the statuses whose missing share is above
     `status_time_missing_max_share`, the missing count (an order lacking two times counts twice) and examples."""
@@ -404,26 +402,26 @@ def _status_times(settings: GateSettings) -> tuple[str, str]:
     limit = float(settings.status_time_missing_max_share)
     counts, failing, examples = [], [], []
     for status, column, flag in STATUS_TIMES:
-        missing = f"list_contains(quality_flags, {sql_literal(flag)})"
+        missing = d.list_has("quality_flags", sql_literal(flag))
         counts += [
             f"count(*) FILTER (WHERE {check_identifier(column)} IS NOT NULL OR {missing}) AS {status}_time_orders",
             f"count(*) FILTER (WHERE {missing}) AS {status}_time_missing",
-            f"{_examples('order_key', missing, n)} AS {status}_time_examples",
+            f"{d.smallest('order_key', n, missing)} AS {status}_time_examples",
         ]
         share = f"c.{status}_time_missing::DOUBLE / nullif(c.{status}_time_orders, 0)"
         failing.append(f"CASE WHEN {share} > {limit} THEN c.{status}_time_missing ELSE 0 END")
-        examples.append(f"CASE WHEN {share} > {limit} THEN c.{status}_time_examples ELSE []::VARCHAR[] END")
+        examples.append(f"CASE WHEN {share} > {limit} THEN c.{status}_time_examples ELSE {d.empty_list()} END")
     shares = ", ".join(f"c.{s}_time_missing::DOUBLE / nullif(c.{s}_time_orders, 0)" for s, _, _ in STATUS_TIMES)
     judged = [
         # greatest() skips NULLs: a channel with no order in any of these statuses has a NULL share (green)
         f"greatest({shares}) AS status_time_missing_share",
         f"{' + '.join(failing)} AS status_time_failing",
-        f"list_sort(list_distinct(flatten([{', '.join(examples)}])))[1:{int(n)}] AS status_time_examples",
+        f"{d.distinct_sorted_head(examples, n)} AS status_time_examples",
     ]
     return ",\n               ".join(counts), ",\n           ".join(judged)
 
 
-def daily_volume(settings: GateSettings, published_baseline: bool = False) -> GateInput:
+def daily_volume(settings: GateSettings, published_baseline: bool = False, d: GateDialect = DUCKDB) -> GateInput:
     """Y4: orders per channel and business_date for the judged days, with the trailing median of the
     `volume_trailing_days` days before each (days without orders count as 0 from the channel's first day).
 
@@ -469,7 +467,7 @@ def daily_volume(settings: GateSettings, published_baseline: bool = False) -> Ga
     bounds AS (SELECT max(day) AS last_day FROM daily),
     spine AS (
         SELECT c.channel,
-               unnest(generate_series(c.first_day::TIMESTAMP, b.last_day::TIMESTAMP, INTERVAL 1 DAY))::DATE AS day
+               {d.days("c.first_day", "b.last_day")} AS day
         FROM (SELECT channel, min(day) AS first_day FROM daily GROUP BY channel) AS c, bounds AS b
     ),
     filled AS (
@@ -478,7 +476,7 @@ def daily_volume(settings: GateSettings, published_baseline: bool = False) -> Ga
     ),
     banded AS (
         SELECT channel, day, orders,
-               (median(orders) OVER w)::DOUBLE AS trailing_median,
+               ({d.window_median("orders", "w")})::DOUBLE AS trailing_median,
                count(*) OVER w AS history_days
         FROM filled
         WINDOW w AS (PARTITION BY channel ORDER BY day ROWS BETWEEN {int(s.volume_trailing_days)} PRECEDING AND 1 PRECEDING)

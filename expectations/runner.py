@@ -1,19 +1,25 @@
 """Run the gate catalogue on `audit`, compute the verdict, report per channel, record in `ops`.
 
-Work stays in DuckDB: the aggregate gates' inputs are computed first (a few GROUP BYs, see
+Work stays in the warehouse: the aggregate gates' inputs are computed first (a few GROUP BYs, see
 `inputs.py`), then GX evaluates one suite per judged table (its metrics bundled into few aggregate
 queries), then each gate GX failed gets one GROUP BY channel query over its failed checks'
 predicates for counts and example keys. Y1 comes from dbt source freshness, run by the caller.
+
+On Spark (a session passed in) the same gates run as Spark SQL (`sql_dialect.py`) and GX validates through its
+Spark datasource (`gx_spark.py`); `ops` (results, trailing values, publish log) is not in Spark's catalog but in a
+DuckDB file in the warehouse folder, `ops_store.duckdb` (D-079): a few rows per run that need transactions Parquet
+tables do not give.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import duckdb
 from great_expectations.core import ExpectationSuite, ExpectationSuiteValidationResult, ExpectationValidationResult
@@ -24,6 +30,7 @@ from orderlayer.expectations.freshness import SourceFreshness
 from orderlayer.expectations.gates import Gate, catalogue
 from orderlayer.expectations.gx_duckdb import evaluation_error, validate_models
 from orderlayer.expectations.inputs import GateContext, GateInput, raw_order_tables, raw_refund_tables
+from orderlayer.expectations.sql_dialect import DUCKDB, SPARK, GateDialect
 from orderlayer.expectations.report import (
     Colour,
     ExpectationOutcome,
@@ -40,11 +47,15 @@ from orderlayer.core.warehouse import (
     OPS,
     PUBLISHED,
     QUARANTINE,
+    RAW,
     check_identifier,
     connect,
     ensure_ops,
-    table_exists,
+    sql_literal,
 )
+
+if TYPE_CHECKING:
+    from orderlayer.core.spark_client import SparkClient
 
 
 class GateRunError(RuntimeError):
@@ -52,6 +63,111 @@ class GateRunError(RuntimeError):
 
 
 _SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
+
+#: The `ops` store of a Spark warehouse: a DuckDB file in its folder (D-079).
+#: (not ops.duckdb: DuckDB names the catalog after the file, and a catalog "ops" makes "ops.<table>" ambiguous)
+SPARK_OPS_FILE = "ops_store.duckdb"
+
+
+def ops_database(db_path: Path, on_spark: bool) -> Path:
+    """Where a warehouse keeps `ops`: the DuckDB warehouse itself, or the Spark warehouse folder's DuckDB file."""
+    return db_path / SPARK_OPS_FILE if on_spark else db_path
+
+
+class _Warehouse(Protocol):
+    """What the runner asks of the warehouse that holds the judged tables."""
+
+    dialect: GateDialect
+
+    def rows(self, sql: str) -> list[tuple]: ...
+
+    def tables(self, schema: str) -> set[str]: ...
+
+    def columns(self, schema: str, table: str) -> set[str]: ...
+
+    def replace_table(self, schema: str, name: str, sql: str) -> None: ...
+
+    def validate(self, schema: str, suites: dict[str, ExpectationSuite]) -> dict[str, ExpectationSuiteValidationResult]: ...
+
+
+class _DuckDBWarehouse:
+    dialect = DUCKDB
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, db_path: Path) -> None:
+        self._conn, self._db_path = conn, db_path
+
+    def rows(self, sql: str) -> list[tuple]:
+        return self._conn.execute(sql).fetchall()
+
+    def tables(self, schema: str) -> set[str]:
+        found = self._conn.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [schema])
+        return {name for (name,) in found.fetchall()}
+
+    def columns(self, schema: str, table: str) -> set[str]:
+        found = self._conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?", [schema, table]
+        )
+        return {name for (name,) in found.fetchall()}
+
+    def replace_table(self, schema: str, name: str, sql: str) -> None:
+        self._conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        self._conn.execute(f"CREATE OR REPLACE TABLE {schema}.{check_identifier(name)} AS {sql}")
+
+    def validate(self, schema: str, suites: dict[str, ExpectationSuite]) -> dict[str, ExpectationSuiteValidationResult]:
+        return validate_models(self._conn, self._db_path, schema, suites)
+
+
+class _SparkWarehouse:
+    dialect = SPARK
+
+    def __init__(self, client: SparkClient) -> None:
+        self._client = client
+
+    def rows(self, sql: str) -> list[tuple]:
+        from orderlayer.core.spark_client import SparkQueryError
+
+        try:
+            return [tuple(row.values()) for row in self._client.arrow(sql).to_pylist()]
+        except SparkQueryError as exc:
+            raise GateRunError(f"a gate query failed on Spark: {exc}") from exc
+
+    def tables(self, schema: str) -> set[str]:
+        return {name for name, _ in self._client.relations(schema)}
+
+    def columns(self, schema: str, table: str) -> set[str]:
+        if table not in self.tables(schema):
+            return set()
+        return {c.name for c in self._client.session.catalog.listColumns(table, schema)}
+
+    def replace_table(self, schema: str, name: str, sql: str) -> None:
+        # a gate input is a few rows per channel: dropped and written again (Parquet tables take no REPLACE)
+        table = f"{schema}.{check_identifier(name)}"
+        for statement in (f"CREATE DATABASE IF NOT EXISTS {schema}", f"DROP TABLE IF EXISTS {table}",
+                          f"CREATE TABLE {table} USING parquet AS {sql}"):
+            self.rows(statement)
+
+    def validate(self, schema: str, suites: dict[str, ExpectationSuite]) -> dict[str, ExpectationSuiteValidationResult]:
+        from orderlayer.expectations.gx_spark import validate_spark_models
+
+        return validate_spark_models(self._client.session, schema, suites)
+
+
+def _history_values(ops: duckdb.DuckDBPyConnection) -> Callable[[str], str]:
+    """On Spark, a trailing-values query (`inputs._trailing`) is answered by the `ops` store and handed to Spark as
+    a VALUES list of (channel, trailing, runs)."""
+
+    def values(sql: str) -> str:
+        rows = ops.execute(sql).fetchall()
+        if not rows:
+            return "SELECT CAST(NULL AS STRING) AS channel, CAST(NULL AS DOUBLE) AS trailing, CAST(0 AS BIGINT) AS runs WHERE FALSE"
+        listed = ", ".join(
+            f"({sql_literal(channel) if channel is not None else 'CAST(NULL AS STRING)'}, "
+            f"CAST({sql_literal(str(float(trailing)))} AS DOUBLE), CAST({int(runs)} AS BIGINT))"
+            for channel, trailing, runs in rows
+        )
+        return f"SELECT * FROM VALUES {listed} AS history(channel, trailing, runs)"
+
+    return values
 
 
 def run_gates(
@@ -61,8 +177,12 @@ def run_gates(
     now: datetime | None = None,
     context: GateContext | None = None,
     freshness: Sequence[SourceFreshness] | None = None,
+    spark: SparkClient | None = None,
 ) -> GateReport:
     """Judge the candidate marts in `audit`, record the results in `ops`, return the report.
+
+    `spark`: the warehouse at `db_path` is Spark's (a folder), judged through this client; `ops` is its
+    `ops_store.duckdb` (`ops_database`). Without it `db_path` is the DuckDB warehouse.
 
     `now` (timezone-aware; default the current time) is the run's clock: R3's "future" bound, Y5's
     grace period and the recorded `checked_at`. `context` carries what orderlayer.yml says about shops
@@ -72,28 +192,32 @@ def run_gates(
     if now is not None and now.tzinfo is None:
         raise ValueError("now must be timezone-aware, e.g. datetime.now(UTC)")
     checked_at = (now or datetime.now(UTC)).astimezone(UTC)
-    conn = connect(db_path)
+    conn = connect(ops_database(db_path, spark is not None), create=spark is not None)
     try:
         ensure_ops(conn, *GATE_TABLES)  # R5/Y3 read their trailing values from ops.gate_metrics
+        warehouse: _Warehouse = _SparkWarehouse(spark) if spark is not None else _DuckDBWarehouse(conn, db_path)
+        raw = warehouse.tables(RAW)
         gates = catalogue(
-            settings, checked_at, context, run_id, raw_order_tables(conn), table_exists(conn, PUBLISHED, "fct_orders"),
+            settings, checked_at, context, run_id, raw_order_tables(raw), "fct_orders" in warehouse.tables(PUBLISHED),
             # R4's after-sale records, once the build made the refund facts
-            raw_refund_tables(conn, (context or GateContext()).after_sale_streams) if _refund_facts_built(conn) else None,
+            raw_refund_tables(raw, (context or GateContext()).after_sale_streams) if _refund_facts_built(warehouse) else None,
+            dialect=warehouse.dialect,
+            history=_history_values(conn) if spark is not None else None,
         )
-        _require_tables(conn, gates)
-        inputs = _build_inputs(conn, gates)
-        validations = _validate(conn, db_path, gates)
+        _require_tables(warehouse, gates)
+        inputs = _build_inputs(warehouse, gates)
+        validations = _validate(warehouse, gates)
         by_check = _index_results(gates, [r for _, v in validations.values() for r in v.results])
         outcomes = [_outcome(gate, check, by_check[gate.id, check.name]) for gate in gates for check in gate.checks]
-        channels = _channels(conn, gates, freshness or [])
+        channels = _channels(warehouse, gates, freshness or [])
         results: list[GateResult] = []
         for gate in gates:
             if gate.kind == "freshness":
                 results += _freshness_results(gate, freshness, channels) if freshness is not None else []
                 continue
             failed = [c for c in gate.checks if not by_check[gate.id, c.name].success]
-            notes = _notes(conn, gate) if gate.note else {}
-            results += _gate_results(conn, gate, failed, channels, by_check, settings.example_keys, notes)
+            notes = _notes(warehouse, gate) if gate.note else {}
+            results += _gate_results(warehouse, gate, failed, channels, by_check, settings.example_keys, notes)
         report = GateReport(
             run_id=run_id,
             checked_at=checked_at,
@@ -102,7 +226,7 @@ def run_gates(
             expectations=outcomes,
             freshness=list(freshness or []),
         )
-        _record(conn, report, _metrics(conn, inputs, freshness or []), _validation_rows(gates, validations))
+        _record(conn, report, _metrics(warehouse, inputs, freshness or []), _validation_rows(gates, validations))
         return report
     except duckdb.Error as exc:
         raise GateRunError(f"a gate query failed: {exc}") from exc
@@ -110,36 +234,30 @@ def run_gates(
         conn.close()
 
 
-def _refund_facts_built(conn: duckdb.DuckDBPyConnection) -> bool:
+def _refund_facts_built(warehouse: _Warehouse) -> bool:
     """Whether the build made the refund facts R4 counts, each row naming its after-sale record (D-066); a
     warehouse built before them is not judged on refunds until it is built again."""
     tables = ((AUDIT, "fct_refunds"), (QUARANTINE, "quarantine_refunds"), (QUARANTINE, "refunds_left_out"))
-    (named,) = conn.execute(
-        "SELECT count(*) FROM information_schema.columns WHERE column_name = 'after_sale_record_id' AND ("
-        + " OR ".join("(table_schema = ? AND table_name = ?)" for _ in tables) + ")",
-        [part for table in tables for part in table],
-    ).fetchone()
-    return named == len(tables)
+    return all("after_sale_record_id" in warehouse.columns(schema, table) for schema, table in tables)
 
 
-def _require_tables(conn: duckdb.DuckDBPyConnection, gates: list[Gate]) -> None:
+def _require_tables(warehouse: _Warehouse, gates: list[Gate]) -> None:
     needed = {t for g in gates if g.kind == "gx" for t in g.reads}
     needed |= {g.table for g in gates if g.kind == "gx" and g.input is None}
-    missing = sorted(t for t in needed if not table_exists(conn, *t.split(".")))
+    missing = sorted(t for t in needed if t.split(".")[1] not in warehouse.tables(t.split(".")[0]))
     if missing:
         raise GateRunError(f"{', '.join(missing)} not found; run `orderlayer build` so dbt builds the candidate marts")
 
 
-def _build_inputs(conn: duckdb.DuckDBPyConnection, gates: list[Gate]) -> list[GateInput]:
+def _build_inputs(warehouse: _Warehouse, gates: list[Gate]) -> list[GateInput]:
     """Compute each aggregate gate's table in schema `gates` (once, however many gates share it)."""
     inputs: dict[str, GateInput] = {}
     for gate in gates:
         if gate.input is not None:
             if inputs.setdefault(gate.input.name, gate.input) != gate.input:
                 raise ValueError(f"two different inputs named {gate.input.name}")
-    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {GATES}")
     for name, gate_input in inputs.items():
-        conn.execute(f"CREATE OR REPLACE TABLE {GATES}.{check_identifier(name)} AS {gate_input.sql}")
+        warehouse.replace_table(GATES, name, gate_input.sql)
     return list(inputs.values())
 
 
@@ -157,12 +275,10 @@ def _suites(gates: list[Gate]) -> dict[str, dict[str, ExpectationSuite]]:
     return suites
 
 
-def _validate(
-    conn: duckdb.DuckDBPyConnection, db_path: Path, gates: list[Gate]
-) -> dict[str, tuple[ExpectationSuite, ExpectationSuiteValidationResult]]:
+def _validate(warehouse: _Warehouse, gates: list[Gate]) -> dict[str, tuple[ExpectationSuite, ExpectationSuiteValidationResult]]:
     out: dict[str, tuple[ExpectationSuite, ExpectationSuiteValidationResult]] = {}
     for schema, suites in _suites(gates).items():
-        for model, result in validate_models(conn, db_path, schema, suites).items():
+        for model, result in warehouse.validate(schema, suites).items():
             out[f"{schema}.{model}"] = (suites[model], result)
     return out
 
@@ -208,20 +324,18 @@ def _outcome(gate: Gate, check: Check, result: ExpectationValidationResult) -> E
     )
 
 
-def _channels(
-    conn: duckdb.DuckDBPyConnection, gates: list[Gate], freshness: Sequence[SourceFreshness]
-) -> list[str | None]:
+def _channels(warehouse: _Warehouse, gates: list[Gate], freshness: Sequence[SourceFreshness]) -> list[str | None]:
     """Every channel any judged table (or dbt source) knows: each gate shows a light for each."""
     tables = sorted({(g.table, g.channel_column) for g in gates if g.kind == "gx"})
     union = " UNION ".join(f"SELECT {check_identifier(column)} AS channel FROM {table}" for table, column in tables)
-    found = {row[0] for row in conn.execute(union).fetchall()} | {f.channel for f in freshness}
+    found = {row[0] for row in warehouse.rows(union)} | {f.channel for f in freshness}
     # An empty warehouse still gets one (green) light per gate.
     return sorted(found, key=lambda c: (c is None, c or "")) or [None]
 
 
-def _notes(conn: duckdb.DuckDBPyConnection, gate: Gate) -> dict[str | None, str]:
+def _notes(warehouse: _Warehouse, gate: Gate) -> dict[str | None, str]:
     channel = check_identifier(gate.channel_column)
-    rows = conn.execute(f"SELECT {channel}, {gate.note} FROM {gate.table} GROUP BY {channel}").fetchall()
+    rows = warehouse.rows(f"SELECT {channel}, {gate.note} FROM {gate.table} GROUP BY {channel}")
     return {c: note for c, note in rows if note}
 
 
@@ -238,7 +352,7 @@ class _Failing:
 
 
 def _gate_results(
-    conn: duckdb.DuckDBPyConnection,
+    warehouse: _Warehouse,
     gate: Gate,
     failed: list[Check],
     channels: list[str | None],
@@ -246,7 +360,7 @@ def _gate_results(
     example_keys: int,
     notes: dict[str | None, str],
 ) -> list[GateResult]:
-    drill = _drill_down(conn, gate, failed, example_keys) if failed else {}
+    drill = _drill_down(warehouse, gate, failed, example_keys) if failed else {}
     _assert_agrees_with_gx(gate, failed, drill, by_check)
     results = []
     for channel in channels + [c for c in drill if c not in channels]:
@@ -273,31 +387,29 @@ def _gate_results(
     return results
 
 
-def _drill_down(
-    conn: duckdb.DuckDBPyConnection, gate: Gate, failed: list[Check], example_keys: int
-) -> dict[str | None, _Failing]:
+def _drill_down(warehouse: _Warehouse, gate: Gate, failed: list[Check], example_keys: int) -> dict[str | None, _Failing]:
     """Per channel: failing count, per check, and the examples (smallest keys, or the input's list)."""
     table = gate.table
     predicates = [f"({c.predicate_on(table)})" for c in failed]
     weight = check_identifier(gate.count_column) if gate.count_column else "1"
     channel = check_identifier(gate.channel_column)
-    rows = ", ".join(f"count(*) FILTER (WHERE {p})" for p in predicates)
-    weights = ", ".join(f"sum({weight}) FILTER (WHERE {p})" for p in predicates)
+    d = warehouse.dialect
+    rows = d.list_of([f"count(*) FILTER (WHERE {p})" for p in predicates])
+    weights = d.list_of([f"sum({weight}) FILTER (WHERE {p})" for p in predicates])
     if example_keys <= 0:
-        examples = "[]::VARCHAR[]"
+        examples = d.empty_list()
     elif gate.examples_column:
-        examples = f"flatten(list({check_identifier(gate.examples_column)}))[1:{int(example_keys)}]"
+        examples = d.first_of_lists(check_identifier(gate.examples_column), example_keys)
     else:
-        # min(x, n) keeps the n smallest values with a bounded heap: no list of every failing key.
-        examples = f"min(DISTINCT {check_identifier(gate.key_column)}::VARCHAR, {int(example_keys)})"
+        examples = d.smallest(f"{check_identifier(gate.key_column)}::{d.text}", example_keys)
     sql = f"""
-        SELECT {channel}, sum({weight}), [{rows}], [{weights}], {examples}
+        SELECT {channel}, sum({weight}), {rows}, {weights}, {examples}
         FROM {table}
         WHERE {" OR ".join(predicates)}
         GROUP BY {channel}
     """
     out = {}
-    for channel_value, total, row_counts, weight_sums, keys in conn.execute(sql).fetchall():
+    for channel_value, total, row_counts, weight_sums, keys in warehouse.rows(sql):
         out[channel_value] = _Failing(
             count=int(total or 0),
             per_check={c.name: int(n or 0) for c, n in zip(failed, weight_sums)},
@@ -355,7 +467,7 @@ def _freshness_results(
 
 
 def _metrics(
-    conn: duckdb.DuckDBPyConnection, inputs: list[GateInput], freshness: Sequence[SourceFreshness]
+    warehouse: _Warehouse, inputs: list[GateInput], freshness: Sequence[SourceFreshness]
 ) -> list[tuple[str | None, str, float | None]]:
     """(channel, metric, value) of this run: the inputs' metric columns and each channel's source age."""
     out: list[tuple[str | None, str, float | None]] = []
@@ -363,7 +475,7 @@ def _metrics(
         if not gate_input.metrics:
             continue
         columns = [check_identifier(m) for m in gate_input.metrics]
-        rows = conn.execute(f"SELECT channel, {', '.join(columns)} FROM {GATES}.{gate_input.name}").fetchall()
+        rows = warehouse.rows(f"SELECT channel, {', '.join(columns)} FROM {GATES}.{gate_input.name}")
         for channel, *values in rows:
             out += [(channel, m, None if v is None else float(v)) for m, v in zip(columns, values)]
     ages: dict[str, float] = {}
