@@ -7,6 +7,7 @@ Exit codes: 0 ok (green or yellow), 1 red gate or failure, 2 usage or configurat
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,7 +27,6 @@ from orderlayer.core.config import CONFIG_FILE, ConfigError, Settings, load_sett
 from orderlayer.core.dbt import project_dir, semantic_manifest
 from orderlayer.core.engines import is_spark
 from orderlayer.core.lock import reader_busy_line, writer_lock
-from orderlayer.core.engines import is_spark
 from orderlayer.core.metrics import MetricQuery, MetricsError, query_metrics
 from orderlayer.core.ops import new_run_id
 from orderlayer.core.settings_store import settings_for
@@ -38,6 +38,9 @@ from orderlayer.core.sync import sync_all
 from orderlayer.core.warehouse import QueryError, WarehouseBusy, read_query, reader_path, snapshot_path
 
 quiet_native_teardown()
+# pyspark, which Great Expectations imports whenever it is installed (engine: spark), warns about pandas 3 on import;
+# orderlayer uses neither its pandas API nor Spark Connect
+warnings.filterwarnings("ignore", category=FutureWarning, module=r"pyspark\.")
 
 #: `-h` beside `--help` on every command (click hands the setting down to each subcommand's context).
 HELP = {"help_option_names": ["-h", "--help"]}

@@ -15,6 +15,11 @@ from orderlayer.core.config import ConfigError, Settings
 
 LOG4J = Path(__file__).with_name("spark_log4j2.properties")
 
+#: A Spark warehouse's operational records (`ops`: runs, syncs, checks, gates) live in a DuckDB file in its folder:
+#: a few rows per run that need transactions Parquet tables lack, read by commands that should not start a JVM.
+#: Not `ops.duckdb`: DuckDB names a file's catalog after it, and a catalog `ops` makes `ops.<table>` ambiguous.
+SPARK_OPS_FILE = "operations.duckdb"
+
 #: Spark settings every orderlayer session runs with; `spark.conf` in orderlayer.yml may add others, not change these.
 FIXED_SPARK_CONF = {
     # rule T5: nothing may depend on the machine's zone; a Spark timestamp is shown and cast in the session zone

@@ -7,7 +7,7 @@ predicates for counts and example keys. Y1 comes from dbt source freshness, run 
 
 On Spark (a session passed in) the same gates run as Spark SQL (`sql_dialect.py`) and GX validates through its
 Spark datasource (`gx_spark.py`); `ops` (results, trailing values, publish log) is not in Spark's catalog but in a
-DuckDB file in the warehouse folder, `ops_store.duckdb` (D-079): a few rows per run that need transactions Parquet
+DuckDB file in the warehouse folder, `operations.duckdb` (core/engines.py SPARK_OPS_FILE): a few rows per run that need transactions Parquet
 tables do not give.
 """
 
@@ -25,6 +25,7 @@ import duckdb
 from great_expectations.core import ExpectationSuite, ExpectationSuiteValidationResult, ExpectationValidationResult
 
 from orderlayer.core.config import GateSettings
+from orderlayer.core.engines import SPARK_OPS_FILE
 from orderlayer.expectations.checks import Check
 from orderlayer.expectations.freshness import SourceFreshness
 from orderlayer.expectations.gates import Gate, catalogue
@@ -63,11 +64,6 @@ class GateRunError(RuntimeError):
 
 
 _SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
-
-#: The `ops` store of a Spark warehouse: a DuckDB file in its folder (D-079).
-#: (not ops.duckdb: DuckDB names the catalog after the file, and a catalog "ops" makes "ops.<table>" ambiguous)
-SPARK_OPS_FILE = "ops_store.duckdb"
-
 
 def ops_database(db_path: Path, on_spark: bool) -> Path:
     """Where a warehouse keeps `ops`: the DuckDB warehouse itself, or the Spark warehouse folder's DuckDB file."""
@@ -182,7 +178,7 @@ def run_gates(
     """Judge the candidate marts in `audit`, record the results in `ops`, return the report.
 
     `spark`: the warehouse at `db_path` is Spark's (a folder), judged through this client; `ops` is its
-    `ops_store.duckdb` (`ops_database`). Without it `db_path` is the DuckDB warehouse.
+    `operations.duckdb` (`ops_database`). Without it `db_path` is the DuckDB warehouse.
 
     `now` (timezone-aware; default the current time) is the run's clock: R3's "future" bound, Y5's
     grace period and the recorded `checked_at`. `context` carries what orderlayer.yml says about shops

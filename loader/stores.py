@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from orderlayer.core.config import Settings
-from orderlayer.core.engines import is_spark, warehouse_dir
+from orderlayer.core.engines import SPARK_OPS_FILE, is_spark, warehouse_dir
 from orderlayer.core.warehouse import RAW, connect, table_exists
 from orderlayer.loader import parquet_store, raw_store
 from orderlayer.loader.spark_catalog import register_raw_tables
@@ -24,7 +24,7 @@ def spark_warehouse(settings: Settings, db: Path) -> parquet_store.Warehouse:
 def ops_database(settings: Settings, db: Path) -> Path:
     """Where the records of syncs and push landings (`ops.sync_runs`) go: the warehouse file, or on Spark a DuckDB
     file in its folder (not `ops.duckdb`: DuckDB would name its catalog `ops`, like the schema)."""
-    return db / "operations.duckdb" if is_spark(settings) else db
+    return db / SPARK_OPS_FILE if is_spark(settings) else db
 
 
 def target_location(settings: Settings, db: Path) -> dict[str, str]:

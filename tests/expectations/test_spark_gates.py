@@ -3,7 +3,7 @@ lights, counts, examples and notes DuckDB gives, on a warehouse where most gates
 
 The two-channel warehouse of test_defects.py (every figure worked out by hand there) gets a clean, published run-0
 on DuckDB, then several defects at once; the candidate is judged as run-1 on DuckDB, and its raw, audit,
-quarantine and published tables are twinned into a Spark warehouse whose `ops_store.duckdb` holds run-0's history
+quarantine and published tables are twinned into a Spark warehouse whose `operations.duckdb` holds run-0's history
 (R5's and Y3's trailing values), where run-1 is judged again. One Spark session serves the module.
 """
 
