@@ -5,13 +5,13 @@
 {#- A1: integer minor units (fen, cents) as JSON text → major units. A value that is not a whole
     number (e.g. '12.5' fen, which a cast to BIGINT would silently round) gives NULL. -#}
 {% macro minor_units_to_amount(expr) -%}
-    case when regexp_full_match(trim({{ expr }}), '-?[0-9]{1,18}')
+    case when {{ full_match('trim(' ~ expr ~ ')', "'-?[0-9]{1,18}'") }}
          then try_cast(cast(trim({{ expr }}) as decimal(38, 0)) * 0.01 as {{ money_type() }}) end
 {%- endmacro %}
 
 {#- A1: a decimal string in major units (yuan '12.30') → DECIMAL(18,2); more than 2 decimals is invalid. -#}
 {% macro major_units_to_amount(expr) -%}
-    case when regexp_full_match(trim({{ expr }}), '-?[0-9]{1,16}(\.[0-9]{1,2})?')
+    case when {{ full_match('trim(' ~ expr ~ ')', "'-?[0-9]{1,16}(\.[0-9]{1,2})?'") }}
          then try_cast(trim({{ expr }}) as {{ money_type() }}) end
 {%- endmacro %}
 
