@@ -57,7 +57,7 @@
 {#- The landed records of a source stream (as raw_records gives them), each parsed once into a STRUCT `r` of
     `shape` (a dict of field -> 'VARCHAR', macros/dialect/json.sql): every value read as text and typed by the rule macros downstream. -#}
 {% macro parsed_records(source_name, table_name, shape, restage=none) -%}
-    select _record_hash, _connection, _synced_at, {{ parse_json_shape('_record', shape) }} as r
+    select _record_hash, _connection, _synced_at, {{ parse_json_record('_record', shape) }} as r
     from ({{ raw_records(source_name, table_name, restage=restage) }}) as landed
 {%- endmacro %}
 
