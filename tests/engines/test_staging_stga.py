@@ -3,7 +3,8 @@
 One warehouse of raw records: the four channels' sandboxes synced by their real taps (realistic orders and
 after-sales), plus every record the channels' rule tests land by hand (sentinel times, malformed amounts and
 ids, placeholder ids, presale phases, split shipments, late older versions, refund applications and after-sale
-services) and a few records aimed at where Spark's SQL differs from DuckDB's (JSON numbers Java prints in
+services), the after-sale records the channels' dbt unit tests write by hand (every status and type, fen and yuan
+that do not read, epoch text times), and a few records aimed at where Spark's SQL differs from DuckDB's (JSON numbers Java prints in
 E-notation, a fractional quantity a cast would truncate, an id followed by a newline, absent lists). It is built
 once on DuckDB, its raw tables are twinned into a Spark warehouse, the same selection is built there, and every
 staging model is compared: every column, every row.
@@ -12,15 +13,18 @@ staging model is compared: every column, every row.
 from __future__ import annotations
 
 import copy
+import json
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 
 from orderlayer.core.config import Connection, Settings
-from orderlayer.core.dbt import run_dbt
+from orderlayer.core.dbt import project_dir, run_dbt
 from orderlayer.core.demo import demo_settings, start_sandboxes
 from orderlayer.core.sync import sync_connection
 from tests.dbt_rules import test_douyin_rules as douyin
@@ -75,6 +79,26 @@ RULE_RECORDS = {
     ("pinduoduo", "orders"): ([pdd.RECORDS, [pdd.ORDER_V1, pdd.ORDER_A], SPARK_EDGES["pinduoduo"]], ["shop_id", "order_sn"], "updated_at"),
 }
 
+#: (source, stream) of the raw after-sale records in the channels' dbt unit tests → (key properties, replication key)
+UNIT_TEST_STREAMS = {
+    ("douyin", "after_sales"): (["shop_id", "aftersale_id"], "update_time"),
+    ("taobao", "refunds"): (["shop_id", "refund_id"], "modified"),
+    ("pinduoduo", "refunds"): (["shop_id", "id"], "updated_time"),
+}
+
+
+def unit_test_records(source: str, stream: str) -> list[dict]:
+    """The JSON records of every `source('<source>', '<stream>')` input of `source`'s dbt unit tests."""
+    tests = yaml.safe_load((project_dir() / "models" / "staging" / source / f"_{source}__unit_tests.yml").read_text("utf-8"))
+    records = []
+    for test in tests["unit_tests"]:
+        for given in test["given"]:
+            if given["input"] == f"source('{source}', '{stream}')":
+                records += [json.loads(text.replace("''", "'")) for text in re.findall(r"'(\{.*?\})'::json", given["rows"])]
+    assert records, (source, stream)
+    return records
+
+
 MODELS = (
     "stg_douyin__orders", "stg_douyin__order_lines", "stg_douyin__refunds",
     "stg_taobao__orders", "stg_taobao__order_lines", "stg_taobao__refunds", "stg_taobao__shops",
@@ -116,6 +140,10 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
         for batch in batches:
             sync += 1
             land(duck_db, source, "rules", stream, [copy.deepcopy(r) for r in batch], keys, replication, f"rules-{sync}")
+
+    for (source, stream), (keys, replication) in UNIT_TEST_STREAMS.items():
+        sync += 1
+        land(duck_db, source, "rules", stream, unit_test_records(source, stream), keys, replication, f"rules-{sync}")
 
     built = run_dbt(SELECTION, settings, duck_db)
     assert built.returncode == 0 and not _failed(built), _failed(built) or built.log_tail
