@@ -22,7 +22,7 @@ demo: $(STAMP)
 # The whole suite in one pass; the rule tests run in a non-UTC machine zone (rule T5, tests/dbt_rules/conftest.py).
 # Two pytest-xdist workers: a test file stays on one worker and the files that read the shared demo form one group
 # (tests/conftest.py).
-PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadgroup
+PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=25
 
 test: $(STAMP)
 	$(PYTEST)

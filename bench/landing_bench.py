@@ -12,13 +12,15 @@
    - `duckdb_read_ndjson_objects_zstd`: that into a JSON column stored with zstd, like raw's `_record`;
    - `target`: target-orderlayer (a subprocess, start-up included) reads the Singer stream file on stdin;
    - `append`: RawStore.append in this process, 10,000 records per transaction as a push landing does, each
-     record decoded from its text first (loader/canonical.py's `decode_object`, decode time included).
+     record decoded from its text first (loader/canonical.py's `decode_object`, decode time included);
+   - `target_spark`, `append_spark`: the same two with `engine: spark`, landing Parquet files in a Spark warehouse
+     folder (loader/parquet_store.py; no JVM: registering the table in Spark's catalog is a sync's, not timed).
    Each DuckDB file starts empty; every figure includes the final checkpoint. `--repeat R` runs every stage R
    times, round by round, and keeps each one's fastest. `*_seconds` are wall-clock, `*_cpu_seconds` the CPU
    time of the process (all its threads; DuckDB's too), less sensitive to a shared machine's load. `ratio_<x>`
    divides a loader figure by the faster of DuckDB's default loads (the issue's measure), `ratio_<x>_strict` by
-   the zstd one (`_cpu`: in CPU time); `ratio` is the larger wall-clock `ratio_<x>`, and the exit code is 1 when
-   it is above 5.
+   the zstd one (`_cpu`: in CPU time); `ratio` is the larger wall-clock `ratio_<x>` of the DuckDB loader (the
+   default path, issue 15), and the exit code is 1 when it is above 5.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import itertools
 import json
 import os
 import resource
+import shutil
 import sys
 import time
 import uuid
@@ -40,6 +43,7 @@ from douyin_tap import douyin_tap  # bench/ is on sys.path when run as a script
 from orderlayer.core.sync import _executable
 from orderlayer.core.warehouse import connect
 from orderlayer.loader.canonical import decode_object
+from orderlayer.loader.parquet_store import ParquetRawStore, landed_files, open_warehouse
 from orderlayer.loader.raw_store import RawStore
 from procmem import load_average, run_stage
 
@@ -126,9 +130,15 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def target_load(db: Path, stream_file: Path, work: Path) -> tuple[float, float, int]:
+def _fresh_warehouse(folder: Path) -> Path:
+    shutil.rmtree(folder, ignore_errors=True)
+    return folder
+
+
+def target_load(db: Path, stream_file: Path, work: Path, engine: str = "duckdb") -> tuple[float, float, int]:
     cfg = work / "target.json"
-    cfg.write_text(json.dumps({"database": str(_fresh(db)), "table_prefix": "douyin", "connection": "main",
+    where = {"database": str(_fresh(db))} if engine == "duckdb" else {"engine": "spark", "warehouse": str(_fresh_warehouse(db))}
+    cfg.write_text(json.dumps({**where, "table_prefix": "douyin", "connection": "main",
                                "state_key": "main"}), encoding="utf-8")
     cpu = _children_cpu()
     with open(stream_file, "rb") as src:
@@ -136,7 +146,7 @@ def target_load(db: Path, stream_file: Path, work: Path) -> tuple[float, float, 
                                    dict(os.environ), stdin=src)
     if rc:
         raise SystemExit(f"target-orderlayer failed (exit {rc})")
-    return seconds, _children_cpu() - cpu, _raw_count(db)
+    return seconds, _children_cpu() - cpu, _raw_count(db) if engine == "duckdb" else _parquet_count(db)
 
 
 def append_load(db: Path, ndjson: Path) -> tuple[float, float, int]:
@@ -155,6 +165,20 @@ def append_load(db: Path, ndjson: Path) -> tuple[float, float, int]:
     return seconds, cpu, _raw_count(db)
 
 
+def append_spark_load(warehouse: Path, ndjson: Path) -> tuple[float, float, int]:
+    started, cpu = time.perf_counter(), time.process_time()
+    raw = ParquetRawStore(str(_fresh_warehouse(warehouse)), "raw", "douyin", "main", str(uuid.uuid4()))
+    with open(ndjson, "rb") as src:
+        while batch := list(itertools.islice(src, BATCH)):
+            raw.append(STREAM, map(decode_object, batch), KEYS, "update_time")
+    return time.perf_counter() - started, time.process_time() - cpu, _parquet_count(warehouse)
+
+
+def _parquet_count(warehouse: Path) -> int:
+    files = landed_files(open_warehouse(str(warehouse)), str(warehouse / "raw.db" / f"douyin__{STREAM}"))
+    return duckdb.execute("select count(*) from read_parquet(?)", [files]).fetchone()[0]
+
+
 def _raw_count(db: Path) -> int:
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -163,7 +187,8 @@ def _raw_count(db: Path) -> int:
         con.close()
 
 
-STAGES = (*DUCKDB_LOADS, "target", "append")
+LOADERS = ("target", "append", "target_spark", "append_spark")
+STAGES = (*DUCKDB_LOADS, *LOADERS)
 
 
 def bench(orders: int, work: Path, seed: int, repeat: int) -> dict:
@@ -174,6 +199,8 @@ def bench(orders: int, work: Path, seed: int, repeat: int) -> dict:
     runs = {name: (lambda sql=sql: duckdb_load(work / "duckdb.duckdb", sql, ndjson)) for name, sql in DUCKDB_LOADS.items()}
     runs["target"] = lambda: target_load(work / "target.duckdb", stream_file, work)
     runs["append"] = lambda: append_load(work / "append.duckdb", ndjson)
+    runs["target_spark"] = lambda: target_load(work / "target-warehouse", stream_file, work, "spark")
+    runs["append_spark"] = lambda: append_spark_load(work / "append-warehouse", ndjson)
     result: dict = {"records": records, "repeat": repeat, "load_average_before": load_average()}
     best: dict[str, tuple[float, float]] = {}
     for _ in range(repeat):  # rounds, so each stage meets the same mix of load
@@ -191,7 +218,7 @@ def bench(orders: int, work: Path, seed: int, repeat: int) -> dict:
         duck = min(result[f"duckdb_read_ndjson_{unit}"], result[f"duckdb_read_ndjson_objects_{unit}"])
         # ... and a stricter one: DuckDB's fastest load of the records as JSON values
         fastest = result[f"duckdb_read_ndjson_objects_zstd_{unit}"]
-        for name in ("target", "append"):
+        for name in LOADERS:
             result[f"ratio_{name}{suffix}"] = round(result[f"{name}_{unit}"] / duck, 2)
             result[f"ratio_{name}_strict{suffix}"] = round(result[f"{name}_{unit}"] / fastest, 2)
     result["ratio"] = max(result["ratio_target"], result["ratio_append"])

@@ -24,6 +24,7 @@ from orderlayer.cli.teardown import quiet_native_teardown
 from orderlayer.core import pipeline
 from orderlayer.core.config import CONFIG_FILE, ConfigError, Settings, load_settings
 from orderlayer.core.dbt import project_dir, semantic_manifest
+from orderlayer.core.engines import is_spark
 from orderlayer.core.lock import reader_busy_line, writer_lock
 from orderlayer.core.metrics import MetricsError, query_metrics
 from orderlayer.core.ops import new_run_id
@@ -31,6 +32,7 @@ from orderlayer.core.settings_store import settings_for
 from orderlayer.core.pipeline import StageError, build, check, publish_checked, rollback_published
 from orderlayer.core.private import tighten, use_private_umask
 from orderlayer.core.snapshot import refresh_snapshot
+from orderlayer.core.spark_client import read_query as spark_read_query
 from orderlayer.core.sync import sync_all
 from orderlayer.core.warehouse import QueryError, WarehouseBusy, read_query, reader_path, snapshot_path
 
@@ -588,9 +590,12 @@ def sql(
     command that wrote: never waits for a run, docs/operations.md)."""
     settings = _settings(config, db)
     try:
-        columns, rows = read_query(reader_path(settings.database), query)
+        if is_spark(settings):
+            columns, rows = spark_read_query(settings, settings.database, query)
+        else:
+            columns, rows = read_query(reader_path(settings.database), query)
         render(columns, rows, fmt, console, output=output, raw_csv=raw_csv)
-    except (QueryError, ValueError) as exc:
+    except (QueryError, ValueError, ConfigError) as exc:
         raise _fail(str(exc), 2) from exc
     except WarehouseBusy as exc:
         raise _fail(reader_busy_line(settings.database, exc)) from exc
@@ -619,12 +624,12 @@ def export(
     config: ConfigOption = None,
 ) -> None:
     """Write every published table and view to Parquet, for tools that read files."""
-    from orderlayer.core.export import ExportError, export_published
+    from orderlayer.core.export import ExportError, export_published, export_published_spark
 
     settings = _settings(config, db)
     try:
-        result = export_published(settings.database, to)
-    except ExportError as exc:
+        result = export_published_spark(settings, to) if is_spark(settings) else export_published(settings.database, to)
+    except (ExportError, ConfigError) as exc:
         raise _fail(str(exc), 2) from exc
     except WarehouseBusy as exc:
         raise _fail(reader_busy_line(settings.database, exc)) from exc

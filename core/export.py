@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from orderlayer.core.config import Settings
 from orderlayer.core.warehouse import PUBLISHED, connect, reader_path
 
 MANIFEST = "_export.json"
@@ -81,6 +82,37 @@ def export_published(db_path: Path, directory: Path) -> ExportResult:
         raise ExportError(f"export failed: {exc}") from exc
     finally:
         con.close()
+    return _manifest(db_path, directory, version, exported)
+
+
+def export_published_spark(settings: Settings, directory: Path) -> ExportResult:
+    """`export_published` on an `engine: spark` warehouse: each relation of `published` read through Spark as Arrow
+    (exact decimals, UTC instants) and written with pyarrow, aside then renamed, zstd-compressed like DuckDB's files.
+    The relations are read one after the other: Spark's catalog has no snapshot across tables (docs/engines.md)."""
+    import pyarrow.parquet as pq
+
+    from orderlayer.core.spark_client import SparkQueryError, spark_client
+
+    try:
+        with spark_client(settings, settings.database) as client:
+            relations = client.relations(PUBLISHED)
+            if not relations:
+                raise ExportError("nothing is published yet; run `orderlayer run` (publish happens when no red gate fails)")
+            directory.mkdir(parents=True, exist_ok=True)
+            exported = []
+            for name, kind in relations:
+                table = client.arrow(f"select * from {PUBLISHED}.`{name}`")
+                target, partial = directory / f"{name}.parquet", directory / f".{name}.parquet.partial"
+                pq.write_table(table, partial, compression="zstd")
+                os.replace(partial, target)
+                exported.append(ExportedRelation(name=name, kind=kind, rows=table.num_rows, file=target.name))
+    except SparkQueryError as exc:
+        raise ExportError(f"export failed: {exc}") from exc
+    return _manifest(settings.database, directory, None, exported)
+
+
+def _manifest(db_path: Path, directory: Path, version: int | None, exported: list[ExportedRelation]) -> ExportResult:
+    """Write `_export.json` beside the files: what was exported, from which database and published version."""
     result = ExportResult(directory=directory, published_version=version, relations=exported)
     (directory / MANIFEST).write_text(
         json.dumps(

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from orderlayer.core.config import Settings
 from orderlayer.core.dbt import DbtResult, OnNode, dbt_vars, project_dir, run_dbt, user_project, without_vars_block
+from orderlayer.core.engines import is_spark
 from orderlayer.core.settings_store import snapshot
 from orderlayer.core.warehouse import AUDIT, PENDING_TABLES, connect, ensure_ops, forget_entry, journal_orders, journal_whole
 
@@ -196,6 +197,10 @@ class BuildFailed(RuntimeError):
 def build(settings: Settings, db: Path, full_refresh: bool = False, on_node: OnNode | None = None) -> BuildOutcome:
     """Plan the build, run dbt for it, and record what it used once every step succeeded (`on_node`: dbt's
     node events, for progress)."""
+    if is_spark(settings):
+        # plain Parquet tables take no DELETE: every Spark build rebuilds from raw (D-077, docs/engines.md)
+        plan = Plan("full", "full rebuild from raw: every Spark build is one (docs/engines.md)", None, -1)
+        return BuildOutcome(plan, _run_steps(plan, settings, db, on_node))
     current = fingerprint(settings)
     con = _connect(db)
     try:
@@ -218,14 +223,8 @@ def build(settings: Settings, db: Path, full_refresh: bool = False, on_node: OnN
         ahead = journal_whole(con, AUDIT) if plan.mode != "none" else None
     finally:
         con.close()
-    results = []
     try:
-        for args in plan.steps():
-            result = run_dbt(args, settings, db, on_node=on_node)
-            results.append(result)
-            if not result.ok:
-                failed = "; ".join(f"{r['unique_id']}: {r['message']}" for r in result.failures()) or result.log_tail
-                raise BuildFailed(f"dbt build failed ({plan.reason}): {failed}")
+        results = _run_steps(plan, settings, db, on_node)
     finally:
         # the window is this build's only: a bare `dbt build` later must not reuse it (it takes every row instead)
         con = _connect(db)
@@ -248,3 +247,16 @@ def build(settings: Settings, db: Path, full_refresh: bool = False, on_node: OnN
         finally:
             con.close()
     return BuildOutcome(plan, results)
+
+
+def _run_steps(plan: Plan, settings: Settings, db: Path, on_node: OnNode | None) -> list[DbtResult]:
+    """Run the plan's dbt commands in order; the first that fails stops the build."""
+    results: list[DbtResult] = []
+    for args in plan.steps():
+        result = run_dbt(args, settings, db, on_node=on_node)
+        results.append(result)
+        if not result.ok:
+            failed = "; ".join(f"{r['unique_id']}: {r['message']}" for r in result.failures()) or result.log_tail
+            raise BuildFailed(f"dbt build failed ({plan.reason}): {failed}")
+    return results
+

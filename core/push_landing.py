@@ -21,9 +21,8 @@ from typing import TYPE_CHECKING
 from orderlayer.core import ops
 from orderlayer.core.push_spool import KINDS, PushSpool, Spooled, loads, spool_path
 from orderlayer.core.registry import source
-from orderlayer.core.warehouse import RAW, connect
+from orderlayer.loader import stores
 from orderlayer.loader.canonical import decode_object
-from orderlayer.loader.raw_store import RawStore
 from orderlayer.taps.common.push import Fetcher, PushRecord
 
 if TYPE_CHECKING:
@@ -139,6 +138,7 @@ def _fetch(settings: Settings, name: str, items: list[Spooled]) -> dict[str, lis
 
 def _land(settings: Settings, name: str, items: list[Spooled], run_id: str | None) -> Landed:
     db: Path = settings.database
+    ops_db = stores.ops_database(settings, db)
     conn = settings.connections[name]
     keys = source(conn.source).push_streams()
     sync_id = str(uuid.uuid4())
@@ -147,7 +147,7 @@ def _land(settings: Settings, name: str, items: list[Spooled], run_id: str | Non
         "status": "running", "records_read": len(items), "rows_added": None, "bookmark_before": None,
         "bookmark_after": None, "error": None,
     }
-    ops.record_sync(db, record)  # before anything lands: no raw row without its sync record
+    ops.record_sync(ops_db, record)  # before anything lands: no raw row without its sync record
     added, error = 0, None
     try:
         if items[0].kind == "fetch":
@@ -157,19 +157,15 @@ def _land(settings: Settings, name: str, items: list[Spooled], run_id: str | Non
             by_stream = {}
             for item in items:
                 by_stream.setdefault(item.stream, []).append(_record(item))
-        con = connect(db, create=True)
-        try:
-            raw = RawStore(con, RAW, conn.channel, name, sync_id)
-            with raw.transaction():
-                for stream in sorted(by_stream):
-                    added += raw.append(stream, by_stream[stream], list(keys.get(stream, ())), None)
-        finally:
-            con.close()
+        with stores.open_raw_store(settings, db, conn.channel, name, sync_id) as raw, raw.transaction():
+            for stream in sorted(by_stream):
+                added += raw.append(stream, by_stream[stream], list(keys.get(stream, ())), None)
+        stores.after_landing(settings, db)  # Spark: a new raw table into its catalog
     except Exception as exc:  # noqa: BLE001 - a full disk, a platform down while fetching: the spool keeps the items
         error = f"landing {len(items)} pushed item(s) failed: {type(exc).__name__}: {exc}"
         log.warning("%s: %s", name, error)
     status = "ok" if error is None else "failed"
-    ops.record_sync(db, {**record, "finished_at": ops.now(), "status": status, "rows_added": added if error is None else 0, "error": error})
+    ops.record_sync(ops_db, {**record, "finished_at": ops.now(), "status": status, "rows_added": added if error is None else 0, "error": error})
     return Landed(name, sync_id, status, len(items), added if error is None else 0, error)
 
 

@@ -32,10 +32,10 @@ from orderlayer.core import ops
 from orderlayer.core.carriers import waybills_for
 from orderlayer.core.config import ConfigError, Connection, Settings
 from orderlayer.core.filesource import check_source, source_mapping
+from orderlayer.core.processes import alive
 from orderlayer.core.push_landing import land_pushes
 from orderlayer.core.registry import URL_KEY, source
-from orderlayer.core.warehouse import RAW, connect, table_exists
-from orderlayer.loader import raw_store as store
+from orderlayer.loader import stores
 
 
 @dataclass
@@ -187,13 +187,10 @@ def sync_connection(
     sync_id = str(uuid.uuid4())
     env = tap_env(name, conn, settings)
 
-    con = connect(db_path, create=True)
-    try:
-        if full_refresh:
-            store.clear_state(con, name)
-        state = store.read_state(con, name)
-    finally:
-        con.close()
+    if full_refresh:
+        stores.clear_state(settings, db_path, name)
+    state = stores.read_state(settings, db_path, name)
+    ops_db = stores.ops_database(settings, db_path)
 
     started = ops.now()
     log_dir = log_dir or db_path.parent / "logs"
@@ -213,7 +210,7 @@ def sync_connection(
         "bookmark_after": None,
         "error": None,
     }
-    ops.record_sync(db_path, record)  # before anything lands: no raw row without its sync record
+    ops.record_sync(ops_db, record)  # before anything lands: no raw row without its sync record
     temp_root = sync_temp_root(db_path)
     remove_dead_temp(temp_root)
     temp_root.mkdir(parents=True, exist_ok=True)
@@ -228,7 +225,7 @@ def sync_connection(
         target_cfg.write_text(
             json.dumps(
                 {
-                    "database": str(db_path.resolve()),
+                    **stores.target_location(settings, db_path),
                     "table_prefix": conn.channel,
                     "connection": name,
                     "state_key": name,
@@ -274,25 +271,23 @@ def sync_connection(
             reader.join(timeout=10)
 
     result.records_read = records
-    con = connect(db_path)
+    result.bookmark_after = stores.read_state(settings, db_path, name)
+    result.rows_added = stores.rows_of_sync(settings, db_path, spec.stream_tables(conn.channel), sync_id)
     try:
-        result.bookmark_after = store.read_state(con, name)
-        added = 0
-        for table in spec.stream_tables(conn.channel):
-            if table_exists(con, RAW, table):
-                added += con.execute(f"select count(*) from {RAW}.{table} where _sync_id = ?", [sync_id]).fetchone()[0]
-        result.rows_added = added
-    finally:
-        con.close()
+        stores.after_landing(settings, db_path)  # Spark: a new raw table into its catalog (retried until it is)
+        registration = None
+    except Exception as exc:  # noqa: BLE001 - the rows are landed and the next sync retries; the sync says why
+        registration = str(exc)
 
     if tap_rc != 0 or target_rc != 0:
         result.status = "failed"
         who = "tap" if tap_rc != 0 else "target"
         result.error = f"{who} exited with code {tap_rc if tap_rc else target_rc}: {_last_error(log_path)}"
     else:
-        result.status = "ok"
+        result.status = "ok" if registration is None else "failed"
+        result.error = registration
     ops.record_sync(
-        db_path,
+        ops_db,
         {
             **record,
             "finished_at": ops.now(),
@@ -316,20 +311,10 @@ def remove_dead_temp(root: Path) -> list[Path]:
     removed = []
     for folder in sorted(root.glob("sync-*")) if root.is_dir() else []:
         pid = folder.name.split("-")[1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
 
 
 def _last_error(log_path: Path) -> str:

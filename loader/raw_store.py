@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator, NamedTuple
@@ -78,7 +79,32 @@ def raw_row(
     return RawRow(record_digest(stream, data), pk, None if rv is None else str(rv), data, extracted_at)
 
 
-class RawStore:
+class LandsRecords(ABC):
+    """A raw store: lands rows (`append_rows`), and records as a push landing hands them over (`append`)."""
+
+    @abstractmethod
+    def append_rows(self, stream: str, rows: Iterable[RawRow]) -> int:
+        """Land the rows not already present; returns how many were new. One transaction (or the open one)."""
+
+    def append(
+        self,
+        stream: str,
+        records: Iterable[dict[str, Any]],
+        key_properties: list[str],
+        replication_key: str | None,
+    ) -> int:
+        """Land the records not already present (extraction time under `__extracted_at`); returns how many rows
+        were new. One transaction."""
+        return self.append_rows(
+            stream,
+            (
+                raw_row(stream, record, key_properties, replication_key, record.pop("__extracted_at", None))
+                for record in records
+            ),
+        )
+
+
+class RawStore(LandsRecords):
     """One raw table per source stream: `<schema>.<prefix>__<stream>`."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, schema: str, prefix: str, connection: str, sync_id: str):
@@ -127,22 +153,6 @@ class RawStore:
         finally:
             self._in_transaction = False
 
-    def append(
-        self,
-        stream: str,
-        records: Iterable[dict[str, Any]],
-        key_properties: list[str],
-        replication_key: str | None,
-    ) -> int:
-        """Insert the records not already present; returns how many rows were new. One transaction."""
-        return self.append_rows(
-            stream,
-            (
-                raw_row(stream, record, key_properties, replication_key, record.pop("__extracted_at", None))
-                for record in records
-            ),
-        )
-
     def append_rows(self, stream: str, rows: Iterable[RawRow]) -> int:
         """Insert the rows not already present; returns how many were new. One transaction (or the open one)."""
         unique: dict[str, RawRow] = {}
@@ -178,6 +188,10 @@ class RawStore:
         finally:
             self.con.unregister("_incoming")
         return int(added)
+
+    def write_state(self, state_key: str, state: dict[str, Any]) -> list[str]:
+        """`write_state` on this store's connection: inside an open transaction, committed with its rows."""
+        return write_state(self.con, state_key, state, self.sync_id)
 
 
 def migrate_landed_seq(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:

@@ -1,11 +1,13 @@
-"""target-orderlayer: a Singer target that lands every record losslessly in DuckDB `raw`.
+"""target-orderlayer: a Singer target that lands every record losslessly in `raw`: DuckDB tables, or with
+`engine: spark` Parquet tables in the Spark warehouse (loader/parquet_store.py).
 
 Usable on its own (`tap-x | target-orderlayer --config c.json`). Guarantees:
 - lossless: the record is stored as the tap sent it (canonical JSON), never coerced or validated
   against the stream schema — typing happens in dbt staging, where a bad value is quarantined;
 - idempotent: a record identical to one already stored adds nothing;
 - resumable: on every STATE message the target commits all pending records and (with `state_key`)
-  that state in one transaction, and only then emits it, so a bookmark never covers an uncommitted row.
+  that state in one transaction (on Spark: the batches' files, then the state file), and only then emits it, so a
+  bookmark never covers an uncommitted row.
 Memory does not grow with the sync: a pending batch holds only the records' stored text, and DuckDB's
 cache is capped by `memory_limit`.
 """
@@ -26,6 +28,7 @@ from singer_sdk.target_base import Target
 from orderlayer.core.warehouse import connect
 from orderlayer.loader import raw_store as store
 from orderlayer.loader.canonical import JsonObject, decode
+from orderlayer.loader.parquet_store import ParquetRawStore
 
 
 class FloatFreeReader(SingerReader):
@@ -99,11 +102,24 @@ class TargetOrderlayer(Target):
     name = "target-orderlayer"
     default_sink_class = RawSink
     message_reader_class = FloatFreeReader
-    # One DuckDB connection is shared by the sinks; it must not be used from several threads.
+    # One store (a DuckDB connection, or the pending files of a transaction) is shared by the sinks; it must not
+    # be used from several threads.
     max_parallelism = 1
 
     config_jsonschema = th.PropertiesList(
-        th.Property("database", th.StringType, required=True, description="Path of the DuckDB file"),
+        th.Property(
+            "engine",
+            th.StringType,
+            default="duckdb",
+            allowed_values=["duckdb", "spark"],
+            description="Where raw lands: a DuckDB file (`database`) or Parquet tables in a Spark warehouse (`warehouse`)",
+        ),
+        th.Property("database", th.StringType, description="Path of the DuckDB file (engine duckdb)"),
+        th.Property(
+            "warehouse",
+            th.StringType,
+            description="The Spark warehouse folder (engine spark): a local path, hdfs://, s3a:// or gs:// (docs/loader.md)",
+        ),
         th.Property(
             "table_prefix",
             th.StringType,
@@ -115,7 +131,8 @@ class TargetOrderlayer(Target):
         th.Property(
             "state_key",
             th.StringType,
-            description="If set, committed state is also persisted in ops.singer_state under this key",
+            description="If set, committed state is also persisted under this key (DuckDB: ops.singer_state; Spark: "
+            "the warehouse's _orderlayer_state folder)",
         ),
         th.Property("sync_id", th.StringType, description="Identifier of this sync run (default: a new UUID)"),
         th.Property(
@@ -138,19 +155,28 @@ class TargetOrderlayer(Target):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sync_id = self.config.get("sync_id") or str(uuid.uuid4())
-        self._con = connect(self.config["database"], create=True)
-        for setting, default in (("memory_limit", "256MB"), ("checkpoint_threshold", "1GB")):
-            self._con.execute(f"set {setting} = '{_size(setting, self.config.get(setting, default))}'")
-        self.raw_store = store.RawStore(
-            self._con,
+        self.raw_store = self._open_store()
+        self.replication_keys: dict[str, str | None] = {}
+        self.state_refusals: list[str] = []
+        self._state_to_emit: dict | None = None
+
+    def _open_store(self) -> store.RawStore | ParquetRawStore:
+        engine = self.config.get("engine", "duckdb")
+        where = {"duckdb": "database", "spark": "warehouse"}[engine]
+        if not self.config.get(where):
+            raise ValueError(f"{where}: required with engine {engine}")
+        names = (
             self.config.get("schema", "raw"),
             self.config["table_prefix"],
             self.config.get("connection") or self.config["table_prefix"],
             self.sync_id,
         )
-        self.replication_keys: dict[str, str | None] = {}
-        self.state_refusals: list[str] = []
-        self._state_to_emit: dict | None = None
+        if engine == "spark":
+            return ParquetRawStore(self.config["warehouse"], *names)
+        self._con = connect(self.config["database"], create=True)
+        for setting, default in (("memory_limit", "256MB"), ("checkpoint_threshold", "1GB")):
+            self._con.execute(f"set {setting} = '{_size(setting, self.config.get(setting, default))}'")
+        return store.RawStore(self._con, *names)
 
     def _process_schema_message(self, message_dict: dict) -> None:
         # Remember each stream's replication key so raw rows carry its value (load metadata).
@@ -174,7 +200,7 @@ class TargetOrderlayer(Target):
     def _write_state_message(self, state: dict) -> None:
         key = self.config.get("state_key")
         if key:
-            refused = store.write_state(self._con, key, state, self.sync_id)
+            refused = self.raw_store.write_state(key, state)
             if refused:
                 self.state_refusals.extend(refused)
                 self.logger.warning("State not persisted for %s: %s", key, "; ".join(refused))

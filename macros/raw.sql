@@ -37,9 +37,10 @@
 {% macro default__text_as_integer(expr) -%}
     try_cast(trim({{ expr }}) as integer)
 {%- endmacro %}
-{#- Spark's try_cast('12.5' as int) truncates to 12 where DuckDB gives NULL: only whole numbers are read. -#}
+{#- DuckDB reads '12.5' as 13 (rounding half away from zero) and '1e3' as 1000; Spark's cast truncates: read the
+    number exactly, then round as DuckDB does. (DuckDB also reads '0x10' and '1_000'; a quantity never looks so.) -#}
 {% macro spark__text_as_integer(expr) -%}
-    case when trim({{ expr }}) rlike '^[+-]?[0-9]+\z' then try_cast(trim({{ expr }}) as integer) end
+    cast(round(try_cast(trim({{ expr }}) as decimal(38, 9)), 0) as integer)
 {%- endmacro %}
 
 {#- A list of texts under `key` in a landed JSON record, empty when absent (a file row's read problems). -#}
@@ -57,7 +58,7 @@
 {#- The landed records of a source stream (as raw_records gives them), each parsed once into a STRUCT `r` of
     `shape` (a dict of field -> 'VARCHAR', macros/dialect/json.sql): every value read as text and typed by the rule macros downstream. -#}
 {% macro parsed_records(source_name, table_name, shape, restage=none) -%}
-    select _record_hash, _connection, _synced_at, {{ parse_json_record('_record', shape) }} as r
+    select _record_hash, _connection, _synced_at, {{ parse_json_shape('_record', shape) }} as r
     from ({{ raw_records(source_name, table_name, restage=restage) }}) as landed
 {%- endmacro %}
 

@@ -59,7 +59,8 @@
     {{ return(adapter.dispatch('list_at', 'orderlayer')(list, n)) }}
 {%- endmacro %}
 {% macro default__list_at(list, n) -%}({{ list }})[{{ n }}]{%- endmacro %}
-{% macro spark__list_at(list, n) -%}try_element_at({{ list }}, {{ n }}){%- endmacro %}
+{#- try_element_at raises for position 0, which DuckDB answers with NULL. -#}
+{% macro spark__list_at(list, n) -%}try_element_at({{ list }}, nullif({{ n }}, 0)){%- endmacro %}
 
 {#- The number of elements (NULL list → NULL). -#}
 {% macro list_size(list) -%}
@@ -69,12 +70,13 @@
 {#- size() of a NULL array is -1 (legacy sizeOfNull) unless told otherwise: NULL in, NULL out. -#}
 {% macro spark__list_size(list) -%}case when {{ list }} is not null then size({{ list }}) end{%- endmacro %}
 
-{#- A list of lists made one list. -#}
+{#- A list of lists made one list (NULL inner lists skipped). -#}
 {% macro list_flatten(list) -%}
     {{ return(adapter.dispatch('list_flatten', 'orderlayer')(list)) }}
 {%- endmacro %}
 {% macro default__list_flatten(list) -%}flatten({{ list }}){%- endmacro %}
-{% macro spark__list_flatten(list) -%}flatten({{ list }}){%- endmacro %}
+{#- Spark's flatten is NULL when any inner list is. -#}
+{% macro spark__list_flatten(list) -%}flatten(filter({{ list }}, x__ -> x__ is not null)){%- endmacro %}
 
 {#- The distinct non-NULL elements in ascending order (DuckDB's list_sort(list_distinct(…))). -#}
 {% macro list_distinct_sorted(list) -%}
@@ -97,19 +99,23 @@
 {% macro default__list_append(first, second) -%}list_concat({{ first }}, {{ second }}){%- endmacro %}
 {% macro spark__list_append(first, second) -%}concat(coalesce({{ first }}, array()), coalesce({{ second }}, array())){%- endmacro %}
 
-{#- True when the list holds `value`. -#}
+{#- True when the list holds `value`, false when not (NULL elements never match); NULL for a NULL list or value. -#}
 {% macro list_has(list, value) -%}
     {{ return(adapter.dispatch('list_has', 'orderlayer')(list, value)) }}
 {%- endmacro %}
 {% macro default__list_has(list, value) -%}list_contains({{ list }}, {{ value }}){%- endmacro %}
-{% macro spark__list_has(list, value) -%}coalesce(array_contains({{ list }}, {{ value }}), false){%- endmacro %}
+{#- array_contains is NULL when the list holds a NULL and not the value. -#}
+{% macro spark__list_has(list, value) -%}
+    case when {{ list }} is not null and {{ value }} is not null then coalesce(array_contains({{ list }}, {{ value }}), false) end
+{%- endmacro %}
 
-{#- The 1-based position of `value` in the list, NULL when absent. -#}
+{#- The 1-based position of the first element not distinct from `value` (a NULL value finds a NULL element), NULL
+    when absent. -#}
 {% macro list_position_of(list, value) -%}
     {{ return(adapter.dispatch('list_position_of', 'orderlayer')(list, value)) }}
 {%- endmacro %}
 {% macro default__list_position_of(list, value) -%}list_position({{ list }}, {{ value }}){%- endmacro %}
-{% macro spark__list_position_of(list, value) -%}nullif(array_position({{ list }}, {{ value }}), 0){%- endmacro %}
+{% macro spark__list_position_of(list, value) -%}nullif(array_position(transform({{ list }}, x__ -> x__ <=> ({{ value }})), true), 0){%- endmacro %}
 
 {#- The elements joined by `sep` (NULL elements skipped). -#}
 {% macro list_join(list, sep) -%}
@@ -118,7 +124,8 @@
 {% macro default__list_join(list, sep) -%}array_to_string({{ list }}, {{ sep }}){%- endmacro %}
 {% macro spark__list_join(list, sep) -%}array_join({{ list }}, {{ sep }}){%- endmacro %}
 
-{#- Lists zipped element by element into a list of structs with fields `names` (shorter lists padded with NULL). -#}
+{#- Lists zipped element by element into a list of structs with fields `names` (shorter lists padded with NULL, a NULL
+    list taken as empty). -#}
 {% macro list_zip_as(lists, names) -%}
     {{ return(adapter.dispatch('list_zip_as', 'orderlayer')(lists, names)) }}
 {%- endmacro %}
@@ -126,8 +133,10 @@
     list_transform(list_zip({{ lists | join(', ') }}), lambda z__: {
         {%- for name in names %}'{{ name }}': z__[{{ loop.index }}]{{ ', ' if not loop.last }}{% endfor -%} })
 {%- endmacro %}
+{#- arrays_zip names a field after its list when that is a column (else by position) and is NULL when a list is:
+    coalesce() makes each list unnamed and a NULL one empty. -#}
 {% macro spark__list_zip_as(lists, names) -%}
-    transform(arrays_zip({{ lists | join(', ') }}), z__ -> named_struct(
+    transform(arrays_zip({% for l in lists %}coalesce({{ l }}, array()){{ ', ' if not loop.last }}{% endfor %}), z__ -> named_struct(
         {%- for name in names %}'{{ name }}', z__.`{{ loop.index0 }}`{{ ', ' if not loop.last }}{% endfor -%} ))
 {%- endmacro %}
 
@@ -165,7 +174,7 @@
 {% macro default__unnest_values(list) -%}unnest({{ list }}){%- endmacro %}
 {% macro spark__unnest_values(list) -%}explode({{ list }}){%- endmacro %}
 
-{#- A select-list item giving one row per element, as two columns: `index_col` (1-based position) and `value_col`. -#}
+{#- A select-list item giving one row per element, as two columns: `value_col` and `index_col` (1-based position). -#}
 {% macro unnest_with_index(list, index_col, value_col) -%}
     {{ return(adapter.dispatch('unnest_with_index', 'orderlayer')(list, index_col, value_col)) }}
 {%- endmacro %}
@@ -173,7 +182,7 @@
     unnest({{ list }}) as {{ value_col }}, generate_subscripts({{ list }}, 1) as {{ index_col }}
 {%- endmacro %}
 {% macro spark__unnest_with_index(list, index_col, value_col) -%}
-    inline(transform({{ list }}, (x__, i__) -> named_struct('{{ index_col }}', i__ + 1, '{{ value_col }}', x__)))
+    inline(transform({{ list }}, (x__, i__) -> named_struct('{{ value_col }}', x__, '{{ index_col }}', i__ + 1)))
 {%- endmacro %}
 
 {#- A FROM-clause item after a relation: one row per element of `list` (an expression over that relation), named

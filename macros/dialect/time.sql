@@ -16,12 +16,20 @@
 {% macro default__instant_from_epoch_millis(expr) -%}make_timestamptz(({{ expr }}) * 1000){%- endmacro %}
 {% macro spark__instant_from_epoch_millis(expr) -%}timestamp_millis({{ expr }}){%- endmacro %}
 
-{#- The instant at which the wall clock in `zone` (an IANA name: a quoted literal or a column) showed `local`. -#}
+{#- The instant at which the wall clock in `zone` (an IANA name: a quoted literal or a column) showed `local`. A time
+    the clocks skipped reads with the offset before the change; a time shown twice (clocks set back) is the second
+    showing, as ICU takes it. -#}
 {% macro local_to_instant(local, zone) -%}
     {{ return(adapter.dispatch('local_to_instant', 'orderlayer')(local, zone)) }}
 {%- endmacro %}
 {% macro default__local_to_instant(local, zone) -%}timezone({{ zone }}, {{ local }}){%- endmacro %}
-{% macro spark__local_to_instant(local, zone) -%}to_utc_timestamp({{ local }}, {{ zone }}){%- endmacro %}
+{#- to_utc_timestamp takes the first of two showings: when the wall clock showed `local` again an hour later (a
+    one-hour set-back), the second showing is that hour later. -#}
+{% macro spark__local_to_instant(local, zone) -%}
+    {%- set first = 'to_utc_timestamp(' ~ local ~ ', ' ~ zone ~ ')' -%}
+    (case when from_utc_timestamp({{ first }} + interval 1 hour, {{ zone }}) = {{ local }}
+          then {{ first }} + interval 1 hour else {{ first }} end)
+{%- endmacro %}
 
 {#- What the wall clock in `zone` showed at the instant `ts`. -#}
 {% macro instant_to_local(ts, zone) -%}
@@ -30,27 +38,38 @@
 {% macro default__instant_to_local(ts, zone) -%}timezone({{ zone }}, {{ ts }}){%- endmacro %}
 {% macro spark__instant_to_local(ts, zone) -%}from_utc_timestamp({{ ts }}, {{ zone }}){%- endmacro %}
 
-{#- The local time a text reads as under a strftime format (%Y %m %d %H %M %S and literal characters); NULL when it
-    does not. -#}
+{#- The local time a text reads as under a strftime format (%Y %m %d %H %M %S %y %f and literal characters); NULL
+    when it does not. A number next to a separator may be written without its leading zero (2024-1-2). -#}
 {% macro parse_local_text(expr, strftime_format) -%}
     {{ return(adapter.dispatch('parse_local_text', 'orderlayer')(expr, strftime_format)) }}
 {%- endmacro %}
 {% macro default__parse_local_text(expr, strftime_format) -%}try_strptime({{ expr }}, '{{ strftime_format }}'){%- endmacro %}
-{% macro spark__parse_local_text(expr, strftime_format) -%}try_to_timestamp({{ expr }}, '{{ java_time_pattern(strftime_format) }}'){%- endmacro %}
+{% macro spark__parse_local_text(expr, strftime_format) -%}try_to_timestamp({{ expr }}, {{ text_literal(java_time_pattern(strftime_format)) }}){%- endmacro %}
 
-{#- A strftime format as a java.time pattern: letters outside a directive are quoted. -#}
+{#- A strftime format as a java.time pattern. A month, day or time field between separators takes one letter (M, d,
+    H, m, s: one or two digits, as DuckDB's strptime reads them), one next to another field two (20240102); a literal
+    character other than - : . / , and space is quoted. -#}
 {% macro java_time_pattern(strftime_format) -%}
-    {%- set directives = {'Y': 'yyyy', 'm': 'MM', 'd': 'dd', 'H': 'HH', 'M': 'mm', 'S': 'ss', 'y': 'yy', 'f': 'SSSSSS'} -%}
-    {%- set ns = namespace(out='', pct=false) -%}
+    {%- set wide = {'Y': 'yyyy', 'y': 'yy', 'm': 'MM', 'd': 'dd', 'H': 'HH', 'M': 'mm', 'S': 'ss', 'f': 'SSSSSS'} -%}
+    {%- set narrow = {'m': 'M', 'd': 'd', 'H': 'H', 'M': 'm', 'S': 's'} -%}
+    {%- set ns = namespace(tokens=[], pct=false, out='') -%}
     {%- for ch in strftime_format -%}
         {%- if ns.pct -%}
-            {%- if ch not in directives -%}
+            {%- if ch not in wide -%}
                 {{ exceptions.raise_compiler_error("parse_local_text: %" ~ ch ~ " has no Spark equivalent here; use %Y %m %d %H %M %S %y %f") }}
             {%- endif -%}
-            {%- set ns.out = ns.out ~ directives[ch] -%}{%- set ns.pct = false -%}
+            {%- do ns.tokens.append(('%', ch)) -%}{%- set ns.pct = false -%}
         {%- elif ch == '%' -%}{%- set ns.pct = true -%}
-        {%- elif ch.isalpha() -%}{%- set ns.out = ns.out ~ "''" ~ ch ~ "''" -%}
-        {%- else -%}{%- set ns.out = ns.out ~ ch -%}
+        {%- else -%}{%- do ns.tokens.append(('', ch)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for kind, ch in ns.tokens -%}
+        {%- if kind == '%' -%}
+            {%- set beside = (not loop.first and loop.previtem[0] == '%') or (not loop.last and loop.nextitem[0] == '%') -%}
+            {%- set ns.out = ns.out ~ (narrow[ch] if ch in narrow and not beside else wide[ch]) -%}
+        {%- elif ch == "'" -%}{%- set ns.out = ns.out ~ "''" -%}
+        {%- elif ch in '-:./, ' -%}{%- set ns.out = ns.out ~ ch -%}
+        {%- else -%}{%- set ns.out = ns.out ~ "'" ~ ch ~ "'" -%}
         {%- endif -%}
     {%- endfor -%}
     {{- ns.out -}}
@@ -75,7 +94,7 @@
     {{ return(adapter.dispatch('instant_iso_text', 'orderlayer')(ts)) }}
 {%- endmacro %}
 {% macro default__instant_iso_text(ts) -%}strftime({{ ts }}, '%Y-%m-%dT%H:%M:%SZ'){%- endmacro %}
-{% macro spark__instant_iso_text(ts) -%}date_format({{ ts }}, 'yyyy-MM-dd''T''HH:mm:ss''Z''') {%- endmacro %}
+{% macro spark__instant_iso_text(ts) -%}date_format({{ ts }}, {{ text_literal("yyyy-MM-dd'T'HH:mm:ss'Z'") }}){%- endmacro %}
 
 {#- `ts` moved by a whole number of hours (negative: earlier). -#}
 {% macro add_hours(ts, hours) -%}
@@ -84,9 +103,10 @@
 {% macro default__add_hours(ts, hours) -%}({{ ts }} + to_hours(cast({{ hours }} as bigint))){%- endmacro %}
 {% macro spark__add_hours(ts, hours) -%}({{ ts }} + make_dt_interval(0, cast({{ hours }} as int), 0, 0)){%- endmacro %}
 
-{#- Seconds since the epoch of an instant (a whole number). -#}
+{#- Seconds since the epoch of an instant, rounded to a whole number (halves to even: DuckDB casts epoch()'s double). -#}
 {% macro epoch_seconds_of(ts) -%}
     {{ return(adapter.dispatch('epoch_seconds_of', 'orderlayer')(ts)) }}
 {%- endmacro %}
 {% macro default__epoch_seconds_of(ts) -%}cast(epoch({{ ts }}) as bigint){%- endmacro %}
-{% macro spark__epoch_seconds_of(ts) -%}unix_seconds({{ ts }}){%- endmacro %}
+{#- unix_seconds truncates: round the same double DuckDB does. -#}
+{% macro spark__epoch_seconds_of(ts) -%}cast(bround(unix_micros({{ ts }}) / 1e6, 0) as bigint){%- endmacro %}

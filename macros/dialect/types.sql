@@ -1,5 +1,7 @@
 {#- Column types that differ by engine. Models cast with `cast(x as {{ text_type() }})`, never an engine's own type
-    name; contracts name the same types through the `orderlayer_*_type` vars (dbt_project.yml). -#}
+    name. A contract's `data_type` cannot call these: dbt renders a schema file with `target` and `var` but no macros,
+    and does not render a var's value from dbt_project.yml again, so it names the engine's type through `target.type`
+    or a var the CLI passes per engine. -#}
 
 {#- Text. -#}
 {% macro text_type() -%}

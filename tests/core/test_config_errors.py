@@ -135,7 +135,7 @@ def test_an_unknown_key_anywhere_gets_the_closest_and_the_keys_there(tmp_path: P
     with pytest.raises(ConfigError) as caught:
         load_settings(path)
     lines = str(caught.value).splitlines()
-    assert "  reporting_timezon: unknown key (did you mean reporting_timezone?); the keys here are: database, " \
+    assert "  reporting_timezon: unknown key (did you mean reporting_timezone?); the keys here are: database, engine, spark, " \
            "reporting_timezone, reporting_currency, pii_salt_env, connections, gates, erp_matching, reconciliation, publish, warehouse, serve, alerts, amount_ceilings" in lines
     assert "  connections.d.shopid: unknown key (did you mean shop_id?); the keys here are: source, shop_id, timezone, " \
            "currency, base_url, start_date, credentials, options" in lines

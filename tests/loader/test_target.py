@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from orderlayer.core.warehouse import connect, ensure_ops
+from orderlayer.loader import parquet_store
 from orderlayer.loader import raw_store as store
 
 TARGET = str(Path(sys.executable).with_name("target-orderlayer"))
@@ -49,9 +50,11 @@ def messages(start: int, stop: int, state_every: int = 50) -> list[str]:
     return lines
 
 
-def target_config(tmp_path: Path, db: Path) -> Path:
+def target_config(tmp_path: Path, db: Path, engine: str = "duckdb") -> Path:
+    """The target's config landing in `db`: a DuckDB file, or with engine spark a Spark warehouse folder."""
     cfg = tmp_path / "target.json"
-    cfg.write_text(json.dumps({"database": str(db), "table_prefix": "douyin", "connection": "main", "state_key": "main"}))
+    where = {"database": str(db)} if engine == "duckdb" else {"engine": "spark", "warehouse": str(db)}
+    cfg.write_text(json.dumps({**where, "table_prefix": "douyin", "connection": "main", "state_key": "main"}))
     return cfg
 
 
@@ -67,14 +70,35 @@ def query(db: Path, sql: str) -> list[tuple]:
         con.close()
 
 
-def raw_rows(db: Path) -> list[tuple]:
-    return query(db, "select _record_hash, _record, _primary_key, _replication_value from raw.douyin__orders")
+def raw_rows(db: Path, engine: str = "duckdb") -> list[tuple]:
+    columns = "_record_hash, _record, _primary_key, _replication_value"
+    if engine == "duckdb":
+        return query(db, f"select {columns} from raw.douyin__orders")
+    files = parquet_store.landed_files(parquet_store.open_warehouse(str(db)), str(db / "raw.db" / "douyin__orders"))
+    with duckdb.connect() as con:  # the files Spark reads (hidden ones are not landed)
+        return con.execute(f"select {columns} from read_parquet(?)", [files]).fetchall() if files else []
 
 
-def test_records_land_losslessly(tmp_path: Path) -> None:
+def persisted_state(db: Path, engine: str) -> dict | None:
+    """The state the target persisted under `main`, or None (also while a DuckDB writer holds the file)."""
+    if engine == "spark":
+        return parquet_store.read_state(parquet_store.open_warehouse(str(db)), "main")
+    try:
+        with duckdb.connect(str(db), read_only=True) as con:
+            row = con.execute("select state from ops.singer_state where state_key = 'main'").fetchone()
+    except duckdb.Error:  # held by the target, or no state table yet
+        return None
+    return json.loads(row[0]) if row else None
+
+
+ENGINES = pytest.mark.parametrize("engine", ["duckdb", "spark"])
+
+
+@ENGINES
+def test_records_land_losslessly(tmp_path: Path, engine: str) -> None:
     db = tmp_path / "w.duckdb"
-    run_target(target_config(tmp_path, db), messages(0, 3))
-    rows = sorted(raw_rows(db), key=lambda r: r[3])
+    run_target(target_config(tmp_path, db, engine), messages(0, 3))
+    rows = sorted(raw_rows(db, engine), key=lambda r: r[3])
     assert len(rows) == 3
     landed = json.loads(rows[0][1])
     assert landed == record(0)
@@ -85,14 +109,15 @@ def test_records_land_losslessly(tmp_path: Path) -> None:
     assert rows[0][3] == "1700000000"
 
 
-def test_resending_the_same_records_adds_nothing(tmp_path: Path) -> None:
+@ENGINES
+def test_resending_the_same_records_adds_nothing(tmp_path: Path, engine: str) -> None:
     db = tmp_path / "w.duckdb"
-    cfg = target_config(tmp_path, db)
+    cfg = target_config(tmp_path, db, engine)
     run_target(cfg, messages(0, 120))
-    first = raw_rows(db)
+    first = raw_rows(db, engine)
     run_target(cfg, messages(0, 120))
     run_target(cfg, messages(100, 120))  # the boundary overlap a >= bookmark re-sends
-    assert sorted(raw_rows(db)) == sorted(first)
+    assert sorted(raw_rows(db, engine)) == sorted(first)
     assert len(first) == 120
 
 
@@ -105,14 +130,13 @@ def test_a_changed_version_is_a_new_row(tmp_path: Path) -> None:
     assert len(raw_rows(db)) == 2
 
 
-def test_state_is_emitted_and_persisted_only_after_commit(tmp_path: Path) -> None:
+@ENGINES
+def test_state_is_emitted_and_persisted_only_after_commit(tmp_path: Path, engine: str) -> None:
     db = tmp_path / "w.duckdb"
-    out = run_target(target_config(tmp_path, db), messages(0, 100))
+    out = run_target(target_config(tmp_path, db, engine), messages(0, 100))
     emitted = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
     assert emitted[-1]["bookmarks"]["orders"]["replication_key_value"] == 1700000099
-    con = connect(db, create=True)
-    assert store.read_state(con, "main") == emitted[-1]
-    con.close()
+    assert persisted_state(db, engine) == emitted[-1]
 
 
 def test_empty_or_regressing_state_is_refused(tmp_path: Path) -> None:
@@ -126,10 +150,11 @@ def test_empty_or_regressing_state_is_refused(tmp_path: Path) -> None:
     con.close()
 
 
-def test_kill_mid_stream_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+@ENGINES
+def test_kill_mid_stream_then_resume_loses_and_duplicates_nothing(tmp_path: Path, engine: str) -> None:
     """SIGKILL the target while it loads, resume from the persisted bookmark (>=), compare with the source."""
-    db = tmp_path / "w.duckdb"
-    cfg = target_config(tmp_path, db)
+    db = tmp_path / ("w.duckdb" if engine == "duckdb" else "warehouse")
+    cfg = target_config(tmp_path, db, engine)
     total = 3000
     proc = subprocess.Popen([TARGET, "--config", str(cfg)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, text=True)
@@ -140,36 +165,25 @@ def test_kill_mid_stream_then_resume_loses_and_duplicates_nothing(tmp_path: Path
         if n == len(lines) // 2:
             proc.stdin.flush()
             # wait until at least one checkpoint is committed, then kill without any chance to drain
-            con = None
             for _ in range(200):
                 time.sleep(0.05)
-                try:
-                    con = duckdb.connect(str(db), read_only=True)
-                    if con.execute("select count(*) from ops.singer_state").fetchone()[0]:
-                        break
-                except duckdb.Error:
-                    pass
-                finally:
-                    if con is not None:
-                        con.close()
-                        con = None
+                if persisted_state(db, engine) is not None:
+                    break
             os.kill(proc.pid, signal.SIGKILL)
             break
     proc.wait()
 
-    con = connect(db, create=True)
-    state = store.read_state(con, "main")
-    con.close()
+    state = persisted_state(db, engine)
     assert state is not None, "a checkpoint should have been committed before the kill"
     bookmark = state["bookmarks"]["orders"]["replication_key_value"]
-    landed = {int(r[3]) for r in raw_rows(db)}
+    landed = {int(r[3]) for r in raw_rows(db, engine)}
     # everything the bookmark covers is committed
     assert set(range(1700000000, bookmark + 1)) <= landed
     assert bookmark < 1700000000 + total - 1, "the kill should have happened before the end"
 
     # resume as a tap would: from the bookmark, inclusive
     run_target(cfg, messages(bookmark - 1700000000, total))
-    rows = raw_rows(db)
+    rows = raw_rows(db, engine)
     values = [int(r[3]) for r in rows]
     assert sorted(values) == list(range(1700000000, 1700000000 + total))  # none lost, none twice
 

@@ -7,8 +7,6 @@ DuckDB (its Parquet files), so a comparison needs no second JVM.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import duckdb
 
 from orderlayer.core.config import Settings
 from orderlayer.core.engines import spark_conf, warehouse_dir
+from orderlayer.loader.spark_catalog import run_spark_sql
 
 
 def spark_settings(settings: Settings) -> Settings:
@@ -23,27 +22,9 @@ def spark_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"engine": "spark"})
 
 
-_REGISTER = """
-import json, sys
-from pyspark.sql import SparkSession
-conf, tables = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-builder = SparkSession.builder.enableHiveSupport()
-for key, value in conf.items():
-    builder = builder.config(key, value)
-spark = builder.getOrCreate()
-for schema, table, location in tables:
-    spark.sql(f"create database if not exists {schema}")
-    spark.sql(f"drop table if exists {schema}.{table}")
-    spark.sql(f"create table {schema}.{table} using parquet location '{location}'")
-spark.stop()
-"""
-
-
 def spark_twin(duck_db: Path, settings: Settings, spark_db: Path, schemas: tuple[str, ...] = ("raw",)) -> list[str]:
     """Copy every table of `schemas` in the DuckDB warehouse into the Spark warehouse at `spark_db` as Parquet
     tables of the same names; returns them as schema.table."""
-    import json
-
     spark = spark_settings(settings)
     spark_db.mkdir(parents=True, exist_ok=True)
     root = Path(warehouse_dir(spark, spark_db))
@@ -66,12 +47,11 @@ def spark_twin(duck_db: Path, settings: Settings, spark_db: Path, schemas: tuple
             select = ", ".join(f'"{c}"::varchar as "{c}"' if t == "JSON" else f'"{c}"' for c, t in columns)
             conn.execute(f"copy (select {select} from {schema}.{table}) to '{location / 'part-0.parquet'}' (format parquet)")
             tables.append((schema, table, str(location)))
-    subprocess.run(
-        [sys.executable, "-c", _REGISTER, json.dumps(spark_conf(spark, spark_db)), json.dumps(tables)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    statements = [f"create database if not exists {schema}" for schema in sorted({t[0] for t in tables})]
+    for schema, table, location in tables:
+        statements += [f"drop table if exists {schema}.{table}",
+                       f"create table {schema}.{table} using parquet location '{location}'"]
+    run_spark_sql(spark_conf(spark, spark_db), statements).check_returncode()
     return [f"{s}.{t}" for s, t, _ in tables]
 
 

@@ -92,7 +92,7 @@ typed as (
         -- Douyin's order list carries no refund amount: a sku order whose refund succeeded
         -- (after_sale_info.refund_status = 3) counts as refunded in full.
         coalesce({{ list_total(list_map(
-            zip_lists(['f.sku_refund_statuses', 'f.sku_pay_amounts'], ['refund_status', 'pay_amount']), 'z',
+            list_zip_as(['f.sku_refund_statuses', 'f.sku_pay_amounts'], ['refund_status', 'pay_amount']), 'z',
             "case when z.refund_status = '3' then " ~ minor_units_to_amount('z.pay_amount') ~ " else 0 end"
         )) }}, 0)::{{ money_type() }} as refund_amount,
         coalesce({{ list_any(list_map('f.sku_refund_statuses', 'x', "x = '3'")) }}, false) as has_refund,

@@ -32,10 +32,10 @@ select
     order_id || ':' || coalesce(item.skuId, '') || ':' || cast(item_index as {{ text_type() }}) as channel_line_id,
     item.skuId as sku_id,
     item.skuName as sku_name,
-    {{ text_to_integer('item.itemTotal') }} as quantity,
+    {{ text_as_integer('item.itemTotal') }} as quantity,
     -- jdPrice: unit price in yuan; the list value of the line is jdPrice × itemTotal (before discounts)
     {{ major_units_to_amount('item.jdPrice') }} as unit_price,
-    ({{ major_units_to_amount('item.jdPrice') }} * {{ text_to_integer('item.itemTotal') }})::{{ money_type() }} as line_goods_amount,
+    ({{ major_units_to_amount('item.jdPrice') }} * {{ text_as_integer('item.itemTotal') }})::{{ money_type() }} as line_goods_amount,
     -- a refunded order (cancelled after payment, or an approved refund application) is refunded at order level;
     -- JD does not say how per line: unknown (NULL), else 0
     case when o.has_refund then cast(null as {{ money_type() }}) else 0.00 end::{{ money_type() }} as refund_amount

@@ -64,8 +64,8 @@ typed as (
         {{ to_utc('f.modified', 'local', 'Asia/Shanghai') }} as updated_at,
         -- goods: Σ jdPrice × itemTotal, the list value before discounts (orderTotalPrice carries the same [I])
         {{ list_total(list_map(
-            zip_lists(['f.item_prices', 'f.item_quantities'], ['price', 'quantity']), 'z',
-            major_units_to_amount('z.price') ~ ' * ' ~ text_to_integer('z.quantity')
+            list_zip_as(['f.item_prices', 'f.item_quantities'], ['price', 'quantity']), 'z',
+            major_units_to_amount('z.price') ~ ' * ' ~ text_as_integer('z.quantity')
         )) }}::{{ money_type() }} as goods,
         -- paid: orderPayment, "amount payable by the buyer" (freight included);
         -- jd_paid_amount_includes_balance_used adds balanceUsed if JD turns out to deduct it from orderPayment

@@ -50,7 +50,7 @@ current_items as (
     from (
         select
             _record_hash,
-            {{ unnest_with_index(parse_json_record('_record', {"itemInfoList": [{"wareId": "VARCHAR"}]}) ~ '.itemInfoList', 'line_number', 'item') }}
+            {{ unnest_with_index(parse_json_shape('_record', {"itemInfoList": [{"wareId": "VARCHAR"}]}) ~ '.itemInfoList', 'line_number', 'item') }}
         from ({{ raw_records('jd', 'orders', all_versions=true) }}) as raw
         where _record_hash in (select raw_record_id from current_versions)
     ) as items

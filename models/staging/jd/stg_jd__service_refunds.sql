@@ -33,7 +33,7 @@ with raw as (
 ),
 
 parsed as (
-    select _record_hash, _connection, _synced_at, {{ parse_json_record('_record', shape) }} as r
+    select _record_hash, _connection, _synced_at, {{ parse_json_shape('_record', shape) }} as r
     from raw
 ),
 

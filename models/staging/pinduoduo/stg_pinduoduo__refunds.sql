@@ -61,7 +61,7 @@ mapped as (
             -- exchanges and resends (types 4, 5; states 14–27 exchange, resend, repair): no money back (left out,
             -- counted: macros/refunds.sql)
             when v.after_sales_type in ('4', '5')
-                 or coalesce({{ text_to_integer('v.after_sales_status') }} between 14 and 27, false) then 'exchange'
+                 or coalesce({{ text_as_integer('v.after_sales_status') }} between 14 and 27, false) then 'exchange'
             when v.after_sales_type = '3' then 'return_and_refund'
             when v.after_sales_type = '2' and s.channel_order_id is not null
                  and (s.shipped_at is null or s.shipped_at > {{ pdd_time['v.created_time'] }}) then 'cancel_refund'

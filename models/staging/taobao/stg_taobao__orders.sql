@@ -111,8 +111,8 @@ typed as (
         coalesce(
             {{ major_units_to_amount('f.total_fee') }},
             {{ list_total(list_map(
-                zip_lists(['f.line_prices', 'f.line_nums'], ['price', 'num']), 'z',
-                major_units_to_amount('z.price') ~ ' * ' ~ text_to_integer('z.num')
+                list_zip_as(['f.line_prices', 'f.line_nums'], ['price', 'num']), 'z',
+                major_units_to_amount('z.price') ~ ' * ' ~ text_as_integer('z.num')
             )) }}
         -- (typed as stg_douyin__orders types it: the channels are unioned by name)
         )::decimal(38, 2) as goods_amount,
@@ -127,7 +127,7 @@ typed as (
         -- The trade list carries no refund amount: a sub-order whose refund succeeded (refund_status SUCCESS)
         -- counts as refunded for its paid share (sub-order `payment`).
         coalesce({{ list_total(list_map(
-            zip_lists(['f.line_refund_statuses', 'f.line_payments'], ['refund_status', 'payment']), 'z',
+            list_zip_as(['f.line_refund_statuses', 'f.line_payments'], ['refund_status', 'payment']), 'z',
             "case when z.refund_status = 'SUCCESS' then " ~ major_units_to_amount('z.payment') ~ " else 0 end"
         )) }}, 0)::{{ money_type() }} as refund_amount,
         coalesce({{ list_any(list_map('f.line_refund_statuses', 'x', "x = 'SUCCESS'")) }}, false) as has_refund,
@@ -186,7 +186,7 @@ typed as (
                 then 'non-numeric sub-order price'
             when coalesce({{ list_any(list_map('f.line_payments', 'x', amount_is_invalid('x', 'major'))) }}, false)
                 then 'non-numeric sub-order payment'
-            when coalesce({{ list_any(list_map('f.line_nums', 'x', text_to_integer('x') ~ ' is null')) }}, false)
+            when coalesce({{ list_any(list_map('f.line_nums', 'x', text_as_integer('x') ~ ' is null')) }}, false)
                 then 'non-integer sub-order num'
         end as quarantine_reason
     from presale as f
