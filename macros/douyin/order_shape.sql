@@ -1,7 +1,7 @@
 {#- The Douyin order.searchList fields orderlayer reads, declared once (a per-channel column contract).
     Every value is read as text and typed by the rule macros, so a wrong-typed value becomes a
     quarantine reason instead of a failed build; a field the platform drops becomes NULL. The record
-    is parsed once per row (DuckDB from_json), not once per field. -#}
+    is parsed once per row (parse_json_shape), not once per field. -#}
 {% macro douyin_order_shape() -%}
 {{ return({
     "order_id": "VARCHAR", "shop_id": "VARCHAR", "order_status": "VARCHAR", "main_status": "VARCHAR",
@@ -26,5 +26,5 @@
 
 {#- Parse raw Douyin order JSON into a STRUCT of the shape above. -#}
 {% macro douyin_parse_order(record) -%}
-    from_json({{ record }}, '{{ tojson(douyin_order_shape()) }}')
+    {{ parse_json_shape(record, douyin_order_shape()) }}
 {%- endmacro %}

@@ -17,7 +17,7 @@
     {%- if parts -%}
     {{ parts | join('\n    union all\n    ') }}
     {%- else -%}
-    select cast(null as varchar) as shop_id, cast(null as varchar) as channel_order_id where false
+    select cast(null as {{ text_type() }}) as shop_id, cast(null as {{ text_type() }}) as channel_order_id where false
     {%- endif -%}
 {%- endmacro %}
 

@@ -1,7 +1,7 @@
 {#- The JD orderInfo fields orderlayer reads (jingdong.pop.order.search / enSearch), declared once: a
     per-channel column contract. Every value is read as text and typed by the rule macros, so a wrong-typed
     value becomes a quarantine reason instead of a failed build; a field the platform drops becomes NULL.
-    The record is parsed once per row (DuckDB from_json), not once per field. -#}
+    The record is parsed once per row (parse_json_shape), not once per field. -#}
 {% macro jd_order_shape() -%}
 {{ return({
     "orderId": "VARCHAR", "venderId": "VARCHAR", "orderType": "VARCHAR",
@@ -23,7 +23,7 @@
 
 {#- Parse raw JD order JSON into a STRUCT of the shape above. -#}
 {% macro jd_parse_order(record) -%}
-    from_json({{ record }}, '{{ tojson(jd_order_shape()) }}')
+    {{ parse_json_shape(record, jd_order_shape()) }}
 {%- endmacro %}
 
 {#- `expr IN (the list in dbt var `name`)`, false for an empty list (the default of every JD option var). -#}

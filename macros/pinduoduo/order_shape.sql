@@ -1,7 +1,7 @@
 {#- The Pinduoduo pdd.order.number.list.increment.get fields orderlayer reads, declared once (a per-channel
     column contract). Every value is read as text and typed by the rule macros, so a wrong-typed value becomes
     a quarantine reason instead of a failed build; a field the platform drops becomes NULL. The record is
-    parsed once per row (DuckDB from_json), not once per field. -#}
+    parsed once per row (parse_json_shape), not once per field. -#}
 {% macro pinduoduo_order_shape() -%}
 {{ return({
     "order_sn": "VARCHAR", "shop_id": "VARCHAR",
@@ -25,7 +25,7 @@
 
 {#- Parse raw Pinduoduo order JSON into a STRUCT of the shape above. -#}
 {% macro pinduoduo_parse_order(record) -%}
-    from_json({{ record }}, '{{ tojson(pinduoduo_order_shape()) }}')
+    {{ parse_json_shape(record, pinduoduo_order_shape()) }}
 {%- endmacro %}
 
 {#- The composite native status code the status map (seeds/status_map.csv) is keyed on. Pinduoduo splits an
@@ -42,7 +42,7 @@
 
 {#- goods_count as an INTEGER; NULL unless it is a whole number (a cast would silently round '1.5' to 2). -#}
 {% macro pinduoduo_count(expr) -%}
-    case when regexp_full_match(trim({{ expr }}), '[0-9]{1,9}') then cast(trim({{ expr }}) as integer) end
+    case when {{ full_match('trim(' ~ expr ~ ')', "'[0-9]{1,9}'") }} then cast(trim({{ expr }}) as integer) end
 {%- endmacro %}
 
 {#- A line's list value: goods_price (yuan) × goods_count, exact; NULL when either is unreadable. -#}

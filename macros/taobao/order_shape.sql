@@ -1,7 +1,7 @@
 {#- The Taobao trade fields orderlayer reads (taobao.trades.sold.increment.get, shared/channels/taobao.md §5),
     declared once (a per-channel column contract). Every value is read as text and typed by the rule macros,
     so a wrong-typed value becomes a quarantine reason instead of a failed build; a field the platform drops
-    becomes NULL. The record is parsed once per row (DuckDB from_json), not once per field.
+    becomes NULL. The record is parsed once per row (parse_json_shape), not once per field.
     Note: amounts are yuan strings on TOP; should one arrive as a JSON number, DuckDB's JSON reader renders
     it through a double, which is exact up to 15 significant digits (amounts below 10^13 yuan). -#}
 {% macro taobao_order_shape() -%}
@@ -25,5 +25,5 @@
 
 {#- Parse raw Taobao trade JSON into a STRUCT of the shape above. -#}
 {% macro taobao_parse_order(record) -%}
-    from_json({{ record }}, '{{ tojson(taobao_order_shape()) }}')
+    {{ parse_json_shape(record, taobao_order_shape()) }}
 {%- endmacro %}

@@ -16,8 +16,7 @@ skus as (
         _record_hash,
         r.order_id,
         r.shop_id,
-        unnest(r.sku_order_list) as sku,
-        generate_subscripts(r.sku_order_list, 1) as sku_index
+        {{ unnest_with_index('r.sku_order_list', 'sku_index', 'sku') }}
     from parsed
 )
 
@@ -30,7 +29,7 @@ select
     sku.order_id as channel_line_id,
     sku.sku_id as sku_id,
     sku.product_name as sku_name,
-    try_cast(sku.item_num as integer) as quantity,
+    {{ text_as_integer('sku.item_num') }} as quantity,
     -- origin_amount: unit price in fen; sum_amount = origin_amount × item_num (list price, before discounts)
     {{ minor_units_to_amount('sku.origin_amount') }} as unit_price,
     {{ minor_units_to_amount('sku.sum_amount') }} as line_goods_amount,

@@ -35,15 +35,15 @@ fields as (
         r.promotion_amount,
         r.promotion_shop_amount,
         -- sku orders: list-price totals (origin_amount × item_num), presale trade types, after-sale state
-        list_transform(r.sku_order_list, lambda s: s.sum_amount) as sku_sum_amounts,
-        list_transform(r.sku_order_list, lambda s: s.pay_amount) as sku_pay_amounts,
-        list_transform(r.sku_order_list, lambda s: s.trade_type) as sku_trade_types,
-        list_transform(r.sku_order_list, lambda s: s.after_sale_info.refund_status) as sku_refund_statuses,
-        list_transform(r.sku_order_list, lambda s: s.after_sale_info.after_sale_status) as sku_after_sale_statuses,
+        {{ list_map('r.sku_order_list', 's', 's.sum_amount') }} as sku_sum_amounts,
+        {{ list_map('r.sku_order_list', 's', 's.pay_amount') }} as sku_pay_amounts,
+        {{ list_map('r.sku_order_list', 's', 's.trade_type') }} as sku_trade_types,
+        {{ list_map('r.sku_order_list', 's', 's.after_sale_info.refund_status') }} as sku_refund_statuses,
+        {{ list_map('r.sku_order_list', 's', 's.after_sale_info.after_sale_status') }} as sku_after_sale_statuses,
         -- presale phases: phase 1 is the deposit (定金), phase 2 the balance (尾款)
-        len(r.order_phase_list) > 0 as has_phases,
-        list_filter(r.order_phase_list, lambda p: p.current_phase = '1')[1] as deposit_phase,
-        list_filter(r.order_phase_list, lambda p: p.current_phase = '2')[1] as balance_phase,
+        {{ list_size('r.order_phase_list') }} > 0 as has_phases,
+        {{ list_at(list_where('r.order_phase_list', 'p', "p.current_phase = '1'"), 1) }} as deposit_phase,
+        {{ list_at(list_where('r.order_phase_list', 'p', "p.current_phase = '2'"), 1) }} as balance_phase,
         -- receiver: masks and region names only; ciphertexts stay in raw, plaintext never lands
         r.post_addr.province.name as receiver_province,
         r.post_addr.city.name as receiver_city,
@@ -52,9 +52,8 @@ fields as (
         -- buyer identity, salted-hashed by the tap
         r.doudian_open_id,
         -- parcels: one tracking number per logistics_info entry (split shipments have several)
-        list_sort(list_distinct(list_filter(
-            list_transform(r.logistics_info, lambda l: l.tracking_no), lambda t: t is not null and t <> ''
-        ))) as tracking_numbers
+        {{ list_distinct_sorted(list_where(list_map('r.logistics_info', 'l', 'l.tracking_no'), 't', "t is not null and t <> ''")) }}
+            as tracking_numbers
     from parsed
 ),
 
@@ -76,12 +75,13 @@ typed as (
         {{ to_utc('f.logistics_receipt_time', 'epoch_s') }} as delivered_at,
         {{ to_utc('f.finish_time', 'epoch_s') }} as completed_at,
         -- the order list has no cancel time: fct_orders falls back to the first version seen cancelled (D-009)
-        cast(null as timestamptz) as cancelled_at,
+        cast(null as {{ instant_type() }}) as cancelled_at,
         {{ to_utc('f.exp_ship_time', 'epoch_s') }} as promised_ship_by,
-        cast(null as timestamptz) as promised_delivery_by,
+        cast(null as {{ instant_type() }}) as promised_delivery_by,
         {{ to_utc('f.update_time', 'epoch_s') }} as source_updated_at,
 
-        list_sum(list_transform(f.sku_sum_amounts, lambda x: {{ minor_units_to_amount('x') }})) as goods_amount,
+        -- decimal(38, 2): the type a sum of money_type() values has on DuckDB, on every engine
+        cast({{ list_total(list_map('f.sku_sum_amounts', 'x', minor_units_to_amount('x'))) }} as decimal(38, 2)) as goods_amount,
         {{ minor_units_to_amount('f.promotion_shop_amount') }} as shop_discount_amount,
         -- every discount not funded by the shop: platform, influencer (talent) and payment-channel
         {{ minor_units_to_amount('f.promotion_amount') }} - coalesce({{ minor_units_to_amount('f.promotion_shop_amount') }}, 0)
@@ -91,17 +91,17 @@ typed as (
         {{ minor_units_to_amount('f.pay_amount') }} as paid_amount,
         -- Douyin's order list carries no refund amount: a sku order whose refund succeeded
         -- (after_sale_info.refund_status = 3) counts as refunded in full.
-        coalesce(list_sum(list_transform(
-            list_zip(f.sku_refund_statuses, f.sku_pay_amounts),
-            lambda z: case when z[1] = '3' then {{ minor_units_to_amount('z[2]') }} else 0 end
-        )), 0)::{{ money_type() }} as refund_amount,
-        coalesce(list_bool_or(list_transform(f.sku_refund_statuses, lambda x: x = '3')), false) as has_refund,
+        coalesce({{ list_total(list_map(
+            list_zip_as(['f.sku_refund_statuses', 'f.sku_pay_amounts'], ['refund_status', 'pay_amount']), 'z',
+            "case when z.refund_status = '3' then " ~ minor_units_to_amount('z.pay_amount') ~ " else 0 end"
+        )) }}, 0)::{{ money_type() }} as refund_amount,
+        coalesce({{ list_any(list_map('f.sku_refund_statuses', 'x', "x = '3'")) }}, false) as has_refund,
         -- after-sale in progress: applied (6), returning (7), buyer shipped back (11), exchange shipping (13)
-        coalesce(list_bool_or(list_transform(f.sku_after_sale_statuses, lambda x: x in ('6', '7', '11', '13'))), false)
+        coalesce({{ list_any(list_map('f.sku_after_sale_statuses', 'x', "x in ('6', '7', '11', '13')")) }}, false)
             as has_open_after_sale,
 
         -- presale: sku trade_type 2 (deposit presale) / 3 (deposit sourcing), or a phase list
-        coalesce(list_bool_or(list_transform(f.sku_trade_types, lambda x: x in ('2', '3'))), false)
+        coalesce({{ list_any(list_map('f.sku_trade_types', 'x', "x in ('2', '3')")) }}, false)
             or coalesce(f.has_phases, false) as is_presale,
         {{ minor_units_to_amount('f.deposit_phase.phase_order_amount') }} as deposit_amount,
         {{ minor_units_to_amount('f.balance_phase.phase_order_amount') }} as balance_amount,
@@ -111,7 +111,7 @@ typed as (
         {{ to_utc('f.deposit_phase.phase_pay_time', 'epoch_s') }} as deposit_paid_at,
 
         -- Douyin sends no currency (the platform is CNY-only): the connection's or channel's default applies
-        cast(null as varchar) as currency,
+        cast(null as {{ text_type() }}) as currency,
         f.receiver_province,
         f.receiver_city,
         f.receiver_phone_masked,
@@ -122,8 +122,8 @@ typed as (
 
         -- rule D3: why this version cannot be made canonical (NULL when it can)
         case
-            when f.order_id is null or not regexp_full_match(f.order_id, '[0-9]{1,32}') then 'missing or malformed order_id'
-            when f.shop_id is null or not regexp_full_match(f.shop_id, '[0-9]{1,32}') then 'missing or malformed shop_id'
+            when f.order_id is null or not {{ full_match('f.order_id', "'[0-9]{1,32}'") }} then 'missing or malformed order_id'
+            when f.shop_id is null or not {{ full_match('f.shop_id', "'[0-9]{1,32}'") }} then 'missing or malformed shop_id'
             when {{ to_utc('f.create_time', 'epoch_s') }} is null then 'missing or unparseable create_time'
             when {{ to_utc('f.update_time', 'epoch_s') }} is null then 'missing or unparseable update_time'
             {%- for field in ['pay_time', 'ship_time', 'logistics_receipt_time', 'finish_time', 'exp_ship_time'] %}
@@ -133,9 +133,9 @@ typed as (
             when {{ amount_is_invalid('f.' ~ field) }} then 'non-numeric {{ field }}'
             {%- endfor %}
             when f.pay_amount is null then 'missing pay_amount'
-            when coalesce(list_bool_or(list_transform(f.sku_sum_amounts, lambda x: {{ amount_is_invalid('x') }})), false)
+            when coalesce({{ list_any(list_map('f.sku_sum_amounts', 'x', amount_is_invalid('x'))) }}, false)
                 then 'non-numeric sku sum_amount'
-            when coalesce(list_bool_or(list_transform(f.sku_pay_amounts, lambda x: {{ amount_is_invalid('x') }})), false)
+            when coalesce({{ list_any(list_map('f.sku_pay_amounts', 'x', amount_is_invalid('x'))) }}, false)
                 then 'non-numeric sku pay_amount'
         end as quarantine_reason
     from fields as f

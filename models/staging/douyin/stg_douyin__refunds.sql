@@ -43,8 +43,8 @@ versions as (
         r.aftersale_info.refund_post_amount as post_fen,
         nullif(trim(r.aftersale_info.return_logistics_code), '') as return_tracking_number,
         nullif(trim(r.aftersale_info.return_logistics_company_name), '') as return_carrier,
-        r.aftersale_info.reason_second_labels[1].code as reason_label_code,
-        r.aftersale_info.reason_second_labels[1].name as reason_label_name,
+        {{ list_at('r.aftersale_info.reason_second_labels', 1) }}.code as reason_label_code,
+        {{ list_at('r.aftersale_info.reason_second_labels', 1) }}.name as reason_label_name,
         nullif(trim(r.text_part.reason_text), '') as reason_text,
         {{ latest_version_rank("r.shop_id, coalesce(r.aftersale_info.aftersale_id, r.aftersale_id)", to_utc('r.aftersale_info.update_time', 'epoch_s')) }} as version_rank
     from parsed
@@ -102,13 +102,13 @@ select
     coalesce(m.reason_text, m.reason_label_name) as reason_text,
     m.return_tracking_number,
     m.return_carrier,
-    cast(null as timestamptz) as return_received_at,
+    cast(null as {{ instant_type() }}) as return_received_at,
     cast(null as boolean) as is_restocked,
     -- rule D3: why this after-sale cannot be counted (NULL when it can)
     case
-        when m.aftersale_id is null or not regexp_full_match(m.aftersale_id, '[0-9]{1,32}') then 'missing or malformed aftersale_id'
-        when m.shop_id is null or not regexp_full_match(m.shop_id, '[0-9]{1,32}') then 'missing or malformed shop_id'
-        when m.order_id is null or not regexp_full_match(m.order_id, '[0-9]{1,32}') then 'missing or malformed order_info.shop_order_id'
+        when m.aftersale_id is null or not {{ full_match('m.aftersale_id', "'[0-9]{1,32}'") }} then 'missing or malformed aftersale_id'
+        when m.shop_id is null or not {{ full_match('m.shop_id', "'[0-9]{1,32}'") }} then 'missing or malformed shop_id'
+        when m.order_id is null or not {{ full_match('m.order_id', "'[0-9]{1,32}'") }} then 'missing or malformed order_info.shop_order_id'
         when m.refund_type is null then 'unknown aftersale_type'
         when m.status is null then 'unknown aftersale_status'
         when {{ to_utc('m.apply_time', 'epoch_s') }} is null then 'missing or unparseable apply_time'

@@ -18,8 +18,7 @@ items as (
         r.venderId as vender_id,
         r.orderState as order_state,
         r.paymentConfirmTime as payment_confirm_time,
-        unnest(r.itemInfoList) as item,
-        generate_subscripts(r.itemInfoList, 1) as item_index
+        {{ unnest_with_index('r.itemInfoList', 'item_index', 'item') }}
     from parsed
 )
 
@@ -30,13 +29,13 @@ select
     order_id as channel_order_id,
     cast(item_index as integer) as line_number,
     -- no line id on JD: order id, sku id and position (the same sku may appear twice, e.g. as a gift)
-    order_id || ':' || coalesce(item.skuId, '') || ':' || cast(item_index as varchar) as channel_line_id,
+    order_id || ':' || coalesce(item.skuId, '') || ':' || cast(item_index as {{ text_type() }}) as channel_line_id,
     item.skuId as sku_id,
     item.skuName as sku_name,
-    try_cast(item.itemTotal as integer) as quantity,
+    {{ text_as_integer('item.itemTotal') }} as quantity,
     -- jdPrice: unit price in yuan; the list value of the line is jdPrice × itemTotal (before discounts)
     {{ major_units_to_amount('item.jdPrice') }} as unit_price,
-    ({{ major_units_to_amount('item.jdPrice') }} * try_cast(item.itemTotal as integer))::{{ money_type() }} as line_goods_amount,
+    ({{ major_units_to_amount('item.jdPrice') }} * {{ text_as_integer('item.itemTotal') }})::{{ money_type() }} as line_goods_amount,
     -- a refunded order (cancelled after payment, or an approved refund application) is refunded at order level;
     -- JD does not say how per line: unknown (NULL), else 0
     case when o.has_refund then cast(null as {{ money_type() }}) else 0.00 end::{{ money_type() }} as refund_amount

@@ -40,8 +40,8 @@ fields as (
         r.balanceUsed as balance_used,
         r.taxFee as tax_fee,
         -- items: jdPrice (unit price, yuan) and itemTotal (quantity); JD has no line id
-        list_transform(r.itemInfoList, lambda i: i.jdPrice) as item_prices,
-        list_transform(r.itemInfoList, lambda i: i.itemTotal) as item_quantities,
+        {{ list_map('r.itemInfoList', 'i', 'i.jdPrice') }} as item_prices,
+        {{ list_map('r.itemInfoList', 'i', 'i.itemTotal') }} as item_quantities,
         -- receiver: region names and the masks tap-jd derived before nulling the plaintext (JD sends no masks)
         r.consigneeInfo.province as receiver_province,
         r.consigneeInfo.city as receiver_city,
@@ -50,9 +50,8 @@ fields as (
         -- buyer identity, salted-hashed by the tap: the open id where JD sends one, else the account pin
         coalesce(nullif(r.open_id_buyer, ''), nullif(r.pin, '')) as buyer_key,
         -- waybill: the tracking number(s), comma-separated when an order ships in several parcels
-        list_sort(list_distinct(list_filter(
-            list_transform(string_split(coalesce(r.waybill, ''), ','), lambda w: trim(w)), lambda w: w <> ''
-        ))) as tracking_numbers
+        {{ list_distinct_sorted(list_where(list_map(split_text("coalesce(r.waybill, '')", "','"), 'w', 'trim(w)'), 'w', "w <> ''")) }}
+            as tracking_numbers
     from parsed
 ),
 
@@ -64,10 +63,10 @@ typed as (
         {{ to_utc('f.order_end_time', 'local', 'Asia/Shanghai') }} as ended_at,
         {{ to_utc('f.modified', 'local', 'Asia/Shanghai') }} as updated_at,
         -- goods: Σ jdPrice × itemTotal, the list value before discounts (orderTotalPrice carries the same [I])
-        list_sum(list_transform(
-            list_zip(f.item_prices, f.item_quantities),
-            lambda z: {{ major_units_to_amount('z[1]') }} * try_cast(z[2] as integer)
-        ))::{{ money_type() }} as goods,
+        {{ list_total(list_map(
+            list_zip_as(['f.item_prices', 'f.item_quantities'], ['price', 'quantity']), 'z',
+            major_units_to_amount('z.price') ~ ' * ' ~ text_as_integer('z.quantity')
+        )) }}::{{ money_type() }} as goods,
         -- paid: orderPayment, "amount payable by the buyer" (freight included);
         -- jd_paid_amount_includes_balance_used adds balanceUsed if JD turns out to deduct it from orderPayment
         ({{ major_units_to_amount('f.order_payment') }}
@@ -154,13 +153,13 @@ select
     v.first_paid_at,
     v.first_seen_shipped_at as shipped_at,
     -- FINISHED_L is the buyer's receipt confirmation (or JD's automatic one, days later): no delivery time
-    cast(null as timestamptz) as delivered_at,
+    cast(null as {{ instant_type() }}) as delivered_at,
     case when v.order_state = 'FINISHED_L' then v.ended_at end as completed_at,
     -- no cancel time is read: fct_orders falls back to the first version seen cancelled (D-009)
-    cast(null as timestamptz) as cancelled_at,
+    cast(null as {{ instant_type() }}) as cancelled_at,
     -- promise times (JD splits promise_date + promise_time, rule T4) are not in the order list payload
-    cast(null as timestamptz) as promised_ship_by,
-    cast(null as timestamptz) as promised_delivery_by,
+    cast(null as {{ instant_type() }}) as promised_ship_by,
+    cast(null as {{ instant_type() }}) as promised_delivery_by,
     v.updated_at as source_updated_at,
 
     -- goods_amount and platform_discount_amount carry stg_douyin__orders' exact types (the channels are unioned by name)
@@ -188,11 +187,11 @@ select
     cast(null as {{ money_type() }}) as balance_amount,
     false as deposit_paid,
     false as balance_paid,
-    cast(null as timestamptz) as balance_paid_at,
-    cast(null as timestamptz) as deposit_paid_at,
+    cast(null as {{ instant_type() }}) as balance_paid_at,
+    cast(null as {{ instant_type() }}) as deposit_paid_at,
 
     -- JD sends no currency (CNY-only marketplace): the connection's or channel's default applies
-    cast(null as varchar) as currency,
+    cast(null as {{ text_type() }}) as currency,
     v.receiver_province,
     v.receiver_city,
     v.receiver_phone_masked,
@@ -203,8 +202,8 @@ select
 
     -- rule D3: why this version cannot be made canonical (NULL when it can)
     case
-        when v.order_id is null or not regexp_full_match(v.order_id, '[0-9]{1,32}') then 'missing or malformed orderId'
-        when v.vender_id is null or not regexp_full_match(v.vender_id, '[0-9]{1,32}') then 'missing or malformed venderId'
+        when v.order_id is null or not {{ full_match('v.order_id', "'[0-9]{1,32}'") }} then 'missing or malformed orderId'
+        when v.vender_id is null or not {{ full_match('v.vender_id', "'[0-9]{1,32}'") }} then 'missing or malformed venderId'
         when v.ordered_at is null then 'missing or unparseable orderStartTime'
         when v.updated_at is null then 'missing or unparseable modified'
         when {{ time_is_invalid('v.payment_confirm_time', 'local') }} then 'unparseable paymentConfirmTime'
@@ -214,9 +213,9 @@ select
         when {{ amount_is_invalid('v.' ~ field, 'major') }} then 'non-numeric {{ name }}'
         {%- endfor %}
         when v.order_payment is null or trim(v.order_payment) = '' then 'missing orderPayment'
-        when coalesce(list_bool_or(list_transform(v.item_prices, lambda x: {{ amount_is_invalid('x', 'major') }})), false)
+        when coalesce({{ list_any(list_map('v.item_prices', 'x', amount_is_invalid('x', 'major'))) }}, false)
             then 'non-numeric item jdPrice'
-        when coalesce(list_bool_or(list_transform(v.item_quantities, lambda x: x is null or not regexp_full_match(trim(x), '[0-9]{1,9}'))), false)
+        when coalesce({{ list_any(list_map('v.item_quantities', 'x', "x is null or not " ~ full_match('trim(x)', "'[0-9]{1,9}'"))) }}, false)
             then 'missing or non-integer item itemTotal'
     end as quarantine_reason
 from versions as v

@@ -29,7 +29,7 @@ with raw as (
 ),
 
 parsed as (
-    select _record_hash, _connection, _synced_at, from_json(_record, '{{ tojson(shape) }}') as r
+    select _record_hash, _connection, _synced_at, {{ parse_json_shape('_record', shape) }} as r
     from raw
 ),
 
@@ -78,9 +78,9 @@ select
     v.reason,
     -- rule D3: why this application cannot be counted (NULL when it can)
     case
-        when v.application_id is null or not regexp_full_match(v.application_id, '[0-9]{1,32}') then 'missing or malformed id'
-        when v.vender_id is null or not regexp_full_match(v.vender_id, '[0-9]{1,32}') then 'missing or malformed venderId'
-        when v.order_id is null or not regexp_full_match(v.order_id, '[0-9]{1,32}') then 'missing or malformed orderId'
+        when v.application_id is null or not {{ full_match('v.application_id', "'[0-9]{1,32}'") }} then 'missing or malformed id'
+        when v.vender_id is null or not {{ full_match('v.vender_id', "'[0-9]{1,32}'") }} then 'missing or malformed venderId'
+        when v.order_id is null or not {{ full_match('v.order_id', "'[0-9]{1,32}'") }} then 'missing or malformed orderId'
         when v.status is null or v.status = '' then 'missing status'
         when v.apply_refund_sum is null or trim(v.apply_refund_sum) = '' then 'missing applyRefundSum'
         when {{ amount_is_invalid('v.apply_refund_sum', 'minor' if fen else 'major') }} then 'non-numeric applyRefundSum'

@@ -30,26 +30,30 @@ with scoped_services as (
 
 current_versions as (
     -- each order's current version (latest modified, then sync: rule D1)
-    select raw_record_id
-    from {{ ref('stg_jd__orders') }}
-    where quarantine_reason is null
-    {%- if is_incremental() %}
-      and channel_order_id in (select channel_order_id from scoped_services)
-    {%- endif %}
-    qualify row_number() over (
-        partition by shop_id, channel_order_id order by source_updated_at desc, source_synced_at desc, raw_record_id
-    ) = 1
+    select raw_record_id from (
+        select raw_record_id, row_number() over (
+            partition by shop_id, channel_order_id order by source_updated_at desc, source_synced_at desc, raw_record_id
+        ) as version_rank
+        from {{ ref('stg_jd__orders') }}
+        where quarantine_reason is null
+        {%- if is_incremental() %}
+          and channel_order_id in (select channel_order_id from scoped_services)
+        {%- endif %}
+    ) as ranked
+    where version_rank = 1
 ),
 
 current_items as (
     -- a service names a ware (wareId, the product), an order item carries skuId and wareId: the item's wareId is
     -- read here for the current versions only (stg_jd__order_lines keeps the orders' shared line columns)
-    select
-        _record_hash,
-        unnest(from_json(_record, '{"itemInfoList": [{"wareId": "VARCHAR"}]}').itemInfoList).wareId as ware_id,
-        generate_subscripts(from_json(_record, '{"itemInfoList": [{"wareId": "VARCHAR"}]}').itemInfoList, 1) as line_number
-    from ({{ raw_records('jd', 'orders', all_versions=true) }}) as raw
-    where _record_hash in (select raw_record_id from current_versions)
+    select _record_hash, item.wareId as ware_id, line_number
+    from (
+        select
+            _record_hash,
+            {{ unnest_with_index(parse_json_shape('_record', {"itemInfoList": [{"wareId": "VARCHAR"}]}) ~ '.itemInfoList', 'line_number', 'item') }}
+        from ({{ raw_records('jd', 'orders', all_versions=true) }}) as raw
+        where _record_hash in (select raw_record_id from current_versions)
+    ) as items
 ),
 
 current_lines as (
@@ -59,7 +63,7 @@ current_lines as (
     inner join {{ ref('stg_jd__order_lines') }} as l
         on l.raw_record_id = i._record_hash and l.line_number = i.line_number
     where i.ware_id is not null
-    group by all
+    group by l.shop_id, l.channel_order_id, i.ware_id
     having count(*) = 1
 ),
 
@@ -74,7 +78,7 @@ applications as (
         a.raw_record_id as after_sale_record_id,
         a.channel_order_id,
         -- an application cancels the whole order
-        cast(null as varchar) as channel_line_id,
+        cast(null as {{ text_type() }}) as channel_line_id,
         'cancel_refund' as refund_type,
         case
             when a.status_native in ('{{ refunded_applications | join("','") }}') then 'refunded'
@@ -85,11 +89,11 @@ applications as (
         a.status_native,
         -- applyRefundSum: applied for; approval is the refund (the list has no money-arrival time)
         a.refund_amount,
-        cast(null as varchar) as currency,
+        cast(null as {{ text_type() }}) as currency,
         a.applied_at as requested_at,
         case when a.status_native in ('{{ refunded_applications | join("','") }}') then a.reviewed_at end as refunded_at,
         a.source_updated_at,
-        cast(null as varchar) as reason_code,
+        cast(null as {{ text_type() }}) as reason_code,
         -- `reason`: the reason the buyer picked from JD's list (a label, never typed text)
         nullif(trim(a.reason), '') as reason_text,
         a.quarantine_reason
@@ -127,11 +131,11 @@ services as (
         s.status_native,
         -- refoundAmount: the actual refund, NULL until refunded (the list has no amount applied for)
         s.refund_amount,
-        cast(null as varchar) as currency,
+        cast(null as {{ text_type() }}) as currency,
         s.applied_at as requested_at,
         case when s.is_refunded then s.refunded_at end as refunded_at,
         s.source_updated_at,
-        cast(null as varchar) as reason_code,
+        cast(null as {{ text_type() }}) as reason_code,
         -- applyReason: JD's reason label; questionDesc (the buyer's own words) is nulled by the tap and never read
         nullif(trim(s.apply_reason), '') as reason_text,
         s.quarantine_reason
@@ -142,7 +146,7 @@ services as (
 
 {#- JD's lists carry no return parcel, receipt or restock (see above): those contract columns are NULL -#}
 {%- set columns = refund_contract_columns() %}
-{%- set absent = {'return_tracking_number': 'varchar', 'return_carrier': 'varchar', 'return_received_at': 'timestamptz',
+{%- set absent = {'return_tracking_number': text_type(), 'return_carrier': text_type(), 'return_received_at': instant_type(),
                   'is_restocked': 'boolean'} %}
 {%- for part in ['applications', 'services'] %}
 select

@@ -33,7 +33,7 @@ with raw as (
 ),
 
 parsed as (
-    select _record_hash, _connection, _synced_at, from_json(_record, '{{ tojson(shape) }}') as r
+    select _record_hash, _connection, _synced_at, {{ parse_json_shape('_record', shape) }} as r
     from raw
 ),
 
@@ -95,9 +95,9 @@ select
     v.customer_expect,
     -- rule D3: why this service cannot be counted (NULL when it can)
     case
-        when v.service_id is null or not regexp_full_match(v.service_id, '[0-9]{1,32}') then 'missing or malformed serviceId'
-        when v.vender_id is null or not regexp_full_match(v.vender_id, '[0-9]{1,32}') then 'missing or malformed venderId'
-        when v.order_id is null or not regexp_full_match(v.order_id, '[0-9]{1,32}') then 'missing or malformed orderId'
+        when v.service_id is null or not {{ full_match('v.service_id', "'[0-9]{1,32}'") }} then 'missing or malformed serviceId'
+        when v.vender_id is null or not {{ full_match('v.vender_id', "'[0-9]{1,32}'") }} then 'missing or malformed venderId'
+        when v.order_id is null or not {{ full_match('v.order_id', "'[0-9]{1,32}'") }} then 'missing or malformed orderId'
         when v.status is null or v.status = '' then 'missing status'
         when {{ is_refunded }} and (v.refund_amount_text is null or trim(v.refund_amount_text) = '') then 'refunded without refoundAmount'
         when {{ amount_is_invalid('v.refund_amount_text', 'minor' if fen else 'major') }} then 'non-numeric refoundAmount'

@@ -22,8 +22,7 @@ items as (
         -- refund_status 4 (退款成功): the whole paid amount was refunded (as in stg_pinduoduo__orders)
         (case when r.refund_status = '4' then {{ major_units_to_amount('r.pay_amount') }} else 0 end)::{{ money_type() }}
             as order_refund_amount,
-        unnest(r.item_list) as item,
-        generate_subscripts(r.item_list, 1) as position
+        {{ unnest_with_index('r.item_list', 'position', 'item') }}
     from parsed
 ),
 
@@ -34,7 +33,7 @@ lines as (
         shop_id,
         order_sn as channel_order_id,
         cast(position as integer) as line_number,
-        order_sn || ':' || coalesce(item.sku_id, '') || ':' || position as channel_line_id,
+        order_sn || ':' || coalesce(item.sku_id, '') || ':' || cast(position as {{ text_type() }}) as channel_line_id,
         item.sku_id as sku_id,
         item.goods_name as sku_name,
         {{ pinduoduo_count('item.goods_count') }} as quantity,

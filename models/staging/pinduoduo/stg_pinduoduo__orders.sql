@@ -42,9 +42,9 @@ fields as (
         r.seller_discount,
         r.order_change_amount,
         r.postage,
-        list_transform(r.item_list, lambda i: {{ pinduoduo_line_goods('i') }}) as line_goods_amounts,
-        list_transform(r.item_list, lambda i: i.goods_price) as item_prices,
-        list_transform(r.item_list, lambda i: i.goods_count) as item_counts,
+        {{ list_map('r.item_list', 'i', pinduoduo_line_goods('i')) }} as line_goods_amounts,
+        {{ list_map('r.item_list', 'i', 'i.goods_price') }} as item_prices,
+        {{ list_map('r.item_list', 'i', 'i.goods_count') }} as item_counts,
         -- deposit (presale) orders: trade_type 1 with step_order_info
         r.step_order_info.step_trade_status as step_trade_status,
         r.step_order_info.advanced_paid_fee as advanced_paid_fee,
@@ -56,10 +56,10 @@ fields as (
         -- open_address_id (one per receiver), salted-hashed by the tap: the closest thing to a buyer id
         r.open_address_id,
         -- parcels: the main waybill plus the extra parcels of a split shipment
-        list_sort(list_distinct(list_filter(
-            list_concat([r.tracking_number], list_transform(r.extra_delivery_list, lambda d: d.tracking_number)),
-            lambda t: t is not null and trim(t) <> ''
-        ))) as tracking_numbers
+        {{ list_distinct_sorted(list_where(
+            list_append(list_of(['r.tracking_number']), list_map('r.extra_delivery_list', 'd', 'd.tracking_number')),
+            't', "t is not null and trim(t) <> ''"
+        )) }} as tracking_numbers
     from parsed
 ),
 
@@ -82,13 +82,14 @@ typed as (
         {{ to_utc('f.receive_time', 'local', 'Asia/Shanghai') }} as delivered_at,
         {{ to_utc('f.receive_time', 'local', 'Asia/Shanghai') }} as completed_at,
         -- the order payload has no cancel time: fct_orders falls back to the first version seen cancelled (D-009)
-        cast(null as timestamptz) as cancelled_at,
+        cast(null as {{ instant_type() }}) as cancelled_at,
         {{ to_utc('f.last_ship_time', 'local', 'Asia/Shanghai') }} as promised_ship_by,
         {{ to_utc('f.promise_delivery_time', 'local', 'Asia/Shanghai') }} as promised_delivery_by,
         {{ to_utc('f.updated_at', 'local', 'Asia/Shanghai') }} as source_updated_at,
 
         -- list value of the lines (goods_price × goods_count), so the lines sum exactly to it
-        list_sum(f.line_goods_amounts) as goods_amount,
+        -- decimal(38, 2): the type a sum of money_type() values has on DuckDB, on every engine
+        cast({{ list_total('f.line_goods_amounts') }} as decimal(38, 2)) as goods_amount,
         -- shop-funded: the shop's coupon (seller_discount) and its price change (order_change_amount)
         ({{ major_units_to_amount('f.seller_discount') }} + coalesce({{ major_units_to_amount('f.order_change_amount') }}, 0))::{{ money_type() }}
             as shop_discount_amount,
@@ -120,7 +121,7 @@ typed as (
         case when f.step_trade_status in ('1', '2') then {{ to_utc('f.pay_time', 'local', 'Asia/Shanghai') }} end as deposit_paid_at,
 
         -- Pinduoduo sends no currency (CNY-only): the connection's or the channel's default applies
-        cast(null as varchar) as currency,
+        cast(null as {{ text_type() }}) as currency,
         f.receiver_province,
         f.receiver_city,
         f.receiver_phone_masked,
@@ -131,8 +132,8 @@ typed as (
 
         -- rule D3: why this version cannot be made canonical (NULL when it can)
         case
-            when f.order_sn is null or not regexp_full_match(f.order_sn, '[0-9]{6}-[0-9]{6,30}') then 'missing or malformed order_sn'
-            when f.shop_id is null or not regexp_full_match(f.shop_id, '[0-9]{1,32}') then 'missing or malformed shop_id'
+            when f.order_sn is null or not {{ full_match('f.order_sn', "'[0-9]{6}-[0-9]{6,30}'") }} then 'missing or malformed order_sn'
+            when f.shop_id is null or not {{ full_match('f.shop_id', "'[0-9]{1,32}'") }} then 'missing or malformed shop_id'
             when {{ to_utc('f.created_time', 'local', 'Asia/Shanghai') }} is null then 'missing or unparseable created_time'
             when {{ to_utc('f.updated_at', 'local', 'Asia/Shanghai') }} is null then 'missing or unparseable updated_at'
             {%- for field in ['pay_time', 'confirm_time', 'shipping_time', 'receive_time', 'last_ship_time', 'promise_delivery_time'] %}
@@ -142,9 +143,9 @@ typed as (
             when {{ amount_is_invalid('f.' ~ field, 'major') }} then 'non-numeric {{ field }}'
             {%- endfor %}
             when f.pay_amount is null then 'missing pay_amount'
-            when coalesce(list_bool_or(list_transform(f.item_prices, lambda x: {{ amount_is_invalid('x', 'major') }})), false)
+            when coalesce({{ list_any(list_map('f.item_prices', 'x', amount_is_invalid('x', 'major'))) }}, false)
                 then 'non-numeric item goods_price'
-            when coalesce(list_bool_or(list_transform(f.item_counts, lambda x: {{ pinduoduo_count('x') }} is null)), false)
+            when coalesce({{ list_any(list_map('f.item_counts', 'x', pinduoduo_count('x') ~ ' is null')) }}, false)
                 then 'non-numeric item goods_count'
         end as quarantine_reason
     from fields as f

@@ -46,7 +46,7 @@ sku_lines as (
 
 -- when the order shipped, as its latest version says
 shipments as (
-    select shop_id, channel_order_id, arg_max(shipped_at, source_updated_at) as shipped_at
+    select shop_id, channel_order_id, max_by(shipped_at, source_updated_at) as shipped_at
     from {{ ref('stg_pinduoduo__orders') }}
     where channel_order_id in (select order_sn from versions)
     group by shop_id, channel_order_id
@@ -99,17 +99,17 @@ select
     -- the list has no refund time: a refunded after-sale's last update is when the refund succeeded
     case when m.canonical_status = 'refunded' then {{ pdd_time['m.updated_time'] }} end as refunded_at,
     {{ pdd_time['m.updated_time'] }} as source_updated_at,
-    cast(null as varchar) as reason_code,
+    cast(null as {{ text_type() }}) as reason_code,
     nullif(trim(m.after_sale_reason), '') as reason_text,
     nullif(trim(m.tracking_number), '') as return_tracking_number,
     nullif(trim(m.shipping_name), '') as return_carrier,
-    cast(null as timestamptz) as return_received_at,
+    cast(null as {{ instant_type() }}) as return_received_at,
     cast(null as boolean) as is_restocked,
     -- rule D3: why this after-sale cannot be counted (NULL when it can)
     case
-        when m.id is null or not regexp_full_match(m.id, '[0-9]{1,32}') then 'missing or malformed id'
+        when m.id is null or not {{ full_match('m.id', "'[0-9]{1,32}'") }} then 'missing or malformed id'
         when m.shop_id is null or m.shop_id = '' then 'missing shop_id'
-        when m.order_sn is null or not regexp_full_match(m.order_sn, '[0-9]{6}-[0-9]{6,30}') then 'missing or malformed order_sn'
+        when m.order_sn is null or not {{ full_match('m.order_sn', "'[0-9]{6}-[0-9]{6,30}'") }} then 'missing or malformed order_sn'
         when m.refund_type is null then 'unknown after_sales_type'
         when m.canonical_status is null and m.refund_type <> 'exchange' then 'unknown after_sales_status'
         when {{ pdd_time['m.created_time'] }} is null then 'missing or unparseable created_time'

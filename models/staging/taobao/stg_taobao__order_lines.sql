@@ -16,8 +16,7 @@ subs as (
         _record_hash,
         r.tid,
         r.shop_id,
-        unnest(r.orders.order) as sub,
-        generate_subscripts(r.orders.order, 1) as sub_index
+        {{ unnest_with_index('r.orders.order', 'sub_index', 'sub') }}
     from parsed
 )
 
@@ -32,10 +31,10 @@ select
     -- sku_id; an item without variants has none, and then the item (num_iid) is the sku
     coalesce(nullif(sub.sku_id, ''), sub.num_iid) as sku_id,
     sub.title as sku_name,
-    try_cast(sub.num as integer) as quantity,
+    {{ text_as_integer('sub.num') }} as quantity,
     -- price: unit list price in yuan; the line's list amount is price × num (before discounts)
     {{ major_units_to_amount('sub.price') }} as unit_price,
-    ({{ major_units_to_amount('sub.price') }} * try_cast(sub.num as integer))::{{ money_type() }} as line_goods_amount,
+    ({{ major_units_to_amount('sub.price') }} * {{ text_as_integer('sub.num') }})::{{ money_type() }} as line_goods_amount,
     -- a sub-order whose refund succeeded (refund_status SUCCESS) is refunded for its paid share
     case when sub.refund_status = 'SUCCESS'
          then {{ major_units_to_amount('sub.payment') }} else 0.00 end::{{ money_type() }} as refund_amount

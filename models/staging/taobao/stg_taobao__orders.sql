@@ -42,12 +42,12 @@ fields as (
         r.platform_subsidy_fee,
         r.order_tax_fee,
         -- sub-orders: list price × quantity, paid share, refund state, parcels
-        list_transform(r.orders.order, lambda o: o.price) as line_prices,
-        list_transform(r.orders.order, lambda o: o.num) as line_nums,
-        list_transform(r.orders.order, lambda o: o.payment) as line_payments,
-        list_transform(r.orders.order, lambda o: o.refund_status) as line_refund_statuses,
-        list_transform(r.orders.order, lambda o: o.oid) as line_oids,
-        list_transform(r.orders.order, lambda o: o.consign_time) as line_consign_times,
+        {{ list_map('r.orders.order', 'o', 'o.price') }} as line_prices,
+        {{ list_map('r.orders.order', 'o', 'o.num') }} as line_nums,
+        {{ list_map('r.orders.order', 'o', 'o.payment') }} as line_payments,
+        {{ list_map('r.orders.order', 'o', 'o.refund_status') }} as line_refund_statuses,
+        {{ list_map('r.orders.order', 'o', 'o.oid') }} as line_oids,
+        {{ list_map('r.orders.order', 'o', 'o.consign_time') }} as line_consign_times,
         -- receiver: region names and the platform's masks only (the tap nulls plaintext; a value without
         -- '*' is not a mask and is dropped here too). County-level cities come in receiver_district.
         r.receiver_state as receiver_province,
@@ -57,9 +57,8 @@ fields as (
         case when contains(r.receiver_name, '*') then r.receiver_name end as receiver_name_masked,
         -- buyer identity, salted-hashed by the tap (buyer_open_uid is the stable one; nick as a fallback)
         coalesce(nullif(r.buyer_open_uid, ''), nullif(r.buyer_nick, '')) as customer_key,
-        list_sort(list_distinct(list_filter(
-            list_transform(r.orders.order, lambda o: o.invoice_no), lambda t: t is not null and t <> ''
-        ))) as tracking_numbers
+        {{ list_distinct_sorted(list_where(list_map('r.orders.order', 'o', 'o.invoice_no'), 't', "t is not null and t <> ''")) }}
+            as tracking_numbers
     from parsed
 ),
 
@@ -96,7 +95,7 @@ typed as (
         -- consign_time is the first consignment; a sub-order's own consign_time covers a trade without it
         coalesce(
             {{ to_utc('f.consign_time', 'local') }},
-            list_min(list_transform(f.line_consign_times, lambda c: {{ to_utc('c', 'local') }}))
+            {{ list_smallest(list_map('f.line_consign_times', 'c', to_utc('c', 'local'))) }}
         ) as shipped_at,
         {{ to_utc('f.sign_time', 'local') }} as delivered_at,
         -- end_time is the success time, or the close time of a closed trade
@@ -105,16 +104,16 @@ typed as (
             as cancelled_at,
         -- est_con_time: the seller's promised ship time (its format is not documented: unreadable → NULL)
         {{ to_utc('f.est_con_time', 'local') }} as promised_ship_by,
-        cast(null as timestamptz) as promised_delivery_by,
+        cast(null as {{ instant_type() }}) as promised_delivery_by,
         {{ to_utc('f.modified', 'local') }} as source_updated_at,
 
         -- total_fee: price × num of all sub-orders (商品金额); summed from the sub-orders when not requested
         coalesce(
             {{ major_units_to_amount('f.total_fee') }},
-            list_sum(list_transform(
-                list_zip(f.line_prices, f.line_nums),
-                lambda z: {{ major_units_to_amount('z[1]') }} * try_cast(z[2] as integer)
-            ))
+            {{ list_total(list_map(
+                list_zip_as(['f.line_prices', 'f.line_nums'], ['price', 'num']), 'z',
+                major_units_to_amount('z.price') ~ ' * ' ~ text_as_integer('z.num')
+            )) }}
         -- (typed as stg_douyin__orders types it: the channels are unioned by name)
         )::decimal(38, 2) as goods_amount,
         -- discount_fee: system discounts (打折, VIP, 满就送 — the shop's promotion tools)
@@ -127,16 +126,16 @@ typed as (
         {{ major_units_to_amount('f.payment') }} as paid_amount,
         -- The trade list carries no refund amount: a sub-order whose refund succeeded (refund_status SUCCESS)
         -- counts as refunded for its paid share (sub-order `payment`).
-        coalesce(list_sum(list_transform(
-            list_zip(f.line_refund_statuses, f.line_payments),
-            lambda z: case when z[1] = 'SUCCESS' then {{ major_units_to_amount('z[2]') }} else 0 end
-        )), 0)::{{ money_type() }} as refund_amount,
-        coalesce(list_bool_or(list_transform(f.line_refund_statuses, lambda x: x = 'SUCCESS')), false) as has_refund,
+        coalesce({{ list_total(list_map(
+            list_zip_as(['f.line_refund_statuses', 'f.line_payments'], ['refund_status', 'payment']), 'z',
+            "case when z.refund_status = 'SUCCESS' then " ~ major_units_to_amount('z.payment') ~ " else 0 end"
+        )) }}, 0)::{{ money_type() }} as refund_amount,
+        coalesce({{ list_any(list_map('f.line_refund_statuses', 'x', "x = 'SUCCESS'")) }}, false) as has_refund,
         -- a refund requested and not finished: awaiting the seller, the return, its receipt, or refused (disputable)
-        coalesce(list_bool_or(list_transform(
-            f.line_refund_statuses,
-            lambda x: x in ('WAIT_SELLER_AGREE', 'WAIT_BUYER_RETURN_GOODS', 'WAIT_SELLER_CONFIRM_GOODS', 'SELLER_REFUSE_BUYER')
-        )), false) as has_open_after_sale,
+        coalesce({{ list_any(list_map(
+            'f.line_refund_statuses', 'x',
+            "x in ('WAIT_SELLER_AGREE', 'WAIT_BUYER_RETURN_GOODS', 'WAIT_SELLER_CONFIRM_GOODS', 'SELLER_REFUSE_BUYER')"
+        )) }}, false) as has_open_after_sale,
 
         -- presale: a step (分阶段付款) trade
         coalesce(f.trade_type = 'step' or f.step_trade_status is not null, false) as is_presale,
@@ -159,7 +158,7 @@ typed as (
 
         -- TOP trades carry no currency (CNY; Tmall global trades are settled in CNY too): the connection's or
         -- the channel's default applies
-        cast(null as varchar) as currency,
+        cast(null as {{ text_type() }}) as currency,
         f.receiver_province,
         f.receiver_city,
         f.receiver_phone_masked,
@@ -170,7 +169,7 @@ typed as (
 
         -- rule D3: why this version cannot be made canonical (NULL when it can)
         case
-            when f.tid is null or not regexp_full_match(f.tid, '[0-9]{1,32}') then 'missing or malformed tid'
+            when f.tid is null or not {{ full_match('f.tid', "'[0-9]{1,32}'") }} then 'missing or malformed tid'
             when f.shop_id is null or trim(f.shop_id) = '' then 'missing shop_id'
             when {{ to_utc('f.created', 'local') }} is null then 'missing or unparseable created'
             when {{ to_utc('f.modified', 'local') }} is null then 'missing or unparseable modified'
@@ -181,13 +180,13 @@ typed as (
             when {{ amount_is_invalid('f.' ~ field, 'major') }} then 'non-numeric {{ field }}'
             {%- endfor %}
             when f.payment is null then 'missing payment'
-            when coalesce(list_bool_or(list_transform(f.line_oids, lambda x: x is null or not regexp_full_match(x, '[0-9]{1,32}'))), false)
+            when coalesce({{ list_any(list_map('f.line_oids', 'x', "x is null or not " ~ full_match('x', "'[0-9]{1,32}'"))) }}, false)
                 then 'missing or malformed sub-order oid'
-            when coalesce(list_bool_or(list_transform(f.line_prices, lambda x: {{ amount_is_invalid('x', 'major') }})), false)
+            when coalesce({{ list_any(list_map('f.line_prices', 'x', amount_is_invalid('x', 'major'))) }}, false)
                 then 'non-numeric sub-order price'
-            when coalesce(list_bool_or(list_transform(f.line_payments, lambda x: {{ amount_is_invalid('x', 'major') }})), false)
+            when coalesce({{ list_any(list_map('f.line_payments', 'x', amount_is_invalid('x', 'major'))) }}, false)
                 then 'non-numeric sub-order payment'
-            when coalesce(list_bool_or(list_transform(f.line_nums, lambda x: try_cast(x as integer) is null)), false)
+            when coalesce({{ list_any(list_map('f.line_nums', 'x', text_as_integer('x') ~ ' is null')) }}, false)
                 then 'non-integer sub-order num'
         end as quarantine_reason
     from presale as f

@@ -67,18 +67,18 @@ select
     -- the list has no refund time: a refund's last change once it succeeded is when it did
     case when m.canonical_status = 'refunded' then {{ to_utc('m.modified', 'local') }} end as refunded_at,
     {{ to_utc('m.modified', 'local') }} as source_updated_at,
-    cast(null as varchar) as reason_code,
+    cast(null as {{ text_type() }}) as reason_code,
     nullif(trim(m.reason), '') as reason_text,
     nullif(trim(m.sid), '') as return_tracking_number,
     nullif(trim(m.company_name), '') as return_carrier,
-    cast(null as timestamptz) as return_received_at,
+    cast(null as {{ instant_type() }}) as return_received_at,
     cast(null as boolean) as is_restocked,
     -- rule D3: why this refund cannot be counted (NULL when it can)
     case
-        when m.refund_id is null or not regexp_full_match(m.refund_id, '[0-9]{1,32}') then 'missing or malformed refund_id'
+        when m.refund_id is null or not {{ full_match('m.refund_id', "'[0-9]{1,32}'") }} then 'missing or malformed refund_id'
         when m.shop_id is null or m.shop_id = '' then 'missing shop_id'
-        when m.tid is null or not regexp_full_match(m.tid, '[0-9]{1,32}') then 'missing or malformed tid'
-        when m.oid is not null and not regexp_full_match(m.oid, '[0-9]{1,32}') then 'malformed oid'
+        when m.tid is null or not {{ full_match('m.tid', "'[0-9]{1,32}'") }} then 'missing or malformed tid'
+        when m.oid is not null and not {{ full_match('m.oid', "'[0-9]{1,32}'") }} then 'malformed oid'
         when m.refund_type is null then 'unknown has_good_return'
         when m.canonical_status is null then 'unknown status'
         when {{ to_utc('m.created', 'local') }} is null then 'missing or unparseable created'
