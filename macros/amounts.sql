@@ -5,13 +5,13 @@
 {#- A1: integer minor units (fen, cents) as JSON text → major units. A value that is not a whole
     number (e.g. '12.5' fen, which a cast to BIGINT would silently round) gives NULL. -#}
 {% macro minor_units_to_amount(expr) -%}
-    case when regexp_full_match(trim({{ expr }}), '-?[0-9]{1,18}')
+    case when {{ full_match('trim(' ~ expr ~ ')', "'-?[0-9]{1,18}'") }}
          then try_cast(cast(trim({{ expr }}) as decimal(38, 0)) * 0.01 as {{ money_type() }}) end
 {%- endmacro %}
 
 {#- A1: a decimal string in major units (yuan '12.30') → DECIMAL(18,2); more than 2 decimals is invalid. -#}
 {% macro major_units_to_amount(expr) -%}
-    case when regexp_full_match(trim({{ expr }}), '-?[0-9]{1,16}(\.[0-9]{1,2})?')
+    case when {{ full_match('trim(' ~ expr ~ ')', "'-?[0-9]{1,16}(\.[0-9]{1,2})?'") }}
          then try_cast(trim({{ expr }}) as {{ money_type() }}) end
 {%- endmacro %}
 
@@ -41,9 +41,11 @@
     the currency's ceiling. `name` is the field as the reason should call it. -#}
 {% macro amount_problem(amount, currency, name) -%}
     case
-        when {{ amount }} < 0 then format('negative {} {}', '{{ name }}', ({{ amount }})::varchar)
+        when {{ amount }} < 0
+            then {{ format_text_or_null("'negative {} {}'", ["'" ~ name ~ "'", 'cast(' ~ amount ~ ' as ' ~ text_type() ~ ')']) }}
         when {{ amount }} > {{ amount_ceiling(currency) }}
-            then format('{} {} is above the ceiling {} for {} (var orderlayer_amount_ceilings)', '{{ name }}',
-                        ({{ amount }})::varchar, {{ amount_ceiling(currency) }}, coalesce({{ currency }}, 'the default currency'))
+            then {{ format_text_or_null("'{} {} is above the ceiling {} for {} (var orderlayer_amount_ceilings)'", [
+                        "'" ~ name ~ "'", 'cast(' ~ amount ~ ' as ' ~ text_type() ~ ')', amount_ceiling(currency),
+                        "coalesce(" ~ currency ~ ", 'the default currency')"]) }}
     end
 {%- endmacro %}

@@ -3,8 +3,8 @@
 {% macro shop_settings() -%}
     {%- set shops = var('orderlayer_shops', []) -%}
     {%- if shops | length == 0 -%}
-    select cast(null as varchar) as channel, cast(null as varchar) as shop_id,
-           cast(null as varchar) as timezone, cast(null as varchar) as currency
+    select cast(null as {{ text_type() }}) as channel, cast(null as {{ text_type() }}) as shop_id,
+           cast(null as {{ text_type() }}) as timezone, cast(null as {{ text_type() }}) as currency
     where false
     {%- else -%}
     select * from (values
@@ -16,7 +16,7 @@
 {%- endmacro %}
 
 {% macro shop_setting_literal(value) -%}
-    {%- if value is none -%}cast(null as varchar){%- else -%}'{{ value }}'{%- endif -%}
+    {%- if value is none -%}cast(null as {{ text_type() }}){%- else -%}'{{ value }}'{%- endif -%}
 {%- endmacro %}
 
 {% macro reporting_timezone() -%}'{{ var("orderlayer_reporting_timezone", "Asia/Shanghai") }}'{%- endmacro %}

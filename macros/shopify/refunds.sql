@@ -72,7 +72,7 @@
     {%- set orders = raw_relation('shopify', 'orders') -%}
     {%- set returns = raw_relation('shopify', 'returns') -%}
     select distinct shop_id, order_id from (
-        select cast(null as varchar) as shop_id, cast(null as varchar) as order_id where false
+        select cast(null as {{ text_type() }}) as shop_id, cast(null as {{ text_type() }}) as order_id where false
         {%- if orders is not none %}
         union all
         -- keyed [shop_id, id] by tap-shopify: the record's own values, as the model reads them
