@@ -49,7 +49,8 @@
         {%- for column in refund_contract_columns() if column != 'quarantine_reason' %} {{ column }},{% endfor %}
         coalesce(quarantine_reason, case
             when status is null or status not in ('requested', 'approved', 'refunded', 'rejected', 'cancelled')
-                then 'status ' || coalesce('"' || status || '"', 'NULL') || ' is not one of the contract''s five'
+                -- chr(39), not '': under spark.sql.parser.escapedStringLiterals Spark keeps a doubled quote as two
+                then 'status ' || coalesce('"' || status || '"', 'NULL') || ' is not one of the contract' || chr(39) || 's five'
             when status = 'refunded' and refunded_at is null then 'refunded without a refund time'
             when status <> 'refunded' and refunded_at is not null then 'a refund time on a record that is ' || status
         end) as quarantine_reason
