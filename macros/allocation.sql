@@ -4,6 +4,7 @@
     `amounts` maps output column → order-level amount column of `relation`. Emits a select with
     every column of `relation` plus the outputs. -#}
 {% macro allocate_to_lines(relation, partition, weight, order_by, amounts) -%}
+    {%- set wide = wide_integer_type() -%}
     with _ranked as (
         select *,
             sum({{ weight }}) over (partition by {{ partition }}) as _alloc_weight_total,
@@ -14,9 +15,9 @@
         select *,
         {%- for out, amount in amounts.items() %}
             case
-                when _alloc_weight_total = 0 then case when _alloc_rank = 1 then cast({{ amount }} * 100 as {{ exact_integer_type() }}) else 0 end
-                else {{ integer_quotient('cast(' ~ amount ~ ' * 100 as ' ~ exact_integer_type() ~ ') * cast(' ~ weight ~ ' * 100 as ' ~ exact_integer_type() ~ ')',
-                                         'cast(_alloc_weight_total * 100 as ' ~ exact_integer_type() ~ ')') }}
+                when _alloc_weight_total = 0 then case when _alloc_rank = 1 then cast({{ amount }} * 100 as {{ wide }}) else 0 end
+                else {{ whole_division('cast(' ~ amount ~ ' * 100 as ' ~ wide ~ ') * cast(' ~ weight ~ ' * 100 as ' ~ wide ~ ')',
+                                       'cast(_alloc_weight_total * 100 as ' ~ wide ~ ')') }}
             end as _alloc_{{ out }}{{ "," if not loop.last }}
         {%- endfor %}
         from _ranked
@@ -25,7 +26,7 @@
     {%- for out, amount in amounts.items() %}
         cast(
             (_alloc_{{ out }} + case when _alloc_rank = 1
-                then cast({{ amount }} * 100 as {{ exact_integer_type() }}) - sum(_alloc_{{ out }}) over (partition by {{ partition }})
+                then cast({{ amount }} * 100 as {{ wide }}) - sum(_alloc_{{ out }}) over (partition by {{ partition }})
                 else 0 end) * 0.01
         as {{ money_type() }}) as {{ out }}{{ "," if not loop.last }}
     {%- endfor %}

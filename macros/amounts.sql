@@ -41,9 +41,11 @@
     the currency's ceiling. `name` is the field as the reason should call it. -#}
 {% macro amount_problem(amount, currency, name) -%}
     case
-        when {{ amount }} < 0 then format('negative {} {}', '{{ name }}', ({{ amount }})::varchar)
+        when {{ amount }} < 0
+            then {{ format_text_or_null("'negative {} {}'", ["'" ~ name ~ "'", 'cast(' ~ amount ~ ' as ' ~ text_type() ~ ')']) }}
         when {{ amount }} > {{ amount_ceiling(currency) }}
-            then format('{} {} is above the ceiling {} for {} (var orderlayer_amount_ceilings)', '{{ name }}',
-                        ({{ amount }})::varchar, {{ amount_ceiling(currency) }}, coalesce({{ currency }}, 'the default currency'))
+            then {{ format_text_or_null("'{} {} is above the ceiling {} for {} (var orderlayer_amount_ceilings)'", [
+                        "'" ~ name ~ "'", 'cast(' ~ amount ~ ' as ' ~ text_type() ~ ')', amount_ceiling(currency),
+                        "coalesce(" ~ currency ~ ", 'the default currency')"]) }}
     end
 {%- endmacro %}

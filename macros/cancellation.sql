@@ -14,7 +14,7 @@
         select
             order_key,
             -- the latest version (rule D1 order) that carries the platform's time
-            arg_max(cancelled_at, (source_updated_at, source_synced_at, raw_record_id))
+            max_by(cancelled_at, {{ ordering_tuple(['source_updated_at', 'source_synced_at', 'raw_record_id']) }})
                 filter (where cancelled_at is not null) as platform_cancelled_at,
             min(source_updated_at) as observed_cancelled_at
         from {{ versions }}

@@ -16,7 +16,7 @@
 {%- endmacro %}
 
 {% macro parse_carrier_record(record, shape) -%}
-    from_json({{ record }}, '{{ tojson(shape) }}')
+    {{ parse_json_shape(record, shape) }}
 {%- endmacro %}
 
 {#- The carrier staging models fct_shipment_events reads, each with the same columns (docs/logistics.md), in the

@@ -12,12 +12,17 @@
 
 {#- Union of one staging entity across every channel, column lists aligned by name. -#}
 {% macro union_channels(entity) -%}
-    {%- for channel in staged_channels() %}
-    select * from {{ ref('stg_' ~ channel ~ '__' ~ entity) }}
-    {%- if not loop.last %}
-    union all by name
-    {%- endif %}
-    {%- endfor %}
+    {{ union_by_name(channel_models(entity)) }}
+{%- endmacro %}
+
+{#- [relation, query] of one staging entity's model of every staged channel (union_by_name's parts). -#}
+{% macro channel_models(entity) -%}
+    {%- set parts = [] -%}
+    {%- for channel in staged_channels() -%}
+        {%- set model = ref('stg_' ~ channel ~ '__' ~ entity) -%}
+        {%- do parts.append([model, 'select * from ' ~ model]) -%}
+    {%- endfor -%}
+    {{ return(parts) }}
 {%- endmacro %}
 
 {#- File sources (docs/file-sources.md) among the staged channels: their statuses come from their mapping. -#}
@@ -27,9 +32,12 @@
 
 {#- The status map: seeds/status_map.csv plus every staged file source's mapped statuses. -#}
 {% macro status_maps() -%}
-    select * from {{ ref('status_map') }}
-    {%- for channel in file_channels() if channel in staged_channels() %}
-    union all by name
-    select * from {{ ref('stg_' ~ channel ~ '__status_map') }}
-    {%- endfor %}
+    {%- set parts = [] -%}
+    {%- set seed = ref('status_map') -%}
+    {%- do parts.append([seed, 'select * from ' ~ seed]) -%}
+    {%- for channel in file_channels() if channel in staged_channels() -%}
+        {%- set model = ref('stg_' ~ channel ~ '__status_map') -%}
+        {%- do parts.append([model, 'select * from ' ~ model]) -%}
+    {%- endfor -%}
+    {{ union_by_name(parts) }}
 {%- endmacro %}

@@ -10,24 +10,24 @@
 {% macro union_erps() -%}
     {%- set erps = staged_erps() -%}
     {%- if erps | length == 0 -%}
+    {%- set text, instant = text_type(), instant_type() -%}
     select
-        cast(null as varchar) as raw_record_id, cast(null as varchar) as connection_name,
-        cast(null as timestamptz) as source_synced_at, cast(null as varchar) as erp_system,
-        cast(null as varchar) as erp_company, cast(null as varchar) as erp_order_id,
-        cast(null as varchar) as erp_customer, cast(null as varchar) as channel_reference,
-        cast(null as timestamptz) as ordered_at, cast(null as timestamptz) as erp_updated_at,
-        cast(null as varchar) as status_native, cast(null as varchar) as status,
+        cast(null as {{ text }}) as raw_record_id, cast(null as {{ text }}) as connection_name,
+        cast(null as {{ instant }}) as source_synced_at, cast(null as {{ text }}) as erp_system,
+        cast(null as {{ text }}) as erp_company, cast(null as {{ text }}) as erp_order_id,
+        cast(null as {{ text }}) as erp_customer, cast(null as {{ text }}) as channel_reference,
+        cast(null as {{ instant }}) as ordered_at, cast(null as {{ instant }}) as erp_updated_at,
+        cast(null as {{ text }}) as status_native, cast(null as {{ text }}) as status,
         cast(null as {{ money_type() }}) as order_amount, cast(null as {{ money_type() }}) as net_amount,
-        cast(null as {{ money_type() }}) as tax_amount, cast(null as varchar) as currency,
-        cast(null as {{ money_type() }}) as refund_amount, cast(null as varchar) as quarantine_reason
+        cast(null as {{ money_type() }}) as tax_amount, cast(null as {{ text }}) as currency,
+        cast(null as {{ money_type() }}) as refund_amount, cast(null as {{ text }}) as quarantine_reason
     where false
     {%- else -%}
-    {%- for erp in erps %}
-    {{ erp_versions(erp) }}
-    {%- if not loop.last %}
-    union all by name
-    {%- endif %}
+    {%- set parts = [] -%}
+    {%- for erp in erps -%}
+        {%- do parts.append([ref('stg_' ~ erp ~ '__sales_orders'), erp_versions(erp)]) -%}
     {%- endfor -%}
+    {{ union_by_name(parts) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -36,11 +36,10 @@
 {% macro erp_versions(erp) -%}
     {%- set rule = var('orderlayer_erp_matching', {}).get(erp, {}) -%}
     {%- if rule.get('reference_field') -%}
-    select s.* replace (
-        nullif(trim(json_extract_string(r._record, '{{ "$." ~ rule["reference_field"] | replace("'", "''") }}')), '')
-            as channel_reference
-    )
-    from {{ ref('stg_' ~ erp ~ '__sales_orders') }} as s
+    {%- set staged = ref('stg_' ~ erp ~ '__sales_orders') %}
+    select {{ star_replace({'channel_reference': "nullif(trim(" ~ json_path_text('r._record', rule['reference_field']) ~ "), '')"},
+                           [staged], alias='s') }}
+    from {{ staged }} as s
     left join ({{ raw_records(erp, 'sales_orders', all_versions=true) }}) as r on r._record_hash = s.raw_record_id
     {%- else -%}
     select * from {{ ref('stg_' ~ erp ~ '__sales_orders') }}
@@ -70,11 +69,12 @@
 
 {% macro _strip_affixes(expr, prefixes, suffixes) -%}
     {%- set out = expr -%}
+    {#- one match at most (anchored), case-insensitive: (?i), \z (the very end, as RE2's $ without (?m)) -#}
     {%- if prefixes -%}
-        {%- set out = "regexp_replace(" ~ out ~ ", '^(?:" ~ _alternatives(prefixes) ~ ")', '', 'i')" -%}
+        {%- set out = replace_all(out, "'(?i)^(?:" ~ _alternatives(prefixes) ~ ")'", "''") -%}
     {%- endif -%}
     {%- if suffixes -%}
-        {%- set out = "regexp_replace(" ~ out ~ ", '(?:" ~ _alternatives(suffixes) ~ ")$', '', 'i')" -%}
+        {%- set out = replace_all(out, "'(?i)(?:" ~ _alternatives(suffixes) ~ ")\z'", "''") -%}
     {%- endif -%}
     {{ out }}
 {%- endmacro %}
@@ -93,8 +93,8 @@
 {% macro erp_customer_shops() -%}
     {%- set rows = var('orderlayer_erp_customers', []) -%}
     {%- if rows | length == 0 -%}
-    select cast(null as varchar) as erp_system, cast(null as varchar) as erp_customer,
-           cast(null as varchar) as channel, cast(null as varchar) as shop_id
+    select cast(null as {{ text_type() }}) as erp_system, cast(null as {{ text_type() }}) as erp_customer,
+           cast(null as {{ text_type() }}) as channel, cast(null as {{ text_type() }}) as shop_id
     where false
     {%- else -%}
     select * from (values

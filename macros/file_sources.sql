@@ -12,6 +12,9 @@
 {% macro default__file_order_id(expr) -%}
     nullif(trim(replace({{ expr }}, chr(65279), '')), '')
 {%- endmacro %}
+{% macro spark__file_order_id(expr) -%}
+    nullif(trim(replace({{ expr }}, {{ byte_order_mark() }}, '')), '')
+{%- endmacro %}
 
 {#- The order ids of a file source with a row of any of its files (orders, lines, payments, refunds…) landed in this
     build's window (rows are keyed [shop_id, order_id, …] by tap-files: the order id cell as read). -#}
@@ -30,7 +33,7 @@
     {%- if parts -%}
     {{ parts | join(' union all ') }}
     {%- else -%}
-    select cast(null as varchar) as channel_order_id where false
+    select cast(null as {{ text_type() }}) as channel_order_id where false
     {%- endif -%}
 {%- endmacro %}
 

@@ -11,5 +11,5 @@
     by the as-of time. -#}
 {% macro erp_expected(order, as_of_at, erp_linked) -%}
     ({{ erp_linked }} and {{ order }}.is_valid
-        and {{ order }}.paid_at <= {{ as_of_at }} - to_hours({{ var('orderlayer_erp_grace_hours', 24) }}))
+        and {{ order }}.paid_at <= {{ add_hours(as_of_at, -(var('orderlayer_erp_grace_hours', 24) | int)) }})
 {%- endmacro %}

@@ -26,6 +26,19 @@
         on fx.fx_currency = {{ alias }}.{{ currency }} and {{ alias }}.{{ on_date }} >= fx.fx_date
 {%- endmacro %}
 
+{#- Spark has no ASOF join and no LIMIT in a correlated subquery: each rate holds from its date until the next one
+    of its currency. -#}
+{% macro spark__join_fx_rate(alias, currency, on_date, rates) -%}
+    left join (
+        select currency as fx_currency, rate_date as fx_date, rate,
+               lead(rate_date) over (partition by currency order by rate_date) as fx_until
+        from {{ rates }}
+        where reporting_currency = {{ reporting_currency() }}
+    ) as fx
+        on fx.fx_currency = {{ alias }}.{{ currency }} and {{ alias }}.{{ on_date }} >= fx.fx_date
+        and ({{ alias }}.{{ on_date }} < fx.fx_until or fx.fx_until is null)
+{%- endmacro %}
+
 {#- An amount in the reporting currency: unchanged when already in it, else × the dated rate, rounded
     half away from zero to cents; NULL when no rate is known (never a guess). -#}
 {% macro to_reporting_currency(amount, currency, rate) -%}

@@ -9,9 +9,9 @@
     number a spreadsheet rounded, e.g. 1.23457E+18). A leading byte-order mark is ignored first (file cells are
     read without it). -#}
 {% macro id_is_placeholder(expr) -%}
-    {%- set bare = "trim(replace(" ~ expr ~ ", chr(65279), ''), ' ' || chr(9) || chr(10) || chr(13))" -%}
+    {%- set bare = trim_chars("replace(" ~ expr ~ ", " ~ byte_order_mark() ~ ", '')", "' ' || chr(9) || chr(10) || chr(13)") -%}
     ({{ expr }} is null
      or {{ bare }} = ''
      or upper({{ bare }}) in ('NULL', 'N/A', 'NA', '#N/A', 'NONE', 'NIL', 'NAN', 'UNDEFINED', '-', '--')
-     or regexp_full_match({{ bare }}, '0+|[+-]?[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+'))
+     or {{ full_match(bare, "'0+|[+-]?[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+'") }})
 {%- endmacro %}

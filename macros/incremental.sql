@@ -62,7 +62,7 @@
     union all
     {%- endif %}
     {%- else %}
-    select cast(null as varchar) as _record_hash where false
+    select cast(null as {{ text_type() }}) as _record_hash where false
     {%- endfor %}
 {%- endmacro %}
 
@@ -125,6 +125,9 @@
 
 {% macro default__json_array_text(expr, index) -%}
     json_extract_string({{ expr }}, '$[{{ index }}]')
+{%- endmacro %}
+{% macro spark__json_array_text(expr, index) -%}
+    get_json_object({{ expr }}, '$[{{ index }}]')
 {%- endmacro %}
 
 {#- True (a SQL boolean) when the warehouse's first ERP orders landed in this build: an ERP order is current now and
@@ -203,7 +206,7 @@
     {%- if rel is not none -%}
     select _record_hash from {{ rel }} where {{ in_landing_window() }}
     {%- else -%}
-    select cast(null as varchar) as _record_hash where false
+    select cast(null as {{ text_type() }}) as _record_hash where false
     {%- endif -%}
 {%- endmacro %}
 
@@ -216,7 +219,7 @@
     where {{ in_landing_window() }}
        or _primary_key in (select _primary_key from {{ rel }} where {{ in_landing_window() }} and _primary_key is not null)
     {%- else -%}
-    select cast(null as varchar) as _record_hash where false
+    select cast(null as {{ text_type() }}) as _record_hash where false
     {%- endif -%}
 {%- endmacro %}
 
@@ -285,3 +288,23 @@
 {% macro default__json_field_text(expr, field) -%}
     json_extract_string({{ expr }}, '$.{{ field }}')
 {%- endmacro %}
+{% macro spark__json_field_text(expr, field) -%}
+    get_json_object({{ expr }}, '$.{{ field }}')
+{%- endmacro %}
+
+{#- ---- Spark (docs/engines.md) ---- -#}
+
+{#- dbt-spark knows no delete+insert (plain Parquet tables take no DELETE). orderlayer builds every model on Spark
+    with --full-refresh (core/engines.py, D-077), where dbt-spark creates the table whole and never uses the
+    strategy: a model configured with DuckDB's delete+insert builds in full there, and an incremental run (no full
+    refresh, the table exists) is refused rather than appending to it. Overrides dbt-spark's check of that name
+    (this project's macros win over the adapter's). -#}
+{% macro dbt_spark_validate_get_incremental_strategy(raw_strategy, file_format) %}
+    {%- if raw_strategy == 'delete+insert' -%}
+        {%- if not should_full_refresh() and load_relation(this) is not none -%}
+            {{ exceptions.raise_compiler_error(this ~ ": delete+insert does not run on Spark; build with --full-refresh (orderlayer does, docs/engines.md)") }}
+        {%- endif -%}
+        {{ return(raw_strategy) }}
+    {%- endif -%}
+    {{ return(dbt.dbt_spark_validate_get_incremental_strategy(raw_strategy, file_format)) }}
+{% endmacro %}

@@ -13,6 +13,7 @@
     every version of the orders it recomputes, before the content hash and the window: both rules judge one order's
     versions together, so the result for those orders is the full build's, at the cost of what changed. -#}
 {% macro order_versions(changed=none) -%}
+    {%- set order_models = channel_models('orders') | map('first') | list -%}
     select * from (
         with versions as (
             select v.* from ({{ union_channels('orders') }}) as v
@@ -24,8 +25,8 @@
         staged as (
             select v.*, s._landed_seq as landed_seq,
                    -- where the record came from: file and line, else the channel's order id and the raw record
-                   coalesce(s.locator, format('{} order {} (raw record {})', v.channel,
-                            coalesce('"' || v.channel_order_id || '"', 'NULL'), v.raw_record_id)) as record_locator
+                   coalesce(s.locator, {{ format_text_or_null("'{} order {} (raw record {})'", [
+                            'v.channel', "coalesce('\"' || v.channel_order_id || '\"', 'NULL')", 'v.raw_record_id']) }}) as record_locator
             from versions as v
             -- incremental: only the raw rows of the versions judged again, not a join over all raw
             left join ({{ landed_order_seqs('select raw_record_id from versions' if changed is not none else none) }}) as s
@@ -33,7 +34,8 @@
         ),
 
         judged as (
-            select * replace (coalesce(quarantine_reason, {{ suspicious_order_reason() }}) as quarantine_reason)
+            select {{ star_replace({'quarantine_reason': 'coalesce(quarantine_reason, ' ~ suspicious_order_reason() ~ ')'},
+                                   order_models, ['landed_seq', 'record_locator']) }}
             from staged
         ),
 
@@ -50,22 +52,26 @@
             select
                 *,
                 -- the version landed last among the clean versions with this update time
-                arg_max(record_locator, landed_seq) over same_time as tie_winner,
-                arg_max(content_hash, landed_seq) over same_time as tie_winner_content
+                max_by(record_locator, landed_seq) over same_time as tie_winner,
+                max_by(content_hash, landed_seq) over same_time as tie_winner_content
             from fingerprinted
             where quarantine_reason is null
             window same_time as (partition by channel, shop_id, channel_order_id, source_updated_at)
         )
 
-        select * exclude (content_hash, tie_winner, tie_winner_content, record_locator) replace (
+        {%- set conflict -%}
             case when content_hash <> tie_winner_content
-                 then format('{}: conflicting version of order {} — same source_updated_at {} as {}, different content; the later landing wins (D-051)',
-                             record_locator, channel_order_id, strftime(source_updated_at, '%Y-%m-%dT%H:%M:%SZ'), tie_winner)
-            end as quarantine_reason
-        )
+                 then {{ format_text_or_null("'{}: conflicting version of order {} — same source_updated_at {} as {}, different content; the later landing wins (D-051)'",
+                                             ['record_locator', 'channel_order_id', iso_instant_text('source_updated_at'), 'tie_winner']) }}
+            end
+        {%- endset %}
+        select {{ star_replace({'quarantine_reason': conflict}, order_models,
+                               ['landed_seq', 'record_locator', 'content_hash', 'tie_winner', 'tie_winner_content'],
+                               exclude=['content_hash', 'tie_winner', 'tie_winner_content', 'record_locator']) }}
         from tied
-        union all by name
-        select * exclude (content_hash, record_locator) from fingerprinted where quarantine_reason is not null
+        -- the same columns in the same order
+        union all
+        select * except (content_hash, record_locator) from fingerprinted where quarantine_reason is not null
     ) as order_versions
 {%- endmacro %}
 
@@ -85,7 +91,7 @@
 {% macro suspicious_order_reason() -%}
     case
         when {{ id_is_placeholder('channel_order_id') }} then record_locator || ': placeholder channel_order_id'
-        when {{ id_is_placeholder('shop_id') }} then format('{}: placeholder shop_id "{}"', record_locator, shop_id)
+        when {{ id_is_placeholder('shop_id') }} then {{ format_text_or_null("'{}: placeholder shop_id \"{}\"'", ['record_locator', 'shop_id']) }}
         when {{ amount_problem('paid_amount', 'currency', 'paid_amount') }} is not null
             then record_locator || ': ' || {{ amount_problem('paid_amount', 'currency', 'paid_amount') }}
     end
@@ -102,14 +108,16 @@
     {%- endfor -%}
     {%- for channel, src in parts %}
     select _record_hash, _landed_seq,
-           {% if channel in file_channels() %}format('{} line {}', _record ->> 'file', _record ->> 'line'){% else %}cast(null as varchar){% endif %} as locator
+           {% if channel in file_channels() -%}
+           {{ format_text_or_null("'{} line {}'", [json_text('_record', ['file']), json_text('_record', ['line'])]) }}
+           {%- else %}cast(null as {{ text_type() }}){% endif %} as locator
     from {{ src }}
     {%- if keys is not none %}
     where _record_hash in ({{ keys }})
     {%- endif %}
     {%- if not loop.last %} union all{% endif %}
     {%- else %}
-    select cast(null as varchar) as _record_hash, cast(null as bigint) as _landed_seq, cast(null as varchar) as locator
+    select cast(null as {{ text_type() }}) as _record_hash, cast(null as bigint) as _landed_seq, cast(null as {{ text_type() }}) as locator
     where false
     {%- endfor %}
 {%- endmacro %}
@@ -117,7 +125,7 @@
 {#- A shifted row's tell in a place column (province, city): a value that is a code, not a name — a run of five or
     more digits (a tracking or phone number, a postcode) or no letter at all (a time, an amount). -#}
 {% macro text_is_not_a_place(expr) -%}
-    ({{ expr }} is not null and (regexp_matches({{ expr }}, '[0-9]{5,}') or not regexp_matches({{ expr }}, '[[:alpha:]]|[^\x00-\x7F]')))
+    ({{ expr }} is not null and ({{ contains_match(expr, "'[0-9]{5,}'") }} or not {{ contains_match(expr, "'[A-Za-z]|[^\x00-\x7F]'") }}))
 {%- endmacro %}
 
 {#- A hash of every column of the row being selected except `exclude` (column names): versions with the same content
@@ -130,4 +138,9 @@
 
 {% macro default__content_hash(exclude) -%}
     hash(*columns(* exclude ({{ exclude | join(', ') }})))
+{%- endmacro %}
+{#- Spark's xxhash64 skips NULL arguments (('a', NULL) and (NULL, 'a') would collide): the row as JSON names each
+    non-NULL column. -#}
+{% macro spark__content_hash(exclude) -%}
+    xxhash64(to_json(struct(* except ({{ exclude | join(', ') }}))))
 {%- endmacro %}

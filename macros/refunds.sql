@@ -45,31 +45,39 @@
     {%- if loop.first %}
     -- the contract's own rules, whatever the channel's model says: a status outside the five, or a refund time that
     -- disagrees with the status, is quarantined here rather than failing a test on fct_refunds and stopping the build
-    select * replace (coalesce(quarantine_reason, case
+    select
+        {%- for column in refund_contract_columns() if column != 'quarantine_reason' %} {{ column }},{% endfor %}
+        coalesce(quarantine_reason, case
             when status is null or status not in ('requested', 'approved', 'refunded', 'rejected', 'cancelled')
-                then 'status ' || coalesce('"' || status || '"', 'NULL') || ' is not one of the contract''s five'
+                -- chr(39), not '': under spark.sql.parser.escapedStringLiterals Spark keeps a doubled quote as two
+                then 'status ' || coalesce('"' || status || '"', 'NULL') || ' is not one of the contract' || chr(39) || 's five'
             when status = 'refunded' and refunded_at is null then 'refunded without a refund time'
             when status <> 'refunded' and refunded_at is not null then 'a refund time on a record that is ' || status
-        end) as quarantine_reason)
+        end) as quarantine_reason
     from (
     {%- endif %}
     select {{ refund_contract_columns() | join(', ') }} from {{ ref(model) }}
     {%- if not loop.last %}
-    union all by name
+    -- every part selects the contract's columns in its order
+    union all
     {%- else %}
     ) as contract_rows
     {%- endif %}
     {%- else %}
+    {%- set text, instant = text_type(), instant_type() %}
     select
-        null::varchar as raw_record_id, null::varchar as connection_name, null::timestamptz as source_synced_at,
-        null::varchar as channel, null::varchar as shop_id, null::varchar as refund_id,
-        null::varchar as after_sale_record_id, null::varchar as channel_order_id, null::varchar as channel_line_id,
-        null::varchar as refund_type,
-        null::varchar as status, null::varchar as status_native, null::{{ money_type() }} as refund_amount,
-        null::varchar as currency, null::timestamptz as requested_at, null::timestamptz as refunded_at,
-        null::timestamptz as source_updated_at, null::varchar as reason_code, null::varchar as reason_text,
-        null::varchar as return_tracking_number, null::varchar as return_carrier,
-        null::timestamptz as return_received_at, null::boolean as is_restocked, null::varchar as quarantine_reason
+        cast(null as {{ text }}) as raw_record_id, cast(null as {{ text }}) as connection_name,
+        cast(null as {{ instant }}) as source_synced_at, cast(null as {{ text }}) as channel,
+        cast(null as {{ text }}) as shop_id, cast(null as {{ text }}) as refund_id,
+        cast(null as {{ text }}) as after_sale_record_id, cast(null as {{ text }}) as channel_order_id,
+        cast(null as {{ text }}) as channel_line_id, cast(null as {{ text }}) as refund_type,
+        cast(null as {{ text }}) as status, cast(null as {{ text }}) as status_native,
+        cast(null as {{ money_type() }}) as refund_amount, cast(null as {{ text }}) as currency,
+        cast(null as {{ instant }}) as requested_at, cast(null as {{ instant }}) as refunded_at,
+        cast(null as {{ instant }}) as source_updated_at, cast(null as {{ text }}) as reason_code,
+        cast(null as {{ text }}) as reason_text, cast(null as {{ text }}) as return_tracking_number,
+        cast(null as {{ text }}) as return_carrier, cast(null as {{ instant }}) as return_received_at,
+        cast(null as boolean) as is_restocked, cast(null as {{ text }}) as quarantine_reason
     where false
     {%- endfor %}
     ) as after_sale_records

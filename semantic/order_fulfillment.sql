@@ -33,7 +33,7 @@ facts as (
         (not o.is_test and o.delivered_at is not null and o.promised_delivery_by is not null) as has_delivery_promise,
         case
             when not o.is_test and o.paid_at is not null and o.delivered_at is not null
-            then epoch(o.delivered_at - o.paid_at) / 3600.0
+            then {{ seconds_between('o.paid_at', 'o.delivered_at') }} / 3600.0
         end as fulfillment_hours,
         -- the ERP should hold every valid order once the grace period (gates.erp_grace_hours) has passed
         {{ erp_expected('o', 'a.as_of_at', 'e.erp_linked') }} as is_erp_expected,
@@ -49,7 +49,7 @@ facts as (
 )
 
 select
-    order_key::varchar as order_key,
+    order_key::{{ text_type() }} as order_key,
     business_date::date as business_date,
     coalesce(is_ship_24h_due, false)::boolean as is_ship_24h_due,
     coalesce(is_ship_24h_due and shipped_in_24h, false)::boolean as is_shipped_within_24h,

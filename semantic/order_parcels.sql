@@ -21,7 +21,7 @@ select
     cast(p.carrier_delivered_at is not null and o.promised_delivery_by is not null as boolean) as has_carrier_delivery_promise,
     cast(coalesce(p.carrier_delivered_at <= o.promised_delivery_by, false) as boolean) as is_carrier_delivered_on_time,
     cast(case when o.shipped_at is not null and p.carrier_delivered_at is not null
-              then round(epoch(p.carrier_delivered_at - o.shipped_at) / 3600.0, 6) end as double) as transit_hours
+              then round({{ seconds_between('o.shipped_at', 'p.carrier_delivered_at') }} / 3600.0, 6) end as double) as transit_hours
 from {{ ref('fct_orders') }} as o
 inner join {{ ref('int_orders__parcels') }} as p on p.order_key = o.order_key
 where not o.is_test and {{ in_scope('o.order_key', 'int_orders__affected') }}

@@ -33,7 +33,7 @@ customers as (
 )
 
 select
-    r.* exclude (version_rank),
+    r.* except (version_rank),
     {{ normalized_reference('r.channel_reference', 'r.erp_system') }} as reference_normalized,
     c.channel as customer_channel,
     c.shop_id as customer_shop_id

@@ -6,7 +6,7 @@
 select
     cur.order_key,
     cur.currency,
-    lines.* exclude (raw_record_id, channel, shop_id, channel_order_id)
+    lines.* except (raw_record_id, channel, shop_id, channel_order_id)
 from (
     select * from {{ ref('int_orders__current') }}
     where {{ in_scope('order_key', 'int_orders__changed') }}

@@ -43,7 +43,8 @@ touched as (
     union all
     -- an order whose parcel got a carrier event: its delivered_at may now come from the carrier (docs/logistics.md)
     select v.channel, v.shop_id, v.channel_order_id
-    from ({{ union_channels('orders') }}) as v, unnest(v.tracking_numbers) as t(tracking_number)
+    from ({{ union_channels('orders') }}) as v
+    {{ join_unnested('v.tracking_numbers', 't', 'tracking_number') }}
     where t.tracking_number in ({{ landed_carrier_tracking_numbers() }})
     {%- endif %}
 )

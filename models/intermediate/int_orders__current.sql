@@ -17,6 +17,6 @@ with ranked as (
     where {{ in_scope('order_key', 'int_orders__changed') }}
 )
 
-select * exclude (version_rank)
+select * except (version_rank)
 from ranked
 where version_rank = 1

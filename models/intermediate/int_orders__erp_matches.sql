@@ -51,9 +51,12 @@ candidates as (
 
 best as (
     -- an ERP order keeps only its best kind of candidate (exact before normalised)
-    select *, count(*) over (partition by erp_system, erp_order_id) as fits
-    from candidates
-    qualify priority = min(priority) over (partition by erp_system, erp_order_id)
+    select * except (best_priority), count(*) over (partition by erp_system, erp_order_id) as fits
+    from (
+        select *, min(priority) over (partition by erp_system, erp_order_id) as best_priority
+        from candidates
+    ) as ranked
+    where priority = best_priority
 ),
 
 per_order as (
@@ -61,9 +64,10 @@ per_order as (
         order_key,
         count(*) as erp_links,
         max(fits) as max_fits,
-        arg_min(erp_system, (priority, erp_system, erp_order_id)) as erp_system,
-        arg_min(erp_order_id, (priority, erp_system, erp_order_id)) as erp_order_id,
-        arg_min(match_method, (priority, erp_system, erp_order_id)) as match_method
+        {%- set best_first = ordering_tuple(['priority', 'erp_system', 'erp_order_id']) %}
+        min_by(erp_system, {{ best_first }}) as erp_system,
+        min_by(erp_order_id, {{ best_first }}) as erp_order_id,
+        min_by(match_method, {{ best_first }}) as match_method
     from best
     where {{ in_scope('order_key', 'int_orders__affected') }}
     group by order_key
@@ -78,18 +82,18 @@ compared as (
         e.order_amount as erp_amount,
         e.currency as erp_currency,
         e.status as erp_status,
-        list_filter([
-            case when e.currency is not null and o.currency is not null and e.currency <> o.currency
-                then 'currency_differs' end,
-            case when e.currency = o.currency
+        {{ list_where(list_of([
+            "case when e.currency is not null and o.currency is not null and e.currency <> o.currency
+                then 'currency_differs' end",
+            "case when e.currency = o.currency
                     and abs(coalesce(e.order_amount, 0) - coalesce(o.paid_amount, 0))
-                        > {{ var('orderlayer_reconciliation_amount_tolerance', 0.01) }}
-                then 'amount_differs' end,
-            case when o.is_cancelled and e.status <> 'cancelled' then 'cancelled_in_channel_only' end,
-            case when not o.is_cancelled and e.status = 'cancelled' then 'cancelled_in_erp_only' end,
-            case when p.erp_links > 1 then 'several_erp_orders' end,
-            case when p.max_fits > 1 then 'ambiguous_reference' end
-        ], lambda x: x is not null) as mismatch_reasons
+                        > " ~ var('orderlayer_reconciliation_amount_tolerance', 0.01) ~ "
+                then 'amount_differs' end",
+            "case when o.is_cancelled and e.status <> 'cancelled' then 'cancelled_in_channel_only' end",
+            "case when not o.is_cancelled and e.status = 'cancelled' then 'cancelled_in_erp_only' end",
+            "case when p.erp_links > 1 then 'several_erp_orders' end",
+            "case when p.max_fits > 1 then 'ambiguous_reference' end",
+        ]), 'x', 'x is not null') }} as mismatch_reasons
     from per_order as p
     inner join orders as o on o.order_key = p.order_key
     inner join {{ ref('int_erp_orders__current') }} as e
@@ -98,5 +102,5 @@ compared as (
 
 select
     *,
-    case when len(mismatch_reasons) = 0 then 'matched' else 'conflict' end as match_status
+    case when {{ list_size('mismatch_reasons') }} = 0 then 'matched' else 'conflict' end as match_status
 from compared

@@ -10,7 +10,8 @@
 
 with named as (
     select order_key, channel, count(distinct t.tracking_number) as parcels
-    from {{ ref('map_order_ids') }}, unnest(tracking_numbers) as t(tracking_number)
+    from {{ ref('map_order_ids') }} as m
+    {{ join_unnested('m.tracking_numbers', 't', 'tracking_number') }}
     where {{ in_scope('order_key', 'int_orders__affected') }}
     group by order_key, channel
 ),
@@ -47,7 +48,7 @@ select
     case
         when count(p.tracking_number) = 0 then 'no_carrier_event'
         when count(p.delivered_at) = n.parcels and bool_and(p.latest_state = 'delivered') then 'delivered'
-        else arg_min(coalesce(p.latest_state, 'in_transit'), p.rank)
+        else min_by(coalesce(p.latest_state, 'in_transit'), p.rank)
     end as parcel_state
 from named as n
 left join progress as p on p.order_key = n.order_key

@@ -44,7 +44,7 @@ flagged as (
 )
 
 select
-    * exclude (flag_cancelled, flag_paid, flag_shipped, flag_delivered, flag_completed, has_presale_phases, first_paid_at,
+    * except (flag_cancelled, flag_paid, flag_shipped, flag_delivered, flag_completed, has_presale_phases, first_paid_at,
                deposit_paid_at, cancelled_at),
     -- the platform's cancel time, only on a version the status map calls cancelled (D-033)
     case when flag_cancelled then cancelled_at end as cancelled_at,
@@ -66,10 +66,10 @@ select
     case when has_presale_phases and deposit_paid then coalesce(deposit_paid_at, first_paid_at) end as deposit_paid_at_utc,
     -- rule T2/S2: row-level yellow flags — a time the status says must exist is missing (a sentinel or
     -- absent), or the native status is unmapped
-    list_filter([
-        case when mapped_status is null then 'unmapped_status' end,
-        case when flag_paid and not has_presale_phases and first_paid_at is null then 'paid_without_paid_at' end,
-        case when flag_shipped and shipped_at is null then 'shipped_without_shipped_at' end,
-        case when flag_completed and completed_at is null then 'completed_without_completed_at' end
-    ], lambda x: x is not null) as quality_flags
+    {{ list_where(list_of([
+        "case when mapped_status is null then 'unmapped_status' end",
+        "case when flag_paid and not has_presale_phases and first_paid_at is null then 'paid_without_paid_at' end",
+        "case when flag_shipped and shipped_at is null then 'shipped_without_shipped_at' end",
+        "case when flag_completed and completed_at is null then 'completed_without_completed_at' end",
+    ]), 'x', 'x is not null') }} as quality_flags
 from flagged

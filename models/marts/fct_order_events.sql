@@ -44,17 +44,19 @@ refund_records as (
 ),
 
 milestone_candidates as (
-    select v.order_key, v.source_system, v.version_number, v.source_synced_at, m.event_type, m.event_at
-    from versions as v,
-        lateral (
-            values
-                ('created', v.ordered_at),
-                ('paid', v.paid_at),
-                ('shipped', v.shipped_at),
-                ('delivered', v.delivered_at),
-                ('completed', v.completed_at)
-        ) as m (event_type, event_at)
-    where m.event_at is not null
+    select * from (
+        select v.order_key, v.source_system, v.version_number, v.source_synced_at, m.event_type,
+            case m.event_type
+                when 'created' then v.ordered_at
+                when 'paid' then v.paid_at
+                when 'shipped' then v.shipped_at
+                when 'delivered' then v.delivered_at
+                when 'completed' then v.completed_at
+            end as event_at
+        from versions as v
+        cross join (values ('created'), ('paid'), ('shipped'), ('delivered'), ('completed')) as m (event_type)
+    ) as candidates
+    where event_at is not null
 ),
 
 milestones as (
@@ -62,10 +64,10 @@ milestones as (
         order_key,
         event_type,
         -- the platform's time as the latest version states it; observed when it first appeared
-        arg_max(event_at, version_number) as event_at,
-        cast(null as varchar) as status_before,
+        max_by(event_at, version_number) as event_at,
+        cast(null as {{ text_type() }}) as status_before,
         case event_type when 'created' then 'pending_payment' else event_type end as status_after,
-        arg_max(source_system, version_number) as source_system,
+        max_by(source_system, version_number) as source_system,
         min(source_synced_at) as observed_at
     from milestone_candidates
     group by order_key, event_type
@@ -121,13 +123,13 @@ changes as (
 )
 
 select
-    order_key::varchar as order_key,
-    event_type::varchar as event_type,
-    event_at::timestamptz as event_at,
-    status_before::varchar as status_before,
-    status_after::varchar as status_after,
-    source_system::varchar as source_system,
-    observed_at::timestamptz as observed_at
+    order_key::{{ text_type() }} as order_key,
+    event_type::{{ text_type() }} as event_type,
+    event_at::{{ instant_type() }} as event_at,
+    status_before::{{ text_type() }} as status_before,
+    status_after::{{ text_type() }} as status_after,
+    source_system::{{ text_type() }} as source_system,
+    observed_at::{{ instant_type() }} as observed_at
 from (
     select * from milestones
     union all

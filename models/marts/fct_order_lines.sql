@@ -6,7 +6,7 @@
 
 with lines as (
     select
-        l.* exclude (currency),
+        l.* except (currency),
         o.currency,
         o.paid_amount as order_paid_amount,
         coalesce(o.shop_discount_amount, 0) + coalesce(o.platform_discount_amount, 0) as order_discount_amount
@@ -23,16 +23,16 @@ allocated as (
 )
 
 select
-    order_key::varchar as order_key,
+    order_key::{{ text_type() }} as order_key,
     line_number::integer as line_number,
-    channel_line_id::varchar as channel_line_id,
-    sku_id::varchar as sku_id,
-    sku_name::varchar as sku_name,
+    channel_line_id::{{ text_type() }} as channel_line_id,
+    sku_id::{{ text_type() }} as sku_id,
+    sku_name::{{ text_type() }} as sku_name,
     quantity::integer as quantity,
     unit_price::{{ money_type() }} as unit_price,
     line_goods_amount::{{ money_type() }} as line_goods_amount,
     line_discount_amount::{{ money_type() }} as line_discount_amount,
     line_paid_amount::{{ money_type() }} as line_paid_amount,
     refund_amount::{{ money_type() }} as refund_amount,
-    currency::varchar as currency
+    currency::{{ text_type() }} as currency
 from allocated

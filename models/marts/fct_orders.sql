@@ -57,22 +57,22 @@ converted as (
 
 select
     -- identity
-    f.order_key::varchar as order_key,
-    f.channel::varchar as channel,
-    f.shop_id::varchar as shop_id,
-    f.channel_order_id::varchar as channel_order_id,
-    (case when f.is_presale then 'presale' else 'normal' end)::varchar as order_type,
-    m.erp_order_id::varchar as erp_order_id,
+    f.order_key::{{ text_type() }} as order_key,
+    f.channel::{{ text_type() }} as channel,
+    f.shop_id::{{ text_type() }} as shop_id,
+    f.channel_order_id::{{ text_type() }} as channel_order_id,
+    (case when f.is_presale then 'presale' else 'normal' end)::{{ text_type() }} as order_type,
+    m.erp_order_id::{{ text_type() }} as erp_order_id,
 
     -- customer (no plaintext personal data)
-    f.customer_key::varchar as customer_key,
-    f.receiver_province::varchar as receiver_province,
-    f.receiver_city::varchar as receiver_city,
-    f.receiver_phone_masked::varchar as receiver_phone_masked,
-    f.receiver_name_masked::varchar as receiver_name_masked,
+    f.customer_key::{{ text_type() }} as customer_key,
+    f.receiver_province::{{ text_type() }} as receiver_province,
+    f.receiver_city::{{ text_type() }} as receiver_city,
+    f.receiver_phone_masked::{{ text_type() }} as receiver_phone_masked,
+    f.receiver_name_masked::{{ text_type() }} as receiver_name_masked,
 
     -- money
-    f.order_currency::varchar as currency,
+    f.order_currency::{{ text_type() }} as currency,
     f.goods_amount::{{ money_type() }} as goods_amount,
     f.shop_discount_amount::{{ money_type() }} as shop_discount_amount,
     f.platform_discount_amount::{{ money_type() }} as platform_discount_amount,
@@ -88,26 +88,26 @@ select
     f.paid_amount_in_reporting::{{ money_type() }} as paid_amount_reporting,
 
     -- time (UTC instants)
-    f.ordered_at::timestamptz as ordered_at,
-    f.paid_at::timestamptz as paid_at,
-    f.deposit_paid_at_utc::timestamptz as deposit_paid_at,
-    f.shipped_at::timestamptz as shipped_at,
+    f.ordered_at::{{ instant_type() }} as ordered_at,
+    f.paid_at::{{ instant_type() }} as paid_at,
+    f.deposit_paid_at_utc::{{ instant_type() }} as deposit_paid_at,
+    f.shipped_at::{{ instant_type() }} as shipped_at,
     -- the channel's delivery time, else the carrier's once every parcel of the order is signed for (docs/logistics.md)
     cast(coalesce(f.delivered_at, pc.carrier_delivered_at) as {{ instant_type() }}) as delivered_at,
     cast(case when f.delivered_at is not null then 'channel' when pc.carrier_delivered_at is not null then 'carrier' end
          as {{ text_type() }}) as delivered_at_source,
-    f.completed_at::timestamptz as completed_at,
-    (case when f.is_cancelled then coalesce(x.cancelled_at, f.source_updated_at) end)::timestamptz as cancelled_at,
-    (case when f.is_cancelled then coalesce(x.cancelled_at_source, 'observed') end)::varchar as cancelled_at_source,
-    f.promised_ship_by::timestamptz as promised_ship_by,
-    f.promised_delivery_by::timestamptz as promised_delivery_by,
-    f.source_updated_at::timestamptz as source_updated_at,
+    f.completed_at::{{ instant_type() }} as completed_at,
+    (case when f.is_cancelled then coalesce(x.cancelled_at, f.source_updated_at) end)::{{ instant_type() }} as cancelled_at,
+    (case when f.is_cancelled then coalesce(x.cancelled_at_source, 'observed') end)::{{ text_type() }} as cancelled_at_source,
+    f.promised_ship_by::{{ instant_type() }} as promised_ship_by,
+    f.promised_delivery_by::{{ instant_type() }} as promised_delivery_by,
+    f.source_updated_at::{{ instant_type() }} as source_updated_at,
     f.order_business_date as business_date,
     {{ local_date('f.ordered_at', 'f.shop_timezone') }} as shop_local_date,
 
     -- state
-    f.status::varchar as status,
-    f.status_native::varchar as status_native,
+    f.status::{{ text_type() }} as status,
+    f.status_native::{{ text_type() }} as status_native,
     f.is_paid::boolean as is_paid,
     f.is_cancelled::boolean as is_cancelled,
     f.is_shipped::boolean as is_shipped,
@@ -117,12 +117,12 @@ select
     f.is_presale::boolean as is_presale,
     f.is_test::boolean as is_test,
     f.is_valid::boolean as is_valid,
-    f.quality_flags::varchar[] as quality_flags,
+    f.quality_flags::{{ list_type(text_type()) }} as quality_flags,
 
     -- lineage
-    f.source_system::varchar as source_system,
-    f.source_synced_at::timestamptz as source_synced_at,
-    f.raw_record_id::varchar as raw_record_id
+    f.source_system::{{ text_type() }} as source_system,
+    f.source_synced_at::{{ instant_type() }} as source_synced_at,
+    f.raw_record_id::{{ text_type() }} as raw_record_id
 from converted as f
 left join cancellations as x on x.order_key = f.order_key
 left join {{ ref('int_orders__erp_matches') }} as m on m.order_key = f.order_key

@@ -47,8 +47,8 @@ erp_side as (
     select e.customer_channel, e.customer_shop_id, {{ local_date('e.ordered_at', reporting_timezone()) }}, e.currency,
            e.erp_system, e.erp_order_id, e.order_amount, e.refund_amount, true
     from erp as e
-    anti join linked as l on l.erp_system = e.erp_system and l.erp_order_id = e.erp_order_id
-    where {{ day_in_scope('e.customer_channel', 'e.customer_shop_id',
+    where not exists (select 1 from linked as l where l.erp_system = e.erp_system and l.erp_order_id = e.erp_order_id)
+      and {{ day_in_scope('e.customer_channel', 'e.customer_shop_id',
                          local_date('e.ordered_at', reporting_timezone()), 'int_reconciliation_days__affected') }}
 ),
 
@@ -84,10 +84,10 @@ joined as (
 )
 
 select
-    channel::varchar as channel,
-    shop_id::varchar as shop_id,
+    channel::{{ text_type() }} as channel,
+    shop_id::{{ text_type() }} as shop_id,
     business_date::date as business_date,
-    currency::varchar as currency,
+    currency::{{ text_type() }} as currency,
     channel_orders::bigint as channel_orders,
     erp_orders::bigint as erp_orders,
     (erp_orders - channel_orders)::bigint as order_count_difference,

@@ -30,20 +30,21 @@ channel_exceptions as (
 erp_only as (
     select
         'erp_only' as exception_type,
-        cast(null as varchar) as order_key,
+        cast(null as {{ text_type() }}) as order_key,
         e.customer_channel as channel,
         e.customer_shop_id as shop_id,
-        cast(null as varchar) as channel_order_id,
+        cast(null as {{ text_type() }}) as channel_order_id,
         {{ local_date('e.ordered_at', reporting_timezone()) }} as business_date,
         e.currency,
         cast(null as {{ money_type() }}) as channel_paid_amount,
         e.erp_system, e.erp_order_id, e.order_amount as erp_amount,
-        case when e.channel_reference is null then ['no_channel_reference'] else ['reference_not_found'] end
+        case when e.channel_reference is null then {{ list_of(["'no_channel_reference'"]) }}
+             else {{ list_of(["'reference_not_found'"]) }} end
             as reasons
     from {{ ref('int_erp_orders__current') }} as e
-    anti join {{ ref('int_orders__erp_matches') }} as m
-        on m.erp_system = e.erp_system and m.erp_order_id = e.erp_order_id
-    where e.status <> 'cancelled'
+    where not exists (select 1 from {{ ref('int_orders__erp_matches') }} as m
+                      where m.erp_system = e.erp_system and m.erp_order_id = e.erp_order_id)
+      and e.status <> 'cancelled'
     {%- if is_incremental() %}
       and exists (select 1 from {{ ref('int_erp_orders__affected') }} as a
                   where a.erp_system = e.erp_system and a.erp_order_id = e.erp_order_id)
@@ -51,20 +52,21 @@ erp_only as (
 )
 
 select
-    exception_type::varchar as exception_type,
-    order_key::varchar as order_key,
-    channel::varchar as channel,
-    shop_id::varchar as shop_id,
-    channel_order_id::varchar as channel_order_id,
+    exception_type::{{ text_type() }} as exception_type,
+    order_key::{{ text_type() }} as order_key,
+    channel::{{ text_type() }} as channel,
+    shop_id::{{ text_type() }} as shop_id,
+    channel_order_id::{{ text_type() }} as channel_order_id,
     business_date::date as business_date,
-    currency::varchar as currency,
+    currency::{{ text_type() }} as currency,
     channel_paid_amount::{{ money_type() }} as channel_paid_amount,
-    erp_system::varchar as erp_system,
-    erp_order_id::varchar as erp_order_id,
+    erp_system::{{ text_type() }} as erp_system,
+    erp_order_id::{{ text_type() }} as erp_order_id,
     erp_amount::{{ money_type() }} as erp_amount,
-    reasons::varchar[] as reasons
+    reasons::{{ list_type(text_type()) }} as reasons
 from (
     select * from channel_exceptions
-    union all by name
+    -- the same columns in the same order
+    union all
     select * from erp_only
 ) as exceptions

@@ -33,9 +33,12 @@ staged as (
 latest_version as (
     -- each parcel's newest version: from the preferred source, then the last landed
     select carrier, tracking_number, raw_record_id
-    from (select distinct carrier, tracking_number, raw_record_id, source_rank, source_synced_at from staged) as v
-    qualify row_number() over (
-        partition by carrier, tracking_number order by source_rank, source_synced_at desc, raw_record_id desc) = 1
+    from (
+        select *, row_number() over (
+            partition by carrier, tracking_number order by source_rank, source_synced_at desc, raw_record_id desc) as newest
+        from (select distinct carrier, tracking_number, raw_record_id, source_rank, source_synced_at from staged) as v
+    ) as ranked
+    where newest = 1
 ),
 
 events as (
@@ -46,8 +49,10 @@ events as (
 ),
 
 parcels as (
-    select distinct order_key, channel, unnest(tracking_numbers) as tracking_number
-    from {{ ref('map_order_ids') }}
+    select distinct * from (
+        select order_key, channel, {{ unnest_values('tracking_numbers') }} as tracking_number
+        from {{ ref('map_order_ids') }}
+    ) as named
 ),
 
 placed as (
@@ -62,19 +67,19 @@ placed as (
 )
 
 select
-    md5(coalesce(order_key, '') || '|' || carrier || '|' || tracking_number || '|' || event_index)::varchar as shipment_event_key,
-    order_key::varchar as order_key,
-    channel::varchar as channel,
-    carrier::varchar as carrier,
-    tracking_number::varchar as tracking_number,
-    tracking_source::varchar as tracking_source,
+    md5(coalesce(order_key, '') || '|' || carrier || '|' || tracking_number || '|' || event_index)::{{ text_type() }} as shipment_event_key,
+    order_key::{{ text_type() }} as order_key,
+    channel::{{ text_type() }} as channel,
+    carrier::{{ text_type() }} as carrier,
+    tracking_number::{{ text_type() }} as tracking_number,
+    tracking_source::{{ text_type() }} as tracking_source,
     event_index::integer as event_index,
-    event_at::timestamptz as event_at,
-    state::varchar as state,
-    native_code::varchar as native_code,
-    native_status::varchar as native_status,
-    location::varchar as location,
+    event_at::{{ instant_type() }} as event_at,
+    state::{{ text_type() }} as state,
+    native_code::{{ text_type() }} as native_code,
+    native_status::{{ text_type() }} as native_status,
+    location::{{ text_type() }} as location,
     is_latest::boolean as is_latest,
-    raw_record_id::varchar as raw_record_id,
-    source_synced_at::timestamptz as source_synced_at
+    raw_record_id::{{ text_type() }} as raw_record_id,
+    source_synced_at::{{ instant_type() }} as source_synced_at
 from placed
