@@ -9,19 +9,7 @@
 {% macro default__ordering_tuple(exprs) -%}({{ exprs | join(', ') }}){%- endmacro %}
 {% macro spark__ordering_tuple(exprs) -%}struct({{ exprs | join(', ') }}){%- endmacro %}
 
-{#- A whole number wide enough for money in cents times a weight in cents (38 digits). -#}
-{% macro wide_integer_type() -%}
-    {{ return(adapter.dispatch('wide_integer_type', 'orderlayer')()) }}
-{%- endmacro %}
-{% macro default__wide_integer_type() -%}hugeint{%- endmacro %}
-{% macro spark__wide_integer_type() -%}decimal(38, 0){%- endmacro %}
 
-{#- Whole-number division, truncated toward zero. -#}
-{% macro whole_division(dividend, divisor) -%}
-    {{ return(adapter.dispatch('whole_division', 'orderlayer')(dividend, divisor)) }}
-{%- endmacro %}
-{% macro default__whole_division(dividend, divisor) -%}{{ dividend }} // {{ divisor }}{%- endmacro %}
-{% macro spark__whole_division(dividend, divisor) -%}cast(({{ dividend }}) div ({{ divisor }}) as decimal(38, 0)){%- endmacro %}
 
 {#- `expr` with every character of `chars` removed from both ends. -#}
 {% macro trim_chars(expr, chars) -%}

@@ -106,19 +106,7 @@
          when lower({{ expr }}) in ('false', 'f', 'no', 'n', '0') then false end
 {%- endmacro %}
 
-{#- An exact whole-number type wide enough for a product of two amounts in cents. -#}
-{% macro wide_integer_type() -%}
-    {{ return(adapter.dispatch('wide_integer_type', 'orderlayer')()) }}
-{%- endmacro %}
-{% macro default__wide_integer_type() -%}hugeint{%- endmacro %}
-{% macro spark__wide_integer_type() -%}decimal(38, 0){%- endmacro %}
 
-{#- `a` divided by `b` (whole numbers), the quotient truncated toward zero. -#}
-{% macro whole_quotient(a, b) -%}
-    {{ return(adapter.dispatch('whole_quotient', 'orderlayer')(a, b)) }}
-{%- endmacro %}
-{% macro default__whole_quotient(a, b) -%}(({{ a }}) // ({{ b }})){%- endmacro %}
-{% macro spark__whole_quotient(a, b) -%}(({{ a }}) div ({{ b }})){%- endmacro %}
 
 {#- list_zip_as (macros/dialect/lists.sql) until its Spark version reads lists that are columns: arrays_zip names a
     field after a list that is a column (not `0`, `1`…) and gives NULL when a list is; coalesce() leaves each list

@@ -10,7 +10,7 @@
                 list_where(transactions, 'x', 'coalesce(x.currency, ' ~ currency ~ ') = ' ~ currency),
                 'x', major_units_to_amount('x.amount'))) }}, 0)
             + coalesce(
-                {{ whole_quotient(
+                {{ whole_division(
                     '2 * cast(' ~ list_total(list_map(list_where(transactions, 'x', 'x.currency <> ' ~ currency),
                                                        'x', major_units_to_amount('x.amount'))) ~ ' * 100 as ' ~ cents ~ ')'
                     ~ ' * cast(' ~ major_units_to_amount(total_price) ~ ' * 100 as ' ~ cents ~ ')'

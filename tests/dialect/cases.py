@@ -384,8 +384,20 @@ TYPES = [
     Case("list_type", "null", "cast(null as {{ list_type(text_type()) }})", None),
 ]
 
+NUMBERS = [
+    # 23 digits: beyond bigint, exact in both engines' wide type
+    Case("wide_integer_type", "beyond_bigint", "cast(cast('12345678901234567890123' as {{ wide_integer_type() }}) as {{ text_type() }})",
+         "12345678901234567890123"),
+    Case("whole_division", "exact", "cast({{ whole_division('cast(84 as ' ~ wide_integer_type() ~ ')', 'cast(7 as ' ~ wide_integer_type() ~ ')') }} as bigint)", 12),
+    Case("whole_division", "toward_zero", "cast({{ whole_division('cast(7 as ' ~ wide_integer_type() ~ ')', 'cast(2 as ' ~ wide_integer_type() ~ ')') }} as bigint)", 3),
+    Case("whole_division", "negative_toward_zero", "cast({{ whole_division('cast(-7 as ' ~ wide_integer_type() ~ ')', 'cast(2 as ' ~ wide_integer_type() ~ ')') }} as bigint)", -3),
+    # cents × weight × 100 beyond bigint, divided back: 10^20 / 10^3
+    Case("whole_division", "wide", "cast({{ whole_division('cast(100000000000000000000 as ' ~ wide_integer_type() ~ ')', 'cast(1000 as ' ~ wide_integer_type() ~ ')') }} as bigint)", 100000000000000000),
+    Case("whole_division", "null", "cast({{ whole_division('cast(null as ' ~ wide_integer_type() ~ ')', 'cast(2 as ' ~ wide_integer_type() ~ ')') }} as bigint)", None),
+]
+
 #: one model per group: a single row, one column per case
-GROUPS = {"lists": LISTS, "text": TEXT, "json": JSON, "time": TIME, "types": TYPES}
+GROUPS = {"lists": LISTS, "text": TEXT, "json": JSON, "time": TIME, "types": TYPES, "numbers": NUMBERS}
 CASES = [case for cases in GROUPS.values() for case in cases]
 
 ROWS = [
