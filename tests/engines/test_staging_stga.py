@@ -34,7 +34,8 @@ from tests.dbt_rules import test_taobao_rules as taobao
 from tests.support.engines import assert_same_relation, spark_settings, spark_twin
 from tests.support.incremental import land
 
-pytestmark = pytest.mark.spark
+# one DuckDB and one Spark build of their own: `make test-spark` (docs/engines.md), not `make test`
+pytestmark = [pytest.mark.spark, pytest.mark.spark_build]
 
 SOURCES = ("douyin", "taobao", "jd", "pinduoduo")
 AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)

@@ -31,7 +31,8 @@ from tests.dbt_rules import test_tiktok_shop_rules as tiktok_rules
 from tests.dbt_rules import test_youzan_rules as youzan_rules
 from tests.support.engines import assert_same_relation, spark_settings, spark_twin
 
-pytestmark = pytest.mark.spark
+# one DuckDB and one Spark build of their own: `make test-spark` (docs/engines.md), not `make test`
+pytestmark = [pytest.mark.spark, pytest.mark.spark_build]
 
 SOURCES = ("shopify", "tiktok_shop", "youzan")
 MODELS = [f"stg_{source}__{entity}" for source in SOURCES for entity in ("orders", "order_lines", "refunds")]

@@ -34,7 +34,8 @@ from tests.dbt_rules import test_meituan_refunds as meituan_refunds
 from tests.dbt_rules import test_meituan_rules as meituan
 from tests.support.engines import assert_same_relation, spark_rows, spark_settings, spark_twin
 
-pytestmark = pytest.mark.spark
+# one DuckDB and one Spark build of their own: `make test-spark` (docs/engines.md), not `make test`
+pytestmark = [pytest.mark.spark, pytest.mark.spark_build]
 
 SOURCES = ["meituan", "eleme", "sf_express", "kuaidi100", "sap", "kingdee", "yonyou"]
 SELECT = [f"path:models/staging/{name}" for name in SOURCES]

@@ -26,7 +26,8 @@ from orderlayer.expectations.runner import ops_database
 from .conftest import NOW
 from .scenario import build_two_channels
 
-pytestmark = pytest.mark.spark
+# one DuckDB and one Spark build of their own: `make test-spark` (docs/engines.md), not `make test`
+pytestmark = [pytest.mark.spark, pytest.mark.spark_build]
 
 MARTS = ["fct_orders", "fct_order_lines"]
 CONTEXT = GateContext(shop_zones={("douyin", "shop1"): "Asia/Shanghai", ("jd", "shop1"): "Asia/Shanghai"})
